@@ -1,0 +1,171 @@
+"""DuckDB store: one connection per process, a cursor per caller, every write in one transaction.
+
+DuckDB lets one process hold a database file for writing. The connection is opened once per
+process and path (`open_store`); each script run or thread takes its own `cursor()` because a
+DuckDB connection must not be shared by threads. Writes go through `Store.transaction()`, which
+bumps `meta.store_version` so UI caches can key on it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from experiments import config
+from experiments.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "open_store",
+    "quote_identifier",
+]
+
+Cursor = duckdb.DuckDBPyConnection
+
+
+class StoreError(Exception):
+    """A problem the user can act on; the message says what happened and what to do."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database file for writing."""
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
+def _locked_message(path: Path, error: Exception) -> str:
+    match = _LOCK_HOLDER.search(str(error))
+    holder = (
+        f"process {match['pid']} ({Path(match['program']).name})" if match else "another process"
+    )
+    return (
+        f"The store {path} is in use by {holder} - most likely the Loyalty Lab app. "
+        "DuckDB lets only one process write to a database file at a time. "
+        "Stop the app (or that process) and run the command again, "
+        "or point --db / LOYALTY_LAB_DB at another file."
+    )
+
+
+def quote_identifier(name: str) -> str:
+    """Quote an SQL identifier. Only for names from a fixed whitelist, never raw user text."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Store:
+    """A DuckDB database file with the Loyalty Lab schema applied."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._write_lock = threading.RLock()
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                raise StoreLocked(_locked_message(self.path, error)) from None
+            raise StoreError(f"Cannot open the store {self.path}: {error}") from None
+        if not read_only:
+            self._migrate()
+
+    # -- connections -------------------------------------------------------------------------
+    def cursor(self) -> Cursor:
+        """A cursor for the calling thread: cheap, and safe to use while other threads query."""
+        return self._con.cursor()
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """All-or-nothing write. Bumps the store version on commit; rolls back on any error."""
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                yield cur
+                cur.execute("UPDATE meta SET value = value + 1 WHERE key = 'store_version'")
+                cur.execute("COMMIT")
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            finally:
+                cur.close()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def version(self) -> int:
+        """Store version: increases with every committed write. Use it as a cache key."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT value FROM meta WHERE key = 'store_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def schema_version(self) -> int:
+        with self.cursor() as cur:
+            return _applied_migrations(cur)
+
+    def is_empty(self) -> bool:
+        """True when the store holds no transactions, experiments or results."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT (SELECT count(*) FROM transactions) + (SELECT count(*) FROM experiments)"
+                " + (SELECT count(*) FROM campaign_results)"
+            ).fetchone()
+        return not row or int(row[0]) == 0
+
+    def _migrate(self) -> None:
+        with self._write_lock, self._con.cursor() as cur:
+            applied = _applied_migrations(cur)
+            if applied > SCHEMA_VERSION:
+                raise StoreError(
+                    f"The store {self.path} has schema version {applied}, newer than this "
+                    f"Loyalty Lab ({SCHEMA_VERSION}). Upgrade Loyalty Lab to open it."
+                )
+            for number in range(applied, SCHEMA_VERSION):
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    for statement in MIGRATIONS[number]:
+                        cur.execute(statement)
+                    cur.execute(
+                        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [number + 1]
+                    )
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+
+
+def _applied_migrations(cur: Cursor) -> int:
+    exists = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()
+    if not exists or exists[0] == 0:
+        return 0
+    row = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+_open: dict[Path, Store] = {}
+_open_lock = threading.Lock()
+
+
+def open_store(path: str | Path | None = None) -> Store:
+    """The process-wide store for a path (default: $LOYALTY_LAB_DB or data/loyalty.duckdb)."""
+    resolved = config.db_path(path).resolve()
+    with _open_lock:
+        store = _open.get(resolved)
+        if store is None:
+            store = Store(resolved)
+            _open[resolved] = store
+        return store

@@ -1,0 +1,174 @@
+"""What is in the store: counts, date range, monthly revenue, experiments. Small frames only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from experiments.store import Cursor
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Headline numbers of the store.
+
+    Attributes:
+        customers: customers known to the store (from transactions or attribute uploads).
+        transactions: transaction rows, refunds included.
+        experiments: experiments in any status.
+        first_ts: earliest transaction time, ISO text, or None without transactions.
+        last_ts: latest transaction time, ISO text, or None.
+        revenue: sum of transaction amounts (refunds subtract).
+        buyers: customers with at least one transaction.
+        repeat_buyers: customers with purchases on at least two distinct days.
+        campaign_result_rows: per-customer rows from uploaded campaign result files.
+        uploads: files loaded (audit entries).
+    """
+
+    customers: int
+    transactions: int
+    experiments: int
+    first_ts: str | None
+    last_ts: str | None
+    revenue: float
+    buyers: int
+    repeat_buyers: int
+    campaign_result_rows: int
+    uploads: int
+
+    @property
+    def repeat_share(self) -> float | None:
+        """Share of buyers who came back on another day; None without buyers."""
+        return self.repeat_buyers / self.buyers if self.buyers else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "customers": self.customers,
+            "transactions": self.transactions,
+            "experiments": self.experiments,
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+            "revenue": round(self.revenue, 2),
+            "buyers": self.buyers,
+            "repeat_buyers": self.repeat_buyers,
+            "repeat_share": self.repeat_share,
+            "campaign_result_rows": self.campaign_result_rows,
+            "uploads": self.uploads,
+        }
+
+
+def store_stats(cur: Cursor) -> StoreStats:
+    row = cur.execute(
+        """
+        WITH per_customer AS (
+            SELECT customer_id, count(DISTINCT CAST(ts AS DATE)) AS days
+            FROM transactions GROUP BY customer_id
+        )
+        SELECT
+            (SELECT count(*) FROM customers),
+            (SELECT count(*) FROM transactions),
+            (SELECT count(*) FROM experiments),
+            (SELECT min(ts) FROM transactions),
+            (SELECT max(ts) FROM transactions),
+            (SELECT coalesce(sum(amount), 0) FROM transactions),
+            (SELECT count(*) FROM per_customer),
+            (SELECT count(*) FROM per_customer WHERE days >= 2),
+            (SELECT count(DISTINCT (upload_id, row_no)) FROM campaign_results),
+            (SELECT count(*) FROM uploads)
+        """
+    ).fetchone()
+    assert row is not None
+    return StoreStats(
+        customers=int(row[0]),
+        transactions=int(row[1]),
+        experiments=int(row[2]),
+        first_ts=row[3].isoformat(sep=" ") if row[3] is not None else None,
+        last_ts=row[4].isoformat(sep=" ") if row[4] is not None else None,
+        revenue=float(row[5]),
+        buyers=int(row[6]),
+        repeat_buyers=int(row[7]),
+        campaign_result_rows=int(row[8]),
+        uploads=int(row[9]),
+    )
+
+
+def monthly_activity(cur: Cursor) -> pd.DataFrame:
+    """Revenue, orders and active customers per calendar month (columns: month, revenue, ...)."""
+    return cur.execute(
+        """
+        SELECT date_trunc('month', ts)::DATE AS month,
+               sum(amount) AS revenue,
+               count(*) AS orders,
+               count(DISTINCT customer_id) AS customers
+        FROM transactions
+        GROUP BY ALL
+        ORDER BY month
+        """
+    ).df()
+
+
+def list_experiments(cur: Cursor) -> list[dict[str, object]]:
+    """Experiments with their arms and assigned customers, as `list --json` prints them."""
+    experiments = cur.execute(
+        """
+        SELECT e.experiment_id, e.name, e.status, e.primary_metric, e.horizon_days,
+               e.source, e.started_at, e.ended_at,
+               (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
+        FROM experiments e ORDER BY e.experiment_id
+        """
+    ).fetchall()
+    arms = cur.execute(
+        """
+        SELECT experiment_id, arm_id, name, kind, allocation, discount_pct, redemption_share,
+               cost_per_customer, params
+        FROM arms ORDER BY experiment_id, arm_id
+        """
+    ).fetchall()
+    by_experiment: dict[int, list[dict[str, object]]] = {}
+    for exp_id, arm_id, name, kind, allocation, pct, redemption, cost, params in arms:
+        by_experiment.setdefault(int(exp_id), []).append(
+            {
+                "arm_id": int(arm_id),
+                "name": name,
+                "kind": kind,
+                "allocation": float(allocation),
+                "discount_pct": float(pct),
+                "redemption_share": float(redemption),
+                "cost_per_customer": float(cost),
+                "params": json.loads(params) if params else {},
+            }
+        )
+    return [
+        {
+            "id": int(exp_id),
+            "name": name,
+            "status": status,
+            "primary_metric": metric,
+            "horizon_days": int(horizon),
+            "source": source,
+            "started_at": started.isoformat(sep=" ") if started else None,
+            "ended_at": ended.isoformat(sep=" ") if ended else None,
+            "arms": by_experiment.get(int(exp_id), []),
+            "customers": int(customers),
+        }
+        for exp_id, name, status, metric, horizon, source, started, ended, customers in experiments
+    ]
+
+
+def find_experiment(cur: Cursor, key: str | int) -> dict[str, object] | None:
+    """An experiment by id or by name (as `list --json` shows them), or None."""
+    for experiment in list_experiments(cur):
+        if str(experiment["id"]) == str(key) or experiment["name"] == key:
+            return experiment
+    return None
+
+
+def upload_history(cur: Cursor) -> pd.DataFrame:
+    return cur.execute(
+        """
+        SELECT upload_id, file_name, kind, rows, loaded_at, status, message, sha256
+        FROM uploads ORDER BY upload_id DESC
+        """
+    ).df()

@@ -1,0 +1,65 @@
+"""Store: schema migrations, transactions, versioning, locking."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from experiments.store import Store, StoreLocked
+from experiments.store.schema import SCHEMA_VERSION
+
+
+def test_new_store_has_current_schema_and_is_empty(store):
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.is_empty()
+    assert store.version() == 0
+
+
+def test_reopening_does_not_migrate_twice(tmp_path):
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    again = Store(path)
+    assert again.schema_version() == SCHEMA_VERSION
+    again.close()
+
+
+def test_transaction_commits_and_bumps_version(store):
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO customers VALUES ('c1', now())")
+    assert store.version() == 1
+    assert store.cursor().execute("SELECT count(*) FROM customers").fetchone() == (1,)
+
+
+def test_failed_transaction_leaves_store_and_version_unchanged(store):
+    with pytest.raises(RuntimeError), store.transaction() as cur:
+        cur.execute("INSERT INTO customers VALUES ('c1', now())")
+        raise RuntimeError("boom")
+    assert store.version() == 0
+    assert store.cursor().execute("SELECT count(*) FROM customers").fetchone() == (0,)
+
+
+def test_second_process_gets_a_clear_message_naming_the_cause(store):
+    code = (
+        "from experiments.store import Store, StoreLocked\n"
+        f"try:\n    Store({str(store.path)!r})\n"
+        "except StoreLocked as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "in use by process" in out
+    assert "only one process" in out
+
+
+def test_cli_on_a_locked_store_exits_2_without_traceback(store):
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments", "--db", str(store.path), "stats", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "in use by process" in result.stderr
+
