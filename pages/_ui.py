@@ -1,0 +1,96 @@
+"""Streamlit glue the pages share: the cached store, version-keyed caching, formatting."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from experiments import config
+from experiments.store import Cursor, Store, StoreError, open_store
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(path: str) -> Store:
+    return open_store(path)
+
+
+def get_store() -> Store:
+    """The process-wide store (one DuckDB connection per process, cursors per script run)."""
+    path = str(config.db_path())
+    try:
+        return _store_for(path)
+    except StoreError as error:
+        st.error(f"**The store cannot be opened.** {error}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+@contextmanager
+def cursor() -> Iterator[Cursor]:
+    """A cursor for this script run; closed when the block ends."""
+    cur = get_store().cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def store_version() -> int:
+    return get_store().version()
+
+
+def cached_query(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run a store query function `fn(cursor, *args)`, cached on (function, args, store version).
+
+    Every write bumps the store version, so cached frames never outlive the data they show.
+    """
+    return _cached(fn.__module__, fn.__qualname__, store_version(), str(config.db_path()), args)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(module: str, qualname: str, version: int, db: str, args: tuple[Any, ...]) -> Any:
+    import importlib
+
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    with cursor() as cur:
+        return target(cur, *args)
+
+
+def money(value: float | None, *, signed: bool = False, digits: int = 0) -> str:
+    """Format an amount in the store's currency: 12 345 RUB, +310 RUB."""
+    if value is None:
+        return "n/a"
+    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+    return f"{text.replace(',', ' ')} {config.CURRENCY}"
+
+
+def count(value: int | float) -> str:
+    return f"{value:,.0f}".replace(",", " ")
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}%}"
+
+
+def save_upload(uploaded: Any) -> Path:
+    """Write an uploaded file to a temporary path (DuckDB's readers work on files)."""
+    suffix = Path(uploaded.name).suffix
+    with tempfile.NamedTemporaryFile(delete=False, suffix=suffix, prefix="upload-") as handle:
+        handle.write(uploaded.getbuffer())
+        return Path(handle.name)
+
+
+def streamlit_progress(bar: Any) -> Callable[[float, str], None]:
+    """Adapt an st.progress bar to the domain's `progress(fraction, text)` callback."""
+
+    def update(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+
+    return update

@@ -1,0 +1,148 @@
+"""Data: what is in the store, and uploading a marketer's own files into it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from experiments import charts, ingest
+from experiments.store import StoreError, overview
+from pages import _ui
+
+st.title("Data")
+st.caption(
+    "Everything the experiments are measured on: your transactions, customer attributes and "
+    "campaign result files. Upload exports from your shop, CRM or e-mail service."
+)
+
+stats = _ui.cached_query(overview.store_stats)
+cols = st.columns(5)
+cols[0].metric("Customers", _ui.count(stats.customers))
+cols[1].metric("Transactions", _ui.count(stats.transactions))
+cols[2].metric("Revenue", _ui.money(stats.revenue))
+cols[3].metric(
+    "Repeat buyers",
+    _ui.pct(stats.repeat_share),
+    help="Share of buyers who purchased on at least two different days.",
+)
+cols[4].metric("Experiments", _ui.count(stats.experiments))
+if stats.first_ts:
+    st.caption(f"Transactions from **{stats.first_ts[:10]}** to **{stats.last_ts[:10]}**.")
+
+monthly = _ui.cached_query(overview.monthly_activity)
+if not monthly.empty:
+    st.plotly_chart(charts.monthly_activity_figure(monthly), width="stretch")
+    st.caption("Look for seasonality and gaps: a missing month usually means a missing export.")
+
+# -- upload --------------------------------------------------------------------------------------
+st.header("Upload a file")
+KIND_HELP = {
+    "transactions": "One row per order: customer, date, amount (order id, margin, channel, "
+    "discount optional).",
+    "customers": "One row per customer: an id column plus any attributes (city, tier, ...).",
+    "results": "A campaign result export: one row per customer with an arm/group column and "
+    "outcome columns (e.g. an e-mail service or CRM export). Customer ids are optional.",
+}
+kind = st.segmented_control(
+    "What is in the file?",
+    options=list(KIND_HELP),
+    default="transactions",
+    key="upload_kind",
+)
+kind = kind or "transactions"
+st.caption(KIND_HELP[kind])
+uploaded = st.file_uploader(
+    "CSV (comma, semicolon or tab; UTF-8 or Windows-1251), XLSX or Parquet",
+    type=["csv", "txt", "tsv", "xlsx", "parquet"],
+    key="upload_file",
+)
+
+if uploaded is not None:
+    path = _ui.save_upload(uploaded)
+    try:
+        inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
+    except StoreError as error:
+        st.error(f"**This file cannot be read.** {error}")
+        st.stop()
+    st.caption(inspection.description)
+    st.dataframe(inspection.preview, width="stretch", hide_index=True)
+
+    st.subheader("Columns")
+    st.caption("We guessed which column holds what; correct anything that is wrong.")
+    mapping: dict[str, str] = {}
+    ignore = "(ignore)"
+    field_cols = st.columns(min(4, max(1, len(inspection.fields))))
+    for i, field in enumerate(inspection.fields):
+        options = [ignore, *inspection.columns]
+        guess = next((src for src, f in inspection.mapping.items() if f == field.name), None)
+        label = f"{field.label}{' *' if field.required else ''}"
+        choice = field_cols[i % len(field_cols)].selectbox(
+            label,
+            options,
+            index=options.index(guess) if guess in options else 0,
+            help=field.help,
+            key=f"map_{kind}_{field.name}",
+        )
+        if choice != ignore:
+            mapping[choice] = field.name
+    experiment = None
+    if kind == "results":
+        experiment = st.text_input(
+            "Experiment name",
+            value=inspection.suggested_experiment or "",
+            help="Results attach to this experiment; a new one is created if it does not exist.",
+        )
+
+    if st.button("Validate and load", type="primary", key="load_button"):
+        bar = st.progress(0.0, text="Reading the file...")
+        result = ingest.load_file(
+            _ui.get_store(),
+            kind=kind,
+            path=path,
+            mapping=mapping,
+            experiment=experiment or None,
+            file_name=uploaded.name,
+            progress=_ui.streamlit_progress(bar),
+        )
+        bar.empty()
+        st.session_state["last_load"] = result
+        st.rerun()
+
+result = st.session_state.get("last_load")
+if result is not None:
+    (st.success if result.ok else st.error)(result.summary())
+    if result.problems:
+        st.dataframe(
+            [
+                {
+                    "severity": p.severity,
+                    "problem": p.message,
+                    "rows affected": p.count,
+                    "row numbers (first ones)": ", ".join(map(str, p.rows)),
+                }
+                for p in result.problems
+            ],
+            width="stretch",
+            hide_index=True,
+        )
+
+# -- history -------------------------------------------------------------------------------------
+st.header("Upload history")
+history = _ui.cached_query(overview.upload_history)
+if history.empty:
+    st.info("No uploads yet.")
+else:
+    st.dataframe(history.drop(columns=["sha256"]), width="stretch", hide_index=True)
+    with st.expander("Remove an upload"):
+        st.caption("Removes the upload's rows from the store and its entry from this history.")
+        labels = {
+            int(r.upload_id): f"#{r.upload_id} {r.file_name} ({r.rows} rows, {r.loaded_at:%Y-%m-%d})"
+            for r in history.itertuples()
+        }
+        chosen = st.selectbox("Upload", list(labels), format_func=labels.get, key="remove_choice")
+        if st.button("Remove upload", key="remove_button"):
+            try:
+                st.success(ingest.remove_upload(_ui.get_store(), int(chosen)))
+            except StoreError as error:
+                st.error(str(error))
+            st.session_state.pop("last_load", None)
+            st.rerun()
