@@ -100,6 +100,165 @@ def _stderr_progress(fraction: float, text: str) -> None:
     print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
 
 
+def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
+    """Analyse a standalone results file; needs no store (works while the app holds it)."""
+    from experiments import analysis_file
+
+    result = analysis_file.analyze_frame(
+        args.file,
+        args.arm,
+        args.control,
+        [analysis_file.parse_metric(m) for m in args.metric],
+        covariate=args.covariate,
+        correction=args.correction,
+        cap=not args.no_cap,
+        alpha=args.alpha,
+    )
+    if args.json:
+        _print_json(result.as_json())
+        return EXIT_OK
+    print(f"SRM p-value: {result.srm.p_value}  (mismatch: {result.srm.mismatch})")
+    for arm in result.arms:
+        print(f"{arm.arm:>24}  n={arm.n}  " + "  ".join(f"{k}={v}" for k, v in arm.means.items()))
+    for e in result.effects:
+        if e.ok:
+            print(
+                f"{e.arm:>24} {e.metric:>14} {e.method:>6}  diff={e.diff:.6g}"
+                f"  CI=[{e.ci_low:.6g}, {e.ci_high:.6g}]"
+                f"  p={e.p_value:.3g}  p_adj={e.p_adjusted:.3g}"
+            )
+        else:
+            print(f"{e.arm:>24} {e.metric:>14} {e.method:>6}  insufficient data: {e.note}")
+    return EXIT_OK
+
+
+def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
+    """Analyse an experiment from the store (same code path as the Results page)."""
+    from experiments import metrics
+
+    settings = metrics.AnalysisSettings(
+        horizon_days=args.horizon,
+        cap=not args.no_cap,
+        use_covariate=not args.no_covariate,
+        correction=args.correction,
+    )
+    with store.cursor() as cur:
+        found = overview.find_experiment(cur, args.experiment)
+    if found is None:
+        raise CommandError(
+            f"no experiment with id or name {args.experiment!r}; "
+            "`python -m experiments list` shows them"
+        )
+    analysis = metrics.analyze_experiment(store, int(found["id"]), settings)  # type: ignore[call-overload]
+    if args.json:
+        _print_json(analysis.as_json())
+        return EXIT_OK
+    print(f"{found['name']}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
+    print(f"SRM p-value: {analysis.srm.p_value}  (mismatch: {analysis.srm.mismatch})")
+    for arm in analysis.arms:
+        means = "  ".join(f"{k}={v:.4g}" for k, v in arm.means.items() if v is not None)
+        print(f"{arm.arm:>16}  n={arm.n}  observed={arm.n_observed}  {means}")
+    for e in analysis.effects:
+        if e.ok:
+            print(
+                f"{e.arm:>16} {e.metric:>16} {e.method:>6}  diff={e.diff:.4g}"
+                f"  CI=[{e.ci_low:.4g}, {e.ci_high:.4g}]  p_adj={e.p_adjusted:.3g}"
+            )
+        else:
+            print(f"{e.arm:>16} {e.metric:>16} {e.method:>6}  insufficient data: {e.note}")
+    for w in analysis.warnings:
+        print(f"warning ({w.kind}): {w.message}")
+    return EXIT_OK
+
+
+def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
+    """Export an experiment's customer -> arm list (the same file as the Design page's download)."""
+    from pathlib import Path
+
+    from experiments import design
+    from experiments.store import design_sql
+
+    with store.cursor() as cur:
+        found = overview.find_experiment(cur, args.experiment)
+        if found is None:
+            raise CommandError(
+                f"no experiment with id or name {args.experiment!r}; "
+                "`python -m experiments list` shows them"
+            )
+        frame = design_sql.assignment_list(cur, int(found["id"]))  # type: ignore[call-overload]
+    if frame.empty:
+        raise CommandError(
+            f"experiment {found['name']!r} has no assignments yet (status {found['status']}); "
+            "start it first"
+        )
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        data = design.assignments_xlsx(frame)
+    elif suffix == ".csv":
+        data = design.assignments_csv(frame, sep=args.sep)
+    else:
+        raise CommandError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+    out.write_bytes(data)
+    print(f"{len(frame)} customers of {found['name']!r} written to {out}")
+    return EXIT_OK
+
+
+def cmd_clv(store: Store, args: argparse.Namespace) -> int:
+    """Fit BG/NBD + Gamma-Gamma on the store (calibration to --until), or project an experiment."""
+    import datetime as dt
+
+    from experiments import clv
+
+    try:
+        until = dt.date.fromisoformat(args.until) if args.until else None
+    except ValueError:
+        raise CommandError(f"--until {args.until!r} is not a date (YYYY-MM-DD)") from None
+    with store.cursor() as cur:
+        if args.experiment is not None:
+            found = overview.find_experiment(cur, args.experiment)
+            if found is None:
+                raise CommandError(
+                    f"no experiment with id or name {args.experiment!r}; "
+                    "`python -m experiments list` shows them"
+                )
+            projection = clv.project_arms(
+                cur,
+                int(found["id"]),  # type: ignore[call-overload]
+                args.months,
+                args.bootstrap,
+                args.seed,
+                until=until,
+            )
+            document = clv.projection_json(projection)
+            if args.json:
+                _print_json(document)
+            else:
+                print(projection.basis)
+                for arm in projection.arms:
+                    print(
+                        f"{arm.name:>16} ({arm.kind}) n={arm.customers} "
+                        f"observed margin/customer={arm.observed_margin:.2f} "
+                        f"projected {projection.months}-month CLV={arm.projected_clv} "
+                        f"diff={arm.difference} CI=[{arm.ci_lower}, {arm.ci_upper}] {arm.message}"
+                    )
+            if projection.status != "ok":
+                raise CommandError(projection.message)
+            return EXIT_OK
+        fitted = clv.fit_store(cur, until=until, months=args.months)
+    document = fitted.as_json()
+    if args.json:
+        _print_json(document)
+    else:
+        for key in ("until", "time_unit", "customers", "repeat_customers", "converged"):
+            print(f"{key:>18}: {document[key]}")
+        for key in ("bgnbd", "gamma_gamma", "clv"):
+            print(f"{key:>18}: {document[key]}")
+    if not fitted.model.converged:
+        raise CommandError(fitted.model.message)
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------------------------
 Handler = Callable[[Store, argparse.Namespace], int]
 
@@ -148,6 +307,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("upload_id", type=int)
     p.set_defaults(handler=cmd_remove_upload)
 
+    p = sub.add_parser("analyze-file", help="effects from a results file (arm column + metrics)")
+    p.add_argument("file", help=".csv, .parquet or .xlsx, one row per customer")
+    p.add_argument("--arm", required=True, metavar="COLUMN", help="column with the arm label")
+    p.add_argument("--control", required=True, metavar="LABEL", help="label of the control arm")
+    p.add_argument(
+        "--metric",
+        required=True,
+        action="append",
+        metavar="COLUMN[:binary|:money]",
+        help="metric column (repeatable); kind guessed when omitted: only 0/1 -> binary",
+    )
+    p.add_argument("--covariate", metavar="COLUMN", help="pre-period column for CUPED")
+    p.add_argument(
+        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
+    )
+    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    p.add_argument("--alpha", type=float, default=config.ALPHA)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_analyze_file, needs_store=False)
+
+    p = sub.add_parser("analyze", help="effects of an experiment from the store")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
+    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
+    p.add_argument(
+        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_analyze)
+
+    p = sub.add_parser("assignments", help="export an experiment's customer -> arm list")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="FILE.csv or FILE.xlsx (the page names it <experiment>-assignments.csv)",
+    )
+    p.add_argument("--sep", choices=[",", ";"], default=",", help="CSV separator")
+    p.set_defaults(handler=cmd_assignments)
+
+    p = sub.add_parser("clv", help="BG/NBD + Gamma-Gamma CLV of the store, or of an experiment")
+    p.add_argument("--until", metavar="DATE", help="calibration cutoff (default: last day)")
+    p.add_argument("--months", type=int, default=12, help="CLV horizon in months")
+    p.add_argument("--experiment", help="project per-arm CLV of this experiment (id or name)")
+    p.add_argument("--bootstrap", type=int, default=200, help="replicates for the arm CIs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_clv)
+
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
     return parser
 
@@ -156,6 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if not getattr(args, "needs_store", True):
+            return int(args.handler(None, args))
         store = open_store(args.db)
         handler: Handler = args.handler
         return handler(store, args)

@@ -1,16 +1,58 @@
-"""Tests, intervals and corrections from per-arm sufficient statistics (numbers in, typed results out)."""
+"""Tests, intervals and corrections from per-arm sufficient statistics: numbers in, typed results.
+
+Every estimator here works from `SampleStats` alone (n, sums, sums of squares, covariate
+cross-products), which is what the SQL in `experiments/store/` returns per arm and metric. That
+keeps inference fast at any scale and testable without a database: `tests/test_stats.py` checks
+each estimator against statsmodels/scipy run on the raw rows to 1e-9.
+
+Choices, stated once:
+
+* Rates (`kind="binary"`) use the two-proportion Wald z-test: unpooled standard error
+  sqrt(p1(1-p1)/n1 + p0(1-p0)/n0) for both the interval and the p-value. It is statsmodels
+  `test_proportions_2indep(method="wald", compare="diff")`; we use it rather than the pooled
+  `proportions_ztest` so that the 95% interval excludes 0 exactly when p < 0.05.
+* Money (`kind="money"`) uses Welch's t (scipy `ttest_ind_from_stats(equal_var=False)`), with a
+  Welch-Satterthwaite t interval (statsmodels `CompareMeans.tconfint_diff(usevar="unequal")`).
+* CUPED is ANCOVA with a common slope: OLS y ~ 1 + arm + (x - mean(x)) on the two arms' rows,
+  classical (homoskedastic) standard errors and a t distribution with n - 3 df. The slope theta is
+  the pooled within-arm slope sum(Sxy) / sum(Sxx). Classical SEs are the ones that are exact
+  functions of sufficient statistics (HC-robust SEs need fourth moments per row); under
+  randomization with near-planned allocation they agree with HC to well within noise.
+* Relative lift intervals use the delta method with independent arms (normal quantile).
+* Degenerate input (n <= 1, zero variance, no events, missing arm, zero control mean) yields
+  `status="insufficient_data"` (or `rel_lift=None` for a zero control mean) with a note: never an
+  exception, never NaN.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from experiments import config
 
 MetricKind = Literal["binary", "money"]
 Method = Literal["z", "welch", "cuped"]
 Correction = Literal["holm", "bh", "none"]
 Status = Literal["ok", "insufficient_data"]
 
+SRM_THRESHOLD = 0.001  # customary SRM alarm level: a mismatch this unlikely means broken assignment
+DEFAULT_DRAWS = 100_000
+DEFAULT_SEED = 20260401
+CS_METHOD = "asymptotic confidence sequence (Gaussian mixture boundary)"
+CS_REFERENCE = (
+    "Waudby-Smith, Arbour, Sinha, Kennedy, Ramdas: 'Time-uniform central limit theory and "
+    "asymptotic confidence sequences', Annals of Statistics (2024), arXiv:2103.06476"
+)
 
+
+# -- inputs --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SampleStats:
     """Sufficient statistics of one metric in one arm (what the SQL returns).
@@ -30,3 +72,965 @@ class SampleStats:
     cov_sum: float = 0.0
     cov_sum_squares: float = 0.0
     cross_sum: float = 0.0
+
+    @property
+    def mean(self) -> float | None:
+        """Mean of the metric; None for an empty arm."""
+        return self.sum / self.n if self.n > 0 else None
+
+    @property
+    def variance(self) -> float | None:
+        """Sample variance (ddof=1), clipped at 0 against rounding; None when n <= 1."""
+        if self.n <= 1:
+            return None
+        return max(0.0, (self.sum_squares - self.sum * self.sum / self.n) / (self.n - 1))
+
+    @property
+    def centered_squares(self) -> float:
+        """Sum of squared deviations of the metric from its mean (Syy)."""
+        return max(0.0, self.sum_squares - self.sum * self.sum / self.n) if self.n else 0.0
+
+    @property
+    def centered_cov_squares(self) -> float:
+        """Sum of squared deviations of the covariate from its mean (Sxx)."""
+        return max(0.0, self.cov_sum_squares - self.cov_sum**2 / self.n) if self.n else 0.0
+
+    @property
+    def centered_cross(self) -> float:
+        """Sum of cross-deviations of metric and covariate (Sxy)."""
+        return self.cross_sum - self.sum * self.cov_sum / self.n if self.n else 0.0
+
+    @classmethod
+    def from_values(
+        cls,
+        values: Sequence[float] | np.ndarray,
+        covariate: Sequence[float] | np.ndarray | None = None,
+    ) -> SampleStats:
+        """Sufficient statistics of raw values (tests, small in-memory data)."""
+        y = np.asarray(values, dtype=float)
+        if covariate is None:
+            return cls(int(y.size), float(y.sum()), float((y * y).sum()))
+        x = np.asarray(covariate, dtype=float)
+        return cls(
+            int(y.size),
+            float(y.sum()),
+            float((y * y).sum()),
+            float(x.sum()),
+            float((x * x).sum()),
+            float((x * y).sum()),
+        )
+
+
+# -- results -------------------------------------------------------------------------------------
+def finite_or_none(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One arm vs its baseline on one metric by one estimator.
+
+    Attributes:
+        arm: the treated arm's name.
+        metric: the metric's name.
+        method: estimator: 'z' (rates), 'welch' (money), 'cuped' (ANCOVA with the covariate).
+        control_mean: baseline arm's mean (raw, also for cuped).
+        arm_mean: treated arm's mean; for cuped control_mean + adjusted diff, so that
+            arm_mean - control_mean == diff in every row.
+        diff: arm minus baseline (absolute effect, metric units).
+        ci_low: lower bound of the (1 - alpha) interval for diff.
+        ci_high: upper bound.
+        rel_lift: diff / control_mean; None when the control mean is 0.
+        rel_ci_low: delta-method interval for rel_lift, lower bound.
+        rel_ci_high: upper bound.
+        p_value: two-sided p-value of diff = 0.
+        p_adjusted: p-value after the multiple-testing correction (`adjust`); None before it.
+        n_control: customers in the baseline arm.
+        n_arm: customers in the treated arm.
+        se: standard error of diff (what the interval is built from).
+        variance_reduction: cuped only: 1 - Var(cuped diff) / Var(unadjusted classical diff),
+            the share of estimator variance the covariate actually removed (negative when
+            it hurt); None for other methods.
+        status: 'ok' or 'insufficient_data'.
+        note: why the data is insufficient, or a caveat (e.g. zero control mean); '' if none.
+        baseline: name of the arm compared against (the control, or another arm).
+        alpha: significance level of the intervals.
+    """
+
+    arm: str
+    metric: str
+    method: Method
+    control_mean: float | None
+    arm_mean: float | None
+    diff: float | None
+    ci_low: float | None
+    ci_high: float | None
+    rel_lift: float | None
+    rel_ci_low: float | None
+    rel_ci_high: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    n_control: int
+    n_arm: int
+    variance_reduction: float | None = None
+    se: float | None = None
+    status: Status = "ok"
+    note: str = ""
+    baseline: str = "control"
+    alpha: float = config.ALPHA
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def significant(self) -> bool | None:
+        """Adjusted (or raw, before adjustment) p-value below alpha; None when insufficient."""
+        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
+        return None if p is None else p < self.alpha
+
+    def as_json(self) -> dict[str, object]:
+        """Plain dict for JSON: every float finite or None (never NaN)."""
+        out: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            out[name] = finite_or_none(value) if isinstance(value, float) else value
+        return out
+
+
+def _insufficient(
+    arm_name: str,
+    metric: str,
+    method: Method,
+    control: SampleStats | None,
+    arm: SampleStats | None,
+    note: str,
+    baseline: str,
+    alpha: float,
+) -> Effect:
+    return Effect(
+        arm=arm_name,
+        metric=metric,
+        method=method,
+        control_mean=finite_or_none(control.mean) if control else None,
+        arm_mean=finite_or_none(arm.mean) if arm else None,
+        diff=None,
+        ci_low=None,
+        ci_high=None,
+        rel_lift=None,
+        rel_ci_low=None,
+        rel_ci_high=None,
+        p_value=None,
+        p_adjusted=None,
+        n_control=control.n if control else 0,
+        n_arm=arm.n if arm else 0,
+        status="insufficient_data",
+        note=note,
+        baseline=baseline,
+        alpha=alpha,
+    )
+
+
+def _relative(
+    diff: float, control_mean: float, var_rel: float, alpha: float
+) -> tuple[float | None, float | None, float | None, str]:
+    """Relative lift and its normal interval; None with a note when the control mean is 0."""
+    if control_mean == 0:
+        return None, None, None, "control mean is 0: relative lift undefined"
+    rel = diff / control_mean
+    half = sps.norm.ppf(1 - alpha / 2) * math.sqrt(max(var_rel, 0.0))
+    return rel, rel - half, rel + half, ""
+
+
+# -- two-arm comparison --------------------------------------------------------------------------
+def compare(
+    control: SampleStats | None,
+    arm: SampleStats | None,
+    kind: MetricKind,
+    *,
+    arm_name: str,
+    metric: str,
+    alpha: float = config.ALPHA,
+    use_covariate: bool = False,
+    baseline_name: str = "control",
+) -> list[Effect]:
+    """Effect of one arm against a baseline: 'z' or 'welch', plus 'cuped' with a covariate.
+
+    Pass another arm as `control` (and its name as `baseline_name`) for arm-vs-arm questions
+    such as "does the gift beat the discount?".
+
+    Args:
+        control: baseline arm's statistics; None when the arm is missing.
+        arm: treated arm's statistics; None when missing.
+        kind: 'binary' (0/1 metric, rates) or 'money' (continuous).
+        arm_name: treated arm's name, copied to the result.
+        metric: metric name, copied to the result.
+        alpha: significance level of the intervals.
+        use_covariate: also return the CUPED/ANCOVA row using the covariate sums.
+        baseline_name: name of the baseline arm, copied to the result.
+
+    Returns:
+        One Effect per method (['z'] or ['welch'], then 'cuped' if requested), each either
+        'ok' or 'insufficient_data' with a note.
+    """
+    primary: Method = "z" if kind == "binary" else "welch"
+    methods: list[Method] = [primary, "cuped"] if use_covariate else [primary]
+    problem = _basic_problem(control, arm, kind)
+    if problem:
+        return [
+            _insufficient(arm_name, metric, m, control, arm, problem, baseline_name, alpha)
+            for m in methods
+        ]
+    assert control is not None and arm is not None
+    effects = [
+        _z_effect(control, arm, arm_name, metric, alpha, baseline_name)
+        if kind == "binary"
+        else _welch_effect(control, arm, arm_name, metric, alpha, baseline_name)
+    ]
+    if use_covariate:
+        effects.append(_cuped_effect(control, arm, arm_name, metric, alpha, baseline_name))
+    return effects
+
+
+def _basic_problem(control: SampleStats | None, arm: SampleStats | None, kind: MetricKind) -> str:
+    if control is None or control.n == 0:
+        return "baseline arm has no customers"
+    if arm is None or arm.n == 0:
+        return "arm has no customers"
+    if control.n <= 1 or arm.n <= 1:
+        return "needs at least 2 customers per arm"
+    if kind == "binary":
+        if control.sum == 0 and arm.sum == 0:
+            return "no events in either arm"
+        if control.sum == control.n and arm.sum == arm.n:
+            return "every customer converted in both arms: no variation"
+    elif (control.variance or 0.0) <= 0 and (arm.variance or 0.0) <= 0:
+        return "metric is constant in both arms: no variation"
+    return ""
+
+
+def _z_effect(
+    control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
+) -> Effect:
+    p0, p1 = control.sum / control.n, arm.sum / arm.n
+    var0, var1 = p0 * (1 - p0), p1 * (1 - p1)
+    se = math.sqrt(var1 / arm.n + var0 / control.n)
+    diff = p1 - p0
+    z = sps.norm.ppf(1 - alpha / 2)
+    p_value = float(2 * sps.norm.sf(abs(diff / se)))
+    var_rel = (var1 / arm.n) / p0**2 + p1**2 * (var0 / control.n) / p0**4 if p0 else 0.0
+    rel, rel_lo, rel_hi, note = _relative(diff, p0, var_rel, alpha)
+    return Effect(
+        arm=arm_name,
+        metric=metric,
+        method="z",
+        control_mean=p0,
+        arm_mean=p1,
+        diff=diff,
+        ci_low=diff - z * se,
+        ci_high=diff + z * se,
+        rel_lift=rel,
+        rel_ci_low=rel_lo,
+        rel_ci_high=rel_hi,
+        p_value=p_value,
+        p_adjusted=None,
+        n_control=control.n,
+        n_arm=arm.n,
+        se=se,
+        note=note,
+        baseline=baseline,
+        alpha=alpha,
+    )
+
+
+def _welch_effect(
+    control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
+) -> Effect:
+    m0, m1 = control.sum / control.n, arm.sum / arm.n
+    v0, v1 = control.variance or 0.0, arm.variance or 0.0
+    a0, a1 = v0 / control.n, v1 / arm.n
+    se = math.sqrt(a0 + a1)
+    df = (a0 + a1) ** 2 / (a0**2 / (control.n - 1) + a1**2 / (arm.n - 1))
+    diff = m1 - m0
+    t = sps.t.ppf(1 - alpha / 2, df)
+    p_value = float(2 * sps.t.sf(abs(diff / se), df))
+    var_rel = a1 / m0**2 + m1**2 * a0 / m0**4 if m0 else 0.0
+    rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
+    return Effect(
+        arm=arm_name,
+        metric=metric,
+        method="welch",
+        control_mean=m0,
+        arm_mean=m1,
+        diff=diff,
+        ci_low=diff - t * se,
+        ci_high=diff + t * se,
+        rel_lift=rel,
+        rel_ci_low=rel_lo,
+        rel_ci_high=rel_hi,
+        p_value=p_value,
+        p_adjusted=None,
+        n_control=control.n,
+        n_arm=arm.n,
+        se=se,
+        note=note,
+        baseline=baseline,
+        alpha=alpha,
+    )
+
+
+def _cuped_effect(
+    control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
+) -> Effect:
+    n0, n1 = control.n, arm.n
+    sxx = control.centered_cov_squares + arm.centered_cov_squares
+    syy = control.centered_squares + arm.centered_squares
+    sxy = control.centered_cross + arm.centered_cross
+    df = n0 + n1 - 3
+    if df <= 0:
+        return _insufficient(
+            arm_name, metric, "cuped", control, arm, "needs at least 4 customers", baseline, alpha
+        )
+    if sxx <= 1e-12 * max(1.0, control.cov_sum_squares + arm.cov_sum_squares):
+        return _insufficient(
+            arm_name,
+            metric,
+            "cuped",
+            control,
+            arm,
+            "covariate is constant within arms: nothing to adjust with",
+            baseline,
+            alpha,
+        )
+    theta = sxy / sxx
+    rss = max(0.0, syy - sxy * theta)
+    if rss <= 0:
+        return _insufficient(
+            arm_name,
+            metric,
+            "cuped",
+            control,
+            arm,
+            "metric is a exact linear function of the covariate: no residual variation",
+            baseline,
+            alpha,
+        )
+    sigma2 = rss / df
+    x0, x1 = control.cov_sum / n0, arm.cov_sum / n1
+    m0, m1 = control.sum / n0, arm.sum / n1
+    diff = (m1 - m0) - theta * (x1 - x0)
+    var_diff = sigma2 * (1 / n0 + 1 / n1 + (x1 - x0) ** 2 / sxx)
+    se = math.sqrt(var_diff)
+    t = sps.t.ppf(1 - alpha / 2, df)
+    p_value = float(2 * sps.t.sf(abs(diff / se), df))
+    var_unadjusted = syy / (n0 + n1 - 2) * (1 / n0 + 1 / n1)
+    variance_reduction = 1 - var_diff / var_unadjusted if var_unadjusted > 0 else None
+    # rel = diff / m0 with diff = m1 - m0 - theta (x1 - x0): Cov(diff, m0) = (-V0 + theta C0) / n0.
+    v0 = control.variance or 0.0
+    c0 = control.centered_cross / (n0 - 1)
+    cov_diff_m0 = (-v0 + theta * c0) / n0
+    var_rel = (
+        var_diff / m0**2 + diff**2 * (v0 / n0) / m0**4 - 2 * diff * cov_diff_m0 / m0**3
+        if m0
+        else 0.0
+    )
+    rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
+    return Effect(
+        arm=arm_name,
+        metric=metric,
+        method="cuped",
+        control_mean=m0,
+        arm_mean=m0 + diff,
+        diff=diff,
+        ci_low=diff - t * se,
+        ci_high=diff + t * se,
+        rel_lift=rel,
+        rel_ci_low=rel_lo,
+        rel_ci_high=rel_hi,
+        p_value=p_value,
+        p_adjusted=None,
+        n_control=n0,
+        n_arm=n1,
+        variance_reduction=variance_reduction,
+        se=se,
+        note=note,
+        baseline=baseline,
+        alpha=alpha,
+    )
+
+
+# -- many arms and metrics -----------------------------------------------------------------------
+def adjust(effects: Sequence[Effect], method: Correction = "holm") -> list[Effect]:
+    """Fill `p_adjusted` across arms x metrics, one family per estimator.
+
+    Holm controls the family-wise error rate (the default: management acts on each "yes");
+    Benjamini-Hochberg ('bh') controls the false discovery rate; 'none' copies p_value. The
+    family is every ok row with the same `method`: the welch and cuped rows of one arm x metric
+    test the same hypothesis, so counting them twice would over-correct. Insufficient rows keep
+    p_adjusted=None and do not count. Order is preserved.
+    """
+    out = list(effects)
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(out):
+        if e.ok and e.p_value is not None:
+            groups.setdefault(e.method, []).append(i)
+    for indices in groups.values():
+        pvals = np.array([out[i].p_value for i in indices], dtype=float)
+        adjusted = _adjusted_pvalues(pvals, method)
+        for i, p in zip(indices, adjusted, strict=True):
+            out[i] = replace(out[i], p_adjusted=float(p))
+    return out
+
+
+def _adjusted_pvalues(pvals: np.ndarray, method: Correction) -> np.ndarray:
+    if method == "none" or pvals.size == 0:
+        return pvals
+    from statsmodels.stats.multitest import multipletests
+
+    sm_method = {"holm": "holm", "bh": "fdr_bh"}[method]
+    return np.asarray(multipletests(pvals, method=sm_method)[1], dtype=float)
+
+
+def compare_all(
+    per_arm: Mapping[str, Mapping[str, SampleStats]],
+    control: str,
+    kinds: Mapping[str, MetricKind],
+    *,
+    use_covariate: bool = False,
+    correction: Correction = "holm",
+    alpha: float = config.ALPHA,
+) -> list[Effect]:
+    """Every non-control arm x metric x method against the control, corrected.
+
+    Args:
+        per_arm: arm name -> metric name -> SampleStats.
+        control: name of the control arm (missing -> every row insufficient).
+        kinds: metric name -> 'binary' | 'money', in the order rows should appear.
+        use_covariate: add the cuped rows.
+        correction: 'holm' | 'bh' | 'none', applied by `adjust`.
+        alpha: significance level.
+    """
+    rows: list[Effect] = []
+    control_stats = per_arm.get(control, {})
+    for arm_name, metrics in per_arm.items():
+        if arm_name == control:
+            continue
+        for metric, kind in kinds.items():
+            rows.extend(
+                compare(
+                    control_stats.get(metric),
+                    metrics.get(metric),
+                    kind,
+                    arm_name=arm_name,
+                    metric=metric,
+                    alpha=alpha,
+                    use_covariate=use_covariate,
+                    baseline_name=control,
+                )
+            )
+    return adjust(rows, correction)
+
+
+# -- sample-ratio mismatch -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SrmResult:
+    """Sample-ratio mismatch check: are arm sizes consistent with the planned allocation?
+
+    Attributes:
+        observed: customers per arm.
+        expected: customers per arm the plan implies for the observed total.
+        statistic: Pearson chi-square statistic (k - 1 df); None when insufficient.
+        p_value: its p-value; None when insufficient.
+        mismatch: p_value < threshold: assignment or logging is probably broken, and effects
+            from this experiment should not be trusted until it is explained.
+        threshold: alarm level (0.001, customary for SRM because the check runs on every
+            experiment and a false alarm stops a good one).
+        status: 'ok' or 'insufficient_data'.
+        note: why insufficient, or which arm is off.
+    """
+
+    observed: dict[str, int]
+    expected: dict[str, float]
+    statistic: float | None
+    p_value: float | None
+    mismatch: bool
+    threshold: float = SRM_THRESHOLD
+    status: Status = "ok"
+    note: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "observed": self.observed,
+            "expected": {k: finite_or_none(v) for k, v in self.expected.items()},
+            "statistic": finite_or_none(self.statistic),
+            "p_value": finite_or_none(self.p_value),
+            "mismatch": self.mismatch,
+            "threshold": self.threshold,
+            "status": self.status,
+            "note": self.note,
+        }
+
+
+def srm_test(
+    observed_counts: Mapping[str, int],
+    planned_allocation: Mapping[str, float],
+    threshold: float = SRM_THRESHOLD,
+) -> SrmResult:
+    """Chi-square goodness of fit of arm sizes against the plan (scipy `chisquare`).
+
+    Allocation weights need not sum to 1 (they are normalised). Planned arms absent from the
+    data count as 0 customers, which is itself a mismatch; arms in the data but not in the plan
+    make the test insufficient (the plan does not describe this experiment).
+    """
+    unknown = sorted(set(observed_counts) - set(planned_allocation))
+    arms = [a for a in planned_allocation if planned_allocation[a] > 0]
+    observed = {a: int(observed_counts.get(a, 0)) for a in arms}
+    total = sum(observed.values())
+    weight = sum(planned_allocation[a] for a in arms)
+    expected = {a: total * planned_allocation[a] / weight for a in arms} if weight > 0 else {}
+    if unknown:
+        return SrmResult(
+            observed, expected, None, None, False, threshold, "insufficient_data",
+            f"arms not in the plan: {', '.join(unknown)}",
+        )  # fmt: skip
+    if len(arms) < 2 or total == 0:
+        return SrmResult(
+            observed, expected, None, None, False, threshold, "insufficient_data",
+            "needs at least 2 planned arms and some customers",
+        )  # fmt: skip
+    result = sps.chisquare(list(observed.values()), list(expected.values()))
+    p_value = float(result.pvalue)
+    mismatch = p_value < threshold
+    note = ""
+    if mismatch:
+        worst = max(arms, key=lambda a: abs(observed[a] - expected[a]) / math.sqrt(expected[a]))
+        note = f"{worst}: {observed[worst]} customers, plan implies {expected[worst]:.0f}"
+    return SrmResult(
+        observed, expected, float(result.statistic), p_value, mismatch, threshold, "ok", note
+    )
+
+
+# -- capping -------------------------------------------------------------------------------------
+def cap_thresholds(
+    values: Sequence[float] | np.ndarray,
+    percentile: float = config.DEFAULT_CAP_PERCENTILE,
+    lower_percentile: float | None = None,
+) -> tuple[float | None, float | None]:
+    """Winsorising thresholds for a money metric, pooled across arms (compute once, apply to all).
+
+    Exact semantics (the SQL in `experiments/store/filestats.py` is identical):
+    * upper = linear-interpolation quantile (numpy 'linear' == DuckDB `quantile_cont`) at
+      `percentile`/100 over the strictly positive values; None when there are none. Zeros are
+      left out so a metric that is 0 for 95% of customers is not capped at 0.
+    * lower = the same quantile at (100 - lower_percentile)/100 over the strictly negative
+      values (refunds), `lower_percentile` defaulting to `percentile`; None when no value is
+      negative, so a metric without refunds has no lower cap.
+    NaNs are ignored. Apply with `numpy.clip(values, lower, upper)`.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    positive, negative = x[x > 0], x[x < 0]
+    upper = float(np.quantile(positive, percentile / 100)) if positive.size else None
+    lower_p = percentile if lower_percentile is None else lower_percentile
+    lower = float(np.quantile(negative, 1 - lower_p / 100)) if negative.size else None
+    return lower, upper
+
+
+# -- Bayesian ------------------------------------------------------------------------------------
+def _posterior_draws(
+    stats: SampleStats, kind: MetricKind, draws: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Posterior draws of the arm mean: Beta(Jeffreys) for rates, normal approximation for money."""
+    if stats.n <= 1:
+        return None
+    if kind == "binary":
+        return rng.beta(stats.sum + 0.5, stats.n - stats.sum + 0.5, size=draws)
+    mean, var = stats.sum / stats.n, stats.variance or 0.0
+    return rng.normal(mean, math.sqrt(var / stats.n), size=draws)
+
+
+def probability_best(
+    arms: Mapping[str, SampleStats | None],
+    kind: MetricKind,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, float | None]:
+    """Posterior probability that each arm has the highest mean (Monte Carlo, fixed seed).
+
+    Rates use Beta(0.5 + events, 0.5 + non-events) (Jeffreys prior); money uses the normal
+    approximation N(mean, s^2 / n) of the mean (flat prior). Arms with n <= 1 get None and do
+    not compete. Probabilities of the competing arms sum to 1.
+    """
+    rng = np.random.default_rng(seed)
+    samples = {
+        name: _posterior_draws(s, kind, draws, rng) if s else None for name, s in arms.items()
+    }
+    live = {name: d for name, d in samples.items() if d is not None}
+    out: dict[str, float | None] = dict.fromkeys(arms)
+    if not live:
+        return out
+    matrix = np.column_stack(list(live.values()))
+    wins = np.bincount(matrix.argmax(axis=1), minlength=len(live)) / draws
+    for name, p in zip(live, wins, strict=True):
+        out[name] = float(p)
+    return out
+
+
+def chance_to_beat_control(
+    control: SampleStats | None,
+    arm: SampleStats | None,
+    kind: MetricKind,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+) -> float | None:
+    """Posterior probability that the arm's mean exceeds the control's (see `probability_best`).
+
+    None when either arm has n <= 1.
+    """
+    if control is None or arm is None:
+        return None
+    rng = np.random.default_rng(seed)
+    c = _posterior_draws(control, kind, draws, rng)
+    a = _posterior_draws(arm, kind, draws, rng)
+    if c is None or a is None:
+        return None
+    return float(np.mean(a > c))
+
+
+# -- peeking -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SequentialInterval:
+    """Always-valid interval for the difference in means at the current look.
+
+    Attributes:
+        diff: arm minus control mean.
+        ci_low: lower bound; over all looks, the chance the sequence ever excludes the true
+            difference is at most alpha (asymptotically), however often one peeks.
+        ci_high: upper bound.
+        excludes_zero: the interval lies strictly on one side of 0 (safe to stop).
+        n_total: customers in both arms at this look.
+        planned_n: total sample size the boundary was tuned for (tightest there).
+        alpha: level.
+        method: name of the method.
+        reference: its published source.
+        status: 'ok' or 'insufficient_data'.
+        note: why insufficient.
+    """
+
+    diff: float | None
+    ci_low: float | None
+    ci_high: float | None
+    excludes_zero: bool
+    n_total: int
+    planned_n: int
+    alpha: float
+    method: str = CS_METHOD
+    reference: str = CS_REFERENCE
+    status: Status = "ok"
+    note: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            name: finite_or_none(v) if isinstance(v, float) else v
+            for name, v in ((n, getattr(self, n)) for n in self.__dataclass_fields__)
+        }
+
+
+def cs_rho2(planned_n: int, alpha: float) -> float:
+    """Mixture tuning rho^2 making the boundary tightest at `planned_n` (paper's approximation)."""
+    log_term = -2 * math.log(alpha)
+    return (log_term + math.log(log_term + 1)) / planned_n
+
+
+def cs_margin(n_total: np.ndarray | float, rho2: float, alpha: float) -> np.ndarray:
+    """Unit-variance boundary: sqrt(2(t rho2 + 1) / (t^2 rho2) * log(sqrt(t rho2 + 1) / alpha))."""
+    t = np.asarray(n_total, dtype=float)
+    return np.sqrt(2 * (t * rho2 + 1) / (t * t * rho2) * np.log(np.sqrt(t * rho2 + 1) / alpha))
+
+
+def confidence_sequence(
+    control: SampleStats | None,
+    arm: SampleStats | None,
+    kind: MetricKind,
+    alpha: float = config.ALPHA,
+    *,
+    planned_n: int | None = None,
+) -> SequentialInterval:
+    """Always-valid confidence interval for arm - control, for looking at a running experiment.
+
+    Method: the asymptotic confidence sequence of Waudby-Smith, Arbour, Sinha, Kennedy and
+    Ramdas ("Time-uniform central limit theory and asymptotic confidence sequences", Annals of
+    Statistics 2024, arXiv:2103.06476), Gaussian-mixture boundary (their Theorem 2.2): with
+    t = n_total customers and sigma_t^2 = t * (s1^2/n1 + s0^2/n0) the estimated variance of the
+    difference-in-means scaled to one customer,
+
+        diff +- sigma_t * sqrt(2 (t rho^2 + 1) / (t^2 rho^2) * log(sqrt(t rho^2 + 1) / alpha)).
+
+    rho^2 is tuned so the sequence is tightest at `planned_n` (their closed-form approximation);
+    keep it fixed across looks (pass the planned total sample size). A fixed-horizon 95% CI
+    checked at every look excludes 0 under no effect far more often than 5%; this does not.
+
+    Args:
+        control: control arm statistics so far.
+        arm: treated arm statistics so far.
+        kind: 'binary' (variance p(1-p)) or 'money' (sample variance).
+        alpha: level: P(ever excluding the true difference) <= alpha, asymptotically.
+        planned_n: total customers planned (default: the current total, i.e. tightest now).
+    """
+    n_total = (control.n if control else 0) + (arm.n if arm else 0)
+    planned = int(planned_n or max(n_total, 1))
+    problem = _basic_problem(control, arm, kind)
+    if problem:
+        return SequentialInterval(
+            None,
+            None,
+            None,
+            False,
+            n_total,
+            planned,
+            alpha,
+            status="insufficient_data",
+            note=problem,
+        )
+    assert control is not None and arm is not None
+    m0, m1 = control.sum / control.n, arm.sum / arm.n
+    if kind == "binary":
+        v0, v1 = m0 * (1 - m0), m1 * (1 - m1)
+    else:
+        v0, v1 = control.variance or 0.0, arm.variance or 0.0
+    var_diff = v1 / arm.n + v0 / control.n
+    half = math.sqrt(n_total * var_diff) * float(cs_margin(n_total, cs_rho2(planned, alpha), alpha))
+    diff = m1 - m0
+    low, high = diff - half, diff + half
+    return SequentialInterval(diff, low, high, low > 0 or high < 0, n_total, planned, alpha)
+
+
+# -- time to repeat ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KaplanMeierResult:
+    """Kaplan-Meier curves per group and the log-rank test between groups.
+
+    Attributes:
+        curves: tidy frame: group, time, survival (share not yet repeated), se (Greenwood),
+            ci_low, ci_high (pointwise, log-log transformed), at_risk, events.
+        logrank_statistic: chi-square statistic (groups - 1 df); None when insufficient.
+        logrank_p_value: its p-value; None when insufficient.
+        status: 'ok' or 'insufficient_data'.
+        note: why insufficient.
+        method: what was computed, for reports.
+    """
+
+    curves: pd.DataFrame
+    logrank_statistic: float | None
+    logrank_p_value: float | None
+    status: Status = "ok"
+    note: str = ""
+    method: str = "Kaplan-Meier (statsmodels SurvfuncRight), log-rank test (statsmodels survdiff)"
+
+
+_KM_COLUMNS = ["group", "time", "survival", "se", "ci_low", "ci_high", "at_risk", "events"]
+
+
+def kaplan_meier(
+    durations: Sequence[float] | np.ndarray,
+    events: Sequence[int] | np.ndarray,
+    groups: Sequence[str] | np.ndarray,
+    alpha: float = config.ALPHA,
+) -> KaplanMeierResult:
+    """Time-to-repeat curves per arm and whether they differ (log-rank).
+
+    Args:
+        durations: days from assignment to the repeat purchase, or to the end of follow-up.
+        events: 1 when the repeat purchase was observed, 0 when censored.
+        groups: arm of each customer.
+        alpha: level of the pointwise intervals.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+
+    time = np.asarray(durations, dtype=float)
+    status = np.asarray(events, dtype=float)
+    group = np.asarray(groups).astype(str)
+    empty = pd.DataFrame(columns=_KM_COLUMNS)
+    if time.size == 0:
+        return KaplanMeierResult(empty, None, None, "insufficient_data", "no customers")
+    z = sps.norm.ppf(1 - alpha / 2)
+    frames = []
+    for name in pd.unique(group):
+        mask = group == name
+        if mask.sum() < 2:
+            continue
+        sf = SurvfuncRight(time[mask], status[mask])
+        surv = np.asarray(sf.surv_prob, dtype=float)
+        se = np.nan_to_num(np.asarray(sf.surv_prob_se, dtype=float))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_surv = np.log(surv)
+            scale = np.where((surv > 0) & (surv < 1), se / (surv * np.abs(log_surv)), 0.0)
+            lo = np.where(surv > 0, surv ** np.exp(-z * scale), 0.0)
+            hi = np.where(surv > 0, surv ** np.exp(z * scale), 0.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": name,
+                    "time": np.asarray(sf.surv_times, dtype=float),
+                    "survival": surv,
+                    "se": se,
+                    "ci_low": np.minimum(lo, hi),
+                    "ci_high": np.maximum(lo, hi),
+                    "at_risk": np.asarray(sf.n_risk, dtype=int),
+                    "events": np.asarray(sf.n_events, dtype=int),
+                }
+            )
+        )
+    curves = pd.concat(frames, ignore_index=True) if frames else empty
+    if len(frames) < 2:
+        return KaplanMeierResult(
+            curves, None, None, "insufficient_data", "needs two groups with 2+ customers"
+        )
+    if status.sum() == 0:
+        return KaplanMeierResult(
+            curves, None, None, "insufficient_data", "no repeat purchases observed"
+        )
+    statistic, p_value = survdiff(time, status, group)
+    return KaplanMeierResult(curves, finite_or_none(statistic), finite_or_none(p_value))
+
+
+# -- effect over time ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DecayPoint:
+    """Effect within one days-since-assignment bucket.
+
+    Attributes:
+        bucket: first day of the bucket (days since assignment).
+        effect: arm vs control in that bucket.
+    """
+
+    bucket: int
+    effect: Effect
+
+    def as_json(self) -> dict[str, object]:
+        return {"bucket": self.bucket, **self.effect.as_json()}
+
+
+def decay(
+    per_bucket: Mapping[int, tuple[SampleStats | None, SampleStats | None]],
+    kind: MetricKind,
+    *,
+    arm_name: str,
+    metric: str,
+    alpha: float = config.ALPHA,
+) -> list[DecayPoint]:
+    """Effect by days-since-assignment bucket, to see whether a lever's effect fades.
+
+    Each bucket is compared on its own (z or welch); no correction, because the curve is read
+    as a shape, not as a list of decisions. Buckets come back sorted.
+    """
+    return [
+        DecayPoint(
+            int(bucket),
+            compare(control, arm, kind, arm_name=arm_name, metric=metric, alpha=alpha)[0],
+        )
+        for bucket, (control, arm) in sorted(per_bucket.items())
+    ]
+
+
+def payback_day(
+    days: Sequence[int] | np.ndarray,
+    cumulative_incremental_margin: Sequence[float] | np.ndarray,
+    cost: float | Sequence[float] | np.ndarray,
+) -> int | None:
+    """First day from which cumulative incremental margin stays above the lever's cost.
+
+    "Stays" (not merely "first crosses") because a noisy cumulative curve can poke above the
+    cost for a day and fall back; the payback day is the one after which it never fell back in
+    the observed window. `cost` is a number or a per-day cumulative cost (e.g. discounts
+    redeemed so far). None when it never pays back in the window, or on empty/NaN input.
+    """
+    d = np.asarray(days, dtype=float)
+    margin = np.asarray(cumulative_incremental_margin, dtype=float)
+    cost_arr = np.broadcast_to(np.asarray(cost, dtype=float), margin.shape)
+    if d.size == 0 or d.size != margin.size:
+        return None
+    order = np.argsort(d, kind="stable")
+    above = (margin[order] > cost_arr[order]) & np.isfinite(margin[order])
+    if not above[-1]:
+        return None
+    below = np.flatnonzero(~above)
+    first = 0 if below.size == 0 else int(below[-1]) + 1
+    return int(d[order][first])
+
+
+# -- segments ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SegmentAnalysis:
+    """Per-segment effects with BH across segments and a heterogeneity test.
+
+    Attributes:
+        effects: segment -> Effect (z or welch), p_adjusted by Benjamini-Hochberg across
+            segments (segments are exploration, so false discovery rate, not family-wise).
+        heterogeneity_q: Cochran's Q = sum w_i (d_i - d_pooled)^2 with w_i = 1/se_i^2 over ok
+            segments; None with fewer than 2.
+        heterogeneity_df: k - 1.
+        heterogeneity_p_value: chi-square(k - 1) upper tail of Q: small means the effect
+            differs between segments (the interaction test).
+        status: 'ok' or 'insufficient_data' (fewer than 2 usable segments).
+        note: why insufficient.
+    """
+
+    effects: dict[str, Effect]
+    heterogeneity_q: float | None
+    heterogeneity_df: int
+    heterogeneity_p_value: float | None
+    status: Status = "ok"
+    note: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "effects": [{"segment": s, **e.as_json()} for s, e in self.effects.items()],
+            "heterogeneity_q": finite_or_none(self.heterogeneity_q),
+            "heterogeneity_df": self.heterogeneity_df,
+            "heterogeneity_p_value": finite_or_none(self.heterogeneity_p_value),
+            "status": self.status,
+            "note": self.note,
+        }
+
+
+def segment_effects(
+    per_segment: Mapping[str, tuple[SampleStats | None, SampleStats | None]],
+    kind: MetricKind,
+    *,
+    arm_name: str,
+    metric: str,
+    alpha: float = config.ALPHA,
+) -> SegmentAnalysis:
+    """Arm vs control within each segment, BH across segments, and Cochran's Q heterogeneity.
+
+    The heterogeneity test treats segment estimates as independent (segments are disjoint) and
+    uses the standard error implied by each segment's interval; it is the arm x segment
+    interaction test in meta-analytic form.
+    """
+    effects: dict[str, Effect] = {}
+    for segment, (control, arm) in per_segment.items():
+        effects[segment] = compare(
+            control, arm, kind, arm_name=arm_name, metric=metric, alpha=alpha
+        )[0]
+    adjusted = adjust(list(effects.values()), "bh")
+    effects = dict(zip(effects, adjusted, strict=True))
+    usable = [e for e in effects.values() if e.ok and e.se is not None]
+    if len(usable) < 2:
+        return SegmentAnalysis(
+            effects, None, 0, None, "insufficient_data", "needs 2+ segments with data"
+        )
+    se = np.array([e.se for e in usable], dtype=float)
+    d = np.array([e.diff for e in usable], dtype=float)
+    if np.any(se <= 0):
+        return SegmentAnalysis(
+            effects, None, 0, None, "insufficient_data", "a segment has zero variance"
+        )
+    w = 1 / se**2
+    pooled = float((w * d).sum() / w.sum())
+    q = float((w * (d - pooled) ** 2).sum())
+    dof = len(usable) - 1
+    return SegmentAnalysis(effects, q, dof, float(sps.chi2.sf(q, dof)))

@@ -1,0 +1,157 @@
+"""Benchmark: reproducible assignment of 1M customers vs a DuckDB scan of the same table (issue 3).
+
+A store with N customers (about three transactions each, generated in SQL) is written to a
+temporary directory; then, best of --repeats:
+
+* scan: `SELECT count(*) FROM (SELECT customer_id, sum(amount) ... GROUP BY customer_id)` - one
+  pass over the transactions per customer: the floor for anything computed from them;
+* hash (SQL): md5(salt || ':' || customer_id) -> unit for every customer, in DuckDB;
+* hash (Python): `design.hash_units` on the same ids (the pure reference implementation);
+* assign: `design.assign_arms` on the units, plain and stratified (numpy only);
+* preview: `design_sql.preview_assignment` end to end (features, RFM, hash, assignment, codes
+  off, balance table + A/A check) - what the Design page runs before launch;
+* start: `design_sql.start_experiment` (the same, plus writing the assignments).
+
+Usage:
+    python bench/bench_assign.py [--customers 1000000] [--repeats 2]
+
+Writes bench/results/assign.md and prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "assign.md"
+sys.path.insert(0, str(ROOT))
+
+from experiments import design  # noqa: E402
+from experiments.design import ArmSpec, ExperimentSpec  # noqa: E402
+from experiments.store import Store  # noqa: E402
+from experiments.store import design_sql  # noqa: E402
+
+ARMS = (
+    ArmSpec("control", "control", allocation=2),
+    ArmSpec("gift", "gift", gift_cost=300),
+    ArmSpec("10% off", "discount", discount_pct=10, redemption_share=0.4),
+)
+
+
+def build(store: Store, customers: int) -> int:
+    with store.transaction() as cur:
+        cur.execute(
+            """
+            INSERT INTO transactions
+            SELECT 'o' || CAST(c AS VARCHAR) || '-' || CAST(k AS VARCHAR),
+                   'c' || lpad(CAST(c AS VARCHAR), 8, '0'),
+                   TIMESTAMP '2026-06-30 12:00:00' - to_days(CAST(floor(random() * 540) AS INTEGER)),
+                   round(exp(7 + 0.5 * random()), 2), NULL,
+                   CASE WHEN c % 4 = 0 THEN 'store' ELSE 'online' END, 0, 1
+            FROM range(?) r(c), range(1 + CAST(c % 5 AS BIGINT)) k(k)
+            """,
+            [customers],
+        )
+        row = cur.execute("SELECT count(*) FROM transactions").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def best(repeats: int, run: Callable[[], object]) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.duckdb")
+        transactions = build(store, args.customers)
+        cur = store.cursor()
+        spec = ExperimentSpec("bench", ARMS, salt="bench-salt")
+        stratified = ExperimentSpec("bench-st", ARMS, salt="bench-salt", stratify_by="rfm_segment")
+
+        scan, _ = best(
+            args.repeats,
+            lambda: cur.execute(
+                "SELECT count(*) FROM (SELECT customer_id, sum(amount) FROM transactions"
+                " GROUP BY customer_id)"
+            ).fetchone(),
+        )
+        sql_hash, units_frame = best(
+            args.repeats, lambda: design_sql.audience_units(cur, spec.audience, spec.salt)
+        )
+        ids = units_frame["customer_id"].tolist()  # type: ignore[index]
+        py_hash, units = best(1, lambda: design.hash_units(spec.salt, ids))
+        assert np.array_equal(units, units_frame["unit"].to_numpy())  # type: ignore[index]
+        strata = units_frame["segment"].to_numpy()  # type: ignore[index]
+        weights = [a.allocation for a in ARMS]
+        plain, arms = best(args.repeats, lambda: design.assign_arms(units, weights))  # type: ignore[arg-type]
+        strat, _ = best(
+            args.repeats,
+            lambda: design.assign_arms(units, weights, strata=strata, salt=spec.salt),  # type: ignore[arg-type]
+        )
+        preview, result = best(args.repeats, lambda: design_sql.preview_assignment(cur, spec))
+        preview_st, _ = best(args.repeats, lambda: design_sql.preview_assignment(cur, stratified))
+        experiment_id = design_sql.save_experiment(store, spec)
+        start = time.perf_counter()
+        design_sql.start_experiment(store, experiment_id)
+        start_seconds = time.perf_counter() - start
+        counts = np.bincount(arms, minlength=3)  # type: ignore[arg-type]
+        n = len(ids)
+        store.close()
+
+    def row(label: str, seconds: float) -> str:
+        return f"| {label} | {seconds:.3f} | {seconds / scan:.1f}x |"
+
+    lines = [
+        "# Assignment benchmark",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, Python "
+        f"{platform.python_version()}, duckdb {duckdb.__version__}; {n:,} customers, "
+        f"{transactions:,} transactions; best of {args.repeats}.",
+        "",
+        "| step | seconds | vs scan |",
+        "|---|---:|---:|",
+        row("DuckDB scan: per-customer sum over transactions (floor)", scan),
+        row("hash units in DuckDB: features + md5(salt:id) per customer", sql_hash),
+        row("hash units in Python: `design.hash_units` (reference)", py_hash),
+        row("`design.assign_arms`, plain (numpy)", plain),
+        row("`design.assign_arms`, stratified by RFM segment", strat),
+        row("`preview_assignment` end to end (+ balance, A/A)", preview),
+        row("`preview_assignment`, stratified", preview_st),
+        row("`start_experiment` (preview + write 1 transaction)", start_seconds),
+        "",
+        f"Arm counts (2:1:1): {counts.tolist()}; A/A passed: "
+        f"{result.balance.passed}.",  # type: ignore[attr-defined]
+        "",
+        "The hash runs in DuckDB (bit-identical to the Python reference, checked above) because "
+        "Python's per-id md5 is the slowest step; assigning arms from units is numpy and "
+        "negligible. The end-to-end time is dominated by the audience features (RFM), which "
+        "need the per-customer pass the scan measures plus window functions for the quintiles.",
+    ]
+    text = "\n".join(lines) + "\n"
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

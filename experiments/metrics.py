@@ -1,0 +1,772 @@
+"""Metric catalogue and the experiment analysis: one SQL aggregate in, typed results out.
+
+`analyze_experiment` runs THE per-experiment aggregation (`experiments.store.metrics_sql`),
+turns its per-arm sums into `stats.SampleStats` and leaves every inference to
+`experiments.stats`. Definitions of the metrics (windows, margin, cost, observation) are in the
+docstring of `experiments.store.metrics_sql`; the demo generator records its truths with them.
+
+Observation rule: a horizon H is analysed on the customers whose whole window
+(assigned_at, assigned_at + H days] lies before the last transaction in the store. Customers
+assigned later are left out of that horizon (their window is censored), and a
+'too-short observation window' warning says how many were left out and the longest horizon
+that every assigned customer has fully observed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from experiments import config, stats
+from experiments.store import Store, StoreError, metrics_sql, overview
+
+__all__ = [
+    "METRICS",
+    "AnalysisSettings",
+    "AnalysisWarning",
+    "ArmSummary",
+    "ExperimentAnalysis",
+    "MetricDef",
+    "UnknownExperiment",
+    "analyze_experiment",
+]
+
+MetricKind = Literal["binary", "money"]
+WarningKind = Literal["srm", "imbalance", "short_window", "data", "insufficient_data"]
+
+IMBALANCE_P = 0.001  # pre-period difference this unlikely under randomization: check assignment
+SHORT_WINDOW_SHARE = 0.5  # fewer observed customers than this share: the window is too short
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """One metric of the catalogue.
+
+    Attributes:
+        name: identifier used in SQL aliases, JSON and known_effects.
+        label: what the UI shows.
+        kind: 'binary' (a rate: z-test) or 'money' (continuous: Welch, CUPED).
+        covariate: pre-period covariate used by CUPED (pre_buyer, pre_orders, pre_spend).
+        capped: winsorised at pooled percentiles when capping is on.
+        tested: gets effect rows (others are reported as per-arm means only).
+    """
+
+    name: str
+    label: str
+    kind: MetricKind
+    covariate: str
+    capped: bool
+    tested: bool
+
+
+METRICS: tuple[MetricDef, ...] = (
+    MetricDef("repeat_purchase", "Repeat purchase", "binary", "pre_buyer", False, True),
+    MetricDef("orders", "Orders per customer", "money", "pre_orders", False, True),
+    MetricDef("revenue", "Revenue per customer", "money", "pre_spend", True, True),
+    MetricDef("margin", "Gross margin per customer", "money", "pre_spend", True, False),
+    MetricDef("cost", "Lever cost per customer", "money", "pre_spend", False, False),
+    MetricDef("net_value", "Net value per customer", "money", "pre_spend", True, True),
+)
+_BY_NAME = {m.name: m for m in METRICS}
+assert tuple(_BY_NAME) == metrics_sql.HORIZON_METRICS
+
+
+class UnknownExperiment(StoreError):
+    """No experiment has this id or name."""
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """How to analyse an experiment; defaults come from experiments.config.
+
+    Attributes:
+        horizon_days: analysis horizon; None = the experiment's own horizon.
+        cap: winsorise money metrics at pooled percentiles (robust to a few huge orders).
+        cap_percentile: upper cap percentile (percent) of positive values.
+        use_covariate: add CUPED rows with the pre-period covariate.
+        lookback_days: pre-period length for covariates.
+        correction: multiple-testing correction across arms x metrics.
+        confidence: confidence level of the intervals (1 - alpha).
+        margin_rate: margin share when a transaction has no margin; None = the experiment's
+            settings' margin_rate, else config.DEFAULT_MARGIN_RATE.
+        bucket_days: width of the day-since-assignment buckets of the decay series.
+        segment_attribute: customer attribute whose values are segments, or None.
+    """
+
+    horizon_days: int | None = None
+    cap: bool = True
+    cap_percentile: float = config.DEFAULT_CAP_PERCENTILE
+    use_covariate: bool = True
+    lookback_days: int = config.DEFAULT_LOOKBACK_DAYS
+    correction: stats.Correction = config.DEFAULT_CORRECTION  # type: ignore[assignment]
+    confidence: float = config.CONFIDENCE
+    margin_rate: float | None = None
+    bucket_days: int = 7
+    segment_attribute: str | None = None
+
+    @property
+    def alpha(self) -> float:
+        return round(1.0 - self.confidence, 12)
+
+
+@dataclass(frozen=True)
+class AnalysisWarning:
+    """Something the reader must know before trusting the numbers.
+
+    Attributes:
+        kind: 'srm', 'imbalance', 'short_window', 'data' or 'insufficient_data'.
+        message: what happened and what to do.
+    """
+
+    kind: WarningKind
+    message: str
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """One arm's size and means at the analysis horizon.
+
+    Attributes:
+        arm: arm name.
+        arm_id: arm id in the store.
+        kind: arm kind (control, discount, gift, outreach, custom).
+        n: customers assigned.
+        n_observed: customers with the whole analysis window observed.
+        planned_allocation: planned share of customers (normalised).
+        cost_per_customer: fixed cost per assigned customer.
+        means: metric -> mean over observed customers (None without any).
+        pre_period: covariate -> mean over all assigned customers.
+        repeat_by_horizon: horizon -> (observed customers, repeat-purchase rate or None).
+    """
+
+    arm: str
+    arm_id: int
+    kind: str
+    n: int
+    n_observed: int
+    planned_allocation: float
+    cost_per_customer: float
+    means: dict[str, float | None]
+    pre_period: dict[str, float | None]
+    repeat_by_horizon: dict[int, tuple[int, float | None]]
+
+    def as_json(self) -> dict[str, object]:
+        out = asdict(self)
+        out["means"] = {k: _finite(v) for k, v in self.means.items()}
+        out["pre_period"] = {k: _finite(v) for k, v in self.pre_period.items()}
+        out["repeat_by_horizon"] = [
+            {"horizon_days": h, "n_observed": n, "repeat_rate": _finite(rate)}
+            for h, (n, rate) in self.repeat_by_horizon.items()
+        ]
+        return out
+
+
+@dataclass(frozen=True)
+class ExperimentAnalysis:
+    """Everything the Results page and `analyze --json` show for one experiment.
+
+    Attributes:
+        experiment: the experiment as `overview.find_experiment` returns it.
+        settings: the settings used, horizon resolved.
+        horizon_days: the analysis horizon.
+        margin_rate: margin share used for transactions without a margin.
+        first_ts: earliest transaction in the store (ISO text) or None.
+        last_ts: latest transaction: the data's end, or None.
+        status: 'ok', or 'insufficient_data' when no effect could be estimated.
+        control: name of the baseline arm (the control arm, else the first arm).
+        arms: one summary per arm, in arm_id order.
+        srm: sample-ratio mismatch test of assigned counts against the plan.
+        effects: arm x metric x method vs control at the horizon, p_adjusted across them.
+        comparisons: arm vs arm (non-control pairs) on repeat purchase and net value.
+        probability_best: arm -> posterior probability of the highest net value.
+        chance_to_beat_control: arm -> posterior probability of beating control on net value.
+        horizon_effects: repeat purchase vs control at each catalogue horizon (uncorrected).
+        decay: arm -> per-bucket effect on contribution (margin - discounts) in that bucket.
+        cumulative: arm -> per-bucket effect on cumulative net value (contribution so far
+            minus the fixed cost), the curve whose crossing of 0 is payback.
+        payback_day: arm -> first bucket end from which cumulative incremental contribution
+            stays above the incremental fixed cost; None if not within the horizon.
+        segments: (segment kind, metric, arm) -> per-segment effects and heterogeneity.
+        survival: histogram (arm, event, duration_days, customers): Kaplan-Meier inputs.
+        kaplan_meier: curves and log-rank test of time to first purchase after assignment.
+        caps: metric -> (lower, upper) caps applied.
+        checks: data checks (duplicate assignments, purchases before first_seen, ...).
+        warnings: what to know before trusting the numbers.
+    """
+
+    experiment: dict[str, object]
+    settings: AnalysisSettings
+    horizon_days: int
+    margin_rate: float
+    first_ts: str | None
+    last_ts: str | None
+    status: stats.Status
+    control: str | None
+    arms: list[ArmSummary]
+    srm: stats.SrmResult
+    effects: list[stats.Effect]
+    comparisons: list[stats.Effect]
+    probability_best: dict[str, float | None]
+    chance_to_beat_control: dict[str, float | None]
+    horizon_effects: list[tuple[int, stats.Effect]]
+    decay: dict[str, list[stats.DecayPoint]]
+    cumulative: dict[str, list[stats.DecayPoint]]
+    payback_day: dict[str, int | None]
+    segments: dict[tuple[str, str, str], stats.SegmentAnalysis]
+    survival: pd.DataFrame
+    kaplan_meier: stats.KaplanMeierResult
+    caps: dict[str, tuple[float | None, float | None]]
+    checks: dict[str, int]
+    warnings: list[AnalysisWarning] = field(default_factory=list)
+
+    def effect(self, arm: str, metric: str, method: str) -> stats.Effect | None:
+        """The effect row for an arm, metric and method, or None."""
+        for e in self.effects:
+            if e.arm == arm and e.metric == metric and e.method == method:
+                return e
+        return None
+
+    def as_json(self) -> dict[str, object]:
+        """Plain JSON-able dict (no NaN): the shape `analyze --json` prints."""
+        return {
+            "experiment": {
+                k: self.experiment[k]
+                for k in ("id", "name", "status", "primary_metric", "horizon_days", "source")
+                if k in self.experiment
+            },
+            "settings": {
+                **asdict(self.settings),
+                "horizon_days": self.horizon_days,
+                "margin_rate": self.margin_rate,
+            },
+            "data": {"first_ts": self.first_ts, "last_ts": self.last_ts},
+            "status": self.status,
+            "control": self.control,
+            "horizon_days": self.horizon_days,
+            "arms": [a.as_json() for a in self.arms],
+            "srm_p_value": _finite(self.srm.p_value),
+            "srm": self.srm.as_json(),
+            "effects": [{**e.as_json(), "horizon_days": self.horizon_days} for e in self.effects],
+            "comparisons": [e.as_json() for e in self.comparisons],
+            "probability_best": {
+                "metric": "net_value",
+                "arms": {k: _finite(v) for k, v in self.probability_best.items()},
+            },
+            "chance_to_beat_control": {
+                k: _finite(v) for k, v in self.chance_to_beat_control.items()
+            },
+            "horizon_effects": [
+                {**e.as_json(), "horizon_days": h} for h, e in self.horizon_effects
+            ],
+            "decay": {
+                "bucket_days": self.settings.bucket_days,
+                "contribution": {a: [p.as_json() for p in ps] for a, ps in self.decay.items()},
+                "cumulative_net_value": {
+                    a: [p.as_json() for p in ps] for a, ps in self.cumulative.items()
+                },
+                "payback_day": self.payback_day,
+            },
+            "segments": [
+                {"segment_kind": kind, "metric": metric, "arm": arm, **analysis.as_json()}
+                for (kind, metric, arm), analysis in self.segments.items()
+            ],
+            "survival": {
+                "inputs": self.survival.to_dict(orient="records"),
+                "logrank_statistic": _finite(self.kaplan_meier.logrank_statistic),
+                "logrank_p_value": _finite(self.kaplan_meier.logrank_p_value),
+                "status": self.kaplan_meier.status,
+                "note": self.kaplan_meier.note,
+            },
+            "caps": {m: {"lower": lo, "upper": hi} for m, (lo, hi) in self.caps.items()},
+            "checks": self.checks,
+            "warnings": [asdict(w) for w in self.warnings],
+        }
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _number(row: Mapping[str, object] | None, column: str) -> float:
+    """A sum from the aggregate row; 0 for a missing arm or a NULL sum (no observed customers)."""
+    if row is None:
+        return 0.0
+    value = row.get(column)
+    if value is None:
+        return 0.0
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else 0.0
+
+
+def _sample(
+    row: Mapping[str, object] | None, value: str, n_column: str, covariate: str | None = None
+) -> stats.SampleStats:
+    """SampleStats of one metric from the aggregate row (covariate sums when given)."""
+    n = int(_number(row, n_column))
+    if covariate is None:
+        return stats.SampleStats(n, _number(row, f"{value}__sum"), _number(row, f"{value}__sumsq"))
+    return stats.SampleStats(
+        n,
+        _number(row, f"{value}__sum"),
+        _number(row, f"{value}__sumsq"),
+        _number(row, f"{covariate}__sum"),
+        _number(row, f"{covariate}__sumsq"),
+        _number(row, f"{value}__cross"),
+    )
+
+
+def _binary_sample(
+    row: Mapping[str, object] | None, value: str, n_column: str
+) -> stats.SampleStats:
+    total = _number(row, f"{value}__sum")
+    return stats.SampleStats(int(_number(row, n_column)), total, total)
+
+
+def metric_stats(row: Mapping[str, object] | None, metric: str) -> stats.SampleStats:
+    """SampleStats of a catalogue metric at the analysis horizon, with its covariate."""
+    return _sample(row, metric, "n_main", _BY_NAME[metric].covariate)
+
+
+def analyze_experiment(
+    store: Store, experiment: int | str, settings: AnalysisSettings | None = None
+) -> ExperimentAnalysis:
+    """Analyse an experiment from the store: one aggregation query, then `experiments.stats`.
+
+    Args:
+        store: the store holding assignments and transactions.
+        experiment: experiment id or name.
+        settings: analysis settings (defaults from config; horizon from the experiment).
+
+    Returns:
+        The analysis. Degenerate data (no transactions, an empty arm, a window not yet
+        observed) gives 'insufficient_data' effects and warnings, never an exception.
+
+    Raises:
+        UnknownExperiment: no experiment has this id or name.
+    """
+    settings = settings or AnalysisSettings()
+    with store.cursor() as cur:
+        found = overview.find_experiment(cur, experiment)
+        if found is None:
+            raise UnknownExperiment(
+                f"No experiment with id or name {experiment!r}. "
+                "Run `python -m experiments list` to see the experiments in the store."
+            )
+        experiment_id = int(found["id"])  # type: ignore[call-overload]
+        own = metrics_sql.experiment_settings(cur, experiment_id)
+        margin_rate = float(
+            settings.margin_rate
+            if settings.margin_rate is not None
+            else own.get("margin_rate", config.DEFAULT_MARGIN_RATE)  # type: ignore[arg-type]
+        )
+        horizon = int(settings.horizon_days or found["horizon_days"])  # type: ignore[call-overload]
+        spec = metrics_sql.QuerySpec(
+            experiment_id=experiment_id,
+            horizon_days=horizon,
+            repeat_horizons=config.HORIZONS_DAYS,
+            lookback_days=settings.lookback_days,
+            margin_rate=margin_rate,
+            cap=settings.cap,
+            cap_percentile=settings.cap_percentile,
+            bucket_days=settings.bucket_days,
+            segment_attribute=settings.segment_attribute,
+        )
+        aggregates = metrics_sql.experiment_aggregates(cur, spec)
+    settings = AnalysisSettings(**{**asdict(settings), "horizon_days": horizon})
+    return _analyse(found, settings, spec, margin_rate, aggregates)
+
+
+@dataclass(frozen=True)
+class _Arm:
+    arm_id: int
+    name: str
+    kind: str
+    allocation: float
+    cost_per_customer: float
+
+
+def _arm_defs(experiment: Mapping[str, object]) -> list[_Arm]:
+    arms: list[dict[str, object]] = experiment.get("arms", [])  # type: ignore[assignment]
+    return [
+        _Arm(
+            int(a["arm_id"]),  # type: ignore[call-overload]
+            str(a["name"]),
+            str(a["kind"]),
+            float(a["allocation"]),  # type: ignore[arg-type]
+            float(a.get("cost_per_customer", 0.0)),  # type: ignore[arg-type]
+        )
+        for a in arms
+    ]
+
+
+def _records(frame: pd.DataFrame, horizon: int) -> list[dict[str, object]]:
+    """Aggregate rows as dicts, with the analysis horizon's n as `n_main`."""
+    records: list[dict[str, object]] = []
+    for record in frame.to_dict(orient="records"):
+        row = {str(k): v for k, v in record.items()}
+        row["n_main"] = row.get(f"n_{horizon}")
+        records.append(row)
+    return records
+
+
+def _rows(frame: pd.DataFrame, horizon: int) -> dict[int, dict[str, object]]:
+    """arm_id -> aggregate row, with the analysis horizon's n as `n_main`."""
+    return {int(r["arm_id"]): r for r in _records(frame, horizon)}  # type: ignore[call-overload]
+
+
+def _analyse(
+    experiment: dict[str, object],
+    settings: AnalysisSettings,
+    spec: metrics_sql.QuerySpec,
+    margin_rate: float,
+    agg: metrics_sql.Aggregates,
+) -> ExperimentAnalysis:
+    horizon = spec.horizon_days
+    alpha = settings.alpha
+    arm_defs = _arm_defs(experiment)
+    names = {a.arm_id: a.name for a in arm_defs}
+    rows = _rows(agg.arms, horizon)
+    control_def = next((a for a in arm_defs if a.kind == "control"), None)
+    if control_def is None and arm_defs:
+        control_def = arm_defs[0]
+    control = control_def.name if control_def else None
+    control_id = control_def.arm_id if control_def else None
+    total_allocation = sum(a.allocation for a in arm_defs) or 1.0
+    warnings: list[AnalysisWarning] = []
+
+    arms = [_arm_summary(a, rows.get(a.arm_id), total_allocation) for a in arm_defs]
+    srm = stats.srm_test({a.arm: a.n for a in arms}, {a.arm: a.planned_allocation for a in arms})
+
+    effects: list[stats.Effect] = []
+    treated = [a for a in arm_defs if a is not control_def]
+    control_row = rows.get(control_id) if control_id is not None else None
+    for arm_def in treated:
+        arm_row = rows.get(arm_def.arm_id)
+        for metric in METRICS:
+            if not metric.tested:
+                continue
+            effects.extend(
+                stats.compare(
+                    metric_stats(control_row, metric.name),
+                    metric_stats(arm_row, metric.name),
+                    metric.kind,
+                    arm_name=arm_def.name,
+                    metric=metric.name,
+                    alpha=alpha,
+                    use_covariate=settings.use_covariate and metric.kind == "money",
+                    baseline_name=control or "control",
+                )
+            )
+    effects = stats.adjust(effects, settings.correction)
+
+    comparisons: list[stats.Effect] = []
+    for i, first in enumerate(treated):
+        for second in treated[i + 1 :]:
+            base_row = rows.get(first.arm_id)
+            other_row = rows.get(second.arm_id)
+            for name in ("repeat_purchase", "net_value"):
+                comparisons.extend(
+                    stats.compare(
+                        metric_stats(base_row, name),
+                        metric_stats(other_row, name),
+                        _BY_NAME[name].kind,
+                        arm_name=second.name,
+                        metric=name,
+                        alpha=alpha,
+                        baseline_name=first.name,
+                    )
+                )
+    comparisons = stats.adjust(comparisons, settings.correction)
+
+    net = {names[i]: metric_stats(rows.get(i), "net_value") for i in names}
+    probability_best = stats.probability_best(net, "money")
+    chance = {
+        a.name: stats.chance_to_beat_control(
+            net.get(control) if control else None, net[a.name], "money"
+        )
+        for a in treated
+    }
+
+    horizon_effects: list[tuple[int, stats.Effect]] = []
+    for h in config.HORIZONS_DAYS:
+        for arm_def in treated:
+            arm_row = rows.get(arm_def.arm_id)
+            effect = stats.compare(
+                _binary_sample(control_row, f"repeat_{h}", f"n_{h}"),
+                _binary_sample(arm_row, f"repeat_{h}", f"n_{h}"),
+                "binary",
+                arm_name=arm_def.name,
+                metric="repeat_purchase",
+                alpha=alpha,
+                baseline_name=control or "control",
+            )[0]
+            horizon_effects.append((h, effect))
+
+    decay_points, cumulative, payback = _decay(treated, control_row, rows, spec, alpha)
+    segments = _segments(agg.segments, treated, control_id, horizon, alpha)
+    kaplan = _kaplan_meier(agg.survival, names, alpha)
+
+    checks = {
+        name: int(sum(_number(r, name) for r in rows.values()))
+        for name in ("extra_assignments", "tx_before_first_seen", "assigned_after_data_end")
+    }
+    warnings.extend(_warnings(arms, srm, rows, control_row, treated, control, agg, horizon, checks))
+    status: stats.Status = "ok" if any(e.ok for e in effects) else "insufficient_data"
+    if status != "ok":
+        warnings.append(
+            AnalysisWarning(
+                "insufficient_data",
+                "Insufficient data: no effect could be estimated at the "
+                f"{horizon}-day horizon (needs a control and a treated arm with at least two "
+                "fully observed customers each, and some transactions).",
+            )
+        )
+    return ExperimentAnalysis(
+        experiment=experiment,
+        settings=settings,
+        horizon_days=horizon,
+        margin_rate=margin_rate,
+        first_ts=agg.first_ts,
+        last_ts=agg.last_ts,
+        status=status,
+        control=control,
+        arms=arms,
+        srm=srm,
+        effects=effects,
+        comparisons=comparisons,
+        probability_best=probability_best,
+        chance_to_beat_control=chance,
+        horizon_effects=horizon_effects,
+        decay=decay_points,
+        cumulative=cumulative,
+        payback_day=payback,
+        segments=segments,
+        survival=agg.survival,
+        kaplan_meier=kaplan,
+        caps=agg.caps,
+        checks=checks,
+        warnings=warnings,
+    )
+
+
+def _arm_summary(
+    arm_def: _Arm, row: Mapping[str, object] | None, total_allocation: float
+) -> ArmSummary:
+    n_observed = int(_number(row, "n_main"))
+    means = {
+        m.name: (_number(row, f"{m.name}__sum") / n_observed if n_observed else None)
+        for m in METRICS
+    }
+    n = int(_number(row, "n_all"))
+    pre = {
+        cov: (_number(row, f"{cov}_all__sum") / n if n else None) for cov in metrics_sql.COVARIATES
+    }
+    pre["pre_recency_days"] = _finite(row.get("pre_recency_days__mean")) if row else None  # type: ignore[arg-type]
+    by_horizon: dict[int, tuple[int, float | None]] = {}
+    for h in config.HORIZONS_DAYS:
+        n_h = int(_number(row, f"n_{h}"))
+        by_horizon[h] = (n_h, _number(row, f"repeat_{h}__sum") / n_h if n_h else None)
+    return ArmSummary(
+        arm=arm_def.name,
+        arm_id=arm_def.arm_id,
+        kind=arm_def.kind,
+        n=n,
+        n_observed=n_observed,
+        planned_allocation=arm_def.allocation / total_allocation,
+        cost_per_customer=arm_def.cost_per_customer,
+        means=means,
+        pre_period=pre,
+        repeat_by_horizon=by_horizon,
+    )
+
+
+def _decay(
+    treated: list[_Arm],
+    control_row: Mapping[str, object] | None,
+    rows: Mapping[int, Mapping[str, object]],
+    spec: metrics_sql.QuerySpec,
+    alpha: float,
+) -> tuple[
+    dict[str, list[stats.DecayPoint]], dict[str, list[stats.DecayPoint]], dict[str, int | None]
+]:
+    """Per-bucket and cumulative effects on contribution, and the payback day, per arm."""
+    ends = spec.bucket_ends
+    starts = [0, *ends[:-1]]
+    decay_points: dict[str, list[stats.DecayPoint]] = {}
+    cumulative: dict[str, list[stats.DecayPoint]] = {}
+    payback: dict[str, int | None] = {}
+    for arm_def in treated:
+        name = arm_def.name
+        arm_row = rows.get(arm_def.arm_id)
+        per_bucket = {
+            starts[b]: (
+                _sample(control_row, f"bucket_b{b}", f"n_b{b}"),
+                _sample(arm_row, f"bucket_b{b}", f"n_b{b}"),
+            )
+            for b in range(len(ends))
+        }
+        per_end = {
+            ends[b]: (
+                _sample(control_row, f"cum_net_b{b}", f"n_b{b}"),
+                _sample(arm_row, f"cum_net_b{b}", f"n_b{b}"),
+            )
+            for b in range(len(ends))
+        }
+        decay_points[name] = stats.decay(
+            per_bucket, "money", arm_name=name, metric="contribution", alpha=alpha
+        )
+        cumulative[name] = stats.decay(
+            per_end, "money", arm_name=name, metric="cumulative_net_value", alpha=alpha
+        )
+        cost_diff = _number(arm_row, "cost_per_customer") - _number(
+            control_row, "cost_per_customer"
+        )
+        days = [p.bucket for p in cumulative[name] if p.effect.diff is not None]
+        # cumulative net = contribution - fixed cost, so contribution diff = net diff + cost diff
+        incremental = [
+            float(p.effect.diff) + cost_diff for p in cumulative[name] if p.effect.diff is not None
+        ]
+        payback[name] = stats.payback_day(days, incremental, cost_diff) if days else None
+    return decay_points, cumulative, payback
+
+
+def _segments(
+    frame: pd.DataFrame,
+    treated: list[_Arm],
+    control_id: int | None,
+    horizon: int,
+    alpha: float,
+) -> dict[tuple[str, str, str], stats.SegmentAnalysis]:
+    out: dict[tuple[str, str, str], stats.SegmentAnalysis] = {}
+    if frame.empty or control_id is None:
+        return out
+    for kind, part in frame.groupby("segment_kind", sort=True):
+        by_segment: dict[str, dict[int, dict[str, object]]] = {}
+        for record in _records(part, horizon):
+            arm_id = int(record["arm_id"])  # type: ignore[call-overload]
+            by_segment.setdefault(str(record["segment"]), {})[arm_id] = record
+        if len(by_segment) < 2:
+            continue
+        for arm_def in treated:
+            arm_id = arm_def.arm_id
+            for metric in ("repeat_purchase", "net_value"):
+                per_segment = {
+                    segment: (
+                        metric_stats(arms.get(control_id), metric),
+                        metric_stats(arms.get(arm_id), metric),
+                    )
+                    for segment, arms in sorted(by_segment.items())
+                }
+                out[(str(kind), metric, arm_def.name)] = stats.segment_effects(
+                    per_segment,
+                    _BY_NAME[metric].kind,
+                    arm_name=arm_def.name,
+                    metric=metric,
+                    alpha=alpha,
+                )
+    return out
+
+
+def _kaplan_meier(
+    survival: pd.DataFrame, names: Mapping[int, str], alpha: float
+) -> stats.KaplanMeierResult:
+    """Kaplan-Meier from the follow-up histogram (expanded to one entry per customer)."""
+    counts = survival["customers"].to_numpy(dtype=np.int64)
+    durations = np.repeat(survival["duration_days"].to_numpy(dtype=float), counts)
+    events = np.repeat(survival["event"].to_numpy(dtype=int), counts)
+    groups = np.repeat(
+        np.array([names.get(int(i), str(i)) for i in survival["arm_id"]], dtype=object), counts
+    )
+    return stats.kaplan_meier(durations, events, groups, alpha=alpha)
+
+
+def _warnings(
+    arms: list[ArmSummary],
+    srm: stats.SrmResult,
+    rows: Mapping[int, Mapping[str, object]],
+    control_row: Mapping[str, object] | None,
+    treated: list[_Arm],
+    control: str | None,
+    agg: metrics_sql.Aggregates,
+    horizon: int,
+    checks: Mapping[str, int],
+) -> list[AnalysisWarning]:
+    out: list[AnalysisWarning] = []
+    if srm.mismatch:
+        out.append(
+            AnalysisWarning(
+                "srm",
+                f"Sample-ratio mismatch (p = {srm.p_value:.2g}): arm sizes do not match the "
+                f"planned allocation ({srm.note}). Assignment or data loading is probably "
+                "broken; do not trust the effects until it is explained.",
+            )
+        )
+    for arm_def in treated:
+        arm_row = rows.get(arm_def.arm_id)
+        for cov in ("pre_spend", "pre_orders"):
+            check = stats.compare(
+                _sample(control_row, f"{cov}_all", "n_all"),
+                _sample(arm_row, f"{cov}_all", "n_all"),
+                "money",
+                arm_name=arm_def.name,
+                metric=cov,
+            )[0]
+            if check.ok and check.p_value is not None and check.p_value < IMBALANCE_P:
+                out.append(
+                    AnalysisWarning(
+                        "imbalance",
+                        f"Pre-period imbalance: {arm_def.name} differs from {control} in "
+                        f"{cov.replace('_', '-')} before assignment (p = {check.p_value:.2g}). "
+                        "Randomization may be broken; the CUPED rows adjust for it.",
+                    )
+                )
+    assigned = sum(a.n for a in arms)
+    observed = sum(a.n_observed for a in arms)
+    if assigned and observed < assigned:
+        complete = [h for h in config.HORIZONS_DAYS if all(
+            a.repeat_by_horizon[h][0] == a.n for a in arms)]  # fmt: skip
+        longest = f"{max(complete)} days" if complete else "none of the standard horizons"
+        severity = "Too-short observation window" if observed < SHORT_WINDOW_SHARE * assigned else (
+            "Partly observed window")  # fmt: skip
+        out.append(
+            AnalysisWarning(
+                "short_window",
+                f"{severity}: {observed} of {assigned} customers have the whole "
+                f"{horizon}-day window in the data (data ends {agg.last_ts}); the others are "
+                f"left out of this horizon. Fully observed for everyone: {longest}.",
+            )
+        )
+    if checks.get("extra_assignments"):
+        out.append(
+            AnalysisWarning(
+                "data",
+                f"{checks['extra_assignments']} duplicate assignments: customers assigned more "
+                "than once; only each customer's first assignment is analysed.",
+            )
+        )
+    if checks.get("tx_before_first_seen"):
+        out.append(
+            AnalysisWarning(
+                "data",
+                f"{checks['tx_before_first_seen']} transactions of assigned customers are dated "
+                "before the customer's first_seen, which is impossible: check the customers "
+                "file's first-seen dates or the transactions' time zone.",
+            )
+        )
+    if checks.get("assigned_after_data_end"):
+        out.append(
+            AnalysisWarning(
+                "data",
+                f"{checks['assigned_after_data_end']} customers were assigned after the last "
+                "transaction in the store: load newer transactions to measure them.",
+            )
+        )
+    return out

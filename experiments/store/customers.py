@@ -1,0 +1,581 @@
+"""Customer-level SQL: RFM summary and segments, cohorts, repeat curve, historic CLV, arms.
+
+Every function takes a cursor and returns a small frame or a typed value; the per-customer
+summaries (one row per customer) are the only large results, and they are what the BG/NBD and
+Gamma-Gamma fits in `experiments.clv` need.
+
+Conventions shared by every query here:
+
+* A *purchase day* is a calendar day (`CAST(ts AS DATE)`) with at least one transaction whose
+  amount is >= 0. Several orders of one customer on one day are merged into one purchase day
+  (Fader, Hardie & Lee 2005 do the same for CDNOW). Refunds (negative amounts) never create a
+  purchase day; they do count in revenue and margin totals.
+* Money: `margin` is the transaction's margin column when present, else
+  `amount x margin_rate` (default `config.DEFAULT_MARGIN_RATE`).
+* The cutoff (`until`) is inclusive: transactions on that calendar day belong to the calibration
+  period. The default is the last transaction day in the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from experiments import config
+from experiments.store import Cursor
+
+__all__ = [
+    "DAYS_PER_UNIT",
+    "RFM_SEGMENTS",
+    "HistoricClv",
+    "TimeUnit",
+    "arm_summary",
+    "cohort_retention",
+    "experiment_arms",
+    "historic_clv",
+    "last_transaction_day",
+    "margin_rate",
+    "repeat_purchase_curve",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm_summary",
+]
+
+TimeUnit = Literal["days", "weeks"]
+DAYS_PER_UNIT: dict[str, float] = {"days": 1.0, "weeks": 7.0}
+
+# Named segments from the R (recency) and F (frequency) scores, in the order the CASE in
+# `_RFM_SCORED` tests them; the page lists them in this order with these descriptions.
+RFM_SEGMENTS: dict[str, str] = {
+    "Champions": "bought recently and often (R>=4, F>=4)",
+    "Loyal": "regular buyers, reasonably recent (R>=3, F>=3)",
+    "New & promising": "recent, few purchase days yet (R>=4, F<=2)",
+    "Need attention": "middling recency, few purchase days (R=3, F<=2)",
+    "At risk": "used to buy often, not seen for a while (R<=2, F>=3)",
+    "About to sleep": "fading, few purchase days (R=2, F<=2)",
+    "Hibernating": "long gone, few purchase days (R=1, F<=2)",
+}
+
+# Purchase days up to the cutoff. Parameters: $until (DATE or NULL), $margin_rate.
+_PURCHASE_DAYS = """
+    cutoff AS (
+        SELECT coalesce(
+            CAST($until AS DATE),
+            (SELECT max(CAST(ts AS DATE)) FROM transactions)
+        ) AS cutoff_day
+    ),
+    purchase_days AS (
+        SELECT t.customer_id,
+               CAST(t.ts AS DATE) AS day,
+               sum(t.amount) AS amount,
+               sum(coalesce(t.margin, t.amount * $margin_rate)) AS margin
+        FROM transactions t, cutoff
+        WHERE t.amount >= 0 AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
+        GROUP BY ALL
+    )
+"""
+
+# One row per customer with a purchase day. Extra parameter: $days_per_unit.
+_SUMMARY = f"""
+    WITH {_PURCHASE_DAYS},
+    per_customer AS (
+        SELECT customer_id,
+               min(day) AS first_day,
+               max(day) AS last_day,
+               count(*) AS purchase_days,
+               sum(amount) AS revenue,
+               sum(margin) AS margin,
+               arg_min(amount, day) AS first_amount
+        FROM purchase_days
+        GROUP BY customer_id
+    )
+    SELECT p.customer_id,
+           p.purchase_days - 1 AS frequency,
+           date_diff('day', p.first_day, p.last_day) / $days_per_unit AS recency,
+           date_diff('day', p.first_day, cutoff.cutoff_day) / $days_per_unit AS "T",
+           CASE WHEN p.purchase_days > 1
+                THEN (p.revenue - p.first_amount) / (p.purchase_days - 1)
+                ELSE 0 END AS monetary,
+           p.first_day,
+           p.last_day,
+           p.revenue,
+           p.margin
+    FROM per_customer p, cutoff
+"""  # noqa: S608 - fixed fragments; values are parameters
+
+
+def _params(until: dt.date | None, margin_rate: float | None = None) -> dict[str, object]:
+    return {
+        "until": until,
+        "margin_rate": config.DEFAULT_MARGIN_RATE if margin_rate is None else float(margin_rate),
+    }
+
+
+def last_transaction_day(cur: Cursor) -> dt.date | None:
+    """The calendar day of the latest transaction (the default cutoff), or None when empty."""
+    row = cur.execute("SELECT max(CAST(ts AS DATE)) FROM transactions").fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
+def rfm_summary(
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> pd.DataFrame:
+    """The frequency / recency / T / monetary summary per customer, as BG/NBD expects it.
+
+    Units follow Fader, Hardie & Lee (2005) so the CDNOW parameters can be compared directly:
+
+    * `frequency` (x): number of *repeat* purchase days (purchase days minus one).
+    * `recency` (t_x): time from the first to the last purchase day, in `time_unit`.
+    * `T`: time from the first purchase day to the cutoff day, in `time_unit`.
+    * `monetary` (zbar): mean amount of the repeat purchase days (the first purchase is left
+      out, as in the Gamma-Gamma note of Fader & Hardie 2013); 0 when frequency is 0.
+
+    Args:
+        cur: store cursor.
+        until: calibration cutoff, inclusive; default the last transaction day.
+        time_unit: "weeks" (days / 7, as in the literature) or "days".
+        margin_rate: margin share for rows without a margin; default config.DEFAULT_MARGIN_RATE.
+
+    Returns:
+        Columns customer_id, frequency, recency, T, monetary, first_day, last_day, revenue
+        (purchase days only), margin; one row per customer with a purchase day up to `until`,
+        ordered by customer_id.
+    """
+    params = _params(until, margin_rate) | {"days_per_unit": DAYS_PER_UNIT[time_unit]}
+    return cur.execute(_SUMMARY + " ORDER BY p.customer_id", params).df()
+
+
+def margin_rate(cur: Cursor, *, until: dt.date | None = None) -> float:
+    """Margin as a share of revenue over purchase rows up to `until` (CLV multiplies spend by it).
+
+    Rows without a margin count at config.DEFAULT_MARGIN_RATE, so a store without any margin
+    column gets exactly the default; the default is also returned when there is no revenue.
+    """
+    row = cur.execute(
+        f"WITH {_PURCHASE_DAYS} SELECT sum(margin), sum(amount) FROM purchase_days",  # noqa: S608 - fixed fragments; values are parameters
+        _params(until),
+    ).fetchone()
+    if not row or row[1] is None or float(row[1]) <= 0:
+        return config.DEFAULT_MARGIN_RATE
+    return float(row[0]) / float(row[1])
+
+
+# -- RFM scores and segments ---------------------------------------------------------------------
+# Scores 1..5 from percent_rank so ties (e.g. every one-purchase customer) share a score.
+# RFM recency is days since the last purchase day (lower is better), unlike BG/NBD's t_x.
+_RFM_SCORED = f"""
+    WITH {_PURCHASE_DAYS},
+    per_customer AS (
+        SELECT customer_id,
+               date_diff('day', max(day), any_value(cutoff.cutoff_day)) AS days_since_last,
+               count(*) AS purchase_days,
+               sum(amount) AS revenue
+        FROM purchase_days, cutoff
+        GROUP BY customer_id
+    ),
+    scored AS (
+        SELECT *,
+               least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY days_since_last DESC)))
+                   ::INTEGER AS r_score,
+               least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY purchase_days)))
+                   ::INTEGER AS f_score,
+               least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY revenue)))::INTEGER AS m_score
+        FROM per_customer
+    ),
+    segmented AS (
+        SELECT *,
+               CASE
+                   WHEN r_score >= 4 AND f_score >= 4 THEN 'Champions'
+                   WHEN r_score >= 3 AND f_score >= 3 THEN 'Loyal'
+                   WHEN r_score >= 4 THEN 'New & promising'
+                   WHEN r_score = 3 THEN 'Need attention'
+                   WHEN f_score >= 3 THEN 'At risk'
+                   WHEN r_score = 2 THEN 'About to sleep'
+                   ELSE 'Hibernating'
+               END AS segment
+        FROM scored
+    )
+"""  # noqa: S608 - fixed fragments; values are parameters
+
+
+def rfm_scores(cur: Cursor, *, until: dt.date | None = None) -> pd.DataFrame:
+    """Customers per (R, F) score cell with revenue: the data of the RFM grid heatmap.
+
+    Returns:
+        Columns r_score, f_score (1..5, 5 = most recent / most purchase days), customers,
+        revenue, mean_monetary_score; only non-empty cells.
+    """
+    return cur.execute(
+        _RFM_SCORED  # noqa: S608 - fixed fragments; values are parameters
+        + """
+        SELECT r_score, f_score, count(*) AS customers, sum(revenue) AS revenue,
+               avg(m_score) AS mean_monetary_score
+        FROM segmented GROUP BY ALL ORDER BY r_score, f_score
+        """,
+        _params(until),
+    ).df()
+
+
+def rfm_segments(cur: Cursor, *, until: dt.date | None = None) -> pd.DataFrame:
+    """Named RFM segments with counts, revenue share and repeat rate.
+
+    Returns:
+        One row per segment in RFM_SEGMENTS order (empty segments included with zeros):
+        segment, description, customers, customer_share, revenue, revenue_share, repeat_rate
+        (share with two or more purchase days), mean_days_since_last, mean_purchase_days; the
+        last three are missing (NaN) for an empty segment, whose customers is 0.
+    """
+    rows = cur.execute(
+        _RFM_SCORED  # noqa: S608 - fixed fragments; values are parameters
+        + """
+        SELECT segment, count(*) AS customers, sum(revenue) AS revenue,
+               avg(CASE WHEN purchase_days >= 2 THEN 1.0 ELSE 0.0 END) AS repeat_rate,
+               avg(days_since_last) AS mean_days_since_last,
+               avg(purchase_days) AS mean_purchase_days
+        FROM segmented GROUP BY segment
+        """,
+        _params(until),
+    ).df()
+    found = rows.set_index("segment").to_dict("index")
+    total_customers = float(rows["customers"].sum()) if len(rows) else 0.0
+    total_revenue = float(rows["revenue"].sum()) if len(rows) else 0.0
+    records = []
+    for name, description in RFM_SEGMENTS.items():
+        cell = found.get(name)
+        customers = int(cell["customers"]) if cell else 0
+        revenue = float(cell["revenue"]) if cell else 0.0
+        records.append(
+            {
+                "segment": name,
+                "description": description,
+                "customers": customers,
+                "customer_share": customers / total_customers if total_customers else 0.0,
+                "revenue": revenue,
+                "revenue_share": revenue / total_revenue if total_revenue > 0 else 0.0,
+                "repeat_rate": float(cell["repeat_rate"]) if cell else None,
+                "mean_days_since_last": float(cell["mean_days_since_last"]) if cell else None,
+                "mean_purchase_days": float(cell["mean_purchase_days"]) if cell else None,
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+# -- cohorts and the repeat curve ------------------------------------------------------------------
+def cohort_retention(
+    cur: Cursor, *, until: dt.date | None = None, max_months: int = 12
+) -> pd.DataFrame:
+    """Share of each first-purchase-month cohort buying again N calendar months later.
+
+    Month 0 is the cohort month itself (retention 1 by definition). Cells after the cutoff month
+    are absent rather than zero, so an unfinished cohort is not read as churned; the cutoff's own
+    month is partial and marked by `partial`.
+
+    Returns:
+        Columns cohort (first day of the month), months_since (0..max_months), active,
+        cohort_size, retention (active / cohort_size), partial (bool).
+    """
+    return cur.execute(
+        f"""
+        WITH {_PURCHASE_DAYS},
+        firsts AS (
+            SELECT customer_id, date_trunc('month', min(day)) AS cohort
+            FROM purchase_days GROUP BY customer_id
+        ),
+        sizes AS (SELECT cohort, count(*) AS cohort_size FROM firsts GROUP BY cohort),
+        activity AS (
+            SELECT DISTINCT d.customer_id, f.cohort,
+                   date_diff('month', f.cohort, date_trunc('month', d.day)) AS months_since
+            FROM purchase_days d JOIN firsts f USING (customer_id)
+        )
+        SELECT a.cohort::DATE AS cohort, a.months_since, count(*) AS active, s.cohort_size,
+               count(*) / s.cohort_size AS retention,
+               date_trunc('month', a.cohort + to_months(a.months_since))
+                   = date_trunc('month', any_value(cutoff.cutoff_day)) AS partial
+        FROM activity a JOIN sizes s USING (cohort), cutoff
+        WHERE a.months_since <= $max_months
+        GROUP BY a.cohort, a.months_since, s.cohort_size
+        ORDER BY a.cohort, a.months_since
+        """,  # noqa: S608 - fixed fragments; values are parameters
+        _params(until) | {"max_months": int(max_months)},
+    ).df()
+
+
+def repeat_purchase_curve(
+    cur: Cursor, *, until: dt.date | None = None, max_days: int = 365
+) -> pd.DataFrame:
+    """Share of customers with a second purchase day within d days of their first.
+
+    Customers observed for fewer than d days cannot have shown whether they come back by day
+    d, so the share is the Kaplan-Meier estimate (1 - survival) with those customers censored at
+    their observed time; with full follow-up it equals the plain share. SQL returns the event
+    and censoring histogram; the cumulative product is taken here over at most max_days rows.
+
+    Returns:
+        Columns day (1..max_days), at_risk, second_purchases (on that day), censored,
+        repeat_share. Empty when the store has no purchases.
+    """
+    hist = cur.execute(
+        f"""
+        WITH {_PURCHASE_DAYS},
+        ranked AS (
+            SELECT customer_id, day,
+                   row_number() OVER (PARTITION BY customer_id ORDER BY day) AS nth
+            FROM purchase_days
+        ),
+        per_customer AS (
+            SELECT customer_id, min(day) AS first_day,
+                   min(day) FILTER (WHERE nth = 2) AS second_day
+            FROM ranked GROUP BY customer_id
+        ),
+        durations AS (
+            SELECT coalesce(date_diff('day', first_day, second_day),
+                            date_diff('day', first_day, cutoff.cutoff_day)) AS duration,
+                   second_day IS NOT NULL AS repeated
+            FROM per_customer, cutoff
+        )
+        SELECT least(duration, $max_days + 1) AS day,
+               count(*) FILTER (WHERE repeated) AS events,
+               count(*) FILTER (WHERE NOT repeated) AS censored
+        FROM durations GROUP BY ALL ORDER BY day
+        """,  # noqa: S608 - fixed fragments; values are parameters
+        _params(until) | {"max_days": int(max_days)},
+    ).df()
+    columns = ["day", "at_risk", "second_purchases", "censored", "repeat_share"]
+    if hist.empty:
+        return pd.DataFrame(columns=columns)
+    days = np.arange(0, max_days + 2)
+    events = np.zeros(len(days))
+    censored = np.zeros(len(days))
+    events[hist["day"].to_numpy(dtype=int)] = hist["events"].to_numpy(dtype=float)
+    censored[hist["day"].to_numpy(dtype=int)] = hist["censored"].to_numpy(dtype=float)
+    leaving = events + censored
+    at_risk = leaving.sum() - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
+    hazard = np.divide(events, at_risk, out=np.zeros_like(events), where=at_risk > 0)
+    share = 1.0 - np.cumprod(1.0 - hazard)
+    keep = slice(1, max_days + 1)
+    return pd.DataFrame(
+        {
+            "day": days[keep],
+            "at_risk": at_risk[keep].astype(int),
+            "second_purchases": events[keep].astype(int),
+            "censored": censored[keep].astype(int),
+            "repeat_share": share[keep],
+        }
+    )
+
+
+# -- historic CLV ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HistoricClv:
+    """Margin each customer brought in the first `months` months after their first purchase.
+
+    Only customers whose first purchase is at least `months` months before the cutoff are
+    eligible, so every value covers the full window (a recent customer would look cheap).
+
+    Attributes:
+        status: "ok", or "insufficient_data" when no customer has a full window.
+        months: window length.
+        eligible_customers: customers with a full window.
+        mean: mean margin per eligible customer (0 when none).
+        median: median margin.
+        p90: 90th percentile.
+        total: total margin of the eligible customers.
+        histogram: columns bin_start, bin_end, customers; the last bin is open-ended above the
+            99th percentile so one whale does not flatten the chart.
+    """
+
+    status: Literal["ok", "insufficient_data"]
+    months: int
+    eligible_customers: int
+    mean: float
+    median: float
+    p90: float
+    total: float
+    histogram: pd.DataFrame
+
+
+def historic_clv(
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    months: int = 12,
+    bins: int = 30,
+    margin_rate: float | None = None,
+) -> HistoricClv:
+    """The distribution of historic CLV: margin over `months` months from the first purchase.
+
+    All transactions in the window count, refunds included (they subtract margin). Margin per
+    row is the margin column, else amount x margin_rate (default config.DEFAULT_MARGIN_RATE).
+    """
+    params = _params(until, margin_rate) | {"months": int(months)}
+    values = f"""
+        WITH {_PURCHASE_DAYS},
+        firsts AS (
+            SELECT customer_id, min(t.ts) AS first_ts
+            FROM transactions t, cutoff
+            WHERE t.amount >= 0 AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
+            GROUP BY customer_id
+        ),
+        eligible AS (
+            SELECT f.* FROM firsts f, cutoff
+            WHERE CAST(f.first_ts + to_months($months) AS DATE) <= cutoff.cutoff_day
+        ),
+        clv AS (
+            SELECT e.customer_id,
+                   sum(coalesce(t.margin, t.amount * $margin_rate)) AS margin
+            FROM eligible e JOIN transactions t
+              ON t.customer_id = e.customer_id
+             AND t.ts >= e.first_ts AND t.ts < e.first_ts + to_months($months)
+            GROUP BY e.customer_id
+        ),
+        bounds AS (
+            SELECT min(margin) AS lo, quantile_cont(margin, 0.99) AS hi FROM clv
+        )
+    """  # noqa: S608 - fixed fragments; values are parameters
+    row = cur.execute(
+        values  # noqa: S608 - fixed fragments; values are parameters
+        + """
+        SELECT count(*), coalesce(avg(margin), 0), coalesce(median(margin), 0),
+               coalesce(quantile_cont(margin, 0.9), 0), coalesce(sum(margin), 0)
+        FROM clv
+        """,
+        params,
+    ).fetchone()
+    assert row is not None
+    eligible = int(row[0])
+    histogram = pd.DataFrame(columns=["bin_start", "bin_end", "customers"])
+    if eligible:
+        histogram = cur.execute(
+            values  # noqa: S608 - fixed fragments; values are parameters
+            + """
+            , binned AS (
+                SELECT CASE WHEN b.hi <= b.lo THEN 0
+                            ELSE least($bins - 1,
+                                       floor((c.margin - b.lo) / ((b.hi - b.lo) / $bins)))
+                       END::INTEGER AS bin
+                FROM clv c, bounds b
+            )
+            SELECT b.lo + bin * greatest(b.hi - b.lo, 0) / $bins AS bin_start,
+                   CASE WHEN bin = $bins - 1 OR b.hi <= b.lo THEN NULL
+                        ELSE b.lo + (bin + 1) * (b.hi - b.lo) / $bins END AS bin_end,
+                   count(*) AS customers
+            FROM binned, bounds b
+            GROUP BY bin, b.lo, b.hi ORDER BY bin
+            """,
+            params | {"bins": int(bins)},
+        ).df()
+    return HistoricClv(
+        status="ok" if eligible else "insufficient_data",
+        months=int(months),
+        eligible_customers=eligible,
+        mean=float(row[1]),
+        median=float(row[2]),
+        p90=float(row[3]),
+        total=float(row[4]),
+        histogram=histogram,
+    )
+
+
+# -- experiments -----------------------------------------------------------------------------------
+def experiment_arms(cur: Cursor, experiment_id: int) -> pd.DataFrame:
+    """The arms of an experiment: arm_id, name, kind, allocation (empty if it does not exist)."""
+    return cur.execute(
+        """
+        SELECT arm_id, name, kind, allocation FROM arms
+        WHERE experiment_id = $experiment_id ORDER BY arm_id
+        """,
+        {"experiment_id": int(experiment_id)},
+    ).df()
+
+
+def arm_summary(
+    cur: Cursor,
+    experiment_id: int,
+    *,
+    until: dt.date | None = None,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> pd.DataFrame:
+    """Per assigned customer: BG/NBD summary of post-assignment behaviour, plus observed money.
+
+    Time zero is the customer's assignment day (the customer is alive and "just transacted",
+    which is how BG/NBD treats the first purchase); every purchase day on or after the
+    assignment time is counted:
+
+    * `frequency`: purchase days after assignment (all count, none is a "first" purchase).
+    * `recency`: assignment day to the last such purchase day; 0 when none.
+    * `T`: assignment day to the cutoff.
+    * `monetary`: mean amount of those purchase days; 0 when none.
+    * `revenue`, `margin`: observed-window totals of all post-assignment transactions
+      (refunds subtract) - the observed result the projection is shown beside.
+
+    Customers assigned after the cutoff are left out; a customer assigned twice keeps the first
+    assignment.
+
+    Returns:
+        Columns customer_id, arm_id, frequency, recency, T, monetary, revenue, margin, ordered
+        by arm_id, customer_id.
+    """
+    params = _params(until, margin_rate) | {
+        "days_per_unit": DAYS_PER_UNIT[time_unit],
+        "experiment_id": int(experiment_id),
+    }
+    return cur.execute(
+        """
+        WITH cutoff AS (
+            SELECT coalesce(
+                CAST($until AS DATE),
+                (SELECT max(CAST(ts AS DATE)) FROM transactions)
+            ) AS cutoff_day
+        ),
+        assigned AS (
+            SELECT customer_id, min(assigned_at) AS assigned_at,
+                   arg_min(arm_id, assigned_at) AS arm_id
+            FROM assignments WHERE experiment_id = $experiment_id
+            GROUP BY customer_id
+        ),
+        window_rows AS (
+            SELECT t.customer_id, CAST(t.ts AS DATE) AS day, t.amount,
+                   coalesce(t.margin, t.amount * $margin_rate) AS margin
+            FROM transactions t JOIN assigned a USING (customer_id), cutoff
+            WHERE t.ts >= a.assigned_at AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
+        ),
+        days AS (
+            SELECT customer_id, day, sum(amount) AS amount
+            FROM window_rows WHERE amount >= 0 GROUP BY ALL
+        ),
+        per_day AS (
+            SELECT customer_id, count(*) AS purchase_days, max(day) AS last_day,
+                   avg(amount) AS monetary
+            FROM days GROUP BY customer_id
+        ),
+        money AS (
+            SELECT customer_id, sum(amount) AS revenue, sum(margin) AS margin
+            FROM window_rows GROUP BY customer_id
+        )
+        SELECT a.customer_id, a.arm_id,
+               coalesce(d.purchase_days, 0) AS frequency,
+               coalesce(date_diff('day', CAST(a.assigned_at AS DATE), d.last_day), 0)
+                   / $days_per_unit AS recency,
+               date_diff('day', CAST(a.assigned_at AS DATE), cutoff.cutoff_day)
+                   / $days_per_unit AS "T",
+               coalesce(d.monetary, 0) AS monetary,
+               coalesce(m.revenue, 0) AS revenue,
+               coalesce(m.margin, 0) AS margin
+        FROM assigned a
+        CROSS JOIN cutoff
+        LEFT JOIN per_day d USING (customer_id)
+        LEFT JOIN money m USING (customer_id)
+        WHERE CAST(a.assigned_at AS DATE) <= cutoff.cutoff_day
+        ORDER BY a.arm_id, a.customer_id
+        """,
+        params,
+    ).df()

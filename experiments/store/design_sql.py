@@ -1,0 +1,1023 @@
+"""SQL of experiment design: customer features and RFM, audiences, planner inputs, lifecycle writes.
+
+Audience filters are one fixed SQL text: every filter is a bound parameter that disables itself
+when NULL or empty (`$recency_min IS NULL OR recency_days >= $recency_min`), so no user value
+and no user-chosen column name ever becomes SQL text.
+
+RFM scores (1..5) are quintiles: a score is 1 + the number of the customer-base quintile cut
+points (20/40/60/80th percentile) the customer beats strictly, so ties share the lower score
+(half the base with one order do not get spread over three scores). R is over all customers
+with a purchase before `as_of` (fewer days since the last purchase is better); F and M over those
+with an order in the lookback window (customers without one score 1). Named segments, first
+match wins:
+
+    new                  first purchase within the last 30 days
+    champions            R >= 4, F >= 4, M >= 4
+    loyal                R >= 3, F >= 3
+    potential loyalists  R >= 3 (recent, not yet frequent)
+    can't lose           R <= 2, F >= 4, M >= 4 (were the best, drifting away)
+    at risk              R <= 2, F >= 3
+    hibernating          R = 2
+    lost                 R = 1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import config, design
+from experiments.design import ArmSpec, AudienceFilter, BalanceCheck, ExperimentSpec
+from experiments.stats import SampleStats
+from experiments.store import Cursor, Store, StoreError
+
+FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
+HISTOGRAM_BINS = 20
+NEW_CUSTOMER_DAYS = 30
+
+# -- the features and audience CTE (fixed text; all values are parameters) -----------------------
+_AUDIENCE_CTE = """
+WITH dates AS (
+    SELECT unnest(CAST($as_of_dates AS DATE[])) AS as_of
+),
+per_customer AS (
+    SELECT d.as_of, t.customer_id,
+        min(t.ts) FILTER (WHERE t.amount > 0) AS first_ts,
+        max(t.ts) FILTER (WHERE t.amount > 0) AS last_ts,
+        count(DISTINCT coalesce(t.order_id, CAST(t.ts AS VARCHAR))) FILTER (
+            WHERE t.amount > 0 AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
+        ) AS frequency,
+        coalesce(sum(t.amount) FILTER (
+            WHERE t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
+        ), 0) AS monetary,
+        count(DISTINCT CAST(t.ts AS DATE)) FILTER (WHERE t.amount > 0) AS purchase_days
+    FROM transactions t JOIN dates d ON t.ts < d.as_of
+    GROUP BY d.as_of, t.customer_id
+    HAVING count(*) FILTER (WHERE t.amount > 0) > 0
+),
+channel_orders AS (
+    SELECT d.as_of, t.customer_id, t.channel, count(*) AS orders
+    FROM transactions t JOIN dates d ON t.ts < d.as_of
+    WHERE t.channel IS NOT NULL AND t.amount > 0
+    GROUP BY d.as_of, t.customer_id, t.channel
+),
+main_channel AS (
+    SELECT as_of, customer_id, first(channel ORDER BY orders DESC, channel) AS channel
+    FROM channel_orders GROUP BY as_of, customer_id
+),
+features AS (
+    SELECT p.as_of, p.customer_id,
+        date_diff('day', CAST(p.last_ts AS DATE), p.as_of) AS recency_days,
+        p.frequency, p.monetary,
+        date_diff('day', CAST(p.first_ts AS DATE), p.as_of) AS tenure_days,
+        p.purchase_days, c.channel
+    FROM per_customer p LEFT JOIN main_channel c USING (as_of, customer_id)
+),
+cuts AS (
+    SELECT as_of,
+        quantile_disc(recency_days, [0.2, 0.4, 0.6, 0.8]) AS rq,
+        quantile_disc(frequency, [0.2, 0.4, 0.6, 0.8]) FILTER (WHERE frequency > 0) AS fq,
+        quantile_disc(monetary, [0.2, 0.4, 0.6, 0.8]) FILTER (WHERE frequency > 0) AS mq
+    FROM features GROUP BY as_of
+),
+scored AS (
+    SELECT f.*,
+        CAST(1 + coalesce((f.recency_days < k.rq[1])::INT, 0)
+               + coalesce((f.recency_days < k.rq[2])::INT, 0)
+               + coalesce((f.recency_days < k.rq[3])::INT, 0)
+               + coalesce((f.recency_days < k.rq[4])::INT, 0) AS INTEGER) AS r_score,
+        CAST(CASE WHEN f.frequency = 0 THEN 1 ELSE
+             1 + coalesce((f.frequency > k.fq[1])::INT, 0)
+               + coalesce((f.frequency > k.fq[2])::INT, 0)
+               + coalesce((f.frequency > k.fq[3])::INT, 0)
+               + coalesce((f.frequency > k.fq[4])::INT, 0)
+             END AS INTEGER) AS f_score,
+        CAST(CASE WHEN f.frequency = 0 THEN 1 ELSE
+             1 + coalesce((f.monetary > k.mq[1])::INT, 0)
+               + coalesce((f.monetary > k.mq[2])::INT, 0)
+               + coalesce((f.monetary > k.mq[3])::INT, 0)
+               + coalesce((f.monetary > k.mq[4])::INT, 0)
+             END AS INTEGER) AS m_score
+    FROM features f JOIN cuts k USING (as_of)
+),
+segmented AS (
+    SELECT *,
+        CASE
+            WHEN tenure_days <= $new_days THEN 'new'
+            WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
+            WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
+            WHEN r_score >= 3 THEN 'potential loyalists'
+            WHEN f_score >= 4 AND m_score >= 4 THEN 'can''t lose'
+            WHEN f_score >= 3 THEN 'at risk'
+            WHEN r_score = 2 THEN 'hibernating'
+            ELSE 'lost'
+        END AS segment
+    FROM scored
+),
+wanted_attributes AS (
+    SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
+           unnest(CAST($attr_values AS VARCHAR[])) AS value
+),
+latest_attributes AS (
+    SELECT customer_id, name, value FROM customer_attributes
+    QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
+),
+attribute_match AS (
+    SELECT a.customer_id
+    FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
+    GROUP BY a.customer_id
+    HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
+),
+audience AS (
+    SELECT * FROM segmented s
+    WHERE (CAST($recency_min AS DOUBLE) IS NULL OR s.recency_days >= CAST($recency_min AS DOUBLE))
+      AND (CAST($recency_max AS DOUBLE) IS NULL OR s.recency_days <= CAST($recency_max AS DOUBLE))
+      AND (CAST($frequency_min AS DOUBLE) IS NULL OR s.frequency >= CAST($frequency_min AS DOUBLE))
+      AND (CAST($frequency_max AS DOUBLE) IS NULL OR s.frequency <= CAST($frequency_max AS DOUBLE))
+      AND (CAST($monetary_min AS DOUBLE) IS NULL OR s.monetary >= CAST($monetary_min AS DOUBLE))
+      AND (CAST($monetary_max AS DOUBLE) IS NULL OR s.monetary <= CAST($monetary_max AS DOUBLE))
+      AND (CAST($tenure_min AS DOUBLE) IS NULL OR s.tenure_days >= CAST($tenure_min AS DOUBLE))
+      AND (CAST($tenure_max AS DOUBLE) IS NULL OR s.tenure_days <= CAST($tenure_max AS DOUBLE))
+      AND (len(CAST($segments AS VARCHAR[])) = 0
+           OR list_contains(CAST($segments AS VARCHAR[]), s.segment))
+      AND (len(CAST($r_scores AS INTEGER[])) = 0
+           OR list_contains(CAST($r_scores AS INTEGER[]), s.r_score))
+      AND (len(CAST($f_scores AS INTEGER[])) = 0
+           OR list_contains(CAST($f_scores AS INTEGER[]), s.f_score))
+      AND (len(CAST($m_scores AS INTEGER[])) = 0
+           OR list_contains(CAST($m_scores AS INTEGER[]), s.m_score))
+      AND (len(CAST($channels AS VARCHAR[])) = 0
+           OR list_contains(CAST($channels AS VARCHAR[]), s.channel))
+      AND (CAST($attr_name_count AS INTEGER) = 0
+           OR s.customer_id IN (SELECT customer_id FROM attribute_match))
+)
+"""
+
+
+def _sql(select: str) -> str:
+    """The audience CTE followed by a fixed SELECT from this module (never user text)."""
+    return _AUDIENCE_CTE + select
+
+
+def _params(filters: AudienceFilter, dates: list[date]) -> dict[str, Any]:
+    names: list[str] = []
+    values: list[str] = []
+    for name, allowed in filters.attributes:
+        for value in allowed:
+            names.append(name)
+            values.append(value)
+    return {
+        "as_of_dates": dates,
+        "lookback_days": int(filters.lookback_days),
+        "new_days": NEW_CUSTOMER_DAYS,
+        "recency_min": filters.recency_min,
+        "recency_max": filters.recency_max,
+        "frequency_min": filters.frequency_min,
+        "frequency_max": filters.frequency_max,
+        "monetary_min": filters.monetary_min,
+        "monetary_max": filters.monetary_max,
+        "tenure_min": filters.tenure_min,
+        "tenure_max": filters.tenure_max,
+        "segments": list(filters.segments),
+        "r_scores": list(filters.r_scores),
+        "f_scores": list(filters.f_scores),
+        "m_scores": list(filters.m_scores),
+        "channels": list(filters.channels),
+        "attr_names": names,
+        "attr_values": values,
+        "attr_name_count": len({name for name, allowed in filters.attributes if allowed}),
+    }
+
+
+def default_as_of(cur: Cursor) -> date:
+    """The day after the last transaction: features of an old export are as of its end."""
+    row = cur.execute("SELECT max(ts) FROM transactions").fetchone()
+    if not row or row[0] is None:
+        return date.today()
+    return row[0].date() + timedelta(days=1)
+
+
+def _as_of(cur: Cursor, filters: AudienceFilter) -> date:
+    return filters.as_of or default_as_of(cur)
+
+
+# -- features, RFM, audience ---------------------------------------------------------------------
+def customer_features(
+    cur: Cursor,
+    as_of: date | None = None,
+    lookback_days: int = config.DEFAULT_LOOKBACK_DAYS,
+    filters: AudienceFilter | None = None,
+) -> pd.DataFrame:
+    """Per-customer recency, frequency, monetary, tenure, RFM scores, segment and main channel.
+
+    One row per customer with a purchase before `as_of`. Columns: customer_id, recency_days,
+    frequency, monetary, tenure_days, purchase_days, channel, r_score, f_score, m_score, segment.
+    """
+    filters = filters or AudienceFilter(lookback_days=lookback_days)
+    day = as_of or _as_of(cur, filters)
+    return cur.execute(
+        _sql(
+            """
+            SELECT customer_id, recency_days, frequency, monetary, tenure_days, purchase_days,
+                   channel, r_score, f_score, m_score, segment
+            FROM audience ORDER BY customer_id
+            """
+        ),
+        _params(filters, [day]),
+    ).df()
+
+
+def rfm_segments(
+    cur: Cursor, as_of: date | None = None, lookback_days: int = config.DEFAULT_LOOKBACK_DAYS
+) -> pd.DataFrame:
+    """Customers, revenue share and repeat rate per named RFM segment (all segments listed).
+
+    Columns: segment, customers, revenue (lookback window), revenue_share, repeat_rate (share of
+    the segment with purchases on two or more days, as the store overview counts repeat buyers).
+    """
+    filters = AudienceFilter(lookback_days=lookback_days)
+    day = as_of or _as_of(cur, filters)
+    found = cur.execute(
+        _sql(
+            """
+            SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
+                   avg(CAST(purchase_days >= 2 AS DOUBLE)) AS repeat_rate
+            FROM audience GROUP BY segment
+            """
+        ),
+        _params(filters, [day]),
+    ).df()
+    frame = pd.DataFrame({"segment": list(design.RFM_SEGMENTS)}).merge(
+        found, on="segment", how="left"
+    )
+    frame["customers"] = frame["customers"].fillna(0).astype("int64")
+    frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)
+    total = float(frame["revenue"].clip(lower=0).sum())
+    frame["revenue_share"] = frame["revenue"].clip(lower=0) / total if total > 0 else 0.0
+    frame["repeat_rate"] = frame["repeat_rate"].fillna(0.0).astype(float)
+    return frame[["segment", "customers", "revenue", "revenue_share", "repeat_rate"]]
+
+
+@dataclass(frozen=True)
+class AudienceSummary:
+    """Size of an audience and the shape of its pre-period spend.
+
+    Attributes:
+        customers: customers matching the filters.
+        as_of: the day the features were computed for.
+        spend_mean: mean spend in the lookback window (0 for an empty audience).
+        spend_median: median spend in the lookback window.
+        histogram: bin_start, bin_end, customers; spend below 0 (refunds) counts in the first
+            bin and above the 99th percentile in the last, so one outlier does not flatten it.
+    """
+
+    customers: int
+    as_of: date
+    spend_mean: float
+    spend_median: float
+    histogram: pd.DataFrame
+
+
+def audience(cur: Cursor, filters: AudienceFilter) -> AudienceSummary:
+    """Live audience size and pre-period spend histogram, computed in DuckDB."""
+    day = _as_of(cur, filters)
+    params = _params(filters, [day])
+    row = cur.execute(
+        _sql(
+            """
+            SELECT count(*), coalesce(avg(monetary), 0), coalesce(median(monetary), 0),
+                   coalesce(quantile_cont(greatest(monetary, 0), 0.99), 0)
+            FROM audience
+            """
+        ),
+        params,
+    ).fetchone()
+    assert row is not None
+    customers, mean, median, top = int(row[0]), float(row[1]), float(row[2]), float(row[3])
+    empty = pd.DataFrame(
+        {
+            "bin_start": pd.Series(dtype=float),
+            "bin_end": pd.Series(dtype=float),
+            "customers": pd.Series(dtype="int64"),
+        }
+    )
+    if customers == 0:
+        return AudienceSummary(0, day, 0.0, 0.0, empty)
+    width = top / HISTOGRAM_BINS if top > 0 else 1.0
+    counts = cur.execute(
+        _sql(
+            """
+            SELECT CAST(least(floor(greatest(monetary, 0) / CAST($width AS DOUBLE)),
+                              CAST($bins AS INTEGER) - 1) AS INTEGER) AS bin,
+                   count(*) AS customers
+            FROM audience GROUP BY bin ORDER BY bin
+            """
+        ),
+        {**params, "width": width, "bins": HISTOGRAM_BINS},
+    ).fetchall()
+    bins = np.arange(HISTOGRAM_BINS)
+    by_bin = {int(b): int(n) for b, n in counts}
+    histogram = pd.DataFrame(
+        {
+            "bin_start": bins * width,
+            "bin_end": (bins + 1) * width,
+            "customers": [by_bin.get(int(b), 0) for b in bins],
+        }
+    )
+    if top <= 0:
+        histogram = histogram.iloc[:1].reset_index(drop=True)
+    return AudienceSummary(customers, day, mean, median, histogram)
+
+
+def planner_inputs(
+    cur: Cursor,
+    filters: AudienceFilter,
+    horizon_days: int = config.DEFAULT_HORIZON_DAYS,
+    margin_rate: float = config.DEFAULT_MARGIN_RATE,
+) -> design.PlannerInputs:
+    """Baseline numbers of the audience, backtested from a historical pseudo-start date.
+
+    The same filters are applied as of `as_of - horizon_days` (the pseudo-start); what those
+    customers did in the following `horizon_days` gives the baseline repeat rate and the mean and
+    variance of net value (margin, or amount x `margin_rate` where margin is missing). The
+    correlation of their pre-period spend with that value is what a CUPED adjustment would use.
+    Weekly flow counts customers who are in the audience today but were not four weeks ago.
+    """
+    day = _as_of(cur, filters)
+    start = day - timedelta(days=horizon_days)
+    history = cur.execute(
+        _sql(
+            """
+            , outcome AS (
+                SELECT a.customer_id, any_value(a.monetary) AS pre_spend,
+                       coalesce(bool_or(t.amount > 0), false) AS repeated,
+                       coalesce(sum(coalesce(t.margin, t.amount * CAST($margin_rate AS DOUBLE))), 0)
+                           AS value
+                FROM audience a
+                LEFT JOIN transactions t
+                  ON t.customer_id = a.customer_id
+                 AND t.ts >= a.as_of
+                 AND t.ts < a.as_of + CAST($horizon AS INTEGER)
+                GROUP BY a.customer_id
+            )
+            SELECT count(*), avg(CAST(repeated AS DOUBLE)), avg(value), var_samp(value),
+                   corr(pre_spend, value)
+            FROM outcome
+            """
+        ),
+        {**_params(filters, [start]), "margin_rate": margin_rate, "horizon": horizon_days},
+    ).fetchone()
+    earlier = day - timedelta(days=FLOW_WINDOW_DAYS)
+    flow = cur.execute(
+        _sql(
+            """
+            SELECT count(*) FILTER (WHERE as_of = CAST($today AS DATE)),
+                   count(*) FILTER (
+                       WHERE as_of = CAST($today AS DATE) AND customer_id NOT IN (
+                           SELECT customer_id FROM audience WHERE as_of = CAST($earlier AS DATE))
+                   )
+            FROM audience
+            """
+        ),
+        {**_params(filters, [day, earlier]), "today": day, "earlier": earlier},
+    ).fetchone()
+    assert history is not None and flow is not None
+
+    def finite(value: object) -> float | None:
+        if value is None:
+            return None
+        number = float(value)  # type: ignore[arg-type]
+        return number if np.isfinite(number) else None
+
+    return design.PlannerInputs(
+        customers=int(flow[0]),
+        history_customers=int(history[0]),
+        baseline_rate=finite(history[1]),
+        value_mean=finite(history[2]),
+        value_variance=finite(history[3]),
+        pre_post_correlation=finite(history[4]),
+        weekly_flow=int(flow[1]) * 7 / FLOW_WINDOW_DAYS,
+        horizon_days=horizon_days,
+    )
+
+
+# -- assignment preview --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AssignmentPreview:
+    """The assignment a start would write, with its balance check.
+
+    Attributes:
+        as_of: the day the audience and pre-period covariates were computed for.
+        frame: customer_id, arm, arm_id, arm_kind, stratum, code, pre_spend, pre_orders,
+            recency_days, pre_repeat — one row per customer, ordered by customer_id.
+        balance: balance table per arm and the A/A check on the pre-period.
+    """
+
+    as_of: date
+    frame: pd.DataFrame
+    balance: BalanceCheck
+
+
+def audience_units(cur: Cursor, filters: AudienceFilter, salt: str) -> pd.DataFrame:
+    """Audience customers with their hash unit and strata, hashed in DuckDB.
+
+    unit = first 52 bits of md5(salt || ':' || customer_id) / 2^52, bit-identical to
+    `design.hash_units` (tested), computed where the data is.
+    """
+    day = _as_of(cur, filters)
+    return cur.execute(
+        _sql(
+            """
+            SELECT customer_id,
+                   CAST(('0x' || md5(CAST($salt AS VARCHAR) || ':' || customer_id)[1:13])
+                        AS UBIGINT) / 4503599627370496.0 AS unit,
+                   segment,
+                   'spend Q' || CAST(ntile(4) OVER (ORDER BY monetary, customer_id) AS VARCHAR)
+                       AS spend_tier,
+                   monetary AS pre_spend, frequency AS pre_orders, recency_days,
+                   CAST(frequency >= 2 AS INTEGER) AS pre_repeat
+            FROM audience ORDER BY customer_id
+            """
+        ),
+        {**_params(filters, [day]), "salt": salt},
+    ).df()
+
+
+def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
+    """Randomize the audience (nothing is written) and check balance before launch."""
+    _check_spec(spec)
+    day = _as_of(cur, spec.audience)
+    units = audience_units(cur, spec.audience, spec.salt)
+    strata = None
+    if spec.stratify_by == "rfm_segment":
+        strata = units["segment"].to_numpy()
+    elif spec.stratify_by == "spend_tier":
+        strata = units["spend_tier"].to_numpy()
+    weights = [a.allocation for a in spec.arms]
+    index = design.assign_arms(
+        units["unit"].to_numpy(dtype=float), weights, strata=strata, salt=spec.salt
+    )
+    names = np.array([a.name for a in spec.arms], dtype=object)
+    kinds = np.array([a.kind for a in spec.arms], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "customer_id": units["customer_id"].astype(str),
+            "arm": names[index] if len(index) else pd.Series(dtype=object),
+            "arm_id": index.astype("int64"),
+            "arm_kind": kinds[index] if len(index) else pd.Series(dtype=object),
+            "stratum": strata if strata is not None else None,
+            "code": None,
+            "pre_spend": units["pre_spend"].astype(float),
+            "pre_orders": units["pre_orders"].astype(float),
+            "recency_days": units["recency_days"].astype(float),
+            "pre_repeat": units["pre_repeat"].astype(float),
+        }
+    )
+    if spec.code_prefix and len(frame):
+        treated = frame["arm_kind"] != "control"
+        frame.loc[treated, "code"] = design.personal_codes(
+            spec.salt, frame.loc[treated, "customer_id"], spec.code_prefix
+        )
+    stats = design.covariate_stats(frame) if len(frame) else {}
+    balance = design.balance_check(stats, spec.control.name)
+    return AssignmentPreview(as_of=day, frame=frame, balance=balance)
+
+
+# -- experiments: save, load, lifecycle ----------------------------------------------------------
+@dataclass(frozen=True)
+class StoredExperiment:
+    """An experiment as the store holds it.
+
+    Attributes:
+        experiment_id: store id.
+        spec: the design (arms in arm_id order).
+        status: draft, running or completed.
+        source: "designed" here, "uploaded" when created from an assignment file.
+        created_at, started_at, ended_at: lifecycle times (None until they happen).
+        customers: customers assigned.
+    """
+
+    experiment_id: int
+    spec: ExperimentSpec
+    status: str
+    source: str
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    customers: int
+
+
+def _check_spec(spec: ExperimentSpec) -> None:
+    problems = spec.problems()
+    if problems:
+        raise StoreError(" ".join(problems))
+
+
+def _insert_arms(cur: Cursor, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
+    cur.executemany(
+        """
+        INSERT INTO arms (experiment_id, arm_id, name, kind, allocation, discount_pct,
+                          redemption_share, cost_per_customer, params)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            [
+                experiment_id,
+                arm_id,
+                arm.name.strip(),
+                arm.kind,
+                arm.allocation,
+                arm.discount_pct,
+                arm.redemption_share,
+                arm.cost_per_customer,
+                json.dumps(arm.params()),
+            ]
+            for arm_id, arm in enumerate(arms)
+        ],
+    )
+
+
+def _status(cur: Cursor, experiment_id: int) -> str:
+    row = cur.execute(
+        "SELECT status FROM experiments WHERE experiment_id = ?", [experiment_id]
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"There is no experiment with id {experiment_id}.")
+    return str(row[0])
+
+
+def _refuse_unless(cur: Cursor, experiment_id: int, action: design.Action) -> None:
+    reason = design.refusal(_status(cur, experiment_id), action)
+    if reason is not None:
+        raise StoreError(reason)
+
+
+def save_experiment(store: Store, spec: ExperimentSpec, experiment_id: int | None = None) -> int:
+    """Save a draft (new, or replacing draft `experiment_id`); returns its id.
+
+    Raises:
+        StoreError: the design is invalid, the name is taken, or the experiment is not a draft.
+    """
+    _check_spec(spec)
+    with store.transaction() as cur:
+        taken = cur.execute(
+            "SELECT experiment_id FROM experiments"
+            " WHERE name = ? AND experiment_id IS DISTINCT FROM ?",
+            [spec.name.strip(), experiment_id],
+        ).fetchone()
+        if taken:
+            raise StoreError(
+                f"An experiment named '{spec.name.strip()}' already exists (id {taken[0]}); "
+                "choose another name."
+            )
+        values = [
+            spec.name.strip(),
+            spec.hypothesis,
+            spec.salt,
+            spec.primary_metric,
+            spec.horizon_days,
+            json.dumps(spec.settings()),
+        ]
+        if experiment_id is None:
+            row = cur.execute(
+                """
+                INSERT INTO experiments (experiment_id, name, status, hypothesis, salt,
+                    primary_metric, horizon_days, source, settings, created_at)
+                VALUES (nextval('experiment_id_seq'), ?, 'draft', ?, ?, ?, ?, 'designed', ?,
+                        current_localtimestamp())
+                RETURNING experiment_id
+                """,
+                values,
+            ).fetchone()
+            assert row is not None
+            experiment_id = int(row[0])
+        else:
+            _refuse_unless(cur, experiment_id, "edit")
+            cur.execute(
+                """
+                UPDATE experiments SET name = ?, hypothesis = ?, salt = ?, primary_metric = ?,
+                    horizon_days = ?, settings = ?
+                WHERE experiment_id = ?
+                """,
+                [*values, experiment_id],
+            )
+            cur.execute("DELETE FROM arms WHERE experiment_id = ?", [experiment_id])
+        _insert_arms(cur, experiment_id, spec.arms)
+    return experiment_id
+
+
+def update_arms(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
+    """Replace a draft's arms. Refused, with the reason, once the experiment is running."""
+    with store.cursor() as cur:
+        stored = load_experiment(cur, experiment_id)
+    if stored is None:
+        raise StoreError(f"There is no experiment with id {experiment_id}.")
+    reason = design.refusal(stored.status, "edit")
+    if reason is not None:
+        raise StoreError(reason)
+    from dataclasses import replace
+
+    save_experiment(store, replace(stored.spec, arms=tuple(arms)), experiment_id)
+
+
+def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
+    """An experiment by id or name, with its arms, or None."""
+    row = cur.execute(
+        """
+        SELECT experiment_id, name, status, hypothesis, salt, primary_metric, horizon_days,
+               source, settings, created_at, started_at, ended_at,
+               (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
+        FROM experiments e
+        WHERE CAST(experiment_id AS VARCHAR) = CAST(? AS VARCHAR) OR name = CAST(? AS VARCHAR)
+        ORDER BY (CAST(experiment_id AS VARCHAR) = CAST(? AS VARCHAR)) DESC
+        LIMIT 1
+        """,
+        [str(key), str(key), str(key)],
+    ).fetchone()
+    if row is None:
+        return None
+    (exp_id, name, status, hypothesis, salt, metric, horizon, source, settings_text) = row[:9]
+    created, started, ended, customers = row[9:]
+    arm_rows = cur.execute(
+        """
+        SELECT name, kind, allocation, discount_pct, redemption_share, cost_per_customer, params
+        FROM arms WHERE experiment_id = ? ORDER BY arm_id
+        """,
+        [exp_id],
+    ).fetchall()
+    arms = []
+    for arm_name, kind, allocation, pct, redemption, cost, params_text in arm_rows:
+        params = json.loads(params_text) if params_text else {}
+        arms.append(
+            ArmSpec(
+                name=arm_name,
+                kind=kind,
+                allocation=float(allocation),
+                discount_pct=float(pct),
+                redemption_share=float(redemption),
+                gift_cost=float(params.get("gift_cost", 0.0)),
+                minutes=float(params.get("minutes", 0.0)),
+                hourly_cost=float(params.get("hourly_cost", 0.0)),
+                custom_cost=float(params.get("custom_cost", cost if kind == "custom" else 0.0)),
+            )
+        )
+    settings = json.loads(settings_text) if settings_text else {}
+    spec = ExperimentSpec(
+        name=name,
+        arms=tuple(arms),
+        hypothesis=hypothesis or "",
+        primary_metric=metric if metric in design.PRIMARY_METRICS else "repeat_purchase",
+        horizon_days=int(horizon),
+        secondary_metrics=tuple(settings.get("secondary_metrics") or ()),
+        guardrails=tuple(settings.get("guardrails") or ()),
+        stratify_by=settings.get("stratify_by") or "none",
+        salt=salt,
+        audience=AudienceFilter.from_json(settings.get("audience")),
+        code_prefix=settings.get("code_prefix"),
+    )
+    return StoredExperiment(
+        experiment_id=int(exp_id),
+        spec=spec,
+        status=str(status),
+        source=str(source),
+        created_at=created,
+        started_at=started,
+        ended_at=ended,
+        customers=int(customers),
+    )
+
+
+def start_experiment(
+    store: Store, experiment_id: int, started_at: datetime | None = None
+) -> AssignmentPreview:
+    """Randomize the audience and freeze the assignments: draft -> running, in one transaction.
+
+    Returns the preview that was written (same salt and audience give the same list as the
+    preview the marketer saw).
+
+    Raises:
+        StoreError: not a draft, or the audience is empty.
+    """
+    with store.transaction() as cur:
+        _refuse_unless(cur, experiment_id, "start")
+        stored = load_experiment(cur, experiment_id)
+        assert stored is not None
+        preview = preview_assignment(cur, stored.spec)
+        if preview.frame.empty:
+            raise StoreError(
+                "The audience is empty: no customer matches the filters. Widen the filters "
+                "before starting."
+            )
+        when = started_at or datetime.now().replace(microsecond=0)
+        rows = preview.frame[["customer_id", "arm_id", "stratum", "code"]]
+        cur.register("new_assignments", rows)
+        try:
+            cur.execute(
+                """
+                INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at,
+                                         stratum, code, upload_id)
+                SELECT ?, customer_id, CAST(arm_id AS INTEGER), ?, CAST(stratum AS VARCHAR),
+                       CAST(code AS VARCHAR), NULL
+                FROM new_assignments
+                """,
+                [experiment_id, when],
+            )
+        finally:
+            cur.unregister("new_assignments")
+        settings = stored.spec.settings()
+        settings["audience_as_of"] = preview.as_of.isoformat()
+        cur.execute(
+            "UPDATE experiments SET status = 'running', started_at = ?, settings = ?"
+            " WHERE experiment_id = ?",
+            [when, json.dumps(settings), experiment_id],
+        )
+    return preview
+
+
+def complete_experiment(store: Store, experiment_id: int, ended_at: datetime | None = None) -> None:
+    """running -> completed; refused (with the reason) from any other status."""
+    with store.transaction() as cur:
+        _refuse_unless(cur, experiment_id, "complete")
+        cur.execute(
+            "UPDATE experiments SET status = 'completed', ended_at = ? WHERE experiment_id = ?",
+            [ended_at or datetime.now().replace(microsecond=0), experiment_id],
+        )
+
+
+def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
+    """customer_id, arm, arm_kind, code, stratum of an experiment, ordered by customer_id."""
+    return cur.execute(
+        """
+        SELECT a.customer_id, r.name AS arm, r.kind AS arm_kind, a.code, a.stratum
+        FROM assignments a
+        JOIN arms r ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
+        WHERE a.experiment_id = ?
+        ORDER BY a.customer_id
+        """,
+        [experiment_id],
+    ).df()
+
+
+def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, SampleStats]]:
+    """Per-arm sufficient statistics of the pre-period covariates of a stored assignment.
+
+    Covariates are computed as of the audience date recorded at start (or the start date) with
+    the experiment's lookback window; feed the result to `design.balance_check`.
+    """
+    stored = load_experiment(cur, experiment_id)
+    if stored is None:
+        raise StoreError(f"There is no experiment with id {experiment_id}.")
+    row = cur.execute(
+        "SELECT json_extract_string(settings, '$.audience_as_of') FROM experiments"
+        " WHERE experiment_id = ?",
+        [experiment_id],
+    ).fetchone()
+    if row and row[0]:
+        day = date.fromisoformat(row[0])
+    elif stored.started_at is not None:
+        day = stored.started_at.date()
+    else:
+        day = default_as_of(cur)
+    filters = AudienceFilter(lookback_days=stored.spec.audience.lookback_days)
+    rows = cur.execute(
+        _sql(
+            """
+            , joined AS (
+                SELECT r.name AS arm, r.arm_id,
+                       coalesce(f.monetary, 0) AS pre_spend,
+                       coalesce(f.frequency, 0) AS pre_orders,
+                       coalesce(f.recency_days, CAST($lookback_days AS INTEGER)) AS recency_days,
+                       CAST(coalesce(f.frequency, 0) >= 2 AS INTEGER) AS pre_repeat
+                FROM assignments a
+                JOIN arms r ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
+                LEFT JOIN audience f ON f.customer_id = a.customer_id
+                WHERE a.experiment_id = CAST($experiment_id AS BIGINT)
+            )
+            SELECT arm, count(*),
+                   sum(pre_spend), sum(pre_spend * pre_spend),
+                   sum(pre_orders), sum(pre_orders * pre_orders),
+                   sum(recency_days), sum(recency_days * recency_days),
+                   sum(pre_repeat), sum(pre_repeat)
+            FROM joined GROUP BY arm, arm_id ORDER BY arm_id
+            """
+        ),
+        {**_params(filters, [day]), "experiment_id": experiment_id},
+    ).fetchall()
+    result: dict[str, dict[str, SampleStats]] = {}
+    for arm, n, *sums in rows:
+        values = [float(v or 0) for v in sums]
+        result[str(arm)] = {
+            name: SampleStats(n=int(n), sum=values[2 * i], sum_squares=values[2 * i + 1])
+            for i, name in enumerate((*design.BALANCE_COVARIATES, "pre_repeat"))
+        }
+    return result
+
+
+# -- experiments from an uploaded assignment file ------------------------------------------------
+CUSTOMER_COLUMNS = ("customer_id", "customer", "client_id", "client", "клиент", "id_клиента")
+ARM_COLUMNS = ("arm", "group", "variant", "treatment", "группа", "вариант")
+KIND_COLUMNS = ("arm_kind", "kind", "тип")
+CODE_COLUMNS = ("code", "coupon", "promo_code", "промокод", "код")
+CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")
+
+
+def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().casefold(): c for c in columns}
+    for alias in aliases:
+        if alias in lowered:
+            return lowered[alias]
+    return None
+
+
+def _read_assignment_file(path: Path, cur: Cursor) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(path, dtype=str, engine="openpyxl")
+    return cur.execute(
+        "SELECT * FROM read_csv(CAST($path AS VARCHAR), all_varchar = true, header = true)",
+        {"path": str(path)},
+    ).df()
+
+
+def create_from_assignment_file(
+    store: Store,
+    path: str | Path,
+    *,
+    name: str,
+    hypothesis: str = "",
+    primary_metric: design.PrimaryMetric = "repeat_purchase",
+    horizon_days: int = config.DEFAULT_HORIZON_DAYS,
+    started_at: datetime | None = None,
+    control_arm: str | None = None,
+    file_name: str | None = None,
+) -> int:
+    """A running experiment whose randomization happened elsewhere, from a customer -> arm file.
+
+    The file (CSV or XLSX) needs a customer id and an arm column (customer_id / arm, or the
+    aliases above); optional arm_kind and code columns. The control arm is `control_arm`, else
+    the arm whose kind is control, else the arm named "control" / "контроль". Arms get kind
+    "custom" unless the file says otherwise; allocation weights are the observed shares. The
+    upload is recorded in `uploads` (kind 'assignments').
+
+    Raises:
+        StoreError: missing columns, empty ids, a customer in two arms, no single control,
+            or the name is taken. Nothing is written then.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"File not found: {path}")
+    content = path.read_bytes()
+    sha256 = hashlib.sha256(content).hexdigest()
+    with store.transaction() as cur:
+        raw = _read_assignment_file(path, cur)
+        columns = [str(c) for c in raw.columns]
+        customer_col = _pick(columns, CUSTOMER_COLUMNS)
+        arm_col = _pick(columns, ARM_COLUMNS)
+        if customer_col is None or arm_col is None:
+            raise StoreError(
+                "The assignment file needs a customer id column (customer_id) and an arm column "
+                f"(arm); it has: {', '.join(columns) or 'no columns'}."
+            )
+        kind_col = _pick(columns, KIND_COLUMNS)
+        code_col = _pick(columns, CODE_COLUMNS)
+        frame = pd.DataFrame(
+            {
+                "customer_id": raw[customer_col].astype("string").str.strip(),
+                "arm": raw[arm_col].astype("string").str.strip(),
+                "kind": raw[kind_col].astype("string").str.strip().str.lower()
+                if kind_col
+                else pd.Series(pd.NA, index=raw.index, dtype="string"),
+                "code": raw[code_col].astype("string").str.strip()
+                if code_col
+                else pd.Series(pd.NA, index=raw.index, dtype="string"),
+            }
+        )
+        problems = []
+        missing = frame["customer_id"].isna() | (frame["customer_id"] == "")
+        missing |= frame["arm"].isna() | (frame["arm"] == "")
+        if missing.any():
+            shown = (np.flatnonzero(missing.to_numpy()) + 2)[: config.PROBLEM_ROWS_SHOWN]
+            problems.append(
+                f"{int(missing.sum())} rows have no customer id or arm "
+                f"(rows {', '.join(map(str, shown))})."
+            )
+        frame = frame[~missing].drop_duplicates(["customer_id", "arm"])
+        doubled = frame["customer_id"].duplicated(keep=False)
+        if doubled.any():
+            examples = ", ".join(frame.loc[doubled, "customer_id"].unique()[:5])
+            problems.append(
+                f"{frame.loc[doubled, 'customer_id'].nunique()} customers are in two arms "
+                f"(e.g. {examples}); each customer must be in exactly one arm."
+            )
+        arm_names = sorted(frame["arm"].unique())
+        kinds: dict[str, str] = {}
+        for arm in arm_names:
+            given = frame.loc[frame["arm"] == arm, "kind"].dropna().unique()
+            if len(given) > 1:
+                problems.append(f"Arm '{arm}' has more than one kind: {', '.join(given)}.")
+            kind = str(given[0]) if len(given) else "custom"
+            if kind not in design.ARM_KINDS:
+                problems.append(
+                    f"Arm '{arm}' has kind '{kind}'; kinds are {', '.join(design.ARM_KINDS)}."
+                )
+            kinds[arm] = kind
+        if control_arm is not None:
+            if control_arm not in kinds:
+                problems.append(f"The control arm '{control_arm}' is not in the file.")
+            for arm in kinds:
+                if arm == control_arm:
+                    kinds[arm] = "control"
+                elif kinds[arm] == "control":
+                    kinds[arm] = "custom"
+        elif "control" not in kinds.values():
+            for arm in kinds:
+                if arm.casefold() in CONTROL_NAMES:
+                    kinds[arm] = "control"
+        if problems:
+            raise StoreError(" ".join(problems))
+        counts = frame["arm"].value_counts()
+        ordered = sorted(arm_names, key=lambda a: (kinds[a] != "control", a))
+        arms = tuple(
+            ArmSpec(name=a, kind=kinds[a], allocation=float(counts[a]) / len(frame))  # type: ignore[arg-type]
+            for a in ordered
+        )
+        spec = ExperimentSpec(
+            name=name,
+            arms=arms,
+            hypothesis=hypothesis,
+            primary_metric=primary_metric,
+            horizon_days=horizon_days,
+            salt=f"uploaded:{sha256[:16]}",
+        )
+        _check_spec(spec)
+        if cur.execute("SELECT 1 FROM experiments WHERE name = ?", [name.strip()]).fetchone():
+            raise StoreError(
+                f"An experiment named '{name.strip()}' already exists; choose another name."
+            )
+        when = started_at or datetime.now().replace(microsecond=0)
+        exp_row = cur.execute(
+            """
+            INSERT INTO experiments (experiment_id, name, status, hypothesis, salt, primary_metric,
+                horizon_days, source, settings, created_at, started_at)
+            VALUES (nextval('experiment_id_seq'), ?, 'running', ?, ?, ?, ?, 'uploaded', ?,
+                    current_localtimestamp(), ?)
+            RETURNING experiment_id
+            """,
+            [
+                name.strip(),
+                hypothesis,
+                spec.salt,
+                primary_metric,
+                horizon_days,
+                json.dumps(spec.settings()),
+                when,
+            ],
+        ).fetchone()
+        assert exp_row is not None
+        experiment_id = int(exp_row[0])
+        _insert_arms(cur, experiment_id, arms)
+        upload_row = cur.execute(
+            """
+            INSERT INTO uploads (upload_id, file_name, sha256, kind, target_table, rows,
+                                 loaded_at, status, message, experiment_id)
+            VALUES (nextval('upload_id_seq'), ?, ?, 'assignments', 'assignments', ?,
+                    current_localtimestamp(), 'loaded', ?, ?)
+            RETURNING upload_id
+            """,
+            [
+                file_name or path.name,
+                sha256,
+                len(frame),
+                f"{len(frame)} customers in {len(arms)} arms",
+                experiment_id,
+            ],
+        ).fetchone()
+        assert upload_row is not None
+        arm_ids = {a.name: i for i, a in enumerate(arms)}
+        rows = pd.DataFrame(
+            {
+                "customer_id": frame["customer_id"].astype(str).to_numpy(),
+                "arm_id": frame["arm"].map(arm_ids).astype("int64").to_numpy(),
+                "code": frame["code"].astype(object).where(frame["code"].notna(), None).to_numpy(),
+            }
+        )
+        cur.register("uploaded_assignments", rows)
+        try:
+            cur.execute(
+                """
+                INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at,
+                                         stratum, code, upload_id)
+                SELECT ?, customer_id, CAST(arm_id AS INTEGER), ?, NULL, CAST(code AS VARCHAR), ?
+                FROM uploaded_assignments
+                """,
+                [experiment_id, when, int(upload_row[0])],
+            )
+        finally:
+            cur.unregister("uploaded_assignments")
+    return experiment_id

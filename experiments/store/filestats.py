@@ -1,0 +1,161 @@
+"""SQL for analysing one results file: per-arm sufficient statistics and pooled capping thresholds.
+
+The file (CSV, Parquet, XLSX or an in-memory DataFrame) is exposed as the view `file_rows` on a
+private in-memory DuckDB connection. Column names come from the file's own header and are only
+used after `file_columns` confirmed they exist (the whitelist), always via `quote_identifier`;
+thresholds and labels are bound as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.store import Cursor, StoreError, quote_identifier
+
+FILE_VIEW = "file_rows"
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+def load_source(cur: Cursor, source: pd.DataFrame | str | Path) -> list[str]:
+    """Expose a DataFrame or file as the view `file_rows`; return its column names.
+
+    CSV and Parquet go through DuckDB's own readers (type sniffing, no pandas copy). XLSX is read
+    with pandas/openpyxl because DuckDB's excel extension may not be installable offline.
+    """
+    if isinstance(source, pd.DataFrame):
+        cur.register(FILE_VIEW, source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise StoreError(f"File not found: {path}")
+        suffix = path.suffix.lower()
+        if suffix in PARQUET_SUFFIXES:
+            cur.read_parquet(str(path)).create_view(FILE_VIEW)
+        elif suffix in EXCEL_SUFFIXES:
+            cur.register(FILE_VIEW, pd.read_excel(path))
+        elif suffix in CSV_SUFFIXES or suffix == "":
+            cur.read_csv(str(path)).create_view(FILE_VIEW)
+        else:
+            raise StoreError(
+                f"Cannot read {path.name}: use a .csv, .parquet or .xlsx file "
+                f"(got '{suffix}')."
+            )
+    return file_columns(cur)
+
+
+def file_columns(cur: Cursor) -> list[str]:
+    """Column names of `file_rows`, in file order: the whitelist for every other query here."""
+    return [str(row[0]) for row in cur.execute(f"DESCRIBE {FILE_VIEW}").fetchall()]
+
+
+def _checked(cur: Cursor, columns: Sequence[str]) -> list[str]:
+    known = set(file_columns(cur))
+    missing = [c for c in columns if c not in known]
+    if missing:
+        raise StoreError(f"Column(s) not in the file: {', '.join(missing)}")
+    return [quote_identifier(c) for c in columns]
+
+
+def _number(column_sql: str) -> str:
+    return f"TRY_CAST({column_sql} AS DOUBLE)"
+
+
+def is_binary(cur: Cursor, column: str) -> bool:
+    """True when every non-null value of the column is 0 or 1 (and there is at least one)."""
+    (col,) = _checked(cur, [column])
+    value = _number(col)
+    row = cur.execute(
+        f"SELECT count({value}), count(*) FILTER (WHERE {value} NOT IN (0, 1)) FROM {FILE_VIEW}"
+    ).fetchone()
+    return bool(row and row[0] > 0 and row[1] == 0)
+
+
+def non_numeric_count(cur: Cursor, column: str) -> int:
+    """Rows whose value is present but is not a number (such a column cannot be a metric)."""
+    (col,) = _checked(cur, [column])
+    row = cur.execute(
+        f"SELECT count(*) FROM {FILE_VIEW} WHERE {col} IS NOT NULL AND {_number(col)} IS NULL"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def cap_thresholds(
+    cur: Cursor, column: str, percentile: float, lower_percentile: float | None = None
+) -> tuple[float | None, float | None]:
+    """Pooled capping thresholds over all arms; same semantics as `stats.cap_thresholds`.
+
+    upper = quantile_cont(value, p) over values > 0; lower = quantile_cont(value, 1 - p_low) over
+    values < 0 (None when there are no negative values or no positive values respectively).
+    """
+    (col,) = _checked(cur, [column])
+    value = _number(col)
+    lower_p = percentile if lower_percentile is None else lower_percentile
+    row = cur.execute(
+        f"SELECT quantile_cont({value}, $upper_q) FILTER (WHERE {value} > 0),"
+        f" quantile_cont({value}, $lower_q) FILTER (WHERE {value} < 0) FROM {FILE_VIEW}",
+        {"upper_q": percentile / 100, "lower_q": 1 - lower_p / 100},
+    ).fetchone()
+    if not row:
+        return None, None
+    return (
+        float(row[1]) if row[1] is not None else None,
+        float(row[0]) if row[0] is not None else None,
+    )
+
+
+def arm_sufficient_stats(
+    cur: Cursor,
+    arm_column: str,
+    metrics: Sequence[str],
+    covariate: str | None = None,
+    caps: dict[str, tuple[float | None, float | None]] | None = None,
+) -> pd.DataFrame:
+    """Per-arm sufficient statistics of each metric, one small row per arm.
+
+    Rows with a NULL arm are left out. For each metric i the columns are m{i}_n, m{i}_sum,
+    m{i}_sum_squares and, with a covariate, m{i}_cov_sum, m{i}_cov_sum_squares, m{i}_cross_sum,
+    all over rows where the metric (and the covariate) is a number. Capped metrics are clipped
+    to [lower, upper] before summing; the covariate is never capped.
+
+    Returns:
+        Frame with columns arm (text), rows (customers in the arm), then the m{i}_* columns.
+    """
+    arm_sql, *metric_sql = _checked(cur, [arm_column, *metrics])
+    cov_sql = _number(_checked(cur, [covariate])[0]) if covariate else None
+    caps = caps or {}
+    params: dict[str, object] = {}
+    parts = [f"CAST({arm_sql} AS VARCHAR) AS arm", "count(*) AS rows"]
+    for i, (name, col) in enumerate(zip(metrics, metric_sql, strict=True)):
+        value = _number(col)
+        if name in caps:
+            lower, upper = caps[name]
+            params[f"lo{i}"], params[f"hi{i}"] = lower, upper
+            value = (
+                f"least(greatest({value}, coalesce(CAST($lo{i} AS DOUBLE), '-inf'::DOUBLE)),"
+                f" coalesce(CAST($hi{i} AS DOUBLE), 'inf'::DOUBLE))"
+            )
+        present = f"{_number(col)} IS NOT NULL"
+        if cov_sql:
+            present += f" AND {cov_sql} IS NOT NULL"
+        keep = f"FILTER (WHERE {present})"
+        parts += [
+            f"count(*) {keep} AS m{i}_n",
+            f"coalesce(sum({value}) {keep}, 0) AS m{i}_sum",
+            f"coalesce(sum({value} * {value}) {keep}, 0) AS m{i}_sum_squares",
+        ]
+        if cov_sql:
+            parts += [
+                f"coalesce(sum({cov_sql}) {keep}, 0) AS m{i}_cov_sum",
+                f"coalesce(sum({cov_sql} * {cov_sql}) {keep}, 0) AS m{i}_cov_sum_squares",
+                f"coalesce(sum({value} * {cov_sql}) {keep}, 0) AS m{i}_cross_sum",
+            ]
+    sql = (
+        f"SELECT {', '.join(parts)} FROM {FILE_VIEW} WHERE {arm_sql} IS NOT NULL "
+        "GROUP BY ALL ORDER BY arm"
+    )
+    return cur.execute(sql, params).df()

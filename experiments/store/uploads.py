@@ -1,0 +1,805 @@
+"""Upload SQL: stage a file through DuckDB's readers, validate with set queries, insert, audit.
+
+Every statement here works on staging columns named by this module (``c0``, ``c1``, ... for
+the file's columns by position, fixed names such as ``customer_id`` after mapping), so no
+column name from a user's file ever reaches SQL text. The file path, delimiter, field names,
+labels and limits are bound as parameters.
+
+A load runs in one `Store.transaction()`: stage, validate, and either insert and write the
+audit row, or raise `_Rejected` so the transaction rolls back and the store is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from experiments.store import Cursor, Store, StoreError
+
+Kind = Literal["transactions", "customers", "results"]
+Severity = Literal["error", "warning"]
+SourceFormat = Literal["csv", "parquet", "frame"]
+Progress = Callable[[float, str], None]
+
+TARGET_TABLE: dict[str, str] = {
+    "transactions": "transactions",
+    "customers": "customer_attributes",
+    "results": "campaign_results",
+}
+MAX_RESULT_ARMS = 20  # more distinct labels than this means the wrong column was mapped
+
+# Fields every kind stages, in this order; unmapped optional fields are staged as NULL.
+STAGED_FIELDS: dict[str, tuple[str, ...]] = {
+    "transactions": ("customer_id", "ts", "amount", "order_id", "margin", "channel", "discount"),
+    "customers": ("customer_id",),
+    "results": ("arm", "customer_id"),
+}
+
+
+@dataclass(frozen=True)
+class StagingSource:
+    """Where the rows come from.
+
+    Attributes:
+        format: ``csv`` (a UTF-8 file DuckDB's read_csv parses), ``parquet``, or ``frame``
+            (a pandas DataFrame of text cells, from a spreadsheet).
+        column_count: columns in the file; staged as ``c0`` ... by position.
+        path: the file for csv / parquet.
+        delimiter: the CSV field separator.
+        frame: the DataFrame for ``frame``.
+        first_row_number: the file row number of the first data row (2 when row 1 is a header),
+            so problems name rows as a spreadsheet shows them.
+    """
+
+    format: SourceFormat
+    column_count: int
+    path: Path | None = None
+    delimiter: str = ","
+    frame: pd.DataFrame | None = None
+    first_row_number: int = 2
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """A fully resolved load: what to read, which column is which field, how to parse.
+
+    Attributes:
+        kind: transactions, customers or results.
+        file_name: the name shown in the upload history.
+        sha256: hex digest of the original file bytes (duplicate detection).
+        source: where the rows come from.
+        fields: staged field -> column position in the file.
+        extras: (column position, name) for customer attributes or result fields.
+        decimal_comma: numbers are written ``12,50``.
+        date_formats: strptime formats tried before ISO parsing; empty for ISO-only files
+            (DuckDB's cast is several times faster than strptime).
+        experiment: results only: the experiment to attach to or create.
+        future_limit: timestamps later than this are refused as future dates.
+        max_cell_chars: longer text cells are refused.
+        rows_shown: row numbers kept per problem.
+    """
+
+    kind: Kind
+    file_name: str
+    sha256: str
+    source: StagingSource
+    fields: dict[str, int]
+    extras: tuple[tuple[int, str], ...] = ()
+    decimal_comma: bool = False
+    date_formats: tuple[str, ...] = ()
+    experiment: str | None = None
+    future_limit: dt.datetime = dt.datetime(2100, 1, 1)
+    max_cell_chars: int = 1000
+    rows_shown: int = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation finding, before it is worded for the user.
+
+    Attributes:
+        code: machine-readable problem code (``bad_date``, ``negative_amount``, ...).
+        severity: ``error`` refuses the whole file; ``warning`` loads and flags.
+        count: rows affected (or distinct values, for ``too_many_arms``).
+        rows: the first file row numbers affected.
+        field: the staged field or extra column name concerned, if any.
+        examples: a few offending values, shortened.
+        detail: extra text (e.g. the reader's own error message).
+    """
+
+    code: str
+    severity: Severity
+    count: int
+    rows: tuple[int, ...] = ()
+    field: str | None = None
+    examples: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What a load did.
+
+    Attributes:
+        findings: every error and warning found.
+        upload_id: the new upload, or None when nothing was loaded.
+        rows: data rows in the file (staged).
+        already_loaded_at: when the same bytes were loaded before (duplicate upload).
+        previous_upload_id: that earlier upload.
+        experiment_id: results: the experiment the rows are attached to.
+        experiment_created: results: the experiment was created by this load.
+        arms: results: arm label -> rows.
+    """
+
+    findings: tuple[Finding, ...]
+    upload_id: int | None = None
+    rows: int = 0
+    already_loaded_at: dt.datetime | None = None
+    previous_upload_id: int | None = None
+    experiment_id: int | None = None
+    experiment_created: bool = False
+    arms: dict[str, int] = field(default_factory=dict)
+
+
+class _Rejected(Exception):
+    """Raised inside the load transaction so it rolls back; carries the outcome."""
+
+    def __init__(self, outcome: LoadOutcome) -> None:
+        super().__init__("rejected")
+        self.outcome = outcome
+
+
+# -- small helpers ---------------------------------------------------------------------------
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+def _bind(sql: str, values: dict[str, object]) -> dict[str, object]:
+    """The subset of `values` the statement uses (DuckDB refuses unused named parameters)."""
+    return {name: values[name] for name in set(_PARAM.findall(sql))}
+
+
+def _run(
+    cur: Cursor,
+    sql: str,
+    params: dict[str, object],
+    progress: Progress | None,
+    span: tuple[float, float],
+    text: str,
+) -> None:
+    """Execute one long statement, reporting DuckDB's own query progress from this thread.
+
+    The statement runs on a worker thread; this thread polls `query_progress()` and calls
+    `progress`, so a Streamlit callback is always invoked from the script thread.
+    """
+    bound = _bind(sql, params)
+    if progress is None:
+        cur.execute(sql, bound)
+        return
+    low, high = span
+    progress(low, text)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            cur.execute(sql, bound)
+        except BaseException as error:
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="loyalty-lab-load", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.25)
+            done = cur.query_progress()
+            if worker.is_alive() and done >= 0:
+                progress(low + (high - low) * min(done, 100.0) / 100.0, text)
+    except BaseException:
+        cur.interrupt()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
+    progress(high, text)
+
+
+def find_loaded(cur: Cursor, sha256: str) -> tuple[int, dt.datetime] | None:
+    """The upload that already loaded these exact bytes: (upload_id, loaded_at), or None."""
+    row = cur.execute(
+        "SELECT upload_id, loaded_at FROM uploads WHERE sha256 = ? AND status = 'loaded'"
+        " ORDER BY upload_id LIMIT 1",
+        [sha256],
+    ).fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+# -- staging ---------------------------------------------------------------------------------
+def _text(position: int | None) -> str:
+    """Trimmed text of a file column by position, NULL when blank; NULL when unmapped."""
+    if position is None:
+        return "NULL::VARCHAR"
+    return f"nullif(trim(CAST(c{int(position)} AS VARCHAR)), '')"
+
+
+def _source_sql(source: StagingSource) -> str:
+    aliases = ", ".join(f"c{i}" for i in range(source.column_count))
+    if source.format == "csv":
+        return (
+            "read_csv($path, delim = $delim, quote = '\"', escape = '\"', header = true,"
+            " auto_detect = false, columns = $columns, encoding = 'utf-8',"
+            f" strict_mode = true, null_padding = false) AS src({aliases})"
+        )
+    if source.format == "parquet":
+        return f"read_parquet($path) AS src({aliases})"
+    return f"ll_frame AS src({aliases})"
+
+
+_NUMBER = (
+    "CASE WHEN $decimal_comma"
+    " THEN try_cast(replace(replace(replace(replace({x}, ' ', ''), chr(160), ''),"
+    " chr(8239), ''), ',', '.') AS DOUBLE)"
+    " ELSE try_cast(replace({x}, ' ', '') AS DOUBLE) END"
+)
+
+
+def _number(text_column: str) -> str:
+    return _NUMBER.format(x=text_column)
+
+
+_ISO_TS = "try_cast(ts_text AS TIMESTAMP)"
+_FORMATTED_TS = "coalesce(try_strptime(ts_text, $date_formats), try_cast(ts_text AS TIMESTAMP))"
+
+_STAGE_TRANSACTIONS = """
+CREATE TEMP TABLE ll_staging AS
+SELECT customer_id, order_id, channel,
+       ts, CASE WHEN ts IS NULL THEN coalesce(ts_text, '') END AS ts_bad,
+       amount, CASE WHEN amount IS NULL THEN coalesce(amount_text, '') END AS amount_bad,
+       margin, CASE WHEN margin IS NULL THEN margin_text END AS margin_bad,
+       discount, CASE WHEN discount IS NULL THEN discount_text END AS discount_bad
+FROM (
+    SELECT customer_id, order_id, channel, ts_text, amount_text, margin_text, discount_text,
+           {ts} AS ts,
+           CASE WHEN isfinite(amount_number) THEN amount_number END AS amount,
+           CASE WHEN isfinite(margin_number) THEN margin_number END AS margin,
+           CASE WHEN isfinite(discount_number) THEN discount_number END AS discount
+    FROM (
+        SELECT *, {amount} AS amount_number, {margin} AS margin_number,
+               {discount} AS discount_number
+        FROM (SELECT {texts} FROM {source})
+    )
+)
+"""
+
+
+def _stage(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> None:
+    """Read the whole file into the temp table ``ll_staging`` in one DuckDB statement."""
+    source = spec.source
+    if source.format == "frame":
+        assert source.frame is not None
+        cur.register("ll_frame", source.frame)
+    staged = STAGED_FIELDS[spec.kind]
+    if spec.kind == "transactions":
+        texts = ", ".join(
+            f"{_text(spec.fields.get(name))} AS {name if name in _PLAIN_TEXT else name + '_text'}"
+            for name in staged
+        )
+        sql = _STAGE_TRANSACTIONS.format(
+            texts=texts,
+            source=_source_sql(source),
+            amount=_number("amount_text"),
+            margin=_number("margin_text"),
+            discount=_number("discount_text"),
+            ts=_ISO_TS if not spec.date_formats else _FORMATTED_TS,
+        )
+    else:
+        columns = [f"{_text(spec.fields.get(name))} AS {name}" for name in staged]
+        columns += [f"{_text(position)} AS x{j}" for j, (position, _) in enumerate(spec.extras)]
+        sql = f"CREATE TEMP TABLE ll_staging AS SELECT {', '.join(columns)} FROM "  # noqa: S608
+        sql += _source_sql(source)
+    params: dict[str, object] = {
+        "path": str(source.path) if source.path else None,
+        "delim": source.delimiter,
+        "columns": {f"c{i}": "VARCHAR" for i in range(source.column_count)},
+        "decimal_comma": spec.decimal_comma,
+        "date_formats": list(spec.date_formats),
+    }
+    _run(cur, sql, params, progress, (0.30, 0.70), "Reading rows")
+
+
+_PLAIN_TEXT = {"customer_id", "order_id", "channel"}
+
+
+# -- validation ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Check:
+    code: str
+    severity: Severity
+    condition: str  # SQL over ll_staging; fixed text or positional names only
+    example: str | None
+    field: str | None
+
+
+_FORMULA = "regexp_matches({x}, '^([=@]|[+-][^0-9.,\\s])')"
+
+
+def _text_checks(column: str, field_name: str) -> list[_Check]:
+    return [
+        _Check(
+            "cell_too_long",
+            "error",
+            f"length({column}) > $max_chars",
+            f"left({column}, 40) || '...'",
+            field_name,
+        ),
+        _Check("formula_text", "warning", _FORMULA.format(x=column), column, field_name),
+    ]
+
+
+def _checks(spec: LoadSpec) -> list[_Check]:
+    mapped = spec.fields
+    checks: list[_Check] = []
+    if spec.kind == "transactions":
+        checks += [
+            _Check("empty_id", "error", "customer_id IS NULL", None, "customer_id"),
+            _Check("bad_date", "error", "ts IS NULL", "ts_bad", "ts"),
+            _Check("bad_amount", "error", "amount IS NULL", "amount_bad", "amount"),
+            _Check("future_date", "error", "ts > $future_limit", "CAST(ts AS VARCHAR)", "ts"),
+            _Check("negative_amount", "warning", "amount < 0", "CAST(amount AS VARCHAR)", "amount"),
+        ]
+        if "margin" in mapped:
+            checks.append(
+                _Check("bad_number", "error", "margin_bad IS NOT NULL", "margin_bad", "margin")
+            )
+        if "discount" in mapped:
+            checks.append(
+                _Check(
+                    "bad_number", "error", "discount_bad IS NOT NULL", "discount_bad", "discount"
+                )
+            )
+        if "order_id" in mapped:
+            checks += [
+                _Check(
+                    "duplicate_order_id",
+                    "error",
+                    "order_id IN (SELECT order_id FROM ll_staging WHERE order_id IS NOT NULL"
+                    " GROUP BY order_id HAVING count(*) > 1)",
+                    "order_id",
+                    "order_id",
+                ),
+                _Check(
+                    "order_id_already_stored",
+                    "error",
+                    "order_id IN (SELECT order_id FROM transactions WHERE order_id IS NOT NULL)",
+                    "order_id",
+                    "order_id",
+                ),
+            ]
+        for name in ("customer_id", "order_id", "channel"):
+            if name in mapped:
+                checks += _text_checks(name, name)
+        return checks
+
+    if spec.kind == "results":
+        checks.append(_Check("empty_arm", "error", "arm IS NULL", None, "arm"))
+        checks += _text_checks("arm", "arm")
+    if spec.kind == "customers" or "customer_id" in mapped:
+        checks += [
+            _Check("empty_id", "error", "customer_id IS NULL", None, "customer_id"),
+            _Check(
+                "duplicate_customer_id",
+                "error",
+                "customer_id IN (SELECT customer_id FROM ll_staging"
+                " WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING count(*) > 1)",
+                "customer_id",
+                "customer_id",
+            ),
+        ]
+        checks += _text_checks("customer_id", "customer_id")
+    for j, (_, name) in enumerate(spec.extras):
+        checks += _text_checks(f"x{j}", name)
+    return checks
+
+
+def _first_rowid(cur: Cursor) -> int:
+    """Rows staged inside a transaction get row ids from a large offset, in insertion order."""
+    row = cur.execute("SELECT coalesce(min(rowid), 0) FROM ll_staging").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _validate(cur: Cursor, spec: LoadSpec) -> tuple[int, list[Finding]]:
+    """Count every problem in one pass, then fetch row numbers only for the ones present."""
+    checks = _checks(spec)
+    params: dict[str, object] = {
+        "future_limit": spec.future_limit,
+        "max_chars": spec.max_cell_chars,
+        "first_row": spec.source.first_row_number,
+        "shown": spec.rows_shown,
+        "base": _first_rowid(cur),
+    }
+    counts_sql = "SELECT count(*)" + "".join(f", count_if({c.condition})" for c in checks)
+    counts_sql += " FROM ll_staging"
+    row = cur.execute(counts_sql, _bind(counts_sql, params)).fetchone()
+    assert row is not None
+    total = int(row[0])
+    findings: list[Finding] = []
+    for check, count in zip(checks, row[1:], strict=True):
+        if not count:
+            continue
+        example = check.example or "NULL::VARCHAR"
+        rows_sql = (
+            f"SELECT rowid - $base + $first_row, CAST({example} AS VARCHAR) FROM ll_staging"  # noqa: S608 - fixed fragments
+            f" WHERE {check.condition} ORDER BY rowid LIMIT $shown"
+        )
+        hits = cur.execute(rows_sql, _bind(rows_sql, params)).fetchall()
+        examples = tuple(dict.fromkeys(str(v)[:60] for _, v in hits if v is not None))[:3]
+        findings.append(
+            Finding(
+                code=check.code,
+                severity=check.severity,
+                count=int(count),
+                rows=tuple(int(r) for r, _ in hits),
+                field=check.field,
+                examples=examples,
+            )
+        )
+    if spec.kind == "results" and total:
+        arms = cur.execute("SELECT count(DISTINCT arm) FROM ll_staging").fetchone()
+        distinct = int(arms[0]) if arms else 0
+        if distinct > MAX_RESULT_ARMS:
+            findings.append(Finding("too_many_arms", "error", distinct, field="arm"))
+        elif distinct == 1:
+            findings.append(Finding("single_arm", "warning", 1, field="arm"))
+    return total, findings
+
+
+# -- the load --------------------------------------------------------------------------------
+def _reader_finding(error: duckdb.Error) -> Finding:
+    """Turn DuckDB's CSV error into a finding naming the file line."""
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    reason = ""
+    lines = [s.strip() for s in text.splitlines() if s.strip()]
+    for i, s in enumerate(lines):
+        if s.startswith("Original Line:") and i + 1 < len(lines):
+            reason = lines[i + 1]
+            break
+    if not reason:
+        reason = lines[0].split(":", 1)[-1].strip() if lines else text
+    if "not utf-8 encoded" in text:
+        return Finding("bad_encoding", "error", 1, rows=(int(line[1]),) if line else ())
+    return Finding(
+        "unreadable_row",
+        "error",
+        1,
+        rows=(int(line[1]),) if line else (),
+        detail=reason[:300],
+    )
+
+
+def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> LoadOutcome:
+    """Stage, validate and insert one file in a single transaction.
+
+    Returns the outcome; when any finding is an error nothing is written and the store
+    version does not change. Raises StoreError only for store-level failures.
+    """
+    try:
+        with store.transaction() as cur:
+            cur.execute("SET enable_progress_bar = true")
+            cur.execute("SET enable_progress_bar_print = false")
+            previous = find_loaded(cur, spec.sha256)
+            if previous is not None:
+                raise _Rejected(
+                    LoadOutcome(
+                        findings=(Finding("duplicate_upload", "error", 1),),
+                        already_loaded_at=previous[1],
+                        previous_upload_id=previous[0],
+                    )
+                )
+            try:
+                _stage(cur, spec, progress)
+            except duckdb.InvalidInputException as error:
+                raise _Rejected(LoadOutcome(findings=(_reader_finding(error),))) from None
+            except duckdb.ConversionException as error:
+                finding = Finding("unreadable_row", "error", 1, detail=str(error)[:300])
+                raise _Rejected(LoadOutcome(findings=(finding,))) from None
+            if progress:
+                progress(0.72, "Checking rows")
+            total, findings = _validate(cur, spec)
+            if total == 0:
+                findings.append(Finding("no_rows", "error", 0))
+            if any(f.severity == "error" for f in findings):
+                raise _Rejected(LoadOutcome(findings=tuple(findings), rows=total))
+            outcome = _insert(cur, spec, total, findings, progress)
+            cur.execute("DROP TABLE ll_staging")
+            if progress:
+                progress(0.99, "Committing")
+        if progress:
+            progress(1.0, "Done")
+        return outcome
+    except _Rejected as rejected:
+        return rejected.outcome
+    except duckdb.Error as error:
+        raise StoreError(f"The store refused the load: {error}") from None
+
+
+_INSERT_TRANSACTIONS = """
+INSERT INTO transactions (order_id, customer_id, ts, amount, margin, channel, discount, upload_id)
+SELECT order_id, customer_id, ts, amount, margin, channel, coalesce(discount, 0), $upload_id
+FROM ll_staging
+ORDER BY customer_id, ts
+"""
+
+_UPSERT_CUSTOMERS_FROM_TRANSACTIONS = """
+INSERT INTO customers (customer_id, first_seen)
+SELECT customer_id, min(ts) FROM ll_staging GROUP BY customer_id
+ON CONFLICT (customer_id)
+DO UPDATE SET first_seen = least(customers.first_seen, excluded.first_seen)
+"""
+
+_UPSERT_CUSTOMERS_FROM_ATTRIBUTES = """
+INSERT INTO customers (customer_id, first_seen)
+SELECT DISTINCT customer_id, NULL::TIMESTAMP FROM ll_staging
+ON CONFLICT (customer_id) DO NOTHING
+"""
+
+_INSERT_UPLOAD = """
+INSERT INTO uploads (upload_id, file_name, sha256, kind, target_table, rows, loaded_at, status,
+                     message, experiment_id)
+VALUES ($upload_id, $file_name, $sha256, $kind, $target_table, $rows, now()::TIMESTAMP,
+        'loaded', $message, $experiment_id)
+"""
+
+
+def _insert(
+    cur: Cursor,
+    spec: LoadSpec,
+    total: int,
+    findings: list[Finding],
+    progress: Progress | None,
+) -> LoadOutcome:
+    row = cur.execute("SELECT nextval('upload_id_seq')").fetchone()
+    assert row is not None
+    upload_id = int(row[0])
+    params: dict[str, object] = {"upload_id": upload_id}
+    experiment_id: int | None = None
+    created = False
+    arms: dict[str, int] = {}
+    if spec.kind == "transactions":
+        _run(cur, _INSERT_TRANSACTIONS, params, progress, (0.75, 0.95), "Saving transactions")
+        cur.execute(_UPSERT_CUSTOMERS_FROM_TRANSACTIONS)
+    elif spec.kind == "customers":
+        for j, (_, name) in enumerate(spec.extras):
+            sql = (
+                "INSERT INTO customer_attributes (customer_id, name, value, upload_id)"  # noqa: S608
+                f" SELECT customer_id, $name, x{j}, $upload_id FROM ll_staging"
+                f" WHERE x{j} IS NOT NULL ORDER BY customer_id"
+            )
+            cur.execute(sql, {"name": name, "upload_id": upload_id})
+        cur.execute(_UPSERT_CUSTOMERS_FROM_ATTRIBUTES)
+    else:
+        arms = {
+            str(label): int(n)
+            for label, n in cur.execute(
+                "SELECT arm, count(*) FROM ll_staging GROUP BY arm ORDER BY arm"
+            ).fetchall()
+        }
+        experiment_id, created, unknown = _attach_experiment(cur, spec, arms, total)
+        base = _first_rowid(cur)
+        if unknown:
+            findings.append(
+                Finding("unknown_arm", "warning", len(unknown), field="arm", examples=unknown[:3])
+            )
+        for j, (_, name) in enumerate(spec.extras):
+            sql = (
+                "INSERT INTO campaign_results"  # noqa: S608 - positional column names only
+                " (upload_id, experiment_id, row_no, customer_id, arm, field, value, text)"
+                " SELECT $upload_id, $experiment_id, row_index - $base + 1, customer_id, arm,"
+                " $name,"
+                " CASE WHEN isfinite(n) THEN n END,"
+                " CASE WHEN n IS NULL OR NOT isfinite(n) THEN raw END"
+                f" FROM (SELECT rowid AS row_index, customer_id, arm, x{j} AS raw,"
+                f"       {_number(f'x{j}')} AS n FROM ll_staging)"
+                " ORDER BY customer_id, row_index"
+            )
+            cur.execute(
+                sql,
+                _bind(
+                    sql,
+                    {
+                        "upload_id": upload_id,
+                        "experiment_id": experiment_id,
+                        "name": name,
+                        "decimal_comma": spec.decimal_comma,
+                        "base": base,
+                    },
+                ),
+            )
+    warnings = [f for f in findings if f.severity == "warning"]
+    message = "; ".join(f"{f.code}: {f.count}" for f in warnings) or None
+    cur.execute(
+        _INSERT_UPLOAD,
+        {
+            "upload_id": upload_id,
+            "file_name": spec.file_name,
+            "sha256": spec.sha256,
+            "kind": spec.kind,
+            "target_table": TARGET_TABLE[spec.kind],
+            "rows": total,
+            "message": message,
+            "experiment_id": experiment_id,
+        },
+    )
+    return LoadOutcome(
+        findings=tuple(findings),
+        upload_id=upload_id,
+        rows=total,
+        experiment_id=experiment_id,
+        experiment_created=created,
+        arms=arms,
+    )
+
+
+_CONTROL_LABEL = re.compile(
+    r"(control|контроль|holdout|hold-out|no[ _-]?e-?mail|no[ _-]?mail|none|без\b|baseline|"
+    r"placebo|^0$|^c$|^ctrl)",
+    re.IGNORECASE,
+)
+
+
+def looks_like_control(label: str) -> bool:
+    """A results-file arm label that names the control group (control, контроль, No E-Mail...)."""
+    return bool(_CONTROL_LABEL.search(label.strip()))
+
+
+def _attach_experiment(
+    cur: Cursor, spec: LoadSpec, arms: dict[str, int], total: int
+) -> tuple[int, bool, tuple[str, ...]]:
+    """The experiment for a results file: an existing one by name, else a new completed one."""
+    name = spec.experiment or Path(spec.file_name).stem
+    row = cur.execute("SELECT experiment_id FROM experiments WHERE name = ?", [name]).fetchone()
+    if row is not None:
+        experiment_id = int(row[0])
+        known = {
+            str(r[0])
+            for r in cur.execute(
+                "SELECT name FROM arms WHERE experiment_id = ?", [experiment_id]
+            ).fetchall()
+        }
+        unknown = tuple(a for a in arms if known and a not in known)
+        return experiment_id, False, unknown
+    row = cur.execute("SELECT nextval('experiment_id_seq')").fetchone()
+    assert row is not None
+    experiment_id = int(row[0])
+    settings = {"result_fields": [n for _, n in spec.extras], "file_name": spec.file_name}
+    cur.execute(
+        "INSERT INTO experiments (experiment_id, name, status, salt, source, settings, created_at)"
+        " VALUES (?, ?, 'completed', ?, 'results_file', ?, now()::TIMESTAMP)",
+        [experiment_id, name, spec.sha256, json.dumps(settings, ensure_ascii=False)],
+    )
+    ordered = sorted(arms, key=lambda a: (not looks_like_control(a), a))
+    for arm_id, label in enumerate(ordered, start=1):
+        cur.execute(
+            "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                experiment_id,
+                arm_id,
+                label,
+                "control" if looks_like_control(label) else "custom",
+                arms[label] / total,
+            ],
+        )
+    return experiment_id, True, ()
+
+
+# -- removal ---------------------------------------------------------------------------------
+_UPLOAD_ROW_TABLES = ("transactions", "customer_attributes", "assignments", "campaign_results")
+
+
+def remove(store: Store, upload_id: int) -> str:
+    """Delete an upload's rows, its audit entry, and customers only it referenced.
+
+    An experiment the upload created (a results file loaded without an existing experiment)
+    goes with it when nothing else refers to it. Raises StoreError for an unknown id.
+    """
+    with store.transaction() as cur:
+        row = cur.execute(
+            "SELECT file_name, kind, rows, experiment_id, sha256 FROM uploads WHERE upload_id = ?",
+            [upload_id],
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"There is no upload {upload_id}. `python -m experiments uploads` lists them."
+            )
+        file_name, kind, file_rows, experiment_id, sha256 = row
+        cur.execute(
+            "CREATE TEMP TABLE ll_removed AS"
+            " SELECT customer_id FROM transactions WHERE upload_id = $id"
+            " UNION SELECT customer_id FROM customer_attributes WHERE upload_id = $id"
+            " UNION SELECT customer_id FROM assignments WHERE upload_id = $id"
+            " UNION SELECT customer_id FROM campaign_results"
+            "  WHERE upload_id = $id AND customer_id IS NOT NULL",
+            {"id": upload_id},
+        )
+        deleted = {}
+        for table in _UPLOAD_ROW_TABLES:
+            result = cur.execute(
+                f"DELETE FROM {table} WHERE upload_id = ?",  # noqa: S608 - fixed table names
+                [upload_id],
+            ).fetchone()
+            deleted[table] = int(result[0]) if result else 0
+        dropped_experiment = False
+        if experiment_id is not None:
+            dropped_experiment = _drop_created_experiment(
+                cur, int(experiment_id), sha256, upload_id
+            )
+        cur.execute(
+            """
+            DELETE FROM customers
+            WHERE customer_id IN (SELECT customer_id FROM ll_removed)
+              AND customer_id NOT IN (SELECT customer_id FROM transactions)
+              AND customer_id NOT IN (SELECT customer_id FROM customer_attributes)
+              AND customer_id NOT IN (SELECT customer_id FROM assignments)
+            """
+        )
+        cur.execute(
+            """
+            UPDATE customers SET first_seen = fs.first_seen
+            FROM (
+                SELECT r.customer_id, min(t.ts) AS first_seen
+                FROM ll_removed r LEFT JOIN transactions t USING (customer_id)
+                GROUP BY r.customer_id
+            ) AS fs
+            WHERE customers.customer_id = fs.customer_id
+              AND customers.first_seen IS DISTINCT FROM fs.first_seen
+            """
+        )
+        cur.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
+        cur.execute("DROP TABLE ll_removed")
+    text = f"Removed upload {upload_id} ({kind}, {file_name}, {int(file_rows):,} file rows"
+    text += f", {sum(deleted.values()):,} stored rows)"
+    if dropped_experiment:
+        text += " and the experiment it created"
+    return text + "."
+
+
+def _drop_created_experiment(cur: Cursor, experiment_id: int, sha256: str, upload_id: int) -> bool:
+    row = cur.execute(
+        """
+        SELECT count(*) FROM experiments e
+        WHERE e.experiment_id = $exp AND e.source = 'results_file' AND e.salt = $sha
+          AND NOT EXISTS (SELECT 1 FROM uploads u
+                          WHERE u.experiment_id = $exp AND u.upload_id <> $upload)
+          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.experiment_id = $exp)
+        """,
+        {"exp": experiment_id, "sha": sha256, "upload": upload_id},
+    ).fetchone()
+    if not row or not row[0]:
+        return False
+    for statement in (
+        "DELETE FROM known_effects WHERE experiment_id = ?",
+        "DELETE FROM arms WHERE experiment_id = ?",
+        "DELETE FROM experiments WHERE experiment_id = ?",
+    ):
+        cur.execute(statement, [experiment_id])
+    return True
+
+
+def table_counts(cur: Cursor, tables: Sequence[str] = _UPLOAD_ROW_TABLES) -> dict[str, int]:
+    """Row counts of upload-fed tables (for progress messages and tests)."""
+    allowed = {*_UPLOAD_ROW_TABLES, "customers", "uploads", "experiments", "arms"}
+    counts = {}
+    for table in tables:
+        if table not in allowed:
+            raise ValueError(f"not an upload table: {table}")
+        row = cur.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - whitelisted
+        counts[table] = int(row[0]) if row else 0
+    return counts

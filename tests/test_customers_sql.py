@@ -1,0 +1,365 @@
+"""Customer SQL: the RFM summary against the published CDNOW summary, and every other query
+against an independent pandas / statsmodels computation on the same transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from experiments import config
+from experiments.store import Store
+from experiments.store import customers as sql
+
+CALIBRATION_END = dt.date(1997, 9, 30)
+
+
+def insert_transactions(store: Store, frame: pd.DataFrame, upload_id: int = 1) -> None:
+    """Rows (customer_id, ts, amount[, margin]) into transactions, with their uploads row."""
+    rows = pd.DataFrame(
+        {
+            "order_id": None,
+            "customer_id": frame["customer_id"].astype(str),
+            "ts": pd.to_datetime(frame["ts"], format="mixed"),
+            "amount": frame["amount"].astype(float),
+            "margin": frame["margin"] if "margin" in frame else np.nan,
+            "channel": None,
+            "discount": 0.0,
+            "upload_id": upload_id,
+        }
+    )
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO uploads VALUES (?, 'test.csv', 'x', 'transactions', 'transactions', ?,"
+            " now(), 'ok', NULL, NULL)",
+            [upload_id, len(rows)],
+        )
+        cur.register("incoming", rows)
+        cur.execute("INSERT INTO transactions SELECT * FROM incoming")
+        cur.unregister("incoming")
+
+
+def read_cdnow_sample(datasets: Path) -> pd.DataFrame:
+    raw = pd.read_csv(
+        datasets / "cdnow" / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "sample_id", "date", "cds", "dollars"],
+        dtype={"date": str},
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": raw["sample_id"].astype(str),
+            "ts": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["dollars"],
+        }
+    )
+
+
+@pytest.fixture
+def cdnow(store: Store, datasets: Path) -> tuple[Store, pd.DataFrame]:
+    transactions = read_cdnow_sample(datasets)
+    insert_transactions(store, transactions)
+    return store, transactions
+
+
+def test_rfm_summary_of_raw_cdnow_transactions_matches_the_published_summary(cdnow, datasets):
+    store, _ = cdnow
+    with store.cursor() as cur:
+        summary = sql.rfm_summary(cur, until=CALIBRATION_END, time_unit="weeks")
+    published = pd.read_csv(datasets / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+    summary["ID"] = summary["customer_id"].astype(int)
+    merged = published.merge(summary, on="ID", how="outer", validate="one_to_one")
+    assert len(merged) == len(published) == 2357
+    assert (merged["x"] == merged["frequency"]).all()
+    # The published file rounds to 2 decimals.
+    np.testing.assert_allclose(merged["recency"], merged["t_x"], atol=0.005 + 1e-9)
+    np.testing.assert_allclose(merged["T_y"], merged["T_x"], atol=0.005 + 1e-9)
+    np.testing.assert_allclose(merged["monetary"], merged["zbar"], atol=0.005 + 1e-9)
+    other = pd.read_csv(datasets / "cdnow" / "cdnow_customers_summary.csv")
+    assert (other.sort_values("ID")["frequency"].to_numpy() == published["x"].to_numpy()).all()
+
+
+def test_summary_merges_same_day_orders_ignores_refunds_and_keeps_units(store):
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "a", "a", "a", "b"],
+                "ts": [
+                    "2026-01-01 09:00",
+                    "2026-01-01 18:00",  # same day: one purchase day of 30
+                    "2026-01-08 10:00",
+                    "2026-01-08 11:00",  # refund on a purchase day: not a purchase
+                    "2026-01-15 12:00",
+                    "2026-01-10 12:00",
+                ],
+                "amount": [10.0, 20.0, 50.0, -5.0, 70.0, 9.0],
+            }
+        ),
+    )
+    with store.cursor() as cur:
+        days = sql.rfm_summary(cur, time_unit="days").set_index("customer_id")
+        weeks = sql.rfm_summary(cur, until=dt.date(2026, 1, 22)).set_index("customer_id")
+        early = sql.rfm_summary(cur, until=dt.date(2026, 1, 9), time_unit="days")
+    a = days.loc["a"]
+    assert (a["frequency"], a["recency"], a["T"]) == (2, 14.0, 14.0)
+    assert a["monetary"] == pytest.approx((50 + 70) / 2)  # repeat days only, refund not a day
+    assert a["revenue"] == pytest.approx(150.0)
+    assert (days.loc["b", "frequency"], days.loc["b", "T"], days.loc["b", "monetary"]) == (0, 5, 0)
+    assert weeks.loc["a", "T"] == pytest.approx(3.0)
+    assert weeks.loc["a", "recency"] == pytest.approx(2.0)
+    assert early["customer_id"].tolist() == ["a"]  # b's first purchase is after the cutoff
+    assert early.iloc[0]["frequency"] == 1
+
+
+def test_margin_rate_uses_the_margin_column_and_defaults_elsewhere(store):
+    with store.cursor() as cur:
+        assert sql.margin_rate(cur) == config.DEFAULT_MARGIN_RATE  # empty store
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "b"],
+                "ts": ["2026-01-01", "2026-01-02"],
+                "amount": [100.0, 100.0],
+                "margin": [50.0, np.nan],
+            }
+        ),
+    )
+    with store.cursor() as cur:
+        expected = (50 + 100 * config.DEFAULT_MARGIN_RATE) / 200
+        assert sql.margin_rate(cur) == pytest.approx(expected)
+
+
+def _pandas_purchase_days(transactions: pd.DataFrame, until: dt.date) -> pd.DataFrame:
+    rows = transactions[(transactions["amount"] >= 0) & (transactions["ts"].dt.date <= until)]
+    return (
+        rows.assign(day=rows["ts"].dt.normalize())
+        .groupby(["customer_id", "day"], as_index=False)["amount"]
+        .sum()
+    )
+
+
+def test_rfm_segments_match_a_pandas_recomputation(cdnow):
+    store, transactions = cdnow
+    until = dt.date(1998, 6, 30)
+    days = _pandas_purchase_days(transactions, until)
+    per = days.groupby("customer_id").agg(
+        last=("day", "max"), purchase_days=("day", "size"), revenue=("amount", "sum")
+    )
+    per["since"] = (pd.Timestamp(until) - per["last"]).dt.days
+
+    def score(values: pd.Series) -> pd.Series:
+        rank = (values.rank(method="min") - 1) / (len(values) - 1)
+        return np.minimum(5, 1 + np.floor(5 * rank)).astype(int)
+
+    r = score(-per["since"])
+    f = score(per["purchase_days"])
+    segment = np.select(
+        [
+            (r >= 4) & (f >= 4),
+            (r >= 3) & (f >= 3),
+            r >= 4,
+            r == 3,
+            f >= 3,
+            r == 2,
+        ],
+        ["Champions", "Loyal", "New & promising", "Need attention", "At risk", "About to sleep"],
+        "Hibernating",
+    )
+    per["segment"] = segment
+    with store.cursor() as cur:
+        segments = sql.rfm_segments(cur).set_index("segment")
+        grid = sql.rfm_scores(cur)
+    assert list(segments.index) == list(sql.RFM_SEGMENTS)
+    expected = per.groupby("segment").agg(
+        customers=("revenue", "size"),
+        revenue=("revenue", "sum"),
+        repeat=("purchase_days", lambda d: (d >= 2).mean()),
+    )
+    for name in sql.RFM_SEGMENTS:
+        if name in expected.index:
+            assert segments.at[name, "customers"] == expected.at[name, "customers"], name
+            assert segments.at[name, "revenue"] == pytest.approx(expected.at[name, "revenue"])
+            assert segments.at[name, "repeat_rate"] == pytest.approx(expected.at[name, "repeat"])
+        else:
+            assert segments.at[name, "customers"] == 0
+            assert pd.isna(segments.at[name, "repeat_rate"])
+    assert segments["customer_share"].sum() == pytest.approx(1.0)
+    assert segments["revenue_share"].sum() == pytest.approx(1.0)
+    assert grid["customers"].sum() == len(per)
+    cells = pd.crosstab(r, f).stack()
+    cells = cells[cells > 0]
+    got = grid.set_index(["r_score", "f_score"])["customers"]
+    assert got.to_dict() == {k: int(v) for k, v in cells.items()}
+
+
+def test_cohort_retention_matches_pandas(cdnow):
+    store, transactions = cdnow
+    until = dt.date(1998, 6, 30)
+    days = _pandas_purchase_days(transactions, until)
+    days["month"] = days["day"].dt.to_period("M")
+    first = days.groupby("customer_id")["month"].min().rename("cohort")
+    days = days.join(first, on="customer_id")
+    days["since"] = (days["month"] - days["cohort"]).apply(lambda offset: offset.n)
+    active = days.drop_duplicates(["customer_id", "since"]).groupby(["cohort", "since"]).size()
+    sizes = first.value_counts()
+    with store.cursor() as cur:
+        table = sql.cohort_retention(cur, max_months=17)
+    assert len(table) == len(active)
+    for row in table.itertuples():
+        cohort = pd.Period(row.cohort, "M")
+        assert row.active == active[(cohort, row.months_since)]
+        assert row.retention == pytest.approx(active[(cohort, row.months_since)] / sizes[cohort])
+    assert (table.loc[table["months_since"] == 0, "retention"] == 1).all()
+    partial = table[table["partial"]]
+    assert not partial.empty
+    assert {pd.Timestamp(c).to_period("M") + int(m) for c, m in partial[["cohort", "months_since"]].itertuples(index=False)} == {pd.Period("1998-06", "M")}
+
+
+def _second_purchase_durations(transactions: pd.DataFrame, until: dt.date):
+    days = _pandas_purchase_days(transactions, until).sort_values(["customer_id", "day"])
+    first = days.groupby("customer_id")["day"].nth(0).to_numpy()
+    ids = days.groupby("customer_id").size().index
+    second = days.groupby("customer_id")["day"].nth(1)
+    second = second.set_axis(days.loc[second.index, "customer_id"]).reindex(ids)
+    repeated = second.notna().to_numpy()
+    end = np.where(repeated, second.to_numpy(dtype="datetime64[ns]"), np.datetime64(until))
+    duration = (end - first.astype("datetime64[ns]")).astype("timedelta64[D]").astype(int)
+    return duration, repeated
+
+
+def test_repeat_curve_is_the_plain_share_with_full_follow_up(cdnow):
+    store, transactions = cdnow
+    until = dt.date(1998, 6, 30)  # every customer is observed for more than 365 days
+    duration, repeated = _second_purchase_durations(transactions, until)
+    with store.cursor() as cur:
+        curve = sql.repeat_purchase_curve(cur, max_days=365)
+    assert curve["day"].tolist() == list(range(1, 366))
+    for day in (1, 7, 30, 90, 180, 365):
+        plain = np.mean(repeated & (duration <= day))
+        assert curve.loc[curve["day"] == day, "repeat_share"].item() == pytest.approx(plain)
+    assert curve["repeat_share"].is_monotonic_increasing
+
+
+def test_repeat_curve_under_censoring_equals_statsmodels_kaplan_meier(cdnow):
+    store, transactions = cdnow
+    until = dt.date(1997, 5, 15)  # late-Q1 customers are censored early
+    duration, repeated = _second_purchase_durations(transactions, until)
+    assert (~repeated & (duration < 120)).sum() > 100
+    km = SurvfuncRight(duration, repeated.astype(int))
+    with store.cursor() as cur:
+        curve = sql.repeat_purchase_curve(cur, until=until, max_days=120).set_index("day")
+    for time, survival in zip(km.surv_times, km.surv_prob, strict=True):
+        if 1 <= time <= 120:
+            assert curve.at[int(time), "repeat_share"] == pytest.approx(1 - survival, abs=1e-12)
+    plain = np.mean(repeated & (duration <= 100))
+    assert curve.at[100, "repeat_share"] > plain  # censoring-corrected share is higher
+
+
+def test_repeat_curve_of_an_empty_store_is_empty(store):
+    with store.cursor() as cur:
+        assert sql.repeat_purchase_curve(cur).empty
+
+
+def test_historic_clv_matches_pandas_and_uses_the_margin_column(cdnow):
+    store, transactions = cdnow
+    with store.cursor() as cur:
+        result = sql.historic_clv(cur, months=12, bins=20)
+    first = transactions.groupby("customer_id")["ts"].min()
+    window_end = first + pd.DateOffset(months=12)
+    eligible = window_end[window_end.dt.date <= dt.date(1998, 6, 30)].index
+    rows = transactions.join(window_end.rename("end"), on="customer_id")
+    rows = rows[rows["customer_id"].isin(eligible) & (rows["ts"] < rows["end"])]
+    margin = rows.groupby("customer_id")["amount"].sum() * config.DEFAULT_MARGIN_RATE
+    assert result.status == "ok"
+    assert result.eligible_customers == len(margin) == 2357
+    assert result.mean == pytest.approx(margin.mean())
+    assert result.median == pytest.approx(margin.median())
+    assert result.p90 == pytest.approx(margin.quantile(0.9))
+    assert result.total == pytest.approx(margin.sum())
+    histogram = result.histogram
+    assert histogram["customers"].sum() == len(margin)
+    cap = margin.quantile(0.99)
+    assert histogram["bin_end"].iloc[-1] is None or np.isnan(histogram["bin_end"].iloc[-1])
+    assert histogram["bin_start"].iloc[0] == pytest.approx(margin.min())
+    assert histogram["customers"].iloc[-1] >= (margin >= cap).sum()
+
+    with store.cursor() as cur:
+        too_long = sql.historic_clv(cur, months=24)
+    assert too_long.status == "insufficient_data"
+    assert too_long.eligible_customers == 0 and too_long.histogram.empty
+
+
+def test_historic_clv_prefers_margin_and_subtracts_refunds(store):
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "a", "b", "b"],
+                "ts": ["2025-01-01", "2025-06-01", "2026-03-01", "2025-02-01", "2025-02-03"],
+                "amount": [100.0, -20.0, 500.0, 10.0, 10.0],
+                "margin": [40.0, np.nan, 200.0, np.nan, np.nan],
+            }
+        ),
+    )
+    with store.cursor() as cur:
+        result = sql.historic_clv(cur, months=12)
+    rate = config.DEFAULT_MARGIN_RATE
+    a = 40.0 - 20.0 * rate  # the 2026 order is after a's 12-month window
+    b = 20.0 * rate
+    assert result.eligible_customers == 2
+    assert result.total == pytest.approx(a + b)
+    assert result.mean == pytest.approx((a + b) / 2)
+
+
+def test_arm_summary_counts_post_assignment_purchase_days(store):
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "a", "a", "b", "c"],
+                "ts": [
+                    "2026-01-05",  # before assignment: ignored
+                    "2026-02-01 10:00",  # on the assignment day, after assigned_at
+                    "2026-02-15",
+                    "2026-02-15 18:00",  # same day: merged
+                    "2026-02-20",
+                    "2026-03-01",  # the cutoff day (inclusive)
+                ],
+                "amount": [99.0, 10.0, 20.0, 10.0, -8.0, 5.0],
+            }
+        ),
+    )
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO experiments (experiment_id, name, status, salt, created_at) "
+            "VALUES (7, 'test', 'running', 's', now())"
+        )
+        cur.execute(
+            "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation) VALUES "
+            "(7, 0, 'Control', 'control', 0.5), (7, 1, 'Gift', 'gift', 0.5)"
+        )
+        cur.execute(
+            "INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at) VALUES "
+            "(7, 'a', 1, '2026-02-01 09:00'), (7, 'b', 0, '2026-02-01 09:00'),"
+            "(7, 'c', 0, '2026-02-22'), (7, 'late', 1, '2026-03-05')"
+        )
+    with store.cursor() as cur:
+        summary = sql.arm_summary(cur, 7, time_unit="days").set_index("customer_id")
+        arms = sql.experiment_arms(cur, 7)
+    assert arms["kind"].tolist() == ["control", "gift"]
+    assert sorted(summary.index) == ["a", "b", "c"]  # 'late' is assigned after the cutoff
+    a, b, c = summary.loc["a"], summary.loc["b"], summary.loc["c"]
+    assert (a["arm_id"], a["frequency"], a["recency"], a["T"]) == (1, 2, 14, 28)
+    assert a["monetary"] == pytest.approx(20.0)  # mean of the days (10) and (20 + 10)
+    assert a["revenue"] == pytest.approx(40.0)
+    assert a["margin"] == pytest.approx(40.0 * config.DEFAULT_MARGIN_RATE)
+    assert (b["frequency"], b["recency"], b["monetary"]) == (0, 0, 0)  # a refund only
+    assert b["revenue"] == pytest.approx(-8.0)
+    assert (c["frequency"], c["recency"], c["T"]) == (1, 7, 7)
