@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import demo
+from experiments import demo, share
 from pages import _ui
 
 st.set_page_config(page_title="Loyalty Lab", page_icon=":material/loyalty:", layout="wide")
 
 store = _ui.get_store()
-if store.is_empty() and not st.session_state.get("demo_checked"):
+if not st.session_state.get("demo_checked") and store.is_empty():
     with st.status("First start: creating the demo store...", expanded=True) as status:
         bar = st.progress(0.0)
         seeded = demo.seed_demo_if_empty(store, progress=_ui.streamlit_progress(bar))
         status.update(label="Demo data ready" if seeded else "Store ready", state="complete")
 st.session_state["demo_checked"] = True
 
-pages = [
-    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data", default=True),
-]
-st.navigation(pages).run()
+report = st.Page("pages/report.py", title="Report", icon=":material/summarize:", url_path="report")
+
+if st.query_params.get(share.VIEW_PARAM) == "report" or (
+    _ui.secret("share", "secret") and share.TOKEN_PARAM in st.query_params
+):
+    # A report link opens only the read-only report: no navigation to editing pages.
+    st.navigation(
+        [st.Page("pages/report.py", title="Report", default=True)], position="hidden"
+    ).run()
+else:
+    pages = {
+        "Experiments": [
+            st.Page(
+                "pages/results.py",
+                title="Results",
+                icon=":material/insights:",
+                url_path="results",
+                default=True,
+            ),
+            st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+        ],
+        "Share": [report],
+    }
+    st.navigation(pages).run()

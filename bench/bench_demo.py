@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     results = []
+    print(_HEADER, flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_demo_") as directory:
         for size in args.sizes:
             completed = subprocess.run(
@@ -90,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     table = "\n".join([_HEADER, *(_row(r) for r in results)])
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{datetime.now():%Y-%m-%d}"
+        f"{datetime.now():%Y-%m-%d}, load average {os.getloadavg()[0]:.1f} at the end "
+        "(other work on the cores slows the timings)"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(

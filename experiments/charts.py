@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from experiments import config
+from experiments.metrics import ExperimentAnalysis
+from experiments.stats import DecayPoint
 
 TEMPLATE = "plotly_white"
 ARM_COLORS = {
@@ -174,4 +176,181 @@ def curves_figure(
     )
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else ",")
+    return fig
+
+
+# -- experiment results --------------------------------------------------------------------------
+def _kinds(analysis: ExperimentAnalysis) -> dict[str, str]:
+    return {a.arm: a.kind for a in analysis.arms}
+
+
+def cumulative_repeat_figure(analysis: ExperimentAnalysis) -> go.Figure:
+    """Share of customers with a purchase by days since assignment (1 - Kaplan-Meier)."""
+    curves = analysis.kaplan_meier.curves.copy()
+    if curves.empty:
+        return _empty("Repeat purchase by days since assignment", "not enough data yet")
+    kinds = _kinds(analysis)
+    curves["arm"] = curves["group"].astype(str)
+    curves["kind"] = curves["arm"].map(kinds)
+    curves["share"] = 1 - curves["survival"]
+    return curves_figure(
+        curves,
+        x="time",
+        y="share",
+        title="Customers who purchased again, by days since assignment",
+        x_title="days since assignment",
+        y_title="share with a purchase",
+        percent=True,
+        step=True,
+    )
+
+
+def kaplan_meier_figure(analysis: ExperimentAnalysis) -> go.Figure:
+    """Kaplan-Meier: share not yet purchased again, with pointwise confidence bands."""
+    km = analysis.kaplan_meier
+    curves = km.curves.copy()
+    if curves.empty:
+        return _empty("Time to repeat purchase (Kaplan-Meier)", km.note or "not enough data")
+    curves["arm"] = curves["group"].astype(str)
+    curves["kind"] = curves["arm"].map(_kinds(analysis))
+    p = km.logrank_p_value
+    title = "Time to repeat purchase (Kaplan-Meier)" + (
+        f" - log-rank p = {p:.2g}" if p is not None else ""
+    )
+    return curves_figure(
+        curves,
+        x="time",
+        y="survival",
+        title=title,
+        x_title="days since assignment",
+        y_title="share not yet purchased again",
+        percent=True,
+        band=("ci_low", "ci_high"),
+        step=True,
+    )
+
+
+def _points_frame(points: dict[str, list[DecayPoint]], kinds: dict[str, str]) -> pd.DataFrame:
+    rows = [
+        {
+            "arm": arm,
+            "kind": kinds.get(arm),
+            "day": p.bucket,
+            "diff": p.effect.diff,
+            "ci_low": p.effect.ci_low,
+            "ci_high": p.effect.ci_high,
+        }
+        for arm, series in points.items()
+        for p in series
+        if p.effect.diff is not None
+    ]
+    return pd.DataFrame(rows, columns=["arm", "kind", "day", "diff", "ci_low", "ci_high"])
+
+
+def decay_figure(analysis: ExperimentAnalysis) -> go.Figure:
+    """Effect on weekly contribution (margin minus discounts) by days since assignment."""
+    frame = _points_frame(analysis.decay, _kinds(analysis))
+    if frame.empty:
+        return _empty("Does the effect fade?", "not enough data yet")
+    fig = curves_figure(
+        frame,
+        x="day",
+        y="diff",
+        title="Does the effect fade? Extra contribution per customer in each "
+        f"{analysis.settings.bucket_days}-day period vs control",
+        x_title="days since assignment (start of period)",
+        y_title=f"extra contribution per customer, {config.CURRENCY}",
+        band=("ci_low", "ci_high"),
+    )
+    fig.add_hline(y=0, line_dash="dot", line_color="#444")
+    return fig
+
+
+def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
+    """Cumulative incremental net value per customer (after the lever's cost) vs control.
+
+    The lever has paid for itself on the day its line crosses 0 (marked).
+    """
+    frame = _points_frame(analysis.cumulative, _kinds(analysis))
+    if frame.empty:
+        return _empty("When does the lever pay for itself?", "not enough data yet")
+    # the curve at day 0 starts at minus the lever's cost: show where it comes from
+    fig = curves_figure(
+        frame,
+        x="day",
+        y="diff",
+        title="When does the lever pay for itself? Cumulative extra net value per customer "
+        "vs control, after its cost",
+        x_title="days since assignment",
+        y_title=f"cumulative extra net value per customer, {config.CURRENCY}",
+        band=("ci_low", "ci_high"),
+    )
+    fig.add_hline(y=0, line_dash="dot", line_color="#444", annotation_text="break-even")
+    for arm, day in analysis.payback_day.items():
+        if day is not None:
+            fig.add_vline(
+                x=day,
+                line_dash="dash",
+                line_color=_arm_color(_kinds(analysis).get(arm), 0),
+                annotation_text=f"{arm}: pays back by day {day}",
+                annotation_position="top left",
+            )
+    return fig
+
+
+def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> go.Figure:
+    """Effect by segment (BH-corrected across segments), one row per segment x arm."""
+    rows = [
+        {
+            "segment": f"{kind}: {segment}",
+            "arm": arm,
+            "diff": e.diff,
+            "ci_low": e.ci_low,
+            "ci_high": e.ci_high,
+            "p_adjusted": e.p_adjusted,
+        }
+        for (kind, m, arm), seg in analysis.segments.items()
+        if m == metric
+        for segment, e in seg.effects.items()
+        if e.diff is not None
+    ]
+    if not rows:
+        return _empty("Effect by segment", "no segments with enough customers")
+    frame = pd.DataFrame(rows)
+    scale = 100.0 if metric == "repeat_purchase" else 1.0
+    unit = "pp" if metric == "repeat_purchase" else config.CURRENCY
+    fig = go.Figure()
+    for i, (arm, part) in enumerate(frame.groupby("arm", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=part["diff"] * scale,
+                y=part["segment"],
+                mode="markers",
+                name=str(arm),
+                marker={"size": 10, "color": _arm_color(_kinds(analysis).get(str(arm)), i)},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (part["ci_high"] - part["diff"]) * scale,
+                    "arrayminus": (part["diff"] - part["ci_low"]) * scale,
+                },
+            )
+        )
+    fig.add_vline(x=0, line_dash="dot", line_color="#444")
+    fig.update_layout(
+        title=f"Effect on {metric.replace('_', ' ')} by segment (corrected across segments)",
+        template=TEMPLATE,
+        height=160 + 28 * len(frame),
+        legend={"orientation": "h", "y": -0.15},
+    )
+    fig.update_xaxes(title_text=f"difference vs control, {unit}")
+    return fig
+
+
+def _empty(title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 16})
+    fig.update_layout(title=title, template=TEMPLATE, height=260)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
     return fig

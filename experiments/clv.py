@@ -7,7 +7,7 @@ Models (no third-party CLV package: `lifetimes` is unmaintained, so the likeliho
 * Gamma-Gamma (Fader & Hardie 2013): the mean spend per repeat purchase day, zbar over x
   purchases, with spend ~ Gamma(p, nu) and nu ~ Gamma(q, v), independent of purchasing.
 
-Both are fitted by maximum likelihood on log-parameters with scipy (L-BFGS-B with analytic
+Both are fitted by maximum likelihood on log-parameters with scipy (BFGS with analytic
 gradients, then a Nelder-Mead polish when that stops short), from the per-customer summary that
 `experiments.store.customers.rfm_summary` builds in DuckDB. Time is in the summary's unit
 (weeks by default): r/alpha is purchases per unit, so alpha changes with the unit, r, a, b don't.
@@ -72,6 +72,7 @@ _DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
 _LOG_BOUND = 18.0  # |log parameter| <= 18: e^18 ~ 6.6e7, far beyond any sensible value
 _MIN_CUSTOMERS = 5  # below this a four-parameter mixture fit is meaningless
 _GRADIENT_TOLERANCE = 1e-4  # max |d(mean LL)/d(log parameter)| accepted as converged
+_MAX_LOG_SD = 5.0  # a log-parameter known only to within a factor e^5 is not identified
 
 Array = np.ndarray
 
@@ -354,8 +355,13 @@ class _Optimum:
 
 
 def _minimize(objective: _BgNbdObjective | _GammaGammaObjective, start: Array) -> _Optimum:
-    """L-BFGS-B on log-parameters; a Nelder-Mead polish and restart when it stops short."""
-    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
+    """BFGS on log-parameters; a Nelder-Mead polish and restart when it stops short.
+
+    Log-parameters make the problem unconstrained, so plain BFGS with the analytic gradient
+    suffices (scipy's L-BFGS-B costs milliseconds of overhead per iteration, which matters for
+    bootstrap refits). A parameter running past e^+-18 means the likelihood has no interior
+    maximum in that direction: reported as not converged, never returned as an estimate.
+    """
     iterations = 0
     theta = np.asarray(start, dtype=float)
     for attempt in range(3):
@@ -363,12 +369,11 @@ def _minimize(objective: _BgNbdObjective | _GammaGammaObjective, start: Array) -
             objective,
             theta,
             jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+            method="BFGS",
+            options={"maxiter": 1000, "gtol": 1e-9},
         )
         iterations += int(result.nit)
-        theta = result.x
+        theta = np.clip(result.x, -_LOG_BOUND, _LOG_BOUND)
         value, gradient = objective(theta)
         at_bound = [i for i, t in enumerate(theta) if abs(t) >= _LOG_BOUND - 1e-6]
         small = float(np.max(np.abs(gradient))) < _GRADIENT_TOLERANCE
@@ -387,10 +392,11 @@ def _minimize(objective: _BgNbdObjective | _GammaGammaObjective, start: Array) -
     return _Optimum(theta, value, gradient, iterations, False, at_bound)
 
 
-def _standard_errors(
-    objective: _BgNbdObjective | _GammaGammaObjective, theta: Array, names: tuple[str, ...]
-) -> dict[str, float] | None:
-    """Delta-method standard errors from a finite-difference Hessian of the analytic gradient."""
+def _log_covariance(
+    objective: _BgNbdObjective | _GammaGammaObjective, theta: Array
+) -> Array | None:
+    """Covariance of the log-parameters from a finite-difference Hessian of the analytic
+    gradient; None when the Hessian is not positive definite (no proper maximum)."""
     k = len(theta)
     hessian = np.empty((k, k))
     for i in range(k):
@@ -398,16 +404,41 @@ def _standard_errors(
         step[i] = 1e-5
         hessian[:, i] = (objective(theta + step)[1] - objective(theta - step)[1]) / 2e-5
     hessian = (hessian + hessian.T) / 2 * objective.total  # of the total negative LL
-    try:
-        covariance = np.linalg.inv(hessian)
-    except np.linalg.LinAlgError:
+    if not np.all(np.isfinite(hessian)) or np.min(np.linalg.eigvalsh(hessian)) <= 0:
         return None
-    variances = np.diag(covariance)
-    if not np.all(np.isfinite(variances)) or np.any(variances <= 0):
-        return None
-    return {
-        n: float(np.exp(t) * math.sqrt(s)) for n, t, s in zip(names, theta, variances, strict=True)
+    covariance = np.linalg.inv(hessian)
+    return covariance if np.all(np.isfinite(covariance)) else None
+
+
+def _identification(
+    objective: _BgNbdObjective | _GammaGammaObjective,
+    optimum: _Optimum,
+    names: tuple[str, ...],
+    model: str,
+) -> tuple[dict[str, float] | None, str]:
+    """Standard errors, or a message when the maximum is flat (parameters not identified).
+
+    A log-parameter standard error above _MAX_LOG_SD means the data cannot tell the value
+    from one e^5 ~ 150 times larger or smaller: the optimizer stopped on a ridge, not at an
+    estimate.
+    """
+    covariance = _log_covariance(objective, optimum.theta)
+    log_sd = None if covariance is None else np.sqrt(np.diag(covariance))
+    if log_sd is None or np.any(log_sd > _MAX_LOG_SD):
+        flat = (
+            "every direction"
+            if log_sd is None
+            else ", ".join(n for n, sd in zip(names, log_sd, strict=True) if sd > _MAX_LOG_SD)
+        )
+        return None, (
+            f"the {model} likelihood is flat around the optimum ({flat}): the data do not "
+            "identify the parameters, so they are not usable for CLV. Try a longer history, a "
+            "different cutoff or more customers."
+        )
+    errors = {
+        n: float(np.exp(t) * sd) for n, t, sd in zip(names, optimum.theta, log_sd, strict=True)
     }
+    return errors, ""
 
 
 def fit_bgnbd(
@@ -430,7 +461,8 @@ def fit_bgnbd(
         start: starting values; default r=1, alpha=1/(mean purchase rate), a=b=1, which is
             close enough for the log-likelihood's single well-behaved mode on real data.
         time_unit: recorded on the result; the fit itself is unit-free.
-        standard_errors: compute them (a Hessian: 8 extra gradient evaluations).
+        standard_errors: compute them (a Hessian: 8 extra gradient evaluations) and check
+            that the maximum is not flat; bootstrap refits near a known good fit skip this.
 
     Returns:
         A BgNbdFit; never raises for degenerate data (see status and message).
@@ -466,9 +498,19 @@ def fit_bgnbd(
             optimum.iterations,
             time_unit,
         )
-    errors = _standard_errors(objective, optimum.theta, names) if standard_errors else None
+    errors, problem = (
+        _identification(objective, optimum, names, "BG/NBD") if standard_errors else (None, "")
+    )
     return BgNbdFit(
-        "ok", "", params, ll, customers, repeaters, errors, optimum.iterations, time_unit
+        "not_converged" if problem else "ok",
+        problem,
+        params,
+        ll,
+        customers,
+        repeaters,
+        errors,
+        optimum.iterations,
+        time_unit,
     )
 
 
@@ -528,7 +570,7 @@ def fit_gamma_gamma(
         weights: customers each row stands for; default 1.
         start: starting values; default p=1, q=2, v = mean zbar (so the implied mean spend
             p*v/(q-1) equals the observed mean).
-        standard_errors: compute them from the Hessian.
+        standard_errors: compute them from the Hessian and check the maximum is not flat.
     """
     x, z = _as_arrays(frequency, monetary)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
@@ -580,8 +622,19 @@ def fit_gamma_gamma(
             optimum.iterations,
             correlation,
         )
-    errors = _standard_errors(objective, optimum.theta, names) if standard_errors else None
-    return GammaGammaFit("ok", "", params, ll, customers, errors, optimum.iterations, correlation)
+    errors, problem = (
+        _identification(objective, optimum, names, "Gamma-Gamma") if standard_errors else (None, "")
+    )
+    return GammaGammaFit(
+        "not_converged" if problem else "ok",
+        problem,
+        params,
+        ll,
+        customers,
+        errors,
+        optimum.iterations,
+        correlation,
+    )
 
 
 # -- predictions -----------------------------------------------------------------------------------
@@ -987,7 +1040,12 @@ def _arm_clv(
     start: tuple[BgNbdParams, GammaGammaParams] | None,
     horizon: _Horizon,
 ) -> tuple[BgNbdFit, GammaGammaFit, float | None]:
-    """Fit both models on one arm (weighted) and return the fits and the mean expected CLV."""
+    """Fit both models on one arm (weighted) and return the fits and the mean expected CLV.
+
+    The point fit (no start) checks identification and computes standard errors; bootstrap
+    refits warm-start from it and skip that check.
+    """
+    check = start is None
     bg = fit_bgnbd(
         data.x,
         data.t_x,
@@ -995,10 +1053,10 @@ def _arm_clv(
         weights=weights,
         start=start[0] if start else None,
         time_unit=horizon.time_unit,
-        standard_errors=False,
+        standard_errors=check,
     )
     gg = fit_gamma_gamma(
-        data.x, data.z, weights=weights, start=start[1] if start else None, standard_errors=False
+        data.x, data.z, weights=weights, start=start[1] if start else None, standard_errors=check
     )
     if not (bg.converged and gg.converged):
         return bg, gg, None

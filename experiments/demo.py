@@ -32,8 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from experiments import config
-from experiments.store import Store, StoreError
-from experiments.store import demo_writes
+from experiments.store import Store, StoreError, demo_writes
 
 __all__ = [
     "ARMS",
@@ -447,7 +446,7 @@ def _simulate_chunk(
     ts[~is_first] = repeats
     del repeats, is_first
     ts = _shop_hours(ts)
-    list_price = _prices(rng, level[owner], 1.0, b)
+    list_price = _prices(rng, level[owner], b)
     channel = np.where(
         rng.random(owner.size) < b.favourite_channel_share,
         favourite[owner],
@@ -553,10 +552,9 @@ def _simulate_chunk(
     )
 
 
-def _prices(
-    rng: np.random.Generator, level: np.ndarray, multiplier: float | np.ndarray, b: _Behaviour
-) -> np.ndarray:
-    raw = np.exp(level + b.order_spread * rng.standard_normal(level.size)) * multiplier
+def _prices(rng: np.random.Generator, level: np.ndarray, b: _Behaviour) -> np.ndarray:
+    """List prices in whole roubles: lognormal around each order's customer level."""
+    raw = np.exp(level + b.order_spread * rng.standard_normal(level.size))
     return np.maximum(np.round(raw), b.min_order)
 
 

@@ -254,7 +254,7 @@ class LoadResult:
             first = self.errors[0].message if self.errors else "unknown problem"
             more = len(self.errors) - 1
             extra = f" (+{more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-            return f"{self.file_name}: nothing loaded. {first}{extra}"
+            return " ".join(f"{self.file_name}: nothing loaded. {first}{extra}".split())
         text = f"Loaded {self.rows:,} {self.kind} rows from {self.file_name}"
         text += f" as upload {self.upload_id}"
         if self.kind == "results" and self.experiment_id is not None:
@@ -264,7 +264,7 @@ class LoadResult:
             text += "; warnings: " + "; ".join(
                 f"{p.count:,} {_WARNING_LABEL.get(p.code, p.code)}" for p in self.warnings
             )
-        return text + "."
+        return " ".join((text + ".").split())
 
 
 _WARNING_LABEL = {
@@ -493,7 +493,9 @@ def _read_xlsx(path: Path, file_name: str, size: int) -> _Head:
         [str(c) if not str(c).startswith("Unnamed:") else "" for c in frame.columns]
     )
     frame.columns = pd.Index(columns)
-    frame = frame.dropna(how="all")
+    filled = frame.notna().any(axis=1).to_numpy().nonzero()[0]
+    frame = frame.iloc[: filled[-1] + 1 if len(filled) else 0]  # trailing blank rows only,
+    # so row numbers still match the sheet
     rows = _text_rows(frame.head(SAMPLE_ROWS))
     problems: tuple[Problem, ...] = ()
     if frame.empty:

@@ -33,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import special
 from scipy import stats as sps
 
 from experiments import config
@@ -234,6 +235,11 @@ def _insufficient(
     )
 
 
+def _z_crit(alpha: float) -> float:
+    """Two-sided normal critical value (scipy.special: ~50x faster than scipy.stats.norm.ppf)."""
+    return float(special.ndtri(1 - alpha / 2))
+
+
 def _relative(
     diff: float, control_mean: float, var_rel: float, alpha: float
 ) -> tuple[float | None, float | None, float | None, str]:
@@ -241,7 +247,7 @@ def _relative(
     if control_mean == 0:
         return None, None, None, "control mean is 0: relative lift undefined"
     rel = diff / control_mean
-    half = sps.norm.ppf(1 - alpha / 2) * math.sqrt(max(var_rel, 0.0))
+    half = _z_crit(alpha) * math.sqrt(max(var_rel, 0.0))
     return rel, rel - half, rel + half, ""
 
 
@@ -319,8 +325,8 @@ def _z_effect(
     var0, var1 = p0 * (1 - p0), p1 * (1 - p1)
     se = math.sqrt(var1 / arm.n + var0 / control.n)
     diff = p1 - p0
-    z = sps.norm.ppf(1 - alpha / 2)
-    p_value = float(2 * sps.norm.sf(abs(diff / se)))
+    z = _z_crit(alpha)
+    p_value = float(2 * special.ndtr(-abs(diff / se)))
     var_rel = (var1 / arm.n) / p0**2 + p1**2 * (var0 / control.n) / p0**4 if p0 else 0.0
     rel, rel_lo, rel_hi, note = _relative(diff, p0, var_rel, alpha)
     return Effect(
@@ -355,8 +361,8 @@ def _welch_effect(
     se = math.sqrt(a0 + a1)
     df = (a0 + a1) ** 2 / (a0**2 / (control.n - 1) + a1**2 / (arm.n - 1))
     diff = m1 - m0
-    t = sps.t.ppf(1 - alpha / 2, df)
-    p_value = float(2 * sps.t.sf(abs(diff / se), df))
+    t = float(special.stdtrit(df, 1 - alpha / 2))
+    p_value = float(2 * special.stdtr(df, -abs(diff / se)))
     var_rel = a1 / m0**2 + m1**2 * a0 / m0**4 if m0 else 0.0
     rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
     return Effect(
@@ -424,8 +430,8 @@ def _cuped_effect(
     diff = (m1 - m0) - theta * (x1 - x0)
     var_diff = sigma2 * (1 / n0 + 1 / n1 + (x1 - x0) ** 2 / sxx)
     se = math.sqrt(var_diff)
-    t = sps.t.ppf(1 - alpha / 2, df)
-    p_value = float(2 * sps.t.sf(abs(diff / se), df))
+    t = float(special.stdtrit(df, 1 - alpha / 2))
+    p_value = float(2 * special.stdtr(df, -abs(diff / se)))
     var_unadjusted = syy / (n0 + n1 - 2) * (1 / n0 + 1 / n1)
     variance_reduction = 1 - var_diff / var_unadjusted if var_unadjusted > 0 else None
     # rel = diff / m0 with diff = m1 - m0 - theta (x1 - x0): Cov(diff, m0) = (-V0 + theta C0) / n0.
@@ -486,12 +492,25 @@ def adjust(effects: Sequence[Effect], method: Correction = "holm") -> list[Effec
 
 
 def _adjusted_pvalues(pvals: np.ndarray, method: Correction) -> np.ndarray:
-    if method == "none" or pvals.size == 0:
-        return pvals
-    from statsmodels.stats.multitest import multipletests
+    """Holm step-down / Benjamini-Hochberg step-up adjusted p-values.
 
-    sm_method = {"holm": "holm", "bh": "fdr_bh"}[method]
-    return np.asarray(multipletests(pvals, method=sm_method)[1], dtype=float)
+    Identical to statsmodels `multipletests(method="holm" | "fdr_bh")[1]` (tests check 1e-9);
+    written out because multipletests runs `gc.collect()` on every call (~0.1 s), which adds up
+    in per-segment and simulation loops.
+    """
+    m = pvals.size
+    if method == "none" or m == 0:
+        return pvals
+    order = np.argsort(pvals, kind="mergesort")
+    ranked = pvals[order]
+    if method == "holm":
+        stepped = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * ranked))
+    else:
+        scaled = ranked * m / np.arange(1, m + 1)
+        stepped = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    out = np.empty(m)
+    out[order] = stepped
+    return out
 
 
 def compare_all(
@@ -856,7 +875,7 @@ def kaplan_meier(
     empty = pd.DataFrame(columns=_KM_COLUMNS)
     if time.size == 0:
         return KaplanMeierResult(empty, None, None, "insufficient_data", "no customers")
-    z = sps.norm.ppf(1 - alpha / 2)
+    z = _z_crit(alpha)
     frames = []
     for name in pd.unique(group):
         mask = group == name

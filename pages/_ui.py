@@ -94,3 +94,59 @@ def streamlit_progress(bar: Any) -> Callable[[float, str], None]:
         bar.progress(min(max(fraction, 0.0), 1.0), text=text)
 
     return update
+
+
+def secret(section: str, key: str) -> str | None:
+    """A value from .streamlit/secrets.toml, or None when there is no such file or key."""
+    try:
+        value = st.secrets.get(section, {}).get(key)
+    except (FileNotFoundError, KeyError, AttributeError):
+        return None
+    except Exception:  # StreamlitSecretNotFoundError when no secrets.toml exists
+        return None
+    return None if value in (None, "") else str(value)
+
+
+def base_url() -> str:
+    """Where colleagues reach this app: [share] base_url, $LOYALTY_LAB_BASE_URL, else this URL."""
+    import os
+    from urllib.parse import urlsplit
+
+    configured = secret("share", "base_url") or os.environ.get("LOYALTY_LAB_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    here = st.context.url or "http://localhost:8501"
+    parts = urlsplit(here)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def editor_allowed() -> bool:
+    """Editing pages are open unless a password or an OIDC login is configured in secrets.toml."""
+    password = secret("auth", "editor_password")
+    oidc = secret("auth", "client_id") or secret("auth", "redirect_uri")
+    if oidc:
+        return bool(getattr(st.user, "is_logged_in", False))
+    if password:
+        return bool(st.session_state.get("editor_ok"))
+    return True
+
+
+def require_editor() -> None:
+    """Stop the page with a login form when editing is protected and the user is not in."""
+    if editor_allowed():
+        return
+    st.title("Sign in to edit")
+    if secret("auth", "client_id") or secret("auth", "redirect_uri"):
+        st.caption("Editing is limited to signed-in colleagues.")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    import hmac
+
+    with st.form("editor_login"):
+        typed = st.text_input("Editor password", type="password")
+        if st.form_submit_button("Sign in", type="primary"):
+            if hmac.compare_digest(typed, secret("auth", "editor_password") or ""):
+                st.session_state["editor_ok"] = True
+                st.rerun()
+            st.error("Wrong password.")
+    st.stop()

@@ -8,6 +8,7 @@ from experiments import charts, ingest
 from experiments.store import StoreError, overview
 from pages import _ui
 
+_ui.require_editor()
 st.title("Data")
 st.caption(
     "Everything the experiments are measured on: your transactions, customer attributes and "
@@ -135,7 +136,9 @@ else:
     with st.expander("Remove an upload"):
         st.caption("Removes the upload's rows from the store and its entry from this history.")
         labels = {
-            int(r.upload_id): f"#{r.upload_id} {r.file_name} ({r.rows} rows, {r.loaded_at:%Y-%m-%d})"
+            int(
+                r.upload_id
+            ): f"#{r.upload_id} {r.file_name} ({r.rows} rows, {r.loaded_at:%Y-%m-%d})"
             for r in history.itertuples()
         }
         chosen = st.selectbox("Upload", list(labels), format_func=labels.get, key="remove_choice")

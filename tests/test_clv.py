@@ -199,7 +199,9 @@ def test_expected_purchases_equal_an_integral_over_the_dropout_posterior(params)
     x, t_x, T = (np.array(v, dtype=float) for v in zip(*cases, strict=True))
     ours = clv.expected_purchases(params, 52.0, x, t_x, T)
     for value, case in zip(ours, cases, strict=True):
-        assert value == pytest.approx(expected_purchases_by_quadrature(params, 52.0, *case), rel=1e-6)
+        assert value == pytest.approx(
+            expected_purchases_by_quadrature(params, 52.0, *case), rel=1e-6
+        )
 
 
 def test_a_new_customer_is_the_zero_history_case():
@@ -273,9 +275,7 @@ def test_fits_recover_known_parameters_from_simulated_customers():
             assert abs(estimate - true_value) < 4 * error, (name, estimate, true_value, error)
             assert estimate == pytest.approx(true_value, rel=0.2), name
     # The model's own prediction of repeat purchases matches the simulated average.
-    rate = np.mean(
-        [clv.expected_purchases_new_customer(bg.params, T) for T in simulated.T[:2000]]
-    )
+    rate = np.mean([clv.expected_purchases_new_customer(bg.params, T) for T in simulated.T[:2000]])
     assert rate == pytest.approx(simulated.frequency[:2000].mean(), rel=0.1)
 
 
@@ -324,7 +324,7 @@ def test_unidentified_models_report_non_convergence():
     x = np.full(500, 10.0)
     bg = clv.fit_bgnbd(x, np.full(500, 39.0), np.full(500, 39.0))
     assert bg.status == "not_converged" and not bg.converged
-    assert "do not identify" in bg.message and "do not use them for CLV" in bg.message
+    assert "identify" in bg.message and "not usable for CLV" in bg.message
     with pytest.raises(clv.ClvFitError, match="BG/NBD"):
         bg.require()
     # Everyone spends exactly the same: the spend heterogeneity has no finite estimate.

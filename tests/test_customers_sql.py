@@ -219,7 +219,10 @@ def test_cohort_retention_matches_pandas(cdnow):
     assert (table.loc[table["months_since"] == 0, "retention"] == 1).all()
     partial = table[table["partial"]]
     assert not partial.empty
-    assert {pd.Timestamp(c).to_period("M") + int(m) for c, m in partial[["cohort", "months_since"]].itertuples(index=False)} == {pd.Period("1998-06", "M")}
+    assert {
+        pd.Timestamp(c).to_period("M") + int(m)
+        for c, m in partial[["cohort", "months_since"]].itertuples(index=False)
+    } == {pd.Period("1998-06", "M")}
 
 
 def _second_purchase_durations(transactions: pd.DataFrame, until: dt.date):

@@ -1,4 +1,4 @@
-"""The demo data set: reproducible, the stated shape, known effects that the stored data bears out."""
+"""The demo data set: reproducible, the stated shape, known effects the stored data bears out."""
 
 from __future__ import annotations
 
@@ -63,9 +63,7 @@ def _truths(store: Store) -> pd.DataFrame:
 
 
 def _truth(truths: pd.DataFrame, arm: str, metric: str, horizon: int) -> float:
-    row = truths[
-        (truths.arm == arm) & (truths.metric == metric) & (truths.horizon_days == horizon)
-    ]
+    row = truths[(truths.arm == arm) & (truths.metric == metric) & (truths.horizon_days == horizon)]
     assert len(row) == 1
     return float(row.true_value.iloc[0])
 
@@ -129,7 +127,9 @@ def test_sizes_dates_and_first_seen(small_store: Store):
             WHERE c.first_seen <> t.first_ts
             """
         ).fetchone()[0]
-        channels = dict(cur.execute("SELECT channel, count(*) FROM transactions GROUP BY ALL").fetchall())
+        channels = dict(
+            cur.execute("SELECT channel, count(*) FROM transactions GROUP BY ALL").fetchall()
+        )
         margin_rates = cur.execute(
             "SELECT min(margin / (amount + discount)), max(margin / (amount + discount)),"
             " median(amount + discount) FROM transactions"
@@ -141,7 +141,8 @@ def test_sizes_dates_and_first_seen(small_store: Store):
     assert datetime(2026, 10, 31) <= last_ts < datetime(2026, 11, 1)
     assert wrong_first_seen == 0
     assert set(channels) == {"web", "app", "store"}
-    assert 0.3 <= margin_rates[0] and margin_rates[1] <= 0.5
+    assert margin_rates[0] >= 0.3
+    assert margin_rates[1] <= 0.5
     assert 2000 <= margin_rates[2] <= 3000  # median order value in RUB
 
 
@@ -186,7 +187,11 @@ def test_audience_is_last_years_buyers_split_evenly(small_store: Store):
     assert sizes.max() - sizes.min() <= 1
     assert (assigned.assigned_at == demo.EXPERIMENT_START).all()
     [(name, status, started, ended, salt)] = experiment
-    assert (name, status, started) == (config.DEMO_EXPERIMENT_NAME, "completed", demo.EXPERIMENT_START)
+    assert (name, status, started) == (
+        config.DEMO_EXPERIMENT_NAME,
+        "completed",
+        demo.EXPERIMENT_START,
+    )
     assert (ended - started).days == max(HORIZONS) and ended < demo.DATA_END
     assert salt
     assert [a[:2] for a in arms] == [
@@ -239,7 +244,9 @@ def test_discount_arm_redeems_the_stated_share_of_valid_orders(small_store: Stor
 
 def test_upload_audit_row_owns_every_row(small_store: Store):
     with small_store.cursor() as cur:
-        uploads = cur.execute("SELECT upload_id, file_name, sha256, kind, rows FROM uploads").fetchall()
+        uploads = cur.execute(
+            "SELECT upload_id, file_name, sha256, kind, rows FROM uploads"
+        ).fetchall()
         [(upload_id, file_name, sha256, kind, rows)] = uploads
         foreign = cur.execute(
             """
@@ -360,9 +367,7 @@ def test_seed_if_empty_seeds_once(store: Store, monkeypatch: pytest.MonkeyPatch)
         assert cur.execute("SELECT count(*) FROM customers").fetchone()[0] == 1500
 
 
-def test_failure_midway_leaves_the_old_store_intact(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-):
+def test_failure_midway_leaves_the_old_store_intact(store: Store, monkeypatch: pytest.MonkeyPatch):
     demo.seed_demo(store, customers=2000, seed=1)
     before = _snapshot(store)
     version = store.version()
@@ -419,3 +424,16 @@ def test_cli_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert code == cli.EXIT_OK
     assert "1,200 customers" in captured.out
     assert "[100%] done" in captured.err
+
+
+@pytest.mark.parametrize("customers", [1, 5])
+def test_tiny_sizes_still_write_a_valid_store(store: Store, customers: int):
+    demo.seed_demo(store, customers=customers, seed=3)
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM assignments),"
+            " (SELECT count(*) FROM known_effects), (SELECT count(*) FROM experiments)"
+        ).fetchone()
+    assert rows[0] == customers and rows[3] == 1
+    # no audience, no truth: known_effects stays empty rather than holding NaN
+    assert rows[2] == (48 if rows[1] > 0 else 0)

@@ -34,7 +34,9 @@ def rng():
 
 
 # -- rates ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("p0", "p1", "n0", "n1"), [(0.1, 0.13, 800, 900), (0.02, 0.02, 3000, 2500)])
+@pytest.mark.parametrize(
+    ("p0", "p1", "n0", "n1"), [(0.1, 0.13, 800, 900), (0.02, 0.02, 3000, 2500)]
+)
 def test_z_matches_statsmodels_two_proportion_wald(rng, p0, p1, n0, n1):
     y0 = (rng.random(n0) < p0).astype(float)
     y1 = (rng.random(n1) < p1).astype(float)
@@ -62,7 +64,9 @@ def test_relative_lift_interval_is_the_delta_method(rng):
         SampleStats.from_values(y0), SampleStats.from_values(y1), "money", arm_name="a", metric="m"
     )
     cov = np.diag([y1.var(ddof=1) / y1.size, y0.var(ddof=1) / y0.size])
-    delta = NonlinearDeltaCov(lambda p: np.atleast_1d(p[0] / p[1] - 1), np.array([y1.mean(), y0.mean()]), cov)
+    delta = NonlinearDeltaCov(
+        lambda p: np.atleast_1d(p[0] / p[1] - 1), np.array([y1.mean(), y0.mean()]), cov
+    )
     low, high = delta.conf_int(alpha=0.05).ravel()
     assert close(effect.rel_lift, y1.mean() / y0.mean() - 1)
     # numerical derivative inside statsmodels: agreement to its finite-difference accuracy
@@ -97,7 +101,9 @@ def test_cuped_matches_statsmodels_ols_ancova(rng):
     y0 = 20 + 0.6 * x0 + rng.normal(0, 40, n0)
     y1 = 27 + 0.6 * x1 + rng.normal(0, 45, n1)
     control, arm = SampleStats.from_values(y0, x0), SampleStats.from_values(y1, x1)
-    welch, cuped = stats.compare(control, arm, "money", arm_name="a", metric="m", use_covariate=True)
+    welch, cuped = stats.compare(
+        control, arm, "money", arm_name="a", metric="m", use_covariate=True
+    )
 
     y = np.concatenate([y0, y1])
     x = np.concatenate([x0, x1])
@@ -147,11 +153,19 @@ DEGENERATE = [
     ("everyone converted", S(100, 100, 100), S(120, 120, 120), "binary", False),
     ("constant money", S(50, 500, 5000), S(60, 600, 6000), "money", False),
     ("n = 1 money", S(1, 5, 25), S(60, 600, 7000), "money", True),
-    ("constant covariate", S(50, 500, 6000, 50, 50, 500), S(60, 700, 9000, 60, 60, 700), "money", True),
+    (
+        "constant covariate",
+        S(50, 500, 6000, 50, 50, 500),
+        S(60, 700, 9000, 60, 60, 700),
+        "money",
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("label", "control", "arm", "kind", "cov"), DEGENERATE, ids=[d[0] for d in DEGENERATE])
+@pytest.mark.parametrize(
+    ("label", "control", "arm", "kind", "cov"), DEGENERATE, ids=[d[0] for d in DEGENERATE]
+)
 def test_degenerate_data_gives_insufficient_never_nan(label, control, arm, kind, cov):
     effects = stats.compare(control, arm, kind, arm_name="a", metric="m", use_covariate=cov)
     assert effects, label

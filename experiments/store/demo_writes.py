@@ -38,7 +38,7 @@ _APPENDABLE: tuple[DemoTable, ...] = (
 def wipe_data(cur: Cursor) -> None:
     """Delete every row of the data tables (not meta), inside the caller's transaction."""
     for table in DATA_TABLES:
-        cur.execute(f"DELETE FROM {quote_identifier(table)}")
+        cur.execute(f"DELETE FROM {quote_identifier(table)}")  # noqa: S608 - fixed whitelist
 
 
 def holds_data(cur: Cursor) -> bool:
@@ -162,6 +162,8 @@ def insert_known_effects(
     cur: Cursor, experiment_id: int, rows: Sequence[tuple[str, str, int, float]]
 ) -> None:
     """True effects as (arm name, metric, horizon_days, true_value) rows."""
+    if not rows:
+        return
     cur.executemany(
         "INSERT INTO known_effects VALUES (?, ?, ?, ?, ?)",
         [(experiment_id, arm, metric, horizon, value) for arm, metric, horizon, value in rows],
@@ -174,6 +176,6 @@ def append_batch(cur: Cursor, table: DemoTable, batch: pa.Table) -> None:
         raise ValueError(f"not an appendable table: {table!r}")
     # A relation's virtual table, not cur.register(): a registered object stays referenced by
     # the cursor until the transaction ends, which would hold every chunk in memory.
-    cur.from_arrow(batch).query(
-        "demo_batch", f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM demo_batch"
-    )
+    target = quote_identifier(table)
+    statement = f"INSERT INTO {target} BY NAME SELECT * FROM demo_batch"  # noqa: S608 - whitelist
+    cur.from_arrow(batch).query("demo_batch", statement)

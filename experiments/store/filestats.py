@@ -42,15 +42,31 @@ def load_source(cur: Cursor, source: pd.DataFrame | str | Path) -> list[str]:
             cur.read_csv(str(path)).create_view(FILE_VIEW)
         else:
             raise StoreError(
-                f"Cannot read {path.name}: use a .csv, .parquet or .xlsx file "
-                f"(got '{suffix}')."
+                f"Cannot read {path.name}: use a .csv, .parquet or .xlsx file (got '{suffix}')."
             )
     return file_columns(cur)
 
 
 def file_columns(cur: Cursor) -> list[str]:
     """Column names of `file_rows`, in file order: the whitelist for every other query here."""
-    return [str(row[0]) for row in cur.execute(f"DESCRIBE {FILE_VIEW}").fetchall()]
+    return list(column_types(cur))
+
+
+def column_types(cur: Cursor) -> dict[str, str]:
+    """Column name -> DuckDB type name of `file_rows`."""
+    return {str(r[0]): str(r[1]) for r in cur.execute(f"DESCRIBE {FILE_VIEW}").fetchall()}
+
+
+def _label(cur: Cursor, column: str, column_sql: str) -> str:
+    """Arm label as text; whole-number floats print as integers (pandas turns 0/1 with gaps into
+    0.0/1.0, but the user types --control 0)."""
+    if column_types(cur).get(column, "") in ("DOUBLE", "FLOAT", "REAL"):
+        return (
+            f"CASE WHEN {column_sql} = round({column_sql}) AND abs({column_sql}) < 1e15"
+            f" THEN CAST(CAST({column_sql} AS BIGINT) AS VARCHAR)"
+            f" ELSE CAST({column_sql} AS VARCHAR) END"
+        )
+    return f"CAST({column_sql} AS VARCHAR)"
 
 
 def _checked(cur: Cursor, columns: Sequence[str]) -> list[str]:
@@ -129,7 +145,7 @@ def arm_sufficient_stats(
     cov_sql = _number(_checked(cur, [covariate])[0]) if covariate else None
     caps = caps or {}
     params: dict[str, object] = {}
-    parts = [f"CAST({arm_sql} AS VARCHAR) AS arm", "count(*) AS rows"]
+    parts = [f"{_label(cur, arm_column, arm_sql)} AS arm", "count(*) AS rows"]
     for i, (name, col) in enumerate(zip(metrics, metric_sql, strict=True)):
         value = _number(col)
         if name in caps:

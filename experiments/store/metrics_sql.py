@@ -27,6 +27,7 @@ import json
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from experiments.store import Cursor
@@ -57,13 +58,8 @@ COVARIATE_OF = {
     "cost": "pre_spend",
     "net_value": "pre_spend",
 }
-_CHECK_COLUMNS = (
-    "extra_assignments",
-    "tx_before_first_seen",
-    "assigned_after_data_end",
-    "cost_per_customer",
-)
 SEGMENT_KINDS = ("pre_period", "stratum", "attribute")
+MAX_BUCKETS = 13  # decay buckets per horizon: each adds 4 sums to the aggregation
 
 
 @dataclass(frozen=True)
@@ -101,10 +97,21 @@ class QuerySpec:
         return tuple(sorted({int(h) for h in self.repeat_horizons} | {int(self.horizon_days)}))
 
     @property
+    def bucket_width(self) -> int:
+        """Decay bucket width: bucket_days, widened so that there are at most MAX_BUCKETS."""
+        return max(int(self.bucket_days), math.ceil(self.horizon_days / MAX_BUCKETS))
+
+    @property
     def bucket_ends(self) -> tuple[int, ...]:
         """End day of each decay bucket; the last one is cut at the horizon."""
-        count = math.ceil(self.horizon_days / self.bucket_days)
-        return tuple(min((b + 1) * self.bucket_days, self.horizon_days) for b in range(count))
+        width = self.bucket_width
+        count = math.ceil(self.horizon_days / width)
+        return tuple(min((b + 1) * width, self.horizon_days) for b in range(count))
+
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        """Follow-up lengths (days) that decide who is observed for some statistic."""
+        return tuple(sorted(set(self.horizons) | set(self.bucket_ends)))
 
 
 @dataclass(frozen=True)
@@ -177,36 +184,44 @@ def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
 
 
+def _when(condition: str, value: str) -> str:
+    """CASE instead of FILTER: DuckDB evaluates many CASE sums far faster than many FILTERs."""
+    return f"CASE WHEN {condition} THEN {value} END"
+
+
 def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
     """CTEs up to `per_customer`: one row per assigned customer with raw window metrics."""
-    h = int(spec.horizon_days)
-    params["h_main"] = h
+    params["h_main"] = int(spec.horizon_days)
     window = f"d > 0 AND d <= $h_main * {DAY_US}"
     pre = f"d < 0 AND d >= -$lookback_days * {DAY_US}"
     cols = [
-        f"count(*) FILTER ({pre}) AS pre_orders",
-        f"coalesce(sum(amount) FILTER ({pre}), 0) AS pre_spend",
-        f"max(d) FILTER ({pre}) AS pre_last_d",
-        f"min(d) FILTER (d > 0) / {DAY_US}.0 AS first_purchase_days",
-        f"count(*) FILTER ({window}) AS orders",
-        f"coalesce(sum(amount) FILTER ({window}), 0) AS revenue",
-        f"coalesce(sum(margin) FILTER ({window}), 0) AS margin",
-        f"coalesce(sum(discount) FILTER ({window}), 0) AS discount",
-        "count(*) FILTER (before_first_seen) AS tx_before_first_seen",
+        f"count({_when(pre, '1')}) AS pre_orders",
+        f"sum({_when(pre, 'amount')}) AS pre_spend",
+        f"max({_when(pre, 'd')}) AS pre_last_d",
+        f"min({_when('d > 0', 'd')}) / {DAY_US}.0 AS first_purchase_days",
+        f"count({_when(window, '1')}) AS orders",
+        f"sum({_when(window, 'amount')}) AS revenue",
+        f"sum({_when(window, 'margin')}) AS margin",
+        f"sum({_when(window, 'discount')}) AS discount",
+        "count(CASE WHEN before_first_seen THEN 1 END) AS tx_before_first_seen",
     ]
     for i, horizon in enumerate(spec.horizons):
         params[f"h{i}"] = int(horizon)
-        cols.append(f"count(*) FILTER (d > 0 AND d <= $h{i} * {DAY_US}) AS orders_{int(horizon)}")
+        cols.append(f"count({_when(f'd > 0 AND d <= $h{i} * {DAY_US}', '1')}) AS orders_{horizon}")
     for b, end in enumerate(spec.bucket_ends):
         params[f"b{b}"] = int(end)
-        cols.append(
-            f"coalesce(sum(margin - discount) FILTER (d > 0 AND d <= $b{b} * {DAY_US}), 0)"
-            f" AS contribution_b{b}"
-        )
+        condition = f"d > 0 AND d <= $b{b} * {DAY_US}"
+        cols.append(f"sum({_when(condition, 'margin - discount')}) AS contribution_b{b}")
+    thresholds = spec.thresholds
+    for i, days in enumerate(thresholds):
+        params[f"t{i}"] = int(days)
+    follow_class = " + ".join(
+        f"coalesce((b.end_us - s.assigned_us) >= $t{i} * {DAY_US}, false)::INTEGER"
+        for i in range(len(thresholds))
+    )
     per_tx = ",\n               ".join(cols)
     repeat_cols = ",\n           ".join(
-        f"(coalesce(x.orders_{int(h2)}, 0) > 0)::INTEGER AS repeat_{int(h2)}"
-        for h2 in spec.horizons
+        f"(coalesce(x.orders_{h}, 0) > 0)::INTEGER AS repeat_{h}" for h in spec.horizons
     )
     bucket_cols = []
     for b in range(len(spec.bucket_ends)):
@@ -225,6 +240,7 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
         SELECT {ids}s.arm_id, s.stratum, s.attribute_segment, s.cost_per_customer,
                s.extra_assignments,
                (b.end_us - s.assigned_us) / {DAY_US}.0 AS followup_days,
+               {follow_class} AS follow_class,
                coalesce(x.pre_orders, 0) AS pre_orders,
                (coalesce(x.pre_orders, 0) > 0)::INTEGER AS pre_buyer,
                coalesce(x.pre_spend, 0) AS pre_spend,
@@ -250,7 +266,6 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
 
 def _capped(spec: QuerySpec, params: dict[str, object]) -> str:
     """CTEs `caps` (one row of thresholds) and `capped` (per_customer with metrics capped)."""
-    observed = "followup_days >= $h_main"
     if not spec.cap:
         return """
     caps AS (SELECT 1 AS no_caps),
@@ -261,66 +276,95 @@ def _capped(spec: QuerySpec, params: dict[str, object]) -> str:
     threshold_cols = []
     replace_cols = []
     for m in CAPPED_METRICS:
-        threshold_cols.append(
-            f"quantile_cont({m}, $p_upper) FILTER ({observed} AND {m} > 0) AS {m}__upper"
-        )
-        threshold_cols.append(
-            f"quantile_cont({m}, $p_lower) FILTER ({observed} AND {m} < 0) AS {m}__lower"
-        )
+        threshold_cols.append(f"quantile_cont({m}, $p_upper) FILTER ({m} > 0) AS {m}__upper")
+        threshold_cols.append(f"quantile_cont({m}, $p_lower) FILTER ({m} < 0) AS {m}__lower")
         replace_cols.append(
             f"least(greatest({m}, coalesce(c.{m}__lower, {m})), coalesce(c.{m}__upper, {m})) AS {m}"
         )
     return f"""
     caps AS (
-        SELECT {", ".join(threshold_cols)} FROM per_customer
+        SELECT {", ".join(threshold_cols)} FROM per_customer WHERE followup_days >= $h_main
     ),
     capped AS (
         SELECT p.* REPLACE ({", ".join(replace_cols)}) FROM per_customer p CROSS JOIN caps c
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
 
 
-def _stat_columns(spec: QuerySpec) -> list[str]:
-    observed = "followup_days >= $h_main"
-    cols = [
-        "count(*) AS n_all",
+@dataclass(frozen=True)
+class _Stat:
+    """An output column: the rolled-up sum of a raw column over customers observed >= days."""
+
+    name: str
+    source: str
+    days: int | None
+
+
+def _raw_and_stats(spec: QuerySpec) -> tuple[list[str], list[_Stat]]:
+    """Plain sums per finest group (SQL) and how each output column rolls them up (Python)."""
+    h = int(spec.horizon_days)
+    raw = [
+        "count(*) AS customers",
         "sum(extra_assignments) AS extra_assignments",
         "sum(tx_before_first_seen) AS tx_before_first_seen",
-        "count(*) FILTER (followup_days <= 0) AS assigned_after_data_end",
-        "any_value(cost_per_customer) AS cost_per_customer",
-        f"sum(discount) FILTER ({observed}) AS discount__sum",
-        f"avg(pre_recency_days) FILTER ({observed}) AS pre_recency_days__mean",
+        "count(CASE WHEN followup_days <= 0 THEN 1 END) AS assigned_after_data_end",
+        "sum(cost_per_customer) AS cost_sum",
+        "sum(discount) AS discount__sum",
+        "sum(pre_recency_days) AS recency_sum",
+        "count(pre_recency_days) AS recency_n",
     ]
-    for i, _ in enumerate(spec.horizons):
-        horizon = int(spec.horizons[i])
-        cols.append(f"count(*) FILTER (followup_days >= $h{i}) AS n_{horizon}")
-        cols.append(
-            f"sum(repeat_{horizon}) FILTER (followup_days >= $h{i}) AS repeat_{horizon}__sum"
-        )
+    out = [
+        _Stat("n_all", "customers", None),
+        _Stat("extra_assignments", "extra_assignments", None),
+        _Stat("tx_before_first_seen", "tx_before_first_seen", None),
+        _Stat("assigned_after_data_end", "assigned_after_data_end", None),
+        _Stat("cost_sum", "cost_sum", None),
+        _Stat("discount__sum", "discount__sum", h),
+        _Stat("recency_sum", "recency_sum", None),
+        _Stat("recency_n", "recency_n", None),
+    ]
+    for horizon in spec.horizons:
+        raw.append(f"sum(repeat_{horizon}) AS repeat_{horizon}__sum")
+        out.append(_Stat(f"n_{horizon}", "customers", horizon))
+        out.append(_Stat(f"repeat_{horizon}__sum", f"repeat_{horizon}__sum", horizon))
     for cov in COVARIATES:
-        cols.append(f"sum({cov}) AS {cov}_all__sum")
-        cols.append(f"sum({cov} * {cov}) AS {cov}_all__sumsq")
-        cols.append(f"sum({cov}) FILTER ({observed}) AS {cov}__sum")
-        cols.append(f"sum({cov} * {cov}) FILTER ({observed}) AS {cov}__sumsq")
+        raw.append(f"sum({cov}) AS {cov}_all__sum")
+        raw.append(f"sum({cov} * {cov}) AS {cov}_all__sumsq")
+        for stat in ("sum", "sumsq"):
+            out.append(_Stat(f"{cov}_all__{stat}", f"{cov}_all__{stat}", None))
+            out.append(_Stat(f"{cov}__{stat}", f"{cov}_all__{stat}", h))
     for m in HORIZON_METRICS:
         cov = COVARIATE_OF[m]
-        cols.append(f"sum({m}) FILTER ({observed}) AS {m}__sum")
-        cols.append(f"sum({m} * {m}) FILTER ({observed}) AS {m}__sumsq")
-        cols.append(f"sum({m} * {cov}) FILTER ({observed}) AS {m}__cross")
-    for b, _ in enumerate(spec.bucket_ends):
-        cols.append(f"count(*) FILTER (followup_days >= $b{b}) AS n_b{b}")
-        for name in ("bucket", "cum_net"):
-            value = f"{name}_b{b}"
-            cols.append(f"sum({value}) FILTER (followup_days >= $b{b}) AS {value}__sum")
-            cols.append(f"sum({value} * {value}) FILTER (followup_days >= $b{b}) AS {value}__sumsq")
-    return cols
+        raw.append(f"sum({m}) AS {m}__sum")
+        raw.append(f"sum({m} * {m}) AS {m}__sumsq")
+        raw.append(f"sum({m} * {cov}) AS {m}__cross")
+        out.extend(_Stat(f"{m}__{stat}", f"{m}__{stat}", h) for stat in ("sum", "sumsq", "cross"))
+    for b, end in enumerate(spec.bucket_ends):
+        out.append(_Stat(f"n_b{b}", "customers", end))
+        for name in (f"bucket_b{b}", f"cum_net_b{b}"):
+            raw.append(f"sum({name}) AS {name}__sum")
+            raw.append(f"sum({name} * {name}) AS {name}__sumsq")
+            out.append(_Stat(f"{name}__sum", f"{name}__sum", end))
+            out.append(_Stat(f"{name}__sumsq", f"{name}__sumsq", end))
+    return raw, out
+
+
+_GROUP_KEYS = ["arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment"]
+_SEGMENT_COLUMNS = {
+    "pre_period": "pre_period_segment",
+    "stratum": "stratum",
+    "attribute": "attribute_segment",
+}
 
 
 def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     """Run THE aggregation query for one experiment (see the module docstring).
 
-    Everything per customer stays inside DuckDB; what comes back is a row per arm, per
-    (segment, arm) and a follow-up histogram, so the cost is one pass over the transactions of
-    the assigned customers regardless of how many customers there are.
+    Everything per customer stays inside DuckDB. The customers are grouped once at the finest
+    grain (arm, follow-up class, segments) with plain sums: every per-arm and per-segment
+    statistic is a sum over some of these groups, rolled up in Python from a frame of a few
+    hundred rows (cheaper than GROUPING SETS with FILTERed aggregates, which DuckDB evaluates
+    one by one). The follow-up class counts the horizons and bucket ends a customer's data
+    covers, so "observed at H" is "class above H's rank".
     """
     params: dict[str, object] = {}
     ctes = ",".join(
@@ -330,21 +374,18 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
             _capped(spec, params),
         ]
     )
-    stats = ",\n           ".join(_stat_columns(spec))
+    raw, out = _raw_and_stats(spec)
+    sums = ",\n           ".join(raw)
+    keys = ", ".join(_GROUP_KEYS)
     caps_cols = (
         ", ".join(f"c.{m}__lower, c.{m}__upper" for m in CAPPED_METRICS) if spec.cap else "1"
     )
     sql = f"""
     WITH {ctes}
-    SELECT 'arm' AS grain, arm_id,
-           CASE WHEN grouping(pre_period_segment) = 0 THEN 'pre_period'
-                WHEN grouping(stratum) = 0 THEN 'stratum'
-                WHEN grouping(attribute_segment) = 0 THEN 'attribute' END AS kind,
-           coalesce(pre_period_segment, stratum, attribute_segment) AS segment_value,
-           {stats}
+    SELECT 'groups' AS grain, {keys},
+           {sums}
     FROM capped
-    GROUP BY GROUPING SETS ((arm_id), (arm_id, pre_period_segment), (arm_id, stratum),
-                            (arm_id, attribute_segment))
+    GROUP BY {keys}
     UNION ALL BY NAME
     SELECT 'survival' AS grain, arm_id,
            coalesce(first_purchase_days <= followup, false) AS event,
@@ -362,10 +403,43 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     SELECT 'caps' AS grain, {caps_cols} FROM caps c
     """  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
     frame = cur.execute(sql, params).df()
-    return _split(frame, spec)
+    return _split(frame, spec, out)
 
 
-def _split(frame: pd.DataFrame, spec: QuerySpec) -> Aggregates:
+def _rollup(
+    groups: pd.DataFrame, keys: list[str], stats: list[_Stat], spec: QuerySpec
+) -> pd.DataFrame:
+    """Output statistics per `keys` from the finest groups (sums over observed classes).
+
+    numpy bincounts over a few hundred rows: pandas groupby per threshold costs more than
+    the whole SQL query on small stores.
+    """
+    rank = {days: i for i, days in enumerate(spec.thresholds)}
+    key_values = [
+        [None if pd.isna(v) else v for v in groups[k].tolist()]
+        for k in keys
+    ]
+    tuples = list(zip(*key_values, strict=True))
+    unique = list(dict.fromkeys(tuples))
+    code_of = {t: i for i, t in enumerate(unique)}
+    codes = np.array([code_of[t] for t in tuples], dtype=np.int64)
+    follow = groups["follow_class"].to_numpy(dtype=np.int64)
+    columns: dict[str, object] = {k: [t[i] for t in unique] for i, k in enumerate(keys)}
+    for stat in stats:
+        values = groups[stat.source].to_numpy(dtype=float)
+        mask = np.ones(len(values), dtype=bool) if stat.days is None else follow > rank[stat.days]
+        columns[stat.name] = np.bincount(
+            codes[mask], weights=np.nan_to_num(values[mask]), minlength=len(unique)
+        )
+    frame = pd.DataFrame(columns)
+    n = frame["n_all"].where(frame["n_all"] > 0)
+    frame["cost_per_customer"] = (frame.pop("cost_sum") / n).fillna(0.0)
+    recency_n = frame.pop("recency_n")
+    frame["pre_recency_days__mean"] = frame.pop("recency_sum") / recency_n.where(recency_n > 0)
+    return frame
+
+
+def _split(frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat]) -> Aggregates:
     bounds = frame[frame["grain"] == "bounds"]
     first_ts = last_ts = None
     if not bounds.empty:
@@ -377,25 +451,21 @@ def _split(frame: pd.DataFrame, spec: QuerySpec) -> Aggregates:
         row = cap_rows.iloc[0]
         for m in CAPPED_METRICS:
             caps[m] = (_float_or_none(row[f"{m}__lower"]), _float_or_none(row[f"{m}__upper"]))
-    grouped = frame[frame["grain"] == "arm"]
-    arms = grouped[grouped["kind"].isna()].drop(columns=["kind", "segment_value"])
-    segments = grouped[grouped["kind"].notna() & grouped["segment_value"].notna()]
-    segments = segments.assign(segment_kind=segments["kind"], segment=segments["segment_value"])
+    groups = frame[frame["grain"] == "groups"]
+    groups = groups.astype({"follow_class": "int64", "arm_id": "int64"})
+    arms = _rollup(groups, ["arm_id"], stats, spec).sort_values("arm_id", ignore_index=True)
+    segment_frames = []
+    for kind, column in _SEGMENT_COLUMNS.items():
+        part = _rollup(groups, [column, "arm_id"], stats, spec)
+        part = part[part[column].notna()].rename(columns={column: "segment"})
+        segment_frames.append(part.assign(segment_kind=kind))
+    segments = pd.concat(segment_frames, ignore_index=True)
+    segments = segments[["segment_kind", "segment", *arms.columns]].sort_values(
+        ["segment_kind", "segment", "arm_id"], ignore_index=True
+    )
     survival = frame[frame["grain"] == "survival"][
         ["arm_id", "event", "duration_days", "customers"]
     ]
-    stat_cols = [
-        c
-        for c in arms.columns
-        if ("__" in c or c.startswith("n_") or c in _CHECK_COLUMNS)
-        and not c.endswith(("__upper", "__lower"))
-    ]
-    arms = arms[["arm_id", *stat_cols]].sort_values("arm_id").reset_index(drop=True)
-    segments = (
-        segments[["segment_kind", "segment", "arm_id", *stat_cols]]
-        .sort_values(["segment_kind", "segment", "arm_id"])
-        .reset_index(drop=True)
-    )
     survival = survival.astype(
         {"arm_id": "int64", "event": "bool", "duration_days": "int64", "customers": "int64"}
     ).reset_index(drop=True)

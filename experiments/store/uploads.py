@@ -196,12 +196,14 @@ def _run(
 
     worker = threading.Thread(target=work, name="loyalty-lab-load", daemon=True)
     worker.start()
+    shown = low
     try:
         while worker.is_alive():
             worker.join(0.25)
-            done = cur.query_progress()
+            done = cur.query_progress()  # per pipeline: it can restart at 0, so keep the max
             if worker.is_alive() and done >= 0:
-                progress(low + (high - low) * min(done, 100.0) / 100.0, text)
+                shown = max(shown, low + (high - low) * min(done, 100.0) / 100.0)
+                progress(shown, text)
     except BaseException:
         cur.interrupt()
         worker.join()
@@ -534,7 +536,7 @@ _INSERT_TRANSACTIONS = """
 INSERT INTO transactions (order_id, customer_id, ts, amount, margin, channel, discount, upload_id)
 SELECT order_id, customer_id, ts, amount, margin, channel, coalesce(discount, 0), $upload_id
 FROM ll_staging
-ORDER BY customer_id, ts
+ORDER BY customer_id
 """
 
 _UPSERT_CUSTOMERS_FROM_TRANSACTIONS = """

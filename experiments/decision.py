@@ -1,0 +1,207 @@
+"""Decision cards: one verdict per arm in plain language, with the rules that produced it.
+
+Rules (stated on the Results page and in reports):
+
+* A warning that questions the randomization or the data (sample-ratio mismatch, pre-period
+  imbalance, too-short observation window, impossible dates) **blocks** every verdict: "check
+  the data" until it is explained.
+* Money decides. The lever's effect on **net value per customer** (margin minus the lever's
+  cost) over the horizon is the decision metric; the primary metric (repeat purchase) explains
+  it. A lever that lifts repeat purchase but loses money is stopped.
+* **Completed** experiments (or running ones past their planned horizon) use the fixed-horizon
+  interval, corrected for several arms x metrics: *ship* when net value is significantly above
+  control, *stop* when it is significantly below or when nothing is detectable at the end.
+* **Running** experiments use the always-valid confidence sequence (Waudby-Smith et al. 2024),
+  so looking every day does not inflate false wins: *ship* when the sequence for net value is
+  above 0, *stop* when it is below 0, otherwise *keep running*.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from experiments import config, stats
+from experiments.metrics import ExperimentAnalysis
+
+Verdict = Literal["ship", "stop", "keep running", "check the data", "insufficient data"]
+DECISION_METRIC = "net_value"
+BLOCKING_WARNINGS = ("srm", "imbalance", "short_window", "data")
+
+RULES = (
+    "Money decides: net value per customer = gross margin minus the lever's cost "
+    "(discounts given, gifts, outreach time) over the horizon, vs control.",
+    "Ship: net value significantly above control (corrected for several arms and metrics). "
+    "Stop: significantly below control, or no detectable difference at the planned end.",
+    "While running: the always-valid confidence sequence is used instead, so daily peeking "
+    "does not create false wins; neither side yet = keep running.",
+    "Sample-ratio mismatch, pre-period imbalance, a too-short window or impossible dates "
+    "block every verdict until explained.",
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict for one arm.
+
+    Attributes:
+        arm: arm name.
+        kind: arm kind (discount, gift, outreach, custom).
+        verdict: ship / stop / keep running / check the data / insufficient data.
+        headline: one sentence for a manager, with effect sizes and intervals.
+        reasons: why this verdict, one short sentence each.
+        primary: the primary-metric effect (repeat purchase), if estimable.
+        net_value: the decision-metric effect used (CUPED when available, else Welch).
+        net_value_interval: (low, high) interval the verdict used: sequential while running.
+        sequential: True when the always-valid interval decided.
+        probability_best: posterior probability that this arm has the highest net value.
+        cost_per_customer: the lever's fixed cost per assigned customer.
+    """
+
+    arm: str
+    kind: str
+    verdict: Verdict
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+    primary: stats.Effect | None = None
+    net_value: stats.Effect | None = None
+    net_value_interval: tuple[float, float] | None = None
+    sequential: bool = False
+    probability_best: float | None = None
+    cost_per_customer: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "arm": self.arm,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "headline": self.headline,
+            "reasons": self.reasons,
+            "sequential": self.sequential,
+            "net_value_interval": list(self.net_value_interval)
+            if self.net_value_interval
+            else None,
+            "probability_best": self.probability_best,
+            "cost_per_customer": self.cost_per_customer,
+        }
+
+
+def _money(value: float, signed: bool = True) -> str:
+    text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    return f"{text.replace(',', ' ')} {config.CURRENCY}"
+
+
+def _pp(value: float) -> str:
+    return f"{value * 100:+.1f} pp"
+
+
+def _best(analysis: ExperimentAnalysis, arm: str, metric: str) -> stats.Effect | None:
+    """CUPED when it is estimable (narrower), else the unadjusted estimator."""
+    for method in ("cuped", "welch", "z"):
+        effect = analysis.effect(arm, metric, method)
+        if effect is not None and effect.ok:
+            return effect
+    return None
+
+
+def sequential_interval(effect: stats.Effect, planned_n: int | None) -> tuple[float, float]:
+    """Always-valid interval from an effect's standard error (as stats.confidence_sequence)."""
+    assert effect.diff is not None and effect.se is not None
+    n_total = effect.n_control + effect.n_arm
+    planned = max(int(planned_n or n_total), 1)
+    half = (
+        math.sqrt(n_total) * effect.se
+        * float(stats.cs_margin(n_total, stats.cs_rho2(planned, effect.alpha), effect.alpha))
+    )  # fmt: skip
+    return effect.diff - half, effect.diff + half
+
+
+def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> list[Decision]:
+    """One decision per non-control arm, ranked by net value per customer (best first)."""
+    experiment = analysis.experiment
+    running = experiment.get("status") == "running"
+    blocking = [w for w in analysis.warnings if w.kind in BLOCKING_WARNINGS]
+    primary_metric = str(experiment.get("primary_metric") or "repeat_purchase")
+    level = f"{analysis.settings.confidence:.0%}"
+    decisions: list[Decision] = []
+    for summary in analysis.arms:
+        if summary.arm == analysis.control:
+            continue
+        primary = _best(analysis, summary.arm, primary_metric)
+        net = _best(analysis, summary.arm, DECISION_METRIC)
+        parts: list[str] = []
+        if primary is not None and primary.diff is not None:
+            unit = _pp if primary.metric == "repeat_purchase" else _money
+            parts.append(
+                f"{unit(primary.diff)} {primary_metric.replace('_', ' ')} "
+                f"({level} CI {unit(primary.ci_low or 0)} to {unit(primary.ci_high or 0)})"
+            )
+        if net is not None and net.diff is not None:
+            parts.append(f"{_money(net.diff)} net value per customer after its cost")
+        reasons: list[str] = []
+        interval: tuple[float, float] | None = None
+        sequential = False
+        if net is None or net.diff is None:
+            verdict: Verdict = "insufficient data"
+            reasons.append(net.note if net is not None and net.note else "No estimable effect yet.")
+        elif blocking:
+            verdict = "check the data"
+            reasons.extend(w.message for w in blocking)
+        else:
+            if running and net.se is not None:
+                interval, sequential = sequential_interval(net, planned_n), True
+            else:
+                interval = (float(net.ci_low or 0.0), float(net.ci_high or 0.0))
+            low, high = interval
+            what = "always-valid interval" if sequential else f"{level} interval (corrected)"
+            if sequential:
+                significant_up, significant_down = low > 0, high < 0
+            else:
+                significant_up = bool(net.significant) and net.diff > 0
+                significant_down = bool(net.significant) and net.diff < 0
+            if significant_up:
+                verdict = "ship"
+                reasons.append(
+                    f"Net value is above control: {what} {_money(low)} to {_money(high)}."
+                )
+            elif significant_down:
+                verdict = "stop"
+                reasons.append(
+                    f"Loses money after its cost: {what} {_money(low)} to {_money(high)}."
+                )
+                if primary is not None and primary.diff is not None and (primary.ci_low or 0) > 0:
+                    reasons.append(
+                        "It does lift repeat purchase, but the extra orders do not pay for it."
+                    )
+            elif running:
+                verdict = "keep running"
+                reasons.append(f"Not yet clear: {what} {_money(low)} to {_money(high)} includes 0.")
+            else:
+                verdict = "stop"
+                reasons.append(
+                    f"No detectable difference in net value at the end ({what} {_money(low)} to "
+                    f"{_money(high)}): not worth rolling out as tested."
+                )
+        headline = (
+            f"{summary.arm}: " + (", ".join(parts) if parts else "no estimate") + f"; {verdict}"
+        )
+        decisions.append(
+            Decision(
+                arm=summary.arm,
+                kind=summary.kind,
+                verdict=verdict,
+                headline=headline,
+                reasons=reasons,
+                primary=primary,
+                net_value=net,
+                net_value_interval=interval,
+                sequential=sequential,
+                probability_best=analysis.probability_best.get(summary.arm),
+                cost_per_customer=summary.cost_per_customer,
+            )
+        )
+    decisions.sort(
+        key=lambda d: -(d.net_value.diff if d.net_value and d.net_value.diff is not None else -1e18)
+    )
+    return decisions

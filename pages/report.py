@@ -1,0 +1,33 @@
+"""Report: the read-only results view for management (no upload, edit or delete controls)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from experiments import share
+from pages import _results_view as view
+from pages import _ui
+
+params = {k: str(v) for k, v in st.query_params.to_dict().items()}
+secret = _ui.secret("share", "secret")
+if secret:
+    check = share.verify(params, secret)
+    if not check.ok:
+        st.error(check.message, icon=":material/lock:")
+        st.stop()
+
+experiments = {str(e["id"]): e for e in view.experiments_list()}
+key = params.get("experiment") or next(iter(experiments), None)
+if key not in experiments:
+    st.error("This report link names an experiment that is not in the store.")
+    st.stop()
+experiment = experiments[key]
+settings = view.settings_from(params, experiment)
+
+st.title(str(experiment["name"]))
+st.caption(
+    f"Read-only report · horizon {settings.horizon_days or experiment['horizon_days']} days · "
+    f"capping {'on' if settings.cap else 'off'} · CUPED {'on' if settings.use_covariate else 'off'}"
+    f" · correction {settings.correction} · confidence {settings.confidence:.0%}"
+)
+view.render(view.analysis_for(int(experiment["id"]), settings))

@@ -1,0 +1,124 @@
+"""Results: what each lever did to repeat purchases and net value, and whether to ship it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from experiments import config, report, share
+from pages import _results_view as view
+from pages import _ui
+
+_ui.require_editor()
+st.title("Results")
+
+experiments = view.experiments_list()
+if not experiments:
+    st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
+    st.stop()
+by_id = {str(e["id"]): e for e in experiments}
+
+top = st.columns([3, 1])
+experiment_key = top[0].selectbox(
+    "Experiment",
+    list(by_id),
+    format_func=lambda k: f"{by_id[k]['name']} ({by_id[k]['status']})",
+    key="experiment",
+    bind="query-params",
+)
+experiment = by_id[str(experiment_key)]
+
+with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tune:"):
+    st.selectbox(
+        "Horizon, days after assignment",
+        view.HORIZONS,
+        index=view.HORIZONS.index(str(experiment["horizon_days"]))
+        if str(experiment["horizon_days"]) in view.HORIZONS
+        else 1,
+        key="horizon",
+        bind="query-params",
+        help="Purchases within this many days of each customer's assignment count.",
+    )
+    st.selectbox(
+        "Cap extreme money values",
+        ["on", "off"],
+        key="cap",
+        bind="query-params",
+        help=f"Winsorise revenue and net value at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th "
+        "percentile of non-zero values, computed once across arms.",
+    )
+    st.selectbox(
+        "Adjust for pre-period spend (CUPED)",
+        ["on", "off"],
+        key="cuped",
+        bind="query-params",
+        help="Uses each customer's spend before assignment to narrow the intervals.",
+    )
+    st.selectbox(
+        "Correction for several arms x metrics",
+        view.CORRECTIONS,
+        format_func={"holm": "Holm (strict)", "bh": "Benjamini-Hochberg", "none": "none"}.get,
+        key="correction",
+        bind="query-params",
+    )
+    st.selectbox(
+        "Confidence level, %", view.CONFIDENCES, index=1, key="confidence", bind="query-params"
+    )
+
+params = {
+    "experiment": str(experiment_key),
+    "horizon": str(st.session_state.get("horizon")),
+    "cap": str(st.session_state.get("cap", "on")),
+    "cuped": str(st.session_state.get("cuped", "on")),
+    "correction": str(st.session_state.get("correction", "holm")),
+    "confidence": str(st.session_state.get("confidence", "95")),
+}
+settings = view.settings_from(params, experiment)
+analysis = view.analysis_for(int(experiment["id"]), settings)
+
+st.header(str(experiment["name"]))
+view.render(analysis)
+
+# -- share and export ------------------------------------------------------------------------------
+st.subheader("Share")
+base = _ui.base_url()
+secret = _ui.secret("share", "secret")
+report_params = {**params, share.VIEW_PARAM: "report"}
+if secret:
+    ttl_days = int(_ui.secret("share", "ttl_days") or 7)
+    report_params[share.TOKEN_PARAM] = share.sign(
+        report_params, secret, ttl_seconds=ttl_days * 86_400
+    )
+cols = st.columns(2)
+with cols[0]:
+    st.caption("Link to this view (opens with the same experiment and settings):")
+    st.code(share.share_url(base, "results", params), language=None, wrap_lines=True)
+with cols[1]:
+    st.caption(
+        "Read-only report link for management"
+        + (f" (signed, valid {ttl_days} days):" if secret else ":")
+    )
+    st.code(share.share_url(base, "", report_params), language=None, wrap_lines=True)
+
+name = str(experiment["name"])
+downloads = st.columns(3)
+downloads[0].download_button(
+    "HTML report (works offline)",
+    data=lambda: report.html_report(analysis, link=share.share_url(base, "", report_params)),
+    file_name=f"{name}-report.html",
+    mime="text/html",
+    icon=":material/description:",
+)
+downloads[1].download_button(
+    "Effects (CSV)",
+    data=report.effects_csv(analysis),
+    file_name=f"{name}-effects.csv",
+    mime="text/csv",
+    icon=":material/table:",
+)
+downloads[2].download_button(
+    "Effects (XLSX)",
+    data=report.effects_xlsx(analysis),
+    file_name=f"{name}-effects.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+)

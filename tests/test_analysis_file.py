@@ -1,0 +1,249 @@
+"""analyze-file: DuckDB sufficient statistics of a results file -> the same numbers as raw rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from experiments import stats
+from experiments.analysis_file import analyze_frame, parse_metric
+from experiments.store import StoreError
+
+ROOT = Path(__file__).resolve().parent.parent
+TOL = {"rel": 1e-9, "abs": 1e-12}
+ARMS = ["No E-Mail", "Mens E-Mail", "Womens E-Mail"]
+
+
+@pytest.fixture(scope="module")
+def hillstrom_path(datasets: Path) -> Path:
+    return datasets / "hillstrom" / "hillstrom.csv"
+
+
+@pytest.fixture(scope="module")
+def hillstrom(hillstrom_path: Path) -> pd.DataFrame:
+    return pd.read_csv(hillstrom_path)
+
+
+@pytest.fixture(scope="module")
+def analysis(hillstrom_path: Path):
+    return analyze_frame(
+        hillstrom_path,
+        "segment",
+        "No E-Mail",
+        [("visit", None), ("conversion", None), ("spend", "money")],
+        covariate="history",
+        cap=False,
+    )
+
+
+def _effect(analysis, arm, metric, method) -> stats.Effect:
+    [e] = [e for e in analysis.effects if (e.arm, e.metric, e.method) == (arm, metric, method)]
+    return e
+
+
+# -- Hillstrom -----------------------------------------------------------------------------------
+def test_hillstrom_arm_means_equal_pandas_on_the_raw_csv(analysis, hillstrom):
+    raw = hillstrom.groupby("segment")[["visit", "conversion", "spend"]].mean()
+    sizes = hillstrom.groupby("segment").size()
+    by_arm = {a.arm: a for a in analysis.arms}
+    assert [a.arm for a in analysis.arms] == ARMS  # control first
+    for arm in ARMS:
+        assert by_arm[arm].n == sizes[arm]
+        for metric in ("visit", "conversion", "spend"):
+            assert by_arm[arm].means[metric] == pytest.approx(raw.loc[arm, metric], **TOL)
+    assert analysis.metrics == {"visit": "binary", "conversion": "binary", "spend": "money"}
+
+
+def test_hillstrom_published_rates(analysis):
+    means = {a.arm: a.means for a in analysis.arms}
+    conversion = {arm: round(100 * means[arm]["conversion"], 3) for arm in ARMS}
+    visit = {arm: round(100 * means[arm]["visit"], 2) for arm in ARMS}
+    assert conversion == {"No E-Mail": 0.573, "Mens E-Mail": 1.253, "Womens E-Mail": 0.884}
+    assert visit == {"No E-Mail": 10.62, "Mens E-Mail": 18.28, "Womens E-Mail": 15.14}
+    assert [a.n for a in analysis.arms] == [21306, 21307, 21387]
+    assert not analysis.srm.mismatch
+
+
+def test_hillstrom_effects_equal_scipy_and_statsmodels_on_raw_rows(analysis, hillstrom):
+    control = hillstrom[hillstrom.segment == "No E-Mail"]
+    mens = hillstrom[hillstrom.segment == "Mens E-Mail"]
+    welch = sps.ttest_ind(mens.spend, control.spend, equal_var=False)
+    spend = _effect(analysis, "Mens E-Mail", "spend", "welch")
+    assert spend.p_value == pytest.approx(welch.pvalue, **TOL)
+    assert spend.ci_low == pytest.approx(welch.confidence_interval().low, **TOL)
+
+    import statsmodels.stats.proportion as smprop
+
+    test = smprop.test_proportions_2indep(
+        mens.conversion.sum(), len(mens), control.conversion.sum(), len(control),
+        method="wald", compare="diff", correction=False,
+    )  # fmt: skip
+    conv = _effect(analysis, "Mens E-Mail", "conversion", "z")
+    assert conv.p_value == pytest.approx(test.pvalue, **TOL)
+    assert conv.diff == pytest.approx(test.diff, **TOL)
+
+    both = pd.concat([control, mens])
+    x = both.history - both.history.mean()
+    design = np.column_stack([np.ones(len(both)), (both.segment == "Mens E-Mail"), x])
+    fit = sm.OLS(both.spend.to_numpy(float), design.astype(float)).fit()
+    cuped = _effect(analysis, "Mens E-Mail", "spend", "cuped")
+    assert cuped.diff == pytest.approx(fit.params[1], **TOL)
+    assert cuped.se == pytest.approx(fit.bse[1], **TOL)
+    assert cuped.p_value == pytest.approx(fit.pvalues[1], **TOL)
+
+
+def test_hillstrom_effects_are_holm_corrected_per_method(analysis):
+    from statsmodels.stats.multitest import multipletests
+
+    z = [e for e in analysis.effects if e.method == "z"]
+    assert len(z) == 4  # 2 arms x 2 rate metrics
+    expected = multipletests([e.p_value for e in z], method="holm")[1]
+    assert [e.p_adjusted for e in z] == pytest.approx(list(expected), **TOL)
+    assert len(analysis.effects) == 2 * 3 * 2  # arms x metrics x (primary, cuped)
+
+
+# -- capping -------------------------------------------------------------------------------------
+def _whales(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 3000
+    arm = rng.choice(["control", "gift", "discount"], n)
+    spend = np.where(rng.random(n) < 0.2, rng.lognormal(3, 1.2, n), 0.0)
+    spend[rng.choice(n, 40, replace=False)] *= -0.5  # refunds
+    return pd.DataFrame({"group": arm, "spend": spend, "bought": (spend > 0).astype(int)})
+
+
+def test_capping_uses_pooled_nonzero_thresholds_identical_to_numpy():
+    df = _whales()
+    result = analyze_frame(df, "group", "control", [("spend", None), ("bought", None)])
+    lower, upper = stats.cap_thresholds(df.spend.to_numpy(), 99)
+    assert result.caps["spend"][0] == pytest.approx(lower, **TOL)
+    assert result.caps["spend"][1] == pytest.approx(upper, **TOL)
+    assert "bought" not in result.caps  # rates are never capped
+    clipped = df.assign(spend=df.spend.clip(lower, upper)).groupby("group").spend.mean()
+    for arm in result.arms:
+        assert arm.means["spend"] == pytest.approx(clipped[arm.arm], **TOL)
+    [welch] = [e for e in result.effects if e.arm == "gift" and e.method == "welch"]
+    gift = df.spend.clip(lower, upper)[df.group == "gift"]
+    control = df.spend.clip(lower, upper)[df.group == "control"]
+    assert welch.p_value == pytest.approx(
+        sps.ttest_ind(gift, control, equal_var=False).pvalue, **TOL
+    )
+    assert result.as_json()["cap"] is True
+
+    uncapped = analyze_frame(df, "group", "control", [("spend", None)], cap=False)
+    assert uncapped.caps == {}
+    raw = df.groupby("group").spend.mean()
+    assert {a.arm: a.means["spend"] for a in uncapped.arms} == pytest.approx(raw.to_dict(), **TOL)
+
+
+# -- formats, kinds, degenerate input ------------------------------------------------------------
+def test_parquet_and_xlsx_give_the_same_numbers_as_a_frame(tmp_path):
+    df = _whales(1).head(400)
+    df.to_parquet(tmp_path / "r.parquet")
+    df.to_excel(tmp_path / "r.xlsx", index=False)
+    df.to_csv(tmp_path / "r.csv", index=False)
+    metrics = [("spend", None), ("bought", None)]
+    results = [
+        analyze_frame(source, "group", "control", metrics).as_json()
+        for source in (df, tmp_path / "r.parquet", tmp_path / "r.xlsx", tmp_path / "r.csv")
+    ]
+    for other in results[1:]:
+        assert [(a["arm"], a["n"]) for a in other["arms"]] == [
+            (a["arm"], a["n"]) for a in results[0]["arms"]
+        ]
+        for mine, theirs in zip(other["arms"], results[0]["arms"], strict=True):
+            assert mine["means"] == pytest.approx(theirs["means"], **TOL)
+        assert [e["p_value"] for e in other["effects"]] == pytest.approx(
+            [e["p_value"] for e in results[0]["effects"]], **TOL
+        )
+
+
+def test_missing_control_and_tiny_arms_give_insufficient_rows_not_errors():
+    df = pd.DataFrame({"arm": ["a", "a", "b"], "y": [1.0, 2.0, 3.0]})
+    result = analyze_frame(df, "arm", "control", [("y", "money")])
+    assert result.effects and all(e.status == "insufficient_data" for e in result.effects)
+    json.dumps(result.as_json(), allow_nan=False)
+
+
+def test_nulls_are_left_out_per_metric_and_arm_labels_may_be_numbers():
+    df = pd.DataFrame(
+        {"arm": [0, 0, 0, 1, 1, 1, None], "y": [1.0, None, 3.0, 4.0, 5.0, 9.0, 100.0]}
+    )
+    result = analyze_frame(df, "arm", "0", [("y", "money")], cap=False)
+    means = {a.arm: a.means["y"] for a in result.arms}
+    assert means == pytest.approx({"0": 2.0, "1": 6.0})
+    assert [a.n for a in result.arms] == [3, 3]
+    [e] = result.effects
+    assert e.n_control == 2 and e.n_arm == 3
+
+
+def test_bad_columns_are_refused_with_a_message():
+    df = pd.DataFrame({"arm": ["a", "b"] * 5, "y": range(10), "text": ["x"] * 10})
+    with pytest.raises(StoreError, match="not in the file"):
+        analyze_frame(df, "arm", "a", [("nope", None)])
+    with pytest.raises(StoreError, match="not numbers"):
+        analyze_frame(df, "arm", "a", [("text", None)])
+    with pytest.raises(StoreError, match="not in the file"):
+        analyze_frame(df, "missing_arm", "a", [("y", None)])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("spend", ("spend", None)), ("spend:money", ("spend", "money")),
+     ("visit:binary", ("visit", "binary")), ("a:b", ("a:b", None))],
+)  # fmt: skip
+def test_parse_metric(text, expected):
+    assert parse_metric(text) == expected
+
+
+# -- CLI -----------------------------------------------------------------------------------------
+def _cli(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOYALTY_LAB_DB": str(tmp_path / "unused.duckdb")}
+    return subprocess.run(
+        [sys.executable, "-m", "experiments", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_cli_analyze_file_json_shape(hillstrom_path, tmp_path):
+    done = _cli(
+        "analyze-file", str(hillstrom_path), "--arm", "segment", "--control", "No E-Mail",
+        "--metric", "conversion", "--metric", "spend:money", "--covariate", "history",
+        "--correction", "bh", "--json", tmp_path=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert {"arms", "srm_p_value", "effects", "correction", "alpha", "cap"} <= set(out)
+    assert out["correction"] == "bh" and out["cap"] is True
+    assert isinstance(out["srm_p_value"], float)
+    assert [(a["arm"], a["n"]) for a in out["arms"]] == list(
+        zip(ARMS, [21306, 21307, 21387], strict=True)
+    )
+    keys = {"arm", "metric", "method", "control_mean", "arm_mean", "diff", "ci_low", "ci_high",
+            "rel_lift", "p_value", "p_adjusted"}  # fmt: skip
+    assert all(keys <= set(e) for e in out["effects"])
+    assert {(e["arm"], e["metric"], e["method"]) for e in out["effects"]} == {
+        (arm, metric, method)
+        for arm in ARMS[1:]
+        for metric, methods in (("conversion", ("z", "cuped")), ("spend", ("welch", "cuped")))
+        for method in methods
+    }
+    assert not (tmp_path / "unused.duckdb").exists()  # analyze-file never opens the store
+
+
+def test_cli_analyze_file_refuses_an_unknown_column(hillstrom_path, tmp_path):
+    done = _cli(
+        "analyze-file", str(hillstrom_path), "--arm", "segment", "--control", "No E-Mail",
+        "--metric", "revenue", tmp_path=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "revenue" in done.stderr and "Traceback" not in done.stderr
