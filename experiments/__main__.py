@@ -100,6 +100,22 @@ def _stderr_progress(fraction: float, text: str) -> None:
     print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
 
 
+def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
+    """['control=1', 'gift=2'] -> {'control': 1.0, 'gift': 2.0}; None when not given."""
+    if not items:
+        return None
+    plan: dict[str, float] = {}
+    for item in items:
+        arm, sep, weight = item.rpartition("=")
+        try:
+            plan[arm] = float(weight)
+        except ValueError:
+            raise CommandError(f"--allocation wants ARM=WEIGHT, got {item!r}") from None
+        if not sep or not arm or plan[arm] < 0:
+            raise CommandError(f"--allocation wants ARM=WEIGHT, got {item!r}")
+    return plan
+
+
 def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
     """Analyse a standalone results file; needs no store (works while the app holds it)."""
     from experiments import analysis_file
@@ -113,6 +129,7 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
         correction=args.correction,
         cap=not args.no_cap,
         alpha=args.alpha,
+        allocation=_parse_allocation(args.allocation),
     )
     if args.json:
         _print_json(result.as_json())
@@ -323,6 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
     )
     p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    p.add_argument(
+        "--allocation",
+        action="append",
+        metavar="ARM=WEIGHT",
+        help="planned split for the SRM test (repeatable); default: equal across arms",
+    )
     p.add_argument("--alpha", type=float, default=config.ALPHA)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_analyze_file, needs_store=False)
@@ -331,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
     p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
     p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    p.add_argument(
+        "--allocation",
+        action="append",
+        metavar="ARM=WEIGHT",
+        help="planned split for the SRM test (repeatable); default: equal across arms",
+    )
     p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
     p.add_argument(
         "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION

@@ -141,6 +141,8 @@ class BgNbdFit:
             information (delta method from log-parameters); None when the Hessian is singular.
         iterations: optimizer iterations over all attempts.
         time_unit: unit of recency and T.
+        log_covariance: asymptotic covariance of log(r, alpha, a, b) (inverse observed
+            information), or None; warm starts use it as BFGS's initial inverse Hessian.
     """
 
     status: FitStatus
@@ -152,6 +154,7 @@ class BgNbdFit:
     standard_errors: dict[str, float] | None = None
     iterations: int = 0
     time_unit: TimeUnit = "weeks"
+    log_covariance: Array | None = field(default=None, repr=False, compare=False)
 
     @property
     def converged(self) -> bool:
@@ -178,6 +181,7 @@ class GammaGammaFit:
         iterations: optimizer iterations.
         frequency_spend_correlation: Pearson correlation of x and zbar among those customers;
             the model assumes spend is independent of frequency, so a large value is a warning.
+        log_covariance: asymptotic covariance of log(p, q, v), or None.
     """
 
     status: FitStatus
@@ -188,6 +192,7 @@ class GammaGammaFit:
     standard_errors: dict[str, float] | None = None
     iterations: int = 0
     frequency_spend_correlation: float | None = None
+    log_covariance: Array | None = field(default=None, repr=False, compare=False)
 
     @property
     def converged(self) -> bool:
@@ -354,24 +359,27 @@ class _Optimum:
     at_bound: list[int]
 
 
-def _minimize(objective: _BgNbdObjective | _GammaGammaObjective, start: Array) -> _Optimum:
+def _minimize(
+    objective: _BgNbdObjective | _GammaGammaObjective,
+    start: Array,
+    gtol: float,
+    inverse_hessian: Array | None = None,
+) -> _Optimum:
     """BFGS on log-parameters; a Nelder-Mead polish and restart when it stops short.
 
     Log-parameters make the problem unconstrained, so plain BFGS with the analytic gradient
     suffices (scipy's L-BFGS-B costs milliseconds of overhead per iteration, which matters for
-    bootstrap refits). A parameter running past e^+-18 means the likelihood has no interior
+    bootstrap refits; a warm start with the previous fit's inverse Hessian takes a few
+    iterations). A parameter running past e^+-18 means the likelihood has no interior
     maximum in that direction: reported as not converged, never returned as an estimate.
     """
     iterations = 0
     theta = np.asarray(start, dtype=float)
     for attempt in range(3):
-        result = optimize.minimize(
-            objective,
-            theta,
-            jac=True,
-            method="BFGS",
-            options={"maxiter": 1000, "gtol": 1e-9},
-        )
+        options: dict[str, object] = {"maxiter": 1000, "gtol": gtol}
+        if inverse_hessian is not None and attempt == 0:
+            options["hess_inv0"] = inverse_hessian
+        result = optimize.minimize(objective, theta, jac=True, method="BFGS", options=options)
         iterations += int(result.nit)
         theta = np.clip(result.x, -_LOG_BOUND, _LOG_BOUND)
         value, gradient = objective(theta)
@@ -415,7 +423,7 @@ def _identification(
     optimum: _Optimum,
     names: tuple[str, ...],
     model: str,
-) -> tuple[dict[str, float] | None, str]:
+) -> tuple[dict[str, float] | None, str, Array | None]:
     """Standard errors, or a message when the maximum is flat (parameters not identified).
 
     A log-parameter standard error above _MAX_LOG_SD means the data cannot tell the value
@@ -430,15 +438,34 @@ def _identification(
             if log_sd is None
             else ", ".join(n for n, sd in zip(names, log_sd, strict=True) if sd > _MAX_LOG_SD)
         )
-        return None, (
-            f"the {model} likelihood is flat around the optimum ({flat}): the data do not "
-            "identify the parameters, so they are not usable for CLV. Try a longer history, a "
-            "different cutoff or more customers."
+        return (
+            None,
+            (
+                f"the {model} likelihood is flat around the optimum ({flat}): the data do not "
+                "identify the parameters, so they are not usable for CLV. Try a longer history, a "
+                "different cutoff or more customers."
+            ),
+            None,
         )
     errors = {
         n: float(np.exp(t) * sd) for n, t, sd in zip(names, optimum.theta, log_sd, strict=True)
     }
-    return errors, ""
+    return errors, "", covariance
+
+
+def _starting_point(
+    start: BgNbdParams | GammaGammaParams | BgNbdFit | GammaGammaFit | None,
+    default: BgNbdParams | GammaGammaParams,
+    customers: float,
+) -> tuple[Array, Array | None]:
+    """Log-parameters to start from and, from a previous fit, the mean-scale inverse Hessian."""
+    if isinstance(start, BgNbdFit | GammaGammaFit):
+        if start.params is None:
+            return np.log(default.as_array()), None
+        covariance = start.log_covariance
+        inverse_hessian = None if covariance is None else covariance * customers
+        return np.log(start.params.as_array()), inverse_hessian
+    return np.log((start or default).as_array()), None
 
 
 def fit_bgnbd(
@@ -447,9 +474,10 @@ def fit_bgnbd(
     T: object,
     *,
     weights: object | None = None,
-    start: BgNbdParams | None = None,
+    start: BgNbdParams | BgNbdFit | None = None,
     time_unit: TimeUnit = "weeks",
     standard_errors: bool = True,
+    gradient_tolerance: float = 1e-9,
 ) -> BgNbdFit:
     """Maximum-likelihood BG/NBD fit.
 
@@ -458,11 +486,15 @@ def fit_bgnbd(
         recency: t_x, first to last purchase, in time_unit.
         T: first purchase to the cutoff, in time_unit.
         weights: customers each row stands for (bootstrap counts, grouped rows); default 1.
-        start: starting values; default r=1, alpha=1/(mean purchase rate), a=b=1, which is
-            close enough for the log-likelihood's single well-behaved mode on real data.
+        start: starting values, or a previous fit to warm-start from (its parameters and
+            inverse Hessian: a bootstrap refit then takes a few iterations); default r=1,
+            alpha=1/(mean purchase rate), a=b=1, close enough for the well-behaved mode of
+            the log-likelihood on real data.
         time_unit: recorded on the result; the fit itself is unit-free.
         standard_errors: compute them (a Hessian: 8 extra gradient evaluations) and check
             that the maximum is not flat; bootstrap refits near a known good fit skip this.
+        gradient_tolerance: BFGS stops when the mean log-likelihood gradient in
+            log-parameters is below this; bootstrap refits use a looser 1e-6.
 
     Returns:
         A BgNbdFit; never raises for degenerate data (see status and message).
@@ -477,10 +509,11 @@ def fit_bgnbd(
     if problem:
         return BgNbdFit("insufficient_data", problem, None, None, customers, repeaters, None)
     objective = _BgNbdObjective(x, t_x, t_end, w)
-    if start is None:
-        rate = float(np.dot(w, x / np.maximum(t_end, 1e-9)) / customers)
-        start = BgNbdParams(1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0)
-    optimum = _minimize(objective, np.log(start.as_array()))
+    rate = float(np.dot(w, x / np.maximum(t_end, 1e-9)) / customers)
+    theta, inverse_hessian = _starting_point(
+        start, BgNbdParams(1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0), customers
+    )
+    optimum = _minimize(objective, theta, gradient_tolerance, inverse_hessian)
     params = BgNbdParams(*(float(v) for v in np.exp(optimum.theta)))
     ll = -optimum.value * objective.total
     names = ("r", "alpha", "a", "b")
@@ -498,8 +531,10 @@ def fit_bgnbd(
             optimum.iterations,
             time_unit,
         )
-    errors, problem = (
-        _identification(objective, optimum, names, "BG/NBD") if standard_errors else (None, "")
+    errors, problem, covariance = (
+        _identification(objective, optimum, names, "BG/NBD")
+        if standard_errors
+        else (None, "", None)
     )
     return BgNbdFit(
         "not_converged" if problem else "ok",
@@ -511,6 +546,7 @@ def fit_bgnbd(
         errors,
         optimum.iterations,
         time_unit,
+        covariance,
     )
 
 
@@ -559,8 +595,9 @@ def fit_gamma_gamma(
     monetary: object,
     *,
     weights: object | None = None,
-    start: GammaGammaParams | None = None,
+    start: GammaGammaParams | GammaGammaFit | None = None,
     standard_errors: bool = True,
+    gradient_tolerance: float = 1e-9,
 ) -> GammaGammaFit:
     """Maximum-likelihood Gamma-Gamma fit on repeat customers (x > 0) with positive zbar.
 
@@ -568,9 +605,11 @@ def fit_gamma_gamma(
         frequency: repeat purchase days x per customer (rows with x = 0 are ignored).
         monetary: zbar, mean spend of the repeat purchase days.
         weights: customers each row stands for; default 1.
-        start: starting values; default p=1, q=2, v = mean zbar (so the implied mean spend
+        start: starting values or a previous fit (as in fit_bgnbd); default p=1, q=2,
+            v = mean zbar (so the implied mean spend
             p*v/(q-1) equals the observed mean).
         standard_errors: compute them from the Hessian and check the maximum is not flat.
+        gradient_tolerance: BFGS stopping tolerance (see fit_bgnbd).
     """
     x, z = _as_arrays(frequency, monetary)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
@@ -588,12 +627,13 @@ def fit_gamma_gamma(
         )
     correlation = None
     if np.ptp(x) > 0 and np.ptp(z) > 0:
-        covariance = np.cov(x, z, aweights=w)
-        correlation = float(covariance[0, 1] / math.sqrt(covariance[0, 0] * covariance[1, 1]))
+        moments = np.cov(x, z, aweights=w)
+        correlation = float(moments[0, 1] / math.sqrt(moments[0, 0] * moments[1, 1]))
     objective = _GammaGammaObjective(x, z, w)
-    if start is None:
-        start = GammaGammaParams(1.0, 2.0, float(np.dot(w, z) / customers))
-    optimum = _minimize(objective, np.log(start.as_array()))
+    theta, inverse_hessian = _starting_point(
+        start, GammaGammaParams(1.0, 2.0, float(np.dot(w, z) / customers)), customers
+    )
+    optimum = _minimize(objective, theta, gradient_tolerance, inverse_hessian)
     params = GammaGammaParams(*(float(v) for v in np.exp(optimum.theta)))
     ll = -optimum.value * objective.total
     names = ("p", "q", "v")
@@ -622,8 +662,10 @@ def fit_gamma_gamma(
             optimum.iterations,
             correlation,
         )
-    errors, problem = (
-        _identification(objective, optimum, names, "Gamma-Gamma") if standard_errors else (None, "")
+    errors, problem, covariance = (
+        _identification(objective, optimum, names, "Gamma-Gamma")
+        if standard_errors
+        else (None, "", None)
     )
     return GammaGammaFit(
         "not_converged" if problem else "ok",
@@ -634,6 +676,7 @@ def fit_gamma_gamma(
         errors,
         optimum.iterations,
         correlation,
+        covariance,
     )
 
 
@@ -673,8 +716,19 @@ def expected_purchases(
     x, t_x, t_end = _as_arrays(frequency, recency, T)
     if t <= 0:
         return np.zeros_like(x)
-    r, alpha, a, b = params.as_array()
     alive = probability_alive(params, x, t_x, t_end)
+    # Given alive, the expectation depends on (x, T) only; customers share few such pairs.
+    t_values, t_index = np.unique(t_end, return_inverse=True)
+    x_index = np.unique(x, return_inverse=True)[1]
+    _, first, index = np.unique(
+        x_index * len(t_values) + t_index, return_index=True, return_inverse=True
+    )
+    given_alive = _purchases_given_alive(params, t, x[first], t_end[first])
+    return alive * given_alive[index]
+
+
+def _purchases_given_alive(params: BgNbdParams, t: float, x: Array, t_end: Array) -> Array:
+    r, alpha, a, b = params.as_array()
     with np.errstate(all="ignore"):
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_end + t))
         bracket = 1 - ((alpha + t_end) / (alpha + t_end + t)) ** (r + x) * hyp
@@ -683,7 +737,7 @@ def expected_purchases(
     bad = ~np.isfinite(given_alive) | (given_alive < 0) | (abs(a - 1) < 1e-3)
     if np.any(bad):
         given_alive[bad] = _purchases_given_alive_quadrature(params, t, x[bad], t_end[bad])
-    return alive * given_alive
+    return given_alive
 
 
 def _purchases_given_alive_quadrature(
@@ -1037,7 +1091,7 @@ class _Horizon:
 def _arm_clv(
     data: _ArmData,
     weights: Array | None,
-    start: tuple[BgNbdParams, GammaGammaParams] | None,
+    start: tuple[BgNbdFit, GammaGammaFit] | None,
     horizon: _Horizon,
 ) -> tuple[BgNbdFit, GammaGammaFit, float | None]:
     """Fit both models on one arm (weighted) and return the fits and the mean expected CLV.
@@ -1054,9 +1108,15 @@ def _arm_clv(
         start=start[0] if start else None,
         time_unit=horizon.time_unit,
         standard_errors=check,
+        gradient_tolerance=1e-9 if check else 1e-6,
     )
     gg = fit_gamma_gamma(
-        data.x, data.z, weights=weights, start=start[1] if start else None, standard_errors=check
+        data.x,
+        data.z,
+        weights=weights,
+        start=start[1] if start else None,
+        standard_errors=check,
+        gradient_tolerance=1e-9 if check else 1e-6,
     )
     if not (bg.converged and gg.converged):
         return bg, gg, None
@@ -1179,7 +1239,7 @@ def project_arm_frame(
                     values[arm_id] = float(np.dot(weights, pooled_clv[arm_id]) / n)
                     continue
                 bg, gg, _ = fits[arm_id]
-                value = _arm_clv(arm, weights, (bg.require(), gg.require()), horizon)[2]
+                value = _arm_clv(arm, weights, (bg, gg), horizon)[2]
                 if value is None:
                     break
                 values[arm_id] = value

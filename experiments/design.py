@@ -174,7 +174,7 @@ class AudienceFilter:
         tenure_min, tenure_max: days since the first purchase.
         segments: named RFM segments to keep (empty = all).
         r_scores, f_scores, m_scores: RFM quintile scores 1..5 to keep (empty = all).
-        channels: the customer's main channel (most orders in the window) must be one of these.
+        channels: the channel of the customer's last purchase must be one of these.
         attributes: uploaded customer attributes, (name, allowed values) pairs; a customer must
             match every name.
     """

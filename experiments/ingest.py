@@ -7,7 +7,8 @@ once to hash it — and, for cp1251 or UTF-16 text, to transcode it to UTF-8 in 
 because DuckDB reads only UTF-8 without extensions.
 
 Decisions worth knowing:
-- Row numbers in problems count the header as row 1, as a spreadsheet shows the file.
+- Row numbers in problems count the header as row 1, as a spreadsheet shows the file. They
+  count records: a blank line, or a line break inside a quoted cell, shifts later numbers.
 - Refunds (negative amounts) load and are flagged. Future dates, unparseable values, empty
   ids and duplicate order ids refuse the whole file: a load is all-or-nothing.
 - Cells that look like spreadsheet formulas (``=HYPERLINK(...)``, ``+cmd``, ``@SUM``) are
@@ -713,6 +714,7 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
     by_field = {target: source for source, target in mapping.items()}
     column = by_field.get(finding.field or "", finding.field or "")
     where = f"column {column!r}" if column else "the file"
+    where_ = where[:1].upper() + where[1:]
     rows = ", ".join(str(r) for r in finding.rows)
     more = (
         f" and {finding.count - len(finding.rows):,} more"
@@ -724,32 +726,34 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
     eg = f" (e.g. {examples})" if examples else ""
     n = f"{finding.count:,}"
     code = finding.code
+    one = finding.count == 1
+    s, are, has = ("", "is", "has") if one else ("s", "are", "have")
     messages = {
-        "empty_id": f"{n} rows have an empty customer id in {where}{at}. Every row needs one.",
-        "bad_date": f"{n} dates in {where} could not be read{at}{eg}. Use YYYY-MM-DD or "
+        "empty_id": f"{n} row{s} {has} an empty customer id in {where}{at}. Every row needs one.",
+        "bad_date": f"{n} date{s} in {where} could not be read{at}{eg}. Use YYYY-MM-DD or "
         "DD.MM.YYYY (with optional time); impossible dates such as 30 February are refused.",
-        "bad_amount": f"{n} amounts in {where} are not numbers{at}{eg}.",
-        "bad_number": f"{n} values in {where} are not numbers{at}{eg}. Leave blank when unknown.",
-        "future_date": f"{n} dates in {where} are in the future{at}{eg}: check the date format "
-        "(day and month swapped?) or the export.",
-        "negative_amount": f"{n} negative amounts in {where}{at} were kept as refunds.",
-        "duplicate_order_id": f"{n} rows share an order id with another row in {where}{at}{eg}. "
-        "Order ids must be unique: sum the lines of an order into one row, or leave the "
-        "order id unmapped.",
-        "order_id_already_stored": f"{n} order ids in {where} are already in the store{at}{eg}: "
-        "this export overlaps an earlier upload. Remove the earlier upload or load only new "
-        "orders.",
-        "cell_too_long": f"{n} cells in {where} are longer than {max_chars:,} characters{at}{eg}. "
-        "No id or label is that long: is the column mapping right?",
-        "formula_text": f"{n} cells in {where} look like spreadsheet formulas{at}{eg}; kept as "
-        "plain text and never evaluated.",
-        "empty_arm": f"{n} rows have no group / arm label in {where}{at}.",
+        "bad_amount": f"{n} amount{s} in {where} {are} not a number{at}{eg}.",
+        "bad_number": f"{n} value{s} in {where} {are} not a number{at}{eg}. "
+        "Leave the cell blank when unknown.",
+        "future_date": f"{n} date{s} in {where} {are} in the future{at}{eg}: check the date "
+        "format (day and month swapped?) or the export.",
+        "negative_amount": f"{n} negative amount{s} in {where}{at} kept as refund{s}.",
+        "duplicate_order_id": f"{n} rows share an order id in {where}{at}{eg}. Order ids must "
+        "be unique: sum the lines of an order into one row, or leave the order id unmapped.",
+        "order_id_already_stored": f"{n} order id{s} in {where} {are} already in the store"
+        f"{at}{eg}: this export overlaps an earlier upload. Remove the earlier upload or load "
+        "only new orders.",
+        "cell_too_long": f"{n} cell{s} in {where} {are} longer than {max_chars:,} characters"
+        f"{at}{eg}. No id or label is that long: is the column mapping right?",
+        "formula_text": f"{n} cell{s} in {where} look{'s' if one else ''} like a spreadsheet "
+        f"formula{at}{eg}; kept as plain text and never evaluated.",
+        "empty_arm": f"{n} row{s} {has} no group / arm label in {where}{at}.",
         "duplicate_customer_id": f"{n} rows repeat a customer id in {where}{at}{eg}: a file of "
         "this kind needs one row per customer.",
-        "too_many_arms": f"{where} has {n} different group labels - that does not look like an "
-        "arm column. Map the column that names the group (control, discount, ...).",
-        "single_arm": f"{where} has only one group label: there is nothing to compare against.",
-        "unknown_arm": f"{n} group labels in {where} are not arms of the experiment{eg}.",
+        "too_many_arms": f"{where_} has {n} different labels - that does not look like a "
+        "group column. Map the column that names the group (control, discount, ...).",
+        "single_arm": f"{where_} has only one group label: there is nothing to compare against.",
+        "unknown_arm": f"{n} group label{s} in {where} {are} not arms of the experiment{eg}.",
         "no_rows": f"{file_name} has a header but no data rows.",
         "duplicate_upload": f"{file_name} was already loaded; nothing loaded.",
         "bad_encoding": f"{file_name} is not valid UTF-8 text from row {rows or '?'} on "

@@ -420,7 +420,7 @@ def _cuped_effect(
             "cuped",
             control,
             arm,
-            "metric is a exact linear function of the covariate: no residual variation",
+            "metric is an exact linear function of the covariate: no residual variation",
             baseline,
             alpha,
         )
@@ -601,11 +601,12 @@ def srm_test(
     """Chi-square goodness of fit of arm sizes against the plan (scipy `chisquare`).
 
     Allocation weights need not sum to 1 (they are normalised). Planned arms absent from the
-    data count as 0 customers, which is itself a mismatch; arms in the data but not in the plan
-    make the test insufficient (the plan does not describe this experiment).
+    data count as 0 customers, which is itself a mismatch; customers in arms that are not in the
+    plan (or planned at weight 0) make the test insufficient: the plan does not describe this
+    experiment, and the note names those arms.
     """
-    unknown = sorted(set(observed_counts) - set(planned_allocation))
     arms = [a for a in planned_allocation if planned_allocation[a] > 0]
+    unknown = sorted(a for a, count in observed_counts.items() if count > 0 and a not in arms)
     observed = {a: int(observed_counts.get(a, 0)) for a in arms}
     total = sum(observed.values())
     weight = sum(planned_allocation[a] for a in arms)

@@ -16,12 +16,15 @@ if secret:
         st.error(check.message, icon=":material/lock:")
         st.stop()
 
-experiments = {str(e["id"]): e for e in view.experiments_list()}
-key = params.get("experiment") or next(iter(experiments), None)
-if key not in experiments:
+experiments = view.experiments_list()
+key = params.get("experiment")
+experiment = next(
+    (e for e in experiments if key in (str(e["id"]), str(e["name"]))),
+    experiments[0] if experiments and key is None else None,
+)
+if experiment is None:
     st.error("This report link names an experiment that is not in the store.")
     st.stop()
-experiment = experiments[key]
 settings = view.settings_from(params, experiment)
 
 st.title(str(experiment["name"]))

@@ -15,17 +15,12 @@ experiments = view.experiments_list()
 if not experiments:
     st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
     st.stop()
-by_id = {str(e["id"]): e for e in experiments}
+by_name = {str(e["name"]): e for e in experiments}
 
-top = st.columns([3, 1])
-experiment_key = top[0].selectbox(
-    "Experiment",
-    list(by_id),
-    format_func=lambda k: f"{by_id[k]['name']} ({by_id[k]['status']})",
-    key="experiment",
-    bind="query-params",
+experiment_name = st.selectbox(
+    "Experiment", list(by_name), key="experiment", bind="query-params", width=520
 )
-experiment = by_id[str(experiment_key)]
+experiment = by_name[str(experiment_name)]
 
 with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tune:"):
     st.selectbox(
@@ -56,16 +51,17 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
     st.selectbox(
         "Correction for several arms x metrics",
         view.CORRECTIONS,
-        format_func={"holm": "Holm (strict)", "bh": "Benjamini-Hochberg", "none": "none"}.get,
         key="correction",
         bind="query-params",
+        help="holm: Holm's step-down (controls the chance of any false win); "
+        "bh: Benjamini-Hochberg (controls the share of false wins); none: no correction.",
     )
     st.selectbox(
         "Confidence level, %", view.CONFIDENCES, index=1, key="confidence", bind="query-params"
     )
 
 params = {
-    "experiment": str(experiment_key),
+    "experiment": str(experiment_name),
     "horizon": str(st.session_state.get("horizon")),
     "cap": str(st.session_state.get("cap", "on")),
     "cuped": str(st.session_state.get("cuped", "on")),
@@ -75,7 +71,7 @@ params = {
 settings = view.settings_from(params, experiment)
 analysis = view.analysis_for(int(experiment["id"]), settings)
 
-st.header(str(experiment["name"]))
+st.caption(f"Status: **{experiment['status']}**")
 view.render(analysis)
 
 # -- share and export ------------------------------------------------------------------------------

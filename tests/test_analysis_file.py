@@ -247,3 +247,23 @@ def test_cli_analyze_file_refuses_an_unknown_column(hillstrom_path, tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert "revenue" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_srm_uses_the_planned_allocation_when_given():
+    df = _whales(2)
+    sizes = df.group.value_counts()
+    equal = analyze_frame(df, "group", "control", [("bought", None)])
+    assert not equal.srm.mismatch
+    skewed = analyze_frame(
+        df,
+        "group",
+        "control",
+        [("bought", None)],
+        allocation={"control": 1, "gift": 1, "discount": 4},
+    )
+    expected = sps.chisquare(
+        [sizes["control"], sizes["gift"], sizes["discount"]],
+        np.array([1, 1, 4]) / 6 * len(df),
+    )
+    assert skewed.srm.p_value == pytest.approx(expected.pvalue, **TOL)
+    assert skewed.srm.mismatch and skewed.as_json()["srm_p_value"] == skewed.srm.p_value

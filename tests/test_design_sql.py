@@ -39,8 +39,10 @@ def synthetic_transactions(customers: int = 1500, seed: int = 1, days: int = 540
             "ts": pd.to_datetime(END) - pd.to_timedelta(offsets, unit="D"),
             "amount": amount,
             "margin": np.where(customer % 5 == 0, np.nan, amount * 0.3),
-            "channel": np.where(customer % 4 == 0, "store", "online"),
-            "discount": 0.0,
+            "channel": np.where(rng.random(customer.size) < 0.3, "store", "online"),
+            "discount": np.where(
+                (customer % 7 == 0) & (amount > 0), np.round(amount * 0.1, 2), 0.0
+            ),
             "upload_id": 1,
         }
     )
@@ -88,6 +90,7 @@ def pandas_features(frame: pd.DataFrame, as_of: date, lookback: int) -> pd.DataF
     out["tenure_days"] = (cutoff - out["first"].dt.normalize()).dt.days
     out["frequency"] = window[window["amount"] > 0].groupby("customer_id")["order_id"].nunique()
     out["monetary"] = window.groupby("customer_id")["amount"].sum()
+    out["channel"] = buys.sort_values("ts").groupby("customer_id")["channel"].last()
     return out.fillna({"frequency": 0, "monetary": 0.0})
 
 
@@ -100,7 +103,7 @@ def test_features_equal_a_pandas_computation(filled):
     for column in ("recency_days", "tenure_days", "frequency"):
         assert (joined[column] == joined[f"{column}_pd"]).all(), column
     np.testing.assert_allclose(joined["monetary"], joined["monetary_pd"], rtol=1e-9)
-    assert set(features["channel"]) == {"online", "store"}
+    assert (joined["channel"] == joined["channel_pd"]).all()
 
 
 def test_rfm_scores_and_segments_follow_the_documented_rule(filled):
@@ -230,7 +233,7 @@ def test_planner_inputs_backtest_equals_pandas(filled):
     tx = filled.frame
     after = tx[(tx["ts"] >= pd.Timestamp(start)) & (tx["ts"] < pd.Timestamp(AS_OF))]
     after = after[after["customer_id"].isin(history.index)]
-    net = after["margin"].fillna(after["amount"] * 0.35)
+    net = after["margin"].fillna((after["amount"] + after["discount"]) * 0.35) - after["discount"]
     value = net.groupby(after["customer_id"]).sum().reindex(history.index, fill_value=0.0)
     repeated = after[after["amount"] > 0].groupby("customer_id").size().reindex(history.index)
     assert inputs.history_customers == len(history)

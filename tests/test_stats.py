@@ -1,4 +1,4 @@
-"""Estimators from sufficient statistics equal statsmodels/scipy on the raw rows; degenerate data."""
+"""Estimators from sufficient statistics equal statsmodels/scipy on raw rows; degenerate data."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+import statsmodels.stats.proportion as smprop
 from scipy import integrate
 from scipy import stats as sps
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 from statsmodels.stats._delta_method import NonlinearDeltaCov
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.multitest import multipletests
-import statsmodels.stats.proportion as smprop
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from experiments import stats

@@ -49,36 +49,27 @@ WITH dates AS (
 ),
 per_customer AS (
     SELECT d.as_of, t.customer_id,
-        min(t.ts) FILTER (WHERE t.amount > 0) AS first_ts,
-        max(t.ts) FILTER (WHERE t.amount > 0) AS last_ts,
-        count(DISTINCT coalesce(t.order_id, CAST(t.ts AS VARCHAR))) FILTER (
-            WHERE t.amount > 0 AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
-        ) AS frequency,
-        coalesce(sum(t.amount) FILTER (
-            WHERE t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
-        ), 0) AS monetary,
-        count(DISTINCT CAST(t.ts AS DATE)) FILTER (WHERE t.amount > 0) AS purchase_days
+        min(CASE WHEN t.amount > 0 THEN t.ts END) AS first_ts,
+        max(CASE WHEN t.amount > 0 THEN t.ts END) AS last_ts,
+        count(CASE WHEN t.amount > 0
+                    AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER) THEN 1 END)
+            AS frequency,
+        coalesce(sum(CASE WHEN t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
+                          THEN t.amount END), 0) AS monetary,
+        count(CASE WHEN t.amount > 0 THEN 1 END) AS lifetime_orders,
+        arg_max(CASE WHEN t.amount > 0 THEN t.channel END,
+                CASE WHEN t.amount > 0 THEN t.ts END) AS channel
     FROM transactions t JOIN dates d ON t.ts < d.as_of
     GROUP BY d.as_of, t.customer_id
-    HAVING count(*) FILTER (WHERE t.amount > 0) > 0
-),
-channel_orders AS (
-    SELECT d.as_of, t.customer_id, t.channel, count(*) AS orders
-    FROM transactions t JOIN dates d ON t.ts < d.as_of
-    WHERE t.channel IS NOT NULL AND t.amount > 0
-    GROUP BY d.as_of, t.customer_id, t.channel
-),
-main_channel AS (
-    SELECT as_of, customer_id, first(channel ORDER BY orders DESC, channel) AS channel
-    FROM channel_orders GROUP BY as_of, customer_id
+    HAVING count(CASE WHEN t.amount > 0 THEN 1 END) > 0
 ),
 features AS (
-    SELECT p.as_of, p.customer_id,
-        date_diff('day', CAST(p.last_ts AS DATE), p.as_of) AS recency_days,
-        p.frequency, p.monetary,
-        date_diff('day', CAST(p.first_ts AS DATE), p.as_of) AS tenure_days,
-        p.purchase_days, c.channel
-    FROM per_customer p LEFT JOIN main_channel c USING (as_of, customer_id)
+    SELECT as_of, customer_id,
+        date_diff('day', CAST(last_ts AS DATE), as_of) AS recency_days,
+        frequency, monetary,
+        date_diff('day', CAST(first_ts AS DATE), as_of) AS tenure_days,
+        lifetime_orders, channel
+    FROM per_customer
 ),
 cuts AS (
     SELECT as_of,
@@ -215,17 +206,20 @@ def customer_features(
     lookback_days: int = config.DEFAULT_LOOKBACK_DAYS,
     filters: AudienceFilter | None = None,
 ) -> pd.DataFrame:
-    """Per-customer recency, frequency, monetary, tenure, RFM scores, segment and main channel.
+    """Per-customer recency, frequency, monetary, tenure, RFM scores, segment and last channel.
 
-    One row per customer with a purchase before `as_of`. Columns: customer_id, recency_days,
-    frequency, monetary, tenure_days, purchase_days, channel, r_score, f_score, m_score, segment.
+    One row per customer with a purchase before `as_of`. An order is a transaction row with a
+    positive amount (ingest keeps order ids unique, as `metrics_sql` counts orders); refunds
+    reduce `monetary`. Columns: customer_id, recency_days, frequency (orders in the lookback
+    window), monetary (spend in the window), tenure_days, lifetime_orders, channel (of the last
+    purchase), r_score, f_score, m_score, segment.
     """
     filters = filters or AudienceFilter(lookback_days=lookback_days)
     day = as_of or _as_of(cur, filters)
     return cur.execute(
         _sql(
             """
-            SELECT customer_id, recency_days, frequency, monetary, tenure_days, purchase_days,
+            SELECT customer_id, recency_days, frequency, monetary, tenure_days, lifetime_orders,
                    channel, r_score, f_score, m_score, segment
             FROM audience ORDER BY customer_id
             """
@@ -240,7 +234,7 @@ def rfm_segments(
     """Customers, revenue share and repeat rate per named RFM segment (all segments listed).
 
     Columns: segment, customers, revenue (lookback window), revenue_share, repeat_rate (share of
-    the segment with purchases on two or more days, as the store overview counts repeat buyers).
+    the segment with two or more orders before `as_of`).
     """
     filters = AudienceFilter(lookback_days=lookback_days)
     day = as_of or _as_of(cur, filters)
@@ -248,7 +242,7 @@ def rfm_segments(
         _sql(
             """
             SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
-                   avg(CAST(purchase_days >= 2 AS DOUBLE)) AS repeat_rate
+                   avg(CAST(lifetime_orders >= 2 AS DOUBLE)) AS repeat_rate
             FROM audience GROUP BY segment
             """
         ),
@@ -346,7 +340,8 @@ def planner_inputs(
 
     The same filters are applied as of `as_of - horizon_days` (the pseudo-start); what those
     customers did in the following `horizon_days` gives the baseline repeat rate and the mean and
-    variance of net value (margin, or amount x `margin_rate` where margin is missing). The
+    variance of net value, defined as `metrics_sql` does without an arm cost: margin (or
+    (amount + discount) x `margin_rate` where margin is missing) minus discount. The
     correlation of their pre-period spend with that value is what a CUPED adjustment would use.
     Weekly flow counts customers who are in the audience today but were not four weeks ago.
     """
@@ -358,8 +353,9 @@ def planner_inputs(
             , outcome AS (
                 SELECT a.customer_id, any_value(a.monetary) AS pre_spend,
                        coalesce(bool_or(t.amount > 0), false) AS repeated,
-                       coalesce(sum(coalesce(t.margin, t.amount * CAST($margin_rate AS DOUBLE))), 0)
-                           AS value
+                       coalesce(sum(coalesce(t.margin,
+                                             (t.amount + t.discount) * CAST($margin_rate AS DOUBLE))
+                                    - t.discount), 0) AS value
                 FROM audience a
                 LEFT JOIN transactions t
                   ON t.customer_id = a.customer_id

@@ -161,17 +161,20 @@ def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
         SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us
         FROM transactions
     ),
+    first_assignment AS (
+        SELECT customer_id, min(assigned_at) AS assigned_at,
+               arg_min(arm_id, assigned_at) AS arm_id, arg_min(stratum, assigned_at) AS stratum,
+               count(*) - 1 AS extra_assignments
+        FROM assignments WHERE experiment_id = $experiment_id
+        GROUP BY customer_id
+    ),
     assigned AS (
         SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
                epoch_us(a.assigned_at) AS assigned_us, a.stratum, ar.cost_per_customer,
-               c.first_seen, {attribute_col} AS attribute_segment,
-               count(*) OVER (PARTITION BY a.customer_id) - 1 AS extra_assignments
-        FROM assignments a
-        JOIN arms ar ON ar.experiment_id = a.experiment_id AND ar.arm_id = a.arm_id
+               c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments
+        FROM first_assignment a
+        JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
         LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
-        WHERE a.experiment_id = $experiment_id
-        QUALIFY row_number() OVER (
-            PARTITION BY a.customer_id ORDER BY a.assigned_at, a.arm_id) = 1
     ),
     joined AS (
         SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.discount,

@@ -1,0 +1,123 @@
+"""Results and report views through Streamlit's AppTest, including query-parameter round trips."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from experiments import metrics
+from experiments.store import open_store
+
+from .conftest import APP
+
+
+def run(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def widget(at: AppTest, label: str):
+    return next(w for w in at.selectbox if w.label.startswith(label))
+
+
+def test_default_page_shows_decision_cards_for_every_treated_arm(app_env):
+    at = run()
+    text = " ".join(m.value for m in at.markdown)
+    for arm in ("10% discount", "Surprise gift", "Personal outreach"):
+        assert arm in text
+    assert "net value per customer after its cost" in text
+    assert at.subheader[0].value == "Decisions"
+
+
+def test_cards_match_the_engine(app_env):
+    at = run()
+    analysis = metrics.analyze_experiment(open_store(app_env), 1)
+    discount = analysis.effect("10% discount", "repeat_purchase", "z")
+    assert any(f"{discount.diff * 100:+.1f} pp" in m.value for m in at.markdown)
+
+
+def test_query_parameters_set_the_settings(app_env):
+    at = run(
+        {"experiment": "Loyalty levers 2026-Q2", "horizon": "90", "cap": "off", "correction": "bh"}
+    )
+    assert widget(at, "Horizon").value == "90"
+    assert widget(at, "Cap").value == "off"
+    assert widget(at, "Correction").value == "bh"
+    share_link = at.code[0].value
+    for part in (
+        "experiment=Loyalty+levers+2026-Q2",
+        "horizon=90",
+        "cap=off",
+        "correction=bh",
+        "confidence=95",
+    ):
+        assert part in share_link
+
+
+def test_changing_a_setting_changes_the_link_and_the_numbers(app_env):
+    at = run()
+    before = [m.value for m in at.markdown if "net value per customer" in m.value]
+    widget(at, "Horizon").set_value("180").run()
+    assert "horizon=180" in at.code[0].value
+    after = [m.value for m in at.markdown if "net value per customer" in m.value]
+    assert before != after
+
+
+def test_share_link_reopens_the_same_view(app_env):
+    at = run({"horizon": "30", "cuped": "off"})
+    link = at.code[0].value
+    query = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))
+    again = run(query)
+    cards = lambda a: [m.value for m in a.markdown if "net value per customer" in m.value]  # noqa: E731
+    assert cards(again) == cards(at)
+
+
+def test_report_view_is_read_only(app_env):
+    at = run({"view": "report", "experiment": "1"})
+    assert "Read-only report" in at.caption[0].value
+    assert len(at.file_uploader) == 0 and len(at.button) == 0
+    assert len(at.selectbox) == 0  # no settings to change, no pickers
+    assert any("Surprise gift" in m.value for m in at.markdown)
+
+
+def test_signed_report_link_refuses_a_tampered_token(app_env, tmp_path):
+    from experiments import share
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["share"] = {"secret": "test-secret"}
+    params = {"experiment": "1", "horizon": "60", "view": "report"}
+    token = share.sign(params, "test-secret", ttl_seconds=600)
+    at.query_params.update({**params, "token": token, "horizon": "90"})
+    at.run()
+    assert at.error and "changed" in at.error[0].value
+    assert not any("Surprise gift" in m.value for m in at.markdown)
+
+
+def test_signed_report_link_opens_with_a_valid_token(app_env):
+    from experiments import share
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["share"] = {"secret": "test-secret"}
+    params = {"experiment": "1", "horizon": "60", "view": "report"}
+    at.query_params.update({**params, "token": share.sign(params, "test-secret", ttl_seconds=600)})
+    at.run()
+    assert not at.error
+    assert any("Surprise gift" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("page", ["pages/results.py", "pages/data.py"])
+def test_editor_password_protects_editing_pages(app_env, page):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["auth"] = {"editor_password": "pw"}
+    at.run()
+    at.switch_page(page).run()
+    assert at.title[0].value == "Sign in to edit"
+    at.text_input[0].input("pw")
+    at.button[0].click().run()
+    assert at.title[0].value != "Sign in to edit"

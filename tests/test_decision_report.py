@@ -1,0 +1,167 @@
+"""Decision cards, figure builders and exports, on a small seeded demo experiment."""
+
+from __future__ import annotations
+
+import dataclasses
+import html.parser
+import io
+import math
+
+import pandas as pd
+import pytest
+
+from experiments import charts, decision, demo, metrics, report
+from experiments.store import Store
+
+
+@pytest.fixture(scope="module")
+def analysis(tmp_path_factory) -> metrics.ExperimentAnalysis:
+    store = Store(tmp_path_factory.mktemp("dr") / "demo.duckdb")
+    demo.seed_demo(store, customers=6000, seed=3, replace=True)
+    result = metrics.analyze_experiment(store, 1)
+    store.close()
+    return result
+
+
+def with_status(analysis, status):
+    return dataclasses.replace(analysis, experiment={**analysis.experiment, "status": status})
+
+
+def test_every_treated_arm_gets_one_decision_ranked_by_net_value(analysis):
+    decisions = decision.decide(analysis)
+    treated = [a.arm for a in analysis.arms if a.arm != analysis.control]
+    assert sorted(d.arm for d in decisions) == sorted(treated)
+    values = [d.net_value.diff for d in decisions]
+    assert values == sorted(values, reverse=True)
+
+
+def test_headline_quotes_the_analysis_numbers(analysis):
+    for d in decision.decide(analysis):
+        primary = analysis.effect(d.arm, "repeat_purchase", "z")
+        assert f"{primary.diff * 100:+.1f} pp" in d.headline
+        assert f"{primary.ci_low * 100:+.1f} pp" in d.headline
+        assert d.headline.endswith(d.verdict)
+
+
+def _fake_net(analysis, arm, diff, low, high, p):
+    effects = [
+        dataclasses.replace(e, diff=diff, ci_low=low, ci_high=high, p_value=p, p_adjusted=p)
+        if e.arm == arm and e.metric == "net_value"
+        else e
+        for e in analysis.effects
+    ]
+    return dataclasses.replace(analysis, effects=effects, warnings=[])
+
+
+@pytest.mark.parametrize(
+    ("diff", "low", "high", "p", "status", "verdict"),
+    [
+        (120.0, 40.0, 200.0, 0.001, "completed", "ship"),
+        (-120.0, -200.0, -40.0, 0.001, "completed", "stop"),
+        (10.0, -80.0, 100.0, 0.6, "completed", "stop"),
+    ],
+)
+def test_fixed_horizon_rules(analysis, diff, low, high, p, status, verdict):
+    arm = next(a.arm for a in analysis.arms if a.kind == "gift")
+    changed = with_status(_fake_net(analysis, arm, diff, low, high, p), status)
+    d = next(d for d in decision.decide(changed) if d.arm == arm)
+    assert d.verdict == verdict and not d.sequential
+
+
+def test_running_experiment_uses_the_wider_always_valid_interval(analysis):
+    running = with_status(dataclasses.replace(analysis, warnings=[]), "running")
+    for d in decision.decide(running):
+        e = d.net_value
+        assert d.sequential
+        low, high = d.net_value_interval
+        assert low < e.ci_low and high > e.ci_high  # wider than the fixed-horizon interval
+        expected = "ship" if low > 0 else "stop" if high < 0 else "keep running"
+        assert d.verdict == expected
+
+
+def test_blocking_warning_withholds_every_verdict(analysis):
+    blocked = dataclasses.replace(
+        analysis, warnings=[metrics.AnalysisWarning("srm", "Sample-ratio mismatch")]
+    )
+    assert {d.verdict for d in decision.decide(blocked)} == {"check the data"}
+
+
+def test_demo_discount_is_stopped_for_losing_money(analysis):
+    d = next(d for d in decision.decide(analysis) if d.kind == "discount")
+    assert d.primary.diff > 0  # it does bring customers back ...
+    assert d.net_value.ci_high < 0  # ... at a loss
+    assert d.verdict == "stop"
+
+
+def test_forest_figure_draws_the_analysis_intervals(analysis):
+    effects = [e.as_json() for e in analysis.effects]
+    fig = charts.forest_figure(effects)
+    assert "confidence intervals" in fig.layout.title.text
+    repeat = next(t for t in fig.data if t.name == "repeat_purchase")
+    rows = [e for e in effects if e["metric"] == "repeat_purchase" and e["diff"] is not None]
+    assert list(repeat.x) == pytest.approx([e["diff"] * 100 for e in rows])
+    assert [x + up for x, up in zip(repeat.x, repeat.error_x.array, strict=True)] == pytest.approx(
+        [e["ci_high"] * 100 for e in rows]
+    )
+    titles = [a.title.text for a in (fig.layout.xaxis, fig.layout.xaxis2)]
+    assert titles[0].endswith("pp") and "difference vs control" in titles[1]
+
+
+def test_cumulative_repeat_curve_is_one_minus_kaplan_meier(analysis):
+    fig = charts.cumulative_repeat_figure(analysis)
+    curves = analysis.kaplan_meier.curves
+    for trace in fig.data:
+        part = curves[curves["group"].astype(str) == trace.name]
+        assert list(trace.y) == pytest.approx(list(1 - part["survival"]))
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.xaxis.title.text == "days since assignment"
+
+
+def test_payback_figure_marks_each_payback_day(analysis):
+    fig = charts.payback_figure(analysis)
+    marked = [s.x0 for s in fig.layout.shapes if s.x0 == s.x1 and s.x0 is not None]
+    expected = [d for d in analysis.payback_day.values() if d is not None]
+    assert sorted(marked) == sorted(expected)
+    assert "after its cost" in fig.layout.title.text
+
+
+def test_empty_analysis_gets_a_message_not_a_broken_chart(analysis):
+    empty = dataclasses.replace(analysis, decay={}, cumulative={}, segments={})
+    for build in (charts.decay_figure, charts.payback_figure, charts.segments_figure):
+        fig = build(empty)
+        assert fig.layout.annotations and not fig.data
+
+
+class _Scripts(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.external = []
+
+    def handle_starttag(self, tag, attrs):
+        src = dict(attrs).get("src")
+        if tag in ("script", "img", "link") and src and src.startswith("http"):
+            self.external.append(src)
+
+
+def test_html_report_is_self_contained_and_carries_settings(analysis):
+    page = report.html_report(analysis, link="http://example.test/?experiment=1")
+    parser = _Scripts()
+    parser.feed(page)
+    assert parser.external == []  # works offline: nothing loaded from the network
+    assert page.count("Plotly.newPlot") == len(report.figures(analysis))
+    assert "plotly.js" in page.lower() or "plotly" in page[:200_000]
+    for text in ("Method notes", "horizon (days)", str(analysis.horizon_days), "holm"):
+        assert text in page
+    for d in decision.decide(analysis):
+        assert d.arm in page
+
+
+def test_effects_csv_and_xlsx_equal_the_analysis(analysis):
+    csv = pd.read_csv(io.BytesIO(report.effects_csv(analysis)), encoding="utf-8-sig")
+    xlsx = pd.read_excel(io.BytesIO(report.effects_xlsx(analysis)), sheet_name="effects")
+    for table in (csv, xlsx):
+        assert len(table) == len(analysis.effects)
+        for row, e in zip(table.itertuples(), analysis.effects, strict=True):
+            assert (row.arm, row.metric, row.method) == (e.arm, e.metric, e.method)
+            if e.diff is not None:
+                assert math.isclose(row.diff, e.diff, rel_tol=1e-9)
