@@ -28,18 +28,19 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "assign.md"
+T = TypeVar("T")
 sys.path.insert(0, str(ROOT))
 
 from experiments import design  # noqa: E402
 from experiments.design import ArmSpec, ExperimentSpec  # noqa: E402
-from experiments.store import Store  # noqa: E402
-from experiments.store import design_sql  # noqa: E402
+from experiments.store import Store, design_sql  # noqa: E402
 
 ARMS = (
     ArmSpec("control", "control", allocation=2),
@@ -55,7 +56,8 @@ def build(store: Store, customers: int) -> int:
             INSERT INTO transactions
             SELECT 'o' || CAST(c AS VARCHAR) || '-' || CAST(k AS VARCHAR),
                    'c' || lpad(CAST(c AS VARCHAR), 8, '0'),
-                   TIMESTAMP '2026-06-30 12:00:00' - to_days(CAST(floor(random() * 540) AS INTEGER)),
+                   TIMESTAMP '2026-06-30 12:00:00'
+                       - to_days(CAST(floor(random() * 540) AS INTEGER)),
                    round(exp(7 + 0.5 * random()), 2), NULL,
                    CASE WHEN c % 4 = 0 THEN 'store' ELSE 'online' END, 0, 1
             FROM range(?) r(c), range(1 + CAST(c % 5 AS BIGINT)) k(k)
@@ -67,8 +69,8 @@ def build(store: Store, customers: int) -> int:
     return int(row[0])
 
 
-def best(repeats: int, run: Callable[[], object]) -> tuple[float, object]:
-    times, result = [], None
+def best(repeats: int, run: Callable[[], T]) -> tuple[float, T]:
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
         result = run()
@@ -98,15 +100,15 @@ def main() -> None:
         sql_hash, units_frame = best(
             args.repeats, lambda: design_sql.audience_units(cur, spec.audience, spec.salt)
         )
-        ids = units_frame["customer_id"].tolist()  # type: ignore[index]
+        ids = units_frame["customer_id"].tolist()
         py_hash, units = best(1, lambda: design.hash_units(spec.salt, ids))
-        assert np.array_equal(units, units_frame["unit"].to_numpy())  # type: ignore[index]
-        strata = units_frame["segment"].to_numpy()  # type: ignore[index]
+        assert np.array_equal(units, units_frame["unit"].to_numpy())
+        strata = units_frame["segment"].to_numpy()
         weights = [a.allocation for a in ARMS]
-        plain, arms = best(args.repeats, lambda: design.assign_arms(units, weights))  # type: ignore[arg-type]
+        plain, arms = best(args.repeats, lambda: design.assign_arms(units, weights))
         strat, _ = best(
             args.repeats,
-            lambda: design.assign_arms(units, weights, strata=strata, salt=spec.salt),  # type: ignore[arg-type]
+            lambda: design.assign_arms(units, weights, strata=strata, salt=spec.salt),
         )
         preview, result = best(args.repeats, lambda: design_sql.preview_assignment(cur, spec))
         preview_st, _ = best(args.repeats, lambda: design_sql.preview_assignment(cur, stratified))
@@ -114,7 +116,7 @@ def main() -> None:
         start = time.perf_counter()
         design_sql.start_experiment(store, experiment_id)
         start_seconds = time.perf_counter() - start
-        counts = np.bincount(arms, minlength=3)  # type: ignore[arg-type]
+        counts = np.bincount(arms, minlength=3)
         n = len(ids)
         store.close()
 
@@ -139,8 +141,7 @@ def main() -> None:
         row("`preview_assignment`, stratified", preview_st),
         row("`start_experiment` (preview + write 1 transaction)", start_seconds),
         "",
-        f"Arm counts (2:1:1): {counts.tolist()}; A/A passed: "
-        f"{result.balance.passed}.",  # type: ignore[attr-defined]
+        f"Arm counts (2:1:1): {counts.tolist()}; A/A passed: {result.balance.passed}.",
         "",
         "The hash runs in DuckDB (bit-identical to the Python reference, checked above) because "
         "Python's per-id md5 is the slowest step; assigning arms from units is numpy and "

@@ -85,7 +85,7 @@ def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
     elif history.empty:
         print("No uploads yet.")
     else:
-        print(history.drop(columns=["sha256"]).to_string(index=False))
+        print(history.drop(columns=["sha256"]).fillna("").to_string(index=False))
     return EXIT_OK
 
 

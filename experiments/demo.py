@@ -128,7 +128,7 @@ ARMS: tuple[DemoArm, ...] = (
         response=0.13,
         rate_elasticity=0.8,
         follow_on=0.75,
-        response_days=20.0,
+        response_days=14.0,
         basket_multiplier=1.15,
     ),
     DemoArm(
@@ -139,7 +139,7 @@ ARMS: tuple[DemoArm, ...] = (
         response=0.13,
         rate_elasticity=0.6,
         follow_on=0.7,
-        response_days=20.0,
+        response_days=10.0,
         basket_multiplier=1.25,
     ),
 )

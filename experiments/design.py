@@ -217,8 +217,9 @@ class AudienceFilter:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object] | None) -> AudienceFilter:
-        if not data:
+    def from_json(cls, data: object) -> AudienceFilter:
+        """Inverse of `as_json`; anything else (None, a text description) gives no filters."""
+        if not isinstance(data, Mapping) or not data:
             return cls()
 
         def number(key: str) -> float | None:

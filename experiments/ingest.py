@@ -617,7 +617,7 @@ def _resolve_mapping(
 ) -> tuple[dict[str, str], list[Problem]]:
     """Merge explicit choices over the guesses and check them against the file and the kind."""
     problems: list[Problem] = []
-    explicit = dict(mapping or {})
+    explicit = {source: target or IGNORE for source, target in (mapping or {}).items()}
     unknown = [source for source in explicit if source not in columns]
     if unknown:
         problems.append(

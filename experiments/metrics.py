@@ -380,7 +380,10 @@ def analyze_experiment(
             segment_attribute=settings.segment_attribute,
         )
         aggregates = metrics_sql.experiment_aggregates(cur, spec)
-    settings = AnalysisSettings(**{**asdict(settings), "horizon_days": horizon})
+    # resolved values: the horizon used, and the bucket width (widened for long horizons)
+    settings = AnalysisSettings(
+        **{**asdict(settings), "horizon_days": horizon, "bucket_days": spec.bucket_width}
+    )
     return _analyse(found, settings, spec, margin_rate, aggregates)
 
 
@@ -516,7 +519,7 @@ def _analyse(
 
     checks = {
         name: int(sum(_number(r, name) for r in rows.values()))
-        for name in ("extra_assignments", "tx_before_first_seen", "assigned_after_data_end")
+        for name in ("extra_assignments", "customers_before_first_seen", "assigned_after_data_end")
     }
     warnings.extend(_warnings(arms, srm, rows, control_row, treated, control, agg, horizon, checks))
     status: stats.Status = "ok" if any(e.ok for e in effects) else "insufficient_data"
@@ -752,12 +755,12 @@ def _warnings(
                 "than once; only each customer's first assignment is analysed.",
             )
         )
-    if checks.get("tx_before_first_seen"):
+    if checks.get("customers_before_first_seen"):
         out.append(
             AnalysisWarning(
                 "data",
-                f"{checks['tx_before_first_seen']} transactions of assigned customers are dated "
-                "before the customer's first_seen, which is impossible: check the customers "
+                f"{checks['customers_before_first_seen']} assigned customers have purchases "
+                "dated before their first_seen, which is impossible: check the customers "
                 "file's first-seen dates or the transactions' time zone.",
             )
         )

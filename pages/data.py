@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from experiments import charts, ingest
@@ -59,55 +61,61 @@ uploaded = st.file_uploader(
 
 if uploaded is not None:
     path = _ui.save_upload(uploaded)
-    try:
-        inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
-    except StoreError as error:
-        st.error(f"**This file cannot be read.** {error}")
-        st.stop()
-    st.caption(inspection.description)
-    st.dataframe(inspection.preview, width="stretch", hide_index=True)
+    inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
+    st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
+    for problem in inspection.problems:
+        (st.error if problem.severity == "error" else st.warning)(problem.message)
+    if inspection.ok:
+        st.dataframe(inspection.preview, width="stretch", hide_index=True)
 
-    st.subheader("Columns")
-    st.caption("We guessed which column holds what; correct anything that is wrong.")
-    mapping: dict[str, str] = {}
-    ignore = "(ignore)"
-    field_cols = st.columns(min(4, max(1, len(inspection.fields))))
-    for i, field in enumerate(inspection.fields):
-        options = [ignore, *inspection.columns]
-        guess = next((src for src, f in inspection.mapping.items() if f == field.name), None)
-        label = f"{field.label}{' *' if field.required else ''}"
-        choice = field_cols[i % len(field_cols)].selectbox(
-            label,
-            options,
-            index=options.index(guess) if guess in options else 0,
-            help=field.help,
-            key=f"map_{kind}_{field.name}",
+        st.subheader("Columns")
+        st.caption(
+            "We guessed which column holds what; correct anything that is wrong. "
+            "Fields marked * are required."
         )
-        if choice != ignore:
-            mapping[choice] = field.name
-    experiment = None
-    if kind == "results":
-        experiment = st.text_input(
-            "Experiment name",
-            value=inspection.suggested_experiment or "",
-            help="Results attach to this experiment; a new one is created if it does not exist.",
-        )
+        mapping: dict[str, str] = {}
+        ignore = "(not in this file)"
+        field_cols = st.columns(min(4, max(1, len(inspection.fields))))
+        for i, field in enumerate(inspection.fields):
+            options = [ignore, *inspection.columns]
+            guess = next(
+                (src for src, f in inspection.guessed_mapping.items() if f == field.name), None
+            )
+            choice = field_cols[i % len(field_cols)].selectbox(
+                f"{field.name}{' *' if field.required else ''}",
+                options,
+                index=options.index(guess) if guess in options else 0,
+                help=field.description,
+                key=f"map_{kind}_{field.name}",
+            )
+            if choice != ignore:
+                mapping[choice] = field.name
+        experiment = None
+        if kind == "results":
+            experiment = st.text_input(
+                "Experiment name",
+                value=Path(uploaded.name).stem,
+                help="Results attach to this experiment; it is created if it does not exist.",
+            )
 
-    if st.button("Validate and load", type="primary", key="load_button"):
-        bar = st.progress(0.0, text="Reading the file...")
-        result = ingest.load_file(
-            _ui.get_store(),
-            kind=kind,
-            path=path,
-            mapping=mapping,
-            experiment=experiment or None,
-            file_name=uploaded.name,
-            progress=_ui.streamlit_progress(bar),
-        )
-        bar.empty()
-        st.session_state["last_load"] = result
-        st.rerun()
+        if st.button("Validate and load", type="primary", key="load_button"):
+            bar = st.progress(0.0, text="Reading the file...")
+            result = ingest.load_file(
+                _ui.get_store(),
+                kind=kind,
+                path=path,
+                mapping=mapping,
+                experiment=experiment or None,
+                file_name=uploaded.name,
+                progress=_ui.streamlit_progress(bar),
+            )
+            bar.empty()
+            st.session_state["last_load"] = result
+            st.rerun()
 
+flash = st.session_state.pop("flash", None)
+if flash:
+    (st.success if flash[0] == "success" else st.error)(flash[1])
 result = st.session_state.get("last_load")
 if result is not None:
     (st.success if result.ok else st.error)(result.summary())
@@ -143,9 +151,12 @@ else:
         }
         chosen = st.selectbox("Upload", list(labels), format_func=labels.get, key="remove_choice")
         if st.button("Remove upload", key="remove_button"):
-            try:
-                st.success(ingest.remove_upload(_ui.get_store(), int(chosen)))
-            except StoreError as error:
-                st.error(str(error))
             st.session_state.pop("last_load", None)
+            try:
+                st.session_state["flash"] = (
+                    "success",
+                    ingest.remove_upload(_ui.get_store(), int(chosen)),
+                )
+            except StoreError as error:
+                st.session_state["flash"] = ("error", str(error))
             st.rerun()

@@ -291,6 +291,8 @@ def test_known_effects_have_the_designed_story(default_store: Store):
     # effects fade: the repeat lift shrinks as control customers catch up
     lifts = [t(discount, "repeat_purchase", h) for h in HORIZONS]
     assert lifts == sorted(lifts, reverse=True) and lifts[-1] < 0.8 * lifts[0]
+    for arm in (gift, outreach):
+        assert t(arm, "repeat_purchase", 180) < t(arm, "repeat_purchase", 30)
 
 
 @pytest.mark.slow

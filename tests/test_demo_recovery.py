@@ -70,9 +70,7 @@ def test_every_known_effect_is_inside_the_reported_95_percent_intervals(analysis
 
 
 def test_discount_lifts_repeat_most_but_loses_money(analysis, truths):
-    repeat = {
-        e.arm: e.diff for e in analysis.effects if e.metric == "repeat_purchase" and e.ok
-    }
+    repeat = {e.arm: e.diff for e in analysis.effects if e.metric == "repeat_purchase" and e.ok}
     discount = max(repeat, key=lambda arm: repeat[arm] or 0.0)
     assert discount == max(
         (arm for arm, metric in truths if metric == "repeat_purchase"),

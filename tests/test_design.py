@@ -101,6 +101,7 @@ def test_audience_filter_round_trips_through_json():
     )
     assert design.AudienceFilter.from_json(f.as_json()) == f
     assert design.AudienceFilter.from_json(None) == design.AudienceFilter()
+    assert design.AudienceFilter.from_json("all buyers") == design.AudienceFilter()
 
 
 # -- lifecycle -----------------------------------------------------------------------------------
@@ -405,7 +406,7 @@ def test_balance_check_passes_a_random_split_and_flags_a_biased_one():
 @pytest.mark.slow
 def test_aa_check_false_alarm_rate_is_about_alpha():
     rng = np.random.default_rng(21)
-    n, reps = 2000, 400
+    n, reps = 1000, 400
     customers = ids(n)
     frame = customer_frame(n, rng, np.zeros(n))
     alarms = 0

@@ -375,6 +375,26 @@ def test_arm_costs_and_settings_survive_the_round_trip(filled):
     assert cost == (180.0,)
 
 
+def test_experiments_written_elsewhere_load_with_defaults(store):
+    with store.transaction() as cur:
+        cur.execute(
+            """
+            INSERT INTO experiments (experiment_id, name, status, salt, settings, created_at)
+            VALUES (7, 'legacy', 'running', 's',
+                    '{"audience": "everyone", "stratify_by": 3}', now())
+            """
+        )
+        cur.execute(
+            "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation) VALUES "
+            "(7, 0, 'A', 'control', 1), (7, 1, 'B', 'custom', 1)"
+        )
+    stored = ds.load_experiment(store.cursor(), "legacy")
+    assert stored is not None and stored.experiment_id == 7
+    assert stored.spec.audience == AudienceFilter() and stored.spec.stratify_by == "none"
+    assert [a.kind for a in stored.spec.arms] == ["control", "custom"]
+    assert ds.load_experiment(store.cursor(), "missing") is None
+
+
 # -- uploaded assignments ------------------------------------------------------------------------
 def test_experiment_from_an_uploaded_assignment_file(store, tmp_path):
     path = tmp_path / "crm.csv"

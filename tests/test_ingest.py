@@ -15,7 +15,10 @@ import pandas as pd
 import pytest
 
 from experiments import config, ingest
+from experiments.__main__ import main as cli_main
 from experiments.store import Store, StoreError
+from experiments.store import _open as store_registry
+from experiments.store import _open_lock as store_registry_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -360,6 +363,18 @@ def test_sample_files_load(store):
     res = ingest.load_file(store, "results", SAMPLES / "campaign_results.csv", experiment="Весна")
     assert res.ok, res.summary()
     assert rows_of(store, "SELECT name FROM arms WHERE kind = 'control'") == [("Контроль",)]
+
+
+def test_a_blank_or_dash_mapping_leaves_a_guessed_column_out(store, tmp_path):
+    path = write(
+        tmp_path, "o.csv", "customer_id,date,amount,order_id,channel\nc1,2024-01-05,1,A,web\n"
+        "c2,2024-01-05,1,A,shop\n"
+    )  # fmt: skip
+    refused = ingest.load_file(store, "transactions", path)
+    assert [p.code for p in refused.errors] == ["duplicate_order_id"]
+    result = ingest.load_file(store, "transactions", path, mapping={"order_id": "", "channel": "-"})
+    assert result.ok, result.summary()
+    assert rows_of(store, "SELECT count(order_id), count(channel) FROM transactions") == [(0, 0)]
 
 
 def test_refunds_are_kept_and_flagged_with_rows(store, tmp_path):
@@ -738,30 +753,66 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_load_uploads_and_remove(tmp_path):
+def test_cli_load_exits_0_with_one_line_into_a_new_empty_store(tmp_path):
     db = str(tmp_path / "new" / "cli.duckdb")
     ok = run_cli("--db", db, "load", "transactions", str(SAMPLES / "transactions_ru_cp1251.csv"))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("\n") == 1 and ok.stdout.startswith("Loaded 128 transactions rows")
-    stats = run_cli("--db", db, "stats", "--json")
-    assert '"transactions": 128' in stats.stdout and '"experiments": 0' in stats.stdout  # no demo
+    assert "%]" in ok.stderr  # progress lines go to stderr
+    store = Store(db)
+    try:
+        counts = snapshot(store)[1]
+    finally:
+        store.close()
+    assert counts["transactions"] == 128 and counts["uploads"] == 1
+    assert counts["experiments"] == 0  # `load` into a new path seeds no demo data
+
+
+def main_in_process(capsys, *args: str) -> tuple[int, str, str]:
+    """The CLI's main() in this process: same code path as the command, without the start-up."""
+    code = cli_main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def cli_db(tmp_path):
+    path = tmp_path / "cli.duckdb"
+    yield str(path)
+    with store_registry_lock:
+        opened = store_registry.pop(path.resolve(), None)
+    if opened is not None:
+        opened.close()
+
+
+def test_cli_load_refuse_uploads_and_remove(capsys, cli_db, tmp_path):
+    code, out, _ = main_in_process(
+        capsys, "--db", cli_db, "load", "transactions", str(SAMPLES / "transactions_ru_cp1251.csv")
+    )
+    assert code == 0 and out.count("\n") == 1
+    code, out, _ = main_in_process(capsys, "--db", cli_db, "stats", "--json")
+    assert '"transactions": 128' in out and '"experiments": 0' in out  # no demo data seeded
+    before = snapshot(store_registry[Path(cli_db).resolve()])
     bad = write(tmp_path, "bad.csv", "customer_id,date,amount\nc1,2024-02-30,1\n")
-    refused = run_cli("--db", db, "load", "transactions", str(bad))
-    assert refused.returncode == 2
-    assert "row 2" in refused.stderr and "Traceback" not in refused.stderr
+    code, out, err = main_in_process(capsys, "--db", cli_db, "load", "transactions", str(bad))
+    assert code == 2 and out == ""
+    assert "row 2" in err and "2024-02-30" in err
+    assert snapshot(store_registry[Path(cli_db).resolve()]) == before
     mapped = write(tmp_path, "m.csv", "who;when;paid\nc1;05.01.2024;1,5\n")
-    loaded = run_cli(
-        "--db", db, "load", "transactions", str(mapped),
+    code, out, err = main_in_process(
+        capsys, "--db", cli_db, "load", "transactions", str(mapped),
         "--map", "who=customer_id", "--map", "when=ts", "--map", "paid=amount",
     )  # fmt: skip
-    assert loaded.returncode == 0, loaded.stderr
-    bad_map = run_cli("--db", db, "load", "transactions", str(mapped), "--map", "who")
-    assert bad_map.returncode == 2 and "SOURCE=FIELD" in bad_map.stderr
-    listing = run_cli("--db", db, "uploads")
-    assert "transactions_ru_cp1251.csv" in listing.stdout and "m.csv" in listing.stdout
-    removed = run_cli("--db", db, "remove-upload", "1")
-    assert removed.returncode == 0 and "Removed upload 1" in removed.stdout
-    missing = run_cli("--db", db, "remove-upload", "99")
-    assert missing.returncode == 2 and "no upload 99" in missing.stderr
-    after = run_cli("--db", db, "stats", "--json")
-    assert '"transactions": 1,' in after.stdout
+    assert code == 0, err
+    code, _, err = main_in_process(
+        capsys, "--db", cli_db, "load", "transactions", str(mapped), "--map", "who"
+    )
+    assert code == 2 and "SOURCE=FIELD" in err
+    code, out, _ = main_in_process(capsys, "--db", cli_db, "uploads")
+    assert "transactions_ru_cp1251.csv" in out and "m.csv" in out
+    code, out, _ = main_in_process(capsys, "--db", cli_db, "remove-upload", "1")
+    assert code == 0 and "Removed upload 1" in out
+    code, _, err = main_in_process(capsys, "--db", cli_db, "remove-upload", "99")
+    assert code == 2 and "no upload 99" in err
+    code, out, _ = main_in_process(capsys, "--db", cli_db, "stats", "--json")
+    assert '"transactions": 1,' in out

@@ -16,8 +16,7 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from experiments import __main__ as cli
 from experiments import metrics, stats
-from experiments.store import Store
-from experiments.store import metrics_sql
+from experiments.store import Store, metrics_sql
 
 T0 = datetime(2024, 1, 1)
 DATA_END = T0 + timedelta(days=100)  # of the random stores: later assignments are censored
@@ -112,7 +111,7 @@ def test_per_customer_window_metrics_by_hand(hand_store):
     expected = {
         # orders, revenue, margin, cost, net_value, pre_spend, pre_orders, first purchase day
         "a": (2, 28.0, 15.5, 5.0, 10.5, 10.0, 1, 9.0),
-        "b": (2, 0.0, -3.0, 2.0, -5.0, 0.0, 0, 4.0),
+        "b": (1, 0.0, -3.0, 2.0, -5.0, 0.0, 0, 4.0),  # the refund is not an order
         "c": (1, 5.0, 2.5, 2.0, 0.5, 0.0, 0, 5.0),
         "d": (0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, None),
         "e": (0, 0.0, 0.0, 0.0, 0.0, 7.0, 1, None),
@@ -135,8 +134,21 @@ def test_per_customer_window_metrics_by_hand(hand_store):
     assert frame.loc["a", "pre_recency_days"] == pytest.approx(31.0)
     assert frame.loc["a", "followup_days"] == pytest.approx(120.0)  # Jan 1 -> Apr 30, 2024
     assert frame.loc["c", "followup_days"] == pytest.approx(46.0)
-    assert frame.loc["e", "tx_before_first_seen"] == 1
+    assert frame.loc["e", "customers_before_first_seen"] == 1
     assert list(frame["repeat_60"]) == [1, 1, 1, 0, 0]
+
+
+def test_refund_is_not_an_order(hand_store):
+    with hand_store.transaction() as cur:
+        _assign(cur, 1, [("f", 1, T0)])
+        _tx(cur, [("f", datetime(2024, 1, 10), -10.0, 0.0, None)])
+    with hand_store.cursor() as cur:
+        frame = metrics_sql.customer_frame(cur, _spec(30)).set_index("customer_id")
+    row = frame.loc["f"]
+    assert row["orders"] == 0 and row["repeat_purchase"] == 0
+    assert pd.isna(row["first_purchase_days"])
+    assert row["revenue"] == pytest.approx(-10.0)
+    assert row["net_value"] == pytest.approx(-10.0 * 0.5 - 2.0)  # margin fallback, gift cost
 
 
 def test_horizon_60_counts_only_fully_observed_customers(hand_store):
@@ -149,7 +161,7 @@ def test_horizon_60_counts_only_fully_observed_customers(hand_store):
     assert arms.loc[0, "revenue__sum"] == pytest.approx(78.0)  # a: 20 + 8 + 50
     assert arms.loc[0, "margin__sum"] == pytest.approx(40.5)  # 12.5 + 3 + 25
     assert arms.loc[1, "net_value__sum"] == pytest.approx(-5.0)  # b only
-    assert arms.loc[0, "tx_before_first_seen"] == 1
+    assert arms.loc[0, "customers_before_first_seen"] == 1
     assert agg.last_ts == "2024-04-30 00:00:00"
     survival = agg.survival.set_index(["arm_id", "event", "duration_days"])["customers"]
     assert survival.to_dict() == {(0, True, 9): 1, (0, False, 120): 2, (1, True, 4): 1,
@@ -167,7 +179,7 @@ def test_analysis_uses_experiment_margin_rate_and_warns(hand_store):
     kinds = {w.kind for w in analysis.warnings}
     assert "short_window" in kinds  # c is not observed at 60 days
     assert "data" in kinds  # e's purchase before first_seen
-    assert analysis.checks["tx_before_first_seen"] == 1
+    assert analysis.checks["customers_before_first_seen"] == 1
     text = json.dumps(analysis.as_json(), allow_nan=False)
     assert '"srm_p_value"' in text
 

@@ -41,6 +41,10 @@ from experiments.store import Cursor, Store, StoreError
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
 HISTOGRAM_BINS = 20
 NEW_CUSTOMER_DAYS = 30
+SPEND_TIERS = 4  # strata of pre-period spend: quartiles of the audience
+SPEND_TIER_LABELS = np.array(
+    ["", *(f"spend Q{i}" for i in range(1, SPEND_TIERS + 1))], dtype=object
+)
 
 # -- the features and audience CTE (fixed text; all values are parameters) -----------------------
 _AUDIENCE_CTE = """
@@ -424,6 +428,8 @@ class AssignmentPreview:
 def audience_units(cur: Cursor, filters: AudienceFilter, salt: str) -> pd.DataFrame:
     """Audience customers with their hash unit and strata, hashed in DuckDB.
 
+    spend_tier is the audience's pre-period spend quartile, 1..4 (ties broken by customer id).
+
     unit = first 52 bits of md5(salt || ':' || customer_id) / 2^52, bit-identical to
     `design.hash_units` (tested), computed where the data is.
     """
@@ -435,7 +441,7 @@ def audience_units(cur: Cursor, filters: AudienceFilter, salt: str) -> pd.DataFr
                    CAST(('0x' || md5(CAST($salt AS VARCHAR) || ':' || customer_id)[1:13])
                         AS UBIGINT) / 4503599627370496.0 AS unit,
                    segment,
-                   'spend Q' || CAST(ntile(4) OVER (ORDER BY monetary, customer_id) AS VARCHAR)
+                   CAST(ntile(4) OVER (ORDER BY monetary, customer_id) AS INTEGER)
                        AS spend_tier,
                    monetary AS pre_spend, frequency AS pre_orders, recency_days,
                    CAST(frequency >= 2 AS INTEGER) AS pre_repeat
@@ -455,7 +461,7 @@ def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
     if spec.stratify_by == "rfm_segment":
         strata = units["segment"].to_numpy()
     elif spec.stratify_by == "spend_tier":
-        strata = units["spend_tier"].to_numpy()
+        strata = SPEND_TIER_LABELS[units["spend_tier"].to_numpy(dtype=np.int64)]
     weights = [a.allocation for a in spec.arms]
     index = design.assign_arms(
         units["unit"].to_numpy(dtype=float), weights, strata=strata, salt=spec.salt
@@ -665,18 +671,22 @@ def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
             )
         )
     settings = json.loads(settings_text) if settings_text else {}
+    if not isinstance(settings, dict):
+        settings = {}
+    stratify_by = settings.get("stratify_by")
+    code_prefix = settings.get("code_prefix")
     spec = ExperimentSpec(
         name=name,
         arms=tuple(arms),
         hypothesis=hypothesis or "",
         primary_metric=metric if metric in design.PRIMARY_METRICS else "repeat_purchase",
         horizon_days=int(horizon),
-        secondary_metrics=tuple(settings.get("secondary_metrics") or ()),
-        guardrails=tuple(settings.get("guardrails") or ()),
-        stratify_by=settings.get("stratify_by") or "none",
+        secondary_metrics=_names(settings.get("secondary_metrics")),
+        guardrails=_names(settings.get("guardrails")),
+        stratify_by=stratify_by if stratify_by in design.STRATIFICATIONS else "none",
         salt=salt,
         audience=AudienceFilter.from_json(settings.get("audience")),
-        code_prefix=settings.get("code_prefix"),
+        code_prefix=code_prefix if isinstance(code_prefix, str) else None,
     )
     return StoredExperiment(
         experiment_id=int(exp_id),
@@ -688,6 +698,10 @@ def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
         ended_at=ended,
         customers=int(customers),
     )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def start_experiment(

@@ -1,0 +1,89 @@
+"""Data page through AppTest: upload, validation report, duplicate upload, removal."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from experiments.store import open_store, overview
+
+from .conftest import APP, ROOT
+
+SAMPLE = ROOT / "data" / "samples" / "transactions_ru_cp1251.csv"
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def counts(db):
+    with open_store(db).cursor() as cur:
+        stats = overview.store_stats(cur)
+    return stats.customers, stats.transactions, stats.uploads
+
+
+def upload(at: AppTest, name: str, content: bytes, mime: str = "text/csv") -> AppTest:
+    at.file_uploader[0].set_value((name, content, mime)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_page_shows_what_is_in_the_store(app_env):
+    at = data_page()
+    customers, transactions, _ = counts(app_env)
+    assert metric(at, "Customers") == f"{customers:,}".replace(",", " ")
+    assert metric(at, "Transactions") == f"{transactions:,}".replace(",", " ")
+    assert any("Transactions from" in c.value for c in at.caption)
+
+
+def test_uploading_a_russian_cp1251_export_loads_it(app_env):
+    before = counts(app_env)
+    at = upload(data_page(), SAMPLE.name, SAMPLE.read_bytes())
+    assert any("cp1251" in c.value and "semicolon" in c.value for c in at.caption)
+    mapped = {s.label: s.value for s in at.selectbox if s.label.startswith(("customer_id", "ts"))}
+    assert all(v != "(not in this file)" for v in mapped.values()), mapped
+    at.button(key="load_button").click().run()
+    assert not at.exception
+    assert at.success, [e.value for e in at.error]
+    after = counts(app_env)
+    assert after[1] > before[1] and after[2] == before[2] + 1
+    assert metric(at, "Transactions") == f"{after[1]:,}".replace(",", " ")
+
+
+def test_same_file_twice_loads_nothing_the_second_time(app_env):
+    at = upload(data_page(), SAMPLE.name, SAMPLE.read_bytes())
+    at.button(key="load_button").click().run()
+    once = counts(app_env)
+    at = upload(data_page(), "renamed.csv", SAMPLE.read_bytes())
+    at.button(key="load_button").click().run()
+    assert counts(app_env) == once
+    assert at.error and "already loaded" in at.error[0].value
+
+
+def test_bad_file_gets_a_clear_message_and_changes_nothing(app_env):
+    before, version = counts(app_env), open_store(app_env).version()
+    bad = "customer_id,date,amount\nc1,2025-01-01,12.5\nc2,not a date,abc\n".encode()
+    at = upload(data_page(), "bad.csv", bad)
+    at.button(key="load_button").click().run()
+    messages = " ".join(e.value for e in at.error)
+    assert "nothing loaded" in messages and "row 3" in messages
+    table = at.dataframe[-2].value if len(at.dataframe) > 1 else None
+    assert table is not None and "3" in " ".join(map(str, table["row numbers (first ones)"]))
+    assert counts(app_env) == before and open_store(app_env).version() == version
+
+
+def test_an_upload_can_be_removed_again(app_env):
+    before = counts(app_env)
+    at = upload(data_page(), SAMPLE.name, SAMPLE.read_bytes())
+    at.button(key="load_button").click().run()
+    at = data_page()
+    at.button(key="remove_button").click().run()
+    assert not at.exception
+    assert at.success and "Removed" in at.success[0].value
+    assert counts(app_env) == before
