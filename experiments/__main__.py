@@ -252,12 +252,17 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
                 _print_json(document)
             else:
                 print(projection.basis)
+
+                def money(value: float | None) -> str:
+                    return "n/a" if value is None else f"{value:,.2f}"
+
                 for arm in projection.arms:
                     print(
-                        f"{arm.name:>16} ({arm.kind}) n={arm.customers} "
-                        f"observed margin/customer={arm.observed_margin:.2f} "
-                        f"projected {projection.months}-month CLV={arm.projected_clv} "
-                        f"diff={arm.difference} CI=[{arm.ci_lower}, {arm.ci_upper}] {arm.message}"
+                        f"{arm.name:>20} ({arm.kind}) n={arm.customers}"
+                        f"  observed margin/customer={money(arm.observed_margin)}"
+                        f"  projected {projection.months}-month CLV={money(arm.projected_clv)}"
+                        f"  vs control={money(arm.difference)}"
+                        f" [{money(arm.ci_lower)}, {money(arm.ci_upper)}]  {arm.message}"
                     )
             if projection.status != "ok":
                 raise CommandError(projection.message)

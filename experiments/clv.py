@@ -1198,11 +1198,13 @@ def project_arm_frame(
     """Projected `months`-month CLV per arm from per-customer post-assignment summaries.
 
     The bootstrap resamples customers with replacement within each arm (as multinomial
-    weights, so no data is copied). With method "per_arm" every replicate refits both models
-    for every arm, warm-started at the arm's estimate - a few milliseconds per fit at
-    thousands of customers per arm, so 200 replicates of a four-arm test take seconds. With
-    "pooled" the models are fitted once on all customers and only the per-customer predictions
-    are resampled: instant, but arms then differ only through their customers' histories.
+    weights, so no data is copied). With method "per_arm" (the default) every replicate refits
+    both models for every arm, warm-started from the arm's fit and its inverse Hessian so a
+    refit takes a few BFGS iterations: about 5 s of CPU for 200 replicates of a four-arm test
+    with 800 customers per arm (measured on the demo store), growing linearly with customers.
+    With "pooled" the models are fitted once on all customers and only the per-customer
+    predictions are resampled: instant, but the arms then differ only through their
+    customers' histories and parameter uncertainty is ignored.
 
     Args:
         summary: `experiments.store.customers.arm_summary` output (arm_id, frequency, recency,

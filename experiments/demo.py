@@ -104,8 +104,8 @@ class DemoArm:
         return self.params.get("validity_days", 0.0)
 
 
-_GIFT = {"gift_cost": 220.0, "delivery_cost": 80.0}
-_OUTREACH = {"minutes": 12.0, "hourly_cost": 1200.0}
+_GIFT = {"gift_cost": 180.0, "delivery_cost": 70.0}
+_OUTREACH = {"minutes": 8.0, "hourly_cost": 1200.0}
 ARMS: tuple[DemoArm, ...] = (
     DemoArm("Control", "control"),
     DemoArm(
@@ -129,7 +129,7 @@ ARMS: tuple[DemoArm, ...] = (
         rate_elasticity=0.8,
         follow_on=0.75,
         response_days=14.0,
-        basket_multiplier=1.15,
+        basket_multiplier=1.2,
     ),
     DemoArm(
         "Personal outreach",
@@ -138,9 +138,9 @@ ARMS: tuple[DemoArm, ...] = (
         params=_OUTREACH,
         response=0.13,
         rate_elasticity=0.6,
-        follow_on=0.7,
+        follow_on=0.8,
         response_days=10.0,
-        basket_multiplier=1.25,
+        basket_multiplier=1.35,
     ),
 )
 

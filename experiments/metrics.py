@@ -94,7 +94,9 @@ class AnalysisSettings:
         confidence: confidence level of the intervals (1 - alpha).
         margin_rate: margin share when a transaction has no margin; None = the experiment's
             settings' margin_rate, else config.DEFAULT_MARGIN_RATE.
-        bucket_days: width of the day-since-assignment buckets of the decay series.
+        bucket_days: width of the day-since-assignment buckets of the decay series; widened
+            so that a horizon has at most metrics_sql.MAX_BUCKETS (the analysis's settings
+            hold the width used).
         segment_attribute: customer attribute whose values are segments, or None.
     """
 
@@ -195,7 +197,9 @@ class ExperimentAnalysis:
         survival: histogram (arm, event, duration_days, customers): Kaplan-Meier inputs.
         kaplan_meier: curves and log-rank test of time to first purchase after assignment.
         caps: metric -> (lower, upper) caps applied.
-        checks: data checks (duplicate assignments, purchases before first_seen, ...).
+        checks: data checks: extra_assignments (customers assigned more than once; the first
+            assignment is analysed), customers_before_first_seen (assigned customers with a
+            transaction dated before their first_seen), assigned_after_data_end.
         warnings: what to know before trusting the numbers.
     """
 

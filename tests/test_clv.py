@@ -292,6 +292,23 @@ def test_weights_equal_repeated_rows():
     assert weighted.log_likelihood == pytest.approx(expanded.log_likelihood, rel=1e-9)
 
 
+def test_large_day_granular_summaries_fit_like_the_full_data():
+    """Big summaries are fitted on merged identical rows; the likelihood must be unchanged."""
+    rng = np.random.default_rng(8)
+    T_days = rng.integers(100, 400, 30_000).astype(float)
+    sim = clv.simulate_customers(
+        clv.BgNbdParams(0.5, 40.0, 0.7, 3.0), clv.GammaGammaParams(4, 5, 30), T_days, rng
+    )
+    x, t_x, T = sim.frequency, np.floor(sim.recency) / 7, T_days / 7
+    fit = clv.fit_bgnbd(x, t_x, T)
+    assert fit.converged and fit.customers == 30_000
+    assert fit.log_likelihood == pytest.approx(clv.bgnbd_log_likelihood(fit.params, x, t_x, T))
+    half = clv.fit_bgnbd(x[:9_000], t_x[:9_000], T[:9_000])  # below the grouping threshold
+    doubled = clv.fit_bgnbd(np.tile(x[:9_000], 2), np.tile(t_x[:9_000], 2), np.tile(T[:9_000], 2))
+    np.testing.assert_allclose(doubled.params.as_array(), half.params.as_array(), rtol=1e-4)
+    assert doubled.log_likelihood == pytest.approx(2 * half.log_likelihood, rel=1e-9)
+
+
 # -- degenerate data -------------------------------------------------------------------------------
 def test_no_repeat_purchases_is_insufficient_data_with_a_message():
     fit = clv.fit_bgnbd(np.zeros(100), np.zeros(100), np.full(100, 10.0))

@@ -26,7 +26,7 @@ def insert_transactions(store: Store, frame: pd.DataFrame, upload_id: int = 1) -
             "customer_id": frame["customer_id"].astype(str),
             "ts": pd.to_datetime(frame["ts"], format="mixed"),
             "amount": frame["amount"].astype(float),
-            "margin": frame["margin"] if "margin" in frame else np.nan,
+            "margin": frame.get("margin", np.nan),
             "channel": None,
             "discount": 0.0,
             "upload_id": upload_id,
