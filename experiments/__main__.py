@@ -8,8 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from experiments import config
-from experiments.store import Store, StoreError, open_store
-from experiments.store import overview
+from experiments.store import Store, StoreError, open_store, overview
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad input, locked store, refused operation: message on stderr, store untouched
@@ -281,6 +280,37 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(store: Store, args: argparse.Namespace) -> int:
+    """Write the self-contained HTML report (the Results page's download) for an experiment."""
+    from pathlib import Path
+
+    from experiments import metrics, report
+
+    with store.cursor() as cur:
+        found = overview.find_experiment(cur, args.experiment)
+    if found is None:
+        raise CommandError(
+            f"no experiment with id or name {args.experiment!r}; "
+            "`python -m experiments list` shows them"
+        )
+    settings = metrics.AnalysisSettings(
+        horizon_days=args.horizon,
+        cap=not args.no_cap,
+        use_covariate=not args.no_covariate,
+        correction=args.correction,
+    )
+    analysis = metrics.analyze_experiment(store, int(found["id"]), settings)  # type: ignore[call-overload]
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise CommandError(f"--out must name an .html file, not {out.name!r}")
+    try:
+        out.write_text(report.html_report(analysis), encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"cannot write {out}: {error.strerror}") from None
+    print(f"Wrote the report for {found['name']!r} ({analysis.horizon_days}-day horizon) to {out}")
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------------------------
 Handler = Callable[[Store, argparse.Namespace], int]
 
@@ -391,6 +421,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_clv)
+
+    p = sub.add_parser("report", help="write the self-contained HTML report of an experiment")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("--out", required=True, metavar="FILE.html")
+    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
+    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
+    p.add_argument(
+        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
+    )
+    p.set_defaults(handler=cmd_report)
 
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
     return parser

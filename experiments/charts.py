@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -9,6 +10,7 @@ from plotly.subplots import make_subplots
 from experiments import config
 from experiments.metrics import ExperimentAnalysis
 from experiments.stats import DecayPoint
+from experiments.store.customers import HistoricClv
 
 TEMPLATE = "plotly_white"
 ARM_COLORS = {
@@ -353,4 +355,351 @@ def _empty(title: str, message: str) -> go.Figure:
     fig.update_layout(title=title, template=TEMPLATE, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
+    return fig
+
+
+# -- design --------------------------------------------------------------------------------------
+def audience_spend_figure(histogram: pd.DataFrame, *, lookback_days: int) -> go.Figure:
+    """Customers per pre-period spend bin, from `design_sql.audience(...).histogram`.
+
+    Bars span their bins (bin_start..bin_end), so the x axis reads in money; the last bin holds
+    everyone above the 99th percentile, which the hover text says.
+    """
+    title = f"Spend in the last {lookback_days} days of the chosen audience"
+    if histogram.empty or int(histogram["customers"].sum()) == 0:
+        return _empty(title, "No customer matches the filters")
+    start = histogram["bin_start"].astype(float)
+    end = histogram["bin_end"].astype(float)
+    last = len(histogram) - 1
+    labels = [
+        f"{a:,.0f}+ {config.CURRENCY}" if i == last else f"{a:,.0f}-{b:,.0f} {config.CURRENCY}"
+        for i, (a, b) in enumerate(zip(start, end, strict=True))
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=(start + end) / 2,
+            y=histogram["customers"],
+            width=end - start,
+            customdata=labels,
+            marker_color="#1f77b4",
+            marker_line={"width": 1, "color": "white"},
+            hovertemplate="%{customdata}<br>%{y:,.0f} customers<extra></extra>",
+            name="Customers",
+        )
+    )
+    fig.update_layout(
+        title=title, template=TEMPLATE, height=300, margin={"t": 50, "b": 40}, bargap=0
+    )
+    fig.update_xaxes(title_text=f"Spend in the last {lookback_days} days, {config.CURRENCY}")
+    fig.update_yaxes(title_text="Customers")
+    return fig
+
+
+def power_curve_figure(
+    curve: pd.DataFrame,
+    *,
+    lift_pp: float,
+    target_power: float,
+    available_n: int | None = None,
+) -> go.Figure:
+    """Power of the repeat-rate test against customers per treatment arm (`design.power_curve`).
+
+    A dashed line marks the target power and a dotted one the arm size the audience gives, so
+    the marketer sees at a glance whether the experiment is big enough.
+    """
+    title = f"Chance to detect +{lift_pp:.1f} pp on the repeat rate"
+    if curve.empty:
+        return _empty(title, "No power curve: the baseline rate or the lift is degenerate")
+    fig = go.Figure(
+        go.Scatter(
+            x=curve["n"],
+            y=curve["power"] * 100.0,
+            mode="lines",
+            name="Power",
+            line={"color": "#1f77b4", "width": 3},
+            hovertemplate="%{x:,.0f} customers per arm<br>power %{y:.0f}%<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=target_power * 100.0,
+        line_dash="dash",
+        line_color="#2ca02c",
+        annotation_text=f"target {target_power:.0%}",
+        annotation_position="bottom right",
+    )
+    if available_n:
+        fig.add_vline(
+            x=available_n,
+            line_dash="dot",
+            line_color="#d62728",
+            annotation_text=f"your audience: {available_n:,} per arm".replace(",", " "),
+            annotation_position="top left",
+        )
+    fig.update_layout(title=title, template=TEMPLATE, height=300, margin={"t": 50, "b": 40})
+    fig.update_xaxes(title_text="Customers per treatment arm")
+    fig.update_yaxes(title_text="Power, %", range=[0, 100])
+    return fig
+
+
+# -- customers -----------------------------------------------------------------------------------
+SEGMENT_COLORS = {"customers": "#1f77b4", "revenue": "#ff7f0e"}
+
+
+def rfm_segments_figure(segments: pd.DataFrame, *, lookback_days: int) -> go.Figure:
+    """Share of customers and share of revenue per RFM segment, from `design_sql.rfm_segments`.
+
+    Side by side the two bars show where the money is: a segment whose revenue bar towers over
+    its customer bar is worth protecting.
+    """
+    title = "Customers and revenue by RFM segment"
+    total = int(segments["customers"].sum()) if not segments.empty else 0
+    if total == 0:
+        return _empty(title, "No customers with a purchase yet")
+    customer_share = segments["customers"] / total
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=segments["segment"],
+            y=customer_share * 100.0,
+            name="Share of customers",
+            marker_color=SEGMENT_COLORS["customers"],
+            customdata=segments["customers"],
+            hovertemplate="%{x}<br>%{y:.1f}% of customers (%{customdata:,.0f})<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=segments["segment"],
+            y=segments["revenue_share"] * 100.0,
+            name=f"Share of revenue in the last {lookback_days} days",
+            marker_color=SEGMENT_COLORS["revenue"],
+            customdata=segments["revenue"],
+            hovertemplate="%{x}<br>%{y:.1f}% of revenue (%{customdata:,.0f} "
+            + config.CURRENCY
+            + ")<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        template=TEMPLATE,
+        barmode="group",
+        height=360,
+        legend={"orientation": "h", "y": -0.25},
+        margin={"t": 50, "b": 40},
+    )
+    fig.update_xaxes(title_text="RFM segment")
+    fig.update_yaxes(title_text="Share, %", rangemode="tozero")
+    return fig
+
+
+def cohort_retention_figure(cohorts: pd.DataFrame) -> go.Figure:
+    """Heatmap of cohort retention from `customers.cohort_retention`: first-purchase month
+    (rows) x months since (columns).
+
+    Cells not observed yet stay blank rather than 0, and the cutoff's own (partial) month is
+    starred. The colour scale ends at the highest retention after month 0, which is 100% by
+    definition and would otherwise wash out every other cell.
+    """
+    title = "Cohort retention: share of each first-purchase month buying again"
+    if cohorts.empty:
+        return _empty(title, "No purchases yet")
+    frame = cohorts.assign(label=pd.to_datetime(cohorts["cohort"]).dt.strftime("%Y-%m"))
+    rows = list(dict.fromkeys(frame.sort_values("cohort")["label"]))
+    columns = list(range(int(frame["months_since"].max()) + 1))
+    position = {(r, c): (i, j) for i, r in enumerate(rows) for j, c in enumerate(columns)}
+    z: list[list[float | None]] = [[None] * len(columns) for _ in rows]
+    text = [[""] * len(columns) for _ in rows]
+    hover = [[""] * len(columns) for _ in rows]
+    for row in frame.itertuples(index=False):
+        i, j = position[(row.label, int(row.months_since))]
+        z[i][j] = float(row.retention) * 100.0
+        star = "*" if bool(row.partial) else ""
+        text[i][j] = f"{row.retention:.0%}{star}"
+        hover[i][j] = (
+            f"{row.active:,} of {row.cohort_size:,} customers"
+            + (" (month still running)" if star else "")
+        ).replace(",", " ")
+    later = frame.loc[frame["months_since"] > 0, "retention"]
+    top = float(later.max()) * 100.0 if not later.empty else 100.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=columns,
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            zmin=0.0,
+            zmax=max(top, 1.0),
+            colorscale="Blues",
+            colorbar={"title": {"text": "Retention, %"}},
+            hovertemplate="cohort %{y}, month %{x}<br>%{z:.1f}%: %{customdata}<extra></extra>",
+            hoverongaps=False,
+        )
+    )
+    fig.update_layout(
+        title=title, template=TEMPLATE, height=max(320, 120 + 26 * len(rows)), margin={"t": 50}
+    )
+    fig.update_xaxes(title_text="Months since first purchase", dtick=1)
+    fig.update_yaxes(title_text="First-purchase month", autorange="reversed", type="category")
+    return fig
+
+
+def repeat_curve_figure(curve: pd.DataFrame) -> go.Figure:
+    """Share of customers with a second purchase by days since the first, from
+    `customers.repeat_purchase_curve` (Kaplan-Meier, so recent customers do not drag it down).
+    """
+    title = "Repeat-purchase curve: share with a second purchase"
+    if curve.empty:
+        return _empty(title, "No purchases yet")
+    fig = go.Figure(
+        go.Scatter(
+            x=curve["day"],
+            y=curve["repeat_share"] * 100.0,
+            mode="lines",
+            line={"color": "#2ca02c", "width": 3, "shape": "hv"},
+            name="Share with a 2nd purchase",
+            customdata=curve["at_risk"],
+            hovertemplate="day %{x}: %{y:.1f}%<br>%{customdata:,.0f} customers still waiting"
+            "<extra></extra>",
+        )
+    )
+    for day in (30, 90, 180, 365):
+        hit = curve.loc[curve["day"] == day, "repeat_share"]
+        if not hit.empty:
+            fig.add_annotation(
+                x=day, y=float(hit.iloc[0]) * 100.0, text=f"{hit.iloc[0]:.0%} by day {day}"
+            )
+    fig.update_layout(title=title, template=TEMPLATE, height=360, margin={"t": 50, "b": 40})
+    fig.update_xaxes(title_text="Days since first purchase")
+    fig.update_yaxes(title_text="Customers with a 2nd purchase, %", rangemode="tozero")
+    return fig
+
+
+def _bins_figure(
+    histogram: pd.DataFrame, *, title: str, x_title: str, color: str, unit: str
+) -> go.Figure:
+    """Bars spanning bin_start..bin_end; a missing bin_end marks an open last bin (drawn as wide
+    as the others, labelled "and more")."""
+    start = histogram["bin_start"].astype(float).to_numpy()
+    end = pd.to_numeric(histogram["bin_end"], errors="coerce").astype(float).to_numpy()
+    known = end[~np.isnan(end)] - start[~np.isnan(end)]
+    width = float(np.median(known)) if known.size else 1.0
+    open_end = np.isnan(end)
+    drawn_end = np.where(open_end, start + width, end)
+    suffix = unit if unit == "%" else f" {unit}"
+    labels = [
+        f"{a:,.0f}{suffix} and more" if o else f"{a:,.0f} to {b:,.0f}{suffix}"
+        for a, b, o in zip(start, end, open_end, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=(start + drawn_end) / 2,
+            y=histogram["customers"],
+            width=drawn_end - start,
+            customdata=[label.replace(",", " ") for label in labels],
+            marker_color=color,
+            marker_line={"width": 1, "color": "white"},
+            hovertemplate="%{customdata}<br>%{y:,.0f} customers<extra></extra>",
+            name="Customers",
+        )
+    )
+    fig.update_layout(
+        title=title, template=TEMPLATE, height=340, margin={"t": 50, "b": 40}, bargap=0
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text="Customers")
+    return fig
+
+
+def value_bins(values: object, *, bins: int = 30, cap_quantile: float = 0.99) -> pd.DataFrame:
+    """Histogram of per-customer values (bin_start, bin_end, customers), the last bin open above
+    the `cap_quantile` so one whale does not squeeze everyone else into the first bar.
+
+    Binning happens here, not in the browser, so a million predictions chart as 30 numbers.
+    """
+    array = np.asarray(values, dtype=float)
+    array = array[np.isfinite(array)]
+    columns = ["bin_start", "bin_end", "customers"]
+    if array.size == 0:
+        return pd.DataFrame(columns=columns)
+    low = float(array.min())
+    high = float(np.quantile(array, cap_quantile))
+    if high <= low:
+        return pd.DataFrame({"bin_start": [low], "bin_end": [None], "customers": [array.size]})
+    edges = np.linspace(low, high, bins + 1)
+    index = np.minimum(((array - low) / (high - low) * bins).astype(int), bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    ends: list[float | None] = [float(e) for e in edges[1:]]
+    ends[-1] = None
+    return pd.DataFrame({"bin_start": edges[:-1], "bin_end": ends, "customers": counts})
+
+
+def historic_clv_figure(clv: HistoricClv) -> go.Figure:
+    """Distribution of historic CLV (margin in the first N months), from `customers.historic_clv`.
+
+    The median is marked: the typical customer, which the mean (pulled up by a few big spenders)
+    is not.
+    """
+    title = f"Historic CLV: margin in each customer's first {clv.months} months"
+    if clv.status != "ok" or clv.histogram.empty:
+        return _empty(title, f"No customer has {clv.months} months of history yet")
+    fig = _bins_figure(
+        clv.histogram,
+        title=title,
+        x_title=f"Margin in the first {clv.months} months, {config.CURRENCY}",
+        color="#1f77b4",
+        unit=config.CURRENCY,
+    )
+    fig.add_vline(
+        x=clv.median,
+        line_dash="dash",
+        line_color="#444",
+        annotation_text=f"median {clv.median:,.0f} {config.CURRENCY}".replace(",", " "),
+        annotation_position="top right",
+    )
+    return fig
+
+
+def predicted_clv_figure(predictions: pd.DataFrame, *, months: int) -> go.Figure:
+    """Distribution of expected CLV over the next `months` months (discounted margin) from
+    `clv.ClvModel.predictions`, the median marked."""
+    title = f"Expected CLV over the next {months} months (BG/NBD + Gamma-Gamma)"
+    if predictions.empty or "expected_clv" not in predictions:
+        return _empty(title, "No fitted model")
+    fig = _bins_figure(
+        value_bins(predictions["expected_clv"]),
+        title=title,
+        x_title=f"Expected discounted margin, next {months} months, {config.CURRENCY}",
+        color="#9467bd",
+        unit=config.CURRENCY,
+    )
+    median = float(predictions["expected_clv"].median())
+    fig.add_vline(
+        x=median,
+        line_dash="dash",
+        line_color="#444",
+        annotation_text=f"median {median:,.0f} {config.CURRENCY}".replace(",", " "),
+        annotation_position="top right",
+    )
+    return fig
+
+
+def probability_alive_figure(predictions: pd.DataFrame, *, bins: int = 20) -> go.Figure:
+    """Distribution of P(alive): how likely each customer is still buying, from the BG/NBD fit."""
+    title = "Probability each customer is still active (BG/NBD)"
+    if predictions.empty or "probability_alive" not in predictions:
+        return _empty(title, "No fitted model")
+    values = np.clip(predictions["probability_alive"].to_numpy(dtype=float), 0.0, 1.0)
+    counts = np.bincount(np.minimum((values * bins).astype(int), bins - 1), minlength=bins)
+    edges = np.linspace(0.0, 100.0, bins + 1)
+    histogram = pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "customers": counts})
+    fig = _bins_figure(
+        histogram,
+        title=title,
+        x_title="Probability still active, %",
+        color="#2ca02c",
+        unit="%",
+    )
+    fig.update_xaxes(range=[0, 100])
     return fig

@@ -1504,17 +1504,19 @@ def fit_store(
     monthly_discount_rate: float = config.MONTHLY_DISCOUNT_RATE,
     time_unit: TimeUnit = "weeks",
     standard_errors: bool = True,
+    margin_rate: float | None = None,
 ) -> StoreClv:
     """Build the RFM summary in DuckDB up to `until` (default: last transaction day) and fit.
 
-    The margin rate is the store's own (margin column where present, else the default rate).
+    The margin rate is `margin_rate` when given (a marketer's own gross margin), else the
+    store's own (margin column where present, else the default rate).
     """
     from experiments.store import customers
 
     started = time.perf_counter()
     cutoff = until or customers.last_transaction_day(cur)
     summary = customers.rfm_summary(cur, until=cutoff, time_unit=time_unit)
-    rate = customers.margin_rate(cur, until=cutoff)
+    rate = customers.margin_rate(cur, until=cutoff) if margin_rate is None else margin_rate
     summarized = time.perf_counter()
     model = fit_clv(
         summary,

@@ -71,7 +71,6 @@ params = {
 settings = view.settings_from(params, experiment)
 analysis = view.analysis_for(int(experiment["id"]), settings)
 
-st.caption(f"Status: **{experiment['status']}**")
 view.render(analysis)
 
 # -- share and export ------------------------------------------------------------------------------
@@ -87,7 +86,7 @@ if secret:
 cols = st.columns(2)
 with cols[0]:
     st.caption("Link to this view (opens with the same experiment and settings):")
-    st.code(share.share_url(base, "results", params), language=None, wrap_lines=True)
+    st.code(share.share_url(base, "", params), language=None, wrap_lines=True)
 with cols[1]:
     st.caption(
         "Read-only report link for management"

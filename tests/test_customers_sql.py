@@ -145,60 +145,6 @@ def _pandas_purchase_days(transactions: pd.DataFrame, until: dt.date) -> pd.Data
     )
 
 
-def test_rfm_segments_match_a_pandas_recomputation(cdnow):
-    store, transactions = cdnow
-    until = dt.date(1998, 6, 30)
-    days = _pandas_purchase_days(transactions, until)
-    per = days.groupby("customer_id").agg(
-        last=("day", "max"), purchase_days=("day", "size"), revenue=("amount", "sum")
-    )
-    per["since"] = (pd.Timestamp(until) - per["last"]).dt.days
-
-    def score(values: pd.Series) -> pd.Series:
-        rank = (values.rank(method="min") - 1) / (len(values) - 1)
-        return np.minimum(5, 1 + np.floor(5 * rank)).astype(int)
-
-    r = score(-per["since"])
-    f = score(per["purchase_days"])
-    segment = np.select(
-        [
-            (r >= 4) & (f >= 4),
-            (r >= 3) & (f >= 3),
-            r >= 4,
-            r == 3,
-            f >= 3,
-            r == 2,
-        ],
-        ["Champions", "Loyal", "New & promising", "Need attention", "At risk", "About to sleep"],
-        "Hibernating",
-    )
-    per["segment"] = segment
-    with store.cursor() as cur:
-        segments = sql.rfm_segments(cur).set_index("segment")
-        grid = sql.rfm_scores(cur)
-    assert list(segments.index) == list(sql.RFM_SEGMENTS)
-    expected = per.groupby("segment").agg(
-        customers=("revenue", "size"),
-        revenue=("revenue", "sum"),
-        repeat=("purchase_days", lambda d: (d >= 2).mean()),
-    )
-    for name in sql.RFM_SEGMENTS:
-        if name in expected.index:
-            assert segments.at[name, "customers"] == expected.at[name, "customers"], name
-            assert segments.at[name, "revenue"] == pytest.approx(expected.at[name, "revenue"])
-            assert segments.at[name, "repeat_rate"] == pytest.approx(expected.at[name, "repeat"])
-        else:
-            assert segments.at[name, "customers"] == 0
-            assert pd.isna(segments.at[name, "repeat_rate"])
-    assert segments["customer_share"].sum() == pytest.approx(1.0)
-    assert segments["revenue_share"].sum() == pytest.approx(1.0)
-    assert grid["customers"].sum() == len(per)
-    cells = pd.crosstab(r, f).stack()
-    cells = cells[cells > 0]
-    got = grid.set_index(["r_score", "f_score"])["customers"]
-    assert got.to_dict() == {k: int(v) for k, v in cells.items()}
-
-
 def test_cohort_retention_matches_pandas(cdnow):
     store, transactions = cdnow
     until = dt.date(1998, 6, 30)

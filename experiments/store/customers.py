@@ -1,4 +1,4 @@
-"""Customer-level SQL: RFM summary and segments, cohorts, repeat curve, historic CLV, arms.
+"""Customer-level SQL: BG/NBD summary, customer base, cohorts, repeat curve, historic CLV, arms.
 
 Every function takes a cursor and returns a small frame or a typed value; the per-customer
 summaries (one row per customer) are the only large results, and they are what the BG/NBD and
@@ -30,35 +30,22 @@ from experiments.store import Cursor
 
 __all__ = [
     "DAYS_PER_UNIT",
-    "RFM_SEGMENTS",
+    "CustomerBase",
     "HistoricClv",
     "TimeUnit",
     "arm_summary",
     "cohort_retention",
+    "customer_base",
     "experiment_arms",
     "historic_clv",
     "last_transaction_day",
     "margin_rate",
     "repeat_purchase_curve",
-    "rfm_scores",
-    "rfm_segments",
     "rfm_summary",
 ]
 
 TimeUnit = Literal["days", "weeks"]
 DAYS_PER_UNIT: dict[str, float] = {"days": 1.0, "weeks": 7.0}
-
-# Named segments from the R (recency) and F (frequency) scores, in the order the CASE in
-# `_RFM_SCORED` tests them; the page lists them in this order with these descriptions.
-RFM_SEGMENTS: dict[str, str] = {
-    "Champions": "bought recently and often (R>=4, F>=4)",
-    "Loyal": "regular buyers, reasonably recent (R>=3, F>=3)",
-    "New & promising": "recent, few purchase days yet (R>=4, F<=2)",
-    "Need attention": "middling recency, few purchase days (R=3, F<=2)",
-    "At risk": "used to buy often, not seen for a while (R<=2, F>=3)",
-    "About to sleep": "fading, few purchase days (R=2, F<=2)",
-    "Hibernating": "long gone, few purchase days (R=1, F<=2)",
-}
 
 # Purchase days up to the cutoff. Parameters: $until (DATE or NULL), $margin_rate.
 _PURCHASE_DAYS = """
@@ -168,104 +155,83 @@ def margin_rate(cur: Cursor, *, until: dt.date | None = None) -> float:
     return float(row[0]) / float(row[1])
 
 
-# -- RFM scores and segments ---------------------------------------------------------------------
-# Scores 1..5 from percent_rank so ties (e.g. every one-purchase customer) share a score.
-# RFM recency is days since the last purchase day (lower is better), unlike BG/NBD's t_x.
-_RFM_SCORED = f"""
-    WITH {_PURCHASE_DAYS},
-    per_customer AS (
-        SELECT customer_id,
-               date_diff('day', max(day), any_value(cutoff.cutoff_day)) AS days_since_last,
-               count(*) AS purchase_days,
-               sum(amount) AS revenue
-        FROM purchase_days, cutoff
-        GROUP BY customer_id
-    ),
-    scored AS (
-        SELECT *,
-               least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY days_since_last DESC)))
-                   ::INTEGER AS r_score,
-               least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY purchase_days)))
-                   ::INTEGER AS f_score,
-               least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY revenue)))::INTEGER AS m_score
-        FROM per_customer
-    ),
-    segmented AS (
-        SELECT *,
-               CASE
-                   WHEN r_score >= 4 AND f_score >= 4 THEN 'Champions'
-                   WHEN r_score >= 3 AND f_score >= 3 THEN 'Loyal'
-                   WHEN r_score >= 4 THEN 'New & promising'
-                   WHEN r_score = 3 THEN 'Need attention'
-                   WHEN f_score >= 3 THEN 'At risk'
-                   WHEN r_score = 2 THEN 'About to sleep'
-                   ELSE 'Hibernating'
-               END AS segment
-        FROM scored
-    )
-"""  # noqa: S608 - fixed fragments; values are parameters
+# -- the customer base ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CustomerBase:
+    """Head counts of the customer base on a day, as the Customers page headline shows them.
 
+    Counted the way `design_sql.customer_features` counts (an order is a transaction with a
+    positive amount before `as_of`), so `customers` and `repeat_customers` equal the totals of
+    the RFM segment table the audience builder uses.
 
-def rfm_scores(cur: Cursor, *, until: dt.date | None = None) -> pd.DataFrame:
-    """Customers per (R, F) score cell with revenue: the data of the RFM grid heatmap.
-
-    Returns:
-        Columns r_score, f_score (1..5, 5 = most recent / most purchase days), customers,
-        revenue, mean_monetary_score; only non-empty cells.
+    Attributes:
+        as_of: the day counted up to (exclusive).
+        customers: customers with at least one order before `as_of`.
+        active_customers: of those, customers with an order in the `active_days` before it.
+        repeat_customers: customers with two or more orders before `as_of`.
+        active_days: the activity window.
     """
-    return cur.execute(
-        _RFM_SCORED  # noqa: S608 - fixed fragments; values are parameters
-        + """
-        SELECT r_score, f_score, count(*) AS customers, sum(revenue) AS revenue,
-               avg(m_score) AS mean_monetary_score
-        FROM segmented GROUP BY ALL ORDER BY r_score, f_score
-        """,
-        _params(until),
-    ).df()
+
+    as_of: dt.date | None
+    customers: int
+    active_customers: int
+    repeat_customers: int
+    active_days: int
+
+    @property
+    def repeat_share(self) -> float | None:
+        """Share of customers with two or more orders; None for an empty store."""
+        return self.repeat_customers / self.customers if self.customers else None
+
+    @property
+    def active_share(self) -> float | None:
+        return self.active_customers / self.customers if self.customers else None
 
 
-def rfm_segments(cur: Cursor, *, until: dt.date | None = None) -> pd.DataFrame:
-    """Named RFM segments with counts, revenue share and repeat rate.
+def customer_base(
+    cur: Cursor,
+    *,
+    as_of: dt.date | None = None,
+    active_days: int = config.DEFAULT_LOOKBACK_DAYS,
+) -> CustomerBase:
+    """Customers, active customers and repeat customers before `as_of`, in one DuckDB pass.
 
-    Returns:
-        One row per segment in RFM_SEGMENTS order (empty segments included with zeros):
-        segment, description, customers, customer_share, revenue, revenue_share, repeat_rate
-        (share with two or more purchase days), mean_days_since_last, mean_purchase_days; the
-        last three are missing (NaN) for an empty segment, whose customers is 0.
+    Args:
+        cur: store cursor.
+        as_of: exclusive end; default the day after the last transaction (as the design page).
+        active_days: a customer with an order in this many days before `as_of` is active.
     """
-    rows = cur.execute(
-        _RFM_SCORED  # noqa: S608 - fixed fragments; values are parameters
-        + """
-        SELECT segment, count(*) AS customers, sum(revenue) AS revenue,
-               avg(CASE WHEN purchase_days >= 2 THEN 1.0 ELSE 0.0 END) AS repeat_rate,
-               avg(days_since_last) AS mean_days_since_last,
-               avg(purchase_days) AS mean_purchase_days
-        FROM segmented GROUP BY segment
-        """,
-        _params(until),
-    ).df()
-    found = rows.set_index("segment").to_dict("index")
-    total_customers = float(rows["customers"].sum()) if len(rows) else 0.0
-    total_revenue = float(rows["revenue"].sum()) if len(rows) else 0.0
-    records = []
-    for name, description in RFM_SEGMENTS.items():
-        cell = found.get(name)
-        customers = int(cell["customers"]) if cell else 0
-        revenue = float(cell["revenue"]) if cell else 0.0
-        records.append(
-            {
-                "segment": name,
-                "description": description,
-                "customers": customers,
-                "customer_share": customers / total_customers if total_customers else 0.0,
-                "revenue": revenue,
-                "revenue_share": revenue / total_revenue if total_revenue > 0 else 0.0,
-                "repeat_rate": float(cell["repeat_rate"]) if cell else None,
-                "mean_days_since_last": float(cell["mean_days_since_last"]) if cell else None,
-                "mean_purchase_days": float(cell["mean_purchase_days"]) if cell else None,
-            }
+    row = cur.execute(
+        """
+        WITH day AS (
+            SELECT coalesce(CAST($as_of AS DATE),
+                            CAST(max(ts) AS DATE) + 1) AS as_of
+            FROM transactions
+        ),
+        per_customer AS (
+            SELECT t.customer_id,
+                   count(*) AS orders,
+                   max(t.ts) >= any_value(day.as_of) - CAST($active_days AS INTEGER) AS active
+            FROM transactions t, day
+            WHERE t.amount > 0 AND t.ts < day.as_of
+            GROUP BY t.customer_id
         )
-    return pd.DataFrame.from_records(records)
+        SELECT any_value(day.as_of),
+               count(p.customer_id),
+               count(p.customer_id) FILTER (WHERE p.active),
+               count(p.customer_id) FILTER (WHERE p.orders >= 2)
+        FROM day LEFT JOIN per_customer p ON true
+        """,
+        {"as_of": as_of, "active_days": int(active_days)},
+    ).fetchone()
+    assert row is not None
+    return CustomerBase(
+        as_of=row[0],
+        customers=int(row[1]),
+        active_customers=int(row[2]),
+        repeat_customers=int(row[3]),
+        active_days=int(active_days),
+    )
 
 
 # -- cohorts and the repeat curve ------------------------------------------------------------------

@@ -1031,3 +1031,54 @@ def create_from_assignment_file(
         finally:
             cur.unregister("uploaded_assignments")
     return experiment_id
+
+
+# -- what the audience builder can offer ---------------------------------------------------------
+ATTRIBUTE_VALUES_SHOWN = 50  # an attribute with more distinct values (an e-mail) is not a filter
+
+
+@dataclass(frozen=True)
+class AudienceOptions:
+    """Choices the audience builder offers, read from the store.
+
+    Attributes:
+        channels: channels of purchases in the store, sorted.
+        attributes: uploaded customer attributes usable as filters: (name, values) pairs
+            sorted by name, values sorted; attributes with more than `ATTRIBUTE_VALUES_SHOWN`
+            distinct values (ids, e-mails) are left out because nobody picks from such a list.
+        average_order_value: mean amount of a purchase (positive amounts), the order a
+            discount applies to when the page estimates its expected cost; None without orders.
+    """
+
+    channels: tuple[str, ...]
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]
+    average_order_value: float | None
+
+
+def audience_options(cur: Cursor) -> AudienceOptions:
+    """Channels, filterable customer attributes and the average order value of the store."""
+    channels = cur.execute(
+        "SELECT DISTINCT channel FROM transactions WHERE channel IS NOT NULL ORDER BY channel"
+    ).fetchall()
+    rows = cur.execute(
+        """
+        WITH latest AS (
+            SELECT name, value FROM customer_attributes
+            QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
+        ),
+        counted AS (
+            SELECT name, list(DISTINCT value ORDER BY value) AS attribute_values,
+                   count(DISTINCT value) AS distinct_values
+            FROM latest WHERE value IS NOT NULL GROUP BY name
+        )
+        SELECT name, attribute_values FROM counted
+        WHERE distinct_values <= CAST($limit AS INTEGER) ORDER BY name
+        """,
+        {"limit": ATTRIBUTE_VALUES_SHOWN},
+    ).fetchall()
+    aov = cur.execute("SELECT avg(amount) FROM transactions WHERE amount > 0").fetchone()
+    return AudienceOptions(
+        channels=tuple(str(c) for (c,) in channels),
+        attributes=tuple((str(name), tuple(str(v) for v in values)) for name, values in rows),
+        average_order_value=float(aov[0]) if aov and aov[0] is not None else None,
+    )

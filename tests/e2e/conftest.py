@@ -48,17 +48,34 @@ class App:
         self.url = f"http://127.0.0.1:{port}"
 
 
-def start_app(db: Path, env_extra: dict[str, str] | None = None, timeout: float = 120) -> App:
+def start_app(
+    db: Path,
+    env_extra: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
+    timeout: float = 120,
+) -> App:
     port = _free_port()
     env = {**os.environ, "LOYALTY_LAB_DB": str(db), **(env_extra or {})}
     log = open(db.with_suffix(".log"), "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(port), "--server.address", "127.0.0.1",
-            "--server.headless", "true",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            *(extra_args or []),
         ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
