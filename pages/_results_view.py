@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from experiments import charts, config, decision, metrics, report
+from experiments import charts, clv, config, decision, metrics, report
 from experiments.store import overview
 from pages import _ui
 
@@ -131,3 +131,57 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
     with st.expander("All effects (table)"):
         st.dataframe(report.effects_table(analysis), hide_index=True, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _projection(experiment_id: int, bootstrap: int, version: int, db: str) -> clv.ProjectionResult:
+    return clv.project_arms(_ui.get_store(), experiment_id, months=12, bootstrap=bootstrap)
+
+
+def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
+    """Model-based 12-month CLV per arm (BG/NBD + Gamma-Gamma), beside the observed window."""
+    st.subheader("Beyond the observed window")
+    st.caption(
+        "A model-based projection, not an observed result: BG/NBD (how often and how long "
+        "customers keep buying) and Gamma-Gamma (how much they spend) fitted on each arm's "
+        "behaviour since assignment, projected 12 months ahead. Lever costs are already in the "
+        "observed net value above."
+    )
+    key = f"projection_{experiment_id}"
+    if not st.session_state.get(key) and not st.button(
+        "Project 12-month CLV per arm", icon=":material/trending_up:", key=f"{key}_button"
+    ):
+        return
+    st.session_state[key] = True
+    with st.spinner("Fitting BG/NBD + Gamma-Gamma per arm and bootstrapping..."):
+        result = _projection(experiment_id, bootstrap, _ui.store_version(), str(config.db_path()))
+    if result.status != "ok":
+        st.warning(result.message or "Not enough data for a projection.")
+        return
+    st.dataframe(
+        [
+            {
+                "arm": a.name,
+                f"observed margin per customer, {config.CURRENCY}": a.observed_margin,
+                f"projected 12-month CLV, {config.CURRENCY}": a.projected_clv,
+                "vs control": a.difference,
+                f"{result.confidence:.0%} CI low": a.ci_lower,
+                f"{result.confidence:.0%} CI high": a.ci_upper,
+                "fit": a.status if a.status == "ok" else f"{a.status}: {a.message}",
+            }
+            for a in result.arms
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%+.0f" if "vs" in c or "CI" in c else "%.0f")
+            for c in (
+                f"observed margin per customer, {config.CURRENCY}",
+                f"projected 12-month CLV, {config.CURRENCY}",
+                "vs control",
+                f"{result.confidence:.0%} CI low",
+                f"{result.confidence:.0%} CI high",
+            )
+        },
+    )
+    st.caption(f"{result.basis} Bootstrap: {result.bootstrap} replicates over customers.")

@@ -72,6 +72,7 @@ settings = view.settings_from(params, experiment)
 analysis = view.analysis_for(int(experiment["id"]), settings)
 
 view.render(analysis)
+view.render_projection(int(experiment["id"]))
 
 # -- share and export ------------------------------------------------------------------------------
 st.subheader("Share")

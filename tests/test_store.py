@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from experiments.store import Store, StoreLocked
+from experiments.store import Store
 from experiments.store.schema import SCHEMA_VERSION
 
 

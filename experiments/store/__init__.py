@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -96,10 +96,8 @@ class Store:
                 cur.execute("UPDATE meta SET value = value + 1 WHERE key = 'store_version'")
                 cur.execute("COMMIT")
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 cur.close()

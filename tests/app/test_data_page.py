@@ -68,7 +68,7 @@ def test_same_file_twice_loads_nothing_the_second_time(app_env):
 
 def test_bad_file_gets_a_clear_message_and_changes_nothing(app_env):
     before, version = counts(app_env), open_store(app_env).version()
-    bad = "customer_id,date,amount\nc1,2025-01-01,12.5\nc2,not a date,abc\n".encode()
+    bad = b"customer_id,date,amount\nc1,2025-01-01,12.5\nc2,not a date,abc\n"
     at = upload(data_page(), "bad.csv", bad)
     at.button(key="load_button").click().run()
     messages = " ".join(e.value for e in at.error)

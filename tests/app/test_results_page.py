@@ -121,3 +121,13 @@ def test_editor_password_protects_editing_pages(app_env, page):
     at.text_input[0].input("pw")
     at.button[0].click().run()
     assert at.title[0].value != "Sign in to edit"
+
+
+def test_clv_projection_is_labelled_model_based_and_covers_every_arm(app_env):
+    at = run()
+    next(b for b in at.button if b.label.startswith("Project 12-month CLV")).click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert list(table["arm"]) == ["Control", "10% discount", "Surprise gift", "Personal outreach"]
+    assert table["vs control"].isna().tolist() == [True, False, False, False]
+    assert any("model-based projection" in c.value.lower() for c in at.caption)
