@@ -156,7 +156,8 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     with st.spinner("Fitting BG/NBD + Gamma-Gamma per arm and bootstrapping..."):
         result = _projection(experiment_id, bootstrap, _ui.store_version(), str(config.db_path()))
     if result.status != "ok":
-        st.warning(result.message or "Not enough data for a projection.")
+        reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")
+        st.warning(f"{result.message or 'Not enough data for a projection.'} {reasons}")
         return
     st.dataframe(
         [

@@ -123,7 +123,24 @@ def test_editor_password_protects_editing_pages(app_env, page):
     assert at.title[0].value != "Sign in to edit"
 
 
-def test_clv_projection_is_labelled_model_based_and_covers_every_arm(app_env):
+@pytest.fixture(scope="module")
+def default_size_db(tmp_path_factory):
+    from experiments import demo
+    from experiments.store import Store
+
+    path = tmp_path_factory.mktemp("full") / "demo.duckdb"
+    store = Store(path)
+    demo.seed_demo(store)  # the default 20,000 customers, as on first start
+    store.close()
+    return path
+
+
+def test_clv_projection_is_labelled_model_based_and_covers_every_arm(
+    default_size_db, monkeypatch, tmp_path
+):
+    db = tmp_path / "store.duckdb"
+    db.write_bytes(default_size_db.read_bytes())
+    monkeypatch.setenv("LOYALTY_LAB_DB", str(db))
     at = run()
     next(b for b in at.button if b.label.startswith("Project 12-month CLV")).click().run()
     assert not at.exception
@@ -131,3 +148,10 @@ def test_clv_projection_is_labelled_model_based_and_covers_every_arm(app_env):
     assert list(table["arm"]) == ["Control", "10% discount", "Surprise gift", "Personal outreach"]
     assert table["vs control"].isna().tolist() == [True, False, False, False]
     assert any("model-based projection" in c.value.lower() for c in at.caption)
+
+
+def test_clv_projection_that_cannot_be_fitted_says_why(app_env):
+    at = run()  # 4,000 customers: too few per arm for a stable fit of every arm
+    next(b for b in at.button if b.label.startswith("Project 12-month CLV")).click().run()
+    assert not at.exception
+    assert any("no usable CLV fit" in w.value for w in at.warning)
