@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
-from experiments import config
+from experiments import config, metrics
 from experiments.store import Store, StoreError, open_store, overview
 
 EXIT_OK = 0
@@ -20,6 +21,36 @@ class CommandError(Exception):
 
 def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _experiment(store: Store, key: str) -> dict[str, object]:
+    """An experiment by id or name, as `list --json` shows them; CommandError if unknown."""
+    with store.cursor() as cur:
+        found = overview.find_experiment(cur, key)
+    if found is None:
+        raise CommandError(
+            f"no experiment with id or name {key!r}; `python -m experiments list` shows them"
+        )
+    return found
+
+
+def _analysis_settings(args: argparse.Namespace) -> metrics.AnalysisSettings:
+    return metrics.AnalysisSettings(
+        horizon_days=args.horizon,
+        cap=not args.no_cap,
+        use_covariate=not args.no_covariate,
+        correction=args.correction,
+    )
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
+    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
+    p.add_argument(
+        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
+    )
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -150,22 +181,8 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
-    from experiments import metrics
-
-    settings = metrics.AnalysisSettings(
-        horizon_days=args.horizon,
-        cap=not args.no_cap,
-        use_covariate=not args.no_covariate,
-        correction=args.correction,
-    )
-    with store.cursor() as cur:
-        found = overview.find_experiment(cur, args.experiment)
-    if found is None:
-        raise CommandError(
-            f"no experiment with id or name {args.experiment!r}; "
-            "`python -m experiments list` shows them"
-        )
-    analysis = metrics.analyze_experiment(store, int(found["id"]), settings)  # type: ignore[call-overload]
+    found = _experiment(store, args.experiment)
+    analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
     if args.json:
         _print_json(analysis.as_json())
         return EXIT_OK
@@ -194,13 +211,8 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     from experiments import design
     from experiments.store import design_sql
 
+    found = _experiment(store, args.experiment)
     with store.cursor() as cur:
-        found = overview.find_experiment(cur, args.experiment)
-        if found is None:
-            raise CommandError(
-                f"no experiment with id or name {args.experiment!r}; "
-                "`python -m experiments list` shows them"
-            )
         frame = design_sql.assignment_list(cur, int(found["id"]))  # type: ignore[call-overload]
     if frame.empty:
         raise CommandError(
@@ -232,12 +244,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
         raise CommandError(f"--until {args.until!r} is not a date (YYYY-MM-DD)") from None
     with store.cursor() as cur:
         if args.experiment is not None:
-            found = overview.find_experiment(cur, args.experiment)
-            if found is None:
-                raise CommandError(
-                    f"no experiment with id or name {args.experiment!r}; "
-                    "`python -m experiments list` shows them"
-                )
+            found = _experiment(store, args.experiment)
             projection = clv.project_arms(
                 cur,
                 int(found["id"]),  # type: ignore[call-overload]
@@ -284,22 +291,10 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     """Write the self-contained HTML report (the Results page's download) for an experiment."""
     from pathlib import Path
 
-    from experiments import metrics, report
+    from experiments import report
 
-    with store.cursor() as cur:
-        found = overview.find_experiment(cur, args.experiment)
-    if found is None:
-        raise CommandError(
-            f"no experiment with id or name {args.experiment!r}; "
-            "`python -m experiments list` shows them"
-        )
-    settings = metrics.AnalysisSettings(
-        horizon_days=args.horizon,
-        cap=not args.no_cap,
-        use_covariate=not args.no_covariate,
-        correction=args.correction,
-    )
-    analysis = metrics.analyze_experiment(store, int(found["id"]), settings)  # type: ignore[call-overload]
+    found = _experiment(store, args.experiment)
+    analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
@@ -386,19 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_analyze_file, needs_store=False)
 
     p = sub.add_parser("analyze", help="effects of an experiment from the store")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
-    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
-    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
-    p.add_argument(
-        "--allocation",
-        action="append",
-        metavar="ARM=WEIGHT",
-        help="planned split for the SRM test (repeatable); default: equal across arms",
-    )
-    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
-    p.add_argument(
-        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
-    )
+    _add_analysis_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_analyze)
 
@@ -423,14 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_clv)
 
     p = sub.add_parser("report", help="write the self-contained HTML report of an experiment")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    _add_analysis_options(p)
     p.add_argument("--out", required=True, metavar="FILE.html")
-    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
-    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
-    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
-    p.add_argument(
-        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
-    )
     p.set_defaults(handler=cmd_report)
 
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
@@ -449,6 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, CommandError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted: nothing was written by the unfinished step", file=sys.stderr)
         return 130

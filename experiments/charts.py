@@ -120,7 +120,7 @@ def forest_figure(effects: list[dict[str, object]], *, confidence: float = 0.95)
             row=1,
             col=col,
         )
-        fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)  # type: ignore[arg-type]
+        fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
         fig.update_xaxes(
             title_text=f"difference vs control, {_metric_unit(metric)}", row=1, col=col
         )
@@ -510,14 +510,21 @@ def cohort_retention_figure(cohorts: pd.DataFrame) -> go.Figure:
     z: list[list[float | None]] = [[None] * len(columns) for _ in rows]
     text = [[""] * len(columns) for _ in rows]
     hover = [[""] * len(columns) for _ in rows]
-    for row in frame.itertuples(index=False):
-        i, j = position[(row.label, int(row.months_since))]
-        z[i][j] = float(row.retention) * 100.0
-        star = "*" if bool(row.partial) else ""
-        text[i][j] = f"{row.retention:.0%}{star}"
+    for label, months, retention, partial, active, size in zip(
+        frame["label"],
+        frame["months_since"].astype(int),
+        frame["retention"].astype(float),
+        frame["partial"].astype(bool),
+        frame["active"].astype(int),
+        frame["cohort_size"].astype(int),
+        strict=True,
+    ):
+        i, j = position[(label, months)]
+        z[i][j] = retention * 100.0
+        star = "*" if partial else ""
+        text[i][j] = f"{retention:.0%}{star}"
         hover[i][j] = (
-            f"{row.active:,} of {row.cohort_size:,} customers"
-            + (" (month still running)" if star else "")
+            f"{active:,} of {size:,} customers" + (" (month still running)" if star else "")
         ).replace(",", " ")
     later = frame.loc[frame["months_since"] > 0, "retention"]
     top = float(later.max()) * 100.0 if not later.empty else 100.0

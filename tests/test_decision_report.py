@@ -165,3 +165,24 @@ def test_effects_csv_and_xlsx_equal_the_analysis(analysis):
             assert (row.arm, row.metric, row.method) == (e.arm, e.metric, e.method)
             if e.diff is not None:
                 assert math.isclose(row.diff, e.diff, rel_tol=1e-9)
+
+
+def test_cli_report_writes_the_same_html_and_refuses_unknown_experiments(tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "cli.duckdb"
+    store = Store(db)
+    demo.seed_demo(store, customers=2000, seed=4, replace=True)
+    store.close()
+    out = tmp_path / "r.html"
+    cli = [sys.executable, "-m", "experiments", "--db", str(db), "report"]
+    done = subprocess.run(
+        [*cli, "1", "--out", str(out), "--horizon", "30"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "Loyalty levers 2026-Q2" in page and "<td>30</td>" in page
+    missing = subprocess.run([*cli, "nope", "--out", str(out)], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no experiment" in missing.stderr
+    assert "Traceback" not in missing.stderr
