@@ -36,7 +36,16 @@ else:
                 url_path="results",
                 default=True,
             ),
+            st.Page(
+                "pages/design.py", title="Design", icon=":material/science:", url_path="design"
+            ),
             st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+            st.Page(
+                "pages/customers.py",
+                title="Customers",
+                icon=":material/group:",
+                url_path="customers",
+            ),
         ],
         "Share": [report],
     }

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from experiments import config, metrics
+from experiments import analysis_file, config, metrics
 from experiments.store import Store, StoreError, open_store, overview
 
 EXIT_OK = 0
@@ -148,8 +148,6 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
 
 def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
     """Analyse a standalone results file; needs no store (works while the app holds it)."""
-    from experiments import analysis_file
-
     result = analysis_file.analyze_frame(
         args.file,
         args.arm,
@@ -164,6 +162,13 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.as_json())
         return EXIT_OK
+    _print_file_analysis(result)
+    return EXIT_OK
+
+
+def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
+    if not result.ok:
+        print(f"insufficient data: {result.note}")
     print(f"SRM p-value: {result.srm.p_value}  (mismatch: {result.srm.mismatch})")
     for arm in result.arms:
         print(f"{arm.arm:>24}  n={arm.n}  " + "  ".join(f"{k}={v}" for k, v in arm.means.items()))
@@ -176,12 +181,34 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
             )
         else:
             print(f"{e.arm:>24} {e.metric:>14} {e.method:>6}  insufficient data: {e.note}")
+
+
+def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Namespace) -> int:
+    """An experiment loaded from a campaign result file: the file's fields are the metrics."""
+    from experiments.store import results_sql
+
+    with store.cursor() as cur:
+        fields = results_sql.result_fields(cur, experiment_id)
+    covariate = None if args.no_covariate else analysis_file.suggest_covariate(fields)
+    result = analysis_file.analyze_stored_results(
+        store,
+        experiment_id,
+        covariate=covariate,
+        correction=args.correction,
+        cap=not args.no_cap,
+    )
+    if args.json:
+        _print_json(result.as_json())
+    else:
+        _print_file_analysis(result)
     return EXIT_OK
 
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
     found = _experiment(store, args.experiment)
+    if found.get("source") == "results_file":
+        return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
     analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
     if args.json:
         _print_json(analysis.as_json())

@@ -1,22 +1,27 @@
-"""Analyse a standalone results file (one row per customer, an arm column, metric columns).
+"""Analyse a results file (one row per customer, an arm column, metric columns).
 
 For experiments run outside Loyalty Lab: the file needs no customer id. DuckDB reads the file
 and returns per-arm sufficient statistics (`experiments/store/filestats.py`); `experiments.stats`
-does all inference from those numbers.
+does all inference from those numbers. A results file loaded into the store (`load results`)
+is analysed the same way: `analyze_stored_results` turns its stored cells back into the file's
+shape (`experiments/store/results_sql.py`) and hands it to `analyze_frame`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pandas as pd
 
 from experiments import config, stats
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
-from experiments.store import StoreError, filestats
+from experiments.store import Store, StoreError, filestats, results_sql
+from experiments.store.results_sql import ResultField
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,9 @@ class FileAnalysis:
         alpha: significance level.
         cap: whether money metrics were capped.
         caps: money metric -> (lower, upper) thresholds applied (None = no cap on that side).
+        status: 'ok', or 'insufficient_data' when nothing can be compared (one arm, no numeric
+            metric, no rows); `note` then says why and `effects` may be empty.
+        note: why the data is insufficient, or which requested fields were skipped; '' if none.
     """
 
     arms: list[ArmSummary]
@@ -66,6 +74,12 @@ class FileAnalysis:
     alpha: float
     cap: bool
     caps: dict[str, tuple[float | None, float | None]]
+    status: Literal["ok", "insufficient_data"] = "ok"
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
 
     def as_json(self) -> dict[str, object]:
         """The CLI's JSON: arms, srm_p_value, effects (+ settings and the SRM detail)."""
@@ -82,6 +96,8 @@ class FileAnalysis:
             "cap": self.cap,
             "cap_percentile": config.DEFAULT_CAP_PERCENTILE if self.cap else None,
             "caps": {m: {"lower": lo, "upper": hi} for m, (lo, hi) in self.caps.items()},
+            "status": self.status,
+            "note": self.note,
         }
 
 
@@ -198,3 +214,190 @@ def parse_metric(text: str) -> tuple[str, MetricKind | None]:
     if sep and kind in ("binary", "money"):
         return column, kind  # type: ignore[return-value]
     return text, None
+
+
+# -- results files loaded into the store ---------------------------------------------------------
+_PRE_PERIOD_WORDS = frozenset(
+    {
+        "history", "historic", "historical", "pre", "prior", "before", "past", "previous", "prev",
+        "baseline", "recency", "tenure", "lag", "история", "прошлый", "прошлого", "до",
+    }
+)  # fmt: skip
+_OUTCOME_WORDS = frozenset(
+    {
+        "visit", "visits", "visited", "conversion", "conversions", "converted", "convert",
+        "spend", "spent", "revenue", "purchase", "purchases", "purchased", "bought", "buy",
+        "order", "orders", "response", "responded", "redeemed", "redemption", "redeem",
+        "click", "clicks", "clicked", "open", "opened", "opens", "margin", "sales", "amount",
+        "repeat", "retained", "retention", "churn", "churned", "clv", "profit", "value",
+        "визит", "визиты", "конверсия", "покупка", "покупки", "купил", "выручка", "сумма",
+        "отклик", "маржа", "заказ", "заказы", "повторная", "прибыль",
+    }
+)  # fmt: skip
+_MONEY_WORDS = frozenset(
+    {"history", "spend", "spent", "revenue", "sales", "amount", "value", "выручка", "сумма"}
+)
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^0-9a-zа-яё]+", name.lower()) if w}
+
+
+def looks_pre_period(name: str) -> bool:
+    """A field named like something measured before the campaign (history, pre_spend, prior_*)."""
+    return bool(_words(name) & _PRE_PERIOD_WORDS)
+
+
+def suggest_covariate(fields: Sequence[ResultField]) -> str | None:
+    """The pre-period field CUPED should use by default, or None.
+
+    Only numeric, non-0/1 fields named like a pre-period measurement qualify; one that reads
+    as money (history, pre_spend) beats others (recency), because last period's spend is what
+    predicts this period's outcomes best in retail.
+    """
+    candidates = [
+        f.field
+        for f in fields
+        if f.numeric and not f.binary and f.field != results_sql.ARM_COLUMN
+        if looks_pre_period(f.field)
+    ]
+    money = [c for c in candidates if _words(c) & _MONEY_WORDS]
+    return (money or candidates or [None])[0]
+
+
+def default_metrics(fields: Sequence[ResultField], covariate: str | None = None) -> list[str]:
+    """The metrics analysed when none are chosen, in file order.
+
+    Every numeric field except pre-period ones (and the covariate). When some of those fields
+    are named like outcomes (visit, conversion, spend, revenue, ...), only they are used: a
+    campaign export also carries descriptive 0/1 columns (newbie, mens) that are not outcomes,
+    and testing them too would only widen every corrected interval.
+    """
+    numeric = [
+        f.field
+        for f in fields
+        if f.numeric and f.field not in (covariate, results_sql.ARM_COLUMN)
+        if not looks_pre_period(f.field)
+    ]
+    outcomes = [name for name in numeric if _words(name) & _OUTCOME_WORDS]
+    return outcomes or numeric
+
+
+def _insufficient(
+    frame: pd.DataFrame,
+    control: str,
+    allocation: Mapping[str, float] | None,
+    correction: Correction,
+    alpha: float,
+    cap: bool,
+    note: str,
+) -> FileAnalysis:
+    """A defined answer when nothing can be tested: arm sizes only, no effects."""
+    sizes = {str(arm): int(n) for arm, n in frame[results_sql.ARM_COLUMN].value_counts().items()}
+    ordered = sorted(sizes, key=lambda a: (a != control, a))
+    plan = dict(allocation) if allocation else dict.fromkeys(ordered, 1.0)
+    return FileAnalysis(
+        arms=[ArmSummary(a, sizes[a], {}, a == control) for a in ordered],
+        srm=stats.srm_test(sizes, plan),
+        effects=[],
+        metrics={},
+        control=control,
+        covariate=None,
+        correction=correction,
+        alpha=alpha,
+        cap=cap,
+        caps={},
+        status="insufficient_data",
+        note=note,
+    )
+
+
+def analyze_stored_results(
+    store: Store,
+    experiment_id: int,
+    metrics: Sequence[str] | None = None,
+    covariate: str | None = None,
+    correction: Correction = "holm",
+    cap: bool = True,
+    alpha: float = config.ALPHA,
+) -> FileAnalysis:
+    """Effects of an experiment whose outcomes came from uploaded campaign result files.
+
+    The stored cells are pivoted back to one row per file row in DuckDB and analysed by
+    `analyze_frame`, so a loaded file gives exactly the numbers `analyze-file` gives on it.
+
+    Args:
+        store: the store.
+        experiment_id: an experiment with rows in `campaign_results` (source 'results_file',
+            or a designed experiment whose results were uploaded).
+        metrics: fields to test; default `default_metrics`. Fields holding text are skipped
+            (and named in `note`); 0/1 fields are rates (z-test), others money (Welch).
+        covariate: numeric pre-period field for CUPED; it is never also a metric.
+        correction: 'holm', 'bh' or 'none' across arms x metrics per method.
+        cap: winsorise money metrics at the pooled percentile.
+        alpha: significance level.
+
+    Returns:
+        The analysis; control = the arm of kind 'control' in the `arms` table (else the first
+        arm), SRM against the planned allocation there. No rows, no numeric metric or a single
+        arm give status 'insufficient_data' with a note, never an exception.
+
+    Raises:
+        StoreError: the covariate is not a numeric field of this experiment.
+    """
+    with store.cursor() as cur:
+        fields = results_sql.result_fields(cur, experiment_id)
+        arms = results_sql.result_arms(cur, experiment_id)
+        by_name = {f.field: f for f in fields}
+        if covariate is not None and not (
+            covariate in by_name and by_name[covariate].numeric and covariate != "arm"
+        ):
+            raise StoreError(
+                f"Covariate {covariate!r} is not a numeric field of this experiment's results."
+            )
+        requested = list(dict.fromkeys(metrics)) if metrics is not None else None
+        chosen = requested if requested is not None else default_metrics(fields, covariate)
+        usable = [
+            m
+            for m in chosen
+            if m in by_name and by_name[m].numeric and m not in (covariate, results_sql.ARM_COLUMN)
+        ]
+        skipped = [m for m in chosen if m not in usable]
+        frame = results_sql.result_frame(
+            cur, experiment_id, [*usable, *([covariate] if covariate else [])]
+        )
+    control = next((a.name for a in arms if a.kind == "control"), arms[0].name if arms else "")
+    allocation = {a.name: a.allocation for a in arms} or None
+    note = f"Skipped (not a numeric field): {', '.join(skipped)}." if skipped else ""
+    if frame.empty:
+        return _insufficient(
+            frame, control, allocation, correction, alpha, cap,
+            "No result rows are stored for this experiment.",
+        )  # fmt: skip
+    if not usable:
+        return _insufficient(
+            frame, control, allocation, correction, alpha, cap,
+            f"No numeric outcome field to analyse. {note}".strip(),
+        )  # fmt: skip
+    if not control:
+        control = str(frame[results_sql.ARM_COLUMN].iloc[0])
+    analysis = analyze_frame(
+        frame,
+        results_sql.ARM_COLUMN,
+        control,
+        [(m, "binary" if by_name[m].binary else "money") for m in usable],
+        covariate=covariate,
+        correction=correction,
+        cap=cap,
+        alpha=alpha,
+        allocation=allocation,
+    )
+    present = [a.arm for a in analysis.arms if a.n > 0]
+    if len(present) < 2 or control not in present:
+        why = (
+            f"Only one arm ({', '.join(present)}) in the results: nothing to compare it with."
+            if len(present) < 2
+            else f"The control arm {control!r} has no rows in the results."
+        )
+        return replace(analysis, status="insufficient_data", note=f"{why} {note}".strip())
+    return replace(analysis, note=note) if note else analysis

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -72,11 +74,18 @@ def _metric_unit(metric: str) -> str:
     return config.CURRENCY
 
 
-def forest_figure(effects: list[dict[str, object]], *, confidence: float = 0.95) -> go.Figure:
+def forest_figure(
+    effects: list[dict[str, object]],
+    *,
+    confidence: float = 0.95,
+    units: Mapping[str, str] | None = None,
+) -> go.Figure:
     """Effect vs control with its confidence interval, one row per arm, one panel per metric.
 
     `effects` are `Effect.as_json()` rows; rows without an estimate are shown as text, not drawn.
-    Rates are drawn in percentage points, money in the store's currency.
+    Rates are drawn in percentage points, money in the store's currency. `units` overrides the
+    unit per metric ("pp" scales by 100) for metrics not named like the store's own, e.g. the
+    0/1 columns of a campaign result file.
     """
     metrics = list(dict.fromkeys(str(e["metric"]) for e in effects))
     fig = make_subplots(
@@ -87,7 +96,8 @@ def forest_figure(effects: list[dict[str, object]], *, confidence: float = 0.95)
     )
     for col, metric in enumerate(metrics, start=1):
         rows = [e for e in effects if e["metric"] == metric and e.get("diff") is not None]
-        scale = 100.0 if _metric_unit(metric) == "pp" else 1.0
+        unit = (units or {}).get(metric) or _metric_unit(metric)
+        scale = 100.0 if unit == "pp" else 1.0
         diffs = [float(e["diff"]) * scale for e in rows]  # type: ignore[arg-type]
         lows = [float(e["ci_low"]) * scale for e in rows]  # type: ignore[arg-type]
         highs = [float(e["ci_high"]) * scale for e in rows]  # type: ignore[arg-type]
@@ -122,7 +132,7 @@ def forest_figure(effects: list[dict[str, object]], *, confidence: float = 0.95)
         )
         fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
         fig.update_xaxes(
-            title_text=f"difference vs control, {_metric_unit(metric)}", row=1, col=col
+            title_text=f"difference vs control, {unit}", row=1, col=col
         )
     fig.update_layout(
         title=f"Effect of each lever vs control ({confidence:.0%} confidence intervals)",

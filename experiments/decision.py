@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from experiments import config, stats
+from experiments.analysis_file import FileAnalysis
 from experiments.metrics import ExperimentAnalysis
 
 Verdict = Literal["ship", "stop", "keep running", "check the data", "insufficient data"]
@@ -204,4 +205,132 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
     decisions.sort(
         key=lambda d: -(d.net_value.diff if d.net_value and d.net_value.diff is not None else -1e18)
     )
+    return decisions
+
+
+# -- experiments from uploaded campaign result files ---------------------------------------------
+FILE_RULES = (
+    "One metric decides: the first one chosen. Its CUPED estimate is used when a pre-period "
+    "covariate is set (narrower interval), else the plain difference of means or rates.",
+    "Ship: the arm is significantly better than control on that metric after the correction "
+    "for several arms and metrics. Stop: anything else - significantly worse, or no "
+    "detectable difference (a results file is a finished campaign, there is no keep running).",
+    "A sample-ratio mismatch against the planned split blocks every verdict until explained.",
+)
+
+
+@dataclass(frozen=True)
+class FileDecision:
+    """The verdict for one arm of an experiment analysed from a campaign result file.
+
+    Attributes:
+        arm: arm label.
+        metric: the deciding metric.
+        verdict: ship / stop / check the data / insufficient data.
+        headline: one sentence for a manager: arm, effect with interval, verdict.
+        reasons: why this verdict, one short sentence each.
+        effect: the effect row the verdict used (None when none is estimable).
+    """
+
+    arm: str
+    metric: str
+    verdict: Verdict
+    headline: str
+    reasons: list[str] = field(default_factory=list)
+    effect: stats.Effect | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "arm": self.arm,
+            "metric": self.metric,
+            "verdict": self.verdict,
+            "headline": self.headline,
+            "reasons": self.reasons,
+        }
+
+
+def _file_amount(value: float, kind: str) -> str:
+    if kind == "binary":
+        return f"{value * 100:+.2f} pp"
+    return f"{value:+,.2f}".replace(",", " ") + f" {config.CURRENCY}"
+
+
+def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
+    """One verdict per non-control arm of a results-file analysis, on one metric.
+
+    The rule (also `FILE_RULES`): take the arm's CUPED effect on `metric` when it is estimable,
+    else the unadjusted one (z-test for 0/1 metrics, Welch for money). **Ship** when it is
+    significantly above control after the analysis' multiple-testing correction (adjusted
+    p < alpha and diff > 0); **stop** otherwise - significantly worse or no detectable
+    difference, because a loaded result file is a finished campaign. A sample-ratio mismatch
+    makes every verdict **check the data**; no estimable effect (one arm, an empty metric, an
+    analysis with status 'insufficient_data') gives **insufficient data**.
+
+    Money does not decide here as it does for designed experiments: a result file carries no
+    lever costs, so a shipped arm's cost still has to be weighed by the reader.
+    """
+    kind = analysis.metrics.get(metric, "money")
+    level = f"{1 - analysis.alpha:.0%}"
+    label = metric.replace("_", " ") + (" per customer" if kind == "money" else "")
+    decisions: list[FileDecision] = []
+    for summary in analysis.arms:
+        if summary.is_control:
+            continue
+        effect = None
+        for method in ("cuped", "z", "welch"):
+            candidate = next(
+                (
+                    e
+                    for e in analysis.effects
+                    if (e.arm, e.metric, e.method) == (summary.arm, metric, method)
+                ),
+                None,
+            )
+            if candidate is not None and candidate.ok:
+                effect = candidate
+                break
+        reasons: list[str] = []
+        if not analysis.ok or effect is None or effect.diff is None:
+            verdict: Verdict = "insufficient data"
+            reasons.append(analysis.note or f"No estimable effect on {label} for this arm.")
+            headline = f"{summary.arm}: no estimate of {label}; {verdict}"
+        else:
+            low, high = float(effect.ci_low or 0.0), float(effect.ci_high or 0.0)
+            headline = (
+                f"{summary.arm}: {_file_amount(effect.diff, kind)} {label} ({level} CI "
+                f"{_file_amount(low, kind)} to {_file_amount(high, kind)})"
+            )
+            p_text = f"adjusted p = {effect.p_adjusted:.2g}" if effect.p_adjusted is not None else ""
+            corrected = f"after {analysis.correction} correction ({p_text})"
+            if analysis.srm.mismatch:
+                verdict = "check the data"
+                reasons.append(
+                    "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
+                    f"{analysis.srm.p_value:.2g}): the split or the export is probably broken."
+                )
+            elif effect.significant and effect.diff > 0:
+                verdict = "ship"
+                reasons.append(f"Significantly above {analysis.control} {corrected}.")
+            elif effect.significant:
+                verdict = "stop"
+                reasons.append(f"Significantly below {analysis.control} {corrected}.")
+            else:
+                verdict = "stop"
+                reasons.append(
+                    f"No detectable difference from {analysis.control} {corrected}: "
+                    "not worth rolling out as tested."
+                )
+            if effect.method == "cuped" and analysis.covariate:
+                reasons.append(f"Adjusted for the pre-period field {analysis.covariate} (CUPED).")
+            headline += f"; {verdict}"
+        decisions.append(
+            FileDecision(
+                arm=summary.arm,
+                metric=metric,
+                verdict=verdict,
+                headline=headline,
+                reasons=reasons,
+                effect=effect,
+            )
+        )
     return decisions

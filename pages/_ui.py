@@ -150,3 +150,19 @@ def require_editor() -> None:
                 st.rerun()
             st.error("Wrong password.")
     st.stop()
+
+
+def run_through_app() -> None:
+    """Make sure a page runs inside app.py's navigation, also when a deep link comes first.
+
+    Streamlit keeps a legacy mode for apps with a `pages/` folder: until the entry script has
+    called `st.navigation` once in this server process, a first request for /data or /report
+    runs that page file on its own - without app.py's page config, demo seeding, access checks
+    or sections. The flag is process-wide; we clear it and rerun, so the request goes through
+    app.py like every other. Call this first in every page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

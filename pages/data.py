@@ -10,6 +10,8 @@ from experiments import charts, ingest
 from experiments.store import StoreError, overview
 from pages import _ui
 
+_ui.run_through_app()
+
 _ui.require_editor()
 st.title("Data")
 st.caption(

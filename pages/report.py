@@ -8,6 +8,8 @@ from experiments import share
 from pages import _results_view as view
 from pages import _ui
 
+_ui.run_through_app()
+
 params = {k: str(v) for k, v in st.query_params.to_dict().items()}
 secret = _ui.secret("share", "secret")
 if secret:

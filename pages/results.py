@@ -8,6 +8,8 @@ from experiments import config, report, share
 from pages import _results_view as view
 from pages import _ui
 
+_ui.run_through_app()
+
 _ui.require_editor()
 st.title("Results")
 

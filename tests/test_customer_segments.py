@@ -1,5 +1,6 @@
 """RFM segments have one definition (design_sql), checked against pandas on raw CDNOW; the
-Customers page headline counts (customers.customer_base) add up to the same segment table."""
+Customers page headline counts (customers.customer_base) add up to the same segment table, and
+the margin the page lets a marketer type scales fit_store's CLV."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import design
+from experiments import clv, design
 from experiments.store import Store
 from experiments.store import customers as customers_sql
 from experiments.store import design_sql as ds
@@ -73,7 +74,15 @@ def pandas_rfm(tx: pd.DataFrame, as_of: dt.date, lookback: int) -> pd.DataFrame:
             f >= 3,
             r == 2,
         ],
-        ["new", "champions", "loyal", "potential loyalists", "can't lose", "at risk", "hibernating"],
+        [
+            "new",
+            "champions",
+            "loyal",
+            "potential loyalists",
+            "can't lose",
+            "at risk",
+            "hibernating",
+        ],
         "lost",
     )
     return per
@@ -114,9 +123,9 @@ def test_segment_table_equals_a_pandas_groupby(cdnow, as_of, lookback):
         assert table.at[name, "customers"] == grouped.at[name, "customers"], name
         assert table.at[name, "revenue"] == pytest.approx(grouped.at[name, "revenue"]), name
         assert table.at[name, "repeat_rate"] == pytest.approx(grouped.at[name, "repeat_rate"])
-        assert table.at[name, "revenue_share"] == pytest.approx(
-            positive[name] / positive.sum()
-        ), name
+        assert table.at[name, "revenue_share"] == pytest.approx(positive[name] / positive.sum()), (
+            name
+        )
 
 
 @pytest.mark.parametrize(("as_of", "lookback"), CASES)
@@ -151,3 +160,20 @@ def test_customer_module_has_no_second_rfm_definition():
     """The Customers page and the audience builder must show the same segments."""
     for name in ("rfm_segments", "rfm_scores", "RFM_SEGMENTS"):
         assert not hasattr(customers_sql, name), name
+
+
+def test_fit_store_margin_override_scales_the_clv_and_nothing_else(cdnow):
+    """The Customers page lets a marketer type their own margin; CLV is margin x spend, so the
+    override scales every prediction and leaves the fits alone."""
+    store, _ = cdnow
+    cur = store.cursor()
+    own = clv.fit_store(cur, until=dt.date(1997, 9, 30), standard_errors=False)
+    typed = clv.fit_store(cur, until=dt.date(1997, 9, 30), standard_errors=False, margin_rate=0.5)
+    assert own.model.margin_rate == customers_sql.margin_rate(cur, until=dt.date(1997, 9, 30))
+    assert typed.model.margin_rate == 0.5
+    assert typed.model.bgnbd.params == own.model.bgnbd.params
+    np.testing.assert_allclose(
+        typed.model.predictions["expected_clv"],
+        own.model.predictions["expected_clv"] * 0.5 / own.model.margin_rate,
+        rtol=1e-12,
+    )

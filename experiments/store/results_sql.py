@@ -1,0 +1,163 @@
+"""SQL over stored campaign results: which fields an experiment's result files hold, back in wide form.
+
+`campaign_results` keeps one row per file cell (long format), so files with any columns fit
+one table. Analysis needs the file's shape back: one row per file row with an arm and numeric
+metric columns. Field names come from uploaded headers, so they never reach SQL as text: they
+are bound as parameters for filtering, and the output column aliases are built only from
+names `result_fields` returned for this experiment (the whitelist), through `quote_identifier`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import pandas as pd
+
+from experiments.store import Cursor, StoreError, quote_identifier
+
+ARM_COLUMN = "arm"
+
+
+class ResultField(NamedTuple):
+    """One column of an experiment's result file(s).
+
+    Attributes:
+        field: the column name as it was loaded.
+        numeric: every present cell is a (finite) number, and at least one is present; only
+            such fields can be metrics or covariates.
+        binary: numeric and every value is 0 or 1 (a rate metric such as conversion).
+        count: cells that hold a value (number or text).
+    """
+
+    field: str
+    numeric: bool
+    binary: bool
+    count: int
+
+
+class ResultArm(NamedTuple):
+    """An arm of the experiment as the `arms` table plans it.
+
+    Attributes:
+        name: arm label (the value in the file's arm column).
+        kind: control, discount, gift, outreach or custom.
+        allocation: planned weight (for a created results experiment: the observed share).
+    """
+
+    name: str
+    kind: str
+    allocation: float
+
+
+class ResultUpload(NamedTuple):
+    """One result file loaded into the experiment.
+
+    Attributes:
+        upload_id: the upload's id.
+        file_name: the name the file was loaded under.
+        rows: data rows in the file.
+        loaded_at: when it was loaded, as ISO text.
+    """
+
+    upload_id: int
+    file_name: str
+    rows: int
+    loaded_at: str
+
+
+def _field_order(cur: Cursor, experiment_id: int) -> list[str]:
+    """The file's column order, as the creating upload recorded it in the experiment settings."""
+    row = cur.execute(
+        "SELECT settings FROM experiments WHERE experiment_id = ?", [experiment_id]
+    ).fetchone()
+    if not row or not row[0]:
+        return []
+    try:
+        settings = json.loads(row[0])
+    except (TypeError, ValueError):
+        return []
+    fields = settings.get("result_fields") if isinstance(settings, dict) else None
+    return [str(f) for f in fields] if isinstance(fields, list) else []
+
+
+def result_fields(cur: Cursor, experiment_id: int) -> list[ResultField]:
+    """Every field loaded for the experiment, in the file's column order, with its type.
+
+    A field with any text cell is not numeric (the loader keeps unparseable and non-finite
+    cells as text), so one stray "n/a" keeps a column out of the metrics rather than silently
+    dropping that row.
+    """
+    rows = cur.execute(
+        """
+        SELECT field,
+               count(value) > 0 AND count(text) = 0 AS numeric,
+               count(value) > 0 AND count(text) = 0
+                   AND count(*) FILTER (WHERE value NOT IN (0, 1)) = 0 AS binary,
+               count(value) + count(text) AS cells
+        FROM campaign_results
+        WHERE experiment_id = ?
+        GROUP BY field
+        """,
+        [experiment_id],
+    ).fetchall()
+    order = {name: i for i, name in enumerate(_field_order(cur, experiment_id))}
+    fields = [ResultField(str(f), bool(n), bool(b), int(c)) for f, n, b, c in rows]
+    return sorted(fields, key=lambda f: (order.get(f.field, len(order)), f.field))
+
+
+def result_arms(cur: Cursor, experiment_id: int) -> list[ResultArm]:
+    """The experiment's planned arms in arm order (control-like labels first for created ones)."""
+    rows = cur.execute(
+        "SELECT name, kind, allocation FROM arms WHERE experiment_id = ? ORDER BY arm_id",
+        [experiment_id],
+    ).fetchall()
+    return [ResultArm(str(n), str(k), float(a)) for n, k, a in rows]
+
+
+def result_uploads(cur: Cursor, experiment_id: int) -> list[ResultUpload]:
+    """The result files loaded into the experiment, oldest first: where the numbers came from."""
+    rows = cur.execute(
+        """
+        SELECT upload_id, file_name, rows, strftime(loaded_at, '%Y-%m-%d %H:%M')
+        FROM uploads
+        WHERE experiment_id = ? AND kind = 'results'
+        ORDER BY upload_id
+        """,
+        [experiment_id],
+    ).fetchall()
+    return [ResultUpload(int(u), str(f), int(r), str(t)) for u, f, r, t in rows]
+
+
+def result_frame(cur: Cursor, experiment_id: int, fields: Sequence[str]) -> pd.DataFrame:
+    """One row per file row (upload_id, row_no): the arm, then each requested numeric field.
+
+    Rows come back in file order (upload, then row). A row missing a field (a second upload
+    without that column) has NULL there, so per-metric counts use only rows that have it while
+    arm sizes count every row.
+
+    Raises:
+        StoreError: a requested field is not a numeric field of this experiment, or is named
+            like the arm column.
+    """
+    numeric = {f.field for f in result_fields(cur, experiment_id) if f.numeric}
+    wanted = list(dict.fromkeys(fields))
+    bad = [f for f in wanted if f not in numeric or f == ARM_COLUMN]
+    if bad:
+        raise StoreError(
+            f"Not a numeric result field of this experiment: {', '.join(map(repr, bad))}."
+        )
+    params: dict[str, object] = {"experiment_id": experiment_id, "fields": wanted}
+    columns = [f"arm AS {quote_identifier(ARM_COLUMN)}"]
+    for i, name in enumerate(wanted):
+        params[f"f{i}"] = name
+        columns.append(f"max(value) FILTER (WHERE field = $f{i}) AS {quote_identifier(name)}")
+    sql = (
+        f"SELECT {', '.join(columns)} FROM campaign_results"  # noqa: S608 - whitelisted names
+        " WHERE experiment_id = $experiment_id"
+        "   AND (len(CAST($fields AS VARCHAR[])) = 0"
+        "        OR list_contains(CAST($fields AS VARCHAR[]), field))"
+        " GROUP BY upload_id, row_no, arm ORDER BY upload_id, row_no"
+    )
+    return cur.execute(sql, params).df()

@@ -1,0 +1,317 @@
+"""Customers: who buys, who comes back, and what a customer is worth in money."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from experiments import charts, clv, config
+from experiments.store import customers, design_sql
+from pages import _ui
+
+_ui.run_through_app()
+
+SEGMENT_MEANING = {
+    "champions": "bought recently, often and a lot",
+    "loyal": "regular buyers, reasonably recent",
+    "potential loyalists": "recent buyers who do not buy often yet",
+    "new": f"first purchase in the last {design_sql.NEW_CUSTOMER_DAYS} days",
+    "at risk": "used to buy often, not seen for a while",
+    "can't lose": "were among the best, drifting away",
+    "hibernating": "long quiet, few purchases",
+    "lost": "the longest gone",
+}
+ACTIVE_MONTHS = round(config.DEFAULT_LOOKBACK_DAYS / 30.4)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def fitted_clv(
+    version: int, db: str, months: int, monthly_discount_rate: float, margin_rate: float
+) -> clv.StoreClv:
+    """BG/NBD + Gamma-Gamma on the whole store, cached per store version and settings."""
+    with _ui.cursor() as cur:
+        return clv.fit_store(
+            cur,
+            months=months,
+            monthly_discount_rate=monthly_discount_rate,
+            margin_rate=margin_rate,
+        )
+
+
+_ui.require_editor()
+st.title("Customers")
+st.caption(
+    "Loyalty is measured in money over a customer's life. This is the customer base your "
+    "experiments run on: who buys, who comes back, and what a customer is worth."
+)
+
+base = _ui.cached_query(customers.customer_base)
+if base.customers == 0:
+    st.info("No purchases in the store yet. Upload your transactions on the Data page.")
+    st.stop()
+historic = _ui.cached_query(customers.historic_clv)
+
+cols = st.columns(4)
+cols[0].metric(
+    "Customers",
+    _ui.count(base.customers),
+    help=f"Customers with at least one purchase before {base.as_of}.",
+)
+cols[1].metric(
+    f"Active in the last {ACTIVE_MONTHS} months",
+    _ui.count(base.active_customers),
+    help=f"Customers with a purchase in the {base.active_days} days before {base.as_of} "
+    f"({_ui.pct(base.active_share)} of all customers).",
+)
+cols[2].metric(
+    "Repeat share",
+    _ui.pct(base.repeat_share),
+    help="Share of customers with two or more orders.",
+)
+cols[3].metric(
+    f"Median {historic.months}-month CLV",
+    _ui.money(historic.median if historic.status == "ok" else None),
+    help=f"Margin a customer brought in the first {historic.months} months after their first "
+    f"purchase; only the {_ui.count(historic.eligible_customers)} customers whose first "
+    f"purchase is at least {historic.months} months old count.",
+)
+
+# -- who they are --------------------------------------------------------------------------------
+st.header("Who they are: RFM segments")
+st.caption(
+    "Every customer is scored 1-5 on recency, frequency and spend (quintiles of your customer "
+    f"base; frequency and spend over the last {config.DEFAULT_LOOKBACK_DAYS} days) and put in "
+    "the first segment that fits. These are the same segments as the audience filter on the "
+    "Design page."
+)
+segments = _ui.cached_query(design_sql.rfm_segments, base.as_of)
+table = segments.assign(
+    meaning=segments["segment"].map(SEGMENT_MEANING),
+    customer_share=segments["customers"] / max(int(segments["customers"].sum()), 1),
+)[["segment", "meaning", "customers", "customer_share", "revenue", "revenue_share", "repeat_rate"]]
+st.dataframe(
+    table,
+    width="stretch",
+    hide_index=True,
+    key="segments_table",
+    column_config={
+        "segment": "Segment",
+        "meaning": "Who they are",
+        "customers": st.column_config.NumberColumn("Customers", format="localized"),
+        "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
+        "revenue": st.column_config.NumberColumn(
+            f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {config.CURRENCY}",
+            format="localized",
+        ),
+        "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
+        "repeat_rate": st.column_config.NumberColumn(
+            "Repeat rate", format="percent", help="Share with two or more orders."
+        ),
+    },
+)
+st.download_button(
+    "Segments (CSV)",
+    data=table.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"rfm-segments-{base.as_of}.csv",
+    mime="text/csv",
+    icon=":material/table:",
+)
+st.plotly_chart(
+    charts.rfm_segments_figure(segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS),
+    width="stretch",
+)
+st.caption(
+    "Look for segments whose revenue bar is much taller than their customer bar: few customers "
+    "carrying the money, worth protecting first."
+)
+
+# -- do they come back ---------------------------------------------------------------------------
+st.header("Do they come back?")
+cohorts = _ui.cached_query(customers.cohort_retention)
+st.plotly_chart(charts.cohort_retention_figure(cohorts), width="stretch")
+st.caption(
+    "Read a row left to right: the share of one month's new customers who bought again N months "
+    "later. Rows that fade faster than the ones above them mean newer customers are less loyal. "
+    "* marks the current, unfinished month."
+)
+curve = _ui.cached_query(customers.repeat_purchase_curve)
+st.plotly_chart(charts.repeat_curve_figure(curve), width="stretch")
+st.caption(
+    "Where the curve flattens, waiting brings few second orders: that is the moment a nudge "
+    "(gift, discount, call) has the most to win. Recent customers count only for the days they "
+    "have been around (Kaplan-Meier)."
+)
+
+# -- what they are worth -------------------------------------------------------------------------
+st.header("What a customer is worth")
+if historic.status == "ok":
+    st.markdown(
+        f"In their first **{historic.months} months** the "
+        f"{_ui.count(historic.eligible_customers)} customers old enough to judge brought "
+        f"**{_ui.money(historic.median)}** of margin at the median, "
+        f"{_ui.money(historic.mean)} on average and {_ui.money(historic.p90)} at the 90th "
+        "percentile."
+    )
+st.plotly_chart(charts.historic_clv_figure(historic), width="stretch")
+st.caption(
+    "Look at the gap between the median and the long right tail: a few customers bring a large "
+    "share of the margin. The last bar holds everyone above the 99th percentile."
+)
+
+# -- predictive CLV ------------------------------------------------------------------------------
+st.header("Predictive CLV")
+st.caption(
+    "BG/NBD estimates how often each customer buys and how likely they are still around; "
+    "Gamma-Gamma estimates what they spend per purchase. Together: the margin each customer is "
+    "expected to bring over the next months, discounted to today."
+)
+store_margin = _ui.cached_query(customers.margin_rate)
+settings_cols = st.columns(3)
+months = int(
+    settings_cols[0].number_input(
+        "Months ahead",
+        min_value=1,
+        max_value=60,
+        value=12,
+        step=1,
+        key="clv_months",
+        bind="query-params",
+    )
+)
+discount_pct = float(
+    settings_cols[1].number_input(
+        "Monthly discount rate, %",
+        min_value=0.0,
+        max_value=20.0,
+        value=config.MONTHLY_DISCOUNT_RATE * 100,
+        step=0.1,
+        format="%.2f",
+        key="clv_discount",
+        bind="query-params",
+        help="A unit of money next month is worth 1 / (1 + rate) today.",
+    )
+)
+margin_pct = float(
+    settings_cols[2].number_input(
+        "Margin, % of spend",
+        min_value=1.0,
+        max_value=100.0,
+        value=store_margin * 100,
+        step=1.0,
+        format="%.1f",
+        key="clv_margin",
+        bind="query-params",
+        help="Defaults to your transactions' margin column where present, else "
+        f"{config.DEFAULT_MARGIN_RATE:.0%}.",
+    )
+)
+version, db = _ui.store_version(), str(config.db_path())
+wanted = (version, db, months, discount_pct / 100, margin_pct / 100)
+
+if st.button("Fit the CLV model", type="primary", key="fit_clv", icon=":material/model_training:"):
+    with st.status("Fitting BG/NBD and Gamma-Gamma...", expanded=False) as status:
+        result = fitted_clv(*wanted)
+        status.update(
+            label=f"Model fitted in {result.summary_seconds + result.fit_seconds:.1f} s",
+            state="complete" if result.model.converged else "error",
+        )
+    st.session_state["clv_fitted"] = wanted
+fitted = st.session_state.get("clv_fitted")
+if fitted is None:
+    st.info("Press **Fit the CLV model** to estimate each customer's future value.")
+    st.stop()
+if fitted != wanted:
+    st.info("The settings or the data changed since the last fit: press the button to refit.")
+    st.stop()
+
+result = fitted_clv(*wanted)
+document = result.as_json()
+model = result.model
+if not model.converged:
+    st.error(
+        f"**The CLV model could not be used.** {model.message} "
+        "What to do: check the Data page for duplicated or partial uploads, wait until more "
+        "customers have bought twice, or read the historic CLV above meanwhile."
+    )
+
+bg_fit, gg_fit = model.bgnbd, model.gamma_gamma
+estimates = {
+    "BG/NBD": dataclasses.asdict(bg_fit.params) if bg_fit.params else {},
+    "Gamma-Gamma": dataclasses.asdict(gg_fit.params) if gg_fit.params else {},
+}
+errors = {"BG/NBD": bg_fit.standard_errors or {}, "Gamma-Gamma": gg_fit.standard_errors or {}}
+unit = result.time_unit.removesuffix("s")
+parameters = [
+    ("BG/NBD", "r", "shape of purchase rates across customers"),
+    ("BG/NBD", "alpha", f"scale of purchase rates; r/alpha = purchase days per {unit}"),
+    ("BG/NBD", "a", "drop-out: a/(a+b) = chance of leaving after a purchase"),
+    ("BG/NBD", "b", "drop-out, second shape"),
+    ("Gamma-Gamma", "p", "shape of spend per purchase day"),
+    ("Gamma-Gamma", "q", "shape of average spend across customers"),
+    ("Gamma-Gamma", "v", f"scale of average spend, {config.CURRENCY}"),
+]
+st.subheader("Fitted parameters")
+st.dataframe(
+    [
+        {
+            "model": model_name,
+            "parameter": name,
+            "estimate": estimates[model_name].get(name),
+            "standard error": errors[model_name].get(name),
+            "meaning": meaning,
+        }
+        for model_name, name, meaning in parameters
+    ],
+    width="stretch",
+    hide_index=True,
+    key="clv_parameters",
+    column_config={
+        "estimate": st.column_config.NumberColumn(format="%.4g"),
+        "standard error": st.column_config.NumberColumn(format="%.3g"),
+    },
+)
+correlation = gg_fit.frequency_spend_correlation
+st.caption(
+    f"BG/NBD on {_ui.count(bg_fit.customers)} customers "
+    f"({_ui.count(bg_fit.repeat_customers)} with a repeat purchase), Gamma-Gamma on "
+    f"{_ui.count(gg_fit.customers)}; history up to {result.until}, time in {result.time_unit}; "
+    f"status: {document['status']}."
+    + (
+        f" Spend and frequency correlate at {correlation:.2f}: the model assumes they do not, "
+        "so read the CLV with care."
+        if correlation is not None and abs(correlation) > 0.3
+        else ""
+    )
+)
+
+if model.converged:
+    summary = model.clv_summary()
+    metric_cols = st.columns(4)
+    metric_cols[0].metric(f"Mean expected {months}-month CLV", _ui.money(summary["mean"]))
+    metric_cols[1].metric(f"Median expected {months}-month CLV", _ui.money(summary["median"]))
+    metric_cols[2].metric(
+        "Expected purchase days per customer",
+        f"{summary['expected_purchases_mean']:.2f}",
+        help=f"Mean over customers, next {months} months.",
+    )
+    metric_cols[3].metric(
+        "Mean probability still active", _ui.pct(summary["probability_alive_mean"])
+    )
+    st.plotly_chart(charts.predicted_clv_figure(model.predictions, months=months), width="stretch")
+    st.caption(
+        "Compare with the historic CLV above: expected value far below it means many customers "
+        "the model thinks have already left. This is a model projection, not observed money."
+    )
+    st.plotly_chart(charts.probability_alive_figure(model.predictions), width="stretch")
+    st.caption(
+        "A pile near 0% is customers who are probably gone; a pile near 100% is your active "
+        "base. Those in between are the ones a loyalty lever can still win back."
+    )
+    st.download_button(
+        "Per-customer predictions (CSV)",
+        data=lambda: model.predictions.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"clv-predictions-{result.until}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

@@ -1,0 +1,131 @@
+"""Customers page through AppTest: the headline and segment table equal the domain functions,
+the CLV fit runs on demand and shows the same parameters as `clv.fit_store`, and degenerate
+stores get an explanation instead of an exception."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from experiments import clv, config
+from experiments.store import Store, design_sql, open_store
+from experiments.store import customers as customers_sql
+from tests.test_customers_sql import insert_transactions
+
+from .conftest import APP
+
+
+def customers_page(seeded: bool = True) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if not seeded:
+        at.session_state["demo_checked"] = True  # keep the app from seeding an empty store
+    at.run()
+    at.switch_page("pages/customers.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def table(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def spaced(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ")
+
+
+def test_headline_and_segments_equal_the_domain_numbers(app_env):
+    at = customers_page()
+    with open_store(app_env).cursor() as cur:
+        base = customers_sql.customer_base(cur)
+        historic = customers_sql.historic_clv(cur)
+        segments = design_sql.rfm_segments(cur, base.as_of)
+        features = design_sql.customer_features(cur)
+    assert metric(at, "Customers") == spaced(base.customers) == spaced(len(features))
+    assert metric(at, "Active in the last 12 months") == spaced(base.active_customers)
+    assert metric(at, "Repeat share") == f"{base.repeat_share:.1%}"
+    assert metric(at, "Median 12-month CLV") == f"{spaced(historic.median)} {config.CURRENCY}"
+    shown = table(at, "repeat_rate")
+    assert list(shown["segment"]) == list(segments["segment"])  # the Design page's segments
+    np.testing.assert_array_equal(shown["customers"], segments["customers"])
+    np.testing.assert_allclose(shown["revenue_share"], segments["revenue_share"])
+    np.testing.assert_allclose(shown["repeat_rate"], segments["repeat_rate"])
+    by_feature = features["segment"].value_counts()
+    for row in shown.itertuples():
+        assert row.customers == by_feature.get(row.segment, 0)
+    assert shown["meaning"].notna().all()
+    assert shown["customer_share"].sum() == pytest.approx(1.0)
+    # the CLV model waits for the button
+    assert any("Fit the CLV model" in i.value for i in at.info)
+    assert not any("parameter" in d.value.columns for d in at.dataframe)
+
+
+def test_fitting_shows_the_parameters_of_fit_store_and_refits_on_new_settings(app_env):
+    at = customers_page()
+    at.button(key="fit_clv").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    with open_store(app_env).cursor() as cur:
+        expected = clv.fit_store(cur)  # the CLI's defaults: 12 months, store margin
+    params = table(at, "parameter").set_index("parameter")
+    bg, gg = expected.model.bgnbd.require(), expected.model.gamma_gamma.require()
+    for name, value in {**vars(bg), **vars(gg)}.items():
+        assert params.at[name, "estimate"] == pytest.approx(value, rel=1e-6), name
+    assert params["standard error"].notna().all()
+    summary = expected.model.clv_summary()
+    mean = f"{spaced(summary['mean'])} {config.CURRENCY}"
+    assert metric(at, "Mean expected 12-month CLV") == mean
+    assert metric(at, "Mean probability still active") == (
+        f"{summary['probability_alive_mean']:.1%}"
+    )
+
+    at.run()  # a rerun keeps the fitted model (cached), no second click needed
+    assert not at.exception and any("parameter" in d.value.columns for d in at.dataframe)
+
+    at.number_input(key="clv_months").set_value(6).run()
+    assert any("refit" in i.value for i in at.info)
+    at.button(key="fit_clv").click().run()
+    assert not at.exception, at.exception
+    with open_store(app_env).cursor() as cur:
+        six = clv.fit_store(cur, months=6).model.clv_summary()
+    assert metric(at, "Mean expected 6-month CLV") == f"{spaced(six['mean'])} {config.CURRENCY}"
+    assert six["mean"] < summary["mean"]
+
+
+def test_store_without_repeat_purchases_explains_instead_of_failing(tmp_path, monkeypatch):
+    db = tmp_path / "one-time.duckdb"
+    store = Store(db)
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": [f"c{i}" for i in range(30)],
+                "ts": pd.date_range("2026-01-01", periods=30, freq="D"),
+                "amount": np.linspace(100, 400, 30),
+            }
+        ),
+    )
+    store.close()
+    monkeypatch.setenv("LOYALTY_LAB_DB", str(db))
+    at = customers_page(seeded=False)
+    assert metric(at, "Customers") == "30"
+    assert metric(at, "Repeat share") == "0.0%"
+    assert metric(at, "Median 12-month CLV") == "n/a"  # nobody has 12 months of history
+    at.button(key="fit_clv").click().run()
+    assert not at.exception, at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "could not be used" in message and "What to do" in message
+    assert not any("Mean expected" in m.label for m in at.metric)
+
+
+def test_empty_store_points_to_the_data_page(tmp_path, monkeypatch):
+    Store(tmp_path / "empty.duckdb").close()
+    monkeypatch.setenv("LOYALTY_LAB_DB", str(tmp_path / "empty.duckdb"))
+    at = customers_page(seeded=False)
+    assert any("Data page" in i.value for i in at.info)
+    assert not at.metric
