@@ -160,9 +160,15 @@ def run_through_app() -> None:
     runs that page file on its own - without app.py's page config, demo seeding, access checks
     or sections. The flag is process-wide; we clear it and rerun, so the request goes through
     app.py like every other. Call this first in every page.
+
+    AppTest resets the flag before each of its runs and replays a click only once, so a rerun
+    there would swallow form submits; under AppTest pages are reached through switch_page and
+    tests/e2e covers the deep link in a real server.
     """
+    import sys
+
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and "streamlit.testing.v1.app_test" not in sys.modules:
         PagesManager.uses_pages_directory = False
         st.rerun()
