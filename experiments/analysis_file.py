@@ -9,8 +9,8 @@ shape (`experiments/store/results_sql.py`) and hands it to `analyze_frame`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -262,7 +262,8 @@ def suggest_covariate(fields: Sequence[ResultField]) -> str | None:
         if looks_pre_period(f.field)
     ]
     money = [c for c in candidates if _words(c) & _MONEY_WORDS]
-    return (money or candidates or [None])[0]
+    ranked = money or candidates
+    return ranked[0] if ranked else None
 
 
 def default_metrics(fields: Sequence[ResultField], covariate: str | None = None) -> list[str]:
@@ -375,10 +376,10 @@ def analyze_stored_results(
             "No result rows are stored for this experiment.",
         )  # fmt: skip
     if not usable:
+        why = "Choose at least one metric." if requested == [] else "No numeric field to analyse."
         return _insufficient(
-            frame, control, allocation, correction, alpha, cap,
-            f"No numeric outcome field to analyse. {note}".strip(),
-        )  # fmt: skip
+            frame, control, allocation, correction, alpha, cap, f"{why} {note}".strip()
+        )
     if not control:
         control = str(frame[results_sql.ARM_COLUMN].iloc[0])
     analysis = analyze_frame(
@@ -401,3 +402,85 @@ def analyze_stored_results(
         )
         return replace(analysis, status="insufficient_data", note=f"{why} {note}".strip())
     return replace(analysis, note=note) if note else analysis
+
+
+def metric_unit(analysis: FileAnalysis, metric: str) -> str:
+    """How a metric's differences read: 'pp' for 0/1 rates, the store's currency otherwise."""
+    return "pp" if analysis.metrics.get(metric) == "binary" else config.CURRENCY
+
+
+def arms_table(analysis: FileAnalysis) -> pd.DataFrame:
+    """Per-arm size and means for display: rates in %, money as is; control first.
+
+    Columns: arm, role, customers, expected (customers the planned split implies, for the SRM
+    check), then one column per metric named '<metric>, %' or '<metric>, <currency>'.
+    """
+    rows = []
+    for arm in analysis.arms:
+        row: dict[str, object] = {
+            "arm": arm.arm,
+            "role": "control" if arm.is_control else "treated",
+            "customers": arm.n,
+            "expected": analysis.srm.expected.get(arm.arm),
+        }
+        for metric, kind in analysis.metrics.items():
+            mean = arm.means.get(metric)
+            if kind == "binary":
+                row[f"{metric}, %"] = None if mean is None else mean * 100
+            else:
+                row[f"{metric}, {config.CURRENCY}"] = mean
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+_EFFECT_COLUMNS = [
+    "arm", "metric", "method", "unit", "control", "arm value", "difference", "ci_low",
+    "ci_high", "rel_lift", "p_value", "p_adjusted", "n_control", "n_arm", "status", "note",
+]  # fmt: skip
+
+
+def effects_table(analysis: FileAnalysis) -> pd.DataFrame:
+    """One row per arm x metric x method, rates in % (differences in pp), for screen and CSV."""
+    rows = []
+    for e in analysis.effects:
+        scale = 100.0 if analysis.metrics.get(e.metric) == "binary" else 1.0
+
+        def scaled(value: float | None, scale: float = scale) -> float | None:
+            return None if value is None else value * scale
+
+        rows.append(
+            {
+                "arm": e.arm,
+                "metric": e.metric,
+                "method": e.method,
+                "unit": "%, pp" if scale == 100.0 else config.CURRENCY,
+                "control": scaled(e.control_mean),
+                "arm value": scaled(e.arm_mean),
+                "difference": scaled(e.diff),
+                "ci_low": scaled(e.ci_low),
+                "ci_high": scaled(e.ci_high),
+                "rel_lift": e.rel_lift,
+                "p_value": e.p_value,
+                "p_adjusted": e.p_adjusted,
+                "n_control": e.n_control,
+                "n_arm": e.n_arm,
+                "status": e.status,
+                "note": e.note,
+            }
+        )
+    return pd.DataFrame(rows, columns=_EFFECT_COLUMNS)
+
+
+def effects_csv(analysis: FileAnalysis) -> bytes:
+    """`effects_table` as CSV for Excel: UTF-8 BOM, and labels from the file that a spreadsheet
+    would run as formulas (=, +, -, @) prefixed with ' so they stay text."""
+    table = effects_table(analysis)
+    for column in ("arm", "metric", "note"):
+        table[column] = table[column].map(_inert)
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def _inert(value: object) -> object:
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value

@@ -131,9 +131,7 @@ def forest_figure(
             col=col,
         )
         fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
-        fig.update_xaxes(
-            title_text=f"difference vs control, {unit}", row=1, col=col
-        )
+        fig.update_xaxes(title_text=f"difference vs control, {unit}", row=1, col=col)
     fig.update_layout(
         title=f"Effect of each lever vs control ({confidence:.0%} confidence intervals)",
         template=TEMPLATE,

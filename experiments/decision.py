@@ -249,6 +249,9 @@ class FileDecision:
         }
 
 
+_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
 def _file_amount(value: float, kind: str) -> str:
     if kind == "binary":
         return f"{value * 100:+.2f} pp"
@@ -300,8 +303,13 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
                 f"{summary.arm}: {_file_amount(effect.diff, kind)} {label} ({level} CI "
                 f"{_file_amount(low, kind)} to {_file_amount(high, kind)})"
             )
-            p_text = f"adjusted p = {effect.p_adjusted:.2g}" if effect.p_adjusted is not None else ""
-            corrected = f"after {analysis.correction} correction ({p_text})"
+            p = effect.p_adjusted if effect.p_adjusted is not None else effect.p_value
+            corrected = (
+                f"after {_CORRECTION_NAMES.get(analysis.correction, analysis.correction)} "
+                f"correction (adjusted p = {p:.2g})"
+                if analysis.correction != "none"
+                else f"(p = {p:.2g}, no correction for several tests)"
+            )
             if analysis.srm.mismatch:
                 verdict = "check the data"
                 reasons.append(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import re
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import streamlit as st
 
-from experiments import charts, clv, config, decision, metrics, report
-from experiments.store import overview
+from experiments import analysis_file, charts, clv, config, decision, metrics, report
+from experiments.store import overview, results_sql
 from pages import _ui
 
 VERDICT_STYLE = {
@@ -186,3 +187,224 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
         },
     )
     st.caption(f"{result.basis} Bootstrap: {result.bootstrap} replicates over customers.")
+
+
+# -- experiments from uploaded campaign result files ---------------------------------------------
+RESULTS_FILE_SOURCE = "results_file"
+NO_COVARIATE = "none"
+
+
+def _plain(text: str) -> str:
+    """Text from an uploaded file shown literally in Markdown (no links, emphasis or HTML)."""
+    escaped = re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
+    return re.sub(r":(?=\w)", r"\\:", escaped)  # ':red[' / ':material/' directives
+
+
+def is_results_file(experiment: dict[str, Any]) -> bool:
+    """The experiment's outcomes come from an uploaded result file, not from transactions."""
+    return experiment.get("source") == RESULTS_FILE_SOURCE
+
+
+@dataclass(frozen=True)
+class FileSettings:
+    """What the results-file view analyses; every field travels in the URL.
+
+    Attributes:
+        metrics: fields to test, in order; the first decides the verdict cards.
+        covariate: pre-period field for CUPED, or None.
+        correction: holm / bh / none.
+        cap: winsorise money metrics.
+        confidence: interval level (alpha = 1 - confidence).
+    """
+
+    metrics: tuple[str, ...]
+    covariate: str | None
+    correction: str
+    cap: bool
+    confidence: float
+
+    def params(self) -> dict[str, str]:
+        """The query parameters that reopen this view (merged into the share links)."""
+        return {
+            "metrics": ",".join(self.metrics),
+            "covariate": self.covariate or NO_COVARIATE,
+            "cap": "on" if self.cap else "off",
+            "correction": self.correction,
+            "confidence": f"{self.confidence * 100:.0f}",
+        }
+
+
+def file_fields(experiment_id: int) -> list[results_sql.ResultField]:
+    return list(_ui.cached_query(results_sql.result_fields, experiment_id))
+
+
+def file_uploads(experiment_id: int) -> list[results_sql.ResultUpload]:
+    return list(_ui.cached_query(results_sql.result_uploads, experiment_id))
+
+
+def numeric_fields(fields: list[results_sql.ResultField]) -> list[str]:
+    return [f.field for f in fields if f.numeric and f.field != results_sql.ARM_COLUMN]
+
+
+def file_settings_from(
+    params: dict[str, str], fields: list[results_sql.ResultField]
+) -> FileSettings:
+    """Settings from query parameters; unknown fields are dropped, absent ones get defaults."""
+    numeric = numeric_fields(fields)
+    covariate_text = params.get("covariate")
+    if covariate_text is None:
+        covariate = analysis_file.suggest_covariate(fields)
+    else:
+        covariate = covariate_text if covariate_text in numeric else None
+    chosen = [m for m in params.get("metrics", "").split(",") if m in numeric and m != covariate]
+    base = settings_from(params, {})
+    return FileSettings(
+        metrics=tuple(dict.fromkeys(chosen or analysis_file.default_metrics(fields, covariate))),
+        covariate=covariate,
+        correction=base.correction,
+        cap=base.cap,
+        confidence=base.confidence,
+    )
+
+
+def pick_file_settings(
+    experiment_id: int, fields: list[results_sql.ResultField], start: FileSettings
+) -> FileSettings:
+    """The metric and covariate pickers of the Results page (the report view has none)."""
+    numeric = numeric_fields(fields)
+    left, right = st.columns([3, 2])
+    covariate_options = [NO_COVARIATE, *numeric]
+    covariate = right.selectbox(
+        "Pre-period covariate (CUPED)",
+        covariate_options,
+        index=covariate_options.index(start.covariate or NO_COVARIATE),
+        key=f"file_covariate_{experiment_id}",
+        format_func=lambda c: "none (no adjustment)" if c == NO_COVARIATE else c,
+        help="A column measured before the campaign (e.g. last year's spend). Adjusting for it "
+        "narrows the intervals without biasing the effects.",
+    )
+    chosen_covariate = None if covariate == NO_COVARIATE else str(covariate)
+    metrics_chosen = left.multiselect(
+        "Metrics (the first one decides the verdicts)",
+        [m for m in numeric if m != chosen_covariate],
+        default=[m for m in start.metrics if m != chosen_covariate],
+        key=f"file_metrics_{experiment_id}",
+        help="Numeric columns of the result file. Columns holding text cannot be metrics. "
+        "0/1 columns are rates (z-test), others amounts (Welch t-test).",
+    )
+    return FileSettings(
+        metrics=tuple(str(m) for m in metrics_chosen),
+        covariate=chosen_covariate,
+        correction=start.correction,
+        cap=start.cap,
+        confidence=start.confidence,
+    )
+
+
+@st.cache_data(show_spinner="Analysing the result file in DuckDB...", max_entries=64)
+def _file_analysis(
+    experiment_id: int, settings: dict[str, Any], version: int, db: str
+) -> analysis_file.FileAnalysis:
+    return analysis_file.analyze_stored_results(
+        _ui.get_store(),
+        experiment_id,
+        metrics=list(settings["metrics"]),
+        covariate=settings["covariate"],
+        correction=settings["correction"],
+        cap=settings["cap"],
+        alpha=1 - settings["confidence"],
+    )
+
+
+def file_analysis_for(experiment_id: int, settings: FileSettings) -> analysis_file.FileAnalysis:
+    return _file_analysis(
+        experiment_id, asdict(settings), _ui.store_version(), str(config.db_path())
+    )
+
+
+def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis) -> None:
+    """The results of a campaign result file: where the data came from, arms, verdicts, effects."""
+    uploads = file_uploads(int(experiment["id"]))
+    files = ", ".join(
+        f"**{_plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
+        for u in uploads
+    )
+    st.caption(
+        f"From the uploaded campaign result file{'s' if len(uploads) > 1 else ''} "
+        f"{files or '(none)'} · {_ui.count(sum(a.n for a in analysis.arms))} rows in "
+        f"{len(analysis.arms)} arms · control **{_plain(analysis.control)}**"
+        + (f" · CUPED on **{_plain(analysis.covariate)}**" if analysis.covariate else "")
+    )
+    if analysis.srm.mismatch:
+        st.warning(
+            "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
+            f"{analysis.srm.p_value:.2g}): the split or the export is probably broken, so the "
+            "verdicts below wait until it is explained.",
+            icon=":material/warning:",
+        )
+    st.subheader("Arms")
+    arms = analysis_file.arms_table(analysis)
+    st.dataframe(
+        arms,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.2f")
+            for c in arms.columns
+            if c not in ("arm", "role", "customers", "expected")
+        }
+        | {"expected": st.column_config.NumberColumn(format="%.0f")},
+    )
+    if not analysis.ok:
+        st.warning(f"Insufficient data: {analysis.note}", icon=":material/help:")
+        return
+    if analysis.note:
+        st.caption(analysis.note)
+
+    metric = next(iter(analysis.metrics))
+    st.subheader("Decisions")
+    for d in decision.decide_file(analysis, metric):
+        icon, color = VERDICT_STYLE[d.verdict]
+        with st.container(border=True):
+            st.markdown(
+                f"**{_plain(d.headline.rsplit(';', 1)[0])}** &nbsp; "
+                f":{color}-badge[{icon} {d.verdict}]"
+            )
+            for reason in d.reasons:
+                st.caption(_plain(reason))
+    with st.expander("How the verdict is decided"):
+        for rule in decision.FILE_RULES:
+            st.markdown(f"- {rule}")
+
+    st.plotly_chart(
+        charts.forest_figure(
+            [e.as_json() for e in analysis.effects],
+            confidence=1 - analysis.alpha,
+            units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
+        ),
+        width="stretch",
+    )
+    st.caption(
+        "Each dot is an arm's difference from control; the bar is its confidence interval "
+        "(green: above 0, red: below 0, grey: includes 0). Rates in percentage points."
+    )
+    st.subheader("All effects")
+    st.dataframe(
+        analysis_file.effects_table(analysis),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rel_lift": st.column_config.NumberColumn("relative lift", format="percent"),
+            "p_value": st.column_config.NumberColumn("p", format="%.2g"),
+            "p_adjusted": st.column_config.NumberColumn("adjusted p", format="%.2g"),
+        },
+    )
+    st.caption(
+        f"p-values adjusted for {len(analysis.metrics)} metric(s) x "
+        f"{len(analysis.arms) - 1} arm(s) by '{analysis.correction}'. Money metrics "
+        + (
+            f"capped at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th percentile."
+            if analysis.cap
+            else "not capped."
+        )
+    )

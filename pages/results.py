@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import config, report, share
+from experiments import analysis_file, config, report, share
 from pages import _results_view as view
 from pages import _ui
 
@@ -23,18 +23,20 @@ experiment_name = st.selectbox(
     "Experiment", list(by_name), key="experiment", bind="query-params", width=520
 )
 experiment = by_name[str(experiment_name)]
+from_file = view.is_results_file(experiment)  # outcomes from an uploaded result file
 
 with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tune:"):
-    st.selectbox(
-        "Horizon, days after assignment",
-        view.HORIZONS,
-        index=view.HORIZONS.index(str(experiment["horizon_days"]))
-        if str(experiment["horizon_days"]) in view.HORIZONS
-        else 1,
-        key="horizon",
-        bind="query-params",
-        help="Purchases within this many days of each customer's assignment count.",
-    )
+    if not from_file:
+        st.selectbox(
+            "Horizon, days after assignment",
+            view.HORIZONS,
+            index=view.HORIZONS.index(str(experiment["horizon_days"]))
+            if str(experiment["horizon_days"]) in view.HORIZONS
+            else 1,
+            key="horizon",
+            bind="query-params",
+            help="Purchases within this many days of each customer's assignment count.",
+        )
     st.selectbox(
         "Cap extreme money values",
         ["on", "off"],
@@ -43,13 +45,14 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
         help=f"Winsorise revenue and net value at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th "
         "percentile of non-zero values, computed once across arms.",
     )
-    st.selectbox(
-        "Adjust for pre-period spend (CUPED)",
-        ["on", "off"],
-        key="cuped",
-        bind="query-params",
-        help="Uses each customer's spend before assignment to narrow the intervals.",
-    )
+    if not from_file:
+        st.selectbox(
+            "Adjust for pre-period spend (CUPED)",
+            ["on", "off"],
+            key="cuped",
+            bind="query-params",
+            help="Uses each customer's spend before assignment to narrow the intervals.",
+        )
     st.selectbox(
         "Correction for several arms x metrics",
         view.CORRECTIONS,
@@ -70,11 +73,22 @@ params = {
     "correction": str(st.session_state.get("correction", "holm")),
     "confidence": str(st.session_state.get("confidence", "95")),
 }
-settings = view.settings_from(params, experiment)
-analysis = view.analysis_for(int(experiment["id"]), settings)
-
-view.render(analysis)
-view.render_projection(int(experiment["id"]))
+if from_file:
+    fields = view.file_fields(int(experiment["id"]))
+    url = {k: str(v) for k, v in st.query_params.to_dict().items()}
+    start = view.file_settings_from({**url, **params}, fields)
+    file_settings = view.pick_file_settings(int(experiment["id"]), fields, start)
+    params = {"experiment": str(experiment_name), **file_settings.params()}
+    st.query_params.update({k: params[k] for k in ("metrics", "covariate")})
+    file_analysis = view.file_analysis_for(int(experiment["id"]), file_settings)
+    view.render_file(experiment, file_analysis)
+else:
+    for stale in ("metrics", "covariate"):  # a results-file experiment's pickers
+        st.query_params.pop(stale, None)
+    settings = view.settings_from(params, experiment)
+    analysis = view.analysis_for(int(experiment["id"]), settings)
+    view.render(analysis)
+    view.render_projection(int(experiment["id"]))
 
 # -- share and export ------------------------------------------------------------------------------
 st.subheader("Share")
@@ -98,6 +112,15 @@ with cols[1]:
     st.code(share.share_url(base, "", report_params), language=None, wrap_lines=True)
 
 name = str(experiment["name"])
+if from_file:
+    st.download_button(
+        "Effects (CSV)",
+        data=analysis_file.effects_csv(file_analysis),
+        file_name=f"{name}-effects.csv",
+        mime="text/csv",
+        icon=":material/table:",
+    )
+    st.stop()  # the HTML report and XLSX below are built from a transaction analysis
 downloads = st.columns(3)
 downloads[0].download_button(
     "HTML report (works offline)",

@@ -62,4 +62,3 @@ def test_cli_on_a_locked_store_exits_2_without_traceback(store):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "in use by process" in result.stderr
-

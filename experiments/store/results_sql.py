@@ -1,4 +1,4 @@
-"""SQL over stored campaign results: which fields an experiment's result files hold, back in wide form.
+"""SQL over stored campaign results: an experiment's result fields, and its rows in wide form.
 
 `campaign_results` keeps one row per file cell (long format), so files with any columns fit
 one table. Analysis needs the file's shape back: one row per file row with an arm and numeric
@@ -28,13 +28,13 @@ class ResultField(NamedTuple):
         numeric: every present cell is a (finite) number, and at least one is present; only
             such fields can be metrics or covariates.
         binary: numeric and every value is 0 or 1 (a rate metric such as conversion).
-        count: cells that hold a value (number or text).
+        non_null: cells that hold a value (number or text).
     """
 
     field: str
     numeric: bool
     binary: bool
-    count: int
+    non_null: int
 
 
 class ResultArm(NamedTuple):
