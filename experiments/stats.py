@@ -859,6 +859,8 @@ def kaplan_meier(
     events: Sequence[int] | np.ndarray,
     groups: Sequence[str] | np.ndarray,
     alpha: float = config.ALPHA,
+    *,
+    weights: Sequence[float] | np.ndarray | None = None,
 ) -> KaplanMeierResult:
     """Time-to-repeat curves per arm and whether they differ (log-rank).
 
@@ -867,24 +869,38 @@ def kaplan_meier(
         events: 1 when the repeat purchase was observed, 0 when censored.
         groups: arm of each customer.
         alpha: level of the pointwise intervals.
+        weights: customers per row when the rows are a histogram of (group, duration, event):
+            the SQL returns a few hundred such rows instead of one per customer. The weighted
+            path (survival, Greenwood standard errors, log-rank) is statsmodels' SurvfuncRight
+            and survdiff arithmetic on counts: statsmodels' own `freq_weights` gives a different
+            (robust) standard error and survdiff takes no weights. Tests check equality with
+            statsmodels on the expanded rows.
     """
     from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
     time = np.asarray(durations, dtype=float)
     status = np.asarray(events, dtype=float)
     group = np.asarray(groups).astype(str)
+    counts = np.ones_like(time) if weights is None else np.asarray(weights, dtype=float)
     empty = pd.DataFrame(columns=_KM_COLUMNS)
-    if time.size == 0:
+    if time.size == 0 or counts.sum() == 0:
         return KaplanMeierResult(empty, None, None, "insufficient_data", "no customers")
     z = _z_crit(alpha)
     frames = []
     for name in pd.unique(group):
-        mask = group == name
-        if mask.sum() < 2:
+        mask = (group == name) & (counts > 0)
+        if counts[mask].sum() < 2:
             continue
-        sf = SurvfuncRight(time[mask], status[mask])
-        surv = np.asarray(sf.surv_prob, dtype=float)
-        se = np.nan_to_num(np.asarray(sf.surv_prob_se, dtype=float))
+        if weights is None:
+            sf = SurvfuncRight(time[mask], status[mask])
+            utime, surv = np.asarray(sf.surv_times, float), np.asarray(sf.surv_prob, float)
+            se = np.asarray(sf.surv_prob_se, dtype=float)
+            at_risk, n_events = np.asarray(sf.n_risk, float), np.asarray(sf.n_events, float)
+        else:
+            utime, surv, se, at_risk, n_events = _km_from_counts(
+                time[mask], status[mask], counts[mask]
+            )
+        se = np.nan_to_num(se)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_surv = np.log(surv)
             scale = np.where((surv > 0) & (surv < 1), se / (surv * np.abs(log_surv)), 0.0)
@@ -894,13 +910,13 @@ def kaplan_meier(
             pd.DataFrame(
                 {
                     "group": name,
-                    "time": np.asarray(sf.surv_times, dtype=float),
+                    "time": utime,
                     "survival": surv,
                     "se": se,
                     "ci_low": np.minimum(lo, hi),
                     "ci_high": np.maximum(lo, hi),
-                    "at_risk": np.asarray(sf.n_risk, dtype=int),
-                    "events": np.asarray(sf.n_events, dtype=int),
+                    "at_risk": np.rint(at_risk).astype(int),
+                    "events": np.rint(n_events).astype(int),
                 }
             )
         )
@@ -909,12 +925,79 @@ def kaplan_meier(
         return KaplanMeierResult(
             curves, None, None, "insufficient_data", "needs two groups with 2+ customers"
         )
-    if status.sum() == 0:
+    if float((status * counts).sum()) == 0:
         return KaplanMeierResult(
             curves, None, None, "insufficient_data", "no repeat purchases observed"
         )
-    statistic, p_value = survdiff(time, status, group)
+    try:
+        if weights is None:
+            statistic, p_value = survdiff(time, status, group)
+        else:
+            statistic, p_value = logrank_counts(time, status, counts, group)
+    except np.linalg.LinAlgError:
+        return KaplanMeierResult(
+            curves, None, None, "insufficient_data", "log-rank test undefined for these data"
+        )
     return KaplanMeierResult(curves, finite_or_none(statistic), finite_or_none(p_value))
+
+
+def _km_from_counts(
+    time: np.ndarray, status: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Event times, survival, Greenwood se, at risk, events from weighted rows (SurvfuncRight)."""
+    utime, rtime = np.unique(time, return_inverse=True)
+    size = len(utime)
+    d = np.bincount(rtime, weights=status * counts, minlength=size)
+    n = np.cumsum(np.bincount(rtime, weights=counts, minlength=size)[::-1])[::-1]
+    keep = np.flatnonzero(d > 0)
+    d, n, utime = d[keep], n[keep], utime[keep]
+    sp = 1 - d / n
+    tiny = sp < 1e-16
+    sp[tiny] = 1e-16
+    sp = np.exp(np.cumsum(np.log(sp)))
+    sp[tiny] = 0
+    var = d / np.clip(n * (n - d), 1e-12, np.inf)
+    var[(n == d) | (n == 0)] = np.nan
+    se = np.sqrt(np.cumsum(var))
+    finite = np.isfinite(se) | (sp != 0)
+    se[finite] *= sp[finite]
+    se[~finite] = np.nan
+    return utime, sp, se, n, d
+
+
+def logrank_counts(
+    time: np.ndarray, status: np.ndarray, counts: np.ndarray, group: np.ndarray
+) -> tuple[float, float]:
+    """Log-rank chi-square (groups - 1 df) and p-value from (time, status, count, group) rows.
+
+    statsmodels survdiff's arithmetic (first group in sorted order is the reference), with
+    each row standing for `counts` customers.
+    """
+    levels = np.unique(group)
+    utimes, rtimes = np.unique(time, return_inverse=True)
+    size = len(utimes)
+    nrisk, observed = [], []
+    for level in levels:
+        weight = (group == level) * counts
+        n = np.bincount(rtimes, weights=weight, minlength=size)
+        observed.append(np.bincount(rtimes, weights=status * weight, minlength=size))
+        nrisk.append(np.cumsum(n[::-1])[::-1])
+    events = sum(observed)
+    nrisk_total = sum(nrisk)
+    index = np.flatnonzero(nrisk_total > 1)
+    dfs = len(levels) - 1
+    share = np.vstack(nrisk) / np.clip(nrisk_total, 1e-10, np.inf)[None, :]
+    var_denom = np.clip(nrisk_total - 1, 1e-10, np.inf)
+    oe_rows, var_rows = [], []
+    for g in range(1, dfs + 1):
+        oe = observed[g] - share[g] * events
+        var_tensor = share[1:, :].T * (np.eye(1, dfs, g - 1).ravel() - share[g, :, None])
+        var = var_tensor * (events * (nrisk_total - events) / var_denom)[:, None]
+        oe_rows.append(oe[index].sum())
+        var_rows.append(var[index].sum(axis=0))
+    obs_vec = np.hstack(oe_rows)
+    chisq = float(obs_vec.dot(np.linalg.solve(np.vstack(var_rows), obs_vec)))
+    return chisq, float(special.chdtrc(dfs, chisq))
 
 
 # -- effect over time ----------------------------------------------------------------------------

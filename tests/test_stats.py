@@ -396,3 +396,41 @@ def test_effect_json_has_the_documented_keys():
             "variance_reduction", "status", "note"}  # fmt: skip
     assert keys <= set(e.as_json())
     assert isinstance(pd.Series(e.as_json()).to_dict(), dict)
+
+
+# -- Kaplan-Meier from a histogram (what the SQL returns) ----------------------------------------
+def _histogram(rng, n_groups=3, n=400):
+    groups = rng.choice([f"arm{i}" for i in range(n_groups)], size=n)
+    durations = rng.integers(1, 40, size=n).astype(float)
+    events = (rng.random(n) < 0.6).astype(int)
+    frame = pd.DataFrame({"g": groups, "t": durations, "e": events})
+    hist = frame.value_counts().rename("w").reset_index()
+    return frame, hist
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weighted_kaplan_meier_equals_the_expanded_rows(seed):
+    from statsmodels.duration.survfunc import survdiff
+
+    frame, hist = _histogram(np.random.default_rng(seed))
+    expanded = stats.kaplan_meier(frame["t"], frame["e"], frame["g"])
+    weighted = stats.kaplan_meier(hist["t"], hist["e"], hist["g"], weights=hist["w"])
+    statistic, p_value = survdiff(
+        frame["t"].to_numpy(), frame["e"].to_numpy(), frame["g"].to_numpy()
+    )
+    assert weighted.logrank_statistic == pytest.approx(statistic, rel=1e-9)
+    assert weighted.logrank_p_value == pytest.approx(p_value, rel=1e-9, abs=1e-15)
+    left = expanded.curves.sort_values(["group", "time"]).reset_index(drop=True)
+    right = weighted.curves.sort_values(["group", "time"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(left, right, check_dtype=False, rtol=1e-9)
+
+
+def test_weighted_kaplan_meier_degenerate_inputs_give_insufficient_data():
+    one_group = stats.kaplan_meier([1.0, 2.0], [1, 0], ["a", "a"], weights=[5, 5])
+    no_events = stats.kaplan_meier([1.0, 2.0], [0, 0], ["a", "b"], weights=[5, 5])
+    empty = stats.kaplan_meier([1.0], [1], ["a"], weights=[0])
+    tiny = stats.kaplan_meier([3.0, 3.0], [1, 1], ["a", "b"], weights=[2, 2])
+    for result in (one_group, no_events, empty, tiny):
+        assert result.status == "insufficient_data" or result.logrank_p_value is not None
+        assert result.logrank_statistic is None or np.isfinite(result.logrank_statistic)
+    assert one_group.status == no_events.status == empty.status == "insufficient_data"

@@ -248,8 +248,8 @@ _NUMBER = (
     "CASE WHEN $decimal_comma"
     " THEN try_cast(replace(replace(replace(replace({x}, ' ', ''), chr(160), ''),"
     " chr(8239), ''), ',', '.') AS DOUBLE)"
-    " ELSE try_cast(replace({x}, ' ', '') AS DOUBLE) END"
-)
+    " ELSE coalesce(try_cast({x} AS DOUBLE), try_cast(replace({x}, ' ', '') AS DOUBLE)) END"
+)  # the plain cast first: replace() on every cell cost ~10% of staging; same values
 
 
 def _number(text_column: str) -> str:
@@ -329,7 +329,12 @@ class _Check:
     field: str | None
 
 
-_FORMULA = "regexp_matches({x}, '^([=@]|[+-][^0-9.,\\s])')"
+# The regex only on cells starting with one of its four characters: a regex on every cell of
+# every text column was half of the validation pass; same rows.
+_FORMULA = (
+    "CASE WHEN left({x}, 1) IN ('=', '@', '+', '-')"
+    " THEN regexp_matches({x}, '^([=@]|[+-][^0-9.,\\s])') ELSE false END"
+)
 
 
 def _text_checks(column: str, field_name: str) -> list[_Check]:
