@@ -718,3 +718,59 @@ def probability_alive_figure(predictions: pd.DataFrame, *, bins: int = 20) -> go
     )
     fig.update_xaxes(range=[0, 100])
     return fig
+
+
+def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
+    """Net value per customer in each arm (share of the arm's customers per bin), caps marked.
+
+    Most customers are near 0 or at minus the lever's cost, a few are worth a lot: the share
+    axis is logarithmic so both ends stay readable.
+    """
+    dist = analysis.distribution
+    title = f"Net value per customer over {analysis.horizon_days} days, by arm"
+    if dist.empty:
+        return _empty(title, "no customers observed for the whole horizon yet")
+    lo, hi = float(dist["bin_lo"].iloc[0]), float(dist["bin_hi"].iloc[0])
+    bins = int(dist["bin"].max()) + 1
+    width = (hi - lo) / max(bins, 1)
+    kinds = _kinds(analysis)
+    names = {a.arm_id: a.arm for a in analysis.arms}
+    fig = go.Figure()
+    for i, (arm_id, part) in enumerate(dist.groupby("arm_id", sort=True)):
+        arm = names.get(int(str(arm_id)), str(arm_id))
+        share = part["customers"] / part["customers"].sum()
+        fig.add_trace(
+            go.Scatter(
+                x=lo + (part["bin"] + 0.5) * width,
+                y=share,
+                mode="lines+markers",
+                name=arm,
+                line={"color": _arm_color(kinds.get(arm), i), "shape": "hvh"},
+                hovertemplate=f"{arm}<br>%{{x:,.0f}} {config.CURRENCY}: %{{y:.1%}} of customers"
+                "<extra></extra>",
+            )
+        )
+    lower, upper = analysis.caps.get("net_value", (None, None))
+    above, below = int(dist["above_cap"].sum()), int(dist["below_cap"].sum())
+    if upper is not None:
+        fig.add_vline(
+            x=upper,
+            line_dash="dash",
+            line_color="#444",
+            annotation_text=f"cap: {above} customers above, counted at {upper:,.0f}",
+            annotation_position="top left",
+        )
+    if lower is not None and below:
+        fig.add_vline(
+            x=lower,
+            line_dash="dash",
+            line_color="#444",
+            annotation_text=f"lower cap: {below} customers below",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(
+        title=title, template=TEMPLATE, height=380, legend={"orientation": "h", "y": -0.25}
+    )
+    fig.update_xaxes(title_text=f"net value per customer (margin minus cost), {config.CURRENCY}")
+    fig.update_yaxes(title_text="share of the arm's customers (log scale)", type="log")
+    return fig

@@ -196,6 +196,8 @@ class ExperimentAnalysis:
         survival: histogram (arm, event, duration_days, customers): Kaplan-Meier inputs.
         kaplan_meier: curves and log-rank test of time to first purchase after assignment.
         caps: metric -> (lower, upper) caps applied.
+        distribution: histogram of net value per customer per arm (uncapped, observed
+            customers), with how many lie beyond the caps (see metrics_sql.Aggregates).
         checks: data checks: extra_assignments (customers assigned more than once; the first
             assignment is analysed), customers_before_first_seen (assigned customers with a
             transaction dated before their first_seen), assigned_after_data_end.
@@ -224,6 +226,7 @@ class ExperimentAnalysis:
     survival: pd.DataFrame
     kaplan_meier: stats.KaplanMeierResult
     caps: dict[str, tuple[float | None, float | None]]
+    distribution: pd.DataFrame
     checks: dict[str, int]
     warnings: list[AnalysisWarning] = field(default_factory=list)
 
@@ -558,6 +561,7 @@ def _analyse(
         survival=agg.survival,
         kaplan_meier=kaplan,
         caps=agg.caps,
+        distribution=agg.distribution,
         checks=checks,
         warnings=warnings,
     )

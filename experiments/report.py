@@ -77,6 +77,11 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
             "Extra contribution per period: a line falling to 0 means the effect fades.",
         ),
         (
+            charts.net_value_distribution_figure(analysis),
+            "Most customers bring little or cost the lever; a few bring a lot. Dashed lines: "
+            "caps - values beyond them count at the cap, so one huge order cannot decide.",
+        ),
+        (
             charts.kaplan_meier_figure(analysis),
             "Lower curves: customers come back sooner. Bands are 95% pointwise intervals.",
         ),

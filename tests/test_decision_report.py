@@ -7,6 +7,7 @@ import html.parser
 import io
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -186,3 +187,44 @@ def test_cli_report_writes_the_same_html_and_refuses_unknown_experiments(tmp_pat
     missing = subprocess.run([*cli, "nope", "--out", str(out)], capture_output=True, text=True)
     assert missing.returncode == 2 and "no experiment" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_distribution_histogram_counts_every_observed_customer_and_marks_the_cap(analysis):
+    dist = analysis.distribution
+    observed = {a.arm_id: a.n_observed for a in analysis.arms}
+    assert dist.groupby("arm_id")["customers"].sum().to_dict() == observed
+    fig = charts.net_value_distribution_figure(analysis)
+    assert len(fig.data) == len(analysis.arms)
+    for trace in fig.data:
+        assert sum(trace.y) == pytest.approx(1.0)
+    _, upper = analysis.caps["net_value"]
+    assert any(s.x0 == upper for s in fig.layout.shapes)
+    assert f"{int(dist['above_cap'].sum())} customers above" in " ".join(
+        a.text for a in fig.layout.annotations
+    )
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_distribution_agrees_with_per_customer_values(tmp_path):
+    from experiments.store import metrics_sql
+
+    store = Store(tmp_path / "d.duckdb")
+    demo.seed_demo(store, customers=2500, seed=9, replace=True)
+    result = metrics.analyze_experiment(store, 1)
+    spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=result.horizon_days,
+                                 margin_rate=result.margin_rate)  # fmt: skip
+    with store.cursor() as cur:
+        frame = metrics_sql.customer_frame(cur, spec)
+    store.close()
+    frame = frame[frame["followup_days"] >= result.horizon_days]
+    _, upper = result.caps["net_value"]
+    assert int((frame["net_value"] > upper).sum()) == int(result.distribution["above_cap"].sum())
+    lo = float(result.distribution["bin_lo"].iloc[0])
+    hi = float(result.distribution["bin_hi"].iloc[0])
+    bins = np.clip(
+        np.floor((frame["net_value"] - lo) / (hi - lo) * metrics_sql.DISTRIBUTION_BINS),
+        0, metrics_sql.DISTRIBUTION_BINS - 1,
+    )  # fmt: skip
+    expected = pd.Series(1, index=[frame["arm_id"], bins.astype(int)]).groupby(level=[0, 1]).sum()
+    got = result.distribution.set_index(["arm_id", "bin"])["customers"]
+    assert got.to_dict() == expected.to_dict()

@@ -62,6 +62,7 @@ COVARIATE_OF = {
 }
 SEGMENT_KINDS = ("pre_period", "stratum", "attribute")
 MAX_BUCKETS = 9  # decay buckets per horizon: each adds sums to the per-customer aggregation
+DISTRIBUTION_BINS = 40  # bins of the net value per customer histogram
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,10 @@ class Aggregates:
         survival: arm_id, event (bool), duration_days (int), customers: a histogram of time to
             first purchase (event) or of follow-up (censored), for Kaplan-Meier.
         caps: {metric: (lower or None, upper or None)} thresholds applied (empty without cap).
+        distribution: histogram of uncapped net value per customer at the horizon (observed
+            customers): arm_id, bin, customers, above_cap, below_cap, bin_lo, bin_hi. The bins
+            span the pooled caps (min / max without capping); values beyond a cap fall in the
+            edge bin and are counted in above_cap / below_cap.
     """
 
     first_ts: str | None
@@ -140,6 +145,7 @@ class Aggregates:
     segments: pd.DataFrame
     survival: pd.DataFrame
     caps: dict[str, tuple[float | None, float | None]]
+    distribution: pd.DataFrame
 
 
 def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
@@ -395,6 +401,19 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
             _capped(spec, params),
         ]
     )
+    params["bins"] = DISTRIBUTION_BINS
+    lo_cap, hi_cap = (
+        ("any_value(c.net_value__lower)", "any_value(c.net_value__upper)")
+        if spec.cap
+        else ("CAST(NULL AS DOUBLE)", "CAST(NULL AS DOUBLE)")
+    )
+    ctes += f""",
+    net_range AS (
+        SELECT coalesce({lo_cap}, min(p.net_value)) AS lo,
+               coalesce({hi_cap}, max(p.net_value)) AS hi,
+               {lo_cap} AS lo_cap, {hi_cap} AS hi_cap
+        FROM per_customer p CROSS JOIN caps c WHERE p.followup_days >= $h_main
+    )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
     raw, out = _raw_and_stats(spec)
     sums = ",\n           ".join(raw)
     keys = ", ".join(_GROUP_KEYS)
@@ -422,6 +441,17 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     FROM bounds
     UNION ALL BY NAME
     SELECT 'caps' AS grain, {caps_cols} FROM caps c
+    UNION ALL BY NAME
+    SELECT 'distribution' AS grain, o.arm_id,
+           least(greatest(floor((o.net_value - r.lo) / nullif(r.hi - r.lo, 0) * $bins), 0),
+                 $bins - 1)::BIGINT AS bin,
+           count(*) AS customers,
+           sum(coalesce(o.net_value > r.hi_cap, false)::BIGINT) AS above_cap,
+           sum(coalesce(o.net_value < r.lo_cap, false)::BIGINT) AS below_cap,
+           any_value(r.lo) AS bin_lo, any_value(r.hi) AS bin_hi
+    FROM per_customer o CROSS JOIN net_range r
+    WHERE o.followup_days >= $h_main
+    GROUP BY ALL
     """  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
     frame = cur.execute(sql, params).df()
     return _split(frame, spec, out)
@@ -487,7 +517,14 @@ def _split(frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat]) -> Aggregat
     survival = survival.astype(
         {"arm_id": "int64", "event": "bool", "duration_days": "int64", "customers": "int64"}
     ).reset_index(drop=True)
-    return Aggregates(first_ts, last_ts, arms, segments, survival, caps)
+    distribution = frame[frame["grain"] == "distribution"][
+        ["arm_id", "bin", "customers", "above_cap", "below_cap", "bin_lo", "bin_hi"]
+    ]
+    distribution = distribution.astype(
+        {"arm_id": "int64", "bin": "int64", "customers": "int64", "above_cap": "int64",
+         "below_cap": "int64", "bin_lo": "float64", "bin_hi": "float64"}
+    ).sort_values(["arm_id", "bin"], ignore_index=True)  # fmt: skip
+    return Aggregates(first_ts, last_ts, arms, segments, survival, caps, distribution)
 
 
 def _text_or_none(value: object) -> str | None:
