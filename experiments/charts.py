@@ -15,6 +15,11 @@ from experiments.stats import DecayPoint
 from experiments.store.customers import HistoricClv
 
 TEMPLATE = "plotly_white"
+SEGMENT_KIND_LABELS = {
+    "pre_period": "bought before assignment",
+    "stratum": "stratum",
+    "attribute": "attribute",
+}
 ARM_COLORS = {
     "control": "#7f7f7f",
     "discount": "#d62728",
@@ -312,7 +317,7 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
     """Effect by segment (BH-corrected across segments), one row per segment x arm."""
     rows = [
         {
-            "segment": f"{kind}: {segment}",
+            "segment": f"{SEGMENT_KIND_LABELS.get(kind, kind)}: {segment}",
             "arm": arm,
             "diff": e.diff,
             "ci_low": e.ci_low,
@@ -350,8 +355,9 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
     fig.update_layout(
         title=f"Effect on {metric.replace('_', ' ')} by segment (corrected across segments)",
         template=TEMPLATE,
-        height=160 + 28 * len(frame),
-        legend={"orientation": "h", "y": -0.15},
+        height=200 + 28 * len(frame),
+        legend={"orientation": "h", "y": -0.35},
+        margin={"b": 110},
     )
     fig.update_xaxes(title_text=f"difference vs control, {unit}")
     return fig
@@ -772,5 +778,10 @@ def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
         title=title, template=TEMPLATE, height=380, legend={"orientation": "h", "y": -0.25}
     )
     fig.update_xaxes(title_text=f"net value per customer (margin minus cost), {config.CURRENCY}")
-    fig.update_yaxes(title_text="share of the arm's customers (log scale)", type="log")
+    fig.update_yaxes(
+        title_text="share of the arm's customers (log scale)",
+        type="log",
+        dtick=1,
+        tickformat=".2~%",
+    )
     return fig
