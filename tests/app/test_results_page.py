@@ -155,3 +155,25 @@ def test_clv_projection_that_cannot_be_fitted_says_why(app_env):
     next(b for b in at.button if b.label.startswith("Project 12-month CLV")).click().run()
     assert not at.exception
     assert any("no usable CLV fit" in w.value for w in at.warning)
+
+
+def test_first_start_on_an_empty_store_seeds_the_demo_and_shows_its_experiment(
+    monkeypatch, tmp_path
+):
+    from experiments import config
+    from experiments.store import overview
+
+    db = tmp_path / "fresh" / "loyalty.duckdb"  # nothing there yet, as on a new machine
+    monkeypatch.setenv("LOYALTY_LAB_DB", str(db))
+    at = run()
+    with open_store(db).cursor() as cur:
+        stats = overview.store_stats(cur)
+        experiments = overview.list_experiments(cur)
+    assert stats.customers == config.DEMO_CUSTOMERS
+    assert [(e["name"], e["status"]) for e in experiments] == [
+        (config.DEMO_EXPERIMENT_NAME, "completed")
+    ]
+    assert any("Personal outreach" in m.value for m in at.markdown)
+    at.run()  # a second run of the same session does not seed again
+    with open_store(db).cursor() as cur:
+        assert overview.store_stats(cur).uploads == stats.uploads
