@@ -681,6 +681,38 @@ def test_problem_rows_are_capped_and_the_rest_counted(store, tmp_path):
     assert f"and {25 - config.PROBLEM_ROWS_SHOWN} more" in problem.message
 
 
+def test_duplicate_order_ids_count_every_row_that_shares_one(store, tmp_path):
+    # three rows share A and two share B: 5 rows, not the 3 surplus rows the cheap probe sees
+    body = "c1,2024-01-05,1,A\nc2,2024-01-05,1,B\nc3,2024-01-05,1,A\nc4,2024-01-05,1,C\n"
+    body += "c5,2024-01-05,1,B\nc6,2024-01-05,1,A\n"
+    result = ingest.load_file(
+        store,
+        "transactions",
+        write(tmp_path, "dups.csv", "customer_id,date,amount,order_id\n" + body),
+    )
+    (problem,) = result.errors
+    assert problem.code == "duplicate_order_id"
+    assert problem.count == 5
+    assert problem.rows == (2, 3, 4, 6, 7)
+    assert problem.message.startswith("5 rows share an order id")
+
+
+def test_a_second_upload_moves_first_seen_only_earlier(store, tmp_path):
+    first = write(tmp_path, "a.csv", "customer_id,date,amount\nc1,2024-03-01,1\nc2,2024-03-01,1\n")
+    second = write(
+        tmp_path,
+        "b.csv",
+        "customer_id,date,amount\nc2,2024-05-01,1\nc1,2024-01-01,1\nc3,2024-04-01,1\n",
+    )
+    assert ingest.load_file(store, "transactions", first).ok
+    assert ingest.load_file(store, "transactions", second).ok
+    assert rows_of(store, "SELECT customer_id, first_seen FROM customers ORDER BY 1") == [
+        ("c1", dt.datetime(2024, 1, 1)),
+        ("c2", dt.datetime(2024, 3, 1)),
+        ("c3", dt.datetime(2024, 4, 1)),
+    ]
+
+
 def test_progress_is_reported_and_ends_at_one(store, tmp_path):
     seen: list[tuple[float, str]] = []
     ingest.load_file(
