@@ -175,5 +175,5 @@ def test_fit_store_margin_override_scales_the_clv_and_nothing_else(cdnow):
     np.testing.assert_allclose(
         typed.model.predictions["expected_clv"],
         own.model.predictions["expected_clv"] * 0.5 / own.model.margin_rate,
-        rtol=1e-12,
+        rtol=1e-6,  # each call refits on a summary whose float sums DuckDB adds in any order
     )
