@@ -62,8 +62,8 @@ RFM_SEGMENTS: tuple[str, ...] = (
     "lost",
 )
 
-SMD_WARNING = 0.1  # |standardized mean difference| above this is a visible imbalance
-AA_ALPHA = 0.05  # pre-period test between arms: p below this fails the A/A check
+SMD_WARNING = 0.1  # |standardized mean difference| above this is highlighted in the table
+AA_ALPHA = 0.05  # family-wise level of the A/A check (two tests, Bonferroni)
 _UNIT_BITS = 52  # hash bits used for the uniform draw: exact in a double, same in SQL
 UNIT_HEX_DIGITS = _UNIT_BITS // 4
 UNIT_SCALE = float(2**_UNIT_BITS)
@@ -867,7 +867,7 @@ class BalanceCheck:
         max_abs_smd: largest |standardized mean difference| over arms and covariates.
         spend_p_value: one-way ANOVA of pre-period spend across arms (Welch t for two arms).
         repeat_p_value: chi-square test of the share with 2+ pre-period orders across arms.
-        passed: False when a p-value is below `AA_ALPHA` or |SMD| above `SMD_WARNING`.
+        passed: False when either pre-period test has p below AA_ALPHA / 2 (Bonferroni).
         warning: what failed and what to do, or "".
     """
 
@@ -986,15 +986,19 @@ def balance_check(stats: Mapping[str, Mapping[str, SampleStats]], control: str) 
     )
     if len(arms) >= 2 and counts.sum(axis=0).min() > 0 and counts.sum(axis=1).min() > 0:
         repeat_p = float(sps.chi2_contingency(counts, correction=False)[1])
+    # Two tests, Bonferroni: the check as a whole fails about 1 launch in 20 by chance. The SMD
+    # is shown (and highlighted above SMD_WARNING) but does not decide: with a few hundred
+    # customers per arm, |SMD| > 0.1 happens by chance far more often than 1 in 20.
+    level = AA_ALPHA / 2
     problems = []
-    if spend_p is not None and spend_p < AA_ALPHA:
+    if spend_p is not None and spend_p < level:
         problems.append(f"pre-period spend differs between arms (p = {spend_p:.3f})")
-    if repeat_p is not None and repeat_p < AA_ALPHA:
+    if repeat_p is not None and repeat_p < level:
         problems.append(f"pre-period repeat share differs between arms (p = {repeat_p:.3f})")
-    if max_smd > SMD_WARNING:
-        problems.append(f"a standardized mean difference is {max_smd:.2f} (above {SMD_WARNING})")
     warning = ""
     if problems:
+        if max_smd > SMD_WARNING:
+            problems.append(f"a standardized mean difference is {max_smd:.2f}")
         warning = (
             "A/A check failed: "
             + "; ".join(problems)

@@ -354,7 +354,7 @@ def _design_tab(
     choice = st.selectbox(
         "Experiment",
         choices,
-        format_func=lambda c: "+ New experiment" if c == NEW else f"{c} · {status_of[c]}",
+        format_func=lambda c: "New experiment" if c == NEW else f"{c} · {status_of[c]}",
         key="design_experiment",
         bind="query-params",
         width=520,

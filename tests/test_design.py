@@ -418,6 +418,20 @@ def test_aa_check_false_alarm_rate_is_about_alpha():
     assert 0.02 < alarms / reps < 0.09
 
 
+def test_whole_aa_check_fails_about_one_launch_in_twenty_even_for_small_arms():
+    """The verdict (not just one p-value) must be right: 300 customers per arm is typical."""
+    rng = np.random.default_rng(5)
+    n, reps = 900, 400
+    customers = ids(n)
+    frame = customer_frame(n, rng, np.zeros(n))
+    failed = 0
+    for rep in range(reps):
+        labels = design.assign_arms(design.hash_units(f"s{rep}", customers), [1, 1, 1])
+        frame["arm"] = np.array(["control", "a", "b"])[labels]
+        failed += not design.balance_check(design.covariate_stats(frame), "control").passed
+    assert 0.02 < failed / reps < 0.08
+
+
 def test_balance_of_degenerate_arms_has_no_nan():
     frame = pd.DataFrame(
         {

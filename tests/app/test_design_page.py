@@ -179,6 +179,7 @@ def test_draft_is_saved_and_reloads_into_the_form(app_env):
 
 def test_bad_filters_and_incomplete_designs_cannot_start(app_env):
     at = design_page()
+    at.session_state["d_salt"] = SALT  # a random salt fails the A/A check 1 time in 20
     assert at.button(key="start_button").disabled  # no name, no lever yet
     run(at.text_input(key="d_name").input("Bad"))
     run(at.button(key="add_gift").click())
