@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from experiments import config, stats
+from experiments.design import escape_cell
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
 from experiments.store.results_sql import ResultField
@@ -476,11 +477,5 @@ def effects_csv(analysis: FileAnalysis) -> bytes:
     would run as formulas (=, +, -, @) prefixed with ' so they stay text."""
     table = effects_table(analysis)
     for column in ("arm", "metric", "note"):
-        table[column] = table[column].map(_inert)
+        table[column] = table[column].map(escape_cell)
     return table.to_csv(index=False).encode("utf-8-sig")
-
-
-def _inert(value: object) -> object:
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
-    return value

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from experiments import charts, config, decision
+from experiments.design import escape_cell
 from experiments.metrics import ExperimentAnalysis
 
 METHOD_NOTES = (
@@ -40,15 +41,20 @@ def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _inert(table: pd.DataFrame) -> pd.DataFrame:
+    """Arm names are typed by users: keep '=HYPERLINK(...)' and friends as text in Excel."""
+    return table.assign(arm=table["arm"].map(escape_cell))
+
+
 def effects_csv(analysis: ExperimentAnalysis) -> bytes:
     """CSV with a UTF-8 BOM so Excel opens it with the right characters."""
-    return effects_table(analysis).to_csv(index=False).encode("utf-8-sig")
+    return _inert(effects_table(analysis)).to_csv(index=False).encode("utf-8-sig")
 
 
 def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        effects_table(analysis).to_excel(writer, sheet_name="effects", index=False)
+        _inert(effects_table(analysis)).to_excel(writer, sheet_name="effects", index=False)
         pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
             columns=["means", "pre_period", "repeat_by_horizon"]
         ).to_excel(writer, sheet_name="arms", index=False)

@@ -228,3 +228,13 @@ def test_distribution_agrees_with_per_customer_values(tmp_path):
     expected = pd.Series(1, index=[frame["arm_id"], bins.astype(int)]).groupby(level=[0, 1]).sum()
     got = result.distribution.set_index(["arm_id", "bin"])["customers"]
     assert got.to_dict() == expected.to_dict()
+
+
+def test_effects_exports_keep_formula_like_arm_names_as_text(analysis):
+    evil = dataclasses.replace(
+        analysis,
+        effects=[dataclasses.replace(e, arm='=HYPERLINK("http://x")') for e in analysis.effects],
+    )
+    csv = pd.read_csv(io.BytesIO(report.effects_csv(evil)), encoding="utf-8-sig")
+    xlsx = pd.read_excel(io.BytesIO(report.effects_xlsx(evil)), sheet_name="effects")
+    assert set(csv["arm"]) == set(xlsx["arm"]) == {'\'=HYPERLINK("http://x")'}
