@@ -183,20 +183,26 @@ def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
             print(f"{e.arm:>24} {e.metric:>14} {e.method:>6}  insufficient data: {e.note}")
 
 
-def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Namespace) -> int:
+def _stored_results_analysis(
+    store: Store, experiment_id: int, args: argparse.Namespace
+) -> analysis_file.FileAnalysis:
     """An experiment loaded from a campaign result file: the file's fields are the metrics."""
     from experiments.store import results_sql
 
     with store.cursor() as cur:
         fields = results_sql.result_fields(cur, experiment_id)
     covariate = None if args.no_covariate else analysis_file.suggest_covariate(fields)
-    result = analysis_file.analyze_stored_results(
+    return analysis_file.analyze_stored_results(
         store,
         experiment_id,
         covariate=covariate,
         correction=args.correction,
         cap=not args.no_cap,
     )
+
+
+def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Namespace) -> int:
+    result = _stored_results_analysis(store, experiment_id, args)
     if args.json:
         _print_json(result.as_json())
     else:
@@ -321,15 +327,21 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     from experiments import report
 
     found = _experiment(store, args.experiment)
-    analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
+    experiment_id = int(found["id"])  # type: ignore[call-overload]
+    if found.get("source") == "results_file":
+        file_result = _stored_results_analysis(store, experiment_id, args)
+        page, horizon = report.html_file_report(found, file_result), "campaign result file"
+    else:
+        analysis = metrics.analyze_experiment(store, experiment_id, _analysis_settings(args))
+        page, horizon = report.html_report(analysis), f"{analysis.horizon_days}-day horizon"
     try:
-        out.write_text(report.html_report(analysis), encoding="utf-8")
+        out.write_text(page, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot write {out}: {error.strerror}") from None
-    print(f"Wrote the report for {found['name']!r} ({analysis.horizon_days}-day horizon) to {out}")
+    print(f"Wrote the report for {found['name']!r} ({horizon}) to {out}")
     return EXIT_OK
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import io
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import charts, config, decision
+from experiments import analysis_file, charts, config, decision
 from experiments.design import escape_cell
 from experiments.metrics import ExperimentAnalysis
 
@@ -94,76 +95,175 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
     ]
 
 
-def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str:
-    """A self-contained HTML page: decision cards, charts (plotly.js inlined), settings, notes.
+_STYLE = (
+    "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
+    "color:#222;padding:0 1em}.card{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;"
+    "margin:.6em 0}.ship{border-left:6px solid #2ca02c}.stop{border-left:6px solid #d62728}"
+    ".keep{border-left:6px solid #ff7f0e}.check{border-left:6px solid #9467bd}"
+    ".caption{color:#555;font-size:.9em;margin:-.5em 0 1.5em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left}"
+    ".warn{background:#fff4e5;padding:.6em 1em;border-radius:6px}</style>"
+)
 
-    Works offline: the plotly library is embedded once, charts use it from the page itself.
-    """
-    e = analysis.experiment
-    decisions = decision.decide(analysis)
+
+@dataclass(frozen=True)
+class _Card:
+    verdict: str
+    headline: str
+    reasons: list[str]
+    extra: str = ""
+
+
+def _page(
+    *,
+    title: str,
+    status: str,
+    link: str | None,
+    warnings: list[str],
+    cards: list[_Card],
+    rules: tuple[str, ...],
+    figures: list[tuple[go.Figure, str]],
+    tables: list[tuple[str, pd.DataFrame]],
+    settings: dict[str, object],
+    notes: tuple[str, ...],
+) -> str:
+    """One self-contained HTML page; plotly.js is inlined once, so it works offline."""
     esc = html.escape
-    settings = {
-        "horizon (days)": analysis.horizon_days,
-        "capping of money metrics": "on" if analysis.settings.cap else "off",
-        "covariate adjustment (CUPED)": "on" if analysis.settings.use_covariate else "off",
-        "multiple-testing correction": analysis.settings.correction,
-        "confidence level": f"{analysis.settings.confidence:.0%}",
-        "margin rate (when no margin column)": f"{analysis.margin_rate:.0%}",
-    }
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{esc(str(e.get('name')))} - Loyalty Lab report</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
-        "color:#222;padding:0 1em}.card{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;"
-        "margin:.6em 0}.ship{border-left:6px solid #2ca02c}.stop{border-left:6px solid #d62728}"
-        ".keep{border-left:6px solid #ff7f0e}.check{border-left:6px solid #9467bd}"
-        ".caption{color:#555;font-size:.9em;margin:-.5em 0 1.5em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left}"
-        ".warn{background:#fff4e5;padding:.6em 1em;border-radius:6px}</style></head><body>",
-        f"<h1>{esc(str(e.get('name')))}</h1>",
-        f"<p>Status: <b>{esc(str(e.get('status')))}</b> &middot; data from "
-        f"{esc(str(analysis.first_ts)[:10])} to {esc(str(analysis.last_ts)[:10])} &middot; "
-        f"report made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
+        f"<title>{esc(title)} - Loyalty Lab report</title>{_STYLE}</head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f"<p>{esc(status)} &middot; report made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
     ]
     if link:
         parts.append(f"<p>Live view: <a href='{esc(link)}'>{esc(link)}</a></p>")
-    for w in analysis.warnings:
-        parts.append(f"<p class='warn'><b>Warning:</b> {esc(w.message)}</p>")
+    parts.extend(f"<p class='warn'><b>Warning:</b> {esc(w)}</p>" for w in warnings)
     parts.append("<h2>Decisions</h2>")
-    for d in decisions:
-        css = {"ship": "ship", "stop": "stop", "keep running": "keep"}.get(d.verdict, "check")
-        best = (
-            f" &middot; probability of being the best lever: {d.probability_best:.0%}"
-            if d.probability_best is not None
-            else ""
-        )
-        reasons = "".join(f"<li>{esc(r)}</li>" for r in d.reasons)
+    for card in cards:
+        css = {"ship": "ship", "stop": "stop", "keep running": "keep"}.get(card.verdict, "check")
+        reasons = "".join(f"<li>{esc(r)}</li>" for r in card.reasons)
         parts.append(
-            f"<div class='card {css}'><b>{esc(d.headline)}</b>{best}<ul>{reasons}</ul></div>"
+            f"<div class='card {css}'><b>{esc(card.headline)}</b>{esc(card.extra)}"
+            f"<ul>{reasons}</ul></div>"
         )
     parts.append(
         "<details><summary>Verdict rules</summary><ul>"
-        + "".join(f"<li>{esc(r)}</li>" for r in decision.RULES)
+        + "".join(f"<li>{esc(r)}</li>" for r in rules)
         + "</ul></details>"
     )
     parts.append("<h2>Charts</h2>")
-    for i, (fig, caption) in enumerate(figures(analysis)):
+    for i, (fig, caption) in enumerate(figures):
         parts.append(
             pio.to_html(
                 fig, include_plotlyjs=(i == 0), full_html=False, config={"responsive": True}
             )
         )
         parts.append(f"<p class='caption'>{esc(caption)}</p>")
-    parts.append("<h2>Effects</h2>")
-    parts.append(
-        effects_table(analysis)
-        .drop(columns=["note"])
-        .to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="-")
-    )
+    for heading, table in tables:
+        parts.append(f"<h2>{esc(heading)}</h2>")
+        parts.append(table.to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="-"))
     parts.append("<h2>Settings</h2><table>")
     parts.extend(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in settings.items())
     parts.append(f"<tr><th>currency</th><td>{esc(config.CURRENCY)}</td></tr></table>")
     parts.append("<h2>Method notes</h2><ul>")
-    parts.extend(f"<li>{esc(n)}</li>" for n in METHOD_NOTES)
+    parts.extend(f"<li>{esc(n)}</li>" for n in notes)
     parts.append("</ul><p class='caption'>Made with Loyalty Lab.</p></body></html>")
     return "\n".join(parts)
+
+
+def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str:
+    """The Results page as a self-contained HTML page: decision cards, charts, effects, settings
+    and method notes. Works offline: plotly.js is embedded once."""
+    e = analysis.experiment
+    cards = [
+        _Card(
+            d.verdict,
+            d.headline,
+            d.reasons,
+            f" · probability of being the best lever: {d.probability_best:.0%}"
+            if d.probability_best is not None
+            else "",
+        )
+        for d in decision.decide(analysis)
+    ]
+    return _page(
+        title=str(e.get("name")),
+        status=f"Status: {e.get('status')} · data from {str(analysis.first_ts)[:10]} to "
+        f"{str(analysis.last_ts)[:10]}",
+        link=link,
+        warnings=[w.message for w in analysis.warnings],
+        cards=cards,
+        rules=decision.RULES,
+        figures=figures(analysis),
+        tables=[("Effects", effects_table(analysis).drop(columns=["note"]))],
+        settings={
+            "horizon (days)": analysis.horizon_days,
+            "capping of money metrics": "on" if analysis.settings.cap else "off",
+            "covariate adjustment (CUPED)": "on" if analysis.settings.use_covariate else "off",
+            "multiple-testing correction": analysis.settings.correction,
+            "confidence level": f"{analysis.settings.confidence:.0%}",
+            "margin rate (when no margin column)": f"{analysis.margin_rate:.0%}",
+        },
+        notes=METHOD_NOTES,
+    )
+
+
+FILE_METHOD_NOTES = (
+    "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money columns: "
+    "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
+    "Money columns are capped at pooled percentiles of non-zero values, computed once across "
+    "arms, when capping is on.",
+    "p-values are corrected across arms x metrics; sample-ratio mismatch: chi-square test "
+    "against the planned split.",
+)
+
+
+def html_file_report(
+    experiment: dict[str, object],
+    analysis: analysis_file.FileAnalysis,
+    *,
+    link: str | None = None,
+) -> str:
+    """The report of an experiment loaded from a campaign result file (no transactions).
+
+    The first metric of the analysis decides, as on the Results page.
+    """
+    metric = next(iter(analysis.metrics), "")
+    units = {m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics}
+    warnings = [analysis.srm.note] if analysis.srm.mismatch and analysis.srm.note else []
+    if analysis.status != "ok" and analysis.note:
+        warnings.append(analysis.note)
+    return _page(
+        title=str(experiment.get("name")),
+        status=f"From a campaign result file · {sum(a.n for a in analysis.arms):,} customers in "
+        f"{len(analysis.arms)} arms",
+        link=link,
+        warnings=warnings,
+        cards=[
+            _Card(d.verdict, d.headline, d.reasons) for d in decision.decide_file(analysis, metric)
+        ],
+        rules=decision.FILE_RULES,
+        figures=[
+            (
+                charts.forest_figure(
+                    [e.as_json() for e in analysis.effects],
+                    confidence=1 - analysis.alpha,
+                    units=units,
+                ),
+                "Green: better than control, red: worse, grey: not distinguishable from control.",
+            )
+        ],
+        tables=[
+            ("Arms", analysis_file.arms_table(analysis)),
+            ("Effects", analysis_file.effects_table(analysis)),
+        ],
+        settings={
+            "deciding metric": metric,
+            "metrics": ", ".join(analysis.metrics),
+            "covariate (CUPED)": analysis.covariate or "none",
+            "capping of money metrics": "on" if analysis.cap else "off",
+            "multiple-testing correction": analysis.correction,
+            "confidence level": f"{1 - analysis.alpha:.0%}",
+        },
+        notes=FILE_METHOD_NOTES,
+    )

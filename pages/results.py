@@ -112,34 +112,32 @@ with cols[1]:
     st.code(share.share_url(base, "", report_params), language=None, wrap_lines=True)
 
 name = str(experiment["name"])
-if from_file:
-    st.download_button(
-        "Effects (CSV)",
-        data=analysis_file.effects_csv(file_analysis),
-        file_name=f"{name}-effects.csv",
-        mime="text/csv",
-        icon=":material/table:",
-    )
-    st.stop()  # the HTML report and XLSX below are built from a transaction analysis
+link = share.share_url(base, "", report_params)
 downloads = st.columns(3)
+if from_file:
+    html_page = lambda: report.html_file_report(experiment, file_analysis, link=link)  # noqa: E731
+    effects_csv = analysis_file.effects_csv(file_analysis)
+else:
+    html_page = lambda: report.html_report(analysis, link=link)  # noqa: E731
+    effects_csv = report.effects_csv(analysis)
+    downloads[2].download_button(
+        "Effects (XLSX)",
+        data=report.effects_xlsx(analysis),
+        file_name=f"{name}-effects.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table_view:",
+    )
 downloads[0].download_button(
     "HTML report (works offline)",
-    data=lambda: report.html_report(analysis, link=share.share_url(base, "", report_params)),
+    data=html_page,
     file_name=f"{name}-report.html",
     mime="text/html",
     icon=":material/description:",
 )
 downloads[1].download_button(
     "Effects (CSV)",
-    data=report.effects_csv(analysis),
+    data=effects_csv,
     file_name=f"{name}-effects.csv",
     mime="text/csv",
     icon=":material/table:",
-)
-downloads[2].download_button(
-    "Effects (XLSX)",
-    data=report.effects_xlsx(analysis),
-    file_name=f"{name}-effects.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/table_view:",
 )

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments import __main__ as cli
-from experiments import decision, ingest, stats
+from experiments import analysis_file, decision, ingest, stats
 from experiments.analysis_file import (
     FileAnalysis,
     analyze_frame,
@@ -346,3 +346,29 @@ def test_cli_analyze_json_for_a_results_file_experiment(hillstrom_store, capsys)
     assert cli.main(["--db", str(store.path), "analyze", "Hillstrom"]) == 0
     text = capsys.readouterr().out
     assert "Mens E-Mail" in text and "conversion" in text
+
+
+def test_html_report_of_a_results_file_experiment(hillstrom_store):
+    from experiments import report
+    from experiments.store import overview
+
+    store, experiment_id = hillstrom_store
+    analysis = analysis_file.analyze_stored_results(store, experiment_id)
+    with store.cursor() as cur:
+        experiment = overview.find_experiment(cur, experiment_id)
+    page = report.html_file_report(experiment, analysis)
+    first = next(iter(analysis.metrics))
+    for d in decision.decide_file(analysis, first):
+        assert d.headline.split(";")[0] in page.replace("&#x27;", "'")
+    assert page.count("Plotly.newPlot") == 1 and '<script src="http' not in page
+    for text in ("Arms", "Effects", "deciding metric", first, "Method notes"):
+        assert text in page
+
+
+def test_cli_report_works_for_a_results_file_experiment(hillstrom_store, tmp_path, capsys):
+    store, experiment_id = hillstrom_store
+    out = tmp_path / "hillstrom.html"
+    code = cli.main(["--db", str(store.path), "report", str(experiment_id), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert "campaign result file" in capsys.readouterr().out
+    assert "Mens E-Mail" in out.read_text(encoding="utf-8")

@@ -70,8 +70,10 @@ def test_results_page_shows_the_file_view(hillstrom_app):
     assert not at.warning  # no sample-ratio mismatch, enough data
     effects = next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
     assert len(effects) == 2 * 3 * 2  # arms x metrics x (plain, cuped)
-    # the share link carries the pickers
+    # the share link carries the pickers; the HTML report and effects CSV can be downloaded
     assert any("metrics=conversion%2Cvisit%2Cspend" in c.value for c in at.code)
+    labels = [b.label for b in at.get("download_button")]
+    assert "HTML report (works offline)" in labels and "Effects (CSV)" in labels
 
 
 def test_changing_the_metric_picker_changes_the_cards(hillstrom_app):
