@@ -318,26 +318,36 @@ def _basic_problem(control: SampleStats | None, arm: SampleStats | None, kind: M
     return ""
 
 
-def _z_effect(
-    control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
+def _mean_difference(
+    method: Method,
+    control: SampleStats,
+    arm: SampleStats,
+    var_mean0: float,
+    var_mean1: float,
+    critical: float,
+    p_value: float,
+    names: tuple[str, str, str],
+    alpha: float,
 ) -> Effect:
-    p0, p1 = control.sum / control.n, arm.sum / arm.n
-    var0, var1 = p0 * (1 - p0), p1 * (1 - p1)
-    se = math.sqrt(var1 / arm.n + var0 / control.n)
-    diff = p1 - p0
-    z = _z_crit(alpha)
-    p_value = float(2 * special.ndtr(-abs(diff / se)))
-    var_rel = (var1 / arm.n) / p0**2 + p1**2 * (var0 / control.n) / p0**4 if p0 else 0.0
-    rel, rel_lo, rel_hi, note = _relative(diff, p0, var_rel, alpha)
+    """Effect of a difference of two independent means with variances var_mean0/1 of the means.
+
+    Relative lift by the delta method: Var(m1/m0) ~ var_mean1/m0^2 + m1^2 var_mean0/m0^4.
+    """
+    arm_name, metric, baseline = names
+    m0, m1 = control.sum / control.n, arm.sum / arm.n
+    diff = m1 - m0
+    se = math.sqrt(var_mean0 + var_mean1)
+    var_rel = var_mean1 / m0**2 + m1**2 * var_mean0 / m0**4 if m0 else 0.0
+    rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
     return Effect(
         arm=arm_name,
         metric=metric,
-        method="z",
-        control_mean=p0,
-        arm_mean=p1,
+        method=method,
+        control_mean=m0,
+        arm_mean=m1,
         diff=diff,
-        ci_low=diff - z * se,
-        ci_high=diff + z * se,
+        ci_low=diff - critical * se,
+        ci_high=diff + critical * se,
         rel_lift=rel,
         rel_ci_low=rel_lo,
         rel_ci_high=rel_hi,
@@ -350,42 +360,31 @@ def _z_effect(
         baseline=baseline,
         alpha=alpha,
     )
+
+
+def _z_effect(
+    control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
+) -> Effect:
+    """Two proportions: unpooled Wald interval and z-test (statsmodels test_proportions_2indep)."""
+    p0, p1 = control.sum / control.n, arm.sum / arm.n
+    a0, a1 = p0 * (1 - p0) / control.n, p1 * (1 - p1) / arm.n
+    p_value = float(2 * special.ndtr(-abs((p1 - p0) / math.sqrt(a0 + a1))))
+    names = (arm_name, metric, baseline)
+    return _mean_difference("z", control, arm, a0, a1, _z_crit(alpha), p_value, names, alpha)
 
 
 def _welch_effect(
     control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
 ) -> Effect:
-    m0, m1 = control.sum / control.n, arm.sum / arm.n
-    v0, v1 = control.variance or 0.0, arm.variance or 0.0
-    a0, a1 = v0 / control.n, v1 / arm.n
-    se = math.sqrt(a0 + a1)
+    """Two means with unequal variances: Welch's t with Welch-Satterthwaite degrees of freedom."""
+    a0 = (control.variance or 0.0) / control.n
+    a1 = (arm.variance or 0.0) / arm.n
     df = (a0 + a1) ** 2 / (a0**2 / (control.n - 1) + a1**2 / (arm.n - 1))
-    diff = m1 - m0
+    diff = arm.sum / arm.n - control.sum / control.n
     t = float(special.stdtrit(df, 1 - alpha / 2))
-    p_value = float(2 * special.stdtr(df, -abs(diff / se)))
-    var_rel = a1 / m0**2 + m1**2 * a0 / m0**4 if m0 else 0.0
-    rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
-    return Effect(
-        arm=arm_name,
-        metric=metric,
-        method="welch",
-        control_mean=m0,
-        arm_mean=m1,
-        diff=diff,
-        ci_low=diff - t * se,
-        ci_high=diff + t * se,
-        rel_lift=rel,
-        rel_ci_low=rel_lo,
-        rel_ci_high=rel_hi,
-        p_value=p_value,
-        p_adjusted=None,
-        n_control=control.n,
-        n_arm=arm.n,
-        se=se,
-        note=note,
-        baseline=baseline,
-        alpha=alpha,
-    )
+    p_value = float(2 * special.stdtr(df, -abs(diff / math.sqrt(a0 + a1))))
+    names = (arm_name, metric, baseline)
+    return _mean_difference("welch", control, arm, a0, a1, t, p_value, names, alpha)
 
 
 def _cuped_effect(
