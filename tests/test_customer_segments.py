@@ -15,6 +15,7 @@ from experiments import clv, design
 from experiments.store import Store
 from experiments.store import customers as customers_sql
 from experiments.store import design_sql as ds
+from tests.rfm_rule import segment_rule
 from tests.test_customers_sql import insert_transactions, read_cdnow_sample
 
 QUINTILES = (0.2, 0.4, 0.6, 0.8)
@@ -64,27 +65,7 @@ def pandas_rfm(tx: pd.DataFrame, as_of: dt.date, lookback: int) -> pd.DataFrame:
         per["frequency"] == 0, 1, 1 + (per["monetary"].to_numpy()[:, None] > mq).sum(axis=1)
     )
     r, f, m = per["r_score"], per["f_score"], per["m_score"]
-    per["segment"] = np.select(
-        [
-            per["tenure_days"] <= ds.NEW_CUSTOMER_DAYS,
-            (r >= 4) & (f >= 4) & (m >= 4),
-            (r >= 3) & (f >= 3),
-            r >= 3,
-            (f >= 4) & (m >= 4),
-            f >= 3,
-            r == 2,
-        ],
-        [
-            "new",
-            "champions",
-            "loyal",
-            "potential loyalists",
-            "can't lose",
-            "at risk",
-            "hibernating",
-        ],
-        "lost",
-    )
+    per["segment"] = segment_rule(r, f, m, per["tenure_days"], ds.NEW_CUSTOMER_DAYS)
     return per
 
 

@@ -15,6 +15,7 @@ from experiments.__main__ import main as cli
 from experiments.design import ArmSpec, AudienceFilter, ExperimentSpec
 from experiments.store import Store, StoreError
 from experiments.store import design_sql as ds
+from tests.rfm_rule import segment_rule
 
 END = datetime(2026, 6, 30, 12, 0)
 AS_OF = date(2026, 7, 1)
@@ -115,27 +116,7 @@ def test_rfm_scores_and_segments_follow_the_documented_rule(filled):
     assert by_recency["r_score"].is_monotonic_decreasing
     assert f.groupby("r_score").size().min() > 0.1 * len(f)  # quintiles, roughly
     r, fr, m, tenure = f["r_score"], f["f_score"], f["m_score"], f["tenure_days"]
-    rule = np.select(
-        [
-            tenure <= 30,
-            (r >= 4) & (fr >= 4) & (m >= 4),
-            (r >= 3) & (fr >= 3),
-            r >= 3,
-            (fr >= 4) & (m >= 4),
-            fr >= 3,
-            r == 2,
-        ],
-        [
-            "new",
-            "champions",
-            "loyal",
-            "potential loyalists",
-            "can't lose",
-            "at risk",
-            "hibernating",
-        ],
-        "lost",
-    )
+    rule = segment_rule(r, fr, m, tenure, ds.NEW_CUSTOMER_DAYS)
     assert (f["segment"] == rule).all()
     champions = f[f["segment"] == "champions"]["monetary"].mean()
     lost = f[f["segment"] == "lost"]["monetary"].mean()
