@@ -43,6 +43,7 @@ __all__ = [
     "customer_frame",
     "experiment_aggregates",
     "experiment_settings",
+    "window_aggregates",
 ]
 
 DAY_US = 86_400_000_000
@@ -209,13 +210,18 @@ def _sum_where(condition: str, value: str) -> str:
     return f"sum(({value}) * ({condition})::DOUBLE)"
 
 
-def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
-    """CTEs up to `per_customer`: one row per assigned customer with raw window metrics.
+def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, list[str]]:
+    """CTE `per_tx`: each unit's rows of `joined` folded into raw window metrics.
 
-    `per_tx` folds each customer's joined transactions in ONE hash aggregation keyed on the
-    integer `unit`, each metric a CASE on the day offset `d`. Measured at 7.4M joined rows:
-    about 2x faster than first grouping by (unit, slot) and then pivoting the slots, because
-    the two-column grouping with 3x the groups costs more than the extra aggregates save.
+    ONE hash aggregation keyed on `unit`, each metric a CASE on the day offset `d`. Measured at
+    7.4M joined rows: about 2x faster than first grouping by (unit, slot) and then pivoting the
+    slots, because the two-column grouping with 3x the groups costs more than the extra
+    aggregates save. Public for `bench/bench_analysis.py`, which times these same aggregates
+    without the join to show what they cost on their own.
+
+    Returns:
+        The CTE text (it reads a CTE `joined` with columns unit, d, amount, discount, margin)
+        and the names of its metric columns.
     """
     params["h_main"] = int(spec.horizon_days)
     window = f"d > 0 AND d <= $h_main * {DAY_US}"
@@ -230,11 +236,24 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
         f"{_sum_where(window, 'margin')} AS margin",
         f"{_sum_where(window, 'discount')} AS discount",
     ]
-    buckets = len(spec.bucket_ends)
     for b, end in enumerate(spec.bucket_ends):
         params[f"e{b}"] = int(end)
         condition = f"d > 0 AND d <= $e{b} * {DAY_US}"
         cols.append(f"{_sum_where(condition, 'margin - discount')} AS contribution_b{b}")
+    per_tx = ",\n               ".join(cols)
+    cte = f"""
+    per_tx AS (
+        SELECT unit,
+               {per_tx}
+        FROM joined GROUP BY unit
+    )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+    return cte, [c.rsplit(" AS ", 1)[1] for c in cols]
+
+
+def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
+    """CTEs `per_tx` (`window_aggregates`) and `per_customer`: one row per assigned customer."""
+    per_tx, _ = window_aggregates(spec, params)
+    buckets = len(spec.bucket_ends)
     thresholds = spec.thresholds
     for i, days in enumerate(thresholds):
         params[f"t{i}"] = int(days)
@@ -242,7 +261,6 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
         f"coalesce((b.end_us - s.assigned_us) >= $t{i} * {DAY_US}, false)::INTEGER"
         for i in range(len(thresholds))
     )
-    per_tx = ",\n               ".join(cols)
     for i, horizon in enumerate(spec.horizons):
         params[f"h{i}"] = int(horizon)
     repeat_cols = ",\n           ".join(
@@ -256,12 +274,7 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
         bucket_cols.append(f"{cum} - {previous} AS bucket_b{b}")
         bucket_cols.append(f"{cum} - s.cost_per_customer AS cum_net_b{b}")
     ids = "s.customer_id, s.assigned_at, " if with_ids else ""
-    return f"""
-    per_tx AS (
-        SELECT unit,
-               {per_tx}
-        FROM joined GROUP BY unit
-    ),
+    return f"""{per_tx},
     per_customer AS MATERIALIZED (
         SELECT {ids}s.arm_id, s.stratum, s.attribute_segment, s.cost_per_customer,
                s.extra_assignments,
