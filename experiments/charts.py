@@ -87,12 +87,25 @@ def forest_figure(
 ) -> go.Figure:
     """Effect vs control with its confidence interval, one row per arm, one panel per metric.
 
-    `effects` are `Effect.as_json()` rows; rows without an estimate are shown as text, not drawn.
+    `effects` are `Effect.as_json()` rows, usually `stats.headline_effects` (one estimator per
+    arm and metric, named in the hover and, when CUPED, in the subtitle); given several
+    estimators per arm, each gets its own row labelled with it. Rows without an estimate are
+    left out.
     Rates are drawn in percentage points, money in the store's currency. `units` overrides the
     unit per metric ("pp" scales by 100) for metrics not named like the store's own, e.g. the
     0/1 columns of a campaign result file.
     """
     metrics = list(dict.fromkeys(str(e["metric"]) for e in effects))
+    one_per_arm = all(
+        len([e for e in effects if e["metric"] == m and e["arm"] == arm]) <= 1
+        for m in metrics
+        for arm in {e["arm"] for e in effects}
+    )
+    adjusted = [
+        m.replace("_", " ")
+        for m in metrics
+        if one_per_arm and {e["method"] for e in effects if e["metric"] == m} == {"cuped"}
+    ]
     fig = make_subplots(
         rows=1,
         cols=max(1, len(metrics)),
@@ -106,7 +119,7 @@ def forest_figure(
         diffs = [float(e["diff"]) * scale for e in rows]  # type: ignore[arg-type]
         lows = [float(e["ci_low"]) * scale for e in rows]  # type: ignore[arg-type]
         highs = [float(e["ci_high"]) * scale for e in rows]  # type: ignore[arg-type]
-        labels = [f"{e['arm']} ({e['method']})" for e in rows]
+        labels = [str(e["arm"]) if one_per_arm else f"{e['arm']} ({e['method']})" for e in rows]
         fig.add_trace(
             go.Scatter(
                 x=diffs,
@@ -128,7 +141,8 @@ def forest_figure(
                 name=metric,
                 showlegend=False,
                 customdata=[[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
-                hovertemplate="%{y}<br>%{x:+,.2f} ("
+                text=[str(e["method"]) for e in rows],
+                hovertemplate="%{y} (%{text})<br>%{x:+,.2f} ("
                 + f"{confidence:.0%} CI "
                 + "%{customdata[0]:+,.2f} to %{customdata[1]:+,.2f})<extra></extra>",
             ),
@@ -136,12 +150,22 @@ def forest_figure(
             col=col,
         )
         fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
-        fig.update_xaxes(title_text=f"difference vs control, {unit}", row=1, col=col)
+        fig.update_xaxes(title_text=f"difference vs control, {unit}", nticks=6, row=1, col=col)
+    rows_drawn = len({(e["arm"], e["method"]) for e in effects}) if not one_per_arm else 0
+    title = f"Effect of each lever vs control ({confidence:.0%} confidence intervals)"
     fig.update_layout(
-        title=f"Effect of each lever vs control ({confidence:.0%} confidence intervals)",
+        title={
+            "text": title,
+            "subtitle": {
+                "text": ", ".join(adjusted) + ": adjusted for pre-period spend (CUPED)"
+                if adjusted
+                else ""
+            },
+        },
         template=TEMPLATE,
-        height=120 + 45 * max(1, len({e["arm"] for e in effects}) * 2),
-        margin={"t": 80},
+        height=(200 if adjusted else 160)
+        + 50 * max(1, rows_drawn or len({e["arm"] for e in effects})),
+        margin={"t": 120 if adjusted else 80},
     )
     return fig
 
@@ -342,6 +366,7 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
                 y=part["segment"],
                 mode="markers",
                 name=str(arm),
+                orientation="h",  # with scattermode="group": arms side by side in a segment row
                 marker={"size": 10, "color": _arm_color(_kinds(analysis).get(str(arm)), i)},
                 error_x={
                     "type": "data",
@@ -356,6 +381,8 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
         title=f"Effect on {metric.replace('_', ' ')} by segment (corrected across segments)",
         template=TEMPLATE,
         height=200 + 28 * len(frame),
+        scattermode="group",
+        scattergap=0.3,
         legend={"orientation": "h", "y": -0.35},
         margin={"b": 110},
     )

@@ -97,13 +97,13 @@ def _pp(value: float) -> str:
     return f"{value * 100:+.1f} pp"
 
 
-def _best(analysis: ExperimentAnalysis, arm: str, metric: str) -> stats.Effect | None:
-    """CUPED when it is estimable (narrower), else the unadjusted estimator."""
-    for method in ("cuped", "welch", "z"):
-        effect = analysis.effect(arm, metric, method)
-        if effect is not None and effect.ok:
-            return effect
-    return None
+def _best(
+    analysis: ExperimentAnalysis | FileAnalysis, arm: str, metric: str
+) -> stats.Effect | None:
+    """The estimable headline effect (`stats.headline_effects`: CUPED when estimable) or None."""
+    own = [e for e in analysis.effects if (e.arm, e.metric) == (arm, metric)]
+    chosen = stats.headline_effects(own)
+    return chosen[0] if chosen and chosen[0].ok else None
 
 
 def sequential_interval(effect: stats.Effect, planned_n: int | None) -> tuple[float, float]:
@@ -279,19 +279,7 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
     for summary in analysis.arms:
         if summary.is_control:
             continue
-        effect = None
-        for method in ("cuped", "z", "welch"):
-            candidate = next(
-                (
-                    e
-                    for e in analysis.effects
-                    if (e.arm, e.metric, e.method) == (summary.arm, metric, method)
-                ),
-                None,
-            )
-            if candidate is not None and candidate.ok:
-                effect = candidate
-                break
+        effect = _best(analysis, summary.arm, metric)
         reasons: list[str] = []
         if not analysis.ok or effect is None or effect.diff is None:
             verdict: Verdict = "insufficient data"

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import analysis_file, charts, config, decision
+from experiments import analysis_file, charts, config, decision, stats
 from experiments.design import escape_cell
 from experiments.metrics import ExperimentAnalysis
 
@@ -67,7 +67,8 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
     return [
         (
             charts.forest_figure(
-                [e.as_json() for e in analysis.effects], confidence=analysis.settings.confidence
+                [e.as_json() for e in stats.headline_effects(analysis.effects)],
+                confidence=analysis.settings.confidence,
             ),
             "Green: better than control, red: worse, grey: not distinguishable from control.",
         ),
@@ -246,7 +247,7 @@ def html_file_report(
         figures=[
             (
                 charts.forest_figure(
-                    [e.as_json() for e in analysis.effects],
+                    [e.as_json() for e in stats.headline_effects(analysis.effects)],
                     confidence=1 - analysis.alpha,
                     units=units,
                 ),

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from experiments import analysis_file, charts, clv, config, decision, metrics, report
+from experiments import analysis_file, charts, clv, config, decision, metrics, report, stats
 from experiments.store import overview, results_sql
 from pages import _ui
 
@@ -378,7 +378,7 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
 
     st.plotly_chart(
         charts.forest_figure(
-            [e.as_json() for e in analysis.effects],
+            [e.as_json() for e in stats.headline_effects(analysis.effects)],
             confidence=1 - analysis.alpha,
             units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
         ),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import charts, decision, demo, metrics, report
+from experiments import charts, decision, demo, metrics, report, stats
 from experiments.store import Store
 
 
@@ -106,6 +106,59 @@ def test_forest_figure_draws_the_analysis_intervals(analysis):
     )
     titles = [a.title.text for a in (fig.layout.xaxis, fig.layout.xaxis2)]
     assert titles[0].endswith("pp") and "difference vs control" in titles[1]
+
+
+def test_headline_effects_pick_cuped_when_estimable_else_the_unadjusted_test(analysis):
+    chosen = stats.headline_effects(analysis.effects)
+    pairs = {(e.arm, e.metric) for e in analysis.effects}
+    assert len(chosen) == len(pairs)  # one per arm x metric
+    by_key = {(e.arm, e.metric): e for e in chosen}
+    for arm, metric in pairs:
+        cuped = analysis.effect(arm, metric, "cuped")
+        expected = cuped if cuped is not None and cuped.ok else None
+        if expected is None:
+            expected = analysis.effect(arm, metric, "welch") or analysis.effect(arm, metric, "z")
+        assert by_key[(arm, metric)] is expected
+    # a CUPED row that is not estimable gives way to Welch, and the decision follows
+    arm = next(a.arm for a in analysis.arms if a.kind == "gift")
+    broken = [
+        dataclasses.replace(e, status="insufficient_data", diff=None)
+        if (e.arm, e.metric, e.method) == (arm, "net_value", "cuped")
+        else e
+        for e in analysis.effects
+    ]
+    fallback = next(
+        e for e in stats.headline_effects(broken) if (e.arm, e.metric) == (arm, "net_value")
+    )
+    assert fallback.method == "welch"
+    d = next(
+        d for d in decision.decide(dataclasses.replace(analysis, effects=broken)) if d.arm == arm
+    )
+    assert d.net_value is fallback
+
+
+def test_forest_of_headline_effects_has_one_row_per_arm_and_names_the_adjustment(analysis):
+    effects = [e.as_json() for e in stats.headline_effects(analysis.effects)]
+    fig = charts.forest_figure(effects)
+    treated = {a.arm for a in analysis.arms if a.arm != analysis.control}
+    for trace in fig.data:
+        assert set(trace.y) == treated and len(trace.y) == len(treated)
+    net = next(t for t in fig.data if t.name == "net_value")
+    expected = {e["arm"]: e["diff"] for e in effects if e["metric"] == "net_value"}
+    assert dict(zip(net.y, net.x, strict=True)) == pytest.approx(expected)
+    assert set(net.text) == {"cuped"}
+    assert "net value" in fig.layout.title.subtitle.text
+    assert "CUPED" in fig.layout.title.subtitle.text
+    # without CUPED rows there is nothing to name
+    plain = [e for e in (x.as_json() for x in analysis.effects) if e["method"] != "cuped"]
+    assert not charts.forest_figure(plain).layout.title.subtitle.text
+
+
+def test_segment_rows_put_arms_side_by_side(analysis):
+    fig = charts.segments_figure(analysis)
+    assert fig.layout.scattermode == "group"
+    assert {t.orientation for t in fig.data} == {"h"}
+    assert len(fig.data) == len({arm for (_, m, arm) in analysis.segments if m == "net_value"})
 
 
 def test_cumulative_repeat_curve_is_one_minus_kaplan_meier(analysis):
