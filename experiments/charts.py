@@ -61,8 +61,17 @@ def monthly_activity_figure(monthly: pd.DataFrame) -> go.Figure:
         height=360,
     )
     fig.update_xaxes(title_text="Month")
-    fig.update_yaxes(title_text=f"Revenue, {config.CURRENCY}", secondary_y=False)
-    fig.update_yaxes(title_text="Orders", secondary_y=True, showgrid=False)
+    fig.update_yaxes(
+        title_text=f"Revenue, {config.CURRENCY}", secondary_y=False, rangemode="tozero"
+    )
+    # own round ticks for orders: Streamlit's theme otherwise syncs them to the revenue grid
+    fig.update_yaxes(
+        title_text="Orders",
+        secondary_y=True,
+        showgrid=False,
+        tickmode="auto",
+        rangemode="tozero",
+    )
     return fig
 
 

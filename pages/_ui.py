@@ -63,12 +63,26 @@ def _cached(module: str, qualname: str, version: int, db: str, args: tuple[Any, 
         return target(cur, *args)
 
 
+NBSP = "\u00a0"
+
+
 def money(value: float | None, *, signed: bool = False, digits: int = 0) -> str:
     """Format an amount in the store's currency: 12 345 RUB, +310 RUB."""
     if value is None:
         return "n/a"
     text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
-    return f"{text.replace(',', ' ')} {config.CURRENCY}"
+    # no-break spaces: an amount never wraps across two lines of a sentence
+    return f"{text.replace(',', NBSP)}{NBSP}{config.CURRENCY}"
+
+
+def money_short(value: float | None) -> str:
+    """Amounts for metric tiles, which cut long text: 641.0 M RUB, 2.35 bn RUB, 12 345 RUB."""
+    if value is None:
+        return "n/a"
+    for size, suffix, digits in ((1e9, "bn", 2), (1e6, "M", 1)):
+        if abs(value) >= size:
+            return f"{value / size:,.{digits}f}{NBSP}{suffix}{NBSP}{config.CURRENCY}"
+    return money(value)
 
 
 def count(value: int | float) -> str:

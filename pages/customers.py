@@ -89,6 +89,7 @@ segments = _ui.cached_query(design_sql.rfm_segments, base.as_of)
 table = segments.assign(
     meaning=segments["segment"].map(SEGMENT_MEANING),
     customer_share=segments["customers"] / max(int(segments["customers"].sum()), 1),
+    revenue=segments["revenue"].round(),  # whole currency units in the table
 )[["segment", "meaning", "customers", "customer_share", "revenue", "revenue_share", "repeat_rate"]]
 st.dataframe(
     table,

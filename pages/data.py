@@ -23,7 +23,9 @@ stats = _ui.cached_query(overview.store_stats)
 cols = st.columns(5)
 cols[0].metric("Customers", _ui.count(stats.customers))
 cols[1].metric("Transactions", _ui.count(stats.transactions))
-cols[2].metric("Revenue", _ui.money(stats.revenue))
+cols[2].metric(
+    "Revenue", _ui.money_short(stats.revenue), help=f"Exactly {_ui.money(stats.revenue)}."
+)
 cols[3].metric(
     "Repeat buyers",
     _ui.pct(stats.repeat_share),
@@ -142,7 +144,17 @@ history = _ui.cached_query(overview.upload_history)
 if history.empty:
     st.info("No uploads yet.")
 else:
-    st.dataframe(history.drop(columns=["sha256"]), width="stretch", hide_index=True)
+    st.dataframe(
+        history.drop(columns=["sha256"]),
+        width="stretch",
+        hide_index=True,
+        column_config={
+            "upload_id": st.column_config.NumberColumn("#", format="%d"),
+            "file_name": "file",
+            "rows": st.column_config.NumberColumn("rows", format="localized"),
+            "loaded_at": st.column_config.DatetimeColumn("loaded", format="YYYY-MM-DD HH:mm"),
+        },
+    )
     with st.expander("Remove an upload"):
         st.caption("Removes the upload's rows from the store and its entry from this history.")
         labels = {

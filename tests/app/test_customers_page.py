@@ -28,7 +28,8 @@ def customers_page(seeded: bool = True) -> AppTest:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A tile's text, no-break spaces (which keep amounts on one line) read as spaces."""
+    return next(m.value for m in at.metric if m.label == label).replace("\u00a0", " ")
 
 
 def table(at: AppTest, column: str) -> pd.DataFrame:

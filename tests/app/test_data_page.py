@@ -40,6 +40,12 @@ def test_page_shows_what_is_in_the_store(app_env):
     assert metric(at, "Customers") == f"{customers:,}".replace(",", " ")
     assert metric(at, "Transactions") == f"{transactions:,}".replace(",", " ")
     assert any("Transactions from" in c.value for c in at.caption)
+    with open_store(app_env).cursor() as cur:
+        revenue = overview.store_stats(cur).revenue
+    tile = next(m for m in at.metric if m.label == "Revenue")
+    # short enough for its tile (the demo store holds millions), exact in the tooltip
+    assert tile.value.replace("\u00a0", " ") == f"{revenue / 1e6:,.1f} M RUB"
+    assert f"{revenue:,.0f}".replace(",", " ") in tile.help.replace("\u00a0", " ")
 
 
 def test_uploading_a_russian_cp1251_export_loads_it(app_env):
