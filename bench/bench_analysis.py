@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -67,44 +68,46 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _measured(work: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """Run `work` once; its wall and CPU seconds, this process's peak memory, and its check."""
+    baseline = _peak_rss_mb()
+    cpu = _cpu_seconds()
+    start = time.perf_counter()
+    check = work()
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu,
+        "peak_rss_mb": _peak_rss_mb(),
+        "baseline_rss_mb": baseline,
+        "check": check,
+    }
+
+
 def measure_analysis(db: str) -> dict[str, object]:
     from experiments import config, metrics
     from experiments.store import Store
 
     store = Store(db, read_only=True)
-    baseline = _peak_rss_mb()
-    cpu = _cpu_seconds()
-    start = time.perf_counter()
-    analysis = metrics.analyze_experiment(store, config.DEMO_EXPERIMENT_NAME)
-    seconds = time.perf_counter() - start
-    cpu = _cpu_seconds() - cpu
-    net = analysis.effect(analysis.arms[1].arm, "net_value", "welch")
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_rss_mb": _peak_rss_mb(),
-        "baseline_rss_mb": baseline,
-        "check": {"n": sum(a.n for a in analysis.arms), "net_diff": net.diff if net else None},
-    }
+
+    def work() -> dict[str, object]:
+        analysis = metrics.analyze_experiment(store, config.DEMO_EXPERIMENT_NAME)
+        net = analysis.effect(analysis.arms[1].arm, "net_value", "welch")
+        return {"n": sum(a.n for a in analysis.arms), "net_diff": net.diff if net else None}
+
+    return _measured(work)
 
 
 def measure_floor(db: str) -> dict[str, object]:
     import duckdb
 
     con = duckdb.connect(db, read_only=True)
-    baseline = _peak_rss_mb()
-    cpu = _cpu_seconds()
-    start = time.perf_counter()
-    row = con.execute("SELECT count(DISTINCT customer_id) FROM transactions").fetchone()
-    seconds = time.perf_counter() - start
-    cpu = _cpu_seconds() - cpu
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_rss_mb": _peak_rss_mb(),
-        "baseline_rss_mb": baseline,
-        "check": {"customers": int(row[0]) if row else 0},
-    }
+
+    def work() -> dict[str, object]:
+        row = con.execute("SELECT count(DISTINCT customer_id) FROM transactions").fetchone()
+        return {"customers": int(row[0]) if row else 0}
+
+    return _measured(work)
 
 
 def measure_minimal(db: str) -> dict[str, object]:
@@ -116,32 +119,25 @@ def measure_minimal(db: str) -> dict[str, object]:
     from experiments import config
 
     con = duckdb.connect(db, read_only=True)
-    baseline = _peak_rss_mb()
-    cpu = _cpu_seconds()
-    start = time.perf_counter()
-    row = con.execute(
-        """
-        SELECT count(*), sum(total) FROM (
-            SELECT a.customer_id, sum(t.amount) AS total
-            FROM assignments a JOIN experiments e USING (experiment_id)
-            JOIN transactions t ON t.customer_id = a.customer_id
-                AND t.ts >= a.assigned_at - to_days(CAST(? AS INTEGER))
-                AND t.ts <= a.assigned_at + to_days(180)
-            WHERE e.name = ?
-            GROUP BY a.customer_id
-        )
-        """,
-        [config.DEFAULT_LOOKBACK_DAYS, config.DEMO_EXPERIMENT_NAME],
-    ).fetchone()
-    seconds = time.perf_counter() - start
-    cpu = _cpu_seconds() - cpu
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_rss_mb": _peak_rss_mb(),
-        "baseline_rss_mb": baseline,
-        "check": {"customers": int(row[0]) if row else 0},
-    }
+
+    def work() -> dict[str, object]:
+        row = con.execute(
+            """
+            SELECT count(*), sum(total) FROM (
+                SELECT a.customer_id, sum(t.amount) AS total
+                FROM assignments a JOIN experiments e USING (experiment_id)
+                JOIN transactions t ON t.customer_id = a.customer_id
+                    AND t.ts >= a.assigned_at - to_days(CAST(? AS INTEGER))
+                    AND t.ts <= a.assigned_at + to_days(180)
+                WHERE e.name = ?
+                GROUP BY a.customer_id
+            )
+            """,
+            [config.DEFAULT_LOOKBACK_DAYS, config.DEMO_EXPERIMENT_NAME],
+        ).fetchone()
+        return {"customers": int(row[0]) if row else 0}
+
+    return _measured(work)
 
 
 def measure_aggregates(db: str) -> dict[str, object]:
@@ -185,19 +181,12 @@ def measure_aggregates(db: str) -> dict[str, object]:
         ), {per_tx}
         SELECT count(*), {every_column} FROM per_tx
     """
-    baseline = _peak_rss_mb()
-    cpu = _cpu_seconds()
-    start = time.perf_counter()
-    result = con.execute(sql, params).fetchone()
-    seconds = time.perf_counter() - start
-    cpu = _cpu_seconds() - cpu
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_rss_mb": _peak_rss_mb(),
-        "baseline_rss_mb": baseline,
-        "check": {"customers": int(result[0]) if result else 0, "aggregates": len(columns)},
-    }
+
+    def work() -> dict[str, object]:
+        result = con.execute(sql, params).fetchone()
+        return {"customers": int(result[0]) if result else 0, "aggregates": len(columns)}
+
+    return _measured(work)
 
 
 def measure_naive(db: str) -> dict[str, object]:
@@ -208,52 +197,53 @@ def measure_naive(db: str) -> dict[str, object]:
     from experiments import config
 
     con = duckdb.connect(db, read_only=True)
-    baseline = _peak_rss_mb()
-    cpu = _cpu_seconds()
-    start = time.perf_counter()
-    experiment_id, horizon = con.execute(
-        "SELECT experiment_id, horizon_days FROM experiments WHERE name = ?",
-        [config.DEMO_EXPERIMENT_NAME],
-    ).fetchone()  # type: ignore[misc]
-    tx = con.execute("SELECT * FROM transactions").df()
-    assignments = con.execute("SELECT * FROM assignments").df()
-    arms = con.execute("SELECT * FROM arms").df()
-    assignments = assignments[assignments["experiment_id"] == experiment_id].merge(
-        arms[arms["experiment_id"] == experiment_id][["arm_id", "cost_per_customer"]], on="arm_id"
-    )
-    joined = tx.merge(assignments[["customer_id", "arm_id", "assigned_at"]], on="customer_id")
-    days = (joined["ts"] - joined["assigned_at"]).dt.total_seconds() / 86400
-    joined["window"] = (days > 0) & (days <= horizon)
-    joined["pre"] = (days < 0) & (days >= -config.DEFAULT_LOOKBACK_DAYS)
-    joined["margin_value"] = joined["margin"].fillna(
-        (joined["amount"] + joined["discount"]) * config.DEFAULT_MARGIN_RATE
-    )
-    window = joined[joined["window"]]
-    per_customer = window.groupby("customer_id").agg(
-        orders=("amount", "size"),
-        revenue=("amount", "sum"),
-        margin=("margin_value", "sum"),
-        discount=("discount", "sum"),
-    )
-    pre = joined[joined["pre"]].groupby("customer_id").agg(pre_spend=("amount", "sum"))
-    frame = (
-        assignments.set_index("customer_id").join(per_customer).join(pre).fillna(0).reset_index()
-    )
-    frame["repeat_purchase"] = (frame["orders"] > 0).astype(int)
-    frame["net_value"] = frame["margin"] - frame["discount"] - frame["cost_per_customer"]
-    per_arm = frame.groupby("arm_id")[
-        ["repeat_purchase", "orders", "revenue", "net_value", "pre_spend"]
-    ].agg(["count", "mean", "var"])
-    seconds = time.perf_counter() - start
-    cpu = _cpu_seconds() - cpu
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "peak_rss_mb": _peak_rss_mb(),
-        "baseline_rss_mb": baseline,
-        "check": {"n": int(per_arm[("orders", "count")].sum()), "rows": len(tx)},
-        "_unused": float(np.nansum(per_arm.to_numpy())),
-    }
+
+    def work() -> dict[str, object]:
+        experiment_id, horizon = con.execute(
+            "SELECT experiment_id, horizon_days FROM experiments WHERE name = ?",
+            [config.DEMO_EXPERIMENT_NAME],
+        ).fetchone()  # type: ignore[misc]
+        tx = con.execute("SELECT * FROM transactions").df()
+        assignments = con.execute("SELECT * FROM assignments").df()
+        arms = con.execute("SELECT * FROM arms").df()
+        own_arms = arms[arms["experiment_id"] == experiment_id]
+        assignments = assignments[assignments["experiment_id"] == experiment_id].merge(
+            own_arms[["arm_id", "cost_per_customer"]], on="arm_id"
+        )
+        joined = tx.merge(assignments[["customer_id", "arm_id", "assigned_at"]], on="customer_id")
+        days = (joined["ts"] - joined["assigned_at"]).dt.total_seconds() / 86400
+        joined["window"] = (days > 0) & (days <= horizon)
+        joined["pre"] = (days < 0) & (days >= -config.DEFAULT_LOOKBACK_DAYS)
+        joined["margin_value"] = joined["margin"].fillna(
+            (joined["amount"] + joined["discount"]) * config.DEFAULT_MARGIN_RATE
+        )
+        window = joined[joined["window"]]
+        per_customer = window.groupby("customer_id").agg(
+            orders=("amount", "size"),
+            revenue=("amount", "sum"),
+            margin=("margin_value", "sum"),
+            discount=("discount", "sum"),
+        )
+        pre = joined[joined["pre"]].groupby("customer_id").agg(pre_spend=("amount", "sum"))
+        frame = (
+            assignments.set_index("customer_id")
+            .join(per_customer)
+            .join(pre)
+            .fillna(0)
+            .reset_index()
+        )
+        frame["repeat_purchase"] = (frame["orders"] > 0).astype(int)
+        frame["net_value"] = frame["margin"] - frame["discount"] - frame["cost_per_customer"]
+        per_arm = frame.groupby("arm_id")[
+            ["repeat_purchase", "orders", "revenue", "net_value", "pre_spend"]
+        ].agg(["count", "mean", "var"])
+        return {
+            "n": int(per_arm[("orders", "count")].sum()),
+            "rows": len(tx),
+            "sum_of_means": float(np.nansum(per_arm.to_numpy())),
+        }
+
+    return _measured(work)
 
 
 MODES = {
