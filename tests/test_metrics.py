@@ -168,6 +168,38 @@ def test_horizon_60_counts_only_fully_observed_customers(hand_store):
                                   (1, True, 5): 1}  # fmt: skip
 
 
+def test_survival_counts_whole_observed_days_only(store):
+    """Data end 21.5 days after assignment: day 22 is partly observed, so a purchase in it is
+    censored at day 21 like everyone else; before the fix it was the one event at day 22 and
+    the curve of its arm fell to 0."""
+    end = T0 + timedelta(days=21, hours=12)
+    with store.transaction() as cur:
+        _experiment(cur, 1, [(0, "control", "control", 0.0), (1, "gift", "gift", 0.0)])
+        _assign(cur, 1, [("p", 0, T0), ("q", 0, T0), ("r", 1, T0), ("s", 1, T0)])
+        _tx(
+            cur,
+            [
+                ("p", T0 + timedelta(days=20, hours=12), 5.0, 0.0, None),  # day 21: an event
+                ("r", T0 + timedelta(days=21, hours=6), 5.0, 0.0, None),  # day 22: censored
+                ("z", end, 1.0, 0.0, None),
+            ],
+        )
+    with store.cursor() as cur:
+        agg = metrics_sql.experiment_aggregates(cur, _spec(30))
+    survival = agg.survival.set_index(["arm_id", "event", "duration_days"])["customers"]
+    assert survival.to_dict() == {(0, True, 21): 1, (0, False, 21): 1, (1, False, 21): 2}
+    hist = agg.survival
+    km = stats.kaplan_meier(
+        hist["duration_days"],
+        hist["event"].astype(int),
+        hist["arm_id"].astype(str),
+        weights=hist["customers"],
+    )
+    curves = km.curves.groupby("group")["survival"].min()
+    assert curves["0"] == pytest.approx(0.5)
+    assert (curves > 0).all()  # no arm's curve collapses at the data's end
+
+
 def test_analysis_uses_experiment_margin_rate_and_warns(hand_store):
     analysis = metrics.analyze_experiment(
         hand_store, "exp 1", metrics.AnalysisSettings(horizon_days=60, cap=False)

@@ -441,11 +441,14 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     GROUP BY {keys}
     UNION ALL BY NAME
     SELECT 'survival' AS grain, arm_id,
-           coalesce(first_purchase_days <= followup, false) AS event,
-           CASE WHEN first_purchase_days <= followup THEN ceil(first_purchase_days)
-                ELSE floor(followup) END::BIGINT AS duration_days,
+           coalesce(ceil(first_purchase_days) <= followup, false) AS event,
+           CASE WHEN ceil(first_purchase_days) <= followup THEN ceil(first_purchase_days)
+                ELSE followup END::BIGINT AS duration_days,
            count(*) AS customers
-    FROM (SELECT *, least(followup_days, $max_days) AS followup FROM per_customer)
+    -- whole days: a purchase in the data's last, partly observed day is censored there with
+    -- everyone else, or it would be the only "event" after every other customer had left
+    -- the risk set and drag the curve to 0
+    FROM (SELECT *, floor(least(followup_days, $max_days)) AS followup FROM per_customer)
     WHERE followup_days > 0
     GROUP BY ALL
     UNION ALL BY NAME
