@@ -104,6 +104,9 @@ def forest_figure(
     unit per metric ("pp" scales by 100) for metrics not named like the store's own, e.g. the
     0/1 columns of a campaign result file.
     """
+    title = f"Effect of each lever vs control ({confidence:.0%} confidence intervals)"
+    if not any(e.get("diff") is not None for e in effects):
+        return _empty(title, "no estimable effect yet")
     metrics = list(dict.fromkeys(str(e["metric"]) for e in effects))
     one_per_arm = all(
         len([e for e in effects if e["metric"] == m and e["arm"] == arm]) <= 1
@@ -161,7 +164,6 @@ def forest_figure(
         fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
         fig.update_xaxes(title_text=f"difference vs control, {unit}", nticks=6, row=1, col=col)
     rows_drawn = len({(e["arm"], e["method"]) for e in effects}) if not one_per_arm else 0
-    title = f"Effect of each lever vs control ({confidence:.0%} confidence intervals)"
     fig.update_layout(
         title={
             "text": title,

@@ -37,6 +37,9 @@ RULES = (
     "Stop: significantly below control, or no detectable difference at the planned end.",
     "While running: the always-valid confidence sequence is used instead, so daily peeking "
     "does not create false wins; neither side yet = keep running.",
+    "A look at a horizon shorter than planned never stops a lever for losing money while the "
+    "experiment runs: its cost is paid up front and its returns come later (see the payback "
+    "chart).",
     "Sample-ratio mismatch, pre-period imbalance, a too-short window or impossible dates "
     "block every verdict until explained.",
 )
@@ -122,6 +125,8 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
     """One decision per non-control arm, ranked by net value per customer (best first)."""
     experiment = analysis.experiment
     running = experiment.get("status") == "running"
+    planned = int(experiment.get("horizon_days") or analysis.horizon_days)  # type: ignore[call-overload]
+    early = analysis.horizon_days < planned  # an interim look: costs paid, returns still to come
     blocking = [w for w in analysis.warnings if w.kind in BLOCKING_WARNINGS]
     primary_metric = str(experiment.get("primary_metric") or "repeat_purchase")
     level = f"{analysis.settings.confidence:.0%}"
@@ -166,6 +171,13 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
                 reasons.append(
                     f"Net value is above control: {what} {_money(low)} to {_money(high)}."
                 )
+            elif significant_down and running and early:
+                verdict = "keep running"
+                reasons.append(
+                    f"Below control so far ({what} {_money(low)} to {_money(high)}), but this "
+                    f"is {analysis.horizon_days} of the planned {planned} days: the lever's "
+                    "cost is paid up front and its returns come later."
+                )
             elif significant_down:
                 verdict = "stop"
                 reasons.append(
@@ -184,6 +196,11 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
                     f"No detectable difference in net value at the end ({what} {_money(low)} to "
                     f"{_money(high)}): not worth rolling out as tested."
                 )
+        if early and not running and verdict == "stop":
+            reasons.append(
+                f"Judged at {analysis.horizon_days} of the planned {planned} days: costs are paid "
+                "up front, so the planned horizon is the verdict that counts."
+            )
         headline = (
             f"{summary.arm}: " + (", ".join(parts) if parts else "no estimate") + f"; {verdict}"
         )

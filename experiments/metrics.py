@@ -33,6 +33,8 @@ __all__ = [
     "MetricDef",
     "UnknownExperiment",
     "analyze_experiment",
+    "default_horizon",
+    "horizon_choices",
 ]
 
 MetricKind = Literal["binary", "money"]
@@ -339,6 +341,29 @@ def _binary_sample(
 def metric_stats(row: Mapping[str, object] | None, metric: str) -> stats.SampleStats:
     """SampleStats of a catalogue metric at the analysis horizon, with its covariate."""
     return _sample(row, metric, "n_main", _BY_NAME[metric].covariate)
+
+
+def horizon_choices(planned: int, observed: int | None) -> list[int]:
+    """Horizons worth offering for an experiment, shortest first.
+
+    The standard ones (`config.HORIZONS_DAYS`), the experiment's planned one, and - while the
+    planned one is not yet covered by the data - the longest one every customer is observed
+    for (`observed`, e.g. 21 days into a running experiment): the only horizon at which an
+    interim look has any data.
+    """
+    choices = {*config.HORIZONS_DAYS, int(planned)}
+    if observed is not None and 1 <= observed < planned:
+        choices.add(int(observed))
+    return sorted(choices)
+
+
+def default_horizon(planned: int, observed: int | None, status: str) -> int:
+    """The planned horizon, except for a running experiment whose planned window the data does
+    not cover yet: then everything observed so far (peeking is what the always-valid interval
+    of a running experiment is for)."""
+    if status == "running" and observed is not None and 1 <= observed < planned:
+        return int(observed)
+    return int(planned)
 
 
 def analyze_experiment(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,13 +22,29 @@ VERDICT_STYLE = {
 }
 
 # query parameter -> (default, parser): every setting travels in the URL
-HORIZONS = [str(h) for h in config.HORIZONS_DAYS]
 CORRECTIONS = ["holm", "bh", "none"]
 CONFIDENCES = ["90", "95", "99"]
 
 
 def experiments_list() -> list[dict[str, Any]]:
     return _ui.cached_query(overview.list_experiments)
+
+
+def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable[[str], str]]:
+    """Horizon options (query-parameter strings), the default one, and their labels."""
+    planned = int(experiment["horizon_days"])
+    observed = _ui.cached_query(overview.observed_days, int(experiment["id"]))
+    choices = metrics.horizon_choices(planned, observed)
+    default = metrics.default_horizon(planned, observed, str(experiment.get("status")))
+    notes = {planned: "planned"}
+    if observed in choices and observed != planned:
+        notes[observed] = "all data so far"
+
+    def label(value: str) -> str:
+        note = notes.get(int(value))
+        return f"{value} ({note})" if note else value
+
+    return [str(h) for h in choices], str(default), label
 
 
 def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics.AnalysisSettings:

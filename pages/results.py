@@ -27,15 +27,16 @@ from_file = view.is_results_file(experiment)  # outcomes from an uploaded result
 
 with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tune:"):
     if not from_file:
+        horizons, default, label = view.horizon_picker(experiment)
         st.selectbox(
             "Horizon, days after assignment",
-            view.HORIZONS,
-            index=view.HORIZONS.index(str(experiment["horizon_days"]))
-            if str(experiment["horizon_days"]) in view.HORIZONS
-            else 1,
+            horizons,
+            index=horizons.index(default),
+            format_func=label,
             key="horizon",
             bind="query-params",
-            help="Purchases within this many days of each customer's assignment count.",
+            help="Purchases within this many days of each customer's assignment count. While "
+            "an experiment runs, 'so far' is the longest horizon every customer is observed for.",
         )
     st.selectbox(
         "Cap extreme money values",

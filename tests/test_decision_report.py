@@ -80,6 +80,25 @@ def test_running_experiment_uses_the_wider_always_valid_interval(analysis):
         assert d.verdict == expected
 
 
+def test_interim_look_shorter_than_planned_never_stops_a_lever_for_its_upfront_cost(analysis):
+    arm = next(a.arm for a in analysis.arms if a.kind == "gift")
+    losing = _fake_net(analysis, arm, -2000.0, -2100.0, -1900.0, 1e-9)
+    planned = int(analysis.experiment["horizon_days"])
+
+    def verdict(status, horizon):
+        changed = dataclasses.replace(with_status(losing, status), horizon_days=horizon)
+        return next(d for d in decision.decide(changed) if d.arm == arm)
+
+    assert verdict("running", planned).verdict == "stop"  # at the planned horizon: stop
+    early = verdict("running", planned // 2)
+    assert early.verdict == "keep running"
+    assert f"{planned // 2} of the planned {planned} days" in " ".join(early.reasons)
+    done = verdict("completed", planned // 2)  # a finished test read early: say so
+    assert done.verdict == "stop"
+    assert any("the planned horizon is the verdict that counts" in r for r in done.reasons)
+    assert not any("planned horizon" in r for r in verdict("completed", planned).reasons)
+
+
 def test_blocking_warning_withholds_every_verdict(analysis):
     blocked = dataclasses.replace(
         analysis, warnings=[metrics.AnalysisWarning("srm", "Sample-ratio mismatch")]

@@ -16,7 +16,7 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from experiments import __main__ as cli
 from experiments import metrics, stats
-from experiments.store import Store, metrics_sql
+from experiments.store import Store, metrics_sql, overview
 
 T0 = datetime(2024, 1, 1)
 DATA_END = T0 + timedelta(days=100)  # of the random stores: later assignments are censored
@@ -396,3 +396,26 @@ def test_cli_analyze_json(hand_store, capsys):
     # by hand: control net (10.5 + 0 + 0) / 3, gift (-5 + 0.5) / 2
     assert gift_net["diff"] == pytest.approx(-4.5 / 2 - 10.5 / 3)
     assert math.isfinite(gift_net["ci_low"])
+
+
+def test_horizon_choices_add_the_planned_and_the_observed_so_far():
+    assert metrics.horizon_choices(60, None) == [30, 60, 90, 180]
+    assert metrics.horizon_choices(45, 200) == [30, 45, 60, 90, 180]
+    assert metrics.horizon_choices(60, 21) == [21, 30, 60, 90, 180]
+    assert metrics.horizon_choices(60, 75) == [30, 60, 90, 180]  # planned already covered
+    assert metrics.default_horizon(60, 21, "running") == 21
+    assert metrics.default_horizon(60, 21, "completed") == 60  # a finished test reads as planned
+    assert metrics.default_horizon(60, 75, "running") == 60
+    assert metrics.default_horizon(60, None, "running") == 60
+
+
+def test_observed_days_are_whole_days_after_the_last_assignment(hand_store):
+    with hand_store.cursor() as cur:
+        # last assignment 2024-03-15 (customer c), data end 2024-04-30: 46 days
+        assert overview.observed_days(cur, 1) == 46
+        assert overview.observed_days(cur, 99) is None  # no such experiment
+    with hand_store.transaction() as cur:
+        _experiment(cur, 2, [(0, "control", "control", 0.0)])
+        _assign(cur, 2, [("a", 0, datetime(2024, 5, 2))])  # after the data's end
+    with hand_store.cursor() as cur:
+        assert overview.observed_days(cur, 2) is None

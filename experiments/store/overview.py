@@ -165,6 +165,22 @@ def find_experiment(cur: Cursor, key: str | int) -> dict[str, object] | None:
     return None
 
 
+def observed_days(cur: Cursor, experiment_id: int) -> int | None:
+    """Whole days of data after the experiment's last assignment: the longest horizon that
+    every assigned customer is observed for. None without assignments or transactions, or
+    when the last assignment is after the data's end."""
+    row = cur.execute(
+        """
+        SELECT floor(date_diff('second', (SELECT max(assigned_at) FROM assignments
+                                          WHERE experiment_id = ?),
+                               (SELECT max(ts) FROM transactions)) / 86400)::BIGINT
+        """,
+        [int(experiment_id)],
+    ).fetchone()
+    days = row[0] if row else None
+    return int(days) if days is not None and days >= 1 else None
+
+
 def upload_history(cur: Cursor) -> pd.DataFrame:
     return cur.execute(
         """

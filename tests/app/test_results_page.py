@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -177,3 +178,37 @@ def test_first_start_on_an_empty_store_seeds_the_demo_and_shows_its_experiment(
     at.run()  # a second run of the same session does not seed again
     with open_store(db).cursor() as cur:
         assert overview.store_stats(cur).uploads == stats.uploads
+
+
+def test_running_experiment_opens_on_the_data_so_far(app_env):
+    """Three weeks into a 60-day test, the planned horizon has no fully observed customer;
+    the page opens on the 21 days every customer has, with estimates, and says so."""
+    from datetime import timedelta
+
+    from experiments import design
+    from experiments.store import design_sql, overview
+
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        data_end = overview.store_stats(cur).last_ts
+    spec = design.ExperimentSpec(
+        name="Gift vs call, running",
+        arms=(
+            design.ArmSpec("control", "control"),
+            design.ArmSpec("gift", "gift", gift_cost=250),
+            design.ArmSpec("call", "outreach", minutes=10, hourly_cost=900),
+        ),
+        salt="so-far",
+    )
+    experiment_id = design_sql.save_experiment(store, spec)
+    started = pd.Timestamp(data_end).to_pydatetime() - timedelta(days=21, hours=6)
+    design_sql.start_experiment(store, experiment_id, started_at=started)
+
+    at = run({"experiment": "Gift vs call, running"})
+    horizon = widget(at, "Horizon")
+    assert horizon.value == "21"
+    assert "21 (all data so far)" in horizon.options  # AppTest lists the labels
+    assert "60 (planned)" in horizon.options
+    text = " ".join(m.value for m in at.markdown)
+    assert "gift:" in text and "no estimate" not in text  # estimates at 21 days
+    assert "horizon=21" in at.code[0].value  # the share link keeps the interim view
