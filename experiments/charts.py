@@ -93,6 +93,7 @@ def forest_figure(
     *,
     confidence: float = 0.95,
     units: Mapping[str, str] | None = None,
+    adjusted_for: str = "pre-period spend",
 ) -> go.Figure:
     """Effect vs control with its confidence interval, one row per arm, one panel per metric.
 
@@ -168,7 +169,7 @@ def forest_figure(
         title={
             "text": title,
             "subtitle": {
-                "text": ", ".join(adjusted) + ": adjusted for pre-period spend (CUPED)"
+                "text": ", ".join(adjusted) + f": adjusted for {adjusted_for} (CUPED)"
                 if adjusted
                 else ""
             },

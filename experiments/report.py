@@ -250,6 +250,7 @@ def html_file_report(
                     [e.as_json() for e in stats.headline_effects(analysis.effects)],
                     confidence=1 - analysis.alpha,
                     units=units,
+                    adjusted_for=f"the pre-period field {analysis.covariate}",
                 ),
                 "Green: better than control, red: worse, grey: not distinguishable from control.",
             )

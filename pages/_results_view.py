@@ -398,6 +398,7 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
             [e.as_json() for e in stats.headline_effects(analysis.effects)],
             confidence=1 - analysis.alpha,
             units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
+            adjusted_for=f"the pre-period field {analysis.covariate}",
         ),
         width="stretch",
     )
