@@ -544,7 +544,7 @@ def _arms_section(options: ds.AudienceOptions) -> list[ArmSpec]:
     arms: list[ArmSpec] = []
     for uid, kind in st.session_state["d_arms"]:
         with st.container(border=True):
-            cols = st.columns([3, 2, 2, 2, 2, 1], vertical_alignment="bottom")
+            cols = st.columns([2.6, 1.8, 2, 2, 1.8, 1.6], vertical_alignment="bottom")
             cols[0].text_input(
                 f"{KIND_LABELS[kind]}: name", key=f"arm{uid}_name", persist_state=PERSIST
             )
