@@ -292,9 +292,10 @@ if model.converged:
     metric_cols[0].metric(f"Mean expected {months}-month CLV", _ui.money(summary["mean"]))
     metric_cols[1].metric(f"Median expected {months}-month CLV", _ui.money(summary["median"]))
     metric_cols[2].metric(
-        "Expected purchase days per customer",
+        "Purchase days ahead",
         f"{summary['expected_purchases_mean']:.2f}",
-        help=f"Mean over customers, next {months} months.",
+        help=f"Expected days with a purchase per customer over the next {months} months "
+        "(mean over customers).",
     )
     metric_cols[3].metric(
         "Mean probability still active", _ui.pct(summary["probability_alive_mean"])
