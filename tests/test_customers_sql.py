@@ -312,3 +312,35 @@ def test_arm_summary_counts_post_assignment_purchase_days(store):
     assert (b["frequency"], b["recency"], b["monetary"]) == (0, 0, 0)  # a refund only
     assert b["revenue"] == pytest.approx(-8.0)
     assert (c["frequency"], c["recency"], c["T"]) == (1, 7, 7)
+
+
+def test_money_is_what_the_shop_keeps_after_the_discount(store):
+    """One definition with the analysis: margin column (before discount) or (amount + discount)
+    x rate, minus the discount given; a discount arm's projection starts from it."""
+    rate = config.DEFAULT_MARGIN_RATE
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO uploads VALUES (1, 't.csv', 'x', 'transactions', 'transactions', 2,"
+            " now(), 'ok', NULL, NULL)"
+        )
+        cur.execute(
+            "INSERT INTO transactions (customer_id, ts, amount, margin, discount, upload_id) "
+            "VALUES ('d', '2026-02-10', 90, NULL, 10, 1), ('d', '2026-02-20', 45, 30, 5, 1)"
+        )
+        cur.execute(
+            "INSERT INTO experiments (experiment_id, name, status, salt, created_at) "
+            "VALUES (7, 'test', 'running', 's', now())"
+        )
+        cur.execute(
+            "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation, discount_pct)"
+            " VALUES (7, 0, '10% off', 'discount', 1, 10)"
+        )
+        cur.execute(
+            "INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at) "
+            "VALUES (7, 'd', 0, '2026-02-01')"
+        )
+    kept = (90 + 10) * rate - 10 + (30 - 5)
+    with store.cursor() as cur:
+        summary = sql.arm_summary(cur, 7).set_index("customer_id")
+        assert summary.loc["d", "margin"] == pytest.approx(kept)
+        assert sql.margin_rate(cur) == pytest.approx(kept / (90 + 45))

@@ -10,8 +10,10 @@ Conventions shared by every query here:
   amount is >= 0. Several orders of one customer on one day are merged into one purchase day
   (Fader, Hardie & Lee 2005 do the same for CDNOW). Refunds (negative amounts) never create a
   purchase day; they do count in revenue and margin totals.
-* Money: `margin` is the transaction's margin column when present, else
-  `amount x margin_rate` (default `config.DEFAULT_MARGIN_RATE`).
+* Money: `margin` is what the shop keeps of a transaction, as in `metrics_sql`: the margin
+  column (gross margin before discount) when present, else `(amount + discount) x
+  margin_rate` (default `config.DEFAULT_MARGIN_RATE`), minus the discount given (`KEPT_MARGIN`).
+  A discount's cost is thus in every CLV, historic or projected.
 * The cutoff (`until`) is inclusive: transactions on that calendar day belong to the calibration
   period. The default is the last transaction day in the store.
 """
@@ -47,8 +49,11 @@ __all__ = [
 TimeUnit = Literal["days", "weeks"]
 DAYS_PER_UNIT: dict[str, float] = {"days": 1.0, "weeks": 7.0}
 
+# What the shop keeps of transaction `t` (see the module docstring). Parameter: $margin_rate.
+KEPT_MARGIN = "(coalesce(t.margin, (t.amount + t.discount) * $margin_rate) - t.discount)"
+
 # Purchase days up to the cutoff. Parameters: $until (DATE or NULL), $margin_rate.
-_PURCHASE_DAYS = """
+_PURCHASE_DAYS = f"""
     cutoff AS (
         SELECT coalesce(
             CAST($until AS DATE),
@@ -59,12 +64,12 @@ _PURCHASE_DAYS = """
         SELECT t.customer_id,
                CAST(t.ts AS DATE) AS day,
                sum(t.amount) AS amount,
-               sum(coalesce(t.margin, t.amount * $margin_rate)) AS margin
+               sum({KEPT_MARGIN}) AS margin
         FROM transactions t, cutoff
         WHERE t.amount >= 0 AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
         GROUP BY ALL
     )
-"""
+"""  # noqa: S608 - a fixed fragment; values are parameters
 
 # One row per customer with a purchase day. Extra parameter: $days_per_unit.
 _SUMMARY = f"""
@@ -379,7 +384,7 @@ def historic_clv(
     """The distribution of historic CLV: margin over `months` months from the first purchase.
 
     All transactions in the window count, refunds included (they subtract margin). Margin per
-    row is the margin column, else amount x margin_rate (default config.DEFAULT_MARGIN_RATE).
+    row is `KEPT_MARGIN`: what the shop keeps after the discount it gave.
     """
     params = _params(until, margin_rate) | {"months": int(months)}
     values = f"""
@@ -396,7 +401,7 @@ def historic_clv(
         ),
         clv AS (
             SELECT e.customer_id,
-                   sum(coalesce(t.margin, t.amount * $margin_rate)) AS margin
+                   sum({KEPT_MARGIN}) AS margin
             FROM eligible e JOIN transactions t
               ON t.customer_id = e.customer_id
              AND t.ts >= e.first_ts AND t.ts < e.first_ts + to_months($months)
@@ -495,7 +500,7 @@ def arm_summary(
         "experiment_id": int(experiment_id),
     }
     return cur.execute(
-        """
+        f"""
         WITH cutoff AS (
             SELECT coalesce(
                 CAST($until AS DATE),
@@ -510,7 +515,7 @@ def arm_summary(
         ),
         window_rows AS (
             SELECT t.customer_id, CAST(t.ts AS DATE) AS day, t.amount,
-                   coalesce(t.margin, t.amount * $margin_rate) AS margin
+                   {KEPT_MARGIN} AS margin
             FROM transactions t JOIN assigned a USING (customer_id), cutoff
             WHERE t.ts >= a.assigned_at AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
         ),
@@ -542,6 +547,6 @@ def arm_summary(
         LEFT JOIN money m USING (customer_id)
         WHERE CAST(a.assigned_at AS DATE) <= cutoff.cutoff_day
         ORDER BY a.arm_id, a.customer_id
-        """,
+        """,  # noqa: S608 - a fixed fragment; values are parameters
         params,
     ).df()
