@@ -162,8 +162,8 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     st.caption(
         "A model-based projection, not an observed result: BG/NBD (how often and how long "
         "customers keep buying) and Gamma-Gamma (how much they spend) fitted on each arm's "
-        "behaviour since assignment, projected 12 months ahead. Lever costs are already in the "
-        "observed net value above."
+        "behaviour since assignment, projected 12 months ahead. Margins are after the "
+        "discounts given; fixed lever costs (gifts, calls) are in the observed net value above."
     )
     key = f"projection_{experiment_id}"
     if not st.session_state.get(key) and not st.button(
