@@ -101,7 +101,7 @@ _STYLE = (
     "color:#222;padding:0 1em}.card{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;"
     "margin:.6em 0}.ship{border-left:6px solid #2ca02c}.stop{border-left:6px solid #d62728}"
     ".keep{border-left:6px solid #ff7f0e}.check{border-left:6px solid #9467bd}"
-    ".caption{color:#555;font-size:.9em;margin:-.5em 0 1.5em}table{border-collapse:collapse}"
+    ".caption{color:#555;font-size:.9em;margin:.3em 0 1.5em}table{border-collapse:collapse}"
     "td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left}"
     ".warn{background:#fff4e5;padding:.6em 1em;border-radius:6px}</style>"
 )
@@ -156,7 +156,13 @@ def _page(
     for i, (fig, caption) in enumerate(figures):
         parts.append(
             pio.to_html(
-                fig, include_plotlyjs=(i == 0), full_html=False, config={"responsive": True}
+                fig,
+                include_plotlyjs=(i == 0),
+                full_html=False,
+                config={"responsive": True},
+                # the figure's own height: "100%" of an auto-height page let tall titles
+                # (the forest's subtitle) overlap the caption below
+                default_height=f"{fig.layout.height or 450}px",
             )
         )
         parts.append(f"<p class='caption'>{esc(caption)}</p>")
