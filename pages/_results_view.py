@@ -107,16 +107,16 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
             {
                 "lever": d.arm,
                 "kind": d.kind,
-                f"net value per customer vs control, {config.CURRENCY}": d.net_value.diff
+                f"net value vs control, {config.CURRENCY}": d.net_value.diff
                 if d.net_value
                 else None,
-                "cost per customer": d.cost_per_customer,
-                "repeat purchase vs control, pp": d.primary.diff * 100
+                f"cost, {config.CURRENCY}": d.cost_per_customer,
+                "repeat vs control, pp": d.primary.diff * 100
                 if d.primary
                 and d.primary.diff is not None
                 and d.primary.metric == "repeat_purchase"
                 else None,
-                "probability of being best": d.probability_best,
+                "chance of being best": d.probability_best,
                 "verdict": d.verdict,
             }
             for d in decisions
@@ -124,13 +124,19 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "probability of being best": st.column_config.ProgressColumn(
-                format="percent", min_value=0.0, max_value=1.0
+            "chance of being best": st.column_config.ProgressColumn(
+                format="percent",
+                min_value=0.0,
+                max_value=1.0,
+                help="Posterior probability that this lever has the highest net value.",
             ),
-            f"net value per customer vs control, {config.CURRENCY}": st.column_config.NumberColumn(
-                format="%+.0f"
+            f"net value vs control, {config.CURRENCY}": st.column_config.NumberColumn(
+                format="%+.0f", help="Per customer, after the lever's cost."
             ),
-            "repeat purchase vs control, pp": st.column_config.NumberColumn(format="%+.1f"),
+            f"cost, {config.CURRENCY}": st.column_config.NumberColumn(
+                format="%.0f", help="The lever's fixed cost per assigned customer."
+            ),
+            "repeat vs control, pp": st.column_config.NumberColumn(format="%+.1f"),
         },
     )
     st.caption(
