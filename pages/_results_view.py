@@ -30,12 +30,23 @@ def experiments_list() -> list[dict[str, Any]]:
     return _ui.cached_query(overview.list_experiments)
 
 
+def _observed_days(experiment: dict[str, Any]) -> int | None:
+    return _ui.cached_query(overview.observed_days, int(experiment["id"]))
+
+
+def default_horizon(experiment: dict[str, Any]) -> int:
+    """Planned horizon, or all the data so far for a running experiment that lacks it."""
+    return metrics.default_horizon(
+        int(experiment["horizon_days"]), _observed_days(experiment), str(experiment.get("status"))
+    )
+
+
 def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable[[str], str]]:
     """Horizon options (query-parameter strings), the default one, and their labels."""
     planned = int(experiment["horizon_days"])
-    observed = _ui.cached_query(overview.observed_days, int(experiment["id"]))
+    observed = _observed_days(experiment)
     choices = metrics.horizon_choices(planned, observed)
-    default = metrics.default_horizon(planned, observed, str(experiment.get("status")))
+    default = default_horizon(experiment)
     notes = {planned: "planned"}
     if observed in choices and observed != planned:
         notes[observed] = "all data so far"
@@ -49,7 +60,7 @@ def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable
 
 def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics.AnalysisSettings:
     """Analysis settings from query-parameter values (defaults where absent or invalid)."""
-    horizon = params.get("horizon") or str(experiment.get("horizon_days") or "")
+    horizon = params.get("horizon") or str(default_horizon(experiment))
     confidence = params.get("confidence", "95")
     correction = params.get("correction", config.DEFAULT_CORRECTION)
     return metrics.AnalysisSettings(

@@ -40,9 +40,10 @@ if view.is_results_file(experiment):
     st.stop()
 settings = view.settings_from(params, experiment)
 
+horizon = settings.horizon_days or view.default_horizon(experiment)
 st.title(str(experiment["name"]))
 st.caption(
-    f"Read-only report · horizon {settings.horizon_days or experiment['horizon_days']} days · "
+    f"Read-only report · horizon {horizon} days · "
     f"capping {'on' if settings.cap else 'off'} · CUPED {'on' if settings.use_covariate else 'off'}"
     f" · correction {settings.correction} · confidence {settings.confidence:.0%}"
 )

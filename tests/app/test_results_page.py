@@ -212,3 +212,6 @@ def test_running_experiment_opens_on_the_data_so_far(app_env):
     text = " ".join(m.value for m in at.markdown)
     assert "gift:" in text and "no estimate" not in text  # estimates at 21 days
     assert "horizon=21" in at.code[0].value  # the share link keeps the interim view
+    # a report link without a horizon opens on the same interim view
+    report = run({"view": "report", "experiment": "Gift vs call, running"})
+    assert any("horizon 21 days" in c.value for c in report.caption)
