@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -228,12 +227,6 @@ RESULTS_FILE_SOURCE = "results_file"
 NO_COVARIATE = "none"
 
 
-def _plain(text: str) -> str:
-    """Text from an uploaded file shown literally in Markdown (no links, emphasis or HTML)."""
-    escaped = re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
-    return re.sub(r":(?=\w)", r"\\:", escaped)  # ':red[' / ':material/' directives
-
-
 def is_results_file(experiment: dict[str, Any]) -> bool:
     """The experiment's outcomes come from an uploaded result file, not from transactions."""
     return experiment.get("source") == RESULTS_FILE_SOURCE
@@ -360,14 +353,14 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
     """The results of a campaign result file: where the data came from, arms, verdicts, effects."""
     uploads = file_uploads(int(experiment["id"]))
     files = ", ".join(
-        f"**{_plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
+        f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
         for u in uploads
     )
     st.caption(
         f"From the uploaded campaign result file{'s' if len(uploads) > 1 else ''} "
         f"{files or '(none)'} · {_ui.count(sum(a.n for a in analysis.arms))} rows in "
-        f"{len(analysis.arms)} arms · control **{_plain(analysis.control)}**"
-        + (f" · CUPED on **{_plain(analysis.covariate)}**" if analysis.covariate else "")
+        f"{len(analysis.arms)} arms · control **{_ui.plain(analysis.control)}**"
+        + (f" · CUPED on **{_ui.plain(analysis.covariate)}**" if analysis.covariate else "")
     )
     if analysis.srm.mismatch:
         st.warning(
@@ -401,11 +394,11 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
             st.markdown(
-                f"**{_plain(d.headline.rsplit(';', 1)[0])}** &nbsp; "
+                f"**{_ui.plain(d.headline.rsplit(';', 1)[0])}** &nbsp; "
                 f":{color}-badge[{icon} {d.verdict}]"
             )
             for reason in d.reasons:
-                st.caption(_plain(reason))
+                st.caption(_ui.plain(reason))
     with st.expander("How the verdict is decided"):
         for rule in decision.FILE_RULES:
             st.markdown(f"- {rule}")

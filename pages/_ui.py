@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,12 @@ def _cached(module: str, qualname: str, version: int, db: str, args: tuple[Any, 
         return target(cur, *args)
 
 
+def plain(text: str) -> str:
+    """Text from an uploaded file shown literally in Markdown (no links, emphasis or HTML)."""
+    escaped = re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
+    return re.sub(r":(?=\w)", r"\\:", escaped)  # ':red[' / ':material/' directives
+
+
 NBSP = "\u00a0"
 
 
@@ -76,13 +83,13 @@ def money(value: float | None, *, signed: bool = False, digits: int = 0) -> str:
 
 
 def money_short(value: float | None) -> str:
-    """Amounts for metric tiles, which cut long text: 641.0 M RUB, 2.35 bn RUB, 12 345 RUB."""
+    """Amounts for narrow metric tiles (the currency goes in the label): 641.0 M, 2.35 bn."""
     if value is None:
         return "n/a"
     for size, suffix, digits in ((1e9, "bn", 2), (1e6, "M", 1)):
         if abs(value) >= size:
-            return f"{value / size:,.{digits}f}{NBSP}{suffix}{NBSP}{config.CURRENCY}"
-    return money(value)
+            return f"{value / size:,.{digits}f}{NBSP}{suffix}"
+    return count(value)
 
 
 def count(value: int | float) -> str:

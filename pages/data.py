@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from experiments import charts, ingest
+from experiments import charts, config, ingest
 from experiments.store import StoreError, overview
 from pages import _ui
 
@@ -24,7 +25,9 @@ cols = st.columns(5)
 cols[0].metric("Customers", _ui.count(stats.customers))
 cols[1].metric("Transactions", _ui.count(stats.transactions))
 cols[2].metric(
-    "Revenue", _ui.money_short(stats.revenue), help=f"Exactly {_ui.money(stats.revenue)}."
+    f"Revenue, {config.CURRENCY}",
+    _ui.money_short(stats.revenue),
+    help=f"Exactly {_ui.money(stats.revenue)}.",
 )
 cols[3].metric(
     "Repeat buyers",
@@ -124,17 +127,18 @@ result = st.session_state.get("last_load")
 if result is not None:
     (st.success if result.ok else st.error)(result.summary())
     if result.problems:
-        st.dataframe(
-            [
-                {
-                    "severity": p.severity,
-                    "problem": p.message,
-                    "rows affected": p.count,
-                    "row numbers (first ones)": ", ".join(map(str, p.rows)),
-                }
-                for p in result.problems
-            ],
-            width="stretch",
+        st.table(  # a static table wraps the messages; a dataframe would cut them off
+            pd.DataFrame(
+                [
+                    {
+                        "severity": p.severity,
+                        "problem": _ui.plain(p.message),  # st.table renders Markdown
+                        "rows affected": p.count,
+                        "row numbers (first ones)": ", ".join(map(str, p.rows)),
+                    }
+                    for p in result.problems
+                ]
+            ),
             hide_index=True,
         )
 
