@@ -59,7 +59,9 @@ def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable
 
 def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics.AnalysisSettings:
     """Analysis settings from query-parameter values (defaults where absent or invalid)."""
-    horizon = params.get("horizon") or str(default_horizon(experiment))
+    horizon = params.get("horizon") or (
+        str(default_horizon(experiment)) if "horizon_days" in experiment else ""
+    )  # a results-file experiment has no horizon
     confidence = params.get("confidence", "95")
     correction = params.get("correction", config.DEFAULT_CORRECTION)
     return metrics.AnalysisSettings(
