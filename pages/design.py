@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 import pandas as pd
@@ -968,7 +969,7 @@ with upload_tab:
     upload_control = file_cols[1].text_input(
         "Control arm (optional)", key="assign_control", placeholder="detected automatically"
     )
-    upload_metric_cols = st.columns([2, 1])
+    upload_metric_cols = st.columns([2, 1, 1])
     upload_metric = upload_metric_cols[0].selectbox(
         "Primary metric",
         list(design.PRIMARY_METRICS),
@@ -981,6 +982,14 @@ with upload_tab:
         max_value=730,
         value=config.DEFAULT_HORIZON_DAYS,
         key="assign_horizon",
+    )
+    upload_sent = upload_metric_cols[2].date_input(
+        "Sent on",
+        value=date.today(),
+        max_value=date.today(),
+        key="assign_sent",
+        help="The day the customers got the lever (or were assigned): outcomes are counted "
+        "from this day. A list sent three weeks ago has three weeks of results already.",
     )
     upload_hypothesis = st.text_area("Hypothesis", key="assign_hypothesis")
     if st.button(
@@ -1004,6 +1013,7 @@ with upload_tab:
                     if upload_metric == "net_value"
                     else "repeat_purchase",
                     horizon_days=int(upload_horizon),
+                    started_at=datetime.combine(upload_sent, time()),
                     control_arm=(upload_control or "").strip() or None,
                     file_name=uploaded.name,
                 )

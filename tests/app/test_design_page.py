@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -196,11 +197,18 @@ def test_experiment_from_an_uploaded_assignment_file(app_env, media):
     at = design_page()
     at.file_uploader(key="assign_file").set_value(("crm.csv", "\n".join(rows).encode(), "text/csv"))
     run(at.text_input(key="assign_name").input("CRM sms"))
+    run(at.date_input(key="assign_sent").set_value(date(2026, 9, 1)))  # sent weeks ago
     at = run(at.button(key="assign_button").click())
     assert any("'CRM sms' created from crm.csv" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
         stored = ds.load_experiment(cur, "CRM sms")
+        assigned = cur.execute(
+            "SELECT DISTINCT assigned_at FROM assignments WHERE experiment_id = ?",
+            [stored.experiment_id],
+        ).fetchall()
     assert stored.status == "running" and stored.source == "uploaded" and stored.customers == 40
+    # outcomes count from the day the list was sent, not from the upload
+    assert stored.started_at == datetime(2026, 9, 1) and assigned == [(datetime(2026, 9, 1),)]
     assert {a.name: a.kind for a in stored.spec.arms} == {"control": "control", "sms": "custom"}
     _, content = downloaded(media, at.download_button(key="export_csv"))
     assert content.count(b"\r\n") == 41
