@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from experiments import config
+from experiments.progress import Progress
 
 if TYPE_CHECKING:
     from experiments.store import Cursor, Store
@@ -1194,6 +1195,7 @@ def project_arm_frame(
     time_unit: TimeUnit = "weeks",
     until: dt.date | None = None,
     default_margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    progress: Progress | None = None,
 ) -> ProjectionResult:
     """Projected `months`-month CLV per arm from per-customer post-assignment summaries.
 
@@ -1220,6 +1222,8 @@ def project_arm_frame(
         time_unit: unit of recency and T in the summary.
         until: the cutoff, recorded on the result.
         default_margin_rate: margin share for an arm without observed revenue.
+        progress: called with (fraction done, text) after each bootstrap replicate (about
+            0.35 s each at 1M customers, so a 100-replicate projection takes most of a minute).
     """
     rng = np.random.default_rng(seed)
     horizon = _Horizon(months, monthly_discount_rate, time_unit)
@@ -1269,7 +1273,9 @@ def project_arm_frame(
     differences: dict[int, list[float]] = {a: [] for a in usable}
     failed = 0
     if bootstrap > 0 and control in usable and len(usable) > 1:
-        for _ in range(bootstrap):
+        for replicate in range(bootstrap):
+            if progress is not None:
+                progress(replicate / bootstrap, f"Bootstrap replicate {replicate + 1}/{bootstrap}")
             values: dict[int, float] = {}
             for arm_id in usable:
                 arm = data[arm_id]
@@ -1384,6 +1390,7 @@ def project_arms(
     method: ProjectionMethod = "per_arm",
     monthly_discount_rate: float = config.MONTHLY_DISCOUNT_RATE,
     time_unit: TimeUnit = "weeks",
+    progress: Progress | None = None,
 ) -> ProjectionResult:
     """Projected CLV per arm of an experiment vs control, with bootstrap intervals.
 
@@ -1405,6 +1412,7 @@ def project_arms(
                 method=method,
                 monthly_discount_rate=monthly_discount_rate,
                 time_unit=time_unit,
+                progress=progress,
             )
     cur = store_or_cursor
     cutoff = until or customers.last_transaction_day(cur)
@@ -1421,6 +1429,7 @@ def project_arms(
         monthly_discount_rate=monthly_discount_rate,
         time_unit=time_unit,
         until=cutoff,
+        progress=progress,
     )
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -32,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from experiments import config
+from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "seed_demo_if_empty",
 ]
 
-Progress = Callable[[float, str], None]
 ArmKind = Literal["control", "discount", "gift", "outreach", "custom"]
 Metric = Literal["repeat_purchase", "orders", "revenue", "net_value"]
 METRICS: tuple[Metric, ...] = ("repeat_purchase", "orders", "revenue", "net_value")

@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,13 +36,13 @@ from typing import Literal
 import pandas as pd
 
 from experiments import config
+from experiments.progress import Progress
 from experiments.store import Store, StoreError, uploads
 from experiments.store.uploads import Finding, LoadSpec, StagingSource
 
 Kind = Literal["transactions", "customers", "results"]
 FileKind = Literal["csv", "xlsx", "parquet"]
 Severity = Literal["error", "warning"]
-Progress = Callable[[float, str], None]
 
 KINDS: tuple[Kind, ...] = ("transactions", "customers", "results")
 IGNORE = "-"  # map a column to this to leave it out of the load

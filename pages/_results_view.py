@@ -170,8 +170,16 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _projection(experiment_id: int, bootstrap: int, version: int, db: str) -> clv.ProjectionResult:
-    return clv.project_arms(_ui.get_store(), experiment_id, months=12, bootstrap=bootstrap)
+def _projection(
+    experiment_id: int,
+    bootstrap: int,
+    version: int,
+    db: str,
+    _progress: Callable[[float, str], None] | None = None,  # leading _: not part of the key
+) -> clv.ProjectionResult:
+    return clv.project_arms(
+        _ui.get_store(), experiment_id, months=12, bootstrap=bootstrap, progress=_progress
+    )
 
 
 def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
@@ -189,8 +197,15 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     ):
         return
     st.session_state[key] = True
-    with st.spinner("Fitting BG/NBD + Gamma-Gamma per arm and bootstrapping..."):
-        result = _projection(experiment_id, bootstrap, _ui.store_version(), str(config.db_path()))
+    bar = st.progress(0.0, text="Fitting BG/NBD + Gamma-Gamma per arm...")
+    result = _projection(
+        experiment_id,
+        bootstrap,
+        _ui.store_version(),
+        str(config.db_path()),
+        _ui.streamlit_progress(bar),
+    )
+    bar.empty()  # runs only on a cache miss; a cached projection appears at once
     if result.status != "ok":
         reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")
         st.warning(f"{result.message or 'Not enough data for a projection.'} {reasons}")

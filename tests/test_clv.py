@@ -422,8 +422,16 @@ def seed_experiment(store: Store, customers_per_arm: int, seed: int = 11) -> Non
 @pytest.mark.slow
 def test_project_arms_finds_the_arm_that_buys_more_and_labels_it_a_projection(store):
     seed_experiment(store, customers_per_arm=2500)
-    result = clv.project_arms(store, 3, months=12, bootstrap=60, seed=1)
+    steps: list[tuple[float, str]] = []
+    result = clv.project_arms(
+        store, 3, months=12, bootstrap=60, seed=1, progress=lambda f, t: steps.append((f, t))
+    )
     assert result.status == "ok", result.message
+    assert (
+        len(steps) == 60
+        and steps[0][0] == 0
+        and steps[-1] == (59 / 60, "Bootstrap replicate 60/60")
+    )
     assert "Model-based projection" in result.basis and result.method == "per_arm"
     assert result.until == dt.date(2025, 7, 31)
     arms = {arm.name: arm for arm in result.arms}

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -23,12 +23,12 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from experiments.progress import Progress
 from experiments.store import Cursor, Store, StoreError
 
 Kind = Literal["transactions", "customers", "results"]
 Severity = Literal["error", "warning"]
 SourceFormat = Literal["csv", "parquet", "frame"]
-Progress = Callable[[float, str], None]
 
 TARGET_TABLE: dict[str, str] = {
     "transactions": "transactions",
