@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from experiments import analysis_file, charts, clv, config, decision, metrics, report, stats
+from experiments.progress import Progress
 from experiments.store import overview, results_sql
 from pages import _ui
 
@@ -175,7 +176,7 @@ def _projection(
     bootstrap: int,
     version: int,
     db: str,
-    _progress: Callable[[float, str], None] | None = None,  # leading _: not part of the key
+    _progress: Progress | None = None,  # leading _: not part of the cache key
 ) -> clv.ProjectionResult:
     return clv.project_arms(
         _ui.get_store(), experiment_id, months=12, bootstrap=bootstrap, progress=_progress
