@@ -12,7 +12,8 @@ Conventions shared by every query here:
   purchase day; they do count in revenue and margin totals.
 * Money: `margin` is what the shop keeps of a transaction, as in `metrics_sql`: the margin
   column (gross margin before discount) when present, else `(amount + discount) x
-  margin_rate` (default `config.DEFAULT_MARGIN_RATE`), minus the discount given (`KEPT_MARGIN`).
+  margin_rate` (default `config.DEFAULT_MARGIN_RATE`), minus the discount given
+  (`metrics_sql.KEPT_MARGIN`).
   A discount's cost is thus in every CLV, historic or projected.
 * The cutoff (`until`) is inclusive: transactions on that calendar day belong to the calibration
   period. The default is the last transaction day in the store.
@@ -29,6 +30,7 @@ import pandas as pd
 
 from experiments import config
 from experiments.store import Cursor
+from experiments.store.metrics_sql import KEPT_MARGIN
 
 __all__ = [
     "DAYS_PER_UNIT",
@@ -48,9 +50,6 @@ __all__ = [
 
 TimeUnit = Literal["days", "weeks"]
 DAYS_PER_UNIT: dict[str, float] = {"days": 1.0, "weeks": 7.0}
-
-# What the shop keeps of transaction `t` (see the module docstring). Parameter: $margin_rate.
-KEPT_MARGIN = "(coalesce(t.margin, (t.amount + t.discount) * $margin_rate) - t.discount)"
 
 # Purchase days up to the cutoff. Parameters: $until (DATE or NULL), $margin_rate.
 _PURCHASE_DAYS = f"""

@@ -37,7 +37,9 @@ from experiments.store import Cursor
 __all__ = [
     "CAPPED_METRICS",
     "COVARIATE_OF",
+    "GROSS_MARGIN",
     "HORIZON_METRICS",
+    "KEPT_MARGIN",
     "Aggregates",
     "QuerySpec",
     "customer_frame",
@@ -47,6 +49,11 @@ __all__ = [
 ]
 
 DAY_US = 86_400_000_000
+
+# The money definitions above as SQL over a transactions row aliased `t` ($margin_rate bound);
+# every query that puts money on a customer (analysis, planner, CLV) uses these two.
+GROSS_MARGIN = "coalesce(t.margin, (t.amount + t.discount) * $margin_rate)"
+KEPT_MARGIN = f"({GROSS_MARGIN} - t.discount)"  # what the shop keeps after the discount
 
 # Metrics computed per customer at the analysis horizon (fixed whitelist: these names become
 # column aliases).
@@ -187,7 +194,7 @@ def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
     ),
     joined AS (
         SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.discount,
-               coalesce(t.margin, (t.amount + t.discount) * $margin_rate) AS margin
+               {GROSS_MARGIN} AS margin
         FROM assigned s
         JOIN transactions t ON t.customer_id = s.customer_id
             AND t.ts >= s.assigned_at - to_days(CAST($lookback_days AS INTEGER))
