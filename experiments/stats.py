@@ -333,18 +333,37 @@ def _mean_difference(
 
     Relative lift by the delta method: Var(m1/m0) ~ var_mean1/m0^2 + m1^2 var_mean0/m0^4.
     """
-    arm_name, metric, baseline = names
     m0, m1 = control.sum / control.n, arm.sum / arm.n
-    diff = m1 - m0
-    se = math.sqrt(var_mean0 + var_mean1)
     var_rel = var_mean1 / m0**2 + m1**2 * var_mean0 / m0**4 if m0 else 0.0
-    rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
+    return _estimate(
+        method, names, alpha, (control.n, arm.n), (m0, m1), m1 - m0,
+        math.sqrt(var_mean0 + var_mean1), critical, p_value, var_rel,
+    )  # fmt: skip
+
+
+def _estimate(
+    method: Method,
+    names: tuple[str, str, str],
+    alpha: float,
+    sizes: tuple[int, int],
+    means: tuple[float, float],
+    diff: float,
+    se: float,
+    critical: float,
+    p_value: float,
+    var_rel: float,
+    variance_reduction: float | None = None,
+) -> Effect:
+    """An estimated effect: interval diff +/- critical * se, relative lift by the delta method
+    with variance `var_rel` (each estimator derives its own)."""
+    arm_name, metric, baseline = names
+    rel, rel_lo, rel_hi, note = _relative(diff, means[0], var_rel, alpha)
     return Effect(
         arm=arm_name,
         metric=metric,
         method=method,
-        control_mean=m0,
-        arm_mean=m1,
+        control_mean=means[0],
+        arm_mean=means[1],
         diff=diff,
         ci_low=diff - critical * se,
         ci_high=diff + critical * se,
@@ -353,8 +372,9 @@ def _mean_difference(
         rel_ci_high=rel_hi,
         p_value=p_value,
         p_adjusted=None,
-        n_control=control.n,
-        n_arm=arm.n,
+        n_control=sizes[0],
+        n_arm=sizes[1],
+        variance_reduction=variance_reduction,
         se=se,
         note=note,
         baseline=baseline,
@@ -442,29 +462,10 @@ def _cuped_effect(
         if m0
         else 0.0
     )
-    rel, rel_lo, rel_hi, note = _relative(diff, m0, var_rel, alpha)
-    return Effect(
-        arm=arm_name,
-        metric=metric,
-        method="cuped",
-        control_mean=m0,
-        arm_mean=m0 + diff,
-        diff=diff,
-        ci_low=diff - t * se,
-        ci_high=diff + t * se,
-        rel_lift=rel,
-        rel_ci_low=rel_lo,
-        rel_ci_high=rel_hi,
-        p_value=p_value,
-        p_adjusted=None,
-        n_control=n0,
-        n_arm=n1,
-        variance_reduction=variance_reduction,
-        se=se,
-        note=note,
-        baseline=baseline,
-        alpha=alpha,
-    )
+    return _estimate(
+        "cuped", (arm_name, metric, baseline), alpha, (n0, n1), (m0, m0 + diff), diff, se, t,
+        p_value, var_rel, variance_reduction,
+    )  # fmt: skip
 
 
 # -- many arms and metrics -----------------------------------------------------------------------

@@ -46,7 +46,7 @@ def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable
     planned = int(experiment["horizon_days"])
     observed = _observed_days(experiment)
     choices = metrics.horizon_choices(planned, observed)
-    default = default_horizon(experiment)
+    default = metrics.default_horizon(planned, observed, str(experiment.get("status")))
     notes = {planned: "planned"}
     if observed in choices and observed != planned:
         notes[observed] = "all data so far"
