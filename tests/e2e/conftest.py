@@ -125,8 +125,14 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 
 
 def wait_for_app(page: object, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)  # type: ignore[attr-defined]
+    """Wait until Streamlit has finished running the script.
+
+    The app root carries the script state (``initial``, ``running``, ``notRunning``); the
+    status widget alone is not enough, since the report view hides the toolbar it lives in.
+    """
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
