@@ -194,22 +194,41 @@ def curves_figure(
     band: tuple[str, str] | None = None,
     step: bool = False,
 ) -> go.Figure:
-    """One line per arm from a tidy frame with columns arm, kind, x, y (and optional CI band)."""
+    """One line per arm from a tidy frame with columns arm, kind, x, y (and optional CI band).
+
+    The band is drawn as its own two edges, the lower one filled up to the upper, so a step
+    curve gets a stepped band rather than a polygon cut diagonally across the steps.
+    """
     fig = go.Figure()
+    shape = "hv" if step else "linear"
     for i, (arm, frame) in enumerate(curves.groupby("arm", sort=False)):
         kind = str(frame["kind"].iloc[0]) if "kind" in frame else None
         color = _arm_color(kind, i)
         if band is not None:
+            edge = {"width": 0, "shape": shape}
             fig.add_trace(
                 go.Scatter(
-                    x=list(frame[x]) + list(frame[x])[::-1],
-                    y=list(frame[band[1]]) + list(frame[band[0]])[::-1],
-                    fill="toself",
-                    fillcolor=color,
-                    opacity=0.15,
-                    line={"width": 0},
+                    x=frame[x],
+                    y=frame[band[1]],
+                    mode="lines",
+                    line=edge,
                     hoverinfo="skip",
                     showlegend=False,
+                    legendgroup=str(arm),
+                    name=f"{arm} CI",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=frame[x],
+                    y=frame[band[0]],
+                    mode="lines",
+                    line=edge,
+                    fill="tonexty",
+                    fillcolor=_translucent(color, 0.15),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=str(arm),
                     name=f"{arm} CI",
                 )
             )
@@ -219,7 +238,8 @@ def curves_figure(
                 y=frame[y],
                 mode="lines",
                 name=str(arm),
-                line={"color": color, "width": 2.5, "shape": "hv" if step else "linear"},
+                legendgroup=str(arm),
+                line={"color": color, "width": 2.5, "shape": shape},
             )
         )
     fig.update_layout(
@@ -230,55 +250,66 @@ def curves_figure(
     return fig
 
 
+def _translucent(color: str, alpha: float) -> str:
+    """'#rrggbb' -> 'rgba(r, g, b, alpha)': a band's fill, lighter than its line."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
 # -- experiment results --------------------------------------------------------------------------
 def _kinds(analysis: ExperimentAnalysis) -> dict[str, str]:
     return {a.arm: a.kind for a in analysis.arms}
 
 
-def cumulative_repeat_figure(analysis: ExperimentAnalysis) -> go.Figure:
-    """Share of customers with a purchase by days since assignment (1 - Kaplan-Meier)."""
-    curves = analysis.kaplan_meier.curves.copy()
-    if curves.empty:
-        return _empty("Repeat purchase by days since assignment", "not enough data yet")
-    kinds = _kinds(analysis)
-    curves["arm"] = curves["group"].astype(str)
-    curves["kind"] = curves["arm"].map(kinds)
-    curves["share"] = 1 - curves["survival"]
-    return curves_figure(
-        curves,
-        x="time",
-        y="share",
-        title="Customers who purchased again, by days since assignment",
-        x_title="days since assignment",
-        y_title="share with a purchase",
-        percent=True,
-        step=True,
-    )
+def arm_repeat_figure(analysis: ExperimentAnalysis) -> go.Figure:
+    """Share of each arm that has purchased again, by days since assignment.
 
-
-def kaplan_meier_figure(analysis: ExperimentAnalysis) -> go.Figure:
-    """Kaplan-Meier: share not yet purchased again, with pointwise confidence bands."""
+    Kaplan-Meier (1 - survival), so customers assigned late count for the days they were
+    observed; the band is the pointwise interval at the analysis' confidence level and the
+    subtitle gives the log-rank test of whether the arms' curves differ.
+    """
+    title = "Customers who purchased again, by days since assignment"
     km = analysis.kaplan_meier
     curves = km.curves.copy()
     if curves.empty:
-        return _empty("Time to repeat purchase (Kaplan-Meier)", km.note or "not enough data")
+        return _empty(title, km.note or "not enough data yet")
+    order = {a.arm: i for i, a in enumerate(analysis.arms)}  # control first, as on the page
     curves["arm"] = curves["group"].astype(str)
+    curves["rank"] = curves["arm"].map(order)
+    curves = curves.sort_values(["rank", "time"], kind="stable")
     curves["kind"] = curves["arm"].map(_kinds(analysis))
-    p = km.logrank_p_value
-    title = "Time to repeat purchase (Kaplan-Meier)" + (
-        f" - log-rank p = {p:.2g}" if p is not None else ""
-    )
-    return curves_figure(
+    curves["share"] = 1 - curves["survival"]
+    curves["share_low"] = 1 - curves["ci_high"]
+    curves["share_high"] = 1 - curves["ci_low"]
+    fig = curves_figure(
         curves,
         x="time",
-        y="survival",
+        y="share",
         title=title,
         x_title="days since assignment",
-        y_title="share not yet purchased again",
+        y_title="share with a repeat purchase",
         percent=True,
-        band=("ci_low", "ci_high"),
+        band=("share_low", "share_high"),
         step=True,
     )
+    p = km.logrank_p_value
+    level = f"{analysis.settings.confidence:.0%}"
+    subtitle = f"Kaplan-Meier with {level} pointwise bands" + (
+        f"; log-rank test that the arms differ: {_p_text(p)}" if p is not None else ""
+    )
+    fig.update_layout(title={"text": title, "subtitle": {"text": subtitle}}, margin={"t": 80})
+    fig.add_vline(
+        x=analysis.horizon_days,
+        line_dash="dot",
+        line_color="#444",
+        annotation_text=f"horizon: {analysis.horizon_days} days",
+        annotation_position="top right",
+    )
+    return fig
+
+
+def _p_text(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _points_frame(points: dict[str, list[DecayPoint]], kinds: dict[str, str]) -> pd.DataFrame:
@@ -325,7 +356,16 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
     frame = _points_frame(analysis.cumulative, _kinds(analysis))
     if frame.empty:
         return _empty("When does the lever pay for itself?", "not enough data yet")
-    # the curve at day 0 starts at minus the lever's cost: show where it comes from
+    # on day 0 nothing has been bought yet and the lever's cost is paid: each line starts at
+    # minus its extra fixed cost (known exactly), which is what the first days earn back
+    costs = {a.arm: a.cost_per_customer for a in analysis.arms}
+    control = costs.get(str(analysis.control), 0.0)
+    parts = []
+    for arm, part in frame.groupby("arm", sort=False):
+        paid = -(costs.get(str(arm), control) - control)
+        day0 = {"arm": arm, "kind": part["kind"].iloc[0], "day": 0}
+        parts += [pd.DataFrame([{**day0, "diff": paid, "ci_low": paid, "ci_high": paid}]), part]
+    frame = pd.concat(parts, ignore_index=True)
     fig = curves_figure(
         frame,
         x="day",

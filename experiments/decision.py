@@ -61,6 +61,8 @@ class Decision:
         sequential: True when the always-valid interval decided.
         probability_best: posterior probability that this arm has the highest net value.
         cost_per_customer: the lever's fixed cost per assigned customer.
+        lever_cost: what the lever cost per customer over the horizon, on average: the fixed
+            cost plus the discounts given on orders (for a discount, all of its cost).
     """
 
     arm: str
@@ -74,6 +76,7 @@ class Decision:
     sequential: bool = False
     probability_best: float | None = None
     cost_per_customer: float = 0.0
+    lever_cost: float | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -88,6 +91,7 @@ class Decision:
             else None,
             "probability_best": self.probability_best,
             "cost_per_customer": self.cost_per_customer,
+            "lever_cost": self.lever_cost,
         }
 
 
@@ -217,6 +221,7 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
                 sequential=sequential,
                 probability_best=analysis.probability_best.get(summary.arm),
                 cost_per_customer=summary.cost_per_customer,
+                lever_cost=summary.means.get("cost"),
             )
         )
     decisions.sort(

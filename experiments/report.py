@@ -42,6 +42,52 @@ def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+LEVER_COLUMNS = {
+    "net": f"net value vs control, {config.CURRENCY}",
+    "cost": f"cost per customer, {config.CURRENCY}",
+    "repeat": "repeat vs control, pp",
+    "best": "chance of being best",
+}
+
+
+LEVER_CAPTION = (
+    "Ranked by net value per customer after the lever's cost. Price is not value: a cheaper "
+    "lever that brings customers back can beat a discount."
+)
+
+
+def lever_table(decisions: list[decision.Decision]) -> pd.DataFrame:
+    """Which lever pays best: one row per lever, in the decisions' order (best net value first).
+
+    The cost is what the lever cost per customer over the horizon, discounts given included,
+    so a discount's cost shows next to a gift's or a call's instead of reading 0.
+    """
+    rows = [
+        {
+            "lever": d.arm,
+            "kind": d.kind,
+            LEVER_COLUMNS["net"]: d.net_value.diff if d.net_value else None,
+            LEVER_COLUMNS["cost"]: d.lever_cost,
+            LEVER_COLUMNS["repeat"]: d.primary.diff * 100
+            if d.primary and d.primary.diff is not None and d.primary.metric == "repeat_purchase"
+            else None,
+            LEVER_COLUMNS["best"]: d.probability_best,
+            "verdict": d.verdict,
+        }
+        for d in decisions
+    ]
+    return pd.DataFrame(rows, columns=["lever", "kind", *LEVER_COLUMNS.values(), "verdict"])
+
+
+def _lever_table_html(decisions: list[decision.Decision]) -> pd.DataFrame:
+    """The lever table with its numbers as text, formatted as the page shows them."""
+    table = lever_table(decisions)
+    for key, spec in (("net", "+,.0f"), ("cost", ",.0f"), ("repeat", "+.1f"), ("best", ".0%")):
+        column = LEVER_COLUMNS[key]
+        table[column] = ["-" if v is None or pd.isna(v) else format(v, spec) for v in table[column]]
+    return table
+
+
 def _inert(table: pd.DataFrame) -> pd.DataFrame:
     """Arm names are typed by users: keep '=HYPERLINK(...)' and friends as text in Excel."""
     return table.assign(arm=table["arm"].map(escape_cell))
@@ -73,8 +119,10 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
             "Green: better than control, red: worse, grey: not distinguishable from control.",
         ),
         (
-            charts.cumulative_repeat_figure(analysis),
-            "Lines that separate early and stay apart mean a lasting effect on coming back.",
+            charts.arm_repeat_figure(analysis),
+            "Higher lines: more customers came back. Lines that separate early and stay apart "
+            "mean a lasting effect on coming back; the dotted line is the horizon the verdicts "
+            "use.",
         ),
         (
             charts.payback_figure(analysis),
@@ -88,10 +136,6 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
             charts.net_value_distribution_figure(analysis),
             "Most customers bring little or cost the lever; a few bring a lot. Dashed lines: "
             "caps - values beyond them count at the cap, so one huge order cannot decide.",
-        ),
-        (
-            charts.kaplan_meier_figure(analysis),
-            "Lower curves: customers come back sooner. Bands are 95% pointwise intervals.",
         ),
     ]
 
@@ -123,6 +167,7 @@ def _page(
     warnings: list[str],
     cards: list[_Card],
     rules: tuple[str, ...],
+    summary: tuple[str, pd.DataFrame, str] | None = None,
     figures: list[tuple[go.Figure, str]],
     tables: list[tuple[str, pd.DataFrame]],
     settings: dict[str, object],
@@ -152,6 +197,11 @@ def _page(
         + "".join(f"<li>{esc(r)}</li>" for r in rules)
         + "</ul></details>"
     )
+    if summary is not None:
+        heading, table, caption = summary
+        parts.append(f"<h2>{esc(heading)}</h2>")
+        parts.append(table.to_html(index=False, na_rep="-"))
+        parts.append(f"<p class='caption'>{esc(caption)}</p>")
     parts.append("<h2>Charts</h2>")
     for i, (fig, caption) in enumerate(figures):
         parts.append(
@@ -182,6 +232,7 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
     """The Results page as a self-contained HTML page: decision cards, charts, effects, settings
     and method notes. Works offline: plotly.js is embedded once."""
     e = analysis.experiment
+    decisions = decision.decide(analysis)
     cards = [
         _Card(
             d.verdict,
@@ -191,7 +242,7 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
             if d.probability_best is not None
             else "",
         )
-        for d in decision.decide(analysis)
+        for d in decisions
     ]
     return _page(
         title=str(e.get("name")),
@@ -201,6 +252,7 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
         warnings=[w.message for w in analysis.warnings],
         cards=cards,
         rules=decision.RULES,
+        summary=("Which lever pays best?", _lever_table_html(decisions), LEVER_CAPTION),
         figures=figures(analysis),
         tables=[("Effects", effects_table(analysis).drop(columns=["note"]))],
         settings={

@@ -115,47 +115,30 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
             st.markdown(f"- {rule}")
 
     st.subheader("Which lever pays best?")
+    columns = report.LEVER_COLUMNS
     st.dataframe(
-        [
-            {
-                "lever": d.arm,
-                "kind": d.kind,
-                f"net value vs control, {config.CURRENCY}": d.net_value.diff
-                if d.net_value
-                else None,
-                f"cost, {config.CURRENCY}": d.cost_per_customer,
-                "repeat vs control, pp": d.primary.diff * 100
-                if d.primary
-                and d.primary.diff is not None
-                and d.primary.metric == "repeat_purchase"
-                else None,
-                "chance of being best": d.probability_best,
-                "verdict": d.verdict,
-            }
-            for d in decisions
-        ],
+        report.lever_table(decisions),
         hide_index=True,
         width="stretch",
         column_config={
-            "chance of being best": st.column_config.ProgressColumn(
+            columns["best"]: st.column_config.ProgressColumn(
                 format="percent",
                 min_value=0.0,
                 max_value=1.0,
                 help="Posterior probability that this lever has the highest net value.",
             ),
-            f"net value vs control, {config.CURRENCY}": st.column_config.NumberColumn(
+            columns["net"]: st.column_config.NumberColumn(
                 format="%+.0f", help="Per customer, after the lever's cost."
             ),
-            f"cost, {config.CURRENCY}": st.column_config.NumberColumn(
-                format="%.0f", help="The lever's fixed cost per assigned customer."
+            columns["cost"]: st.column_config.NumberColumn(
+                format="%.0f",
+                help="What the lever cost per customer over the horizon: discounts given on "
+                "orders, plus the gift or the call.",
             ),
-            "repeat vs control, pp": st.column_config.NumberColumn(format="%+.1f"),
+            columns["repeat"]: st.column_config.NumberColumn(format="%+.1f"),
         },
     )
-    st.caption(
-        "Ranked by net value per customer after the lever's cost. Price is not value: a cheaper "
-        "lever that brings customers back can beat a discount."
-    )
+    st.caption(report.LEVER_CAPTION)
 
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")

@@ -182,14 +182,24 @@ def test_segment_rows_put_arms_side_by_side(analysis):
     assert len(fig.data) == len({arm for (_, m, arm) in analysis.segments if m == "net_value"})
 
 
-def test_cumulative_repeat_curve_is_one_minus_kaplan_meier(analysis):
-    fig = charts.cumulative_repeat_figure(analysis)
+def test_repeat_curve_is_one_minus_kaplan_meier_with_its_band_and_the_horizon(analysis):
+    fig = charts.arm_repeat_figure(analysis)
     curves = analysis.kaplan_meier.curves
-    for trace in fig.data:
+    lines = [t for t in fig.data if t.showlegend is not False]
+    assert [t.name for t in lines] == [a.arm for a in analysis.arms]  # control first
+    for trace in lines:
         part = curves[curves["group"].astype(str) == trace.name]
         assert list(trace.y) == pytest.approx(list(1 - part["survival"]))
+        upper, lower = (t for t in fig.data if t.name == f"{trace.name} CI")
+        assert list(upper.y) == pytest.approx(list(1 - part["ci_low"]))
+        assert list(lower.y) == pytest.approx(list(1 - part["ci_high"]))
+        assert lower.fill == "tonexty" and lower.line.shape == "hv"  # a stepped band
     assert fig.layout.yaxis.tickformat == ".0%"
     assert fig.layout.xaxis.title.text == "days since assignment"
+    assert [s.x0 for s in fig.layout.shapes] == [analysis.horizon_days]
+    p = analysis.kaplan_meier.logrank_p_value
+    expected = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    assert expected in fig.layout.title.subtitle.text
 
 
 def test_payback_figure_marks_each_payback_day(analysis):
@@ -198,6 +208,32 @@ def test_payback_figure_marks_each_payback_day(analysis):
     expected = [d for d in analysis.payback_day.values() if d is not None]
     assert sorted(marked) == sorted(expected)
     assert "after its cost" in fig.layout.title.text
+
+
+def test_payback_lines_start_at_minus_the_extra_fixed_cost(analysis):
+    fig = charts.payback_figure(analysis)
+    costs = {a.arm: a.cost_per_customer for a in analysis.arms}
+    lines = [t for t in fig.data if t.showlegend is not False]
+    assert lines
+    for trace in lines:
+        assert trace.x[0] == 0
+        assert trace.y[0] == pytest.approx(-(costs[trace.name] - costs[analysis.control]))
+        assert list(trace.x[1:]) == [p.bucket for p in analysis.cumulative[trace.name]]
+
+
+def test_lever_table_shows_what_each_lever_cost_discounts_included(analysis):
+    decisions = decision.decide(analysis)
+    table = report.lever_table(decisions)
+    assert list(table["lever"]) == [d.arm for d in decisions]
+    cost = table.set_index("kind")[report.LEVER_COLUMNS["cost"]]
+    means = {a.kind: a.means["cost"] for a in analysis.arms}
+    assert cost["discount"] == pytest.approx(means["discount"])
+    assert cost["discount"] > 0  # the discounts given, not the arm's zero fixed cost
+    fixed = {a.kind: a.cost_per_customer for a in analysis.arms}
+    assert cost["gift"] == pytest.approx(fixed["gift"])  # a gift costs its price, no discounts
+    net = table.set_index("lever")[report.LEVER_COLUMNS["net"]]
+    for d in decisions:
+        assert net[d.arm] == pytest.approx(d.net_value.diff)
 
 
 def test_empty_analysis_gets_a_message_not_a_broken_chart(analysis):
@@ -231,6 +267,9 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
         assert text in page
     for d in decision.decide(analysis):
         assert d.arm in page
+    lever_section = page[page.index("Which lever pays best?") : page.index("<h2>Charts</h2>")]
+    for value in report.lever_table(decision.decide(analysis))[report.LEVER_COLUMNS["cost"]]:
+        assert f"<td>{value:,.0f}</td>" in lever_section
 
 
 def test_effects_csv_and_xlsx_equal_the_analysis(analysis):
