@@ -29,6 +29,7 @@ from experiments.metrics import ExperimentAnalysis
 Verdict = Literal["ship", "stop", "keep running", "check the data", "insufficient data"]
 DECISION_METRIC = "net_value"
 BLOCKING_WARNINGS = ("srm", "imbalance", "short_window", "data")
+_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
 
 RULES = (
     "Money decides: net value per customer = gross margin minus the lever's cost "
@@ -104,6 +105,16 @@ def _pp(value: float) -> str:
     return f"{value * 100:+.1f} pp"
 
 
+def _p_text(effect: stats.Effect, correction: str) -> str:
+    """The p-value a verdict reads: adjusted for several tests, saying by which method."""
+    p = effect.p_adjusted if effect.p_adjusted is not None else effect.p_value
+    if correction == "none" or p is None:
+        return f"p = {p:.2g}, no correction for several tests" if p is not None else "no p-value"
+    return (
+        f"adjusted p = {p:.2g} after the {_CORRECTION_NAMES.get(correction, correction)} correction"
+    )
+
+
 def _best(
     analysis: ExperimentAnalysis | FileAnalysis, arm: str, metric: str
 ) -> stats.Effect | None:
@@ -164,7 +175,10 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
             else:
                 interval = (float(net.ci_low or 0.0), float(net.ci_high or 0.0))
             low, high = interval
-            what = "always-valid interval" if sequential else f"{level} interval (corrected)"
+            what = "always-valid interval" if sequential else f"{level} interval"
+            span = f"{what} {_money(low)} to {_money(high)}"
+            if not sequential:  # the verdict reads the corrected p-value; the interval is not
+                span += f", {_p_text(net, analysis.settings.correction)}"
             if sequential:
                 significant_up, significant_down = low > 0, high < 0
             else:
@@ -172,34 +186,35 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
                 significant_down = bool(net.significant) and net.diff < 0
             if significant_up:
                 verdict = "ship"
-                reasons.append(
-                    f"Net value is above control: {what} {_money(low)} to {_money(high)}."
-                )
+                reasons.append(f"Net value is above control: {span}.")
             elif significant_down and running and early:
                 verdict = "keep running"
                 reasons.append(
-                    f"Below control so far ({what} {_money(low)} to {_money(high)}), but this "
+                    f"Below control so far ({span}), but this "
                     f"is {analysis.horizon_days} of the planned {planned} days: the lever's "
                     "cost is paid up front and its returns come later."
                 )
             elif significant_down:
                 verdict = "stop"
-                reasons.append(
-                    f"Loses money after its cost: {what} {_money(low)} to {_money(high)}."
-                )
+                reasons.append(f"Loses money after its cost: {span}.")
                 if primary is not None and primary.diff is not None and (primary.ci_low or 0) > 0:
                     reasons.append(
                         "It does lift repeat purchase, but the extra orders do not pay for it."
                     )
             elif running:
                 verdict = "keep running"
-                reasons.append(f"Not yet clear: {what} {_money(low)} to {_money(high)} includes 0.")
+                reasons.append(f"Not yet clear ({span}).")
             else:
                 verdict = "stop"
                 reasons.append(
-                    f"No detectable difference in net value at the end ({what} {_money(low)} to "
-                    f"{_money(high)}): not worth rolling out as tested."
+                    f"No detectable difference in net value at the end ({span}): not worth "
+                    "rolling out as tested."
                 )
+                if low > 0 or high < 0:
+                    reasons.append(
+                        "The interval alone excludes 0, but not after the correction for "
+                        "several arms and metrics: too weak to act on."
+                    )
         if early and not running and verdict == "stop":
             reasons.append(
                 f"Judged at {analysis.horizon_days} of the planned {planned} days: costs are paid "
@@ -228,6 +243,96 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
         key=lambda d: -(d.net_value.diff if d.net_value and d.net_value.diff is not None else -1e18)
     )
     return decisions
+
+
+@dataclass(frozen=True)
+class Matchup:
+    """Two levers against each other on net value: does the gift beat the discount?
+
+    Oriented so that `lever` is the one ahead on the point estimate; `diff` and the interval
+    are lever minus `other`, per customer, after each lever's cost.
+
+    Attributes:
+        lever: the lever ahead.
+        other: the lever behind.
+        diff: net value difference per customer (>= 0).
+        interval: (low, high) of the difference: the fixed-horizon interval, or the
+            always-valid one while the experiment runs.
+        clear: the lever beats the other: the p-value corrected across pairs x metrics is
+            below alpha (fixed horizon), or the always-valid interval excludes 0 (running).
+        repeat_diff: repeat-purchase difference (lever minus other, a share), if estimable.
+        method: estimator of the net value difference ('cuped' or 'welch').
+        sentence: the comparison in one sentence for a manager.
+    """
+
+    lever: str
+    other: str
+    diff: float
+    interval: tuple[float, float]
+    clear: bool
+    repeat_diff: float | None
+    method: str
+    sentence: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "lever": self.lever,
+            "other": self.other,
+            "diff": self.diff,
+            "interval": list(self.interval),
+            "clear": self.clear,
+            "repeat_diff": self.repeat_diff,
+            "method": self.method,
+            "sentence": self.sentence,
+        }
+
+
+def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> list[Matchup]:
+    """Every pair of levers on net value, clear winners first, then by the size of the gap.
+
+    The arm-vs-arm effects are the analysis' `comparisons` (p corrected across pairs x metrics),
+    read as the decisions read effects vs control: CUPED when estimable, and the always-valid
+    interval while the experiment runs.
+    """
+    running = analysis.experiment.get("status") == "running"
+    level = f"{analysis.settings.confidence:.0%}"
+    chosen = stats.headline_effects(analysis.comparisons)
+    repeat = {(e.baseline, e.arm): e for e in chosen if e.metric == "repeat_purchase" and e.ok}
+    matchups: list[Matchup] = []
+    for e in chosen:
+        if e.metric != DECISION_METRIC or not e.ok or e.diff is None:
+            continue
+        if running and e.se is not None:
+            low, high = sequential_interval(e, planned_n)
+            clear = low > 0 or high < 0
+            what = "always-valid interval"
+        else:
+            low, high = float(e.ci_low or 0.0), float(e.ci_high or 0.0)
+            clear = bool(e.significant)
+            what = f"{level} interval"
+        sign = 1.0 if e.diff >= 0 else -1.0
+        lever, other = (e.arm, e.baseline) if sign > 0 else (e.baseline, e.arm)
+        low, high = sorted((sign * low, sign * high))
+        gap = sign * e.diff
+        r = repeat.get((e.baseline, e.arm))
+        repeat_diff = sign * r.diff if r is not None and r.diff is not None else None
+        if clear:
+            sentence = f"{lever} beats {other} by {_money(gap)} net value per customer"
+        else:
+            sentence = (
+                f"{lever} vs {other}: no clear difference in net value ({_money(gap)} per customer)"
+            )
+        evidence = f"{what} {_money(low)} to {_money(high)}"
+        if not (running and e.se is not None):  # the verdict reads the corrected p-value
+            evidence += f", {_p_text(e, analysis.settings.correction)}"
+        sentence += f" ({evidence})"
+        if repeat_diff is not None:
+            sentence += f"; repeat purchase {_pp(repeat_diff)}"
+        matchups.append(
+            Matchup(lever, other, gap, (low, high), clear, repeat_diff, e.method, sentence + ".")
+        )
+    matchups.sort(key=lambda m: (not m.clear, -m.diff))
+    return matchups
 
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
@@ -271,9 +376,6 @@ class FileDecision:
         }
 
 
-_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
-
-
 def _file_amount(value: float, kind: str) -> str:
     if kind == "binary":
         return f"{value * 100:+.2f} pp"
@@ -313,13 +415,7 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
                 f"{summary.arm}: {_file_amount(effect.diff, kind)} {label} ({level} CI "
                 f"{_file_amount(low, kind)} to {_file_amount(high, kind)})"
             )
-            p = effect.p_adjusted if effect.p_adjusted is not None else effect.p_value
-            corrected = (
-                f"after {_CORRECTION_NAMES.get(analysis.correction, analysis.correction)} "
-                f"correction (adjusted p = {p:.2g})"
-                if analysis.correction != "none"
-                else f"(p = {p:.2g}, no correction for several tests)"
-            )
+            corrected = f"({_p_text(effect, analysis.correction)})"
             if analysis.srm.mismatch:
                 verdict = "check the data"
                 reasons.append(

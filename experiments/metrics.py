@@ -185,7 +185,8 @@ class ExperimentAnalysis:
         arms: one summary per arm, in arm_id order.
         srm: sample-ratio mismatch test of assigned counts against the plan.
         effects: arm x metric x method vs control at the horizon, p_adjusted across them.
-        comparisons: arm vs arm (non-control pairs) on repeat purchase and net value.
+        comparisons: arm vs arm (non-control pairs) on repeat purchase and net value, with
+            CUPED rows for net value when adjusting; corrected across pairs x metrics.
         probability_best: arm -> posterior probability of the highest net value.
         chance_to_beat_control: arm -> posterior probability of beating control on net value.
         horizon_effects: repeat purchase vs control at each catalogue horizon (uncorrected).
@@ -515,6 +516,7 @@ def _analyse(
                         arm_name=second.name,
                         metric=name,
                         alpha=alpha,
+                        use_covariate=settings.use_covariate and _BY_NAME[name].kind == "money",
                         baseline_name=first.name,
                     )
                 )

@@ -56,6 +56,14 @@ LEVER_CAPTION = (
 )
 
 
+LEVER_TITLE = "Which lever pays best?"
+HEAD_TO_HEAD_TITLE = "Head to head: does one lever beat another?"
+HEAD_TO_HEAD_CAPTION = (
+    "Each pair of levers compared directly on net value per customer after their costs, "
+    "corrected across pairs: a cheaper lever can beat a discount."
+)
+
+
 def lever_table(decisions: list[decision.Decision]) -> pd.DataFrame:
     """Which lever pays best: one row per lever, in the decisions' order (best net value first).
 
@@ -167,7 +175,7 @@ def _page(
     warnings: list[str],
     cards: list[_Card],
     rules: tuple[str, ...],
-    summary: tuple[str, pd.DataFrame, str] | None = None,
+    sections: list[tuple[str, str, str]] | None = None,
     figures: list[tuple[go.Figure, str]],
     tables: list[tuple[str, pd.DataFrame]],
     settings: dict[str, object],
@@ -197,11 +205,8 @@ def _page(
         + "".join(f"<li>{esc(r)}</li>" for r in rules)
         + "</ul></details>"
     )
-    if summary is not None:
-        heading, table, caption = summary
-        parts.append(f"<h2>{esc(heading)}</h2>")
-        parts.append(table.to_html(index=False, na_rep="-"))
-        parts.append(f"<p class='caption'>{esc(caption)}</p>")
+    for heading, body, caption in sections or []:  # body: HTML made here from escaped text
+        parts.append(f"<h2>{esc(heading)}</h2>{body}<p class='caption'>{esc(caption)}</p>")
     parts.append("<h2>Charts</h2>")
     for i, (fig, caption) in enumerate(figures):
         parts.append(
@@ -233,6 +238,22 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
     and method notes. Works offline: plotly.js is embedded once."""
     e = analysis.experiment
     decisions = decision.decide(analysis)
+    sections = [
+        (
+            LEVER_TITLE,
+            _lever_table_html(decisions).to_html(index=False, na_rep="-"),
+            LEVER_CAPTION,
+        )
+    ]
+    if pairs := decision.head_to_head(analysis):
+        items = "".join(f"<li>{html.escape(m.sentence)}</li>" for m in pairs)
+        sections.append(
+            (
+                HEAD_TO_HEAD_TITLE,
+                f"<ul>{items}</ul>",
+                HEAD_TO_HEAD_CAPTION,
+            )
+        )
     cards = [
         _Card(
             d.verdict,
@@ -252,7 +273,7 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
         warnings=[w.message for w in analysis.warnings],
         cards=cards,
         rules=decision.RULES,
-        summary=("Which lever pays best?", _lever_table_html(decisions), LEVER_CAPTION),
+        sections=sections,
         figures=figures(analysis),
         tables=[("Effects", effects_table(analysis).drop(columns=["note"]))],
         settings={

@@ -473,16 +473,17 @@ HEADLINE_METHODS = ("cuped", "welch", "z")
 
 
 def headline_effects(effects: Sequence[Effect]) -> list[Effect]:
-    """The one effect per (arm, metric) that a verdict or a chart shows, in first-seen order.
+    """The one effect per (baseline, arm, metric) that a verdict or a chart shows, in
+    first-seen order.
 
     CUPED when it is estimable (same target, narrower interval), else the unadjusted estimator
     (Welch for money, z for rates); when none is estimable, the first row, so that the
     "insufficient data" status stays visible.
     """
     rank = {method: i for i, method in enumerate(HEADLINE_METHODS)}
-    chosen: dict[tuple[str, str], Effect] = {}
+    chosen: dict[tuple[str, str, str], Effect] = {}
     for effect in effects:
-        key = (effect.arm, effect.metric)
+        key = (effect.baseline, effect.arm, effect.metric)
         current = chosen.get(key)
         if current is None or (
             effect.ok

@@ -114,7 +114,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         for rule in decision.RULES:
             st.markdown(f"- {rule}")
 
-    st.subheader("Which lever pays best?")
+    st.subheader(report.LEVER_TITLE)
     columns = report.LEVER_COLUMNS
     st.dataframe(
         report.lever_table(decisions),
@@ -139,6 +139,14 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         },
     )
     st.caption(report.LEVER_CAPTION)
+
+    matchups = decision.head_to_head(analysis)
+    if matchups:
+        st.subheader(report.HEAD_TO_HEAD_TITLE)
+        for m in matchups:
+            icon = ":material/check_circle:" if m.clear else ":material/drag_handle:"
+            st.markdown(f"{icon} {_ui.plain(m.sentence)}")
+        st.caption(report.HEAD_TO_HEAD_CAPTION)
 
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")

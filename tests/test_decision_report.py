@@ -69,6 +69,26 @@ def test_fixed_horizon_rules(analysis, diff, low, high, p, status, verdict):
     assert d.verdict == verdict and not d.sequential
 
 
+def test_verdict_quotes_the_corrected_p_and_does_not_call_the_interval_corrected(analysis):
+    arm = next(a.arm for a in analysis.arms if a.kind == "gift")
+    changed = _fake_net(analysis, arm, 80.0, 10.0, 150.0, 0.01)
+    changed = dataclasses.replace(
+        changed,
+        effects=[
+            dataclasses.replace(e, p_adjusted=0.08)
+            if (e.arm, e.metric) == (arm, "net_value")
+            else e
+            for e in changed.effects
+        ],
+    )
+    d = next(d for d in decision.decide(with_status(changed, "completed")) if d.arm == arm)
+    assert d.verdict == "stop"  # the interval excludes 0, the corrected test does not
+    text = " ".join(d.reasons)
+    assert "adjusted p = 0.08 after the Holm correction" in text
+    assert "not after the correction for several arms and metrics" in text
+    assert "(corrected)" not in text
+
+
 def test_running_experiment_uses_the_wider_always_valid_interval(analysis):
     running = with_status(dataclasses.replace(analysis, warnings=[]), "running")
     for d in decision.decide(running):
@@ -236,6 +256,51 @@ def test_lever_table_shows_what_each_lever_cost_discounts_included(analysis):
         assert net[d.arm] == pytest.approx(d.net_value.diff)
 
 
+def test_head_to_head_compares_every_pair_of_levers_on_net_value(analysis):
+    pairs = decision.head_to_head(analysis)
+    levers = [a.arm for a in analysis.arms if a.arm != analysis.control]
+    assert len(pairs) == len(levers) * (len(levers) - 1) // 2
+    assert {frozenset((m.lever, m.other)) for m in pairs} == {
+        frozenset((a, b)) for i, a in enumerate(levers) for b in levers[i + 1 :]
+    }
+    for m in pairs:
+        assert m.diff >= 0  # oriented: the lever ahead comes first
+        low, high = m.interval
+        assert low <= m.diff <= high
+        assert m.method == "cuped"  # the same estimator the verdicts use
+        # the same numbers as the analysis' arm-vs-arm row, read from either side
+        row = next(
+            e
+            for e in analysis.comparisons
+            if {e.arm, e.baseline} == {m.lever, m.other}
+            and (e.metric, e.method) == ("net_value", "cuped")
+        )
+        sign = 1 if row.arm == m.lever else -1
+        assert m.diff == pytest.approx(sign * row.diff)
+        assert sorted((sign * row.ci_low, sign * row.ci_high)) == pytest.approx(list(m.interval))
+        assert m.clear == (row.p_adjusted < 0.05)  # the corrected test decides
+        p = "< 0.001" if row.p_adjusted < 0.001 else f"= {row.p_adjusted:.2g}"
+        assert f"adjusted p {p} after the Holm correction" in m.sentence
+        assert (m.lever in m.sentence) and (m.other in m.sentence)
+        assert ("beats" in m.sentence) == m.clear
+    assert [m.clear for m in pairs] == sorted((m.clear for m in pairs), reverse=True)
+    # the demo's outreach is built to beat its discount on money
+    outreach_vs_discount = next(
+        m for m in pairs if {m.lever, m.other} == {"Personal outreach", "10% discount"}
+    )
+    assert outreach_vs_discount.lever == "Personal outreach" and outreach_vs_discount.clear
+
+
+def test_head_to_head_while_running_uses_the_always_valid_interval(analysis):
+    done = {frozenset((m.lever, m.other)): m for m in decision.head_to_head(analysis)}
+    for m in decision.head_to_head(with_status(analysis, "running")):
+        fixed = done[frozenset((m.lever, m.other))]
+        assert m.diff == pytest.approx(fixed.diff)
+        assert m.interval[0] < fixed.interval[0] and m.interval[1] > fixed.interval[1]
+        assert m.clear == (m.interval[0] > 0)
+        assert "always-valid" in m.sentence
+
+
 def test_empty_analysis_gets_a_message_not_a_broken_chart(analysis):
     empty = dataclasses.replace(analysis, decay={}, cumulative={}, segments={})
     for build in (charts.decay_figure, charts.payback_figure, charts.segments_figure):
@@ -267,6 +332,8 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
         assert text in page
     for d in decision.decide(analysis):
         assert d.arm in page
+    for m in decision.head_to_head(analysis):
+        assert html.escape(m.sentence) in page
     lever_section = page[page.index("Which lever pays best?") : page.index("<h2>Charts</h2>")]
     for value in report.lever_table(decision.decide(analysis))[report.LEVER_COLUMNS["cost"]]:
         assert f"<td>{value:,.0f}</td>" in lever_section

@@ -329,6 +329,34 @@ def test_pipeline_equals_statsmodels_on_the_raw_frame(store):
             assert cuped.diff == pytest.approx(fit.params["treated"], rel=1e-6)
             ci = fit.conf_int(0.05).loc["treated"]
             assert (cuped.ci_low, cuped.ci_high) == pytest.approx(tuple(ci), rel=1e-6)
+    # arm vs arm (does the call beat the gift?): the same estimators with the gift as baseline
+    gift, call = raw[raw["arm_id"] == 1], raw[raw["arm_id"] == 2]
+    pair = {
+        (e.metric, e.method): e
+        for e in analysis.comparisons
+        if (e.baseline, e.arm) == ("gift", "call")
+    }
+    assert set(pair) == {("repeat_purchase", "z"), ("net_value", "welch"), ("net_value", "cuped")}
+    compared = CompareMeans(DescrStatsW(call["net_value"]), DescrStatsW(gift["net_value"]))
+    welch = pair[("net_value", "welch")]
+    low, high = compared.tconfint_diff(alpha=0.05, usevar="unequal")
+    assert (welch.ci_low, welch.ci_high) == pytest.approx((low, high), rel=1e-6)
+    both = pd.concat([gift, call])
+    fit = smf.ols(
+        "y ~ treated + x",
+        data=pd.DataFrame(
+            {
+                "y": both["net_value"].astype(float),
+                "treated": (both["arm_id"] == 2).astype(float),
+                "x": both["pre_spend"] - both["pre_spend"].mean(),
+            }
+        ),
+    ).fit()
+    cuped = pair[("net_value", "cuped")]
+    assert cuped.diff == pytest.approx(fit.params["treated"], rel=1e-6)
+    assert (cuped.ci_low, cuped.ci_high) == pytest.approx(
+        tuple(fit.conf_int(0.05).loc["treated"]), rel=1e-6
+    )
     # JSON rows: one per arm x metric x method with the documented fields
     rows = analysis.as_json()["effects"]
     assert len(rows) == 2 * (1 + 3 * 2)
