@@ -108,10 +108,13 @@ def _pp(value: float) -> str:
 def _p_text(effect: stats.Effect, correction: str) -> str:
     """The p-value a verdict reads: adjusted for several tests, saying by which method."""
     p = effect.p_adjusted if effect.p_adjusted is not None else effect.p_value
-    if correction == "none" or p is None:
-        return f"p = {p:.2g}, no correction for several tests" if p is not None else "no p-value"
+    if p is None:
+        return "no p-value"
+    value = "< 0.001" if p < 0.001 else f"= {p:.2g}"
+    if correction == "none":
+        return f"p {value}, no correction for several tests"
     return (
-        f"adjusted p = {p:.2g} after the {_CORRECTION_NAMES.get(correction, correction)} correction"
+        f"adjusted p {value} after the {_CORRECTION_NAMES.get(correction, correction)} correction"
     )
 
 
