@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from experiments import analysis_file, config, metrics
+from experiments import analysis_file, config, decision, metrics
 from experiments.store import Store, StoreError, open_store, overview
 
 EXIT_OK = 0
@@ -216,10 +216,19 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     if found.get("source") == "results_file":
         return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
     analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
-    if args.json:
-        _print_json(analysis.as_json())
+    decisions = decision.decide(analysis)
+    pairs = decision.head_to_head(analysis)
+    if args.json:  # the verdicts and the head to head as the Results page shows them
+        document = analysis.as_json()
+        document["decisions"] = [d.as_json() for d in decisions]
+        document["head_to_head"] = [m.as_json() for m in pairs]
+        _print_json(document)
         return EXIT_OK
     print(f"{found['name']}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
+    for d in decisions:
+        print(f"{d.verdict.upper():>16}  {d.statement}")
+    for m in pairs:
+        print(f"{'':>16}  {m.sentence}")
     print(f"SRM p-value: {analysis.srm.p_value}  (mismatch: {analysis.srm.mismatch})")
     for arm in analysis.arms:
         means = "  ".join(f"{k}={v:.4g}" for k, v in arm.means.items() if v is not None)

@@ -79,6 +79,11 @@ class Decision:
     cost_per_customer: float = 0.0
     lever_cost: float | None = None
 
+    @property
+    def statement(self) -> str:
+        """The headline without its trailing verdict, for a card that shows the verdict apart."""
+        return self.headline.rsplit(";", 1)[0]
+
     def as_json(self) -> dict[str, object]:
         return {
             "arm": self.arm,
@@ -368,6 +373,11 @@ class FileDecision:
     headline: str
     reasons: list[str] = field(default_factory=list)
     effect: stats.Effect | None = None
+
+    @property
+    def statement(self) -> str:
+        """The headline without its trailing verdict."""
+        return self.headline.rsplit(";", 1)[0]
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -105,9 +105,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     for d in decisions:
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
-            st.markdown(
-                f"**{d.headline.rsplit(';', 1)[0]}** &nbsp; :{color}-badge[{icon} {d.verdict}]"
-            )
+            st.markdown(f"**{d.statement}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
             for reason in d.reasons:
                 st.caption(reason)
     with st.expander("How the verdict is decided"):
@@ -402,10 +400,7 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
     for d in decision.decide_file(analysis, metric):
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
-            st.markdown(
-                f"**{_ui.plain(d.headline.rsplit(';', 1)[0])}** &nbsp; "
-                f":{color}-badge[{icon} {d.verdict}]"
-            )
+            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
     with st.expander("How the verdict is decided"):

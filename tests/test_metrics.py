@@ -424,6 +424,10 @@ def test_cli_analyze_json(hand_store, capsys):
     # by hand: control net (10.5 + 0 + 0) / 3, gift (-5 + 0.5) / 2
     assert gift_net["diff"] == pytest.approx(-4.5 / 2 - 10.5 / 3)
     assert math.isfinite(gift_net["ci_low"])
+    # the verdicts as the Results page shows them, for scripts that post them on
+    assert [d["arm"] for d in out["decisions"]] == ["gift"]
+    assert out["decisions"][0]["verdict"] in ("ship", "stop", "insufficient data", "check the data")
+    assert out["head_to_head"] == []  # one lever: nothing to compare it with
 
 
 def test_horizon_choices_add_the_planned_and_the_observed_so_far():
