@@ -138,13 +138,7 @@ def forest_figure(
                 x=diffs,
                 y=labels,
                 mode="markers",
-                marker={
-                    "size": 11,
-                    "color": [
-                        "#2ca02c" if lo > 0 else "#d62728" if hi < 0 else "#7f7f7f"
-                        for lo, hi in zip(lows, highs, strict=True)
-                    ],
-                },
+                marker={"size": 11, "color": [_verdict_color(e) for e in rows]},
                 error_x={
                     "type": "data",
                     "symmetric": False,
@@ -180,6 +174,21 @@ def forest_figure(
         margin={"t": 120 if adjusted else 80},
     )
     return fig
+
+
+def _verdict_color(effect: Mapping[str, object]) -> str:
+    """Green above control, red below, grey when not distinguishable: by the corrected test
+    (the one the verdicts read) when there is one, else by whether the interval excludes 0."""
+    diff, p = effect.get("diff"), effect.get("p_adjusted")
+    if p is not None:
+        alpha = float(effect.get("alpha") or config.ALPHA)  # type: ignore[arg-type]
+        clear = float(p) < alpha  # type: ignore[arg-type]
+    else:
+        low, high = float(effect["ci_low"]), float(effect["ci_high"])  # type: ignore[arg-type]
+        clear = low > 0 or high < 0
+    if not clear:
+        return "#7f7f7f"
+    return "#2ca02c" if float(diff) > 0 else "#d62728"  # type: ignore[arg-type]
 
 
 def curves_figure(

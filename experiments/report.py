@@ -56,6 +56,10 @@ LEVER_CAPTION = (
 )
 
 
+FOREST_CAPTION = (
+    "Green: better than control, red: worse, grey: not distinguishable from control, after the "
+    "correction for several arms and metrics. Bars are each effect's own interval, before it."
+)
 LEVER_TITLE = "Which lever pays best?"
 HEAD_TO_HEAD_TITLE = "Head to head: does one lever beat another?"
 HEAD_TO_HEAD_CAPTION = (
@@ -124,7 +128,7 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=analysis.settings.confidence,
             ),
-            "Green: better than control, red: worse, grey: not distinguishable from control.",
+            FOREST_CAPTION,
         ),
         (
             charts.arm_repeat_figure(analysis),
@@ -331,7 +335,7 @@ def html_file_report(
                     units=units,
                     adjusted_for=f"the pre-period field {analysis.covariate}",
                 ),
-                "Green: better than control, red: worse, grey: not distinguishable from control.",
+                FOREST_CAPTION,
             )
         ],
         tables=[

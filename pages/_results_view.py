@@ -416,10 +416,7 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         ),
         width="stretch",
     )
-    st.caption(
-        "Each dot is an arm's difference from control; the bar is its confidence interval "
-        "(green: above 0, red: below 0, grey: includes 0). Rates in percentage points."
-    )
+    st.caption(f"{report.FOREST_CAPTION} Rates in percentage points.")
     st.subheader("All effects")
     st.dataframe(
         analysis_file.effects_table(analysis),

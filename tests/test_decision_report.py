@@ -147,6 +147,18 @@ def test_forest_figure_draws_the_analysis_intervals(analysis):
     assert titles[0].endswith("pp") and "difference vs control" in titles[1]
 
 
+def test_forest_colours_follow_the_corrected_test_the_verdicts_read(analysis):
+    base = next(e.as_json() for e in analysis.effects if e.metric == "net_value")
+    rows = [
+        {**base, "arm": "a", "diff": 80.0, "ci_low": 10.0, "ci_high": 150.0, "p_adjusted": 0.08},
+        {**base, "arm": "b", "diff": 80.0, "ci_low": 10.0, "ci_high": 150.0, "p_adjusted": 0.01},
+        {**base, "arm": "c", "diff": -80.0, "ci_low": -150.0, "ci_high": -10.0, "p_adjusted": 0.01},
+        {**base, "arm": "d", "diff": 80.0, "ci_low": 10.0, "ci_high": 150.0, "p_adjusted": None},
+    ]
+    colours = dict(zip(["a", "b", "c", "d"], charts.forest_figure(rows).data[0].marker.color))
+    assert colours == {"a": "#7f7f7f", "b": "#2ca02c", "c": "#d62728", "d": "#2ca02c"}
+
+
 def test_headline_effects_pick_cuped_when_estimable_else_the_unadjusted_test(analysis):
     chosen = stats.headline_effects(analysis.effects)
     pairs = {(e.arm, e.metric) for e in analysis.effects}
