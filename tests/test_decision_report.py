@@ -155,7 +155,9 @@ def test_forest_colours_follow_the_corrected_test_the_verdicts_read(analysis):
         {**base, "arm": "c", "diff": -80.0, "ci_low": -150.0, "ci_high": -10.0, "p_adjusted": 0.01},
         {**base, "arm": "d", "diff": 80.0, "ci_low": 10.0, "ci_high": 150.0, "p_adjusted": None},
     ]
-    colours = dict(zip(["a", "b", "c", "d"], charts.forest_figure(rows).data[0].marker.color))
+    colours = dict(
+        zip(["a", "b", "c", "d"], charts.forest_figure(rows).data[0].marker.color, strict=True)
+    )
     assert colours == {"a": "#7f7f7f", "b": "#2ca02c", "c": "#d62728", "d": "#2ca02c"}
 
 

@@ -43,6 +43,25 @@ def test_cards_match_the_engine(app_env):
     assert any(f"{discount.diff * 100:+.1f} pp" in m.value for m in at.markdown)
 
 
+def test_lever_table_and_head_to_head_match_the_engine(app_env):
+    from experiments import decision, report
+
+    at = run()
+    analysis = metrics.analyze_experiment(open_store(app_env), 1)
+    shown = at.dataframe[0].value
+    expected = report.lever_table(decision.decide(analysis))
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+    assert report.HEAD_TO_HEAD_TITLE in [h.value for h in at.subheader]
+    lines = [
+        m.value for m in at.markdown if " beats " in m.value or "no clear difference" in m.value
+    ]
+    pairs = decision.head_to_head(analysis)
+    assert len(lines) == len(pairs) == 3
+    for line, pair in zip(lines, pairs, strict=True):
+        assert pair.lever in line and pair.other in line
+        assert f"{pair.diff:+,.0f}".replace(",", " ") in line
+
+
 def test_query_parameters_set_the_settings(app_env):
     at = run(
         {"experiment": "Loyalty levers 2026-Q2", "horizon": "90", "cap": "off", "correction": "bh"}
