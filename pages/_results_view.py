@@ -30,6 +30,30 @@ def experiments_list() -> list[dict[str, Any]]:
     return _ui.cached_query(overview.list_experiments)
 
 
+def render_experiments_table() -> None:
+    """Every experiment on one line: which run, how big, and how far their data reaches."""
+    st.dataframe(
+        _ui.cached_query(overview.experiments_table),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "customers": st.column_config.NumberColumn(format="localized"),
+            "horizon_days": st.column_config.NumberColumn("planned days"),
+            "observed_days": st.column_config.NumberColumn(
+                "days observed", help="Days of data after the last customer was assigned."
+            ),
+            "progress": st.column_config.ProgressColumn(
+                "of the planned horizon",
+                format="percent",
+                min_value=0.0,
+                max_value=1.0,
+                help="Share of the planned horizon every customer is observed for; a campaign "
+                "result file comes measured.",
+            ),
+        },
+    )
+
+
 def _observed_days(experiment: dict[str, Any]) -> int | None:
     return _ui.cached_query(overview.observed_days, int(experiment["id"]))
 
@@ -92,8 +116,11 @@ def analysis_for(
 def render(analysis: metrics.ExperimentAnalysis) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads."""
     experiment = analysis.experiment
+    status = str(experiment.get("status"))
+    if status == "running" and (days := _observed_days(experiment)) is not None:
+        status += f", day {days} of {experiment.get('horizon_days')}"
     st.caption(
-        f"Status **{experiment.get('status')}** · {sum(a.n for a in analysis.arms):,} customers in "
+        f"Status **{status}** · {sum(a.n for a in analysis.arms):,} customers in "
         f"{len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · data "
         f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}"
     )

@@ -18,6 +18,9 @@ if not experiments:
     st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
     st.stop()
 by_name = {str(e["name"]): e for e in experiments}
+if len(experiments) > 1:
+    with st.expander(f"All experiments ({len(experiments)})", icon=":material/list:"):
+        view.render_experiments_table()
 
 experiment_name = st.selectbox(
     "Experiment", list(by_name), key="experiment", bind="query-params", width=520

@@ -372,3 +372,15 @@ def test_cli_report_works_for_a_results_file_experiment(hillstrom_store, tmp_pat
     assert code == 0, capsys.readouterr().err
     assert "campaign result file" in capsys.readouterr().out
     assert "Mens E-Mail" in out.read_text(encoding="utf-8")
+
+
+def test_experiments_table_has_no_horizon_progress_for_a_result_file(hillstrom_store):
+    from experiments.store import overview
+
+    store, _ = hillstrom_store
+    with store.cursor() as cur:
+        table = overview.experiments_table(cur).set_index("experiment")
+    row = table.loc["Hillstrom"]
+    assert row["customers"] == 21306 + 21307 + 21387
+    assert row["levers"] == ", ".join(ARMS[1:])
+    assert pd.isna(row["progress"]) and pd.isna(row["horizon_days"])

@@ -110,12 +110,16 @@ def monthly_activity(cur: Cursor) -> pd.DataFrame:
 
 
 def list_experiments(cur: Cursor) -> list[dict[str, object]]:
-    """Experiments with their arms and assigned customers, as `list --json` prints them."""
+    """Experiments with their arms and customers (assigned, or rows of a campaign result file),
+    as `list --json` prints them."""
     experiments = cur.execute(
         """
         SELECT e.experiment_id, e.name, e.status, e.primary_metric, e.horizon_days,
                e.source, e.started_at, e.ended_at,
                (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
+               -- a campaign result file's customers are its rows (one per customer)
+               + (SELECT count(DISTINCT (r.upload_id, r.row_no)) FROM campaign_results r
+                  WHERE r.experiment_id = e.experiment_id)
         FROM experiments e ORDER BY e.experiment_id
         """
     ).fetchall()
@@ -169,16 +173,58 @@ def observed_days(cur: Cursor, experiment_id: int) -> int | None:
     """Whole days of data after the experiment's last assignment: the longest horizon that
     every assigned customer is observed for. None without assignments or transactions, or
     when the last assignment is after the data's end."""
-    row = cur.execute(
+    return _observed_days(cur, experiment_id).get(int(experiment_id))
+
+
+def _observed_days(cur: Cursor, experiment_id: int | None = None) -> dict[int, int | None]:
+    """`observed_days` of one experiment, or of every experiment with assignments."""
+    rows = cur.execute(
         """
-        SELECT floor(date_diff('second', (SELECT max(assigned_at) FROM assignments
-                                          WHERE experiment_id = ?),
+        SELECT experiment_id,
+               floor(date_diff('second', max(assigned_at),
                                (SELECT max(ts) FROM transactions)) / 86400)::BIGINT
+        FROM assignments
+        WHERE $experiment_id IS NULL OR experiment_id = $experiment_id
+        GROUP BY experiment_id
         """,
-        [int(experiment_id)],
-    ).fetchone()
-    days = row[0] if row else None
-    return int(days) if days is not None and days >= 1 else None
+        {"experiment_id": experiment_id},
+    ).fetchall()
+    return {
+        int(exp_id): int(days) if days is not None and days >= 1 else None for exp_id, days in rows
+    }
+
+
+def experiments_table(cur: Cursor) -> pd.DataFrame:
+    """Every experiment on one line: status, size, levers and how far its data reaches.
+
+    `progress` is the share of the planned horizon that every customer is observed for
+    (capped at 1); None for campaign result files, whose outcomes come measured.
+    """
+    observed = _observed_days(cur)
+    rows = []
+    for e in list_experiments(cur):
+        days = observed.get(int(e["id"]))  # type: ignore[call-overload]
+        from_file = e["source"] == "results_file"
+        horizon = int(e["horizon_days"])  # type: ignore[call-overload]
+        rows.append(
+            {
+                "experiment": e["name"],
+                "status": e["status"],
+                "started": str(e["started_at"] or "")[:10] or None,
+                "customers": e["customers"],
+                "levers": ", ".join(
+                    str(a["name"])
+                    for a in e["arms"]  # type: ignore[attr-defined]
+                    if a["kind"] != "control"
+                ),
+                "horizon_days": None if from_file else horizon,
+                "observed_days": None if from_file else days,
+                "progress": None if from_file else min((days or 0) / max(horizon, 1), 1.0),
+            }
+        )
+    columns = ["experiment", "status", "started", "customers", "levers", "horizon_days",
+               "observed_days", "progress"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def upload_history(cur: Cursor) -> pd.DataFrame:

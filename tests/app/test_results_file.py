@@ -41,7 +41,7 @@ def cards(at: AppTest) -> list[str]:
 
 
 def arms_frame(at: AppTest) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "customers" in d.value.columns)
+    return next(d.value for d in at.dataframe if {"arm", "customers"} <= set(d.value.columns))
 
 
 def test_results_page_shows_the_file_view(hillstrom_app):

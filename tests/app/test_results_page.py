@@ -231,6 +231,13 @@ def test_running_experiment_opens_on_the_data_so_far(app_env):
     text = " ".join(m.value for m in at.markdown)
     assert "gift:" in text and "no estimate" not in text  # estimates at 21 days
     assert "horizon=21" in at.code[0].value  # the share link keeps the interim view
+    assert any("running, day 21 of 60" in c.value for c in at.caption)
+    # with two experiments, one line each: which runs and how far its data reaches
+    table = at.expander[0].dataframe[0].value.set_index("experiment")
+    assert table.loc["Gift vs call, running", "observed_days"] == 21
+    assert table.loc["Gift vs call, running", "progress"] == pytest.approx(21 / 60)
+    assert table.loc["Gift vs call, running", "levers"] == "gift, call"
+    assert table.loc["Loyalty levers 2026-Q2", "progress"] == 1.0
     # a report link without a horizon opens on the same interim view
     report = run({"view": "report", "experiment": "Gift vs call, running"})
     assert any("horizon 21 days" in c.value for c in report.caption)
