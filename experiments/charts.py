@@ -213,34 +213,22 @@ def curves_figure(
     for i, (arm, frame) in enumerate(curves.groupby("arm", sort=False)):
         kind = str(frame["kind"].iloc[0]) if "kind" in frame else None
         color = _arm_color(kind, i)
-        if band is not None:
-            edge = {"width": 0, "shape": shape}
-            fig.add_trace(
-                go.Scatter(
-                    x=frame[x],
-                    y=frame[band[1]],
-                    mode="lines",
-                    line=edge,
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=str(arm),
-                    name=f"{arm} CI",
+        if band is not None:  # upper edge, then the lower one filled up to it
+            for column, fill in ((band[1], {}), (band[0], {"fill": "tonexty"})):
+                fig.add_trace(
+                    go.Scatter(
+                        x=frame[x],
+                        y=frame[column],
+                        mode="lines",
+                        line={"width": 0, "shape": shape},
+                        fillcolor=_translucent(color, 0.15),
+                        hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=str(arm),
+                        name=f"{arm} CI",
+                        **fill,
+                    )
                 )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=frame[x],
-                    y=frame[band[0]],
-                    mode="lines",
-                    line=edge,
-                    fill="tonexty",
-                    fillcolor=_translucent(color, 0.15),
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=str(arm),
-                    name=f"{arm} CI",
-                )
-            )
         fig.add_trace(
             go.Scatter(
                 x=frame[x],
