@@ -36,8 +36,8 @@ RULES = (
     "(discounts given, gifts, outreach time) over the horizon, vs control.",
     "Ship: net value significantly above control (corrected for several arms and metrics). "
     "Stop: significantly below control, or no detectable difference at the planned end.",
-    "While running: the always-valid confidence sequence is used instead, so daily peeking "
-    "does not create false wins; neither side yet = keep running.",
+    "While running: the always-valid confidence sequence is used instead, split across the "
+    "levers, so daily peeking does not create false wins; neither side yet = keep running.",
     "A look at a horizon shorter than planned never stops a lever for losing money while the "
     "experiment runs: its cost is paid up front and its returns come later (see the payback "
     "chart).",
@@ -132,16 +132,34 @@ def _best(
     return chosen[0] if chosen and chosen[0].ok else None
 
 
-def sequential_interval(effect: stats.Effect, planned_n: int | None) -> tuple[float, float]:
-    """Always-valid interval from an effect's standard error (as stats.confidence_sequence)."""
+def sequential_interval(
+    effect: stats.Effect, planned_n: int | None, comparisons: int = 1
+) -> tuple[float, float]:
+    """Always-valid interval from an effect's standard error (as stats.confidence_sequence).
+
+    Args:
+        effect: the fixed-horizon effect (its diff and standard error).
+        planned_n: customers the comparison is planned to reach (both arms): the boundary is
+            tuned once for it and stays put across looks. None: the current total, which
+            re-tunes at every look and is only right when everyone is assigned at once.
+        comparisons: levers (or pairs) looked at together: each gets alpha / comparisons
+            (Bonferroni), so that no lever is stopped or shipped by chance more than alpha.
+    """
     assert effect.diff is not None and effect.se is not None
     n_total = effect.n_control + effect.n_arm
     planned = max(int(planned_n or n_total), 1)
+    alpha = effect.alpha / max(comparisons, 1)
     half = (
         math.sqrt(n_total) * effect.se
-        * float(stats.cs_margin(n_total, stats.cs_rho2(planned, effect.alpha), effect.alpha))
+        * float(stats.cs_margin(n_total, stats.cs_rho2(planned, alpha), alpha))
     )  # fmt: skip
     return effect.diff - half, effect.diff + half
+
+
+def _assigned(analysis: ExperimentAnalysis, *arms: str) -> int:
+    """Customers assigned to these arms: what a comparison of them will reach once every
+    customer is observed for the horizon (the confidence sequence's planned size)."""
+    return sum(a.n for a in analysis.arms if a.arm in arms)
 
 
 def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> list[Decision]:
@@ -179,7 +197,9 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
             reasons.extend(w.message for w in blocking)
         else:
             if running and net.se is not None:
-                interval, sequential = sequential_interval(net, planned_n), True
+                planned_pair = planned_n or _assigned(analysis, summary.arm, str(analysis.control))
+                interval = sequential_interval(net, planned_pair, len(analysis.arms) - 1)
+                sequential = True
             else:
                 interval = (float(net.ci_low or 0.0), float(net.ci_high or 0.0))
             low, high = interval
@@ -305,13 +325,16 @@ def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) 
     running = analysis.experiment.get("status") == "running"
     level = f"{analysis.settings.confidence:.0%}"
     chosen = stats.headline_effects(analysis.comparisons)
+    levers = len(analysis.arms) - 1
+    pairs = max(levers * (levers - 1) // 2, 1)
     repeat = {(e.baseline, e.arm): e for e in chosen if e.metric == "repeat_purchase" and e.ok}
     matchups: list[Matchup] = []
     for e in chosen:
         if e.metric != DECISION_METRIC or not e.ok or e.diff is None:
             continue
         if running and e.se is not None:
-            low, high = sequential_interval(e, planned_n)
+            planned_pair = planned_n or _assigned(analysis, e.arm, e.baseline)
+            low, high = sequential_interval(e, planned_pair, pairs)
             clear = low > 0 or high < 0
             what = "always-valid interval"
         else:

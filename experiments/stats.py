@@ -243,10 +243,13 @@ def _z_crit(alpha: float) -> float:
 def _relative(
     diff: float, control_mean: float, var_rel: float, alpha: float
 ) -> tuple[float | None, float | None, float | None, str]:
-    """Relative lift and its normal interval; None with a note when the control mean is 0."""
+    """Relative lift and its normal interval; None with a note when the control mean is 0.
+
+    Relative to the baseline's size |mean|, so that an improvement reads positive also
+    against a baseline that loses money (a lever's net value can be negative)."""
     if control_mean == 0:
         return None, None, None, "control mean is 0: relative lift undefined"
-    rel = diff / control_mean
+    rel = diff / abs(control_mean)
     half = _z_crit(alpha) * math.sqrt(max(var_rel, 0.0))
     return rel, rel - half, rel + half, ""
 
@@ -313,6 +316,9 @@ def _basic_problem(control: SampleStats | None, arm: SampleStats | None, kind: M
             return "no events in either arm"
         if control.sum == control.n and arm.sum == arm.n:
             return "every customer converted in both arms: no variation"
+        if control.sum in (0, control.n) and arm.sum in (0, arm.n):
+            # e.g. 0 of 5 against 4 of 4: both variances are 0, so no standard error exists
+            return "no variation within either arm (all or none converted in each)"
     elif (control.variance or 0.0) <= 0 and (arm.variance or 0.0) <= 0:
         return "metric is constant in both arms: no variation"
     return ""
@@ -497,24 +503,37 @@ def headline_effects(effects: Sequence[Effect]) -> list[Effect]:
 
 
 def adjust(effects: Sequence[Effect], method: Correction = "holm") -> list[Effect]:
-    """Fill `p_adjusted` across arms x metrics, one family per estimator.
+    """Fill `p_adjusted` across arms x metrics (x baselines).
 
     Holm controls the family-wise error rate (the default: management acts on each "yes");
-    Benjamini-Hochberg ('bh') controls the false discovery rate; 'none' copies p_value. The
-    family is every ok row with the same `method`: the welch and cuped rows of one arm x metric
-    test the same hypothesis, so counting them twice would over-correct. Insufficient rows keep
-    p_adjusted=None and do not count. Order is preserved.
+    Benjamini-Hochberg ('bh') controls the false discovery rate; 'none' copies p_value.
+    Two families, so that each hypothesis counts once in each:
+
+    * the rows that are shown and decided on, as `headline_effects` picks them (CUPED when
+      estimable, else z or Welch): rates and money corrected together;
+    * the unadjusted rows (z, Welch) that an estimable CUPED row of the same (baseline, arm,
+      metric) replaces, corrected among all unadjusted rows.
+
+    Without CUPED rows both families are the same. Insufficient rows keep p_adjusted=None and
+    do not count. Order is preserved.
     """
     out = list(effects)
-    groups: dict[str, list[int]] = {}
-    for i, e in enumerate(out):
-        if e.ok and e.p_value is not None:
-            groups.setdefault(e.method, []).append(i)
-    for indices in groups.values():
-        pvals = np.array([out[i].p_value for i in indices], dtype=float)
-        adjusted = _adjusted_pvalues(pvals, method)
-        for i, p in zip(indices, adjusted, strict=True):
-            out[i] = replace(out[i], p_adjusted=float(p))
+    tested = [i for i, e in enumerate(out) if e.ok and e.p_value is not None]
+    with_cuped = {(e.baseline, e.arm, e.metric) for e in out if e.ok and e.method == "cuped"}
+    headline = [
+        i
+        for i in tested
+        if out[i].method == "cuped"
+        or (out[i].baseline, out[i].arm, out[i].metric) not in with_cuped
+    ]
+    unadjusted = [i for i in tested if out[i].method != "cuped"]
+    for family, keep in ((unadjusted, set(unadjusted) - set(headline)), (headline, set(headline))):
+        if not family:
+            continue
+        pvals = np.array([out[i].p_value for i in family], dtype=float)
+        for i, p in zip(family, _adjusted_pvalues(pvals, method), strict=True):
+            if i in keep:
+                out[i] = replace(out[i], p_adjusted=float(p))
     return out
 
 

@@ -101,14 +101,19 @@ def test_hillstrom_effects_equal_scipy_and_statsmodels_on_raw_rows(analysis, hil
     assert cuped.p_value == pytest.approx(fit.pvalues[1], **TOL)
 
 
-def test_hillstrom_effects_are_holm_corrected_per_method(analysis):
+def test_hillstrom_effects_are_holm_corrected_as_shown_and_as_unadjusted(analysis):
     from statsmodels.stats.multitest import multipletests
 
-    z = [e for e in analysis.effects if e.method == "z"]
-    assert len(z) == 4  # 2 arms x 2 rate metrics
-    expected = multipletests([e.p_value for e in z], method="holm")[1]
-    assert [e.p_adjusted for e in z] == pytest.approx(list(expected), **TOL)
     assert len(analysis.effects) == 2 * 3 * 2  # arms x metrics x (primary, cuped)
+    # what the verdicts read: the CUPED row of each arm x metric, rates and money together
+    cuped = [e for e in analysis.effects if e.method == "cuped"]
+    expected = multipletests([e.p_value for e in cuped], method="holm")[1]
+    assert [e.p_adjusted for e in cuped] == pytest.approx(list(expected), **TOL)
+    # the unadjusted rows CUPED replaces: z for the rates and Welch for spend, together
+    plain = [e for e in analysis.effects if e.method != "cuped"]
+    assert {e.method for e in plain} == {"z", "welch"} and len(plain) == 6
+    expected = multipletests([e.p_value for e in plain], method="holm")[1]
+    assert [e.p_adjusted for e in plain] == pytest.approx(list(expected), **TOL)
 
 
 # -- capping -------------------------------------------------------------------------------------

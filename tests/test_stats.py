@@ -179,6 +179,27 @@ def test_degenerate_data_gives_insufficient_never_nan(label, control, arm, kind,
     assert all(e.p_adjusted is None for e in adjusted if not e.ok)
 
 
+def test_none_against_all_converted_is_insufficient_not_a_crash_or_a_certain_win():
+    """0 of 5 against 4 of 4: both arms' variances are 0, so there is no standard error; a
+    zero-width interval would read as a sure win from 9 customers."""
+    none, every = S(5, 0, 0), S(4, 4, 4)
+    for control, arm in ((none, every), (every, none)):
+        [effect] = stats.compare(control, arm, "binary", arm_name="a", metric="m")
+        assert effect.status == "insufficient_data" and "no variation" in effect.note
+        sequence = stats.confidence_sequence(control, arm, "binary")
+        assert sequence.status == "insufficient_data" and not sequence.excludes_zero
+
+
+def test_relative_lift_against_a_baseline_that_loses_money_reads_the_right_way():
+    """Net value can be negative: a lever losing 50 per customer against one losing 100 is
+    better, so its relative lift is positive (diff / |baseline|)."""
+    losing_more, losing_less = S(400, -40_000, 4_400_000), S(400, -20_000, 1_400_000)
+    [effect] = stats.compare(losing_more, losing_less, "money", arm_name="a", metric="m")
+    assert effect.diff == pytest.approx(50.0)
+    assert effect.rel_lift == pytest.approx(0.5)
+    assert effect.rel_ci_low < 0.5 < effect.rel_ci_high
+
+
 def test_zero_control_mean_keeps_the_difference_but_not_the_relative_lift():
     [effect] = stats.compare(S(500, 0, 0), S(500, 7, 7), "binary", arm_name="a", metric="m")
     assert effect.ok and effect.diff == pytest.approx(7 / 500)
@@ -194,16 +215,40 @@ def _effect(p: float | None, method="z", arm="a", metric="m") -> stats.Effect:
     return stats.Effect(**{**base.__dict__, "p_value": p, "method": method})
 
 
+def test_adjust_corrects_what_is_shown_together_and_what_cuped_replaces_apart():
+    rows = [
+        _effect(0.010, "z", "gift", "repeat"),
+        _effect(0.030, "welch", "gift", "spend"),
+        _effect(0.004, "cuped", "gift", "spend"),
+        _effect(0.020, "z", "call", "repeat"),
+        _effect(0.040, "welch", "call", "spend"),
+        _effect(0.001, "cuped", "call", "spend"),
+    ]
+    adjusted = stats.adjust(rows, "holm")
+    shown = [0, 2, 3, 5]  # rates and CUPED money: what the verdicts and charts read
+    expected = multipletests([rows[i].p_value for i in shown], method="holm")[1]
+    assert [adjusted[i].p_adjusted for i in shown] == pytest.approx(list(expected), **TOL)
+    unadjusted = [0, 1, 3, 4]  # z and Welch: the Welch rows take their p from this family
+    expected = multipletests([rows[i].p_value for i in unadjusted], method="holm")[1]
+    assert [adjusted[i].p_adjusted for i in (1, 4)] == pytest.approx(
+        [expected[1], expected[3]], **TOL
+    )
+
+
 @pytest.mark.parametrize(("ours", "theirs"), [("holm", "holm"), ("bh", "fdr_bh")])
 def test_adjust_matches_multipletests_and_skips_insufficient(ours, theirs):
     pvals = [0.001, 0.04, 0.03, 0.2, 0.012]
-    effects = [_effect(p) for p in pvals] + [_effect(None)] + [_effect(0.5, method="cuped")]
+    effects = [_effect(p, metric=f"m{i}") for i, p in enumerate(pvals)]
+    effects.append(_effect(None))
     adjusted = stats.adjust(effects, ours)
     expected = multipletests(pvals, method=theirs)[1]
     assert [e.p_adjusted for e in adjusted[:5]] == pytest.approx(list(expected), **TOL)
     assert adjusted[5].p_adjusted is None
-    assert adjusted[6].p_adjusted == pytest.approx(0.5)  # cuped: its own family of one
     assert [e.p_adjusted for e in stats.adjust(effects, "none")[:5]] == pvals
+    # a CUPED row of another metric (no unadjusted twin) is shown too: it joins the family
+    adjusted = stats.adjust([*effects, _effect(0.5, method="cuped", metric="other")], ours)
+    shown = multipletests([*pvals, 0.5], method=theirs)[1]
+    assert [e.p_adjusted for e in adjusted if e.ok] == pytest.approx(list(shown), **TOL)
 
 
 def test_compare_all_corrects_across_arms_and_metrics():
@@ -219,9 +264,9 @@ def test_compare_all_corrects_across_arms_and_metrics():
         ("discount", "buy", "z"),
         ("discount", "spend", "welch"),
     ]
-    z_rows = [e for e in rows if e.method == "z"]
-    assert [e.p_adjusted for e in z_rows] == pytest.approx(
-        list(multipletests([e.p_value for e in z_rows], method="holm")[1]), **TOL
+    # one family: the rate (z) and the money (Welch) rows are all decided on
+    assert [e.p_adjusted for e in rows] == pytest.approx(
+        list(multipletests([e.p_value for e in rows], method="holm")[1]), **TOL
     )
     # arm vs arm: does the gift beat the discount?
     [vs] = stats.compare(per_arm["discount"]["buy"], per_arm["gift"]["buy"], "binary",
