@@ -25,9 +25,12 @@ METHOD_NOTES = (
     "Money metrics are capped at pooled percentiles of non-zero values (computed once across "
     "arms) so a few huge orders do not decide the result.",
     "p-values are corrected across arms x metrics (Holm by default; Benjamini-Hochberg across "
-    "segments). Sample-ratio mismatch: chi-square test against the planned allocation.",
+    "segments): the rows shown (rates and CUPED money) form one family. Intervals are each "
+    "effect's own, before the correction. Sample-ratio mismatch: chi-square test against the "
+    "planned allocation.",
     "While running: always-valid confidence sequences (Waudby-Smith et al., Annals of "
-    "Statistics 2024), so looking every day does not inflate false wins.",
+    "Statistics 2024), tuned once for the customers assigned and split across the levers "
+    "(Bonferroni), so looking every day does not inflate false wins.",
 )
 
 
@@ -297,7 +300,8 @@ FILE_METHOD_NOTES = (
     "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
     "Money columns are capped at pooled percentiles of non-zero values, computed once across "
     "arms, when capping is on.",
-    "p-values are corrected across arms x metrics; sample-ratio mismatch: chi-square test "
+    "p-values are corrected across arms x metrics (the rows shown form one family; intervals "
+    "are each effect's own, before the correction); sample-ratio mismatch: chi-square test "
     "against the planned split.",
 )
 
