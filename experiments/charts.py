@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -75,9 +75,36 @@ def monthly_activity_figure(monthly: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _arm_color(kind: str | None, index: int) -> str:
-    palette = ["#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
-    return ARM_COLORS.get(kind or "", palette[index % len(palette)])
+# further arms of one kind (10% and 20% off) get other shades of the kind's colour
+_SHADES = {
+    "control": ("#7f7f7f", "#bcbd22", "#17becf"),
+    "discount": ("#d62728", "#ff9896", "#8c1a1b", "#e377c2"),
+    "gift": ("#2ca02c", "#98df8a", "#1a601a", "#bcbd22"),
+    "outreach": ("#1f77b4", "#aec7e8", "#123f66", "#17becf"),
+    "custom": ("#9467bd", "#c5b0d5", "#8c564b", "#e377c2"),
+}
+_OTHER = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+
+
+def arm_palette(arms: Sequence[tuple[str, str | None]]) -> dict[str, str]:
+    """A colour per arm, in order: the kind's colour (ARM_COLORS) for its first arm, other
+    shades of it for further arms of the same kind, so every line keeps its own colour."""
+    seen: dict[str, int] = {}
+    colors: dict[str, str] = {}
+    for i, (arm, kind) in enumerate(dict.fromkeys(arms)):
+        if arm in colors:
+            continue
+        if kind in _SHADES:
+            k = seen[kind] = seen.get(kind, -1) + 1
+            colors[arm] = _SHADES[kind][k % len(_SHADES[kind])]
+        else:
+            colors[arm] = _OTHER[i % len(_OTHER)]
+    return colors
+
+
+def _colors(analysis: ExperimentAnalysis) -> dict[str, str]:
+    """The experiment's arm colours: the same arm has the same colour in every chart."""
+    return arm_palette([(a.arm, a.kind) for a in analysis.arms])
 
 
 def _metric_unit(metric: str) -> str:
@@ -202,6 +229,7 @@ def curves_figure(
     percent: bool = False,
     band: tuple[str, str] | None = None,
     step: bool = False,
+    colors: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """One line per arm from a tidy frame with columns arm, kind, x, y (and optional CI band).
 
@@ -210,9 +238,11 @@ def curves_figure(
     """
     fig = go.Figure()
     shape = "hv" if step else "linear"
-    for i, (arm, frame) in enumerate(curves.groupby("arm", sort=False)):
-        kind = str(frame["kind"].iloc[0]) if "kind" in frame else None
-        color = _arm_color(kind, i)
+    if colors is None:
+        kinds = curves["kind"] if "kind" in curves else pd.Series(None, index=curves.index)
+        colors = arm_palette(list(zip(curves["arm"].astype(str), kinds, strict=True)))
+    for arm, frame in curves.groupby("arm", sort=False):
+        color = colors[str(arm)]
         if band is not None:  # upper edge, then the lower one filled up to it
             for column, fill in ((band[1], {}), (band[0], {"fill": "tonexty"})):
                 fig.add_trace(
@@ -288,6 +318,7 @@ def arm_repeat_figure(analysis: ExperimentAnalysis) -> go.Figure:
         percent=True,
         band=("share_low", "share_high"),
         step=True,
+        colors=_colors(analysis),
     )
     p = km.logrank_p_value
     level = f"{analysis.settings.confidence:.0%}"
@@ -340,6 +371,7 @@ def decay_figure(analysis: ExperimentAnalysis) -> go.Figure:
         x_title="days since assignment (start of period)",
         y_title=f"extra contribution per customer, {config.CURRENCY}",
         band=("ci_low", "ci_high"),
+        colors=_colors(analysis),
     )
     fig.add_hline(y=0, line_dash="dot", line_color="#444")
     return fig
@@ -372,6 +404,7 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
         x_title="days since assignment",
         y_title=f"cumulative extra net value per customer, {config.CURRENCY}",
         band=("ci_low", "ci_high"),
+        colors=_colors(analysis),
     )
     fig.add_hline(y=0, line_dash="dot", line_color="#444", annotation_text="break-even")
     for arm, day in analysis.payback_day.items():
@@ -379,7 +412,7 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
             fig.add_vline(
                 x=day,
                 line_dash="dash",
-                line_color=_arm_color(_kinds(analysis).get(arm), 0),
+                line_color=_colors(analysis).get(arm, "#444"),
                 annotation_text=f"{arm}: pays back by day {day}",
                 annotation_position="top left",
             )
@@ -408,7 +441,8 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
     scale = 100.0 if metric == "repeat_purchase" else 1.0
     unit = "pp" if metric == "repeat_purchase" else config.CURRENCY
     fig = go.Figure()
-    for i, (arm, part) in enumerate(frame.groupby("arm", sort=False)):
+    colors = _colors(analysis)
+    for arm, part in frame.groupby("arm", sort=False):
         fig.add_trace(
             go.Scatter(
                 x=part["diff"] * scale,
@@ -416,7 +450,7 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
                 mode="markers",
                 name=str(arm),
                 orientation="h",  # with scattermode="group": arms side by side in a segment row
-                marker={"size": 10, "color": _arm_color(_kinds(analysis).get(str(arm)), i)},
+                marker={"size": 10, "color": colors.get(str(arm), "#444")},
                 error_x={
                     "type": "data",
                     "symmetric": False,
@@ -815,10 +849,10 @@ def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
     lo, hi = float(dist["bin_lo"].iloc[0]), float(dist["bin_hi"].iloc[0])
     bins = int(dist["bin"].max()) + 1
     width = (hi - lo) / max(bins, 1)
-    kinds = _kinds(analysis)
+    colors = _colors(analysis)
     names = {a.arm_id: a.arm for a in analysis.arms}
     fig = go.Figure()
-    for i, (arm_id, part) in enumerate(dist.groupby("arm_id", sort=True)):
+    for arm_id, part in dist.groupby("arm_id", sort=True):
         arm = names.get(int(str(arm_id)), str(arm_id))
         share = part["customers"] / part["customers"].sum()
         fig.add_trace(
@@ -827,7 +861,7 @@ def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
                 y=share,
                 mode="lines+markers",
                 name=arm,
-                line={"color": _arm_color(kinds.get(arm), i), "shape": "hvh"},
+                line={"color": colors.get(arm, "#444"), "shape": "hvh"},
                 hovertemplate=f"{arm}<br>%{{x:,.0f}} {config.CURRENCY}: %{{y:.1%}} of customers"
                 "<extra></extra>",
             )

@@ -244,6 +244,21 @@ def test_payback_figure_marks_each_payback_day(analysis):
     assert "after its cost" in fig.layout.title.text
 
 
+def test_two_levers_of_one_kind_get_their_own_colours_in_every_chart():
+    arms = [("control", "control"), ("10% off", "discount"), ("20% off", "discount"),
+            ("gift", "gift"), ("mystery", None)]  # fmt: skip
+    colors = charts.arm_palette(arms)
+    assert len(set(colors.values())) == len(arms)
+    assert colors["10% off"] == charts.ARM_COLORS["discount"]  # the kind's colour first
+    assert colors["gift"] == charts.ARM_COLORS["gift"]
+    curves = pd.DataFrame(
+        {"arm": ["10% off", "10% off", "20% off", "20% off"], "kind": ["discount"] * 4,
+         "x": [0, 1, 0, 1], "y": [0.1, 0.2, 0.1, 0.3]}
+    )  # fmt: skip
+    fig = charts.curves_figure(curves, x="x", y="y", title="t", x_title="x", y_title="y")
+    assert fig.data[0].line.color != fig.data[1].line.color
+
+
 def test_payback_lines_start_at_minus_the_extra_fixed_cost(analysis):
     fig = charts.payback_figure(analysis)
     costs = {a.arm: a.cost_per_customer for a in analysis.arms}
