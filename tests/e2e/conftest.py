@@ -3,6 +3,7 @@ Debian's chromium (never a downloaded browser)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -136,3 +137,19 @@ def wait_for_app(page: object, timeout: float = 60_000) -> None:
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
+
+
+def click_and_wait(page: object, target: object, timeout: float = 60_000) -> None:
+    """Click a widget and wait for the rerun it starts to finish.
+
+    Right after a click the app root can still read ``notRunning`` from before the rerun, so
+    wait to see it running first; a rerun quicker than that wait is already done.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    target.click()  # type: ignore[attr-defined]
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_selector(  # type: ignore[attr-defined]
+            "[data-testid='stApp'][data-test-script-state='running']", timeout=3_000
+        )
+    wait_for_app(page, timeout)

@@ -10,7 +10,7 @@ from experiments import design
 from experiments.store import Store
 from experiments.store import design_sql as ds
 
-from .conftest import start_app, stop_app, wait_for_app
+from .conftest import click_and_wait, start_app, stop_app, wait_for_app
 
 
 def test_design_start_and_download_assignments(browser, tmp_path):
@@ -31,15 +31,13 @@ def test_design_start_and_download_assignments(browser, tmp_path):
         name.fill("Browser gift test")
         name.press("Enter")
         wait_for_app(page)
-        page.get_by_role("button", name="Add gift").click()
-        wait_for_app(page)
+        click_and_wait(page, page.get_by_role("button", name="Add gift"))
         page.get_by_role("textbox", name="Surprise gift: name").wait_for()
         page.get_by_text("A/A check", exact=False).first.wait_for(timeout=60_000)
         for _ in range(5):  # a random salt fails the A/A check 1 time in 20: draw another
             if page.get_by_text("A/A check passed", exact=False).count():
                 break
-            page.get_by_role("button", name="Draw a new salt").click()
-            wait_for_app(page)
+            click_and_wait(page, page.get_by_role("button", name="Draw a new salt"))
             page.get_by_text("A/A check", exact=False).first.wait_for(timeout=60_000)
         page.screenshot(path=str(tmp_path / "design-draft.png"), full_page=True)
 
