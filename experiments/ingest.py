@@ -381,13 +381,20 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 _DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(?:[ \u00a0\u202f]?\d{3})*,\d+$|^-?\d+,\d+$")
 _DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
+# "1,500" is 1.5 with a decimal comma and 1500 with a thousands comma: no evidence either way
+_THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
 
 
 def _detect_decimal(rows: list[list[str]]) -> Literal[".", ","]:
+    """Decimal comma only on unambiguous evidence ("12,50"); "1,500" votes for neither, so
+    a file of such amounts is read with a decimal point and refused rather than loaded 1000x
+    too small."""
     comma = point = 0
     for row in rows[:SAMPLE_ROWS]:
         for cell in row:
             cell = cell.strip()
+            if _THOUSANDS_COMMA.match(cell):
+                continue
             if _DECIMAL_COMMA.match(cell):
                 comma += 1
             elif _DECIMAL_POINT.match(cell):
@@ -531,7 +538,9 @@ def _read_parquet_head(path: Path, file_name: str, size: int) -> _Head:
 
 
 _DATE_FAMILIES: tuple[tuple[str, ...], ...] = (
-    ("%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%y"),
+    # %y before %Y: DuckDB's %Y also reads two digits ("01.02.23" -> year 23), its %y
+    # refuses four, so each value falls through to the format that fits it
+    ("%d.%m.%y", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S"),
     ("%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"),
     ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p"),
     ("%Y%m%d",),
@@ -737,6 +746,8 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
         "Leave the cell blank when unknown.",
         "future_date": f"{n} date{s} in {where} {are} in the future{at}{eg}: check the date "
         "format (day and month swapped?) or the export.",
+        "ancient_date": f"{n} date{s} in {where} {are} before 1900{at}{eg}: a two-digit year "
+        "read as a year of the first century? Write years with four digits.",
         "negative_amount": f"{n} negative amount{s} in {where}{at} kept as refund{s}.",
         "duplicate_order_id": f"{n} rows share an order id in {where}{at}{eg}. Order ids must "
         "be unique: sum the lines of an order into one row, or leave the order id unmapped.",

@@ -128,7 +128,7 @@ def test_inspect_detects_cp1251_semicolon_decimal_comma_and_previews():
     assert inspection.required_fields == ("customer_id", "ts", "amount")
     assert len(inspection.preview) == ingest.PREVIEW_ROWS
     assert inspection.preview.iloc[0]["Клиент"] == "К-0027"
-    assert inspection.date_formats[0] == "%d.%m.%Y"
+    assert "%d.%m.%Y" in inspection.date_formats
     assert inspection.ok
 
 
@@ -143,7 +143,7 @@ def test_inspect_reports_binary_and_empty_files(tmp_path):
     ("values", "first_format", "ambiguous"),
     [
         (["2024-01-05", "2024-01-06 10:30"], None, False),
-        (["05.01.2024", "31.12.2024 10:30"], "%d.%m.%Y", False),
+        (["05.01.2024", "31.12.2024 10:30"], "%d.%m.%y", False),  # %y first: see ingest
         (["13/01/2024", "01/02/2024"], "%d/%m/%Y", False),
         (["01/13/2024", "02/01/2024"], "%m/%d/%Y", False),
         (["01/02/2024", "03/04/2024"], "%d/%m/%Y", True),
@@ -280,6 +280,35 @@ def test_space_thousands_separator_with_decimal_comma(store, tmp_path):
         (99.9,),
         (1234.5,),
     ]
+
+
+def test_two_digit_years_load_as_this_century_not_year_23(store, tmp_path):
+    path = write(tmp_path, "y.csv", "клиент;дата;сумма\nc1;01.02.23;12,50\nc2;15.03.2023;7,00\n")
+    assert ingest.load_file(store, "transactions", path).ok
+    assert rows_of(store, "SELECT ts FROM transactions ORDER BY ts") == [
+        (dt.datetime(2023, 2, 1),),
+        (dt.datetime(2023, 3, 15),),
+    ]
+
+
+def test_a_date_before_1900_is_refused_and_nothing_loads(store, tmp_path):
+    path = write(tmp_path, "old.csv", "customer_id,ts,amount\nc1,0023-02-01,5\nc2,2023-02-01,5\n")
+    result = ingest.load_file(store, "transactions", path)
+    assert not result.ok
+    assert any(p.code == "ancient_date" and "two-digit year" in p.message for p in result.problems)
+    assert rows_of(store, "SELECT count(*) FROM transactions") == [(0,)]
+
+
+def test_thousands_commas_are_not_read_as_decimal_commas(store, tmp_path):
+    """ "1,500" in a comma-separated file is 1500 or 1.5: never load it 1000x too small."""
+    path = write(
+        tmp_path,
+        "t.csv",
+        'customer_id,date,amount\nc1,2024-01-05,"1,500"\nc2,2024-01-06,"2,250"\nc3,2024-01-07,12.50\n',
+    )
+    result = ingest.load_file(store, "transactions", path)
+    assert not result.ok and any(p.code == "bad_amount" for p in result.problems)
+    assert rows_of(store, "SELECT count(*) FROM transactions") == [(0,)]
 
 
 def test_cdnow_loads_with_explicit_mapping_and_matches_pandas(store, datasets, tmp_path):

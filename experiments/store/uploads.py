@@ -84,6 +84,7 @@ class LoadSpec:
             (DuckDB's cast is several times faster than strptime).
         experiment: results only: the experiment to attach to or create.
         future_limit: timestamps later than this are refused as future dates.
+        past_limit: timestamps before this are refused (a two-digit year read as year 23).
         max_cell_chars: longer text cells are refused.
         rows_shown: row numbers kept per problem.
     """
@@ -98,6 +99,7 @@ class LoadSpec:
     date_formats: tuple[str, ...] = ()
     experiment: str | None = None
     future_limit: dt.datetime = dt.datetime(2100, 1, 1)
+    past_limit: dt.datetime = dt.datetime(1900, 1, 1)
     max_cell_chars: int = 1000
     rows_shown: int = 10
 
@@ -360,6 +362,7 @@ def _checks(spec: LoadSpec) -> list[_Check]:
             _Check("bad_date", "error", "ts IS NULL", "ts_bad", "ts"),
             _Check("bad_amount", "error", "amount IS NULL", "amount_bad", "amount"),
             _Check("future_date", "error", "ts > $future_limit", "CAST(ts AS VARCHAR)", "ts"),
+            _Check("ancient_date", "error", "ts < $past_limit", "CAST(ts AS VARCHAR)", "ts"),
             _Check("negative_amount", "warning", "amount < 0", "CAST(amount AS VARCHAR)", "amount"),
         ]
         if "margin" in mapped:
@@ -428,6 +431,7 @@ def _validate(cur: Cursor, spec: LoadSpec) -> tuple[int, list[Finding]]:
     checks = _checks(spec)
     params: dict[str, object] = {
         "future_limit": spec.future_limit,
+        "past_limit": spec.past_limit,
         "max_chars": spec.max_cell_chars,
         "first_row": spec.source.first_row_number,
         "shown": spec.rows_shown,
