@@ -841,17 +841,37 @@ def assign_arms(
 
 
 def personal_codes(salt: str, customer_ids: Iterable[str], prefix: str) -> list[str]:
-    """Personal coupon codes: prefix + 8 characters derived from (salt, customer), reproducible."""
+    """Personal coupon codes: prefix + 8 characters derived from (salt, customer), reproducible.
+
+    Unique: 8 characters give 2^40 codes, so at a million customers some two would share one
+    about a third of the time. Customers whose code is taken (in customer-id order, so the
+    result does not depend on the row order) draw again with a counter until it is free.
+    """
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
-    codes = []
-    for cid in customer_ids:
-        number = int(hashlib.blake2b(f"{salt}:code:{cid}".encode(), digest_size=8).hexdigest(), 16)
+
+    def code(cid: str, attempt: int) -> str:
+        key = f"{salt}:code:{cid}" + (f":{attempt}" if attempt else "")
+        number = int(hashlib.blake2b(key.encode(), digest_size=8).hexdigest(), 16)
         chars = []
         for _ in range(8):
             number, index = divmod(number, len(alphabet))
             chars.append(alphabet[index])
-        codes.append(prefix + "".join(chars))
-    return codes
+        return prefix + "".join(chars)
+
+    ids = list(customer_ids)
+    first = {cid: code(cid, 0) for cid in ids}
+    if len(set(first.values())) == len(first):
+        return [first[cid] for cid in ids]
+    taken: set[str] = set()
+    final: dict[str, str] = {}
+    for cid in sorted(first):
+        attempt, candidate = 0, first[cid]
+        while candidate in taken:
+            attempt += 1
+            candidate = code(cid, attempt)
+        taken.add(candidate)
+        final[cid] = candidate
+    return [final[cid] for cid in ids]
 
 
 # -- balance and A/A -----------------------------------------------------------------------------

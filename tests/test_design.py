@@ -351,6 +351,34 @@ def test_personal_codes_are_reproducible_and_distinct():
     assert all(c.startswith("LL-") and len(c) == 11 for c in codes[:100])
 
 
+def test_personal_codes_stay_unique_when_the_hash_collides(monkeypatch):
+    """A hash with 4 values forces collisions (at a million real customers some two codes
+    coincide about a third of the time): each taken code is drawn again, and who keeps the
+    first draw does not depend on the row order."""
+    import hashlib
+
+    real = hashlib.blake2b
+
+    def tiny(data: bytes, digest_size: int):
+        return _Small(real(data).digest())
+
+    class _Small:
+        def __init__(self, digest: bytes):
+            self.value = digest[0] % 4
+
+        def hexdigest(self) -> str:
+            return f"{self.value:02x}"
+
+    monkeypatch.setattr(design.hashlib, "blake2b", tiny)
+    customers = [f"c{i}" for i in range(4)]
+    codes = design.personal_codes("s", customers, "")
+    assert len(set(codes)) == 4
+    reordered = design.personal_codes("s", customers[::-1], "")
+    assert dict(zip(customers[::-1], reordered, strict=True)) == dict(
+        zip(customers, codes, strict=True)
+    )
+
+
 # -- balance and A/A -----------------------------------------------------------------------------
 def stats_of(values: np.ndarray) -> SampleStats:
     return SampleStats(n=len(values), sum=float(values.sum()), sum_squares=float((values**2).sum()))
