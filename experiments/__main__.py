@@ -213,7 +213,7 @@ def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Names
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
     found = _experiment(store, args.experiment)
-    if found.get("source") == "results_file":
+    if found.get("source") == overview.RESULTS_FILE_SOURCE:
         return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
     analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
     decisions = decision.decide(analysis)
@@ -340,7 +340,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
     experiment_id = int(found["id"])  # type: ignore[call-overload]
-    if found.get("source") == "results_file":
+    if found.get("source") == overview.RESULTS_FILE_SOURCE:
         file_result = _stored_results_analysis(store, experiment_id, args)
         page, horizon = report.html_file_report(found, file_result), "campaign result file"
     else:

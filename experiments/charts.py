@@ -404,7 +404,7 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
         x_title="days since assignment",
         y_title=f"cumulative extra net value per customer, {config.CURRENCY}",
         band=("ci_low", "ci_high"),
-        colors=_colors(analysis),
+        colors=(colors := _colors(analysis)),
     )
     fig.add_hline(y=0, line_dash="dot", line_color="#444", annotation_text="break-even")
     for arm, day in analysis.payback_day.items():
@@ -412,7 +412,7 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
             fig.add_vline(
                 x=day,
                 line_dash="dash",
-                line_color=_colors(analysis).get(arm, "#444"),
+                line_color=colors.get(arm, "#444"),
                 annotation_text=f"{arm}: pays back by day {day}",
                 annotation_position="top left",
             )

@@ -45,29 +45,25 @@ def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+LEVER_TITLE = "Which lever pays best?"
 LEVER_COLUMNS = {
     "net": f"net value vs control, {config.CURRENCY}",
     "cost": f"cost per customer, {config.CURRENCY}",
     "repeat": "repeat vs control, pp",
     "best": "chance of being best",
 }
-
-
 LEVER_CAPTION = (
     "Ranked by net value per customer after the lever's cost. Price is not value: a cheaper "
     "lever that brings customers back can beat a discount."
 )
-
-
-FOREST_CAPTION = (
-    "Green: better than control, red: worse, grey: not distinguishable from control, after the "
-    "correction for several arms and metrics. Bars are each effect's own interval, before it."
-)
-LEVER_TITLE = "Which lever pays best?"
 HEAD_TO_HEAD_TITLE = "Head to head: does one lever beat another?"
 HEAD_TO_HEAD_CAPTION = (
     "Each pair of levers compared directly on net value per customer after their costs, "
     "corrected across pairs: a cheaper lever can beat a discount."
+)
+FOREST_CAPTION = (
+    "Green: better than control, red: worse, grey: not distinguishable from control, after the "
+    "correction for several arms and metrics. Bars are each effect's own interval, before it."
 )
 
 
@@ -254,13 +250,7 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
     ]
     if pairs := decision.head_to_head(analysis):
         items = "".join(f"<li>{html.escape(m.sentence)}</li>" for m in pairs)
-        sections.append(
-            (
-                HEAD_TO_HEAD_TITLE,
-                f"<ul>{items}</ul>",
-                HEAD_TO_HEAD_CAPTION,
-            )
-        )
+        sections.append((HEAD_TO_HEAD_TITLE, f"<ul>{items}</ul>", HEAD_TO_HEAD_CAPTION))
     cards = [
         _Card(
             d.verdict,

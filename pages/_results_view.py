@@ -257,7 +257,7 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
 
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
-RESULTS_FILE_SOURCE = "results_file"
+RESULTS_FILE_SOURCE = overview.RESULTS_FILE_SOURCE
 NO_COVARIATE = "none"
 
 

@@ -109,6 +109,9 @@ def monthly_activity(cur: Cursor) -> pd.DataFrame:
     ).df()
 
 
+RESULTS_FILE_SOURCE = "results_file"  # experiments.source of one made from a result file
+
+
 def list_experiments(cur: Cursor) -> list[dict[str, object]]:
     """Experiments with their arms and customers (assigned, or rows of a campaign result file),
     as `list --json` prints them."""
@@ -204,7 +207,7 @@ def experiments_table(cur: Cursor) -> pd.DataFrame:
     rows = []
     for e in list_experiments(cur):
         days = observed.get(int(e["id"]))  # type: ignore[call-overload]
-        from_file = e["source"] == "results_file"
+        from_file = e["source"] == RESULTS_FILE_SOURCE
         horizon = int(e["horizon_days"])  # type: ignore[call-overload]
         rows.append(
             {
