@@ -34,12 +34,32 @@ def _experiment(store: Store, key: str) -> dict[str, object]:
     return found
 
 
-def _analysis_settings(args: argparse.Namespace) -> metrics.AnalysisSettings:
+def _rule(store: Store, found: dict[str, object]) -> decision.DecisionRule:
+    """The experiment's verdict rule, fixed at design."""
+    from experiments.store import metrics_sql
+
+    with store.cursor() as cur:
+        own = metrics_sql.experiment_settings(cur, int(found["id"]))  # type: ignore[call-overload]
+    return decision.rule_of({**found, "settings": own})
+
+
+def _analysis_settings(
+    args: argparse.Namespace, rule: decision.DecisionRule | None = None
+) -> metrics.AnalysisSettings:
+    """The view the options ask for; confidence and correction default to the design rule's,
+    so that without options the view is the one the verdict follows."""
+    correction = args.correction or (rule.correction if rule else config.DEFAULT_CORRECTION)
+    confidence = (
+        args.confidence / 100
+        if args.confidence
+        else (rule.confidence if rule else config.CONFIDENCE)
+    )
     return metrics.AnalysisSettings(
         horizon_days=args.horizon,
         cap=not args.no_cap,
         use_covariate=not args.no_covariate,
-        correction=args.correction,
+        correction=correction,  # type: ignore[arg-type]  # argparse and the rule: holm, bh, none
+        confidence=confidence,
     )
 
 
@@ -49,7 +69,18 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
     p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
     p.add_argument(
-        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
+        "--correction",
+        choices=["holm", "bh", "none"],
+        default=None,
+        help="default: the design rule's (holm unless the design chose otherwise)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=int,
+        choices=[round(c * 100) for c in config.CONFIDENCE_CHOICES],
+        default=None,
+        metavar="PERCENT",
+        help="confidence level of the intervals, 90, 95 or 99 (default: the design rule's)",
     )
 
 
@@ -196,7 +227,7 @@ def _stored_results_analysis(
         store,
         experiment_id,
         covariate=covariate,
-        correction=args.correction,
+        correction=args.correction or config.DEFAULT_CORRECTION,  # type: ignore[arg-type]
         cap=not args.no_cap,
     )
 
@@ -215,18 +246,34 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     if found.get("source") == overview.RESULTS_FILE_SOURCE:
         return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
-    analysis = metrics.analyze_experiment(store, int(found["id"]), _analysis_settings(args))  # type: ignore[call-overload]
-    decisions = decision.decide(analysis)
-    pairs = decision.head_to_head(analysis)
+    rule = _rule(store, found)
+    analysis = metrics.analyze_experiment(
+        store,
+        int(found["id"]),  # type: ignore[call-overload]
+        _analysis_settings(args, rule),
+    )
+    official, differences = decision.official_analysis(store, analysis)
+    decisions = decision.decide(official, exploratory=bool(differences))
+    pairs = decision.head_to_head(official)
     if args.json:  # the verdicts and the head to head as the Results page shows them
         document = analysis.as_json()
         document["decisions"] = [d.as_json() for d in decisions]
         document["head_to_head"] = [m.as_json() for m in pairs]
+        document["rule"] = rule.as_json()
+        document["exploratory"] = bool(differences)
+        document["exploratory_differences"] = differences
+        document["verdict_horizon_days"] = official.horizon_days
         _print_json(document)
         return EXIT_OK
     print(f"{found['name']}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
+    print(f"Verdict rule fixed at design: {rule.describe()}.")
+    if differences:
+        print(
+            "Exploratory view: " + "; ".join(differences) + ". The verdicts follow the rule "
+            f"(read at {official.horizon_days} days)."
+        )
     for d in decisions:
-        print(f"{d.verdict.upper():>16}  {d.statement}")
+        print(f"{d.label.upper():>16}  {d.statement}")
     for m in pairs:
         print(f"{'':>16}  {m.sentence}")
     print(f"SRM p-value: {analysis.srm.p_value}  (mismatch: {analysis.srm.mismatch})")
@@ -344,8 +391,12 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         file_result = _stored_results_analysis(store, experiment_id, args)
         page, horizon = report.html_file_report(found, file_result), "campaign result file"
     else:
-        analysis = metrics.analyze_experiment(store, experiment_id, _analysis_settings(args))
-        page, horizon = report.html_report(analysis), f"{analysis.horizon_days}-day horizon"
+        analysis = metrics.analyze_experiment(
+            store, experiment_id, _analysis_settings(args, _rule(store, found))
+        )
+        official, differences = decision.official_analysis(store, analysis)
+        page = report.html_report(analysis, official=official, differences=differences)
+        horizon = f"{analysis.horizon_days}-day horizon"
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as error:

@@ -56,7 +56,7 @@ class FileAnalysis:
         metrics: metric -> kind used ('binary' or 'money'), in request order.
         control: control label.
         covariate: pre-period covariate column for cuped, or None.
-        correction: multiple-testing correction across arms x metrics.
+        correction: multiple-testing correction across arms, each metric its own family.
         alpha: significance level.
         cap: whether money metrics were capped.
         caps: money metric -> (lower, upper) thresholds applied (None = no cap on that side).
@@ -123,7 +123,7 @@ def analyze_frame(
         metrics: (column, kind) pairs; kind None = guess: only 0/1 values -> 'binary',
             else 'money'.
         covariate: pre-period column for CUPED (e.g. last year's spend); adds 'cuped' rows.
-        correction: 'holm' (default), 'bh' or 'none', across arms x metrics per method.
+        correction: 'holm' (default), 'bh' or 'none', across arms within each metric.
         cap: winsorise money metrics at pooled thresholds (`stats.cap_thresholds` semantics)
             before any estimator, so a few whales do not decide the test.
         alpha: significance level.

@@ -18,6 +18,8 @@ DEFAULT_LOOKBACK_DAYS = 365
 DEFAULT_CORRECTION = "holm"
 DEFAULT_CAP_PERCENTILE = 99.0
 DEFAULT_POWER = 0.8
+CONFIDENCE_CHOICES = (0.90, 0.95, 0.99)  # what a design (and the Results page) can choose
+GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control's mean) at most
 
 # Money
 CURRENCY = os.environ.get("LOYALTY_LAB_CURRENCY", "RUB")

@@ -1,69 +1,283 @@
-"""Decision cards: one verdict per arm in plain language, with the rules that produced it.
+"""Decision cards: one verdict per lever in plain language, with the rule that produced it.
 
-Rules (stated on the Results page and in reports):
+The rule (stated on the Results page, in the HTML report and in `analyze --json`):
 
-* A warning that questions the randomization or the data (sample-ratio mismatch, pre-period
-  imbalance, too-short observation window, impossible dates) **blocks** every verdict: "check
-  the data" until it is explained.
-* Money decides. The lever's effect on **net value per customer** (margin minus the lever's
-  cost) over the horizon is the decision metric; the primary metric (repeat purchase) explains
-  it. A lever that lifts repeat purchase but loses money is stopped.
-* **Completed** experiments (or running ones past their planned horizon) use the fixed-horizon
-  interval, corrected for several arms x metrics: *ship* when net value is significantly above
-  control, *stop* when it is significantly below or when nothing is detectable at the end.
-* **Running** experiments use the always-valid confidence sequence (Waudby-Smith et al. 2024),
-  so looking every day does not inflate false wins: *ship* when the sequence for net value is
-  above 0, *stop* when it is below 0, otherwise *keep running*.
+* **The design fixes the rule.** Horizon, confidence, correction and the decision metric are
+  chosen when the experiment is designed (`DecisionRule`, from the experiment's settings). The
+  verdict always follows that rule; other settings on the Results page give an *exploratory
+  view* of the numbers, labelled as such, never a different verdict.
+* **Money decides.** The decision metric is net value per customer over the planned horizon:
+  gross margin minus the lever's cost (discounts given, gifts, outreach time), vs control. The
+  family of the verdict is that one metric across the levers (corrected by the design's
+  method); other metrics are reported and corrected on their own.
+* **A verdict is a statement about the planned horizon.** Until every assigned customer is
+  observed for it, the verdict is *keep running* with what the data so far suggests - a
+  discount pulls purchases forward and its cost accrues as coupons are used, a gift pays up
+  front and earns later, so an early look can point either way. The one early stop is for harm
+  that cannot be undone by waiting: the always-valid interval shows fewer customers coming
+  back than in control, or a guardrail worse than its margin.
+* **At the planned horizon**, three verdicts: *ship* - net value significantly above control
+  and every guardrail shown within its margin; *stop* - net value significantly below control,
+  or its interval rules out breaking even, or a guardrail clearly broken; *inconclusive* -
+  anything else, with the planner's estimate of how many more customers would settle it.
+* Sample-ratio mismatch, pre-period imbalance or impossible dates make every verdict
+  *inconclusive* ("check the data") until explained.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
+
+from scipy import special
 
 from experiments import config, stats
 from experiments.analysis_file import FileAnalysis
-from experiments.metrics import ExperimentAnalysis
+from experiments.metrics import AnalysisSettings, ExperimentAnalysis
+from experiments.store import Store
 
-Verdict = Literal["ship", "stop", "keep running", "check the data", "insufficient data"]
+Verdict = Literal["ship", "stop", "inconclusive", "keep_running"]
+VERDICTS: tuple[str, ...] = get_args(Verdict)
+VERDICT_LABELS = {
+    "ship": "ship",
+    "stop": "stop",
+    "inconclusive": "inconclusive",
+    "keep_running": "keep running",
+}
+BLOCKED_LABEL = "check the data"  # the label of an inconclusive verdict a data warning holds
 DECISION_METRIC = "net_value"
-BLOCKING_WARNINGS = ("srm", "imbalance", "short_window", "data")
-_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+BLOCKING_WARNINGS = ("srm", "imbalance", "data")
+_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
 RULES = (
-    "Money decides: net value per customer = gross margin minus the lever's cost "
-    "(discounts given, gifts, outreach time) over the horizon, vs control.",
-    "Ship: net value significantly above control (corrected for several arms and metrics). "
-    "Stop: significantly below control, or no detectable difference at the planned end.",
-    "While running: the always-valid confidence sequence is used instead, split across the "
-    "levers, so daily peeking does not create false wins; neither side yet = keep running.",
-    "A look at a horizon shorter than planned never stops a lever for losing money while the "
-    "experiment runs: its cost is paid up front and its returns come later (see the payback "
-    "chart).",
-    "Sample-ratio mismatch, pre-period imbalance, a too-short window or impossible dates "
-    "block every verdict until explained.",
+    "The rule is fixed when the experiment is designed: horizon, confidence, correction and the "
+    "decision metric. Changing them on this page gives an exploratory view, never another "
+    "verdict.",
+    "Money decides: net value per customer = gross margin minus the lever's cost (discounts "
+    "given, gifts, outreach time) over the planned horizon, vs control; levers are corrected "
+    "among themselves on that one metric.",
+    "Ship: net value significantly above control, and every guardrail shown to be no worse "
+    "than its margin. Stop: significantly below control, or the interval rules out breaking "
+    "even, or a guardrail clearly broken. Inconclusive: anything else (with how many more "
+    "customers would settle it).",
+    "Until the planned horizon is observed for every customer the verdict is keep running: "
+    "early money can point either way (a discount pulls purchases forward, a gift earns "
+    "later). The only early stop is for harm waiting cannot undo: the always-valid interval "
+    "shows fewer customers coming back than in control, or a guardrail worse than its margin.",
+    "Sample-ratio mismatch, pre-period imbalance or impossible dates hold every verdict "
+    "(check the data) until explained.",
 )
 
 
 @dataclass(frozen=True)
+class DecisionRule:
+    """The verdict rule, fixed when the experiment was designed.
+
+    Attributes:
+        horizon_days: the planned horizon: the verdict is a statement about it.
+        confidence: confidence level of the verdict (1 - alpha).
+        correction: multiple-testing correction across the levers on the decision metric.
+        decision_metric: the metric that decides (net value per customer).
+        guardrails: design guardrail names (`design.GUARDRAILS`) that must not get worse.
+        guardrail_margin_pct: how much worse a guardrail may get, % of control's mean.
+    """
+
+    horizon_days: int
+    confidence: float = config.CONFIDENCE
+    correction: stats.Correction = config.DEFAULT_CORRECTION  # type: ignore[assignment]
+    decision_metric: str = DECISION_METRIC
+    guardrails: tuple[str, ...] = ()
+    guardrail_margin_pct: float = config.GUARDRAIL_MARGIN_PCT
+
+    @property
+    def alpha(self) -> float:
+        return round(1.0 - self.confidence, 12)
+
+    def describe(self) -> str:
+        """The rule in one line, for the page and the report."""
+        correction = _CORRECTION_NAMES.get(self.correction, self.correction)
+        text = (
+            f"{self.confidence:.0%} confidence, {correction} correction across levers, "
+            f"net value per customer over {self.horizon_days} days"
+        )
+        if self.guardrails:
+            text += (
+                f"; guardrails {', '.join(self.guardrails)} within "
+                f"{self.guardrail_margin_pct:g}% of control"
+            )
+        return text
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "horizon_days": self.horizon_days,
+            "confidence": self.confidence,
+            "correction": self.correction,
+            "decision_metric": self.decision_metric,
+            "guardrails": list(self.guardrails),
+            "guardrail_margin_pct": self.guardrail_margin_pct,
+            "text": self.describe(),
+        }
+
+
+def rule_of(experiment: Mapping[str, object]) -> DecisionRule:
+    """The experiment's design rule: its horizon and the settings stored at design.
+
+    Experiments designed before the rule was stored get the defaults (95%, Holm), which is
+    what their analysis used then.
+    """
+    settings = experiment.get("settings") or {}
+    assert isinstance(settings, Mapping)
+    confidence = settings.get("confidence", config.CONFIDENCE)
+    correction = str(settings.get("correction", config.DEFAULT_CORRECTION))
+    guardrails = settings.get("guardrails") or []
+    return DecisionRule(
+        horizon_days=int(experiment.get("horizon_days") or config.DEFAULT_HORIZON_DAYS),  # type: ignore[call-overload]
+        confidence=float(confidence)
+        if isinstance(confidence, int | float) and 0 < float(confidence) < 1
+        else config.CONFIDENCE,
+        correction=correction if correction in ("holm", "bh", "none") else "holm",  # type: ignore[arg-type]
+        guardrails=tuple(str(g) for g in guardrails) if isinstance(guardrails, list) else (),
+        guardrail_margin_pct=float(
+            settings.get("guardrail_margin_pct", config.GUARDRAIL_MARGIN_PCT)
+        ),
+    )
+
+
+def rule_settings(
+    rule: DecisionRule, *, observed_days: int | None, status: str, base: AnalysisSettings | None
+) -> AnalysisSettings:
+    """The analysis settings the verdict is read from: the rule's confidence and correction,
+    the default estimator, at the planned horizon - or, while the planned horizon is not yet
+    observed for everyone in a running experiment, at everything observed so far (an interim
+    look). `base` keeps the view's settings that do not bear on the verdict (margin rate,
+    segments, lookback)."""
+    from experiments.metrics import default_horizon
+
+    defaults = AnalysisSettings()
+    base = base or defaults
+    return replace(
+        base,
+        horizon_days=default_horizon(rule.horizon_days, observed_days, status),
+        confidence=rule.confidence,
+        correction=rule.correction,
+        cap=defaults.cap,
+        cap_percentile=defaults.cap_percentile,
+        use_covariate=defaults.use_covariate,
+        bucket_days=defaults.bucket_days,
+    )
+
+
+def exploratory_differences(view: AnalysisSettings, official: AnalysisSettings) -> list[str]:
+    """How a view's settings differ from those the verdict follows ([] = the official view)."""
+    out: list[str] = []
+    if view.horizon_days != official.horizon_days:
+        out.append(f"horizon {view.horizon_days} days (the verdict: {official.horizon_days})")
+    if not math.isclose(view.confidence, official.confidence):
+        out.append(f"{view.confidence:.0%} confidence (the verdict: {official.confidence:.0%})")
+    if view.correction != official.correction:
+        names = _CORRECTION_NAMES
+        out.append(
+            f"{names.get(view.correction, view.correction)} correction (the verdict: "
+            f"{names.get(official.correction, official.correction)})"
+        )
+    if view.cap != official.cap or (view.cap and view.cap_percentile != official.cap_percentile):
+        out.append(
+            f"money capped at the {view.cap_percentile:g}th percentile: a winsorised mean, "
+            "not the roubles difference"
+            if view.cap
+            else "money not capped"
+        )
+    if view.use_covariate != official.use_covariate:
+        out.append("without the pre-period adjustment" if not view.use_covariate else "adjusted")
+    return out
+
+
+def official_analysis(
+    store: Store, view: ExperimentAnalysis
+) -> tuple[ExperimentAnalysis, list[str]]:
+    """The analysis the verdict is read from, and how the view's settings differ from it.
+
+    The view itself when it already follows the design rule ([] differences); else the same
+    experiment analysed with `rule_settings` (the CLI's path; the page caches its own)."""
+    from experiments.metrics import analyze_experiment
+    from experiments.store import overview
+
+    experiment_id = int(view.experiment["id"])  # type: ignore[call-overload]
+    with store.cursor() as cur:
+        observed = overview.observed_days(cur, experiment_id)
+    official = rule_settings(
+        rule_of(view.experiment),
+        observed_days=observed,
+        status=str(view.experiment.get("status")),
+        base=view.settings,
+    )
+    differences = exploratory_differences(view.settings, official)
+    if not differences:
+        return view, []
+    return analyze_experiment(store, experiment_id, official), differences
+
+
+@dataclass(frozen=True)
+class GuardrailCheck:
+    """One guardrail of one lever: non-inferiority against the margin set at design.
+
+    Attributes:
+        name: the design's guardrail name.
+        metric: the analysis metric it reads.
+        effect: lever minus control (None when not estimable).
+        margin: the tolerated worsening in the metric's units (margin % x |control mean|).
+        state: 'within' (shown no worse than the margin), 'broken' (shown worse than the
+            margin), 'unclear' (neither), 'not analysed' (no such metric or no estimate).
+        bound: the one-sided bound on the worse side that the state was read from.
+    """
+
+    name: str
+    metric: str
+    effect: stats.Effect | None
+    margin: float
+    state: Literal["within", "broken", "unclear", "not analysed"]
+    bound: float | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "metric": self.metric,
+            "diff": self.effect.diff if self.effect is not None else None,
+            "margin": self.margin,
+            "state": self.state,
+            "bound": self.bound,
+        }
+
+
+@dataclass(frozen=True)
 class Decision:
-    """The verdict for one arm.
+    """The verdict for one lever.
 
     Attributes:
         arm: arm name.
         kind: arm kind (discount, gift, outreach, custom).
-        verdict: ship / stop / keep running / check the data / insufficient data.
+        verdict: ship / stop / inconclusive / keep_running.
         headline: one sentence for a manager, with effect sizes and intervals.
         reasons: why this verdict, one short sentence each.
         primary: the primary-metric effect (repeat purchase), if estimable.
         net_value: the decision-metric effect used (CUPED when available, else Welch).
-        net_value_interval: (low, high) interval the verdict used: sequential while running.
-        sequential: True when the always-valid interval decided.
+        net_value_interval: (low, high) interval the verdict used: always-valid at an interim
+            look, the fixed-horizon interval at the planned horizon.
+        sequential: True when the always-valid interval was used (an interim look).
         probability_best: posterior probability that this arm has the highest net value.
         cost_per_customer: the lever's fixed cost per assigned customer.
         lever_cost: what the lever cost per customer over the horizon, on average: the fixed
             cost plus the discounts given on orders (for a discount, all of its cost).
+        rule: the design rule the verdict follows.
+        final: the planned horizon is observed for every customer (else an interim look).
+        blocked: a data warning holds the verdict (label 'check the data').
+        exploratory: the numbers shown beside the verdict come from other settings than the
+            rule's (the verdict itself always follows the rule).
+        needed_customers: inconclusive only: about how many more customers per lever the
+            planner says would settle the difference seen (None when not estimable).
+        guardrails: the lever's guardrail checks.
     """
 
     arm: str
@@ -78,6 +292,17 @@ class Decision:
     probability_best: float | None = None
     cost_per_customer: float = 0.0
     lever_cost: float | None = None
+    rule: DecisionRule | None = None
+    final: bool = True
+    blocked: bool = False
+    exploratory: bool = False
+    needed_customers: int | None = None
+    guardrails: tuple[GuardrailCheck, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The verdict as a card shows it ('check the data' when a data warning holds it)."""
+        return BLOCKED_LABEL if self.blocked else VERDICT_LABELS[self.verdict]
 
     @property
     def statement(self) -> str:
@@ -89,12 +314,20 @@ class Decision:
             "arm": self.arm,
             "kind": self.kind,
             "verdict": self.verdict,
+            "label": self.label,
+            "metric": self.rule.decision_metric if self.rule else DECISION_METRIC,
             "headline": self.headline,
             "reasons": self.reasons,
             "sequential": self.sequential,
+            "final": self.final,
+            "blocked": self.blocked,
+            "exploratory": self.exploratory,
+            "rule": self.rule.as_json() if self.rule else None,
             "net_value_interval": list(self.net_value_interval)
             if self.net_value_interval
             else None,
+            "needed_customers": self.needed_customers,
+            "guardrails": [g.as_json() for g in self.guardrails],
             "probability_best": self.probability_best,
             "cost_per_customer": self.cost_per_customer,
             "lever_cost": self.lever_cost,
@@ -117,9 +350,10 @@ def _p_text(effect: stats.Effect, correction: str) -> str:
         return "no p-value"
     value = "< 0.001" if p < 0.001 else f"= {p:.2g}"
     if correction == "none":
-        return f"p {value}, no correction for several tests"
+        return f"p {value}, no correction for several levers"
     return (
-        f"adjusted p {value} after the {_CORRECTION_NAMES.get(correction, correction)} correction"
+        f"adjusted p {value} after the {_CORRECTION_NAMES.get(correction, correction)} "
+        "correction across levers"
     )
 
 
@@ -162,21 +396,119 @@ def _assigned(analysis: ExperimentAnalysis, *arms: str) -> int:
     return sum(a.n for a in analysis.arms if a.arm in arms)
 
 
-def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> list[Decision]:
-    """One decision per non-control arm, ranked by net value per customer (best first)."""
-    experiment = analysis.experiment
-    running = experiment.get("status") == "running"
-    planned = int(experiment.get("horizon_days") or analysis.horizon_days)  # type: ignore[call-overload]
-    early = analysis.horizon_days < planned  # an interim look: costs paid, returns still to come
+def is_final(analysis: ExperimentAnalysis, rule: DecisionRule | None = None) -> bool:
+    """The planned horizon is observed for every assigned customer: a verdict can be given."""
+    rule = rule or rule_of(analysis.experiment)
+    assigned = sum(a.n for a in analysis.arms)
+    return (
+        analysis.horizon_days >= rule.horizon_days
+        and assigned > 0
+        and all(a.n_observed == a.n for a in analysis.arms)
+    )
+
+
+def _needed_customers(effect: stats.Effect, alpha: float, levers: int) -> int | None:
+    """More customers per lever that would settle a difference this size (the planner's rule:
+    `design.required_n_value` at the verdict's corrected alpha and the default power), from the
+    standard error seen so far; None when the difference is 0 or not estimable."""
+    from experiments import design
+
+    if effect.diff is None or effect.se is None or effect.se <= 0 or effect.diff == 0:
+        return None
+    n0, n1 = effect.n_control, effect.n_arm
+    std = effect.se / math.sqrt(1 / n0 + 1 / n1)  # per-customer spread, adjustment included
+    required = design.required_n_value(
+        std,
+        abs(effect.diff),
+        alpha=design.multiplicity_alpha(alpha, levers + 1),
+        ratio=n0 / n1,
+    )
+    return None if required is None else max(int(required) - n1, 0)
+
+
+def _check_guardrails(
+    analysis: ExperimentAnalysis,
+    rule: DecisionRule,
+    arm: str,
+    *,
+    sequential: bool,
+    levers: int,
+) -> tuple[GuardrailCheck, ...]:
+    """Non-inferiority of each design guardrail for one lever.
+
+    The worse-side bound is one-sided at the rule's alpha at the planned horizon, the
+    always-valid interval (split across levers) at an interim look. Within: the bound is on the
+    good side of -margin; broken: even the better-side bound is past -margin.
+    """
+    from experiments import design
+
+    checks: list[GuardrailCheck] = []
+    rows = [e for e in analysis.guardrails if e.arm == arm]
+    for name in rule.guardrails:
+        metric, higher_is_better = design.GUARDRAIL_METRICS.get(name, ("", True))
+        chosen = stats.headline_effects([e for e in rows if e.metric == metric])
+        effect = chosen[0] if chosen and chosen[0].ok else None
+        if effect is None or effect.diff is None or effect.se is None:
+            checks.append(GuardrailCheck(name, metric, effect, 0.0, "not analysed"))
+            continue
+        margin = rule.guardrail_margin_pct / 100 * abs(effect.control_mean or 0.0)
+        sign = 1.0 if higher_is_better else -1.0
+        if sequential:
+            planned = _assigned(analysis, arm, str(analysis.control))
+            low, high = sorted(sign * v for v in sequential_interval(effect, planned, levers))
+        else:
+            z = float(special.ndtri(1 - rule.alpha))
+            low = sign * effect.diff - z * effect.se
+            high = sign * effect.diff + z * effect.se
+        state: Literal["within", "broken", "unclear"] = (
+            "within" if low > -margin else "broken" if high < -margin else "unclear"
+        )
+        checks.append(GuardrailCheck(name, metric, effect, margin, state, sign * low))
+    return tuple(checks)
+
+
+def _guardrail_text(check: GuardrailCheck) -> str:
+    diff = check.effect.diff if check.effect is not None else None
+    change = "" if diff is None else f" ({_money(diff)} per customer vs control)"
+    margin = f"{_money(check.margin, signed=False)}"
+    return {
+        "within": f"Guardrail {check.name} holds: no worse than {margin}{change}.",
+        "broken": f"Guardrail {check.name} is broken: worse than the {margin} allowed{change}.",
+        "unclear": f"Guardrail {check.name} not yet shown within {margin}{change}.",
+        "not analysed": f"Guardrail {check.name} could not be analysed.",
+    }[check.state]
+
+
+def decide(
+    analysis: ExperimentAnalysis,
+    *,
+    planned_n: int | None = None,
+    rule: DecisionRule | None = None,
+    exploratory: bool = False,
+) -> list[Decision]:
+    """One decision per lever by the design rule, ranked by net value per customer.
+
+    Args:
+        analysis: the analysis to judge; for the official verdict, one made with
+            `rule_settings` (the page and the CLI do so).
+        planned_n: customers a comparison is planned to reach (default: those assigned).
+        rule: the design rule; default `rule_of(analysis.experiment)`.
+        exploratory: the view shown beside the verdict uses other settings (a label only).
+    """
+    rule = rule or rule_of(analysis.experiment)
+    final = is_final(analysis, rule)
     blocking = [w for w in analysis.warnings if w.kind in BLOCKING_WARNINGS]
-    primary_metric = str(experiment.get("primary_metric") or "repeat_purchase")
+    primary_metric = str(analysis.experiment.get("primary_metric") or "repeat_purchase")
     level = f"{analysis.settings.confidence:.0%}"
+    levers = max(len(analysis.arms) - 1, 1)
+    planned = rule.horizon_days
     decisions: list[Decision] = []
     for summary in analysis.arms:
         if summary.arm == analysis.control:
             continue
         primary = _best(analysis, summary.arm, primary_metric)
-        net = _best(analysis, summary.arm, DECISION_METRIC)
+        repeat = _best(analysis, summary.arm, "repeat_purchase")
+        net = _best(analysis, summary.arm, rule.decision_metric)
         parts: list[str] = []
         if primary is not None and primary.diff is not None:
             unit = _pp if primary.metric == "repeat_purchase" else _money
@@ -188,68 +520,97 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
             parts.append(f"{_money(net.diff)} net value per customer after its cost")
         reasons: list[str] = []
         interval: tuple[float, float] | None = None
-        sequential = False
-        if net is None or net.diff is None:
-            verdict: Verdict = "insufficient data"
-            reasons.append(net.note if net is not None and net.note else "No estimable effect yet.")
-        elif blocking:
-            verdict = "check the data"
+        verdict: Verdict
+        needed: int | None = None
+        checks: tuple[GuardrailCheck, ...] = ()
+        if blocking:
+            verdict = "inconclusive"
             reasons.extend(w.message for w in blocking)
-        else:
-            if running and net.se is not None:
-                planned_pair = planned_n or _assigned(analysis, summary.arm, str(analysis.control))
-                interval = sequential_interval(net, planned_pair, len(analysis.arms) - 1)
-                sequential = True
-            else:
-                interval = (float(net.ci_low or 0.0), float(net.ci_high or 0.0))
-            low, high = interval
-            what = "always-valid interval" if sequential else f"{level} interval"
-            span = f"{what} {_money(low)} to {_money(high)}"
-            if not sequential:  # the verdict reads the corrected p-value; the interval is not
-                span += f", {_p_text(net, analysis.settings.correction)}"
-            if sequential:
-                significant_up, significant_down = low > 0, high < 0
-            else:
-                significant_up = bool(net.significant) and net.diff > 0
-                significant_down = bool(net.significant) and net.diff < 0
-            if significant_up:
-                verdict = "ship"
-                reasons.append(f"Net value is above control: {span}.")
-            elif significant_down and running and early:
-                verdict = "keep running"
-                reasons.append(
-                    f"Below control so far ({span}), but this "
-                    f"is {analysis.horizon_days} of the planned {planned} days: the lever's "
-                    "cost is paid up front and its returns come later."
+        elif not final:
+            verdict = "keep_running"
+            pair = planned_n or _assigned(analysis, summary.arm, str(analysis.control))
+            so_far = f"day {analysis.horizon_days} of the planned {planned}"
+            if not all(a.n_observed == a.n for a in analysis.arms):
+                observed = sum(a.n_observed for a in analysis.arms)
+                so_far = (
+                    f"{analysis.horizon_days} days observed for {observed} of "
+                    f"{sum(a.n for a in analysis.arms)} customers, planned {planned}"
                 )
-            elif significant_down:
+            if net is not None and net.diff is not None and net.se is not None:
+                interval = sequential_interval(net, pair, levers)
+                reasons.append(
+                    f"So far ({so_far}): net value {_money(net.diff)} per customer "
+                    f"(always-valid interval {_money(interval[0])} to {_money(interval[1])}). "
+                    "Not a verdict yet: a discount pulls purchases forward and its cost "
+                    "accrues as coupons are used; a gift pays up front and earns later."
+                )
+            else:
+                reasons.append(f"So far ({so_far}): no estimate of net value yet.")
+            harm = repeat is not None and repeat.se is not None and repeat.diff is not None
+            if harm:
+                assert repeat is not None
+                _, repeat_high = sequential_interval(repeat, pair, levers)
+                harm = repeat_high < 0
+            checks = _check_guardrails(analysis, rule, summary.arm, sequential=True, levers=levers)
+            broken = [c for c in checks if c.state == "broken"]
+            if harm:
+                verdict = "stop"
+                reasons.insert(
+                    0,
+                    "Stopped early: fewer customers come back than in control, beyond the "
+                    "always-valid interval - customers lost do not return by waiting.",
+                )
+            elif broken:
+                verdict = "stop"
+                reasons.insert(0, "Stopped early: " + _guardrail_text(broken[0]))
+        elif net is None or net.diff is None:
+            verdict = "inconclusive"
+            reasons.append(net.note if net is not None and net.note else "No estimable effect.")
+        else:
+            low, high = float(net.ci_low or 0.0), float(net.ci_high or 0.0)
+            interval = (low, high)
+            span = (
+                f"{level} interval {_money(low)} to {_money(high)}, "
+                f"{_p_text(net, analysis.settings.correction)}"
+            )
+            significant = bool(net.significant)
+            checks = _check_guardrails(analysis, rule, summary.arm, sequential=False, levers=levers)
+            broken = [c for c in checks if c.state == "broken"]
+            unclear = [c for c in checks if c.state in ("unclear", "not analysed")]
+            if significant and net.diff > 0 and not broken and not unclear:
+                verdict = "ship"
+                reasons.append(f"Net value is above control after its cost: {span}.")
+            elif significant and net.diff > 0:
+                verdict = "stop" if broken else "inconclusive"
+                reasons.append(f"Net value is above control after its cost: {span}.")
+                reasons.extend(_guardrail_text(c) for c in (broken or unclear))
+            elif (significant and net.diff < 0) or high < 0:
                 verdict = "stop"
                 reasons.append(f"Loses money after its cost: {span}.")
-                if primary is not None and primary.diff is not None and (primary.ci_low or 0) > 0:
+                if repeat is not None and (repeat.ci_low or 0) > 0:
                     reasons.append(
                         "It does lift repeat purchase, but the extra orders do not pay for it."
                     )
-            elif running:
-                verdict = "keep running"
-                reasons.append(f"Not yet clear ({span}).")
-            else:
+            elif broken:
                 verdict = "stop"
-                reasons.append(
-                    f"No detectable difference in net value at the end ({span}): not worth "
-                    "rolling out as tested."
-                )
-                if low > 0 or high < 0:
-                    reasons.append(
-                        "The interval alone excludes 0, but not after the correction for "
-                        "several arms and metrics: too weak to act on."
+                reasons.append(f"No clear difference in net value ({span}).")
+                reasons.extend(_guardrail_text(c) for c in broken)
+            else:
+                verdict = "inconclusive"
+                needed = _needed_customers(net, rule.alpha, levers)
+                what = f"No clear difference in net value at the planned horizon ({span})"
+                if low > 0:
+                    what += "; the interval alone excludes 0, but not after the correction"
+                if needed is not None:
+                    what += (
+                        f". About {needed:,} more customers per lever (at the same split) "
+                        f"would settle a difference of {_money(net.diff)}".replace(",", " ")
                     )
-        if early and not running and verdict == "stop":
-            reasons.append(
-                f"Judged at {analysis.horizon_days} of the planned {planned} days: costs are paid "
-                "up front, so the planned horizon is the verdict that counts."
-            )
+                reasons.append(what + ".")
         headline = (
-            f"{summary.arm}: " + (", ".join(parts) if parts else "no estimate") + f"; {verdict}"
+            f"{summary.arm}: "
+            + (", ".join(parts) if parts else "no estimate")
+            + f"; {BLOCKED_LABEL if blocking else VERDICT_LABELS[verdict]}"
         )
         decisions.append(
             Decision(
@@ -261,10 +622,16 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
                 primary=primary,
                 net_value=net,
                 net_value_interval=interval,
-                sequential=sequential,
+                sequential=not final,
                 probability_best=analysis.probability_best.get(summary.arm),
                 cost_per_customer=summary.cost_per_customer,
                 lever_cost=summary.means.get("cost"),
+                rule=rule,
+                final=final,
+                blocked=bool(blocking),
+                exploratory=exploratory,
+                needed_customers=needed,
+                guardrails=checks,
             )
         )
     decisions.sort(
@@ -320,9 +687,9 @@ def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) 
 
     The arm-vs-arm effects are the analysis' `comparisons` (p corrected across pairs x metrics),
     read as the decisions read effects vs control: CUPED when estimable, and the always-valid
-    interval while the experiment runs.
+    interval until the planned horizon is observed for everyone (an interim look).
     """
-    running = analysis.experiment.get("status") == "running"
+    running = not is_final(analysis)
     level = f"{analysis.settings.confidence:.0%}"
     chosen = stats.headline_effects(analysis.comparisons)
     levers = len(analysis.arms) - 1
@@ -371,8 +738,8 @@ FILE_RULES = (
     "One metric decides: the first one chosen. Its CUPED estimate is used when a pre-period "
     "covariate is set (narrower interval), else the plain difference of means or rates.",
     "Ship: the arm is significantly better than control on that metric after the correction "
-    "for several arms and metrics. Stop: anything else - significantly worse, or no "
-    "detectable difference (a results file is a finished campaign, there is no keep running).",
+    "across arms. Stop: significantly worse, or the interval rules out doing better. "
+    "Inconclusive: anything else (a results file is a finished campaign: no keep running).",
     "A sample-ratio mismatch against the planned split blocks every verdict until explained.",
 )
 
@@ -384,7 +751,7 @@ class FileDecision:
     Attributes:
         arm: arm label.
         metric: the deciding metric.
-        verdict: ship / stop / check the data / insufficient data.
+        verdict: ship / stop / inconclusive.
         headline: one sentence for a manager: arm, effect with interval, verdict.
         reasons: why this verdict, one short sentence each.
         effect: the effect row the verdict used (None when none is estimable).
@@ -396,6 +763,12 @@ class FileDecision:
     headline: str
     reasons: list[str] = field(default_factory=list)
     effect: stats.Effect | None = None
+    blocked: bool = False
+
+    @property
+    def label(self) -> str:
+        """The verdict as a card shows it ('check the data' when a data warning holds it)."""
+        return BLOCKED_LABEL if self.blocked else VERDICT_LABELS[self.verdict]
 
     @property
     def statement(self) -> str:
@@ -407,6 +780,8 @@ class FileDecision:
             "arm": self.arm,
             "metric": self.metric,
             "verdict": self.verdict,
+            "label": self.label,
+            "blocked": self.blocked,
             "headline": self.headline,
             "reasons": self.reasons,
         }
@@ -424,10 +799,11 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
     The rule (also `FILE_RULES`): take the arm's CUPED effect on `metric` when it is estimable,
     else the unadjusted one (z-test for 0/1 metrics, Welch for money). **Ship** when it is
     significantly above control after the analysis' multiple-testing correction (adjusted
-    p < alpha and diff > 0); **stop** otherwise - significantly worse or no detectable
-    difference, because a loaded result file is a finished campaign. A sample-ratio mismatch
-    makes every verdict **check the data**; no estimable effect (one arm, an empty metric, an
-    analysis with status 'insufficient_data') gives **insufficient data**.
+    p < alpha and diff > 0); **stop** when significantly below, or when its interval lies
+    below 0; **inconclusive** otherwise (a loaded result file is a finished campaign, so there is
+    no keep running). A sample-ratio mismatch makes every verdict inconclusive, labelled
+    **check the data**; no estimable effect (one arm, an empty metric, an analysis with status
+    'insufficient_data') is inconclusive too.
 
     Money does not decide here as it does for designed experiments: a result file carries no
     lever costs, so a shipped arm's cost still has to be weighed by the reader.
@@ -441,10 +817,12 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
             continue
         effect = _best(analysis, summary.arm, metric)
         reasons: list[str] = []
+        blocked = False
+        verdict: Verdict
         if not analysis.ok or effect is None or effect.diff is None:
-            verdict: Verdict = "insufficient data"
+            verdict = "inconclusive"
             reasons.append(analysis.note or f"No estimable effect on {label} for this arm.")
-            headline = f"{summary.arm}: no estimate of {label}; {verdict}"
+            headline = f"{summary.arm}: no estimate of {label}; {VERDICT_LABELS[verdict]}"
         else:
             low, high = float(effect.ci_low or 0.0), float(effect.ci_high or 0.0)
             headline = (
@@ -453,7 +831,7 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
             )
             corrected = f"({_p_text(effect, analysis.correction)})"
             if analysis.srm.mismatch:
-                verdict = "check the data"
+                verdict, blocked = "inconclusive", True
                 reasons.append(
                     "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
                     f"{analysis.srm.p_value:.2g}): the split or the export is probably broken."
@@ -461,18 +839,18 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
             elif effect.significant and effect.diff > 0:
                 verdict = "ship"
                 reasons.append(f"Significantly above {analysis.control} {corrected}.")
-            elif effect.significant:
+            elif (effect.significant and effect.diff < 0) or high < 0:
                 verdict = "stop"
-                reasons.append(f"Significantly below {analysis.control} {corrected}.")
+                reasons.append(f"Below {analysis.control} {corrected}.")
             else:
-                verdict = "stop"
+                verdict = "inconclusive"
                 reasons.append(
-                    f"No detectable difference from {analysis.control} {corrected}: "
-                    "not worth rolling out as tested."
+                    f"No clear difference from {analysis.control} {corrected}: the campaign "
+                    "as tested neither proves nor rules out a gain."
                 )
             if effect.method == "cuped" and analysis.covariate:
                 reasons.append(f"Adjusted for the pre-period field {analysis.covariate} (CUPED).")
-            headline += f"; {verdict}"
+            headline += f"; {BLOCKED_LABEL if blocked else VERDICT_LABELS[verdict]}"
         decisions.append(
             FileDecision(
                 arm=summary.arm,
@@ -481,6 +859,7 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
                 headline=headline,
                 reasons=reasons,
                 effect=effect,
+                blocked=blocked,
             )
         )
     return decisions

@@ -44,12 +44,16 @@ SECONDARY_METRICS: tuple[str, ...] = (
     "orders",
     "average_order_value",
 )
-GUARDRAILS: tuple[str, ...] = (
-    "margin_per_customer",
-    "refund_share",
-    "discount_cost",
-    "average_order_value",
-)
+# Guardrails the analysis tests (non-inferiority against the margin set at design), with the
+# metric each one reads and whether higher is better. Refund share and average order value were
+# offered before but never analysed: they are no longer offered (a stored one is reported as
+# not analysed).
+GUARDRAIL_METRICS: dict[str, tuple[str, bool]] = {
+    "margin_per_customer": ("margin", True),
+    "discount_cost": ("cost", False),
+}
+GUARDRAILS: tuple[str, ...] = tuple(GUARDRAIL_METRICS)
+CORRECTIONS: tuple[str, ...] = ("holm", "bh", "none")
 
 RFM_SEGMENTS: tuple[str, ...] = (
     "champions",
@@ -302,7 +306,11 @@ class ExperimentSpec:
             value per customer over that horizon.
         horizon_days: outcome window after the start.
         secondary_metrics: names from `SECONDARY_METRICS`, reported but not decided on.
-        guardrails: names from `GUARDRAILS` that must not get worse.
+        guardrails: names from `GUARDRAILS` that must not get worse (by more than
+            `guardrail_margin_pct` of the control's mean): a lever that breaks one is not shipped.
+        confidence: confidence level the verdict uses (fixed at design, like the horizon).
+        correction: multiple-testing correction of the verdict across levers (holm, bh, none).
+        guardrail_margin_pct: the non-inferiority margin of every guardrail, % of control's mean.
         stratify_by: balance the randomization within RFM segments or pre-period spend tiers.
         salt: seed of the hash that assigns arms; same salt + same customer = same arm.
         audience: who is eligible.
@@ -316,6 +324,9 @@ class ExperimentSpec:
     horizon_days: int = config.DEFAULT_HORIZON_DAYS
     secondary_metrics: tuple[str, ...] = ()
     guardrails: tuple[str, ...] = ()
+    confidence: float = config.CONFIDENCE
+    correction: str = config.DEFAULT_CORRECTION
+    guardrail_margin_pct: float = config.GUARDRAIL_MARGIN_PCT
     stratify_by: Stratification = "none"
     salt: str = field(default_factory=new_salt)
     audience: AudienceFilter = field(default_factory=AudienceFilter)
@@ -338,6 +349,10 @@ class ExperimentSpec:
         return {
             "secondary_metrics": list(self.secondary_metrics),
             "guardrails": list(self.guardrails),
+            "confidence": float(self.confidence),
+            "correction": self.correction,
+            "decision_metric": "net_value",
+            "guardrail_margin_pct": float(self.guardrail_margin_pct),
             "stratify_by": self.stratify_by,
             "audience": self.audience.as_json(),
             "code_prefix": self.code_prefix,
@@ -371,6 +386,13 @@ class ExperimentSpec:
         unknown = sorted(set(self.guardrails) - set(GUARDRAILS))
         if unknown:
             found.append(f"Unknown guardrails: {', '.join(unknown)}.")
+        if not any(math.isclose(self.confidence, c) for c in config.CONFIDENCE_CHOICES):
+            levels = ", ".join(f"{c:.0%}" for c in config.CONFIDENCE_CHOICES)
+            found.append(f"Confidence must be one of {levels}.")
+        if self.correction not in CORRECTIONS:
+            found.append(f"Correction must be one of {', '.join(CORRECTIONS)}.")
+        if not 0 <= self.guardrail_margin_pct <= 100:
+            found.append("The guardrail margin must be between 0 and 100 percent.")
         if self.stratify_by not in STRATIFICATIONS:
             found.append(f"Stratification must be one of {', '.join(STRATIFICATIONS)}.")
         if not self.salt:

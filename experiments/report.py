@@ -83,7 +83,7 @@ def lever_table(decisions: list[decision.Decision]) -> pd.DataFrame:
             if d.primary and d.primary.diff is not None and d.primary.metric == "repeat_purchase"
             else None,
             LEVER_COLUMNS["best"]: d.probability_best,
-            "verdict": d.verdict,
+            "verdict": d.label,
         }
         for d in decisions
     ]
@@ -198,6 +198,7 @@ def _page(
     parts.append("<h2>Decisions</h2>")
     for card in cards:
         css = {"ship": "ship", "stop": "stop", "keep running": "keep"}.get(card.verdict, "check")
+        # card.verdict is the label a card shows: 'inconclusive' and 'check the data' -> grey
         reasons = "".join(f"<li>{esc(r)}</li>" for r in card.reasons)
         parts.append(
             f"<div class='card {css}'><b>{esc(card.headline)}</b>{esc(card.extra)}"
@@ -236,11 +237,29 @@ def _page(
     return "\n".join(parts)
 
 
-def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str:
+def html_report(
+    analysis: ExperimentAnalysis,
+    *,
+    link: str | None = None,
+    official: ExperimentAnalysis | None = None,
+    differences: list[str] | None = None,
+) -> str:
     """The Results page as a self-contained HTML page: decision cards, charts, effects, settings
-    and method notes. Works offline: plotly.js is embedded once."""
+    and method notes. Works offline: plotly.js is embedded once.
+
+    Args:
+        analysis: the view (its charts and effects table).
+        link: the live view's address.
+        official: the analysis by the design rule, which the verdicts follow (default: the
+            view itself, when it already follows the rule).
+        differences: how the view differs from the rule; default computed from the two.
+    """
     e = analysis.experiment
-    decisions = decision.decide(analysis)
+    official = official or analysis
+    if differences is None:
+        differences = decision.exploratory_differences(analysis.settings, official.settings)
+    decisions = decision.decide(official, exploratory=bool(differences))
+    rule = decision.rule_of(official.experiment)
     sections = [
         (
             LEVER_TITLE,
@@ -248,12 +267,12 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
             LEVER_CAPTION,
         )
     ]
-    if pairs := decision.head_to_head(analysis):
+    if pairs := decision.head_to_head(official):
         items = "".join(f"<li>{html.escape(m.sentence)}</li>" for m in pairs)
         sections.append((HEAD_TO_HEAD_TITLE, f"<ul>{items}</ul>", HEAD_TO_HEAD_CAPTION))
     cards = [
         _Card(
-            d.verdict,
+            d.label,
             d.headline,
             d.reasons,
             f" · probability of being the best lever: {d.probability_best:.0%}"
@@ -267,9 +286,17 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
         status=f"Status: {e.get('status')} · data from {str(analysis.first_ts)[:10]} to "
         f"{str(analysis.last_ts)[:10]}",
         link=link,
-        warnings=[w.message for w in analysis.warnings],
+        warnings=(
+            [
+                "Exploratory view: " + "; ".join(differences) + ". The verdicts follow the "
+                "rule fixed at design; charts and tables use these settings."
+            ]
+            if differences
+            else []
+        )
+        + [w.message for w in analysis.warnings],
         cards=cards,
-        rules=decision.RULES,
+        rules=(f"Verdict rule fixed at design: {rule.describe()}.", *decision.RULES),
         sections=sections,
         figures=figures(analysis),
         tables=[("Effects", effects_table(analysis).drop(columns=["note"]))],
@@ -318,7 +345,7 @@ def html_file_report(
         link=link,
         warnings=warnings,
         cards=[
-            _Card(d.verdict, d.headline, d.reasons) for d in decision.decide_file(analysis, metric)
+            _Card(d.label, d.headline, d.reasons) for d in decision.decide_file(analysis, metric)
         ],
         rules=decision.FILE_RULES,
         figures=[

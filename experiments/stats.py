@@ -537,6 +537,24 @@ def adjust(effects: Sequence[Effect], method: Correction = "holm") -> list[Effec
     return out
 
 
+def adjust_per_metric(effects: Sequence[Effect], method: Correction = "holm") -> list[Effect]:
+    """`adjust` within each metric on its own: one family per metric, across arms (and pairs).
+
+    The verdict reads one metric (net value) across the levers, so that is its family; the
+    other metrics are reported and corrected among themselves, so adding a secondary metric
+    never weakens the verdict. Order is preserved.
+    """
+    out = list(effects)
+    by_metric: dict[str, list[int]] = {}
+    for i, effect in enumerate(out):
+        by_metric.setdefault(effect.metric, []).append(i)
+    for positions in by_metric.values():
+        adjusted = adjust([out[i] for i in positions], method)
+        for i, effect in zip(positions, adjusted, strict=True):
+            out[i] = effect
+    return out
+
+
 def _adjusted_pvalues(pvals: np.ndarray, method: Correction) -> np.ndarray:
     """Holm step-down / Benjamini-Hochberg step-up adjusted p-values.
 
@@ -568,14 +586,17 @@ def compare_all(
     correction: Correction = "holm",
     alpha: float = config.ALPHA,
 ) -> list[Effect]:
-    """Every non-control arm x metric x method against the control, corrected.
+    """Every non-control arm x metric x method against the control, corrected per metric.
+
+    Each metric is its own family across the arms (`adjust_per_metric`): a verdict reads one
+    metric, and adding a metric to the file must not weaken it.
 
     Args:
         per_arm: arm name -> metric name -> SampleStats.
         control: name of the control arm (missing -> every row insufficient).
         kinds: metric name -> 'binary' | 'money', in the order rows should appear.
         use_covariate: add the cuped rows.
-        correction: 'holm' | 'bh' | 'none', applied by `adjust`.
+        correction: 'holm' | 'bh' | 'none', applied by `adjust_per_metric`.
         alpha: significance level.
     """
     rows: list[Effect] = []
@@ -596,7 +617,7 @@ def compare_all(
                     baseline_name=control,
                 )
             )
-    return adjust(rows, correction)
+    return adjust_per_metric(rows, correction)
 
 
 # -- sample-ratio mismatch -----------------------------------------------------------------------

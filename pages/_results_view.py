@@ -10,15 +10,15 @@ import streamlit as st
 
 from experiments import analysis_file, charts, clv, config, decision, metrics, report, stats
 from experiments.progress import Progress
-from experiments.store import overview, results_sql
+from experiments.store import metrics_sql, overview, results_sql
 from pages import _ui
 
-VERDICT_STYLE = {
+VERDICT_STYLE = {  # by the label a card shows (Decision.label)
     "ship": (":material/rocket_launch:", "green"),
     "stop": (":material/block:", "red"),
     "keep running": (":material/hourglass_top:", "orange"),
+    "inconclusive": (":material/help:", "gray"),
     "check the data": (":material/warning:", "violet"),
-    "insufficient data": (":material/help:", "gray"),
 }
 
 # query parameter -> (default, parser): every setting travels in the URL
@@ -82,13 +82,30 @@ def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable
     return [str(h) for h in choices], str(default), label
 
 
+def rule_for(experiment: dict[str, Any]) -> decision.DecisionRule:
+    """The verdict rule fixed at design (horizon, confidence, correction, guardrails)."""
+    own = _ui.cached_query(metrics_sql.experiment_settings, int(experiment["id"]))
+    return decision.rule_of({**experiment, "settings": own})
+
+
+def rule_defaults(experiment: dict[str, Any]) -> tuple[str, str]:
+    """The rule's confidence and correction as the settings pickers spell them."""
+    if "id" not in experiment or is_results_file(experiment):
+        return "95", config.DEFAULT_CORRECTION
+    rule = rule_for(experiment)
+    confidence = f"{rule.confidence * 100:.0f}"
+    return (confidence if confidence in CONFIDENCES else "95"), str(rule.correction)
+
+
 def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics.AnalysisSettings:
-    """Analysis settings from query-parameter values (defaults where absent or invalid)."""
+    """Analysis settings from query-parameter values (the design rule's where absent or
+    invalid, so that an unchanged page is the view the verdict follows)."""
     horizon = params.get("horizon") or (
         str(default_horizon(experiment)) if "horizon_days" in experiment else ""
     )  # a results-file experiment has no horizon
-    confidence = params.get("confidence", "95")
-    correction = params.get("correction", config.DEFAULT_CORRECTION)
+    rule_confidence, rule_correction = rule_defaults(experiment)
+    confidence = params.get("confidence", rule_confidence)
+    correction = params.get("correction", rule_correction)
     return metrics.AnalysisSettings(
         horizon_days=int(horizon) if horizon.isdigit() else None,
         cap=params.get("cap", "on") != "off",
@@ -113,8 +130,30 @@ def analysis_for(
     return _analysis(experiment_id, asdict(settings), _ui.store_version(), str(config.db_path()))
 
 
+def official_for(
+    view: metrics.ExperimentAnalysis,
+) -> tuple[metrics.ExperimentAnalysis, list[str]]:
+    """The analysis the verdict is read from (the design rule's settings) and how the view's
+    settings differ from it ([]: the view is the official one and is reused)."""
+    experiment = view.experiment
+    official = decision.rule_settings(
+        decision.rule_of(experiment),
+        observed_days=_observed_days(experiment),
+        status=str(experiment.get("status")),
+        base=view.settings,
+    )
+    differences = decision.exploratory_differences(view.settings, official)
+    if not differences:
+        return view, []
+    return analysis_for(int(experiment["id"]), official), differences  # type: ignore[call-overload]
+
+
 def render(analysis: metrics.ExperimentAnalysis) -> None:
-    """Decision cards, warnings, lever comparison and charts: what management reads."""
+    """Decision cards, warnings, lever comparison and charts: what management reads.
+
+    The cards, the lever table and the head to head follow the design rule; when the page's
+    settings differ from it, the rest is an exploratory view and says so."""
+    official, differences = official_for(analysis)
     experiment = analysis.experiment
     status = str(experiment.get("status"))
     if status == "running" and (days := _observed_days(experiment)) is not None:
@@ -127,17 +166,26 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     for warning in analysis.warnings:
         st.warning(warning.message, icon=":material/warning:")
 
+    if differences:
+        st.info(
+            "**Exploratory view**: " + "; ".join(differences) + ". The verdicts follow the rule "
+            "fixed at design; the charts and tables below use these settings.",
+            icon=":material/explore:",
+        )
+
     st.subheader("Decisions")
-    decisions = decision.decide(analysis)
+    decisions = decision.decide(official, exploratory=bool(differences))
+    rule = decisions[0].rule if decisions else decision.rule_of(experiment)
+    st.caption(f"Verdict rule fixed at design: {_ui.plain(rule.describe() if rule else '')}.")
     for d in decisions:
-        icon, color = VERDICT_STYLE[d.verdict]
+        icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
-            st.markdown(f"**{d.statement}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
+            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
             for reason in d.reasons:
-                st.caption(reason)
+                st.caption(_ui.plain(reason))
     with st.expander("How the verdict is decided"):
-        for rule in decision.RULES:
-            st.markdown(f"- {rule}")
+        for text in decision.RULES:
+            st.markdown(f"- {text}")
 
     st.subheader(report.LEVER_TITLE)
     columns = report.LEVER_COLUMNS
@@ -165,7 +213,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     )
     st.caption(report.LEVER_CAPTION)
 
-    matchups = decision.head_to_head(analysis)
+    matchups = decision.head_to_head(official)
     if matchups:
         st.subheader(report.HEAD_TO_HEAD_TITLE)
         for m in matchups:
@@ -425,9 +473,9 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
     metric = next(iter(analysis.metrics))
     st.subheader("Decisions")
     for d in decision.decide_file(analysis, metric):
-        icon, color = VERDICT_STYLE[d.verdict]
+        icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
-            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
+            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
     with st.expander("How the verdict is decided"):

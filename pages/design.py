@@ -103,6 +103,9 @@ def _load_into_form(spec: ExperimentSpec) -> None:
     _put("d_horizon", int(spec.horizon_days))
     _put("d_secondary", list(spec.secondary_metrics))
     _put("d_guardrails", list(spec.guardrails))
+    _put("d_confidence", f"{spec.confidence * 100:.0f}")
+    _put("d_correction", spec.correction)
+    _put("d_guardrail_margin", float(spec.guardrail_margin_pct))
     _put("d_stratify", spec.stratify_by)
     _put("d_code_prefix", spec.code_prefix or "")
     _put("d_salt", spec.salt)
@@ -640,6 +643,35 @@ def _metrics_section() -> None:
         key="d_guardrails",
         persist_state=PERSIST,
     )
+    rule_cols = st.columns(3)
+    rule_cols[0].selectbox(
+        "Confidence of the verdict",
+        [f"{c * 100:.0f}" for c in config.CONFIDENCE_CHOICES],
+        format_func=lambda c: f"{c}%",
+        key="d_confidence",
+        help="Fixed now, like the horizon: the verdict on Results follows it. Other settings "
+        "there give an exploratory view.",
+        persist_state=PERSIST,
+    )
+    rule_cols[1].selectbox(
+        "Correction across levers",
+        list(design.CORRECTIONS),
+        format_func=lambda c: {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}[c],
+        key="d_correction",
+        help="Several levers are each compared with control on net value: Holm keeps the "
+        "chance of any false 'ship' at the level above.",
+        persist_state=PERSIST,
+    )
+    rule_cols[2].number_input(
+        "Guardrail margin, % of control",
+        min_value=0.0,
+        max_value=100.0,
+        step=1.0,
+        key="d_guardrail_margin",
+        help="A lever is not shipped unless each guardrail is shown to be at most this much "
+        "worse than control (non-inferiority).",
+        persist_state=PERSIST,
+    )
 
 
 def _planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon: int) -> None:
@@ -830,6 +862,9 @@ def _assignment_section(
         horizon_days=int(st.session_state["d_horizon"]),
         secondary_metrics=tuple(st.session_state["d_secondary"]),
         guardrails=tuple(st.session_state["d_guardrails"]),
+        confidence=int(st.session_state["d_confidence"]) / 100,
+        correction=str(st.session_state["d_correction"]),
+        guardrail_margin_pct=float(st.session_state["d_guardrail_margin"]),
         stratify_by=st.session_state["d_stratify"],
         salt=str(st.session_state["d_salt"]),
         audience=audience,

@@ -47,4 +47,4 @@ st.caption(
     f"capping {'on' if settings.cap else 'off'} · CUPED {'on' if settings.use_covariate else 'off'}"
     f" · correction {settings.correction} · confidence {settings.confidence:.0%}"
 )
-view.render(view.analysis_for(int(experiment["id"]), settings))
+view.render(view.analysis_for(int(experiment["id"]), settings))  # verdicts by the design rule

@@ -28,6 +28,7 @@ experiment_name = st.selectbox(
 experiment = by_name[str(experiment_name)]
 from_file = view.is_results_file(experiment)  # outcomes from an uploaded result file
 
+rule_confidence, rule_correction = view.rule_defaults(experiment)  # the design's: the verdict's
 with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tune:"):
     if not from_file:
         horizons, default, label = view.horizon_picker(experiment)
@@ -58,15 +59,23 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
             help="Uses each customer's spend before assignment to narrow the intervals.",
         )
     st.selectbox(
-        "Correction for several arms x metrics",
+        "Correction across levers",
         view.CORRECTIONS,
+        index=view.CORRECTIONS.index(rule_correction),
         key="correction",
         bind="query-params",
         help="holm: Holm's step-down (controls the chance of any false win); "
-        "bh: Benjamini-Hochberg (controls the share of false wins); none: no correction.",
+        "bh: Benjamini-Hochberg (controls the share of false wins); none: no correction. "
+        "Each metric is its own family across the levers. The verdict keeps the design's.",
     )
     st.selectbox(
-        "Confidence level, %", view.CONFIDENCES, index=1, key="confidence", bind="query-params"
+        "Confidence level, %",
+        view.CONFIDENCES,
+        index=view.CONFIDENCES.index(rule_confidence),
+        key="confidence",
+        bind="query-params",
+        help="The verdict keeps the confidence fixed at design; another level gives an "
+        "exploratory view.",
     )
 
 params = {
@@ -74,8 +83,8 @@ params = {
     "horizon": str(st.session_state.get("horizon")),
     "cap": str(st.session_state.get("cap", "on")),
     "cuped": str(st.session_state.get("cuped", "on")),
-    "correction": str(st.session_state.get("correction", "holm")),
-    "confidence": str(st.session_state.get("confidence", "95")),
+    "correction": str(st.session_state.get("correction", rule_correction)),
+    "confidence": str(st.session_state.get("confidence", rule_confidence)),
 }
 if from_file:
     fields = view.file_fields(int(experiment["id"]))
@@ -122,7 +131,8 @@ if from_file:
     html_page = lambda: report.html_file_report(experiment, file_analysis, link=link)  # noqa: E731
     effects_csv = analysis_file.effects_csv(file_analysis)
 else:
-    html_page = lambda: report.html_report(analysis, link=link)  # noqa: E731
+    official, _ = view.official_for(analysis)
+    html_page = lambda: report.html_report(analysis, link=link, official=official)  # noqa: E731
     effects_csv = report.effects_csv(analysis)
     downloads[2].download_button(
         "Effects (XLSX)",

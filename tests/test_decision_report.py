@@ -28,6 +28,15 @@ def with_status(analysis, status):
     return dataclasses.replace(analysis, experiment={**analysis.experiment, "status": status})
 
 
+def interim(analysis):
+    """The same numbers read as an interim look: a running test planned twice as long."""
+    planned = analysis.horizon_days * 2
+    return dataclasses.replace(
+        analysis,
+        experiment={**analysis.experiment, "status": "running", "horizon_days": planned},
+    )
+
+
 def test_every_treated_arm_gets_one_decision_ranked_by_net_value(analysis):
     decisions = decision.decide(analysis)
     treated = [a.arm for a in analysis.arms if a.arm != analysis.control]
@@ -41,7 +50,7 @@ def test_headline_quotes_the_analysis_numbers(analysis):
         primary = analysis.effect(d.arm, "repeat_purchase", "z")
         assert f"{primary.diff * 100:+.1f} pp" in d.headline
         assert f"{primary.ci_low * 100:+.1f} pp" in d.headline
-        assert d.headline.endswith(d.verdict)
+        assert d.headline.endswith(d.label)
 
 
 def _fake_net(analysis, arm, diff, low, high, p):
@@ -59,14 +68,39 @@ def _fake_net(analysis, arm, diff, low, high, p):
     [
         (120.0, 40.0, 200.0, 0.001, "completed", "ship"),
         (-120.0, -200.0, -40.0, 0.001, "completed", "stop"),
-        (10.0, -80.0, 100.0, 0.6, "completed", "stop"),
+        (10.0, -80.0, 100.0, 0.6, "completed", "inconclusive"),
+        (10.0, -80.0, 100.0, 0.6, "running", "inconclusive"),  # planned horizon observed
+        # not significant after the correction, but the interval rules out breaking even
+        (-50.0, -95.0, -5.0, 0.09, "completed", "stop"),
     ],
 )
 def test_fixed_horizon_rules(analysis, diff, low, high, p, status, verdict):
     arm = next(a.arm for a in analysis.arms if a.kind == "gift")
     changed = with_status(_fake_net(analysis, arm, diff, low, high, p), status)
     d = next(d for d in decision.decide(changed) if d.arm == arm)
-    assert d.verdict == verdict and not d.sequential
+    assert d.verdict == verdict and not d.sequential and d.final
+    assert d.verdict in decision.VERDICTS
+
+
+def test_inconclusive_says_how_many_more_customers_would_settle_it(analysis):
+    arm = next(a.arm for a in analysis.arms if a.kind == "gift")
+    d = next(
+        d
+        for d in decision.decide(_fake_net(analysis, arm, 30.0, -40.0, 100.0, 0.4))
+        if d.arm == arm
+    )
+    assert d.verdict == "inconclusive" and d.needed_customers is not None
+    # the planner's rule: n per arm for this difference at this spread, Bonferroni across levers
+    from experiments import design
+
+    e = d.net_value
+    std = e.se / math.sqrt(1 / e.n_control + 1 / e.n_arm)
+    levers = len(analysis.arms) - 1
+    n = design.required_n_value(
+        std, 30.0, alpha=0.05 / levers, ratio=e.n_control / e.n_arm
+    )
+    assert d.needed_customers == n - e.n_arm
+    assert f"About {d.needed_customers:,}".replace(",", " ") in " ".join(d.reasons)
 
 
 def test_verdict_quotes_the_corrected_p_and_does_not_call_the_interval_corrected(analysis):
@@ -82,48 +116,72 @@ def test_verdict_quotes_the_corrected_p_and_does_not_call_the_interval_corrected
         ],
     )
     d = next(d for d in decision.decide(with_status(changed, "completed")) if d.arm == arm)
-    assert d.verdict == "stop"  # the interval excludes 0, the corrected test does not
+    assert d.verdict == "inconclusive"  # the interval excludes 0, the corrected test does not
     text = " ".join(d.reasons)
-    assert "adjusted p = 0.08 after the Holm correction" in text
-    assert "not after the correction for several arms and metrics" in text
+    assert "adjusted p = 0.08 after the Holm correction across levers" in text
+    assert "the interval alone excludes 0, but not after the correction" in text
     assert "(corrected)" not in text
 
 
-def test_running_experiment_uses_the_wider_always_valid_interval(analysis):
-    running = with_status(dataclasses.replace(analysis, warnings=[]), "running")
-    for d in decision.decide(running):
+def test_interim_look_uses_the_wider_always_valid_interval_and_never_ships(analysis):
+    looked = interim(dataclasses.replace(analysis, warnings=[]))
+    for d in decision.decide(looked):
         e = d.net_value
-        assert d.sequential
+        assert d.sequential and not d.final
         low, high = d.net_value_interval
         assert low < e.ci_low and high > e.ci_high  # wider than the fixed-horizon interval
-        expected = "ship" if low > 0 else "stop" if high < 0 else "keep running"
-        assert d.verdict == expected
+        assert d.verdict == "keep_running"  # a lever's money is not judged before the horizon
+        assert "So far" in d.reasons[0]
 
 
-def test_interim_look_shorter_than_planned_never_stops_a_lever_for_its_upfront_cost(analysis):
+def test_interim_look_never_ships_a_lever_that_looks_profitable_early(analysis):
+    arm = next(a.arm for a in analysis.arms if a.kind == "discount")
+    winning = _fake_net(analysis, arm, 2000.0, 1900.0, 2100.0, 1e-12)
+    d = next(d for d in decision.decide(interim(winning)) if d.arm == arm)
+    assert d.net_value_interval[0] > 0  # even the always-valid interval is above 0 ...
+    assert d.verdict == "keep_running"  # ... but the verdict is about the planned horizon
+    assert next(d for d in decision.decide(winning) if d.arm == arm).verdict == "ship"
+
+
+def test_interim_look_never_stops_a_lever_for_its_upfront_cost(analysis):
     arm = next(a.arm for a in analysis.arms if a.kind == "gift")
     losing = _fake_net(analysis, arm, -2000.0, -2100.0, -1900.0, 1e-9)
-    planned = int(analysis.experiment["horizon_days"])
+    assert next(d for d in decision.decide(losing) if d.arm == arm).verdict == "stop"
+    early = next(d for d in decision.decide(interim(losing)) if d.arm == arm)
+    assert early.verdict == "keep_running"
+    planned = interim(losing).experiment["horizon_days"]
+    assert f"day {analysis.horizon_days} of the planned {planned}" in " ".join(early.reasons)
 
-    def verdict(status, horizon):
-        changed = dataclasses.replace(with_status(losing, status), horizon_days=horizon)
-        return next(d for d in decision.decide(changed) if d.arm == arm)
 
-    assert verdict("running", planned).verdict == "stop"  # at the planned horizon: stop
-    early = verdict("running", planned // 2)
-    assert early.verdict == "keep running"
-    assert f"{planned // 2} of the planned {planned} days" in " ".join(early.reasons)
-    done = verdict("completed", planned // 2)  # a finished test read early: say so
-    assert done.verdict == "stop"
-    assert any("the planned horizon is the verdict that counts" in r for r in done.reasons)
-    assert not any("planned horizon" in r for r in verdict("completed", planned).reasons)
+def test_interim_look_stops_early_only_when_fewer_customers_come_back(analysis):
+    arm = next(a.arm for a in analysis.arms if a.kind == "gift")
+    effects = [
+        dataclasses.replace(e, diff=-0.2, ci_low=-0.22, ci_high=-0.18, se=0.01)
+        if (e.arm, e.metric) == (arm, "repeat_purchase")
+        else e
+        for e in analysis.effects
+    ]
+    harmful = interim(dataclasses.replace(analysis, effects=effects, warnings=[]))
+    d = next(d for d in decision.decide(harmful) if d.arm == arm)
+    assert d.verdict == "stop" and "Stopped early" in d.reasons[0]
+    others = [x for x in decision.decide(harmful) if x.arm != arm]
+    assert {x.verdict for x in others} == {"keep_running"}
+
+
+def test_partly_observed_planned_horizon_keeps_running(analysis):
+    arms = [dataclasses.replace(a, n_observed=a.n - 1) for a in analysis.arms]
+    partly = dataclasses.replace(analysis, arms=arms, warnings=[])
+    assert {d.verdict for d in decision.decide(partly)} == {"keep_running"}
+    assert not decision.is_final(partly)
 
 
 def test_blocking_warning_withholds_every_verdict(analysis):
     blocked = dataclasses.replace(
         analysis, warnings=[metrics.AnalysisWarning("srm", "Sample-ratio mismatch")]
     )
-    assert {d.verdict for d in decision.decide(blocked)} == {"check the data"}
+    decisions = decision.decide(blocked)
+    assert {d.verdict for d in decisions} == {"inconclusive"}
+    assert {d.label for d in decisions} == {"check the data"} and all(d.blocked for d in decisions)
 
 
 def test_demo_discount_is_stopped_for_losing_money(analysis):
@@ -322,7 +380,7 @@ def test_head_to_head_compares_every_pair_of_levers_on_net_value(analysis):
 
 def test_head_to_head_while_running_uses_the_always_valid_interval(analysis):
     done = {frozenset((m.lever, m.other)): m for m in decision.head_to_head(analysis)}
-    for m in decision.head_to_head(with_status(analysis, "running")):
+    for m in decision.head_to_head(interim(analysis)):
         fixed = done[frozenset((m.lever, m.other))]
         assert m.diff == pytest.approx(fixed.diff)
         assert m.interval[0] < fixed.interval[0] and m.interval[1] > fixed.interval[1]

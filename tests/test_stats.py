@@ -264,10 +264,17 @@ def test_compare_all_corrects_across_arms_and_metrics():
         ("discount", "buy", "z"),
         ("discount", "spend", "welch"),
     ]
-    # one family: the rate (z) and the money (Welch) rows are all decided on
-    assert [e.p_adjusted for e in rows] == pytest.approx(
-        list(multipletests([e.p_value for e in rows], method="holm")[1]), **TOL
+    # one family per metric, across the arms: a verdict reads one metric, and adding another
+    # metric must not weaken it
+    for metric in ("buy", "spend"):
+        own = [e for e in rows if e.metric == metric]
+        assert [e.p_adjusted for e in own] == pytest.approx(
+            list(multipletests([e.p_value for e in own], method="holm")[1]), **TOL
+        )
+    alone = stats.compare_all(
+        {arm: {"spend": m["spend"]} for arm, m in per_arm.items()}, "control", {"spend": "money"}
     )
+    assert [e.p_adjusted for e in alone] == [e.p_adjusted for e in rows if e.metric == "spend"]
     # arm vs arm: does the gift beat the discount?
     [vs] = stats.compare(per_arm["discount"]["buy"], per_arm["gift"]["buy"], "binary",
                          arm_name="gift", metric="buy", baseline_name="discount")  # fmt: skip

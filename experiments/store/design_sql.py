@@ -681,7 +681,12 @@ def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
         primary_metric=metric if metric in design.PRIMARY_METRICS else "repeat_purchase",
         horizon_days=int(horizon),
         secondary_metrics=_names(settings.get("secondary_metrics")),
-        guardrails=_names(settings.get("guardrails")),
+        guardrails=tuple(g for g in _names(settings.get("guardrails")) if g in design.GUARDRAILS),
+        confidence=float(settings.get("confidence", config.CONFIDENCE)),
+        correction=str(settings.get("correction", config.DEFAULT_CORRECTION)),
+        guardrail_margin_pct=float(
+            settings.get("guardrail_margin_pct", config.GUARDRAIL_MARGIN_PCT)
+        ),
         stratify_by=stratify_by if stratify_by in design.STRATIFICATIONS else "none",
         salt=salt,
         audience=AudienceFilter.from_json(settings.get("audience")),
