@@ -447,13 +447,20 @@ def _check_guardrails(
     for name in rule.guardrails:
         metric, higher_is_better = design.GUARDRAIL_METRICS.get(name, ("", True))
         chosen = stats.headline_effects([e for e in rows if e.metric == metric])
-        effect = chosen[0] if chosen and chosen[0].ok else None
+        effect = chosen[0] if chosen else None
+        if effect is not None and not effect.ok and _constant(effect):
+            # the metric is the same for every customer of each arm (a fixed cost): the
+            # difference is known exactly, no interval needed
+            exact = float(effect.arm_mean or 0.0) - float(effect.control_mean or 0.0)
+            effect = replace(effect, diff=exact, ci_low=exact, ci_high=exact, se=0.0)
         if effect is None or effect.diff is None or effect.se is None:
             checks.append(GuardrailCheck(name, metric, effect, 0.0, "not analysed"))
             continue
         margin = rule.guardrail_margin_pct / 100 * abs(effect.control_mean or 0.0)
         sign = 1.0 if higher_is_better else -1.0
-        if sequential:
+        if effect.se == 0:
+            low = high = sign * effect.diff
+        elif sequential:
             planned = _assigned(analysis, arm, str(analysis.control))
             low, high = sorted(sign * v for v in sequential_interval(effect, planned, levers))
         else:
@@ -465,6 +472,17 @@ def _check_guardrails(
         )
         checks.append(GuardrailCheck(name, metric, effect, margin, state, sign * low))
     return tuple(checks)
+
+
+def _constant(effect: stats.Effect) -> bool:
+    """An insufficient effect only because the metric does not vary within either arm."""
+    return (
+        effect.control_mean is not None
+        and effect.arm_mean is not None
+        and effect.n_control > 1
+        and effect.n_arm > 1
+        and "constant" in effect.note
+    )
 
 
 def _guardrail_text(check: GuardrailCheck) -> str:

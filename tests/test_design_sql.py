@@ -337,7 +337,10 @@ def test_arm_costs_and_settings_survive_the_round_trip(filled):
     original = spec(
         arms=(CONTROL, GIFT, DISCOUNT, outreach, ArmSpec("sms", "custom", custom_cost=3)),
         secondary_metrics=("net_value_90d", "orders"),
-        guardrails=("refund_share",),
+        guardrails=("discount_cost",),
+        confidence=0.9,
+        correction="bh",
+        guardrail_margin_pct=2.5,
         stratify_by="rfm_segment",
         hypothesis="A gift beats 10% off for lapsing regulars",
         audience=AudienceFilter(segments=("at risk",), attributes=(("city", ("Kazan",)),)),
@@ -354,6 +357,14 @@ def test_arm_costs_and_settings_survive_the_round_trip(filled):
         .fetchone()
     )
     assert cost == (180.0,)
+    # the verdict rule fixed at design is what the analysis reads back
+    from experiments import decision
+    from experiments.store import metrics_sql
+
+    settings = metrics_sql.experiment_settings(filled.cursor(), experiment_id)
+    rule = decision.rule_of({"horizon_days": original.horizon_days, "settings": settings})
+    assert (rule.confidence, rule.correction, rule.guardrails) == (0.9, "bh", ("discount_cost",))
+    assert rule.guardrail_margin_pct == 2.5 and rule.decision_metric == "net_value"
 
 
 def test_experiments_written_elsewhere_load_with_defaults(store):

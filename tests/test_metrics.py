@@ -426,7 +426,8 @@ def test_cli_analyze_json(hand_store, capsys):
     assert math.isfinite(gift_net["ci_low"])
     # the verdicts as the Results page shows them, for scripts that post them on
     assert [d["arm"] for d in out["decisions"]] == ["gift"]
-    assert out["decisions"][0]["verdict"] in ("ship", "stop", "insufficient data", "check the data")
+    assert out["decisions"][0]["verdict"] in ("ship", "stop", "inconclusive", "keep_running")
+    assert out["decisions"][0]["metric"] == "net_value" and "rule" in out["decisions"][0]
     assert out["head_to_head"] == []  # one lever: nothing to compare it with
 
 

@@ -270,8 +270,8 @@ def _toy(arm_diff: float, n: int = 400) -> pd.DataFrame:
     [
         (0.15, "holm", "ship"),
         (-0.15, "holm", "stop"),
-        (0.02, "holm", "stop"),
-        (0.02, "none", "stop"),
+        (0.02, "holm", "inconclusive"),
+        (0.02, "none", "inconclusive"),
     ],
 )
 def test_decide_file_rule(diff, correction, verdict):
@@ -286,8 +286,9 @@ def test_decide_file_rule(diff, correction, verdict):
     assert card.headline.startswith(f"gift: {diff * 100:+.2f} pp bought")
 
 
-def test_decide_file_holm_correction_can_turn_a_ship_into_a_stop():
-    """p between alpha/2 and alpha: a win alone, not after Holm over a second metric."""
+def test_decide_file_a_second_metric_does_not_weaken_the_verdict():
+    """p between alpha/2 and alpha: a win alone; Holm over a second metric made it a stop.
+    The verdict's family is the deciding metric across arms, so it stays a win."""
     frame = _toy(0.07)
     alone = analyze_frame(frame, "group", "control", [("bought", None)])
     [effect] = alone.effects
@@ -297,7 +298,7 @@ def test_decide_file_holm_correction_can_turn_a_ship_into_a_stop():
         frame, "group", "control", [("bought", None), ("noise", None)], correction="holm"
     )
     assert [d.verdict for d in decision.decide_file(alone, "bought")] == ["ship"]
-    assert [d.verdict for d in decision.decide_file(corrected, "bought")] == ["stop"]
+    assert [d.verdict for d in decision.decide_file(corrected, "bought")] == ["ship"]
     assert "Holm" in decision.decide_file(corrected, "bought")[0].reasons[0]
 
 
@@ -314,7 +315,7 @@ def test_decide_file_srm_blocks_and_money_is_in_currency():
     )
     assert analysis.srm.mismatch
     [card] = decision.decide_file(analysis, "spend")
-    assert card.verdict == "check the data"
+    assert card.verdict == "inconclusive" and card.label == "check the data" and card.blocked
     assert card.headline.startswith("gift: +15.00 ") and "spend per customer" in card.headline
 
 

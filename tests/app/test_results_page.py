@@ -80,13 +80,27 @@ def test_query_parameters_set_the_settings(app_env):
         assert part in share_link
 
 
-def test_changing_a_setting_changes_the_link_and_the_numbers(app_env):
+def _effects(at: AppTest):
+    return next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
+
+
+def test_changing_a_setting_changes_the_link_and_the_view_not_the_verdict(app_env):
+    """Settings other than the design rule's give an exploratory view, labelled; the
+    verdicts (and the report link that carries them) stay those of the rule."""
     at = run()
-    before = [m.value for m in at.markdown if "net value per customer" in m.value]
-    widget(at, "Horizon").set_value("180").run()
-    assert "horizon=180" in at.code[0].value
-    after = [m.value for m in at.markdown if "net value per customer" in m.value]
-    assert before != after
+    cards = [m.value for m in at.markdown if "net value per customer after its cost" in m.value]
+    effects = _effects(at)
+    assert not any("Exploratory view" in i.value for i in at.info)
+    for name, value in (("Horizon", "180"), ("Confidence", "90"), ("Correction", "bh")):
+        widget(at, name).set_value(value).run()
+        assert not at.exception
+    assert "horizon=180" in at.code[0].value and "confidence=90" in at.code[0].value
+    assert [
+        m.value for m in at.markdown if "net value per customer after its cost" in m.value
+    ] == cards
+    banner = next(i.value for i in at.info if "Exploratory view" in i.value)
+    assert "horizon 180 days" in banner and "90% confidence" in banner
+    assert not _effects(at).equals(effects)  # the view's numbers did change
 
 
 def test_share_link_reopens_the_same_view(app_env):
@@ -241,3 +255,24 @@ def test_running_experiment_opens_on_the_data_so_far(app_env):
     # a report link without a horizon opens on the same interim view
     report = run({"view": "report", "experiment": "Gift vs call, running"})
     assert any("horizon 21 days" in c.value for c in report.caption)
+
+
+def test_an_interim_look_keeps_every_lever_running_and_states_the_rule(app_env):
+    """Day 10 of a 60-day test: the page opens on the data so far, and no lever is shipped on
+    it (a discount pulls purchases forward; its money is judged at the planned horizon)."""
+    from datetime import timedelta
+
+    from experiments.store import Store
+
+    store = Store(app_env)
+    with store.transaction() as cur:
+        (start,) = cur.execute("SELECT min(assigned_at) FROM assignments").fetchone()
+        cur.execute("DELETE FROM transactions WHERE ts > ?", [start + timedelta(days=10)])
+        cur.execute("UPDATE experiments SET status = 'running', ended_at = NULL")
+    store.close()
+    at = run()
+    assert not at.exception
+    cards = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert len(cards) == 3 and all("keep running" in c for c in cards), cards
+    assert any("Verdict rule fixed at design" in c.value for c in at.caption)
+    assert any("So far" in c.value and "planned 60" in c.value for c in at.caption)
