@@ -96,9 +96,7 @@ def test_inconclusive_says_how_many_more_customers_would_settle_it(analysis):
     e = d.net_value
     std = e.se / math.sqrt(1 / e.n_control + 1 / e.n_arm)
     levers = len(analysis.arms) - 1
-    n = design.required_n_value(
-        std, 30.0, alpha=0.05 / levers, ratio=e.n_control / e.n_arm
-    )
+    n = design.required_n_value(std, 30.0, alpha=0.05 / levers, ratio=e.n_control / e.n_arm)
     assert d.needed_customers == n - e.n_arm
     assert f"About {d.needed_customers:,}".replace(",", " ") in " ".join(d.reasons)
 

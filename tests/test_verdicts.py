@@ -25,7 +25,8 @@ def _seeded(path, customers: int, seed: int) -> Store:
 def _truth(store: Store, arm: str, metric: str, horizon: int) -> float:
     with store.cursor() as cur:
         row = cur.execute(
-            "SELECT true_value FROM known_effects WHERE arm = ? AND metric = ? AND horizon_days = ?",
+            "SELECT true_value FROM known_effects"
+            " WHERE arm = ? AND metric = ? AND horizon_days = ?",
             [arm, metric, horizon],
         ).fetchone()
     assert row is not None
@@ -47,9 +48,7 @@ def _official(store: Store, settings: metrics.AnalysisSettings | None = None):
 
 
 @pytest.mark.parametrize("day", [7, 10, 21])
-def test_discount_that_pulls_purchases_forward_is_never_shipped_at_an_interim_look(
-    tmp_path, day
-):
+def test_discount_that_pulls_purchases_forward_is_never_shipped_at_an_interim_look(tmp_path, day):
     store = _seeded(tmp_path / "cut.duckdb", 40_000, 11)
     planned = 60
     assert _truth(store, "10% discount", "net_value", planned) < -100  # loses money by day 60
@@ -60,7 +59,7 @@ def test_discount_that_pulls_purchases_forward_is_never_shipped_at_an_interim_lo
     # code: the discount shipped at day 7 on +36 RUB), and a look longer than the data
     for horizon in (None, observed, day + 1):
         settings = metrics.AnalysisSettings(horizon_days=horizon)
-        view, official, _ = _official(store, settings)
+        _, official, _ = _official(store, settings)
         seen = official.horizon_days  # whole days observed for everyone: day - 1 or day
         assert seen in (day - 1, day)
         decisions = {d.arm: d for d in decision.decide(official)}
