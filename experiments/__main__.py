@@ -232,19 +232,35 @@ def _stored_results_analysis(
     )
 
 
+def _reads_results_file(store: Store, found: dict[str, object]) -> bool:
+    """Made from a campaign result file, or one was attached to it: the file's outcomes are
+    analysed (with the experiment's arms and costs)."""
+    from experiments.store import results_sql
+
+    if found.get("source") == overview.RESULTS_FILE_SOURCE:
+        return True
+    with store.cursor() as cur:
+        return bool(results_sql.result_uploads(cur, int(found["id"])))  # type: ignore[call-overload]
+
+
 def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Namespace) -> int:
     result = _stored_results_analysis(store, experiment_id, args)
+    decisions = decision.decide_file(result, next(iter(result.metrics))) if result.metrics else []
     if args.json:
-        _print_json(result.as_json())
+        document = result.as_json()
+        document["decisions"] = [d.as_json() for d in decisions]  # each names its metric
+        _print_json(document)
     else:
         _print_file_analysis(result)
+        for d in decisions:
+            print(f"{d.label.upper():>16}  {d.statement}")
     return EXIT_OK
 
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
     found = _experiment(store, args.experiment)
-    if found.get("source") == overview.RESULTS_FILE_SOURCE:
+    if _reads_results_file(store, found):
         return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
     rule = _rule(store, found)
     analysis = metrics.analyze_experiment(
@@ -387,7 +403,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
     experiment_id = int(found["id"])  # type: ignore[call-overload]
-    if found.get("source") == overview.RESULTS_FILE_SOURCE:
+    if _reads_results_file(store, found):
         file_result = _stored_results_analysis(store, experiment_id, args)
         page, horizon = report.html_file_report(found, file_result), "campaign result file"
     else:

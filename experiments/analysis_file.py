@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +45,57 @@ class ArmSummary:
         return {"arm": self.arm, "n": self.n, "is_control": self.is_control, "means": self.means}
 
 
+NET_VALUE = "net_value"  # the metric a result file with a money column decides on
+
+
+@dataclass(frozen=True)
+class LeverCost:
+    """What one arm of an experiment costs, applied to a result file's outcomes.
+
+    Attributes:
+        kind: the arm's kind (control, discount, gift, outreach, custom).
+        discount_pct: percent off the orders (discount arms).
+        fixed: fixed cost per customer (a gift, a call, a custom cost).
+    """
+
+    kind: str
+    discount_pct: float = 0.0
+    fixed: float = 0.0
+
+    @property
+    def costs_money(self) -> bool:
+        """The arm costs something (or its cost is unknown: an arm the experiment lacks)."""
+        if self.kind == "unknown":
+            return True
+        return self.kind != "control" and (self.discount_pct > 0 or self.fixed > 0)
+
+    def describe(self) -> str:
+        if self.kind == "unknown":
+            return "an unknown cost (the arm is not one of the experiment's)"
+        parts = []
+        if self.discount_pct > 0:
+            parts.append(f"{self.discount_pct:g}% off its orders")
+        if self.fixed > 0:
+            parts.append(f"{self.fixed:,.0f} {config.CURRENCY} per customer".replace(",", " "))
+        return " + ".join(parts) or "nothing"
+
+    def as_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "discount_pct": self.discount_pct, "fixed": self.fixed}
+
+
+def net_value(paid: pd.Series, cost: LeverCost, margin_rate: float) -> pd.Series:
+    """Net value per customer from what each customer paid, after the lever's cost.
+
+    The money definition of the transactions (margin on the value before the discount, minus
+    the discount and the fixed cost): a discount of p% leaves a customer paying (1 - p) of the
+    list value, so the discount given is paid * p / (1 - p) and the gross margin is
+    (paid + discount) * margin_rate. A customer with no value (NaN) keeps NaN.
+    """
+    share = min(max(cost.discount_pct, 0.0), 99.0) / 100.0 if cost.kind == "discount" else 0.0
+    discount = paid.clip(lower=0) * share / (1.0 - share)
+    return (paid + discount) * margin_rate - discount - cost.fixed
+
+
 @dataclass(frozen=True)
 class FileAnalysis:
     """Everything `analyze-file` reports.
@@ -63,6 +114,10 @@ class FileAnalysis:
         status: 'ok', or 'insufficient_data' when nothing can be compared (one arm, no numeric
             metric, no rows); `note` then says why and `effects` may be empty.
         note: why the data is insufficient, or which requested fields were skipped; '' if none.
+        money_field: the file's money column net value was computed from (None: no net value).
+        margin_rate: the margin rate behind net value (None without it).
+        lever_costs: arm -> what it costs (from the experiment's arms), for files attached to
+            an experiment with costs; {} for a standalone file.
     """
 
     arms: list[ArmSummary]
@@ -77,10 +132,19 @@ class FileAnalysis:
     caps: dict[str, tuple[float | None, float | None]]
     status: Literal["ok", "insufficient_data"] = "ok"
     note: str = ""
+    money_field: str | None = None
+    margin_rate: float | None = None
+    lever_costs: dict[str, LeverCost] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def costly_arms(self) -> list[str]:
+        """Levers that cost something (a discount, a gift, a call): a rate alone cannot
+        show that they pay for it."""
+        return [arm for arm, cost in self.lever_costs.items() if cost.costs_money]
 
     def as_json(self) -> dict[str, object]:
         """The CLI's JSON: arms, srm_p_value, effects (+ settings and the SRM detail)."""
@@ -97,6 +161,9 @@ class FileAnalysis:
             "cap": self.cap,
             "cap_percentile": config.DEFAULT_CAP_PERCENTILE if self.cap else None,
             "caps": {m: {"lower": lo, "upper": hi} for m, (lo, hi) in self.caps.items()},
+            "money_field": self.money_field,
+            "margin_rate": self.margin_rate,
+            "lever_costs": {a: c.as_json() for a, c in self.lever_costs.items()},
             "status": self.status,
             "note": self.note,
         }
@@ -267,6 +334,17 @@ def suggest_covariate(fields: Sequence[ResultField]) -> str | None:
     return ranked[0] if ranked else None
 
 
+def suggest_money_field(fields: Sequence[ResultField]) -> str | None:
+    """The outcome column that reads as money the customer paid (revenue, spend, сумма), or
+    None: net value is computed from it."""
+    for f in fields:
+        if not f.numeric or f.binary or f.field == results_sql.ARM_COLUMN:
+            continue
+        if not looks_pre_period(f.field) and _words(f.field) & (_MONEY_WORDS - {"history"}):
+            return f.field
+    return None
+
+
 def default_metrics(fields: Sequence[ResultField], covariate: str | None = None) -> list[str]:
     """The metrics analysed when none are chosen, in file order.
 
@@ -322,8 +400,16 @@ def analyze_stored_results(
     correction: Correction = "holm",
     cap: bool = True,
     alpha: float = config.ALPHA,
+    margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    money_field: str | None = None,
 ) -> FileAnalysis:
     """Effects of an experiment whose outcomes came from uploaded campaign result files.
+
+    When the experiment's arms carry costs (a discount, a gift, a call: a designed experiment
+    the file is attached to, or a list registered with its costs), the arms, costs and plan
+    come from the experiment and the outcomes from the file: with a money column, each
+    customer's **net value** (`net_value`: margin on what they paid, minus the lever's cost)
+    is computed and is the first metric, the one that decides.
 
     The stored cells are pivoted back to one row per file row in DuckDB and analysed by
     `analyze_frame`, so a loaded file gives exactly the numbers `analyze-file` gives on it.
@@ -338,6 +424,9 @@ def analyze_stored_results(
         correction: 'holm', 'bh' or 'none' across arms x metrics per method.
         cap: winsorise money metrics at the pooled percentile.
         alpha: significance level.
+        margin_rate: margin share of what a customer paid, for net value.
+        money_field: the money column net value is computed from; default
+            `suggest_money_field`.
 
     Returns:
         The analysis; control = the arm of kind 'control' in the `arms` table (else the first
@@ -365,12 +454,43 @@ def analyze_stored_results(
             if m in by_name and by_name[m].numeric and m not in (covariate, results_sql.ARM_COLUMN)
         ]
         skipped = [m for m in chosen if m not in usable]
+        costs = {
+            c.name: LeverCost(c.kind, c.discount_pct, c.cost_per_customer)
+            for c in results_sql.arm_costs(cur, experiment_id)
+        }
+        if not any(c.costs_money for c in costs.values()):
+            costs = {}  # a file that knows no lever costs is judged on its own metrics
+        money = money_field if money_field in by_name else suggest_money_field(fields)
+        if not costs or NET_VALUE in by_name:
+            money = None
         frame = results_sql.result_frame(
-            cur, experiment_id, [*usable, *([covariate] if covariate else [])]
+            cur,
+            experiment_id,
+            list(
+                dict.fromkeys(
+                    [*usable, *([money] if money else []), *([covariate] if covariate else [])]
+                )
+            ),
         )
+    note = f"Skipped (not a numeric field): {', '.join(skipped)}." if skipped else ""
+    if costs and not frame.empty:
+        unknown = sorted(set(map(str, frame[results_sql.ARM_COLUMN].dropna())) - set(costs))
+        costs.update({arm: LeverCost("unknown") for arm in unknown})
+        if unknown:
+            note = (
+                f"{note} Arm(s) in the file that the experiment does not have: "
+                f"{', '.join(unknown)}; their costs are unknown."
+            ).strip()
+    if money is not None and not frame.empty:
+        parts = [
+            net_value(part[money], costs.get(str(arm), LeverCost("control")), margin_rate)
+            for arm, part in frame.groupby(results_sql.ARM_COLUMN, sort=False)
+        ]
+        frame[NET_VALUE] = pd.concat(parts).reindex(frame.index)
+        usable = [NET_VALUE, *usable]
+        by_name = {**by_name, NET_VALUE: ResultField(NET_VALUE, True, False, len(frame))}
     control = next((a.name for a in arms if a.kind == "control"), arms[0].name if arms else "")
     allocation = {a.name: a.allocation for a in arms} or None
-    note = f"Skipped (not a numeric field): {', '.join(skipped)}." if skipped else ""
     if frame.empty:
         return _insufficient(
             frame, control, allocation, correction, alpha, cap,
@@ -401,8 +521,15 @@ def analyze_stored_results(
             if len(present) < 2
             else f"The control arm {control!r} has no rows in the results."
         )
-        return replace(analysis, status="insufficient_data", note=f"{why} {note}".strip())
-    return replace(analysis, note=note) if note else analysis
+        analysis = replace(analysis, status="insufficient_data", note=f"{why} {note}".strip())
+    elif note:
+        analysis = replace(analysis, note=note)
+    return replace(
+        analysis,
+        money_field=money,
+        margin_rate=margin_rate if money is not None else None,
+        lever_costs=costs,
+    )
 
 
 def metric_unit(analysis: FileAnalysis, metric: str) -> str:

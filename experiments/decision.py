@@ -34,7 +34,7 @@ from typing import Literal, get_args
 from scipy import special
 
 from experiments import config, stats
-from experiments.analysis_file import FileAnalysis
+from experiments.analysis_file import NET_VALUE, FileAnalysis
 from experiments.metrics import AnalysisSettings, ExperimentAnalysis
 from experiments.store import Store
 
@@ -836,6 +836,7 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
         effect = _best(analysis, summary.arm, metric)
         reasons: list[str] = []
         blocked = False
+        costly = summary.arm in analysis.costly_arms
         verdict: Verdict
         if not analysis.ok or effect is None or effect.diff is None:
             verdict = "inconclusive"
@@ -854,6 +855,21 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
                     "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
                     f"{analysis.srm.p_value:.2g}): the split or the export is probably broken."
                 )
+            elif effect.significant and effect.diff > 0 and costly and kind != "money":
+                verdict = "inconclusive"
+                reasons.append(f"Significantly above {analysis.control} {corrected}, but ...")
+                reasons.append(
+                    f"... the lever costs {analysis.lever_costs[summary.arm].describe()} and the "
+                    "file has no money column: a rate alone cannot show that it pays for its "
+                    "cost. Load the file with what each customer spent to judge net value."
+                )
+            elif effect.significant and effect.diff > 0 and costly and metric != NET_VALUE:
+                verdict = "inconclusive"
+                reasons.append(
+                    f"Significantly above {analysis.control} {corrected}, but before the "
+                    f"lever's cost ({analysis.lever_costs[summary.arm].describe()}): decide on "
+                    "net value."
+                )
             elif effect.significant and effect.diff > 0:
                 verdict = "ship"
                 reasons.append(f"Significantly above {analysis.control} {corrected}.")
@@ -865,6 +881,12 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
                 reasons.append(
                     f"No clear difference from {analysis.control} {corrected}: the campaign "
                     "as tested neither proves nor rules out a gain."
+                )
+            if metric == NET_VALUE and analysis.margin_rate is not None:
+                cost = analysis.lever_costs.get(summary.arm)
+                reasons.append(
+                    f"Net value = {analysis.margin_rate:.0%} margin on {analysis.money_field} "
+                    f"minus the lever's cost ({cost.describe() if cost else 'nothing'})."
                 )
             if effect.method == "cuped" and analysis.covariate:
                 reasons.append(f"Adjusted for the pre-period field {analysis.covariate} (CUPED).")

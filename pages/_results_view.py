@@ -310,8 +310,12 @@ NO_COVARIATE = "none"
 
 
 def is_results_file(experiment: dict[str, Any]) -> bool:
-    """The experiment's outcomes come from an uploaded result file, not from transactions."""
-    return experiment.get("source") == RESULTS_FILE_SOURCE
+    """The experiment's outcomes come from an uploaded result file, not from transactions: it
+    was made from one, or a result file was attached to it (its arms and costs then come from
+    the experiment, its outcomes from the file)."""
+    if experiment.get("source") == RESULTS_FILE_SOURCE:
+        return True
+    return "id" in experiment and bool(file_uploads(int(experiment["id"])))
 
 
 @dataclass(frozen=True)
@@ -444,6 +448,26 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         f"{len(analysis.arms)} arms · control **{_ui.plain(analysis.control)}**"
         + (f" · CUPED on **{_ui.plain(analysis.covariate)}**" if analysis.covariate else "")
     )
+    if analysis.lever_costs:
+        costs = "; ".join(
+            f"{_ui.plain(arm)}: {cost.describe()}"
+            for arm, cost in analysis.lever_costs.items()
+            if cost.kind != "control"
+        )
+        if analysis.money_field is not None and analysis.margin_rate is not None:
+            st.caption(
+                "Arms, costs and plan come from the experiment, outcomes from the file. "
+                f"**Net value** = {analysis.margin_rate:.0%} margin on "
+                f"**{_ui.plain(analysis.money_field)}** (margin rate of the store) minus each "
+                f"lever's cost - {costs}. It decides."
+            )
+        else:
+            st.warning(
+                "The file has no money column, so it cannot show whether a lever pays for its "
+                f"cost ({costs}): no lever that costs money is shipped on a rate alone. Load "
+                "the file with what each customer spent to judge net value.",
+                icon=":material/payments:",
+            )
     if analysis.srm.mismatch:
         st.warning(
             "Arm sizes do not match the planned split (sample-ratio mismatch, p = "

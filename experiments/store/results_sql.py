@@ -51,6 +51,32 @@ class ResultArm(NamedTuple):
     allocation: float
 
 
+class ArmCost(NamedTuple):
+    """What an arm of the experiment costs, as the `arms` table stores it.
+
+    Attributes:
+        name: arm label.
+        kind: control, discount, gift, outreach or custom.
+        discount_pct: percent off the orders of a discount arm (0 otherwise).
+        cost_per_customer: fixed cost per customer (a gift, a call, a custom cost).
+    """
+
+    name: str
+    kind: str
+    discount_pct: float
+    cost_per_customer: float
+
+
+def arm_costs(cur: Cursor, experiment_id: int) -> list[ArmCost]:
+    """Each arm's kind and costs, in arm order: what a result file's outcomes are charged."""
+    rows = cur.execute(
+        "SELECT name, kind, discount_pct, cost_per_customer FROM arms"
+        " WHERE experiment_id = ? ORDER BY arm_id",
+        [experiment_id],
+    ).fetchall()
+    return [ArmCost(str(n), str(k), float(d or 0), float(c or 0)) for n, k, d, c in rows]
+
+
 class ResultUpload(NamedTuple):
     """One result file loaded into the experiment.
 

@@ -114,3 +114,37 @@ def test_one_arm_file_shows_insufficient_data(app_env, tmp_path):
     at = run({"experiment": "Solo"})
     assert any("Insufficient data" in w.value and "one arm" in w.value for w in at.warning)
     assert cards(at) == []
+
+
+def test_results_attached_to_a_designed_experiment_are_read_with_its_costs(app_env, tmp_path):
+    """A result file loaded for the demo's designed experiment (its arms cost 10% off, a gift, a
+    call) was ignored: Results analysed transactions. Now the file's outcomes are analysed with
+    the experiment's arms and costs, on net value."""
+    import numpy as np
+
+    from experiments import config
+
+    rng = np.random.default_rng(1)
+    arms = ["Control", "10% discount", "Surprise gift", "Personal outreach"]
+    frame = pd.DataFrame(
+        {
+            "group": np.repeat(arms, 500),
+            "spend": rng.lognormal(6, 1, 2000).round(2),
+        }
+    )
+    path = tmp_path / "campaign.csv"
+    frame.to_csv(path, index=False)
+    store = open_store(app_env)
+    result = ingest.load_file(
+        store,
+        kind="results",
+        path=path,
+        experiment=config.DEMO_EXPERIMENT_NAME,
+        mapping={"group": "arm"},
+    )
+    assert result.ok, result.summary()
+    at = run({"experiment": config.DEMO_EXPERIMENT_NAME})
+    assert any("Net value" in c.value and "spend" in c.value for c in at.caption)
+    assert any("campaign.csv" in c.value for c in at.caption)
+    assert len(cards(at)) == 3
+    assert any("Net value = 35% margin on spend" in c.value for c in at.caption)
