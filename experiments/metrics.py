@@ -381,7 +381,9 @@ def analyze_experiment(
     Args:
         store: the store holding assignments and transactions.
         experiment: experiment id or name.
-        settings: analysis settings (defaults from config; horizon from the experiment).
+        settings: analysis settings (defaults from config; horizon by `default_horizon`: the
+            planned one, or all the data so far for a running experiment that lacks it - the
+            one default rule the page, the CLI and the reports share).
 
     Returns:
         The analysis. Degenerate data (no transactions, an empty arm, a window not yet
@@ -406,7 +408,14 @@ def analyze_experiment(
             if settings.margin_rate is not None
             else own.get("margin_rate", config.DEFAULT_MARGIN_RATE)  # type: ignore[arg-type]
         )
-        horizon = int(settings.horizon_days or found["horizon_days"])  # type: ignore[call-overload]
+        horizon = int(
+            settings.horizon_days
+            or default_horizon(
+                int(found["horizon_days"]),  # type: ignore[call-overload]
+                overview.observed_days(cur, experiment_id),
+                str(found.get("status")),
+            )
+        )
         spec = metrics_sql.QuerySpec(
             experiment_id=experiment_id,
             horizon_days=horizon,

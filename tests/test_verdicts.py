@@ -163,3 +163,21 @@ def test_a_broken_guardrail_is_never_shipped(tmp_path):
     assert outreach.verdict == "stop"
     assert "Guardrail discount_cost is broken" in " ".join(outreach.reasons)
     store.close()
+
+
+def test_the_cli_and_the_page_open_a_running_experiment_on_the_same_default_horizon(
+    tmp_path, capsys
+):
+    """11 days into a 60-day test the page opened at 11 days while `analyze` used 60 and
+    answered insufficient data: one default rule now (metrics.default_horizon)."""
+    db = tmp_path / "day11.duckdb"
+    store = _seeded(db, 20_000, 7)
+    _cut_at_day(store, 12)
+    with store.cursor() as cur:
+        observed = overview.observed_days(cur, 1)
+    store.close()
+    assert cli.main(["--db", str(db), "analyze", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["horizon_days"] == observed == metrics.default_horizon(60, observed, "running")
+    assert out["status"] == "ok" and not out["exploratory"]
+    assert {d["verdict"] for d in out["decisions"]} == {"keep_running"}
