@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from experiments import analysis_file, config, decision, metrics
+from experiments import analysis_file, config, decision, metrics, stats
 from experiments.store import Store, StoreError, open_store, overview
 
 EXIT_OK = 0
@@ -34,6 +34,23 @@ def _experiment(store: Store, key: str) -> dict[str, object]:
     return found
 
 
+def _cap(args: argparse.Namespace) -> bool:
+    """--cap / --no-cap, else config.DEFAULT_CAP (no capping: effects are money differences)."""
+    if args.cap and args.no_cap:
+        raise CommandError("give either --cap or --no-cap, not both")
+    return True if args.cap else False if args.no_cap else config.DEFAULT_CAP
+
+
+def _add_cap_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cap",
+        action="store_true",
+        help="winsorise money metrics at the pooled 99th percentile: estimates the winsorised "
+        "mean difference, not the money difference (default: off)",
+    )
+    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics (default)")
+
+
 def _rule(store: Store, found: dict[str, object]) -> decision.DecisionRule:
     """The experiment's verdict rule, fixed at design."""
     from experiments.store import metrics_sql
@@ -56,7 +73,7 @@ def _analysis_settings(
     )
     return metrics.AnalysisSettings(
         horizon_days=args.horizon,
-        cap=not args.no_cap,
+        cap=_cap(args),
         use_covariate=not args.no_covariate,
         correction=correction,  # type: ignore[arg-type]  # argparse and the rule: holm, bh, none
         confidence=confidence,
@@ -66,7 +83,7 @@ def _analysis_settings(
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
     p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
-    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    _add_cap_options(p)
     p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
     p.add_argument(
         "--correction",
@@ -186,7 +203,7 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
         [analysis_file.parse_metric(m) for m in args.metric],
         covariate=args.covariate,
         correction=args.correction,
-        cap=not args.no_cap,
+        cap=_cap(args),
         alpha=args.alpha,
         allocation=_parse_allocation(args.allocation),
     )
@@ -200,6 +217,8 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
 def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
     if not result.ok:
         print(f"insufficient data: {result.note}")
+    if result.cap:
+        print(f"money effects: {stats.money_estimand_label(True)}")
     print(f"SRM p-value: {result.srm.p_value}  (mismatch: {result.srm.mismatch})")
     for arm in result.arms:
         print(f"{arm.arm:>24}  n={arm.n}  " + "  ".join(f"{k}={v}" for k, v in arm.means.items()))
@@ -228,7 +247,7 @@ def _stored_results_analysis(
         experiment_id,
         covariate=covariate,
         correction=args.correction or config.DEFAULT_CORRECTION,  # type: ignore[arg-type]
-        cap=not args.no_cap,
+        cap=_cap(args),
     )
 
 
@@ -287,6 +306,10 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         print(
             "Exploratory view: " + "; ".join(differences) + ". The verdicts follow the rule "
             f"(read at {official.horizon_days} days)."
+        )
+    if analysis.settings.cap:
+        print(
+            f"money effects: {stats.money_estimand_label(True, analysis.settings.cap_percentile)}"
         )
     for d in decisions:
         print(f"{d.label.upper():>16}  {d.statement}")
@@ -484,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
     )
-    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics")
+    _add_cap_options(p)
     p.add_argument(
         "--allocation",
         action="append",

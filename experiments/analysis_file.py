@@ -164,6 +164,8 @@ class FileAnalysis:
             "money_field": self.money_field,
             "margin_rate": self.margin_rate,
             "lever_costs": {a: c.as_json() for a, c in self.lever_costs.items()},
+            "money_estimand": stats.money_estimand(self.cap),
+            "money_estimand_label": stats.money_estimand_label(self.cap),
             "status": self.status,
             "note": self.note,
         }
@@ -176,7 +178,7 @@ def analyze_frame(
     metrics: Sequence[tuple[str, MetricKind | None]],
     covariate: str | None = None,
     correction: Correction = "holm",
-    cap: bool = True,
+    cap: bool = config.DEFAULT_CAP,
     alpha: float = config.ALPHA,
     allocation: Mapping[str, float] | None = None,
     cap_percentile: float = config.DEFAULT_CAP_PERCENTILE,
@@ -192,7 +194,8 @@ def analyze_frame(
         covariate: pre-period column for CUPED (e.g. last year's spend); adds 'cuped' rows.
         correction: 'holm' (default), 'bh' or 'none', across arms within each metric.
         cap: winsorise money metrics at pooled thresholds (`stats.cap_thresholds` semantics)
-            before any estimator, so a few whales do not decide the test.
+            before any estimator; off by default: capped effects estimate the winsorised mean
+            difference, not the money difference.
         alpha: significance level.
         allocation: planned arm weights for the SRM test; default equal split over the arms
             present (plus the control if absent).
@@ -236,6 +239,11 @@ def analyze_frame(
                 cross_sum=float(row.get(f"m{i}_cross_sum", 0.0)),
             )
             for i, metric in enumerate(kinds)
+        }
+    if covariate is not None:  # CUPED rows name the covariate they used
+        per_arm = {
+            arm: {m: replace(s, covariates=s.single_covariate(covariate)) for m, s in by.items()}
+            for arm, by in per_arm.items()
         }
     control = str(control_label)
     ordered = sorted(per_arm, key=lambda a: (a != control, a))
@@ -398,7 +406,7 @@ def analyze_stored_results(
     metrics: Sequence[str] | None = None,
     covariate: str | None = None,
     correction: Correction = "holm",
-    cap: bool = True,
+    cap: bool = config.DEFAULT_CAP,
     alpha: float = config.ALPHA,
     margin_rate: float = config.DEFAULT_MARGIN_RATE,
     money_field: str | None = None,

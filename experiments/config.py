@@ -17,6 +17,11 @@ DEFAULT_HORIZON_DAYS = 60
 DEFAULT_LOOKBACK_DAYS = 365
 DEFAULT_CORRECTION = "holm"
 DEFAULT_CAP_PERCENTILE = 99.0
+# Money effects are the plain mean difference (the roubles); capping (winsorising at the pooled
+# percentile above) is an option that estimates a different quantity, the winsorised mean
+# difference, and is named so wherever it is on.
+DEFAULT_CAP = False
+CUPED_CUSTOMERS_PER_COVARIATE = 10  # CUPED uses at most one covariate per this many customers
 DEFAULT_POWER = 0.8
 CONFIDENCE_CHOICES = (0.90, 0.95, 0.99)  # what a design (and the Results page) can choose
 GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control's mean) at most

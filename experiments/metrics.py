@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
@@ -89,7 +89,9 @@ class AnalysisSettings:
 
     Attributes:
         horizon_days: analysis horizon; None = the experiment's own horizon.
-        cap: winsorise money metrics at pooled percentiles (robust to a few huge orders).
+        cap: winsorise money metrics at pooled percentiles; off by default
+            (config.DEFAULT_CAP): capped effects estimate the winsorised mean difference, not
+            the money difference (`stats.money_estimand`).
         cap_percentile: upper cap percentile (percent) of positive values.
         use_covariate: add CUPED rows with the pre-period covariate.
         lookback_days: pre-period length for covariates.
@@ -104,7 +106,7 @@ class AnalysisSettings:
     """
 
     horizon_days: int | None = None
-    cap: bool = True
+    cap: bool = config.DEFAULT_CAP
     cap_percentile: float = config.DEFAULT_CAP_PERCENTILE
     use_covariate: bool = True
     lookback_days: int = config.DEFAULT_LOOKBACK_DAYS
@@ -257,6 +259,10 @@ class ExperimentAnalysis:
                 **asdict(self.settings),
                 "horizon_days": self.horizon_days,
                 "margin_rate": self.margin_rate,
+                "money_estimand": stats.money_estimand(self.settings.cap),
+                "money_estimand_label": stats.money_estimand_label(
+                    self.settings.cap, self.settings.cap_percentile
+                ),
             },
             "data": {"first_ts": self.first_ts, "last_ts": self.last_ts},
             "status": self.status,
@@ -345,9 +351,15 @@ def _binary_sample(
     return stats.SampleStats(int(_number(row, n_column)), total, total)
 
 
-def metric_stats(row: Mapping[str, object] | None, metric: str) -> stats.SampleStats:
-    """SampleStats of a catalogue metric at the analysis horizon, with its covariate."""
-    return _sample(row, metric, "n_main", _BY_NAME[metric].covariate)
+def metric_stats(
+    row: Mapping[str, object] | None,
+    metric: str,
+    moments: stats.CovariateMoments | None = None,
+) -> stats.SampleStats:
+    """SampleStats of a catalogue metric at the analysis horizon, with its covariate, and the
+    moments with all CUPED covariates when given (`metrics_sql.Aggregates.moments`)."""
+    sample = _sample(row, metric, "n_main", _BY_NAME[metric].covariate)
+    return replace(sample, covariates=moments) if moments is not None else sample
 
 
 def horizon_choices(planned: int, observed: int | None) -> list[int]:
@@ -496,6 +508,9 @@ def _analyse(
     arms = [_arm_summary(a, rows.get(a.arm_id), total_allocation) for a in arm_defs]
     srm = stats.srm_test({a.arm: a.n for a in arms}, {a.arm: a.planned_allocation for a in arms})
 
+    def moments(arm_id: int | None, metric: str) -> stats.CovariateMoments | None:
+        return agg.moments.get(arm_id, {}).get(metric) if arm_id is not None else None
+
     effects: list[stats.Effect] = []
     treated = [a for a in arm_defs if a is not control_def]
     control_row = rows.get(control_id) if control_id is not None else None
@@ -506,8 +521,8 @@ def _analyse(
                 continue
             effects.extend(
                 stats.compare(
-                    metric_stats(control_row, metric.name),
-                    metric_stats(arm_row, metric.name),
+                    metric_stats(control_row, metric.name, moments(control_id, metric.name)),
+                    metric_stats(arm_row, metric.name, moments(arm_def.arm_id, metric.name)),
                     metric.kind,
                     arm_name=arm_def.name,
                     metric=metric.name,
@@ -526,8 +541,8 @@ def _analyse(
             for name in ("repeat_purchase", "net_value"):
                 comparisons.extend(
                     stats.compare(
-                        metric_stats(base_row, name),
-                        metric_stats(other_row, name),
+                        metric_stats(base_row, name, moments(first.arm_id, name)),
+                        metric_stats(other_row, name, moments(second.arm_id, name)),
                         _BY_NAME[name].kind,
                         arm_name=second.name,
                         metric=name,

@@ -18,12 +18,12 @@ from experiments.metrics import ExperimentAnalysis
 METHOD_NOTES = (
     "Repeat purchase: share of customers with at least one order in the window after their "
     "assignment; two-proportion z-test, unpooled Wald interval.",
-    "Money metrics (revenue, net value): Welch's t-test; 'cuped' rows adjust for the "
-    "customer's pre-period spend (CUPED/ANCOVA), which narrows intervals without bias.",
+    "Money metrics (revenue, net value): Welch's t-test on the mean difference per customer; "
+    "'cuped' rows adjust for pre-period spend, orders, recency, tenure and RFM segment (Lin's "
+    "interacted regression with a heteroskedasticity-robust HC2-type variance), which narrows "
+    "intervals without bias; the unadjusted (Welch) estimate is shown beside it.",
     "Net value = gross margin (margin column, else revenue x margin rate, before discounts) "
     "minus the lever's cost: discounts given, gift cost, outreach time.",
-    "Money metrics are capped at pooled percentiles of non-zero values (computed once across "
-    "arms) so a few huge orders do not decide the result.",
     "p-values are corrected across arms x metrics (Holm by default; Benjamini-Hochberg across "
     "segments): the rows shown (rates and CUPED money) form one family. Intervals are each "
     "effect's own, before the correction. Sample-ratio mismatch: chi-square test against the "
@@ -32,6 +32,21 @@ METHOD_NOTES = (
     "Statistics 2024), tuned once for the customers assigned and split across the levers "
     "(Bonferroni), so looking every day does not inflate false wins.",
 )
+
+
+def cap_note(cap: bool) -> str:
+    """The method note on capping: which estimand the money effects are."""
+    if cap:
+        return (
+            f"Money effects are the {stats.money_estimand_label(True)}: values are winsorised "
+            "at pooled percentiles of non-zero values (computed once across arms), which "
+            "shrinks effects on heavy-tailed spend toward zero (by 15-20% on simulated spend)."
+        )
+    return (
+        "Money effects are the plain mean difference per customer (no capping): unbiased for "
+        "what the lever did in money, heavy tails included. Capping is an option in the "
+        "settings; it estimates a different quantity (the winsorised mean difference)."
+    )
 
 
 def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
@@ -303,20 +318,21 @@ def html_report(
         settings={
             "horizon (days)": analysis.horizon_days,
             "capping of money metrics": "on" if analysis.settings.cap else "off",
+            "money effects": stats.money_estimand_label(
+                analysis.settings.cap, analysis.settings.cap_percentile
+            ),
             "covariate adjustment (CUPED)": "on" if analysis.settings.use_covariate else "off",
             "multiple-testing correction": analysis.settings.correction,
             "confidence level": f"{analysis.settings.confidence:.0%}",
             "margin rate (when no margin column)": f"{analysis.margin_rate:.0%}",
         },
-        notes=METHOD_NOTES,
+        notes=(*METHOD_NOTES, cap_note(analysis.settings.cap)),
     )
 
 
 FILE_METHOD_NOTES = (
     "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money columns: "
     "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
-    "Money columns are capped at pooled percentiles of non-zero values, computed once across "
-    "arms, when capping is on.",
     "p-values are corrected across arms x metrics (the rows shown form one family; intervals "
     "are each effect's own, before the correction); sample-ratio mismatch: chi-square test "
     "against the planned split.",
@@ -368,8 +384,9 @@ def html_file_report(
             "metrics": ", ".join(analysis.metrics),
             "covariate (CUPED)": analysis.covariate or "none",
             "capping of money metrics": "on" if analysis.cap else "off",
+            "money effects": stats.money_estimand_label(analysis.cap),
             "multiple-testing correction": analysis.correction,
             "confidence level": f"{1 - analysis.alpha:.0%}",
         },
-        notes=FILE_METHOD_NOTES,
+        notes=(*FILE_METHOD_NOTES, cap_note(analysis.cap)),
     )

@@ -13,11 +13,18 @@ Choices, stated once:
   `proportions_ztest` so that the 95% interval excludes 0 exactly when p < 0.05.
 * Money (`kind="money"`) uses Welch's t (scipy `ttest_ind_from_stats(equal_var=False)`), with a
   Welch-Satterthwaite t interval (statsmodels `CompareMeans.tconfint_diff(usevar="unequal")`).
-* CUPED is ANCOVA with a common slope: OLS y ~ 1 + arm + (x - mean(x)) on the two arms' rows,
-  classical (homoskedastic) standard errors and a t distribution with n - 3 df. The slope theta is
-  the pooled within-arm slope sum(Sxy) / sum(Sxx). Classical SEs are the ones that are exact
-  functions of sufficient statistics (HC-robust SEs need fourth moments per row); under
-  randomization with near-planned allocation they agree with HC to well within noise.
+* CUPED is Lin's (2013) interacted regression, y ~ 1 + arm + (X - Xbar) + arm x (X - Xbar),
+  with k pre-period covariates X centred at the two arms' pooled mean: each arm gets its own
+  slopes, and the effect is the difference of the two arms' adjusted means
+  alpha_a = ybar_a - beta_a'(xbar_a - Xbar). It is consistent whatever the split and however
+  the arms' variances differ (a common slope with classical SEs undercovers under a 90/10 split
+  with a noisier small arm). Its variance is heteroskedasticity-robust: per arm,
+  s_a^2 (1/n_a + d_a' Sxx_a^-1 d_a) with s_a^2 the residual variance of the arm's own regression
+  on n_a - k - 1 degrees of freedom, which equals statsmodels' HC2 for the coefficient on the arm
+  to O(1/n^2) (HC2 proper needs per-row leverages; tests check agreement on raw rows); a t
+  distribution with Welch-Satterthwaite degrees of freedom. With no covariate kept it is Welch.
+  Covariates that are constant or collinear within an arm are dropped, and at most one per
+  `config.CUPED_CUSTOMERS_PER_COVARIATE` customers of the smaller arm is used.
 * Relative lift intervals use the delta method with independent arms (normal quantile).
 * Degenerate input (n <= 1, zero variance, no events, missing arm, zero control mean) yields
   `status="insufficient_data"` (or `rel_lift=None` for a zero control mean) with a note: never an
@@ -55,6 +62,62 @@ CS_REFERENCE = (
 
 # -- inputs --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class CovariateMoments:
+    """Sufficient statistics of a metric and k pre-period covariates in one arm (for CUPED).
+
+    With z = [y, x_1, ..., x_k] per customer: n, the sums of z and the sums of the products
+    z z' (the cross-product matrix). Every regression quantity of the arm (means, centred
+    cross-products, own-arm slopes, residual variance) is a function of these numbers.
+
+    Attributes:
+        names: the covariates' names, in priority order (earlier ones are kept when some
+            must be dropped).
+        n: customers in the arm.
+        sums: k + 1 sums: the metric first, then each covariate.
+        products: (k + 1) x (k + 1) symmetric matrix of sums of products of [metric,
+            covariates], as rows of tuples.
+    """
+
+    names: tuple[str, ...]
+    n: int
+    sums: tuple[float, ...]
+    products: tuple[tuple[float, ...], ...]
+
+    @classmethod
+    def from_arrays(
+        cls, names: Sequence[str], n: int, sums: np.ndarray, products: np.ndarray
+    ) -> CovariateMoments:
+        """From numpy arrays of the sums (k + 1) and products ((k + 1) x (k + 1))."""
+        return cls(
+            tuple(str(x) for x in names),
+            int(n),
+            tuple(float(v) for v in sums),
+            tuple(tuple(float(v) for v in row) for row in products),
+        )
+
+    @classmethod
+    def from_values(
+        cls,
+        values: Sequence[float] | np.ndarray,
+        covariates: np.ndarray,
+        names: Sequence[str] | None = None,
+    ) -> CovariateMoments:
+        """Moments of raw values y (n) and covariates (n x k) (tests, small in-memory data)."""
+        y = np.asarray(values, dtype=float)
+        x = np.asarray(covariates, dtype=float).reshape(y.size, -1)
+        z = np.column_stack([y, x])
+        labels = names if names is not None else [f"x{j + 1}" for j in range(x.shape[1])]
+        return cls.from_arrays(labels, y.size, z.sum(axis=0), z.T @ z)
+
+    def take(self, names: Sequence[str]) -> CovariateMoments:
+        """The moments of the metric and only these covariates (in this order)."""
+        index = [0, *(self.names.index(name) + 1 for name in names)]
+        sums = np.asarray(self.sums)[index]
+        products = np.asarray(self.products)[np.ix_(index, index)]
+        return CovariateMoments.from_arrays(names, self.n, sums, products)
+
+
+@dataclass(frozen=True)
 class SampleStats:
     """Sufficient statistics of one metric in one arm (what the SQL returns).
 
@@ -65,6 +128,8 @@ class SampleStats:
         cov_sum: sum of the pre-period covariate (0 when no covariate).
         cov_sum_squares: sum of squared covariate values.
         cross_sum: sum of metric x covariate.
+        covariates: moments of the metric with several covariates; when given, CUPED uses
+            them instead of the single covariate above (which is the k = 1 case).
     """
 
     n: int
@@ -73,6 +138,22 @@ class SampleStats:
     cov_sum: float = 0.0
     cov_sum_squares: float = 0.0
     cross_sum: float = 0.0
+    covariates: CovariateMoments | None = None
+
+    def moments(self) -> CovariateMoments:
+        """Moments for CUPED: `covariates`, else the single covariate as k = 1."""
+        if self.covariates is not None:
+            return self.covariates
+        return self.single_covariate("covariate")
+
+    def single_covariate(self, name: str) -> CovariateMoments:
+        """The single covariate's sums as moments (k = 1), under this name."""
+        return CovariateMoments(
+            (name,),
+            self.n,
+            (self.sum, self.cov_sum),
+            ((self.sum_squares, self.cross_sum), (self.cross_sum, self.cov_sum_squares)),
+        )
 
     @property
     def mean(self) -> float | None:
@@ -107,11 +188,23 @@ class SampleStats:
         values: Sequence[float] | np.ndarray,
         covariate: Sequence[float] | np.ndarray | None = None,
     ) -> SampleStats:
-        """Sufficient statistics of raw values (tests, small in-memory data)."""
+        """Sufficient statistics of raw values (tests, small in-memory data); a 2-D covariate
+        (n x k) fills `covariates` (and the single-covariate sums from its first column)."""
         y = np.asarray(values, dtype=float)
         if covariate is None:
             return cls(int(y.size), float(y.sum()), float((y * y).sum()))
         x = np.asarray(covariate, dtype=float)
+        if x.ndim == 2:
+            first = x[:, 0]
+            return cls(
+                int(y.size),
+                float(y.sum()),
+                float((y * y).sum()),
+                float(first.sum()),
+                float((first * first).sum()),
+                float((first * y).sum()),
+                CovariateMoments.from_values(y, x),
+            )
         return cls(
             int(y.size),
             float(y.sum()),
@@ -152,13 +245,15 @@ class Effect:
         n_control: customers in the baseline arm.
         n_arm: customers in the treated arm.
         se: standard error of diff (what the interval is built from).
-        variance_reduction: cuped only: 1 - Var(cuped diff) / Var(unadjusted classical diff),
-            the share of estimator variance the covariate actually removed (negative when
-            it hurt); None for other methods.
+        variance_reduction: cuped only: 1 - Var(cuped diff) / Var(Welch diff), the share of
+            the unadjusted estimator's variance the covariates actually removed (negative
+            when they hurt); None for other methods.
         status: 'ok' or 'insufficient_data'.
         note: why the data is insufficient, or a caveat (e.g. zero control mean); '' if none.
         baseline: name of the arm compared against (the control, or another arm).
         alpha: significance level of the intervals.
+        covariates: cuped only: the pre-period covariates the adjustment used (after
+            dropping constant or collinear ones); () for other methods.
     """
 
     arm: str
@@ -182,6 +277,7 @@ class Effect:
     note: str = ""
     baseline: str = "control"
     alpha: float = config.ALPHA
+    covariates: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -198,7 +294,11 @@ class Effect:
         out: dict[str, object] = {}
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
-            out[name] = finite_or_none(value) if isinstance(value, float) else value
+            if isinstance(value, float):
+                value = finite_or_none(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
         return out
 
 
@@ -359,6 +459,7 @@ def _estimate(
     p_value: float,
     var_rel: float,
     variance_reduction: float | None = None,
+    covariates: tuple[str, ...] = (),
 ) -> Effect:
     """An estimated effect: interval diff +/- critical * se, relative lift by the delta method
     with variance `var_rel` (each estimator derives its own)."""
@@ -385,6 +486,7 @@ def _estimate(
         note=note,
         baseline=baseline,
         alpha=alpha,
+        covariates=covariates,
     )
 
 
@@ -416,53 +518,45 @@ def _welch_effect(
 def _cuped_effect(
     control: SampleStats, arm: SampleStats, arm_name: str, metric: str, alpha: float, baseline: str
 ) -> Effect:
-    n0, n1 = control.n, arm.n
-    sxx = control.centered_cov_squares + arm.centered_cov_squares
-    syy = control.centered_squares + arm.centered_squares
-    sxy = control.centered_cross + arm.centered_cross
-    df = n0 + n1 - 3
-    if df <= 0:
-        return _insufficient(
-            arm_name, metric, "cuped", control, arm, "needs at least 4 customers", baseline, alpha
+    """Lin's interacted regression with a robust (HC2-type) variance; see the module docstring."""
+    moments0, moments1 = control.moments(), arm.moments()
+    shared = [name for name in moments0.names if name in moments1.names]
+    names = usable_covariates(moments0.take(shared), moments1.take(shared))
+    if not names:
+        why = (
+            "needs at least 4 customers per arm"
+            if min(control.n, arm.n) < 4
+            else "covariates are constant within arms: nothing to adjust with"
         )
-    if sxx <= 1e-12 * max(1.0, control.cov_sum_squares + arm.cov_sum_squares):
-        return _insufficient(
-            arm_name,
-            metric,
-            "cuped",
-            control,
-            arm,
-            "covariate is constant within arms: nothing to adjust with",
-            baseline,
-            alpha,
-        )
-    theta = sxy / sxx
-    rss = max(0.0, syy - sxy * theta)
-    if rss <= 0:
+        return _insufficient(arm_name, metric, "cuped", control, arm, why, baseline, alpha)
+    fit0, fit1 = _arm_fits(moments0.take(names), moments1.take(names))
+    if fit0.residual_variance <= 0 and fit1.residual_variance <= 0:
         return _insufficient(
             arm_name,
             metric,
             "cuped",
             control,
             arm,
-            "metric is an exact linear function of the covariate: no residual variation",
+            "metric is an exact linear function of the covariates: no residual variation",
             baseline,
             alpha,
         )
-    sigma2 = rss / df
-    x0, x1 = control.cov_sum / n0, arm.cov_sum / n1
-    m0, m1 = control.sum / n0, arm.sum / n1
-    diff = (m1 - m0) - theta * (x1 - x0)
-    var_diff = sigma2 * (1 / n0 + 1 / n1 + (x1 - x0) ** 2 / sxx)
+    diff = fit1.adjusted_mean - fit0.adjusted_mean
+    var_diff = fit0.variance + fit1.variance
     se = math.sqrt(var_diff)
+    df = var_diff**2 / sum(f.variance**2 / f.df for f in (fit0, fit1) if f.variance > 0)
     t = float(special.stdtrit(df, 1 - alpha / 2))
     p_value = float(2 * special.stdtr(df, -abs(diff / se)))
-    var_unadjusted = syy / (n0 + n1 - 2) * (1 / n0 + 1 / n1)
-    variance_reduction = 1 - var_diff / var_unadjusted if var_unadjusted > 0 else None
-    # rel = diff / m0 with diff = m1 - m0 - theta (x1 - x0): Cov(diff, m0) = (-V0 + theta C0) / n0.
+    var_welch = (control.variance or 0.0) / control.n + (arm.variance or 0.0) / arm.n
+    variance_reduction = 1 - var_diff / var_welch if var_welch > 0 else None
+    # rel = diff / m0; Cov(diff, m0) = (p0 beta1'C0 + p1 beta0'C0 - V0) / n0 with C0 the control's
+    # covariance of x with y and p_a the arms' shares (both adjusted means move with m0)
+    n0, n1 = control.n, arm.n
+    m0 = control.sum / n0
     v0 = control.variance or 0.0
-    c0 = control.centered_cross / (n0 - 1)
-    cov_diff_m0 = (-v0 + theta * c0) / n0
+    share0, share1 = n0 / (n0 + n1), n1 / (n0 + n1)
+    c0 = fit0.cross / (n0 - 1)
+    cov_diff_m0 = (share0 * float(fit1.slopes @ c0) + share1 * float(fit0.slopes @ c0) - v0) / n0
     var_rel = (
         var_diff / m0**2 + diff**2 * (v0 / n0) / m0**4 - 2 * diff * cov_diff_m0 / m0**3
         if m0
@@ -470,8 +564,87 @@ def _cuped_effect(
     )
     return _estimate(
         "cuped", (arm_name, metric, baseline), alpha, (n0, n1), (m0, m0 + diff), diff, se, t,
-        p_value, var_rel, variance_reduction,
+        p_value, var_rel, variance_reduction, tuple(names),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _ArmFit:
+    """One arm's own regression of the metric on the covariates centred at the pooled mean."""
+
+    adjusted_mean: float  # intercept: the arm's mean at the pooled covariate mean
+    variance: float  # robust variance of adjusted_mean
+    residual_variance: float  # RSS / df
+    df: int  # n - k - 1
+    slopes: np.ndarray  # k own-arm slopes
+    cross: np.ndarray  # k centred cross-products of the covariates with the metric (Sxy)
+
+
+def _centred(m: CovariateMoments) -> tuple[np.ndarray, np.ndarray]:
+    """Means of [y, x] and the centred cross-product matrix of [y, x]."""
+    sums = np.asarray(m.sums, dtype=float)
+    mean = sums / m.n
+    return mean, np.asarray(m.products, dtype=float) - np.outer(sums, mean)
+
+
+def _arm_fits(m0: CovariateMoments, m1: CovariateMoments) -> tuple[_ArmFit, _ArmFit]:
+    k = len(m0.names)
+    pooled = (np.asarray(m0.sums[1:]) + np.asarray(m1.sums[1:])) / (m0.n + m1.n)
+    fits = []
+    for m in (m0, m1):
+        mean, centred = _centred(m)
+        sxx, sxy, syy = centred[1:, 1:], centred[1:, 0], max(0.0, float(centred[0, 0]))
+        slopes = np.linalg.solve(sxx, sxy)
+        rss = max(0.0, syy - float(sxy @ slopes))
+        df = m.n - k - 1
+        shift = mean[1:] - pooled
+        sigma2 = rss / df
+        variance = sigma2 * (1 / m.n + float(shift @ np.linalg.solve(sxx, shift)))
+        fits.append(_ArmFit(float(mean[0] - slopes @ shift), variance, sigma2, df, slopes, sxy))
+    return fits[0], fits[1]
+
+
+def max_covariates(n_smaller_arm: int) -> int:
+    """How many covariates CUPED may use with this many customers in the smaller arm: one per
+    `config.CUPED_CUSTOMERS_PER_COVARIATE`, at least one from 4 customers (2 residual df)."""
+    if n_smaller_arm < 4:
+        return 0
+    return max(1, (n_smaller_arm - 2) // config.CUPED_CUSTOMERS_PER_COVARIATE)
+
+
+def usable_covariates(m0: CovariateMoments, m1: CovariateMoments) -> list[str]:
+    """The covariates, in priority order, that are neither constant nor collinear in either arm.
+
+    Greedy: a covariate is kept when, in both arms, the part of it that the covariates kept so
+    far do not explain holds more than `COLLINEAR_SHARE` of its within-arm variation; at most
+    `max_covariates` are kept.
+    """
+    limit = max_covariates(min(m0.n, m1.n))
+    centred = [_centred(m)[1][1:, 1:] for m in (m0, m1)]
+    raw = [np.abs(np.diag(np.asarray(m.products, dtype=float))[1:]) for m in (m0, m1)]
+    kept: list[int] = []
+    for j in range(len(m0.names)):
+        if len(kept) >= limit:
+            break
+        usable = True
+        for sxx, squares in zip(centred, raw, strict=True):
+            own = float(sxx[j, j])
+            if own <= 1e-12 * max(1.0, float(squares[j])):
+                usable = False
+                break
+            if kept:
+                block = sxx[np.ix_(kept, kept)]
+                link = sxx[kept, j]
+                left = own - float(link @ np.linalg.solve(block, link))
+                if left <= COLLINEAR_SHARE * own:
+                    usable = False
+                    break
+        if usable:
+            kept.append(j)
+    return [m0.names[j] for j in kept]
+
+
+COLLINEAR_SHARE = 1e-6  # a covariate this well explained by the kept ones adds nothing usable
 
 
 # -- many arms and metrics -----------------------------------------------------------------------
@@ -724,6 +897,26 @@ def cap_thresholds(
     lower_p = percentile if lower_percentile is None else lower_percentile
     lower = float(np.quantile(negative, 1 - lower_p / 100)) if negative.size else None
     return lower, upper
+
+
+MoneyEstimand = Literal["mean_difference", "winsorised_mean_difference"]
+
+
+def money_estimand(cap: bool) -> MoneyEstimand:
+    """What a money effect estimates: the plain mean difference, or - with capping on - the
+    winsorised mean difference, a different quantity (it shrinks heavy-tailed effects)."""
+    return "winsorised_mean_difference" if cap else "mean_difference"
+
+
+def money_estimand_label(cap: bool, percentile: float = config.DEFAULT_CAP_PERCENTILE) -> str:
+    """The money estimand in words, for the page, the report and `analyze --json`."""
+    currency = "roubles" if config.CURRENCY == "RUB" else config.CURRENCY
+    if not cap:
+        return f"mean difference per customer, in {currency}"
+    return (
+        f"winsorised mean difference (values capped at the pooled {percentile:g}th percentile), "
+        f"not the {currency} difference"
+    )
 
 
 # -- Bayesian ------------------------------------------------------------------------------------

@@ -82,6 +82,9 @@ def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable
     return [str(h) for h in choices], str(default), label
 
 
+CAP_DEFAULT = "on" if config.DEFAULT_CAP else "off"  # the URL's cap=on|off when absent
+
+
 def rule_for(experiment: dict[str, Any]) -> decision.DecisionRule:
     """The verdict rule fixed at design (horizon, confidence, correction, guardrails)."""
     own = _ui.cached_query(metrics_sql.experiment_settings, int(experiment["id"]))
@@ -108,7 +111,7 @@ def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics
     correction = params.get("correction", rule_correction)
     return metrics.AnalysisSettings(
         horizon_days=int(horizon) if horizon.isdigit() else None,
-        cap=params.get("cap", "on") != "off",
+        cap=params.get("cap", CAP_DEFAULT) == "on",
         use_covariate=params.get("cuped", "on") != "off",
         correction=correction if correction in CORRECTIONS else config.DEFAULT_CORRECTION,  # type: ignore[arg-type]
         confidence=int(confidence) / 100 if confidence in CONFIDENCES else config.CONFIDENCE,
@@ -161,7 +164,8 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     st.caption(
         f"Status **{status}** · {sum(a.n for a in analysis.arms):,} customers in "
         f"{len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · data "
-        f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}"
+        f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
+        + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
     )
     for warning in analysis.warnings:
         st.warning(warning.message, icon=":material/warning:")
@@ -531,8 +535,8 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         f"p-values adjusted for {len(analysis.metrics)} metric(s) x "
         f"{len(analysis.arms) - 1} arm(s) by '{analysis.correction}'. Money metrics "
         + (
-            f"capped at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th percentile."
+            f"capped: effects are the {stats.money_estimand_label(True)}."
             if analysis.cap
-            else "not capped."
+            else "not capped: effects are the mean difference per customer."
         )
     )

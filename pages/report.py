@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import share
+from experiments import share, stats
 from pages import _results_view as view
 from pages import _ui
 
@@ -32,8 +32,8 @@ if view.is_results_file(experiment):
     st.title(str(experiment["name"]))
     st.caption(
         f"Read-only report · campaign result file · metrics {', '.join(file_settings.metrics)}"
-        f" · CUPED {file_settings.covariate or 'off'} · capping "
-        f"{'on' if file_settings.cap else 'off'} · correction {file_settings.correction}"
+        f" · CUPED {file_settings.covariate or 'off'} · money effects: "
+        f"{stats.money_estimand_label(file_settings.cap)} · correction {file_settings.correction}"
         f" · confidence {file_settings.confidence:.0%}"
     )
     view.render_file(experiment, view.file_analysis_for(int(experiment["id"]), file_settings))
@@ -44,7 +44,8 @@ horizon = settings.horizon_days or view.default_horizon(experiment)
 st.title(str(experiment["name"]))
 st.caption(
     f"Read-only report · horizon {horizon} days · "
-    f"capping {'on' if settings.cap else 'off'} · CUPED {'on' if settings.use_covariate else 'off'}"
+    f"money effects: {stats.money_estimand_label(settings.cap, settings.cap_percentile)} · "
+    f"CUPED {'on' if settings.use_covariate else 'off'}"
     f" · correction {settings.correction} · confidence {settings.confidence:.0%}"
 )
 view.render(view.analysis_for(int(experiment["id"]), settings))  # verdicts by the design rule

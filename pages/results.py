@@ -43,12 +43,17 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
             "an experiment runs, 'so far' is the longest horizon every customer is observed for.",
         )
     st.selectbox(
-        "Cap extreme money values",
-        ["on", "off"],
+        "Money effects",
+        ["off", "on"] if view.CAP_DEFAULT == "off" else ["on", "off"],
         key="cap",
         bind="query-params",
-        help=f"Winsorise revenue and net value at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th "
-        "percentile of non-zero values, computed once across arms.",
+        format_func=lambda v: (
+            "capped: winsorised mean difference" if v == "on" else "mean difference (default)"
+        ),
+        help=f"Default: the mean difference per customer, in {config.CURRENCY}. Capped: revenue "
+        f"and net value winsorised at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th percentile "
+        "of non-zero values - a different estimand (the winsorised mean difference, not the "
+        "money difference), which shrinks effects on heavy-tailed spend toward zero.",
     )
     if not from_file:
         st.selectbox(
@@ -81,7 +86,7 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
 params = {
     "experiment": str(experiment_name),
     "horizon": str(st.session_state.get("horizon")),
-    "cap": str(st.session_state.get("cap", "on")),
+    "cap": str(st.session_state.get("cap", view.CAP_DEFAULT)),
     "cuped": str(st.session_state.get("cuped", "on")),
     "correction": str(st.session_state.get("correction", rule_correction)),
     "confidence": str(st.session_state.get("confidence", rule_confidence)),

@@ -91,14 +91,16 @@ def test_hillstrom_effects_equal_scipy_and_statsmodels_on_raw_rows(analysis, hil
     assert conv.p_value == pytest.approx(test.pvalue, **TOL)
     assert conv.diff == pytest.approx(test.diff, **TOL)
 
+    # CUPED with one covariate: Lin's interacted regression y ~ T * (history - mean), HC2
     both = pd.concat([control, mens])
-    x = both.history - both.history.mean()
-    design = np.column_stack([np.ones(len(both)), (both.segment == "Mens E-Mail"), x])
-    fit = sm.OLS(both.spend.to_numpy(float), design.astype(float)).fit()
+    x = (both.history - both.history.mean()).to_numpy(float)
+    treated = (both.segment == "Mens E-Mail").to_numpy(float)
+    design = np.column_stack([np.ones(len(both)), treated, x, treated * x])
+    fit = sm.OLS(both.spend.to_numpy(float), design).fit(cov_type="HC2")
     cuped = _effect(analysis, "Mens E-Mail", "spend", "cuped")
     assert cuped.diff == pytest.approx(fit.params[1], **TOL)
-    assert cuped.se == pytest.approx(fit.bse[1], **TOL)
-    assert cuped.p_value == pytest.approx(fit.pvalues[1], **TOL)
+    assert cuped.se == pytest.approx(fit.bse[1], rel=0.01)
+    assert cuped.covariates == ("history",)
 
 
 def test_hillstrom_effects_are_holm_corrected_as_shown_and_as_unadjusted(analysis):
@@ -128,7 +130,7 @@ def _whales(seed: int = 0) -> pd.DataFrame:
 
 def test_capping_uses_pooled_nonzero_thresholds_identical_to_numpy():
     df = _whales()
-    result = analyze_frame(df, "group", "control", [("spend", None), ("bought", None)])
+    result = analyze_frame(df, "group", "control", [("spend", None), ("bought", None)], cap=True)
     lower, upper = stats.cap_thresholds(df.spend.to_numpy(), 99)
     assert result.caps["spend"][0] == pytest.approx(lower, **TOL)
     assert result.caps["spend"][1] == pytest.approx(upper, **TOL)
@@ -228,7 +230,8 @@ def test_cli_analyze_file_json_shape(hillstrom_path, tmp_path):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert {"arms", "srm_p_value", "effects", "correction", "alpha", "cap"} <= set(out)
-    assert out["correction"] == "bh" and out["cap"] is True
+    assert out["correction"] == "bh" and out["cap"] is False  # config.DEFAULT_CAP
+    assert out["money_estimand"] == "mean_difference"
     assert isinstance(out["srm_p_value"], float)
     assert [(a["arm"], a["n"]) for a in out["arms"]] == list(
         zip(ARMS, [21306, 21307, 21387], strict=True)

@@ -16,10 +16,27 @@ from experiments.store import Store
 
 
 @pytest.fixture(scope="module")
-def analysis(tmp_path_factory) -> metrics.ExperimentAnalysis:
-    store = Store(tmp_path_factory.mktemp("dr") / "demo.duckdb")
+def demo_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dr") / "demo.duckdb"
+    store = Store(path)
     demo.seed_demo(store, customers=6000, seed=3, replace=True)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def analysis(demo_path) -> metrics.ExperimentAnalysis:
+    store = Store(demo_path)
     result = metrics.analyze_experiment(store, 1)
+    store.close()
+    return result
+
+
+@pytest.fixture(scope="module")
+def capped(demo_path) -> metrics.ExperimentAnalysis:
+    """The analysis with capping on (a different estimand: the winsorised mean difference)."""
+    store = Store(demo_path)
+    result = metrics.analyze_experiment(store, 1, metrics.AnalysisSettings(cap=True))
     store.close()
     return result
 
@@ -456,7 +473,8 @@ def test_cli_report_writes_the_same_html_and_refuses_unknown_experiments(tmp_pat
     assert "Traceback" not in missing.stderr
 
 
-def test_distribution_histogram_counts_every_observed_customer_and_marks_the_cap(analysis):
+def test_distribution_histogram_counts_every_observed_customer_and_marks_the_cap(capped):
+    analysis = capped
     dist = analysis.distribution
     observed = {a.arm_id: a.n_observed for a in analysis.arms}
     assert dist.groupby("arm_id")["customers"].sum().to_dict() == observed
@@ -477,7 +495,7 @@ def test_distribution_agrees_with_per_customer_values(tmp_path):
 
     store = Store(tmp_path / "d.duckdb")
     demo.seed_demo(store, customers=2500, seed=9, replace=True)
-    result = metrics.analyze_experiment(store, 1)
+    result = metrics.analyze_experiment(store, 1, metrics.AnalysisSettings(cap=True))
     spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=result.horizon_days,
                                  margin_rate=result.margin_rate)  # fmt: skip
     with store.cursor() as cur:

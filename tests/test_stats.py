@@ -95,36 +95,90 @@ def test_welch_matches_scipy_and_statsmodels(rng):
     assert close(effect.p_value, from_stats.pvalue)
 
 
-def test_cuped_matches_statsmodels_ols_ancova(rng):
-    n0, n1 = 900, 1000
-    x0, x1 = rng.gamma(2, 50, n0), rng.gamma(2, 50, n1)
-    y0 = 20 + 0.6 * x0 + rng.normal(0, 40, n0)
-    y1 = 27 + 0.6 * x1 + rng.normal(0, 45, n1)
+def _lin_fit(y0, x0, y1, x1, cov_type="HC2"):
+    """statsmodels OLS y ~ T * (X - Xbar) on raw rows (Lin 2013), X centred at the pooled mean."""
+    x0, x1 = np.asarray(x0, float).reshape(len(y0), -1), np.asarray(x1, float).reshape(len(y1), -1)
+    y = np.concatenate([y0, y1])
+    x = np.vstack([x0, x1])
+    treated = np.r_[np.zeros(len(y0)), np.ones(len(y1))]
+    centred = x - x.mean(axis=0)
+    design = np.column_stack([np.ones_like(y), treated, centred, treated[:, None] * centred])
+    return sm.OLS(y, design).fit(cov_type=cov_type), design
+
+
+LIN_CASES = {
+    # (n0, n1, k, control error sd, arm error sd, heteroskedastic): SE tolerance (relative)
+    "50/50, one covariate": ((900, 1000, 1, 40.0, 45.0, False), 0.005),
+    "90/10, noisier small arm, 3 covariates": ((1800, 200, 3, 40.0, 120.0, False), 0.02),
+    "heteroskedastic, 4 covariates": ((2000, 1500, 4, 30.0, 40.0, True), 0.02),
+}
+
+
+@pytest.mark.parametrize(("case", "tolerance"), LIN_CASES.values(), ids=list(LIN_CASES))
+def test_cuped_is_lins_interacted_regression_with_hc2(case, tolerance):
+    """Point estimate: statsmodels' coefficient on T to 1e-9. SE: HC2 needs per-row leverages,
+    which sufficient statistics do not carry; the per-arm residual variance gives HC2 up to
+    O(1/n) relative terms (covariate tails): within `tolerance` on these data."""
+    n0, n1, k, sd0, sd1, hetero = case
+    rng = np.random.default_rng(n0 + n1 + k)
+    x0, x1 = rng.gamma(2, 50, (n0, k)), rng.gamma(2, 50, (n1, k))
+    scale0 = 1 + x0[:, 0] / 200 if hetero else 1.0
+    scale1 = 1 + x1[:, 0] / 200 if hetero else 1.0
+    y0 = 20 + x0 @ np.linspace(0.6, 0.2, k) + rng.normal(0, sd0, n0) * scale0
+    y1 = 27 + x1 @ np.linspace(0.3, 0.1, k) + rng.normal(0, sd1, n1) * scale1  # other slopes
     control, arm = SampleStats.from_values(y0, x0), SampleStats.from_values(y1, x1)
     welch, cuped = stats.compare(
         control, arm, "money", arm_name="a", metric="m", use_covariate=True
     )
-
-    y = np.concatenate([y0, y1])
-    x = np.concatenate([x0, x1])
-    treated = np.concatenate([np.zeros(n0), np.ones(n1)])
-    design = np.column_stack([np.ones_like(y), treated, x - x.mean()])
-    fit = sm.OLS(y, design).fit()
-    low, high = fit.conf_int(alpha=0.05)[1]
+    fit, _ = _lin_fit(y0, x0, y1, x1)
     assert welch.method == "welch" and cuped.method == "cuped"
+    assert cuped.covariates == tuple(f"x{j + 1}" for j in range(k))
     assert close(cuped.diff, fit.params[1])
-    assert close(cuped.se, fit.bse[1])
-    assert close(cuped.p_value, fit.pvalues[1])
-    assert close(cuped.ci_low, low) and close(cuped.ci_high, high)
+    assert cuped.se == pytest.approx(fit.bse[1], rel=tolerance)
     assert close(cuped.arm_mean - cuped.control_mean, cuped.diff)
-
-    unadjusted = sm.OLS(y, design[:, :2]).fit()
-    assert close(cuped.variance_reduction, 1 - fit.bse[1] ** 2 / unadjusted.bse[1] ** 2)
-    assert 0.3 < cuped.variance_reduction < 0.9
+    assert cuped.ci_low < fit.params[1] < cuped.ci_high
+    assert close(cuped.variance_reduction, 1 - cuped.se**2 / welch.se**2)
+    assert 0 < cuped.variance_reduction < 0.95
     assert cuped.ci_high - cuped.ci_low < welch.ci_high - welch.ci_low
 
 
-def test_cuped_on_a_rate_also_matches_ols(rng):
+def test_cuped_with_one_covariate_from_single_sums_equals_the_moments_path(rng):
+    """The result-file path passes one covariate as SampleStats' cov_* sums: the k = 1 case."""
+    x0, x1 = rng.gamma(2, 50, 700), rng.gamma(2, 50, 300)
+    y0, y1 = 5 + 0.5 * x0 + rng.normal(0, 20, 700), 9 + 0.8 * x1 + rng.normal(0, 60, 300)
+    single = stats.compare(
+        SampleStats.from_values(y0, x0), SampleStats.from_values(y1, x1), "money",
+        arm_name="a", metric="m", use_covariate=True,
+    )[1]  # fmt: skip
+    moments = stats.compare(
+        SampleStats.from_values(y0, x0[:, None]), SampleStats.from_values(y1, x1[:, None]),
+        "money", arm_name="a", metric="m", use_covariate=True,
+    )[1]  # fmt: skip
+    fit, _ = _lin_fit(y0, x0, y1, x1)
+    assert close(single.diff, fit.params[1]) and close(single.diff, moments.diff)
+    assert close(single.se, moments.se)
+
+
+def test_cuped_under_a_90_10_split_is_not_the_common_slope_classical_se(rng):
+    """The old estimator (ANCOVA, one slope, classical SE) pools the residual variance: with a
+    small noisy arm its SE is far below HC2's; ours is within 2% of HC2."""
+    n0, n1 = 1800, 200
+    x0, x1 = rng.gamma(2, 50, n0), rng.gamma(2, 50, n1)
+    y0, y1 = 20 + 0.6 * x0 + rng.normal(0, 30, n0), 20 + 0.6 * x1 + rng.normal(0, 120, n1)
+    _, cuped = stats.compare(
+        SampleStats.from_values(y0, x0), SampleStats.from_values(y1, x1), "money",
+        arm_name="a", metric="m", use_covariate=True,
+    )  # fmt: skip
+    robust, _ = _lin_fit(y0, x0, y1, x1)
+    y, x = np.r_[y0, y1], np.r_[x0, x1]
+    common = sm.OLS(
+        y, np.column_stack([np.ones_like(y), np.r_[np.zeros(n0), np.ones(n1)], x - x.mean()])
+    ).fit()
+    assert common.bse[1] < 0.75 * robust.bse[1]
+    assert cuped.se == pytest.approx(robust.bse[1], rel=0.02)
+
+
+def test_cuped_on_a_rate_also_matches_lin(rng):
     x0, x1 = rng.poisson(3, 2000).astype(float), rng.poisson(3, 2100).astype(float)
     y0 = (rng.random(2000) < 0.05 + 0.02 * x0).astype(float)
     y1 = (rng.random(2100) < 0.07 + 0.02 * x1).astype(float)
@@ -136,10 +190,57 @@ def test_cuped_on_a_rate_also_matches_ols(rng):
         metric="m",
         use_covariate=True,
     )
-    y, x = np.concatenate([y0, y1]), np.concatenate([x0, x1])
-    design = np.column_stack([np.ones_like(y), np.r_[np.zeros(2000), np.ones(2100)], x - x.mean()])
-    fit = sm.OLS(y, design).fit()
-    assert close(cuped.diff, fit.params[1]) and close(cuped.p_value, fit.pvalues[1])
+    fit, _ = _lin_fit(y0, x0, y1, x1)
+    assert close(cuped.diff, fit.params[1])
+    assert cuped.se == pytest.approx(fit.bse[1], rel=0.01)
+
+
+def _moments_case(rng, n=400):
+    """Five covariates per arm: spend, its exact double (collinear), a constant, orders and
+    an indicator."""
+    spend = rng.gamma(2, 50, n)
+    orders = rng.poisson(2, n).astype(float)
+    buyer = (rng.random(n) < 0.6).astype(float)
+    x = np.column_stack([spend, 2 * spend, np.full(n, 3.0), orders, buyer])
+    y = 10 + 0.5 * spend + 3 * orders + rng.normal(0, 20, n)
+    return y, x
+
+
+def test_cuped_drops_constant_and_collinear_covariates_and_matches_lin_on_the_rest(rng):
+    names = ("spend", "spend_twice", "constant", "orders", "buyer")
+    y0, x0 = _moments_case(rng)
+    y1, x1 = _moments_case(rng)
+    y1 = y1 + 5
+    control = S(len(y0), y0.sum(), (y0**2).sum(),
+                covariates=stats.CovariateMoments.from_values(y0, x0, names))  # fmt: skip
+    arm = S(len(y1), y1.sum(), (y1**2).sum(),
+            covariates=stats.CovariateMoments.from_values(y1, x1, names))  # fmt: skip
+    _, cuped = stats.compare(control, arm, "money", arm_name="a", metric="m", use_covariate=True)
+    assert cuped.ok and cuped.covariates == ("spend", "orders", "buyer")
+    keep = [0, 3, 4]
+    fit, _ = _lin_fit(y0, x0[:, keep], y1, x1[:, keep])
+    assert close(cuped.diff, fit.params[1])
+    assert cuped.se == pytest.approx(fit.bse[1], rel=0.02)
+    assert json.loads(json.dumps(cuped.as_json()))["covariates"] == ["spend", "orders", "buyer"]
+
+
+def test_cuped_uses_fewer_covariates_with_few_customers(rng):
+    names = tuple(f"x{j}" for j in range(5))
+    x0, x1 = rng.normal(0, 1, (25, 5)), rng.normal(0, 1, (25, 5))
+    y0, y1 = x0.sum(axis=1) + rng.normal(0, 1, 25), x1.sum(axis=1) + rng.normal(0, 1, 25)
+    control = S(
+        25, y0.sum(), (y0**2).sum(), covariates=stats.CovariateMoments.from_values(y0, x0, names)
+    )
+    arm = S(
+        25, y1.sum(), (y1**2).sum(), covariates=stats.CovariateMoments.from_values(y1, x1, names)
+    )
+    _, cuped = stats.compare(control, arm, "money", arm_name="a", metric="m", use_covariate=True)
+    assert cuped.ok and cuped.covariates == ("x0", "x1")  # (25 - 2) // 10 = 2
+    tiny = [
+        S(3, 3.0, 5.0, covariates=stats.CovariateMoments.from_values([0, 1, 2], x0[:3], names))
+    ] * 2
+    _, none = stats.compare(*tiny, "money", arm_name="a", metric="m", use_covariate=True)
+    assert none.status == "insufficient_data" and none.note
 
 
 # -- degenerate data -----------------------------------------------------------------------------

@@ -37,11 +37,10 @@ from experiments import config, design
 from experiments.design import ArmSpec, AudienceFilter, BalanceCheck, ExperimentSpec
 from experiments.stats import SampleStats
 from experiments.store import Cursor, Store, StoreError
-from experiments.store.metrics_sql import KEPT_MARGIN
+from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
 
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
 HISTOGRAM_BINS = 20
-NEW_CUSTOMER_DAYS = 30
 SPEND_TIERS = 4  # strata of pre-period spend: quartiles of the audience
 SPEND_TIER_LABELS = np.array(
     ["", *(f"spend Q{i}" for i in range(1, SPEND_TIERS + 1))], dtype=object
@@ -105,16 +104,7 @@ scored AS (
 ),
 segmented AS (
     SELECT *,
-        CASE
-            WHEN tenure_days <= $new_days THEN 'new'
-            WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
-            WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
-            WHEN r_score >= 3 THEN 'potential loyalists'
-            WHEN f_score >= 4 AND m_score >= 4 THEN 'can''t lose'
-            WHEN f_score >= 3 THEN 'at risk'
-            WHEN r_score = 2 THEN 'hibernating'
-            ELSE 'lost'
-        END AS segment
+        $$RFM_SEGMENT_CASE$$ AS segment
     FROM scored
 ),
 wanted_attributes AS (
@@ -155,6 +145,10 @@ audience AS (
            OR s.customer_id IN (SELECT customer_id FROM attribute_match))
 )
 """
+
+
+# the named segments' rule has one home, shared with the analysis' CUPED covariates
+_AUDIENCE_CTE = _AUDIENCE_CTE.replace("$$RFM_SEGMENT_CASE$$", RFM_SEGMENT_CASE)
 
 
 def _sql(select: str) -> str:

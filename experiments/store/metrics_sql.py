@@ -21,17 +21,25 @@ Definitions (the demo generator records its known truths with the same ones):
 * cost(H) = discounts in the window + the arm's cost_per_customer; net_value = margin - cost.
 * a customer is observed at H when assigned_at + H days <= the last transaction in the store;
   statistics of horizon H use observed customers only.
+* CUPED covariates of the money metrics (`MONEY_COVARIATES`, then the RFM segment as
+  indicators), all measured before assignment: pre-period spend, orders, recency (days since
+  the last pre-period purchase; the lookback length when there is none, with pre_buyer as the
+  indicator), tenure (days since first_seen) and the RFM segment (`RFM_SEGMENT_CASE` on 1..5
+  quintile scores of recency, orders and spend over the experiment's customers). The query
+  returns their moments per arm, which `Aggregates.moments` carries as typed records.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from experiments.design import RFM_SEGMENTS
+from experiments.stats import CovariateMoments
 from experiments.store import Cursor
 
 __all__ = [
@@ -40,6 +48,9 @@ __all__ = [
     "GROSS_MARGIN",
     "HORIZON_METRICS",
     "KEPT_MARGIN",
+    "MONEY_COVARIATES",
+    "NEW_CUSTOMER_DAYS",
+    "RFM_SEGMENT_CASE",
     "Aggregates",
     "QuerySpec",
     "customer_frame",
@@ -68,6 +79,29 @@ COVARIATE_OF = {
     "cost": "pre_spend",
     "net_value": "pre_spend",
 }
+# CUPED covariates of the money metrics, in priority order (a covariate that is constant or
+# collinear in an arm is dropped, later ones first when there are too few customers); the RFM
+# segment's indicators follow them.
+MONEY_COVARIATES = ("pre_spend_capped", "pre_orders", "pre_recency", "pre_buyer", "tenure_days")
+# pre-period spend enters CUPED winsorised at this pooled percentile: a covariate measured before
+# assignment can be capped without biasing the effect (unlike the outcome), and a few huge
+# pre-period spenders would otherwise dominate the slopes and the robust variance (leverage)
+COVARIATE_CAP_PERCENTILE = 99.0
+MONEY_METRICS = tuple(m for m in HORIZON_METRICS if COVARIATE_OF[m] != "pre_buyer")
+RFM_COVARIATE_PREFIX = "rfm_segment="
+NEW_CUSTOMER_DAYS = 30  # first seen this recently: the RFM segment 'new'
+# The named RFM segments from 1..5 scores r_score, f_score, m_score and tenure_days ($new_days
+# bound), first match wins: the Design page's audience builder and the CUPED covariates.
+RFM_SEGMENT_CASE = """CASE
+            WHEN tenure_days <= $new_days THEN 'new'
+            WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
+            WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
+            WHEN r_score >= 3 THEN 'potential loyalists'
+            WHEN f_score >= 4 AND m_score >= 4 THEN 'can''t lose'
+            WHEN f_score >= 3 THEN 'at risk'
+            WHEN r_score = 2 THEN 'hibernating'
+            ELSE 'lost'
+        END"""
 SEGMENT_KINDS = ("pre_period", "stratum", "attribute")
 MAX_BUCKETS = 9  # decay buckets per horizon: each adds sums to the per-customer aggregation
 DISTRIBUTION_BINS = 40  # bins of the net value per customer histogram
@@ -141,6 +175,9 @@ class Aggregates:
         survival: arm_id, event (bool), duration_days (int), customers: a histogram of time to
             first purchase (event) or of follow-up (censored), for Kaplan-Meier.
         caps: {metric: (lower or None, upper or None)} thresholds applied (empty without cap).
+        moments: arm_id -> money metric -> moments of the metric with the CUPED covariates
+            (`MONEY_COVARIATES` and the RFM segment indicators) over the customers observed at
+            the analysis horizon.
         distribution: histogram of uncapped net value per customer at the horizon (observed
             customers): arm_id, bin, customers, above_cap, below_cap, bin_lo, bin_hi. The bins
             span the pooled caps (min / max without capping); values beyond a cap fall in the
@@ -154,6 +191,7 @@ class Aggregates:
     survival: pd.DataFrame
     caps: dict[str, tuple[float | None, float | None]]
     distribution: pd.DataFrame
+    moments: dict[int, dict[str, CovariateMoments]] = field(default_factory=dict)
 
 
 def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
@@ -291,6 +329,10 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
                (coalesce(x.pre_orders, 0) > 0)::INTEGER AS pre_buyer,
                coalesce(x.pre_spend, 0) AS pre_spend,
                -x.pre_last_d / {DAY_US}.0 AS pre_recency_days,
+               coalesce(-x.pre_last_d / {DAY_US}.0, CAST($lookback_days AS DOUBLE))
+                   AS pre_recency,
+               greatest(coalesce((s.assigned_us - epoch_us(s.first_seen)) / {DAY_US}.0, 0), 0)
+                   AS tenure_days,
                CASE coalesce(x.pre_orders, 0) WHEN 0 THEN 'new' WHEN 1 THEN 'one purchase'
                     ELSE 'repeat' END AS pre_period_segment,
                x.first_purchase_days,
@@ -334,6 +376,41 @@ def _capped(spec: QuerySpec, params: dict[str, object]) -> str:
     ),
     capped AS (
         SELECT p.* REPLACE ({", ".join(replace_cols)}) FROM per_customer p CROSS JOIN caps c
+    )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+
+
+def _scored(source: str, params: dict[str, object]) -> str:
+    """CTEs `rfm_cuts` and `scored`: `source` with `rfm_segment` and `pre_spend_capped`.
+
+    Scores 1..5 as on the Design page: 1 + the number of quintile cuts (over the experiment's
+    customers with a pre-period purchase) the customer beats strictly; recency: fewer days
+    is better; customers without a pre-period order score 1 on all three."""
+    params["new_days"] = NEW_CUSTOMER_DAYS
+    params["covariate_cap"] = COVARIATE_CAP_PERCENTILE / 100
+    beats = " + ".join(f"coalesce((pre_recency_days < k.rq[{i}])::INT, 0)" for i in range(1, 5))
+    f_beats = " + ".join(f"coalesce((pre_orders > k.fq[{i}])::INT, 0)" for i in range(1, 5))
+    m_beats = " + ".join(f"coalesce((pre_spend > k.mq[{i}])::INT, 0)" for i in range(1, 5))
+    return f"""
+    rfm_cuts AS (
+        SELECT quantile_disc(pre_recency_days, [0.2, 0.4, 0.6, 0.8])
+                   FILTER (WHERE pre_orders > 0) AS rq,
+               quantile_disc(pre_orders, [0.2, 0.4, 0.6, 0.8]) FILTER (WHERE pre_orders > 0) AS fq,
+               quantile_disc(pre_spend, [0.2, 0.4, 0.6, 0.8]) FILTER (WHERE pre_orders > 0) AS mq,
+               quantile_cont(pre_spend, $covariate_cap) FILTER (WHERE pre_spend > 0)
+                   AS spend_cap
+        FROM per_customer
+    ),
+    rfm_scores AS (
+        SELECT c.*,
+               CASE WHEN pre_orders > 0 THEN 1 + {beats} ELSE 1 END AS r_score,
+               CASE WHEN pre_orders > 0 THEN 1 + {f_beats} ELSE 1 END AS f_score,
+               CASE WHEN pre_orders > 0 THEN 1 + {m_beats} ELSE 1 END AS m_score,
+               least(pre_spend, coalesce(k.spend_cap, pre_spend)) AS pre_spend_capped
+        FROM {source} c CROSS JOIN rfm_cuts k
+    ),
+    scored AS (
+        SELECT * EXCLUDE (r_score, f_score, m_score), {RFM_SEGMENT_CASE} AS rfm_segment
+        FROM rfm_scores
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
 
 
@@ -385,6 +462,14 @@ def _raw_and_stats(spec: QuerySpec) -> tuple[list[str], list[_Stat]]:
         raw.append(f"sum({m} * {m}) AS {m}__sumsq")
         raw.append(f"sum({m} * {cov}) AS {m}__cross")
         out.extend(_Stat(f"{m}__{stat}", f"{m}__{stat}", h) for stat in ("sum", "sumsq", "cross"))
+    for i, c in enumerate(MONEY_COVARIATES):  # CUPED moments (`_moments` reads them back)
+        columns = [(f"x_{c}__sum", c)] + [
+            (f"x_{c}__x_{d}", f"{c} * {d}") for d in MONEY_COVARIATES[i:]
+        ]
+        columns += [(f"{m}__x_{c}", f"{m} * {c}") for m in MONEY_METRICS]
+        for name, value in columns:
+            raw.append(f"sum({value}) AS {name}")
+            out.append(_Stat(name, name, h))
     for b, end in enumerate(spec.bucket_ends):
         out.append(_Stat(f"n_b{b}", "customers", end))
         for name in (f"bucket_b{b}", f"cum_net_b{b}"):
@@ -395,7 +480,9 @@ def _raw_and_stats(spec: QuerySpec) -> tuple[list[str], list[_Stat]]:
     return raw, out
 
 
-_GROUP_KEYS = ["arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment"]
+_GROUP_KEYS = [
+    "arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment", "rfm_segment",
+]  # fmt: skip
 _SEGMENT_COLUMNS = {
     "pre_period": "pre_period_segment",
     "stratum": "stratum",
@@ -419,6 +506,7 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
             _assigned_and_joined(spec, params),
             _per_customer(spec, params, with_ids=False),
             _capped(spec, params),
+            _scored("capped", params),
         ]
     )
     params["bins"] = DISTRIBUTION_BINS
@@ -444,7 +532,7 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     WITH {ctes}
     SELECT 'groups' AS grain, {keys},
            {sums}
-    FROM capped
+    FROM scored
     GROUP BY {keys}
     UNION ALL BY NAME
     SELECT 'survival' AS grain, arm_id,
@@ -495,19 +583,30 @@ def _rollup(
     code_of = {t: i for i, t in enumerate(unique)}
     codes = np.array([code_of[t] for t in tuples], dtype=np.int64)
     follow = groups["follow_class"].to_numpy(dtype=np.int64)
-    columns: dict[str, object] = {k: [t[i] for t in unique] for i, k in enumerate(keys)}
-    for stat in stats:
+    keyed = pd.DataFrame({k: [t[i] for t in unique] for i, k in enumerate(keys)})
+    sums = np.empty((len(unique), len(stats)))
+    for index, stat in enumerate(stats):
         values = groups[stat.source].to_numpy(dtype=float)
         mask = np.ones(len(values), dtype=bool) if stat.days is None else follow > rank[stat.days]
-        columns[stat.name] = np.bincount(
+        sums[:, index] = np.bincount(
             codes[mask], weights=np.nan_to_num(values[mask]), minlength=len(unique)
         )
-    frame = pd.DataFrame(columns)
-    n = frame["n_all"].where(frame["n_all"] > 0)
-    frame["cost_per_customer"] = (frame.pop("cost_sum") / n).fillna(0.0)
-    recency_n = frame.pop("recency_n")
-    frame["pre_recency_days__mean"] = frame.pop("recency_sum") / recency_n.where(recency_n > 0)
-    return frame
+    # one block of sums (a column per statistic would fragment the frame: ~200 with CUPED)
+    names = [s.name for s in stats]
+    kept = [
+        i for i, name in enumerate(names) if name not in ("cost_sum", "recency_n", "recency_sum")
+    ]
+    table = pd.DataFrame(sums[:, kept], columns=[names[i] for i in kept])
+    column = {name: sums[:, i] for i, name in enumerate(names)}
+    n = np.where(column["n_all"] > 0, column["n_all"], np.nan)
+    recency_n = np.where(column["recency_n"] > 0, column["recency_n"], np.nan)
+    derived = pd.DataFrame(
+        {
+            "cost_per_customer": np.nan_to_num(column["cost_sum"] / n),
+            "pre_recency_days__mean": column["recency_sum"] / recency_n,
+        }
+    )
+    return pd.concat([keyed, table, derived], axis=1)
 
 
 def _split(frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat]) -> Aggregates:
@@ -547,7 +646,56 @@ def _split(frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat]) -> Aggregat
         {"arm_id": "int64", "bin": "int64", "customers": "int64", "above_cap": "int64",
          "below_cap": "int64", "bin_lo": "float64", "bin_hi": "float64"}
     ).sort_values(["arm_id", "bin"], ignore_index=True)  # fmt: skip
-    return Aggregates(first_ts, last_ts, arms, segments, survival, caps, distribution)
+    rfm = _rollup(groups, ["rfm_segment", "arm_id"], stats, spec)
+    moments = _moments(arms, rfm, spec)
+    return Aggregates(first_ts, last_ts, arms, segments, survival, caps, distribution, moments)
+
+
+def _moments(
+    arms: pd.DataFrame, rfm: pd.DataFrame, spec: QuerySpec
+) -> dict[int, dict[str, CovariateMoments]]:
+    """Per arm and money metric, the moments of [metric, MONEY_COVARIATES, RFM indicators].
+
+    The indicators' products come from the per-(segment, arm) rollup: the sum of a value over
+    customers of segment s is the sum of value x indicator(s), and indicator products are 0
+    between segments and the segment's size on the diagonal."""
+    n_column = f"n_{int(spec.horizon_days)}"
+    covariates = list(MONEY_COVARIATES)
+    k = len(covariates)
+    out: dict[int, dict[str, CovariateMoments]] = {}
+    for row in arms.to_dict(orient="records"):
+        arm_id = int(row["arm_id"])
+        by_segment = {
+            str(r["rfm_segment"]): r for r in rfm[rfm["arm_id"] == arm_id].to_dict(orient="records")
+        }
+        segments = [s for s in RFM_SEGMENTS if s in by_segment]
+        names = [*covariates, *(f"{RFM_COVARIATE_PREFIX}{s}" for s in segments)]
+        size = 1 + len(names)
+        x_products = np.zeros((k, k))
+        for i, c in enumerate(covariates):
+            for j in range(i, k):
+                value = float(row[f"x_{c}__x_{covariates[j]}"])
+                x_products[i, j] = x_products[j, i] = value
+        n = int(row[n_column])
+        per_metric = {}
+        for m in MONEY_METRICS:
+            sums = np.zeros(size)
+            products = np.zeros((size, size))
+            sums[0] = float(row[f"{m}__sum"])
+            products[0, 0] = float(row[f"{m}__sumsq"])
+            for i, c in enumerate(covariates, start=1):
+                sums[i] = float(row[f"x_{c}__sum"])
+                products[0, i] = products[i, 0] = float(row[f"{m}__x_{c}"])
+            products[1 : k + 1, 1 : k + 1] = x_products
+            for j, s in enumerate(segments, start=k + 1):
+                part = by_segment[s]
+                sums[j] = products[j, j] = float(part[n_column])
+                products[0, j] = products[j, 0] = float(part[f"{m}__sum"])
+                for i, c in enumerate(covariates, start=1):
+                    products[i, j] = products[j, i] = float(part[f"x_{c}__sum"])
+            per_metric[m] = CovariateMoments.from_arrays(names, n, sums, products)
+        out[arm_id] = per_metric
+    return out
 
 
 def _text_or_none(value: object) -> str | None:
@@ -559,16 +707,21 @@ def _float_or_none(value: object) -> float | None:
 
 
 def customer_frame(cur: Cursor, spec: QuerySpec) -> pd.DataFrame:
-    """Per-customer window metrics (uncapped) for one experiment: one row per assigned customer.
+    """Per-customer window metrics (uncapped) and CUPED covariates (with `rfm_segment`) for one
+    experiment: one row per assigned customer.
 
     For what cannot work from sums (bootstrap, exact checks in tests). Same CTEs as
     `experiment_aggregates`, so the two can never disagree on a definition.
     """
     params: dict[str, object] = {}
     ctes = ",".join(
-        [_assigned_and_joined(spec, params), _per_customer(spec, params, with_ids=True)]
+        [
+            _assigned_and_joined(spec, params),
+            _per_customer(spec, params, with_ids=True),
+            _scored("per_customer", params),
+        ]
     )
-    sql = f"WITH {ctes} SELECT * FROM per_customer ORDER BY customer_id"  # noqa: S608
+    sql = f"WITH {ctes} SELECT * FROM scored ORDER BY customer_id"  # noqa: S608
     return cur.execute(sql, params).df()
 
 
