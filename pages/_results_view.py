@@ -50,6 +50,10 @@ def render_experiments_table() -> None:
                 help="Share of the planned horizon every customer is observed for; a campaign "
                 "result file comes measured.",
             ),
+            "reading": st.column_config.TextColumn(
+                "ready?",
+                help="Ready to read once every customer is observed for the planned horizon.",
+            ),
         },
     )
 
@@ -115,13 +119,9 @@ def analysis_for(
 
 def render(analysis: metrics.ExperimentAnalysis) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads."""
-    experiment = analysis.experiment
-    status = str(experiment.get("status"))
-    if status == "running" and (days := _observed_days(experiment)) is not None:
-        status += f", day {days} of {experiment.get('horizon_days')}"
     st.caption(
-        f"Status **{status}** · {sum(a.n for a in analysis.arms):,} customers in "
-        f"{len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · data "
+        f"Status **{report.status_text(analysis)}** · {sum(a.n for a in analysis.arms):,} "
+        f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · data "
         f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}"
     )
     for warning in analysis.warnings:
@@ -129,12 +129,14 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
     st.subheader("Decisions")
     decisions = decision.decide(analysis)
+    basis = report.money_basis(analysis)
     for d in decisions:
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
             st.markdown(f"**{d.statement}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
             for reason in d.reasons:
                 st.caption(reason)
+            st.caption(f":material/payments: {basis}")
     with st.expander("How the verdict is decided"):
         for rule in decision.RULES:
             st.markdown(f"- {rule}")
@@ -163,7 +165,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
             columns["repeat"]: st.column_config.NumberColumn(format="%+.1f"),
         },
     )
-    st.caption(report.LEVER_CAPTION)
+    st.caption(f"{report.LEVER_CAPTION} {basis}")
 
     matchups = decision.head_to_head(analysis)
     if matchups:
@@ -171,7 +173,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         for m in matchups:
             icon = ":material/check_circle:" if m.clear else ":material/drag_handle:"
             st.markdown(f"{icon} {_ui.plain(m.sentence)}")
-        st.caption(report.HEAD_TO_HEAD_CAPTION)
+        st.caption(f"{report.HEAD_TO_HEAD_CAPTION} {basis}")
 
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")
