@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta
 
 import duckdb
+import numpy as np
 import pytest
 
 from experiments import __main__ as cli
@@ -191,3 +192,30 @@ def test_cli_bad_margin_rate_gives_a_message_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: The margin rate must be a share between 0 and 1")
     assert "Traceback" not in result.stderr
+
+
+def test_the_planner_and_clv_use_the_store_margin_rate_too(store):
+    """One money definition: where a transaction has no margin, the planner's baseline and
+    the CLV margin share use the store's rate, as the analysis does."""
+    from experiments.design import AudienceFilter
+    from experiments.store import customers, design_sql
+
+    _one_order_store(store)
+    with store.transaction() as cur:  # a purchase history before the planner's pseudo-start
+        for i in range(6):
+            cur.execute(
+                "INSERT INTO transactions (customer_id, ts, amount, upload_id)"
+                " VALUES (?, ?, 50, 1)",
+                [f"c{i}", T0 - timedelta(days=10)],
+            )
+    with store.cursor() as cur:
+        assert customers.margin_rate(cur) == pytest.approx(config.DEFAULT_MARGIN_RATE)
+    store_settings.update_settings(store, {"margin_rate": 0.3})
+    with store.cursor() as cur:
+        assert customers.margin_rate(cur) == pytest.approx(0.3)
+        filters = AudienceFilter(as_of=(T0 + timedelta(days=25)).date())
+        explicit = design_sql.planner_inputs(cur, filters, horizon_days=30, margin_rate=0.3)
+        default = design_sql.planner_inputs(cur, filters, horizon_days=30)
+        other = design_sql.planner_inputs(cur, filters, horizon_days=30, margin_rate=0.5)
+    assert default == explicit != other
+    assert default.value_mean == pytest.approx(0.3 * np.mean([100.0 + i for i in range(6)]))
