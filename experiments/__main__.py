@@ -212,6 +212,8 @@ def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Names
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
+    from experiments import report
+
     found = _experiment(store, args.experiment)
     if found.get("source") == overview.RESULTS_FILE_SOURCE:
         return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
@@ -225,6 +227,8 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         _print_json(document)
         return EXIT_OK
     print(f"{found['name']}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
+    print(f"status: {analysis.horizon_progress.text}")
+    print(report.money_basis(analysis))
     for d in decisions:
         print(f"{d.verdict.upper():>16}  {d.statement}")
     for m in pairs:
