@@ -278,6 +278,8 @@ def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Names
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
+    from experiments import report
+
     found = _experiment(store, args.experiment)
     if _reads_results_file(store, found):
         return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
@@ -301,6 +303,8 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         _print_json(document)
         return EXIT_OK
     print(f"{found['name']}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
+    print(f"status: {analysis.horizon_progress.text}")
+    print(report.money_basis(analysis))
     print(f"Verdict rule fixed at design: {rule.describe()}.")
     if differences:
         print(
@@ -444,6 +448,34 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_settings(store: Store, args: argparse.Namespace) -> int:
+    """Show the store's settings, or set them (the Data page's "Store settings")."""
+    from experiments.store import settings
+
+    changes: dict[str, object | None] = {}
+    if args.margin_rate is not None:
+        changes["margin_rate"] = args.margin_rate
+    if args.reset_margin_rate:
+        if args.margin_rate is not None:
+            raise CommandError("give either --margin-rate or --reset-margin-rate, not both")
+        changes["margin_rate"] = None
+    if changes:
+        current = settings.update_settings(store, changes)  # SettingError: exit 2, unchanged
+    else:
+        with store.cursor() as cur:
+            current = settings.read_settings(cur)
+    document = current.as_json()
+    if args.json:
+        _print_json(document)
+        return EXIT_OK
+    for key, entry in document.items():
+        value = entry["value"]  # type: ignore[index]
+        shown = f"{value:.4g} ({value:.1%})" if isinstance(value, float) else str(value)
+        where = "store setting" if entry["source"] == "store" else "default"  # type: ignore[index]
+        print(f"{settings.SETTINGS[key].label}: {shown} [{where}]")
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------------------------
 Handler = Callable[[Store, argparse.Namespace], int]
 
@@ -547,6 +579,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     p.add_argument("--out", required=True, metavar="FILE.html")
     p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser("settings", help="show or set the store's settings (margin rate)")
+    p.add_argument(
+        "--margin-rate",
+        metavar="RATE",
+        help="gross margin share of the pre-discount price for transactions without a margin "
+        f"column, 0 < RATE < 1 (0.35, 0,35 or 35%%); default {config.DEFAULT_MARGIN_RATE:g}",
+    )
+    p.add_argument(
+        "--reset-margin-rate", action="store_true", help="back to the default margin rate"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_settings)
 
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
     return parser

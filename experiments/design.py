@@ -88,7 +88,9 @@ class ArmSpec:
         allocation: relative weight of the arm in the randomization (any positive number;
             weights 2:1:1 give half the audience to the first arm).
         discount_pct: percent off an order (discount arms).
-        redemption_share: expected share of customers who use the discount, 0..1.
+        redemption_share: expected share of customers who use the discount, 0..1. When the
+            data has no discount amounts, the analysis reads it as the share of the arm's
+            orders that took the discount (`metrics_sql` module docstring).
         gift_cost: cost of one surprise gift including delivery (gift arms).
         minutes: minutes of staff time per contact (outreach arms).
         hourly_cost: cost of one hour of staff time (outreach arms).

@@ -14,6 +14,7 @@ that every assigned customer has fully observed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -22,23 +23,35 @@ from typing import Literal
 import pandas as pd
 
 from experiments import config, stats
-from experiments.store import Store, StoreError, metrics_sql, overview
+from experiments.store import Cursor, Store, StoreError, metrics_sql, overview
+from experiments.store import settings as store_settings
 
 __all__ = [
     "METRICS",
     "AnalysisSettings",
     "AnalysisWarning",
     "ArmSummary",
+    "DiscountCost",
     "ExperimentAnalysis",
     "MetricDef",
     "UnknownExperiment",
     "analyze_experiment",
     "default_horizon",
     "horizon_choices",
+    "resolve_margin_rate",
 ]
 
 MetricKind = Literal["binary", "money"]
-WarningKind = Literal["srm", "imbalance", "short_window", "data", "insufficient_data"]
+WarningKind = Literal[
+    "srm", "imbalance", "short_window", "data", "insufficient_data", "discount_estimated"
+]
+MarginRateSource = Literal["analysis", "experiment", "store", "default"]
+MARGIN_RATE_SOURCES: dict[str, str] = {  # how the page and the report name each source
+    "analysis": "set for this analysis",
+    "experiment": "the experiment's own setting",
+    "store": "the store setting",
+    "default": "the default; set the store's own under Data > Store settings",
+}
 
 IMBALANCE_P = 0.001  # pre-period difference this unlikely under randomization: check assignment
 SHORT_WINDOW_SHARE = 0.5  # fewer observed customers than this share: the window is too short
@@ -98,7 +111,8 @@ class AnalysisSettings:
         correction: multiple-testing correction across arms x metrics.
         confidence: confidence level of the intervals (1 - alpha).
         margin_rate: margin share when a transaction has no margin; None = the experiment's
-            settings' margin_rate, else config.DEFAULT_MARGIN_RATE.
+            settings' margin_rate, else the store's (`store.settings`), else
+            config.DEFAULT_MARGIN_RATE.
         bucket_days: width of the day-since-assignment buckets of the decay series; widened
             so that a horizon has at most metrics_sql.MAX_BUCKETS (the analysis's settings
             hold the width used).
@@ -126,7 +140,9 @@ class AnalysisWarning:
     """Something the reader must know before trusting the numbers.
 
     Attributes:
-        kind: 'srm', 'imbalance', 'short_window', 'data' or 'insufficient_data'.
+        kind: 'srm', 'imbalance', 'short_window', 'data', 'insufficient_data', or
+            'discount_estimated' (a discount arm's cost is estimated from its configuration:
+            the data has no discount amounts; informs, does not block a verdict).
         message: what happened and what to do.
     """
 
@@ -174,6 +190,85 @@ class ArmSummary:
 
 
 @dataclass(frozen=True)
+class DiscountCost:
+    """Where the discount arms' cost comes from (`metrics_sql` module docstring has the rule).
+
+    Attributes:
+        source: 'data' (the transactions' discount amounts) or 'configured' (the data has no
+            discount amount in the experiment's window, so each discount arm's cost is its
+            configured percent of the list value of its orders there).
+        arms: discount arm -> (discount_pct, redemption_share) as configured.
+        note: one sentence for the page and the report on how the cost was obtained; None
+            without a discount arm.
+    """
+
+    source: metrics_sql.DiscountSource = "data"
+    arms: dict[str, tuple[float, float]] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def estimated(self) -> bool:
+        """A discount arm's cost is an estimate from its configuration, not the data's."""
+        return self.source == "configured" and bool(self.arms)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "estimated": self.estimated,
+            "arms": [
+                {
+                    "arm": arm,
+                    "discount_pct": pct,
+                    "redemption_share": share,
+                    "share_of_list_value": pct / 100 * share,
+                }
+                for arm, (pct, share) in self.arms.items()
+            ],
+            "note": self.note,
+        }
+
+
+def _discount_cost(experiment: Mapping[str, object], source: str) -> DiscountCost:
+    arms = {
+        str(a["name"]): (float(a.get("discount_pct", 0.0)), float(a.get("redemption_share", 1.0)))
+        for a in experiment.get("arms", [])  # type: ignore[attr-defined]
+        if a.get("kind") == "discount"
+    }
+    if not arms:
+        return DiscountCost("configured" if source == "configured" else "data")
+    if source != "configured":
+        return DiscountCost("data", arms, "Discount cost: the discount amounts in the data.")
+    parts = [
+        f"{pct:g}%" + (f" on {share:.0%} of orders" if share < 1 else "")
+        + (f" for {arm}" if len(arms) > 1 else "")
+        for arm, (pct, share) in arms.items()
+    ]  # fmt: skip
+    shares = " and ".join(f"{pct * share / 100:.3g}" for pct, share in arms.values())
+    return DiscountCost(
+        "configured",
+        arms,
+        f"Discount cost estimated from the configured {', '.join(parts)} because the data has "
+        f"no discount amounts: a share of {shares} of the list price of the discount arm's "
+        "orders in the window, the list price being the amount paid / (1 - that share).",
+    )
+
+
+def resolve_margin_rate(
+    cur: Cursor, explicit: float | None, own: Mapping[str, object]
+) -> tuple[float, MarginRateSource]:
+    """The margin rate behind the net values and where it comes from: the analysis' explicit
+    rate, else the experiment's own setting, else the store's, else the default."""
+    if explicit is not None:
+        return float(explicit), "analysis"
+    if own.get("margin_rate") is not None:
+        return float(own["margin_rate"]), "experiment"  # type: ignore[arg-type]
+    stored = store_settings.read_settings(cur).margin_rate
+    if stored is not None:
+        return float(stored), "store"
+    return float(config.DEFAULT_MARGIN_RATE), "default"
+
+
+@dataclass(frozen=True)
 class ExperimentAnalysis:
     """Everything the Results page and `analyze --json` show for one experiment.
 
@@ -211,6 +306,11 @@ class ExperimentAnalysis:
         warnings: what to know before trusting the numbers.
         guardrails: arm x guardrail metric (GUARDRAIL_METRICS) vs control, uncorrected: the
             decision reads them as non-inferiority tests against the margin set at design.
+        margin_rate_source: where margin_rate comes from: 'analysis' (AnalysisSettings),
+            'experiment' (its own settings), 'store' (the store setting) or 'default'.
+        discount_cost: whether the discount arms' cost is the data's or estimated.
+        observed_days: the longest horizon every assigned customer is observed for
+            (`overview.observed_days`); None without data after the last assignment.
     """
 
     experiment: dict[str, object]
@@ -239,6 +339,14 @@ class ExperimentAnalysis:
     checks: dict[str, int]
     warnings: list[AnalysisWarning] = field(default_factory=list)
     guardrails: list[stats.Effect] = field(default_factory=list)
+    margin_rate_source: MarginRateSource = "default"
+    discount_cost: DiscountCost = field(default_factory=DiscountCost)
+    observed_days: int | None = None
+
+    @property
+    def horizon_progress(self) -> overview.HorizonProgress:
+        """The experiment against its planned horizon: is every customer observed for it?"""
+        return overview.horizon_progress(self.experiment, self.observed_days)
 
     def effect(self, arm: str, metric: str, method: str) -> stats.Effect | None:
         """The effect row for an arm, metric and method, or None."""
@@ -263,8 +371,15 @@ class ExperimentAnalysis:
                 "money_estimand_label": stats.money_estimand_label(
                     self.settings.cap, self.settings.cap_percentile
                 ),
+                "margin_rate_source": self.margin_rate_source,
             },
-            "data": {"first_ts": self.first_ts, "last_ts": self.last_ts},
+            "data": {
+                "first_ts": self.first_ts,
+                "last_ts": self.last_ts,
+                "observed_days": self.observed_days,
+                "planned_horizon_observed": self.horizon_progress.fully_observed,
+                "status_text": self.horizon_progress.text,
+            },
             "status": self.status,
             "control": self.control,
             "horizon_days": self.horizon_days,
@@ -306,6 +421,7 @@ class ExperimentAnalysis:
             "checks": self.checks,
             "warnings": [asdict(w) for w in self.warnings],
             "guardrails": [e.as_json() for e in self.guardrails],
+            "discount_cost": self.discount_cost.as_json(),
         }
 
 
@@ -415,16 +531,13 @@ def analyze_experiment(
         experiment_id = int(found["id"])  # type: ignore[call-overload]
         own = metrics_sql.experiment_settings(cur, experiment_id)
         found = {**found, "settings": own}  # the design rule the verdict follows is in here
-        margin_rate = float(
-            settings.margin_rate
-            if settings.margin_rate is not None
-            else own.get("margin_rate", config.DEFAULT_MARGIN_RATE)  # type: ignore[arg-type]
-        )
+        margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, own)
+        observed = overview.observed_days(cur, experiment_id)
         horizon = int(
             settings.horizon_days
             or default_horizon(
                 int(found["horizon_days"]),  # type: ignore[call-overload]
-                overview.observed_days(cur, experiment_id),
+                observed,
                 str(found.get("status")),
             )
         )
@@ -444,7 +557,18 @@ def analyze_experiment(
     settings = AnalysisSettings(
         **{**asdict(settings), "horizon_days": horizon, "bucket_days": spec.bucket_width}
     )
-    return _analyse(found, settings, spec, margin_rate, aggregates)
+    analysis = _analyse(found, settings, spec, margin_rate, aggregates)
+    discount_cost = _discount_cost(found, aggregates.discount_source)
+    warnings = list(analysis.warnings)
+    if discount_cost.estimated and discount_cost.note:
+        warnings.append(AnalysisWarning("discount_estimated", discount_cost.note))
+    return dataclasses.replace(
+        analysis,
+        margin_rate_source=margin_source,
+        discount_cost=discount_cost,
+        warnings=warnings,
+        observed_days=observed,
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import plotly.io as pio
 
 from experiments import analysis_file, charts, config, decision, stats
 from experiments.design import escape_cell
-from experiments.metrics import ExperimentAnalysis
+from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
+from experiments.store import overview
 
 METHOD_NOTES = (
     "Repeat purchase: share of customers with at least one order in the window after their "
@@ -80,6 +81,41 @@ FOREST_CAPTION = (
     "Green: better than control, red: worse, grey: not distinguishable from control, after the "
     "correction for several arms and metrics. Bars are each effect's own interval, before it."
 )
+
+
+def margin_rate_text(analysis: ExperimentAnalysis) -> str:
+    """'35% (the store setting)': the margin rate behind the net values and where it is set."""
+    source = MARGIN_RATE_SOURCES.get(analysis.margin_rate_source, analysis.margin_rate_source)
+    return f"{analysis.margin_rate * 100:.3g}% ({source})"
+
+
+def discount_cost_text(analysis: ExperimentAnalysis) -> str | None:
+    """How the discount arms' cost was obtained, or None without a discount arm."""
+    cost = analysis.discount_cost
+    if not cost.arms:
+        return None
+    if not cost.estimated:
+        return "from the discount amounts in the data"
+    parts = [
+        f"{pct:g}%" + (f" on {share:.0%} of orders" if share < 1 else "")
+        for pct, share in cost.arms.values()
+    ]
+    return (
+        f"estimated from the configured {' and '.join(parts)} because the data has no discount "
+        "amounts"
+    )
+
+
+def money_basis(analysis: ExperimentAnalysis) -> str:
+    """The sentence shown next to every net value: the margin rate behind it and, with a
+    discount arm, where the discount's cost comes from."""
+    text = (
+        f"Net value at a margin rate of {margin_rate_text(analysis)} for transactions without "
+        "a margin column"
+    )
+    if discount := discount_cost_text(analysis):
+        text += f"; discount cost {discount}"
+    return text + "."
 
 
 def lever_table(decisions: list[decision.Decision]) -> pd.DataFrame:
@@ -183,6 +219,7 @@ class _Card:
     headline: str
     reasons: list[str]
     extra: str = ""
+    basis: str = ""  # what the card's money rests on (margin rate, discount cost)
 
 
 def _page(
@@ -215,9 +252,10 @@ def _page(
         css = {"ship": "ship", "stop": "stop", "keep running": "keep"}.get(card.verdict, "check")
         # card.verdict is the label a card shows: 'inconclusive' and 'check the data' -> grey
         reasons = "".join(f"<li>{esc(r)}</li>" for r in card.reasons)
+        basis = f"<p class='caption'>{esc(card.basis)}</p>" if card.basis else ""
         parts.append(
             f"<div class='card {css}'><b>{esc(card.headline)}</b>{esc(card.extra)}"
-            f"<ul>{reasons}</ul></div>"
+            f"<ul>{reasons}</ul>{basis}</div>"
         )
     parts.append(
         "<details><summary>Verdict rules</summary><ul>"
@@ -252,6 +290,15 @@ def _page(
     return "\n".join(parts)
 
 
+def status_text(analysis: ExperimentAnalysis) -> str:
+    """The experiment's status against its planned horizon, as the Results page states it:
+    'running, day 21 of 60', or past it '... the planned 60 days are observed — ready to read'.
+
+    Observed days: whole days of data after the last assignment (`overview.observed_days`).
+    """
+    return overview.horizon_progress(analysis.experiment, analysis.observed_days).text
+
+
 def html_report(
     analysis: ExperimentAnalysis,
     *,
@@ -275,16 +322,19 @@ def html_report(
         differences = decision.exploratory_differences(analysis.settings, official.settings)
     decisions = decision.decide(official, exploratory=bool(differences))
     rule = decision.rule_of(official.experiment)
+    basis = money_basis(analysis)
     sections = [
         (
             LEVER_TITLE,
             _lever_table_html(decisions).to_html(index=False, na_rep="-"),
-            LEVER_CAPTION,
+            f"{LEVER_CAPTION} {basis}",
         )
     ]
     if pairs := decision.head_to_head(official):
         items = "".join(f"<li>{html.escape(m.sentence)}</li>" for m in pairs)
-        sections.append((HEAD_TO_HEAD_TITLE, f"<ul>{items}</ul>", HEAD_TO_HEAD_CAPTION))
+        sections.append(
+            (HEAD_TO_HEAD_TITLE, f"<ul>{items}</ul>", f"{HEAD_TO_HEAD_CAPTION} {basis}")
+        )
     cards = [
         _Card(
             d.label,
@@ -293,12 +343,13 @@ def html_report(
             f" · probability of being the best lever: {d.probability_best:.0%}"
             if d.probability_best is not None
             else "",
+            basis,
         )
         for d in decisions
     ]
     return _page(
         title=str(e.get("name")),
-        status=f"Status: {e.get('status')} · data from {str(analysis.first_ts)[:10]} to "
+        status=f"Status: {status_text(analysis)} · data from {str(analysis.first_ts)[:10]} to "
         f"{str(analysis.last_ts)[:10]}",
         link=link,
         warnings=(
@@ -324,7 +375,8 @@ def html_report(
             "covariate adjustment (CUPED)": "on" if analysis.settings.use_covariate else "off",
             "multiple-testing correction": analysis.settings.correction,
             "confidence level": f"{analysis.settings.confidence:.0%}",
-            "margin rate (when no margin column)": f"{analysis.margin_rate:.0%}",
+            "margin rate (when no margin column)": margin_rate_text(analysis),
+            "discount cost": discount_cost_text(analysis) or "no discount arm",
         },
         notes=(*METHOD_NOTES, cap_note(analysis.settings.cap)),
     )

@@ -50,6 +50,10 @@ def render_experiments_table() -> None:
                 help="Share of the planned horizon every customer is observed for; a campaign "
                 "result file comes measured.",
             ),
+            "reading": st.column_config.TextColumn(
+                "ready?",
+                help="Ready to read once every customer is observed for the planned horizon.",
+            ),
         },
     )
 
@@ -158,13 +162,10 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     settings differ from it, the rest is an exploratory view and says so."""
     official, differences = official_for(analysis)
     experiment = analysis.experiment
-    status = str(experiment.get("status"))
-    if status == "running" and (days := _observed_days(experiment)) is not None:
-        status += f", day {days} of {experiment.get('horizon_days')}"
     st.caption(
-        f"Status **{status}** · {sum(a.n for a in analysis.arms):,} customers in "
-        f"{len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · data "
-        f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
+        f"Status **{report.status_text(analysis)}** · {sum(a.n for a in analysis.arms):,} "
+        f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · "
+        f"data {str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
         + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
     )
     for warning in analysis.warnings:
@@ -181,12 +182,14 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     decisions = decision.decide(official, exploratory=bool(differences))
     rule = decisions[0].rule if decisions else decision.rule_of(experiment)
     st.caption(f"Verdict rule fixed at design: {_ui.plain(rule.describe() if rule else '')}.")
+    basis = report.money_basis(official)
     for d in decisions:
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
             st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
+            st.caption(f":material/payments: {basis}")
     with st.expander("How the verdict is decided"):
         for text in decision.RULES:
             st.markdown(f"- {text}")
@@ -215,7 +218,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
             columns["repeat"]: st.column_config.NumberColumn(format="%+.1f"),
         },
     )
-    st.caption(report.LEVER_CAPTION)
+    st.caption(f"{report.LEVER_CAPTION} {basis}")
 
     matchups = decision.head_to_head(official)
     if matchups:
@@ -223,7 +226,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         for m in matchups:
             icon = ":material/check_circle:" if m.clear else ":material/drag_handle:"
             st.markdown(f"{icon} {_ui.plain(m.sentence)}")
-        st.caption(report.HEAD_TO_HEAD_CAPTION)
+        st.caption(f"{report.HEAD_TO_HEAD_CAPTION} {basis}")
 
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")

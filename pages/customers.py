@@ -203,8 +203,8 @@ margin_pct = float(
         format="%.1f",
         key="clv_margin",
         bind="query-params",
-        help="Defaults to your transactions' margin column where present, else "
-        f"{config.DEFAULT_MARGIN_RATE:.0%}.",
+        help="Defaults to your transactions' margin column where present, else the store's "
+        "margin rate (Data page, Store settings).",
     )
 )
 version, db = _ui.store_version(), str(config.db_path())

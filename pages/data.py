@@ -9,6 +9,7 @@ import streamlit as st
 
 from experiments import charts, config, ingest
 from experiments.store import StoreError, overview
+from experiments.store import settings as store_settings
 from pages import _ui
 
 _ui.run_through_app()
@@ -42,6 +43,39 @@ monthly = _ui.cached_query(overview.monthly_activity)
 if not monthly.empty:
     st.plotly_chart(charts.monthly_activity_figure(monthly), width="stretch")
     st.caption("Look for seasonality and gaps: a missing month usually means a missing export.")
+
+# -- store settings ------------------------------------------------------------------------------
+st.header("Store settings")
+current = _ui.cached_query(store_settings.read_settings)
+rate_now = float(current.value("margin_rate"))
+st.caption(
+    f"Margin rate **{rate_now:.1%}** "
+    + ("(set for this store)" if current.margin_rate is not None else "(the default)")
+    + f". {store_settings.SETTINGS['margin_rate'].help} An experiment's own margin rate, when "
+    "it has one, comes first."
+)
+with st.form("store_settings", border=False):
+    typed = st.text_input(
+        "Margin rate",
+        value=f"{rate_now * 100:.4g}%",
+        key="margin_rate_input",
+        help="A share between 0 and 1: 0.35, 0,35 or 35%.",
+        width=240,
+    )
+    if st.form_submit_button("Save store settings", key="save_settings"):
+        try:
+            saved = store_settings.update_settings(_ui.get_store(), {"margin_rate": typed})
+            st.session_state["settings_flash"] = (
+                "success",
+                f"Margin rate set to {float(saved.value('margin_rate')):.1%}: every net value "
+                "and report uses it from now on.",
+            )
+        except StoreError as error:
+            st.session_state["settings_flash"] = ("error", str(error))
+        st.rerun()
+settings_flash = st.session_state.pop("settings_flash", None)
+if settings_flash:
+    (st.success if settings_flash[0] == "success" else st.error)(settings_flash[1])
 
 # -- upload --------------------------------------------------------------------------------------
 st.header("Upload a file")

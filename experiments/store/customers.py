@@ -12,7 +12,8 @@ Conventions shared by every query here:
   purchase day; they do count in revenue and margin totals.
 * Money: `margin` is what the shop keeps of a transaction, as in `metrics_sql`: the margin
   column (gross margin before discount) when present, else `(amount + discount) x
-  margin_rate` (default `config.DEFAULT_MARGIN_RATE`), minus the discount given
+  margin_rate` (default: the store's margin rate, `store.settings.margin_rate`), minus the
+  discount given
   (`metrics_sql.KEPT_MARGIN`).
   A discount's cost is thus in every CLV, historic or projected.
 * The cutoff (`until`) is inclusive: transactions on that calendar day belong to the calibration
@@ -30,6 +31,7 @@ import pandas as pd
 
 from experiments import config
 from experiments.store import Cursor
+from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import KEPT_MARGIN
 
 __all__ = [
@@ -99,6 +101,11 @@ _SUMMARY = f"""
 """  # noqa: S608 - fixed fragments; values are parameters
 
 
+def _rate(cur: Cursor, margin_rate: float | None) -> float:
+    """An explicit margin rate, else the store's (its setting, else the default)."""
+    return store_settings.margin_rate(cur) if margin_rate is None else float(margin_rate)
+
+
 def _params(until: dt.date | None, margin_rate: float | None = None) -> dict[str, object]:
     return {
         "until": until,
@@ -133,29 +140,30 @@ def rfm_summary(
         cur: store cursor.
         until: calibration cutoff, inclusive; default the last transaction day.
         time_unit: "weeks" (days / 7, as in the literature) or "days".
-        margin_rate: margin share for rows without a margin; default config.DEFAULT_MARGIN_RATE.
+        margin_rate: margin share for rows without a margin; default: the store's.
 
     Returns:
         Columns customer_id, frequency, recency, T, monetary, first_day, last_day, revenue
         (purchase days only), margin; one row per customer with a purchase day up to `until`,
         ordered by customer_id.
     """
-    params = _params(until, margin_rate) | {"days_per_unit": DAYS_PER_UNIT[time_unit]}
+    params = _params(until, _rate(cur, margin_rate)) | {"days_per_unit": DAYS_PER_UNIT[time_unit]}
     return cur.execute(_SUMMARY + " ORDER BY p.customer_id", params).df()
 
 
 def margin_rate(cur: Cursor, *, until: dt.date | None = None) -> float:
     """Margin as a share of revenue over purchase rows up to `until` (CLV multiplies spend by it).
 
-    Rows without a margin count at config.DEFAULT_MARGIN_RATE, so a store without any margin
-    column gets exactly the default; the default is also returned when there is no revenue.
+    Rows without a margin count at the store's margin rate (`store.settings`, else
+    config.DEFAULT_MARGIN_RATE), so a store without any margin column gets exactly that rate;
+    it is also returned when there is no revenue.
     """
     row = cur.execute(
         f"WITH {_PURCHASE_DAYS} SELECT sum(margin), sum(amount) FROM purchase_days",  # noqa: S608 - fixed fragments; values are parameters
-        _params(until),
+        _params(until, _rate(cur, None)),
     ).fetchone()
     if not row or row[1] is None or float(row[1]) <= 0:
-        return config.DEFAULT_MARGIN_RATE
+        return _rate(cur, None)
     return float(row[0]) / float(row[1])
 
 
@@ -385,7 +393,7 @@ def historic_clv(
     All transactions in the window count, refunds included (they subtract margin). Margin per
     row is `KEPT_MARGIN`: what the shop keeps after the discount it gave.
     """
-    params = _params(until, margin_rate) | {"months": int(months)}
+    params = _params(until, _rate(cur, margin_rate)) | {"months": int(months)}
     values = f"""
         WITH {_PURCHASE_DAYS},
         firsts AS (
@@ -494,7 +502,7 @@ def arm_summary(
         Columns customer_id, arm_id, frequency, recency, T, monetary, revenue, margin, ordered
         by arm_id, customer_id.
     """
-    params = _params(until, margin_rate) | {
+    params = _params(until, _rate(cur, margin_rate)) | {
         "days_per_unit": DAYS_PER_UNIT[time_unit],
         "experiment_id": int(experiment_id),
     }

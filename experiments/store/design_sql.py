@@ -37,6 +37,7 @@ from experiments import config, design
 from experiments.design import ArmSpec, AudienceFilter, BalanceCheck, ExperimentSpec
 from experiments.stats import SampleStats
 from experiments.store import Cursor, Store, StoreError
+from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
 
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
@@ -333,7 +334,7 @@ def planner_inputs(
     cur: Cursor,
     filters: AudienceFilter,
     horizon_days: int = config.DEFAULT_HORIZON_DAYS,
-    margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    margin_rate: float | None = None,
 ) -> design.PlannerInputs:
     """Baseline numbers of the audience, backtested from a historical pseudo-start date.
 
@@ -343,7 +344,10 @@ def planner_inputs(
     (amount + discount) x `margin_rate` where margin is missing) minus discount. The
     correlation of their pre-period spend with that value is what a CUPED adjustment would use.
     Weekly flow counts customers who are in the audience today but were not four weeks ago.
+    `margin_rate` None: the store's (`store.settings.margin_rate`).
     """
+    if margin_rate is None:
+        margin_rate = store_settings.margin_rate(cur)
     day = _as_of(cur, filters)
     start = day - timedelta(days=horizon_days)
     history = cur.execute(

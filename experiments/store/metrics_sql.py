@@ -16,8 +16,21 @@ Definitions (the demo generator records its known truths with the same ones):
   [assigned_at - lookback, assigned_at). A purchase at the assignment instant is in neither.
 * an order (orders, repeat purchase, time to first purchase, recency) is a transaction with a
   positive amount; refunds (negative amounts) count in revenue, margin and net value only.
+* amounts are what the customer paid; `discount` is what the order was reduced by, so the
+  list (pre-discount) value of an order is amount + discount.
 * margin of a transaction: the `margin` column (gross margin before discount) when not NULL,
   else (amount + discount) * margin_rate.
+* discount of a transaction: the `discount` column, when the data carries discounts for the
+  experiment: some window transaction (assigned_at, assigned_at + longest horizon] of an
+  assigned customer, in any arm, has a non-zero discount. When none has (an export without a
+  discount column stores 0 everywhere), a discount arm's discount is estimated from its
+  configuration instead: with s = discount_pct / 100 * redemption_share (the share of the
+  list value of the arm's orders given away: redemption_share of the orders take discount_pct
+  off), an order (amount > 0) in the window and within the arm's `validity_days` (arms.params,
+  when set) that paid `amount` had the list value amount / (1 - s) and the discount
+  amount * s / (1 - s); refunds and other arms get none. So the margin of such an order without
+  a margin column is amount / (1 - s) * margin_rate, its cost amount * s / (1 - s).
+  `Aggregates.discount_source` says which rule applied ('data' or 'configured').
 * cost(H) = discounts in the window + the arm's cost_per_customer; net_value = margin - cost.
 * a customer is observed at H when assigned_at + H days <= the last transaction in the store;
   statistics of horizon H use observed customers only.
@@ -34,6 +47,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -52,14 +66,17 @@ __all__ = [
     "NEW_CUSTOMER_DAYS",
     "RFM_SEGMENT_CASE",
     "Aggregates",
+    "DiscountSource",
     "QuerySpec",
     "customer_frame",
+    "discounts_recorded",
     "experiment_aggregates",
     "experiment_settings",
     "window_aggregates",
 ]
 
 DAY_US = 86_400_000_000
+DiscountSource = Literal["data", "configured"]  # see the module docstring
 
 # The money definitions above as SQL over a transactions row aliased `t` ($margin_rate bound);
 # every query that puts money on a customer (analysis, planner, CLV) uses these two.
@@ -124,6 +141,10 @@ class QuerySpec:
             Same semantics as `stats.cap_thresholds`, so SQL and numpy agree.
         bucket_days: width of the day-since-assignment buckets of the decay series.
         segment_attribute: customer attribute name whose values form segments, or None.
+        discounts: where a discount arm's discounts come from: 'data' (the discount column),
+            'configured' (estimated from the arm's discount_pct and redemption_share), or
+            'auto': 'data' when the experiment's window carries any non-zero discount, else
+            'configured' (`discounts_recorded`).
     """
 
     experiment_id: int
@@ -136,6 +157,7 @@ class QuerySpec:
     lower_cap_percentile: float | None = None
     bucket_days: int = 7
     segment_attribute: str | None = None
+    discounts: Literal["auto", "data", "configured"] = "auto"
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -182,6 +204,8 @@ class Aggregates:
             customers): arm_id, bin, customers, above_cap, below_cap, bin_lo, bin_hi. The bins
             span the pooled caps (min / max without capping); values beyond a cap fall in the
             edge bin and are counted in above_cap / below_cap.
+        discount_source: 'data' when the discounts are the data's, 'configured' when a discount
+            arm's were estimated from its configuration (see the module docstring).
     """
 
     first_ts: str | None
@@ -192,10 +216,46 @@ class Aggregates:
     caps: dict[str, tuple[float | None, float | None]]
     distribution: pd.DataFrame
     moments: dict[int, dict[str, CovariateMoments]] = field(default_factory=dict)
+    discount_source: DiscountSource = "data"
 
 
-def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
-    """CTEs `bounds`, `assigned` and `joined` (one row per transaction in range)."""
+def discounts_recorded(cur: Cursor, experiment_id: int, max_days: int) -> bool:
+    """Does the data carry discounts for this experiment: a non-zero discount on any
+    transaction of an assigned customer in (assigned_at, assigned_at + max_days]?
+
+    Cheap: the filter on `discount` leaves few rows to join (none for an export without a
+    discount column).
+    """
+    row = cur.execute(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM assignments a JOIN transactions t ON t.customer_id = a.customer_id
+            WHERE a.experiment_id = $experiment_id AND t.discount <> 0
+              AND t.ts > a.assigned_at
+              AND t.ts <= a.assigned_at + to_days(CAST($max_days AS INTEGER))
+        )
+        """,
+        {"experiment_id": int(experiment_id), "max_days": int(max_days)},
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _discount_source(cur: Cursor, spec: QuerySpec) -> DiscountSource:
+    if spec.discounts != "auto":
+        return spec.discounts
+    recorded = discounts_recorded(cur, spec.experiment_id, max(spec.horizons))
+    return "data" if recorded else "configured"
+
+
+def _assigned_and_joined(
+    spec: QuerySpec, params: dict[str, object], discount_source: DiscountSource = "data"
+) -> str:
+    """CTEs `bounds`, `assigned` and `joined` (one row per transaction in range).
+
+    `joined` carries each transaction's discount and margin by the module's definitions: the
+    data's discount, or with discount_source 'configured' a discount arm's estimated one.
+    """
+    params["estimate_discounts"] = discount_source == "configured"
     params["experiment_id"] = int(spec.experiment_id)
     params["lookback_days"] = int(spec.lookback_days)
     params["max_days"] = int(max(spec.horizons))
@@ -225,18 +285,33 @@ def _assigned_and_joined(spec: QuerySpec, params: dict[str, object]) -> str:
     assigned AS (
         SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
                epoch_us(a.assigned_at) AS assigned_us, a.stratum, ar.cost_per_customer,
-               c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments
+               c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments,
+               CASE WHEN ar.kind = 'discount' AND ar.discount_pct * ar.redemption_share < 100
+                    THEN ar.discount_pct * ar.redemption_share
+                         / (100 - ar.discount_pct * ar.redemption_share)
+                    ELSE 0 END AS discount_markup,
+               coalesce(TRY_CAST(json_extract_string(ar.params, '$.validity_days') AS DOUBLE),
+                        $max_days) * {DAY_US} AS discount_until_us
         FROM first_assignment a
         JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
         LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
     ),
     joined AS (
-        SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.discount,
-               {GROSS_MARGIN} AS margin
-        FROM assigned s
-        JOIN transactions t ON t.customer_id = s.customer_id
-            AND t.ts >= s.assigned_at - to_days(CAST($lookback_days AS INTEGER))
-            AND t.ts <= s.assigned_at + to_days(CAST($max_days AS INTEGER))
+        SELECT t.unit, t.d, t.amount, t.discount, {GROSS_MARGIN} AS margin
+        FROM (
+            SELECT r.unit, r.d, r.amount, r.margin,
+                   r.discount + CASE WHEN $estimate_discounts AND r.amount > 0 AND r.d > 0
+                                          AND r.d <= r.discount_until_us
+                                     THEN r.amount * r.discount_markup ELSE 0 END AS discount
+            FROM (
+                SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.margin,
+                       t.discount, s.discount_markup, s.discount_until_us
+                FROM assigned s
+                JOIN transactions t ON t.customer_id = s.customer_id
+                    AND t.ts >= s.assigned_at - to_days(CAST($lookback_days AS INTEGER))
+                    AND t.ts <= s.assigned_at + to_days(CAST($max_days AS INTEGER))
+            ) r
+        ) t
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
 
 
@@ -501,9 +576,10 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     covers, so "observed at H" is "class above H's rank".
     """
     params: dict[str, object] = {}
+    discount_source = _discount_source(cur, spec)
     ctes = ",".join(
         [
-            _assigned_and_joined(spec, params),
+            _assigned_and_joined(spec, params, discount_source),
             _per_customer(spec, params, with_ids=False),
             _capped(spec, params),
             _scored("capped", params),
@@ -565,7 +641,7 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     GROUP BY ALL
     """  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
     frame = cur.execute(sql, params).df()
-    return _split(frame, spec, out)
+    return _split(frame, spec, out, discount_source)
 
 
 def _rollup(
@@ -609,7 +685,9 @@ def _rollup(
     return pd.concat([keyed, table, derived], axis=1)
 
 
-def _split(frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat]) -> Aggregates:
+def _split(
+    frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat], discount_source: DiscountSource
+) -> Aggregates:
     bounds = frame[frame["grain"] == "bounds"]
     first_ts = last_ts = None
     if not bounds.empty:
@@ -648,7 +726,9 @@ def _split(frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat]) -> Aggregat
     ).sort_values(["arm_id", "bin"], ignore_index=True)  # fmt: skip
     rfm = _rollup(groups, ["rfm_segment", "arm_id"], stats, spec)
     moments = _moments(arms, rfm, spec)
-    return Aggregates(first_ts, last_ts, arms, segments, survival, caps, distribution, moments)
+    return Aggregates(
+        first_ts, last_ts, arms, segments, survival, caps, distribution, moments, discount_source
+    )
 
 
 def _moments(
@@ -716,7 +796,7 @@ def customer_frame(cur: Cursor, spec: QuerySpec) -> pd.DataFrame:
     params: dict[str, object] = {}
     ctes = ",".join(
         [
-            _assigned_and_joined(spec, params),
+            _assigned_and_joined(spec, params, _discount_source(cur, spec)),
             _per_customer(spec, params, with_ids=True),
             _scored("per_customer", params),
         ]

@@ -197,11 +197,68 @@ def _observed_days(cur: Cursor, experiment_id: int | None = None) -> dict[int, i
     }
 
 
+@dataclass(frozen=True)
+class HorizonProgress:
+    """How far an experiment's data reaches against its planned horizon.
+
+    Attributes:
+        status: the experiment's status (draft, running, completed).
+        horizon_days: the planned horizon.
+        observed_days: the longest horizon every assigned customer is observed for
+            (`observed_days`), or None without data after the last assignment.
+    """
+
+    status: str
+    horizon_days: int
+    observed_days: int | None
+
+    @property
+    def fully_observed(self) -> bool:
+        """Every customer is observed for the whole planned horizon: ready to read."""
+        return self.observed_days is not None and self.observed_days >= self.horizon_days
+
+    @property
+    def reading(self) -> str:
+        """How far the data reaches, in a few words: 'day 21 of 60' or 'ready to read'."""
+        if self.status == "draft":
+            return "not started"
+        if self.fully_observed:
+            return f"ready to read: the planned {self.horizon_days} days are observed"
+        if self.observed_days is None:
+            return "no data after the assignment yet"
+        return f"day {self.observed_days} of {self.horizon_days}"
+
+    @property
+    def text(self) -> str:
+        """The status line: 'running, day 21 of 60', or past the planned horizon 'running,
+        day 88: the planned 60 days are observed — ready to read'."""
+        if self.status != "running" or self.observed_days is None:
+            return self.status
+        if self.fully_observed:
+            return (
+                f"running, day {self.observed_days}: the planned {self.horizon_days} days are "
+                "observed — ready to read"
+            )
+        return f"running, day {self.observed_days} of {self.horizon_days}"
+
+
+def horizon_progress(experiment: dict[str, object], observed: int | None) -> HorizonProgress:
+    """An experiment (as `list_experiments` gives it) against its planned horizon, given its
+    `observed_days`."""
+    return HorizonProgress(
+        str(experiment.get("status")),
+        int(experiment.get("horizon_days") or 0),  # type: ignore[call-overload]
+        observed,
+    )
+
+
 def experiments_table(cur: Cursor) -> pd.DataFrame:
     """Every experiment on one line: status, size, levers and how far its data reaches.
 
     `progress` is the share of the planned horizon that every customer is observed for
-    (capped at 1); None for campaign result files, whose outcomes come measured.
+    (capped at 1); None for campaign result files, whose outcomes come measured. `reading`
+    says the same in words (`HorizonProgress.reading`), e.g. 'ready to read: the planned 60
+    days are observed'.
     """
     observed = _observed_days(cur)
     rows = []
@@ -209,6 +266,7 @@ def experiments_table(cur: Cursor) -> pd.DataFrame:
         days = observed.get(int(e["id"]))  # type: ignore[call-overload]
         from_file = e["source"] == RESULTS_FILE_SOURCE
         horizon = int(e["horizon_days"])  # type: ignore[call-overload]
+        progress = horizon_progress(e, days)
         rows.append(
             {
                 "experiment": e["name"],
@@ -223,10 +281,11 @@ def experiments_table(cur: Cursor) -> pd.DataFrame:
                 "horizon_days": None if from_file else horizon,
                 "observed_days": None if from_file else days,
                 "progress": None if from_file else min((days or 0) / max(horizon, 1), 1.0),
+                "reading": "measured (campaign result file)" if from_file else progress.reading,
             }
         )
     columns = ["experiment", "status", "started", "customers", "levers", "horizon_days",
-               "observed_days", "progress"]  # fmt: skip
+               "observed_days", "progress", "reading"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -124,6 +124,16 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
     ],
+    [
+        # store-level settings (experiments.store.settings): one typed value per key, as JSON
+        """
+        CREATE TABLE store_settings (
+            key VARCHAR PRIMARY KEY,
+            value JSON NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )
+        """,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

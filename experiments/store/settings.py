@@ -1,0 +1,168 @@
+"""Store-level settings: one key/value table, one declaration and one typed field per setting.
+
+A setting belongs to the store (the shop whose data it holds), not to one experiment: the gross
+margin rate of the shop's assortment is the first; a currency will follow. Each is declared once
+in `SETTINGS` (key, check, default from `experiments.config`) and read back as a field of the
+frozen `StoreSettings`. Values are stored as JSON in `store_settings`; a write checks every value
+first and changes nothing when one is refused, and goes through `Store.transaction()`, which
+bumps the store version so cached pages see it.
+
+Where a setting meets others, the more specific one wins: for the margin rate, an explicit
+`AnalysisSettings.margin_rate`, then the experiment's own `margin_rate` setting, then the store's,
+then `config.DEFAULT_MARGIN_RATE` (see `experiments.metrics.analyze_experiment`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+from experiments import config
+from experiments.store import Cursor, Store, StoreError
+
+__all__ = [
+    "SETTINGS",
+    "SettingDef",
+    "SettingError",
+    "StoreSettings",
+    "margin_rate",
+    "parse_margin_rate",
+    "read_settings",
+    "update_settings",
+]
+
+
+class SettingError(StoreError):
+    """A setting value that cannot be stored; the message says what is allowed."""
+
+
+def parse_margin_rate(value: object) -> float:
+    """A margin rate from a number or from text as people type it: 0.3, 0,3 or 30%.
+
+    Raises:
+        SettingError: not a number strictly between 0 and 1 (0% and 100% are not margins).
+    """
+    text = str(value).strip().replace(",", ".").replace("\u00a0", "")
+    percent = text.endswith("%")
+    try:
+        rate = float(text[:-1] if percent else text) / (100.0 if percent else 1.0)
+    except ValueError:
+        rate = math.nan
+    if isinstance(value, bool) or not (math.isfinite(rate) and 0.0 < rate < 1.0):
+        raise SettingError(
+            f"The margin rate must be a share between 0 and 1 (e.g. 0.35 or 35% for a 35% gross "
+            f"margin), not {value!r}. Nothing was changed."
+        )
+    return rate
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    """One store setting.
+
+    Attributes:
+        key: the key in `store_settings` and the field of `StoreSettings`.
+        label: what the app and the CLI call it.
+        parse: turns a typed-in value into the stored one, or raises SettingError.
+        default: the value while the store has none (from experiments.config).
+        help: one sentence on what it changes.
+    """
+
+    key: str
+    label: str
+    parse: Callable[[object], object]
+    default: object
+    help: str
+
+
+SETTINGS: dict[str, SettingDef] = {
+    "margin_rate": SettingDef(
+        "margin_rate",
+        "margin rate",
+        parse_margin_rate,
+        config.DEFAULT_MARGIN_RATE,
+        "Gross margin as a share of the price before discount, for transactions without a "
+        "margin column; every net value is computed with it unless an experiment sets its own.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """The store's settings, each None while it is not set (its default applies).
+
+    Attributes:
+        margin_rate: gross margin share of the pre-discount price for transactions without
+            a margin; None: config.DEFAULT_MARGIN_RATE.
+    """
+
+    margin_rate: float | None = None
+
+    def value(self, key: str) -> object:
+        """The setting in force: the stored value, else its default."""
+        stored = getattr(self, key)
+        return SETTINGS[key].default if stored is None else stored
+
+    def as_json(self) -> dict[str, object]:
+        """Each setting's value in force and whether it is the store's or the default."""
+        return {
+            key: {
+                "value": self.value(key),
+                "source": "default" if getattr(self, key) is None else "store",
+                "default": definition.default,
+            }
+            for key, definition in SETTINGS.items()
+        }
+
+
+assert {f.name for f in fields(StoreSettings)} == set(SETTINGS)
+
+
+def read_settings(cur: Cursor) -> StoreSettings:
+    """The store's settings; a stored value that no longer passes its check counts as unset."""
+    values: dict[str, object] = {}
+    for key, raw in cur.execute("SELECT key, value FROM store_settings").fetchall():
+        definition = SETTINGS.get(str(key))
+        if definition is None:  # written by a newer Loyalty Lab: not ours to interpret
+            continue
+        try:
+            values[definition.key] = definition.parse(json.loads(raw))
+        except (SettingError, ValueError, TypeError):
+            continue
+    return StoreSettings(**values)  # type: ignore[arg-type]
+
+
+def margin_rate(cur: Cursor) -> float:
+    """The store's margin rate in force (its setting, else config.DEFAULT_MARGIN_RATE)."""
+    return float(read_settings(cur).value("margin_rate"))  # type: ignore[arg-type]
+
+
+def update_settings(store: Store, values: Mapping[str, object | None]) -> StoreSettings:
+    """Set (or, with None, clear) store settings in one transaction; all or nothing.
+
+    Raises:
+        SettingError: an unknown key or a value its check refuses; the store is unchanged.
+    """
+    parsed: dict[str, object | None] = {}
+    for key, value in values.items():
+        definition = SETTINGS.get(key)
+        if definition is None:
+            raise SettingError(
+                f"There is no store setting {key!r}; the settings are {', '.join(SETTINGS)}."
+            )
+        parsed[key] = None if value is None else definition.parse(value)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with store.transaction() as cur:
+        for key, value in parsed.items():
+            if value is None:
+                cur.execute("DELETE FROM store_settings WHERE key = ?", [key])
+            else:
+                cur.execute(
+                    "INSERT OR REPLACE INTO store_settings (key, value, updated_at)"
+                    " VALUES (?, ?, ?)",
+                    [key, json.dumps(value), now],
+                )
+        return read_settings(cur)
