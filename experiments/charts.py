@@ -380,7 +380,8 @@ def decay_figure(analysis: ExperimentAnalysis) -> go.Figure:
 def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
     """Cumulative incremental net value per customer (after the lever's cost) vs control.
 
-    The lever has paid for itself on the day its line crosses 0 (marked).
+    Marked: the day each lever has paid for itself with confidence (its band's lower edge
+    stays above 0 from then on; stats.payback_interval).
     """
     frame = _points_frame(analysis.cumulative, _kinds(analysis))
     if frame.empty:
@@ -407,13 +408,15 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
         colors=(colors := _colors(analysis)),
     )
     fig.add_hline(y=0, line_dash="dot", line_color="#444", annotation_text="break-even")
-    for arm, day in analysis.payback_day.items():
-        if day is not None:
+    # the day it has paid back with confidence (lower bound above 0 from then on), not the
+    # day the noisy point estimate crosses: see stats.PAYBACK_RULE
+    for arm, payback in analysis.payback.items():
+        if payback.confident_day is not None:
             fig.add_vline(
-                x=day,
+                x=payback.confident_day,
                 line_dash="dash",
                 line_color=colors.get(arm, "#444"),
-                annotation_text=f"{arm}: pays back by day {day}",
+                annotation_text=f"{arm}: paid back with confidence by day {payback.confident_day}",
                 annotation_position="top left",
             )
     return fig

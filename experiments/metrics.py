@@ -311,6 +311,9 @@ class ExperimentAnalysis:
         discount_cost: whether the discount arms' cost is the data's or estimated.
         observed_days: the longest horizon every assigned customer is observed for
             (`overview.observed_days`); None without data after the last assignment.
+        payback: arm -> the payback day with its interval (stats.PAYBACK_RULE): paid back
+            with confidence by day X, or not yet.
+        fading: arm -> the test of whether the effect fades (stats.FADING_RULE).
     """
 
     experiment: dict[str, object]
@@ -342,6 +345,8 @@ class ExperimentAnalysis:
     margin_rate_source: MarginRateSource = "default"
     discount_cost: DiscountCost = field(default_factory=DiscountCost)
     observed_days: int | None = None
+    payback: dict[str, stats.PaybackInterval] = field(default_factory=dict)
+    fading: dict[str, stats.FadingTest] = field(default_factory=dict)
 
     @property
     def horizon_progress(self) -> overview.HorizonProgress:
@@ -405,6 +410,10 @@ class ExperimentAnalysis:
                     a: [p.as_json() for p in ps] for a, ps in self.cumulative.items()
                 },
                 "payback_day": self.payback_day,
+                "payback": {a: p.as_json() for a, p in self.payback.items()},
+                "payback_rule": stats.PAYBACK_RULE,
+                "fading": {a: f.as_json() for a, f in self.fading.items()},
+                "fading_rule": stats.FADING_RULE,
             },
             "segments": [
                 {"segment_kind": kind, "metric": metric, "arm": arm, **analysis.as_json()}
@@ -718,6 +727,11 @@ def _analyse(
             horizon_effects.append((h, effect))
 
     decay_points, cumulative, payback = _decay(treated, control_row, rows, spec, alpha)
+    payback_intervals = {
+        name: stats.payback_interval(points, arm_name=name, confidence=settings.confidence)
+        for name, points in cumulative.items()
+    }
+    fading = {a.name: _fading(a, control_row, rows.get(a.arm_id), spec, alpha) for a in treated}
     segments = _segments(agg.segments, treated, control_id, horizon, alpha)
     kaplan = _kaplan_meier(agg.survival, names, alpha)
 
@@ -763,6 +777,8 @@ def _analyse(
         checks=checks,
         warnings=warnings,
         guardrails=guardrails,
+        payback=payback_intervals,
+        fading=fading,
     )
 
 
@@ -845,6 +861,29 @@ def _decay(
         ]
         payback[name] = stats.payback_day(days, incremental, cost_diff) if days else None
     return decay_points, cumulative, payback
+
+
+def _fading(
+    arm_def: _Arm,
+    control_row: Mapping[str, object] | None,
+    arm_row: Mapping[str, object] | None,
+    spec: metrics_sql.QuerySpec,
+    alpha: float,
+) -> stats.FadingTest:
+    """The fading test of one arm from the per-customer half-horizon contrasts (FADING_SERIES)."""
+    early, late, change = (
+        (_sample(control_row, name, "n_main"), _sample(arm_row, name, "n_main"))
+        for name in metrics_sql.FADING_SERIES
+    )
+    return stats.fading_test(
+        early,
+        late,
+        change,
+        arm_name=arm_def.name,
+        split_day=spec.split_day,
+        horizon_days=spec.horizon_days,
+        alpha=alpha,
+    )
 
 
 def _segments(

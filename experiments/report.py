@@ -170,6 +170,24 @@ def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
     return buffer.getvalue()
 
 
+def payback_caption(analysis: ExperimentAnalysis) -> str:
+    """Under the payback chart: when each lever paid back, with confidence or not yet."""
+    lines = " ".join(p.statement for p in analysis.payback.values())
+    return (
+        "Each lever starts below 0 by its cost and pays for itself where its band's lower edge "
+        f"stays above 0 (dashed line). {lines} Rule: {stats.PAYBACK_RULE}"
+    )
+
+
+def fading_caption(analysis: ExperimentAnalysis) -> str:
+    """Under the decay chart: the fading test's result per lever (the buckets are not it)."""
+    lines = " ".join(f.statement for f in analysis.fading.values())
+    return (
+        "Extra contribution per period. The separate periods are not a test of fading; "
+        f"the test compares the two halves of the horizon. {lines} Rule: {stats.FADING_RULE}"
+    )
+
+
 def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
     """The report's charts with the one-line caption under each."""
     return [
@@ -186,14 +204,8 @@ def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
             "mean a lasting effect on coming back; the dotted line is the horizon the verdicts "
             "use.",
         ),
-        (
-            charts.payback_figure(analysis),
-            "Each lever starts below 0 by its cost; it pays for itself where its line crosses 0.",
-        ),
-        (
-            charts.decay_figure(analysis),
-            "Extra contribution per period: a line falling to 0 means the effect fades.",
-        ),
+        (charts.payback_figure(analysis), payback_caption(analysis)),
+        (charts.decay_figure(analysis), fading_caption(analysis)),
         (
             charts.net_value_distribution_figure(analysis),
             "Most customers bring little or cost the lever; a few bring a lot. Dashed lines: "

@@ -1325,6 +1325,229 @@ def payback_day(
     return int(d[order][first])
 
 
+PaybackStatus = Literal["paid_back", "not_yet", "not_within_horizon", "insufficient_data"]
+PAYBACK_RULE = (
+    "Paid back with confidence by day X: the first day from which the lower bound of the "
+    "cumulative extra net value (after the lever's cost) stays above 0 to the end of the "
+    "observed horizon. Earliest plausible day: the first day its upper bound is above 0. "
+    "Each end errs with probability at most half of 1 - confidence, so the two together "
+    "cover the true payback day with at least the stated confidence."
+)
+FADING_RULE = (
+    "Fades: the extra contribution in the second half of the horizon is lower than in the "
+    "first half, by a one-sided Welch test at alpha on each customer's second-half minus "
+    "first-half contribution (arm vs control; one number per customer, so the correlation "
+    "of a customer's early and late purchases is in its variance), and the first-half "
+    "effect is positive."
+)
+
+
+@dataclass(frozen=True)
+class PaybackInterval:
+    """When a lever pays for itself, with the uncertainty of its cumulative curve.
+
+    Attributes:
+        arm: the treated arm.
+        point_day: the point estimate (`payback_day` on the estimated curve), or None.
+        earliest_day: first bucket end at which the upper confidence bound of the cumulative
+            extra net value is above 0 (payback before it is ruled out); None when the upper
+            bound never is within the horizon.
+        confident_day: first bucket end from which the lower bound stays above 0 through the
+            last observed bucket: "paid back with confidence by day X"; None = not yet.
+        status: "paid_back" (confident_day found), "not_yet" (plausible but not shown),
+            "not_within_horizon" (ruled out within the horizon) or "insufficient_data".
+        confidence: level of the pointwise intervals the rule reads.
+        horizon_days: last bucket end the rule could look at.
+        rule: the rule, in words (PAYBACK_RULE).
+    """
+
+    arm: str
+    point_day: int | None
+    earliest_day: int | None
+    confident_day: int | None
+    status: PaybackStatus
+    confidence: float
+    horizon_days: int | None
+    rule: str = PAYBACK_RULE
+
+    @property
+    def statement(self) -> str:
+        """One sentence for a person: paid back with confidence by day X, or not yet."""
+        if self.status == "paid_back":
+            return (
+                f"{self.arm}: paid back with {self.confidence:.0%} confidence by day "
+                f"{self.confident_day} (earliest plausible day {self.earliest_day})."
+            )
+        if self.status == "not_yet":
+            return (
+                f"{self.arm}: not yet paid back with confidence within {self.horizon_days} "
+                f"days (earliest plausible day {self.earliest_day})."
+            )
+        if self.status == "not_within_horizon":
+            return f"{self.arm}: does not pay back within {self.horizon_days} days."
+        return f"{self.arm}: not enough data to tell when it pays back."
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "arm": self.arm,
+            "point_day": self.point_day,
+            "earliest_day": self.earliest_day,
+            "confident_day": self.confident_day,
+            "status": self.status,
+            "confidence": self.confidence,
+            "horizon_days": self.horizon_days,
+            "statement": self.statement,
+            "rule": self.rule,
+        }
+
+
+def payback_interval(
+    cumulative: Sequence[DecayPoint], *, arm_name: str, confidence: float = config.CONFIDENCE
+) -> PaybackInterval:
+    """The payback day with an interval, from the cumulative extra net value per bucket end.
+
+    `cumulative` holds, per bucket end, the effect on cumulative net value (contribution so far
+    minus the fixed cost) with pointwise (confidence) intervals. Why the rule covers: let D be
+    the true payback day (first bucket end from which the true curve stays above 0). The
+    confident day is before D only if the lower bound is above 0 at the bucket just before D,
+    where the truth is <= 0; the earliest day is after D only if the upper bound is <= 0 at D,
+    where the truth is > 0. Each is one pointwise one-sided error of probability
+    (1 - confidence) / 2, whatever the number of buckets. When the true curve is not above 0
+    at the horizon, a confident day appears with probability at most (1 - confidence) / 2.
+    """
+    points = sorted((p for p in cumulative if p.effect.ok), key=lambda p: p.bucket)
+    usable = [p for p in points if p.effect.ci_low is not None and p.effect.ci_high is not None]
+    if not usable:
+        return PaybackInterval(arm_name, None, None, None, "insufficient_data", confidence, None)
+    days = [p.bucket for p in usable]
+    low = np.array([float(p.effect.ci_low) for p in usable])  # type: ignore[arg-type]
+    high = np.array([float(p.effect.ci_high) for p in usable])  # type: ignore[arg-type]
+    diff = [float(p.effect.diff) for p in usable]  # type: ignore[arg-type]
+    point = payback_day(days, diff, 0.0)
+    confident = payback_day(days, low, 0.0)
+    plausible = np.flatnonzero(high > 0)
+    earliest = int(days[int(plausible[0])]) if plausible.size else None
+    if confident is not None:
+        status: PaybackStatus = "paid_back"
+    elif earliest is not None:
+        status = "not_yet"
+    else:
+        status = "not_within_horizon"
+    return PaybackInterval(arm_name, point, earliest, confident, status, confidence, int(days[-1]))
+
+
+@dataclass(frozen=True)
+class FadingTest:
+    """Does a lever's effect fade? A test of the change between the two halves of the horizon.
+
+    Attributes:
+        arm: the treated arm.
+        split_day: the halves are days (0, split_day] and (split_day, horizon_days].
+        horizon_days: the analysis horizon.
+        early: arm vs control on contribution (margin - discounts) in the first half.
+        late: the same in the second half.
+        change: arm vs control on each customer's second-half minus first-half contribution
+            (Welch): late.diff - early.diff with a standard error that counts the correlation
+            of the same customers' two halves.
+        p_value: one-sided p-value of "the effect is lower in the second half" (None without
+            data).
+        fading: True when change is below 0 at alpha (one-sided) and the first-half effect is
+            positive; None when there is not enough data.
+        alpha: the test's level.
+        rule: the rule, in words (FADING_RULE).
+    """
+
+    arm: str
+    split_day: int
+    horizon_days: int
+    early: Effect
+    late: Effect
+    change: Effect
+    p_value: float | None
+    fading: bool | None
+    alpha: float
+    rule: str = FADING_RULE
+
+    @property
+    def statement(self) -> str:
+        if self.fading is None:
+            return f"{self.arm}: not enough data to test whether the effect fades."
+        p = self.p_value if self.p_value is not None else 1.0
+        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        halves = (
+            f"extra contribution {self.early.diff or 0.0:+,.0f} {config.CURRENCY} per customer "
+            f"in days 1-{self.split_day}, {self.late.diff or 0.0:+,.0f} in days "
+            f"{self.split_day + 1}-{self.horizon_days}; one-sided {p_text}"
+        )
+        if self.fading:
+            return f"{self.arm}: the effect fades ({halves})."
+        return f"{self.arm}: no evidence that the effect fades ({halves})."
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "arm": self.arm,
+            "split_day": self.split_day,
+            "horizon_days": self.horizon_days,
+            "early": self.early.as_json(),
+            "late": self.late.as_json(),
+            "change": self.change.as_json(),
+            "p_value": finite_or_none(self.p_value),
+            "fading": self.fading,
+            "alpha": self.alpha,
+            "statement": self.statement,
+            "rule": self.rule,
+        }
+
+
+def fading_test(
+    early: tuple[SampleStats | None, SampleStats | None],
+    late: tuple[SampleStats | None, SampleStats | None],
+    change: tuple[SampleStats | None, SampleStats | None],
+    *,
+    arm_name: str,
+    split_day: int,
+    horizon_days: int,
+    alpha: float = config.ALPHA,
+) -> FadingTest:
+    """Test whether an arm's effect on contribution is lower late than early (FADING_RULE).
+
+    Args:
+        early: (control, arm) statistics of contribution in days (0, split_day].
+        late: (control, arm) statistics of contribution in (split_day, horizon_days].
+        change: (control, arm) statistics of each customer's late minus early contribution,
+            the per-customer contrast whose arm-vs-control difference is the test statistic.
+        arm_name: the treated arm.
+        split_day: end of the first half.
+        horizon_days: end of the second half.
+        alpha: one-sided level of the test.
+    """
+    early_effect, late_effect, change_effect = (
+        compare(control, arm, "money", arm_name=arm_name, metric=metric, alpha=alpha)[0]
+        for (control, arm), metric in (
+            (early, "contribution_early"),
+            (late, "contribution_late"),
+            (change, "contribution_change"),
+        )
+    )
+    p_value = fading = None
+    if change_effect.ok and early_effect.ok and change_effect.p_value is not None:
+        two_sided = float(change_effect.p_value)
+        below = (change_effect.diff or 0.0) < 0
+        p_value = two_sided / 2 if below else 1 - two_sided / 2
+        fading = bool(p_value < alpha and (early_effect.diff or 0.0) > 0)
+    return FadingTest(
+        arm_name,
+        int(split_day),
+        int(horizon_days),
+        early_effect,
+        late_effect,
+        change_effect,
+        p_value,
+        fading,
+        alpha,
+    )
+
+
 # -- segments ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SegmentAnalysis:

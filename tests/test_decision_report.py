@@ -309,12 +309,19 @@ def test_repeat_curve_is_one_minus_kaplan_meier_with_its_band_and_the_horizon(an
     assert expected in fig.layout.title.subtitle.text
 
 
-def test_payback_figure_marks_each_payback_day(analysis):
+def test_payback_figure_marks_each_day_paid_back_with_confidence(analysis):
     fig = charts.payback_figure(analysis)
     marked = [s.x0 for s in fig.layout.shapes if s.x0 == s.x1 and s.x0 is not None]
-    expected = [d for d in analysis.payback_day.values() if d is not None]
+    expected = [p.confident_day for p in analysis.payback.values() if p.confident_day]
     assert sorted(marked) == sorted(expected)
     assert "after its cost" in fig.layout.title.text
+    captions = dict((f.layout.title.text, c) for f, c in report.figures(analysis))
+    caption = next(c for t, c in captions.items() if t.startswith("When does"))
+    for payback in analysis.payback.values():
+        assert payback.statement in caption
+    fading = next(c for t, c in captions.items() if t.startswith("Does the effect fade"))
+    for test in analysis.fading.values():
+        assert test.statement in fading
 
 
 def test_two_levers_of_one_kind_get_their_own_colours_in_every_chart():

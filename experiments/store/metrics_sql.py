@@ -120,6 +120,9 @@ RFM_SEGMENT_CASE = """CASE
             ELSE 'lost'
         END"""
 SEGMENT_KINDS = ("pre_period", "stratum", "attribute")
+# Contribution (margin - discounts) in the horizon's first half, second half, and each
+# customer's second minus first: the fading test's inputs (stats.fading_test).
+FADING_SERIES = ("contribution_early", "contribution_late", "contribution_change")
 MAX_BUCKETS = 9  # decay buckets per horizon: each adds sums to the per-customer aggregation
 DISTRIBUTION_BINS = 40  # bins of the net value per customer histogram
 
@@ -169,6 +172,11 @@ class QuerySpec:
         return max(int(self.bucket_days), math.ceil(self.horizon_days / MAX_BUCKETS))
 
     @property
+    def split_day(self) -> int:
+        """End of the first half of the horizon (the fading test's early period)."""
+        return max(1, int(self.horizon_days) // 2)
+
+    @property
     def bucket_ends(self) -> tuple[int, ...]:
         """End day of each decay bucket; the last one is cut at the horizon."""
         width = self.bucket_width
@@ -192,7 +200,8 @@ class Aggregates:
             `{metric}__sumsq`, `{metric}__cross` (x covariate), `{covariate}__sum`/`__sumsq`
             at the analysis horizon; `repeat_{h}__sum` per horizon; `{cov}_all__sum/__sumsq`
             over all assigned customers; `n_b{i}`, `bucket_b{i}__sum/__sumsq`,
-            `cum_net_b{i}__sum/__sumsq` for decay buckets; data checks.
+            `cum_net_b{i}__sum/__sumsq` for decay buckets; `contribution_early/late/change`
+            `__sum/__sumsq` at the analysis horizon (FADING_SERIES); data checks.
         segments: same columns, one row per (segment_kind, segment, arm_id).
         survival: arm_id, event (bool), duration_days (int), customers: a histogram of time to
             first purchase (event) or of follow-up (censored), for Kaplan-Meier.
@@ -356,6 +365,11 @@ def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, 
         f"{_sum_where(window, 'margin')} AS margin",
         f"{_sum_where(window, 'discount')} AS discount",
     ]
+    params["h_split"] = spec.split_day
+    cols.append(
+        f"{_sum_where(f'd > 0 AND d <= $h_split * {DAY_US}', 'margin - discount')}"
+        " AS contribution_early"
+    )
     for b, end in enumerate(spec.bucket_ends):
         params[f"e{b}"] = int(end)
         condition = f"d > 0 AND d <= $e{b} * {DAY_US}"
@@ -422,6 +436,11 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
                coalesce(s.assigned_us + x.earliest_d < epoch_us(s.first_seen), false)::INTEGER
                    AS customers_before_first_seen,
                {repeat_cols},
+               coalesce(x.contribution_early, 0) AS contribution_early,
+               coalesce(x.margin, 0) - coalesce(x.discount, 0)
+                   - coalesce(x.contribution_early, 0) AS contribution_late,
+               coalesce(x.margin, 0) - coalesce(x.discount, 0)
+                   - 2 * coalesce(x.contribution_early, 0) AS contribution_change,
                {", ".join(bucket_cols)}
         FROM assigned s CROSS JOIN bounds b
         LEFT JOIN per_tx x ON x.unit = s.unit
@@ -545,6 +564,10 @@ def _raw_and_stats(spec: QuerySpec) -> tuple[list[str], list[_Stat]]:
         for name, value in columns:
             raw.append(f"sum({value}) AS {name}")
             out.append(_Stat(name, name, h))
+    for name in FADING_SERIES:
+        raw.append(f"sum({name}) AS {name}__sum")
+        raw.append(f"sum({name} * {name}) AS {name}__sumsq")
+        out.extend(_Stat(f"{name}__{stat}", f"{name}__{stat}", h) for stat in ("sum", "sumsq"))
     for b, end in enumerate(spec.bucket_ends):
         out.append(_Stat(f"n_b{b}", "customers", end))
         for name in (f"bucket_b{b}", f"cum_net_b{b}"):
