@@ -30,6 +30,12 @@ PROBLEM_ROWS_SHOWN = 10  # row numbers listed per validation problem
 MAX_CELL_CHARS = 1000  # longer text cells are refused: no real id or channel is that long
 FUTURE_TOLERANCE_DAYS = 1  # timestamps later than now + this are "future dates"
 
+# Sign-in (editor password): wrong guesses make the next one wait, per session and per address
+SIGN_IN_FREE_GUESSES = 1  # wrong guesses before any wait
+SIGN_IN_DELAY_BASE_SECONDS = 1.0  # then 1, 2, 4, 8, ... seconds
+SIGN_IN_DELAY_MAX_SECONDS = 300.0
+SIGN_IN_TRACKED_KEYS = 10_000  # sessions + addresses remembered before the table is reset
+
 # Demo data
 DEMO_CUSTOMERS = 20_000
 DEMO_SEED = 7

@@ -125,16 +125,16 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}"
     )
     for warning in analysis.warnings:
-        st.warning(warning.message, icon=":material/warning:")
+        st.warning(_ui.plain(warning.message), icon=":material/warning:")
 
     st.subheader("Decisions")
     decisions = decision.decide(analysis)
     for d in decisions:
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
-            st.markdown(f"**{d.statement}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
+            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
             for reason in d.reasons:
-                st.caption(reason)
+                st.caption(_ui.plain(reason))
     with st.expander("How the verdict is decided"):
         for rule in decision.RULES:
             st.markdown(f"- {rule}")
@@ -225,7 +225,8 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     bar.empty()  # runs only on a cache miss; a cached projection appears at once
     if result.status != "ok":
         reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")
-        st.warning(f"{result.message or 'Not enough data for a projection.'} {reasons}")
+        message = f"{result.message or 'Not enough data for a projection.'} {reasons}"
+        st.warning(_ui.plain(message))
         return
     st.dataframe(
         [
@@ -417,10 +418,10 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         | {"expected": st.column_config.NumberColumn(format="%.0f")},
     )
     if not analysis.ok:
-        st.warning(f"Insufficient data: {analysis.note}", icon=":material/help:")
+        st.warning(f"Insufficient data: {_ui.plain(analysis.note)}", icon=":material/help:")
         return
     if analysis.note:
-        st.caption(analysis.note)
+        st.caption(_ui.plain(analysis.note))
 
     metric = next(iter(analysis.metrics))
     st.subheader("Decisions")
