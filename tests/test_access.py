@@ -104,6 +104,7 @@ def test_wrong_guesses_make_the_next_one_wait_longer_per_session_and_address(mon
 @pytest.mark.parametrize(
     "token",
     ["²³.abc", "1." + "é" * 43, "9" * 5000 + ".x", "12.", "١٢٣." + "a" * 43, "1.a b", "..."],
+    ids=["superscript", "accents", "huge", "empty-mac", "arabic-digits", "space", "dots"],
 )
 def test_malformed_tokens_say_invalid_link(token):
     check = share.verify({"experiment": "1", "token": token}, "secret")

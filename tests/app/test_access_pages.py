@@ -89,7 +89,9 @@ def test_a_wrong_guess_makes_the_next_one_wait(app_env, monkeypatch):
     assert at.title[0].value == "Sign in to edit"
 
 
-@pytest.mark.parametrize("token", ["²³.abc", "1." + "é" * 43, "9" * 5000 + ".x"])
+@pytest.mark.parametrize(
+    "token", ["²³.abc", "1." + "é" * 43, "9" * 5000 + ".x"], ids=["superscript", "accents", "huge"]
+)
 def test_malformed_token_says_the_link_is_invalid(app_env, token):
     at = app({"share": {"secret": SECRET}}, {"view": "report", "experiment": "1", "token": token})
     at.run()
