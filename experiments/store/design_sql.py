@@ -855,7 +855,12 @@ def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
 
 def _read_assignment_file(path: Path, cur: Cursor) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str, engine="openpyxl")
+        from experiments import sheet  # streamed once, with the upload limits
+
+        try:
+            return sheet.read_frame(path)
+        except sheet.SheetError as error:
+            raise StoreError(f"{path.name} could not be read: {error}") from None
     return cur.execute(
         "SELECT * FROM read_csv(CAST($path AS VARCHAR), all_varchar = true, header = true)",
         {"path": str(path)},
