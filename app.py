@@ -49,4 +49,6 @@ else:
         ],
         "Share": [report],
     }
-    st.navigation(pages).run()
+    # Before sign-in the sidebar lists no pages: every page would only ask for the password.
+    signed_out = _ui.access_protected() and not _ui.editor_allowed()
+    st.navigation(pages, position="hidden" if signed_out else "sidebar").run()

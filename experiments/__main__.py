@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,8 +20,23 @@ class CommandError(Exception):
     """Refusal with a message for the user; the command exits 2."""
 
 
+EXPERIMENT_HELP = "experiment name, or its id when no experiment has that name"
+
+
+def _finite(value: object) -> object:
+    """The value with every NaN / infinity replaced by null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _print_json(value: object) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    """Always valid JSON (`Infinity` / `NaN` would break every JSON reader): see `_finite`."""
+    print(json.dumps(_finite(value), ensure_ascii=False, indent=2, default=str, allow_nan=False))
 
 
 def _experiment(store: Store, key: str) -> dict[str, object]:
@@ -81,7 +97,7 @@ def _analysis_settings(
 
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("experiment", metavar="EXPERIMENT", help=EXPERIMENT_HELP)
     p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
     _add_cap_options(p)
     p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
@@ -556,7 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_analyze)
 
     p = sub.add_parser("assignments", help="export an experiment's customer -> arm list")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("experiment", metavar="EXPERIMENT", help=EXPERIMENT_HELP)
     p.add_argument(
         "--out",
         required=True,

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from experiments import config, stats
-from experiments.design import escape_cell
+from experiments.design import escape_cells
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
 from experiments.store.results_sql import ResultField
@@ -610,7 +610,4 @@ def effects_table(analysis: FileAnalysis) -> pd.DataFrame:
 def effects_csv(analysis: FileAnalysis) -> bytes:
     """`effects_table` as CSV for Excel: UTF-8 BOM, and labels from the file that a spreadsheet
     would run as formulas (=, +, -, @) prefixed with ' so they stay text."""
-    table = effects_table(analysis)
-    for column in ("arm", "metric", "note"):
-        table[column] = table[column].map(escape_cell)
-    return table.to_csv(index=False).encode("utf-8-sig")
+    return escape_cells(effects_table(analysis)).to_csv(index=False).encode("utf-8-sig")

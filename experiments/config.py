@@ -36,6 +36,18 @@ MAX_UPLOAD_MB = 2048
 PROBLEM_ROWS_SHOWN = 10  # row numbers listed per validation problem
 MAX_CELL_CHARS = 1000  # longer text cells are refused: no real id or channel is that long
 FUTURE_TOLERANCE_DAYS = 1  # timestamps later than now + this are "future dates"
+MAX_COLUMNS = 1_000  # wider files are refused before reading: no export has that many fields
+MAX_LINE_CHARS = 131_072  # a CSV line longer than 128 K characters is not a table row
+MAX_XLSX_ROWS = 1_048_576  # Excel's own sheet limit
+MAX_XLSX_EXPANDED_MB = 1024  # sheet XML once unzipped: a 10 MB zip bomb can expand to 3 GB
+MAX_ABS_AMOUNT = 1e9  # an amount, margin or discount beyond +-1 bn is a broken export, refused
+MAX_ABS_RESULT_VALUE = 1e15  # result-file values beyond this are kept as text, not numbers
+
+# Sign-in (editor password): wrong guesses make the next one wait, per session and per address
+SIGN_IN_FREE_GUESSES = 1  # wrong guesses before any wait
+SIGN_IN_DELAY_BASE_SECONDS = 1.0  # then 1, 2, 4, 8, ... seconds
+SIGN_IN_DELAY_MAX_SECONDS = 300.0
+SIGN_IN_TRACKED_KEYS = 10_000  # sessions + addresses remembered before the table is reset
 
 # Demo data
 DEMO_CUSTOMERS = 20_000

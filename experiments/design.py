@@ -1072,6 +1072,16 @@ def escape_cell(value: object) -> object:
     return value
 
 
+def escape_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with `escape_cell` applied to every text cell and every column name: for every
+    sheet and CSV a spreadsheet may open (arm, metric and file column names are user text)."""
+    out = frame.rename(columns=lambda c: escape_cell(c) if isinstance(c, str) else c)
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(escape_cell)
+    return out
+
+
 def export_frame(assignments: pd.DataFrame, *, include_code: bool | None = None) -> pd.DataFrame:
     """The columns that are exported, every text cell escaped.
 

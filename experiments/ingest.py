@@ -35,7 +35,7 @@ from typing import Literal
 
 import pandas as pd
 
-from experiments import config
+from experiments import config, sheet
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, uploads
 from experiments.store.uploads import Finding, LoadSpec, StagingSource
@@ -412,7 +412,7 @@ def _unique_columns(header: list[str]) -> tuple[str, ...]:
     return tuple(columns)
 
 
-def _read_head(path: Path, file_name: str) -> _Head:
+def _read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> _Head:
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
@@ -422,7 +422,7 @@ def _read_head(path: Path, file_name: str) -> _Head:
     if head.startswith(b"PAR1"):
         return _read_parquet_head(path, file_name, size)
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, file_name, size)
+        return _read_xlsx(path, file_name, size, whole=whole_sheet)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return _Head(
             FileFormat("xlsx", size_bytes=size),
@@ -481,35 +481,32 @@ def _text_rows(frame: pd.DataFrame) -> list[list[str]]:
     return [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(index=False)]
 
 
-def _read_xlsx(path: Path, file_name: str, size: int) -> _Head:
+def _read_xlsx(path: Path, file_name: str, size: int, *, whole: bool = False) -> _Head:
+    """The first sheet, streamed once (experiments.sheet, limits in config): its first rows
+    for a preview, or every row when `whole` (the load)."""
+    fmt = FileFormat("xlsx", size_bytes=size)
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")
-    except Exception as error:  # openpyxl raises many types for broken workbooks
-        return _Head(
-            FileFormat("xlsx", size_bytes=size),
-            (),
-            [],
-            (
-                _problem(
-                    "unreadable_file",
-                    f"{file_name} could not be read as an XLSX workbook ({error}). "
-                    "Save it again from Excel, or export CSV.",
-                ),
-            ),
-        )
-    columns = _unique_columns(
-        [str(c) if not str(c).startswith("Unnamed:") else "" for c in frame.columns]
-    )
-    frame.columns = pd.Index(columns)
-    filled = frame.notna().any(axis=1).to_numpy().nonzero()[0]
-    frame = frame.iloc[: filled[-1] + 1 if len(filled) else 0]  # trailing blank rows only,
-    # so row numbers still match the sheet
-    rows = _text_rows(frame.head(SAMPLE_ROWS))
+        numbered = list(sheet.iter_rows(path, max_rows=None if whole else SAMPLE_ROWS + 1))
+    except sheet.SheetError as error:
+        message = f"{file_name} could not be read: {error}"
+        if "limit" not in str(error):
+            message += " Save it again from Excel, or export CSV."
+        return _Head(fmt, (), [], (_problem("unreadable_file", message),))
+    if not numbered:
+        return _Head(fmt, (), [], (_problem("no_rows", f"{file_name}: the first sheet is empty."),))
+    header_row, header = numbered[0]
+    width = max(len(cells) for _, cells in numbered)
+    columns = _unique_columns([c or "" for c in header] + [""] * (width - len(header)))
+    records: list[list[str | None]] = []
+    for number, cells in numbered[1:]:  # blank rows between filled ones keep their place
+        records.extend([None] * width for _ in range(number - header_row - 1 - len(records)))
+        records.append(cells + [None] * (width - len(cells)))
+    frame = pd.DataFrame(records, columns=list(columns), dtype=object)
+    rows = [["" if v is None else v for v in row] for row in records[:SAMPLE_ROWS]]
     problems: tuple[Problem, ...] = ()
-    if frame.empty:
+    if not records:
         problems = (_problem("no_rows", f"{file_name}: the first sheet has no data rows."),)
-    frame = frame.astype(object).where(frame.notna(), None)
-    return _Head(FileFormat("xlsx", size_bytes=size), columns, rows, problems, frame)
+    return _Head(fmt, columns, rows, problems, frame if whole else None)
 
 
 def _read_parquet_head(path: Path, file_name: str, size: int) -> _Head:
@@ -832,7 +829,7 @@ def load_file(
         )
     if progress:
         progress(0.0, "Reading the file's beginning")
-    head = _read_head(path, file_name)
+    head = _read_head(path, file_name, whole_sheet=True)
     fail = LoadResult(False, kind, file_name, problems=head.problems, format=head.format)
     if not head.columns or any(p.severity == "error" for p in head.problems):
         return fail

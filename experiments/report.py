@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from experiments import analysis_file, charts, config, decision, stats
-from experiments.design import escape_cell
+from experiments.design import escape_cells
 from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
 from experiments.store import overview
 
@@ -151,8 +151,9 @@ def _lever_table_html(decisions: list[decision.Decision]) -> pd.DataFrame:
 
 
 def _inert(table: pd.DataFrame) -> pd.DataFrame:
-    """Arm names are typed by users: keep '=HYPERLINK(...)' and friends as text in Excel."""
-    return table.assign(arm=table["arm"].map(escape_cell))
+    """Arm and metric names are typed by users: keep '=HYPERLINK(...)' and friends as text in
+    Excel, in every column and every sheet."""
+    return escape_cells(table)
 
 
 def effects_csv(analysis: ExperimentAnalysis) -> bytes:
@@ -164,9 +165,10 @@ def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         _inert(effects_table(analysis)).to_excel(writer, sheet_name="effects", index=False)
-        pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
+        arms = pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
             columns=["means", "pre_period", "repeat_by_horizon"]
-        ).to_excel(writer, sheet_name="arms", index=False)
+        )
+        _inert(arms).to_excel(writer, sheet_name="arms", index=False)
     return buffer.getvalue()
 
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ TOKEN_PARAM = "token"
 VIEW_PARAM = "view"
 
 TokenStatus = Literal["valid", "missing", "expired", "tampered", "malformed"]
+
+# expiry (Unix seconds, ASCII digits only) "." urlsafe-base64 HMAC-SHA256 without padding
+_TOKEN_SHAPE = re.compile(r"[0-9]{1,12}\.[A-Za-z0-9_-]{43}")
+INVALID_LINK = "This report link is invalid (its access token is damaged). Ask for a new link."
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,15 @@ def verify(params: Mapping[str, str], secret: str, *, now: float | None = None) 
     token = params.get(TOKEN_PARAM)
     if not token:
         return TokenCheck("missing", "This report link needs a valid access token.")
+    # str.isdigit() accepts '²' and int() then raises; a fixed ASCII shape is checked first
+    if not _TOKEN_SHAPE.fullmatch(str(token)):
+        return TokenCheck("malformed", INVALID_LINK)
     expires_text, _, signature = str(token).partition(".")
-    if not expires_text.isdigit() or not signature:
-        return TokenCheck("malformed", "This report link's token is not valid.")
     expires = int(expires_text)
     mac = hmac.new(
         secret.encode(), _canonical(params) + b"|" + expires_text.encode(), hashlib.sha256
     )
-    if not hmac.compare_digest(_b64(mac.digest()), signature):
+    if not hmac.compare_digest(_b64(mac.digest()).encode(), signature.encode()):
         return TokenCheck(
             "tampered",
             "This report link was changed after it was shared, so it cannot be opened. "

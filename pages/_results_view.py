@@ -169,7 +169,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
     )
     for warning in analysis.warnings:
-        st.warning(warning.message, icon=":material/warning:")
+        st.warning(_ui.plain(warning.message), icon=":material/warning:")
 
     if differences:
         st.info(
@@ -280,7 +280,8 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     bar.empty()  # runs only on a cache miss; a cached projection appears at once
     if result.status != "ok":
         reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")
-        st.warning(f"{result.message or 'Not enough data for a projection.'} {reasons}")
+        message = f"{result.message or 'Not enough data for a projection.'} {reasons}"
+        st.warning(_ui.plain(message))
         return
     st.dataframe(
         [
@@ -496,10 +497,10 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         | {"expected": st.column_config.NumberColumn(format="%.0f")},
     )
     if not analysis.ok:
-        st.warning(f"Insufficient data: {analysis.note}", icon=":material/help:")
+        st.warning(f"Insufficient data: {_ui.plain(analysis.note)}", icon=":material/help:")
         return
     if analysis.note:
-        st.caption(analysis.note)
+        st.caption(_ui.plain(analysis.note))
 
     metric = next(iter(analysis.metrics))
     st.subheader("Decisions")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
+import math
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from experiments import config
+from experiments import access, config, escape, share
 from experiments.store import Cursor, Store, StoreError, open_store
 
 
@@ -65,9 +66,8 @@ def _cached(module: str, qualname: str, version: int, db: str, args: tuple[Any, 
 
 
 def plain(text: str) -> str:
-    """Text from an uploaded file shown literally in Markdown (no links, emphasis or HTML)."""
-    escaped = re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
-    return re.sub(r":(?=\w)", r"\\:", escaped)  # ':red[' / ':material/' directives
+    """User-supplied text shown literally in Markdown: the one helper, `escape.markdown`."""
+    return escape.markdown(text)
 
 
 NBSP = "\u00a0"
@@ -141,36 +141,96 @@ def base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _oidc_configured() -> bool:
+    return bool(secret("auth", "client_id") or secret("auth", "redirect_uri"))
+
+
+def access_protected() -> bool:
+    """True when secrets.toml configures a sign-in: an editor password or an OIDC login."""
+    return _oidc_configured() or bool(secret("auth", "editor_password"))
+
+
 def editor_allowed() -> bool:
     """Editing pages are open unless a password or an OIDC login is configured in secrets.toml."""
-    password = secret("auth", "editor_password")
-    oidc = secret("auth", "client_id") or secret("auth", "redirect_uri")
-    if oidc:
+    if _oidc_configured():
         return bool(getattr(st.user, "is_logged_in", False))
-    if password:
+    if secret("auth", "editor_password"):
         return bool(st.session_state.get("editor_ok"))
     return True
 
 
-def require_editor() -> None:
-    """Stop the page with a login form when editing is protected and the user is not in."""
+@st.cache_resource(show_spinner=False)
+def _sign_in_throttle() -> access.SignInThrottle:
+    return access.SignInThrottle()  # one per server process: every session and address
+
+
+def _throttle_keys() -> list[str]:
+    session = st.session_state.setdefault("sign_in_session", uuid.uuid4().hex)
+    keys = [f"session:{session}"]
+    try:
+        address = st.context.ip_address
+    except Exception:  # no request context (bare script runs)
+        address = None
+    if address:
+        keys.append(f"address:{address}")
+    return keys
+
+
+def require_editor(title: str = "Sign in to edit") -> None:
+    """Stop the page with a login form when editing is protected and the user is not in.
+
+    Wrong passwords make the next guess wait, growing per browser session and per client
+    address (experiments.access), so a script cannot try passwords at the page's speed.
+    """
     if editor_allowed():
         return
-    st.title("Sign in to edit")
-    if secret("auth", "client_id") or secret("auth", "redirect_uri"):
+    st.title(title)
+    if _oidc_configured():
         st.caption("Editing is limited to signed-in colleagues.")
         st.button("Sign in", on_click=st.login, type="primary")
         st.stop()
-    import hmac
 
+    throttle = _sign_in_throttle()
+    keys = _throttle_keys()
     with st.form("editor_login"):
         typed = st.text_input("Editor password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
-            if hmac.compare_digest(typed, secret("auth", "editor_password") or ""):
+            wait = throttle.wait_seconds(keys)
+            if wait > 0:
+                st.error(f"Too many wrong passwords. Try again in {math.ceil(wait)} s.")
+            elif access.password_matches(typed, secret("auth", "editor_password") or ""):
+                throttle.succeeded(keys)
                 st.session_state["editor_ok"] = True
                 st.rerun()
-            st.error("Wrong password.")
+            else:
+                throttle.failed(keys)
+                st.error("Wrong password.")
     st.stop()
+
+
+def require_report_access(params: dict[str, str]) -> None:
+    """Let a report open only for whom it is meant; stop the page otherwise.
+
+    - a valid signed link (`[share] secret` set) opens exactly the report it was made for;
+    - with a sign-in configured (editor password or OIDC), a signed-in colleague opens any
+      report, everybody else gets the sign-in form: a password alone no longer leaves every
+      report public;
+    - with neither (local use) reports are open.
+    """
+    link_secret = secret("share", "secret")
+    token = params.get(share.TOKEN_PARAM)
+    if link_secret and token:
+        check = share.verify(params, link_secret)
+        if check.ok:
+            return
+        st.error(check.message, icon=":material/lock:")
+        st.stop()
+    if access_protected():
+        require_editor("Sign in to read this report")
+        return
+    if link_secret:
+        st.error(share.verify(params, link_secret).message, icon=":material/lock:")
+        st.stop()
 
 
 def run_through_app() -> None:

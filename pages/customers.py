@@ -6,7 +6,7 @@ import dataclasses
 
 import streamlit as st
 
-from experiments import charts, clv, config
+from experiments import charts, clv, config, design
 from experiments.store import customers, design_sql
 from pages import _ui
 
@@ -113,7 +113,7 @@ st.dataframe(
 )
 st.download_button(
     "Segments (CSV)",
-    data=table.to_csv(index=False).encode("utf-8-sig"),
+    data=design.escape_cells(table).to_csv(index=False).encode("utf-8-sig"),
     file_name=f"rfm-segments-{base.as_of}.csv",
     mime="text/csv",
     icon=":material/table:",
@@ -312,7 +312,7 @@ if model.converged:
     )
     st.download_button(
         "Per-customer predictions (CSV)",
-        data=lambda: model.predictions.to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: design.escape_cells(model.predictions).to_csv(index=False).encode("utf-8-sig"),
         file_name=f"clv-predictions-{result.until}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -105,7 +105,7 @@ if uploaded is not None:
     inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
     st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
     for problem in inspection.problems:
-        (st.error if problem.severity == "error" else st.warning)(problem.message)
+        (st.error if problem.severity == "error" else st.warning)(_ui.plain(problem.message))
     if inspection.ok:
         st.dataframe(inspection.preview, width="stretch", hide_index=True)
 
@@ -156,10 +156,10 @@ if uploaded is not None:
 
 flash = st.session_state.pop("flash", None)
 if flash:
-    (st.success if flash[0] == "success" else st.error)(flash[1])
+    (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
 result = st.session_state.get("last_load")
 if result is not None:
-    (st.success if result.ok else st.error)(result.summary())
+    (st.success if result.ok else st.error)(_ui.plain(result.summary()))
     if result.problems:
         st.table(  # a static table wraps the messages; a dataframe would cut them off
             pd.DataFrame(

@@ -232,7 +232,7 @@ def _render_balance(balance: design.BalanceCheck, arms: tuple[ArmSpec, ...]) -> 
             icon=":material/check_circle:",
         )
     else:
-        st.warning(balance.warning, icon=":material/warning:")
+        st.warning(_ui.plain(balance.warning), icon=":material/warning:")
 
 
 def _render_export(stored: ds.StoredExperiment) -> None:
@@ -294,7 +294,7 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
         f"{'uploaded assignment file' if stored.source == 'uploaded' else 'designed here'}"
     )
     if spec.hypothesis:
-        st.markdown(f"**Hypothesis.** {spec.hypothesis}")
+        st.markdown(f"**Hypothesis.** {_ui.plain(spec.hypothesis)}")
     st.markdown(
         f"**Primary metric:** {METRIC_LABELS.get(spec.primary_metric, spec.primary_metric)}, "
         f"{spec.horizon_days} days · **secondary:** "
@@ -313,7 +313,9 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
         try:
             ds.update_arms(_ui.get_store(), stored.experiment_id, spec.arms)
         except StoreError as error:
-            st.error(f"**The arms cannot be changed.** {error}", icon=":material/lock:")
+            st.error(
+                f"**The arms cannot be changed.** {_ui.plain(str(error))}", icon=":material/lock:"
+            )
         else:  # not reachable for a frozen experiment; kept honest if the lifecycle changes
             st.rerun()
 
@@ -322,7 +324,7 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
         stats = _ui.cached_query(ds.balance_stats, stored.experiment_id)
         _render_balance(design.balance_check(stats, spec.control.name), spec.arms)
     except (StoreError, DesignError) as error:
-        st.error(f"The balance cannot be computed: {error}")
+        st.error(f"The balance cannot be computed: {_ui.plain(str(error))}")
 
     _render_export(stored)
 
@@ -336,7 +338,7 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
             try:
                 ds.complete_experiment(_ui.get_store(), stored.experiment_id)
             except StoreError as error:
-                st.error(str(error))
+                st.error(_ui.plain(str(error)))
             else:
                 _flash("success", f"'{spec.name}' is completed.")
                 st.rerun()
@@ -511,13 +513,13 @@ def _audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list
     )
     audience_problems = audience.problems()
     for problem in audience_problems:
-        st.error(f"{problem} Fix the filter above.")
+        st.error(f"{_ui.plain(problem)} Fix the filter above.")
     summary = None
     if not audience_problems:
         try:
             summary = _ui.cached_query(ds.audience, audience)
         except StoreError as error:
-            st.error(f"The audience cannot be computed: {error}")
+            st.error(f"The audience cannot be computed: {_ui.plain(str(error))}")
     if summary is not None:
         size_cols = st.columns(3)
         size_cols[0].metric("Audience", _ui.count(summary.customers))
@@ -680,7 +682,7 @@ def _planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizo
     try:
         inputs = _ui.cached_query(ds.planner_inputs, audience, horizon)
     except StoreError as error:
-        st.error(f"The planner cannot read the history: {error}")
+        st.error(f"The planner cannot read the history: {_ui.plain(str(error))}")
         return
     base_cols = st.columns(4)
     base_cols[0].metric(
@@ -748,7 +750,7 @@ def _planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizo
     if plan.status != "ok" and inputs.status == "ok":
         st.info("Add at least one lever under Arms to plan the experiment.", icon=":material/add:")
     elif plan.status != "ok":
-        st.warning(plan.message, icon=":material/help:")
+        st.warning(_ui.plain(plan.message), icon=":material/help:")
     else:
         st.caption(
             f"{plan.comparisons} comparison{'s' if plan.comparisons > 1 else ''} with the "
@@ -885,7 +887,7 @@ def _assignment_section(
         try:
             preview = _ui.cached_query(ds.preview_assignment, spec)
         except (StoreError, DesignError) as error:
-            st.error(f"The assignment cannot be previewed: {error}")
+            st.error(f"The assignment cannot be previewed: {_ui.plain(str(error))}")
     if preview is not None:
         if preview.frame.empty:
             st.warning("The audience is empty: nothing to assign. Widen the filters.")
@@ -927,7 +929,7 @@ def _save_start_section(
         try:
             draft_id = ds.save_experiment(_ui.get_store(), spec, experiment_id)
         except (StoreError, DesignError) as error:
-            st.error(f"**Not saved.** {error}")
+            st.error(f"**Not saved.** {_ui.plain(str(error))}")
         else:
             _flash("success", f"Draft '{spec.name}' saved (id {draft_id}).")
             _go_to(spec.name)
@@ -943,7 +945,7 @@ def _save_start_section(
                 started = ds.start_experiment(_ui.get_store(), saved_id)
             except (StoreError, DesignError) as error:
                 status.update(label="Not started", state="error")
-                st.error(f"**The experiment did not start.** {error}")
+                st.error(f"**The experiment did not start.** {_ui.plain(str(error))}")
                 if saved_id is not None:
                     _go_to(spec.name)
             else:
@@ -969,7 +971,7 @@ st.caption(
 
 flash = st.session_state.pop("design_flash", None)
 if flash:
-    (st.success if flash[0] == "success" else st.error)(flash[1])
+    (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
 
 experiments = _ui.cached_query(overview.list_experiments)
 status_of = {str(e["name"]): str(e["status"]) for e in experiments}
@@ -1053,7 +1055,10 @@ with upload_tab:
                     file_name=uploaded.name,
                 )
             except (StoreError, DesignError) as error:
-                st.error(f"**Nothing was created.** {error} Fix the file or the name and retry.")
+                st.error(
+                    f"**Nothing was created.** {_ui.plain(str(error))} "
+                    "Fix the file or the name and retry."
+                )
             else:
                 _flash("success", f"'{name}' created from {uploaded.name} (id {new_id}), running.")
                 _go_to(name)

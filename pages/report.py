@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import share, stats
+from experiments import escape, stats
+from experiments.store import overview
 from pages import _results_view as view
 from pages import _ui
 
 _ui.run_through_app()
 
 params = {k: str(v) for k, v in st.query_params.to_dict().items()}
-secret = _ui.secret("share", "secret")
-if secret:
-    check = share.verify(params, secret)
-    if not check.ok:
-        st.error(check.message, icon=":material/lock:")
-        st.stop()
+_ui.require_report_access(params)
 
 experiments = view.experiments_list()
 key = params.get("experiment")
-experiment = next(
-    (e for e in experiments if key in (str(e["id"]), str(e["name"]))),
-    experiments[0] if experiments and key is None else None,
+experiment = (
+    _ui.cached_query(overview.experiment_from_link, key)
+    if key is not None
+    else (experiments[0] if experiments else None)
 )
 if experiment is None:
     st.error("This report link names an experiment that is not in the store.")
     st.stop()
 if view.is_results_file(experiment):
     file_settings = view.file_settings_from(params, view.file_fields(int(experiment["id"])))
-    st.title(str(experiment["name"]))
+    st.title(escape.markdown(str(experiment["name"])))
     st.caption(
-        f"Read-only report · campaign result file · metrics {', '.join(file_settings.metrics)}"
-        f" · CUPED {file_settings.covariate or 'off'} · money effects: "
+        "Read-only report · campaign result file · metrics "
+        f"{escape.markdown(', '.join(file_settings.metrics))}"
+        f" · CUPED {escape.markdown(file_settings.covariate or 'off')} · money effects: "
         f"{stats.money_estimand_label(file_settings.cap)} · correction {file_settings.correction}"
         f" · confidence {file_settings.confidence:.0%}"
     )
@@ -41,7 +39,7 @@ if view.is_results_file(experiment):
 settings = view.settings_from(params, experiment)
 
 horizon = settings.horizon_days or view.default_horizon(experiment)
-st.title(str(experiment["name"]))
+st.title(escape.markdown(str(experiment["name"])))
 st.caption(
     f"Read-only report · horizon {horizon} days · "
     f"money effects: {stats.money_estimand_label(settings.cap, settings.cap_percentile)} · "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from experiments import analysis_file, config, report, share
+from experiments.store import overview
 from pages import _results_view as view
 from pages import _ui
 
@@ -17,15 +18,28 @@ experiments = view.experiments_list()
 if not experiments:
     st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
     st.stop()
-by_name = {str(e["name"]): e for e in experiments}
+by_id = {int(e["id"]): e for e in experiments}
 if len(experiments) > 1:
     with st.expander(f"All experiments ({len(experiments)})", icon=":material/list:"):
         view.render_experiments_table()
 
-experiment_name = st.selectbox(
-    "Experiment", list(by_name), key="experiment", bind="query-params", width=520
+# The URL carries the experiment's id (an all-digit `experiment=` is an id: one lookup rule,
+# overview.experiment_from_link); the picker shows names. Older links with a name still open.
+if "experiment_pick" not in st.session_state:
+    linked = _ui.cached_query(overview.experiment_from_link, st.query_params.get("experiment"))
+    st.session_state["experiment_pick"] = int(linked["id"]) if linked else next(iter(by_id))
+if st.session_state["experiment_pick"] not in by_id:  # removed meanwhile
+    st.session_state["experiment_pick"] = next(iter(by_id))
+experiment_id = st.selectbox(
+    "Experiment",
+    list(by_id),
+    format_func=lambda i: str(by_id[i]["name"]),
+    key="experiment_pick",
+    width=520,
 )
-experiment = by_name[str(experiment_name)]
+experiment = by_id[int(experiment_id)]
+experiment_param = str(experiment["id"])  # what links carry
+st.query_params["experiment"] = experiment_param
 from_file = view.is_results_file(experiment)  # outcomes from an uploaded result file
 
 rule_confidence, rule_correction = view.rule_defaults(experiment)  # the design's: the verdict's
@@ -84,7 +98,7 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
     )
 
 params = {
-    "experiment": str(experiment_name),
+    "experiment": experiment_param,
     "horizon": str(st.session_state.get("horizon")),
     "cap": str(st.session_state.get("cap", view.CAP_DEFAULT)),
     "cuped": str(st.session_state.get("cuped", "on")),
@@ -96,7 +110,7 @@ if from_file:
     url = {k: str(v) for k, v in st.query_params.to_dict().items()}
     start = view.file_settings_from({**url, **params}, fields)
     file_settings = view.pick_file_settings(int(experiment["id"]), fields, start)
-    params = {"experiment": str(experiment_name), **file_settings.params()}
+    params = {"experiment": experiment_param, **file_settings.params()}
     st.query_params.update({k: params[k] for k in ("metrics", "covariate")})
     file_analysis = view.file_analysis_for(int(experiment["id"]), file_settings)
     view.render_file(experiment, file_analysis)

@@ -627,18 +627,26 @@ def update_arms(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> 
 
 
 def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
-    """An experiment by id or name, with its arms, or None."""
+    """An experiment by id (int) or by what a person typed (str), with its arms, or None.
+
+    A str goes through `overview.find_experiment`'s one rule (a name first, else an id).
+    """
+    if isinstance(key, str):
+        from experiments.store import overview
+
+        found = overview.find_experiment(cur, key)
+        if found is None:
+            return None
+        key = int(found["id"])  # type: ignore[call-overload]
     row = cur.execute(
         """
         SELECT experiment_id, name, status, hypothesis, salt, primary_metric, horizon_days,
                source, settings, created_at, started_at, ended_at,
                (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
         FROM experiments e
-        WHERE CAST(experiment_id AS VARCHAR) = CAST(? AS VARCHAR) OR name = CAST(? AS VARCHAR)
-        ORDER BY (CAST(experiment_id AS VARCHAR) = CAST(? AS VARCHAR)) DESC
-        LIMIT 1
+        WHERE experiment_id = ?
         """,
-        [str(key), str(key), str(key)],
+        [int(key)],
     ).fetchone()
     if row is None:
         return None
@@ -850,7 +858,12 @@ def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
 
 def _read_assignment_file(path: Path, cur: Cursor) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str, engine="openpyxl")
+        from experiments import sheet  # streamed once, with the upload limits
+
+        try:
+            return sheet.read_frame(path)
+        except sheet.SheetError as error:
+            raise StoreError(f"{path.name} could not be read: {error}") from None
     return cur.execute(
         "SELECT * FROM read_csv(CAST($path AS VARCHAR), all_varchar = true, header = true)",
         {"path": str(path)},

@@ -37,7 +37,13 @@ def load_source(cur: Cursor, source: pd.DataFrame | str | Path) -> list[str]:
         if suffix in PARQUET_SUFFIXES:
             cur.read_parquet(str(path)).create_view(FILE_VIEW)
         elif suffix in EXCEL_SUFFIXES:
-            cur.register(FILE_VIEW, pd.read_excel(path))
+            from experiments import sheet  # streamed once, with the upload limits
+
+            try:
+                frame = sheet.read_frame(path)
+            except sheet.SheetError as error:
+                raise StoreError(f"{path.name} could not be read: {error}") from None
+            cur.register(FILE_VIEW, frame.apply(_numeric_if_possible))
         elif suffix in CSV_SUFFIXES or suffix == "":
             cur.read_csv(str(path)).create_view(FILE_VIEW)
         else:
@@ -45,6 +51,15 @@ def load_source(cur: Cursor, source: pd.DataFrame | str | Path) -> list[str]:
                 f"Cannot read {path.name}: use a .csv, .parquet or .xlsx file (got '{suffix}')."
             )
     return file_columns(cur)
+
+
+def _numeric_if_possible(column: pd.Series) -> pd.Series:
+    """A text column of a spreadsheet as numbers when every filled cell is one (as Excel typed
+    it), else unchanged."""
+    try:
+        return pd.to_numeric(column)
+    except (ValueError, TypeError):
+        return column
 
 
 def file_columns(cur: Cursor) -> list[str]:

@@ -165,11 +165,40 @@ def list_experiments(cur: Cursor) -> list[dict[str, object]]:
 
 
 def find_experiment(cur: Cursor, key: str | int) -> dict[str, object] | None:
-    """An experiment by id or by name (as `list --json` shows them), or None."""
-    for experiment in list_experiments(cur):
-        if str(experiment["id"]) == str(key) or experiment["name"] == key:
-            return experiment
+    """An experiment by id or by name (as `list --json` shows them), or None.
+
+    The one lookup rule, used by the CLI, the pages, the analysis and the share links:
+
+    - an `int` is an id (links carry ids: `experiment_from_link` turns their digits into one);
+    - a `str` is what a person typed: the experiment of that name (surrounding spaces
+      ignored) when there is one, else, when it is all ASCII digits, the one with that id.
+
+    So an experiment named "1" is found by its name, and id 1 stays reachable as an int or,
+    when no experiment is named "1", as the text "1".
+    """
+    experiments = list_experiments(cur)
+    if not isinstance(key, str):  # int, numpy integer
+        return next((e for e in experiments if e["id"] == int(key)), None)
+    text = key.strip()  # names are stored stripped
+    named = next((e for e in experiments if e["name"] in (key, text)), None)
+    if named is not None:
+        return named
+    if text.isascii() and text.isdigit() and len(text) <= 18:  # int('9' * 5000) raises
+        return next((e for e in experiments if e["id"] == int(text)), None)
     return None
+
+
+def experiment_from_link(cur: Cursor, value: str | None) -> dict[str, object] | None:
+    """The experiment a link's `experiment=` value names: all ASCII digits are an id.
+
+    Links made by the app carry ids; a value with other characters (a link from before ids)
+    is looked up as a name.
+    """
+    if value is None:
+        return None
+    if value.isascii() and value.isdigit():
+        return find_experiment(cur, int(value)) if len(value) <= 18 else None
+    return find_experiment(cur, value)
 
 
 def observed_days(cur: Cursor, experiment_id: int) -> int | None:

@@ -71,7 +71,7 @@ def test_query_parameters_set_the_settings(app_env):
     assert widget(at, "Correction").value == "bh"
     share_link = at.code[0].value
     for part in (
-        "experiment=Loyalty+levers+2026-Q2",
+        "experiment=1",  # links carry the id; the name in the URL still opened the view
         "horizon=90",
         "cap=off",
         "correction=bh",
