@@ -40,10 +40,12 @@ from experiments.progress import Progress
 from experiments.store import Store, StoreError, uploads
 from experiments.store.uploads import Finding, LoadSpec, StagingSource
 
-Kind = Literal["transactions", "customers", "results"]
+Kind = Literal["transactions", "customers", "results", "assignments"]
 FileKind = Literal["csv", "xlsx", "parquet"]
 Severity = Literal["error", "warning"]
 
+# what load_file loads; assignment lists share detection, guesses and the mapping form, and
+# design_sql registers them from `read_table`
 KINDS: tuple[Kind, ...] = ("transactions", "customers", "results")
 IGNORE = "-"  # map a column to this to leave it out of the load
 HEAD_BYTES = 1 << 20  # detection, preview and guesses read this much of the file
@@ -86,6 +88,18 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("arm", True, "group / arm / segment label (control, discount, ...)"),
         FieldSpec("customer_id", False, "customer id, when the export has one"),
     ),
+    "assignments": (
+        FieldSpec("customer_id", True, "customer / card / client id"),
+        FieldSpec("arm", True, "group / arm label (control, discount, ...)"),
+        FieldSpec("arm_kind", False, "control, discount, gift, outreach or custom"),
+        FieldSpec("code", False, "personal coupon code"),
+        FieldSpec("discount_pct", False, "discount arms: percent off"),
+        FieldSpec("redemption_share", False, "discount arms: expected redemption share, 0..1"),
+        FieldSpec("gift_cost", False, "gift arms: cost of one gift incl. delivery"),
+        FieldSpec("minutes", False, "outreach arms: minutes per contact"),
+        FieldSpec("hourly_cost", False, "outreach arms: cost of a staff hour"),
+        FieldSpec("custom_cost", False, "custom arms: cost per customer"),
+    ),
 }
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -94,6 +108,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "user_id", "userid", "user", "member_id", "member", "card", "card_id", "card_number",
         "loyalty_id", "buyer_id", "contact_id", "id_клиента", "клиент", "код_клиента",
         "клиент_id", "покупатель", "id_покупателя", "номер_карты", "карта", "пользователь",
+        "карта_клиента", "дисконтная_карта", "карта_лояльности", "номер_карты_клиента",
     ),
     "ts": (
         "ts", "date", "datetime", "timestamp", "time", "order_date", "purchase_date",
@@ -119,6 +134,17 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "arm", "group", "segment", "variant", "treatment", "cohort", "test_group", "ab_group",
         "experiment_group", "группа", "вариант", "сегмент", "ветка", "группа_теста",
     ),
+    "arm_kind": ("arm_kind", "kind", "lever", "тип", "тип_группы", "рычаг", "механика"),
+    "code": ("code", "coupon", "coupon_code", "promo_code", "promocode", "промокод", "купон",
+             "код_купона"),
+    "discount_pct": ("discount_pct", "discount_percent", "percent_off", "скидка_процент",
+                     "процент_скидки", "скидка"),
+    "redemption_share": ("redemption_share", "redemption", "доля_погашения"),
+    "gift_cost": ("gift_cost", "стоимость_подарка", "подарок_руб"),
+    "minutes": ("minutes", "минуты", "минут_на_контакт"),
+    "hourly_cost": ("hourly_cost", "стоимость_часа", "час_руб"),
+    "custom_cost": ("custom_cost", "cost_per_customer", "cost", "стоимость_на_клиента",
+                    "затраты_на_клиента"),
 }  # fmt: skip
 
 
@@ -615,6 +641,47 @@ def inspect_file(path: str | Path, kind: Kind, file_name: str | None = None) -> 
     )
 
 
+def read_table(
+    path: str | Path, file_name: str | None = None
+) -> tuple[pd.DataFrame | None, FileFormat, tuple[Problem, ...]]:
+    """The whole file as text cells, read the way `inspect_file` detected it.
+
+    For files small enough to hold in memory (assignment lists); never raises for a bad file:
+    (None, format, problems) then. Columns carry the names `inspect_file` shows.
+    """
+    path = Path(path)
+    file_name = file_name or path.name
+    if not path.is_file():
+        return None, FileFormat("csv"), (_problem("no_file", f"There is no file {path}."),)
+    head = _read_head(path, file_name)
+    if not head.columns or any(p.severity == "error" for p in head.problems):
+        return None, head.format, head.problems
+    fmt = head.format
+    try:
+        if fmt.kind == "xlsx":
+            assert head.frame is not None
+            frame = head.frame.astype(object).where(head.frame.notna(), None)
+        elif fmt.kind == "parquet":
+            frame = pd.read_parquet(path).astype("string")
+        else:
+            frame = pd.read_csv(
+                path,
+                sep=fmt.delimiter or ",",
+                encoding=fmt.encoding or "utf-8",
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=True,
+            )
+    except (ValueError, UnicodeDecodeError, OSError) as error:
+        message = f"{file_name} could not be read as {fmt.describe()}: {error}"
+        return None, fmt, (_problem("unreadable_file", message),)
+    if len(frame.columns) != len(head.columns):
+        message = f"{file_name}: rows have a different number of columns than the header."
+        return None, fmt, (_problem("unreadable_row", message),)
+    frame.columns = pd.Index(head.columns)
+    return frame, fmt, ()
+
+
 def _column_values(head: _Head, column: str) -> list[str]:
     index = head.columns.index(column)
     return [row[index] for row in head.rows if index < len(row)]
@@ -962,7 +1029,7 @@ def _spec(
     else:
         source = StagingSource("frame", len(head.columns), frame=head.frame)
     spec = LoadSpec(
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]  # load_file accepts only KINDS
         file_name=file_name,
         sha256=sha256,
         source=source,
@@ -1002,5 +1069,6 @@ __all__ = [
     "inspect_file",
     "load_file",
     "parse_mapping",
+    "read_table",
     "remove_upload",
 ]
