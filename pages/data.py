@@ -76,27 +76,7 @@ if uploaded is not None:
         st.dataframe(inspection.preview, width="stretch", hide_index=True)
 
         st.subheader("Columns")
-        st.caption(
-            "We guessed which column holds what; correct anything that is wrong. "
-            "Fields marked * are required."
-        )
-        mapping: dict[str, str] = {}
-        ignore = "(not in this file)"
-        field_cols = st.columns(min(4, max(1, len(inspection.fields))))
-        for i, field in enumerate(inspection.fields):
-            options = [ignore, *inspection.columns]
-            guess = next(
-                (src for src, f in inspection.guessed_mapping.items() if f == field.name), None
-            )
-            choice = field_cols[i % len(field_cols)].selectbox(
-                f"{field.name}{' *' if field.required else ''}",
-                options,
-                index=options.index(guess) if guess in options else 0,
-                help=field.description,
-                key=f"map_{kind}_{field.name}",
-            )
-            if choice != ignore:
-                mapping[choice] = field.name
+        mapping = _ui.mapping_form(inspection, f"map_{kind}")
         experiment = None
         if kind == "results":
             experiment = st.text_input(
