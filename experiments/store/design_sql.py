@@ -827,6 +827,74 @@ def complete_experiment(store: Store, experiment_id: int, ended_at: datetime | N
         )
 
 
+def delete_experiment(store: Store, experiment_id: int) -> str:
+    """Delete an experiment with everything that belongs only to it, in one transaction.
+
+    Goes: its arms, assignments, true effects (demo), attached campaign results, and the
+    uploads of its assignment list and result files; customers only those rows referenced.
+    Stays: transactions and customer attributes (the demo's transactions go with its upload,
+    on the Data page). Returns a one-line message; StoreError for an unknown id.
+    """
+    with store.transaction() as cur:
+        row = cur.execute(
+            "SELECT name FROM experiments WHERE experiment_id = ?", [experiment_id]
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"There is no experiment with id {experiment_id}. "
+                "`python -m experiments list` shows them."
+            )
+        name = str(row[0])
+        cur.execute(
+            "CREATE TEMP TABLE ll_deleted AS SELECT DISTINCT customer_id FROM assignments"
+            " WHERE experiment_id = $id UNION SELECT customer_id FROM campaign_results"
+            " WHERE experiment_id = $id AND customer_id IS NOT NULL",
+            {"id": experiment_id},
+        )
+        counted = cur.execute(
+            "SELECT (SELECT count(*) FROM assignments WHERE experiment_id = $id),"
+            " (SELECT count(DISTINCT (upload_id, row_no)) FROM campaign_results"
+            "  WHERE experiment_id = $id)",
+            {"id": experiment_id},
+        ).fetchone()
+        assigned, results = (int(v) for v in counted) if counted else (0, 0)
+        for statement in (
+            "DELETE FROM assignments WHERE experiment_id = ?",
+            "DELETE FROM campaign_results WHERE experiment_id = ?",
+            "DELETE FROM known_effects WHERE experiment_id = ?",
+            "DELETE FROM arms WHERE experiment_id = ?",
+            "DELETE FROM uploads WHERE experiment_id = ? AND kind IN ('assignments', 'results')",
+            "UPDATE uploads SET experiment_id = NULL WHERE experiment_id = ?",
+            "DELETE FROM experiments WHERE experiment_id = ?",
+        ):
+            cur.execute(statement, [experiment_id])
+        cur.execute(
+            """
+            DELETE FROM customers
+            WHERE customer_id IN (SELECT customer_id FROM ll_deleted)
+              AND customer_id NOT IN (SELECT customer_id FROM transactions)
+              AND customer_id NOT IN (SELECT customer_id FROM customer_attributes)
+              AND customer_id NOT IN (SELECT customer_id FROM assignments)
+            """
+        )
+        cur.execute("DROP TABLE ll_deleted")
+    return (
+        f"Deleted experiment {experiment_id} '{name}' ({assigned:,} assignments, "
+        f"{results:,} result rows); transactions are kept."
+    )
+
+
+def set_archived(store: Store, experiment_id: int, archived: bool = True) -> None:
+    """Archive an experiment (kept, readable, out of the way) or bring it back."""
+    with store.transaction() as cur:
+        _status(cur, experiment_id)  # raises for an unknown id
+        cur.execute(
+            "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'),"
+            " json_object('archived', ?)) WHERE experiment_id = ?",
+            [archived, experiment_id],
+        )
+
+
 def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
     """customer_id, arm, arm_kind, code, stratum and the arm's cost fields (discount_pct,
     redemption_share, gift_cost, minutes, hourly_cost, custom_cost), ordered by customer_id."""

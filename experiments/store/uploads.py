@@ -758,7 +758,9 @@ def remove(store: Store, upload_id: int) -> str:
             ).fetchone()
             deleted[table] = int(result[0]) if result else 0
         dropped_experiment = False
-        if experiment_id is not None:
+        if experiment_id is not None and kind == "demo":  # the demo goes as a whole
+            dropped_experiment = _drop_demo_experiment(cur, int(experiment_id))
+        elif experiment_id is not None:
             dropped_experiment = _drop_created_experiment(
                 cur, int(experiment_id), sha256, upload_id
             )
@@ -790,6 +792,25 @@ def remove(store: Store, upload_id: int) -> str:
     if dropped_experiment:
         text += " and the experiment it created"
     return text + "."
+
+
+def _drop_demo_experiment(cur: Cursor, experiment_id: int) -> bool:
+    """The demo experiment, with its arms, assignments and true effects (nothing else has them)."""
+    row = cur.execute(
+        "SELECT count(*) FROM experiments WHERE experiment_id = ? AND source = 'demo'",
+        [experiment_id],
+    ).fetchone()
+    if not row or not row[0]:
+        return False
+    for statement in (
+        "DELETE FROM assignments WHERE experiment_id = ?",
+        "DELETE FROM campaign_results WHERE experiment_id = ?",
+        "DELETE FROM known_effects WHERE experiment_id = ?",
+        "DELETE FROM arms WHERE experiment_id = ?",
+        "DELETE FROM experiments WHERE experiment_id = ?",
+    ):
+        cur.execute(statement, [experiment_id])
+    return True
 
 
 def _drop_created_experiment(cur: Cursor, experiment_id: int, sha256: str, upload_id: int) -> bool:
