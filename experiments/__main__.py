@@ -106,9 +106,15 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         mapping=mapping,
         experiment=experiment,
         progress=_stderr_progress,
+        load_valid_rows=args.load_valid_rows,
     )
     if not result.ok:
         raise CommandError(result.summary())
+    if result.set_aside is not None and args.set_aside:
+        try:
+            result.set_aside.to_csv(args.set_aside, index=False, encoding="utf-8-sig")
+        except OSError as error:
+            raise CommandError(f"cannot write {args.set_aside}: {error.strerror}") from None
     print(result.summary())
     return EXIT_OK
 
@@ -518,6 +524,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--experiment",
         metavar="NAME_OR_ID",
         help="campaign results: the experiment to attach to (id or name; a new name creates it)",
+    )
+    p.add_argument(
+        "--load-valid-rows",
+        action="store_true",
+        help="load the valid rows of a file with row errors and set the others aside",
+    )
+    p.add_argument(
+        "--set-aside",
+        metavar="FILE.csv",
+        help="write the rows not loaded (no customer, totals rows, errors) to this file",
     )
     p.set_defaults(handler=cmd_load)
 

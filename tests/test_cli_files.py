@@ -142,3 +142,25 @@ def test_archive_and_back(registered, capsys):
     assert cli(capsys, "--db", db, "archive", "1", "--undo")[0] == 0
     _, out, _ = cli(capsys, "--db", db, "list", "--json")
     assert json.loads(out)[0]["archived"] is False and json.loads(out)[0]["demo"] is False
+
+
+def test_load_sets_rows_aside_and_writes_them_out(db, tmp_path, capsys):
+    path = tmp_path / "чеки.csv"
+    lines = ["Дата;Номер чека;Карта клиента;Сумма"]
+    lines += [
+        f"0{1 + i % 9}.10.2026;{i};{'' if i % 4 == 0 else f'C{i}'};1 673,04" for i in range(12)
+    ]
+    lines += ["03.10.2026;99;C99;сорок", ";;Итого;16 730,40"]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    code, _, err = cli(capsys, "--db", db, "load", "transactions", str(path))
+    assert code == 2 and "not a number" in err
+    out_file = tmp_path / "aside.csv"
+    code, out, err = cli(
+        capsys, "--db", db, "load", "transactions", str(path), "--load-valid-rows",
+        "--set-aside", str(out_file),
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("Loaded 9 transactions rows") and "5 rows set aside" in out
+    text = out_file.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("file_row,reason,")
+    assert {"no_customer", "totals_row", "bad_amount"} <= set(text.replace("\n", ",").split(","))
