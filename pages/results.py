@@ -17,13 +17,36 @@ experiments = view.experiments_list()
 if not experiments:
     st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
     st.stop()
+# archived experiments stay readable but come last, so none of them opens by default
+experiments = sorted(experiments, key=lambda e: bool(e.get("archived")))
 by_name = {str(e["name"]): e for e in experiments}
+linked = st.query_params.get("experiment")
+if linked is not None and linked not in by_name:
+    by_id = {str(e["id"]): str(e["name"]) for e in experiments}
+    if linked in by_id:  # a link may name the experiment by id
+        st.query_params["experiment"] = by_id[linked]
+    else:
+        st.error(
+            f"The link names the experiment **{_ui.plain(linked)}**, which is not in this store "
+            "(deleted, renamed, or a link from another store). Pick one of the experiments "
+            "below instead.",
+            icon=":material/link_off:",
+        )
+        if st.button("Show the experiments", key="missing_experiment_button"):
+            del st.query_params["experiment"]
+            st.rerun()
+        st.stop()
 if len(experiments) > 1:
     with st.expander(f"All experiments ({len(experiments)})", icon=":material/list:"):
         view.render_experiments_table()
 
 experiment_name = st.selectbox(
-    "Experiment", list(by_name), key="experiment", bind="query-params", width=520
+    "Experiment",
+    list(by_name),
+    format_func=lambda n: f"{n} (archived)" if by_name[n].get("archived") else n,
+    key="experiment",
+    bind="query-params",
+    width=520,
 )
 experiment = by_name[str(experiment_name)]
 from_file = view.is_results_file(experiment)  # outcomes from an uploaded result file

@@ -126,3 +126,43 @@ def test_results_file_sets_its_totals_row_aside(store, tmp_path):
         ("Контроль",),
         ("Подарок",),
     ]
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"),
+    [("да", "нет"), ("Да", "Нет"), ("yes", "no"), ("TRUE", "FALSE"), ("1", "0"), ("+", "-")],
+)
+def test_yes_no_columns_of_a_result_file_are_binary_metrics(store, tmp_path, yes, no):
+    """Issue 14.4: a да/нет purchase column vanished from the metric picker."""
+    from experiments.store import results_sql
+
+    path = tmp_path / "итоги.csv"
+    body = "Карта клиента;Группа;Покупка;Комментарий\r\n" + "".join(
+        f"2000{i:06d};{('Контроль', 'Подарок')[i % 2]};{yes if i % 3 == 0 else no};"
+        f"{'звонил' if i % 4 == 0 else ''}\r\n"
+        for i in range(12)
+    )
+    path.write_bytes(body.encode("cp1251"))
+    result = ingest.load_file(store, "results", path, experiment="May")
+    assert result.ok, result.summary()
+    with store.cursor() as cur:
+        fields = {f.field: f for f in results_sql.result_fields(cur, result.experiment_id)}
+        total = cur.execute(
+            "SELECT sum(value) FROM campaign_results WHERE field = 'Покупка'"
+        ).fetchone()
+    assert fields["Покупка"].numeric and fields["Покупка"].binary
+    assert total == (4.0,)  # rows 0, 3, 6, 9
+    assert not fields["Комментарий"].numeric  # real text stays text
+
+
+def test_analyze_file_reads_yes_no_as_a_rate(tmp_path):
+    from experiments import analysis_file
+
+    path = tmp_path / "hillstrom.csv"
+    path.write_text(
+        "segment,conversion\n"
+        + "".join(f"{('ctrl', 'mail')[i % 2]},{'да' if i % 5 < 2 else 'нет'}\n" for i in range(200))
+    )
+    result = analysis_file.analyze_frame(path, "segment", "ctrl", [("conversion", None)])
+    assert result.metrics == {"conversion": "binary"}
+    assert all(e.ok for e in result.effects)

@@ -265,6 +265,21 @@ def _number(text_column: str) -> str:
     return _NUMBER.format(x=text_column)
 
 
+# Yes/no cells of a result file (a "Покупка: да/нет" column) are a binary metric: 1 and 0.
+TRUE_WORDS = ("да", "д", "yes", "y", "true", "истина", "+", "1", "1.0")
+FALSE_WORDS = ("нет", "н", "no", "n", "false", "ложь", "-", "0", "0.0")
+
+
+def boolean_sql(column_sql: str) -> str:
+    """1.0 / 0.0 for a yes/no cell of `column_sql` (text or boolean), NULL for anything else.
+
+    The words are this module's constants, never user text."""
+    cell = f"lower(trim(CAST({column_sql} AS VARCHAR)))"
+    yes = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+    no = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+    return f"CASE WHEN {cell} IN ({yes}) THEN 1.0 WHEN {cell} IN ({no}) THEN 0.0 END"
+
+
 _ISO_TS = "try_cast(ts_text AS TIMESTAMP)"
 _FORMATTED_TS = "coalesce(try_strptime(ts_text, $date_formats), try_cast(ts_text AS TIMESTAMP))"
 
@@ -755,6 +770,9 @@ def _insert(
                 Finding("unknown_arm", "warning", len(unknown), field="arm", examples=unknown[:3])
             )
         for j, (_, name) in enumerate(spec.extras):
+            number = _number(f"x{j}")
+            if _is_yes_no(cur, f"x{j}"):  # да/нет, yes/no, true/false, +/-: a 0/1 metric
+                number = boolean_sql(f"x{j}")
             sql = (
                 "INSERT INTO campaign_results"  # noqa: S608 - positional column names only
                 " (upload_id, experiment_id, row_no, customer_id, arm, field, value, text)"
@@ -763,7 +781,7 @@ def _insert(
                 " CASE WHEN isfinite(n) THEN n END,"
                 " CASE WHEN n IS NULL OR NOT isfinite(n) THEN raw END"
                 f" FROM (SELECT rowid AS row_index, customer_id, arm, x{j} AS raw,"
-                f"       {_number(f'x{j}')} AS n FROM ll_staging)"
+                f"       {number} AS n FROM ll_staging)"
                 " ORDER BY customer_id, row_index"
             )
             cur.execute(
@@ -802,6 +820,15 @@ def _insert(
         experiment_created=created,
         arms=arms,
     )
+
+
+def _is_yes_no(cur: Cursor, column: str) -> bool:
+    """Every filled cell of the staged column is a yes/no word (and at least one is)."""
+    row = cur.execute(
+        f"SELECT count({column}), count({column}) - count({boolean_sql(column)})"  # noqa: S608 - positional name
+        " FROM ll_staging"
+    ).fetchone()
+    return bool(row and row[0] and not row[1])
 
 
 _CONTROL_LABEL = re.compile(
