@@ -157,17 +157,154 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     from experiments import ingest
 
     mapping = ingest.parse_mapping(args.map or [])
+    experiment = args.experiment
+    if experiment is not None and args.kind == "results":
+        with store.cursor() as cur:  # an existing experiment by id or name: attach to it
+            found = overview.find_experiment(cur, experiment)
+        if found is not None:
+            experiment = str(found["name"])
     result = ingest.load_file(
         store,
         kind=args.kind,
         path=args.file,
         mapping=mapping,
-        experiment=args.experiment,
+        experiment=experiment,
         progress=_stderr_progress,
+        load_valid_rows=args.load_valid_rows,
     )
     if not result.ok:
         raise CommandError(result.summary())
+    if result.set_aside is not None and args.set_aside:
+        try:
+            result.set_aside.to_csv(args.set_aside, index=False, encoding="utf-8-sig")
+        except OSError as error:
+            raise CommandError(f"cannot write {args.set_aside}: {error.strerror}") from None
     print(result.summary())
+    return EXIT_OK
+
+
+def _arm_values(items: Sequence[str] | None, option: str, number: bool) -> dict[str, str]:
+    """['Подарок=300'] -> {'Подарок': '300'}: ARM=VALUE pairs, the last '=' separates."""
+    values: dict[str, str] = {}
+    for item in items or []:
+        arm, sep, value = item.rpartition("=")
+        arm, value = arm.strip(), value.strip()
+        if not sep or not arm or not value:
+            raise CommandError(f"{option} wants ARM=VALUE, got {item!r}")
+        if number:
+            try:
+                parsed = float(value.replace(",", "."))
+            except ValueError:
+                raise CommandError(f"{option} {item!r}: {value!r} is not a number") from None
+            if not parsed >= 0:
+                raise CommandError(f"{option} {item!r}: the value cannot be negative")
+            value = str(parsed)
+        values[arm] = value
+    return values
+
+
+def cmd_register(store: Store, args: argparse.Namespace) -> int:
+    """Register a customer -> arm list randomized elsewhere (the Design page's second tab)."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from experiments import design, ingest
+    from experiments.store import design_sql
+
+    try:
+        sent_on = dt.date.fromisoformat(args.sent_on)
+    except ValueError:
+        raise CommandError(f"--sent-on {args.sent_on!r} is not a date (YYYY-MM-DD)") from None
+    if sent_on > dt.date.today():
+        raise CommandError(f"--sent-on {sent_on} is in the future")
+    mapping = ingest.parse_mapping(args.map or [])
+    kinds = _arm_values(args.arm_kind, "--arm-kind", number=False)
+    costs = _arm_values(args.cost, "--cost", number=True)
+    percents = _arm_values(args.discount, "--discount", number=True)
+    parsed = design_sql.read_assignment_file(args.file, mapping, control_arm=args.control)
+    if parsed.problems and not parsed.arms:
+        raise CommandError(f"{args.file}: nothing registered. " + " ".join(parsed.problems))
+    by_name = {a.name: a for a in parsed.arms}
+    unknown = sorted({*kinds, *costs, *percents} - set(by_name))
+    if unknown:
+        raise CommandError(
+            f"no arm {', '.join(map(repr, unknown))} in {args.file}; its arms are: "
+            f"{', '.join(by_name)}"
+        )
+    chosen: dict[str, design.ArmSpec] = {}
+    for name, arm in by_name.items():
+        kind = kinds.get(name, arm.kind)
+        if kind not in design.ARM_KINDS:
+            raise CommandError(f"--arm-kind {name}={kind}: kinds are {', '.join(design.ARM_KINDS)}")
+        if name in percents and kind != "discount":
+            raise CommandError(f"--discount {name}: the arm is {kind}, not a discount")
+        if name in costs and kind in ("discount", "control"):
+            raise CommandError(
+                f"--cost {name}: a {kind} arm has no fixed cost per customer "
+                "(a discount's cost is the percent off: use --discount)"
+            )
+        cost = float(costs[name]) if name in costs else None
+        arm = replace(arm, kind=kind)  # type: ignore[arg-type]
+        if kind == "discount" and name in percents:
+            arm = replace(arm, discount_pct=float(percents[name]))
+        elif kind == "gift" and cost is not None:
+            arm = replace(arm, gift_cost=cost)
+        elif kind == "outreach" and cost is not None:  # the cost per contact: one staff hour
+            arm = replace(arm, minutes=60.0, hourly_cost=cost)
+        elif kind == "custom" and cost is not None:
+            arm = replace(arm, custom_cost=cost)
+        chosen[name] = arm
+    experiment_id = design_sql.create_from_assignment_file(
+        store,
+        args.file,
+        name=args.name,
+        hypothesis=args.hypothesis or "",
+        primary_metric=args.metric,
+        horizon_days=args.horizon,
+        started_at=dt.datetime.combine(sent_on, dt.time()),
+        control_arm=args.control,
+        mapping=mapping,
+        arms=chosen,
+    )
+    with store.cursor() as cur:
+        stored = design_sql.load_experiment(cur, experiment_id)
+    assert stored is not None
+    arms = ", ".join(
+        f"{a.name} ({a.kind}"
+        + (f", {a.discount_pct:g}% off" if a.kind == "discount" else "")
+        + (f", {a.cost_per_customer:,.2f} {config.CURRENCY}" if a.cost_per_customer else "")
+        + ")"
+        for a in stored.spec.arms
+    )
+    print(
+        f"Registered '{stored.spec.name}' (experiment {experiment_id}): {stored.customers:,} "
+        f"customers sent on {sent_on}, arms {arms}."
+    )
+    return EXIT_OK
+
+
+def cmd_delete(store: Store, args: argparse.Namespace) -> int:
+    """Delete an experiment and what belongs only to it; asks for --yes first."""
+    from experiments.store import design_sql
+
+    found = _experiment(store, args.experiment)
+    if not args.yes:
+        raise CommandError(
+            f"this deletes experiment {found['id']} {found['name']!r} with its assignments and "
+            "results for good; run again with --yes to confirm"
+        )
+    print(design_sql.delete_experiment(store, int(found["id"])))  # type: ignore[call-overload]
+    return EXIT_OK
+
+
+def cmd_archive(store: Store, args: argparse.Namespace) -> int:
+    """Archive an experiment (kept, out of the way), or bring it back with --undo."""
+    from experiments.store import design_sql
+
+    found = _experiment(store, args.experiment)
+    design_sql.set_archived(store, int(found["id"]), not args.undo)  # type: ignore[call-overload]
+    state = "back from the archive" if args.undo else "archived"
+    print(f"Experiment {found['id']} {found['name']!r} is {state}.")
     return EXIT_OK
 
 
@@ -521,8 +658,61 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SOURCE=FIELD",
         help="map a column of the file to a field (repeatable), e.g. --map Клиент=customer_id",
     )
-    p.add_argument("--experiment", help="experiment name (campaign results)")
+    p.add_argument(
+        "--experiment",
+        metavar="NAME_OR_ID",
+        help="campaign results: the experiment to attach to (id or name; a new name creates it)",
+    )
+    p.add_argument(
+        "--load-valid-rows",
+        action="store_true",
+        help="load the valid rows of a file with row errors and set the others aside",
+    )
+    p.add_argument(
+        "--set-aside",
+        metavar="FILE.csv",
+        help="write the rows not loaded (no customer, totals rows, errors) to this file",
+    )
     p.set_defaults(handler=cmd_load)
+
+    p = sub.add_parser("register", help="register a customer -> arm list randomized elsewhere")
+    p.add_argument("file", help="CSV (any delimiter, UTF-8 or Windows-1251), XLSX or Parquet")
+    p.add_argument("--name", required=True, help="experiment name")
+    p.add_argument("--sent-on", required=True, metavar="YYYY-MM-DD", help="day the list was sent")
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="SRC=FIELD",
+        help="map a column to customer_id, arm, arm_kind, code or a cost field (repeatable)",
+    )
+    p.add_argument(
+        "--arm-kind",
+        action="append",
+        metavar="ARM=discount|gift|outreach|custom",
+        help="what the arm got (repeatable); default: the file's arm_kind column, else custom",
+    )
+    p.add_argument(
+        "--cost",
+        action="append",
+        metavar="ARM=RUB",
+        help="fixed cost per customer of a gift, outreach (per contact) or custom arm",
+    )
+    p.add_argument("--discount", action="append", metavar="ARM=PERCENT", help="percent off")
+    p.add_argument("--control", metavar="ARM", help="the control arm (default: detected)")
+    p.add_argument("--metric", choices=["repeat_purchase", "net_value"], default="repeat_purchase")
+    p.add_argument("--horizon", type=int, default=config.DEFAULT_HORIZON_DAYS, metavar="DAYS")
+    p.add_argument("--hypothesis")
+    p.set_defaults(handler=cmd_register)
+
+    p = sub.add_parser("delete", help="delete an experiment with its assignments and results")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("--yes", action="store_true", help="confirm: the deletion cannot be undone")
+    p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("archive", help="archive an experiment (kept, out of the way)")
+    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
+    p.add_argument("--undo", action="store_true", help="bring it back from the archive")
+    p.set_defaults(handler=cmd_archive)
 
     p = sub.add_parser("stats", help="what is in the store")
     p.add_argument("--json", action="store_true")

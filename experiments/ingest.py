@@ -29,7 +29,7 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -40,10 +40,12 @@ from experiments.progress import Progress
 from experiments.store import Store, StoreError, uploads
 from experiments.store.uploads import Finding, LoadSpec, StagingSource
 
-Kind = Literal["transactions", "customers", "results"]
+Kind = Literal["transactions", "customers", "results", "assignments"]
 FileKind = Literal["csv", "xlsx", "parquet"]
 Severity = Literal["error", "warning"]
 
+# what load_file loads; assignment lists share detection, guesses and the mapping form, and
+# design_sql registers them from `read_table`
 KINDS: tuple[Kind, ...] = ("transactions", "customers", "results")
 IGNORE = "-"  # map a column to this to leave it out of the load
 HEAD_BYTES = 1 << 20  # detection, preview and guesses read this much of the file
@@ -86,6 +88,18 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("arm", True, "group / arm / segment label (control, discount, ...)"),
         FieldSpec("customer_id", False, "customer id, when the export has one"),
     ),
+    "assignments": (
+        FieldSpec("customer_id", True, "customer / card / client id"),
+        FieldSpec("arm", True, "group / arm label (control, discount, ...)"),
+        FieldSpec("arm_kind", False, "control, discount, gift, outreach or custom"),
+        FieldSpec("code", False, "personal coupon code"),
+        FieldSpec("discount_pct", False, "discount arms: percent off"),
+        FieldSpec("redemption_share", False, "discount arms: expected redemption share, 0..1"),
+        FieldSpec("gift_cost", False, "gift arms: cost of one gift incl. delivery"),
+        FieldSpec("minutes", False, "outreach arms: minutes per contact"),
+        FieldSpec("hourly_cost", False, "outreach arms: cost of a staff hour"),
+        FieldSpec("custom_cost", False, "custom arms: cost per customer"),
+    ),
 }
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -94,6 +108,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "user_id", "userid", "user", "member_id", "member", "card", "card_id", "card_number",
         "loyalty_id", "buyer_id", "contact_id", "id_клиента", "клиент", "код_клиента",
         "клиент_id", "покупатель", "id_покупателя", "номер_карты", "карта", "пользователь",
+        "карта_клиента", "дисконтная_карта", "карта_лояльности", "номер_карты_клиента",
     ),
     "ts": (
         "ts", "date", "datetime", "timestamp", "time", "order_date", "purchase_date",
@@ -119,6 +134,17 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "arm", "group", "segment", "variant", "treatment", "cohort", "test_group", "ab_group",
         "experiment_group", "группа", "вариант", "сегмент", "ветка", "группа_теста",
     ),
+    "arm_kind": ("arm_kind", "kind", "lever", "тип", "тип_группы", "рычаг", "механика"),
+    "code": ("code", "coupon", "coupon_code", "promo_code", "promocode", "промокод", "купон",
+             "код_купона"),
+    "discount_pct": ("discount_pct", "discount_percent", "percent_off", "скидка_процент",
+                     "процент_скидки", "скидка"),
+    "redemption_share": ("redemption_share", "redemption", "доля_погашения"),
+    "gift_cost": ("gift_cost", "стоимость_подарка", "подарок_руб"),
+    "minutes": ("minutes", "минуты", "минут_на_контакт"),
+    "hourly_cost": ("hourly_cost", "стоимость_часа", "час_руб"),
+    "custom_cost": ("custom_cost", "cost_per_customer", "cost", "стоимость_на_клиента",
+                    "затраты_на_клиента"),
 }  # fmt: skip
 
 
@@ -139,6 +165,7 @@ class FileFormat:
     delimiter: str | None = None
     decimal: Literal[".", ","] = "."
     size_bytes: int = 0
+    mixed_newlines: bool = False  # some lines end in CRLF, others in LF (read normalised)
 
     def describe(self) -> str:
         if self.kind != "csv":
@@ -221,6 +248,9 @@ class LoadResult:
         experiment_created: results: that experiment was created by this load.
         format: the detected file format.
         mapping: the mapping used, {file column: field}.
+        set_aside: rows not loaded, for download (file row, reason, the mapped cells): rows
+            without a customer, totals rows ("Итого"), orders already stored unchanged, and
+            with ``load_valid_rows`` the rows with errors. None when every row loaded.
     """
 
     ok: bool
@@ -235,6 +265,12 @@ class LoadResult:
     experiment_created: bool = False
     format: FileFormat | None = None
     mapping: dict[str, str] = field(default_factory=dict)
+    set_aside: pd.DataFrame | None = None
+
+    @property
+    def set_aside_rows(self) -> int:
+        """Rows of the file that were not loaded (see `set_aside`)."""
+        return 0 if self.set_aside is None else len(self.set_aside)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -261,6 +297,8 @@ class LoadResult:
         if self.kind == "results" and self.experiment_id is not None:
             verb = "new experiment" if self.experiment_created else "experiment"
             text += f" ({verb} {self.experiment_id})"
+        if self.set_aside_rows:
+            text += f", {self.set_aside_rows:,} rows set aside"
         if self.warnings:
             text += "; warnings: " + "; ".join(
                 f"{p.count:,} {_WARNING_LABEL.get(p.code, p.code)}" for p in self.warnings
@@ -274,6 +312,9 @@ _WARNING_LABEL = {
     "single_arm": "arm only (one group)",
     "unknown_arm": "arm labels not in the experiment",
     "ambiguous_dates": "ambiguous date format",
+    "set_aside_no_customer": "rows without a customer set aside",
+    "set_aside_totals_row": "totals rows set aside",
+    "set_aside_already_stored": "orders already in the store, unchanged, skipped",
 }
 
 
@@ -465,7 +506,9 @@ def _read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> _Hea
         parsed = [line.split(delimiter) for line in lines[: SAMPLE_ROWS + 1]]
     columns = _unique_columns(parsed[0])
     rows = parsed[1:]
-    fmt = FileFormat("csv", encoding, delimiter, _detect_decimal(rows), size)
+    crlf = text.count("\r\n")
+    mixed = 0 < crlf < text.count("\n")  # header LF, rows CRLF (or the other way round)
+    fmt = FileFormat("csv", encoding, delimiter, _detect_decimal(rows), size, mixed)
     problems: list[Problem] = []
     if not rows:
         problems.append(
@@ -547,6 +590,9 @@ _DATE_FAMILIES: tuple[tuple[str, ...], ...] = (
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
+_TOTALS_CELL = re.compile(r"^\s*(итого|итог|всего|total|totals|grand total)\b", re.IGNORECASE)
+
+
 def detect_date_formats(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """strptime formats for a date column's sample, and whether day/month order is ambiguous.
 
@@ -554,7 +600,8 @@ def detect_date_formats(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     first family of formats that parses every sampled value wins; day-first beats month-first
     when both fit.
     """
-    sample = [v.strip() for v in values if v and v.strip()][:SAMPLE_ROWS]
+    sample = [v.strip() for v in values if v and v.strip() and not _TOTALS_CELL.match(v)]
+    sample = sample[:SAMPLE_ROWS]  # a trailing "Итого" row is set aside, not a date
     other = [v for v in sample if not _ISO.match(v)]
     if not other:
         return (), False
@@ -610,6 +657,47 @@ def inspect_file(path: str | Path, kind: Kind, file_name: str | None = None) -> 
         problems=head.problems,
         date_formats=date_formats,
     )
+
+
+def read_table(
+    path: str | Path, file_name: str | None = None
+) -> tuple[pd.DataFrame | None, FileFormat, tuple[Problem, ...]]:
+    """The whole file as text cells, read the way `inspect_file` detected it.
+
+    For files small enough to hold in memory (assignment lists); never raises for a bad file:
+    (None, format, problems) then. Columns carry the names `inspect_file` shows.
+    """
+    path = Path(path)
+    file_name = file_name or path.name
+    if not path.is_file():
+        return None, FileFormat("csv"), (_problem("no_file", f"There is no file {path}."),)
+    head = _read_head(path, file_name)
+    if not head.columns or any(p.severity == "error" for p in head.problems):
+        return None, head.format, head.problems
+    fmt = head.format
+    try:
+        if fmt.kind == "xlsx":
+            assert head.frame is not None
+            frame = head.frame.astype(object).where(head.frame.notna(), None)
+        elif fmt.kind == "parquet":
+            frame = pd.read_parquet(path).astype("string")
+        else:
+            frame = pd.read_csv(
+                path,
+                sep=fmt.delimiter or ",",
+                encoding=fmt.encoding or "utf-8",
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=True,
+            )
+    except (ValueError, UnicodeDecodeError, OSError) as error:
+        message = f"{file_name} could not be read as {fmt.describe()}: {error}"
+        return None, fmt, (_problem("unreadable_file", message),)
+    if len(frame.columns) != len(head.columns):
+        message = f"{file_name}: rows have a different number of columns than the header."
+        return None, fmt, (_problem("unreadable_row", message),)
+    frame.columns = pd.Index(head.columns)
+    return frame, fmt, ()
 
 
 def _column_values(head: _Head, column: str) -> list[str]:
@@ -678,32 +766,40 @@ def _resolve_mapping(
 
 
 def _hash_and_transcode(
-    path: Path, encoding: str | None, progress: Progress | None
+    path: Path, encoding: str | None, progress: Progress | None, newlines: bool = False
 ) -> tuple[str, Path | None]:
-    """sha256 of the original bytes and, for non-UTF-8 text, a UTF-8 copy. One streaming pass."""
+    """sha256 of the original bytes and, for non-UTF-8 text (or, with `newlines`, mixed line
+    endings, which DuckDB's reader refuses), a UTF-8 copy with LF line ends. One pass."""
     digest = hashlib.sha256()
     size = max(path.stat().st_size, 1)
     decoder = None
     out = None
     target: Path | None = None
-    if encoding in ("cp1251", "utf-16"):
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    if encoding in ("cp1251", "utf-16") or (newlines and encoding):
+        decoder = codecs.getincrementaldecoder(encoding or "utf-8")(errors="strict")
         fd, name = tempfile.mkstemp(prefix="loyalty-lab-", suffix=".csv")
         out = os.fdopen(fd, "wb")
         target = Path(name)
     done = 0
     try:
         with path.open("rb") as f:
+            carry = ""  # a CR at a chunk's end may start the next chunk's CRLF
             while chunk := f.read(CHUNK_BYTES):
                 digest.update(chunk)
                 if decoder is not None and out is not None:
-                    out.write(decoder.decode(chunk).encode("utf-8"))
+                    decoded = carry + decoder.decode(chunk)
+                    carry = ""
+                    if newlines:
+                        if decoded.endswith("\r"):
+                            decoded, carry = decoded[:-1], "\r"
+                        decoded = decoded.replace("\r\n", "\n")
+                    out.write(decoded.encode("utf-8"))
                 done += len(chunk)
                 if progress:
                     verb = "Hashing and converting to UTF-8" if decoder else "Hashing"
                     progress(0.3 * done / size, verb)
             if decoder is not None and out is not None:
-                out.write(decoder.decode(b"", final=True).encode("utf-8"))
+                out.write((carry + decoder.decode(b"", final=True)).encode("utf-8"))
     except BaseException:
         if out is not None:
             out.close()
@@ -748,9 +844,17 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
         "negative_amount": f"{n} negative amount{s} in {where}{at} kept as refund{s}.",
         "duplicate_order_id": f"{n} rows share an order id in {where}{at}{eg}. Order ids must "
         "be unique: sum the lines of an order into one row, or leave the order id unmapped.",
-        "order_id_already_stored": f"{n} order id{s} in {where} {are} already in the store"
-        f"{at}{eg}: this export overlaps an earlier upload. Remove the earlier upload or load "
-        "only new orders.",
+        "order_id_already_stored": f"{n} order id{s} in {where} {are} already in the store with "
+        f"a different customer, date or amount{at}{eg}: this export overlaps an earlier upload "
+        "and disagrees with it. Orders stored unchanged are skipped; for these, remove the "
+        "earlier upload or correct the export.",
+        "set_aside_no_customer": f"{n} row{s} without a customer id in {where}{at} (receipts "
+        "without a loyalty card?) set aside: download them below.",
+        "set_aside_totals_row": f"{n} totals row{s} (Итого, Total){at} set aside.",
+        "set_aside_already_stored": f"{n} order{s}{at} {are} already in the store unchanged "
+        f"(an overlapping export) and {'was' if one else 'were'} skipped.",
+        "nothing_left": f"No row of {file_name} is left to load: all {n} data rows were set "
+        "aside (see the other problems).",
         "cell_too_long": f"{n} cell{s} in {where} {are} longer than {max_chars:,} characters"
         f"{at}{eg}. No id or label is that long: is the column mapping right?",
         "formula_text": f"{n} cell{s} in {where} look{'s' if one else ''} like a spreadsheet "
@@ -781,6 +885,7 @@ def load_file(
     experiment: str | None = None,
     file_name: str | None = None,
     progress: Progress | None = None,
+    load_valid_rows: bool = False,
 ) -> LoadResult:
     """Validate a file and load it all-or-nothing.
 
@@ -798,6 +903,9 @@ def load_file(
             the file name without extension).
         file_name: the name to record and show (the Data page passes the uploaded name).
         progress: called as ``progress(fraction, text)`` from the calling thread.
+        load_valid_rows: instead of refusing a file with row errors, load its valid rows and
+            set the others aside (the marketer's explicit choice; `LoadResult.set_aside`).
+            Rows without a customer and totals rows are always set aside, never refused.
 
     Raises:
         StoreError: the store itself failed (locked, disk full), not the file.
@@ -839,7 +947,10 @@ def load_file(
 
     try:
         sha256, utf8_copy = _hash_and_transcode(
-            path, head.format.encoding if head.format.kind == "csv" else None, progress
+            path,
+            head.format.encoding if head.format.kind == "csv" else None,
+            progress,
+            newlines=head.format.mixed_newlines,
         )
     except UnicodeDecodeError as error:
         message = (
@@ -859,6 +970,7 @@ def load_file(
         if previous is not None:
             return _duplicate(kind, file_name, previous, head.format, chosen)
         spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
+        spec = replace(spec, load_valid_rows=load_valid_rows)
         outcome = uploads.load(store, spec, progress)
     finally:
         if utf8_copy is not None:
@@ -884,6 +996,7 @@ def load_file(
         experiment_created=outcome.experiment_created,
         format=head.format,
         mapping=chosen,
+        set_aside=outcome.set_aside,
     )
 
 
@@ -959,7 +1072,7 @@ def _spec(
     else:
         source = StagingSource("frame", len(head.columns), frame=head.frame)
     spec = LoadSpec(
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]  # load_file accepts only KINDS
         file_name=file_name,
         sha256=sha256,
         source=source,
@@ -999,5 +1112,6 @@ __all__ = [
     "inspect_file",
     "load_file",
     "parse_mapping",
+    "read_table",
     "remove_upload",
 ]

@@ -413,6 +413,13 @@ def pick_file_settings(
         help="Numeric columns of the result file. Columns holding text cannot be metrics. "
         "0/1 columns are rates (z-test), others amounts (Welch t-test).",
     )
+    text_fields = [f.field for f in fields if not f.numeric and f.field != results_sql.ARM_COLUMN]
+    if text_fields:  # say why a column is not offered rather than let it vanish
+        left.caption(
+            "Not offered as metrics because they hold text: "
+            + ", ".join(_ui.plain(f) for f in text_fields)
+            + ". Yes/no columns (да/нет, yes/no, true/false, 1/0, +/-) are rates."
+        )
     return FileSettings(
         metrics=tuple(str(m) for m in metrics_chosen),
         covariate=chosen_covariate,

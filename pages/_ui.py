@@ -108,6 +108,39 @@ def save_upload(uploaded: Any) -> Path:
         return Path(handle.name)
 
 
+NOT_IN_FILE = "(not in this file)"
+
+
+def mapping_form(inspection: Any, key_prefix: str) -> dict[str, str]:
+    """The column mapping form of every file intake (Data and Design): one select per field,
+    pre-set from the header guesses; returns {file column: field}.
+
+    Args:
+        inspection: an `ingest.Inspection`.
+        key_prefix: widget keys are ``{key_prefix}_{field}``.
+    """
+    st.caption(
+        "We guessed which column holds what; correct anything that is wrong. "
+        "Fields marked * are required."
+    )
+    mapping: dict[str, str] = {}
+    field_cols = st.columns(min(4, max(1, len(inspection.fields))))
+    options = [NOT_IN_FILE, *inspection.columns]
+    for i, field in enumerate(inspection.fields):
+        guessed = inspection.guessed_mapping.items()
+        guess = next((src for src, f in guessed if f == field.name), None)
+        choice = field_cols[i % len(field_cols)].selectbox(
+            f"{field.name}{' *' if field.required else ''}",
+            options,
+            index=options.index(guess) if guess in options else 0,
+            help=field.description,
+            key=f"{key_prefix}_{field.name}",
+        )
+        if choice != NOT_IN_FILE:
+            mapping[choice] = field.name
+    return mapping
+
+
 def streamlit_progress(bar: Any) -> Callable[[float, str], None]:
     """Adapt an st.progress bar to the domain's `progress(fraction, text)` callback."""
 

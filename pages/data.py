@@ -110,27 +110,7 @@ if uploaded is not None:
         st.dataframe(inspection.preview, width="stretch", hide_index=True)
 
         st.subheader("Columns")
-        st.caption(
-            "We guessed which column holds what; correct anything that is wrong. "
-            "Fields marked * are required."
-        )
-        mapping: dict[str, str] = {}
-        ignore = "(not in this file)"
-        field_cols = st.columns(min(4, max(1, len(inspection.fields))))
-        for i, field in enumerate(inspection.fields):
-            options = [ignore, *inspection.columns]
-            guess = next(
-                (src for src, f in inspection.guessed_mapping.items() if f == field.name), None
-            )
-            choice = field_cols[i % len(field_cols)].selectbox(
-                f"{field.name}{' *' if field.required else ''}",
-                options,
-                index=options.index(guess) if guess in options else 0,
-                help=field.description,
-                key=f"map_{kind}_{field.name}",
-            )
-            if choice != ignore:
-                mapping[choice] = field.name
+        mapping = _ui.mapping_form(inspection, f"map_{kind}")
         experiment = None
         if kind == "results":
             experiment = st.text_input(
@@ -152,6 +132,7 @@ if uploaded is not None:
             )
             bar.empty()
             st.session_state["last_load"] = result
+            st.session_state["last_load_args"] = (kind, str(path), mapping, experiment)
             st.rerun()
 
 flash = st.session_state.pop("flash", None)
@@ -160,6 +141,39 @@ if flash:
 result = st.session_state.get("last_load")
 if result is not None:
     (st.success if result.ok else st.error)(_ui.plain(result.summary()))
+    if result.set_aside is not None:
+        st.download_button(
+            f"Download the {_ui.count(result.set_aside_rows)} rows set aside (CSV)",
+            data=result.set_aside.to_csv(index=False).encode("utf-8-sig"),
+            file_name=f"{Path(result.file_name).stem}-set-aside.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="set_aside_download",
+            on_click="ignore",
+        )
+    row_errors = [p for p in result.errors if p.rows]
+    args = st.session_state.get("last_load_args")
+    if not result.ok and row_errors and args is not None:
+        st.caption(
+            "Loading is all-or-nothing. If the rows named below are not worth fixing, load the "
+            "others and download these to look at later."
+        )
+        if st.button(
+            "Load the valid rows, download the rest",
+            icon=":material/rule:",
+            key="load_valid_button",
+        ):
+            kind_, path_, mapping_, experiment_ = args
+            st.session_state["last_load"] = ingest.load_file(
+                _ui.get_store(),
+                kind=kind_,
+                path=path_,
+                mapping=mapping_,
+                experiment=experiment_ or None,
+                file_name=result.file_name,
+                load_valid_rows=True,
+            )
+            st.rerun()
     if result.problems:
         st.table(  # a static table wraps the messages; a dataframe would cut them off
             pd.DataFrame(
@@ -182,6 +196,17 @@ history = _ui.cached_query(overview.upload_history)
 if history.empty:
     st.info("No uploads yet.")
 else:
+    demo_rows = history[history["kind"] == "demo"]
+    if not demo_rows.empty:
+        st.info(
+            f"Upload #{int(demo_rows['upload_id'].iloc[0])} is the **demo data set** (synthetic "
+            "customers and the demo experiment), not your data. Remove it below, with its "
+            "experiment, once you have loaded your own.",
+            icon=":material/science:",
+        )
+    history = history.assign(
+        kind=history["kind"].where(history["kind"] != "demo", "demo (synthetic)")
+    )
     st.dataframe(
         history.drop(columns=["sha256"]),
         width="stretch",
@@ -203,12 +228,30 @@ else:
         }
         chosen = st.selectbox("Upload", list(labels), format_func=labels.get, key="remove_choice")
         if st.button("Remove upload", key="remove_button"):
-            st.session_state.pop("last_load", None)
-            try:
-                st.session_state["flash"] = (
-                    "success",
-                    ingest.remove_upload(_ui.get_store(), int(chosen)),
-                )
-            except StoreError as error:
-                st.session_state["flash"] = ("error", str(error))
-            st.rerun()
+            st.session_state["remove_pending"] = int(chosen)
+        if st.session_state.get("remove_pending") == chosen:
+            demo = next((r for r in history.itertuples() if r.upload_id == chosen), None)
+            what = (
+                " It is the demo data set: its experiment goes with it."
+                if demo is not None and str(demo.kind).startswith("demo")
+                else ""
+            )
+            st.warning(
+                f"Remove {labels[chosen]}? Its rows leave the store for good.{what}",
+                icon=":material/warning:",
+            )
+            yes, no = st.columns(2)
+            if yes.button("Yes, remove it", type="primary", key="remove_confirm"):
+                st.session_state.pop("last_load", None)
+                st.session_state.pop("remove_pending", None)
+                try:
+                    st.session_state["flash"] = (
+                        "success",
+                        ingest.remove_upload(_ui.get_store(), int(chosen)),
+                    )
+                except StoreError as error:
+                    st.session_state["flash"] = ("error", str(error))
+                st.rerun()
+            if no.button("Cancel", key="remove_cancel"):
+                st.session_state.pop("remove_pending", None)
+                st.rerun()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
-from experiments import charts, config, design
+from experiments import charts, config, design, ingest
 from experiments.design import ArmSpec, AudienceFilter, DesignError, ExperimentSpec
 from experiments.store import StoreError, overview
 from experiments.store import design_sql as ds
@@ -309,7 +310,12 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
         hide_index=True,
         column_config=_arms_column_config(),
     )
-    if st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
+    if stored.source == "uploaded" and stored.status == "running":
+        if st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
+            st.session_state["editing_costs"] = stored.experiment_id
+        if st.session_state.get("editing_costs") == stored.experiment_id:
+            _render_cost_editor(stored)
+    elif st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
         try:
             ds.update_arms(_ui.get_store(), stored.experiment_id, spec.arms)
         except StoreError as error:
@@ -962,40 +968,89 @@ def _save_start_section(
                 st.rerun()
 
 
-# -- page ----------------------------------------------------------------------------------------
-st.title("Design")
-st.caption(
-    "Choose who takes part, which levers to compare against a control, how many customers you "
-    "need, then freeze a reproducible assignment list for your CRM."
-)
-
-flash = st.session_state.pop("design_flash", None)
-if flash:
-    (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
-
-experiments = _ui.cached_query(overview.list_experiments)
-status_of = {str(e["name"]): str(e["status"]) for e in experiments}
-id_of = {str(e["name"]): int(str(e["id"])) for e in experiments}
-choices = [NEW, *status_of]
-goto = st.session_state.pop("design_goto", None)
-if goto is not None and goto in choices:
-    st.session_state["design_experiment"] = goto
-
-options = _ui.cached_query(ds.audience_options)
-design_tab, upload_tab = st.tabs(["Design an experiment", "Create from an assignment file"])
-
-with design_tab:
-    _design_tab(choices, status_of, id_of, options)
-
 # -- (9) create from an assignment file ------------------------------------------------------------
-with upload_tab:
+def _arm_cost_inputs(prefix: str, arm: ArmSpec, *, kinds: bool = True) -> ArmSpec:
+    """Kind and cost inputs for one arm of a list registered from a file; returns the arm."""
+    cols = st.columns([2.4, 1.8, 1.8, 1.8, 1.6], vertical_alignment="bottom")
+    cols[0].markdown(f"**{_ui.plain(arm.name)}** · {_ui.pct(arm.allocation)} of the list")
+    kind = arm.kind
+    if kinds:
+        kind = cols[1].selectbox(
+            "Kind",
+            list(KIND_LABELS),
+            index=list(KIND_LABELS).index(arm.kind),
+            format_func=KIND_LABELS.get,
+            key=f"{prefix}_kind",
+        )
+    values: dict[str, float] = {}
+    for i, (field, label, low, high, step) in enumerate(COST_FIELDS[kind]):
+        default = float(getattr(arm, field))
+        if kind == arm.kind or field not in DEFAULT_ARMS[kind]:
+            start = default
+        else:
+            start = float(DEFAULT_ARMS[kind][field])
+        if kind == "discount" and field == "discount_pct" and start <= 0:
+            start = float(DEFAULT_ARMS["discount"]["discount_pct"])
+        values[field] = float(
+            cols[2 + i].number_input(
+                label,
+                min_value=low,
+                max_value=high,
+                value=start if high is None else min(start, high),
+                step=step,
+                key=f"{prefix}_{kind}_{field}",
+            )
+        )
+    chosen = ArmSpec(name=arm.name, kind=kind, allocation=arm.allocation, **values)  # type: ignore[arg-type]
+    cols[4].markdown(f"**{_ui.money(chosen.cost_per_customer)}** fixed per customer")
+    return chosen
+
+
+def _render_cost_editor(stored: ds.StoredExperiment) -> None:
+    """Kinds and costs of a list registered from a file: editable until results are read."""
+    reason = _ui.cached_query(ds.costs_editable, stored.experiment_id)
+    if reason is not None:
+        st.error(f"**The arms cannot be changed.** {reason}", icon=":material/lock:")
+        return
+    st.caption(
+        "The customers and their groups came from the file and stay; what each lever is and "
+        "what it cost is yours to set until results are attached."
+    )
+    arms = tuple(
+        _arm_cost_inputs(f"edit{stored.experiment_id}_{i}", arm)
+        for i, arm in enumerate(stored.spec.arms)
+    )
+    if st.button("Save kinds and costs", icon=":material/save:", key="save_costs_button"):
+        try:
+            ds.update_arm_costs(_ui.get_store(), stored.experiment_id, arms)
+        except (StoreError, DesignError) as error:
+            st.error(f"**Not saved.** {error}")
+        else:
+            st.session_state.pop("editing_costs", None)
+            _flash("success", f"Kinds and costs of '{stored.spec.name}' saved.")
+            st.rerun()
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the list...")
+def _read_list(
+    path: str, mapping: dict[str, str], control: str | None, file_name: str
+) -> design.AssignmentList:
+    return ds.read_assignment_file(path, mapping, control_arm=control, file_name=file_name)
+
+
+def _register_tab() -> None:
+    """A list randomized elsewhere: read it like the Data page, map, set costs, register."""
     st.caption(
         "Randomized elsewhere (your CRM, an agency)? Upload the customer -> arm list to analyse "
-        "it here. Needs a customer id column and an arm column; arm_kind and code are optional. "
-        "The arm named control / контроль is the control unless you name another."
+        "it here: CSV (comma, semicolon or tab; UTF-8 or Windows-1251), XLSX or Parquet. It "
+        "needs a customer id column and an arm column; arm_kind, code and cost columns are "
+        "optional (the list this page exports has them). The arm named control / контроль is "
+        "the control unless you name another."
     )
     uploaded = st.file_uploader(
-        "Assignment file (CSV or XLSX)", type=["csv", "txt", "xlsx"], key="assign_file"
+        "Assignment file (CSV, XLSX or Parquet)",
+        type=["csv", "txt", "tsv", "xlsx", "parquet"],
+        key="assign_file",
     )
     file_cols = st.columns(2)
     upload_name = file_cols[0].text_input(
@@ -1029,37 +1084,113 @@ with upload_tab:
         "from this day. A list sent three weeks ago has three weeks of results already.",
     )
     upload_hypothesis = st.text_area("Hypothesis", key="assign_hypothesis")
+    if uploaded is None:
+        st.button(
+            "Create experiment from the file",
+            icon=":material/upload_file:",
+            key="assign_button",
+            disabled=True,
+        )
+        return
+    saved = st.session_state.get("assign_saved")
+    if not saved or saved[0] != uploaded.file_id:  # write the upload once, not on every rerun
+        saved = (uploaded.file_id, str(_ui.save_upload(uploaded)))
+        st.session_state["assign_saved"] = saved
+    path = Path(saved[1])
+    inspection = ingest.inspect_file(path, "assignments", file_name=uploaded.name)
+    st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
+    for problem in inspection.problems:
+        (st.error if problem.severity == "error" else st.warning)(problem.message)
+    if not inspection.ok:
+        return
+    st.dataframe(inspection.preview, width="stretch", hide_index=True)
+    st.subheader("Columns")
+    mapping = _ui.mapping_form(inspection, "assign_map")
+    exact = {c: mapping.get(c, ingest.IGNORE) for c in inspection.columns}
+    control = (upload_control or "").strip() or None
+    parsed = _read_list(str(path), exact, control, uploaded.name)
+    if parsed.problems:
+        st.error(
+            "**This list cannot be registered yet.** " + " ".join(parsed.problems),
+            icon=":material/error:",
+        )
+        return
+    signature = (uploaded.file_id, tuple(sorted(exact.items())), control)
+    if st.session_state.get("assign_signature") != signature:  # another list: fresh cost form
+        for key in [k for k in st.session_state if str(k).startswith("assign_arm")]:
+            del st.session_state[key]
+        st.session_state["assign_signature"] = signature
+    st.subheader("Arms and what each cost")
+    st.caption(
+        f"{_ui.count(len(parsed.customers))} customers in {len(parsed.arms)} groups. Say what "
+        "each group got and what it cost per customer: the results are judged after the cost."
+    )
+    arms = {arm.name: _arm_cost_inputs(f"assign_arm{i}", arm) for i, arm in enumerate(parsed.arms)}
+    problems = ExperimentSpec(
+        name=(upload_name or "").strip() or "-", arms=tuple(arms.values())
+    ).problems()
+    if problems:
+        st.warning("**To register the list:** " + " ".join(problems), icon=":material/edit_note:")
     if st.button(
         "Create experiment from the file",
         icon=":material/upload_file:",
         key="assign_button",
-        disabled=uploaded is None,
+        disabled=bool(problems),
     ):
         name = (upload_name or "").strip()
         if not name:
             st.error("Give the experiment a name first.")
+            return
+        try:
+            new_id = ds.create_from_assignment_file(
+                _ui.get_store(),
+                path,
+                name=name,
+                hypothesis=upload_hypothesis,
+                primary_metric="net_value" if upload_metric == "net_value" else "repeat_purchase",
+                horizon_days=int(upload_horizon),
+                started_at=datetime.combine(upload_sent, time()),
+                control_arm=control,
+                file_name=uploaded.name,
+                mapping=exact,
+                arms=arms,
+            )
+        except (StoreError, DesignError) as error:
+            st.error(
+                f"**Nothing was created.** {_ui.plain(str(error))} Fix the file or the name and "
+                "retry."
+            )
         else:
-            assert uploaded is not None
-            try:
-                new_id = ds.create_from_assignment_file(
-                    _ui.get_store(),
-                    _ui.save_upload(uploaded),
-                    name=name,
-                    hypothesis=upload_hypothesis,
-                    primary_metric="net_value"
-                    if upload_metric == "net_value"
-                    else "repeat_purchase",
-                    horizon_days=int(upload_horizon),
-                    started_at=datetime.combine(upload_sent, time()),
-                    control_arm=(upload_control or "").strip() or None,
-                    file_name=uploaded.name,
-                )
-            except (StoreError, DesignError) as error:
-                st.error(
-                    f"**Nothing was created.** {_ui.plain(str(error))} "
-                    "Fix the file or the name and retry."
-                )
-            else:
-                _flash("success", f"'{name}' created from {uploaded.name} (id {new_id}), running.")
-                _go_to(name)
-                st.rerun()
+            _flash("success", f"'{name}' created from {uploaded.name} (id {new_id}), running.")
+            _go_to(name)
+            st.rerun()
+
+
+# -- page ----------------------------------------------------------------------------------------
+st.title("Design")
+st.caption(
+    "Choose who takes part, which levers to compare against a control, how many customers you "
+    "need, then freeze a reproducible assignment list for your CRM."
+)
+
+flash = st.session_state.pop("design_flash", None)
+if flash:
+    (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
+
+experiments = _ui.cached_query(overview.list_experiments)
+status_of = {str(e["name"]): str(e["status"]) for e in experiments}
+id_of = {str(e["name"]): int(str(e["id"])) for e in experiments}
+choices = [NEW, *status_of]
+goto = st.session_state.pop("design_goto", None)
+if goto is not None and goto in choices:
+    st.session_state["design_experiment"] = goto
+
+options = _ui.cached_query(ds.audience_options)
+design_tab, upload_tab = st.tabs(["Design an experiment", "Create from an assignment file"])
+
+with design_tab:
+    _design_tab(choices, status_of, id_of, options)
+
+
+with upload_tab:
+    _register_tab()

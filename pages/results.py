@@ -18,6 +18,8 @@ experiments = view.experiments_list()
 if not experiments:
     st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
     st.stop()
+# archived experiments stay readable but come last, so none of them opens by default
+experiments = sorted(experiments, key=lambda e: bool(e.get("archived")))
 by_id = {int(e["id"]): e for e in experiments}
 if len(experiments) > 1:
     with st.expander(f"All experiments ({len(experiments)})", icon=":material/list:"):
@@ -26,14 +28,28 @@ if len(experiments) > 1:
 # The URL carries the experiment's id (an all-digit `experiment=` is an id: one lookup rule,
 # overview.experiment_from_link); the picker shows names. Older links with a name still open.
 if "experiment_pick" not in st.session_state:
-    linked = _ui.cached_query(overview.experiment_from_link, st.query_params.get("experiment"))
+    key = st.query_params.get("experiment")
+    linked = _ui.cached_query(overview.experiment_from_link, key)
+    if key is not None and linked is None:  # a link to an experiment that is not here
+        st.error(
+            f"The link names the experiment **{_ui.plain(key)}**, which is not in this store "
+            "(deleted, renamed, or a link from another store). Pick one of the experiments "
+            "below instead.",
+            icon=":material/link_off:",
+        )
+        if st.button("Show the experiments", key="missing_experiment_button"):
+            del st.query_params["experiment"]
+            st.rerun()
+        st.stop()
     st.session_state["experiment_pick"] = int(linked["id"]) if linked else next(iter(by_id))
 if st.session_state["experiment_pick"] not in by_id:  # removed meanwhile
     st.session_state["experiment_pick"] = next(iter(by_id))
 experiment_id = st.selectbox(
     "Experiment",
     list(by_id),
-    format_func=lambda i: str(by_id[i]["name"]),
+    format_func=lambda i: (
+        str(by_id[i]["name"]) + (" (archived)" if by_id[i].get("archived") else "")
+    ),
     key="experiment_pick",
     width=520,
 )

@@ -422,7 +422,7 @@ def test_experiment_from_an_uploaded_assignment_file(store, tmp_path):
         ("customer_id,arm\nc1,control\nc1,gift\nc2,gift\n", "in two arms"),
         ("customer_id,arm\nc1,a\nc2,b\n", "control"),
         ("customer,group,kind\nc1,a,control\nc2,b,rocket\n", "rocket"),
-        ("client,segment\nc1,x\n", "needs a customer id column"),
+        ("name,city\nc1,x\n", "needs a customer id column"),
         ("customer_id,arm\nc1,control\n,gift\n", "no customer id or arm (rows 3)"),
     ],
 )
@@ -472,7 +472,116 @@ def test_cli_exports_the_same_file_as_the_page(filled, tmp_path, capsys):
     assert (
         cli(["--db", str(filled.path), "assignments", str(experiment_id), "--out", str(xlsx)]) == 0
     )
-    assert pd.read_excel(xlsx, dtype=str).shape == (len(page_bytes.splitlines()) - 1, 4)
+    # customer_id, arm, arm_kind, code and the cost of each kind in it: discount_pct,
+    # redemption_share (the discount), gift_cost (the gift)
+    assert pd.read_excel(xlsx, dtype=str).shape == (len(page_bytes.splitlines()) - 1, 7)
+
+
+def test_the_apps_own_export_registers_again_with_its_kinds_and_costs(filled, tmp_path):
+    """Issue 14.3: the exported list was refused ('discount must be between 0 and 100')."""
+    experiment_id = ds.save_experiment(filled, spec(code_prefix="LL-"))
+    ds.start_experiment(filled, experiment_id)
+    with filled.cursor() as cur:
+        original = ds.load_experiment(cur, experiment_id)
+        frame = ds.assignment_list(cur, experiment_id)
+    assert original is not None
+    for sep, data in ((",", design.assignments_csv(frame)), (";", None)):
+        path = tmp_path / f"export{sep == ';'}.csv"
+        path.write_bytes(data or design.assignments_csv(frame, sep=sep))
+        again = ds.create_from_assignment_file(filled, path, name=f"re-import {sep}")
+        with filled.cursor() as cur:
+            stored = ds.load_experiment(cur, again)
+            relisted = ds.assignment_list(cur, again)
+        assert stored is not None
+        costs = {(a.name, a.kind, a.discount_pct, a.redemption_share, a.cost_per_customer)
+                 for a in stored.spec.arms}  # fmt: skip
+        assert costs == {(a.name, a.kind, a.discount_pct, a.redemption_share, a.cost_per_customer)
+                         for a in original.spec.arms}  # fmt: skip
+        assert list(relisted["code"]) == list(frame["code"])
+    xlsx = tmp_path / "export.xlsx"
+    xlsx.write_bytes(design.assignments_xlsx(frame))
+    again = ds.create_from_assignment_file(filled, xlsx, name="re-import xlsx")
+    with filled.cursor() as cur:
+        kinds = {a.name: a.kind for a in ds.load_experiment(cur, again).spec.arms}
+    assert kinds == {a.name: a.kind for a in original.spec.arms}
+
+
+CP1251_LIST = (
+    "Карта клиента;Группа;Стоимость подарка\r\n"
+    + "".join(
+        f"{cid};{arm};{cost}\r\n"
+        for cid, arm, cost in [
+            ("0001 2345", "Контроль", ""),
+            ("0001 2346", "Подарок", "1 250,50"),
+            ("0001 2347", "Подарок", "1 250,50"),
+            ("0001 2348", "Контроль", ""),
+            ("0001 2349", "Скидка 10%", ""),
+        ]
+    )
+).encode("cp1251")
+
+
+def test_a_cp1251_list_with_russian_headers_registers_with_costs_chosen(store, tmp_path):
+    """Issue 14.3: a cp1251 list crashed the Design page; Russian headers were not found."""
+    path = tmp_path / "список.csv"
+    path.write_bytes(CP1251_LIST)
+    parsed = ds.read_assignment_file(path)
+    assert not parsed.problems or "discount" not in " ".join(parsed.problems)
+    assert [a.name for a in parsed.arms] == ["Контроль", "Подарок", "Скидка 10%"]
+    assert parsed.arms[0].kind == "control"
+    chosen = {
+        "Подарок": design.ArmSpec("Подарок", "gift", gift_cost=1250.5),
+        "Скидка 10%": design.ArmSpec(
+            "Скидка 10%", "discount", discount_pct=10, redemption_share=0.5
+        ),
+    }
+    experiment_id = ds.create_from_assignment_file(
+        store, path, name="cp1251", arms=chosen, mapping={"Стоимость подарка": "-"}
+    )
+    stored = ds.load_experiment(store.cursor(), experiment_id)
+    assert stored is not None and stored.customers == 5
+    arms = {a.name: a for a in stored.spec.arms}
+    assert arms["Подарок"].cost_per_customer == 1250.5 and arms["Подарок"].kind == "gift"
+    assert arms["Скидка 10%"].discount_pct == 10 and arms["Скидка 10%"].allocation == 0.2
+    listed = ds.assignment_list(store.cursor(), experiment_id)
+    assert "0001 2346" in set(listed["customer_id"])
+
+
+def test_a_discount_arm_from_a_file_needs_its_percent(store, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("customer_id,arm,arm_kind\nc1,control,control\nc2,sale,discount\n")
+    with pytest.raises(StoreError, match="discount must be between 0 and 100"):
+        ds.create_from_assignment_file(store, path, name="x")
+    assert store.version() == 0
+
+
+def test_costs_of_a_registered_list_are_editable_until_results_are_attached(store, tmp_path):
+    """Issue 14.2: 'Edit arms' always refused for a list registered from a file."""
+    path = tmp_path / "список.csv"
+    path.write_bytes(CP1251_LIST)
+    experiment_id = ds.create_from_assignment_file(
+        store, path, name="edit me", mapping={"Стоимость подарка": "-"}
+    )
+    stored = ds.load_experiment(store.cursor(), experiment_id)
+    assert ds.costs_editable(store.cursor(), experiment_id) is None
+    new_arms = tuple(
+        design.ArmSpec(a.name, "gift", gift_cost=300.0) if a.name == "Подарок" else a
+        for a in stored.spec.arms
+    )
+    ds.update_arm_costs(store, experiment_id, new_arms)
+    arms = {a.name: a for a in ds.load_experiment(store.cursor(), experiment_id).spec.arms}
+    assert arms["Подарок"].kind == "gift" and arms["Подарок"].cost_per_customer == 300.0
+    assert arms["Подарок"].allocation == pytest.approx(0.4)  # the observed share stays
+    with pytest.raises(StoreError, match="only kinds and costs"):
+        ds.update_arm_costs(store, experiment_id, new_arms[:2])
+    store.cursor().execute(
+        "INSERT INTO campaign_results (upload_id, experiment_id, row_no, customer_id, arm, field,"
+        " value) VALUES (99, ?, 1, '0001 2345', 'Контроль', 'purchase', 1)",
+        [experiment_id],
+    )
+    assert "Results are attached" in ds.costs_editable(store.cursor(), experiment_id)
+    with pytest.raises(StoreError, match="Results are attached"):
+        ds.update_arm_costs(store, experiment_id, new_arms)
 
 
 def test_cli_unknown_experiment_exits_2(filled, tmp_path, capsys):

@@ -201,7 +201,9 @@ def test_no_outcome_names_means_every_numeric_non_pre_period_field(store, tmp_pa
 
 def test_a_text_field_is_skipped_as_a_metric(store, tmp_path):
     rows = "\n".join(
-        f"c{i},{'control' if i % 2 else 'gift'},{i % 3 == 0:d},{'yes' if i % 2 else 'no'}"
+        # yes/no would be a 0/1 metric (issue 14.4): real text answers are not
+        f"c{i},{'control' if i % 2 else 'gift'},{i % 3 == 0:d},"
+        f"{'call back' if i % 2 else 'not interested'}"
         for i in range(40)
     )
     path = _write(tmp_path, "texty.csv", "customer_id,group,bought,answer\n" + rows + "\n")

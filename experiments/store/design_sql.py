@@ -626,6 +626,73 @@ def update_arms(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> 
     save_experiment(store, replace(stored.spec, arms=tuple(arms)), experiment_id)
 
 
+def costs_editable(cur: Cursor, experiment_id: int) -> str | None:
+    """Why the kinds and costs of a registered list can no longer change, or None when they can.
+
+    A list randomized elsewhere has its customers fixed, but what each arm cost is the
+    marketer's to enter: editable until the experiment is completed or results are attached.
+    """
+    row = cur.execute(
+        "SELECT status, source, (SELECT count(*) FROM campaign_results r"
+        " WHERE r.experiment_id = e.experiment_id) FROM experiments e WHERE experiment_id = ?",
+        [experiment_id],
+    ).fetchone()
+    if row is None:
+        return f"There is no experiment with id {experiment_id}."
+    status, source, results = row
+    if source != "uploaded":
+        return design.refusal(str(status), "edit")
+    if status == "completed":
+        return "The experiment is completed; its costs are the record of what was run."
+    if results:
+        return (
+            "Results are attached to this experiment, so its costs are part of what was read. "
+            "Remove the result upload first to change them."
+        )
+    return None
+
+
+def update_arm_costs(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
+    """Set the kind and cost of each arm of a registered list (names and shares stay).
+
+    Raises:
+        StoreError: the costs are no longer editable (`costs_editable`), an arm is missing or
+            new, or the arms are invalid (a discount without its percent, two controls).
+    """
+    with store.transaction() as cur:
+        reason = costs_editable(cur, experiment_id)
+        if reason is not None:
+            raise StoreError(reason)
+        stored = load_experiment(cur, experiment_id)
+        assert stored is not None
+        by_name = {a.name: a for a in arms}
+        if set(by_name) != {a.name for a in stored.spec.arms}:
+            raise StoreError(
+                "The arms of a registered list are its groups; only kinds and costs can change."
+            )
+        from dataclasses import replace
+
+        updated = tuple(replace(by_name[a.name], allocation=a.allocation) for a in stored.spec.arms)
+        _check_spec(replace(stored.spec, arms=updated))
+        for arm in updated:
+            cur.execute(
+                """
+                UPDATE arms SET kind = ?, discount_pct = ?, redemption_share = ?,
+                    cost_per_customer = ?, params = ?
+                WHERE experiment_id = ? AND name = ?
+                """,
+                [
+                    arm.kind,
+                    arm.discount_pct,
+                    arm.redemption_share,
+                    arm.cost_per_customer,
+                    json.dumps(arm.params()),
+                    experiment_id,
+                    arm.name,
+                ],
+            )
+
+
 def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
     """An experiment by id (int) or by what a person typed (str), with its arms, or None.
 
@@ -771,11 +838,86 @@ def complete_experiment(store: Store, experiment_id: int, ended_at: datetime | N
         )
 
 
+def delete_experiment(store: Store, experiment_id: int) -> str:
+    """Delete an experiment with everything that belongs only to it, in one transaction.
+
+    Goes: its arms, assignments, true effects (demo), attached campaign results, and the
+    uploads of its assignment list and result files; customers only those rows referenced.
+    Stays: transactions and customer attributes (the demo's transactions go with its upload,
+    on the Data page). Returns a one-line message; StoreError for an unknown id.
+    """
+    with store.transaction() as cur:
+        row = cur.execute(
+            "SELECT name FROM experiments WHERE experiment_id = ?", [experiment_id]
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"There is no experiment with id {experiment_id}. "
+                "`python -m experiments list` shows them."
+            )
+        name = str(row[0])
+        cur.execute(
+            "CREATE TEMP TABLE ll_deleted AS SELECT DISTINCT customer_id FROM assignments"
+            " WHERE experiment_id = $id UNION SELECT customer_id FROM campaign_results"
+            " WHERE experiment_id = $id AND customer_id IS NOT NULL",
+            {"id": experiment_id},
+        )
+        counted = cur.execute(
+            "SELECT (SELECT count(*) FROM assignments WHERE experiment_id = $id),"
+            " (SELECT count(DISTINCT (upload_id, row_no)) FROM campaign_results"
+            "  WHERE experiment_id = $id)",
+            {"id": experiment_id},
+        ).fetchone()
+        assigned, results = (int(v) for v in counted) if counted else (0, 0)
+        for statement in (
+            "DELETE FROM assignments WHERE experiment_id = ?",
+            "DELETE FROM campaign_results WHERE experiment_id = ?",
+            "DELETE FROM known_effects WHERE experiment_id = ?",
+            "DELETE FROM arms WHERE experiment_id = ?",
+            "DELETE FROM uploads WHERE experiment_id = ? AND kind IN ('assignments', 'results')",
+            "UPDATE uploads SET experiment_id = NULL WHERE experiment_id = ?",
+            "DELETE FROM experiments WHERE experiment_id = ?",
+        ):
+            cur.execute(statement, [experiment_id])
+        cur.execute(
+            """
+            DELETE FROM customers
+            WHERE customer_id IN (SELECT customer_id FROM ll_deleted)
+              AND customer_id NOT IN (SELECT customer_id FROM transactions)
+              AND customer_id NOT IN (SELECT customer_id FROM customer_attributes)
+              AND customer_id NOT IN (SELECT customer_id FROM assignments)
+            """
+        )
+        cur.execute("DROP TABLE ll_deleted")
+    return (
+        f"Deleted experiment {experiment_id} '{name}' ({assigned:,} assignments, "
+        f"{results:,} result rows); transactions are kept."
+    )
+
+
+def set_archived(store: Store, experiment_id: int, archived: bool = True) -> None:
+    """Archive an experiment (kept, readable, out of the way) or bring it back."""
+    with store.transaction() as cur:
+        _status(cur, experiment_id)  # raises for an unknown id
+        cur.execute(
+            "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'),"
+            " json_object('archived', ?)) WHERE experiment_id = ?",
+            [archived, experiment_id],
+        )
+
+
 def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
-    """customer_id, arm, arm_kind, code, stratum of an experiment, ordered by customer_id."""
+    """customer_id, arm, arm_kind, code, stratum and the arm's cost fields (discount_pct,
+    redemption_share, gift_cost, minutes, hourly_cost, custom_cost), ordered by customer_id."""
     return cur.execute(
         """
-        SELECT a.customer_id, r.name AS arm, r.kind AS arm_kind, a.code, a.stratum
+        SELECT a.customer_id, r.name AS arm, r.kind AS arm_kind, a.code, a.stratum,
+               r.discount_pct, r.redemption_share,
+               CAST(json_extract(r.params, '$.gift_cost') AS DOUBLE) AS gift_cost,
+               CAST(json_extract(r.params, '$.minutes') AS DOUBLE) AS minutes,
+               CAST(json_extract(r.params, '$.hourly_cost') AS DOUBLE) AS hourly_cost,
+               coalesce(CAST(json_extract(r.params, '$.custom_cost') AS DOUBLE),
+                        CASE WHEN r.kind = 'custom' THEN r.cost_per_customer END) AS custom_cost
         FROM assignments a
         JOIN arms r ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
         WHERE a.experiment_id = ?
@@ -841,33 +983,48 @@ def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, Sample
 
 
 # -- experiments from an uploaded assignment file ------------------------------------------------
-CUSTOMER_COLUMNS = ("customer_id", "customer", "client_id", "client", "клиент", "id_клиента")
-ARM_COLUMNS = ("arm", "group", "variant", "treatment", "группа", "вариант")
-KIND_COLUMNS = ("arm_kind", "kind", "тип")
-CODE_COLUMNS = ("code", "coupon", "promo_code", "промокод", "код")
-CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")
+CONTROL_NAMES = design.CONTROL_NAMES
 
 
-def _pick(columns: list[str], aliases: tuple[str, ...]) -> str | None:
-    lowered = {c.strip().casefold(): c for c in columns}
-    for alias in aliases:
-        if alias in lowered:
-            return lowered[alias]
-    return None
+def read_assignment_file(
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    *,
+    control_arm: str | None = None,
+    arms: dict[str, ArmSpec] | None = None,
+    file_name: str | None = None,
+) -> design.AssignmentList:
+    """Read a customer -> arm list the way the Data page reads files (encoding, delimiter,
+    decimal mark, Russian and English header guesses), with `mapping` over the guesses."""
+    from experiments import ingest
 
-
-def _read_assignment_file(path: Path, cur: Cursor) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from experiments import sheet  # streamed once, with the upload limits
-
-        try:
-            return sheet.read_frame(path)
-        except sheet.SheetError as error:
-            raise StoreError(f"{path.name} could not be read: {error}") from None
-    return cur.execute(
-        "SELECT * FROM read_csv(CAST($path AS VARCHAR), all_varchar = true, header = true)",
-        {"path": str(path)},
-    ).df()
+    path = Path(path)
+    raw, _, problems = ingest.read_table(path, file_name or path.name)
+    if raw is None:
+        empty = pd.DataFrame({"customer_id": [], "arm": [], "code": []}, dtype="string")
+        return design.AssignmentList(empty, (), tuple(p.message for p in problems))
+    columns = [str(c) for c in raw.columns]
+    explicit = {k: v for k, v in (mapping or {}).items() if v and v != ingest.IGNORE}
+    fields = {f.name for f in ingest.FIELDS["assignments"]}
+    bad: list[str] = [
+        f"The file has no column {source!r}; its columns are: {', '.join(columns)}."
+        for source in explicit
+        if source not in columns
+    ]
+    bad += [
+        f"Unknown field {target!r}; fields are: {', '.join(sorted(fields))}."
+        for target in explicit.values()
+        if target not in fields
+    ]
+    if bad:
+        empty = pd.DataFrame({"customer_id": [], "arm": [], "code": []}, dtype="string")
+        return design.AssignmentList(empty, (), tuple(bad))
+    chosen = dict(explicit)
+    skipped = {k for k, v in (mapping or {}).items() if v == ingest.IGNORE}
+    for source, target in ingest.guess_mapping("assignments", columns).items():
+        if source not in chosen and source not in skipped and target not in chosen.values():
+            chosen[source] = target
+    return design.parse_assignment_list(raw, chosen, control_arm=control_arm, arms=arms)
 
 
 def create_from_assignment_file(
@@ -881,106 +1038,48 @@ def create_from_assignment_file(
     started_at: datetime | None = None,
     control_arm: str | None = None,
     file_name: str | None = None,
+    mapping: dict[str, str] | None = None,
+    arms: dict[str, ArmSpec] | None = None,
 ) -> int:
     """A running experiment whose randomization happened elsewhere, from a customer -> arm file.
 
-    The file (CSV or XLSX) needs a customer id and an arm column (customer_id / arm, or the
-    aliases above); optional arm_kind and code columns. The control arm is `control_arm`, else
-    the arm whose kind is control, else the arm named "control" / "контроль". Arms get kind
-    "custom" unless the file says otherwise; allocation weights are the observed shares. The
-    upload is recorded in `uploads` (kind 'assignments').
+    The file (CSV in any encoding and delimiter the Data page reads, XLSX, Parquet) needs a
+    customer id and an arm column, guessed from English and Russian headers or given in
+    `mapping`; optional arm_kind, code and cost columns (the app's own export has them). The
+    control arm is `control_arm`, else the arm whose kind is control, else the arm named
+    "control" / "контроль". Arms get kind "custom" unless the file or `arms` (per arm name: the
+    kind and cost chosen on the Design page or the command line) say otherwise; allocation
+    weights are the observed shares. The upload is recorded in `uploads` (kind 'assignments').
 
     Raises:
         StoreError: missing columns, empty ids, a customer in two arms, no single control,
-            or the name is taken. Nothing is written then.
+            a discount without its percent, or the name is taken. Nothing is written then.
     """
     path = Path(path)
     if not path.exists():
         raise StoreError(f"File not found: {path}")
-    content = path.read_bytes()
-    sha256 = hashlib.sha256(content).hexdigest()
+    parsed = read_assignment_file(
+        path, mapping, control_arm=control_arm, arms=arms, file_name=file_name
+    )
+    if parsed.problems:
+        raise StoreError(" ".join(parsed.problems))
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 23):
+            digest.update(chunk)
+    sha256 = digest.hexdigest()
+    frame = parsed.customers
+    arms_ = parsed.arms
+    spec = ExperimentSpec(
+        name=name,
+        arms=arms_,
+        hypothesis=hypothesis,
+        primary_metric=primary_metric,
+        horizon_days=horizon_days,
+        salt=f"uploaded:{sha256[:16]}",
+    )
+    _check_spec(spec)
     with store.transaction() as cur:
-        raw = _read_assignment_file(path, cur)
-        columns = [str(c) for c in raw.columns]
-        customer_col = _pick(columns, CUSTOMER_COLUMNS)
-        arm_col = _pick(columns, ARM_COLUMNS)
-        if customer_col is None or arm_col is None:
-            raise StoreError(
-                "The assignment file needs a customer id column (customer_id) and an arm column "
-                f"(arm); it has: {', '.join(columns) or 'no columns'}."
-            )
-        kind_col = _pick(columns, KIND_COLUMNS)
-        code_col = _pick(columns, CODE_COLUMNS)
-        frame = pd.DataFrame(
-            {
-                "customer_id": raw[customer_col].astype("string").str.strip(),
-                "arm": raw[arm_col].astype("string").str.strip(),
-                "kind": raw[kind_col].astype("string").str.strip().str.lower()
-                if kind_col
-                else pd.Series(pd.NA, index=raw.index, dtype="string"),
-                "code": raw[code_col].astype("string").str.strip()
-                if code_col
-                else pd.Series(pd.NA, index=raw.index, dtype="string"),
-            }
-        )
-        problems = []
-        missing = frame["customer_id"].isna() | (frame["customer_id"] == "")
-        missing |= frame["arm"].isna() | (frame["arm"] == "")
-        if missing.any():
-            shown = (np.flatnonzero(missing.to_numpy()) + 2)[: config.PROBLEM_ROWS_SHOWN]
-            problems.append(
-                f"{int(missing.sum())} rows have no customer id or arm "
-                f"(rows {', '.join(map(str, shown))})."
-            )
-        frame = frame[~missing].drop_duplicates(["customer_id", "arm"])
-        doubled = frame["customer_id"].duplicated(keep=False)
-        if doubled.any():
-            examples = ", ".join(frame.loc[doubled, "customer_id"].unique()[:5])
-            problems.append(
-                f"{frame.loc[doubled, 'customer_id'].nunique()} customers are in two arms "
-                f"(e.g. {examples}); each customer must be in exactly one arm."
-            )
-        arm_names = sorted(frame["arm"].unique())
-        kinds: dict[str, str] = {}
-        for arm in arm_names:
-            given = frame.loc[frame["arm"] == arm, "kind"].dropna().unique()
-            if len(given) > 1:
-                problems.append(f"Arm '{arm}' has more than one kind: {', '.join(given)}.")
-            kind = str(given[0]) if len(given) else "custom"
-            if kind not in design.ARM_KINDS:
-                problems.append(
-                    f"Arm '{arm}' has kind '{kind}'; kinds are {', '.join(design.ARM_KINDS)}."
-                )
-            kinds[arm] = kind
-        if control_arm is not None:
-            if control_arm not in kinds:
-                problems.append(f"The control arm '{control_arm}' is not in the file.")
-            for arm in kinds:
-                if arm == control_arm:
-                    kinds[arm] = "control"
-                elif kinds[arm] == "control":
-                    kinds[arm] = "custom"
-        elif "control" not in kinds.values():
-            for arm in kinds:
-                if arm.casefold() in CONTROL_NAMES:
-                    kinds[arm] = "control"
-        if problems:
-            raise StoreError(" ".join(problems))
-        counts = frame["arm"].value_counts()
-        ordered = sorted(arm_names, key=lambda a: (kinds[a] != "control", a))
-        arms = tuple(
-            ArmSpec(name=a, kind=kinds[a], allocation=float(counts[a]) / len(frame))  # type: ignore[arg-type]
-            for a in ordered
-        )
-        spec = ExperimentSpec(
-            name=name,
-            arms=arms,
-            hypothesis=hypothesis,
-            primary_metric=primary_metric,
-            horizon_days=horizon_days,
-            salt=f"uploaded:{sha256[:16]}",
-        )
-        _check_spec(spec)
         if cur.execute("SELECT 1 FROM experiments WHERE name = ?", [name.strip()]).fetchone():
             raise StoreError(
                 f"An experiment named '{name.strip()}' already exists; choose another name."
@@ -1006,7 +1105,7 @@ def create_from_assignment_file(
         ).fetchone()
         assert exp_row is not None
         experiment_id = int(exp_row[0])
-        _insert_arms(cur, experiment_id, arms)
+        _insert_arms(cur, experiment_id, arms_)
         upload_row = cur.execute(
             """
             INSERT INTO uploads (upload_id, file_name, sha256, kind, target_table, rows,
@@ -1019,12 +1118,12 @@ def create_from_assignment_file(
                 file_name or path.name,
                 sha256,
                 len(frame),
-                f"{len(frame)} customers in {len(arms)} arms",
+                f"{len(frame)} customers in {len(arms_)} arms",
                 experiment_id,
             ],
         ).fetchone()
         assert upload_row is not None
-        arm_ids = {a.name: i for i, a in enumerate(arms)}
+        arm_ids = {a.name: i for i, a in enumerate(arms_)}
         rows = pd.DataFrame(
             {
                 "customer_id": frame["customer_id"].astype(str).to_numpy(),

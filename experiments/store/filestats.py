@@ -93,7 +93,10 @@ def _checked(cur: Cursor, columns: Sequence[str]) -> list[str]:
 
 
 def _number(column_sql: str) -> str:
-    return f"TRY_CAST({column_sql} AS DOUBLE)"
+    """A number, or 1 / 0 for a yes/no cell (да/нет, yes/no, true/false, +/-)."""
+    from experiments.store.uploads import boolean_sql
+
+    return f"coalesce(TRY_CAST({column_sql} AS DOUBLE), {boolean_sql(column_sql)})"
 
 
 def is_binary(cur: Cursor, column: str) -> bool:

@@ -110,15 +110,18 @@ def monthly_activity(cur: Cursor) -> pd.DataFrame:
 
 
 RESULTS_FILE_SOURCE = "results_file"  # experiments.source of one made from a result file
+DEMO_SOURCE = "demo"  # experiments.source of the seeded demo experiment
 
 
 def list_experiments(cur: Cursor) -> list[dict[str, object]]:
     """Experiments with their arms and customers (assigned, or rows of a campaign result file),
-    as `list --json` prints them."""
+    as `list --json` prints them; `archived` and `demo` say which are out of the way / the
+    seeded demo."""
     experiments = cur.execute(
         """
         SELECT e.experiment_id, e.name, e.status, e.primary_metric, e.horizon_days,
                e.source, e.started_at, e.ended_at,
+               coalesce(TRY_CAST(json_extract(e.settings, '$.archived') AS BOOLEAN), false),
                (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
                -- a campaign result file's customers are its rows (one per customer)
                + (SELECT count(DISTINCT (r.upload_id, r.row_no)) FROM campaign_results r
@@ -159,9 +162,12 @@ def list_experiments(cur: Cursor) -> list[dict[str, object]]:
             "ended_at": ended.isoformat(sep=" ") if ended else None,
             "arms": by_experiment.get(int(exp_id), []),
             "customers": int(customers),
+            "archived": bool(archived),
+            "demo": source == DEMO_SOURCE,
         }
-        for exp_id, name, status, metric, horizon, source, started, ended, customers in experiments
-    ]
+        for (exp_id, name, status, metric, horizon, source, started, ended, archived,
+             customers) in experiments
+    ]  # fmt: skip
 
 
 def find_experiment(cur: Cursor, key: str | int) -> dict[str, object] | None:

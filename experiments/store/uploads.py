@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -87,6 +87,8 @@ class LoadSpec:
         past_limit: timestamps before this are refused (a two-digit year read as year 23).
         max_cell_chars: longer text cells are refused.
         rows_shown: row numbers kept per problem.
+        load_valid_rows: the marketer chose to load the valid rows and set the rows with
+            errors aside (for download), instead of refusing the file.
     """
 
     kind: Kind
@@ -102,6 +104,7 @@ class LoadSpec:
     past_limit: dt.datetime = dt.datetime(1900, 1, 1)
     max_cell_chars: int = 1000
     rows_shown: int = 10
+    load_valid_rows: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class LoadOutcome:
         experiment_id: results: the experiment the rows are attached to.
         experiment_created: results: the experiment was created by this load.
         arms: results: arm label -> rows.
+        set_aside: rows not loaded (file row, reason, the mapped cells as text): rows without
+            a customer, totals rows, orders already stored identically, and with
+            `load_valid_rows` the rows with errors. None when there are none.
     """
 
     findings: tuple[Finding, ...]
@@ -150,6 +156,7 @@ class LoadOutcome:
     experiment_id: int | None = None
     experiment_created: bool = False
     arms: dict[str, int] = field(default_factory=dict)
+    set_aside: pd.DataFrame | None = None
 
 
 class _Rejected(Exception):
@@ -256,6 +263,21 @@ _NUMBER = (
 
 def _number(text_column: str) -> str:
     return _NUMBER.format(x=text_column)
+
+
+# Yes/no cells of a result file (a "Покупка: да/нет" column) are a binary metric: 1 and 0.
+TRUE_WORDS = ("да", "д", "yes", "y", "true", "истина", "+", "1", "1.0")
+FALSE_WORDS = ("нет", "н", "no", "n", "false", "ложь", "-", "0", "0.0")
+
+
+def boolean_sql(column_sql: str) -> str:
+    """1.0 / 0.0 for a yes/no cell of `column_sql` (text or boolean), NULL for anything else.
+
+    The words are this module's constants, never user text."""
+    cell = f"lower(trim(CAST({column_sql} AS VARCHAR)))"
+    yes = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+    no = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+    return f"CASE WHEN {cell} IN ({yes}) THEN 1.0 WHEN {cell} IN ({no}) THEN 0.0 END"
 
 
 _ISO_TS = "try_cast(ts_text AS TIMESTAMP)"
@@ -421,15 +443,118 @@ def _checks(spec: LoadSpec) -> list[_Check]:
 
 
 def _first_rowid(cur: Cursor) -> int:
-    """Rows staged inside a transaction get row ids from a large offset, in insertion order."""
-    row = cur.execute("SELECT coalesce(min(rowid), 0) FROM ll_staging").fetchone()
+    """Rows staged inside a transaction get row ids from a large offset, in insertion order.
+
+    Read once, right after staging (`_keep_first_rowid`): rows set aside later must not
+    shift the row numbers of the others."""
+    row = cur.execute("SELECT base FROM ll_base").fetchone()
     return int(row[0]) if row else 0
 
 
-def _validate(cur: Cursor, spec: LoadSpec) -> tuple[int, list[Finding]]:
-    """Count every problem in one pass, then fetch row numbers only for the ones present."""
-    checks = _checks(spec)
-    params: dict[str, object] = {
+def _keep_first_rowid(cur: Cursor) -> None:
+    cur.execute(
+        "CREATE OR REPLACE TEMP TABLE ll_base AS SELECT coalesce(min(rowid), 0) AS base"
+        " FROM ll_staging"
+    )
+
+
+# -- rows set aside ----------------------------------------------------------------------------
+# A receipt without a loyalty card, a trailing "Итого" line: real exports have them. They are
+# counted, kept out of the load and offered for download instead of refusing the file.
+_TOTALS = (
+    "regexp_matches(lower(coalesce({x}, '')),"
+    " '^\\s*(итого|итог|всего|total|totals|grand total)([^a-zа-яё0-9]|$)')"
+)
+_SAME_AS_STORED = (  # an order of an earlier upload, exported again unchanged
+    "order_id IS NOT NULL AND EXISTS (SELECT 1 FROM transactions t"
+    " WHERE t.order_id = ll_staging.order_id"
+    " AND t.customer_id IS NOT DISTINCT FROM ll_staging.customer_id"
+    " AND t.ts IS NOT DISTINCT FROM ll_staging.ts"
+    " AND abs(t.amount - ll_staging.amount) < 0.005)"
+)
+_ASIDE_COLUMNS = {
+    "transactions": "customer_id, coalesce(CAST(ts AS VARCHAR), ts_bad) AS ts,"
+    " coalesce(CAST(amount AS VARCHAR), amount_bad) AS amount, order_id,"
+    " coalesce(CAST(margin AS VARCHAR), margin_bad) AS margin, channel,"
+    " coalesce(CAST(discount AS VARCHAR), discount_bad) AS discount",
+}
+
+
+def _set_aside_rules(spec: LoadSpec) -> list[tuple[str, str]]:
+    """(finding code, SQL condition) of the rows set aside before validation, in order."""
+    texts: tuple[str, ...]
+    if spec.kind == "transactions":
+        texts = ("customer_id", "order_id", "ts_bad", "amount_bad")  # a channel may be "Total"
+    elif spec.kind == "results":
+        texts = ("arm", "customer_id")
+    else:
+        texts = ("customer_id",)
+    rules = [("totals_row", " OR ".join(_TOTALS.format(x=t) for t in texts))]
+    if spec.kind != "results":
+        rules.append(("no_customer", "customer_id IS NULL"))
+    if spec.kind == "transactions" and "order_id" in spec.fields:
+        rules.append(("already_stored", _SAME_AS_STORED))
+    return rules
+
+
+def _move_aside(cur: Cursor, spec: LoadSpec, code: str, condition: str) -> int:
+    """Move the rows matching `condition` from ll_staging to ll_set_aside; returns how many."""
+    columns = _ASIDE_COLUMNS.get(spec.kind, "*")
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS ll_set_aside AS SELECT 0::BIGINT AS file_row,"  # noqa: S608
+        f" ''::VARCHAR AS reason, {columns} FROM ll_staging WHERE false"
+    )
+    params = {**_check_params(cur, spec), "code": code}
+    insert = (
+        "INSERT INTO ll_set_aside SELECT rowid - $base + $first_row, $code,"  # noqa: S608
+        f" {columns} FROM ll_staging WHERE {condition}"
+    )
+    moved = cur.execute(insert, _bind(insert, params)).fetchone()
+    count = int(moved[0]) if moved else 0
+    if count:
+        delete = f"DELETE FROM ll_staging WHERE {condition}"  # noqa: S608 - fixed fragments
+        cur.execute(delete, _bind(delete, params))
+    return count
+
+
+def _set_aside_findings(cur: Cursor, spec: LoadSpec) -> list[Finding]:
+    findings = []
+    for code, condition in _set_aside_rules(spec):
+        count = _move_aside(cur, spec, code, condition)
+        if count:
+            rows = cur.execute(
+                "SELECT file_row FROM ll_set_aside WHERE reason = ? ORDER BY file_row LIMIT ?",
+                [code, spec.rows_shown],
+            ).fetchall()
+            field_name = "customer_id" if code == "no_customer" else None
+            findings.append(
+                Finding(
+                    f"set_aside_{code}",
+                    "warning",
+                    count,
+                    tuple(int(r[0]) for r in rows),
+                    field=field_name,
+                )
+            )
+    return findings
+
+
+def _set_aside_frame(cur: Cursor, spec: LoadSpec) -> pd.DataFrame | None:
+    exists = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'll_set_aside' AND temporary"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    frame = cur.execute("SELECT * FROM ll_set_aside ORDER BY file_row").df()
+    cur.execute("DROP TABLE ll_set_aside")
+    if frame.empty:
+        return None
+    names = {f"x{j}": name for j, (_, name) in enumerate(spec.extras)}
+    return frame.rename(columns=names)
+
+
+def _check_params(cur: Cursor, spec: LoadSpec) -> dict[str, object]:
+    return {
         "future_limit": spec.future_limit,
         "past_limit": spec.past_limit,
         "max_chars": spec.max_cell_chars,
@@ -437,6 +562,12 @@ def _validate(cur: Cursor, spec: LoadSpec) -> tuple[int, list[Finding]]:
         "shown": spec.rows_shown,
         "base": _first_rowid(cur),
     }
+
+
+def _validate(cur: Cursor, spec: LoadSpec) -> tuple[int, list[Finding]]:
+    """Count every problem in one pass, then fetch row numbers only for the ones present."""
+    checks = _checks(spec)
+    params = _check_params(cur, spec)
     counts_sql = "SELECT count(*)" + "".join(
         f", {c.probe or f'count_if({c.condition})'}" for c in checks
     )
@@ -531,13 +662,33 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
                 raise _Rejected(LoadOutcome(findings=(finding,))) from None
             if progress:
                 progress(0.72, "Checking rows")
+            _keep_first_rowid(cur)
+            aside = _set_aside_findings(cur, spec)
             total, findings = _validate(cur, spec)
-            if total == 0:
+            if spec.load_valid_rows and any(f.severity == "error" for f in findings):
+                for check in _checks(spec):
+                    if check.severity == "error":
+                        _move_aside(cur, spec, check.code, check.condition)
+                skipped = [f for f in findings if f.severity == "error"]
+                total, findings = _validate(cur, spec)
+                aside += [
+                    Finding(f"set_aside_{f.code}", "warning", f.count, f.rows, f.field)
+                    for f in skipped
+                    if not any(g.code == f.code for g in findings)
+                ]
+            if total == 0 and aside:
+                findings.append(Finding("nothing_left", "error", sum(f.count for f in aside)))
+            elif total == 0:
                 findings.append(Finding("no_rows", "error", 0))
+            findings = aside + findings
             if any(f.severity == "error" for f in findings):
                 raise _Rejected(LoadOutcome(findings=tuple(findings), rows=total))
             outcome = _insert(cur, spec, total, findings, progress)
+            set_aside = _set_aside_frame(cur, spec)
+            if set_aside is not None:
+                outcome = replace(outcome, set_aside=set_aside)
             cur.execute("DROP TABLE ll_staging")
+            cur.execute("DROP TABLE ll_base")
             if progress:
                 progress(0.99, "Committing")
         if progress:
@@ -619,6 +770,9 @@ def _insert(
                 Finding("unknown_arm", "warning", len(unknown), field="arm", examples=unknown[:3])
             )
         for j, (_, name) in enumerate(spec.extras):
+            number = _number(f"x{j}")
+            if _is_yes_no(cur, f"x{j}"):  # да/нет, yes/no, true/false, +/-: a 0/1 metric
+                number = boolean_sql(f"x{j}")
             sql = (
                 "INSERT INTO campaign_results"  # noqa: S608 - positional column names only
                 " (upload_id, experiment_id, row_no, customer_id, arm, field, value, text)"
@@ -627,7 +781,7 @@ def _insert(
                 " CASE WHEN isfinite(n) THEN n END,"
                 " CASE WHEN n IS NULL OR NOT isfinite(n) THEN raw END"
                 f" FROM (SELECT rowid AS row_index, customer_id, arm, x{j} AS raw,"
-                f"       {_number(f'x{j}')} AS n FROM ll_staging)"
+                f"       {number} AS n FROM ll_staging)"
                 " ORDER BY customer_id, row_index"
             )
             cur.execute(
@@ -666,6 +820,15 @@ def _insert(
         experiment_created=created,
         arms=arms,
     )
+
+
+def _is_yes_no(cur: Cursor, column: str) -> bool:
+    """Every filled cell of the staged column is a yes/no word (and at least one is)."""
+    row = cur.execute(
+        f"SELECT count({column}), count({column}) - count({boolean_sql(column)})"  # noqa: S608 - positional name
+        " FROM ll_staging"
+    ).fetchone()
+    return bool(row and row[0] and not row[1])
 
 
 _CONTROL_LABEL = re.compile(
@@ -758,7 +921,9 @@ def remove(store: Store, upload_id: int) -> str:
             ).fetchone()
             deleted[table] = int(result[0]) if result else 0
         dropped_experiment = False
-        if experiment_id is not None:
+        if experiment_id is not None and kind == "demo":  # the demo goes as a whole
+            dropped_experiment = _drop_demo_experiment(cur, int(experiment_id))
+        elif experiment_id is not None:
             dropped_experiment = _drop_created_experiment(
                 cur, int(experiment_id), sha256, upload_id
             )
@@ -790,6 +955,25 @@ def remove(store: Store, upload_id: int) -> str:
     if dropped_experiment:
         text += " and the experiment it created"
     return text + "."
+
+
+def _drop_demo_experiment(cur: Cursor, experiment_id: int) -> bool:
+    """The demo experiment, with its arms, assignments and true effects (nothing else has them)."""
+    row = cur.execute(
+        "SELECT count(*) FROM experiments WHERE experiment_id = ? AND source = 'demo'",
+        [experiment_id],
+    ).fetchone()
+    if not row or not row[0]:
+        return False
+    for statement in (
+        "DELETE FROM assignments WHERE experiment_id = ?",
+        "DELETE FROM campaign_results WHERE experiment_id = ?",
+        "DELETE FROM known_effects WHERE experiment_id = ?",
+        "DELETE FROM arms WHERE experiment_id = ?",
+        "DELETE FROM experiments WHERE experiment_id = ?",
+    ):
+        cur.execute(statement, [experiment_id])
+    return True
 
 
 def _drop_created_experiment(cur: Cursor, experiment_id: int, sha256: str, upload_id: int) -> bool:

@@ -92,5 +92,65 @@ def test_an_upload_can_be_removed_again(app_env):
     at = data_page()
     at.button(key="remove_button").click().run()
     assert not at.exception
+    assert any("Remove #" in w.value for w in at.warning)  # asks first
+    assert counts(app_env)[2] == before[2] + 1
+    at.button(key="remove_confirm").click().run()
     assert at.success and "Removed" in at.success[0].value
     assert counts(app_env) == before
+
+
+def test_remove_upload_can_be_cancelled(app_env):
+    before = counts(app_env)
+    at = data_page()
+    at.button(key="remove_button").click().run()
+    at.button(key="remove_cancel").click().run()
+    assert not at.exception and not at.success
+    assert counts(app_env) == before
+
+
+def test_the_demo_is_labelled_and_goes_with_its_experiment(app_env):
+    at = data_page()
+    assert any("demo data set" in i.value for i in at.info)
+    with open_store(app_env).cursor() as cur:
+        assert [e["demo"] for e in overview.list_experiments(cur)] == [True]
+    at.selectbox(key="remove_choice").set_value(1).run()
+    at.button(key="remove_button").click().run()
+    assert any("its experiment goes with it" in w.value for w in at.warning)
+    at.button(key="remove_confirm").click().run()
+    assert "and the experiment it created" in at.success[0].value
+    with open_store(app_env).cursor() as cur:
+        assert overview.list_experiments(cur) == []  # no 0-customer demo experiment left
+        assert overview.store_stats(cur).transactions == 0
+
+
+def cash_register_export(bad_amount: bool = False) -> bytes:
+    """A 1C / cash-register export: cp1251, ';', '1 673,04', anonymous receipts, 'Итого'."""
+    lines = ["Дата;Номер чека;Карта клиента;Сумма"]
+    for i in range(1, 41):
+        card = "" if i % 10 == 0 else f"77{i % 7:06d}"
+        amount = "сорок" if bad_amount and i == 5 else "1 673,04"
+        lines.append(f"{1 + i % 28:02d}.10.2026;Ч-{i};{card};{amount}")
+    lines.append(";;Итого;66 921,60")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+
+
+def test_an_export_with_anonymous_receipts_and_a_totals_row_loads(app_env):
+    before = counts(app_env)
+    at = upload(data_page(), "чеки.csv", cash_register_export())
+    at.button(key="load_button").click().run()
+    assert not at.exception
+    assert at.success and "5 rows set aside" in at.success[0].value, [e.value for e in at.error]
+    assert "5 rows" in at.get("download_button")[0].proto.label
+    assert counts(app_env)[1] == before[1] + 36
+
+
+def test_load_the_valid_rows_is_an_explicit_choice(app_env):
+    before = counts(app_env)
+    at = upload(data_page(), "чеки.csv", cash_register_export(bad_amount=True))
+    at.button(key="load_button").click().run()
+    assert at.error and "nothing loaded" in at.error[0].value
+    assert counts(app_env) == before
+    at.button(key="load_valid_button").click().run()
+    assert not at.exception
+    assert at.success and "6 rows set aside" in at.success[0].value, [e.value for e in at.error]
+    assert counts(app_env)[1] == before[1] + 35

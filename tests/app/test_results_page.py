@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -106,7 +108,9 @@ def test_changing_a_setting_changes_the_link_and_the_view_not_the_verdict(app_en
 def test_share_link_reopens_the_same_view(app_env):
     at = run({"horizon": "30", "cuped": "off"})
     link = at.code[0].value
-    query = dict(p.split("=", 1) for p in link.split("?", 1)[1].split("&"))
+    # decoded as a browser does (a raw split kept 'Loyalty+levers+2026-Q2', which only passed
+    # while a link to an unknown experiment silently opened the first one)
+    query = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
     again = run(query)
     cards = lambda a: [m.value for m in a.markdown if "net value per customer" in m.value]  # noqa: E731
     assert cards(again) == cards(at)

@@ -1,0 +1,166 @@
+"""Command line of issue 14: register a list, attach results to it, archive and delete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from experiments.__main__ import main as cli_main
+from experiments.store import _open as store_registry
+from experiments.store import _open_lock as store_registry_lock
+from experiments.store import design_sql as ds
+
+LIST = (
+    "Карта клиента;Группа\r\n"
+    + "".join(
+        f"2000{i:06d};{('Контроль', 'Подарок', 'Скидка', 'Звонок')[i % 4]}\r\n" for i in range(40)
+    )
+).encode("cp1251")
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "cli.duckdb"
+    yield str(path)
+    with store_registry_lock:
+        opened = store_registry.pop(path.resolve(), None)
+    if opened is not None:
+        opened.close()
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli_main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def store_of(db: str):
+    return store_registry[Path(db).resolve()]
+
+
+@pytest.fixture
+def registered(db, tmp_path, capsys) -> tuple[str, int]:
+    path = tmp_path / "список.csv"
+    path.write_bytes(LIST)
+    code, out, err = cli(
+        capsys, "--db", db, "register", str(path), "--name", "CRM май", "--sent-on", "2026-05-04",
+        "--arm-kind", "Подарок=gift", "--cost", "Подарок=300",
+        "--arm-kind", "Скидка=discount", "--discount", "Скидка=15",
+        "--arm-kind", "Звонок=outreach", "--cost", "Звонок=120,5",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("Registered 'CRM май' (experiment 1): 40 customers sent on 2026-05-04")
+    return db, 1
+
+
+def test_register_a_cp1251_list_with_kinds_and_costs(registered):
+    db, experiment_id = registered
+    with store_of(db).cursor() as cur:
+        stored = ds.load_experiment(cur, experiment_id)
+    assert stored is not None and stored.source == "uploaded" and stored.customers == 40
+    arms = {a.name: a for a in stored.spec.arms}
+    assert arms["Контроль"].kind == "control"
+    assert (arms["Подарок"].kind, arms["Подарок"].cost_per_customer) == ("gift", 300.0)
+    assert (arms["Скидка"].kind, arms["Скидка"].discount_pct) == ("discount", 15.0)
+    assert (arms["Звонок"].kind, arms["Звонок"].cost_per_customer) == ("outreach", 120.5)
+    assert stored.started_at.date().isoformat() == "2026-05-04"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--cost", "Нет такой=5"], "no arm 'Нет такой'"),
+        (["--arm-kind", "Подарок=rocket"], "kinds are"),
+        (["--discount", "Подарок=10"], "not a discount"),
+        (["--arm-kind", "Скидка=discount"], "discount must be between 0 and 100"),
+        (["--cost", "Подарок=abc"], "not a number"),
+        (["--sent-on", "04.05.2026"], "not a date"),
+        (["--map", "Карта клиента=who"], "Unknown field"),
+    ],
+)
+def test_register_refuses_bad_options_and_writes_nothing(db, tmp_path, capsys, options, message):
+    path = tmp_path / "список.csv"
+    path.write_bytes(LIST)
+    sent = [] if "--sent-on" in options else ["--sent-on", "2026-05-04"]
+    code, out, err = cli(capsys, "--db", db, "register", str(path), "--name", "x", *sent, *options)
+    assert code == 2 and out == "" and message in err, err
+    assert "Traceback" not in err
+    with store_of(db).cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM experiments").fetchone() == (0,)
+
+
+def test_load_results_attaches_to_an_existing_experiment_by_id(registered, tmp_path, capsys):
+    db, experiment_id = registered
+    results = tmp_path / "итоги.csv"
+    results.write_bytes(
+        (
+            "Карта клиента;Группа;Выручка\r\n"
+            + "".join(
+                f"2000{i:06d};{('Контроль', 'Подарок')[i % 2]};1 673,04\r\n" for i in range(8)
+            )
+        ).encode("cp1251")
+    )
+    code, out, err = cli(
+        capsys, "--db", db, "load", "results", str(results), "--experiment", str(experiment_id)
+    )
+    assert code == 0, err
+    assert f"(experiment {experiment_id})" in out and "new experiment" not in out
+    with store_of(db).cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM experiments").fetchone() == (1,)
+        linked = cur.execute(
+            "SELECT DISTINCT experiment_id FROM campaign_results WHERE field = 'Выручка'"
+        ).fetchall()
+        value = cur.execute("SELECT max(value) FROM campaign_results").fetchone()
+    assert linked == [(experiment_id,)] and value == (1673.04,)
+
+
+def test_delete_asks_for_yes_then_deletes_the_experiment_and_its_list(registered, capsys):
+    db, _ = registered
+    code, _, err = cli(capsys, "--db", db, "delete", "CRM май")
+    assert code == 2 and "--yes" in err
+    code, out, _ = cli(capsys, "--db", db, "list", "--json")
+    assert [e["name"] for e in json.loads(out)] == ["CRM май"]
+    code, out, err = cli(capsys, "--db", db, "delete", "CRM май", "--yes")
+    assert code == 0 and "Deleted experiment 1 'CRM май' (40 assignments" in out, err
+    with store_of(db).cursor() as cur:
+        left = cur.execute(
+            "SELECT (SELECT count(*) FROM experiments), (SELECT count(*) FROM arms),"
+            " (SELECT count(*) FROM assignments), (SELECT count(*) FROM uploads)"
+        ).fetchone()
+    assert left == (0, 0, 0, 0)
+    code, _, err = cli(capsys, "--db", db, "delete", "CRM май", "--yes")
+    assert code == 2 and "no experiment" in err
+
+
+def test_archive_and_back(registered, capsys):
+    db, _ = registered
+    assert cli(capsys, "--db", db, "archive", "1")[0] == 0
+    _, out, _ = cli(capsys, "--db", db, "list", "--json")
+    assert json.loads(out)[0]["archived"] is True
+    assert cli(capsys, "--db", db, "archive", "1", "--undo")[0] == 0
+    _, out, _ = cli(capsys, "--db", db, "list", "--json")
+    assert json.loads(out)[0]["archived"] is False and json.loads(out)[0]["demo"] is False
+
+
+def test_load_sets_rows_aside_and_writes_them_out(db, tmp_path, capsys):
+    path = tmp_path / "чеки.csv"
+    lines = ["Дата;Номер чека;Карта клиента;Сумма"]
+    lines += [
+        f"0{1 + i % 9}.10.2026;{i};{'' if i % 4 == 0 else f'C{i}'};1 673,04" for i in range(12)
+    ]
+    lines += ["03.10.2026;99;C99;сорок", ";;Итого;16 730,40"]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    code, _, err = cli(capsys, "--db", db, "load", "transactions", str(path))
+    assert code == 2 and "not a number" in err
+    out_file = tmp_path / "aside.csv"
+    code, out, err = cli(
+        capsys, "--db", db, "load", "transactions", str(path), "--load-valid-rows",
+        "--set-aside", str(out_file),
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("Loaded 9 transactions rows") and "5 rows set aside" in out
+    text = out_file.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("file_row,reason,")
+    assert {"no_customer", "totals_row", "bad_amount"} <= set(text.replace("\n", ",").split(","))
