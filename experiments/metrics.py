@@ -74,8 +74,6 @@ METRICS: tuple[MetricDef, ...] = (
     MetricDef("net_value", "Net value per customer", "money", "pre_spend", True, True),
 )
 _BY_NAME = {m.name: m for m in METRICS}
-# metrics a design can name as guardrails (design.GUARDRAILS maps onto these)
-GUARDRAIL_METRICS = ("margin", "cost")
 assert tuple(_BY_NAME) == metrics_sql.HORIZON_METRICS
 
 
@@ -207,8 +205,6 @@ class ExperimentAnalysis:
             assignment is analysed), customers_before_first_seen (assigned customers with a
             transaction dated before their first_seen), assigned_after_data_end.
         warnings: what to know before trusting the numbers.
-        guardrails: arm x guardrail metric (GUARDRAIL_METRICS) vs control, uncorrected: the
-            decision reads them as non-inferiority tests against the margin set at design.
     """
 
     experiment: dict[str, object]
@@ -236,7 +232,6 @@ class ExperimentAnalysis:
     distribution: pd.DataFrame
     checks: dict[str, int]
     warnings: list[AnalysisWarning] = field(default_factory=list)
-    guardrails: list[stats.Effect] = field(default_factory=list)
 
     def effect(self, arm: str, metric: str, method: str) -> stats.Effect | None:
         """The effect row for an arm, metric and method, or None."""
@@ -299,7 +294,6 @@ class ExperimentAnalysis:
             "caps": {m: {"lower": lo, "upper": hi} for m, (lo, hi) in self.caps.items()},
             "checks": self.checks,
             "warnings": [asdict(w) for w in self.warnings],
-            "guardrails": [e.as_json() for e in self.guardrails],
         }
 
 
@@ -538,22 +532,6 @@ def _analyse(
                 )
     comparisons = stats.adjust_per_metric(comparisons, settings.correction)
 
-    guardrails: list[stats.Effect] = []
-    for arm_def in treated:
-        for name in GUARDRAIL_METRICS:
-            guardrails.extend(
-                stats.compare(
-                    metric_stats(control_row, name),
-                    metric_stats(rows.get(arm_def.arm_id), name),
-                    _BY_NAME[name].kind,
-                    arm_name=arm_def.name,
-                    metric=name,
-                    alpha=alpha,
-                    use_covariate=settings.use_covariate and _BY_NAME[name].kind == "money",
-                    baseline_name=control or "control",
-                )
-            )
-
     net = {names[i]: metric_stats(rows.get(i), "net_value") for i in names}
     probability_best = stats.probability_best(net, "money")
     chance = {
@@ -623,7 +601,6 @@ def _analyse(
         distribution=agg.distribution,
         checks=checks,
         warnings=warnings,
-        guardrails=guardrails,
     )
 
 
