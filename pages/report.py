@@ -28,7 +28,9 @@ if experiment is None:
     st.error("This report link names an experiment that is not in the store.")
     st.stop()
 if view.is_results_file(experiment):
-    file_settings = view.file_settings_from(params, view.file_fields(int(experiment["id"])))
+    file_settings = view.file_settings_from(
+        params, view.file_fields(int(experiment["id"])), experiment
+    )
     st.title(str(experiment["name"]))
     st.caption(
         f"Read-only report · campaign result file · metrics {', '.join(file_settings.metrics)}"
@@ -36,7 +38,9 @@ if view.is_results_file(experiment):
         f"{'on' if file_settings.cap else 'off'} · correction {file_settings.correction}"
         f" · confidence {file_settings.confidence:.0%}"
     )
-    view.render_file(experiment, view.file_analysis_for(int(experiment["id"]), file_settings))
+    view.render_file(
+        experiment, view.file_analysis_for(int(experiment["id"]), file_settings), file_settings
+    )
     st.stop()
 settings = view.settings_from(params, experiment)
 

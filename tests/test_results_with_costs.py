@@ -143,3 +143,34 @@ def test_net_value_reads_a_discount_on_the_share_of_orders_that_took_it():
     expected = (paid + discount) * 0.35 - discount
     assert analysis_file.net_value(paid, cost, 0.35).tolist() == pytest.approx(expected.tolist())
     assert "10% off 50% of its orders" in cost.describe()
+
+
+def test_result_file_verdicts_follow_the_design_rule_not_the_options(db, tmp_path, capsys):
+    path = tmp_path / "campaign.csv"
+    _result_file(path, money=True, seed=5)
+    _attach(db, path, capsys)
+    assert cli.main(["--db", str(db), "analyze", "1", "--json"]) == 0  # the default view
+    official = json.loads(capsys.readouterr().out)
+    assert (
+        cli.main(
+            [
+                "--db",
+                str(db),
+                "analyze",
+                "1",
+                "--json",
+                "--confidence",
+                "90",
+                "--correction",
+                "none",
+            ]
+        )
+        == 0
+    )
+    loose = json.loads(capsys.readouterr().out)
+    assert not official["exploratory"] and loose["exploratory"]
+    assert loose["alpha"] == pytest.approx(0.10) and loose["correction"] == "none"
+    assert [(d["arm"], d["verdict"]) for d in loose["decisions"]] == [
+        (d["arm"], d["verdict"]) for d in official["decisions"]
+    ]
+    assert official["rule"]["confidence"] == 0.95
