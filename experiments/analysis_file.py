@@ -440,7 +440,7 @@ def analyze_stored_results(
         metrics: fields to test; default `default_metrics`. Fields holding text are skipped
             (and named in `note`); 0/1 fields are rates (z-test), others money (Welch).
         covariate: numeric pre-period field for CUPED; it is never also a metric.
-        correction: 'holm', 'bh' or 'none' across arms x metrics per method.
+        correction: 'holm', 'bh' or 'none' across arms, each metric its own family.
         cap: winsorise money metrics at the pooled percentile.
         alpha: significance level.
         margin_rate: margin share of what a customer paid, for net value.

@@ -840,8 +840,9 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
     **check the data**; no estimable effect (one arm, an empty metric, an analysis with status
     'insufficient_data') is inconclusive too.
 
-    Money does not decide here as it does for designed experiments: a result file carries no
-    lever costs, so a shipped arm's cost still has to be weighed by the reader.
+    When the experiment's levers have costs (`FileAnalysis.lever_costs`), a file with a money
+    column decides on net value after them; on any other metric (a rate) a lever that costs
+    money is never shipped - inconclusive, saying why - because the rate cannot show it pays.
     """
     kind = analysis.metrics.get(metric, "money")
     level = f"{1 - analysis.alpha:.0%}"

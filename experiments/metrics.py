@@ -91,7 +91,7 @@ class AnalysisSettings:
         cap_percentile: upper cap percentile (percent) of positive values.
         use_covariate: add CUPED rows with the pre-period covariate.
         lookback_days: pre-period length for covariates.
-        correction: multiple-testing correction across arms x metrics.
+        correction: multiple-testing correction across the levers, each metric its own family.
         confidence: confidence level of the intervals (1 - alpha).
         margin_rate: margin share when a transaction has no margin; None = the experiment's
             settings' margin_rate, else config.DEFAULT_MARGIN_RATE.

@@ -24,9 +24,9 @@ METHOD_NOTES = (
     "minus the lever's cost: discounts given, gift cost, outreach time.",
     "Money metrics are capped at pooled percentiles of non-zero values (computed once across "
     "arms) so a few huge orders do not decide the result.",
-    "p-values are corrected across arms x metrics (Holm by default; Benjamini-Hochberg across "
-    "segments): the rows shown (rates and CUPED money) form one family. Intervals are each "
-    "effect's own, before the correction. Sample-ratio mismatch: chi-square test against the "
+    "p-values are corrected across the levers, each metric its own family (Holm by default, or "
+    "the design's choice; Benjamini-Hochberg across segments): the verdict's family is net "
+    "value across the levers. Intervals are each effect's own, before the correction. Sample-ratio mismatch: chi-square test against the "
     "planned allocation.",
     "While running: always-valid confidence sequences (Waudby-Smith et al., Annals of "
     "Statistics 2024), tuned once for the customers assigned and split across the levers "
@@ -63,7 +63,8 @@ HEAD_TO_HEAD_CAPTION = (
 )
 FOREST_CAPTION = (
     "Green: better than control, red: worse, grey: not distinguishable from control, after the "
-    "correction for several arms and metrics. Bars are each effect's own interval, before it."
+    "correction across the levers (each metric its own family). Bars are each effect's own "
+    "interval, before it."
 )
 
 
@@ -317,9 +318,10 @@ FILE_METHOD_NOTES = (
     "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
     "Money columns are capped at pooled percentiles of non-zero values, computed once across "
     "arms, when capping is on.",
-    "p-values are corrected across arms x metrics (the rows shown form one family; intervals "
-    "are each effect's own, before the correction); sample-ratio mismatch: chi-square test "
-    "against the planned split.",
+    "p-values are corrected across the arms, each metric its own family (the first metric - net "
+    "value when the experiment's levers have costs and the file a money column - decides; "
+    "intervals are each effect's own, before the correction); sample-ratio mismatch: "
+    "chi-square test against the planned split.",
 )
 
 
