@@ -26,8 +26,8 @@ METHOD_NOTES = (
     "arms) so a few huge orders do not decide the result.",
     "p-values are corrected across the levers, each metric its own family (Holm by default, or "
     "the design's choice; Benjamini-Hochberg across segments): the verdict's family is net "
-    "value across the levers. Intervals are each effect's own, before the correction. Sample-ratio mismatch: chi-square test against the "
-    "planned allocation.",
+    "value across the levers. Intervals are each effect's own, before the correction. "
+    "Sample-ratio mismatch: chi-square test against the planned allocation.",
     "While running: always-valid confidence sequences (Waudby-Smith et al., Annals of "
     "Statistics 2024), tuned once for the customers assigned and split across the levers "
     "(Bonferroni), so looking every day does not inflate false wins.",
