@@ -387,20 +387,35 @@ def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
 
 
 def _stored_results_analysis(
-    store: Store, experiment_id: int, args: argparse.Namespace
+    store: Store,
+    experiment_id: int,
+    args: argparse.Namespace,
+    rule: decision.DecisionRule | None = None,
+    *,
+    official: bool = False,
 ) -> analysis_file.FileAnalysis:
-    """An experiment loaded from a campaign result file: the file's fields are the metrics."""
+    """An experiment loaded from a campaign result file: the file's fields are the metrics.
+
+    The options' view, or with `official` the design rule's (its confidence and correction,
+    the default estimator), which the verdicts follow."""
     from experiments.store import results_sql
 
     with store.cursor() as cur:
         fields = results_sql.result_fields(cur, experiment_id)
     covariate = None if args.no_covariate else analysis_file.suggest_covariate(fields)
+    view = _analysis_settings(args, rule)
+    chosen = (
+        decision.rule_settings(rule, observed_days=None, status="", base=view)
+        if (official and rule)
+        else view
+    )
     return analysis_file.analyze_stored_results(
         store,
         experiment_id,
         covariate=covariate,
-        correction=args.correction or config.DEFAULT_CORRECTION,  # type: ignore[arg-type]
-        cap=_cap(args),
+        correction=chosen.correction,
+        cap=chosen.cap,
+        alpha=chosen.alpha,
     )
 
 
@@ -415,12 +430,23 @@ def _reads_results_file(store: Store, found: dict[str, object]) -> bool:
         return bool(results_sql.result_uploads(cur, int(found["id"])))  # type: ignore[call-overload]
 
 
-def _analyze_results_file(store: Store, experiment_id: int, args: argparse.Namespace) -> int:
-    result = _stored_results_analysis(store, experiment_id, args)
-    decisions = decision.decide_file(result, next(iter(result.metrics))) if result.metrics else []
+def _analyze_results_file(store: Store, found: dict[str, object], args: argparse.Namespace) -> int:
+    experiment_id = int(found["id"])  # type: ignore[call-overload]
+    rule = _rule(store, found)
+    result = _stored_results_analysis(store, experiment_id, args, rule)
+    official = _stored_results_analysis(store, experiment_id, args, rule, official=True)
+    exploratory = (result.alpha, result.correction, result.cap) != (
+        official.alpha,
+        official.correction,
+        official.cap,
+    )
+    metric = next(iter(official.metrics), None)
+    decisions = decision.decide_file(official, metric) if metric else []
     if args.json:
         document = result.as_json()
         document["decisions"] = [d.as_json() for d in decisions]  # each names its metric
+        document["rule"] = rule.as_json()
+        document["exploratory"] = exploratory
         _print_json(document)
     else:
         _print_file_analysis(result)
@@ -435,7 +461,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
 
     found = _experiment(store, args.experiment)
     if _reads_results_file(store, found):
-        return _analyze_results_file(store, int(found["id"]), args)  # type: ignore[call-overload]
+        return _analyze_results_file(store, found, args)
     rule = _rule(store, found)
     analysis = metrics.analyze_experiment(
         store,
@@ -584,7 +610,9 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
     experiment_id = int(found["id"])  # type: ignore[call-overload]
     if _reads_results_file(store, found):
-        file_result = _stored_results_analysis(store, experiment_id, args)
+        file_result = _stored_results_analysis(
+            store, experiment_id, args, _rule(store, found), official=True
+        )
         page, horizon = report.html_file_report(found, file_result), "campaign result file"
     else:
         analysis = metrics.analyze_experiment(

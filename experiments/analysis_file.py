@@ -56,11 +56,22 @@ class LeverCost:
         kind: the arm's kind (control, discount, gift, outreach, custom).
         discount_pct: percent off the orders (discount arms).
         fixed: fixed cost per customer (a gift, a call, a custom cost).
+        redemption_share: share of the arm's orders that took the discount (design's).
     """
 
     kind: str
     discount_pct: float = 0.0
     fixed: float = 0.0
+    redemption_share: float = 1.0
+
+    @property
+    def discount_share(self) -> float:
+        """s: the share of the list value of the arm's orders given away (as the analysis of
+        transactions without discount amounts reads a discount arm: `metrics_sql`)."""
+        if self.kind != "discount":
+            return 0.0
+        share = self.discount_pct / 100.0 * min(max(self.redemption_share, 0.0), 1.0)
+        return min(max(share, 0.0), 0.99)
 
     @property
     def costs_money(self) -> bool:
@@ -74,24 +85,32 @@ class LeverCost:
             return "an unknown cost (the arm is not one of the experiment's)"
         parts = []
         if self.discount_pct > 0:
-            parts.append(f"{self.discount_pct:g}% off its orders")
+            on = "its" if self.redemption_share >= 1 else f"{self.redemption_share:.0%} of its"
+            parts.append(f"{self.discount_pct:g}% off {on} orders")
         if self.fixed > 0:
             parts.append(f"{self.fixed:,.0f} {config.CURRENCY} per customer".replace(",", " "))
         return " + ".join(parts) or "nothing"
 
     def as_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "discount_pct": self.discount_pct, "fixed": self.fixed}
+        return {
+            "kind": self.kind,
+            "discount_pct": self.discount_pct,
+            "fixed": self.fixed,
+            "redemption_share": self.redemption_share,
+        }
 
 
 def net_value(paid: pd.Series, cost: LeverCost, margin_rate: float) -> pd.Series:
-    """Net value per customer from what each customer paid, after the lever's cost.
+    """Net value per customer from what each customer paid (after the discount), after the
+    lever's cost.
 
-    The money definition of the transactions (margin on the value before the discount, minus
-    the discount and the fixed cost): a discount of p% leaves a customer paying (1 - p) of the
-    list value, so the discount given is paid * p / (1 - p) and the gross margin is
-    (paid + discount) * margin_rate. A customer with no value (NaN) keeps NaN.
+    The money definition of the transactions without discount amounts (`metrics_sql`): with
+    s = discount_pct / 100 * redemption_share the share of the list value given away, what was
+    paid is (1 - s) of the list value, so the discount given is paid * s / (1 - s) and the
+    gross margin (paid + discount) * margin_rate; net value = gross margin - discount - fixed
+    cost. A customer with no value (NaN) keeps NaN.
     """
-    share = min(max(cost.discount_pct, 0.0), 99.0) / 100.0 if cost.kind == "discount" else 0.0
+    share = cost.discount_share
     discount = paid.clip(lower=0) * share / (1.0 - share)
     return (paid + discount) * margin_rate - discount - cost.fixed
 
@@ -429,7 +448,7 @@ def analyze_stored_results(
         metrics: fields to test; default `default_metrics`. Fields holding text are skipped
             (and named in `note`); 0/1 fields are rates (z-test), others money (Welch).
         covariate: numeric pre-period field for CUPED; it is never also a metric.
-        correction: 'holm', 'bh' or 'none' across arms x metrics per method.
+        correction: 'holm', 'bh' or 'none' across arms, each metric its own family.
         cap: winsorise money metrics at the pooled percentile.
         alpha: significance level.
         margin_rate: margin share of what a customer paid, for net value.
@@ -463,7 +482,7 @@ def analyze_stored_results(
         ]
         skipped = [m for m in chosen if m not in usable]
         costs = {
-            c.name: LeverCost(c.kind, c.discount_pct, c.cost_per_customer)
+            c.name: LeverCost(c.kind, c.discount_pct, c.cost_per_customer, c.redemption_share)
             for c in results_sql.arm_costs(cur, experiment_id)
         }
         if not any(c.costs_money for c in costs.values()):

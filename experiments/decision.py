@@ -13,13 +13,15 @@ The rule (stated on the Results page, in the HTML report and in `analyze --json`
 * **A verdict is a statement about the planned horizon.** Until every assigned customer is
   observed for it, the verdict is *keep running* with what the data so far suggests - a
   discount pulls purchases forward and its cost accrues as coupons are used, a gift pays up
-  front and earns later, so an early look can point either way. The one early stop is for harm
-  that cannot be undone by waiting: the always-valid interval shows fewer customers coming
-  back than in control, or a guardrail worse than its margin.
+  front and earns later, so an early look can point either way; the head to head and the
+  chance of being best wait as well. The one early stop is for harm that cannot be undone by
+  waiting: the always-valid interval (split across levers) shows fewer customers coming back
+  than in control - assuming a lever does not merely delay purchases.
 * **At the planned horizon**, three verdicts: *ship* - net value significantly above control
-  and every guardrail shown within its margin; *stop* - net value significantly below control,
-  or its interval rules out breaking even, or a guardrail clearly broken; *inconclusive* -
-  anything else, with the planner's estimate of how many more customers would settle it.
+  after the correction across levers, and every guardrail shown within its margin; *stop* -
+  significantly below control (the corrected interval rules out breaking even), or a
+  guardrail clearly broken; *inconclusive* - anything else, with the planner's estimate of
+  how many more customers would settle it. Both errors are controlled across the levers.
 * Sample-ratio mismatch, pre-period imbalance or impossible dates make every verdict
   *inconclusive* ("check the data") until explained.
 """
@@ -58,14 +60,16 @@ RULES = (
     "Money decides: net value per customer = gross margin minus the lever's cost (discounts "
     "given, gifts, outreach time) over the planned horizon, vs control; levers are corrected "
     "among themselves on that one metric.",
-    "Ship: net value significantly above control, and every guardrail shown to be no worse "
-    "than its margin. Stop: significantly below control, or the interval rules out breaking "
-    "even, or a guardrail clearly broken. Inconclusive: anything else (with how many more "
-    "customers would settle it).",
+    "Ship: net value significantly above control (after the correction across levers), and "
+    "every guardrail shown to be no worse than its margin. Stop: significantly below control "
+    "(the corrected interval rules out breaking even), or a guardrail clearly broken. "
+    "Inconclusive: anything else, with how many more customers would settle it.",
     "Until the planned horizon is observed for every customer the verdict is keep running: "
     "early money can point either way (a discount pulls purchases forward, a gift earns "
-    "later). The only early stop is for harm waiting cannot undo: the always-valid interval "
-    "shows fewer customers coming back than in control, or a guardrail worse than its margin.",
+    "later); the head to head and the chance of being best wait too. The only early stop is for "
+    "harm waiting cannot undo: the always-valid interval shows fewer customers coming back than "
+    "in control (assuming a lever does not merely delay purchases). Guardrails are judged at "
+    "the planned horizon.",
     "Sample-ratio mismatch, pre-period imbalance or impossible dates hold every verdict "
     "(check the data) until explained.",
 )
@@ -426,74 +430,74 @@ def _needed_customers(effect: stats.Effect, alpha: float, levers: int) -> int | 
     return None if required is None else max(int(required) - n1, 0)
 
 
-def _check_guardrails(
-    analysis: ExperimentAnalysis,
-    rule: DecisionRule,
-    arm: str,
-    *,
-    sequential: bool,
-    levers: int,
-) -> tuple[GuardrailCheck, ...]:
-    """Non-inferiority of each design guardrail for one lever.
+def _guardrail_effect(analysis: ExperimentAnalysis, arm: str, metric: str) -> stats.Effect | None:
+    """The effect a guardrail reads. Kept margin (margin after the discounts given, before the
+    lever's fixed cost) is net value plus the fixed cost: the same customers and spread, the
+    difference shifted by the arms' fixed costs, which are the same for every customer."""
+    if metric != "kept_margin":
+        return _best(analysis, arm, metric)
+    net = _best(analysis, arm, "net_value")
+    if net is None or net.diff is None:
+        return None
+    fixed = {a.arm: a.cost_per_customer for a in analysis.arms}
+    base, own = fixed.get(str(analysis.control), 0.0), fixed.get(arm, 0.0)
+    shift = own - base
+    return replace(
+        net,
+        metric="kept_margin",
+        diff=net.diff + shift,
+        ci_low=None if net.ci_low is None else net.ci_low + shift,
+        ci_high=None if net.ci_high is None else net.ci_high + shift,
+        control_mean=None if net.control_mean is None else net.control_mean + base,
+        arm_mean=None if net.arm_mean is None else net.arm_mean + own,
+    )
 
-    The worse-side bound is one-sided at the rule's alpha at the planned horizon, the
-    always-valid interval (split across levers) at an interim look. Within: the bound is on the
-    good side of -margin; broken: even the better-side bound is past -margin.
+
+def _check_guardrails(
+    analysis: ExperimentAnalysis, rule: DecisionRule, arm: str
+) -> tuple[GuardrailCheck, ...]:
+    """Non-inferiority of each design guardrail for one lever, at the planned horizon.
+
+    The worse-side bound is one-sided at the rule's alpha (no correction is needed: every
+    guardrail must pass for a ship). Within: the bound is on the good side of -margin; broken:
+    even the better-side bound is past -margin. A guardrail the analysis does not know (one
+    stored before it stopped being offered) is reported as not analysed and holds nothing.
     """
     from experiments import design
 
     checks: list[GuardrailCheck] = []
-    rows = [e for e in analysis.guardrails if e.arm == arm]
     for name in rule.guardrails:
-        metric, higher_is_better = design.GUARDRAIL_METRICS.get(name, ("", True))
-        chosen = stats.headline_effects([e for e in rows if e.metric == metric])
-        effect = chosen[0] if chosen else None
-        if effect is not None and not effect.ok and _constant(effect):
-            # the metric is the same for every customer of each arm (a fixed cost): the
-            # difference is known exactly, no interval needed
-            exact = float(effect.arm_mean or 0.0) - float(effect.control_mean or 0.0)
-            effect = replace(effect, diff=exact, ci_low=exact, ci_high=exact, se=0.0)
+        metric = design.GUARDRAIL_METRICS.get(name, "")
+        effect = _guardrail_effect(analysis, arm, metric) if metric else None
         if effect is None or effect.diff is None or effect.se is None:
             checks.append(GuardrailCheck(name, metric, effect, 0.0, "not analysed"))
             continue
         margin = rule.guardrail_margin_pct / 100 * abs(effect.control_mean or 0.0)
-        sign = 1.0 if higher_is_better else -1.0
-        if effect.se == 0:
-            low = high = sign * effect.diff
-        elif sequential:
-            planned = _assigned(analysis, arm, str(analysis.control))
-            low, high = sorted(sign * v for v in sequential_interval(effect, planned, levers))
-        else:
-            z = float(special.ndtri(1 - rule.alpha))
-            low = sign * effect.diff - z * effect.se
-            high = sign * effect.diff + z * effect.se
+        z = float(special.ndtri(1 - rule.alpha))
+        low, high = effect.diff - z * effect.se, effect.diff + z * effect.se
         state: Literal["within", "broken", "unclear"] = (
             "within" if low > -margin else "broken" if high < -margin else "unclear"
         )
-        checks.append(GuardrailCheck(name, metric, effect, margin, state, sign * low))
+        checks.append(GuardrailCheck(name, metric, effect, margin, state, low))
     return tuple(checks)
 
 
-def _constant(effect: stats.Effect) -> bool:
-    """An insufficient effect only because the metric does not vary within either arm."""
-    return (
-        effect.control_mean is not None
-        and effect.arm_mean is not None
-        and effect.n_control > 1
-        and effect.n_arm > 1
-        and "constant" in effect.note
-    )
-
-
 def _guardrail_text(check: GuardrailCheck) -> str:
+    def amount(value: float, signed: bool = True) -> str:
+        if check.metric == "repeat_purchase":
+            return f"{value * 100:+.1f} pp" if signed else f"{value * 100:.1f} pp"
+        if check.metric == "orders":
+            return f"{value:+.2f} orders" if signed else f"{value:.2f} orders"
+        return _money(value, signed)
+
     diff = check.effect.diff if check.effect is not None else None
-    change = "" if diff is None else f" ({_money(diff)} per customer vs control)"
-    margin = f"{_money(check.margin, signed=False)}"
+    change = "" if diff is None else f" ({amount(diff)} per customer vs control)"
+    margin = amount(check.margin, signed=False)
     return {
         "within": f"Guardrail {check.name} holds: no worse than {margin}{change}.",
         "broken": f"Guardrail {check.name} is broken: worse than the {margin} allowed{change}.",
-        "unclear": f"Guardrail {check.name} not yet shown within {margin}{change}.",
-        "not analysed": f"Guardrail {check.name} could not be analysed.",
+        "unclear": f"Guardrail {check.name} not shown to be within {margin}{change}.",
+        "not analysed": f"Guardrail {check.name} is no longer analysed (it holds nothing).",
     }[check.state]
 
 
@@ -527,15 +531,23 @@ def decide(
         primary = _best(analysis, summary.arm, primary_metric)
         repeat = _best(analysis, summary.arm, "repeat_purchase")
         net = _best(analysis, summary.arm, rule.decision_metric)
+        pair = planned_n or _assigned(analysis, summary.arm, str(analysis.control))
         parts: list[str] = []
         if primary is not None and primary.diff is not None:
             unit = _pp if primary.metric == "repeat_purchase" else _money
+            if final or primary.se is None:
+                what, (low, high) = f"{level} CI", (primary.ci_low or 0, primary.ci_high or 0)
+            else:  # an interim look reads every interval as always-valid
+                what, (low, high) = "always-valid", sequential_interval(primary, pair, levers)
             parts.append(
                 f"{unit(primary.diff)} {primary_metric.replace('_', ' ')} "
-                f"({level} CI {unit(primary.ci_low or 0)} to {unit(primary.ci_high or 0)})"
+                f"({what} {unit(low)} to {unit(high)})"
             )
         if net is not None and net.diff is not None:
-            parts.append(f"{_money(net.diff)} net value per customer after its cost")
+            parts.append(
+                f"{_money(net.diff)} net value per customer after its cost"
+                + ("" if final else " so far")
+            )
         reasons: list[str] = []
         interval: tuple[float, float] | None = None
         verdict: Verdict
@@ -546,7 +558,6 @@ def decide(
             reasons.extend(w.message for w in blocking)
         elif not final:
             verdict = "keep_running"
-            pair = planned_n or _assigned(analysis, summary.arm, str(analysis.control))
             so_far = f"day {analysis.horizon_days} of the planned {planned}"
             if not all(a.n_observed == a.n for a in analysis.arms):
                 observed = sum(a.n_observed for a in analysis.arms)
@@ -569,18 +580,14 @@ def decide(
                 assert repeat is not None
                 _, repeat_high = sequential_interval(repeat, pair, levers)
                 harm = repeat_high < 0
-            checks = _check_guardrails(analysis, rule, summary.arm, sequential=True, levers=levers)
-            broken = [c for c in checks if c.state == "broken"]
             if harm:
                 verdict = "stop"
                 reasons.insert(
                     0,
                     "Stopped early: fewer customers come back than in control, beyond the "
-                    "always-valid interval - customers lost do not return by waiting.",
+                    "always-valid interval - customers lost do not return by waiting (the "
+                    "rule assumes a lever does not merely delay purchases).",
                 )
-            elif broken:
-                verdict = "stop"
-                reasons.insert(0, "Stopped early: " + _guardrail_text(broken[0]))
         elif net is None or net.diff is None:
             verdict = "inconclusive"
             reasons.append(net.note if net is not None and net.note else "No estimable effect.")
@@ -592,9 +599,9 @@ def decide(
                 f"{_p_text(net, analysis.settings.correction)}"
             )
             significant = bool(net.significant)
-            checks = _check_guardrails(analysis, rule, summary.arm, sequential=False, levers=levers)
+            checks = _check_guardrails(analysis, rule, summary.arm)
             broken = [c for c in checks if c.state == "broken"]
-            unclear = [c for c in checks if c.state in ("unclear", "not analysed")]
+            unclear = [c for c in checks if c.state == "unclear"]
             if significant and net.diff > 0 and not broken and not unclear:
                 verdict = "ship"
                 reasons.append(f"Net value is above control after its cost: {span}.")
@@ -602,7 +609,7 @@ def decide(
                 verdict = "stop" if broken else "inconclusive"
                 reasons.append(f"Net value is above control after its cost: {span}.")
                 reasons.extend(_guardrail_text(c) for c in (broken or unclear))
-            elif (significant and net.diff < 0) or high < 0:
+            elif significant and net.diff < 0:  # the corrected test rules out breaking even
                 verdict = "stop"
                 reasons.append(f"Loses money after its cost: {span}.")
                 if repeat is not None and (repeat.ci_low or 0) > 0:
@@ -617,12 +624,14 @@ def decide(
                 verdict = "inconclusive"
                 needed = _needed_customers(net, rule.alpha, levers)
                 what = f"No clear difference in net value at the planned horizon ({span})"
-                if low > 0:
+                if low > 0 or high < 0:
                     what += "; the interval alone excludes 0, but not after the correction"
                 if needed is not None:
                     what += (
-                        f". About {needed:,} more customers per lever (at the same split) "
-                        f"would settle a difference of {_money(net.diff)}".replace(",", " ")
+                        f". If the true difference is the {_money(net.diff)} seen, about "
+                        f"{needed:,} more customers per arm".replace(",", " ")
+                        + ", control included, would settle it (a test extended that way is "
+                        "read with the always-valid interval)"
                     )
                 reasons.append(what + ".")
         headline = (
@@ -641,7 +650,8 @@ def decide(
                 net_value=net,
                 net_value_interval=interval,
                 sequential=not final,
-                probability_best=analysis.probability_best.get(summary.arm),
+                # who is "best" on money seen so far is not a verdict before the horizon
+                probability_best=analysis.probability_best.get(summary.arm) if final else None,
                 cost_per_customer=summary.cost_per_customer,
                 lever_cost=summary.means.get("cost"),
                 rule=rule,
@@ -671,8 +681,9 @@ class Matchup:
         diff: net value difference per customer (>= 0).
         interval: (low, high) of the difference: the fixed-horizon interval, or the
             always-valid one while the experiment runs.
-        clear: the lever beats the other: the p-value corrected across pairs x metrics is
-            below alpha (fixed horizon), or the always-valid interval excludes 0 (running).
+        clear: the lever beats the other: the p-value corrected across pairs is below alpha
+            at the planned horizon; never at an interim look (who is ahead so far is shown with
+            its always-valid interval, not as a winner).
         repeat_diff: repeat-purchase difference (lever minus other, a share), if estimable.
         method: estimator of the net value difference ('cuped' or 'welch').
         sentence: the comparison in one sentence for a manager.
@@ -732,7 +743,13 @@ def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) 
         gap = sign * e.diff
         r = repeat.get((e.baseline, e.arm))
         repeat_diff = sign * r.diff if r is not None and r.diff is not None else None
-        if clear:
+        if running:  # an interim look: who is ahead so far is not a verdict
+            clear = False
+            sentence = (
+                f"So far (day {analysis.horizon_days}, not a verdict before the planned horizon): "
+                f"{lever} ahead of {other} by {_money(gap)} net value per customer"
+            )
+        elif clear:
             sentence = f"{lever} beats {other} by {_money(gap)} net value per customer"
         else:
             sentence = (
@@ -823,8 +840,9 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
     **check the data**; no estimable effect (one arm, an empty metric, an analysis with status
     'insufficient_data') is inconclusive too.
 
-    Money does not decide here as it does for designed experiments: a result file carries no
-    lever costs, so a shipped arm's cost still has to be weighed by the reader.
+    When the experiment's levers have costs (`FileAnalysis.lever_costs`), a file with a money
+    column decides on net value after them; on any other metric (a rate) a lever that costs
+    money is never shipped - inconclusive, saying why - because the rate cannot show it pays.
     """
     kind = analysis.metrics.get(metric, "money")
     level = f"{1 - analysis.alpha:.0%}"

@@ -87,8 +87,6 @@ METRICS: tuple[MetricDef, ...] = (
     MetricDef("net_value", "Net value per customer", "money", "pre_spend", True, True),
 )
 _BY_NAME = {m.name: m for m in METRICS}
-# metrics a design can name as guardrails (design.GUARDRAILS maps onto these)
-GUARDRAIL_METRICS = ("margin", "cost")
 assert tuple(_BY_NAME) == metrics_sql.HORIZON_METRICS
 
 
@@ -108,7 +106,7 @@ class AnalysisSettings:
         cap_percentile: upper cap percentile (percent) of positive values.
         use_covariate: add CUPED rows with the pre-period covariate.
         lookback_days: pre-period length for covariates.
-        correction: multiple-testing correction across arms x metrics.
+        correction: multiple-testing correction across the levers, each metric its own family.
         confidence: confidence level of the intervals (1 - alpha).
         margin_rate: margin share when a transaction has no margin; None = the experiment's
             settings' margin_rate, else the store's (`store.settings`), else
@@ -304,8 +302,6 @@ class ExperimentAnalysis:
             assignment is analysed), customers_before_first_seen (assigned customers with a
             transaction dated before their first_seen), assigned_after_data_end.
         warnings: what to know before trusting the numbers.
-        guardrails: arm x guardrail metric (GUARDRAIL_METRICS) vs control, uncorrected: the
-            decision reads them as non-inferiority tests against the margin set at design.
         margin_rate_source: where margin_rate comes from: 'analysis' (AnalysisSettings),
             'experiment' (its own settings), 'store' (the store setting) or 'default'.
         discount_cost: whether the discount arms' cost is the data's or estimated.
@@ -341,7 +337,6 @@ class ExperimentAnalysis:
     distribution: pd.DataFrame
     checks: dict[str, int]
     warnings: list[AnalysisWarning] = field(default_factory=list)
-    guardrails: list[stats.Effect] = field(default_factory=list)
     margin_rate_source: MarginRateSource = "default"
     discount_cost: DiscountCost = field(default_factory=DiscountCost)
     observed_days: int | None = None
@@ -429,7 +424,6 @@ class ExperimentAnalysis:
             "caps": {m: {"lower": lo, "upper": hi} for m, (lo, hi) in self.caps.items()},
             "checks": self.checks,
             "warnings": [asdict(w) for w in self.warnings],
-            "guardrails": [e.as_json() for e in self.guardrails],
             "discount_cost": self.discount_cost.as_json(),
         }
 
@@ -686,22 +680,6 @@ def _analyse(
                 )
     comparisons = stats.adjust_per_metric(comparisons, settings.correction)
 
-    guardrails: list[stats.Effect] = []
-    for arm_def in treated:
-        for name in GUARDRAIL_METRICS:
-            guardrails.extend(
-                stats.compare(
-                    metric_stats(control_row, name),
-                    metric_stats(rows.get(arm_def.arm_id), name),
-                    _BY_NAME[name].kind,
-                    arm_name=arm_def.name,
-                    metric=name,
-                    alpha=alpha,
-                    use_covariate=settings.use_covariate and _BY_NAME[name].kind == "money",
-                    baseline_name=control or "control",
-                )
-            )
-
     net = {names[i]: metric_stats(rows.get(i), "net_value") for i in names}
     probability_best = stats.probability_best(net, "money")
     chance = {
@@ -776,7 +754,6 @@ def _analyse(
         distribution=agg.distribution,
         checks=checks,
         warnings=warnings,
-        guardrails=guardrails,
         payback=payback_intervals,
         fading=fading,
     )

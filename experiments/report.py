@@ -25,10 +25,10 @@ METHOD_NOTES = (
     "intervals without bias; the unadjusted (Welch) estimate is shown beside it.",
     "Net value = gross margin (margin column, else revenue x margin rate, before discounts) "
     "minus the lever's cost: discounts given, gift cost, outreach time.",
-    "p-values are corrected across arms x metrics (Holm by default; Benjamini-Hochberg across "
-    "segments): the rows shown (rates and CUPED money) form one family. Intervals are each "
-    "effect's own, before the correction. Sample-ratio mismatch: chi-square test against the "
-    "planned allocation.",
+    "p-values are corrected across the levers, each metric its own family (Holm by default, or "
+    "the design's choice; Benjamini-Hochberg across segments): the verdict's family is net "
+    "value across the levers. Intervals are each effect's own, before the correction. "
+    "Sample-ratio mismatch: chi-square test against the planned allocation.",
     "While running: always-valid confidence sequences (Waudby-Smith et al., Annals of "
     "Statistics 2024), tuned once for the customers assigned and split across the levers "
     "(Bonferroni), so looking every day does not inflate false wins.",
@@ -79,7 +79,8 @@ HEAD_TO_HEAD_CAPTION = (
 )
 FOREST_CAPTION = (
     "Green: better than control, red: worse, grey: not distinguishable from control, after the "
-    "correction for several arms and metrics. Bars are each effect's own interval, before it."
+    "correction across the levers (each metric its own family). Bars are each effect's own "
+    "interval, before it."
 )
 
 
@@ -399,9 +400,10 @@ def html_report(
 FILE_METHOD_NOTES = (
     "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money columns: "
     "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
-    "p-values are corrected across arms x metrics (the rows shown form one family; intervals "
-    "are each effect's own, before the correction); sample-ratio mismatch: chi-square test "
-    "against the planned split.",
+    "p-values are corrected across the arms, each metric its own family (the first metric - net "
+    "value when the experiment's levers have costs and the file a money column - decides; "
+    "intervals are each effect's own, before the correction); sample-ratio mismatch: "
+    "chi-square test against the planned split.",
 )
 
 

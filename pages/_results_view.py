@@ -96,8 +96,9 @@ def rule_for(experiment: dict[str, Any]) -> decision.DecisionRule:
 
 
 def rule_defaults(experiment: dict[str, Any]) -> tuple[str, str]:
-    """The rule's confidence and correction as the settings pickers spell them."""
-    if "id" not in experiment or is_results_file(experiment):
+    """The rule's confidence and correction as the settings pickers spell them (an experiment
+    made from a result file has the default rule: 95%, Holm)."""
+    if "id" not in experiment:
         return "95", config.DEFAULT_CORRECTION
     rule = rule_for(experiment)
     confidence = f"{rule.confidence * 100:.0f}"
@@ -368,9 +369,12 @@ def numeric_fields(fields: list[results_sql.ResultField]) -> list[str]:
 
 
 def file_settings_from(
-    params: dict[str, str], fields: list[results_sql.ResultField]
+    params: dict[str, str],
+    fields: list[results_sql.ResultField],
+    experiment: dict[str, Any] | None = None,
 ) -> FileSettings:
-    """Settings from query parameters; unknown fields are dropped, absent ones get defaults."""
+    """Settings from query parameters; unknown fields are dropped, absent ones get defaults
+    (confidence and correction: the experiment's design rule)."""
     numeric = numeric_fields(fields)
     covariate_text = params.get("covariate")
     if covariate_text is None:
@@ -378,7 +382,7 @@ def file_settings_from(
     else:
         covariate = covariate_text if covariate_text in numeric else None
     chosen = [m for m in params.get("metrics", "").split(",") if m in numeric and m != covariate]
-    base = settings_from(params, {})
+    base = settings_from(params, {"id": experiment["id"]} if experiment else {})
     return FileSettings(
         metrics=tuple(dict.fromkeys(chosen or analysis_file.default_metrics(fields, covariate))),
         covariate=covariate,
@@ -450,8 +454,45 @@ def file_analysis_for(experiment_id: int, settings: FileSettings) -> analysis_fi
     )
 
 
-def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis) -> None:
-    """The results of a campaign result file: where the data came from, arms, verdicts, effects."""
+def official_file_for(
+    experiment: dict[str, Any], settings: FileSettings, view: analysis_file.FileAnalysis
+) -> tuple[analysis_file.FileAnalysis, list[str]]:
+    """The result-file analysis the verdict is read from - the design rule's confidence and
+    correction, the default estimator - and how the view's settings differ from it."""
+    rule = rule_for(experiment)
+    defaults = metrics.AnalysisSettings()
+    official = FileSettings(
+        settings.metrics, settings.covariate, rule.correction, defaults.cap, rule.confidence
+    )
+    differences = decision.exploratory_differences(
+        metrics.AnalysisSettings(
+            cap=settings.cap,
+            correction=settings.correction,
+            confidence=settings.confidence,  # type: ignore[arg-type]
+        ),
+        metrics.AnalysisSettings(
+            cap=official.cap,
+            correction=official.correction,
+            confidence=official.confidence,  # type: ignore[arg-type]
+        ),
+    )
+    if not differences:
+        return view, []
+    return file_analysis_for(int(experiment["id"]), official), differences
+
+
+def render_file(
+    experiment: dict[str, Any],
+    analysis: analysis_file.FileAnalysis,
+    settings: FileSettings | None = None,
+) -> None:
+    """The results of a campaign result file: where the data came from, arms, verdicts, effects.
+
+    The verdict cards follow the experiment's design rule; other settings make the rest an
+    exploratory view, labelled."""
+    official, differences = (
+        official_file_for(experiment, settings, analysis) if settings else (analysis, [])
+    )
     uploads = file_uploads(int(experiment["id"]))
     files = ", ".join(
         f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
@@ -510,8 +551,14 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         st.caption(_ui.plain(analysis.note))
 
     metric = next(iter(analysis.metrics))
+    if differences:
+        st.info(
+            "**Exploratory view**: " + "; ".join(differences) + ". The verdicts follow the rule "
+            "fixed at design; the tables below use these settings.",
+            icon=":material/explore:",
+        )
     st.subheader("Decisions")
-    for d in decision.decide_file(analysis, metric):
+    for d in decision.decide_file(official, metric):
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
             st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")

@@ -25,7 +25,9 @@ if experiment is None:
     st.error("This report link names an experiment that is not in the store.")
     st.stop()
 if view.is_results_file(experiment):
-    file_settings = view.file_settings_from(params, view.file_fields(int(experiment["id"])))
+    file_settings = view.file_settings_from(
+        params, view.file_fields(int(experiment["id"])), experiment
+    )
     st.title(escape.markdown(str(experiment["name"])))
     st.caption(
         "Read-only report · campaign result file · metrics "
@@ -34,7 +36,9 @@ if view.is_results_file(experiment):
         f"{stats.money_estimand_label(file_settings.cap)} · correction {file_settings.correction}"
         f" · confidence {file_settings.confidence:.0%}"
     )
-    view.render_file(experiment, view.file_analysis_for(int(experiment["id"]), file_settings))
+    view.render_file(
+        experiment, view.file_analysis_for(int(experiment["id"]), file_settings), file_settings
+    )
     st.stop()
 settings = view.settings_from(params, experiment)
 

@@ -124,12 +124,12 @@ params = {
 if from_file:
     fields = view.file_fields(int(experiment["id"]))
     url = {k: str(v) for k, v in st.query_params.to_dict().items()}
-    start = view.file_settings_from({**url, **params}, fields)
+    start = view.file_settings_from({**url, **params}, fields, experiment)
     file_settings = view.pick_file_settings(int(experiment["id"]), fields, start)
     params = {"experiment": experiment_param, **file_settings.params()}
     st.query_params.update({k: params[k] for k in ("metrics", "covariate")})
     file_analysis = view.file_analysis_for(int(experiment["id"]), file_settings)
-    view.render_file(experiment, file_analysis)
+    view.render_file(experiment, file_analysis, file_settings)
 else:
     for stale in ("metrics", "covariate"):  # a results-file experiment's pickers
         st.query_params.pop(stale, None)

@@ -146,22 +146,41 @@ def test_a_shorter_horizon_on_a_completed_experiment_is_exploratory(tmp_path, ca
     assert any("horizon 30 days" in text for text in out["exploratory_differences"])
 
 
-def test_a_broken_guardrail_is_never_shipped(tmp_path):
-    """Outreach is shipped on net value, but a design guardrail on lever cost (5% of control's,
-    which pays nothing) is broken by a lever that costs 160 RUB a customer: not shipped."""
+def test_guardrails_on_the_demo_read_kept_margin_and_an_old_guardrail_holds_nothing(tmp_path):
+    """A cost guardrail against a control that pays nothing (margin 5% of 0) stopped every lever
+    that costs anything, outreach (+322 RUB net) included, and guardrails stored before they
+    were analysed ('refund_share') held every ship forever (review). Now: margin per customer is
+    the margin kept after discounts, judged at the planned horizon; an old one holds nothing."""
     store = _seeded(tmp_path / "guard.duckdb", 20_000, 7)
     with store.transaction() as cur:
         cur.execute(
             "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'), ?)",
-            [json.dumps({"guardrails": ["discount_cost"], "guardrail_margin_pct": 5})],
+            [
+                json.dumps(
+                    {
+                        "guardrails": ["margin_per_customer", "discount_cost", "refund_share"],
+                        "guardrail_margin_pct": 5,
+                    }
+                )
+            ],
         )
     _, official, _ = _official(store)
-    outreach = next(d for d in decision.decide(official) if d.arm == "Personal outreach")
-    assert outreach.net_value.ci_low > 0  # would be shipped on money alone
-    [check] = outreach.guardrails
-    assert check.name == "discount_cost" and check.state == "broken"
-    assert outreach.verdict == "stop"
-    assert "Guardrail discount_cost is broken" in " ".join(outreach.reasons)
+    decisions = {d.arm: d for d in decision.decide(official)}
+    outreach = decisions["Personal outreach"]
+    states = {c.name: c.state for c in outreach.guardrails}
+    assert states == {
+        "margin_per_customer": "within",
+        "discount_cost": "not analysed",
+        "refund_share": "not analysed",
+    }
+    assert outreach.verdict == "ship"
+    kept = next(c for c in outreach.guardrails if c.name == "margin_per_customer")
+    fixed = {a.arm: a.cost_per_customer for a in official.arms}
+    shift = fixed["Personal outreach"] - fixed["Control"]
+    assert kept.effect.diff == pytest.approx(outreach.net_value.diff + shift)
+    discount = decisions["10% discount"]  # kept margin falls: the discounts given away
+    assert {c.name: c.state for c in discount.guardrails}["margin_per_customer"] == "broken"
+    assert discount.verdict != "ship"
     store.close()
 
 

@@ -59,22 +59,27 @@ class ArmCost(NamedTuple):
         kind: control, discount, gift, outreach or custom.
         discount_pct: percent off the orders of a discount arm (0 otherwise).
         cost_per_customer: fixed cost per customer (a gift, a call, a custom cost).
+        redemption_share: share of a discount arm's orders that take the discount.
     """
 
     name: str
     kind: str
     discount_pct: float
     cost_per_customer: float
+    redemption_share: float = 1.0
 
 
 def arm_costs(cur: Cursor, experiment_id: int) -> list[ArmCost]:
     """Each arm's kind and costs, in arm order: what a result file's outcomes are charged."""
     rows = cur.execute(
-        "SELECT name, kind, discount_pct, cost_per_customer FROM arms"
+        "SELECT name, kind, discount_pct, cost_per_customer, redemption_share FROM arms"
         " WHERE experiment_id = ? ORDER BY arm_id",
         [experiment_id],
     ).fetchall()
-    return [ArmCost(str(n), str(k), float(d or 0), float(c or 0)) for n, k, d, c in rows]
+    return [
+        ArmCost(str(n), str(k), float(d or 0), float(c or 0), float(1.0 if r is None else r))
+        for n, k, d, c, r in rows
+    ]
 
 
 class ResultUpload(NamedTuple):
