@@ -297,3 +297,20 @@ def test_configured_discount_cost_is_unbiased_over_simulated_stores(tmp_path):
     z = np.asarray(errors)
     assert abs(z.mean()) < 3 / np.sqrt(len(z))
     assert 0.4 < z.std(ddof=1) < 1.6
+
+
+def test_clv_observed_margin_of_a_discount_arm_keeps_its_cost_too(demo_pair):
+    """One money definition: the CLV projection's observed margin per arm is after the
+    discount arm's estimated discounts when the data has none (before: +400 RUB too high)."""
+    from experiments.store import customers
+
+    store, bare = demo_pair
+    with store.cursor() as cur:
+        recorded = customers.arm_summary(cur, 1).groupby("arm_id")["margin"].mean()
+    with bare.cursor() as cur:
+        estimated = customers.arm_summary(cur, 1).groupby("arm_id")["margin"].mean()
+    discount_arm = 2
+    assert estimated[discount_arm] == pytest.approx(recorded[discount_arm], rel=0.01)
+    assert estimated.drop(discount_arm).to_dict() == pytest.approx(
+        recorded.drop(discount_arm).to_dict()
+    )
