@@ -14,7 +14,6 @@ import plotly.io as pio
 from experiments import analysis_file, charts, config, decision, stats
 from experiments.design import escape_cell
 from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
-from experiments.store import overview
 
 METHOD_NOTES = (
     "Repeat purchase: share of customers with at least one order in the window after their "
@@ -76,19 +75,7 @@ def margin_rate_text(analysis: ExperimentAnalysis) -> str:
 
 def discount_cost_text(analysis: ExperimentAnalysis) -> str | None:
     """How the discount arms' cost was obtained, or None without a discount arm."""
-    cost = analysis.discount_cost
-    if not cost.arms:
-        return None
-    if not cost.estimated:
-        return "from the discount amounts in the data"
-    parts = [
-        f"{pct:g}%" + (f" on {share:.0%} of orders" if share < 1 else "")
-        for pct, share in cost.arms.values()
-    ]
-    return (
-        f"estimated from the configured {' and '.join(parts)} because the data has no discount "
-        "amounts"
-    )
+    return analysis.discount_cost.summary
 
 
 def money_basis(analysis: ExperimentAnalysis) -> str:
@@ -274,15 +261,6 @@ def _page(
     return "\n".join(parts)
 
 
-def status_text(analysis: ExperimentAnalysis) -> str:
-    """The experiment's status against its planned horizon, as the Results page states it:
-    'running, day 21 of 60', or past it '... the planned 60 days are observed — ready to read'.
-
-    Observed days: whole days of data after the last assignment (`overview.observed_days`).
-    """
-    return overview.horizon_progress(analysis.experiment, analysis.observed_days).text
-
-
 def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str:
     """The Results page as a self-contained HTML page: decision cards, charts, effects, settings
     and method notes. Works offline: plotly.js is embedded once."""
@@ -315,8 +293,8 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
     ]
     return _page(
         title=str(e.get("name")),
-        status=f"Status: {status_text(analysis)} · data from {str(analysis.first_ts)[:10]} to "
-        f"{str(analysis.last_ts)[:10]}",
+        status=f"Status: {analysis.horizon_progress.text} · data from "
+        f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}",
         link=link,
         warnings=[w.message for w in analysis.warnings],
         cards=cards,

@@ -120,7 +120,7 @@ def analysis_for(
 def render(analysis: metrics.ExperimentAnalysis) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads."""
     st.caption(
-        f"Status **{report.status_text(analysis)}** · {sum(a.n for a in analysis.arms):,} "
+        f"Status **{analysis.horizon_progress.text}** · {sum(a.n for a in analysis.arms):,} "
         f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · data "
         f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}"
     )
