@@ -21,7 +21,10 @@ METHOD_NOTES = (
     "Money metrics (revenue, net value): Welch's t-test; 'cuped' rows adjust for the "
     "customer's pre-period spend (CUPED/ANCOVA), which narrows intervals without bias.",
     "Net value = gross margin (margin column, else revenue x margin rate, before discounts) "
-    "minus the lever's cost: discounts given, gift cost, outreach time.",
+    "minus the lever's cost: discounts given, gift cost, outreach time. Discounts are the "
+    "data's; when no transaction in the experiment's window carries one (an export without a "
+    "discount column), a discount arm's discount is its configured percent x redemption share "
+    "of the pre-discount price of its orders there (amount paid / (1 - that share)).",
     "Money metrics are capped at pooled percentiles of non-zero values (computed once across "
     "arms) so a few huge orders do not decide the result.",
     "p-values are corrected across arms x metrics (Holm by default; Benjamini-Hochberg across "

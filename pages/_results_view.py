@@ -129,7 +129,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
     st.subheader("Decisions")
     decisions = decision.decide(analysis)
-    basis = report.money_basis(analysis)
+    basis = _ui.plain(report.money_basis(analysis))  # arm names are typed by users
     for d in decisions:
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
