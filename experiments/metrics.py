@@ -50,7 +50,7 @@ MARGIN_RATE_SOURCES: dict[str, str] = {  # how the page and the report name each
     "analysis": "set for this analysis",
     "experiment": "the experiment's own setting",
     "store": "the store setting",
-    "default": "the default; set the store's own under Data > Store settings",
+    "default": "the default",
 }
 
 IMBALANCE_P = 0.001  # pre-period difference this unlikely under randomization: check assignment

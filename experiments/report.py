@@ -81,13 +81,18 @@ def discount_cost_text(analysis: ExperimentAnalysis) -> str | None:
     return analysis.discount_cost.summary
 
 
-def money_basis(analysis: ExperimentAnalysis) -> str:
+def money_basis(analysis: ExperimentAnalysis, *, short: bool = False) -> str:
     """The sentence shown next to every net value: the margin rate behind it and, with a
-    discount arm, where the discount's cost comes from."""
-    text = (
-        f"Net value at a margin rate of {margin_rate_text(analysis)} for transactions without "
-        "a margin column"
-    )
+    discount arm, where the discount's cost comes from. `short`: for a decision card."""
+    if short:
+        text = f"Margin rate {margin_rate_text(analysis)}"
+    else:
+        text = (
+            f"Net value at a margin rate of {margin_rate_text(analysis)} for transactions "
+            "without a margin column"
+        )
+        if analysis.margin_rate_source == "default":
+            text += " (the store's own is set on the Data page, Store settings)"
     if discount := discount_cost_text(analysis):
         text += f"; discount cost {discount}"
     return text + "."
@@ -290,7 +295,7 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
             f" · probability of being the best lever: {d.probability_best:.0%}"
             if d.probability_best is not None
             else "",
-            basis,
+            money_basis(analysis, short=True),
         )
         for d in decisions
     ]

@@ -130,13 +130,14 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     st.subheader("Decisions")
     decisions = decision.decide(analysis)
     basis = _ui.plain(report.money_basis(analysis))  # arm names are typed by users
+    card_basis = _ui.plain(report.money_basis(analysis, short=True))
     for d in decisions:
         icon, color = VERDICT_STYLE[d.verdict]
         with st.container(border=True):
             st.markdown(f"**{d.statement}** &nbsp; :{color}-badge[{icon} {d.verdict}]")
             for reason in d.reasons:
                 st.caption(reason)
-            st.caption(f":material/payments: {basis}")
+            st.caption(f":material/payments: {card_basis}")
     with st.expander("How the verdict is decided"):
         for rule in decision.RULES:
             st.markdown(f"- {rule}")

@@ -252,11 +252,14 @@ def test_page_texts_name_the_margin_rate_and_the_estimated_discount(demo_pair):
     store, bare = demo_pair
     without = metrics.analyze_experiment(bare, 1)
     basis = report.money_basis(without)
-    assert "margin rate of 35% (the default" in basis
+    assert "margin rate of 35% (the default)" in basis
     assert "discount cost estimated from the configured 10% on 85% of orders" in basis
     assert "because the data has no discount amounts" in basis
+    card = report.money_basis(without, short=True)
+    assert card.startswith("Margin rate 35% (the default); discount cost estimated from")
     page = report.html_report(without)
-    assert page.count(html.escape(basis)) == 5  # 3 cards, lever table, head to head
+    assert page.count(html.escape(basis)) == 2  # lever table, head to head
+    assert page.count(html.escape(card)) == 3  # one per decision card
     with_data = metrics.analyze_experiment(store, 1)
     assert "discount cost from the discount amounts in the data" in report.money_basis(with_data)
 
