@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -102,6 +103,13 @@ def test_without_discount_amounts_a_discount_arm_costs_its_configured_percent(st
     assert p["pre_spend"] == pytest.approx(50.0)
     q = frame.loc["q"]
     assert (q["discount"], q["margin"]) == (0.0, pytest.approx(50.0))
+    # the rule can be forced either way (QuerySpec.discounts)
+    spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=30, margin_rate=0.5, cap=False)
+    with store.cursor() as cur:
+        forced = metrics_sql.customer_frame(cur, replace(spec, discounts="data"))
+        agg = metrics_sql.experiment_aggregates(cur, spec)
+    assert forced.set_index("customer_id").loc["p", "discount"] == 0.0
+    assert agg.discount_source == "configured"
 
 
 def test_when_the_data_has_discounts_the_data_counts(store):

@@ -29,7 +29,8 @@ Definitions (the demo generator records its known truths with the same ones):
   off), an order (amount > 0) in the window and within the arm's `validity_days` (arms.params,
   when set) that paid `amount` had the list value amount / (1 - s) and the discount
   amount * s / (1 - s); refunds and other arms get none. So the margin of such an order without
-  a margin column is amount / (1 - s) * margin_rate, its cost amount * s / (1 - s).
+  a margin column is amount / (1 - s) * margin_rate, its cost amount * s / (1 - s). (With
+  s = 1, every order free, the paid amounts are all 0 and nothing can be estimated: 0.)
   `Aggregates.discount_source` says which rule applied ('data' or 'configured').
 * cost(H) = discounts in the window + the arm's cost_per_customer; net_value = margin - cost.
 * a customer is observed at H when assigned_at + H days <= the last transaction in the store;
