@@ -50,7 +50,7 @@ MARGIN_RATE_SOURCES: dict[str, str] = {  # how the page and the report name each
     "analysis": "set for this analysis",
     "experiment": "the experiment's own setting",
     "store": "the store setting",
-    "default": "the default; set the store's own under Data > Store settings",
+    "default": "the default",
 }
 
 IMBALANCE_P = 0.001  # pre-period difference this unlikely under randomization: check assignment
@@ -209,6 +209,25 @@ class DiscountCost:
         """A discount arm's cost is an estimate from its configuration, not the data's."""
         return self.source == "configured" and bool(self.arms)
 
+    @property
+    def summary(self) -> str | None:
+        """'estimated from the configured 10% on 85% of orders because the data has no
+        discount amounts', 'from the discount amounts in the data', or None without a
+        discount arm: what the page and the report put next to the net values."""
+        if not self.arms:
+            return None
+        if not self.estimated:
+            return "from the discount amounts in the data"
+        parts = [
+            f"{pct:g}%" + (f" on {share:.0%} of orders" if share < 1 else "")
+            + (f" for {arm}" if len(self.arms) > 1 else "")
+            for arm, (pct, share) in self.arms.items()
+        ]  # fmt: skip
+        return (
+            f"estimated from the configured {', '.join(parts)} because the data has no "
+            "discount amounts"
+        )
+
     def as_json(self) -> dict[str, object]:
         return {
             "source": self.source,
@@ -232,22 +251,16 @@ def _discount_cost(experiment: Mapping[str, object], source: str) -> DiscountCos
         for a in experiment.get("arms", [])  # type: ignore[attr-defined]
         if a.get("kind") == "discount"
     }
-    if not arms:
-        return DiscountCost("configured" if source == "configured" else "data")
-    if source != "configured":
-        return DiscountCost("data", arms, "Discount cost: the discount amounts in the data.")
-    parts = [
-        f"{pct:g}%" + (f" on {share:.0%} of orders" if share < 1 else "")
-        + (f" for {arm}" if len(arms) > 1 else "")
-        for arm, (pct, share) in arms.items()
-    ]  # fmt: skip
+    kind: metrics_sql.DiscountSource = "configured" if source == "configured" else "data"
+    cost = DiscountCost(kind, arms)
+    if not cost.estimated:
+        return dataclasses.replace(cost, note=f"Discount cost {cost.summary}." if arms else None)
     shares = " and ".join(f"{pct * share / 100:.3g}" for pct, share in arms.values())
-    return DiscountCost(
-        "configured",
-        arms,
-        f"Discount cost estimated from the configured {', '.join(parts)} because the data has "
-        f"no discount amounts: a share of {shares} of the list price of the discount arm's "
-        "orders in the window, the list price being the amount paid / (1 - that share).",
+    return dataclasses.replace(
+        cost,
+        note=f"Discount cost {cost.summary}: a share of {shares} of the list price of the "
+        "discount arm's orders in the window, the list price being the amount paid / "
+        "(1 - that share).",
     )
 
 

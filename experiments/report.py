@@ -14,7 +14,6 @@ import plotly.io as pio
 from experiments import analysis_file, charts, config, decision, stats
 from experiments.design import escape_cells
 from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
-from experiments.store import overview
 
 METHOD_NOTES = (
     "Repeat purchase: share of customers with at least one order in the window after their "
@@ -24,7 +23,10 @@ METHOD_NOTES = (
     "interacted regression with a heteroskedasticity-robust HC2-type variance), which narrows "
     "intervals without bias; the unadjusted (Welch) estimate is shown beside it.",
     "Net value = gross margin (margin column, else revenue x margin rate, before discounts) "
-    "minus the lever's cost: discounts given, gift cost, outreach time.",
+    "minus the lever's cost: discounts given, gift cost, outreach time. Discounts are the "
+    "data's; when no transaction in the experiment's window carries one (an export without a "
+    "discount column), a discount arm's discount is its configured percent x redemption share "
+    "of the pre-discount price of its orders there (amount paid / (1 - that share)).",
     "p-values are corrected across the levers, each metric its own family (Holm by default, or "
     "the design's choice; Benjamini-Hochberg across segments): the verdict's family is net "
     "value across the levers. Intervals are each effect's own, before the correction. "
@@ -92,28 +94,21 @@ def margin_rate_text(analysis: ExperimentAnalysis) -> str:
 
 def discount_cost_text(analysis: ExperimentAnalysis) -> str | None:
     """How the discount arms' cost was obtained, or None without a discount arm."""
-    cost = analysis.discount_cost
-    if not cost.arms:
-        return None
-    if not cost.estimated:
-        return "from the discount amounts in the data"
-    parts = [
-        f"{pct:g}%" + (f" on {share:.0%} of orders" if share < 1 else "")
-        for pct, share in cost.arms.values()
-    ]
-    return (
-        f"estimated from the configured {' and '.join(parts)} because the data has no discount "
-        "amounts"
-    )
+    return analysis.discount_cost.summary
 
 
-def money_basis(analysis: ExperimentAnalysis) -> str:
+def money_basis(analysis: ExperimentAnalysis, *, short: bool = False) -> str:
     """The sentence shown next to every net value: the margin rate behind it and, with a
-    discount arm, where the discount's cost comes from."""
-    text = (
-        f"Net value at a margin rate of {margin_rate_text(analysis)} for transactions without "
-        "a margin column"
-    )
+    discount arm, where the discount's cost comes from. `short`: for a decision card."""
+    if short:
+        text = f"Margin rate {margin_rate_text(analysis)}"
+    else:
+        text = (
+            f"Net value at a margin rate of {margin_rate_text(analysis)} for transactions "
+            "without a margin column"
+        )
+        if analysis.margin_rate_source == "default":
+            text += " (the store's own is set on the Data page, Store settings)"
     if discount := discount_cost_text(analysis):
         text += f"; discount cost {discount}"
     return text + "."
@@ -305,15 +300,6 @@ def _page(
     return "\n".join(parts)
 
 
-def status_text(analysis: ExperimentAnalysis) -> str:
-    """The experiment's status against its planned horizon, as the Results page states it:
-    'running, day 21 of 60', or past it '... the planned 60 days are observed — ready to read'.
-
-    Observed days: whole days of data after the last assignment (`overview.observed_days`).
-    """
-    return overview.horizon_progress(analysis.experiment, analysis.observed_days).text
-
-
 def html_report(
     analysis: ExperimentAnalysis,
     *,
@@ -358,14 +344,14 @@ def html_report(
             f" · probability of being the best lever: {d.probability_best:.0%}"
             if d.probability_best is not None
             else "",
-            basis,
+            money_basis(analysis, short=True),
         )
         for d in decisions
     ]
     return _page(
         title=str(e.get("name")),
-        status=f"Status: {status_text(analysis)} · data from {str(analysis.first_ts)[:10]} to "
-        f"{str(analysis.last_ts)[:10]}",
+        status=f"Status: {analysis.horizon_progress.text} · data from "
+        f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}",
         link=link,
         warnings=(
             [

@@ -164,7 +164,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     official, differences = official_for(analysis)
     experiment = analysis.experiment
     st.caption(
-        f"Status **{report.status_text(analysis)}** · {sum(a.n for a in analysis.arms):,} "
+        f"Status **{analysis.horizon_progress.text}** · {sum(a.n for a in analysis.arms):,} "
         f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · "
         f"data {str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
         + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
@@ -183,14 +183,15 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
     decisions = decision.decide(official, exploratory=bool(differences))
     rule = decisions[0].rule if decisions else decision.rule_of(experiment)
     st.caption(f"Verdict rule fixed at design: {_ui.plain(rule.describe() if rule else '')}.")
-    basis = report.money_basis(official)
+    basis = _ui.plain(report.money_basis(official))  # arm names are typed by users
+    card_basis = _ui.plain(report.money_basis(official, short=True))
     for d in decisions:
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
             st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
-            st.caption(f":material/payments: {basis}")
+            st.caption(f":material/payments: {card_basis}")
     with st.expander("How the verdict is decided"):
         for text in decision.RULES:
             st.markdown(f"- {text}")

@@ -51,8 +51,7 @@ rate_now = float(current.value("margin_rate"))
 st.caption(
     f"Margin rate **{rate_now:.1%}** "
     + ("(set for this store)" if current.margin_rate is not None else "(the default)")
-    + f". {store_settings.SETTINGS['margin_rate'].help} An experiment's own margin rate, when "
-    "it has one, comes first."
+    + f". {store_settings.SETTINGS['margin_rate'].help}"
 )
 with st.form("store_settings", border=False):
     typed = st.text_input(

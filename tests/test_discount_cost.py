@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -102,6 +103,13 @@ def test_without_discount_amounts_a_discount_arm_costs_its_configured_percent(st
     assert p["pre_spend"] == pytest.approx(50.0)
     q = frame.loc["q"]
     assert (q["discount"], q["margin"]) == (0.0, pytest.approx(50.0))
+    # the rule can be forced either way (QuerySpec.discounts)
+    spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=30, margin_rate=0.5, cap=False)
+    with store.cursor() as cur:
+        forced = metrics_sql.customer_frame(cur, replace(spec, discounts="data"))
+        agg = metrics_sql.experiment_aggregates(cur, spec)
+    assert forced.set_index("customer_id").loc["p", "discount"] == 0.0
+    assert agg.discount_source == "configured"
 
 
 def test_when_the_data_has_discounts_the_data_counts(store):
@@ -252,11 +260,14 @@ def test_page_texts_name_the_margin_rate_and_the_estimated_discount(demo_pair):
     store, bare = demo_pair
     without = metrics.analyze_experiment(bare, 1)
     basis = report.money_basis(without)
-    assert "margin rate of 35% (the default" in basis
+    assert "margin rate of 35% (the default)" in basis
     assert "discount cost estimated from the configured 10% on 85% of orders" in basis
     assert "because the data has no discount amounts" in basis
+    card = report.money_basis(without, short=True)
+    assert card.startswith("Margin rate 35% (the default); discount cost estimated from")
     page = report.html_report(without)
-    assert page.count(html.escape(basis)) == 5  # 3 cards, lever table, head to head
+    assert page.count(html.escape(basis)) == 2  # lever table, head to head
+    assert page.count(html.escape(card)) == 3  # one per decision card
     with_data = metrics.analyze_experiment(store, 1)
     assert "discount cost from the discount amounts in the data" in report.money_basis(with_data)
 
@@ -297,3 +308,20 @@ def test_configured_discount_cost_is_unbiased_over_simulated_stores(tmp_path):
     z = np.asarray(errors)
     assert abs(z.mean()) < 3 / np.sqrt(len(z))
     assert 0.4 < z.std(ddof=1) < 1.6
+
+
+def test_clv_observed_margin_of_a_discount_arm_keeps_its_cost_too(demo_pair):
+    """One money definition: the CLV projection's observed margin per arm is after the
+    discount arm's estimated discounts when the data has none (before: +400 RUB too high)."""
+    from experiments.store import customers
+
+    store, bare = demo_pair
+    with store.cursor() as cur:
+        recorded = customers.arm_summary(cur, 1).groupby("arm_id")["margin"].mean()
+    with bare.cursor() as cur:
+        estimated = customers.arm_summary(cur, 1).groupby("arm_id")["margin"].mean()
+    discount_arm = 2
+    assert estimated[discount_arm] == pytest.approx(recorded[discount_arm], rel=0.01)
+    assert estimated.drop(discount_arm).to_dict() == pytest.approx(
+        recorded.drop(discount_arm).to_dict()
+    )

@@ -62,7 +62,7 @@ def test_report_and_json_say_ready_to_read_past_the_horizon(running_demo, capsys
         days = overview.observed_days(cur, 1)
     assert analysis.observed_days == days and days > 60
     ready = f"running, day {days}: the planned 60 days are observed — ready to read"
-    assert report.status_text(analysis) == ready
+    assert analysis.horizon_progress.text == ready
     assert f"Status: {ready}" in report.html_report(analysis)
     assert f"day {days} of 60" not in report.html_report(analysis)
     assert cli.main(["--db", str(running_demo.path), "analyze", "1", "--json"]) == 0

@@ -219,3 +219,17 @@ def test_the_planner_and_clv_use_the_store_margin_rate_too(store):
         other = design_sql.planner_inputs(cur, filters, horizon_days=30, margin_rate=0.5)
     assert default == explicit != other
     assert default.value_mean == pytest.approx(0.3 * np.mean([100.0 + i for i in range(6)]))
+
+
+def test_a_read_only_store_from_before_the_settings_reads_the_defaults(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in MIGRATIONS[0]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', 1)")
+    con.close()
+    store = Store(path, read_only=True)  # no migration on a read-only open
+    with store.cursor() as cur:
+        assert store_settings.read_settings(cur) == store_settings.StoreSettings()
+        assert store_settings.margin_rate(cur) == config.DEFAULT_MARGIN_RATE
+    store.close()

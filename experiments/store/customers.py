@@ -32,7 +32,12 @@ import pandas as pd
 from experiments import config
 from experiments.store import Cursor
 from experiments.store import settings as store_settings
-from experiments.store.metrics_sql import KEPT_MARGIN
+from experiments.store.metrics_sql import (
+    KEPT_MARGIN,
+    arm_discount_terms,
+    discount_given,
+    discounts_recorded,
+)
 
 __all__ = [
     "DAYS_PER_UNIT",
@@ -493,7 +498,9 @@ def arm_summary(
     * `T`: assignment day to the cutoff.
     * `monetary`: mean amount of those purchase days; 0 when none.
     * `revenue`, `margin`: observed-window totals of all post-assignment transactions
-      (refunds subtract) - the observed result the projection is shown beside.
+      (refunds subtract) - the observed result the projection is shown beside. The margin is
+      after the discounts, a discount arm's estimated ones when the data has none (as in the
+      analysis, `metrics_sql.discount_given`).
 
     Customers assigned after the cutoff are left out; a customer assigned twice keeps the first
     assignment.
@@ -502,9 +509,12 @@ def arm_summary(
         Columns customer_id, arm_id, frequency, recency, T, monetary, revenue, margin, ordered
         by arm_id, customer_id.
     """
+    max_days = max(config.HORIZONS_DAYS)  # a discount arm's estimated discounts: as analysed
     params = _params(until, _rate(cur, margin_rate)) | {
         "days_per_unit": DAYS_PER_UNIT[time_unit],
         "experiment_id": int(experiment_id),
+        "max_days": max_days,
+        "estimate_discounts": not discounts_recorded(cur, experiment_id, max_days),
     }
     return cur.execute(
         f"""
@@ -520,11 +530,21 @@ def arm_summary(
             FROM assignments WHERE experiment_id = $experiment_id
             GROUP BY customer_id
         ),
-        window_rows AS (
+        assigned_arms AS (
+            SELECT a.customer_id, a.assigned_at, epoch_us(a.assigned_at) AS assigned_us,
+                   {arm_discount_terms("ar")}
+            FROM assigned a
+            LEFT JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
+        ),
+        window_rows AS (  -- money as the analysis has it, a discount arm's estimate included
             SELECT t.customer_id, CAST(t.ts AS DATE) AS day, t.amount,
                    {KEPT_MARGIN} AS margin
-            FROM transactions t JOIN assigned a USING (customer_id), cutoff
-            WHERE t.ts >= a.assigned_at AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
+            FROM (
+                SELECT x.customer_id, x.ts, x.amount, x.margin,
+                       {discount_given("x", "epoch_us(x.ts) - a.assigned_us", "a")} AS discount
+                FROM transactions x JOIN assigned_arms a USING (customer_id), cutoff
+                WHERE x.ts >= a.assigned_at AND CAST(x.ts AS DATE) <= cutoff.cutoff_day
+            ) t
         ),
         days AS (
             SELECT customer_id, day, sum(amount) AS amount

@@ -29,7 +29,8 @@ Definitions (the demo generator records its known truths with the same ones):
   off), an order (amount > 0) in the window and within the arm's `validity_days` (arms.params,
   when set) that paid `amount` had the list value amount / (1 - s) and the discount
   amount * s / (1 - s); refunds and other arms get none. So the margin of such an order without
-  a margin column is amount / (1 - s) * margin_rate, its cost amount * s / (1 - s).
+  a margin column is amount / (1 - s) * margin_rate, its cost amount * s / (1 - s). (With
+  s = 1, every order free, the paid amounts are all 0 and nothing can be estimated: 0.)
   `Aggregates.discount_source` says which rule applied ('data' or 'configured').
 * cost(H) = discounts in the window + the arm's cost_per_customer; net_value = margin - cost.
 * a customer is observed at H when assigned_at + H days <= the last transaction in the store;
@@ -68,7 +69,9 @@ __all__ = [
     "Aggregates",
     "DiscountSource",
     "QuerySpec",
+    "arm_discount_terms",
     "customer_frame",
+    "discount_given",
     "discounts_recorded",
     "experiment_aggregates",
     "experiment_settings",
@@ -82,6 +85,34 @@ DiscountSource = Literal["data", "configured"]  # see the module docstring
 # every query that puts money on a customer (analysis, planner, CLV) uses these two.
 GROSS_MARGIN = "coalesce(t.margin, (t.amount + t.discount) * $margin_rate)"
 KEPT_MARGIN = f"({GROSS_MARGIN} - t.discount)"  # what the shop keeps after the discount
+
+
+def arm_discount_terms(arm: str) -> str:
+    """Columns `discount_markup` (s / (1 - s), 0 unless a discount arm) and `discount_until_us`
+    (its validity, else $max_days, in microseconds) of an arms row aliased `arm`: what
+    `discount_given` needs to estimate a discount arm's discounts."""
+    share = f"{arm}.discount_pct * {arm}.redemption_share"  # percent
+    return f"""CASE WHEN {arm}.kind = 'discount' AND {share} < 100
+                    THEN {share} / (100 - {share}) ELSE 0 END AS discount_markup,
+               coalesce(TRY_CAST(json_extract_string({arm}.params, '$.validity_days') AS DOUBLE),
+                        $max_days) * {DAY_US} AS discount_until_us"""
+
+
+def discount_given(row: str, offset_us: str, assigned: str) -> str:
+    """The discount of transaction row `row` by the module's definition ($estimate_discounts
+    bound): the data's, plus with no discount amounts in the data the discount arm's estimate.
+
+    Args:
+        row: alias of a transactions-like row (amount, discount).
+        offset_us: SQL for the row's time after the assignment, in microseconds.
+        assigned: alias of a row with `arm_discount_terms` columns.
+    """
+    return (
+        f"{row}.discount + CASE WHEN $estimate_discounts AND {row}.amount > 0 AND {offset_us} > 0"
+        f" AND {offset_us} <= {assigned}.discount_until_us"
+        f" THEN {row}.amount * {assigned}.discount_markup ELSE 0 END"
+    )
+
 
 # Metrics computed per customer at the analysis horizon (fixed whitelist: these names become
 # column aliases).
@@ -295,12 +326,7 @@ def _assigned_and_joined(
         SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
                epoch_us(a.assigned_at) AS assigned_us, a.stratum, ar.cost_per_customer,
                c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments,
-               CASE WHEN ar.kind = 'discount' AND ar.discount_pct * ar.redemption_share < 100
-                    THEN ar.discount_pct * ar.redemption_share
-                         / (100 - ar.discount_pct * ar.redemption_share)
-                    ELSE 0 END AS discount_markup,
-               coalesce(TRY_CAST(json_extract_string(ar.params, '$.validity_days') AS DOUBLE),
-                        $max_days) * {DAY_US} AS discount_until_us
+               {arm_discount_terms("ar")}
         FROM first_assignment a
         JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
         LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
@@ -309,9 +335,7 @@ def _assigned_and_joined(
         SELECT t.unit, t.d, t.amount, t.discount, {GROSS_MARGIN} AS margin
         FROM (
             SELECT r.unit, r.d, r.amount, r.margin,
-                   r.discount + CASE WHEN $estimate_discounts AND r.amount > 0 AND r.d > 0
-                                          AND r.d <= r.discount_until_us
-                                     THEN r.amount * r.discount_markup ELSE 0 END AS discount
+                   {discount_given("r", "r.d", "r")} AS discount
             FROM (
                 SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.margin,
                        t.discount, s.discount_markup, s.discount_until_us

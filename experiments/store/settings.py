@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
+import duckdb
+
 from experiments import config
 from experiments.store import Cursor, Store, StoreError
 
@@ -122,9 +124,14 @@ assert {f.name for f in fields(StoreSettings)} == set(SETTINGS)
 
 
 def read_settings(cur: Cursor) -> StoreSettings:
-    """The store's settings; a stored value that no longer passes its check counts as unset."""
+    """The store's settings; a stored value that no longer passes its check counts as unset,
+    and so does every setting of a store opened read-only before its migration added them."""
     values: dict[str, object] = {}
-    for key, raw in cur.execute("SELECT key, value FROM store_settings").fetchall():
+    try:
+        rows = cur.execute("SELECT key, value FROM store_settings").fetchall()
+    except duckdb.CatalogException:
+        return StoreSettings()
+    for key, raw in rows:
         definition = SETTINGS.get(str(key))
         if definition is None:  # written by a newer Loyalty Lab: not ours to interpret
             continue
