@@ -54,6 +54,8 @@ def _point(day: int, low: float, high: float) -> stats.DecayPoint:
         ([(-90, -50), (2, 40), (-1, 50), (4, 60)], (14, 28, "paid_back", 14)),
         ([(-90, -50), (-60, 5), (-10, 40)], (14, None, "not_yet", 21)),
         ([(-90, -50), (-60, -5)], (None, None, "not_within_horizon", None)),
+        # plausible early (a discount's first orders), then below 0 with confidence at the end
+        ([(-20, 10), (-60, -5)], (7, None, "not_within_horizon", None)),
     ],
 )
 def test_payback_interval_rule(bounds, expected):
@@ -104,7 +106,8 @@ def test_payback_interval_covers_the_true_payback_day():
         result = stats.payback_interval(points, arm_name="gift", confidence=confidence)
         low = result.earliest_day if result.earliest_day is not None else math.inf
         high = result.confident_day if result.confident_day is not None else math.inf
-        covered += low <= TRUE_PAYBACK <= high
+        # "does not pay back within the horizon" would be a miss too
+        covered += result.status != "not_within_horizon" and low <= TRUE_PAYBACK <= high
         point_hits += result.point_day == TRUE_PAYBACK
     rate = covered / reps
     # the rule guarantees at least `confidence` (each end errs with at most alpha/2)
@@ -168,6 +171,7 @@ def test_fading_needs_a_positive_early_effect():
     result = _fading(_halves(rng, 2000, 0.0, 0.0), _halves(rng, 2000, -20.0, -80.0))
     assert result.p_value is not None and result.p_value < ALPHA
     assert result.fading is False
+    assert "not positive to begin with" in result.statement
 
 
 def test_fading_without_data_is_undecided():
