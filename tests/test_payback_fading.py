@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
-from experiments import demo, metrics, stats
+from experiments import demo, metrics, report, stats
 from experiments.store import Store, metrics_sql
 
 ALPHA = 0.05
@@ -258,3 +259,13 @@ def test_analyze_json_carries_payback_interval_and_fading(demo_store):
             assert payback["earliest_day"] <= payback["confident_day"]
         assert decay["fading"][arm]["fading"] in (True, False)
     assert "lower bound" in decay["payback_rule"] and "one-sided" in decay["fading_rule"]
+
+
+def test_html_report_states_payback_and_fading_with_their_rules(demo_store):
+    analysis = metrics.analyze_experiment(demo_store, 1)
+    page = report.html_report(analysis)
+    for payback in analysis.payback.values():
+        assert html.escape(payback.statement) in page
+    for test in analysis.fading.values():
+        assert html.escape(test.statement) in page
+    assert html.escape(stats.PAYBACK_RULE) in page and html.escape(stats.FADING_RULE) in page
