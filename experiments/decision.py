@@ -248,6 +248,12 @@ def decide(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> lis
                 f"Judged at {analysis.horizon_days} of the planned {planned} days: costs are paid "
                 "up front, so the planned horizon is the verdict that counts."
             )
+        if not blocking and net is not None and net.diff is not None:
+            # when it pays back (with confidence) and whether it fades: stats.PAYBACK_RULE,
+            # stats.FADING_RULE
+            for timing in (analysis.payback.get(summary.arm), analysis.fading.get(summary.arm)):
+                if timing is not None:
+                    reasons.append(timing.statement)
         headline = (
             f"{summary.arm}: " + (", ".join(parts) if parts else "no estimate") + f"; {verdict}"
         )

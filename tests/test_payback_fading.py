@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from experiments import demo, metrics, report, stats
+from experiments import decision, demo, metrics, report, stats
 from experiments.store import Store, metrics_sql
 
 ALPHA = 0.05
@@ -269,3 +269,12 @@ def test_html_report_states_payback_and_fading_with_their_rules(demo_store):
     for test in analysis.fading.values():
         assert html.escape(test.statement) in page
     assert html.escape(stats.PAYBACK_RULE) in page and html.escape(stats.FADING_RULE) in page
+
+
+def test_decision_cards_give_payback_and_fading_as_reasons(demo_store):
+    analysis = metrics.analyze_experiment(demo_store, 1)
+    for card in decision.decide(analysis):
+        if card.verdict in ("check the data", "insufficient data"):
+            continue
+        assert analysis.payback[card.arm].statement in card.reasons
+        assert analysis.fading[card.arm].statement in card.reasons
