@@ -1034,9 +1034,10 @@ PROJECTION_BASIS: dict[str, str] = {
 }
 ArmStatus = Literal["ok", "not_converged", "insufficient_data", "withheld"]
 HOLDOUT_RULE = (
-    "The models are fitted once on all arms' behaviour after the levers' direct window (a "
-    f"coupon's validity, at least {config.CLV_DIRECT_WINDOW_DAYS} days), so a burst of orders "
-    "the lever bought directly is not read as lasting value. Check: fitted without the last "
+    "The models are fitted (by default once on all arms) on behaviour after the levers' "
+    f"direct window (a coupon's validity, at least {config.CLV_DIRECT_WINDOW_DAYS} days), so a "
+    "burst of orders the lever bought directly is not read as lasting value. Check: fitted "
+    "without the last "
     "part of the follow-up, the models predict each arm's margin there; a lever's projection "
     "is shown only when its predicted extra margin vs control lies inside the confidence "
     "interval of the actual extra margin (Welch), and withheld otherwise. A shown interval is "
@@ -1087,8 +1088,9 @@ class ArmProjection:
         message: why the arm has no projection ("" when ok).
         observed_margin: mean margin per customer in the observed window (assignment to cutoff).
         observed_revenue: mean revenue per customer in the observed window.
-        margin_rate: margin share of the arm's observed revenue (the default rate without
-            revenue) - a discount arm's thinner margin carries into its projection.
+        margin_rate: margin share of the arm's revenue in the fitted period (the default rate
+            without revenue); from `project_arms`, the period after the direct window, so a
+            coupon's thin margins inside its window do not carry into the projection.
         projected_clv: mean expected discounted margin per customer over the next `months`
             months after the cutoff; None without a usable fit.
         difference: projected_clv minus control's; None for the control arm or without fits.
