@@ -581,6 +581,16 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
                         f"  vs control={money(arm.difference)}"
                         f" [{money(arm.ci_lower)}, {money(arm.ci_upper)}]  {arm.message}"
                     )
+                    if arm.check is not None and arm.check.predicted_difference is not None:
+                        print(
+                            f"{'':>20}   check on the last {arm.check.holdout_days} days: "
+                            f"predicted vs control={money(arm.check.predicted_difference)}"
+                            f"  actual={money(arm.check.actual_difference)}"
+                            f" [{money(arm.check.ci_lower)}, {money(arm.check.ci_upper)}]"
+                            f"  {'passed' if arm.check.passed else 'failed'}"
+                        )
+                if projection.check_rule:
+                    print(projection.check_rule)
             if projection.status != "ok":
                 raise CommandError(projection.message)
             return EXIT_OK

@@ -30,6 +30,13 @@ GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control'
 CURRENCY = os.environ.get("LOYALTY_LAB_CURRENCY", "RUB")
 DEFAULT_MARGIN_RATE = 0.35  # gross margin share of revenue when a file has no margin column
 MONTHLY_DISCOUNT_RATE = 0.01  # for 12-month CLV projections
+# The CLV projection is fitted on behaviour after the levers' direct window: at least this many
+# days after assignment, longer when an arm's coupon is valid longer (its validity_days). The
+# last CLV_HOLDOUT_SHARE of the follow-up after that window is held back to check the model's
+# prediction (at least CLV_MIN_HOLDOUT_DAYS; with less follow-up the projection is withheld).
+CLV_DIRECT_WINDOW_DAYS = 30
+CLV_HOLDOUT_SHARE = 1 / 3
+CLV_MIN_HOLDOUT_DAYS = 14
 
 # Uploads
 MAX_UPLOAD_MB = 2048

@@ -634,6 +634,12 @@ def decide(
                         "read with the always-valid interval)"
                     )
                 reasons.append(what + ".")
+        if not blocking and final and net is not None and net.diff is not None:
+            # when it pays back (with confidence) and whether it fades: stats.PAYBACK_RULE,
+            # stats.FADING_RULE (read at the planned horizon, like the verdict)
+            for timing in (analysis.payback.get(summary.arm), analysis.fading.get(summary.arm)):
+                if timing is not None:
+                    reasons.append(timing.statement)
         headline = (
             f"{summary.arm}: "
             + (", ".join(parts) if parts else "no estimate")

@@ -11,7 +11,9 @@ baseline orders are shared; an arm adds "nudged" orders whose chance and timing 
 discount takes 10 % off redeemed orders while it is valid). known_effects stores
 mean(Y_arm - Y_control) over the audience, with the metric definitions of experiments.metrics,
 so "the truth lies inside the reported 95 % CI" is a fair test. Only the assigned arm's orders
-are written as transactions.
+are written as transactions. known_effects also holds each arm's true 12-month future value,
+FUTURE_MARGIN_METRIC: the extra discounted margin after discounts in the 12 months after the
+data end (what `clv.project_arms` projects), from the same potential outcomes.
 
 Everything is vectorised numpy, generated and written in chunks of customers, so 5 million
 customers (about 50 million transactions) fit in a few GB.
@@ -30,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from experiments import config
+from experiments import clv, config
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
 
@@ -39,6 +41,7 @@ __all__ = [
     "DATA_END",
     "DATA_START",
     "EXPERIMENT_START",
+    "FUTURE_MARGIN_METRIC",
     "METRICS",
     "DemoArm",
     "Progress",
@@ -49,6 +52,11 @@ __all__ = [
 ArmKind = Literal["control", "discount", "gift", "outreach", "custom"]
 Metric = Literal["repeat_purchase", "orders", "revenue", "net_value"]
 METRICS: tuple[Metric, ...] = ("repeat_purchase", "orders", "revenue", "net_value")
+# known_effects metric of the true future value: extra margin (after discounts) per customer in
+# the FUTURE_MONTHS months after the data end, discounted monthly like the CLV projection
+FUTURE_MARGIN_METRIC = "future_margin_12m"
+FUTURE_MONTHS = 12
+FUTURE_HORIZON_DAYS = 365
 
 DATA_START = datetime(2024, 11, 1)
 DATA_END = datetime(2026, 11, 1)  # exclusive: the last day of data is 2026-10-31
@@ -142,6 +150,9 @@ ARMS: tuple[DemoArm, ...] = (
         basket_multiplier=1.35,
     ),
 )
+
+_VALIDITY_ENDS_IN_DATA = all(arm.validity_days * DAY < _SPAN - _START for arm in ARMS)
+assert _VALIDITY_ENDS_IN_DATA, "future_margin assumes every coupon expires before the data ends"
 
 
 @dataclass(frozen=True)
@@ -340,6 +351,7 @@ class _ChunkOutput:
     assignments: pa.Table
     effect_sums: np.ndarray  # (arms, metrics, horizons): sum over audience of Y_arm - Y_control
     audience: int
+    future_sums: np.ndarray  # (arms,): sum over audience of future margin, arm minus control
 
 
 @dataclass
@@ -349,22 +361,29 @@ class _Totals:
     effect_sums: np.ndarray = field(
         default_factory=lambda: np.zeros((len(ARMS), len(METRICS), len(config.HORIZONS_DAYS)))
     )
+    future_sums: np.ndarray = field(default_factory=lambda: np.zeros(len(ARMS)))
 
     def add(self, output: _ChunkOutput) -> None:
         self.transactions += output.transactions.num_rows
         self.audience += output.audience
         self.effect_sums += output.effect_sums
+        self.future_sums += output.future_sums
 
     def known_effects(self) -> list[tuple[str, str, int, float]]:
         if self.audience == 0:
             return []
         means = self.effect_sums / self.audience
+        future = self.future_sums / self.audience
         return [
             (arm.name, metric, horizon, float(means[a, m, h]))
             for a, arm in enumerate(ARMS)
             if arm.kind != "control"
             for m, metric in enumerate(METRICS)
             for h, horizon in enumerate(config.HORIZONS_DAYS)
+        ] + [
+            (arm.name, FUTURE_MARGIN_METRIC, FUTURE_HORIZON_DAYS, float(future[a]))
+            for a, arm in enumerate(ARMS)
+            if arm.kind != "control"
         ]
 
 
@@ -490,6 +509,8 @@ def _simulate_chunk(
     control = outcomes[0].metrics
     for a, outcome in enumerate(outcomes):
         effect_sums[a] = (outcome.metrics - control).sum(axis=2)
+    future = np.array([outcome.future_margin() for outcome in outcomes])
+    future_sums = future - future[0]
 
     # store what the assigned arm did: its discounts and its nudged orders
     for a, outcome in enumerate(outcomes):
@@ -548,6 +569,7 @@ def _simulate_chunk(
         assignments=assignments,
         effect_sums=effect_sums,
         audience=m,
+        future_sums=future_sums,
     )
 
 
@@ -620,6 +642,18 @@ class _ArmOutcome:
     margin: np.ndarray
     discount: np.ndarray
     channel: np.ndarray
+
+    def future_margin(self) -> float:
+        """Total discounted margin after discounts of the nudged orders in the FUTURE_MONTHS
+        months after the data end, each month's at (1 + rate)^-month as `clv.expected_clv`
+        discounts. The shared baseline orders are the same under every arm and cancel in the
+        difference; so do their discounts, which end with the coupon's validity, before the
+        data does (see `_VALIDITY_ENDS_IN_DATA`)."""
+        month = clv.DAYS_PER_MONTH * DAY
+        months = np.ceil((self.ts - _SPAN) / month)
+        future = self.occurs & (self.ts > _SPAN) & (months <= FUTURE_MONTHS)
+        factor = (1.0 + config.MONTHLY_DISCOUNT_RATE) ** -np.where(future, months, 0.0)
+        return float(((self.margin - self.discount) * factor * future).sum())
 
     def nudged_orders(self, customers: np.ndarray) -> _NudgedOrders:
         """The nudged orders of the given audience customers (bool mask) inside the data."""

@@ -1331,7 +1331,8 @@ PAYBACK_RULE = (
     "cumulative extra net value (after the lever's cost) stays above 0 to the end of the "
     "observed horizon. Earliest plausible day: the first day its upper bound is above 0. "
     "Each end errs with probability at most half of 1 - confidence, so the two together "
-    "cover the true payback day with at least the stated confidence."
+    "cover the true payback day with at least the stated confidence. Does not pay back: the "
+    "upper bound is below 0 at the end of the horizon."
 )
 FADING_RULE = (
     "Fades: the extra contribution in the second half of the horizon is lower than in the "
@@ -1355,7 +1356,8 @@ class PaybackInterval:
         confident_day: first bucket end from which the lower bound stays above 0 through the
             last observed bucket: "paid back with confidence by day X"; None = not yet.
         status: "paid_back" (confident_day found), "not_yet" (plausible but not shown),
-            "not_within_horizon" (ruled out within the horizon) or "insufficient_data".
+            "not_within_horizon" (the upper bound is below 0 at the last bucket: not paid back
+            at the horizon, with confidence) or "insufficient_data".
         confidence: level of the pointwise intervals the rule reads.
         horizon_days: last bucket end the rule could look at.
         rule: the rule, in words (PAYBACK_RULE).
@@ -1384,7 +1386,10 @@ class PaybackInterval:
                 f"days (earliest plausible day {self.earliest_day})."
             )
         if self.status == "not_within_horizon":
-            return f"{self.arm}: does not pay back within {self.horizon_days} days."
+            return (
+                f"{self.arm}: does not pay back within {self.horizon_days} days (its cumulative "
+                f"extra net value is below 0 with {self.confidence:.0%} confidence there)."
+            )
         return f"{self.arm}: not enough data to tell when it pays back."
 
     def as_json(self) -> dict[str, object]:
@@ -1429,9 +1434,9 @@ def payback_interval(
     earliest = int(days[int(plausible[0])]) if plausible.size else None
     if confident is not None:
         status: PaybackStatus = "paid_back"
-    elif earliest is not None:
+    elif earliest is not None and high[-1] > 0:
         status = "not_yet"
-    else:
+    else:  # below 0 with confidence at the horizon (an error of at most alpha/2 if it paid)
         status = "not_within_horizon"
     return PaybackInterval(arm_name, point, earliest, confident, status, confidence, int(days[-1]))
 
@@ -1481,6 +1486,11 @@ class FadingTest:
         )
         if self.fading:
             return f"{self.arm}: the effect fades ({halves})."
+        if p < self.alpha:
+            return (
+                f"{self.arm}: the extra contribution falls, but it was not positive to begin "
+                f"with, so no gain is fading ({halves})."
+            )
         return f"{self.arm}: no evidence that the effect fades ({halves})."
 
     def as_json(self) -> dict[str, object]:

@@ -261,9 +261,11 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     st.subheader("Beyond the observed window")
     st.caption(
         "A model-based projection, not an observed result: BG/NBD (how often and how long "
-        "customers keep buying) and Gamma-Gamma (how much they spend) fitted on each arm's "
-        "behaviour since assignment, projected 12 months ahead. Margins are after the "
-        "discounts given; fixed lever costs (gifts, calls) are in the observed net value above."
+        "customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour after "
+        "the levers' direct window (a burst of orders on a coupon is not lasting value), checked "
+        "against a held-back part of the follow-up, projected 12 months ahead. Margins are after "
+        "the discounts given; fixed lever costs (gifts, calls) are in the observed net value "
+        "above."
     )
     key = f"projection_{experiment_id}"
     if not st.session_state.get(key) and not st.button(
@@ -285,6 +287,10 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
         message = f"{result.message or 'Not enough data for a projection.'} {reasons}"
         st.warning(_ui.plain(message))
         return
+    for arm in result.arms:
+        if arm.status == "withheld":
+            st.warning(f"{_ui.plain(arm.name)}: {_ui.plain(arm.message)}")
+    held_back = f"last {result.holdout_days} days"
     st.dataframe(
         [
             {
@@ -294,6 +300,12 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
                 "vs control": a.difference,
                 f"{result.confidence:.0%} CI low": a.ci_lower,
                 f"{result.confidence:.0%} CI high": a.ci_upper,
+                f"check, {held_back}: predicted vs control": (
+                    a.check.predicted_difference if a.check else None
+                ),
+                f"check, {held_back}: actual vs control": (
+                    a.check.actual_difference if a.check else None
+                ),
                 "fit": a.status if a.status == "ok" else f"{a.status}: {a.message}",
             }
             for a in result.arms
@@ -308,10 +320,15 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
                 "vs control",
                 f"{result.confidence:.0%} CI low",
                 f"{result.confidence:.0%} CI high",
+                f"check, {held_back}: predicted vs control",
+                f"check, {held_back}: actual vs control",
             )
         },
     )
-    st.caption(f"{result.basis} Bootstrap: {result.bootstrap} replicates over customers.")
+    st.caption(
+        f"{result.basis} Bootstrap: {result.bootstrap} replicates over customers. "
+        f"{result.check_rule}"
+    )
 
 
 # -- experiments from uploaded campaign result files ---------------------------------------------

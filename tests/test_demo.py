@@ -57,6 +57,10 @@ def _snapshot(store: Store) -> dict[str, pd.DataFrame]:
         return {name: cur.execute(sql).df() for name, sql in queries.items()}
 
 
+# 3 levers x 4 metrics x 4 horizons, plus each lever's true 12-month future value
+KNOWN_EFFECT_ROWS = 3 * len(demo.METRICS) * len(config.HORIZONS_DAYS) + 3
+
+
 def _truths(store: Store) -> pd.DataFrame:
     with store.cursor() as cur:
         return cur.execute("SELECT arm, metric, horizon_days, true_value FROM known_effects").df()
@@ -268,7 +272,7 @@ def test_upload_audit_row_owns_every_row(small_store: Store):
 # -- known effects -----------------------------------------------------------------------------
 def test_known_effects_have_the_designed_story(default_store: Store):
     truths = _truths(default_store)
-    assert len(truths) == 3 * len(demo.METRICS) * len(HORIZONS)
+    assert len(truths) == KNOWN_EFFECT_ROWS
 
     def t(arm: str, metric: str, horizon: int) -> float:
         return _truth(truths, arm, metric, horizon)
@@ -342,7 +346,7 @@ def test_replace_wipes_previous_data(store: Store):
                    (SELECT count(*) FROM known_effects)
             """
         ).fetchone()
-    assert counts == (2000, 1, 1, 0, 1, 48)
+    assert counts == (2000, 1, 1, 0, 1, KNOWN_EFFECT_ROWS)
     assert store.schema_version() == schema
     assert store.version() > version
 
@@ -438,4 +442,4 @@ def test_tiny_sizes_still_write_a_valid_store(store: Store, customers: int):
         ).fetchone()
     assert rows[0] == customers and rows[3] == 1
     # no audience, no truth: known_effects stays empty rather than holding NaN
-    assert rows[2] == (48 if rows[1] > 0 else 0)
+    assert rows[2] == (KNOWN_EFFECT_ROWS if rows[1] > 0 else 0)

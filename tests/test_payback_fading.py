@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
-from experiments import demo, metrics, stats
+from experiments import decision, demo, metrics, report, stats
 from experiments.store import Store, metrics_sql
 
 ALPHA = 0.05
@@ -54,6 +55,8 @@ def _point(day: int, low: float, high: float) -> stats.DecayPoint:
         ([(-90, -50), (2, 40), (-1, 50), (4, 60)], (14, 28, "paid_back", 14)),
         ([(-90, -50), (-60, 5), (-10, 40)], (14, None, "not_yet", 21)),
         ([(-90, -50), (-60, -5)], (None, None, "not_within_horizon", None)),
+        # plausible early (a discount's first orders), then below 0 with confidence at the end
+        ([(-20, 10), (-60, -5)], (7, None, "not_within_horizon", None)),
     ],
 )
 def test_payback_interval_rule(bounds, expected):
@@ -104,7 +107,8 @@ def test_payback_interval_covers_the_true_payback_day():
         result = stats.payback_interval(points, arm_name="gift", confidence=confidence)
         low = result.earliest_day if result.earliest_day is not None else math.inf
         high = result.confident_day if result.confident_day is not None else math.inf
-        covered += low <= TRUE_PAYBACK <= high
+        # "does not pay back within the horizon" would be a miss too
+        covered += result.status != "not_within_horizon" and low <= TRUE_PAYBACK <= high
         point_hits += result.point_day == TRUE_PAYBACK
     rate = covered / reps
     # the rule guarantees at least `confidence` (each end errs with at most alpha/2)
@@ -168,6 +172,7 @@ def test_fading_needs_a_positive_early_effect():
     result = _fading(_halves(rng, 2000, 0.0, 0.0), _halves(rng, 2000, -20.0, -80.0))
     assert result.p_value is not None and result.p_value < ALPHA
     assert result.fading is False
+    assert "not positive to begin with" in result.statement
 
 
 def test_fading_without_data_is_undecided():
@@ -254,3 +259,22 @@ def test_analyze_json_carries_payback_interval_and_fading(demo_store):
             assert payback["earliest_day"] <= payback["confident_day"]
         assert decay["fading"][arm]["fading"] in (True, False)
     assert "lower bound" in decay["payback_rule"] and "one-sided" in decay["fading_rule"]
+
+
+def test_html_report_states_payback_and_fading_with_their_rules(demo_store):
+    analysis = metrics.analyze_experiment(demo_store, 1)
+    page = report.html_report(analysis)
+    for payback in analysis.payback.values():
+        assert html.escape(payback.statement) in page
+    for test in analysis.fading.values():
+        assert html.escape(test.statement) in page
+    assert html.escape(stats.PAYBACK_RULE) in page and html.escape(stats.FADING_RULE) in page
+
+
+def test_decision_cards_give_payback_and_fading_as_reasons(demo_store):
+    analysis = metrics.analyze_experiment(demo_store, 1)
+    for card in decision.decide(analysis):
+        if card.verdict in ("check the data", "insufficient data"):
+            continue
+        assert analysis.payback[card.arm].statement in card.reasons
+        assert analysis.fading[card.arm].statement in card.reasons

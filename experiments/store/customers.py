@@ -23,6 +23,7 @@ Conventions shared by every query here:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,8 +49,10 @@ __all__ = [
     "cohort_retention",
     "customer_base",
     "experiment_arms",
+    "followup_summary",
     "historic_clv",
     "last_transaction_day",
+    "lever_window_days",
     "margin_rate",
     "repeat_purchase_curve",
     "rfm_summary",
@@ -573,6 +576,129 @@ def arm_summary(
         LEFT JOIN per_day d USING (customer_id)
         LEFT JOIN money m USING (customer_id)
         WHERE CAST(a.assigned_at AS DATE) <= cutoff.cutoff_day
+        ORDER BY a.arm_id, a.customer_id
+        """,  # noqa: S608 - a fixed fragment; values are parameters
+        params,
+    ).df()
+
+
+def lever_window_days(
+    cur: Cursor, experiment_id: int, until: dt.date | None = None
+) -> tuple[int, int | None]:
+    """(longest direct window of any arm in days, days from the last assignment to the cutoff).
+
+    An arm's direct window is its `validity_days` parameter (a coupon's validity), 0 when it
+    has none; the cutoff is `until`, else the last transaction day; the second number is None
+    without assignments or transactions.
+    """
+    row = cur.execute(
+        """
+        SELECT
+            (SELECT coalesce(max(TRY_CAST(json_extract_string(params, '$.validity_days')
+                                          AS DOUBLE)), 0)
+             FROM arms WHERE experiment_id = $experiment_id),
+            (SELECT date_diff('day', max(CAST(assigned_at AS DATE)),
+                              coalesce(CAST($until AS DATE),
+                                       (SELECT max(CAST(ts AS DATE)) FROM transactions)))
+             FROM assignments WHERE experiment_id = $experiment_id)
+        """,
+        {"experiment_id": int(experiment_id), "until": until},
+    ).fetchone()
+    if row is None:
+        return 0, None
+    window = math.ceil(float(row[0] or 0.0))
+    return window, (int(row[1]) if row[1] is not None else None)
+
+
+def followup_summary(
+    cur: Cursor,
+    experiment_id: int,
+    *,
+    start_days: int,
+    end: dt.date,
+    holdout_end: dt.date | None = None,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> pd.DataFrame:
+    """Per assigned customer: BG/NBD summary of behaviour after the levers' direct window.
+
+    Like `arm_summary`, but time zero is `start_days` after the assignment day, so a burst
+    the lever buys directly (orders on a coupon) is not read as a lasting purchase rate:
+
+    * `frequency`, `recency`, `T`, `monetary`: purchase days in (assignment day + start_days,
+      end], with T = end - (assignment day + start_days).
+    * `fit_revenue`, `fit_margin`: revenue and kept margin (after discounts) in that period:
+      the margin rate the projection applies to future spend.
+    * `holdout_margin`: kept margin in (end, holdout_end] (0 without holdout_end): the
+      held-back follow-up that checks the model's prediction.
+    * `revenue`, `margin`: every transaction from assignment to the last day observed
+      (holdout_end, else end), as in `arm_summary`: the observed result.
+
+    Customers whose period is empty (T <= 0) are left out.
+
+    Returns:
+        Columns customer_id, arm_id, frequency, recency, T, monetary, fit_revenue,
+        fit_margin, holdout_margin, revenue, margin, ordered by arm_id, customer_id.
+    """
+    params = {
+        "margin_rate": _params(None, margin_rate)["margin_rate"],
+        "days_per_unit": DAYS_PER_UNIT[time_unit],
+        "experiment_id": int(experiment_id),
+        "start_days": int(start_days),
+        "end_day": end,
+        "last_day": holdout_end or end,
+    }
+    return cur.execute(
+        f"""
+        WITH assigned AS (
+            SELECT customer_id, min(assigned_at) AS assigned_at,
+                   arg_min(arm_id, assigned_at) AS arm_id,
+                   CAST(min(assigned_at) AS DATE) + CAST($start_days AS INTEGER) AS zero_day
+            FROM assignments WHERE experiment_id = $experiment_id
+            GROUP BY customer_id
+        ),
+        window_rows AS (
+            SELECT t.customer_id, CAST(t.ts AS DATE) AS day, t.amount, {KEPT_MARGIN} AS margin,
+                   a.zero_day
+            FROM transactions t JOIN assigned a USING (customer_id)
+            WHERE t.ts >= a.assigned_at AND CAST(t.ts AS DATE) <= CAST($last_day AS DATE)
+        ),
+        days AS (
+            SELECT customer_id, day, sum(amount) AS amount
+            FROM window_rows
+            WHERE amount >= 0 AND day > zero_day AND day <= CAST($end_day AS DATE)
+            GROUP BY ALL
+        ),
+        per_day AS (
+            SELECT customer_id, count(*) AS purchase_days, max(day) AS last_day,
+                   avg(amount) AS monetary
+            FROM days GROUP BY customer_id
+        ),
+        money AS (
+            SELECT customer_id, sum(amount) AS revenue, sum(margin) AS margin,
+                   sum(CASE WHEN day > zero_day AND day <= CAST($end_day AS DATE)
+                            THEN amount END) AS fit_revenue,
+                   sum(CASE WHEN day > zero_day AND day <= CAST($end_day AS DATE)
+                            THEN margin END) AS fit_margin,
+                   sum(CASE WHEN day > CAST($end_day AS DATE) THEN margin END)
+                       AS holdout_margin
+            FROM window_rows GROUP BY customer_id
+        )
+        SELECT a.customer_id, a.arm_id,
+               coalesce(d.purchase_days, 0) AS frequency,
+               coalesce(date_diff('day', a.zero_day, d.last_day), 0) / $days_per_unit
+                   AS recency,
+               date_diff('day', a.zero_day, CAST($end_day AS DATE)) / $days_per_unit AS "T",
+               coalesce(d.monetary, 0) AS monetary,
+               coalesce(m.fit_revenue, 0) AS fit_revenue,
+               coalesce(m.fit_margin, 0) AS fit_margin,
+               coalesce(m.holdout_margin, 0) AS holdout_margin,
+               coalesce(m.revenue, 0) AS revenue,
+               coalesce(m.margin, 0) AS margin
+        FROM assigned a
+        LEFT JOIN per_day d USING (customer_id)
+        LEFT JOIN money m USING (customer_id)
+        WHERE a.zero_day < CAST($end_day AS DATE)
         ORDER BY a.arm_id, a.customer_id
         """,  # noqa: S608 - a fixed fragment; values are parameters
         params,
