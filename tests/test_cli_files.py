@@ -164,3 +164,10 @@ def test_load_sets_rows_aside_and_writes_them_out(db, tmp_path, capsys):
     text = out_file.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("file_row,reason,")
     assert {"no_customer", "totals_row", "bad_amount"} <= set(text.replace("\n", ",").split(","))
+
+
+def test_a_store_path_that_does_not_exist_is_reported(db, capsys):
+    code, _, err = cli(capsys, "--db", db, "list")
+    assert code == 0 and "there was no store at" in err and "cli.duckdb" in err
+    code, _, err = cli(capsys, "--db", db, "list")
+    assert "no store" not in err  # only the first time
