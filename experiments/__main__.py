@@ -661,8 +661,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = config.db_path(args.db)
         missing = config.db_path_given(args.db) and not path.exists()
         store = open_store(args.db)
-        if missing:  # a mistyped --db / LOYALTY_LAB_DB: say where the new, empty store is
-            print(f"note: there was no store at {path}; created a new store there.", file=sys.stderr)
+        if missing:  # a mistyped --db / LOYALTY_LAB_DB: say where the new store is
+            note = f"note: there was no store at {path}; created a new store there."
+            print(note, file=sys.stderr)
         handler: Handler = args.handler
         return handler(store, args)
     except (StoreError, CommandError) as error:
