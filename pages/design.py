@@ -1201,7 +1201,12 @@ if flash:
     (st.success if flash[0] == "success" else st.error)(flash[1])
 
 experiments = _ui.cached_query(overview.list_experiments)
-status_of = {str(e["name"]): str(e["status"]) for e in experiments}
+status_of = {
+    str(e["name"]): str(e["status"])
+    + (" · demo data" if e.get("demo") else "")
+    + (" · archived" if e.get("archived") else "")
+    for e in experiments
+}
 id_of = {str(e["name"]): int(str(e["id"])) for e in experiments}
 choices = [NEW, *status_of]
 goto = st.session_state.pop("design_goto", None)

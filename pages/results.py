@@ -43,7 +43,11 @@ if len(experiments) > 1:
 experiment_name = st.selectbox(
     "Experiment",
     list(by_name),
-    format_func=lambda n: f"{n} (archived)" if by_name[n].get("archived") else n,
+    format_func=lambda n: (
+        n
+        + (" (demo data)" if by_name[n].get("demo") else "")
+        + (" (archived)" if by_name[n].get("archived") else "")
+    ),
     key="experiment",
     bind="query-params",
     width=520,

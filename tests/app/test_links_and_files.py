@@ -64,3 +64,9 @@ def test_a_mistyped_store_path_is_reported_not_seeded(monkeypatch, tmp_path):
     assert not at.exception, at.exception
     assert any(f"There is no store at {missing}" in e.value for e in at.error)
     assert not missing.exists()
+
+
+def test_the_demo_experiment_is_labelled_on_results(app_env):
+    at = results({})
+    picker = next(s for s in at.selectbox if s.label == "Experiment")
+    assert picker.format_func(picker.value) == "Loyalty levers 2026-Q2 (demo data)"
