@@ -85,7 +85,11 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
             print("No experiments yet.")
         for e in experiments:
             arms = ", ".join(f"{a['name']} ({a['kind']}, {a['allocation']:g})" for a in e["arms"])  # type: ignore[attr-defined]
-            print(f"{e['id']:>4}  {e['name']}  [{e['status']}]  {e['customers']} customers: {arms}")
+            marks = "".join(f" ({m})" for m in ("demo", "archived") if e.get(m))
+            print(
+                f"{e['id']:>4}  {e['name']}{marks}  [{e['status']}]  {e['customers']} customers:"
+                f" {arms}"
+            )
     return EXIT_OK
 
 
