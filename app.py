@@ -14,7 +14,13 @@ if not st.session_state.get("demo_checked") and store.is_empty():
     with st.status("First start: creating the demo store...", expanded=True) as status:
         bar = st.progress(0.0)
         seeded = demo.seed_demo_if_empty(store, progress=_ui.streamlit_progress(bar))
-        status.update(label="Demo data ready" if seeded else "Store ready", state="complete")
+        label = (
+            f"First start: created the store {store.path} with the demo data set (synthetic "
+            "customers and one experiment; remove it on the Data page once your data is in)"
+            if seeded
+            else "Store ready"
+        )
+        status.update(label=label, state="complete", expanded=False)
 st.session_state["demo_checked"] = True
 
 report = st.Page("pages/report.py", title="Report", icon=":material/summarize:", url_path="report")

@@ -149,7 +149,11 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
             print("No experiments yet.")
         for e in experiments:
             arms = ", ".join(f"{a['name']} ({a['kind']}, {a['allocation']:g})" for a in e["arms"])  # type: ignore[attr-defined]
-            print(f"{e['id']:>4}  {e['name']}  [{e['status']}]  {e['customers']} customers: {arms}")
+            marks = "".join(f" ({m})" for m in ("demo", "archived") if e.get(m))
+            print(
+                f"{e['id']:>4}  {e['name']}{marks}  [{e['status']}]  {e['customers']} customers:"
+                f" {arms}"
+            )
     return EXIT_OK
 
 
@@ -847,7 +851,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not getattr(args, "needs_store", True):
             return int(args.handler(None, args))
+        path = config.db_path(args.db)
+        missing = config.db_path_given(args.db) and not path.exists()
         store = open_store(args.db)
+        if missing:  # a mistyped --db / LOYALTY_LAB_DB: say where the new store is
+            note = f"note: there was no store at {path}; created a new store there."
+            print(note, file=sys.stderr)
         handler: Handler = args.handler
         return handler(store, args)
     except (StoreError, CommandError) as error:

@@ -68,3 +68,9 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get(DB_ENV_VAR)
     return Path(env) if env else DEFAULT_DB_PATH
+
+
+def db_path_given(explicit: str | os.PathLike[str] | None = None) -> bool:
+    """True when the store path was chosen (--db or $LOYALTY_LAB_DB), not the default: a
+    missing file there is more likely a typo than a first start, so it is reported."""
+    return bool(explicit) or bool(os.environ.get(DB_ENV_VAR))

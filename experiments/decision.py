@@ -37,7 +37,7 @@ from scipy import special
 
 from experiments import config, stats
 from experiments.analysis_file import NET_VALUE, FileAnalysis
-from experiments.metrics import AnalysisSettings, ExperimentAnalysis
+from experiments.metrics import AnalysisSettings, ArmSummary, ExperimentAnalysis
 from experiments.store import Store
 
 Verdict = Literal["ship", "stop", "inconclusive", "keep_running"]
@@ -336,6 +336,20 @@ class Decision:
             "cost_per_customer": self.cost_per_customer,
             "lever_cost": self.lever_cost,
         }
+
+
+def _lever_cost(summary: ArmSummary, analysis: ExperimentAnalysis) -> float | None:
+    """The lever's own cost per customer: its fixed cost plus the discounts given beyond the
+    control's. Every arm's receipts carry the shop's ordinary discounts; those are not the
+    lever's (a registered list's gift arm showed them as its cost)."""
+    cost = summary.means.get("cost")
+    if cost is None:
+        return None
+    control = next((a for a in analysis.arms if a.arm == analysis.control), None)
+    ordinary = 0.0
+    if control is not None and control.means.get("cost") is not None:
+        ordinary = float(control.means["cost"] or 0.0) - control.cost_per_customer
+    return summary.cost_per_customer + max(cost - summary.cost_per_customer - ordinary, 0.0)
 
 
 def _money(value: float, signed: bool = True) -> str:
@@ -659,7 +673,7 @@ def decide(
                 # who is "best" on money seen so far is not a verdict before the horizon
                 probability_best=analysis.probability_best.get(summary.arm) if final else None,
                 cost_per_customer=summary.cost_per_customer,
-                lever_cost=summary.means.get("cost"),
+                lever_cost=_lever_cost(summary, analysis),
                 rule=rule,
                 final=final,
                 blocked=bool(blocking),

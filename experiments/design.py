@@ -1239,6 +1239,8 @@ def parse_assignment_list(
         if field_name not in column:
             return pd.Series(pd.NA, index=raw.index, dtype="string")
         values = raw[column[field_name]].astype("string").str.strip()
+        # undo `escape_cell`: the export wrote '+7916... for a customer id +7916...
+        values = values.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
         return values.mask(values == "")
 
     frame = pd.DataFrame(

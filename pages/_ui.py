@@ -24,6 +24,17 @@ def _store_for(path: str) -> Store:
 def get_store() -> Store:
     """The process-wide store (one DuckDB connection per process, cursors per script run)."""
     path = str(config.db_path())
+    if config.db_path_given() and not Path(path).exists():
+        # a mistyped LOYALTY_LAB_DB must not become a new demo store that hides the real one
+        st.error(
+            f"**There is no store at {path}** ({config.DB_ENV_VAR} points there). Check the "
+            f"path for a typo, or unset {config.DB_ENV_VAR} to use the default store "
+            f"{config.DEFAULT_DB_PATH}. To start a new store at that path, run `python -m "
+            f"experiments --db {path} demo` (demo data) or load your own file with `python -m "
+            f"experiments --db {path} load transactions FILE`.",
+            icon=":material/folder_off:",
+        )
+        st.stop()
     try:
         return _store_for(path)
     except StoreError as error:

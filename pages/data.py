@@ -112,10 +112,15 @@ if uploaded is not None:
         mapping = _ui.mapping_form(inspection, f"map_{kind}")
         experiment = None
         if kind == "results":
-            experiment = st.text_input(
-                "Experiment name",
-                value=Path(uploaded.name).stem,
-                help="Results attach to this experiment; it is created if it does not exist.",
+            existing = [str(e["name"]) for e in _ui.cached_query(overview.list_experiments)]
+            stem = Path(uploaded.name).stem
+            experiment = st.selectbox(
+                "Experiment",
+                [stem, *[n for n in existing if n != stem]],
+                accept_new_options=True,
+                key="results_experiment",
+                help="Results attach to this experiment: pick one designed or registered here "
+                "(its arms and costs apply), or type a new name to create one from the file.",
             )
 
         if st.button("Validate and load", type="primary", key="load_button"):

@@ -341,6 +341,12 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
             "the record of what was run."
         )
         if st.button("Complete experiment", icon=":material/flag:", key="complete_button"):
+            st.session_state["design_confirm"] = ("complete", stored.experiment_id)
+        if _confirmed(
+            "complete",
+            stored.experiment_id,
+            f"Complete '{spec.name}'? It cannot run again, and the list stays as the record.",
+        ):
             try:
                 ds.complete_experiment(_ui.get_store(), stored.experiment_id)
             except StoreError as error:
@@ -354,6 +360,58 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
         st.session_state["design_copy_of"] = stored.experiment_id
         _go_to(NEW)
         st.rerun()
+    _render_archive_delete(stored)
+
+
+def _confirmed(action: str, experiment_id: int, question: str) -> bool:
+    """A destructive action asks first: True once the marketer clicked 'Yes' for it."""
+    if st.session_state.get("design_confirm") != (action, experiment_id):
+        return False
+    st.warning(question, icon=":material/warning:")
+    yes, no = st.columns([1, 3])
+    if no.button("Cancel", key=f"{action}_cancel"):
+        st.session_state.pop("design_confirm", None)
+        st.rerun()
+    if yes.button(f"Yes, {action} it", type="primary", key=f"{action}_confirm"):
+        st.session_state.pop("design_confirm", None)
+        return True
+    return False
+
+
+def _render_archive_delete(stored: ds.StoredExperiment) -> None:
+    """Archive (kept, out of the way) or delete (gone, after asking) an experiment."""
+    name = stored.spec.name
+    archived = bool(_ui.cached_query(ds.is_archived, stored.experiment_id))
+    cols = st.columns([1, 1, 2])
+    if cols[0].button(
+        "Back from the archive" if archived else "Archive",
+        icon=":material/unarchive:" if archived else ":material/archive:",
+        key="archive_button",
+        help="Archived experiments stay readable but come last and never open by default.",
+    ):
+        try:
+            ds.set_archived(_ui.get_store(), stored.experiment_id, not archived)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            _flash("success", f"'{name}' is {'back from the archive' if archived else 'archived'}.")
+            st.rerun()
+    if cols[1].button("Delete", icon=":material/delete:", key="delete_button"):
+        st.session_state["design_confirm"] = ("delete", stored.experiment_id)
+    if _confirmed(
+        "delete",
+        stored.experiment_id,
+        f"Delete '{name}' for good, with its {_ui.count(stored.customers)} assignments and any "
+        "results attached to it? Transactions stay.",
+    ):
+        try:
+            message = ds.delete_experiment(_ui.get_store(), stored.experiment_id)
+        except StoreError as error:
+            st.error(str(error))
+        else:
+            _flash("success", message)
+            _go_to(NEW)
+            st.rerun()
 
 
 def _design_tab(
@@ -931,6 +989,11 @@ def _save_start_section(
         key="start_button",
         disabled=bool(problems) or preview is None or preview.frame.empty or not acknowledged,
     )
+    if experiment_id is not None:
+        with _ui.cursor() as cur:
+            draft = ds.load_experiment(cur, experiment_id)
+        if draft is not None:
+            _render_archive_delete(draft)
     if save:
         try:
             draft_id = ds.save_experiment(_ui.get_store(), spec, experiment_id)
@@ -1178,7 +1241,12 @@ if flash:
     (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
 
 experiments = _ui.cached_query(overview.list_experiments)
-status_of = {str(e["name"]): str(e["status"]) for e in experiments}
+status_of = {
+    str(e["name"]): str(e["status"])
+    + (" · demo data" if e.get("demo") else "")
+    + (" · archived" if e.get("archived") else "")
+    for e in experiments
+}
 id_of = {str(e["name"]): int(str(e["id"])) for e in experiments}
 choices = [NEW, *status_of]
 goto = st.session_state.pop("design_goto", None)

@@ -48,7 +48,9 @@ experiment_id = st.selectbox(
     "Experiment",
     list(by_id),
     format_func=lambda i: (
-        str(by_id[i]["name"]) + (" (archived)" if by_id[i].get("archived") else "")
+        str(by_id[i]["name"])
+        + (" (demo data)" if by_id[i].get("demo") else "")
+        + (" (archived)" if by_id[i].get("archived") else "")
     ),
     key="experiment_pick",
     width=520,

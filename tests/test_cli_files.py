@@ -137,6 +137,7 @@ def test_delete_asks_for_yes_then_deletes_the_experiment_and_its_list(registered
 def test_archive_and_back(registered, capsys):
     db, _ = registered
     assert cli(capsys, "--db", db, "archive", "1")[0] == 0
+    assert "CRM май (archived)  [running]" in cli(capsys, "--db", db, "list")[1]
     _, out, _ = cli(capsys, "--db", db, "list", "--json")
     assert json.loads(out)[0]["archived"] is True
     assert cli(capsys, "--db", db, "archive", "1", "--undo")[0] == 0
@@ -164,3 +165,10 @@ def test_load_sets_rows_aside_and_writes_them_out(db, tmp_path, capsys):
     text = out_file.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("file_row,reason,")
     assert {"no_customer", "totals_row", "bad_amount"} <= set(text.replace("\n", ",").split(","))
+
+
+def test_a_store_path_that_does_not_exist_is_reported(db, capsys):
+    code, _, err = cli(capsys, "--db", db, "list")
+    assert code == 0 and "there was no store at" in err and "cli.duckdb" in err
+    code, _, err = cli(capsys, "--db", db, "list")
+    assert "no store" not in err  # only the first time

@@ -573,3 +573,26 @@ def test_effects_exports_keep_formula_like_arm_names_as_text(analysis):
     csv = pd.read_csv(io.BytesIO(report.effects_csv(evil)), encoding="utf-8-sig")
     xlsx = pd.read_excel(io.BytesIO(report.effects_xlsx(evil)), sheet_name="effects")
     assert set(csv["arm"]) == set(xlsx["arm"]) == {'\'=HYPERLINK("http://x")'}
+
+
+def test_lever_cost_leaves_out_the_shops_ordinary_receipt_discounts(analysis):
+    """Issue 14.2: a registered list's 'cost per customer' showed the shop's receipt discounts."""
+    import dataclasses
+
+    ordinary = 40.0  # every arm's receipts carry the shop's usual discounts, the control's too
+    shifted = dataclasses.replace(
+        analysis,
+        arms=[
+            dataclasses.replace(a, means={**a.means, "cost": a.means["cost"] + ordinary})
+            for a in analysis.arms
+        ],
+    )
+    cost = report.lever_table(decision.decide(shifted)).set_index("kind")[
+        report.LEVER_COLUMNS["cost"]
+    ]
+    plain = report.lever_table(decision.decide(analysis)).set_index("kind")[
+        report.LEVER_COLUMNS["cost"]
+    ]
+    fixed = {a.kind: a.cost_per_customer for a in analysis.arms}
+    assert cost["gift"] == pytest.approx(fixed["gift"])  # its price, not price + 40
+    assert cost["discount"] == pytest.approx(plain["discount"])  # only discounts beyond control

@@ -597,3 +597,21 @@ def test_cli_unknown_experiment_exits_2(filled, tmp_path, capsys):
 def test_defaults_come_from_config():
     assert ExperimentSpec("x", (CONTROL, GIFT)).horizon_days == config.DEFAULT_HORIZON_DAYS
     assert AudienceFilter().lookback_days == config.DEFAULT_LOOKBACK_DAYS
+
+
+def test_escaped_cells_of_the_export_read_back_as_they_were(store, tmp_path):
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["+79161234567", "-17", "c3", "c4"],
+            "arm": ["control", "=gift", "=gift", "control"],
+            "arm_kind": ["control", "gift", "gift", "control"],
+            "gift_cost": [None, 250.0, 250.0, None],
+        }
+    )
+    path = tmp_path / "export.csv"
+    path.write_bytes(design.assignments_csv(frame, sep=";"))
+    assert b"'+79161234567" in path.read_bytes()  # escaped for spreadsheets
+    experiment_id = ds.create_from_assignment_file(store, path, name="escaped")
+    listed = ds.assignment_list(store.cursor(), experiment_id)
+    assert sorted(listed["customer_id"]) == sorted(frame["customer_id"])
+    assert set(listed["arm"]) == {"control", "=gift"}

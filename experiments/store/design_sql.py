@@ -906,6 +906,16 @@ def set_archived(store: Store, experiment_id: int, archived: bool = True) -> Non
         )
 
 
+def is_archived(cur: Cursor, experiment_id: int) -> bool:
+    """Whether the experiment is archived (`set_archived`)."""
+    row = cur.execute(
+        "SELECT coalesce(TRY_CAST(json_extract(settings, '$.archived') AS BOOLEAN), false)"
+        " FROM experiments WHERE experiment_id = ?",
+        [experiment_id],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
     """customer_id, arm, arm_kind, code, stratum and the arm's cost fields (discount_pct,
     redemption_share, gift_cost, minutes, hourly_cost, custom_cost), ordered by customer_id."""

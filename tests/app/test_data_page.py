@@ -154,3 +154,21 @@ def test_load_the_valid_rows_is_an_explicit_choice(app_env):
     assert not at.exception
     assert at.success and "6 rows set aside" in at.success[0].value, [e.value for e in at.error]
     assert counts(app_env)[1] == before[1] + 35
+
+
+def test_results_attach_to_an_existing_experiment_picked_on_the_page(app_env):
+    body = "Карта клиента;Группа;Покупка\r\n" + "".join(
+        f"C{i:05d};{('control', 'surprise gift')[i % 2]};{'да' if i % 3 else 'нет'}\r\n"
+        for i in range(30)
+    )
+    at = data_page()
+    at.segmented_control(key="upload_kind").set_value("results").run()
+    at = upload(at, "итоги.csv", body.encode("cp1251"))
+    assert at.selectbox(key="results_experiment").value == "итоги"  # a new one by default
+    at.selectbox(key="results_experiment").set_value("Loyalty levers 2026-Q2").run()
+    at.button(key="load_button").click().run()
+    assert not at.exception
+    assert at.success and "(experiment 1)" in at.success[0].value, [e.value for e in at.error]
+    with open_store(app_env).cursor() as cur:
+        linked = cur.execute("SELECT DISTINCT experiment_id FROM campaign_results").fetchall()
+    assert linked == [(1,)]

@@ -51,3 +51,22 @@ def test_a_yes_no_column_is_offered_and_a_text_column_is_named(app_env, tmp_path
     picker = next(m for m in at.multiselect if m.label.startswith("Metrics"))
     assert "Покупка" in picker.options and "Покупка" in picker.value
     assert any("Not offered as metrics" in c.value and "Комментарий" in c.value for c in at.caption)
+
+
+def test_a_mistyped_store_path_is_reported_not_seeded(monkeypatch, tmp_path):
+    """Issue 14.6: a LOYALTY_LAB_DB typo silently became a new demo store."""
+    from .conftest import ROOT
+
+    missing = tmp_path / "typo" / "loyalty.duckdb"
+    monkeypatch.setenv("LOYALTY_LAB_DB", str(missing))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert any(f"There is no store at {missing}" in e.value for e in at.error)
+    assert not missing.exists()
+
+
+def test_the_demo_experiment_is_labelled_on_results(app_env):
+    at = results({})
+    picker = next(s for s in at.selectbox if s.label == "Experiment")
+    assert picker.format_func(picker.value) == "Loyalty levers 2026-Q2 (demo data)"

@@ -65,7 +65,7 @@ def test_design_start_and_download_assignments(browser, tmp_path):
     assert content == design.assignments_csv(expected)
     assert content.startswith(b"\xef\xbb\xbf")
     rows = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str)
-    assert list(rows.columns) == ["customer_id", "arm", "arm_kind"]
+    assert list(rows.columns) == ["customer_id", "arm", "arm_kind", "gift_cost"]  # + its cost
     assert len(rows) == stored.customers > 0
     assert set(rows["arm"]) == {"control", "surprise gift"}
     assert set(rows["arm_kind"]) == {"control", "gift"}
