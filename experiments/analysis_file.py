@@ -427,7 +427,7 @@ def analyze_stored_results(
     correction: Correction = "holm",
     cap: bool = config.DEFAULT_CAP,
     alpha: float = config.ALPHA,
-    margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    margin_rate: float | None = None,
     money_field: str | None = None,
 ) -> FileAnalysis:
     """Effects of an experiment whose outcomes came from uploaded campaign result files.
@@ -451,7 +451,9 @@ def analyze_stored_results(
         correction: 'holm', 'bh' or 'none' across arms, each metric its own family.
         cap: winsorise money metrics at the pooled percentile.
         alpha: significance level.
-        margin_rate: margin share of what a customer paid, for net value.
+        margin_rate: margin share of what a customer paid, for net value; default the one every
+            net value uses (`metrics.resolve_margin_rate`: the experiment's own, else the
+            store's, else config's).
         money_field: the money column net value is computed from; default
             `suggest_money_field`.
 
@@ -481,6 +483,11 @@ def analyze_stored_results(
             if m in by_name and by_name[m].numeric and m not in (covariate, results_sql.ARM_COLUMN)
         ]
         skipped = [m for m in chosen if m not in usable]
+        if margin_rate is None:
+            from experiments.metrics import resolve_margin_rate
+            from experiments.store.metrics_sql import experiment_settings
+
+            margin_rate, _ = resolve_margin_rate(cur, None, experiment_settings(cur, experiment_id))
         costs = {
             c.name: LeverCost(c.kind, c.discount_pct, c.cost_per_customer, c.redemption_share)
             for c in results_sql.arm_costs(cur, experiment_id)

@@ -532,7 +532,8 @@ def render_file(
             st.caption(
                 "Arms, costs and plan come from the experiment, outcomes from the file. "
                 f"**Net value** = {analysis.margin_rate:.0%} margin on "
-                f"**{_ui.plain(analysis.money_field)}** (margin rate of the store) minus each "
+                f"**{_ui.plain(analysis.money_field)}** (the margin rate behind every net value, "
+                "set on the Data page) minus each "
                 f"lever's cost - {costs}. It decides."
             )
         else:

@@ -174,3 +174,23 @@ def test_result_file_verdicts_follow_the_design_rule_not_the_options(db, tmp_pat
         (d["arm"], d["verdict"]) for d in official["decisions"]
     ]
     assert official["rule"]["confidence"] == 0.95
+
+
+def test_result_file_net_value_uses_the_stores_margin_rate(db, tmp_path, capsys):
+    """The file path always used config's 35% while the analysis honoured the store's rate."""
+    path = tmp_path / "campaign.csv"
+    _result_file(path, money=True)
+    _attach(db, path, capsys)
+    assert cli.main(["--db", str(db), "settings", "--margin-rate", "0.4"]) == 0
+    capsys.readouterr()
+    out = _analyze(db, capsys)
+    assert out["margin_rate"] == pytest.approx(0.4)
+    spend = next(
+        e for e in out["effects"]
+        if e["arm"] == "Surprise gift" and e["metric"] == "spend" and e["method"] == "welch"
+    )  # fmt: skip
+    net = next(
+        e for e in out["effects"]
+        if e["arm"] == "Surprise gift" and e["metric"] == "net_value" and e["method"] == "welch"
+    )  # fmt: skip
+    assert net["diff"] == pytest.approx(0.4 * spend["diff"] - 250.0, rel=1e-9)
