@@ -232,7 +232,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")
-        st.caption(caption)
+        st.caption(_ui.plain(caption))  # captions name arms, which people type
     st.plotly_chart(charts.segments_figure(analysis), width="stretch")
     st.caption(
         "Segments are for exploring: intervals are corrected across segments; a real difference "

@@ -32,9 +32,9 @@ def test_a_link_to_a_missing_experiment_says_so_instead_of_opening_another(app_e
 def test_a_link_may_name_the_experiment_by_id(app_env):
     at = results({"experiment": "1"})
     assert not at.error
-    assert next(s for s in at.selectbox if s.label == "Experiment").value == (
-        "Loyalty levers 2026-Q2"
-    )
+    picker = next(s for s in at.selectbox if s.label == "Experiment")
+    assert picker.value == 1  # the picker holds ids and shows names
+    assert picker.options == ["Loyalty levers 2026-Q2 (demo data)"]
 
 
 def test_a_yes_no_column_is_offered_and_a_text_column_is_named(app_env, tmp_path):

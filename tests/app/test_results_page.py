@@ -207,7 +207,9 @@ def test_first_start_on_an_empty_store_seeds_the_demo_and_shows_its_experiment(
     from experiments.store import overview
 
     db = tmp_path / "fresh" / "loyalty.duckdb"  # nothing there yet, as on a new machine
-    monkeypatch.setenv("LOYALTY_LAB_DB", str(db))
+    # the default store path (a LOYALTY_LAB_DB naming no file is reported, not seeded)
+    monkeypatch.delenv("LOYALTY_LAB_DB", raising=False)
+    monkeypatch.setattr(config, "DEFAULT_DB_PATH", db)
     at = run()
     with open_store(db).cursor() as cur:
         stats = overview.store_stats(cur)
@@ -252,7 +254,7 @@ def test_running_experiment_opens_on_the_data_so_far(app_env):
     assert "21 (all data so far)" in horizon.options  # AppTest lists the labels
     assert "60 (planned)" in horizon.options
     text = " ".join(m.value for m in at.markdown)
-    assert "gift:" in text and "no estimate" not in text  # estimates at 21 days
+    assert "gift" in text and "no estimate" not in text  # estimates at 21 days (names escaped)
     assert "horizon=21" in at.code[0].value  # the share link keeps the interim view
     assert any("running, day 21 of 60" in c.value for c in at.caption)
     # with two experiments, one line each: which runs and how far its data reaches
