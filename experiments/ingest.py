@@ -671,7 +671,7 @@ def read_table(
     file_name = file_name or path.name
     if not path.is_file():
         return None, FileFormat("csv"), (_problem("no_file", f"There is no file {path}."),)
-    head = _read_head(path, file_name)
+    head = _read_head(path, file_name, whole_sheet=True)  # a sheet is read once, whole
     if not head.columns or any(p.severity == "error" for p in head.problems):
         return None, head.format, head.problems
     fmt = head.format
