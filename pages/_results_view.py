@@ -116,6 +116,23 @@ def analysis_for(
     return _analysis(experiment_id, asdict(settings), _ui.store_version(), str(config.db_path()))
 
 
+def render_adjustment(effects: list[stats.Effect]) -> None:
+    """The CUPED estimate beside the unadjusted one, with the variance reduction achieved."""
+    table = report.adjustment_table(effects)
+    if table.empty:
+        return
+    st.subheader(report.ADJUSTMENT_TITLE)
+    money = {c: st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config=money
+        | {"variance reduction": st.column_config.NumberColumn(format="percent")},
+    )
+    st.caption(report.ADJUSTMENT_CAPTION)
+
+
 def render(analysis: metrics.ExperimentAnalysis) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads."""
     experiment = analysis.experiment
@@ -177,6 +194,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
             st.markdown(f"{icon} {_ui.plain(m.sentence)}")
         st.caption(report.HEAD_TO_HEAD_CAPTION)
 
+    render_adjustment(analysis.effects)
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")
         st.caption(caption)
@@ -448,6 +466,7 @@ def render_file(experiment: dict[str, Any], analysis: analysis_file.FileAnalysis
         width="stretch",
     )
     st.caption(f"{report.FOREST_CAPTION} Rates in percentage points.")
+    render_adjustment(analysis.effects)
     st.subheader("All effects")
     st.dataframe(
         analysis_file.effects_table(analysis),

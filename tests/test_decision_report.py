@@ -467,3 +467,24 @@ def test_effects_exports_keep_formula_like_arm_names_as_text(analysis):
     csv = pd.read_csv(io.BytesIO(report.effects_csv(evil)), encoding="utf-8-sig")
     xlsx = pd.read_excel(io.BytesIO(report.effects_xlsx(evil)), sheet_name="effects")
     assert set(csv["arm"]) == set(xlsx["arm"]) == {'\'=HYPERLINK("http://x")'}
+
+
+def test_html_report_names_the_money_estimand_and_shows_cuped_beside_unadjusted(analysis, capped):
+    page = report.html_report(analysis)
+    assert "mean difference per customer, in roubles" in page
+    assert "winsorised mean difference" not in page.split("Method notes")[0]
+    assert report.ADJUSTMENT_TITLE in page
+    table = report.adjustment_table(analysis.effects)
+    gift = table[(table.arm == "Surprise gift") & (table.metric == "net_value")].iloc[0]
+    welch = analysis.effect("Surprise gift", "net_value", "welch")
+    cuped = analysis.effect("Surprise gift", "net_value", "cuped")
+    assert gift["unadjusted"] == pytest.approx(welch.diff)
+    assert gift["adjusted (CUPED)"] == pytest.approx(cuped.diff)
+    assert gift["variance reduction"] == pytest.approx(cuped.variance_reduction)
+    assert "pre_spend_capped" in gift["covariates"]
+    capped_page = report.html_report(capped)
+    assert "winsorised mean difference" in capped_page
+    assert "not the roubles difference" in capped_page
+    settings = capped.as_json()["settings"]
+    assert settings["money_estimand"] == "winsorised_mean_difference"
+    assert analysis.as_json()["settings"]["money_estimand"] == "mean_difference"

@@ -431,6 +431,28 @@ def test_cli_analyze_json(hand_store, capsys):
     assert out["head_to_head"] == []  # one lever: nothing to compare it with
 
 
+def test_cli_analyze_names_the_money_estimand_and_caps_only_when_asked(hand_store, capsys):
+    db = ["--db", str(hand_store.path), "analyze", "exp 1", "--horizon", "30", "--json"]
+    assert cli.main(db) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["cap"] is False and settings["money_estimand"] == "mean_difference"
+    assert cli.main([*db, "--cap"]) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["cap"] is True
+    assert settings["money_estimand"] == "winsorised_mean_difference"
+    assert "not the roubles difference" in settings["money_estimand_label"]
+    assert cli.main([*db, "--cap", "--no-cap"]) == 2
+    err = capsys.readouterr().err
+    assert "either --cap or --no-cap" in err and "Traceback" not in err
+
+
+def test_cuped_with_too_few_customers_per_arm_is_insufficient_never_nan(hand_store):
+    analysis = metrics.analyze_experiment(hand_store, 1, metrics.AnalysisSettings(horizon_days=30))
+    cuped = [e for e in analysis.effects if e.method == "cuped"]
+    assert cuped and all(e.status == "insufficient_data" and e.note for e in cuped)
+    json.dumps(analysis.as_json(), allow_nan=False, default=str)
+
+
 def test_horizon_choices_add_the_planned_and_the_observed_so_far():
     assert metrics.horizon_choices(60, None) == [30, 60, 90, 180]
     assert metrics.horizon_choices(45, 200) == [30, 45, 60, 90, 180]
