@@ -359,7 +359,8 @@ def html_report(analysis: ExperimentAnalysis, *, link: str | None = None) -> str
 
 FILE_METHOD_NOTES = (
     "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money columns: "
-    "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
+    "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED: Lin's "
+    "regression with arm-specific slopes and a robust HC2-type variance).",
     "p-values are corrected across arms x metrics (the rows shown form one family; intervals "
     "are each effect's own, before the correction); sample-ratio mismatch: chi-square test "
     "against the planned split.",

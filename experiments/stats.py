@@ -230,7 +230,8 @@ class Effect:
     Attributes:
         arm: the treated arm's name.
         metric: the metric's name.
-        method: estimator: 'z' (rates), 'welch' (money), 'cuped' (ANCOVA with the covariate).
+        method: estimator: 'z' (rates), 'welch' (money), 'cuped' (Lin's regression on the
+            pre-period covariates).
         control_mean: baseline arm's mean (raw, also for cuped).
         arm_mean: treated arm's mean; for cuped control_mean + adjusted diff, so that
             arm_mean - control_mean == diff in every row.
@@ -378,7 +379,8 @@ def compare(
         arm_name: treated arm's name, copied to the result.
         metric: metric name, copied to the result.
         alpha: significance level of the intervals.
-        use_covariate: also return the CUPED/ANCOVA row using the covariate sums.
+        use_covariate: also return the CUPED row (Lin's interacted regression) from the
+            covariates' moments (`SampleStats.covariates`, else the single covariate sums).
         baseline_name: name of the baseline arm, copied to the result.
 
     Returns:
@@ -529,7 +531,13 @@ def _cuped_effect(
             else "covariates are constant within arms: nothing to adjust with"
         )
         return _insufficient(arm_name, metric, "cuped", control, arm, why, baseline, alpha)
-    fit0, fit1 = _arm_fits(moments0.take(names), moments1.take(names))
+    try:
+        fit0, fit1 = _arm_fits(moments0.take(names), moments1.take(names))
+    except np.linalg.LinAlgError:  # rounding made the kept covariates singular after all
+        return _insufficient(
+            arm_name, metric, "cuped", control, arm,
+            "covariates are collinear within an arm: nothing to adjust with", baseline, alpha,
+        )  # fmt: skip
     if fit0.residual_variance <= 0 and fit1.residual_variance <= 0:
         return _insufficient(
             arm_name,

@@ -54,11 +54,12 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
     )
     if not from_file:
         st.selectbox(
-            "Adjust for pre-period spend (CUPED)",
+            "Adjust for pre-period behaviour (CUPED)",
             ["on", "off"],
             key="cuped",
             bind="query-params",
-            help="Uses each customer's spend before assignment to narrow the intervals.",
+            help="Uses what each customer did before assignment (spend, orders, recency, tenure, "
+            "RFM segment) to narrow the intervals; the unadjusted estimate is shown beside it.",
         )
     st.selectbox(
         "Correction for several arms x metrics",

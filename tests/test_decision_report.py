@@ -218,7 +218,9 @@ def test_forest_of_headline_effects_has_one_row_per_arm_and_names_the_adjustment
     assert dict(zip(net.y, net.x, strict=True)) == pytest.approx(expected)
     assert set(net.text) == {"cuped"}
     assert "net value" in fig.layout.title.subtitle.text
-    assert "adjusted for pre-period spend (CUPED)" in fig.layout.title.subtitle.text
+    assert "adjusted for pre-period spend, orders, recency, tenure and RFM segment (CUPED)" in (
+        fig.layout.title.subtitle.text
+    )
     named = charts.forest_figure(effects, adjusted_for="the pre-period field history")
     assert "adjusted for the pre-period field history" in named.layout.title.subtitle.text
     # without CUPED rows there is nothing to name
