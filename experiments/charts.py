@@ -120,7 +120,7 @@ def forest_figure(
     *,
     confidence: float = 0.95,
     units: Mapping[str, str] | None = None,
-    adjusted_for: str = "pre-period spend",
+    adjusted_for: str = "pre-period spend, orders, recency, tenure and RFM segment",
 ) -> go.Figure:
     """Effect vs control with its confidence interval, one row per arm, one panel per metric.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,7 +59,51 @@ def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
     columns = [
         "arm", "metric", "method", "horizon_days", "control_mean", "arm_mean", "diff",
         "ci_low", "ci_high", "rel_lift", "rel_ci_low", "rel_ci_high", "p_value", "p_adjusted",
-        "n_control", "n_arm", "variance_reduction", "status", "note",
+        "n_control", "n_arm", "variance_reduction", "status", "note", "covariates",
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["covariates"] = [", ".join(c) if isinstance(c, list) else "" for c in frame.covariates]
+    return frame
+
+
+ADJUSTMENT_TITLE = "Adjusted for pre-period behaviour (CUPED) vs unadjusted"
+ADJUSTMENT_CAPTION = (
+    "The same effect estimated twice: from the difference in means alone (unadjusted, Welch) "
+    "and adjusted for what each customer did before assignment (CUPED: Lin's regression with "
+    "arm-specific slopes and a heteroskedasticity-robust variance). Both estimate the same "
+    "difference; the adjusted one is narrower by the variance reduction shown, and it is the "
+    "one the verdicts read."
+)
+
+
+def adjustment_table(effects: Sequence[stats.Effect]) -> pd.DataFrame:
+    """One row per (baseline, arm, metric) with a CUPED row: the unadjusted estimate and
+    interval beside the adjusted one, the variance reduction and the covariates used."""
+    unadjusted = {(e.baseline, e.arm, e.metric): e for e in effects if e.method in ("welch", "z")}
+    rows = []
+    for e in effects:
+        if e.method != "cuped":
+            continue
+        plain = unadjusted.get((e.baseline, e.arm, e.metric))
+        rows.append(
+            {
+                "arm": e.arm,
+                "vs": e.baseline,
+                "metric": e.metric,
+                "unadjusted": plain.diff if plain else None,
+                "unadjusted CI low": plain.ci_low if plain else None,
+                "unadjusted CI high": plain.ci_high if plain else None,
+                "adjusted (CUPED)": e.diff,
+                "adjusted CI low": e.ci_low,
+                "adjusted CI high": e.ci_high,
+                "variance reduction": e.variance_reduction,
+                "covariates": ", ".join(e.covariates) if e.ok else f"insufficient data: {e.note}",
+            }
+        )
+    columns = [
+        "arm", "vs", "metric", "unadjusted", "unadjusted CI low", "unadjusted CI high",
+        "adjusted (CUPED)", "adjusted CI low", "adjusted CI high", "variance reduction",
+        "covariates",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
@@ -144,6 +189,12 @@ def _lever_table_html(decisions: list[decision.Decision]) -> pd.DataFrame:
         column = LEVER_COLUMNS[key]
         table[column] = ["-" if v is None or pd.isna(v) else format(v, spec) for v in table[column]]
     return table
+
+
+def _adjustment_section(effects: Sequence[stats.Effect]) -> list[tuple[str, pd.DataFrame]]:
+    """The adjusted-vs-unadjusted table as a report section, when there are CUPED rows."""
+    table = adjustment_table(effects)
+    return [] if table.empty else [(ADJUSTMENT_TITLE, table)]
 
 
 def _inert(table: pd.DataFrame) -> pd.DataFrame:
@@ -366,7 +417,10 @@ def html_report(
         rules=(f"Verdict rule fixed at design: {rule.describe()}.", *decision.RULES),
         sections=sections,
         figures=figures(analysis),
-        tables=[("Effects", effects_table(analysis).drop(columns=["note"]))],
+        tables=[
+            ("Effects", effects_table(analysis).drop(columns=["note", "covariates"])),
+            *_adjustment_section(analysis.effects),
+        ],
         settings={
             "horizon (days)": analysis.horizon_days,
             "capping of money metrics": "on" if analysis.settings.cap else "off",
@@ -385,7 +439,8 @@ def html_report(
 
 FILE_METHOD_NOTES = (
     "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money columns: "
-    "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED/ANCOVA).",
+    "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED: Lin's "
+    "regression with arm-specific slopes and a robust HC2-type variance).",
     "p-values are corrected across the arms, each metric its own family (the first metric - net "
     "value when the experiment's levers have costs and the file a money column - decides; "
     "intervals are each effect's own, before the correction); sample-ratio mismatch: "
@@ -432,6 +487,7 @@ def html_file_report(
         tables=[
             ("Arms", analysis_file.arms_table(analysis)),
             ("Effects", analysis_file.effects_table(analysis)),
+            *_adjustment_section(analysis.effects),
         ],
         settings={
             "deciding metric": metric,

@@ -3,7 +3,8 @@
 Every estimator here works from `SampleStats` alone (n, sums, sums of squares, covariate
 cross-products), which is what the SQL in `experiments/store/` returns per arm and metric. That
 keeps inference fast at any scale and testable without a database: `tests/test_stats.py` checks
-each estimator against statsmodels/scipy run on the raw rows to 1e-9.
+each estimator against statsmodels/scipy run on the raw rows to 1e-9 (CUPED's standard error,
+an O(1/n) approximation of HC2, to the tolerance stated there).
 
 Choices, stated once:
 
@@ -230,7 +231,8 @@ class Effect:
     Attributes:
         arm: the treated arm's name.
         metric: the metric's name.
-        method: estimator: 'z' (rates), 'welch' (money), 'cuped' (ANCOVA with the covariate).
+        method: estimator: 'z' (rates), 'welch' (money), 'cuped' (Lin's regression on the
+            pre-period covariates).
         control_mean: baseline arm's mean (raw, also for cuped).
         arm_mean: treated arm's mean; for cuped control_mean + adjusted diff, so that
             arm_mean - control_mean == diff in every row.
@@ -378,7 +380,8 @@ def compare(
         arm_name: treated arm's name, copied to the result.
         metric: metric name, copied to the result.
         alpha: significance level of the intervals.
-        use_covariate: also return the CUPED/ANCOVA row using the covariate sums.
+        use_covariate: also return the CUPED row (Lin's interacted regression) from the
+            covariates' moments (`SampleStats.covariates`, else the single covariate sums).
         baseline_name: name of the baseline arm, copied to the result.
 
     Returns:
@@ -529,7 +532,13 @@ def _cuped_effect(
             else "covariates are constant within arms: nothing to adjust with"
         )
         return _insufficient(arm_name, metric, "cuped", control, arm, why, baseline, alpha)
-    fit0, fit1 = _arm_fits(moments0.take(names), moments1.take(names))
+    try:
+        fit0, fit1 = _arm_fits(moments0.take(names), moments1.take(names))
+    except np.linalg.LinAlgError:  # rounding made the kept covariates singular after all
+        return _insufficient(
+            arm_name, metric, "cuped", control, arm,
+            "covariates are collinear within an arm: nothing to adjust with", baseline, alpha,
+        )  # fmt: skip
     if fit0.residual_variance <= 0 and fit1.residual_variance <= 0:
         return _insufficient(
             arm_name,

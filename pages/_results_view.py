@@ -156,6 +156,23 @@ def official_for(
     return analysis_for(int(experiment["id"]), official), differences  # type: ignore[call-overload]
 
 
+def render_adjustment(effects: list[stats.Effect]) -> None:
+    """The CUPED estimate beside the unadjusted one, with the variance reduction achieved."""
+    table = report.adjustment_table(effects)
+    if table.empty:
+        return
+    st.subheader(report.ADJUSTMENT_TITLE)
+    money = {c: st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config=money
+        | {"variance reduction": st.column_config.NumberColumn(format="percent")},
+    )
+    st.caption(report.ADJUSTMENT_CAPTION)
+
+
 def render(analysis: metrics.ExperimentAnalysis) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads.
 
@@ -230,6 +247,7 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
             st.markdown(f"{icon} {_ui.plain(m.sentence)}")
         st.caption(f"{report.HEAD_TO_HEAD_CAPTION} {basis}")
 
+    render_adjustment(analysis.effects)
     for fig, caption in report.figures(analysis):
         st.plotly_chart(fig, width="stretch")
         st.caption(_ui.plain(caption))  # captions name arms, which people type
@@ -597,6 +615,7 @@ def render_file(
         width="stretch",
     )
     st.caption(f"{report.FOREST_CAPTION} Rates in percentage points.")
+    render_adjustment(analysis.effects)
     st.subheader("All effects")
     st.dataframe(
         analysis_file.effects_table(analysis),

@@ -74,26 +74,25 @@ with st.sidebar.expander("Analysis settings", expanded=True, icon=":material/tun
             help="Purchases within this many days of each customer's assignment count. While "
             "an experiment runs, 'so far' is the longest horizon every customer is observed for.",
         )
-    st.selectbox(
-        "Money effects",
+    st.selectbox(  # no format_func: a bound selectbox's URL value is the option's label
+        "Cap money values (on: the winsorised mean difference, a different estimand)",
         ["off", "on"] if view.CAP_DEFAULT == "off" else ["on", "off"],
         key="cap",
         bind="query-params",
-        format_func=lambda v: (
-            "capped: winsorised mean difference" if v == "on" else "mean difference (default)"
-        ),
-        help=f"Default: the mean difference per customer, in {config.CURRENCY}. Capped: revenue "
-        f"and net value winsorised at the pooled {config.DEFAULT_CAP_PERCENTILE:g}th percentile "
-        "of non-zero values - a different estimand (the winsorised mean difference, not the "
-        "money difference), which shrinks effects on heavy-tailed spend toward zero.",
+        help=f"Off (default): money effects are the mean difference per customer, in "
+        f"{config.CURRENCY}. On: revenue and net value are winsorised at the pooled "
+        f"{config.DEFAULT_CAP_PERCENTILE:g}th percentile of non-zero values - a different "
+        "estimand (the winsorised mean difference, not the money difference), which shrinks "
+        "effects on heavy-tailed spend toward zero.",
     )
     if not from_file:
         st.selectbox(
-            "Adjust for pre-period spend (CUPED)",
+            "Adjust for pre-period behaviour (CUPED)",
             ["on", "off"],
             key="cuped",
             bind="query-params",
-            help="Uses each customer's spend before assignment to narrow the intervals.",
+            help="Uses what each customer did before assignment (spend, orders, recency, tenure, "
+            "RFM segment) to narrow the intervals; the unadjusted estimate is shown beside it.",
         )
     st.selectbox(
         "Correction across levers",

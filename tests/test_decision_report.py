@@ -278,7 +278,9 @@ def test_forest_of_headline_effects_has_one_row_per_arm_and_names_the_adjustment
     assert dict(zip(net.y, net.x, strict=True)) == pytest.approx(expected)
     assert set(net.text) == {"cuped"}
     assert "net value" in fig.layout.title.subtitle.text
-    assert "adjusted for pre-period spend (CUPED)" in fig.layout.title.subtitle.text
+    assert "adjusted for pre-period spend, orders, recency, tenure and RFM segment (CUPED)" in (
+        fig.layout.title.subtitle.text
+    )
     named = charts.forest_figure(effects, adjusted_for="the pre-period field history")
     assert "adjusted for the pre-period field history" in named.layout.title.subtitle.text
     # without CUPED rows there is nothing to name
@@ -596,3 +598,24 @@ def test_lever_cost_leaves_out_the_shops_ordinary_receipt_discounts(analysis):
     fixed = {a.kind: a.cost_per_customer for a in analysis.arms}
     assert cost["gift"] == pytest.approx(fixed["gift"])  # its price, not price + 40
     assert cost["discount"] == pytest.approx(plain["discount"])  # only discounts beyond control
+
+
+def test_html_report_names_the_money_estimand_and_shows_cuped_beside_unadjusted(analysis, capped):
+    page = report.html_report(analysis)
+    assert "mean difference per customer, in roubles" in page
+    assert "winsorised mean difference" not in page.split("Method notes")[0]
+    assert report.ADJUSTMENT_TITLE in page
+    table = report.adjustment_table(analysis.effects)
+    gift = table[(table.arm == "Surprise gift") & (table.metric == "net_value")].iloc[0]
+    welch = analysis.effect("Surprise gift", "net_value", "welch")
+    cuped = analysis.effect("Surprise gift", "net_value", "cuped")
+    assert gift["unadjusted"] == pytest.approx(welch.diff)
+    assert gift["adjusted (CUPED)"] == pytest.approx(cuped.diff)
+    assert gift["variance reduction"] == pytest.approx(cuped.variance_reduction)
+    assert "pre_spend_capped" in gift["covariates"]
+    capped_page = report.html_report(capped)
+    assert "winsorised mean difference" in capped_page
+    assert "not the roubles difference" in capped_page
+    settings = capped.as_json()["settings"]
+    assert settings["money_estimand"] == "winsorised_mean_difference"
+    assert analysis.as_json()["settings"]["money_estimand"] == "mean_difference"

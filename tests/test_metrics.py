@@ -308,6 +308,34 @@ def _lin_fit(both: pd.DataFrame, metric: str, arm_id: int, names):
     return sm.OLS(both[metric].to_numpy(float), design).fit(cov_type="HC2")
 
 
+def test_cuped_moments_from_sql_equal_numpy_on_the_customers_rows(tmp_path):
+    """Aggregates.moments (covariate sums, cross-products, RFM indicators from the segment
+    roll-up) equal the moments of the per-customer rows, for every arm and money metric."""
+    from experiments import demo
+
+    demo_store = Store(tmp_path / "demo.duckdb")
+    demo.seed_demo(demo_store, customers=3000, seed=5, replace=True)
+    spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=60, cap=False)
+    with demo_store.cursor() as cur:
+        agg = metrics_sql.experiment_aggregates(cur, spec)
+        frame = _observed(metrics_sql.customer_frame(cur, spec), 60)
+    demo_store.close()
+    segments_seen = set()
+    for arm_id, per_metric in agg.moments.items():
+        rows = frame[frame["arm_id"] == arm_id]
+        for metric, moments in per_metric.items():
+            x = _covariate_matrix(rows, moments.names)
+            z = np.column_stack([rows[metric].to_numpy(float), x])
+            assert moments.n == len(rows)
+            assert moments.sums == pytest.approx(tuple(z.sum(axis=0)), rel=1e-9, abs=1e-6)
+            expected = z.T @ z
+            got = np.asarray(moments.products)
+            assert np.allclose(got, expected, rtol=1e-9, atol=1e-6)
+            segments_seen |= {n for n in moments.names if n.startswith("rfm_segment=")}
+        assert set(per_metric) == set(metrics_sql.MONEY_METRICS)
+    assert len(segments_seen) >= 4  # the demo's customers span several RFM segments
+
+
 def test_pipeline_equals_statsmodels_on_the_raw_frame(store):
     _random_store(store, seed=11, customers=600)
     settings = metrics.AnalysisSettings(horizon_days=30, cap=True, correction="none")
@@ -430,6 +458,28 @@ def test_cli_analyze_json(hand_store, capsys):
     assert out["decisions"][0]["verdict"] in ("ship", "stop", "inconclusive", "keep_running")
     assert out["decisions"][0]["metric"] == "net_value" and "rule" in out["decisions"][0]
     assert out["head_to_head"] == []  # one lever: nothing to compare it with
+
+
+def test_cli_analyze_names_the_money_estimand_and_caps_only_when_asked(hand_store, capsys):
+    db = ["--db", str(hand_store.path), "analyze", "exp 1", "--horizon", "30", "--json"]
+    assert cli.main(db) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["cap"] is False and settings["money_estimand"] == "mean_difference"
+    assert cli.main([*db, "--cap"]) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["cap"] is True
+    assert settings["money_estimand"] == "winsorised_mean_difference"
+    assert "not the roubles difference" in settings["money_estimand_label"]
+    assert cli.main([*db, "--cap", "--no-cap"]) == 2
+    err = capsys.readouterr().err
+    assert "either --cap or --no-cap" in err and "Traceback" not in err
+
+
+def test_cuped_with_too_few_customers_per_arm_is_insufficient_never_nan(hand_store):
+    analysis = metrics.analyze_experiment(hand_store, 1, metrics.AnalysisSettings(horizon_days=30))
+    cuped = [e for e in analysis.effects if e.method == "cuped"]
+    assert cuped and all(e.status == "insufficient_data" and e.note for e in cuped)
+    json.dumps(analysis.as_json(), allow_nan=False, default=str)
 
 
 def test_horizon_choices_add_the_planned_and_the_observed_so_far():

@@ -82,6 +82,37 @@ def test_query_parameters_set_the_settings(app_env):
         assert part in share_link
 
 
+def test_money_effects_are_the_uncapped_mean_difference_unless_capping_is_asked_for(app_env):
+    """Default: no capping, and the page says which estimand it shows; cap=on names the
+    winsorised mean difference as a different estimand."""
+    from experiments import stats
+
+    at = run()
+    assert widget(at, "Cap").value == "off"
+    assert "cap=off" in at.code[0].value
+    assert any("money effects: mean difference per customer" in c.value for c in at.caption)
+    capped = run({"experiment": "Loyalty levers 2026-Q2", "cap": "on"})
+    assert any(stats.money_estimand_label(True) in c.value for c in capped.caption)
+    assert "not the roubles difference" in stats.money_estimand_label(True)
+
+
+def test_cuped_estimate_is_shown_beside_the_unadjusted_one(app_env):
+    from experiments import report
+
+    at = run()
+    analysis = metrics.analyze_experiment(open_store(app_env), 1)
+    assert report.ADJUSTMENT_TITLE in [h.value for h in at.subheader]
+    shown = next(d.value for d in at.dataframe if "adjusted (CUPED)" in d.value.columns)
+    expected = report.adjustment_table(analysis.effects)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+    net = expected[(expected.metric == "net_value") & (expected.vs == "Control")]
+    assert len(net) == 3 and (net["variance reduction"] > 0).all()
+    assert all("pre_spend_capped" in c for c in net["covariates"])
+    welch = analysis.effect("Surprise gift", "net_value", "welch")
+    row = net[net.arm == "Surprise gift"].iloc[0]
+    assert row["unadjusted"] == pytest.approx(welch.diff)
+
+
 def _effects(at: AppTest):
     return next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
 
