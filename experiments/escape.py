@@ -13,8 +13,9 @@ import html as _html
 import re
 
 # CommonMark's ASCII punctuation that can start or end markup, plus Streamlit's own
-# ':color[...]' / ':material/...:' directives ('$' for LaTeX, '~' strikethrough, '|' tables)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:!])")
+# ':color[...]' / ':material/...:' directives and 'http://' autolinks (a ':' before a word or
+# '//'; '$' for LaTeX, '~' strikethrough, '|' tables)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$!]|:(?=\w|//))")
 _AUTOLINK_WWW = re.compile(r"(?i)\b(www)\.")  # 'www.host' autolinks like 'http://host'
 _LINE_START = re.compile(r"^(\s*\d*)([-+=.)])")  # a list item ('- ', '1. ') or '=' underline
 

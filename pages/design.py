@@ -1005,10 +1005,12 @@ with upload_tab:
             st.error("Give the experiment a name first.")
         else:
             assert uploaded is not None
+            copy = _ui.upload_copy(uploaded, "assignments")  # removed below, once read
+            assert copy is not None
             try:
                 new_id = ds.create_from_assignment_file(
                     _ui.get_store(),
-                    _ui.save_upload(uploaded),
+                    copy,
                     name=name,
                     hypothesis=upload_hypothesis,
                     primary_metric="net_value"
@@ -1025,6 +1027,7 @@ with upload_tab:
                     "Fix the file or the name and retry."
                 )
             else:
+                _ui.upload_copy(None, "assignments")
                 _flash("success", f"'{name}' created from {uploaded.name} (id {new_id}), running.")
                 _go_to(name)
                 st.rerun()

@@ -16,7 +16,16 @@ _CT = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
     'package/2006/content-types"><Default Extension="rels" ContentType="application/'
     'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-    'ContentType="application/xml"/></Types>'
+    'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="'
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+    'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+    '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+    'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
 )
 _WB = (
     '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
@@ -41,6 +50,7 @@ def write_xlsx(path: Path, rows, tail: str = "") -> Path:
     """rows: an iterable of lists (row 1 first); tail: raw XML appended after them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         z.writestr("[Content_Types].xml", _CT)
+        z.writestr("_rels/.rels", _RELS)
         z.writestr("xl/workbook.xml", _WB)
         z.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:

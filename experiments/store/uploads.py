@@ -87,6 +87,9 @@ class LoadSpec:
         past_limit: timestamps before this are refused (a two-digit year read as year 23).
         max_cell_chars: longer text cells are refused.
         rows_shown: row numbers kept per problem.
+        max_abs_amount: amounts, margins and discounts beyond +- this are refused (1e308
+            loaded, then every sum was inf and JSON printed Infinity).
+        max_abs_result_value: result-file values beyond +- this are kept as text, not numbers.
     """
 
     kind: Kind
@@ -102,6 +105,8 @@ class LoadSpec:
     past_limit: dt.datetime = dt.datetime(1900, 1, 1)
     max_cell_chars: int = 1000
     rows_shown: int = 10
+    max_abs_amount: float = 1e9
+    max_abs_result_value: float = 1e15
 
 
 @dataclass(frozen=True)
@@ -364,6 +369,13 @@ def _checks(spec: LoadSpec) -> list[_Check]:
             _Check("future_date", "error", "ts > $future_limit", "CAST(ts AS VARCHAR)", "ts"),
             _Check("ancient_date", "error", "ts < $past_limit", "CAST(ts AS VARCHAR)", "ts"),
             _Check("negative_amount", "warning", "amount < 0", "CAST(amount AS VARCHAR)", "amount"),
+            _Check(
+                "implausible_amount",
+                "error",
+                "abs(amount) > $max_amount",
+                "CAST(amount AS VARCHAR)",
+                "amount",
+            ),
         ]
         if "margin" in mapped:
             checks.append(
@@ -375,6 +387,17 @@ def _checks(spec: LoadSpec) -> list[_Check]:
                     "bad_number", "error", "discount_bad IS NOT NULL", "discount_bad", "discount"
                 )
             )
+        for name in ("margin", "discount"):
+            if name in mapped:
+                checks.append(
+                    _Check(
+                        "implausible_amount",
+                        "error",
+                        f"abs({name}) > $max_amount",
+                        f"CAST({name} AS VARCHAR)",
+                        name,
+                    )
+                )
         if "order_id" in mapped:
             checks += [
                 _Check(
@@ -433,6 +456,7 @@ def _validate(cur: Cursor, spec: LoadSpec) -> tuple[int, list[Finding]]:
         "future_limit": spec.future_limit,
         "past_limit": spec.past_limit,
         "max_chars": spec.max_cell_chars,
+        "max_amount": spec.max_abs_amount,
         "first_row": spec.source.first_row_number,
         "shown": spec.rows_shown,
         "base": _first_rowid(cur),
@@ -544,9 +568,41 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
             progress(1.0, "Done")
         return outcome
     except _Rejected as rejected:
+        _give_space_back(store)
         return rejected.outcome
     except duckdb.Error as error:
-        raise StoreError(f"The store refused the load: {error}") from None
+        _give_space_back(store)
+        raise StoreError(store_error_message(error)) from None
+    except MemoryError:
+        _give_space_back(store)
+        raise StoreError(store_error_message(MemoryError())) from None
+
+
+def _give_space_back(store: Store) -> None:
+    """CHECKPOINT after a failed load: the rolled-back rows' blocks are freed in the file
+    (and its WAL emptied) instead of staying until the next write."""
+    try:
+        with store.cursor() as cur:
+            cur.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass  # another write is running: it checkpoints when it commits
+
+
+def store_error_message(error: BaseException) -> str:
+    """What a person should read when the store itself fails during a load (nothing loaded)."""
+    text = str(error)
+    lowered = text.lower()
+    if "no space left" in lowered or "disk is full" in lowered or "enospc" in lowered:
+        return (
+            "The disk holding the store (or DuckDB's temporary files next to it) is full, so "
+            "nothing was loaded. Free some space there and load the file again."
+        )
+    if isinstance(error, MemoryError | duckdb.OutOfMemoryException) or "out of memory" in lowered:
+        return (
+            "The load ran out of memory, so nothing was loaded. Close other programs, or split "
+            "the file into smaller parts and load them one by one."
+        )
+    return f"The store refused the load, so nothing was loaded: {text}"
 
 
 _INSERT_TRANSACTIONS = """
@@ -624,8 +680,10 @@ def _insert(
                 " (upload_id, experiment_id, row_no, customer_id, arm, field, value, text)"
                 " SELECT $upload_id, $experiment_id, row_index - $base + 1, customer_id, arm,"
                 " $name,"
-                " CASE WHEN isfinite(n) THEN n END,"
-                " CASE WHEN n IS NULL OR NOT isfinite(n) THEN raw END"
+                # beyond +-max_value (1e308, a 20-digit card number) a value is text, not a
+                # number: its sums would overflow or lose every digit that matters
+                " CASE WHEN isfinite(n) AND abs(n) <= $max_value THEN n END,"
+                " CASE WHEN n IS NULL OR NOT isfinite(n) OR abs(n) > $max_value THEN raw END"
                 f" FROM (SELECT rowid AS row_index, customer_id, arm, x{j} AS raw,"
                 f"       {_number(f'x{j}')} AS n FROM ll_staging)"
                 " ORDER BY customer_id, row_index"
@@ -640,6 +698,7 @@ def _insert(
                         "name": name,
                         "decimal_comma": spec.decimal_comma,
                         "base": base,
+                        "max_value": spec.max_abs_result_value,
                     },
                 ),
             )
