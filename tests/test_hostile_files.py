@@ -3,6 +3,7 @@ never a traceback, a hang or a garbled store. Files are generated here, a few MB
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from pathlib import Path
@@ -163,3 +164,178 @@ def test_xlsx_cells_read_as_excel_shows_them(tmp_path):
         got.where(got.notna(), None).values.tolist()
         == expected.astype(object).where(expected.notna(), None).values.tolist()
     )
+
+
+# -- 6. numbers that break everything later ----------------------------------------------------
+def _csv(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+@pytest.mark.parametrize("column", ["amount", "margin", "discount"])
+def test_implausible_amounts_are_refused(store, tmp_path, column):
+    values = {"amount": "10", "margin": "3", "discount": "1"}
+    header = ",".join(["customer_id", "date", *values])
+    good = ",".join(values.values())
+    bad = ",".join("1e308" if k == column else v for k, v in values.items())
+    path = _csv(tmp_path, "big.csv", f"{header}\nc1,2026-01-05,{bad}\nc2,2026-01-06,{good}\n")
+    result = load(store, path)
+    assert not result.ok and store_rows(store) == (0, 0)
+    problem = next(p for p in result.problems if p.code == "implausible_amount")
+    assert problem.rows == (2,) and "1,000,000,000" in problem.message
+
+
+def test_result_values_beyond_the_range_stay_text_and_json_stays_valid(store, tmp_path, capsys):
+    from experiments.__main__ import main
+
+    rows = "".join(f"c{i},{'control' if i % 2 else 'gift'},{i % 3},1e308\n" for i in range(40))
+    path = _csv(tmp_path, "res.csv", "customer_id,arm,spend,huge\n" + rows)
+    assert load(store, path, kind="results", experiment="R").ok
+    with store.cursor() as cur:
+        numbers = cur.execute(
+            "SELECT count(value), count(text) FROM campaign_results WHERE field = 'huge'"
+        ).fetchone()
+    assert numbers == (0, 40)  # not a number any analysis would sum
+    db = str(store.path)
+    store.close()
+    assert main(["--db", db, "stats", "--json"]) == 0
+    json.loads(capsys.readouterr().out)  # never 'Infinity'
+
+
+# -- 7. messages, not tracebacks ---------------------------------------------------------------
+HOSTILE_CSV = {
+    "line_too_long": "customer_id,date,amount,note\nc1,2026-01-05,10," + "y" * 140_000 + "\n",
+    "cell_200k": "customer_id,date,amount\n" + "x" * 200_000 + ",2026-01-05,10\n",
+    "columns_100k": ",".join(f"a{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n",
+}
+
+
+@pytest.mark.parametrize(("case", "code"), [
+    ("line_too_long", "line_too_long"), ("cell_200k", "line_too_long"),
+    ("columns_100k", "too_many_columns"),
+])  # fmt: skip
+def test_oversized_csv_shapes_get_messages(store, tmp_path, case, code):
+    path = _csv(tmp_path, f"{case}.csv", HOSTILE_CSV[case])
+    inspection = ingest.inspect_file(path, "customers")
+    result = load(store, path, kind="customers")
+    assert [p.code for p in inspection.problems] == [code]
+    assert not result.ok and result.problems[0].code == code and store_rows(store) == (0, 0)
+
+
+def test_a_15000_column_customers_file_is_refused_early(store, tmp_path):
+    header = ",".join(["customer_id", *(f"attr{i}" for i in range(14_999))])
+    body = "".join(",".join([f"c{r}", *["v"] * 14_999]) + "\n" for r in range(30))
+    path = _csv(tmp_path, "wide.csv", header + "\n" + body)
+    started = time.perf_counter()
+    result = load(store, path, kind="customers")
+    assert time.perf_counter() - started < 1  # 283 s, then out of memory, before
+    assert not result.ok and "15,000 columns" in result.problems[0].message
+
+
+def test_nested_parquet_columns_get_a_message(store, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nested.parquet"
+    table = pa.table({"customer_id": ["c1", "c2"], "attrs": [[1, 2], [3]]})
+    pq.write_table(table, path)
+    inspection = ingest.inspect_file(path, "customers")  # crashed in the preview
+    result = load(store, path, kind="customers")
+    assert (
+        inspection.problems[0].code == "nested_column" and "'attrs'" in result.problems[0].message
+    )
+
+
+def test_disk_full_and_out_of_memory_are_worded(store, tmp_path, monkeypatch):
+    import duckdb
+
+    from experiments.store import StoreError, uploads
+
+    path = _csv(tmp_path, "t.csv", "customer_id,date,amount\nc1,2026-01-05,10\n")
+    for error, words in (
+        (duckdb.IOException("Could not write file: No space left on device"), "disk"),
+        (duckdb.OutOfMemoryException("failed to allocate"), "out of memory"),
+    ):
+
+        def fail(*args, error=error, **kw):
+            raise error
+
+        monkeypatch.setattr(uploads, "_insert", fail)
+        with pytest.raises(StoreError, match=words):
+            load(store, path)
+    assert store_rows(store) == (0, 0)
+
+
+def test_a_full_temporary_folder_is_a_message(store, tmp_path, monkeypatch):
+    import tempfile
+
+    def full(*args, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    path = _csv(tmp_path, "w.csv", "customer_id,date,amount\nc1,2026-01-05,10\n".encode("cp1251"))
+    path.write_bytes("Клиент,Дата,Сумма\nк1,2026-01-05,10\n".encode("cp1251"))  # needs a UTF-8 copy
+    result = load(store, path)
+    assert not result.ok and result.problems[0].code == "temp_full"
+    assert "No space left" in result.problems[0].message and store_rows(store) == (0, 0)
+
+
+# -- 8. silent corruption ----------------------------------------------------------------------
+def test_a_mixed_encoding_head_is_refused(store, tmp_path):
+    text = (
+        b"customer_id,date,amount,city\n"
+        + "c1,2026-01-05,10,Москва\n".encode()
+        + "c2,2026-01-05,10,Москва\n".encode("cp1251")
+    )
+    result = load(store, _csv(tmp_path, "mixed.csv", text))
+    assert not result.ok and "mixes UTF-8 and Windows-1251" in result.problems[0].message
+    assert "line 3" in result.problems[0].message and store_rows(store) == (0, 0)
+    plain_cp1251 = "Клиент,Дата,Сумма\nк1,2026-01-05,10\nк2,2026-01-06,5\n".encode("cp1251")
+    assert load(store, _csv(tmp_path, "cp.csv", plain_cp1251)).ok  # one encoding still loads
+
+
+def test_a_nul_byte_deep_in_the_file_is_refused(store, tmp_path):
+    rows = "".join(f"c{i},2026-01-05,10\n" for i in range(100_000))
+    text = ("customer_id,date,amount\n" + rows).encode() + b"c\x00evil,2026-01-05,10\n"
+    result = load(store, _csv(tmp_path, "nul.csv", text))
+    assert not result.ok and result.problems[0].code == "nul_byte"
+    assert result.problems[0].rows == (100_002,) and store_rows(store) == (0, 0)
+
+
+def test_names_differing_only_in_case_are_refused(store, tmp_path):
+    rows = "".join(f"c{i},{'control' if i % 2 else 'gift'},{i % 7},{i % 5}\n" for i in range(40))
+    result = load(store, _csv(tmp_path, "s.csv", "customer_id,arm,Spend,spend\n" + rows), "results")
+    assert not result.ok and "'Spend' and 'spend'" in result.problems[0].message
+
+
+def test_a_line_break_in_a_column_name_reads_as_a_space(store, tmp_path):
+    text = 'Клиент,"Дата\nпокупки",amount,"da\nte"\nc1,2026-01-05,10,x\nc2,2026-01-06,5,y\n'
+    path = _csv(tmp_path, "lb.csv", text)
+    inspection = ingest.inspect_file(path, "transactions")
+    assert inspection.columns == ("Клиент", "Дата покупки", "amount", "da te")
+    result = load(store, path, mapping={"Дата покупки": "ts", "da te": "-"})
+    assert result.ok, result.summary()
+
+
+# -- 9. leaks ----------------------------------------------------------------------------------
+def test_a_failed_load_gives_its_space_back(store, tmp_path, monkeypatch):
+    import os
+
+    from experiments.store import StoreError, uploads
+
+    rows = "".join(
+        f"c{i % 5000},2026-01-{1 + i % 28:02d},{i % 97}.5,o{i}\n" for i in range(300_000)
+    )
+    path = _csv(tmp_path, "t.csv", "customer_id,date,amount,order_id\n" + rows)
+    monkeypatch.setattr(uploads, "_INSERT_UPLOAD", "INSERT INTO no_such_table VALUES (1)")
+
+    def size() -> int:
+        files = (store.path, store.path.with_name(store.path.name + ".wal"))
+        return sum(os.path.getsize(f) for f in files if f.exists())
+
+    before = size()
+    with pytest.raises(StoreError):
+        load(store, path)  # fails after its rows were written
+    assert size() < before + 2**20  # 15 MB left behind at 1M rows before the CHECKPOINT
+    assert store_rows(store) == (0, 0)
