@@ -885,6 +885,9 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
         "order_id_already_stored": f"{n} order id{s} in {where} {are} already in the store"
         f"{at}{eg}: this export overlaps an earlier upload. Remove the earlier upload or load "
         "only new orders.",
+        "rows_already_stored": f"{n} row{s} without an order id {are} already in the store "
+        f"(same customer, time and amount){at}{eg}: this export overlaps an earlier upload. "
+        "Remove the earlier upload, load only new rows, or map the order id column.",
         "cell_too_long": f"{n} cell{s} in {where} {are} longer than {max_chars:,} characters"
         f"{at}{eg}. No id or label is that long: is the column mapping right?",
         "formula_text": f"{n} cell{s} in {where} look{'s' if one else ''} like a spreadsheet "

@@ -339,3 +339,19 @@ def test_a_failed_load_gives_its_space_back(store, tmp_path, monkeypatch):
         load(store, path)  # fails after its rows were written
     assert size() < before + 2**20  # 15 MB left behind at 1M rows before the CHECKPOINT
     assert store_rows(store) == (0, 0)
+
+
+def test_rows_without_order_ids_are_not_loaded_twice_by_an_overlapping_export(store, tmp_path):
+    first = _csv(
+        tmp_path, "jan.csv", "customer_id,date,amount\nc1,2026-01-05,10\nc2,2026-01-06,5\n"
+    )
+    overlap = _csv(
+        tmp_path, "jan-feb.csv", "customer_id,date,amount\nc2,2026-01-06,5\nc3,2026-02-01,7\n"
+    )
+    assert load(store, first).ok
+    result = load(store, overlap)
+    assert not result.ok and store_rows(store) == (2, 1)
+    problem = next(p for p in result.problems if p.code == "rows_already_stored")
+    assert problem.rows == (2,) and "overlaps an earlier upload" in problem.message
+    later = _csv(tmp_path, "feb.csv", "customer_id,date,amount\nc3,2026-02-01,7\nc3,2026-02-01,7\n")
+    assert load(store, later).ok  # the same purchase twice in one new export still loads

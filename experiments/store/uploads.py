@@ -417,6 +417,16 @@ def _checks(spec: LoadSpec) -> list[_Check]:
                     "order_id",
                 ),
             ]
+        checks.append(
+            _Check(  # an overlapping re-export: rows with an order id are caught above
+                "rows_already_stored",
+                "error",
+                "order_id IS NULL AND (customer_id, ts, amount) IN (SELECT (customer_id, ts,"
+                " amount) FROM transactions WHERE order_id IS NULL)",
+                "customer_id || ' ' || CAST(ts AS VARCHAR) || ' ' || CAST(amount AS VARCHAR)",
+                None,
+            )
+        )
         for name in ("customer_id", "order_id", "channel"):
             if name in mapped:
                 checks += _text_checks(name, name)
