@@ -355,3 +355,14 @@ def test_rows_without_order_ids_are_not_loaded_twice_by_an_overlapping_export(st
     assert problem.rows == (2,) and "overlaps an earlier upload" in problem.message
     later = _csv(tmp_path, "feb.csv", "customer_id,date,amount\nc3,2026-02-01,7\nc3,2026-02-01,7\n")
     assert load(store, later).ok  # the same purchase twice in one new export still loads
+
+
+def test_a_bomb_hidden_in_styles_is_refused_too(store, tmp_path):
+    path = write_xlsx(tmp_path / "styles.xlsx", [HEADER, ["c1", "2026-01-05", 10]])
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("xl/styles.xml", "w") as f:
+        for _ in range(40):
+            f.write(b" " * 2**20)  # 40 MB of blanks, a few KB zipped
+    started = time.perf_counter()
+    result = load(store, path)
+    assert time.perf_counter() - started < 2
+    assert not result.ok and "xl/styles.xml unpacks to 40 MB" in result.problems[0].message
