@@ -12,9 +12,13 @@ from __future__ import annotations
 import html as _html
 import re
 
+import numpy as np
+import plotly.graph_objects as go
+
 # CommonMark's ASCII punctuation that can start or end markup, plus Streamlit's own
-# ':color[...]' / ':material/...:' directives ('$' for LaTeX, '~' strikethrough, '|' tables)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:!])")
+# ':color[...]' / ':material/...:' directives and 'http://' autolinks (a ':' before a word or
+# '//'; '$' for LaTeX, '~' strikethrough, '|' tables)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$!]|:(?=\w|//))")
 _AUTOLINK_WWW = re.compile(r"(?i)\b(www)\.")  # 'www.host' autolinks like 'http://host'
 _LINE_START = re.compile(r"^(\s*\d*)([-+=.)])")  # a list item ('- ', '1. ') or '=' underline
 
@@ -34,3 +38,27 @@ def markdown(text: object) -> str:
 def html(text: object) -> str:
     """The text shown literally in HTML, attribute values included (quotes are escaped)."""
     return _html.escape(str(text), quote=True)
+
+
+# plotly.js renders a few HTML tags in every text it draws (names, ticks, titles, hover):
+# '<a href=...>' becomes a live link. Our own figures use only these bare tags.
+_PLOTLY_TAG = re.compile(r"<(?!/?(?:br|b|i|em|sup|sub)\s*/?>)", re.IGNORECASE)
+
+
+def figure_text(value: object) -> object:
+    """A figure's strings (from to_dict) with every tag but <br>, <b>, <i>, <em>, <sup>, <sub>
+    neutralised: a name like '<a href="http://host">gift</a>' is drawn as text, not a link."""
+    if isinstance(value, str):
+        return _PLOTLY_TAG.sub("&lt;", value)
+    if isinstance(value, dict):
+        return {k: v if k == "template" else figure_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [figure_text(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OU":  # category labels
+        return [figure_text(v) for v in value.tolist()]
+    return value
+
+
+def figure(fig: go.Figure) -> go.Figure:
+    """A copy of the figure safe to draw: see `figure_text`."""
+    return go.Figure(figure_text(fig.to_dict()))

@@ -447,10 +447,62 @@ def _unique_columns(header: list[str]) -> tuple[str, ...]:
     seen: Counter[str] = Counter()
     columns = []
     for i, name in enumerate(header, start=1):
-        name = name.strip().lstrip("\ufeff") or f"column {i}"
+        # a header cell wrapped onto two lines in Excel ("Дата\nпокупки") is one name
+        name = " ".join(name.lstrip("\ufeff").split()) or f"column {i}"
         seen[name] += 1
         columns.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return tuple(columns)
+
+
+def _too_many_columns(file_name: str, count: int) -> Problem:
+    return _problem(
+        "too_many_columns",
+        f"{file_name} has {count:,} columns; at most {config.MAX_COLUMNS:,} are read. No "
+        "export needs that many: leave out the columns you do not need, or split the file.",
+    )
+
+
+def _shape_problem(lines: list[str], file_name: str) -> Problem | None:
+    """Refuse, before parsing, a head whose first line is too wide or a line too long.
+
+    Checked on the raw lines, so a 100,000-column or 15,000-column file is refused in
+    milliseconds instead of reaching the CSV reader (which stops at 128 K per field).
+    """
+    if not lines:
+        return None
+    width = max(lines[0].count(d) for d in DELIMITERS) + 1
+    if width > config.MAX_COLUMNS:
+        return _too_many_columns(file_name, width)
+    for number, line in enumerate(lines, start=1):
+        if len(line) > config.MAX_LINE_CHARS:
+            return _problem(
+                "line_too_long",
+                f"Line {number} of {file_name} is {len(line):,} characters long; a row may be "
+                f"at most {config.MAX_LINE_CHARS:,} (and a cell {config.MAX_CELL_CHARS:,}). "
+                "Is this a table export? Check the quotes around that line.",
+                rows=(number,),
+                count=1,
+            )
+    return None
+
+
+def _mixed_encoding_line(head: bytes) -> int | None:
+    """The first line not in the encoding of the lines before it, when a head mixes valid
+    UTF-8 text (non-ASCII) with lines that are not UTF-8 (Windows-1251); else None."""
+    utf8_seen = other_seen = None
+    lines = head.split(b"\n")
+    for number, line in enumerate(lines[:-1] or lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_seen = other_seen or number
+        else:
+            utf8_seen = utf8_seen or number
+        if utf8_seen and other_seen:
+            return max(utf8_seen, other_seen)
+    return None
 
 
 def _read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> _Head:
@@ -477,6 +529,20 @@ def _read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> _Hea
             ),
         )
     encoding = _detect_encoding(head)
+    if encoding == "cp1251" and (mixed := _mixed_encoding_line(head)) is not None:
+        return _Head(
+            FileFormat("csv", encoding, size_bytes=size),
+            (),
+            [],
+            (
+                _problem(
+                    "bad_encoding",
+                    f"{file_name} mixes UTF-8 and Windows-1251 text (line {mixed} is not in "
+                    "the encoding of the lines before it), so some text would be stored "
+                    "garbled. Save it again as CSV UTF-8.",
+                ),
+            ),
+        )
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
     if _looks_binary(text):
         return _Head(
@@ -492,19 +558,29 @@ def _read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> _Hea
             ),
         )
     lines = text.splitlines()
+    if refused := _shape_problem(lines, file_name):
+        return _Head(FileFormat("csv", encoding, size_bytes=size), (), [], (refused,))
     if size > len(head) and lines:
         lines = lines[:-1]  # the last line may be cut in the middle
     lines = [line for line in lines if line.strip()]
     if not lines:
         return _Head(FileFormat("csv", encoding, size_bytes=size), (), [], (empty,))
-    delimiter = _sniff_delimiter(lines[:50])
-    try:
+    delimiter = ","
+    try:  # a field over csv's 128 K limit is refused above; other csv errors fall back
+        delimiter = _sniff_delimiter(lines[:50])
         parsed = list(
             csv.reader(io.StringIO("\n".join(lines[: SAMPLE_ROWS + 1])), delimiter=delimiter)
         )
     except csv.Error:
         parsed = [line.split(delimiter) for line in lines[: SAMPLE_ROWS + 1]]
     columns = _unique_columns(parsed[0])
+    if len(columns) > config.MAX_COLUMNS:
+        return _Head(
+            FileFormat("csv", encoding, delimiter, size_bytes=size),
+            (),
+            [],
+            (_too_many_columns(file_name, len(columns)),),
+        )
     rows = parsed[1:]
     crlf = text.count("\r\n")
     mixed = 0 < crlf < text.count("\n")  # header LF, rows CRLF (or the other way round)
@@ -554,10 +630,23 @@ def _read_xlsx(path: Path, file_name: str, size: int, *, whole: bool = False) ->
 
 def _read_parquet_head(path: Path, file_name: str, size: int) -> _Head:
     import pyarrow.parquet as pq
+    import pyarrow.types as pa_types
 
+    fmt = FileFormat("parquet", size_bytes=size)
     try:
         parquet = pq.ParquetFile(path)
-        columns = _unique_columns(list(parquet.schema_arrow.names))
+        schema = parquet.schema_arrow
+        if len(schema.names) > config.MAX_COLUMNS:
+            return _Head(fmt, (), [], (_too_many_columns(file_name, len(schema.names)),))
+        nested = [f.name for f in schema if pa_types.is_nested(f.type)]
+        if nested:
+            message = (
+                f"{file_name} has nested column(s) {', '.join(repr(n) for n in nested[:5])} "
+                "(lists, structs or maps). Loyalty Lab reads flat columns of text, numbers and "
+                "dates: flatten them or leave them out when saving the file."
+            )
+            return _Head(fmt, (), [], (_problem("nested_column", message),))
+        columns = _unique_columns(list(schema.names))
         batch = next(parquet.iter_batches(batch_size=SAMPLE_ROWS), None)
     except Exception as error:  # pyarrow raises several types for corrupt files
         return _Head(
@@ -765,6 +854,43 @@ def _resolve_mapping(
     return chosen, problems
 
 
+class _NulByte(Exception):
+    """A NUL byte in a text file: binary data, or a broken export. `line` is 1-based."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _case_duplicates(
+    kind: Kind, columns: tuple[str, ...], chosen: dict[str, str], file_name: str
+) -> list[Problem]:
+    """Attribute / result-field names that differ only in letter case ('Spend' and 'spend'):
+    the store and its queries treat them as one name, so the file is refused, naming them."""
+    if kind == "transactions":
+        return []
+    known = {f.name for f in FIELDS[kind]}
+    names = [
+        chosen.get(column, column)
+        for column in columns
+        if chosen.get(column) not in known and chosen.get(column) != IGNORE
+    ]
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.casefold(), []).append(name)
+    clashes = [" and ".join(repr(n) for n in group) for group in groups.values() if len(group) > 1]
+    if not clashes:
+        return []
+    return [
+        _problem(
+            "duplicate_column",
+            f"{file_name} has columns whose names differ only in letter case: "
+            f"{'; '.join(clashes[:5])}. Rename one of each (or leave it out with "
+            "--map COLUMN=-) so every field has its own name.",
+        )
+    ]
+
+
 def _hash_and_transcode(
     path: Path, encoding: str | None, progress: Progress | None, newlines: bool = False
 ) -> tuple[str, Path | None]:
@@ -780,12 +906,17 @@ def _hash_and_transcode(
         fd, name = tempfile.mkstemp(prefix="loyalty-lab-", suffix=".csv")
         out = os.fdopen(fd, "wb")
         target = Path(name)
-    done = 0
+    done = lines = 0
+    text = encoding is not None and encoding != "utf-16"  # UTF-16 text is full of NUL bytes
     try:
         with path.open("rb") as f:
             carry = ""  # a CR at a chunk's end may start the next chunk's CRLF
             while chunk := f.read(CHUNK_BYTES):
                 digest.update(chunk)
+                if text and (nul := chunk.find(b"\x00")) >= 0:
+                    raise _NulByte(lines + chunk.count(b"\n", 0, nul) + 1)
+                if text:
+                    lines += chunk.count(b"\n")
                 if decoder is not None and out is not None:
                     decoded = carry + decoder.decode(chunk)
                     carry = ""
@@ -842,6 +973,9 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
         "ancient_date": f"{n} date{s} in {where} {are} before 1900{at}{eg}: a two-digit year "
         "read as a year of the first century? Write years with four digits.",
         "negative_amount": f"{n} negative amount{s} in {where}{at} kept as refund{s}.",
+        "implausible_amount": f"{n} amount{s} in {where} {are} beyond +-"
+        f"{config.MAX_ABS_AMOUNT:,.0f} {config.CURRENCY}{at}{eg}: no single order is that large. "
+        "Check the column mapping and the decimal separator.",
         "duplicate_order_id": f"{n} rows share an order id in {where}{at}{eg}. Order ids must "
         "be unique: sum the lines of an order into one row, or leave the order id unmapped.",
         "order_id_already_stored": f"{n} order id{s} in {where} {are} already in the store with "
@@ -942,6 +1076,7 @@ def load_file(
     if not head.columns or any(p.severity == "error" for p in head.problems):
         return fail
     chosen, problems = _resolve_mapping(kind, head.columns, mapping, file_name)
+    problems += _case_duplicates(kind, head.columns, chosen, file_name)
     if problems:
         return LoadResult(False, kind, file_name, problems=tuple(problems), format=head.format)
 
@@ -963,6 +1098,23 @@ def load_file(
             file_name,
             problems=(_problem("bad_encoding", message),),
             format=head.format,
+        )
+    except _NulByte as error:
+        message = (
+            f"Line {error.line:,} of {file_name} contains a NUL byte (binary data inside a "
+            "text file, e.g. a broken export): it would end up inside an id. Export the file "
+            "again, or remove that line."
+        )
+        problem = _problem("nul_byte", message, rows=(error.line,), count=1)
+        return LoadResult(False, kind, file_name, problems=(problem,), format=head.format)
+    except OSError as error:  # the temporary folder for the UTF-8 copy is full or unwritable
+        message = (
+            f"{file_name} could not be converted to UTF-8 in the temporary folder "
+            f"{tempfile.gettempdir()} ({error.strerror or error}). Free space there (or point "
+            "TMPDIR at a larger disk) and load again; nothing was loaded."
+        )
+        return LoadResult(
+            False, kind, file_name, problems=(_problem("temp_full", message),), format=head.format
         )
     try:
         with store.cursor() as cur:
@@ -1084,6 +1236,8 @@ def _spec(
         future_limit=dt.datetime.now() + dt.timedelta(days=config.FUTURE_TOLERANCE_DAYS),
         max_cell_chars=config.MAX_CELL_CHARS,
         rows_shown=config.PROBLEM_ROWS_SHOWN,
+        max_abs_amount=config.MAX_ABS_AMOUNT,
+        max_abs_result_value=config.MAX_ABS_RESULT_VALUE,
     )
     return spec, notes
 

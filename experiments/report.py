@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import analysis_file, charts, config, decision, stats
+from experiments import analysis_file, charts, config, decision, escape, stats
 from experiments.design import escape_cells
 from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
 
@@ -327,6 +327,7 @@ def _page(
         parts.append(f"<h2>{esc(heading)}</h2>{body}<p class='caption'>{esc(caption)}</p>")
     parts.append("<h2>Charts</h2>")
     for i, (fig, caption) in enumerate(figures):
+        fig = escape.figure(fig)  # names typed by users are drawn as text, never links
         parts.append(
             pio.to_html(
                 fig,

@@ -100,11 +100,27 @@ def _parse(
     parser.Parse(b"", True)
 
 
+_MAX_PART_BYTES = 32 * 2**20  # workbook.xml, its relations, styles.xml: small in any real file
+
+
+def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A small part read whole, refused when it unzips past _MAX_PART_BYTES (a bomb hidden in
+    styles.xml is read before the sheet). KeyError when the part is missing."""
+    info = archive.getinfo(name)
+    if info.file_size > _MAX_PART_BYTES:
+        raise SheetError(
+            f"its part {name} unpacks to {info.file_size / 2**20:,.0f} MB, beyond "
+            f"{_MAX_PART_BYTES / 2**20:,.0f} MB: not a workbook Excel writes. Export it as CSV."
+        )
+    with archive.open(info) as part:  # zipfile stops at the declared size
+        return part.read(_MAX_PART_BYTES + 1)
+
+
 def _first_sheet(archive: zipfile.ZipFile) -> str:
     names = set(archive.namelist())
     try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
+        workbook = _read_part(archive, "xl/workbook.xml")
+        rels = _read_part(archive, "xl/_rels/workbook.xml.rels")
     except KeyError:
         return "xl/worksheets/sheet1.xml"
     rid: list[str] = []
@@ -131,12 +147,12 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
 def _date_styles(archive: zipfile.ZipFile) -> tuple[set[int], bool]:
     """Indexes of cell styles that show a date, and whether the workbook uses the 1904 epoch."""
     try:
-        workbook = archive.read("xl/workbook.xml")[:100_000]
+        workbook = _read_part(archive, "xl/workbook.xml")[:100_000]
     except KeyError:
         workbook = b""
     epoch_1904 = re.search(rb'date1904="(1|true)"', workbook) is not None
     try:
-        styles = archive.read("xl/styles.xml")
+        styles = _read_part(archive, "xl/styles.xml")
     except KeyError:
         return set(), epoch_1904
     custom: dict[int, str] = {}

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from experiments import analysis_file, charts, clv, config, decision, metrics, report, stats
+from experiments import analysis_file, charts, clv, config, decision, escape, metrics, report, stats
 from experiments.progress import Progress
 from experiments.store import metrics_sql, overview, results_sql
 from pages import _ui
@@ -249,9 +249,9 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
     render_adjustment(analysis.effects)
     for fig, caption in report.figures(analysis):
-        st.plotly_chart(fig, width="stretch")
+        st.plotly_chart(escape.figure(fig), width="stretch")
         st.caption(_ui.plain(caption))  # captions name arms, which people type
-    st.plotly_chart(charts.segments_figure(analysis), width="stretch")
+    st.plotly_chart(escape.figure(charts.segments_figure(analysis)), width="stretch")
     st.caption(
         "Segments are for exploring: intervals are corrected across segments; a real difference "
         "between segments shows as a small heterogeneity p-value in the table below."
@@ -606,11 +606,13 @@ def render_file(
             st.markdown(f"- {rule}")
 
     st.plotly_chart(
-        charts.forest_figure(
-            [e.as_json() for e in stats.headline_effects(analysis.effects)],
-            confidence=1 - analysis.alpha,
-            units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
-            adjusted_for=f"the pre-period field {analysis.covariate}",
+        escape.figure(
+            charts.forest_figure(
+                [e.as_json() for e in stats.headline_effects(analysis.effects)],
+                confidence=1 - analysis.alpha,
+                units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
+                adjusted_for=f"the pre-period field {analysis.covariate}",
+            )
         ),
         width="stretch",
     )

@@ -99,8 +99,8 @@ uploaded = st.file_uploader(
     key="upload_file",
 )
 
-if uploaded is not None:
-    path = _ui.save_upload(uploaded)
+path = _ui.upload_copy(uploaded, "data")  # one copy per file, removed when it goes
+if uploaded is not None and path is not None:
     inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
     st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
     for problem in inspection.problems:
@@ -125,18 +125,25 @@ if uploaded is not None:
 
         if st.button("Validate and load", type="primary", key="load_button"):
             bar = st.progress(0.0, text="Reading the file...")
-            result = ingest.load_file(
-                _ui.get_store(),
-                kind=kind,
-                path=path,
-                mapping=mapping,
-                experiment=experiment or None,
-                file_name=uploaded.name,
-                progress=_ui.streamlit_progress(bar),
-            )
-            bar.empty()
-            st.session_state["last_load"] = result
-            st.session_state["last_load_args"] = (kind, str(path), mapping, experiment)
+            try:
+                result = ingest.load_file(
+                    _ui.get_store(),
+                    kind=kind,
+                    path=path,
+                    mapping=mapping,
+                    experiment=experiment or None,
+                    file_name=uploaded.name,
+                    progress=_ui.streamlit_progress(bar),
+                )
+            except (StoreError, MemoryError) as error:  # disk full, out of memory, locked
+                bar.empty()
+                message = str(error) if isinstance(error, StoreError) else "Out of memory."
+                st.session_state["flash"] = ("error", f"Nothing was loaded. {message}")
+                st.session_state.pop("last_load", None)
+            else:
+                bar.empty()
+                st.session_state["last_load"] = result
+                st.session_state["last_load_args"] = (kind, str(path), mapping, experiment)
             st.rerun()
 
 flash = st.session_state.pop("flash", None)

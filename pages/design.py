@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -1147,7 +1146,9 @@ def _register_tab() -> None:
         "from this day. A list sent three weeks ago has three weeks of results already.",
     )
     upload_hypothesis = st.text_area("Hypothesis", key="assign_hypothesis")
-    if uploaded is None:
+    # one temporary copy per file, removed when the file is replaced or cleared
+    path = _ui.upload_copy(uploaded, "assignments")
+    if uploaded is None or path is None:
         st.button(
             "Create experiment from the file",
             icon=":material/upload_file:",
@@ -1155,15 +1156,10 @@ def _register_tab() -> None:
             disabled=True,
         )
         return
-    saved = st.session_state.get("assign_saved")
-    if not saved or saved[0] != uploaded.file_id:  # write the upload once, not on every rerun
-        saved = (uploaded.file_id, str(_ui.save_upload(uploaded)))
-        st.session_state["assign_saved"] = saved
-    path = Path(saved[1])
     inspection = ingest.inspect_file(path, "assignments", file_name=uploaded.name)
     st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
     for problem in inspection.problems:
-        (st.error if problem.severity == "error" else st.warning)(problem.message)
+        (st.error if problem.severity == "error" else st.warning)(_ui.plain(problem.message))
     if not inspection.ok:
         return
     st.dataframe(inspection.preview, width="stretch", hide_index=True)

@@ -60,3 +60,28 @@ def test_csv_and_html_exports_keep_names_inert(hostile_analysis):
     assert not any(str(v).startswith("=") for v in table.to_numpy().ravel())
     page = report.html_report(hostile_analysis)
     assert "<img" not in page and "evil.test/p.png" in page  # shown, never fetched
+
+
+LINK = '<a href="http://evil.test/claim">Surprise gift</a>'
+
+
+@pytest.fixture(scope="module")
+def link_analysis(tmp_path_factory) -> metrics.ExperimentAnalysis:
+    store = Store(tmp_path_factory.mktemp("esc") / "demo.duckdb")
+    demo.seed_demo(store, customers=3000, seed=4, replace=True)
+    with store.transaction() as cur:
+        cur.execute("UPDATE arms SET name = ? WHERE experiment_id = 1 AND kind = 'gift'", [LINK])
+    result = metrics.analyze_experiment(store, 1)
+    store.close()
+    return result
+
+
+def test_figures_draw_names_as_text_never_links(link_analysis):
+    from experiments import charts
+
+    assert "\\u003ca href" in charts.arm_repeat_figure(link_analysis).to_json()  # as given
+    for fig, _ in report.figures(link_analysis):
+        drawn = escape.figure(fig).to_json()
+        assert "\\u003ca href" not in drawn and "\\u003c\\u002fa" not in drawn
+    page = report.html_report(link_analysis)
+    assert '<a href="http://evil.test' not in page and "\\u003ca href" not in page

@@ -89,6 +89,9 @@ class LoadSpec:
         rows_shown: row numbers kept per problem.
         load_valid_rows: the marketer chose to load the valid rows and set the rows with
             errors aside (for download), instead of refusing the file.
+        max_abs_amount: amounts, margins and discounts beyond +- this are refused (1e308
+            loaded, then every sum was inf and JSON printed Infinity).
+        max_abs_result_value: result-file values beyond +- this are kept as text, not numbers.
     """
 
     kind: Kind
@@ -105,6 +108,8 @@ class LoadSpec:
     max_cell_chars: int = 1000
     rows_shown: int = 10
     load_valid_rows: bool = False
+    max_abs_amount: float = 1e9
+    max_abs_result_value: float = 1e15
 
 
 @dataclass(frozen=True)
@@ -386,6 +391,13 @@ def _checks(spec: LoadSpec) -> list[_Check]:
             _Check("future_date", "error", "ts > $future_limit", "CAST(ts AS VARCHAR)", "ts"),
             _Check("ancient_date", "error", "ts < $past_limit", "CAST(ts AS VARCHAR)", "ts"),
             _Check("negative_amount", "warning", "amount < 0", "CAST(amount AS VARCHAR)", "amount"),
+            _Check(
+                "implausible_amount",
+                "error",
+                "abs(amount) > $max_amount",
+                "CAST(amount AS VARCHAR)",
+                "amount",
+            ),
         ]
         if "margin" in mapped:
             checks.append(
@@ -397,6 +409,17 @@ def _checks(spec: LoadSpec) -> list[_Check]:
                     "bad_number", "error", "discount_bad IS NOT NULL", "discount_bad", "discount"
                 )
             )
+        for name in ("margin", "discount"):
+            if name in mapped:
+                checks.append(
+                    _Check(
+                        "implausible_amount",
+                        "error",
+                        f"abs({name}) > $max_amount",
+                        f"CAST({name} AS VARCHAR)",
+                        name,
+                    )
+                )
         if "order_id" in mapped:
             checks += [
                 _Check(
@@ -473,6 +496,11 @@ _SAME_AS_STORED = (  # an order of an earlier upload, exported again unchanged
     " AND t.ts IS NOT DISTINCT FROM ll_staging.ts"
     " AND abs(t.amount - ll_staging.amount) < 0.005)"
 )
+_SAME_ROW_AS_STORED = (  # a row without an order id of an earlier upload, exported again
+    "order_id IS NULL AND EXISTS (SELECT 1 FROM transactions t WHERE t.order_id IS NULL"
+    " AND t.customer_id = ll_staging.customer_id AND t.ts = ll_staging.ts"
+    " AND abs(t.amount - ll_staging.amount) < 0.005)"
+)
 _ASIDE_COLUMNS = {
     "transactions": "customer_id, coalesce(CAST(ts AS VARCHAR), ts_bad) AS ts,"
     " coalesce(CAST(amount AS VARCHAR), amount_bad) AS amount, order_id,"
@@ -493,15 +521,14 @@ def _set_aside_rules(spec: LoadSpec) -> list[tuple[str, str]]:
     rules = [("totals_row", " OR ".join(_TOTALS.format(x=t) for t in texts))]
     if spec.kind != "results":
         rules.append(("no_customer", "customer_id IS NULL"))
-    if spec.kind == "transactions" and "order_id" in spec.fields:
-        rules.append(("already_stored", _SAME_AS_STORED))
+    if spec.kind == "transactions":  # one rule for an overlap, with or without order ids
+        same = f"({_SAME_AS_STORED}) OR ({_SAME_ROW_AS_STORED})"
+        rules.append(("already_stored", same if "order_id" in spec.fields else _SAME_ROW_AS_STORED))
     return rules
 
 
-def _stored_order_ids(cur: Cursor) -> bool:
-    row = cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM transactions WHERE order_id IS NOT NULL)"
-    ).fetchone()
+def _stored_transactions(cur: Cursor) -> bool:
+    row = cur.execute("SELECT EXISTS (SELECT 1 FROM transactions)").fetchone()
     return bool(row and row[0])
 
 
@@ -527,7 +554,7 @@ def _move_aside(cur: Cursor, spec: LoadSpec, code: str, condition: str) -> int:
 
 def _set_aside_findings(cur: Cursor, spec: LoadSpec) -> list[Finding]:
     rules = _set_aside_rules(spec)
-    if not _stored_order_ids(cur):  # a first upload overlaps nothing
+    if not _stored_transactions(cur):  # a first upload overlaps nothing
         rules = [(code, condition) for code, condition in rules if code != "already_stored"]
     counts_sql = "SELECT " + ", ".join(f"count_if({c})" for _, c in rules)
     counts_sql += " FROM ll_staging"  # fixed fragments only
@@ -572,6 +599,7 @@ def _check_params(cur: Cursor, spec: LoadSpec) -> dict[str, object]:
         "future_limit": spec.future_limit,
         "past_limit": spec.past_limit,
         "max_chars": spec.max_cell_chars,
+        "max_amount": spec.max_abs_amount,
         "first_row": spec.source.first_row_number,
         "shown": spec.rows_shown,
         "base": _first_rowid(cur),
@@ -709,9 +737,41 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
             progress(1.0, "Done")
         return outcome
     except _Rejected as rejected:
+        _give_space_back(store)
         return rejected.outcome
     except duckdb.Error as error:
-        raise StoreError(f"The store refused the load: {error}") from None
+        _give_space_back(store)
+        raise StoreError(store_error_message(error)) from None
+    except MemoryError:
+        _give_space_back(store)
+        raise StoreError(store_error_message(MemoryError())) from None
+
+
+def _give_space_back(store: Store) -> None:
+    """CHECKPOINT after a failed load: the rolled-back rows' blocks are freed in the file
+    (and its WAL emptied) instead of staying until the next write."""
+    try:
+        with store.cursor() as cur:
+            cur.execute("CHECKPOINT")
+    except duckdb.Error:
+        pass  # another write is running: it checkpoints when it commits
+
+
+def store_error_message(error: BaseException) -> str:
+    """What a person should read when the store itself fails during a load (nothing loaded)."""
+    text = str(error)
+    lowered = text.lower()
+    if "no space left" in lowered or "disk is full" in lowered or "enospc" in lowered:
+        return (
+            "The disk holding the store (or DuckDB's temporary files next to it) is full, so "
+            "nothing was loaded. Free some space there and load the file again."
+        )
+    if isinstance(error, MemoryError | duckdb.OutOfMemoryException) or "out of memory" in lowered:
+        return (
+            "The load ran out of memory, so nothing was loaded. Close other programs, or split "
+            "the file into smaller parts and load them one by one."
+        )
+    return f"The store refused the load, so nothing was loaded: {text}"
 
 
 _INSERT_TRANSACTIONS = """
@@ -792,8 +852,10 @@ def _insert(
                 " (upload_id, experiment_id, row_no, customer_id, arm, field, value, text)"
                 " SELECT $upload_id, $experiment_id, row_index - $base + 1, customer_id, arm,"
                 " $name,"
-                " CASE WHEN isfinite(n) THEN n END,"
-                " CASE WHEN n IS NULL OR NOT isfinite(n) THEN raw END"
+                # beyond +-max_value (1e308, a 20-digit card number) a value is text, not a
+                # number: its sums would overflow or lose every digit that matters
+                " CASE WHEN isfinite(n) AND abs(n) <= $max_value THEN n END,"
+                " CASE WHEN n IS NULL OR NOT isfinite(n) OR abs(n) > $max_value THEN raw END"
                 f" FROM (SELECT rowid AS row_index, customer_id, arm, x{j} AS raw,"
                 f"       {number} AS n FROM ll_staging)"
                 " ORDER BY customer_id, row_index"
@@ -808,6 +870,7 @@ def _insert(
                         "name": name,
                         "decimal_comma": spec.decimal_comma,
                         "base": base,
+                        "max_value": spec.max_abs_result_value,
                     },
                 ),
             )

@@ -37,7 +37,8 @@ def run(query: dict[str, str]) -> AppTest:
 
 
 def cards(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if "-badge[" in m.value]
+    """The decision cards' text, with the Markdown escaping of names undone."""
+    return [m.value.replace("\\", "") for m in at.markdown if "-badge[" in m.value]
 
 
 def arms_frame(at: AppTest) -> pd.DataFrame:

@@ -104,3 +104,16 @@ def test_html_export_opens_offline(browser, demo_app, tmp_path):
     assert page.locator(".js-plotly-plot").count() >= 4
     assert page.get_by_text("Method notes").count() == 1
     context.close()
+
+
+def test_signed_out_visitors_see_no_pages_and_no_unsigned_report(browser, signed_app):
+    page = browser.new_page()
+    page.goto(f"{signed_app.url}/")
+    page.get_by_text("Sign in to edit").wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stSidebarNav']").count() == 0  # no links to the pages
+    page.goto(f"{signed_app.url}/?view=report&experiment=1&horizon=60")  # unsigned
+    page.get_by_text("Sign in to read this report").wait_for(timeout=60_000)
+    assert page.get_by_text("net value per customer").count() == 0
+    page.goto(f"{signed_app.url}/?view=report&experiment=1&token=%C2%B2.x")  # damaged token
+    page.get_by_text("invalid").first.wait_for(timeout=60_000)
+    page.close()
