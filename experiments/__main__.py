@@ -8,9 +8,13 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from experiments import analysis_file, config, decision, metrics, stats
-from experiments.store import Store, StoreError, open_store, overview
+from experiments import config
+
+if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
+    from experiments import analysis_file, decision, metrics
+    from experiments.store import Store
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad input, locked store, refused operation: message on stderr, store untouched
@@ -41,6 +45,8 @@ def _print_json(value: object) -> None:
 
 def _experiment(store: Store, key: str) -> dict[str, object]:
     """An experiment by id or name, as `list --json` shows them; CommandError if unknown."""
+    from experiments.store import overview
+
     with store.cursor() as cur:
         found = overview.find_experiment(cur, key)
     if found is None:
@@ -69,6 +75,7 @@ def _add_cap_options(p: argparse.ArgumentParser) -> None:
 
 def _rule(store: Store, found: dict[str, object]) -> decision.DecisionRule:
     """The experiment's verdict rule, fixed at design."""
+    from experiments import decision
     from experiments.store import metrics_sql
 
     with store.cursor() as cur:
@@ -81,6 +88,8 @@ def _analysis_settings(
 ) -> metrics.AnalysisSettings:
     """The view the options ask for; confidence and correction default to the design rule's,
     so that without options the view is the one the verdict follows."""
+    from experiments import metrics
+
     correction = args.correction or (rule.correction if rule else config.DEFAULT_CORRECTION)
     confidence = (
         args.confidence / 100
@@ -129,6 +138,8 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(store: Store, args: argparse.Namespace) -> int:
+    from experiments.store import overview
+
     with store.cursor() as cur:
         stats = overview.store_stats(cur)
     if args.json:
@@ -140,6 +151,8 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_list(store: Store, args: argparse.Namespace) -> int:
+    from experiments.store import overview
+
     with store.cursor() as cur:
         experiments = overview.list_experiments(cur)
     if args.json:
@@ -159,6 +172,7 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_load(store: Store, args: argparse.Namespace) -> int:
     from experiments import ingest
+    from experiments.store import overview
 
     mapping = ingest.parse_mapping(args.map or [])
     experiment = args.experiment
@@ -313,6 +327,8 @@ def cmd_archive(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
+    from experiments.store import overview
+
     with store.cursor() as cur:
         history = overview.upload_history(cur)
     if args.json:
@@ -353,6 +369,8 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
 
 def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
     """Analyse a standalone results file; needs no store (works while the app holds it)."""
+    from experiments import analysis_file
+
     result = analysis_file.analyze_frame(
         args.file,
         args.arm,
@@ -372,6 +390,8 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
 
 
 def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
+    from experiments import stats
+
     if not result.ok:
         print(f"insufficient data: {result.note}")
     if result.cap:
@@ -402,6 +422,7 @@ def _stored_results_analysis(
 
     The options' view, or with `official` the design rule's (its confidence and correction,
     the default estimator), which the verdicts follow."""
+    from experiments import analysis_file, decision
     from experiments.store import results_sql
 
     with store.cursor() as cur:
@@ -426,7 +447,7 @@ def _stored_results_analysis(
 def _reads_results_file(store: Store, found: dict[str, object]) -> bool:
     """Made from a campaign result file, or one was attached to it: the file's outcomes are
     analysed (with the experiment's arms and costs)."""
-    from experiments.store import results_sql
+    from experiments.store import overview, results_sql
 
     if found.get("source") == overview.RESULTS_FILE_SOURCE:
         return True
@@ -435,6 +456,8 @@ def _reads_results_file(store: Store, found: dict[str, object]) -> bool:
 
 
 def _analyze_results_file(store: Store, found: dict[str, object], args: argparse.Namespace) -> int:
+    from experiments import decision
+
     experiment_id = int(found["id"])  # type: ignore[call-overload]
     rule = _rule(store, found)
     result = _stored_results_analysis(store, experiment_id, args, rule)
@@ -461,7 +484,7 @@ def _analyze_results_file(store: Store, found: dict[str, object], args: argparse
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
-    from experiments import report
+    from experiments import decision, metrics, report, stats
 
     found = _experiment(store, args.experiment)
     if _reads_results_file(store, found):
@@ -616,7 +639,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     """Write the self-contained HTML report (the Results page's download) for an experiment."""
     from pathlib import Path
 
-    from experiments import report
+    from experiments import decision, metrics, report
 
     found = _experiment(store, args.experiment)
     out = Path(args.out)
@@ -672,7 +695,7 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
 
 
 # -- parser --------------------------------------------------------------------------------------
-Handler = Callable[[Store, argparse.Namespace], int]
+Handler = Callable[["Store", argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -847,7 +870,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # --help ends here, before pandas, scipy or DuckDB load
+    from experiments.store import StoreError, open_store
+
     try:
         if not getattr(args, "needs_store", True):
             return int(args.handler(None, args))
