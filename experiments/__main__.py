@@ -129,7 +129,15 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
 # -- commands ------------------------------------------------------------------------------------
 def cmd_demo(store: Store, args: argparse.Namespace) -> int:
     from experiments import demo
+    from experiments.store import overview
 
+    with store.cursor() as cur:
+        own = overview.holds_own_data(cur)
+    if own and not args.yes:
+        raise CommandError(
+            "The store holds your own data (uploads or experiments): `demo` would replace all "
+            "of it with the demo. Add --yes to replace it, or use --db with another file."
+        )
     summary = demo.seed_demo(
         store, customers=args.customers, seed=args.seed, replace=True, progress=_stderr_progress
     )
@@ -712,6 +720,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="replace the store's contents with the seeded demo data set")
     p.add_argument("--customers", type=int, default=config.DEMO_CUSTOMERS)
     p.add_argument("--seed", type=int, default=config.DEMO_SEED)
+    p.add_argument(
+        "--yes", action="store_true", help="replace a store that holds your own data too"
+    )
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("load", help="load a transactions, customers or campaign results file")

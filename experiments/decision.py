@@ -641,11 +641,11 @@ def decide(
                 if low > 0 or high < 0:
                     what += "; the interval alone excludes 0, but not after the correction"
                 if needed is not None:
+                    count = f"{needed:,}".replace(",", " ")
                     what += (
                         f". If the true difference is the {_money(net.diff)} seen, about "
-                        f"{needed:,} more customers per arm".replace(",", " ")
-                        + ", control included, would settle it (a test extended that way is "
-                        "read with the always-valid interval)"
+                        f"{count} more customers per arm, control included, would settle it (a "
+                        "test extended that way is read with the always-valid interval)"
                     )
                 reasons.append(what + ".")
         if not blocking and final and net is not None and net.diff is not None:

@@ -172,3 +172,37 @@ def test_a_store_path_that_does_not_exist_is_reported(db, capsys):
     assert code == 0 and "there was no store at" in err and "cli.duckdb" in err
     code, _, err = cli(capsys, "--db", db, "list")
     assert "no store" not in err  # only the first time
+
+
+def test_demo_asks_before_replacing_a_store_that_holds_your_data(registered, capsys):
+    """`demo` replaced a store holding the user's own uploads and experiments without a word."""
+    db, _ = registered
+    code, _, err = cli(capsys, "--db", db, "demo", "--customers", "300")
+    assert code == 2 and "holds your own data" in err and "--yes" in err
+    with store_of(db).cursor() as cur:
+        assert ds.load_experiment(cur, "CRM май") is not None  # untouched
+    code, out, _ = cli(capsys, "--db", db, "demo", "--customers", "300", "--yes")
+    assert code == 0 and "300 customers" in out
+    code, out, _ = cli(capsys, "--db", db, "demo", "--customers", "300")  # only the demo now
+    assert code == 0
+
+
+def test_list_counts_a_lists_customers_once_when_results_are_attached(registered, tmp_path, capsys):
+    db, experiment_id = registered
+    path = tmp_path / "итоги.csv"
+    groups = ["Контроль", "Подарок"]
+    body = "Карта клиента;Группа;Сумма;Покупка\n" + "".join(
+        f"2000{i:06d};{groups[i % 2]};{200 + i};да\n" for i in range(40)
+    )
+    path.write_bytes(body.encode("cp1251"))
+    code, _, err = cli(
+        capsys, "--db", db, "load", "results", str(path), "--experiment", str(experiment_id)
+    )
+    assert code == 0, err
+    code, out, _ = cli(capsys, "--db", db, "list", "--json")
+    listed = next(e for e in json.loads(out) if e["id"] == experiment_id)
+    with store_of(db).cursor() as cur:
+        (assigned,) = cur.execute(
+            "SELECT count(*) FROM assignments WHERE experiment_id = ?", [experiment_id]
+        ).fetchone()
+    assert listed["customers"] == assigned  # not assigned + result rows

@@ -113,6 +113,17 @@ RESULTS_FILE_SOURCE = "results_file"  # experiments.source of one made from a re
 DEMO_SOURCE = "demo"  # experiments.source of the seeded demo experiment
 
 
+def holds_own_data(cur: Cursor) -> bool:
+    """The store holds something besides the seeded demo: an upload or an experiment of the
+    user's (replacing the store with the demo would lose it)."""
+    row = cur.execute(
+        "SELECT (SELECT count(*) FROM uploads WHERE kind <> 'demo')"
+        " + (SELECT count(*) FROM experiments WHERE source <> ?)",
+        [DEMO_SOURCE],
+    ).fetchone()
+    return bool(row and int(row[0]) > 0)
+
+
 def list_experiments(cur: Cursor) -> list[dict[str, object]]:
     """Experiments with their arms and customers (assigned, or rows of a campaign result file),
     as `list --json` prints them; `archived` and `demo` say which are out of the way / the
@@ -122,10 +133,15 @@ def list_experiments(cur: Cursor) -> list[dict[str, object]]:
         SELECT e.experiment_id, e.name, e.status, e.primary_metric, e.horizon_days,
                e.source, e.started_at, e.ended_at,
                coalesce(TRY_CAST(json_extract(e.settings, '$.archived') AS BOOLEAN), false),
-               (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
-               -- a campaign result file's customers are its rows (one per customer)
-               + (SELECT count(DISTINCT (r.upload_id, r.row_no)) FROM campaign_results r
-                  WHERE r.experiment_id = e.experiment_id)
+               -- the customers assigned; a campaign result file's are its rows (one per
+               -- customer), counted only when nobody is assigned (results attached to a list
+               -- are the same customers again)
+               coalesce(
+                   nullif((SELECT count(*) FROM assignments a
+                           WHERE a.experiment_id = e.experiment_id), 0),
+                   (SELECT count(DISTINCT (r.upload_id, r.row_no)) FROM campaign_results r
+                    WHERE r.experiment_id = e.experiment_id)
+               )
         FROM experiments e ORDER BY e.experiment_id
         """
     ).fetchall()
