@@ -497,6 +497,7 @@ def analyze_stored_results(
         money = money_field if money_field in by_name else suggest_money_field(fields)
         if not costs or NET_VALUE in by_name:
             money = None
+        match = results_sql.arm_match(cur, experiment_id)
         frame = results_sql.result_frame(
             cur,
             experiment_id,
@@ -505,8 +506,25 @@ def analyze_stored_results(
                     [*usable, *([money] if money else []), *([covariate] if covariate else [])]
                 )
             ),
+            by_assignment=match.by_assignment,
         )
     note = f"Skipped (not a numeric field): {', '.join(skipped)}." if skipped else ""
+    if match.by_assignment and (match.relabelled or match.unknown):
+        note = (
+            f"{note} Arms come from the experiment's own assignments: "
+            + (
+                f"{match.relabelled} row(s) of the file name another arm than the customer was "
+                "assigned to (the assigned arm is used); "
+                if match.relabelled
+                else ""
+            )
+            + (
+                f"{match.unknown} customer(s) in the file were never assigned in this "
+                "experiment and are left out."
+                if match.unknown
+                else ""
+            )
+        ).strip()
     if costs and not frame.empty:
         unknown = sorted(set(map(str, frame[results_sql.ARM_COLUMN].dropna())) - set(costs))
         costs.update({arm: LeverCost("unknown") for arm in unknown})

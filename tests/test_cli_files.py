@@ -206,3 +206,40 @@ def test_list_counts_a_lists_customers_once_when_results_are_attached(registered
             "SELECT count(*) FROM assignments WHERE experiment_id = ?", [experiment_id]
         ).fetchone()
     assert listed["customers"] == assigned  # not assigned + result rows
+
+
+def test_attached_results_take_the_arms_the_experiment_assigned(registered, tmp_path, capsys):
+    """A result file that swapped two groups' labels, and named a customer never on the list,
+    silently re-randomized the experiment: the arms come from the assignments."""
+    db, experiment_id = registered
+    with store_of(db).cursor() as cur:
+        assigned = dict(
+            cur.execute(
+                "SELECT a.customer_id, r.name FROM assignments a JOIN arms r"
+                " ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id"
+                " WHERE a.experiment_id = ?",
+                [experiment_id],
+            ).fetchall()
+        )
+    swap = {"Контроль": "Подарок", "Подарок": "Контроль"}
+    lines = [
+        f"{customer};{swap.get(arm, arm) if i < 6 else arm};{100 + i}"
+        for i, (customer, arm) in enumerate(sorted(assigned.items()))
+    ]
+    lines.append("77777;Подарок;5000")  # never on the list
+    path = tmp_path / "итоги.csv"
+    path.write_bytes(("Карта клиента;Группа;Сумма\n" + "\n".join(lines) + "\n").encode("cp1251"))
+    code, _, err = cli(
+        capsys, "--db", db, "load", "results", str(path), "--experiment", str(experiment_id)
+    )
+    assert code == 0, err
+    code, out, _ = cli(capsys, "--db", db, "analyze", str(experiment_id), "--json")
+    document = json.loads(out)
+    sizes = {a["arm"]: a["n"] for a in document["arms"]}
+    expected: dict[str, int] = {}
+    for arm in assigned.values():
+        expected[arm] = expected.get(arm, 0) + 1
+    assert sizes == expected  # the registered split, not the file's labels (nor 77777)
+    relabelled = sum(1 for i in range(6) if sorted(assigned.items())[i][1] in swap)
+    assert f"{relabelled} row(s) of the file name another arm" in document["note"]
+    assert "1 customer(s) in the file were never assigned" in document["note"]

@@ -161,8 +161,66 @@ def result_uploads(cur: Cursor, experiment_id: int) -> list[ResultUpload]:
     return [ResultUpload(int(u), str(f), int(r), str(t)) for u, f, r, t in rows]
 
 
-def result_frame(cur: Cursor, experiment_id: int, fields: Sequence[str]) -> pd.DataFrame:
+class ArmMatch(NamedTuple):
+    """How a result file's rows meet the experiment's own assignments.
+
+    Attributes:
+        rows: result rows (file rows) of the experiment.
+        matched: rows whose customer the experiment assigned.
+        relabelled: matched rows whose arm label in the file differs from the assigned arm.
+        unknown: rows with a customer the experiment never assigned (left out).
+        by_assignment: the arms come from the assignments (the experiment assigned customers
+            and the file names them); else from the file's arm column.
+    """
+
+    rows: int
+    matched: int
+    relabelled: int
+    unknown: int
+    by_assignment: bool
+
+
+_ASSIGNED_ARM = """
+    assigned AS (
+        SELECT a.customer_id, arg_min(ar.name, a.assigned_at) AS arm
+        FROM assignments a
+        JOIN arms ar ON ar.experiment_id = a.experiment_id AND ar.arm_id = a.arm_id
+        WHERE a.experiment_id = $experiment_id
+        GROUP BY a.customer_id
+    )"""
+
+
+def arm_match(cur: Cursor, experiment_id: int) -> ArmMatch:
+    """Whether the experiment's assignments give the arms of its result rows, and how many
+    rows disagree with them: the arms, costs and plan come from the experiment, the outcomes
+    from the file."""
+    row = cur.execute(
+        f"""
+        WITH {_ASSIGNED_ARM.strip()},
+        file_rows AS (
+            SELECT upload_id, row_no, any_value(customer_id) AS customer_id, any_value(arm) AS arm
+            FROM campaign_results WHERE experiment_id = $experiment_id
+            GROUP BY upload_id, row_no
+        )
+        SELECT count(*), count(s.arm), count(*) FILTER (WHERE s.arm IS NOT NULL
+                   AND s.arm <> r.arm),
+               count(*) FILTER (WHERE r.customer_id IS NOT NULL AND s.arm IS NULL),
+               (SELECT count(*) FROM assigned)
+        FROM file_rows r LEFT JOIN assigned s ON s.customer_id = r.customer_id
+        """,  # noqa: S608 - fixed fragments only
+        {"experiment_id": experiment_id},
+    ).fetchone()
+    rows, matched, relabelled, unknown, assigned = (int(v or 0) for v in (row or (0,) * 5))
+    return ArmMatch(rows, matched, relabelled, unknown, assigned > 0 and matched > 0)
+
+
+def result_frame(
+    cur: Cursor, experiment_id: int, fields: Sequence[str], *, by_assignment: bool = False
+) -> pd.DataFrame:
     """One row per file row (upload_id, row_no): the arm, then each requested numeric field.
+
+    With `by_assignment` (see `arm_match`) the arm is the one the experiment assigned the row's
+    customer to, and rows of customers it never assigned are left out.
 
     Rows come back in file order (upload, then row). A row missing a field (a second upload
     without that column) has NULL there, so per-metric counts use only rows that have it while
@@ -180,15 +238,25 @@ def result_frame(cur: Cursor, experiment_id: int, fields: Sequence[str]) -> pd.D
             f"Not a numeric result field of this experiment: {', '.join(map(repr, bad))}."
         )
     params: dict[str, object] = {"experiment_id": experiment_id, "fields": wanted}
-    columns = [f"arm AS {quote_identifier(ARM_COLUMN)}"]
+    columns = ["any_value(customer_id) AS customer_id", "arm AS file_arm"]
+    names = []
     for i, name in enumerate(wanted):
         params[f"f{i}"] = name
         columns.append(f"max(value) FILTER (WHERE field = $f{i}) AS {quote_identifier(name)}")
+        names.append(f"r.{quote_identifier(name)}")
+    if by_assignment:  # the experiment's arms; customers it never assigned are left out
+        arm, join, keep = "s.arm", "JOIN assigned s ON s.customer_id = r.customer_id", ""
+    else:
+        arm, join, keep = "r.file_arm", "", ""
     sql = (
-        f"SELECT {', '.join(columns)} FROM campaign_results"  # noqa: S608 - whitelisted names
+        f"WITH {_ASSIGNED_ARM.strip()}, r AS ("  # noqa: S608 - whitelisted names
+        f" SELECT upload_id, row_no, {', '.join(columns)} FROM campaign_results"
         " WHERE experiment_id = $experiment_id"
         "   AND (len(CAST($fields AS VARCHAR[])) = 0"
         "        OR list_contains(CAST($fields AS VARCHAR[]), field))"
-        " GROUP BY upload_id, row_no, arm ORDER BY upload_id, row_no"
+        " GROUP BY upload_id, row_no, arm)"
+        f" SELECT {arm} AS {quote_identifier(ARM_COLUMN)}"
+        + "".join(f", {n}" for n in names)
+        + f" FROM r {join}{keep} ORDER BY r.upload_id, r.row_no"
     )
     return cur.execute(sql, params).df()
