@@ -795,8 +795,25 @@ def _column_values(head: _Head, column: str) -> list[str]:
 
 
 # -- loading ---------------------------------------------------------------------------------
+def _assigns(store: Store, experiment: str | None) -> bool:
+    """The named experiment exists and assigned customers (a list, designed or registered)."""
+    if not experiment:
+        return False
+    with store.cursor() as cur:
+        row = cur.execute(
+            "SELECT count(*) FROM assignments a JOIN experiments e"
+            " ON e.experiment_id = a.experiment_id WHERE e.name = ?",
+            [experiment],
+        ).fetchone()
+    return bool(row and row[0])
+
+
 def _resolve_mapping(
-    kind: Kind, columns: tuple[str, ...], mapping: dict[str, str] | None, file_name: str
+    kind: Kind,
+    columns: tuple[str, ...],
+    mapping: dict[str, str] | None,
+    file_name: str,
+    optional: tuple[str, ...] = (),
 ) -> tuple[dict[str, str], list[Problem]]:
     """Merge explicit choices over the guesses and check them against the file and the kind."""
     problems: list[Problem] = []
@@ -835,7 +852,7 @@ def _resolve_mapping(
         if source not in chosen and target not in chosen.values():
             chosen[source] = target
     mapped = set(chosen.values())
-    missing = [f.name for f in FIELDS[kind] if f.required and f.name not in mapped]
+    missing = [f.name for f in FIELDS[kind] if f.required and f.name not in mapped | set(optional)]
     if missing:
         hint = ""
         if len(columns) == 1:
@@ -993,7 +1010,8 @@ def _word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: 
         f"{at}{eg}. No id or label is that long: is the column mapping right?",
         "formula_text": f"{n} cell{s} in {where} look{'s' if one else ''} like a spreadsheet "
         f"formula{at}{eg}; kept as plain text and never evaluated.",
-        "empty_arm": f"{n} row{s} {has} no group / arm label in {where}{at}.",
+        "empty_arm": f"{n} row{s} {has} no group / arm label in {where}{at} (for a file "
+        "attached to a list without a group column: customers the experiment never assigned).",
         "duplicate_customer_id": f"{n} rows repeat a customer id in {where}{at}{eg}: a file of "
         "this kind needs one row per customer.",
         "too_many_arms": f"{where_} has {n} different labels - that does not look like a "
@@ -1075,7 +1093,18 @@ def load_file(
     fail = LoadResult(False, kind, file_name, problems=head.problems, format=head.format)
     if not head.columns or any(p.severity == "error" for p in head.problems):
         return fail
-    chosen, problems = _resolve_mapping(kind, head.columns, mapping, file_name)
+    # a result file for an experiment that assigned its customers needs no arm column: each
+    # customer's arm is the one the experiment assigned (the file brings the outcomes)
+    optional = ("arm",) if kind == "results" and _assigns(store, experiment) else ()
+    chosen, problems = _resolve_mapping(kind, head.columns, mapping, file_name, optional)
+    if optional and not {"arm", "customer_id"} & set(chosen.values()):
+        problems.append(
+            _problem(
+                "missing_column",
+                f"{file_name} has neither a group / arm column nor a customer column: map one "
+                "of them with --map COLUMN=FIELD (or on the Data page).",
+            )
+        )
     problems += _case_duplicates(kind, head.columns, chosen, file_name)
     if problems:
         return LoadResult(False, kind, file_name, problems=tuple(problems), format=head.format)

@@ -243,3 +243,52 @@ def test_attached_results_take_the_arms_the_experiment_assigned(registered, tmp_
     relabelled = sum(1 for i in range(6) if sorted(assigned.items())[i][1] in swap)
     assert f"{relabelled} row(s) of the file name another arm" in document["note"]
     assert "1 customer(s) in the file were never assigned" in document["note"]
+
+
+def test_a_result_file_for_a_list_needs_no_group_column(registered, tmp_path, capsys):
+    """'No column for required field(s) arm': a CRM's result file names the customers only;
+    the experiment knows their groups."""
+    db, experiment_id = registered
+    with store_of(db).cursor() as cur:
+        customers = [
+            r[0]
+            for r in cur.execute(
+                "SELECT customer_id FROM assignments WHERE experiment_id = ? ORDER BY 1",
+                [experiment_id],
+            ).fetchall()
+        ]
+    body = "Карта клиента;Покупка;Сумма покупок\n" + "".join(
+        f"{c};{'да' if i % 2 else 'нет'};{i * 10},5\n" for i, c in enumerate(customers)
+    )
+    path = tmp_path / "итоги.csv"
+    path.write_bytes(body.encode("cp1251"))
+    code, out, err = cli(
+        capsys, "--db", db, "load", "results", str(path), "--experiment", str(experiment_id)
+    )
+    assert code == 0, err
+    code, out, _ = cli(capsys, "--db", db, "analyze", str(experiment_id), "--json")
+    document = json.loads(out)
+    assert sum(a["n"] for a in document["arms"]) == len(customers)
+    with store_of(db).cursor() as cur:
+        stored = dict(
+            cur.execute(
+                "SELECT DISTINCT r.customer_id, r.arm FROM campaign_results r"
+                " WHERE r.experiment_id = ?",
+                [experiment_id],
+            ).fetchall()
+        )
+        assigned = dict(
+            cur.execute(
+                "SELECT a.customer_id, ar.name FROM assignments a JOIN arms ar"
+                " ON ar.experiment_id = a.experiment_id AND ar.arm_id = a.arm_id"
+                " WHERE a.experiment_id = ?",
+                [experiment_id],
+            ).fetchall()
+        )
+    assert stored == assigned
+    # a customer never on the list has no group: named, and nothing loads
+    path.write_bytes((body + "99999;да;5\n").encode("cp1251"))
+    code, _, err = cli(
+        capsys, "--db", db, "load", "results", str(path), "--experiment", str(experiment_id)
+    )
+    assert code == 2 and "never assigned" in err

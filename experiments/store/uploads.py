@@ -702,6 +702,8 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
             except duckdb.ConversionException as error:
                 finding = Finding("unreadable_row", "error", 1, detail=str(error)[:300])
                 raise _Rejected(LoadOutcome(findings=(finding,))) from None
+            if spec.kind == "results" and "arm" not in spec.fields:
+                _arm_from_assignments(cur, spec)
             if progress:
                 progress(0.72, "Checking rows")
             _keep_first_rowid(cur)
@@ -918,6 +920,27 @@ _CONTROL_LABEL = re.compile(
 def looks_like_control(label: str) -> bool:
     """A results-file arm label that names the control group (control, контроль, No E-Mail...)."""
     return bool(_CONTROL_LABEL.search(label.strip()))
+
+
+def _arm_from_assignments(cur: Cursor, spec: LoadSpec) -> None:
+    """A result file without a group column, for an experiment that assigned its customers:
+    each row's arm is its customer's assigned arm (unassigned customers keep none and are
+    named by the empty-arm check)."""
+    cur.execute(
+        """
+        UPDATE ll_staging SET arm = s.arm
+        FROM (
+            SELECT a.customer_id, arg_min(ar.name, a.assigned_at) AS arm
+            FROM assignments a
+            JOIN experiments e ON e.experiment_id = a.experiment_id
+            JOIN arms ar ON ar.experiment_id = a.experiment_id AND ar.arm_id = a.arm_id
+            WHERE e.name = ?
+            GROUP BY a.customer_id
+        ) s
+        WHERE ll_staging.customer_id = s.customer_id
+        """,
+        [spec.experiment or Path(spec.file_name).stem],
+    )
 
 
 def _attach_experiment(
