@@ -476,7 +476,13 @@ def _analyze_results_file(store: Store, found: dict[str, object], args: argparse
         official.cap,
     )
     metric = next(iter(official.metrics), None)
-    decisions = decision.decide_file(official, metric) if metric else []
+    if metric:  # a result file decides on its first metric (net value when it has money)
+        from dataclasses import replace
+
+        rule = replace(rule, decision_metric=metric)
+    decisions = (
+        decision.decide_file(official, metric, rule=rule, exploratory=exploratory) if metric else []
+    )
     if args.json:
         document = result.as_json()
         document["decisions"] = [d.as_json() for d in decisions]  # each names its metric

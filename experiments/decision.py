@@ -102,10 +102,12 @@ class DecisionRule:
     def describe(self) -> str:
         """The rule in one line, for the page and the report."""
         correction = _CORRECTION_NAMES.get(self.correction, self.correction)
-        text = (
-            f"{self.confidence:.0%} confidence, {correction} correction across levers, "
+        metric = (
             f"net value per customer over {self.horizon_days} days"
+            if self.decision_metric == DECISION_METRIC
+            else f"{self.decision_metric.replace('_', ' ')} (from the result file)"
         )
+        text = f"{self.confidence:.0%} confidence, {correction} correction across levers, {metric}"
         if self.guardrails:
             text += (
                 f"; guardrails {', '.join(self.guardrails)} within "
@@ -810,6 +812,11 @@ class FileDecision:
         headline: one sentence for a manager: arm, effect with interval, verdict.
         reasons: why this verdict, one short sentence each.
         effect: the effect row the verdict used (None when none is estimable).
+        blocked: a sample-ratio mismatch holds the verdict ('check the data').
+        needed_customers: inconclusive only: about how many more customers per arm would
+            settle the difference seen (the planner's rule, as for designed experiments).
+        rule: the design rule the verdict follows (its decision metric: the file's `metric`).
+        exploratory: the numbers shown beside the verdict use other settings than the rule's.
     """
 
     arm: str
@@ -819,6 +826,9 @@ class FileDecision:
     reasons: list[str] = field(default_factory=list)
     effect: stats.Effect | None = None
     blocked: bool = False
+    needed_customers: int | None = None
+    rule: DecisionRule | None = None
+    exploratory: bool = False
 
     @property
     def label(self) -> str:
@@ -837,6 +847,10 @@ class FileDecision:
             "verdict": self.verdict,
             "label": self.label,
             "blocked": self.blocked,
+            "final": True,  # a result file is a finished measurement
+            "exploratory": self.exploratory,
+            "rule": self.rule.as_json() if self.rule else None,
+            "needed_customers": self.needed_customers,
             "headline": self.headline,
             "reasons": self.reasons,
         }
@@ -848,14 +862,20 @@ def _file_amount(value: float, kind: str) -> str:
     return f"{value:+,.2f}".replace(",", " ") + f" {config.CURRENCY}"
 
 
-def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
+def decide_file(
+    analysis: FileAnalysis,
+    metric: str,
+    *,
+    rule: DecisionRule | None = None,
+    exploratory: bool = False,
+) -> list[FileDecision]:
     """One verdict per non-control arm of a results-file analysis, on one metric.
 
     The rule (also `FILE_RULES`): take the arm's CUPED effect on `metric` when it is estimable,
     else the unadjusted one (z-test for 0/1 metrics, Welch for money). **Ship** when it is
     significantly above control after the analysis' multiple-testing correction (adjusted
-    p < alpha and diff > 0); **stop** when significantly below, or when its interval lies
-    below 0; **inconclusive** otherwise (a loaded result file is a finished campaign, so there is
+    p < alpha and diff > 0); **stop** when significantly below after the correction;
+    **inconclusive** otherwise (a loaded result file is a finished campaign, so there is
     no keep running). A sample-ratio mismatch makes every verdict inconclusive, labelled
     **check the data**; no estimable effect (one arm, an empty metric, an analysis with status
     'insufficient_data') is inconclusive too.
@@ -874,6 +894,7 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
         effect = _best(analysis, summary.arm, metric)
         reasons: list[str] = []
         blocked = False
+        needed: int | None = None
         costly = summary.arm in analysis.costly_arms
         verdict: Verdict
         if not analysis.ok or effect is None or effect.diff is None:
@@ -884,7 +905,8 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
             low, high = float(effect.ci_low or 0.0), float(effect.ci_high or 0.0)
             headline = (
                 f"{summary.arm}: {_file_amount(effect.diff, kind)} {label} ({level} CI "
-                f"{_file_amount(low, kind)} to {_file_amount(high, kind)})"
+                f"{_file_amount(low, kind)} to {_file_amount(high, kind)}, before the "
+                "correction)"
             )
             corrected = f"({_p_text(effect, analysis.correction)})"
             if analysis.srm.mismatch:
@@ -911,20 +933,32 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
             elif effect.significant and effect.diff > 0:
                 verdict = "ship"
                 reasons.append(f"Significantly above {analysis.control} {corrected}.")
-            elif (effect.significant and effect.diff < 0) or high < 0:
+            elif effect.significant and effect.diff < 0:  # the corrected test, as for ship
                 verdict = "stop"
                 reasons.append(f"Below {analysis.control} {corrected}.")
             else:
                 verdict = "inconclusive"
+                needed = _needed_customers(effect, analysis.alpha, len(analysis.arms) - 1)
                 reasons.append(
                     f"No clear difference from {analysis.control} {corrected}: the campaign "
                     "as tested neither proves nor rules out a gain."
                 )
+            if costly and kind != "money" and not any("no money column" in r for r in reasons):
+                reasons.append(
+                    "The file has no money column: it cannot show whether the lever pays for "
+                    f"its cost ({analysis.lever_costs[summary.arm].describe()})."
+                )
             if metric == NET_VALUE and analysis.margin_rate is not None:
                 cost = analysis.lever_costs.get(summary.arm)
+                basis = f"{analysis.margin_rate:.0%} margin on {analysis.money_field}"
+                if cost is not None and cost.discount_share > 0:
+                    basis += (
+                        f" grossed up to the list value (what was paid / (1 - "
+                        f"{cost.discount_share:.0%}))"
+                    )
                 reasons.append(
-                    f"Net value = {analysis.margin_rate:.0%} margin on {analysis.money_field} "
-                    f"minus the lever's cost ({cost.describe() if cost else 'nothing'})."
+                    f"Net value = {basis} minus the lever's cost "
+                    f"({cost.describe() if cost else 'nothing'})."
                 )
             if effect.method == "cuped" and analysis.covariate:
                 reasons.append(f"Adjusted for the pre-period field {analysis.covariate} (CUPED).")
@@ -938,6 +972,9 @@ def decide_file(analysis: FileAnalysis, metric: str) -> list[FileDecision]:
                 reasons=reasons,
                 effect=effect,
                 blocked=blocked,
+                needed_customers=needed,
+                rule=rule,
+                exploratory=exploratory,
             )
         )
     return decisions

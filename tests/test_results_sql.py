@@ -254,7 +254,7 @@ def test_decide_file_ships_significant_wins_and_states_the_effect(hillstrom_stor
     assert mens.effect == effect and mens.verdict == "ship"
     assert mens.headline == (
         f"Mens E-Mail: +0.68 pp conversion (95% CI {effect.ci_low * 100:+.2f} pp to "
-        f"{effect.ci_high * 100:+.2f} pp); ship"
+        f"{effect.ci_high * 100:+.2f} pp, before the correction); ship"
     )
     assert "Holm" in mens.reasons[0]
 

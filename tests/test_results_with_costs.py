@@ -194,3 +194,28 @@ def test_result_file_net_value_uses_the_stores_margin_rate(db, tmp_path, capsys)
         if e["arm"] == "Surprise gift" and e["metric"] == "net_value" and e["method"] == "welch"
     )  # fmt: skip
     assert net["diff"] == pytest.approx(0.4 * spend["diff"] - 250.0, rel=1e-9)
+
+
+def test_a_flag_only_file_says_it_cannot_judge_money_whatever_the_verdict(db, tmp_path, capsys):
+    """With small arms nothing was significant and nothing said the money could not be judged
+    (review); the rule named net value while the decisions read the flag."""
+    path = tmp_path / "few.csv"
+    rng = np.random.default_rng(9)
+    rows = [
+        {"customer_id": f"{arm[:3]}{i}", "group": arm, "purchase": int(rng.random() < 0.3)}
+        for arm in ARMS
+        for i in range(40)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    _attach(db, path, capsys)
+    out = _analyze(db, capsys)
+    for d in out["decisions"]:
+        if d["arm"] == "Control":
+            continue
+        assert d["verdict"] != "ship"
+        assert any("no money column" in r for r in d["reasons"]), d["reasons"]
+        assert d["rule"]["decision_metric"] == "purchase" and d["final"]
+        if d["verdict"] == "inconclusive":
+            assert "needed_customers" in d
+    assert out["rule"]["decision_metric"] == "purchase"
+    assert "purchase (from the result file)" in out["rule"]["text"]
