@@ -509,6 +509,19 @@ def analyze_stored_results(
             by_assignment=match.by_assignment,
         )
     note = f"Skipped (not a numeric field): {', '.join(skipped)}." if skipped else ""
+    texts = [
+        f.field
+        for f in fields
+        if not f.numeric
+        and f.field != results_sql.ARM_COLUMN
+        and _words(f.field) & _OUTCOME_WORDS
+        and f.field not in skipped
+    ]
+    if texts:  # an outcome column with a word (or a number beyond MAX_ABS_RESULT_VALUE) in it
+        note = (
+            f"{note} Not analysed because some cells hold text, not numbers: "
+            f"{', '.join(texts)} (a word, or a value beyond +-{config.MAX_ABS_RESULT_VALUE:g})."
+        ).strip()
     if match.by_assignment and (match.relabelled or match.unknown):
         note = (
             f"{note} Arms come from the experiment's own assignments: "

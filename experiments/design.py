@@ -164,6 +164,11 @@ class ArmSpec:
             value = getattr(self, field_name)
             if not (math.isfinite(value) and value >= 0):
                 found.append(f"{label}: {field_name.replace('_', ' ')} cannot be negative.")
+            elif value > config.MAX_ABS_AMOUNT:
+                found.append(
+                    f"{label}: {field_name.replace('_', ' ')} {value:g} is beyond the plausible "
+                    f"{config.MAX_ABS_AMOUNT:g} (config.MAX_ABS_AMOUNT): a typo?"
+                )
         return found
 
 

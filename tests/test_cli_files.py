@@ -292,3 +292,26 @@ def test_a_result_file_for_a_list_needs_no_group_column(registered, tmp_path, ca
         capsys, "--db", db, "load", "results", str(path), "--experiment", str(experiment_id)
     )
     assert code == 2 and "never assigned" in err
+
+
+def test_implausible_costs_and_result_values_are_named(db, tmp_path, capsys):
+    """register accepted a 1e308 gift cost; a 1e308 in a result file's money column made the
+    column text and analyze said only 'No numeric field to analyse' (review)."""
+    path = tmp_path / "список.csv"
+    path.write_bytes(LIST)
+    code, _, err = cli(
+        capsys, "--db", db, "register", str(path), "--name", "Опечатка", "--sent-on",
+        "2026-05-04", "--arm-kind", "Подарок=gift", "--cost", "Подарок=1e308",
+    )  # fmt: skip
+    assert code == 2 and "beyond the plausible" in err
+    results = tmp_path / "итоги.csv"
+    results.write_bytes(
+        (
+            "Группа;Сумма покупок\nКонтроль;100\nПодарок;1e308\n"
+            + "".join(f"{('Контроль', 'Подарок')[i % 2]};{100 + i}\n" for i in range(20))
+        ).encode("cp1251")
+    )
+    code, _, err = cli(capsys, "--db", db, "load", "results", str(results), "--experiment", "Май")
+    assert code == 0, err
+    code, out, _ = cli(capsys, "--db", db, "analyze", "Май", "--json")
+    assert "Сумма покупок" in json.loads(out)["note"] and "hold text" in json.loads(out)["note"]
