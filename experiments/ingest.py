@@ -676,6 +676,7 @@ _DATE_FAMILIES: tuple[tuple[str, ...], ...] = (
     ("%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S"),
     ("%d-%m-%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S"),
 )
+DATE_FORMAT_SHARE = 0.5  # a date format must read at least this share of the sampled dates
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -686,22 +687,22 @@ def detect_date_formats(values: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """strptime formats for a date column's sample, and whether day/month order is ambiguous.
 
     ISO dates need no format (DuckDB casts them): the result is then empty. Otherwise the
-    first family of formats that parses every sampled value wins; day-first beats month-first
-    when both fit.
+    family of formats that parses the most sampled values wins, if it parses most of them
+    (`DATE_FORMAT_SHARE`): one impossible date (31.02.2026) is then a row the validation names,
+    not a reason to read every date of the column as unreadable. Day-first beats month-first
+    when both fit as many.
     """
     sample = [v.strip() for v in values if v and v.strip() and not _TOTALS_CELL.match(v)]
     sample = sample[:SAMPLE_ROWS]  # a trailing "Итого" row is set aside, not a date
     other = [v for v in sample if not _ISO.match(v)]
     if not other:
         return (), False
-    fitting = []
-    for family in _DATE_FAMILIES:
-        if all(_parses(v, family) for v in other):
-            fitting.append(family)
-    if not fitting:
+    counts = [sum(_parses(v, family) for v in other) for family in _DATE_FAMILIES]
+    best = max(counts)
+    if best == 0 or best < DATE_FORMAT_SHARE * len(other):
         return (), False
-    ambiguous = _DATE_FAMILIES[1] in fitting and _DATE_FAMILIES[2] in fitting
-    return fitting[0], ambiguous
+    ambiguous = counts[1] == counts[2] == best
+    return _DATE_FAMILIES[counts.index(best)], ambiguous
 
 
 def _parses(value: str, formats: tuple[str, ...]) -> bool:

@@ -871,3 +871,24 @@ def test_cli_load_refuse_uploads_and_remove(capsys, cli_db, tmp_path):
     assert code == 2 and "no upload 99" in err
     code, out, _ = main_in_process(capsys, "--db", cli_db, "stats", "--json")
     assert '"transactions": 1,' in out
+
+
+def test_one_impossible_date_is_named_not_the_whole_column(tmp_path):
+    """01.04.2026, 31.02.2026, 02.04.2026: every date of the column was reported unreadable
+    (the format had to read every sampled value); now only the impossible one is (review)."""
+    from experiments import ingest as ing
+
+    formats, _ = ing.detect_date_formats(["01.04.2026", "31.02.2026", "02.04.2026", "03.04.2026"])
+    assert formats and formats[0] == "%d.%m.%y"  # the day-first family
+    path = tmp_path / "чеки.csv"
+    path.write_bytes(
+        "Карта клиента;Дата;Сумма\n1;01.04.2026;10\n2;31.02.2026;5\n3;02.04.2026;7\n"
+        "4;03.04.2026;7\n5;04.04.2026;7\n".encode("cp1251")
+    )
+    store = Store(tmp_path / "s.duckdb")
+    result = ing.load_file(store, "transactions", path)
+    assert not result.ok
+    [problem] = [p for p in result.problems if p.severity == "error"]
+    assert problem.rows == (3,) and "31.02.2026" in problem.message
+    assert ing.load_file(store, "transactions", path, load_valid_rows=True).rows == 4
+    store.close()
