@@ -165,14 +165,14 @@ link = share.share_url(base, "", report_params)
 downloads = st.columns(3)
 if from_file:
     html_page = lambda: report.html_file_report(experiment, file_analysis, link=link)  # noqa: E731
-    effects_csv = analysis_file.effects_csv(file_analysis)
+    effects_csv = lambda: analysis_file.effects_csv(file_analysis)  # noqa: E731 - on download
 else:
     official, _ = view.official_for(analysis)
     html_page = lambda: report.html_report(analysis, link=link, official=official)  # noqa: E731
-    effects_csv = report.effects_csv(analysis)
+    effects_csv = lambda: report.effects_csv(analysis)  # noqa: E731 - built on download only
     downloads[2].download_button(
         "Effects (XLSX)",
-        data=report.effects_xlsx(analysis),
+        data=lambda: report.effects_xlsx(analysis),  # built when asked for, not every rerun
         file_name=f"{name}-effects.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:",

@@ -318,3 +318,20 @@ def test_an_interim_look_keeps_every_lever_running_and_states_the_rule(app_env):
     assert len(cards) == 3 and all("keep running" in c for c in cards), cards
     assert any("Verdict rule fixed at design" in c.value for c in at.caption)
     assert any("So far" in c.value and "planned 60" in c.value for c in at.caption)
+
+
+def test_exports_are_built_when_downloaded_not_on_every_render(app_env, monkeypatch):
+    """The effects XLSX and CSV were built on every rerun of the page (#15: work only when
+    asked); now the download buttons carry callables."""
+    from experiments import report
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("built on render")
+
+    monkeypatch.setattr(report, "effects_xlsx", refuse)
+    monkeypatch.setattr(report, "effects_csv", refuse)
+    monkeypatch.setattr(report, "html_report", refuse)
+    at = run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert {"Effects (XLSX)", "Effects (CSV)", "HTML report (works offline)"} <= set(labels)
