@@ -615,3 +615,20 @@ def test_escaped_cells_of_the_export_read_back_as_they_were(store, tmp_path):
     listed = ds.assignment_list(store.cursor(), experiment_id)
     assert sorted(listed["customer_id"]) == sorted(frame["customer_id"])
     assert set(listed["arm"]) == {"control", "=gift"}
+
+
+def test_the_demo_experiment_reads_back_at_the_costs_the_analysis_charges(tmp_path):
+    """The demo's surprise gift is stored at 250 RUB (the gift and its delivery) and charged
+    so; the domain record read 180, which the Design page showed and copies carried (#15)."""
+    from experiments import demo
+    from experiments.store import Store
+
+    store = Store(tmp_path / "demo.duckdb")
+    demo.seed_demo(store, customers=300, seed=7)
+    with store.cursor() as cur:
+        stored = dict(
+            cur.execute("SELECT name, cost_per_customer FROM arms WHERE experiment_id = 1").fetchall()
+        )
+        spec = ds.load_experiment(cur, 1).spec
+    assert {a.name: a.cost_per_customer for a in spec.arms} == stored
+    store.close()

@@ -736,7 +736,10 @@ def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
                 allocation=float(allocation),
                 discount_pct=float(pct),
                 redemption_share=float(redemption),
-                gift_cost=float(params.get("gift_cost", 0.0)),
+                # a gift's cost includes its delivery (ArmSpec.gift_cost), which the demo
+                # stores apart: the 250 RUB the analysis charges read back as 180
+                gift_cost=float(params.get("gift_cost", 0.0))
+                + float(params.get("delivery_cost", 0.0)),
                 minutes=float(params.get("minutes", 0.0)),
                 hourly_cost=float(params.get("hourly_cost", 0.0)),
                 custom_cost=float(params.get("custom_cost", cost if kind == "custom" else 0.0)),
