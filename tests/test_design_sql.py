@@ -626,9 +626,8 @@ def test_the_demo_experiment_reads_back_at_the_costs_the_analysis_charges(tmp_pa
     store = Store(tmp_path / "demo.duckdb")
     demo.seed_demo(store, customers=300, seed=7)
     with store.cursor() as cur:
-        stored = dict(
-            cur.execute("SELECT name, cost_per_customer FROM arms WHERE experiment_id = 1").fetchall()
-        )
+        query = "SELECT name, cost_per_customer FROM arms WHERE experiment_id = 1"
+        stored = dict(cur.execute(query).fetchall())
         spec = ds.load_experiment(cur, 1).spec
     assert {a.name: a.cost_per_customer for a in spec.arms} == stored
     store.close()

@@ -31,7 +31,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every browser test `e2e` (a `pytestmark` in a conftest marks nothing), so that
     `-m "not e2e"` really leaves them out."""
