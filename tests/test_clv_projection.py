@@ -246,6 +246,7 @@ def test_intervals_cover_the_true_future_effects_across_seeds(tmp_path):
     ]
     truths = {"Gift": _future_value(FASTER) - _future_value(BASE), "Coupon": 0.0}
     covered = {name: 0 for name in truths}
+    shown = {name: 0 for name in truths}
     seeds = range(40, 52)
     for seed in seeds:
         store = Store(tmp_path / f"s{seed}.duckdb")
@@ -253,6 +254,11 @@ def test_intervals_cover_the_true_future_effects_across_seeds(tmp_path):
         result = _arms(clv.project_arms(store, 5, bootstrap=40, seed=seed))
         store.close()
         for name, truth in truths.items():
-            covered[name] += _consistent(result[name], truth)
+            if result[name].status != "withheld":  # coverage over projections shown
+                shown[name] += 1
+                covered[name] += _consistent(result[name], truth)
+    # a withheld projection is not a covered one (review): the model is right here, so it is
+    # shown nearly always, and what is shown covers its truth
+    assert all(count >= 10 for count in shown.values()), shown
     # at a true rate of 95%, 10 or fewer of 12 happens with probability 0.12; fewer than 10, 0.02
-    assert all(count >= 10 for count in covered.values()), covered
+    assert all(covered[n] >= shown[n] - 2 for n in truths), (covered, shown)

@@ -200,3 +200,40 @@ def test_the_cli_and_the_page_open_a_running_experiment_on_the_same_default_hori
     assert out["horizon_days"] == observed == metrics.default_horizon(60, observed, "running")
     assert out["status"] == "ok" and not out["exploratory"]
     assert {d["verdict"] for d in out["decisions"]} == {"keep_running"}
+
+
+def test_a_discount_arm_without_its_coupons_in_the_data_holds_the_verdicts(tmp_path):
+    """The data carries discounts (the shop's ordinary promotions), so they count - but not the
+    lever's coupons: the discount's cost read as nothing and it could ship at a loss (review).
+    Such a store is flagged and the verdicts wait ('check the data')."""
+    store = _seeded(tmp_path / "coupons.duckdb", 20_000, 7)
+    with store.transaction() as cur:
+        cur.execute(
+            """
+            UPDATE transactions SET discount = 0 WHERE customer_id IN (
+                SELECT a.customer_id FROM assignments a JOIN arms r
+                ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
+                WHERE r.kind = 'discount')
+            """
+        )
+        cur.execute(  # the shop's ordinary promotions, on every arm but the discount's
+            """
+            UPDATE transactions SET discount = 5 WHERE amount > 20 AND customer_id IN (
+                SELECT a.customer_id FROM assignments a JOIN arms r
+                ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
+                WHERE r.kind <> 'discount')
+            """
+        )
+    _, official, _ = _official(store)
+    assert official.discount_cost.source == "data"
+    assert any("are the lever's coupons in the export" in w.message for w in official.warnings)
+    decisions = decision.decide(official)
+    assert all(d.blocked and d.verdict == "inconclusive" for d in decisions)
+    store.close()
+
+
+def test_the_demo_with_its_coupons_raises_no_such_warning(tmp_path):
+    store = _seeded(tmp_path / "fine.duckdb", 20_000, 7)
+    _, official, _ = _official(store)
+    assert not any("coupons in the export" in w.message for w in official.warnings)
+    store.close()
