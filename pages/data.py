@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -99,6 +100,34 @@ uploaded = st.file_uploader(
     key="upload_file",
 )
 
+
+def _load(args: tuple[Any, ...], file_name: str, *, load_valid_rows: bool) -> None:
+    """Load a file (all-or-nothing, or its valid rows when asked) with a progress bar; a store
+    failure (disk full, out of memory, locked) is a message, not a traceback."""
+    kind_, path_, mapping_, experiment_ = args
+    bar = st.progress(0.0, text="Reading the file...")
+    try:
+        result = ingest.load_file(
+            _ui.get_store(),
+            kind=kind_,
+            path=path_,
+            mapping=mapping_,
+            experiment=experiment_ or None,
+            file_name=file_name,
+            progress=_ui.streamlit_progress(bar),
+            load_valid_rows=load_valid_rows,
+        )
+    except (StoreError, MemoryError) as error:
+        message = str(error) if isinstance(error, StoreError) else "Out of memory."
+        st.session_state["flash"] = ("error", f"Nothing was loaded. {message}")
+        st.session_state.pop("last_load", None)
+    else:
+        st.session_state["last_load"] = result
+        st.session_state["last_load_args"] = args
+    finally:
+        bar.empty()
+
+
 path = _ui.upload_copy(uploaded, "data")  # one copy per file, removed when it goes
 if uploaded is not None and path is not None:
     inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
@@ -124,26 +153,7 @@ if uploaded is not None and path is not None:
             )
 
         if st.button("Validate and load", type="primary", key="load_button"):
-            bar = st.progress(0.0, text="Reading the file...")
-            try:
-                result = ingest.load_file(
-                    _ui.get_store(),
-                    kind=kind,
-                    path=path,
-                    mapping=mapping,
-                    experiment=experiment or None,
-                    file_name=uploaded.name,
-                    progress=_ui.streamlit_progress(bar),
-                )
-            except (StoreError, MemoryError) as error:  # disk full, out of memory, locked
-                bar.empty()
-                message = str(error) if isinstance(error, StoreError) else "Out of memory."
-                st.session_state["flash"] = ("error", f"Nothing was loaded. {message}")
-                st.session_state.pop("last_load", None)
-            else:
-                bar.empty()
-                st.session_state["last_load"] = result
-                st.session_state["last_load_args"] = (kind, str(path), mapping, experiment)
+            _load((kind, str(path), mapping, experiment), uploaded.name, load_valid_rows=False)
             st.rerun()
 
 flash = st.session_state.pop("flash", None)
@@ -174,16 +184,7 @@ if result is not None:
             icon=":material/rule:",
             key="load_valid_button",
         ):
-            kind_, path_, mapping_, experiment_ = args
-            st.session_state["last_load"] = ingest.load_file(
-                _ui.get_store(),
-                kind=kind_,
-                path=path_,
-                mapping=mapping_,
-                experiment=experiment_ or None,
-                file_name=result.file_name,
-                load_valid_rows=True,
-            )
+            _load(args, result.file_name, load_valid_rows=True)
             st.rerun()
     if result.problems:
         st.table(  # a static table wraps the messages; a dataframe would cut them off

@@ -36,7 +36,7 @@ import pandas as pd
 from experiments import config, design
 from experiments.design import ArmSpec, AudienceFilter, BalanceCheck, ExperimentSpec
 from experiments.stats import SampleStats
-from experiments.store import Cursor, Store, StoreError
+from experiments.store import Cursor, Store, StoreError, uploads
 from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
 
@@ -882,15 +882,7 @@ def delete_experiment(store: Store, experiment_id: int) -> str:
             "DELETE FROM experiments WHERE experiment_id = ?",
         ):
             cur.execute(statement, [experiment_id])
-        cur.execute(
-            """
-            DELETE FROM customers
-            WHERE customer_id IN (SELECT customer_id FROM ll_deleted)
-              AND customer_id NOT IN (SELECT customer_id FROM transactions)
-              AND customer_id NOT IN (SELECT customer_id FROM customer_attributes)
-              AND customer_id NOT IN (SELECT customer_id FROM assignments)
-            """
-        )
+        uploads.delete_orphan_customers(cur, "ll_deleted")
         cur.execute("DROP TABLE ll_deleted")
     return (
         f"Deleted experiment {experiment_id} '{name}' ({assigned:,} assignments, "

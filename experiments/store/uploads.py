@@ -985,6 +985,25 @@ def _attach_experiment(
 
 
 # -- removal ---------------------------------------------------------------------------------
+_CANDIDATE_TABLES = ("ll_removed", "ll_deleted")  # temp tables of customer ids being removed
+
+
+def delete_orphan_customers(cur: Cursor, candidates: str) -> None:
+    """Delete the customers listed in the temp table `candidates` that nothing refers to any
+    more (no transaction, attribute or assignment): what removing an upload or deleting an
+    experiment leaves behind."""
+    assert candidates in _CANDIDATE_TABLES  # a fixed identifier, never user text
+    cur.execute(
+        f"""
+        DELETE FROM customers
+        WHERE customer_id IN (SELECT customer_id FROM {candidates})
+          AND customer_id NOT IN (SELECT customer_id FROM transactions)
+          AND customer_id NOT IN (SELECT customer_id FROM customer_attributes)
+          AND customer_id NOT IN (SELECT customer_id FROM assignments)
+        """  # noqa: S608 - whitelisted table name
+    )
+
+
 _UPLOAD_ROW_TABLES = ("transactions", "customer_attributes", "assignments", "campaign_results")
 
 
@@ -1027,15 +1046,7 @@ def remove(store: Store, upload_id: int) -> str:
             dropped_experiment = _drop_created_experiment(
                 cur, int(experiment_id), sha256, upload_id
             )
-        cur.execute(
-            """
-            DELETE FROM customers
-            WHERE customer_id IN (SELECT customer_id FROM ll_removed)
-              AND customer_id NOT IN (SELECT customer_id FROM transactions)
-              AND customer_id NOT IN (SELECT customer_id FROM customer_attributes)
-              AND customer_id NOT IN (SELECT customer_id FROM assignments)
-            """
-        )
+        delete_orphan_customers(cur, "ll_removed")
         cur.execute(
             """
             UPDATE customers SET first_seen = fs.first_seen
