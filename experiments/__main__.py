@@ -90,18 +90,14 @@ def _analysis_settings(
     so that without options the view is the one the verdict follows."""
     from experiments import metrics
 
-    correction = args.correction or (rule.correction if rule else config.DEFAULT_CORRECTION)
-    confidence = (
-        args.confidence / 100
-        if args.confidence
-        else (rule.confidence if rule else config.CONFIDENCE)
-    )
-    return metrics.AnalysisSettings(
-        horizon_days=args.horizon,
+    return metrics.settings_from_options(  # the one parser, shared with the Results page
+        horizon=args.horizon,
         cap=_cap(args),
-        use_covariate=not args.no_covariate,
-        correction=correction,  # type: ignore[arg-type]  # argparse and the rule: holm, bh, none
-        confidence=confidence,
+        cuped=False if args.no_covariate else None,
+        correction=args.correction,
+        confidence=args.confidence,
+        rule_confidence=rule.confidence if rule else config.CONFIDENCE,
+        rule_correction=rule.correction if rule else config.DEFAULT_CORRECTION,
     )
 
 

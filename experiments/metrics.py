@@ -523,6 +523,64 @@ def metric_stats(
     return replace(sample, covariates=moments) if moments is not None else sample
 
 
+Option = str | int | float | bool | None
+
+
+def _switch(value: Option, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("on", "off", "true", "false"):
+        return value.strip().lower() in ("on", "true")
+    return default
+
+
+def settings_from_options(
+    *,
+    horizon: Option = None,
+    cap: Option = None,
+    cuped: Option = None,
+    correction: Option = None,
+    confidence: Option = None,
+    rule_confidence: float = config.CONFIDENCE,
+    rule_correction: str = config.DEFAULT_CORRECTION,
+) -> AnalysisSettings:
+    """The one parser of an analysis' settings, for the page's query parameters (text) and the
+    command line's options (numbers, flags), with one default rule: absent or invalid values
+    take the design rule's confidence and correction, no capping (`config.DEFAULT_CAP`), the
+    pre-period adjustment on, and no horizon (`analyze_experiment` then applies
+    `default_horizon`).
+
+    Args:
+        horizon: days ('90' or 90).
+        cap: 'on' / 'off' or a bool.
+        cuped: 'on' / 'off' or a bool.
+        correction: 'holm', 'bh' or 'none'.
+        confidence: percent ('90', 90) or share (0.9), one of `config.CONFIDENCE_CHOICES`.
+        rule_confidence: the design rule's confidence (the default).
+        rule_correction: the design rule's correction (the default).
+    """
+    days = None
+    if isinstance(horizon, int) and not isinstance(horizon, bool) and horizon > 0:
+        days = horizon
+    elif isinstance(horizon, str) and horizon.strip().isdigit() and int(horizon) > 0:
+        days = int(horizon)
+    level = rule_confidence
+    if isinstance(confidence, str) and confidence.strip().isdigit():
+        confidence = int(confidence)
+    if isinstance(confidence, int | float) and not isinstance(confidence, bool):
+        share = confidence / 100 if confidence > 1 else float(confidence)
+        if any(math.isclose(share, c) for c in config.CONFIDENCE_CHOICES):
+            level = share
+    chosen = correction if correction in ("holm", "bh", "none") else rule_correction
+    return AnalysisSettings(
+        horizon_days=days,
+        cap=_switch(cap, config.DEFAULT_CAP),
+        use_covariate=_switch(cuped, True),
+        correction=chosen,  # type: ignore[arg-type]
+        confidence=level,
+    )
+
+
 def horizon_choices(planned: int, observed: int | None) -> list[int]:
     """Horizons worth offering for an experiment, shortest first.
 

@@ -112,14 +112,14 @@ def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics
         str(default_horizon(experiment)) if "horizon_days" in experiment else ""
     )  # a results-file experiment has no horizon
     rule_confidence, rule_correction = rule_defaults(experiment)
-    confidence = params.get("confidence", rule_confidence)
-    correction = params.get("correction", rule_correction)
-    return metrics.AnalysisSettings(
-        horizon_days=int(horizon) if horizon.isdigit() else None,
-        cap=params.get("cap", CAP_DEFAULT) == "on",
-        use_covariate=params.get("cuped", "on") != "off",
-        correction=correction if correction in CORRECTIONS else config.DEFAULT_CORRECTION,  # type: ignore[arg-type]
-        confidence=int(confidence) / 100 if confidence in CONFIDENCES else config.CONFIDENCE,
+    return metrics.settings_from_options(  # the one parser, shared with the command line
+        horizon=horizon,
+        cap=params.get("cap"),
+        cuped=params.get("cuped"),
+        correction=params.get("correction"),
+        confidence=params.get("confidence"),
+        rule_confidence=int(rule_confidence) / 100,
+        rule_correction=rule_correction,
     )
 
 

@@ -503,3 +503,22 @@ def test_observed_days_are_whole_days_after_the_last_assignment(hand_store):
         _assign(cur, 2, [("a", 0, datetime(2024, 5, 2))])  # after the data's end
     with hand_store.cursor() as cur:
         assert overview.observed_days(cur, 2) is None
+
+
+def test_one_parser_reads_the_pages_query_parameters_and_the_cli_options_alike():
+    """#15: the page and the CLI parsed settings apart, with their own defaults."""
+    rule = {"rule_confidence": 0.9, "rule_correction": "bh"}
+    page = metrics.settings_from_options(
+        horizon="90", cap="on", cuped="off", correction="none", confidence="99", **rule
+    )
+    cli = metrics.settings_from_options(
+        horizon=90, cap=True, cuped=False, correction="none", confidence=99, **rule
+    )
+    assert page == cli
+    assert (page.horizon_days, page.cap, page.use_covariate) == (90, True, False)
+    assert (page.correction, page.confidence) == ("none", 0.99)
+    # absent or invalid: the design rule's confidence and correction, the default estimator
+    for junk in ({}, {"horizon": "x", "cap": "maybe", "correction": "sidak", "confidence": "97"}):
+        default = metrics.settings_from_options(**junk, **rule)
+        assert (default.horizon_days, default.cap, default.use_covariate) == (None, False, True)
+        assert (default.correction, default.confidence) == ("bh", 0.9)
