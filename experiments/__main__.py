@@ -108,7 +108,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
     p.add_argument(
         "--correction",
-        choices=["holm", "bh", "none"],
+        choices=config.CORRECTIONS,
         default=None,
         help="default: the design rule's (holm unless the design chose otherwise)",
     )
@@ -820,9 +820,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="metric column (repeatable); kind guessed when omitted: only 0/1 -> binary",
     )
     p.add_argument("--covariate", metavar="COLUMN", help="pre-period column for CUPED")
-    p.add_argument(
-        "--correction", choices=["holm", "bh", "none"], default=config.DEFAULT_CORRECTION
-    )
+    p.add_argument("--correction", choices=config.CORRECTIONS, default=config.DEFAULT_CORRECTION)
     _add_cap_options(p)
     p.add_argument(
         "--allocation",

@@ -23,6 +23,7 @@ DEFAULT_CAP_PERCENTILE = 99.0
 DEFAULT_CAP = False
 CUPED_CUSTOMERS_PER_COVARIATE = 10  # CUPED uses at most one covariate per this many customers
 DEFAULT_POWER = 0.8
+CORRECTIONS = ("holm", "bh", "none")  # multiple-testing corrections (stats.Correction)
 CONFIDENCE_CHOICES = (0.90, 0.95, 0.99)  # what a design (and the Results page) can choose
 GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control's mean) at most
 

@@ -143,7 +143,7 @@ def rule_of(experiment: Mapping[str, object]) -> DecisionRule:
         confidence=float(confidence)
         if isinstance(confidence, int | float) and 0 < float(confidence) < 1
         else config.CONFIDENCE,
-        correction=correction if correction in ("holm", "bh", "none") else "holm",  # type: ignore[arg-type]
+        correction=correction if correction in config.CORRECTIONS else "holm",  # type: ignore[arg-type]
         guardrails=tuple(str(g) for g in guardrails) if isinstance(guardrails, list) else (),
         guardrail_margin_pct=float(
             settings.get("guardrail_margin_pct", config.GUARDRAIL_MARGIN_PCT)

@@ -57,7 +57,7 @@ GUARDRAIL_METRICS: dict[str, str] = {
     "orders": "orders",
 }
 GUARDRAILS: tuple[str, ...] = tuple(GUARDRAIL_METRICS)
-CORRECTIONS: tuple[str, ...] = ("holm", "bh", "none")
+CORRECTIONS: tuple[str, ...] = config.CORRECTIONS
 
 RFM_SEGMENTS: tuple[str, ...] = (
     "champions",

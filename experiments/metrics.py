@@ -571,7 +571,7 @@ def settings_from_options(
         share = confidence / 100 if confidence > 1 else float(confidence)
         if any(math.isclose(share, c) for c in config.CONFIDENCE_CHOICES):
             level = share
-    chosen = correction if correction in ("holm", "bh", "none") else rule_correction
+    chosen = correction if correction in config.CORRECTIONS else rule_correction
     return AnalysisSettings(
         horizon_days=days,
         cap=_switch(cap, config.DEFAULT_CAP),

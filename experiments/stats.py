@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,7 @@ from experiments import config
 MetricKind = Literal["binary", "money"]
 Method = Literal["z", "welch", "cuped"]
 Correction = Literal["holm", "bh", "none"]
+assert get_args(Correction) == config.CORRECTIONS  # the type and the list people pick from
 Status = Literal["ok", "insufficient_data"]
 
 SRM_THRESHOLD = 0.001  # customary SRM alarm level: a mismatch this unlikely means broken assignment

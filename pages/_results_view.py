@@ -22,8 +22,8 @@ VERDICT_STYLE = {  # by the label a card shows (Decision.label)
 }
 
 # query parameter -> (default, parser): every setting travels in the URL
-CORRECTIONS = ["holm", "bh", "none"]
-CONFIDENCES = ["90", "95", "99"]
+CORRECTIONS = list(config.CORRECTIONS)
+CONFIDENCES = [f"{c * 100:.0f}" for c in config.CONFIDENCE_CHOICES]
 
 
 def experiments_list() -> list[dict[str, Any]]:
