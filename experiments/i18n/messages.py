@@ -1,0 +1,544 @@
+"""The message catalogue: every string a person reads, by key, in Russian and English.
+
+One entry per key: ``{"ru": ..., "en": ...}``. A text is a `str.format` template; a text that
+depends on a number is a dict of CLDR plural categories (ru: one / few / many / other, en:
+one / other), each a template with ``{count}``. Both languages of a key (and every plural
+form) use the same placeholders; tests/test_i18n.py checks that, so a translation can never
+drop a number.
+
+Keys are grouped by what they name: ``app.`` / ``nav.`` / ``page.`` (titles and navigation),
+``verdict.``, ``decision.`` (the decision cards' sentences, after experiments/decision.py),
+``arm_kind.`` (design.ArmKind), ``metric.`` (metrics.METRICS), ``guardrail.``
+(design.GUARDRAILS), ``correction.`` (config.CORRECTIONS), ``field.`` (the mapping form's
+fields, ingest.FIELDS, as people say them), ``count.`` (numbers with a noun), ``unit.``,
+``glossary.`` (`GLOSSARY` gives the order), ``export.``, ``lang.``.
+"""
+
+from __future__ import annotations
+
+from experiments.i18n.language import Lang
+
+Message = str | dict[str, str]  # a template, or plural category -> template
+Entry = dict[Lang, Message]
+
+# Glossary terms in the order a page or the report lists them: glossary.<term>.term / .text
+GLOSSARY: tuple[str, ...] = (
+    "cuped",
+    "correction",
+    "always_valid",
+    "chance_best",
+    "smd",
+    "salt",
+    "kaplan_meier",
+    "bg_nbd",
+    "srm",
+    "guardrail",
+)
+
+MESSAGES: dict[str, Entry] = {
+    # -- the app, its navigation and page titles ---------------------------------------------
+    "app.title": {"ru": "Loyalty Lab", "en": "Loyalty Lab"},
+    "nav.experiments": {"ru": "Эксперименты", "en": "Experiments"},
+    "nav.share": {"ru": "Поделиться", "en": "Share"},
+    "page.results": {"ru": "Результаты", "en": "Results"},
+    "page.design": {"ru": "Дизайн эксперимента", "en": "Design"},
+    "page.data": {"ru": "Данные", "en": "Data"},
+    "page.customers": {"ru": "Клиенты", "en": "Customers"},
+    "page.report": {"ru": "Отчёт", "en": "Report"},
+    "lang.label": {"ru": "Язык", "en": "Language"},
+    "lang.ru": {"ru": "Русский", "en": "Русский"},  # a language is named in itself
+    "lang.en": {"ru": "English", "en": "English"},
+    "common.not_available": {"ru": "н/д", "en": "n/a"},
+    # -- verdicts (decision.VERDICT_LABELS, decision.BLOCKED_LABEL) ----------------------------
+    "verdict.ship": {"ru": "внедрять", "en": "ship"},
+    "verdict.stop": {"ru": "остановить", "en": "stop"},
+    "verdict.inconclusive": {"ru": "нет ясного ответа", "en": "inconclusive"},
+    "verdict.keep_running": {"ru": "продолжать", "en": "keep running"},
+    "verdict.check_data": {"ru": "проверьте данные", "en": "check the data"},
+    # -- arm kinds (design.ArmKind) ------------------------------------------------------------
+    "arm_kind.control": {"ru": "контроль", "en": "control"},
+    "arm_kind.discount": {"ru": "скидка", "en": "discount"},
+    "arm_kind.gift": {"ru": "подарок-сюрприз", "en": "surprise gift"},
+    "arm_kind.outreach": {"ru": "личный контакт", "en": "personal outreach"},
+    "arm_kind.custom": {"ru": "другое", "en": "custom"},
+    # -- metrics (metrics.METRICS labels) and guardrails (design.GUARDRAILS) -------------------
+    "metric.repeat_purchase": {"ru": "Повторная покупка", "en": "Repeat purchase"},
+    "metric.orders": {"ru": "Заказов на клиента", "en": "Orders per customer"},
+    "metric.revenue": {"ru": "Выручка на клиента", "en": "Revenue per customer"},
+    "metric.margin": {"ru": "Валовая маржа на клиента", "en": "Gross margin per customer"},
+    "metric.cost": {"ru": "Затраты на механику на клиента", "en": "Lever cost per customer"},
+    "metric.net_value": {"ru": "Чистый доход на клиента", "en": "Net value per customer"},
+    "guardrail.margin_per_customer": {
+        "ru": "Маржа на клиента после скидок",
+        "en": "Margin per customer after discounts",
+    },
+    "guardrail.repeat_purchase": {"ru": "Повторная покупка", "en": "Repeat purchase"},
+    "guardrail.orders": {"ru": "Заказов на клиента", "en": "Orders per customer"},
+    # -- corrections (config.CORRECTIONS) ------------------------------------------------------
+    "correction.holm": {"ru": "поправка Холма", "en": "Holm correction"},
+    "correction.bh": {
+        "ru": "поправка Бенджамини — Хохберга",
+        "en": "Benjamini-Hochberg correction",
+    },
+    "correction.none": {"ru": "без поправки", "en": "no correction"},
+    # -- the mapping form's fields (ingest.FIELDS) as people say them ----------------------------
+    "field.customer_id": {"ru": "Клиент", "en": "Customer"},
+    "field.customer_id.help": {
+        "ru": "номер клиента, карты или телефон — то, по чему узнаётся покупатель",
+        "en": "customer, card or client id: whatever identifies the buyer",
+    },
+    "field.ts": {"ru": "Дата и время", "en": "Date and time"},
+    "field.ts.help": {
+        "ru": "дата покупки или дата и время",
+        "en": "purchase date, or date and time",
+    },
+    "field.amount": {"ru": "Сумма", "en": "Amount"},
+    "field.amount.help": {
+        "ru": "сколько заплачено (возвраты со знаком минус)",
+        "en": "amount paid (negative for refunds)",
+    },
+    "field.order_id": {"ru": "Номер чека", "en": "Receipt number"},
+    "field.order_id.help": {
+        "ru": "номер заказа или чека; если указан, не должен повторяться",
+        "en": "order or receipt id; must be unique when given",
+    },
+    "field.margin": {"ru": "Маржа", "en": "Margin"},
+    "field.margin.help": {
+        "ru": "валовая маржа в деньгах, до скидки",
+        "en": "gross margin in money, before any discount",
+    },
+    "field.channel": {"ru": "Канал", "en": "Channel"},
+    "field.channel.help": {"ru": "магазин, сайт или канал продаж", "en": "store, site or channel"},
+    "field.discount": {"ru": "Скидка", "en": "Discount"},
+    "field.discount.help": {
+        "ru": "сумма скидки по чеку",
+        "en": "discount amount given on the order",
+    },
+    "field.arm": {"ru": "Группа", "en": "Group"},
+    "field.arm.help": {
+        "ru": "название группы или сегмента (контроль, скидка, …)",
+        "en": "group, arm or segment label (control, discount, …)",
+    },
+    "field.arm_kind": {"ru": "Тип группы", "en": "Group type"},
+    "field.arm_kind.help": {
+        "ru": "контроль, скидка, подарок, обзвон или другое",
+        "en": "control, discount, gift, outreach or custom",
+    },
+    "field.code": {"ru": "Промокод", "en": "Coupon code"},
+    "field.code.help": {"ru": "личный промокод клиента", "en": "personal coupon code"},
+    "field.discount_pct": {"ru": "Скидка, %", "en": "Discount, %"},
+    "field.discount_pct.help": {
+        "ru": "для групп со скидкой: процент скидки",
+        "en": "discount groups: percent off",
+    },
+    "field.redemption_share": {"ru": "Доля использования", "en": "Redemption share"},
+    "field.redemption_share.help": {
+        "ru": "для групп со скидкой: какая доля клиентов воспользуется, от 0 до 1",
+        "en": "discount groups: expected share of customers who use it, 0 to 1",
+    },
+    "field.gift_cost": {"ru": "Стоимость подарка", "en": "Gift cost"},
+    "field.gift_cost.help": {
+        "ru": "для групп с подарком: стоимость одного подарка с доставкой",
+        "en": "gift groups: cost of one gift, delivery included",
+    },
+    "field.minutes": {"ru": "Минут на контакт", "en": "Minutes per contact"},
+    "field.minutes.help": {
+        "ru": "для личного контакта: сколько минут уходит на одного клиента",
+        "en": "outreach groups: minutes spent per customer",
+    },
+    "field.hourly_cost": {"ru": "Стоимость часа сотрудника", "en": "Staff hour cost"},
+    "field.hourly_cost.help": {
+        "ru": "для личного контакта: сколько стоит час работы сотрудника",
+        "en": "outreach groups: cost of one staff hour",
+    },
+    "field.custom_cost": {"ru": "Затраты на клиента", "en": "Cost per customer"},
+    "field.custom_cost.help": {
+        "ru": "для других механик: затраты на одного клиента",
+        "en": "custom groups: cost per customer",
+    },
+    # -- numbers with a noun (Formatter.count) ---------------------------------------------------
+    "count.customers": {
+        "ru": {
+            "one": "{count} клиент",
+            "few": "{count} клиента",
+            "many": "{count} клиентов",
+            "other": "{count} клиента",
+        },
+        "en": {"one": "{count} customer", "other": "{count} customers"},
+    },
+    "count.orders": {
+        "ru": {
+            "one": "{count} заказ",
+            "few": "{count} заказа",
+            "many": "{count} заказов",
+            "other": "{count} заказа",
+        },
+        "en": {"one": "{count} order", "other": "{count} orders"},
+    },
+    "count.days": {
+        "ru": {
+            "one": "{count} день",
+            "few": "{count} дня",
+            "many": "{count} дней",
+            "other": "{count} дня",
+        },
+        "en": {"one": "{count} day", "other": "{count} days"},
+    },
+    "count.arms": {
+        "ru": {
+            "one": "{count} группа",
+            "few": "{count} группы",
+            "many": "{count} групп",
+            "other": "{count} группы",
+        },
+        "en": {"one": "{count} arm", "other": "{count} arms"},
+    },
+    "count.rows": {
+        "ru": {
+            "one": "{count} строка",
+            "few": "{count} строки",
+            "many": "{count} строк",
+            "other": "{count} строки",
+        },
+        "en": {"one": "{count} row", "other": "{count} rows"},
+    },
+    "count.experiments": {
+        "ru": {
+            "one": "{count} эксперимент",
+            "few": "{count} эксперимента",
+            "many": "{count} экспериментов",
+            "other": "{count} эксперимента",
+        },
+        "en": {"one": "{count} experiment", "other": "{count} experiments"},
+    },
+    # -- units the formatter writes after a number ----------------------------------------------
+    "unit.percentage_points": {"ru": "п.п.", "en": "pp"},
+    # -- decision cards: the rule (decision.RULES, decision.FILE_RULES) --------------------------
+    "decision.rule.fixed": {
+        "ru": "Правило фиксируется при дизайне эксперимента: срок, уровень доверия, поправка "
+        "и метрика решения. Другие настройки на этой странице дают исследовательский "
+        "взгляд на цифры, но не другой вердикт.",
+        "en": "The rule is fixed when the experiment is designed: horizon, confidence, "
+        "correction and the decision metric. Changing them on this page gives an exploratory "
+        "view, never another verdict.",
+    },
+    "decision.rule.money": {
+        "ru": "Решают деньги: чистый доход на клиента = валовая маржа минус затраты на "
+        "механику (скидки, подарки, время сотрудников) за плановый срок, в сравнении с "
+        "контролем; механики сравниваются с поправкой на множественность по этой одной "
+        "метрике.",
+        "en": "Money decides: net value per customer = gross margin minus the lever's cost "
+        "(discounts given, gifts, outreach time) over the planned horizon, vs control; levers "
+        "are corrected among themselves on that one metric.",
+    },
+    "decision.rule.verdicts": {
+        "ru": "Внедрять: чистый доход значимо выше контроля (с поправкой на несколько "
+        "механик), и каждый ограничитель не хуже допустимого. Остановить: значимо ниже "
+        "контроля (интервал с поправкой исключает выход в ноль) или ограничитель явно "
+        "нарушен. Нет ясного ответа: всё остальное, с оценкой, сколько ещё клиентов нужно.",
+        "en": "Ship: net value significantly above control (after the correction across "
+        "levers), and every guardrail shown to be no worse than its margin. Stop: "
+        "significantly below control (the corrected interval rules out breaking even), or a "
+        "guardrail clearly broken. Inconclusive: anything else, with how many more customers "
+        "would settle it.",
+    },
+    "decision.rule.keep_running": {
+        "ru": "Пока плановый срок не прошёл для каждого клиента, вердикт — продолжать: "
+        "ранние деньги могут указывать в любую сторону (скидка сдвигает покупки на раньше, "
+        "подарок окупается позже); сравнение механик между собой и шанс быть лучшей тоже "
+        "ждут. Досрочная остановка — только при вреде, который ожиданием не исправить: "
+        "всегда верный интервал показывает, что клиентов возвращается меньше, чем в "
+        "контроле (если механика не просто откладывает покупки). Ограничители оцениваются "
+        "в плановый срок.",
+        "en": "Until the planned horizon is observed for every customer the verdict is keep "
+        "running: early money can point either way (a discount pulls purchases forward, a "
+        "gift earns later); the head to head and the chance of being best wait too. The only "
+        "early stop is for harm waiting cannot undo: the always-valid interval shows fewer "
+        "customers coming back than in control (assuming a lever does not merely delay "
+        "purchases). Guardrails are judged at the planned horizon.",
+    },
+    "decision.rule.data": {
+        "ru": "Перекос размеров групп, неравенство групп до эксперимента или невозможные "
+        "даты задерживают все вердикты (проверьте данные), пока причина не найдена.",
+        "en": "Sample-ratio mismatch, pre-period imbalance or impossible dates hold every "
+        "verdict (check the data) until explained.",
+    },
+    "decision.file_rule.metric": {
+        "ru": "Решает одна метрика — первая выбранная. Если задан показатель до "
+        "эксперимента, используется оценка CUPED (интервал уже), иначе простая разница "
+        "средних или долей.",
+        "en": "One metric decides: the first one chosen. Its CUPED estimate is used when a "
+        "pre-period covariate is set (narrower interval), else the plain difference of means "
+        "or rates.",
+    },
+    "decision.file_rule.verdicts": {
+        "ru": "Внедрять: группа значимо лучше контроля по этой метрике с поправкой на "
+        "несколько групп. Остановить: значимо хуже, или интервал исключает улучшение. Нет "
+        "ясного ответа: всё остальное (файл результатов — завершённая кампания, "
+        "«продолжать» не бывает).",
+        "en": "Ship: the arm is significantly better than control on that metric after the "
+        "correction across arms. Stop: significantly worse, or the interval rules out doing "
+        "better. Inconclusive: anything else (a results file is a finished campaign: no keep "
+        "running).",
+    },
+    "decision.file_rule.srm": {
+        "ru": "Если размеры групп не совпадают с плановым делением, все вердикты "
+        "задерживаются, пока причина не найдена.",
+        "en": "A sample-ratio mismatch against the planned split blocks every verdict until "
+        "explained.",
+    },
+    # -- decision cards: headline and reasons (decision.decide / head_to_head) -------------------
+    "decision.headline": {"ru": "{arm}: {parts}; {verdict}", "en": "{arm}: {parts}; {verdict}"},
+    "decision.no_estimate": {"ru": "оценки нет", "en": "no estimate"},
+    "decision.part.effect": {
+        "ru": "{diff} {metric} ({interval} от {low} до {high})",
+        "en": "{diff} {metric} ({interval} {low} to {high})",
+    },
+    "decision.part.net_value": {
+        "ru": "{diff} чистого дохода на клиента с учётом затрат",
+        "en": "{diff} net value per customer after its cost",
+    },
+    "decision.part.net_value_so_far": {
+        "ru": "пока {diff} чистого дохода на клиента с учётом затрат",
+        "en": "{diff} net value per customer after its cost so far",
+    },
+    "decision.interval.confidence": {"ru": "{level} ДИ", "en": "{level} CI"},
+    "decision.interval.fixed": {"ru": "{level} интервал", "en": "{level} interval"},
+    "decision.interval.always_valid": {
+        "ru": "всегда верный интервал",
+        "en": "always-valid interval",
+    },
+    "decision.p.adjusted": {
+        "ru": "p с поправкой {value} ({correction} для нескольких механик)",
+        "en": "adjusted p {value} after the {correction} across levers",
+    },
+    "decision.p.uncorrected": {
+        "ru": "p {value}, без поправки на несколько механик",
+        "en": "p {value}, no correction for several levers",
+    },
+    "decision.p.none": {"ru": "p-значения нет", "en": "no p-value"},
+    "decision.span": {
+        "ru": "{interval} от {low} до {high}, {p}",
+        "en": "{interval} {low} to {high}, {p}",
+    },
+    "decision.reason.above": {
+        "ru": "Чистый доход выше, чем в контроле, с учётом затрат: {span}.",
+        "en": "Net value is above control after its cost: {span}.",
+    },
+    "decision.reason.loses": {
+        "ru": "Механика теряет деньги с учётом затрат: {span}.",
+        "en": "Loses money after its cost: {span}.",
+    },
+    "decision.reason.lifts_repeat_only": {
+        "ru": "Повторных покупок больше, но дополнительные заказы не окупают затраты.",
+        "en": "It does lift repeat purchase, but the extra orders do not pay for it.",
+    },
+    "decision.reason.no_clear_difference": {
+        "ru": "Нет явной разницы в чистом доходе ({span}).",
+        "en": "No clear difference in net value ({span}).",
+    },
+    "decision.reason.no_clear_at_horizon": {
+        "ru": "Нет явной разницы в чистом доходе к плановому сроку ({span}).",
+        "en": "No clear difference in net value at the planned horizon ({span}).",
+    },
+    "decision.reason.excludes_zero_before_correction": {
+        "ru": "Сам по себе интервал не включает 0, но с поправкой — включает.",
+        "en": "The interval alone excludes 0, but not after the correction.",
+    },
+    "decision.reason.needed_customers": {
+        "ru": {
+            "one": "Если истинная разница равна наблюдаемой ({diff}), ответ даст ещё примерно "
+            "{count} клиент на каждую группу, включая контроль (продлённый так тест читают "
+            "по всегда верному интервалу).",
+            "few": "Если истинная разница равна наблюдаемой ({diff}), ответ дадут ещё примерно "
+            "{count} клиента на каждую группу, включая контроль (продлённый так тест читают "
+            "по всегда верному интервалу).",
+            "many": "Если истинная разница равна наблюдаемой ({diff}), ответ дадут ещё "
+            "примерно {count} клиентов на каждую группу, включая контроль (продлённый так "
+            "тест читают по всегда верному интервалу).",
+            "other": "Если истинная разница равна наблюдаемой ({diff}), ответ дадут ещё "
+            "примерно {count} клиента на каждую группу, включая контроль (продлённый так "
+            "тест читают по всегда верному интервалу).",
+        },
+        "en": {
+            "one": "If the true difference is the {diff} seen, about {count} more customer per "
+            "arm, control included, would settle it (a test extended that way is read with "
+            "the always-valid interval).",
+            "other": "If the true difference is the {diff} seen, about {count} more customers "
+            "per arm, control included, would settle it (a test extended that way is read "
+            "with the always-valid interval).",
+        },
+    },
+    "decision.so_far.day": {
+        "ru": "день {day} из {planned} плановых",
+        "en": "day {day} of the planned {planned}",
+    },
+    "decision.so_far.observed": {
+        "ru": "{days} дн. наблюдения у {observed} из {total} клиентов, план — {planned}",
+        "en": "{days} days observed for {observed} of {total} customers, planned {planned}",
+    },
+    "decision.reason.so_far": {
+        "ru": "Пока ({so_far}): чистый доход {diff} на клиента (всегда верный интервал от "
+        "{low} до {high}). Это ещё не вердикт: скидка сдвигает покупки на раньше, а её "
+        "затраты растут по мере использования купонов; подарок стоит сразу, а окупается "
+        "позже.",
+        "en": "So far ({so_far}): net value {diff} per customer (always-valid interval {low} "
+        "to {high}). Not a verdict yet: a discount pulls purchases forward and its cost "
+        "accrues as coupons are used; a gift pays up front and earns later.",
+    },
+    "decision.reason.so_far_no_estimate": {
+        "ru": "Пока ({so_far}): оценки чистого дохода ещё нет.",
+        "en": "So far ({so_far}): no estimate of net value yet.",
+    },
+    "decision.reason.stopped_early": {
+        "ru": "Остановлено досрочно: клиентов возвращается меньше, чем в контроле, и это "
+        "за пределами всегда верного интервала — ушедшие клиенты не вернутся, если ждать "
+        "(правило предполагает, что механика не просто откладывает покупки).",
+        "en": "Stopped early: fewer customers come back than in control, beyond the "
+        "always-valid interval - customers lost do not return by waiting (the rule assumes a "
+        "lever does not merely delay purchases).",
+    },
+    "decision.reason.no_estimable_effect": {
+        "ru": "Эффект оценить нельзя.",
+        "en": "No estimable effect.",
+    },
+    "decision.guardrail.within": {
+        "ru": "Ограничитель «{name}» соблюдён: не хуже чем на {margin}{change}.",
+        "en": "Guardrail {name} holds: no worse than {margin}{change}.",
+    },
+    "decision.guardrail.broken": {
+        "ru": "Ограничитель «{name}» нарушен: хуже допустимых {margin}{change}.",
+        "en": "Guardrail {name} is broken: worse than the {margin} allowed{change}.",
+    },
+    "decision.guardrail.unclear": {
+        "ru": "Не доказано, что ограничитель «{name}» укладывается в {margin}{change}.",
+        "en": "Guardrail {name} not shown to be within {margin}{change}.",
+    },
+    "decision.guardrail.not_analysed": {
+        "ru": "Ограничитель «{name}» больше не рассчитывается (ничего не задерживает).",
+        "en": "Guardrail {name} is no longer analysed (it holds nothing).",
+    },
+    "decision.guardrail.change": {
+        "ru": " ({diff} на клиента относительно контроля)",
+        "en": " ({diff} per customer vs control)",
+    },
+    "decision.matchup.beats": {
+        "ru": "{lever} лучше, чем {other}, на {diff} чистого дохода на клиента",
+        "en": "{lever} beats {other} by {diff} net value per customer",
+    },
+    "decision.matchup.no_clear": {
+        "ru": "{lever} и {other}: нет явной разницы в чистом доходе ({diff} на клиента)",
+        "en": "{lever} vs {other}: no clear difference in net value ({diff} per customer)",
+    },
+    "decision.matchup.so_far": {
+        "ru": "Пока (день {day}; до планового срока это не вердикт): {lever} впереди, чем "
+        "{other}, на {diff} чистого дохода на клиента",
+        "en": "So far (day {day}, not a verdict before the planned horizon): {lever} ahead of "
+        "{other} by {diff} net value per customer",
+    },
+    # -- glossary (GLOSSARY gives the order) -----------------------------------------------------
+    "glossary.cuped.term": {"ru": "CUPED", "en": "CUPED"},
+    "glossary.cuped.text": {
+        "ru": "Поправка на то, как клиенты покупали до эксперимента. Сравнение групп "
+        "становится точнее — тот же ответ при меньшем числе клиентов, — а сам эффект не "
+        "меняется.",
+        "en": "An adjustment for how customers bought before the experiment. The comparison "
+        "gets sharper - the same answer with fewer customers - and the effect itself does not "
+        "change.",
+    },
+    "glossary.correction.term": {
+        "ru": "Поправка Холма / Бенджамини — Хохберга",
+        "en": "Holm / Benjamini-Hochberg correction",
+    },
+    "glossary.correction.text": {
+        "ru": "Когда сравнивают сразу несколько механик, какая-то может «выиграть» случайно. "
+        "Поправка Холма держит риск хотя бы одной случайной победы в заданных пределах; "
+        "поправка Бенджамини — Хохберга ограничивает долю случайных среди найденных побед "
+        "и чаще находит настоящие.",
+        "en": "When several levers are compared at once, one can 'win' by chance. Holm keeps "
+        "the risk of even one chance win within the chosen level; Benjamini-Hochberg limits "
+        "the share of chance wins among those found, and finds real ones more often.",
+    },
+    "glossary.always_valid.term": {"ru": "Всегда верный интервал", "en": "Always-valid interval"},
+    "glossary.always_valid.text": {
+        "ru": "Интервал, на который можно смотреть каждый день, пока эксперимент идёт: он "
+        "шире обычного, зато частые просмотры не повышают риск ложного вывода. По нему "
+        "решают о досрочной остановке.",
+        "en": "An interval you may look at every day while the experiment runs: it is wider "
+        "than the usual one, but looking often does not raise the risk of a false "
+        "conclusion. Early stops are decided on it.",
+    },
+    "glossary.chance_best.term": {"ru": "Шанс быть лучшей", "en": "Chance of being best"},
+    "glossary.chance_best.text": {
+        "ru": "Вероятность того, что именно эта механика даёт больше всех чистого дохода на "
+        "клиента, с учётом разброса данных. 80 % значит: в четырёх случаях из пяти она "
+        "лучшая.",
+        "en": "The probability that this lever brings the most net value per customer, "
+        "given how noisy the data is. 80% means it is the best in four cases out of five.",
+    },
+    "glossary.smd.term": {"ru": "SMD (стандартизованная разница)", "en": "SMD"},
+    "glossary.smd.text": {
+        "ru": "Насколько группы различались ещё до эксперимента (траты, число покупок), в "
+        "долях обычного разброса. Больше 0,1 — группы подобраны неровно, результат нужно "
+        "перепроверить.",
+        "en": "Standardised mean difference: how different the groups were before the "
+        "experiment (spend, orders), in units of the usual spread. Above 0.1 the groups are "
+        "uneven and the result needs a second look.",
+    },
+    "glossary.salt.term": {"ru": "Соль", "en": "Salt"},
+    "glossary.salt.text": {
+        "ru": "Слово, от которого зависит, кто в какую группу попал. С той же солью тот же "
+        "клиент всегда попадает в ту же группу; новая соль — новое случайное деление.",
+        "en": "The word that decides who lands in which group. With the same salt the same "
+        "customer always gets the same group; a new salt gives a new random split.",
+    },
+    "glossary.kaplan_meier.term": {"ru": "Кривая Каплана — Мейера", "en": "Kaplan-Meier curve"},
+    "glossary.kaplan_meier.text": {
+        "ru": "Какая доля клиентов уже вернулась за покупкой к каждому дню. Кривая честно "
+        "учитывает клиентов, за которыми наблюдаем ещё недолго, и не занижает их возврат.",
+        "en": "The share of customers who have come back to buy by each day. It counts "
+        "customers watched only for a short time fairly, without understating their return.",
+    },
+    "glossary.bg_nbd.term": {"ru": "BG/NBD и Gamma-Gamma", "en": "BG/NBD and Gamma-Gamma"},
+    "glossary.bg_nbd.text": {
+        "ru": "Модели, которые по истории покупок прогнозируют будущее: BG/NBD — сколько ещё "
+        "покупок сделает клиент и не ушёл ли он совсем, Gamma-Gamma — каким будет его "
+        "средний чек. Вместе они дают прогноз ценности клиента (CLV).",
+        "en": "Models that forecast from purchase history: BG/NBD - how many more purchases a "
+        "customer will make and whether they have left for good; Gamma-Gamma - how much they "
+        "will spend per order. Together they give the customer lifetime value (CLV).",
+    },
+    "glossary.srm.term": {
+        "ru": "Перекос размеров групп (SRM)",
+        "en": "Sample-ratio mismatch (SRM)",
+    },
+    "glossary.srm.text": {
+        "ru": "Группы заметно отличаются по размеру от запланированного деления. Обычно это "
+        "ошибка в рассылке или выгрузке, а не случайность, поэтому вердикты ждут проверки.",
+        "en": "The groups' sizes differ clearly from the planned split. That is usually a "
+        "broken send-out or export, not chance, so the verdicts wait for a check.",
+    },
+    "glossary.guardrail.term": {"ru": "Ограничитель", "en": "Guardrail"},
+    "glossary.guardrail.text": {
+        "ru": "Показатель, который не должен заметно ухудшиться (например, маржа на "
+        "клиента). Механика, которая его нарушает, не внедряется, даже если приносит деньги.",
+        "en": "A measure that must not get noticeably worse (margin per customer, for "
+        "example). A lever that breaks it is not shipped, even if it makes money.",
+    },
+    # -- exports ---------------------------------------------------------------------------------
+    "export.csv_excel": {"ru": "CSV для Excel", "en": "CSV for Excel"},
+    "export.encoding.utf-8-sig": {
+        "ru": "UTF-8 (Excel 2016 и новее)",
+        "en": "UTF-8 (Excel 2016 and later)",
+    },
+    "export.encoding.cp1251": {
+        "ru": "Windows-1251 (старый Excel, 1С)",
+        "en": "Windows-1251 (older Excel, 1C)",
+    },
+    "export.cp1251_refused": {
+        "ru": "В кодировке Windows-1251 нет символа «{char}» (столбец «{column}», строка "
+        "{row}). Выберите UTF-8: в ней есть все символы.",
+        "en": "Windows-1251 has no character '{char}' (column '{column}', row {row}). Choose "
+        "UTF-8, which holds every character.",
+    },
+}
