@@ -1,0 +1,167 @@
+"""CSV for Excel: a table a Russian Excel opens by a double click, with every cell as it was.
+
+Excel reads a double-clicked CSV with the system's list separator and decimal mark, which on
+Russian Windows are ';' and ','. A plain ``to_csv`` (',' and '.') opens as one column of text,
+and its ``857.49`` is not a number there. The rules here (tests/test_export.py reads files
+back with pandas):
+
+* **Separator and numbers**: ';' between cells, CRLF line ends; numbers with a decimal comma,
+  no digit groups and no exponent (``1234567,5``, ``0,0000001``); a missing value is empty.
+* **Dates**: ``08.03.2026``, with `` 14:05:00`` when the moment has a time of day (the order
+  Russian Excel reads as a date).
+* **Encoding**, the user's choice: UTF-8 with a BOM (the default: every character; Excel 2016
+  and later read the BOM) or Windows-1251 (older Excel, 1C). Windows-1251 has no '₽'. A few
+  typographic characters our own formatting writes are replaced by a fixed rule
+  (`CP1251_REPLACEMENTS`: '₽' -> 'руб.', narrow no-break space -> no-break space, '−' -> '-',
+  ...); any other character it cannot hold (an emoji in an arm name, 'ß', Chinese) is refused
+  with `Cp1251Unencodable`, naming the character, column and row, and suggesting UTF-8:
+  replacing it by '?' would silently change names and ids.
+* **Text stays text**: Excel turns ``00123`` into the number 123, an 18-digit card number into
+  ``1,23457E+17``, ``03-04`` into a date and ``1,5`` into a number, on opening, and nothing in a
+  CSV can say 'this column is text'. A text cell that looks like a number, a date or a time is
+  therefore written as the formula ``="00123"``, which Excel shows as the text ``00123``. That
+  form is ours alone: it wraps only cells made of digits and ``.,:/%-`` spaces and 'e' (no
+  quote can end it early), written unquoted as Excel needs; `unwrap_text` reads it back.
+* **No formulas from user text**: every other text cell and column name goes through the one
+  spreadsheet rule, `design.escape_cell` (a leading = + - @ tab CR gets a "'"), then CSV
+  quoting when it holds ';', a quote or a line break.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from experiments.design import escape_cell
+from experiments.i18n import Lang, t
+
+Encoding = Literal["utf-8-sig", "cp1251"]
+ENCODINGS: tuple[Encoding, ...] = get_args(Encoding)
+DEFAULT_ENCODING: Encoding = "utf-8-sig"
+SEPARATOR = ";"
+LINE_END = "\r\n"
+# characters our formatting writes that Windows-1251 lacks, each with what it means there
+CP1251_REPLACEMENTS = {
+    "₽": "руб.",
+    "\u202f": "\u00a0",  # narrow no-break space (CLDR's ru dates) -> no-break space
+    "\u2009": " ",  # thin space
+    "\u2212": "-",  # minus sign
+    "\u2011": "-",  # non-breaking hyphen
+}
+_LOOKS_NUMERIC = re.compile(r"[0-9.,][0-9.,:/%eE \u00a0-]*")  # Excel would convert it
+_WRAPPED = re.compile(r'="([0-9.,:/%eE \u00a0-]*)"')
+_NEEDS_QUOTES = re.compile(r'[;"\r\n]')
+
+
+class Cp1251Unencodable(ValueError):
+    """A cell has a character Windows-1251 cannot hold; the user should choose UTF-8.
+
+    Attributes:
+        char: the first such character.
+        column: the column's name.
+        row: the row as Excel numbers it (the header is row 1).
+    """
+
+    def __init__(self, char: str, column: str, row: int) -> None:
+        self.char, self.column, self.row = char, column, row
+        super().__init__(self.message("en"))
+
+    def message(self, lang: Lang) -> str:
+        """What to tell the user, in their language."""
+        return t("export.cp1251_refused", lang, char=self.char, column=self.column, row=self.row)
+
+
+def unwrap_text(value: object) -> object:
+    """A cell read back from an `excel_csv` file as the text it was: '="00123"' -> '00123'."""
+    if isinstance(value, str):
+        found = _WRAPPED.fullmatch(value)
+        if found:
+            return found.group(1)
+    return value
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if not math.isfinite(value):
+        return ""  # an infinity is no number a spreadsheet should compute with
+    return np.format_float_positional(value, trim="-").replace(".", ",")
+
+
+def _moment(value: dt.date) -> str:
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.strftime("%d.%m.%Y")
+        return value.strftime("%d.%m.%Y %H:%M:%S")
+    return value.strftime("%d.%m.%Y")
+
+
+def _text(value: str) -> str:
+    if _LOOKS_NUMERIC.fullmatch(value) and any(ch.isdigit() for ch in value):
+        return f'="{value}"'
+    escaped = str(escape_cell(value))
+    if _NEEDS_QUOTES.search(escaped):
+        return '"' + escaped.replace('"', '""') + '"'
+    return escaped
+
+
+def _cell(value: object) -> tuple[str, bool]:
+    """The cell as written, and whether it is text (text is what an encoding can refuse)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "", False
+    if isinstance(value, float) and math.isnan(value):
+        return "", False
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)), False
+    if isinstance(value, int | float | np.integer | np.floating):
+        return _number(value), False  # type: ignore[arg-type]
+    if isinstance(value, dt.date):
+        return _moment(value), False
+    return _text(str(value)), True
+
+
+def _cp1251(cell: str, column: str, row: int) -> str:
+    for char, replacement in CP1251_REPLACEMENTS.items():
+        cell = cell.replace(char, replacement)
+    try:
+        cell.encode("cp1251")
+    except UnicodeEncodeError as error:
+        raise Cp1251Unencodable(cell[error.start], column, row) from None
+    return cell
+
+
+def _lines(frame: pd.DataFrame, encoding: Encoding) -> Iterable[str]:
+    names = [str(c) for c in frame.columns]
+    rows: Iterable[tuple[object, ...]] = frame.itertuples(index=False, name=None)
+    for number, values in enumerate([tuple(names), *rows], start=1):
+        cells: list[str] = []
+        for name, value in zip(names, values, strict=True):
+            cell, is_text = _cell(value)
+            if encoding == "cp1251" and is_text:
+                cell = _cp1251(cell, name, number)
+            cells.append(cell)
+        yield SEPARATOR.join(cells)
+
+
+def excel_csv(frame: pd.DataFrame, encoding: Encoding = DEFAULT_ENCODING) -> bytes:
+    """The table as a CSV for Excel (the rules in this module's docstring).
+
+    Args:
+        frame: the table as shown, headers included (in the user's language); the index is
+            not written.
+        encoding: 'utf-8-sig' (UTF-8 with a BOM) or 'cp1251' (Windows-1251).
+
+    Raises:
+        Cp1251Unencodable: Windows-1251 was chosen and a cell has a character it lacks.
+        ValueError: an encoding we do not offer.
+    """
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
+    text = "".join(line + LINE_END for line in _lines(frame, encoding))
+    return text.encode(encoding)
