@@ -177,3 +177,28 @@ def test_unwrap_text_only_undoes_our_own_form():
     assert unwrap_text('="a")') == '="a")'
     assert unwrap_text('="=cmd|x"') == '="=cmd|x"'
     assert unwrap_text(5) == 5
+
+
+def test_every_column_type_is_written_the_same_way():
+    import datetime as dt
+
+    frame = pd.DataFrame(
+        {
+            "int": pd.array([7, None], dtype="Int64"),
+            "float32": np.array([0.5, np.nan], dtype="float32"),
+            "bool": [True, False],
+            "mixed": [dt.date(2026, 3, 8), 2.5],
+            "text": pd.array(["0012", None], dtype="string"),
+            "big": [10**16, -3],
+        }
+    )
+    assert excel_csv(frame).decode("utf-8-sig").split("\r\n") == [
+        "int;float32;bool;mixed;text;big",
+        '7;0,5;True;08.03.2026;="0012";10000000000000000',
+        ";;False;2,5;;-3",
+        "",
+    ]
+    assert excel_csv(pd.DataFrame({"x": [1e16, 1e-7]})).decode("utf-8-sig").split("\r\n")[1:3] == [
+        "10000000000000000",
+        "0,0000001",
+    ]

@@ -233,9 +233,9 @@ MESSAGES: dict[str, Entry] = {
     },
     "decision.rule.verdicts": {
         "ru": "Внедрять: чистый доход значимо выше контроля (с поправкой на несколько "
-        "механик), и каждый ограничитель не хуже допустимого. Остановить: значимо ниже "
-        "контроля (интервал с поправкой исключает выход в ноль) или ограничитель явно "
-        "нарушен. Нет ясного ответа: всё остальное, с оценкой, сколько ещё клиентов нужно.",
+        "механик), и каждая защитная метрика не хуже допустимого. Остановить: значимо ниже "
+        "контроля (интервал с поправкой исключает выход в ноль) или защитная метрика явно "
+        "нарушена. Нет ясного ответа: всё остальное, с оценкой, сколько ещё клиентов нужно.",
         "en": "Ship: net value significantly above control (after the correction across "
         "levers), and every guardrail shown to be no worse than its margin. Stop: "
         "significantly below control (the corrected interval rules out breaking even), or a "
@@ -248,8 +248,8 @@ MESSAGES: dict[str, Entry] = {
         "подарок окупается позже); сравнение механик между собой и шанс быть лучшей тоже "
         "ждут. Досрочная остановка — только при вреде, который ожиданием не исправить: "
         "всегда верный интервал показывает, что клиентов возвращается меньше, чем в "
-        "контроле (если механика не просто откладывает покупки). Ограничители оцениваются "
-        "в плановый срок.",
+        "контроле (если механика не просто откладывает покупки). Защитные метрики "
+        "оцениваются в плановый срок.",
         "en": "Until the planned horizon is observed for every customer the verdict is keep "
         "running: early money can point either way (a discount pulls purchases forward, a "
         "gift earns later); the head to head and the chance of being best wait too. The only "
@@ -370,11 +370,11 @@ MESSAGES: dict[str, Entry] = {
         },
     },
     "decision.so_far.day": {
-        "ru": "день {day} из {planned} плановых",
+        "ru": "день {day}, по плану {planned} дн.",
         "en": "day {day} of the planned {planned}",
     },
     "decision.so_far.observed": {
-        "ru": "{days} дн. наблюдения у {observed} из {total} клиентов, план — {planned}",
+        "ru": "{days} дн. наблюдения, клиентов: {observed} из {total}, по плану {planned} дн.",
         "en": "{days} days observed for {observed} of {total} customers, planned {planned}",
     },
     "decision.reason.so_far": {
@@ -403,19 +403,19 @@ MESSAGES: dict[str, Entry] = {
         "en": "No estimable effect.",
     },
     "decision.guardrail.within": {
-        "ru": "Ограничитель «{name}» соблюдён: не хуже чем на {margin}{change}.",
+        "ru": "Защитная метрика «{name}» в норме: хуже не более чем на {margin}{change}.",
         "en": "Guardrail {name} holds: no worse than {margin}{change}.",
     },
     "decision.guardrail.broken": {
-        "ru": "Ограничитель «{name}» нарушен: хуже допустимых {margin}{change}.",
+        "ru": "Защитная метрика «{name}» нарушена: хуже допустимых {margin}{change}.",
         "en": "Guardrail {name} is broken: worse than the {margin} allowed{change}.",
     },
     "decision.guardrail.unclear": {
-        "ru": "Не доказано, что ограничитель «{name}» укладывается в {margin}{change}.",
+        "ru": "Не доказано, что защитная метрика «{name}» укладывается в {margin}{change}.",
         "en": "Guardrail {name} not shown to be within {margin}{change}.",
     },
     "decision.guardrail.not_analysed": {
-        "ru": "Ограничитель «{name}» больше не рассчитывается (ничего не задерживает).",
+        "ru": "Защитная метрика «{name}» больше не рассчитывается (ничего не задерживает).",
         "en": "Guardrail {name} is no longer analysed (it holds nothing).",
     },
     "decision.guardrail.change": {
@@ -423,16 +423,16 @@ MESSAGES: dict[str, Entry] = {
         "en": " ({diff} per customer vs control)",
     },
     "decision.matchup.beats": {
-        "ru": "{lever} лучше, чем {other}, на {diff} чистого дохода на клиента",
+        "ru": "«{lever}» лучше, чем «{other}», на {diff} чистого дохода на клиента",
         "en": "{lever} beats {other} by {diff} net value per customer",
     },
     "decision.matchup.no_clear": {
-        "ru": "{lever} и {other}: нет явной разницы в чистом доходе ({diff} на клиента)",
+        "ru": "«{lever}» и «{other}»: нет явной разницы в чистом доходе ({diff} на клиента)",
         "en": "{lever} vs {other}: no clear difference in net value ({diff} per customer)",
     },
     "decision.matchup.so_far": {
-        "ru": "Пока (день {day}; до планового срока это не вердикт): {lever} впереди, чем "
-        "{other}, на {diff} чистого дохода на клиента",
+        "ru": "Пока (день {day}; до планового срока это не вердикт): «{lever}» опережает "
+        "«{other}» на {diff} чистого дохода на клиента",
         "en": "So far (day {day}, not a verdict before the planned horizon): {lever} ahead of "
         "{other} by {diff} net value per customer",
     },
@@ -518,7 +518,7 @@ MESSAGES: dict[str, Entry] = {
         "en": "The groups' sizes differ clearly from the planned split. That is usually a "
         "broken send-out or export, not chance, so the verdicts wait for a check.",
     },
-    "glossary.guardrail.term": {"ru": "Ограничитель", "en": "Guardrail"},
+    "glossary.guardrail.term": {"ru": "Защитная метрика", "en": "Guardrail"},
     "glossary.guardrail.text": {
         "ru": "Показатель, который не должен заметно ухудшиться (например, маржа на "
         "клиента). Механика, которая его нарушает, не внедряется, даже если приносит деньги.",
