@@ -13,6 +13,7 @@ from experiments.i18n import (
     LANGUAGES,
     MESSAGES,
     MissingMessage,
+    glossary,
     plural_category,
     resolve_language,
     t,
@@ -232,3 +233,18 @@ def test_a_plural_sentence_agrees_with_its_number():
     assert t("decision.reason.needed_customers", "en", count=1, diff="RUB 5").startswith(
         "If the true difference is the RUB 5 seen, about 1 more customer per arm"
     )
+
+
+def test_glossary_pairs_in_order():
+    ru, en = glossary("ru"), glossary("en")
+    assert len(ru) == len(en) == len(GLOSSARY)
+    assert ru[0] == (
+        "CUPED",
+        "Поправка на то, как клиенты покупали до эксперимента. Сравнение групп становится "
+        "точнее — тот же ответ при меньшем числе клиентов, — а сам эффект не меняется.",
+    )
+    assert [term for term, _ in en][:3] == [
+        "CUPED",
+        "Holm / Benjamini-Hochberg correction",
+        "Always-valid interval",
+    ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from experiments.i18n import Formatter
+from experiments.i18n import Formatter, t
 from experiments.i18n.format import FIRST_WEEKDAY
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -161,3 +163,53 @@ def test_the_default_currency_is_the_configured_one(monkeypatch):
     assert Formatter("ru").money(5) == f"5,00{NBSP}KZT"
     monkeypatch.setattr(config, "CURRENCY", "RUB")
     assert Formatter("ru").money(5) == f"5,00{NBSP}₽"
+
+
+def test_a_russian_decision_card_composed_from_the_catalogue():
+    # how the next round's decision cards read: catalogue sentences, formatter numbers
+    lang, fmt = "ru", RU
+    interval = t("decision.interval.confidence", lang, level=fmt.percent(0.95, digits=0))
+    effect = t(
+        "decision.part.effect",
+        lang,
+        diff=fmt.points(0.061),
+        metric=t("metric.repeat_purchase", lang).lower(),
+        interval=interval,
+        low=fmt.points(0.012),
+        high=fmt.points(0.11),
+    )
+    net = t("decision.part.net_value", lang, diff=fmt.money(310, signed=True, digits=0))
+    headline = t(
+        "decision.headline",
+        lang,
+        arm="Подарок",
+        parts=", ".join([effect, net]),
+        verdict=t("verdict.ship", lang),
+    )
+    assert headline == (
+        f"Подарок: +6,1{NBSP}п.п. повторная покупка (95{NBSP}% ДИ от +1,2{NBSP}п.п. до "
+        f"+11,0{NBSP}п.п.), +310{NBSP}₽ чистого дохода на клиента с учётом затрат; внедрять"
+    )
+
+
+def _docs_rows() -> list[tuple[str, str, str]]:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "i18n.md").read_text("utf-8")
+    table = text.split("| method | ru | en |", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        cells = re.findall(r"`([^`]*)`", line)
+        rows.append((cells[0], cells[-2], cells[-1]))
+    return rows
+
+
+@pytest.mark.parametrize(("expression", "ru", "en"), _docs_rows())
+def test_the_examples_in_docs_i18n_hold(expression, ru, en):
+    # the docs write plain spaces where the formatter writes U+00A0 / U+202F
+    d = dt.date(2026, 3, 8)
+    for lang, expected in (("ru", ru), ("en", en)):
+        if expression.startswith("Formatter("):
+            code = expression.replace("…", repr(lang))
+        else:
+            code = f"Formatter({lang!r}, 'RUB').{expression}"
+        shown = eval(code, {"Formatter": Formatter, "d": d})  # the expressions of our own docs
+        assert shown.replace(NBSP, " ").replace(NNBSP, " ") == expected, (expression, lang)

@@ -7,7 +7,7 @@
 See docs/i18n.md.
 """
 
-from experiments.i18n.catalogue import MissingMessage, plural_category, t
+from experiments.i18n.catalogue import MissingMessage, glossary, plural_category, t
 from experiments.i18n.format import Formatter
 from experiments.i18n.language import (
     DEFAULT_LANGUAGE,
@@ -27,6 +27,7 @@ __all__ = [
     "Formatter",
     "Lang",
     "MissingMessage",
+    "glossary",
     "plural_category",
     "resolve_language",
     "t",

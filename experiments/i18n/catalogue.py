@@ -21,7 +21,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from experiments.i18n.language import LANGUAGES, Lang
-from experiments.i18n.messages import MESSAGES, Message
+from experiments.i18n.messages import GLOSSARY, MESSAGES, Message
 
 LOCALES: Mapping[Lang, str] = {"ru": "ru_RU", "en": "en_US"}  # Babel locales of our languages
 PLURAL_CATEGORIES: Mapping[Lang, tuple[str, ...]] = {
@@ -90,3 +90,10 @@ def t(key: str, lang: Lang, **values: object) -> str:
     if unused:
         raise TypeError(f"message {key!r} does not use {', '.join(sorted(unused))}")
     return template.format(**values)
+
+
+def glossary(lang: Lang) -> list[tuple[str, str]]:
+    """The glossary as (term, explanation) pairs in `GLOSSARY` order, for a page and the report."""
+    return [
+        (t(f"glossary.{term}.term", lang), t(f"glossary.{term}.text", lang)) for term in GLOSSARY
+    ]
