@@ -248,3 +248,20 @@ def test_glossary_pairs_in_order():
         "Holm / Benjamini-Hochberg correction",
         "Always-valid interval",
     ]
+
+
+@pytest.mark.parametrize(
+    ("count", "ru"),
+    [
+        (1, "1 клиент распределён"),
+        (3, "3 клиента распределены"),
+        (21, "21 клиент распределён"),
+        (25, "25 клиентов распределены"),
+    ],
+)
+def test_a_data_warning_agrees_with_its_number(count, ru):
+    assert t("warning.assigned_after_data_end", "ru", count=count).startswith(
+        f"{ru} после последней транзакции в базе"
+    )
+    english = t("warning.assigned_after_data_end", "en", count=count)
+    assert english.startswith(f"{count} customer{'' if count == 1 else 's'} w")

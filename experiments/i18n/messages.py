@@ -8,10 +8,11 @@ drop a number.
 
 Keys are grouped by what they name: ``app.`` / ``nav.`` / ``page.`` (titles and navigation),
 ``verdict.``, ``decision.`` (the decision cards' sentences, after experiments/decision.py),
-``arm_kind.`` (design.ArmKind), ``metric.`` (metrics.METRICS), ``guardrail.``
-(design.GUARDRAILS), ``correction.`` (config.CORRECTIONS), ``field.`` (the mapping form's
-fields, ingest.FIELDS, as people say them), ``count.`` (numbers with a noun), ``unit.``,
-``glossary.`` (`GLOSSARY` gives the order), ``export.``, ``lang.``.
+``warning.`` (the data warnings that hold verdicts, after metrics.py), ``arm_kind.``
+(design.ArmKind), ``metric.`` (metrics.METRICS), ``guardrail.`` (design.GUARDRAILS),
+``correction.`` (config.CORRECTIONS), ``field.`` (the mapping form's fields, ingest.FIELDS,
+as people say them), ``count.`` (numbers with a noun), ``unit.``, ``glossary.`` (`GLOSSARY`
+gives the order), ``export.``, ``lang.``.
 """
 
 from __future__ import annotations
@@ -435,6 +436,120 @@ MESSAGES: dict[str, Entry] = {
         "«{other}» на {diff} чистого дохода на клиента",
         "en": "So far (day {day}, not a verdict before the planned horizon): {lever} ahead of "
         "{other} by {diff} net value per customer",
+    },
+    # -- data warnings on the decision cards (metrics._warnings) ---------------------------------
+    "warning.srm": {
+        "ru": "Перекос размеров групп (p = {p}): размеры групп не совпадают с плановым "
+        "делением ({note}). Вероятно, сломано распределение или загрузка данных; не "
+        "доверяйте эффектам, пока причина не найдена.",
+        "en": "Sample-ratio mismatch (p = {p}): arm sizes do not match the planned allocation "
+        "({note}). Assignment or data loading is probably broken; do not trust the effects "
+        "until it is explained.",
+    },
+    "warning.imbalance": {
+        "ru": "Неравенство до эксперимента: группа «{arm}» отличается от «{control}» по "
+        "показателю «{covariate}» ещё до распределения (p = {p}). Возможно, сломана "
+        "рандомизация; строки CUPED делают на это поправку.",
+        "en": "Pre-period imbalance: {arm} differs from {control} in {covariate} before "
+        "assignment (p = {p}). Randomization may be broken; the CUPED rows adjust for it.",
+    },
+    "warning.window.too_short": {
+        "ru": "Слишком короткое окно наблюдения",
+        "en": "Too-short observation window",
+    },
+    "warning.window.partly": {
+        "ru": "Окно наблюдения пройдено не у всех",
+        "en": "Partly observed window",
+    },
+    "warning.window.none_complete": {
+        "ru": "ни один из стандартных сроков",
+        "en": "none of the standard horizons",
+    },
+    "warning.short_window": {
+        "ru": "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из "
+        "{assigned} клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
+        "Полностью наблюдается для всех: {longest}.",
+        "en": "{severity}: {observed} of {assigned} customers have the whole {horizon}-day "
+        "window in the data (data ends {last}); the others are left out of this horizon. "
+        "Fully observed for everyone: {longest}.",
+    },
+    "warning.duplicate_assignments": {
+        "ru": {
+            "one": "{count} повторное назначение: клиенты распределены больше одного раза; "
+            "анализируется только первое назначение каждого клиента.",
+            "few": "{count} повторных назначения: клиенты распределены больше одного раза; "
+            "анализируется только первое назначение каждого клиента.",
+            "many": "{count} повторных назначений: клиенты распределены больше одного раза; "
+            "анализируется только первое назначение каждого клиента.",
+            "other": "{count} повторного назначения: клиенты распределены больше одного "
+            "раза; анализируется только первое назначение каждого клиента.",
+        },
+        "en": {
+            "one": "{count} duplicate assignment: a customer assigned more than once; only "
+            "each customer's first assignment is analysed.",
+            "other": "{count} duplicate assignments: customers assigned more than once; only "
+            "each customer's first assignment is analysed.",
+        },
+    },
+    "warning.before_first_seen": {
+        "ru": {
+            "one": "У {count} распределённого клиента есть покупки раньше даты первого "
+            "появления (first_seen), чего не может быть: проверьте эти даты в файле клиентов "
+            "или часовой пояс транзакций.",
+            "few": "У {count} распределённых клиентов есть покупки раньше даты первого "
+            "появления (first_seen), чего не может быть: проверьте эти даты в файле клиентов "
+            "или часовой пояс транзакций.",
+            "many": "У {count} распределённых клиентов есть покупки раньше даты первого "
+            "появления (first_seen), чего не может быть: проверьте эти даты в файле клиентов "
+            "или часовой пояс транзакций.",
+            "other": "У {count} распределённого клиента есть покупки раньше даты первого "
+            "появления (first_seen), чего не может быть: проверьте эти даты в файле клиентов "
+            "или часовой пояс транзакций.",
+        },
+        "en": {
+            "one": "{count} assigned customer has purchases dated before their first_seen, "
+            "which is impossible: check the customers file's first-seen dates or the "
+            "transactions' time zone.",
+            "other": "{count} assigned customers have purchases dated before their "
+            "first_seen, which is impossible: check the customers file's first-seen dates or "
+            "the transactions' time zone.",
+        },
+    },
+    "warning.assigned_after_data_end": {
+        "ru": {
+            "one": "{count} клиент распределён после последней транзакции в базе: загрузите "
+            "более свежие транзакции, чтобы их измерить.",
+            "few": "{count} клиента распределены после последней транзакции в базе: "
+            "загрузите более свежие транзакции, чтобы их измерить.",
+            "many": "{count} клиентов распределены после последней транзакции в базе: "
+            "загрузите более свежие транзакции, чтобы их измерить.",
+            "other": "{count} клиента распределены после последней транзакции в базе: "
+            "загрузите более свежие транзакции, чтобы их измерить.",
+        },
+        "en": {
+            "one": "{count} customer was assigned after the last transaction in the store: "
+            "load newer transactions to measure them.",
+            "other": "{count} customers were assigned after the last transaction in the "
+            "store: load newer transactions to measure them.",
+        },
+    },
+    "warning.no_discount_seen": {
+        "ru": "В группе «{arm}» скидки на клиента не больше, чем в «{control}»: есть ли "
+        "купоны этой механики в выгрузке? Без них её затраты выглядят нулевыми. Загрузите "
+        "чеки со скидками или выгрузку без столбца скидки — тогда будет использован заданный "
+        "процент.",
+        "en": "{arm} gave no more discount per customer than {control} in the data: are the "
+        "lever's coupons in the export? Without them its cost reads as nothing. Load the "
+        "receipts with their discounts, or an export without a discount column so the "
+        "configured percent is used.",
+    },
+    "warning.insufficient_data": {
+        "ru": "Недостаточно данных: эффект на сроке {horizon} дн. оценить нельзя (нужны "
+        "контрольная и тестовая группы, в каждой хотя бы два полностью наблюдаемых клиента, "
+        "и транзакции).",
+        "en": "Insufficient data: no effect could be estimated at the {horizon}-day horizon "
+        "(needs a control and a treated arm with at least two fully observed customers each, "
+        "and some transactions).",
     },
     # -- glossary (GLOSSARY gives the order) -----------------------------------------------------
     "glossary.cuped.term": {"ru": "CUPED", "en": "CUPED"},
