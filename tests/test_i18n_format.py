@@ -213,3 +213,13 @@ def test_the_examples_in_docs_i18n_hold(expression, ru, en):
             code = f"Formatter({lang!r}, 'RUB').{expression}"
         shown = eval(code, {"Formatter": Formatter, "d": d})  # the expressions of our own docs
         assert shown.replace(NBSP, " ").replace(NNBSP, " ") == expected, (expression, lang)
+
+
+def test_numpy_numbers_are_numbers():
+    import numpy as np
+
+    assert RU.money(np.int64(1577)) == f"1{NBSP}577,00{NBSP}₽"
+    assert EN.percent(np.float32(0.5)) == "50.0%"
+    assert RU.count(np.int64(22), "customers") == "22 клиента"
+    assert RU.number(np.float64("nan")) == "н/д"
+    assert RU.number(True) == "н/д"  # a flag is not a quantity

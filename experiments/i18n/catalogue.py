@@ -16,6 +16,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from functools import cache
+from numbers import Integral, Real
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -82,10 +83,11 @@ def t(key: str, lang: Lang, **values: object) -> str:
         template = entry
     else:
         count = values.get(COUNT)
-        if isinstance(count, bool) or not isinstance(count, int | float):
+        if isinstance(count, bool) or not isinstance(count, Real):
             raise TypeError(f"message {key!r} needs a numeric {COUNT}=, got {count!r}")
-        template = entry[plural_category(count, lang)]
-        values = {**values, COUNT: format_decimal(count, locale=locale(lang))}
+        number = int(count) if isinstance(count, Integral) else float(count)
+        template = entry[plural_category(number, lang)]
+        values = {**values, COUNT: format_decimal(number, locale=locale(lang))}
     unused = set(values) - placeholders(template)
     if unused:
         raise TypeError(f"message {key!r} does not use {', '.join(sorted(unused))}")

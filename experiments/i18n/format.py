@@ -33,6 +33,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import cache
+from numbers import Real
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import NumberPattern, get_currency_precision, get_currency_symbol, is_currency
@@ -53,7 +54,8 @@ FIRST_WEEKDAY = 0
 
 
 def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A number to show (numpy's included); None, NaN, infinities and booleans are not."""
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @cache
