@@ -23,6 +23,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from experiments import labels
 from experiments.progress import Progress
 from experiments.store import Cursor, Store, StoreError
 
@@ -237,6 +238,16 @@ def find_loaded(cur: Cursor, sha256: str) -> tuple[int, dt.datetime] | None:
     return (int(row[0]), row[1]) if row else None
 
 
+def experiment_assigns(cur: Cursor, name: str) -> bool:
+    """The named experiment exists and assigned customers (a list, designed or registered)."""
+    row = cur.execute(
+        "SELECT count(*) FROM assignments a JOIN experiments e"
+        " ON e.experiment_id = a.experiment_id WHERE e.name = ?",
+        [name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 # -- staging ---------------------------------------------------------------------------------
 def _text(position: int | None) -> str:
     """Trimmed text of a file column by position, NULL when blank; NULL when unmapped."""
@@ -270,18 +281,13 @@ def _number(text_column: str) -> str:
     return _NUMBER.format(x=text_column)
 
 
-# Yes/no cells of a result file (a "Покупка: да/нет" column) are a binary metric: 1 and 0.
-TRUE_WORDS = ("да", "д", "yes", "y", "true", "истина", "+", "1", "1.0")
-FALSE_WORDS = ("нет", "н", "no", "n", "false", "ложь", "-", "0", "0.0")
-
-
 def boolean_sql(column_sql: str) -> str:
     """1.0 / 0.0 for a yes/no cell of `column_sql` (text or boolean), NULL for anything else.
 
-    The words are this module's constants, never user text."""
+    The words are `experiments.labels` constants, never user text."""
     cell = f"lower(trim(CAST({column_sql} AS VARCHAR)))"
-    yes = ", ".join(f"'{w}'" for w in TRUE_WORDS)
-    no = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+    yes = ", ".join(f"'{w}'" for w in labels.TRUE_WORDS)
+    no = ", ".join(f"'{w}'" for w in labels.FALSE_WORDS)
     return f"CASE WHEN {cell} IN ({yes}) THEN 1.0 WHEN {cell} IN ({no}) THEN 0.0 END"
 
 
@@ -484,10 +490,14 @@ def _keep_first_rowid(cur: Cursor) -> None:
 # -- rows set aside ----------------------------------------------------------------------------
 # A receipt without a loyalty card, a trailing "Итого" line: real exports have them. They are
 # counted, kept out of the load and offered for download instead of refusing the file.
-_TOTALS = (  # the regex only on cells starting with И, В, T or G (any case): 1/5 of the cost
-    "CASE WHEN ascii({x}) IN (1048, 1080, 1042, 1074, 84, 116, 71, 103)"
-    " THEN regexp_matches(lower({x}),"
-    " '^\\s*(итого|итог|всего|total|totals|grand total)([^a-zа-яё0-9]|$)') ELSE false END"
+# the regex only on cells starting with the first letter of a totals word (either case): 1/5
+# of the cost; the words are `labels.TOTALS_WORDS`, constants (quotes doubled all the same)
+_TOTALS_FIRST = sorted({ord(c) for w in labels.TOTALS_WORDS for c in (w[0], w[0].upper())})
+_TOTALS = (
+    f"CASE WHEN ascii({{x}}) IN ({', '.join(map(str, _TOTALS_FIRST))})"
+    " THEN regexp_matches(lower({x}), '"
+    + labels.TOTALS_REGEX.replace("'", "''").replace("{", "{{").replace("}", "}}")
+    + "') ELSE false END"
 )
 _SAME_AS_STORED = (  # an order of an earlier upload, exported again unchanged
     "order_id IS NOT NULL AND EXISTS (SELECT 1 FROM transactions t"
@@ -910,18 +920,6 @@ def _is_yes_no(cur: Cursor, column: str) -> bool:
     return bool(row and row[0] and not row[1])
 
 
-_CONTROL_LABEL = re.compile(
-    r"(control|контроль|holdout|hold-out|no[ _-]?e-?mail|no[ _-]?mail|none|без\b|baseline|"
-    r"placebo|^0$|^c$|^ctrl)",
-    re.IGNORECASE,
-)
-
-
-def looks_like_control(label: str) -> bool:
-    """A results-file arm label that names the control group (control, контроль, No E-Mail...)."""
-    return bool(_CONTROL_LABEL.search(label.strip()))
-
-
 def _arm_from_assignments(cur: Cursor, spec: LoadSpec) -> None:
     """A result file without a group column, for an experiment that assigned its customers:
     each row's arm is its customer's assigned arm (unassigned customers keep none and are
@@ -968,7 +966,8 @@ def _attach_experiment(
         " VALUES (?, ?, 'completed', ?, 'results_file', ?, now()::TIMESTAMP)",
         [experiment_id, name, spec.sha256, json.dumps(settings, ensure_ascii=False)],
     )
-    ordered = sorted(arms, key=lambda a: (not looks_like_control(a), a))
+    control = labels.control_label(arms)
+    ordered = sorted(arms, key=lambda a: (a != control, not labels.looks_like_control(a), a))
     for arm_id, label in enumerate(ordered, start=1):
         cur.execute(
             "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation)"
@@ -977,7 +976,7 @@ def _attach_experiment(
                 experiment_id,
                 arm_id,
                 label,
-                "control" if looks_like_control(label) else "custom",
+                "control" if label == control else "custom",
                 arms[label] / total,
             ],
         )
