@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -174,51 +175,37 @@ def load_file(
     if problems:
         return LoadResult(False, kind, file_name, problems=tuple(problems), format=head.format)
 
+    encoding = head.format.encoding if head.format.kind == "csv" else None
+    hashing: Future[tuple[str, Path | None]] | None = None
+    sha256, utf8_copy = "", None
     try:
-        sha256, utf8_copy = reading.hash_and_transcode(
-            path,
-            head.format.encoding if head.format.kind == "csv" else None,
-            progress,
-            newlines=head.format.mixed_newlines,
-        )
-    except UnicodeDecodeError as error:
-        message = (
-            f"{file_name} is not valid {head.format.encoding} text throughout (byte "
-            f"{error.start:,} of a chunk is not): mixed encodings? Save it again as CSV UTF-8."
-        )
+        if reading.needs_utf8_copy(encoding, head.format.mixed_newlines):
+            # DuckDB reads the UTF-8 copy, so it is written (and the bytes hashed) first
+            sha256, utf8_copy = reading.hash_and_transcode(
+                path, encoding, progress, newlines=head.format.mixed_newlines
+            )
+            with store.cursor() as cur:
+                previous = uploads.find_loaded(cur, sha256)
+            if previous is not None:
+                return _duplicate(kind, file_name, previous, head.format, chosen)
+        else:  # hash while DuckDB reads the file; the store waits for it before any verdict
+            hashing = _HASHING.submit(reading.hash_and_transcode, path, encoding, None)
+        spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
+        spec = replace(spec, load_valid_rows=load_valid_rows)
+        if hashing is not None:
+            spec = replace(spec, digest=lambda: hashing.result()[0])
+        outcome = uploads.load(store, spec, progress)
+    except (UnicodeDecodeError, reading.NulByte, OSError) as error:
         return LoadResult(
             False,
             kind,
             file_name,
-            problems=(problem("bad_encoding", message),),
+            problems=(_unreadable(error, file_name, head.format),),
             format=head.format,
         )
-    except reading.NulByte as error:
-        message = (
-            f"Line {error.line:,} of {file_name} contains a NUL byte (binary data inside a "
-            "text file, e.g. a broken export): it would end up inside an id. Export the file "
-            "again, or remove that line."
-        )
-        nul = problem("nul_byte", message, rows=(error.line,), count=1)
-        return LoadResult(False, kind, file_name, problems=(nul,), format=head.format)
-    except OSError as error:  # the temporary folder for the UTF-8 copy is full or unwritable
-        message = (
-            f"{file_name} could not be converted to UTF-8 in the temporary folder "
-            f"{tempfile.gettempdir()} ({error.strerror or error}). Free space there (or point "
-            "TMPDIR at a larger disk) and load again; nothing was loaded."
-        )
-        return LoadResult(
-            False, kind, file_name, problems=(problem("temp_full", message),), format=head.format
-        )
-    try:
-        with store.cursor() as cur:
-            previous = uploads.find_loaded(cur, sha256)
-        if previous is not None:
-            return _duplicate(kind, file_name, previous, head.format, chosen)
-        spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
-        spec = replace(spec, load_valid_rows=load_valid_rows)
-        outcome = uploads.load(store, spec, progress)
     finally:
+        if hashing is not None:
+            wait([hashing])  # never leave the file being read after the load answered
         if utf8_copy is not None:
             utf8_copy.unlink(missing_ok=True)
     if outcome.already_loaded_at is not None:
@@ -244,6 +231,36 @@ def load_file(
         mapping=chosen,
         set_aside=outcome.set_aside,
     )
+
+
+# One worker: a load hashes its file on it while DuckDB reads the same file on the store's
+# threads (hashlib and file reads release the GIL).
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-lab-hash")
+
+
+def _unreadable(error: Exception, file_name: str, fmt: FileFormat) -> Problem:
+    """What hashing (and transcoding) found wrong with the bytes of the file."""
+    if isinstance(error, UnicodeDecodeError):
+        message = (
+            f"{file_name} is not valid {fmt.encoding} text throughout (byte "
+            f"{error.start:,} of a chunk is not): mixed encodings? Save it again as CSV UTF-8."
+        )
+        return problem("bad_encoding", message)
+    if isinstance(error, reading.NulByte):
+        message = (
+            f"Line {error.line:,} of {file_name} contains a NUL byte (binary data inside a "
+            "text file, e.g. a broken export): it would end up inside an id. Export the file "
+            "again, or remove that line."
+        )
+        return problem("nul_byte", message, rows=(error.line,), count=1)
+    # the temporary folder for the UTF-8 copy is full or unwritable
+    assert isinstance(error, OSError)
+    message = (
+        f"{file_name} could not be converted to UTF-8 in the temporary folder "
+        f"{tempfile.gettempdir()} ({error.strerror or error}). Free space there (or point "
+        "TMPDIR at a larger disk) and load again; nothing was loaded."
+    )
+    return problem("temp_full", message)
 
 
 def _duplicate(

@@ -370,6 +370,12 @@ class NulByte(Exception):
         self.line = line
 
 
+def needs_utf8_copy(encoding: str | None, mixed_newlines: bool = False) -> bool:
+    """DuckDB reads this text only from a UTF-8 copy with LF line ends (cp1251, UTF-16, or
+    mixed line endings, which its reader refuses)."""
+    return encoding in ("cp1251", "utf-16") or (mixed_newlines and encoding is not None)
+
+
 def hash_and_transcode(
     path: Path, encoding: str | None, progress: Progress | None, newlines: bool = False
 ) -> tuple[str, Path | None]:
@@ -380,7 +386,7 @@ def hash_and_transcode(
     decoder = None
     out = None
     target: Path | None = None
-    if encoding in ("cp1251", "utf-16") or (newlines and encoding):
+    if needs_utf8_copy(encoding, newlines):
         decoder = codecs.getincrementaldecoder(encoding or "utf-8")(errors="strict")
         fd, name = tempfile.mkstemp(prefix="loyalty-lab-", suffix=".csv")
         out = os.fdopen(fd, "wb")
