@@ -23,7 +23,7 @@ from scipy import stats as sps
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from experiments import config
+from experiments import config, labels
 from experiments.stats import SampleStats
 
 ArmKind = Literal["control", "discount", "gift", "outreach", "custom"]
@@ -1166,7 +1166,6 @@ def export_file_name(experiment_name: str, extension: Literal["csv", "xlsx"] = "
 
 
 # -- lists randomized elsewhere ------------------------------------------------------------------
-CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")
 KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
     **{kind: kind for kind in ARM_KINDS},
     "контроль": "control",
@@ -1222,7 +1221,8 @@ def parse_assignment_list(
         mapping: {file column: field} (customer_id, arm, arm_kind, code and the cost fields
             of `COST_FIELDS`); the Design page's form or the CLI's --map over the guesses.
         control_arm: the arm that is the control; else the arm whose kind is control, else the
-            arm named control / контроль.
+            arm whose label names the control (`labels.control_label`: control, контроль,
+            holdout, ...).
         arms: per arm name, the kind and cost the marketer chose; they override the file.
         rows_shown: row numbers listed in a problem.
     """
@@ -1309,9 +1309,9 @@ def parse_assignment_list(
     elif not any(s.kind == "control" for s in specs.values()) and not any(
         c.kind == "control" for c in chosen.values()
     ):
-        for arm, spec in specs.items():
-            if arm.casefold() in CONTROL_NAMES:
-                specs[arm] = _with_kind(spec, "control")
+        control = labels.control_label(specs)  # the one home of control-group names
+        if control is not None:
+            specs[control] = _with_kind(specs[control], "control")
     counts = unique["arm"].value_counts()
     total = max(len(unique), 1)
     result = []

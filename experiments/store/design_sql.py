@@ -988,9 +988,6 @@ def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, Sample
 
 
 # -- experiments from an uploaded assignment file ------------------------------------------------
-CONTROL_NAMES = design.CONTROL_NAMES
-
-
 def read_assignment_file(
     path: str | Path,
     mapping: dict[str, str] | None = None,

@@ -1,0 +1,351 @@
+"""Loading: validate a mapped file and load it all-or-nothing, or remove an upload again.
+
+The heavy lifting is DuckDB's: `experiments.store.uploads` reads the whole file with
+`read_csv` / `read_parquet` into a staging table and validates it with set queries; this
+module resolves the mapping, hashes (and, when needed, transcodes) the file and words what
+the store found (`experiments.ingest.rules`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from experiments import config
+from experiments.ingest import reading, results, transactions
+from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
+from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
+from experiments.ingest.rules import WARNING_LABEL, word
+from experiments.progress import Progress
+from experiments.store import Store, StoreError, uploads
+from experiments.store.uploads import LoadSpec, StagingSource
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The outcome of `load_file`.
+
+    Attributes:
+        ok: the rows were loaded.
+        kind: transactions, customers or results.
+        file_name: the name shown in the upload history.
+        upload_id: the new upload's id (None when nothing was loaded).
+        rows: data rows in the file.
+        problems: every error and warning.
+        already_loaded_at: the same file (same sha256) was loaded at this time; nothing loaded.
+        previous_upload_id: that earlier upload.
+        experiment_id: results: the experiment the rows belong to.
+        experiment_created: results: that experiment was created by this load.
+        format: the detected file format.
+        mapping: the mapping used, {file column: field}.
+        set_aside: rows not loaded, for download (file row, reason, the mapped cells): rows
+            without a customer, totals rows ("Итого"), orders already stored unchanged, and
+            with ``load_valid_rows`` the rows with errors. None when every row loaded.
+    """
+
+    ok: bool
+    kind: Kind
+    file_name: str
+    upload_id: int | None = None
+    rows: int = 0
+    problems: tuple[Problem, ...] = ()
+    already_loaded_at: dt.datetime | None = None
+    previous_upload_id: int | None = None
+    experiment_id: int | None = None
+    experiment_created: bool = False
+    format: FileFormat | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    set_aside: pd.DataFrame | None = None
+
+    @property
+    def set_aside_rows(self) -> int:
+        """Rows of the file that were not loaded (see `set_aside`)."""
+        return 0 if self.set_aside is None else len(self.set_aside)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def summary(self) -> str:
+        """One line: what was loaded (and what was flagged), or why nothing was."""
+        if self.already_loaded_at is not None:
+            return (
+                f"{self.file_name} was already loaded on {self.already_loaded_at:%Y-%m-%d %H:%M}"
+                f" (upload {self.previous_upload_id}); nothing loaded."
+            )
+        if not self.ok:
+            first = self.errors[0].message if self.errors else "unknown problem"
+            more = len(self.errors) - 1
+            extra = f" (+{more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+            return " ".join(f"{self.file_name}: nothing loaded. {first}{extra}".split())
+        text = f"Loaded {self.rows:,} {self.kind} rows from {self.file_name}"
+        text += f" as upload {self.upload_id}"
+        if self.kind == "results" and self.experiment_id is not None:
+            verb = "new experiment" if self.experiment_created else "experiment"
+            text += f" ({verb} {self.experiment_id})"
+        if self.set_aside_rows:
+            text += f", {self.set_aside_rows:,} rows set aside"
+        if self.warnings:
+            text += "; warnings: " + "; ".join(
+                f"{p.count:,} {WARNING_LABEL.get(p.code, p.code)}" for p in self.warnings
+            )
+        return " ".join((text + ".").split())
+
+
+def load_file(
+    store: Store,
+    kind: Kind,
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    experiment: str | None = None,
+    file_name: str | None = None,
+    progress: Progress | None = None,
+    load_valid_rows: bool = False,
+) -> LoadResult:
+    """Validate a file and load it all-or-nothing.
+
+    Bad files never raise: they return ``ok=False`` with problems naming rows, and the store
+    is untouched. A file whose bytes were loaded before loads nothing and says when.
+
+    Args:
+        store: the store to load into.
+        kind: transactions, customers or results.
+        path: the file on disk.
+        mapping: {file column: field} choices; they override the header guesses, and
+            ``column: "-"`` leaves a column out. For customers and results any other target
+            name renames that column's attribute / result field.
+        experiment: results: experiment name to attach to (created when missing; default:
+            the file name without extension).
+        file_name: the name to record and show (the Data page passes the uploaded name).
+        progress: called as ``progress(fraction, text)`` from the calling thread.
+        load_valid_rows: instead of refusing a file with row errors, load its valid rows and
+            set the others aside (the marketer's explicit choice; `LoadResult.set_aside`).
+            Rows without a customer and totals rows are always set aside, never refused.
+
+    Raises:
+        StoreError: the store itself failed (locked, disk full), not the file.
+    """
+    if kind not in KINDS:
+        raise StoreError(f"Unknown upload kind {kind!r}; use one of {', '.join(KINDS)}.")
+    path = Path(path)
+    file_name = file_name or path.name
+    if not path.is_file():
+        return LoadResult(
+            False,
+            kind,
+            file_name,
+            problems=(problem("no_file", f"There is no file {path}."),),
+        )
+    size = path.stat().st_size
+    if size > config.MAX_UPLOAD_MB * 1024 * 1024:
+        return LoadResult(
+            False,
+            kind,
+            file_name,
+            problems=(
+                problem(
+                    "too_large",
+                    f"{file_name} is {size / 2**20:,.0f} MB; the limit is "
+                    f"{config.MAX_UPLOAD_MB:,} MB. Split the file.",
+                ),
+            ),
+        )
+    if progress:
+        progress(0.0, "Reading the file's beginning")
+    head = reading.read_head(path, file_name, whole_sheet=True)
+    fail = LoadResult(False, kind, file_name, problems=head.problems, format=head.format)
+    if not head.columns or any(p.severity == "error" for p in head.problems):
+        return fail
+    # a result file for an experiment that assigned its customers needs no arm column: each
+    # customer's arm is the one the experiment assigned (the file brings the outcomes)
+    optional = ("arm",) if kind == "results" and results.arm_optional(store, experiment) else ()
+    chosen, problems = resolve_mapping(kind, head.columns, mapping, file_name, optional)
+    if optional and not {"arm", "customer_id"} & set(chosen.values()):
+        problems.append(results.missing_arm_and_customer(file_name))
+    problems += case_duplicates(kind, head.columns, chosen, file_name)
+    if problems:
+        return LoadResult(False, kind, file_name, problems=tuple(problems), format=head.format)
+
+    encoding = head.format.encoding if head.format.kind == "csv" else None
+    hashing: Future[tuple[str, Path | None]] | None = None
+    sha256, utf8_copy = "", None
+    try:
+        if reading.needs_utf8_copy(encoding, head.format.mixed_newlines):
+            # DuckDB reads the UTF-8 copy, so it is written (and the bytes hashed) first
+            sha256, utf8_copy = reading.hash_and_transcode(
+                path, encoding, progress, newlines=head.format.mixed_newlines
+            )
+            with store.cursor() as cur:
+                previous = uploads.find_loaded(cur, sha256)
+            if previous is not None:
+                return _duplicate(kind, file_name, previous, head.format, chosen)
+        else:  # hash while DuckDB reads the file; the store waits for it before any verdict
+            hashing = _HASHING.submit(reading.hash_and_transcode, path, encoding, None)
+        spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
+        spec = replace(spec, load_valid_rows=load_valid_rows)
+        if hashing is not None:
+            spec = replace(spec, digest=lambda: hashing.result()[0])
+        outcome = uploads.load(store, spec, progress)
+    except (UnicodeDecodeError, reading.NulByte, OSError) as error:
+        return LoadResult(
+            False,
+            kind,
+            file_name,
+            problems=(_unreadable(error, file_name, head.format),),
+            format=head.format,
+        )
+    finally:
+        if hashing is not None:
+            wait([hashing])  # never leave the file being read after the load answered
+        if utf8_copy is not None:
+            utf8_copy.unlink(missing_ok=True)
+    if outcome.already_loaded_at is not None:
+        return _duplicate(
+            kind,
+            file_name,
+            (outcome.previous_upload_id or 0, outcome.already_loaded_at),
+            head.format,
+            chosen,
+        )
+    worded = [word(f, chosen, file_name, config.MAX_CELL_CHARS) for f in outcome.findings]
+    problems = sorted(worded + notes, key=lambda p: p.severity != "error")
+    return LoadResult(
+        ok=outcome.upload_id is not None,
+        kind=kind,
+        file_name=file_name,
+        upload_id=outcome.upload_id,
+        rows=outcome.rows,
+        problems=tuple(problems),
+        experiment_id=outcome.experiment_id,
+        experiment_created=outcome.experiment_created,
+        format=head.format,
+        mapping=chosen,
+        set_aside=outcome.set_aside,
+    )
+
+
+# One worker: a load hashes its file on it while DuckDB reads the same file on the store's
+# threads (hashlib and file reads release the GIL).
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-lab-hash")
+
+
+def _unreadable(error: Exception, file_name: str, fmt: FileFormat) -> Problem:
+    """What hashing (and transcoding) found wrong with the bytes of the file."""
+    if isinstance(error, UnicodeDecodeError):
+        message = (
+            f"{file_name} is not valid {fmt.encoding} text throughout (byte "
+            f"{error.start:,} of a chunk is not): mixed encodings? Save it again as CSV UTF-8."
+        )
+        return problem("bad_encoding", message)
+    if isinstance(error, reading.NulByte):
+        message = (
+            f"Line {error.line:,} of {file_name} contains a NUL byte (binary data inside a "
+            "text file, e.g. a broken export): it would end up inside an id. Export the file "
+            "again, or remove that line."
+        )
+        return problem("nul_byte", message, rows=(error.line,), count=1)
+    # the temporary folder for the UTF-8 copy is full or unwritable
+    assert isinstance(error, OSError)
+    message = (
+        f"{file_name} could not be converted to UTF-8 in the temporary folder "
+        f"{tempfile.gettempdir()} ({error.strerror or error}). Free space there (or point "
+        "TMPDIR at a larger disk) and load again; nothing was loaded."
+    )
+    return problem("temp_full", message)
+
+
+def _duplicate(
+    kind: Kind,
+    file_name: str,
+    previous: tuple[int, dt.datetime],
+    fmt: FileFormat,
+    chosen: dict[str, str],
+) -> LoadResult:
+    upload_id, loaded_at = previous
+    message = (
+        f"{file_name} was already loaded on {loaded_at:%Y-%m-%d %H:%M} as upload {upload_id}; "
+        "nothing loaded. Remove that upload first to load the file again."
+    )
+    return LoadResult(
+        False,
+        kind,
+        file_name,
+        problems=(problem("duplicate_upload", message),),
+        already_loaded_at=loaded_at,
+        previous_upload_id=upload_id,
+        format=fmt,
+        mapping=chosen,
+    )
+
+
+def _spec(
+    kind: Kind,
+    head: reading.Head,
+    chosen: dict[str, str],
+    sha256: str,
+    file_name: str,
+    experiment: str | None,
+    path: Path,
+    utf8_copy: Path | None,
+) -> tuple[LoadSpec, list[Problem]]:
+    notes: list[Problem] = []
+    position = {column: i for i, column in enumerate(head.columns)}
+    known = {f.name for f in FIELDS[kind]}
+    fields = {target: position[source] for source, target in chosen.items() if target in known}
+    extras: tuple[tuple[int, str], ...] = ()
+    if kind != "transactions":
+        extras = tuple(
+            (i, chosen.get(column, column))
+            for i, column in enumerate(head.columns)
+            if chosen.get(column) not in known and chosen.get(column) != IGNORE
+        )
+    date_formats: tuple[str, ...] = ()
+    if "ts" in fields:
+        date_formats, notes = transactions.date_formats(head, head.columns[fields["ts"]])
+    fmt = head.format
+    if fmt.kind == "csv":
+        source = StagingSource(
+            "csv",
+            len(head.columns),
+            path=utf8_copy or path,
+            delimiter=fmt.delimiter or ",",
+        )
+    elif fmt.kind == "parquet":
+        source = StagingSource("parquet", len(head.columns), path=path, first_row_number=1)
+    else:
+        source = StagingSource("frame", len(head.columns), frame=head.frame)
+    spec = LoadSpec(
+        kind=kind,  # type: ignore[arg-type]  # load_file accepts only KINDS
+        file_name=file_name,
+        sha256=sha256,
+        source=source,
+        fields=fields,
+        extras=extras,
+        decimal_comma=fmt.decimal == ",",
+        date_formats=date_formats,
+        experiment=experiment,
+        future_limit=dt.datetime.now() + dt.timedelta(days=config.FUTURE_TOLERANCE_DAYS),
+        max_cell_chars=config.MAX_CELL_CHARS,
+        rows_shown=config.PROBLEM_ROWS_SHOWN,
+        max_abs_amount=config.MAX_ABS_AMOUNT,
+        max_abs_result_value=config.MAX_ABS_RESULT_VALUE,
+    )
+    return spec, notes
+
+
+def remove_upload(store: Store, upload_id: int) -> str:
+    """Remove an upload's rows and audit entry in one transaction; returns a one-line message.
+
+    Customers that only this upload referenced are dropped and first-seen dates recomputed.
+    Raises StoreError for an unknown id.
+    """
+    return uploads.remove(store, int(upload_id))

@@ -1,0 +1,92 @@
+"""Rules: the plain-language message of every validation finding, and the warnings' labels."""
+
+from __future__ import annotations
+
+from experiments import config
+from experiments.ingest.model import Problem
+from experiments.store.uploads import Finding
+
+# How `LoadResult.summary` names each kind of warning, after its count.
+WARNING_LABEL = {
+    "negative_amount": "refunds (negative amounts, kept)",
+    "formula_text": "formula-like cells kept as text",
+    "single_arm": "arm only (one group)",
+    "unknown_arm": "arm labels not in the experiment",
+    "ambiguous_dates": "ambiguous date format",
+    "set_aside_no_customer": "rows without a customer set aside",
+    "set_aside_totals_row": "totals rows set aside",
+    "set_aside_already_stored": "orders already in the store, unchanged, skipped",
+}
+
+
+def word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: int) -> Problem:
+    """A finding from the store turned into a message that names the file's column and rows.
+
+    The store's checks (`experiments.store.uploads`) find rows; this is where each finding code
+    gets its plain-language message: what is wrong, where, and what to do."""
+    by_field = {target: source for source, target in mapping.items()}
+    column = by_field.get(finding.field or "", finding.field or "")
+    where = f"column {column!r}" if column else "the file"
+    where_ = where[:1].upper() + where[1:]
+    rows = ", ".join(str(r) for r in finding.rows)
+    more = (
+        f" and {finding.count - len(finding.rows):,} more"
+        if finding.count > len(finding.rows)
+        else ""
+    )
+    at = f" in row{'s' if finding.count > 1 else ''} {rows}{more}" if rows else ""
+    examples = ", ".join(repr(e) for e in finding.examples)
+    eg = f" (e.g. {examples})" if examples else ""
+    n = f"{finding.count:,}"
+    code = finding.code
+    one = finding.count == 1
+    s, are, has = ("", "is", "has") if one else ("s", "are", "have")
+    messages = {
+        "empty_id": f"{n} row{s} {has} an empty customer id in {where}{at}. Every row needs one.",
+        "bad_date": f"{n} date{s} in {where} could not be read{at}{eg}. Use YYYY-MM-DD or "
+        "DD.MM.YYYY (with optional time); impossible dates such as 30 February are refused.",
+        "bad_amount": f"{n} amount{s} in {where} {are} not a number{at}{eg}.",
+        "bad_number": f"{n} value{s} in {where} {are} not a number{at}{eg}. "
+        "Leave the cell blank when unknown.",
+        "future_date": f"{n} date{s} in {where} {are} in the future{at}{eg}: check the date "
+        "format (day and month swapped?) or the export.",
+        "ancient_date": f"{n} date{s} in {where} {are} before 1900{at}{eg}: a two-digit year "
+        "read as a year of the first century? Write years with four digits.",
+        "negative_amount": f"{n} negative amount{s} in {where}{at} kept as refund{s}.",
+        "implausible_amount": f"{n} amount{s} in {where} {are} beyond +-"
+        f"{config.MAX_ABS_AMOUNT:,.0f} {config.CURRENCY}{at}{eg}: no single order is that large. "
+        "Check the column mapping and the decimal separator.",
+        "duplicate_order_id": f"{n} rows share an order id in {where}{at}{eg}. Order ids must "
+        "be unique: sum the lines of an order into one row, or leave the order id unmapped.",
+        "order_id_already_stored": f"{n} order id{s} in {where} {are} already in the store with "
+        f"a different customer, date or amount{at}{eg}: this export overlaps an earlier upload "
+        "and disagrees with it. Orders stored unchanged are skipped; for these, remove the "
+        "earlier upload or correct the export.",
+        "set_aside_no_customer": f"{n} row{s} without a customer id in {where}{at} (receipts "
+        "without a loyalty card?) set aside: download them below.",
+        "set_aside_totals_row": f"{n} totals row{s} (Итого, Total){at} set aside.",
+        "set_aside_already_stored": f"{n} order{s}{at} {are} already in the store unchanged "
+        f"(an overlapping export) and {'was' if one else 'were'} skipped.",
+        "nothing_left": f"No row of {file_name} is left to load: all {n} data rows were set "
+        "aside (see the other problems).",
+        "cell_too_long": f"{n} cell{s} in {where} {are} longer than {max_chars:,} characters"
+        f"{at}{eg}. No id or label is that long: is the column mapping right?",
+        "formula_text": f"{n} cell{s} in {where} look{'s' if one else ''} like a spreadsheet "
+        f"formula{at}{eg}; kept as plain text and never evaluated.",
+        "empty_arm": f"{n} row{s} {has} no group / arm label in {where}{at} (for a file "
+        "attached to a list without a group column: customers the experiment never assigned).",
+        "duplicate_customer_id": f"{n} rows repeat a customer id in {where}{at}{eg}: a file of "
+        "this kind needs one row per customer.",
+        "too_many_arms": f"{where_} has {n} different labels - that does not look like a "
+        "group column. Map the column that names the group (control, discount, ...).",
+        "single_arm": f"{where_} has only one group label: there is nothing to compare against.",
+        "unknown_arm": f"{n} group label{s} in {where} {are} not arms of the experiment{eg}.",
+        "no_rows": f"{file_name} has a header but no data rows.",
+        "duplicate_upload": f"{file_name} was already loaded; nothing loaded.",
+        "bad_encoding": f"{file_name} is not valid UTF-8 text from row {rows or '?'} on "
+        "(mixed encodings?). Save it again as CSV UTF-8.",
+        "unreadable_row": f"Row {rows or '?'} of {file_name} cannot be read: {finding.detail} "
+        "Check quotes and the number of columns in that row.",
+    }
+    message = messages.get(code, f"{code}: {n} rows{at}.")
+    return Problem(code, finding.severity, message, finding.rows, finding.count)
