@@ -15,7 +15,7 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from experiments import design
-from experiments.design import ArmSpec, ExperimentSpec, PlannerInputs
+from experiments.design import ArmSpec, ExperimentSpec, PlannerInputs, randomize
 from experiments.stats import SampleStats
 
 CONTROL = ArmSpec("control", "control")
@@ -369,7 +369,7 @@ def test_personal_codes_stay_unique_when_the_hash_collides(monkeypatch):
         def hexdigest(self) -> str:
             return f"{self.value:02x}"
 
-    monkeypatch.setattr(design.hashlib, "blake2b", tiny)
+    monkeypatch.setattr(randomize.hashlib, "blake2b", tiny)
     customers = [f"c{i}" for i in range(4)]
     codes = design.personal_codes("s", customers, "")
     assert len(set(codes)) == 4

@@ -1,0 +1,183 @@
+"""Lists randomized elsewhere: a customer -> arm file read into arms and customers."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from experiments import config
+from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
+from experiments.design.export import COST_FIELDS
+
+CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")
+KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
+    **{kind: kind for kind in ARM_KINDS},
+    "контроль": "control",
+    "скидка": "discount",
+    "подарок": "gift",
+    "gift card": "gift",
+    "звонок": "outreach",
+    "обзвон": "outreach",
+    "call": "outreach",
+    "другое": "custom",
+}
+
+
+@dataclass(frozen=True)
+class AssignmentList:
+    """A customer -> arm list from a file, read and checked before it is registered.
+
+    Attributes:
+        customers: one row per customer: customer_id, arm, code (code may be missing).
+        arms: the arms, control first: kind and cost from the file's columns or the choices
+            given, allocation = the arm's observed share of the list.
+        problems: what to fix before it can be registered; empty when it can.
+    """
+
+    customers: pd.DataFrame
+    arms: tuple[ArmSpec, ...]
+    problems: tuple[str, ...] = ()
+
+
+def _cell_number(value: object) -> float | None:
+    """'1 673,04', '10%', '15' -> a float; blank -> None; raises ValueError for text."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip().lstrip("'").rstrip("%").strip()
+    if not text:
+        return None
+    text = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+    return float(text)
+
+
+def parse_assignment_list(
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str],
+    *,
+    control_arm: str | None = None,
+    arms: Mapping[str, ArmSpec] | None = None,
+    rows_shown: int = config.PROBLEM_ROWS_SHOWN,
+) -> AssignmentList:
+    """Check a customer -> arm list and work out its arms, with kinds and costs.
+
+    Args:
+        raw: the file as text cells (`ingest.read_table`).
+        mapping: {file column: field} (customer_id, arm, arm_kind, code and the cost fields
+            of `COST_FIELDS`); the Design page's form or the CLI's --map over the guesses.
+        control_arm: the arm that is the control; else the arm whose kind is control, else the
+            arm named control / контроль.
+        arms: per arm name, the kind and cost the marketer chose; they override the file.
+        rows_shown: row numbers listed in a problem.
+    """
+    column = {target: source for source, target in mapping.items()}
+    problems: list[str] = []
+    empty = pd.DataFrame({"customer_id": [], "arm": [], "code": []}, dtype="string")
+    if "customer_id" not in column or "arm" not in column:
+        return AssignmentList(
+            empty,
+            (),
+            (
+                "The assignment file needs a customer id column (customer_id) and an arm column "
+                f"(arm); it has: {', '.join(map(str, raw.columns)) or 'no columns'}. Map them "
+                "in the form (or with --map COLUMN=customer_id --map COLUMN=arm).",
+            ),
+        )
+
+    def text(field_name: str) -> pd.Series:
+        if field_name not in column:
+            return pd.Series(pd.NA, index=raw.index, dtype="string")
+        values = raw[column[field_name]].astype("string").str.strip()
+        # undo `escape_cell`: the export wrote '+7916... for a customer id +7916...
+        values = values.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+        return values.mask(values == "")
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": text("customer_id"),
+            "arm": text("arm"),
+            "kind": text("arm_kind").str.lower(),
+            "code": text("code"),
+        }
+    )
+    missing = frame["customer_id"].isna() | frame["arm"].isna()
+    if missing.any():
+        shown = (np.flatnonzero(missing.to_numpy()) + 2)[:rows_shown]
+        problems.append(
+            f"{int(missing.sum())} rows have no customer id or arm "
+            f"(rows {', '.join(map(str, shown))})."
+        )
+    costs = {name: text(name) for names in COST_FIELDS.values() for name in names}
+    frame = frame[~missing]
+    doubled = frame.drop_duplicates(["customer_id", "arm"])["customer_id"].duplicated(keep=False)
+    unique = frame.drop_duplicates(["customer_id", "arm"])
+    if doubled.any():
+        examples = ", ".join(unique.loc[doubled, "customer_id"].unique()[:5])
+        problems.append(
+            f"{unique.loc[doubled, 'customer_id'].nunique()} customers are in two arms "
+            f"(e.g. {examples}); each customer must be in exactly one arm."
+        )
+    chosen = dict(arms or {})
+    arm_names = sorted(unique["arm"].unique())
+    specs: dict[str, ArmSpec] = {}
+    for arm in arm_names:
+        rows = frame.index[frame["arm"] == arm]
+        given = [KIND_WORDS.get(k, k) for k in frame.loc[rows, "kind"].dropna().unique()]
+        if len(set(given)) > 1:
+            problems.append(f"Arm '{arm}' has more than one kind: {', '.join(given)}.")
+        kind = given[0] if given else "custom"
+        if kind not in ARM_KINDS:
+            problems.append(f"Arm '{arm}' has kind '{kind}'; kinds are {', '.join(ARM_KINDS)}.")
+            kind = "custom"
+        values: dict[str, float] = {}
+        for name in COST_FIELDS.get(kind, ()):
+            cells = costs[name].loc[rows].dropna().unique()
+            try:
+                numbers = sorted({n for n in (_cell_number(c) for c in cells) if n is not None})
+            except ValueError:
+                problems.append(f"Arm '{arm}': {name} is not a number (e.g. {cells[0]!r}).")
+                continue
+            if len(numbers) > 1:
+                problems.append(f"Arm '{arm}' has more than one {name}: {numbers[:3]}.")
+            elif numbers:
+                values[name] = numbers[0]
+        specs[arm] = ArmSpec(name=arm, kind=kind, **values)  # type: ignore[arg-type]
+    if control_arm is not None:
+        if control_arm not in specs:
+            problems.append(f"The control arm '{control_arm}' is not in the file.")
+        for arm, spec in specs.items():
+            if arm == control_arm:
+                specs[arm] = _with_kind(spec, "control")
+            elif spec.kind == "control":
+                specs[arm] = _with_kind(spec, "custom")
+    elif not any(s.kind == "control" for s in specs.values()) and not any(
+        c.kind == "control" for c in chosen.values()
+    ):
+        for arm, spec in specs.items():
+            if arm.casefold() in CONTROL_NAMES:
+                specs[arm] = _with_kind(spec, "control")
+    counts = unique["arm"].value_counts()
+    total = max(len(unique), 1)
+    result = []
+    for arm, spec in specs.items():
+        picked = chosen.get(arm)
+        if picked is not None:  # the marketer's kind and cost win over the file's
+            spec = _replace_arm(picked, name=arm, allocation=1.0)
+        result.append(_replace_arm(spec, allocation=float(counts.get(arm, 0)) / total))
+    result.sort(key=lambda a: (a.kind != "control", a.name))
+    customers = unique[["customer_id", "arm", "code"]].reset_index(drop=True)
+    return AssignmentList(customers, tuple(result), tuple(problems))
+
+
+def _with_kind(arm: ArmSpec, kind: ArmKind) -> ArmSpec:
+    return _replace_arm(arm, kind=kind)
+
+
+def _replace_arm(arm: ArmSpec, **changes: object) -> ArmSpec:
+    from dataclasses import replace
+
+    return replace(arm, **changes)  # type: ignore[arg-type]
