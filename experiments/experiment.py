@@ -88,9 +88,7 @@ class Arm:
             hourly_cost=hourly,
             custom_cost=cost if self.kind == "custom" else self.params.get("custom_cost", 0.0),
             extra_params=tuple(
-                sorted(
-                    (k, v) for k, v in self.params.items() if k not in (*COST_PARAMS, *folded)
-                )
+                sorted((k, v) for k, v in self.params.items() if k not in (*COST_PARAMS, *folded))
             ),
         )
 
@@ -450,9 +448,7 @@ def table(cur: Cursor) -> pd.DataFrame:
                 "levers": ", ".join(a.name for a in e.arms if a.kind != "control"),
                 "horizon_days": None if from_file else e.horizon_days,
                 "observed_days": None if from_file else days,
-                "progress": None
-                if from_file
-                else min((days or 0) / max(e.horizon_days, 1), 1.0),
+                "progress": None if from_file else min((days or 0) / max(e.horizon_days, 1), 1.0),
                 "reading": "measured (campaign result file)"
                 if from_file
                 else e.progress(days).reading,

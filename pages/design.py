@@ -10,8 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from experiments import charts, config, design, ingest
+from experiments import experiment as experiment_record
 from experiments.design import ArmSpec, AudienceFilter, DesignError, ExperimentSpec
-from experiments.store import StoreError, overview
+from experiments.experiment import Experiment
+from experiments.store import StoreError
 from experiments.store import design_sql as ds
 from pages import _ui
 
@@ -235,13 +237,13 @@ def _render_balance(balance: design.BalanceCheck, arms: tuple[ArmSpec, ...]) -> 
         st.warning(_ui.plain(balance.warning), icon=":material/warning:")
 
 
-def _render_export(stored: ds.StoredExperiment) -> None:
+def _render_export(stored: Experiment) -> None:
     st.subheader("Export the assignment list")
-    frame = _ui.cached_query(ds.assignment_list, stored.experiment_id)
+    frame = _ui.cached_query(ds.assignment_list, stored.id)
     if frame.empty:
         st.info("This experiment has no assignments yet.")
         return
-    name = stored.spec.name
+    name = stored.name
     counts = frame.groupby("arm", sort=False).size()
     st.caption(
         f"{_ui.count(len(frame))} customers: "
@@ -282,9 +284,9 @@ def _render_export(stored: ds.StoredExperiment) -> None:
     st.caption("The first 10 rows, as exported.")
 
 
-def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> None:
+def _render_frozen(stored: Experiment, options: ds.AudienceOptions) -> None:
     """A running or completed experiment: its design read-only, balance, export, lifecycle."""
-    spec = stored.spec
+    spec = stored.spec()
     started = f"{stored.started_at:%Y-%m-%d %H:%M}" if stored.started_at else "n/a"
     line = f"**{stored.status.capitalize()}** since {started}"
     if stored.ended_at:
@@ -311,12 +313,12 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
     )
     if stored.source == "uploaded" and stored.status == "running":
         if st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
-            st.session_state["editing_costs"] = stored.experiment_id
-        if st.session_state.get("editing_costs") == stored.experiment_id:
+            st.session_state["editing_costs"] = stored.id
+        if st.session_state.get("editing_costs") == stored.id:
             _render_cost_editor(stored)
     elif st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
         try:
-            ds.update_arms(_ui.get_store(), stored.experiment_id, spec.arms)
+            design.update_arms(_ui.get_store(), stored.id, spec.arms)
         except StoreError as error:
             st.error(
                 f"**The arms cannot be changed.** {_ui.plain(str(error))}", icon=":material/lock:"
@@ -326,7 +328,7 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
 
     st.subheader("Balance of the frozen assignment")
     try:
-        stats = _ui.cached_query(ds.balance_stats, stored.experiment_id)
+        stats = _ui.cached_query(design.balance_stats, stored.id)
         _render_balance(design.balance_check(stats, spec.control.name), spec.arms)
     except (StoreError, DesignError) as error:
         st.error(f"The balance cannot be computed: {_ui.plain(str(error))}")
@@ -340,14 +342,14 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
             "the record of what was run."
         )
         if st.button("Complete experiment", icon=":material/flag:", key="complete_button"):
-            st.session_state["design_confirm"] = ("complete", stored.experiment_id)
+            st.session_state["design_confirm"] = ("complete", stored.id)
         if _confirmed(
             "complete",
-            stored.experiment_id,
+            stored.id,
             f"Complete '{spec.name}'? It cannot run again, and the list stays as the record.",
         ):
             try:
-                ds.complete_experiment(_ui.get_store(), stored.experiment_id)
+                design.complete_experiment(_ui.get_store(), stored.id)
             except StoreError as error:
                 st.error(_ui.plain(str(error)))
             else:
@@ -356,7 +358,7 @@ def _render_frozen(stored: ds.StoredExperiment, options: ds.AudienceOptions) -> 
     else:
         st.caption("Completed: nothing more to do here. Read the outcome on the Results page.")
     if st.button("Copy into a new draft", icon=":material/content_copy:", key="copy_button"):
-        st.session_state["design_copy_of"] = stored.experiment_id
+        st.session_state["design_copy_of"] = stored.id
         _go_to(NEW)
         st.rerun()
     _render_archive_delete(stored)
@@ -377,10 +379,10 @@ def _confirmed(action: str, experiment_id: int, question: str) -> bool:
     return False
 
 
-def _render_archive_delete(stored: ds.StoredExperiment) -> None:
+def _render_archive_delete(stored: Experiment) -> None:
     """Archive (kept, out of the way) or delete (gone, after asking) an experiment."""
-    name = stored.spec.name
-    archived = bool(_ui.cached_query(ds.is_archived, stored.experiment_id))
+    name = stored.name
+    archived = stored.archived
     cols = st.columns([1, 1, 2])
     if cols[0].button(
         "Back from the archive" if archived else "Archive",
@@ -389,22 +391,22 @@ def _render_archive_delete(stored: ds.StoredExperiment) -> None:
         help="Archived experiments stay readable but come last and never open by default.",
     ):
         try:
-            ds.set_archived(_ui.get_store(), stored.experiment_id, not archived)
+            ds.set_archived(_ui.get_store(), stored.id, not archived)
         except StoreError as error:
             st.error(str(error))
         else:
             _flash("success", f"'{name}' is {'back from the archive' if archived else 'archived'}.")
             st.rerun()
     if cols[1].button("Delete", icon=":material/delete:", key="delete_button"):
-        st.session_state["design_confirm"] = ("delete", stored.experiment_id)
+        st.session_state["design_confirm"] = ("delete", stored.id)
     if _confirmed(
         "delete",
-        stored.experiment_id,
+        stored.id,
         f"Delete '{name}' for good, with its {_ui.count(stored.customers)} assignments and any "
         "results attached to it? Transactions stay.",
     ):
         try:
-            message = ds.delete_experiment(_ui.get_store(), stored.experiment_id)
+            message = ds.delete_experiment(_ui.get_store(), stored.id)
         except StoreError as error:
             st.error(str(error))
         else:
@@ -416,7 +418,6 @@ def _render_archive_delete(stored: ds.StoredExperiment) -> None:
 def _design_tab(
     choices: list[str],
     status_of: dict[str, str],
-    id_of: dict[str, int],
     options: ds.AudienceOptions,
 ) -> None:
     """Pick an experiment; frozen ones are shown read-only, drafts and new ones are edited."""
@@ -428,9 +429,9 @@ def _design_tab(
         bind="query-params",
         width=520,
     )
-    stored: ds.StoredExperiment | None = None
-    if choice != NEW:
-        stored = _ui.cached_query(ds.load_experiment, id_of[choice])
+    stored: Experiment | None = None
+    if choice != NEW:  # a name: the one lookup rule (experiment.load), as the CLI and links
+        stored = _ui.cached_query(experiment_record.load, choice)
         if stored is None:
             st.error("This experiment no longer exists; pick another one.")
             return
@@ -440,20 +441,20 @@ def _design_tab(
         return
 
     # a draft or a new design: (re)load the form when the selection changes
-    loaded_key = f"{choice}:{stored.experiment_id if stored else ''}"
+    loaded_key = f"{choice}:{stored.id if stored else ''}"
     copy_of = st.session_state.pop("design_copy_of", None)
     if st.session_state.get("design_loaded") != loaded_key or copy_of is not None:
         source = _blank_spec()
         if stored is not None:
-            source = stored.spec
+            source = stored.spec()
         elif copy_of is not None:
-            original = _ui.cached_query(ds.load_experiment, copy_of)
+            original = _ui.cached_query(experiment_record.load, copy_of)
             if original is not None:
-                source = replace(original.spec, name=f"{original.spec.name} (copy)")
+                source = replace(original.spec(), name=f"{original.name} (copy)")
                 source = replace(source, salt=design.new_salt())
         _load_into_form(source)
         st.session_state["design_loaded"] = loaded_key
-    experiment_id = stored.experiment_id if stored else None
+    experiment_id = stored.id if stored else None
     if stored is not None:
         st.caption(
             f"Draft, created {stored.created_at:%Y-%m-%d %H:%M}. Edit anything, then save or start."
@@ -899,7 +900,7 @@ def _planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizo
 
 def _assignment_section(
     audience: AudienceFilter, arms: tuple[ArmSpec, ...]
-) -> tuple[ExperimentSpec, ds.AssignmentPreview | None, list[str]]:
+) -> tuple[ExperimentSpec, design.AssignmentPreview | None, list[str]]:
     """(6) Stratification, salt, and the preview: balance table and A/A check."""
     st.header("5 · Assignment")
     rand_cols = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -948,7 +949,7 @@ def _assignment_section(
         )
     else:
         try:
-            preview = _ui.cached_query(ds.preview_assignment, spec)
+            preview = _ui.cached_query(design.preview_assignment, spec)
         except (StoreError, DesignError) as error:
             st.error(f"The assignment cannot be previewed: {_ui.plain(str(error))}")
     if preview is not None:
@@ -963,7 +964,7 @@ def _assignment_section(
 def _save_start_section(
     spec: ExperimentSpec,
     experiment_id: int | None,
-    preview: ds.AssignmentPreview | None,
+    preview: design.AssignmentPreview | None,
     problems: list[str],
 ) -> None:
     """(7) Save the draft, or start: save, randomize and freeze in one go."""
@@ -990,12 +991,12 @@ def _save_start_section(
     )
     if experiment_id is not None:
         with _ui.cursor() as cur:
-            draft = ds.load_experiment(cur, experiment_id)
+            draft = experiment_record.load(cur, experiment_id)
         if draft is not None:
             _render_archive_delete(draft)
     if save:
         try:
-            draft_id = ds.save_experiment(_ui.get_store(), spec, experiment_id)
+            draft_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
         except (StoreError, DesignError) as error:
             st.error(f"**Not saved.** {_ui.plain(str(error))}")
         else:
@@ -1008,9 +1009,9 @@ def _save_start_section(
             saved_id: int | None = experiment_id
             try:
                 st.write("Saving the design...")
-                saved_id = ds.save_experiment(_ui.get_store(), spec, experiment_id)
+                saved_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
                 st.write("Randomizing the audience and freezing the assignments...")
-                started = ds.start_experiment(_ui.get_store(), saved_id)
+                started = design.start_experiment(_ui.get_store(), saved_id)
             except (StoreError, DesignError) as error:
                 status.update(label="Not started", state="error")
                 st.error(f"**The experiment did not start.** {_ui.plain(str(error))}")
@@ -1068,9 +1069,9 @@ def _arm_cost_inputs(prefix: str, arm: ArmSpec, *, kinds: bool = True) -> ArmSpe
     return chosen
 
 
-def _render_cost_editor(stored: ds.StoredExperiment) -> None:
+def _render_cost_editor(stored: Experiment) -> None:
     """Kinds and costs of a list registered from a file: editable until results are read."""
-    reason = _ui.cached_query(ds.costs_editable, stored.experiment_id)
+    reason = _ui.cached_query(design.costs_editable, stored.id)
     if reason is not None:
         st.error(f"**The arms cannot be changed.** {reason}", icon=":material/lock:")
         return
@@ -1079,17 +1080,16 @@ def _render_cost_editor(stored: ds.StoredExperiment) -> None:
         "what it cost is yours to set until results are attached."
     )
     arms = tuple(
-        _arm_cost_inputs(f"edit{stored.experiment_id}_{i}", arm)
-        for i, arm in enumerate(stored.spec.arms)
+        _arm_cost_inputs(f"edit{stored.id}_{i}", arm) for i, arm in enumerate(stored.spec().arms)
     )
     if st.button("Save kinds and costs", icon=":material/save:", key="save_costs_button"):
         try:
-            ds.update_arm_costs(_ui.get_store(), stored.experiment_id, arms)
+            design.update_arm_costs(_ui.get_store(), stored.id, arms)
         except (StoreError, DesignError) as error:
             st.error(f"**Not saved.** {error}")
         else:
             st.session_state.pop("editing_costs", None)
-            _flash("success", f"Kinds and costs of '{stored.spec.name}' saved.")
+            _flash("success", f"Kinds and costs of '{stored.name}' saved.")
             st.rerun()
 
 
@@ -1097,7 +1097,7 @@ def _render_cost_editor(stored: ds.StoredExperiment) -> None:
 def _read_list(
     path: str, mapping: dict[str, str], control: str | None, file_name: str
 ) -> design.AssignmentList:
-    return ds.read_assignment_file(path, mapping, control_arm=control, file_name=file_name)
+    return design.read_assignment_file(path, mapping, control_arm=control, file_name=file_name)
 
 
 def _register_tab() -> None:
@@ -1201,7 +1201,7 @@ def _register_tab() -> None:
             st.error("Give the experiment a name first.")
             return
         try:
-            new_id = ds.create_from_assignment_file(
+            new_id = design.create_from_assignment_file(
                 _ui.get_store(),
                 path,
                 name=name,
@@ -1236,14 +1236,11 @@ flash = st.session_state.pop("design_flash", None)
 if flash:
     (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
 
-experiments = _ui.cached_query(overview.list_experiments)
+experiments = _ui.cached_query(experiment_record.list_all)
 status_of = {
-    str(e["name"]): str(e["status"])
-    + (" · demo data" if e.get("demo") else "")
-    + (" · archived" if e.get("archived") else "")
+    e.name: e.status + (" · demo data" if e.demo else "") + (" · archived" if e.archived else "")
     for e in experiments
 }
-id_of = {str(e["name"]): int(str(e["id"])) for e in experiments}
 choices = [NEW, *status_of]
 goto = st.session_state.pop("design_goto", None)
 if goto is not None and goto in choices:
@@ -1253,7 +1250,7 @@ options = _ui.cached_query(ds.audience_options)
 design_tab, upload_tab = st.tabs(["Design an experiment", "Create from an assignment file"])
 
 with design_tab:
-    _design_tab(choices, status_of, id_of, options)
+    _design_tab(choices, status_of, options)
 
 
 with upload_tab:

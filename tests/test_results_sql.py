@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments import __main__ as cli
-from experiments import analysis_file, decision, ingest, stats
+from experiments import analysis_file, decision, experiment, ingest, stats
 from experiments.analysis_file import (
     FileAnalysis,
     analyze_frame,
@@ -96,7 +96,7 @@ def test_result_frame_refuses_fields_outside_the_numeric_whitelist(hillstrom_sto
 def test_result_arms_and_uploads(hillstrom_store):
     store, experiment_id = hillstrom_store
     with store.cursor() as cur:
-        arms = results_sql.result_arms(cur, experiment_id)
+        arms = experiment.load(cur, experiment_id).arms
         uploads = results_sql.result_uploads(cur, experiment_id)
     assert [(a.name, a.kind) for a in arms] == [
         ("No E-Mail", "control"), ("Mens E-Mail", "custom"), ("Womens E-Mail", "custom"),
@@ -122,7 +122,7 @@ def test_stored_analysis_equals_analyze_frame_on_the_raw_csv(
         correction=correction,
     )
     with store.cursor() as cur:
-        allocation = {a.name: a.allocation for a in results_sql.result_arms(cur, experiment_id)}
+        allocation = {a.name: a.allocation for a in experiment.load(cur, experiment_id).arms}
     direct = analyze_frame(
         hillstrom_csv,
         "segment",

@@ -32,6 +32,7 @@ from experiments.design.balance import (  # noqa: F401
     BalanceCheck,
     anova_p_value,
     balance_check,
+    balance_stats,
     covariate_stats,
     smd,
     welch_p_value,
@@ -50,13 +51,21 @@ from experiments.design.intake import (  # noqa: F401
     CONTROL_NAMES,
     KIND_WORDS,
     AssignmentList,
+    create_from_assignment_file,
     parse_assignment_list,
+    read_assignment_file,
 )
 from experiments.design.lifecycle import (  # noqa: F401
     Action,
     Status,
+    complete_experiment,
+    costs_editable,
     next_status,
     refusal,
+    save_experiment,
+    start_experiment,
+    update_arm_costs,
+    update_arms,
 )
 from experiments.design.planner import (  # noqa: F401
     Plan,
@@ -73,11 +82,16 @@ from experiments.design.planner import (  # noqa: F401
     variance_factor,
 )
 from experiments.design.randomize import (  # noqa: F401
+    SPEND_TIER_LABELS,
+    SPEND_TIERS,
     UNIT_HEX_DIGITS,
     UNIT_SCALE,
+    AssignmentPreview,
     assign_arms,
+    check_spec,
     hash_units,
     personal_codes,
+    preview_assignment,
 )
 from experiments.design.spec import (  # noqa: F401
     CORRECTIONS,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from experiments.stats import SampleStats
+from experiments.store import Cursor, StoreError, design_sql
 
 SMD_WARNING = 0.1  # |standardized mean difference| above this is highlighted in the table
 AA_ALPHA = 0.05  # family-wise level of the A/A check (two tests, Bonferroni)
@@ -172,3 +174,33 @@ def balance_check(stats: Mapping[str, Mapping[str, SampleStats]], control: str) 
         passed=not problems,
         warning=warning,
     )
+
+
+def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, SampleStats]]:
+    """Per-arm sufficient statistics of the pre-period covariates of a stored assignment.
+
+    Covariates are computed as of the audience date recorded at start (or the start date, or
+    the data's end) with the experiment's lookback window; feed the result to `balance_check`.
+
+    Raises:
+        StoreError: there is no experiment with this id.
+    """
+    from experiments import experiment
+
+    stored = experiment.load(cur, int(experiment_id))
+    if stored is None:
+        raise StoreError(f"There is no experiment with id {experiment_id}.")
+    if stored.audience_as_of:
+        day = date.fromisoformat(stored.audience_as_of)
+    elif stored.started_at is not None:
+        day = stored.started_at.date()
+    else:
+        day = design_sql.default_as_of(cur)
+    rows = design_sql.balance_sums(cur, stored.id, day, stored.audience.lookback_days)
+    return {
+        arm: {
+            name: SampleStats(n=n, sum=sums[2 * i], sum_squares=sums[2 * i + 1])
+            for i, name in enumerate((*BALANCE_COVARIATES, "pre_repeat"))
+        }
+        for arm, n, sums in rows
+    }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,9 @@ import pandas as pd
 from experiments import config
 from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
+from experiments.design.randomize import check_spec
+from experiments.design.spec import ExperimentSpec, PrimaryMetric
+from experiments.store import Store, StoreError, design_sql
 
 CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")
 KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
@@ -181,3 +187,109 @@ def _replace_arm(arm: ArmSpec, **changes: object) -> ArmSpec:
     from dataclasses import replace
 
     return replace(arm, **changes)  # type: ignore[arg-type]
+
+
+# -- reading and registering the file -----------------------------------------------------------
+def read_assignment_file(
+    path: str | Path,
+    mapping: dict[str, str] | None = None,
+    *,
+    control_arm: str | None = None,
+    arms: dict[str, ArmSpec] | None = None,
+    file_name: str | None = None,
+) -> AssignmentList:
+    """Read a customer -> arm list the way the Data page reads files (encoding, delimiter,
+    decimal mark, Russian and English header guesses), with `mapping` over the guesses."""
+    from experiments import ingest
+
+    path = Path(path)
+    raw, _, problems = ingest.read_table(path, file_name or path.name)
+    empty = pd.DataFrame({"customer_id": [], "arm": [], "code": []}, dtype="string")
+    if raw is None:
+        return AssignmentList(empty, (), tuple(p.message for p in problems))
+    columns = [str(c) for c in raw.columns]
+    explicit = {k: v for k, v in (mapping or {}).items() if v and v != ingest.IGNORE}
+    fields = {f.name for f in ingest.FIELDS["assignments"]}
+    bad: list[str] = [
+        f"The file has no column {source!r}; its columns are: {', '.join(columns)}."
+        for source in explicit
+        if source not in columns
+    ]
+    bad += [
+        f"Unknown field {target!r}; fields are: {', '.join(sorted(fields))}."
+        for target in explicit.values()
+        if target not in fields
+    ]
+    if bad:
+        return AssignmentList(empty, (), tuple(bad))
+    chosen = dict(explicit)
+    skipped = {k for k, v in (mapping or {}).items() if v == ingest.IGNORE}
+    for source, target in ingest.guess_mapping("assignments", columns).items():
+        if source not in chosen and source not in skipped and target not in chosen.values():
+            chosen[source] = target
+    return parse_assignment_list(raw, chosen, control_arm=control_arm, arms=arms)
+
+
+def create_from_assignment_file(
+    store: Store,
+    path: str | Path,
+    *,
+    name: str,
+    hypothesis: str = "",
+    primary_metric: PrimaryMetric = "repeat_purchase",
+    horizon_days: int = config.DEFAULT_HORIZON_DAYS,
+    started_at: datetime | None = None,
+    control_arm: str | None = None,
+    file_name: str | None = None,
+    mapping: dict[str, str] | None = None,
+    arms: dict[str, ArmSpec] | None = None,
+) -> int:
+    """A running experiment whose randomization happened elsewhere, from a customer -> arm file.
+
+    The file (CSV in any encoding and delimiter the Data page reads, XLSX, Parquet) needs a
+    customer id and an arm column, guessed from English and Russian headers or given in
+    `mapping`; optional arm_kind, code and cost columns (the app's own export has them). The
+    control arm is `control_arm`, else the arm whose kind is control, else the arm named
+    "control" / "контроль". Arms get kind "custom" unless the file or `arms` (per arm name: the
+    kind and cost chosen on the Design page or the command line) say otherwise; allocation
+    weights are the observed shares. The upload is recorded in `uploads` (kind 'assignments').
+
+    Raises:
+        StoreError: missing columns, empty ids, a customer in two arms, no single control,
+            a discount without its percent, or the name is taken. Nothing is written then.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"File not found: {path}")
+    parsed = read_assignment_file(
+        path, mapping, control_arm=control_arm, arms=arms, file_name=file_name
+    )
+    if parsed.problems:
+        raise StoreError(" ".join(parsed.problems))
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 23):
+            digest.update(chunk)
+    sha256 = digest.hexdigest()
+    spec = ExperimentSpec(
+        name=name,
+        arms=parsed.arms,
+        hypothesis=hypothesis,
+        primary_metric=primary_metric,
+        horizon_days=horizon_days,
+        salt=f"uploaded:{sha256[:16]}",
+    )
+    check_spec(spec)
+    with store.transaction() as cur:
+        if design_sql.name_taken(cur, name.strip()) is not None:
+            raise StoreError(
+                f"An experiment named '{name.strip()}' already exists; choose another name."
+            )
+        return design_sql.insert_uploaded_experiment(
+            cur,
+            spec,
+            parsed.customers,
+            started_at=started_at or datetime.now().replace(microsecond=0),
+            file_name=file_name or path.name,
+            sha256=sha256,
+        )

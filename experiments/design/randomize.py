@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from experiments.design.arms import DesignError
+from experiments.design.balance import BalanceCheck, balance_check, covariate_stats
+from experiments.design.spec import ExperimentSpec
+from experiments.store import Cursor, StoreError, design_sql
 
 _UNIT_BITS = 52  # hash bits used for the uniform draw: exact in a double, same in SQL
 UNIT_HEX_DIGITS = _UNIT_BITS // 4
@@ -109,3 +114,78 @@ def personal_codes(salt: str, customer_ids: Iterable[str], prefix: str) -> list[
         taken.add(candidate)
         final[cid] = candidate
     return [final[cid] for cid in ids]
+
+
+# -- the preview of a start ----------------------------------------------------------------------
+SPEND_TIERS = 4  # strata of pre-period spend: quartiles of the audience (design_sql's ntile(4))
+SPEND_TIER_LABELS = np.array(
+    ["", *(f"spend Q{i}" for i in range(1, SPEND_TIERS + 1))], dtype=object
+)
+
+
+@dataclass(frozen=True)
+class AssignmentPreview:
+    """The assignment a start would write, with its balance check.
+
+    Attributes:
+        as_of: the day the audience and pre-period covariates were computed for.
+        frame: customer_id, arm, arm_id, arm_kind, stratum, code, pre_spend, pre_orders,
+            recency_days, pre_repeat — one row per customer, ordered by customer_id.
+        balance: balance table per arm and the A/A check on the pre-period.
+    """
+
+    as_of: date
+    frame: pd.DataFrame
+    balance: BalanceCheck
+
+
+def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
+    """Randomize the audience (nothing is written) and check balance before launch.
+
+    The audience and its hash units come from DuckDB (`design_sql.audience_units`); the arms,
+    strata and codes are drawn here, so the same salt and audience give the same list.
+
+    Raises:
+        StoreError: the design is invalid (every problem listed).
+    """
+    check_spec(spec)
+    day = design_sql.audience_day(cur, spec.audience)
+    units = design_sql.audience_units(cur, spec.audience, spec.salt)
+    strata = None
+    if spec.stratify_by == "rfm_segment":
+        strata = units["segment"].to_numpy()
+    elif spec.stratify_by == "spend_tier":
+        strata = SPEND_TIER_LABELS[units["spend_tier"].to_numpy(dtype=np.int64)]
+    weights = [a.allocation for a in spec.arms]
+    index = assign_arms(units["unit"].to_numpy(dtype=float), weights, strata=strata, salt=spec.salt)
+    names = np.array([a.name for a in spec.arms], dtype=object)
+    kinds = np.array([a.kind for a in spec.arms], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "customer_id": units["customer_id"].astype(str),
+            "arm": names[index] if len(index) else pd.Series(dtype=object),
+            "arm_id": index.astype("int64"),
+            "arm_kind": kinds[index] if len(index) else pd.Series(dtype=object),
+            "stratum": strata if strata is not None else None,
+            "code": None,
+            "pre_spend": units["pre_spend"].astype(float),
+            "pre_orders": units["pre_orders"].astype(float),
+            "recency_days": units["recency_days"].astype(float),
+            "pre_repeat": units["pre_repeat"].astype(float),
+        }
+    )
+    if spec.code_prefix and len(frame):
+        treated = frame["arm_kind"] != "control"
+        frame.loc[treated, "code"] = personal_codes(
+            spec.salt, frame.loc[treated, "customer_id"], spec.code_prefix
+        )
+    stats = covariate_stats(frame) if len(frame) else {}
+    balance = balance_check(stats, spec.control.name)
+    return AssignmentPreview(as_of=day, frame=frame, balance=balance)
+
+
+def check_spec(spec: ExperimentSpec) -> None:
+    """Raise StoreError listing every problem of the design (what the store refuses to write)."""
+    problems = spec.problems()
+    if problems:
+        raise StoreError(" ".join(problems))
