@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from experiments import experiment
 from experiments.__main__ import main as cli_main
 from experiments.store import _open as store_registry
 from experiments.store import _open_lock as store_registry_lock
-from experiments.store import design_sql as ds
 
 LIST = (
     "Карта клиента;Группа\r\n"
@@ -58,9 +58,9 @@ def registered(db, tmp_path, capsys) -> tuple[str, int]:
 def test_register_a_cp1251_list_with_kinds_and_costs(registered):
     db, experiment_id = registered
     with store_of(db).cursor() as cur:
-        stored = ds.load_experiment(cur, experiment_id)
+        stored = experiment.load(cur, experiment_id)
     assert stored is not None and stored.source == "uploaded" and stored.customers == 40
-    arms = {a.name: a for a in stored.spec.arms}
+    arms = {a.name: a for a in stored.spec().arms}
     assert arms["Контроль"].kind == "control"
     assert (arms["Подарок"].kind, arms["Подарок"].cost_per_customer) == ("gift", 300.0)
     assert (arms["Скидка"].kind, arms["Скидка"].discount_pct) == ("discount", 15.0)
@@ -121,7 +121,7 @@ def test_delete_asks_for_yes_then_deletes_the_experiment_and_its_list(registered
     code, _, err = cli(capsys, "--db", db, "delete", "CRM май")
     assert code == 2 and "--yes" in err
     code, out, _ = cli(capsys, "--db", db, "list", "--json")
-    assert [e["name"] for e in json.loads(out)] == ["CRM май"]
+    assert [e.name for e in json.loads(out)] == ["CRM май"]
     code, out, err = cli(capsys, "--db", db, "delete", "CRM май", "--yes")
     assert code == 0 and "Deleted experiment 1 'CRM май' (40 assignments" in out, err
     with store_of(db).cursor() as cur:
@@ -180,7 +180,7 @@ def test_demo_asks_before_replacing_a_store_that_holds_your_data(registered, cap
     code, _, err = cli(capsys, "--db", db, "demo", "--customers", "300")
     assert code == 2 and "holds your own data" in err and "--yes" in err
     with store_of(db).cursor() as cur:
-        assert ds.load_experiment(cur, "CRM май") is not None  # untouched
+        assert experiment.load(cur, "CRM май") is not None  # untouched
     code, out, _ = cli(capsys, "--db", db, "demo", "--customers", "300", "--yes")
     assert code == 0 and "300 customers" in out
     code, out, _ = cli(capsys, "--db", db, "demo", "--customers", "300")  # only the demo now
@@ -200,7 +200,7 @@ def test_list_counts_a_lists_customers_once_when_results_are_attached(registered
     )
     assert code == 0, err
     code, out, _ = cli(capsys, "--db", db, "list", "--json")
-    listed = next(e for e in json.loads(out) if e["id"] == experiment_id)
+    listed = next(e for e in json.loads(out) if e.id == experiment_id)
     with store_of(db).cursor() as cur:
         (assigned,) = cur.execute(
             "SELECT count(*) FROM assignments WHERE experiment_id = ?", [experiment_id]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import config, design
+from experiments import config, design, experiment
 from experiments.__main__ import main as cli
 from experiments.design import ArmSpec, AudienceFilter, ExperimentSpec
 from experiments.store import Store, StoreError
@@ -248,15 +248,15 @@ def spec(**changes) -> ExperimentSpec:
 
 def test_start_freezes_the_previewed_assignment(filled):
     design_ = spec(audience=AudienceFilter(frequency_min=1), code_prefix="LL-")
-    preview = ds.preview_assignment(filled.cursor(), design_)
+    preview = design.preview_assignment(filled.cursor(), design_)
     assert preview.balance.table["n"].sum() == len(preview.frame)
-    experiment_id = ds.save_experiment(filled, design_)
-    stored = ds.load_experiment(filled.cursor(), experiment_id)
-    assert stored is not None and stored.status == "draft" and stored.spec == design_
+    experiment_id = design.save_experiment(filled, design_)
+    stored = experiment.load(filled.cursor(), experiment_id)
+    assert stored is not None and stored.status == "draft" and stored.spec() == design_
     started = datetime(2026, 7, 1, 9, 0)
-    ds.start_experiment(filled, experiment_id, started_at=started)
+    design.start_experiment(filled, experiment_id, started_at=started)
     cur = filled.cursor()
-    stored = ds.load_experiment(cur, "Gift vs discount")
+    stored = experiment.load(cur, "Gift vs discount")
     assert stored is not None
     assert stored.status == "running" and stored.started_at == started
     written = ds.assignment_list(cur, experiment_id)
@@ -267,17 +267,17 @@ def test_start_freezes_the_previewed_assignment(filled):
     assert written.loc[written["arm_kind"] == "control", "code"].isna().all()
     assert written.loc[written["arm_kind"] != "control", "code"].str.startswith("LL-").all()
     # the stored assignment's balance, recomputed in SQL, equals the preview's
-    again = design.balance_check(ds.balance_stats(cur, experiment_id), "control")
+    again = design.balance_check(design.balance_stats(cur, experiment_id), "control")
     pd.testing.assert_frame_equal(again.table, preview.balance.table, check_dtype=False)
 
 
 def test_same_salt_gives_the_same_list_in_another_store(filled, tmp_path):
     other = Store(tmp_path / "other.duckdb")
     load(other, filled.frame)
-    a = ds.preview_assignment(filled.cursor(), spec(stratify_by="spend_tier")).frame
-    b = ds.preview_assignment(other.cursor(), spec(stratify_by="spend_tier")).frame
+    a = design.preview_assignment(filled.cursor(), spec(stratify_by="spend_tier")).frame
+    b = design.preview_assignment(other.cursor(), spec(stratify_by="spend_tier")).frame
     pd.testing.assert_frame_equal(a, b)
-    c = ds.preview_assignment(other.cursor(), spec(stratify_by="spend_tier", salt="new")).frame
+    c = design.preview_assignment(other.cursor(), spec(stratify_by="spend_tier", salt="new")).frame
     assert (a["arm"] != c["arm"]).mean() > 0.4
     other.close()
 
@@ -287,7 +287,7 @@ def test_stratified_start_is_balanced_within_every_stratum(filled, stratify_by):
     weighted = spec(
         arms=(ArmSpec("control", "control", allocation=2), GIFT, DISCOUNT), stratify_by=stratify_by
     )
-    frame = ds.preview_assignment(filled.cursor(), weighted).frame
+    frame = design.preview_assignment(filled.cursor(), weighted).frame
     share = np.array([0.5, 0.25, 0.25])
     assert frame["stratum"].nunique() >= 4
     for stratum, group in frame.groupby("stratum"):
@@ -296,39 +296,41 @@ def test_stratified_start_is_balanced_within_every_stratum(filled, stratify_by):
 
 
 def test_running_and_completed_experiments_refuse_edits(filled):
-    experiment_id = ds.save_experiment(filled, spec())
-    ds.update_arms(filled, experiment_id, (CONTROL, GIFT))  # a draft may change
-    stored = ds.load_experiment(filled.cursor(), experiment_id)
-    assert stored is not None and [a.name for a in stored.spec.arms] == ["control", "gift"]
+    experiment_id = design.save_experiment(filled, spec())
+    design.update_arms(filled, experiment_id, (CONTROL, GIFT))  # a draft may change
+    stored = experiment.load(filled.cursor(), experiment_id)
+    assert stored is not None and [a.name for a in stored.spec().arms] == ["control", "gift"]
     with pytest.raises(StoreError, match="has not started"):
-        ds.complete_experiment(filled, experiment_id)
-    ds.start_experiment(filled, experiment_id)
+        design.complete_experiment(filled, experiment_id)
+    design.start_experiment(filled, experiment_id)
     version = filled.version()
     with pytest.raises(StoreError, match="running"):
-        ds.update_arms(filled, experiment_id, (CONTROL, DISCOUNT))
+        design.update_arms(filled, experiment_id, (CONTROL, DISCOUNT))
     with pytest.raises(StoreError, match="running"):
-        ds.save_experiment(filled, spec(name="renamed"), experiment_id)
+        design.save_experiment(filled, spec(name="renamed"), experiment_id)
     with pytest.raises(StoreError, match="already running"):
-        ds.start_experiment(filled, experiment_id)
+        design.start_experiment(filled, experiment_id)
     assert filled.version() == version  # refusals write nothing
-    ds.complete_experiment(filled, experiment_id, ended_at=datetime(2026, 9, 1))
-    stored = ds.load_experiment(filled.cursor(), experiment_id)
+    design.complete_experiment(filled, experiment_id, ended_at=datetime(2026, 9, 1))
+    stored = experiment.load(filled.cursor(), experiment_id)
     assert stored is not None and stored.status == "completed"
     assert stored.ended_at == datetime(2026, 9, 1)
     with pytest.raises(StoreError, match="completed"):
-        ds.update_arms(filled, experiment_id, (CONTROL, DISCOUNT))
+        design.update_arms(filled, experiment_id, (CONTROL, DISCOUNT))
 
 
 def test_invalid_or_duplicate_designs_are_refused(filled):
     with pytest.raises(StoreError, match="control"):
-        ds.save_experiment(filled, spec(arms=(GIFT, DISCOUNT)))
-    ds.save_experiment(filled, spec())
+        design.save_experiment(filled, spec(arms=(GIFT, DISCOUNT)))
+    design.save_experiment(filled, spec())
     with pytest.raises(StoreError, match="already exists"):
-        ds.save_experiment(filled, spec())
-    empty = ds.save_experiment(filled, spec(name="nobody", audience=AudienceFilter(recency_max=-1)))
+        design.save_experiment(filled, spec())
+    empty = design.save_experiment(
+        filled, spec(name="nobody", audience=AudienceFilter(recency_max=-1))
+    )
     with pytest.raises(StoreError, match="audience is empty"):
-        ds.start_experiment(filled, empty)
-    stored = ds.load_experiment(filled.cursor(), empty)
+        design.start_experiment(filled, empty)
+    stored = experiment.load(filled.cursor(), empty)
     assert stored is not None and stored.status == "draft"
 
 
@@ -345,9 +347,9 @@ def test_arm_costs_and_settings_survive_the_round_trip(filled):
         hypothesis="A gift beats 10% off for lapsing regulars",
         audience=AudienceFilter(segments=("at risk",), attributes=(("city", ("Kazan",)),)),
     )
-    experiment_id = ds.save_experiment(filled, original)
-    stored = ds.load_experiment(filled.cursor(), experiment_id)
-    assert stored is not None and stored.spec == original
+    experiment_id = design.save_experiment(filled, original)
+    stored = experiment.load(filled.cursor(), experiment_id)
+    assert stored is not None and stored.spec() == original
     cost = (
         filled.cursor()
         .execute(
@@ -359,10 +361,8 @@ def test_arm_costs_and_settings_survive_the_round_trip(filled):
     assert cost == (180.0,)
     # the verdict rule fixed at design is what the analysis reads back
     from experiments import decision
-    from experiments.store import metrics_sql
 
-    settings = metrics_sql.experiment_settings(filled.cursor(), experiment_id)
-    rule = decision.rule_of({"horizon_days": original.horizon_days, "settings": settings})
+    rule = decision.rule_of(stored)
     assert (rule.confidence, rule.correction) == (0.9, "bh")
     assert rule.guardrails == ("margin_per_customer",)
     assert rule.guardrail_margin_pct == 2.5 and rule.decision_metric == "net_value"
@@ -381,11 +381,11 @@ def test_experiments_written_elsewhere_load_with_defaults(store):
             "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation) VALUES "
             "(7, 0, 'A', 'control', 1), (7, 1, 'B', 'custom', 1)"
         )
-    stored = ds.load_experiment(store.cursor(), "legacy")
-    assert stored is not None and stored.experiment_id == 7
-    assert stored.spec.audience == AudienceFilter() and stored.spec.stratify_by == "none"
-    assert [a.kind for a in stored.spec.arms] == ["control", "custom"]
-    assert ds.load_experiment(store.cursor(), "missing") is None
+    stored = experiment.load(store.cursor(), "legacy")
+    assert stored is not None and stored.id == 7
+    assert stored.spec().audience == AudienceFilter() and stored.spec().stratify_by == "none"
+    assert [a.kind for a in stored.spec().arms] == ["control", "custom"]
+    assert experiment.load(store.cursor(), "missing") is None
 
 
 # -- uploaded assignments ------------------------------------------------------------------------
@@ -395,14 +395,14 @@ def test_experiment_from_an_uploaded_assignment_file(store, tmp_path):
         "Клиент;Группа;Промокод\nc1;Контроль;\nc2;Подарок;GIFT-1\nc3;Подарок;GIFT-2\nc4;Контроль;\n",
         encoding="utf-8-sig",
     )
-    experiment_id = ds.create_from_assignment_file(
+    experiment_id = design.create_from_assignment_file(
         store, path, name="CRM test", started_at=datetime(2026, 5, 1)
     )
     cur = store.cursor()
-    stored = ds.load_experiment(cur, experiment_id)
+    stored = experiment.load(cur, experiment_id)
     assert stored is not None
     assert stored.status == "running" and stored.source == "uploaded"
-    assert [(a.name, a.kind) for a in stored.spec.arms] == [
+    assert [(a.name, a.kind) for a in stored.spec().arms] == [
         ("Контроль", "control"),
         ("Подарок", "custom"),
     ]
@@ -414,7 +414,7 @@ def test_experiment_from_an_uploaded_assignment_file(store, tmp_path):
     ).fetchone()
     assert upload == ("assignments", 4, experiment_id)
     with pytest.raises(StoreError, match="running"):
-        ds.update_arms(store, experiment_id, (CONTROL, GIFT))
+        design.update_arms(store, experiment_id, (CONTROL, GIFT))
 
 
 @pytest.mark.parametrize(
@@ -431,7 +431,7 @@ def test_bad_assignment_files_are_refused_and_write_nothing(store, tmp_path, tex
     path = tmp_path / "bad.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(StoreError, match=re.escape(message)):
-        ds.create_from_assignment_file(store, path, name="bad")
+        design.create_from_assignment_file(store, path, name="bad")
     assert store.version() == 0
     assert store.cursor().execute("SELECT count(*) FROM experiments").fetchone() == (0,)
 
@@ -441,17 +441,17 @@ def test_uploaded_xlsx_with_explicit_control(store, tmp_path):
     pd.DataFrame({"customer_id": ["a", "b", "c"], "arm": ["A", "B", "B"]}).to_excel(
         path, index=False
     )
-    experiment_id = ds.create_from_assignment_file(store, path, name="xl", control_arm="A")
-    stored = ds.load_experiment(store.cursor(), experiment_id)
+    experiment_id = design.create_from_assignment_file(store, path, name="xl", control_arm="A")
+    stored = experiment.load(store.cursor(), experiment_id)
     assert stored is not None
-    assert stored.spec.control.name == "A"
-    assert stored.spec.arms[1].allocation == pytest.approx(2 / 3)
+    assert stored.spec().control.name == "A"
+    assert stored.spec().arms[1].allocation == pytest.approx(2 / 3)
 
 
 # -- export and CLI ------------------------------------------------------------------------------
 def test_cli_exports_the_same_file_as_the_page(filled, tmp_path, capsys):
-    experiment_id = ds.save_experiment(filled, spec(code_prefix="LL-"))
-    ds.start_experiment(filled, experiment_id)
+    experiment_id = design.save_experiment(filled, spec(code_prefix="LL-"))
+    design.start_experiment(filled, experiment_id)
     page_bytes = design.assignments_csv(ds.assignment_list(filled.cursor(), experiment_id), sep=";")
     out = tmp_path / design.export_file_name("Gift vs discount")
     filled.close()  # the CLI opens the store itself
@@ -480,31 +480,31 @@ def test_cli_exports_the_same_file_as_the_page(filled, tmp_path, capsys):
 
 def test_the_apps_own_export_registers_again_with_its_kinds_and_costs(filled, tmp_path):
     """Issue 14.3: the exported list was refused ('discount must be between 0 and 100')."""
-    experiment_id = ds.save_experiment(filled, spec(code_prefix="LL-"))
-    ds.start_experiment(filled, experiment_id)
+    experiment_id = design.save_experiment(filled, spec(code_prefix="LL-"))
+    design.start_experiment(filled, experiment_id)
     with filled.cursor() as cur:
-        original = ds.load_experiment(cur, experiment_id)
+        original = experiment.load(cur, experiment_id)
         frame = ds.assignment_list(cur, experiment_id)
     assert original is not None
     for sep, data in ((",", design.assignments_csv(frame)), (";", None)):
         path = tmp_path / f"export{sep == ';'}.csv"
         path.write_bytes(data or design.assignments_csv(frame, sep=sep))
-        again = ds.create_from_assignment_file(filled, path, name=f"re-import {sep}")
+        again = design.create_from_assignment_file(filled, path, name=f"re-import {sep}")
         with filled.cursor() as cur:
-            stored = ds.load_experiment(cur, again)
+            stored = experiment.load(cur, again)
             relisted = ds.assignment_list(cur, again)
         assert stored is not None
         costs = {(a.name, a.kind, a.discount_pct, a.redemption_share, a.cost_per_customer)
-                 for a in stored.spec.arms}  # fmt: skip
+                 for a in stored.spec().arms}  # fmt: skip
         assert costs == {(a.name, a.kind, a.discount_pct, a.redemption_share, a.cost_per_customer)
-                         for a in original.spec.arms}  # fmt: skip
+                         for a in original.spec().arms}  # fmt: skip
         assert list(relisted["code"]) == list(frame["code"])
     xlsx = tmp_path / "export.xlsx"
     xlsx.write_bytes(design.assignments_xlsx(frame))
-    again = ds.create_from_assignment_file(filled, xlsx, name="re-import xlsx")
+    again = design.create_from_assignment_file(filled, xlsx, name="re-import xlsx")
     with filled.cursor() as cur:
-        kinds = {a.name: a.kind for a in ds.load_experiment(cur, again).spec.arms}
-    assert kinds == {a.name: a.kind for a in original.spec.arms}
+        kinds = {a.name: a.kind for a in experiment.load(cur, again).spec().arms}
+    assert kinds == {a.name: a.kind for a in original.spec().arms}
 
 
 CP1251_LIST = (
@@ -526,7 +526,7 @@ def test_a_cp1251_list_with_russian_headers_registers_with_costs_chosen(store, t
     """Issue 14.3: a cp1251 list crashed the Design page; Russian headers were not found."""
     path = tmp_path / "список.csv"
     path.write_bytes(CP1251_LIST)
-    parsed = ds.read_assignment_file(path)
+    parsed = design.read_assignment_file(path)
     assert not parsed.problems or "discount" not in " ".join(parsed.problems)
     assert [a.name for a in parsed.arms] == ["Контроль", "Подарок", "Скидка 10%"]
     assert parsed.arms[0].kind == "control"
@@ -536,12 +536,12 @@ def test_a_cp1251_list_with_russian_headers_registers_with_costs_chosen(store, t
             "Скидка 10%", "discount", discount_pct=10, redemption_share=0.5
         ),
     }
-    experiment_id = ds.create_from_assignment_file(
+    experiment_id = design.create_from_assignment_file(
         store, path, name="cp1251", arms=chosen, mapping={"Стоимость подарка": "-"}
     )
-    stored = ds.load_experiment(store.cursor(), experiment_id)
+    stored = experiment.load(store.cursor(), experiment_id)
     assert stored is not None and stored.customers == 5
-    arms = {a.name: a for a in stored.spec.arms}
+    arms = {a.name: a for a in stored.spec().arms}
     assert arms["Подарок"].cost_per_customer == 1250.5 and arms["Подарок"].kind == "gift"
     assert arms["Скидка 10%"].discount_pct == 10 and arms["Скидка 10%"].allocation == 0.2
     listed = ds.assignment_list(store.cursor(), experiment_id)
@@ -552,7 +552,7 @@ def test_a_discount_arm_from_a_file_needs_its_percent(store, tmp_path):
     path = tmp_path / "list.csv"
     path.write_text("customer_id,arm,arm_kind\nc1,control,control\nc2,sale,discount\n")
     with pytest.raises(StoreError, match="discount must be between 0 and 100"):
-        ds.create_from_assignment_file(store, path, name="x")
+        design.create_from_assignment_file(store, path, name="x")
     assert store.version() == 0
 
 
@@ -560,29 +560,29 @@ def test_costs_of_a_registered_list_are_editable_until_results_are_attached(stor
     """Issue 14.2: 'Edit arms' always refused for a list registered from a file."""
     path = tmp_path / "список.csv"
     path.write_bytes(CP1251_LIST)
-    experiment_id = ds.create_from_assignment_file(
+    experiment_id = design.create_from_assignment_file(
         store, path, name="edit me", mapping={"Стоимость подарка": "-"}
     )
-    stored = ds.load_experiment(store.cursor(), experiment_id)
-    assert ds.costs_editable(store.cursor(), experiment_id) is None
+    stored = experiment.load(store.cursor(), experiment_id)
+    assert design.costs_editable(store.cursor(), experiment_id) is None
     new_arms = tuple(
         design.ArmSpec(a.name, "gift", gift_cost=300.0) if a.name == "Подарок" else a
-        for a in stored.spec.arms
+        for a in stored.spec().arms
     )
-    ds.update_arm_costs(store, experiment_id, new_arms)
-    arms = {a.name: a for a in ds.load_experiment(store.cursor(), experiment_id).spec.arms}
+    design.update_arm_costs(store, experiment_id, new_arms)
+    arms = {a.name: a for a in experiment.load(store.cursor(), experiment_id).spec().arms}
     assert arms["Подарок"].kind == "gift" and arms["Подарок"].cost_per_customer == 300.0
     assert arms["Подарок"].allocation == pytest.approx(0.4)  # the observed share stays
     with pytest.raises(StoreError, match="only kinds and costs"):
-        ds.update_arm_costs(store, experiment_id, new_arms[:2])
+        design.update_arm_costs(store, experiment_id, new_arms[:2])
     store.cursor().execute(
         "INSERT INTO campaign_results (upload_id, experiment_id, row_no, customer_id, arm, field,"
         " value) VALUES (99, ?, 1, '0001 2345', 'Контроль', 'purchase', 1)",
         [experiment_id],
     )
-    assert "Results are attached" in ds.costs_editable(store.cursor(), experiment_id)
+    assert "Results are attached" in design.costs_editable(store.cursor(), experiment_id)
     with pytest.raises(StoreError, match="Results are attached"):
-        ds.update_arm_costs(store, experiment_id, new_arms)
+        design.update_arm_costs(store, experiment_id, new_arms)
 
 
 def test_cli_unknown_experiment_exits_2(filled, tmp_path, capsys):
@@ -611,7 +611,7 @@ def test_escaped_cells_of_the_export_read_back_as_they_were(store, tmp_path):
     path = tmp_path / "export.csv"
     path.write_bytes(design.assignments_csv(frame, sep=";"))
     assert b"'+79161234567" in path.read_bytes()  # escaped for spreadsheets
-    experiment_id = ds.create_from_assignment_file(store, path, name="escaped")
+    experiment_id = design.create_from_assignment_file(store, path, name="escaped")
     listed = ds.assignment_list(store.cursor(), experiment_id)
     assert sorted(listed["customer_id"]) == sorted(frame["customer_id"])
     assert set(listed["arm"]) == {"control", "=gift"}
@@ -628,6 +628,6 @@ def test_the_demo_experiment_reads_back_at_the_costs_the_analysis_charges(tmp_pa
     with store.cursor() as cur:
         query = "SELECT name, cost_per_customer FROM arms WHERE experiment_id = 1"
         stored = dict(cur.execute(query).fetchall())
-        spec = ds.load_experiment(cur, 1).spec
+        spec = experiment.load(cur, 1).spec()
     assert {a.name: a.cost_per_customer for a in spec.arms} == stored
     store.close()
