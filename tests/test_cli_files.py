@@ -121,7 +121,7 @@ def test_delete_asks_for_yes_then_deletes_the_experiment_and_its_list(registered
     code, _, err = cli(capsys, "--db", db, "delete", "CRM май")
     assert code == 2 and "--yes" in err
     code, out, _ = cli(capsys, "--db", db, "list", "--json")
-    assert [e.name for e in json.loads(out)] == ["CRM май"]
+    assert [e["name"] for e in json.loads(out)] == ["CRM май"]
     code, out, err = cli(capsys, "--db", db, "delete", "CRM май", "--yes")
     assert code == 0 and "Deleted experiment 1 'CRM май' (40 assignments" in out, err
     with store_of(db).cursor() as cur:
@@ -200,7 +200,7 @@ def test_list_counts_a_lists_customers_once_when_results_are_attached(registered
     )
     assert code == 0, err
     code, out, _ = cli(capsys, "--db", db, "list", "--json")
-    listed = next(e for e in json.loads(out) if e.id == experiment_id)
+    listed = next(e for e in json.loads(out) if e["id"] == experiment_id)
     with store_of(db).cursor() as cur:
         (assigned,) = cur.execute(
             "SELECT count(*) FROM assignments WHERE experiment_id = ?", [experiment_id]

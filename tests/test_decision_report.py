@@ -215,10 +215,10 @@ def test_forest_figure_draws_the_analysis_intervals(analysis):
     fig = charts.forest_figure(effects)
     assert "confidence intervals" in fig.layout.title.text
     repeat = next(t for t in fig.data if t.name == "repeat_purchase")
-    rows = [e for e in effects if e.metric == "repeat_purchase" and e.diff is not None]
-    assert list(repeat.x) == pytest.approx([e.diff * 100 for e in rows])
+    rows = [e for e in effects if e["metric"] == "repeat_purchase" and e["diff"] is not None]
+    assert list(repeat.x) == pytest.approx([e["diff"] * 100 for e in rows])
     assert [x + up for x, up in zip(repeat.x, repeat.error_x.array, strict=True)] == pytest.approx(
-        [e.ci_high * 100 for e in rows]
+        [e["ci_high"] * 100 for e in rows]
     )
     titles = [a.title.text for a in (fig.layout.xaxis, fig.layout.xaxis2)]
     assert titles[0].endswith("pp") and "difference vs control" in titles[1]
@@ -274,7 +274,7 @@ def test_forest_of_headline_effects_has_one_row_per_arm_and_names_the_adjustment
     for trace in fig.data:
         assert set(trace.y) == treated and len(trace.y) == len(treated)
     net = next(t for t in fig.data if t.name == "net_value")
-    expected = {e.arm: e.diff for e in effects if e.metric == "net_value"}
+    expected = {e["arm"]: e["diff"] for e in effects if e["metric"] == "net_value"}
     assert dict(zip(net.y, net.x, strict=True)) == pytest.approx(expected)
     assert set(net.text) == {"cuped"}
     assert "net value" in fig.layout.title.subtitle.text
@@ -284,7 +284,7 @@ def test_forest_of_headline_effects_has_one_row_per_arm_and_names_the_adjustment
     named = charts.forest_figure(effects, adjusted_for="the pre-period field history")
     assert "adjusted for the pre-period field history" in named.layout.title.subtitle.text
     # without CUPED rows there is nothing to name
-    plain = [e for e in (x.as_json() for x in analysis.effects) if e.method != "cuped"]
+    plain = [e for e in (x.as_json() for x in analysis.effects) if e["method"] != "cuped"]
     assert not charts.forest_figure(plain).layout.title.subtitle.text
 
 
