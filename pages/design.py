@@ -117,6 +117,7 @@ def _load_into_form(spec: ExperimentSpec) -> None:
         _put(f"arm{uid}_name", arm.name)
         for field in ARM_FIELDS:
             _put(f"arm{uid}_{field}", float(getattr(arm, field)))
+        _put(f"arm{uid}_extra", arm.extra_params)  # stored params no widget sets: carried
     _put("d_arms", uids)
     _put("d_next_uid", len(uids))
 
@@ -136,6 +137,7 @@ def _add_arm(kind: str) -> None:
     _put(f"arm{uid}_name", arm.name)
     for field in ARM_FIELDS:
         _put(f"arm{uid}_{field}", float(getattr(arm, field)))
+    _put(f"arm{uid}_extra", ())
     st.session_state["d_arms"] = [*st.session_state["d_arms"], (uid, kind)]
     st.session_state["d_next_uid"] = uid + 1
 
@@ -640,6 +642,7 @@ def _arms_section(options: ds.AudienceOptions) -> list[ArmSpec]:
                 name=str(st.session_state[f"arm{uid}_name"]).strip(),
                 kind=kind,
                 **values,
+                extra_params=tuple(st.session_state.get(f"arm{uid}_extra", ())),
             )
             arms.append(arm)
             cost = arm.expected_cost(options.average_order_value or 0.0)
