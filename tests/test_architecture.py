@@ -113,3 +113,11 @@ def test_one_record_no_second_shape():
             if needle in text:
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}: {needle}")
     assert offenders == []
+
+
+def test_the_store_and_the_design_import_in_either_order():
+    """The store imports typed values from experiments.design, whose lifecycle calls the store:
+    each must import first in a fresh interpreter (a cycle broke `import experiments.metrics`)."""
+    for module in ("experiments.metrics", "experiments.store.metrics_sql",
+                   "experiments.store.design_sql", "experiments.design", "experiments.experiment"):  # fmt: skip
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=PACKAGE.parent)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from experiments.stats import SampleStats
-from experiments.store import Cursor, StoreError, design_sql
+from experiments.store import Cursor, StoreError
 
 SMD_WARNING = 0.1  # |standardized mean difference| above this is highlighted in the table
 AA_ALPHA = 0.05  # family-wise level of the A/A check (two tests, Bonferroni)
@@ -48,6 +48,7 @@ def covariate_stats(
     The frame has the arm column, `BALANCE_COVARIATES` and `pre_repeat` (0/1). The store's
     `design_sql.balance_stats` returns the same structure for a running experiment.
     """
+
     result: dict[str, dict[str, SampleStats]] = {}
     for arm, group in frame.groupby(arm_column, sort=False):
         result[str(arm)] = {
@@ -186,6 +187,7 @@ def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, Sample
         StoreError: there is no experiment with this id.
     """
     from experiments import experiment
+    from experiments.store import design_sql  # the store imports this package's types
 
     stored = experiment.load(cur, int(experiment_id))
     if stored is None:

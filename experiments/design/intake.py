@@ -18,7 +18,7 @@ from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
 from experiments.design.randomize import check_spec
 from experiments.design.spec import ExperimentSpec, PrimaryMetric
-from experiments.store import Store, StoreError, design_sql
+from experiments.store import Store, StoreError
 
 CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")
 KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
@@ -258,6 +258,8 @@ def create_from_assignment_file(
         StoreError: missing columns, empty ids, a customer in two arms, no single control,
             a discount without its percent, or the name is taken. Nothing is written then.
     """
+    from experiments.store import design_sql  # the store imports this package's types
+
     path = Path(path)
     if not path.exists():
         raise StoreError(f"File not found: {path}")

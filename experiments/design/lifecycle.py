@@ -10,7 +10,7 @@ from experiments import experiment
 from experiments.design.arms import ArmSpec, DesignError
 from experiments.design.randomize import AssignmentPreview, check_spec, preview_assignment
 from experiments.design.spec import ExperimentSpec
-from experiments.store import Cursor, Store, StoreError, design_sql
+from experiments.store import Cursor, Store, StoreError
 
 Status = Literal["draft", "running", "completed"]
 Action = Literal["edit", "start", "complete"]
@@ -57,6 +57,8 @@ def next_status(status: str, action: Action) -> Status:
 
 # -- the writes of each step (the SQL is design_sql's) -------------------------------------------
 def _refuse_unless(cur: Cursor, experiment_id: int, action: Action) -> None:
+    from experiments.store import design_sql  # the store imports this package's types
+
     status = design_sql.status_of(cur, experiment_id)
     if status is None:
         raise StoreError(f"There is no experiment with id {experiment_id}.")
@@ -71,6 +73,8 @@ def save_experiment(store: Store, spec: ExperimentSpec, experiment_id: int | Non
     Raises:
         StoreError: the design is invalid, the name is taken, or the experiment is not a draft.
     """
+    from experiments.store import design_sql  # the store imports this package's types
+
     check_spec(spec)
     with store.transaction() as cur:
         taken = design_sql.name_taken(cur, spec.name.strip(), experiment_id)
@@ -104,6 +108,8 @@ def costs_editable(cur: Cursor, experiment_id: int) -> str | None:
     A list randomized elsewhere has its customers fixed, but what each arm cost is the
     marketer's to enter: editable until the experiment is completed or results are attached.
     """
+    from experiments.store import design_sql  # the store imports this package's types
+
     stored = experiment.load(cur, int(experiment_id))
     if stored is None:
         return f"There is no experiment with id {experiment_id}."
@@ -126,6 +132,8 @@ def update_arm_costs(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]
         StoreError: the costs are no longer editable (`costs_editable`), an arm is missing or
             new, or the arms are invalid (a discount without its percent, two controls).
     """
+    from experiments.store import design_sql  # the store imports this package's types
+
     with store.transaction() as cur:
         reason = costs_editable(cur, experiment_id)
         if reason is not None:
@@ -155,6 +163,8 @@ def start_experiment(
     Raises:
         StoreError: not a draft, or the audience is empty.
     """
+    from experiments.store import design_sql  # the store imports this package's types
+
     with store.transaction() as cur:
         _refuse_unless(cur, experiment_id, "start")
         stored = experiment.load(cur, int(experiment_id))
@@ -176,6 +186,8 @@ def start_experiment(
 
 def complete_experiment(store: Store, experiment_id: int, ended_at: datetime | None = None) -> None:
     """running -> completed; refused (with the reason) from any other status."""
+    from experiments.store import design_sql  # the store imports this package's types
+
     with store.transaction() as cur:
         _refuse_unless(cur, experiment_id, "complete")
         design_sql.set_completed(

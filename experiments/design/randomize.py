@@ -13,7 +13,7 @@ import pandas as pd
 from experiments.design.arms import DesignError
 from experiments.design.balance import BalanceCheck, balance_check, covariate_stats
 from experiments.design.spec import ExperimentSpec
-from experiments.store import Cursor, StoreError, design_sql
+from experiments.store import Cursor, StoreError
 
 _UNIT_BITS = 52  # hash bits used for the uniform draw: exact in a double, same in SQL
 UNIT_HEX_DIGITS = _UNIT_BITS // 4
@@ -28,6 +28,7 @@ def hash_units(salt: str, customer_ids: Iterable[str]) -> np.ndarray:
     `hash()`, which is not guaranteed stable across versions. The first 52 bits are used so the
     value is exact in a double.
     """
+
     values = [
         int(hashlib.md5(f"{salt}:{cid}".encode()).hexdigest()[:UNIT_HEX_DIGITS], 16)
         for cid in customer_ids
@@ -148,6 +149,8 @@ def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
     Raises:
         StoreError: the design is invalid (every problem listed).
     """
+    from experiments.store import design_sql  # the store imports this package's types
+
     check_spec(spec)
     day = design_sql.audience_day(cur, spec.audience)
     units = design_sql.audience_units(cur, spec.audience, spec.salt)
