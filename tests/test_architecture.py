@@ -118,6 +118,7 @@ def test_one_record_no_second_shape():
 def test_the_store_and_the_design_import_in_either_order():
     """The store imports typed values from experiments.design, whose lifecycle calls the store:
     each must import first in a fresh interpreter (a cycle broke `import experiments.metrics`)."""
-    for module in ("experiments.metrics", "experiments.store.metrics_sql",
-                   "experiments.store.design_sql", "experiments.design", "experiments.experiment"):  # fmt: skip
+    first = ("experiments.metrics", "experiments.store.metrics_sql", "experiments.store.design_sql",
+             "experiments.design", "experiments.experiment")  # fmt: skip
+    for module in first:
         subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=PACKAGE.parent)
