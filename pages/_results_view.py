@@ -353,7 +353,6 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
 
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
-RESULTS_FILE_SOURCE = overview.RESULTS_FILE_SOURCE
 NO_COVARIATE = "none"
 
 

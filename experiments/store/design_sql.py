@@ -1,4 +1,7 @@
-"""SQL of experiment design: customer features and RFM, audiences, planner inputs, lifecycle writes.
+"""SQL of experiment design: customer features and RFM, audiences, planner inputs, design writes.
+
+SQL only: what a design may be, when a step is allowed and how arms are drawn is decided in
+`experiments.design` (spec, lifecycle, randomize, intake), which calls these functions.
 
 Audience filters are one fixed SQL text: every filter is a bound parameter that disables itself
 when NULL or empty (`$recency_min IS NULL OR recency_days >= $recency_min`), so no user value
