@@ -88,7 +88,6 @@ from experiments.design.randomize import (  # noqa: F401
     UNIT_SCALE,
     AssignmentPreview,
     assign_arms,
-    check_spec,
     hash_units,
     personal_codes,
     preview_assignment,
@@ -103,5 +102,6 @@ from experiments.design.spec import (  # noqa: F401
     ExperimentSpec,
     PrimaryMetric,
     Stratification,
+    check_spec,
     new_salt,
 )

@@ -16,8 +16,7 @@ import pandas as pd
 from experiments import config
 from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
-from experiments.design.randomize import check_spec
-from experiments.design.spec import ExperimentSpec, PrimaryMetric
+from experiments.design.spec import ExperimentSpec, PrimaryMetric, check_spec
 from experiments.store import Store, StoreError
 
 CONTROL_NAMES = ("control", "контроль", "control group", "контрольная группа")

@@ -8,8 +8,8 @@ from typing import Literal
 
 from experiments import experiment
 from experiments.design.arms import ArmSpec, DesignError
-from experiments.design.randomize import AssignmentPreview, check_spec, preview_assignment
-from experiments.design.spec import ExperimentSpec
+from experiments.design.randomize import AssignmentPreview, preview_assignment
+from experiments.design.spec import ExperimentSpec, check_spec
 from experiments.store import Cursor, Store, StoreError
 
 Status = Literal["draft", "running", "completed"]

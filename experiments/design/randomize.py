@@ -12,8 +12,8 @@ import pandas as pd
 
 from experiments.design.arms import DesignError
 from experiments.design.balance import BalanceCheck, balance_check, covariate_stats
-from experiments.design.spec import ExperimentSpec
-from experiments.store import Cursor, StoreError
+from experiments.design.spec import ExperimentSpec, check_spec
+from experiments.store import Cursor
 
 _UNIT_BITS = 52  # hash bits used for the uniform draw: exact in a double, same in SQL
 UNIT_HEX_DIGITS = _UNIT_BITS // 4
@@ -185,10 +185,3 @@ def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
     stats = covariate_stats(frame) if len(frame) else {}
     balance = balance_check(stats, spec.control.name)
     return AssignmentPreview(as_of=day, frame=frame, balance=balance)
-
-
-def check_spec(spec: ExperimentSpec) -> None:
-    """Raise StoreError listing every problem of the design (what the store refuses to write)."""
-    problems = spec.problems()
-    if problems:
-        raise StoreError(" ".join(problems))

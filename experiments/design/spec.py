@@ -10,6 +10,7 @@ from typing import Literal, get_args
 from experiments import config
 from experiments.design.arms import ArmSpec, DesignError
 from experiments.design.audience import AudienceFilter
+from experiments.store import StoreError
 
 PrimaryMetric = Literal["repeat_purchase", "net_value"]
 Stratification = Literal["none", "rfm_segment", "spend_tier"]
@@ -160,3 +161,10 @@ def _control_message(count: int) -> str:
     if count == 0:
         return "Mark exactly one arm as the control: without it there is nothing to compare with."
     return f"Exactly one arm must be the control; {count} are marked as control."
+
+
+def check_spec(spec: ExperimentSpec) -> None:
+    """Raise StoreError listing every problem of the design (what the store refuses to write)."""
+    problems = spec.problems()
+    if problems:
+        raise StoreError(" ".join(problems))
