@@ -8,9 +8,9 @@ temporary directory; then, best of --repeats:
 * hash (SQL): md5(salt || ':' || customer_id) -> unit for every customer, in DuckDB;
 * hash (Python): `design.hash_units` on the same ids (the pure reference implementation);
 * assign: `design.assign_arms` on the units, plain and stratified (numpy only);
-* preview: `design_sql.preview_assignment` end to end (features, RFM, hash, assignment, codes
+* preview: `design.preview_assignment` end to end (features, RFM, hash, assignment, codes
   off, balance table + A/A check) - what the Design page runs before launch;
-* start: `design_sql.start_experiment` (the same, plus writing the assignments).
+* start: `design.start_experiment` (the same, plus writing the assignments).
 
 Usage:
     python bench/bench_assign.py [--customers 1000000] [--repeats 2]
@@ -118,11 +118,11 @@ def main() -> None:
             args.repeats,
             lambda: design.assign_arms(units, weights, strata=strata, salt=spec.salt),
         )
-        preview, result = best(args.repeats, lambda: design_sql.preview_assignment(cur, spec))
-        preview_st, _ = best(args.repeats, lambda: design_sql.preview_assignment(cur, stratified))
-        experiment_id = design_sql.save_experiment(store, spec)
+        preview, result = best(args.repeats, lambda: design.preview_assignment(cur, spec))
+        preview_st, _ = best(args.repeats, lambda: design.preview_assignment(cur, stratified))
+        experiment_id = design.save_experiment(store, spec)
         start = time.perf_counter()
-        design_sql.start_experiment(store, experiment_id)
+        design.start_experiment(store, experiment_id)
         start_seconds = time.perf_counter() - start
         counts = np.bincount(arms, minlength=3)
         n = len(ids)

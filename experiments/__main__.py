@@ -14,6 +14,7 @@ from experiments import config
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
     from experiments import analysis_file, decision, metrics
+    from experiments.experiment import Experiment
     from experiments.store import Store
 
 EXIT_OK = 0
@@ -43,12 +44,12 @@ def _print_json(value: object) -> None:
     print(json.dumps(_finite(value), ensure_ascii=False, indent=2, default=str, allow_nan=False))
 
 
-def _experiment(store: Store, key: str) -> dict[str, object]:
-    """An experiment by id or name, as `list --json` shows them; CommandError if unknown."""
-    from experiments.store import overview
+def _experiment(store: Store, key: str) -> Experiment:
+    """An experiment by id or name (`experiment.load`'s one rule); CommandError if unknown."""
+    from experiments import experiment
 
     with store.cursor() as cur:
-        found = overview.find_experiment(cur, key)
+        found = experiment.load(cur, key)
     if found is None:
         raise CommandError(
             f"no experiment with id or name {key!r}; `python -m experiments list` shows them"
@@ -73,14 +74,11 @@ def _add_cap_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cap", action="store_true", help="do not cap money metrics (default)")
 
 
-def _rule(store: Store, found: dict[str, object]) -> decision.DecisionRule:
+def _rule(found: Experiment) -> decision.DecisionRule:
     """The experiment's verdict rule, fixed at design."""
     from experiments import decision
-    from experiments.store import metrics_sql
 
-    with store.cursor() as cur:
-        own = metrics_sql.experiment_settings(cur, int(found["id"]))  # type: ignore[call-overload]
-    return decision.rule_of({**found, "settings": own})
+    return decision.rule_of(found)
 
 
 def _analysis_settings(
@@ -155,36 +153,35 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_list(store: Store, args: argparse.Namespace) -> int:
-    from experiments.store import overview
+    from experiments import experiment
 
     with store.cursor() as cur:
-        experiments = overview.list_experiments(cur)
+        experiments = experiment.list_all(cur)
     if args.json:
-        _print_json(experiments)
+        _print_json([e.as_json() for e in experiments])
     else:
         if not experiments:
             print("No experiments yet.")
         for e in experiments:
-            arms = ", ".join(f"{a['name']} ({a['kind']}, {a['allocation']:g})" for a in e["arms"])  # type: ignore[attr-defined]
-            marks = "".join(f" ({m})" for m in ("demo", "archived") if e.get(m))
-            print(
-                f"{e['id']:>4}  {e['name']}{marks}  [{e['status']}]  {e['customers']} customers:"
-                f" {arms}"
+            arms = ", ".join(f"{a.name} ({a.kind}, {a.allocation:g})" for a in e.arms)
+            marks = "".join(
+                f" ({m})" for m, on in [("demo", e.demo), ("archived", e.archived)] if on
             )
+            print(f"{e.id:>4}  {e.name}{marks}  [{e.status}]  {e.customers} customers: {arms}")
     return EXIT_OK
 
 
 def cmd_load(store: Store, args: argparse.Namespace) -> int:
+    from experiments import experiment as record
     from experiments import ingest
-    from experiments.store import overview
 
     mapping = ingest.parse_mapping(args.map or [])
     experiment = args.experiment
     if experiment is not None and args.kind == "results":
         with store.cursor() as cur:  # an existing experiment by id or name: attach to it
-            found = overview.find_experiment(cur, experiment)
+            found = record.load(cur, experiment)
         if found is not None:
-            experiment = str(found["name"])
+            experiment = found.name
     result = ingest.load_file(
         store,
         kind=args.kind,
@@ -231,7 +228,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from experiments import design, ingest
-    from experiments.store import design_sql
+    from experiments import experiment as record
 
     try:
         sent_on = dt.date.fromisoformat(args.sent_on)
@@ -243,7 +240,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     kinds = _arm_values(args.arm_kind, "--arm-kind", number=False)
     costs = _arm_values(args.cost, "--cost", number=True)
     percents = _arm_values(args.discount, "--discount", number=True)
-    parsed = design_sql.read_assignment_file(args.file, mapping, control_arm=args.control)
+    parsed = design.read_assignment_file(args.file, mapping, control_arm=args.control)
     if parsed.problems and not parsed.arms:
         raise CommandError(f"{args.file}: nothing registered. " + " ".join(parsed.problems))
     by_name = {a.name: a for a in parsed.arms}
@@ -276,7 +273,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
         elif kind == "custom" and cost is not None:
             arm = replace(arm, custom_cost=cost)
         chosen[name] = arm
-    experiment_id = design_sql.create_from_assignment_file(
+    experiment_id = design.create_from_assignment_file(
         store,
         args.file,
         name=args.name,
@@ -289,17 +286,17 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
         arms=chosen,
     )
     with store.cursor() as cur:
-        stored = design_sql.load_experiment(cur, experiment_id)
+        stored = record.load(cur, experiment_id)
     assert stored is not None
     arms = ", ".join(
         f"{a.name} ({a.kind}"
         + (f", {a.discount_pct:g}% off" if a.kind == "discount" else "")
         + (f", {a.cost_per_customer:,.2f} {config.CURRENCY}" if a.cost_per_customer else "")
         + ")"
-        for a in stored.spec.arms
+        for a in stored.arms
     )
     print(
-        f"Registered '{stored.spec.name}' (experiment {experiment_id}): {stored.customers:,} "
+        f"Registered '{stored.name}' (experiment {experiment_id}): {stored.customers:,} "
         f"customers sent on {sent_on}, arms {arms}."
     )
     return EXIT_OK
@@ -312,10 +309,10 @@ def cmd_delete(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     if not args.yes:
         raise CommandError(
-            f"this deletes experiment {found['id']} {found['name']!r} with its assignments and "
+            f"this deletes experiment {found.id} {found.name!r} with its assignments and "
             "results for good; run again with --yes to confirm"
         )
-    print(design_sql.delete_experiment(store, int(found["id"])))  # type: ignore[call-overload]
+    print(design_sql.delete_experiment(store, found.id))
     return EXIT_OK
 
 
@@ -324,9 +321,9 @@ def cmd_archive(store: Store, args: argparse.Namespace) -> int:
     from experiments.store import design_sql
 
     found = _experiment(store, args.experiment)
-    design_sql.set_archived(store, int(found["id"]), not args.undo)  # type: ignore[call-overload]
+    design_sql.set_archived(store, found.id, not args.undo)
     state = "back from the archive" if args.undo else "archived"
-    print(f"Experiment {found['id']} {found['name']!r} is {state}.")
+    print(f"Experiment {found.id} {found.name!r} is {state}.")
     return EXIT_OK
 
 
@@ -448,22 +445,22 @@ def _stored_results_analysis(
     )
 
 
-def _reads_results_file(store: Store, found: dict[str, object]) -> bool:
+def _reads_results_file(store: Store, found: Experiment) -> bool:
     """Made from a campaign result file, or one was attached to it: the file's outcomes are
     analysed (with the experiment's arms and costs)."""
-    from experiments.store import overview, results_sql
+    from experiments.store import results_sql
 
-    if found.get("source") == overview.RESULTS_FILE_SOURCE:
+    if found.from_results_file:
         return True
     with store.cursor() as cur:
-        return bool(results_sql.result_uploads(cur, int(found["id"])))  # type: ignore[call-overload]
+        return bool(results_sql.result_uploads(cur, found.id))
 
 
-def _analyze_results_file(store: Store, found: dict[str, object], args: argparse.Namespace) -> int:
+def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namespace) -> int:
     from experiments import decision
 
-    experiment_id = int(found["id"])  # type: ignore[call-overload]
-    rule = _rule(store, found)
+    experiment_id = found.id
+    rule = _rule(found)
     result = _stored_results_analysis(store, experiment_id, args, rule)
     official = _stored_results_analysis(store, experiment_id, args, rule, official=True)
     exploratory = (result.alpha, result.correction, result.cap) != (
@@ -499,10 +496,10 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     if _reads_results_file(store, found):
         return _analyze_results_file(store, found, args)
-    rule = _rule(store, found)
+    rule = _rule(found)
     analysis = metrics.analyze_experiment(
         store,
-        int(found["id"]),  # type: ignore[call-overload]
+        found.id,
         _analysis_settings(args, rule),
     )
     official, differences = decision.official_analysis(store, analysis)
@@ -518,7 +515,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         document["verdict_horizon_days"] = official.horizon_days
         _print_json(document)
         return EXIT_OK
-    print(f"{found['name']}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
+    print(f"{found.name}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
     print(f"status: {analysis.horizon_progress.text}")
     print(report.money_basis(analysis))
     print(f"Verdict rule fixed at design: {rule.describe()}.")
@@ -561,10 +558,10 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
 
     found = _experiment(store, args.experiment)
     with store.cursor() as cur:
-        frame = design_sql.assignment_list(cur, int(found["id"]))  # type: ignore[call-overload]
+        frame = design_sql.assignment_list(cur, found.id)
     if frame.empty:
         raise CommandError(
-            f"experiment {found['name']!r} has no assignments yet (status {found['status']}); "
+            f"experiment {found.name!r} has no assignments yet (status {found.status}); "
             "start it first"
         )
     out = Path(args.out)
@@ -576,7 +573,7 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     else:
         raise CommandError(f"--out must end in .csv or .xlsx, not {out.name!r}")
     out.write_bytes(data)
-    print(f"{len(frame)} customers of {found['name']!r} written to {out}")
+    print(f"{len(frame)} customers of {found.name!r} written to {out}")
     return EXIT_OK
 
 
@@ -595,7 +592,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
             found = _experiment(store, args.experiment)
             projection = clv.project_arms(
                 cur,
-                int(found["id"]),  # type: ignore[call-overload]
+                found.id,
                 args.months,
                 args.bootstrap,
                 args.seed,
@@ -655,15 +652,15 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
-    experiment_id = int(found["id"])  # type: ignore[call-overload]
+    experiment_id = found.id
     if _reads_results_file(store, found):
         file_result = _stored_results_analysis(
-            store, experiment_id, args, _rule(store, found), official=True
+            store, experiment_id, args, _rule(found), official=True
         )
         page, horizon = report.html_file_report(found, file_result), "campaign result file"
     else:
         analysis = metrics.analyze_experiment(
-            store, experiment_id, _analysis_settings(args, _rule(store, found))
+            store, experiment_id, _analysis_settings(args, _rule(found))
         )
         official, differences = decision.official_analysis(store, analysis)
         page = report.html_report(analysis, official=official, differences=differences)
@@ -672,7 +669,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         out.write_text(page, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot write {out}: {error.strerror}") from None
-    print(f"Wrote the report for {found['name']!r} ({horizon}) to {out}")
+    print(f"Wrote the report for {found.name!r} ({horizon}) to {out}")
     return EXIT_OK
 
 

@@ -465,9 +465,12 @@ def analyze_stored_results(
     Raises:
         StoreError: the covariate is not a numeric field of this experiment.
     """
+    from experiments import experiment
+
     with store.cursor() as cur:
+        stored = experiment.load(cur, int(experiment_id))
         fields = results_sql.result_fields(cur, experiment_id)
-        arms = results_sql.result_arms(cur, experiment_id)
+        arms = list(stored.arms) if stored else []
         by_name = {f.field: f for f in fields}
         if covariate is not None and not (
             covariate in by_name and by_name[covariate].numeric and covariate != "arm"
@@ -485,12 +488,11 @@ def analyze_stored_results(
         skipped = [m for m in chosen if m not in usable]
         if margin_rate is None:
             from experiments.metrics import resolve_margin_rate
-            from experiments.store.metrics_sql import experiment_settings
 
-            margin_rate, _ = resolve_margin_rate(cur, None, experiment_settings(cur, experiment_id))
+            margin_rate, _ = resolve_margin_rate(cur, None, stored)
         costs = {
-            c.name: LeverCost(c.kind, c.discount_pct, c.cost_per_customer, c.redemption_share)
-            for c in results_sql.arm_costs(cur, experiment_id)
+            a.name: LeverCost(a.kind, a.discount_pct, a.cost_per_customer, a.redemption_share)
+            for a in (stored.arms if stored else ())
         }
         if not any(c.costs_money for c in costs.values()):
             costs = {}  # a file that knows no lever costs is judged on its own metrics

@@ -15,6 +15,7 @@ CONFIDENCE = 1 - ALPHA
 HORIZONS_DAYS = (30, 60, 90, 180)
 DEFAULT_HORIZON_DAYS = 60
 DEFAULT_LOOKBACK_DAYS = 365
+ATTRIBUTE_VALUES_SHOWN = 50  # an attribute with more distinct values (an e-mail) is no filter
 DEFAULT_CORRECTION = "holm"
 DEFAULT_CAP_PERCENTILE = 99.0
 # Money effects are the plain mean difference (the roubles); capping (winsorising at the pooled

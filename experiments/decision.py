@@ -29,7 +29,6 @@ The rule (stated on the Results page, in the HTML report and in `analyze --json`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
@@ -37,6 +36,7 @@ from scipy import special
 
 from experiments import config, stats
 from experiments.analysis_file import NET_VALUE, FileAnalysis
+from experiments.experiment import Experiment
 from experiments.metrics import AnalysisSettings, ArmSummary, ExperimentAnalysis
 from experiments.store import Store
 
@@ -127,27 +127,18 @@ class DecisionRule:
         }
 
 
-def rule_of(experiment: Mapping[str, object]) -> DecisionRule:
+def rule_of(experiment: Experiment) -> DecisionRule:
     """The experiment's design rule: its horizon and the settings stored at design.
 
     Experiments designed before the rule was stored get the defaults (95%, Holm), which is
-    what their analysis used then.
+    what their analysis used then (`experiment.from_rows` reads them so).
     """
-    settings = experiment.get("settings") or {}
-    assert isinstance(settings, Mapping)
-    confidence = settings.get("confidence", config.CONFIDENCE)
-    correction = str(settings.get("correction", config.DEFAULT_CORRECTION))
-    guardrails = settings.get("guardrails") or []
     return DecisionRule(
-        horizon_days=int(experiment.get("horizon_days") or config.DEFAULT_HORIZON_DAYS),  # type: ignore[call-overload]
-        confidence=float(confidence)
-        if isinstance(confidence, int | float) and 0 < float(confidence) < 1
-        else config.CONFIDENCE,
-        correction=correction if correction in config.CORRECTIONS else "holm",  # type: ignore[arg-type]
-        guardrails=tuple(str(g) for g in guardrails) if isinstance(guardrails, list) else (),
-        guardrail_margin_pct=float(
-            settings.get("guardrail_margin_pct", config.GUARDRAIL_MARGIN_PCT)
-        ),
+        horizon_days=experiment.horizon_days,
+        confidence=experiment.confidence,
+        correction=experiment.correction,  # type: ignore[arg-type]
+        guardrails=experiment.guardrails,
+        guardrail_margin_pct=experiment.guardrail_margin_pct,
     )
 
 
@@ -210,13 +201,13 @@ def official_analysis(
     from experiments.metrics import analyze_experiment
     from experiments.store import overview
 
-    experiment_id = int(view.experiment["id"])  # type: ignore[call-overload]
+    experiment_id = view.experiment.id
     with store.cursor() as cur:
         observed = overview.observed_days(cur, experiment_id)
     official = rule_settings(
         rule_of(view.experiment),
         observed_days=observed,
-        status=str(view.experiment.get("status")),
+        status=view.experiment.status,
         base=view.settings,
     )
     differences = exploratory_differences(view.settings, official)
@@ -536,7 +527,7 @@ def decide(
     rule = rule or rule_of(analysis.experiment)
     final = is_final(analysis, rule)
     blocking = [w for w in analysis.warnings if w.kind in BLOCKING_WARNINGS]
-    primary_metric = str(analysis.experiment.get("primary_metric") or "repeat_purchase")
+    primary_metric = analysis.experiment.primary_metric
     level = f"{analysis.settings.confidence:.0%}"
     levers = max(len(analysis.arms) - 1, 1)
     planned = rule.horizon_days

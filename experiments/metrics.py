@@ -23,6 +23,8 @@ from typing import Literal
 import pandas as pd
 
 from experiments import config, stats
+from experiments import experiment as experiment_record
+from experiments.experiment import Arm, Experiment, HorizonProgress
 from experiments.store import Cursor, Store, StoreError, metrics_sql, overview
 from experiments.store import settings as store_settings
 
@@ -245,11 +247,11 @@ class DiscountCost:
         }
 
 
-def _discount_cost(experiment: Mapping[str, object], source: str) -> DiscountCost:
+def _discount_cost(experiment: Experiment, source: str) -> DiscountCost:
     arms = {
-        str(a["name"]): (float(a.get("discount_pct", 0.0)), float(a.get("redemption_share", 1.0)))
-        for a in experiment.get("arms", [])  # type: ignore[attr-defined]
-        if a.get("kind") == "discount"
+        a.name: (a.discount_pct, a.redemption_share)
+        for a in experiment.arms
+        if a.kind == "discount"
     }
     kind: metrics_sql.DiscountSource = "configured" if source == "configured" else "data"
     cost = DiscountCost(kind, arms)
@@ -294,14 +296,14 @@ def _uncounted_coupons(analysis: ExperimentAnalysis, cost: DiscountCost) -> list
 
 
 def resolve_margin_rate(
-    cur: Cursor, explicit: float | None, own: Mapping[str, object]
+    cur: Cursor, explicit: float | None, own: Experiment | None
 ) -> tuple[float, MarginRateSource]:
     """The margin rate behind the net values and where it comes from: the analysis' explicit
     rate, else the experiment's own setting, else the store's, else the default."""
     if explicit is not None:
         return float(explicit), "analysis"
-    if own.get("margin_rate") is not None:
-        return float(own["margin_rate"]), "experiment"  # type: ignore[arg-type]
+    if own is not None and own.margin_rate is not None:
+        return float(own.margin_rate), "experiment"
     stored = store_settings.read_settings(cur).margin_rate
     if stored is not None:
         return float(stored), "store"
@@ -313,7 +315,7 @@ class ExperimentAnalysis:
     """Everything the Results page and `analyze --json` show for one experiment.
 
     Attributes:
-        experiment: the experiment as `overview.find_experiment` returns it.
+        experiment: the experiment analysed (`experiment.load`), its design rule included.
         settings: the settings used, horizon resolved.
         horizon_days: the analysis horizon.
         margin_rate: margin share used for transactions without a margin.
@@ -354,7 +356,7 @@ class ExperimentAnalysis:
         fading: arm -> the test of whether the effect fades (stats.FADING_RULE).
     """
 
-    experiment: dict[str, object]
+    experiment: Experiment
     settings: AnalysisSettings
     horizon_days: int
     margin_rate: float
@@ -386,9 +388,9 @@ class ExperimentAnalysis:
     fading: dict[str, stats.FadingTest] = field(default_factory=dict)
 
     @property
-    def horizon_progress(self) -> overview.HorizonProgress:
+    def horizon_progress(self) -> HorizonProgress:
         """The experiment against its planned horizon: is every customer observed for it?"""
-        return overview.horizon_progress(self.experiment, self.observed_days)
+        return self.experiment.progress(self.observed_days)
 
     def effect(self, arm: str, metric: str, method: str) -> stats.Effect | None:
         """The effect row for an arm, metric and method, or None."""
@@ -401,9 +403,8 @@ class ExperimentAnalysis:
         """Plain JSON-able dict (no NaN): the shape `analyze --json` prints."""
         return {
             "experiment": {
-                k: self.experiment[k]
+                k: self.experiment.as_json()[k]
                 for k in ("id", "name", "status", "primary_metric", "horizon_days", "source")
-                if k in self.experiment
             },
             "settings": {
                 **asdict(self.settings),
@@ -625,24 +626,17 @@ def analyze_experiment(
     """
     settings = settings or AnalysisSettings()
     with store.cursor() as cur:
-        found = overview.find_experiment(cur, experiment)
+        found = experiment_record.load(cur, experiment)
         if found is None:
             raise UnknownExperiment(
                 f"No experiment with id or name {experiment!r}. "
                 "Run `python -m experiments list` to see the experiments in the store."
             )
-        experiment_id = int(found["id"])  # type: ignore[call-overload]
-        own = metrics_sql.experiment_settings(cur, experiment_id)
-        found = {**found, "settings": own}  # the design rule the verdict follows is in here
-        margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, own)
+        experiment_id = found.id
+        margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, found)
         observed = overview.observed_days(cur, experiment_id)
         horizon = int(
-            settings.horizon_days
-            or default_horizon(
-                int(found["horizon_days"]),  # type: ignore[call-overload]
-                observed,
-                str(found.get("status")),
-            )
+            settings.horizon_days or default_horizon(found.horizon_days, observed, found.status)
         )
         spec = metrics_sql.QuerySpec(
             experiment_id=experiment_id,
@@ -675,27 +669,9 @@ def analyze_experiment(
     )
 
 
-@dataclass(frozen=True)
-class _Arm:
-    arm_id: int
-    name: str
-    kind: str
-    allocation: float
-    cost_per_customer: float
-
-
-def _arm_defs(experiment: Mapping[str, object]) -> list[_Arm]:
-    arms: list[dict[str, object]] = experiment.get("arms", [])  # type: ignore[assignment]
-    return [
-        _Arm(
-            int(a["arm_id"]),  # type: ignore[call-overload]
-            str(a["name"]),
-            str(a["kind"]),
-            float(a["allocation"]),  # type: ignore[arg-type]
-            float(a.get("cost_per_customer", 0.0)),  # type: ignore[arg-type]
-        )
-        for a in arms
-    ]
+def _arm_defs(experiment: Experiment) -> list[Arm]:
+    """The arms as stored: their cost_per_customer is what net value is charged."""
+    return list(experiment.arms)
 
 
 def _records(frame: pd.DataFrame, horizon: int) -> list[dict[str, object]]:
@@ -714,7 +690,7 @@ def _rows(frame: pd.DataFrame, horizon: int) -> dict[int, dict[str, object]]:
 
 
 def _analyse(
-    experiment: dict[str, object],
+    experiment: Experiment,
     settings: AnalysisSettings,
     spec: metrics_sql.QuerySpec,
     margin_rate: float,
@@ -861,7 +837,7 @@ def _analyse(
 
 
 def _arm_summary(
-    arm_def: _Arm, row: Mapping[str, object] | None, total_allocation: float
+    arm_def: Arm, row: Mapping[str, object] | None, total_allocation: float
 ) -> ArmSummary:
     n_observed = int(_number(row, "n_main"))
     means = {
@@ -892,7 +868,7 @@ def _arm_summary(
 
 
 def _decay(
-    treated: list[_Arm],
+    treated: list[Arm],
     control_row: Mapping[str, object] | None,
     rows: Mapping[int, Mapping[str, object]],
     spec: metrics_sql.QuerySpec,
@@ -942,7 +918,7 @@ def _decay(
 
 
 def _fading(
-    arm_def: _Arm,
+    arm_def: Arm,
     control_row: Mapping[str, object] | None,
     arm_row: Mapping[str, object] | None,
     spec: metrics_sql.QuerySpec,
@@ -966,7 +942,7 @@ def _fading(
 
 def _segments(
     frame: pd.DataFrame,
-    treated: list[_Arm],
+    treated: list[Arm],
     control_id: int | None,
     horizon: int,
     alpha: float,
@@ -1019,7 +995,7 @@ def _warnings(
     srm: stats.SrmResult,
     rows: Mapping[int, Mapping[str, object]],
     control_row: Mapping[str, object] | None,
-    treated: list[_Arm],
+    treated: list[Arm],
     control: str | None,
     agg: metrics_sql.Aggregates,
     horizon: int,

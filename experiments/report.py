@@ -14,6 +14,7 @@ import plotly.io as pio
 
 from experiments import analysis_file, charts, config, decision, escape, stats
 from experiments.design import escape_cells
+from experiments.experiment import Experiment
 from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
 
 METHOD_NOTES = (
@@ -401,7 +402,7 @@ def html_report(
         for d in decisions
     ]
     return _page(
-        title=str(e.get("name")),
+        title=e.name,
         status=f"Status: {analysis.horizon_progress.text} · data from "
         f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}",
         link=link,
@@ -450,7 +451,7 @@ FILE_METHOD_NOTES = (
 
 
 def html_file_report(
-    experiment: dict[str, object],
+    experiment: Experiment,
     analysis: analysis_file.FileAnalysis,
     *,
     link: str | None = None,
@@ -465,7 +466,7 @@ def html_file_report(
     if analysis.status != "ok" and analysis.note:
         warnings.append(analysis.note)
     return _page(
-        title=str(experiment.get("name")),
+        title=experiment.name,
         status=f"From a campaign result file · {sum(a.n for a in analysis.arms):,} customers in "
         f"{len(analysis.arms)} arms",
         link=link,

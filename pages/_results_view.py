@@ -9,8 +9,10 @@ from typing import Any
 import streamlit as st
 
 from experiments import analysis_file, charts, clv, config, decision, escape, metrics, report, stats
+from experiments import experiment as experiment_record
+from experiments.experiment import Experiment
 from experiments.progress import Progress
-from experiments.store import metrics_sql, overview, results_sql
+from experiments.store import overview, results_sql
 from pages import _ui
 
 VERDICT_STYLE = {  # by the label a card shows (Decision.label)
@@ -26,14 +28,14 @@ CORRECTIONS = list(config.CORRECTIONS)
 CONFIDENCES = [f"{c * 100:.0f}" for c in config.CONFIDENCE_CHOICES]
 
 
-def experiments_list() -> list[dict[str, Any]]:
-    return _ui.cached_query(overview.list_experiments)
+def experiments_list() -> list[Experiment]:
+    return _ui.cached_query(experiment_record.list_all)
 
 
 def render_experiments_table() -> None:
     """Every experiment on one line: which run, how big, and how far their data reaches."""
     st.dataframe(
-        _ui.cached_query(overview.experiments_table),
+        _ui.cached_query(experiment_record.table),
         hide_index=True,
         width="stretch",
         column_config={
@@ -58,23 +60,23 @@ def render_experiments_table() -> None:
     )
 
 
-def _observed_days(experiment: dict[str, Any]) -> int | None:
-    return _ui.cached_query(overview.observed_days, int(experiment["id"]))
+def _observed_days(experiment: Experiment) -> int | None:
+    return _ui.cached_query(overview.observed_days, experiment.id)
 
 
-def default_horizon(experiment: dict[str, Any]) -> int:
+def default_horizon(experiment: Experiment) -> int:
     """Planned horizon, or all the data so far for a running experiment that lacks it."""
     return metrics.default_horizon(
-        int(experiment["horizon_days"]), _observed_days(experiment), str(experiment.get("status"))
+        experiment.horizon_days, _observed_days(experiment), experiment.status
     )
 
 
-def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable[[str], str]]:
+def horizon_picker(experiment: Experiment) -> tuple[list[str], str, Callable[[str], str]]:
     """Horizon options (query-parameter strings), the default one, and their labels."""
-    planned = int(experiment["horizon_days"])
+    planned = experiment.horizon_days
     observed = _observed_days(experiment)
     choices = metrics.horizon_choices(planned, observed)
-    default = metrics.default_horizon(planned, observed, str(experiment.get("status")))
+    default = metrics.default_horizon(planned, observed, experiment.status)
     notes = {planned: "planned"}
     if observed in choices and observed != planned:
         notes[observed] = "all data so far"
@@ -89,28 +91,29 @@ def horizon_picker(experiment: dict[str, Any]) -> tuple[list[str], str, Callable
 CAP_DEFAULT = "on" if config.DEFAULT_CAP else "off"  # the URL's cap=on|off when absent
 
 
-def rule_for(experiment: dict[str, Any]) -> decision.DecisionRule:
+def rule_for(experiment: Experiment) -> decision.DecisionRule:
     """The verdict rule fixed at design (horizon, confidence, correction, guardrails)."""
-    own = _ui.cached_query(metrics_sql.experiment_settings, int(experiment["id"]))
-    return decision.rule_of({**experiment, "settings": own})
+    return decision.rule_of(experiment)
 
 
-def rule_defaults(experiment: dict[str, Any]) -> tuple[str, str]:
-    """The rule's confidence and correction as the settings pickers spell them (an experiment
-    made from a result file has the default rule: 95%, Holm)."""
-    if "id" not in experiment:
+def rule_defaults(experiment: Experiment | None) -> tuple[str, str]:
+    """The rule's confidence and correction as the settings pickers spell them (a result file
+    without an experiment has the default rule: 95%, Holm)."""
+    if experiment is None:
         return "95", config.DEFAULT_CORRECTION
     rule = rule_for(experiment)
     confidence = f"{rule.confidence * 100:.0f}"
     return (confidence if confidence in CONFIDENCES else "95"), str(rule.correction)
 
 
-def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics.AnalysisSettings:
+def settings_from(
+    params: dict[str, str], experiment: Experiment | None, *, with_horizon: bool = True
+) -> metrics.AnalysisSettings:
     """Analysis settings from query-parameter values (the design rule's where absent or
     invalid, so that an unchanged page is the view the verdict follows)."""
     horizon = params.get("horizon") or (
-        str(default_horizon(experiment)) if "horizon_days" in experiment else ""
-    )  # a results-file experiment has no horizon
+        str(default_horizon(experiment)) if with_horizon and experiment is not None else ""
+    )  # a results-file view has no horizon
     rule_confidence, rule_correction = rule_defaults(experiment)
     return metrics.settings_from_options(  # the one parser, shared with the command line
         horizon=horizon,
@@ -147,13 +150,13 @@ def official_for(
     official = decision.rule_settings(
         decision.rule_of(experiment),
         observed_days=_observed_days(experiment),
-        status=str(experiment.get("status")),
+        status=experiment.status,
         base=view.settings,
     )
     differences = decision.exploratory_differences(view.settings, official)
     if not differences:
         return view, []
-    return analysis_for(int(experiment["id"]), official), differences  # type: ignore[call-overload]
+    return analysis_for(experiment.id, official), differences
 
 
 def render_adjustment(effects: list[stats.Effect]) -> None:
@@ -350,17 +353,16 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
 
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
-RESULTS_FILE_SOURCE = overview.RESULTS_FILE_SOURCE
 NO_COVARIATE = "none"
 
 
-def is_results_file(experiment: dict[str, Any]) -> bool:
+def is_results_file(experiment: Experiment) -> bool:
     """The experiment's outcomes come from an uploaded result file, not from transactions: it
     was made from one, or a result file was attached to it (its arms and costs then come from
     the experiment, its outcomes from the file)."""
-    if experiment.get("source") == RESULTS_FILE_SOURCE:
+    if experiment.from_results_file:
         return True
-    return "id" in experiment and bool(file_uploads(int(experiment["id"])))
+    return bool(file_uploads(experiment.id))
 
 
 @dataclass(frozen=True)
@@ -407,7 +409,7 @@ def numeric_fields(fields: list[results_sql.ResultField]) -> list[str]:
 def file_settings_from(
     params: dict[str, str],
     fields: list[results_sql.ResultField],
-    experiment: dict[str, Any] | None = None,
+    experiment: Experiment | None = None,
 ) -> FileSettings:
     """Settings from query parameters; unknown fields are dropped, absent ones get defaults
     (confidence and correction: the experiment's design rule)."""
@@ -418,7 +420,7 @@ def file_settings_from(
     else:
         covariate = covariate_text if covariate_text in numeric else None
     chosen = [m for m in params.get("metrics", "").split(",") if m in numeric and m != covariate]
-    base = settings_from(params, {"id": experiment["id"]} if experiment else {})
+    base = settings_from(params, experiment, with_horizon=False)
     return FileSettings(
         metrics=tuple(dict.fromkeys(chosen or analysis_file.default_metrics(fields, covariate))),
         covariate=covariate,
@@ -491,7 +493,7 @@ def file_analysis_for(experiment_id: int, settings: FileSettings) -> analysis_fi
 
 
 def official_file_for(
-    experiment: dict[str, Any], settings: FileSettings, view: analysis_file.FileAnalysis
+    experiment: Experiment, settings: FileSettings, view: analysis_file.FileAnalysis
 ) -> tuple[analysis_file.FileAnalysis, list[str]]:
     """The result-file analysis the verdict is read from - the design rule's confidence and
     correction, the default estimator - and how the view's settings differ from it."""
@@ -514,11 +516,11 @@ def official_file_for(
     )
     if not differences:
         return view, []
-    return file_analysis_for(int(experiment["id"]), official), differences
+    return file_analysis_for(experiment.id, official), differences
 
 
 def render_file(
-    experiment: dict[str, Any],
+    experiment: Experiment,
     analysis: analysis_file.FileAnalysis,
     settings: FileSettings | None = None,
 ) -> None:
@@ -529,7 +531,7 @@ def render_file(
     official, differences = (
         official_file_for(experiment, settings, analysis) if settings else (analysis, [])
     )
-    uploads = file_uploads(int(experiment["id"]))
+    uploads = file_uploads(experiment.id)
     files = ", ".join(
         f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
         for u in uploads

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from experiments import charts, config, ingest
+from experiments import experiment as experiment_record
 from experiments.store import StoreError, overview
 from experiments.store import settings as store_settings
 from pages import _ui
@@ -141,7 +142,7 @@ if uploaded is not None and path is not None:
         mapping = _ui.mapping_form(inspection, f"map_{kind}")
         experiment = None
         if kind == "results":
-            existing = [str(e["name"]) for e in _ui.cached_query(overview.list_experiments)]
+            existing = [e.name for e in _ui.cached_query(experiment_record.list_all)]
             stem = Path(uploaded.name).stem
             experiment = st.selectbox(
                 "Experiment",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from experiments import escape, stats
-from experiments.store import overview
+from experiments import experiment as experiment_record
 from pages import _results_view as view
 from pages import _ui
 
@@ -17,7 +17,7 @@ _ui.require_report_access(params)
 experiments = view.experiments_list()
 key = params.get("experiment")
 experiment = (
-    _ui.cached_query(overview.experiment_from_link, key)
+    _ui.cached_query(experiment_record.from_link, key)
     if key is not None
     else (experiments[0] if experiments else None)
 )
@@ -25,10 +25,8 @@ if experiment is None:
     st.error("This report link names an experiment that is not in the store.")
     st.stop()
 if view.is_results_file(experiment):
-    file_settings = view.file_settings_from(
-        params, view.file_fields(int(experiment["id"])), experiment
-    )
-    st.title(escape.markdown(str(experiment["name"])))
+    file_settings = view.file_settings_from(params, view.file_fields(experiment.id), experiment)
+    st.title(escape.markdown(experiment.name))
     st.caption(
         "Read-only report · campaign result file · metrics "
         f"{escape.markdown(', '.join(file_settings.metrics))}"
@@ -37,17 +35,17 @@ if view.is_results_file(experiment):
         f" · confidence {file_settings.confidence:.0%}"
     )
     view.render_file(
-        experiment, view.file_analysis_for(int(experiment["id"]), file_settings), file_settings
+        experiment, view.file_analysis_for(experiment.id, file_settings), file_settings
     )
     st.stop()
 settings = view.settings_from(params, experiment)
 
 horizon = settings.horizon_days or view.default_horizon(experiment)
-st.title(escape.markdown(str(experiment["name"])))
+st.title(escape.markdown(experiment.name))
 st.caption(
     f"Read-only report · horizon {horizon} days · "
     f"money effects: {stats.money_estimand_label(settings.cap, settings.cap_percentile)} · "
     f"CUPED {'on' if settings.use_covariate else 'off'}"
     f" · correction {settings.correction} · confidence {settings.confidence:.0%}"
 )
-view.render(view.analysis_for(int(experiment["id"]), settings))  # verdicts by the design rule
+view.render(view.analysis_for(experiment.id, settings))  # verdicts by the design rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from experiments import analysis_file, config, report, share
-from experiments.store import overview
+from experiments import experiment as experiment_record
 from pages import _results_view as view
 from pages import _ui
 
@@ -19,17 +19,17 @@ if not experiments:
     st.info("No experiments yet. Design one on the Design page, or upload a campaign result file.")
     st.stop()
 # archived experiments stay readable but come last, so none of them opens by default
-experiments = sorted(experiments, key=lambda e: bool(e.get("archived")))
-by_id = {int(e["id"]): e for e in experiments}
+experiments = sorted(experiments, key=lambda e: e.archived)
+by_id = {e.id: e for e in experiments}
 if len(experiments) > 1:
     with st.expander(f"All experiments ({len(experiments)})", icon=":material/list:"):
         view.render_experiments_table()
 
 # The URL carries the experiment's id (an all-digit `experiment=` is an id: one lookup rule,
-# overview.experiment_from_link); the picker shows names. Older links with a name still open.
+# experiment_record.from_link); the picker shows names. Older links with a name still open.
 if "experiment_pick" not in st.session_state:
     key = st.query_params.get("experiment")
-    linked = _ui.cached_query(overview.experiment_from_link, key)
+    linked = _ui.cached_query(experiment_record.from_link, key)
     if key is not None and linked is None:  # a link to an experiment that is not here
         st.error(
             f"The link names the experiment **{_ui.plain(key)}**, which is not in this store "
@@ -41,22 +41,22 @@ if "experiment_pick" not in st.session_state:
             del st.query_params["experiment"]
             st.rerun()
         st.stop()
-    st.session_state["experiment_pick"] = int(linked["id"]) if linked else next(iter(by_id))
+    st.session_state["experiment_pick"] = linked.id if linked else next(iter(by_id))
 if st.session_state["experiment_pick"] not in by_id:  # removed meanwhile
     st.session_state["experiment_pick"] = next(iter(by_id))
 experiment_id = st.selectbox(
     "Experiment",
     list(by_id),
     format_func=lambda i: (
-        str(by_id[i]["name"])
-        + (" (demo data)" if by_id[i].get("demo") else "")
-        + (" (archived)" if by_id[i].get("archived") else "")
+        by_id[i].name
+        + (" (demo data)" if by_id[i].demo else "")
+        + (" (archived)" if by_id[i].archived else "")
     ),
     key="experiment_pick",
     width=520,
 )
 experiment = by_id[int(experiment_id)]
-experiment_param = str(experiment["id"])  # what links carry
+experiment_param = str(experiment.id)  # what links carry
 st.query_params["experiment"] = experiment_param
 from_file = view.is_results_file(experiment)  # outcomes from an uploaded result file
 
@@ -123,21 +123,21 @@ params = {
     "confidence": str(st.session_state.get("confidence", rule_confidence)),
 }
 if from_file:
-    fields = view.file_fields(int(experiment["id"]))
+    fields = view.file_fields(experiment.id)
     url = {k: str(v) for k, v in st.query_params.to_dict().items()}
     start = view.file_settings_from({**url, **params}, fields, experiment)
-    file_settings = view.pick_file_settings(int(experiment["id"]), fields, start)
+    file_settings = view.pick_file_settings(experiment.id, fields, start)
     params = {"experiment": experiment_param, **file_settings.params()}
     st.query_params.update({k: params[k] for k in ("metrics", "covariate")})
-    file_analysis = view.file_analysis_for(int(experiment["id"]), file_settings)
+    file_analysis = view.file_analysis_for(experiment.id, file_settings)
     view.render_file(experiment, file_analysis, file_settings)
 else:
     for stale in ("metrics", "covariate"):  # a results-file experiment's pickers
         st.query_params.pop(stale, None)
     settings = view.settings_from(params, experiment)
-    analysis = view.analysis_for(int(experiment["id"]), settings)
+    analysis = view.analysis_for(experiment.id, settings)
     view.render(analysis)
-    view.render_projection(int(experiment["id"]))
+    view.render_projection(experiment.id)
 
 # -- share and export ------------------------------------------------------------------------------
 st.subheader("Share")
@@ -160,7 +160,7 @@ with cols[1]:
     )
     st.code(share.share_url(base, "", report_params), language=None, wrap_lines=True)
 
-name = str(experiment["name"])
+name = experiment.name
 link = share.share_url(base, "", report_params)
 downloads = st.columns(3)
 if from_file:

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from experiments import access, config, share
+from experiments import access, config, design, experiment, share
 from experiments.design import ArmSpec, ExperimentSpec
-from experiments.store import design_sql, overview
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _draft(store, name: str) -> int:
     arms = (ArmSpec("control", "control", 0.5), ArmSpec("gift", "gift", 0.5, gift_cost=100))
-    return design_sql.save_experiment(store, ExperimentSpec(name=name, arms=arms))
+    return design.save_experiment(store, ExperimentSpec(name=name, arms=arms))
 
 
 @pytest.fixture
@@ -33,30 +32,30 @@ def confusable(store):
 def test_typed_key_is_a_name_first_then_an_id_and_every_lookup_agrees(confusable):
     with confusable.cursor() as cur:
         for typed, expected in (("2", 1), ("x", 2), ("1", 3), ("3", 3), (" 2 ", 1)):
-            found = overview.find_experiment(cur, typed)
-            stored = design_sql.load_experiment(cur, typed)  # the Design page's lookup
+            found = experiment.load(cur, typed)
+            stored = experiment.load(cur, typed)  # the Design page's lookup
             assert found is not None and stored is not None, typed
-            assert (found["id"], stored.experiment_id) == (expected, expected), typed
-        assert overview.find_experiment(cur, "4") is None
-        assert overview.find_experiment(cur, "9" * 5000) is None  # no int() overflow
+            assert (found.id, stored.id) == (expected, expected), typed
+        assert experiment.load(cur, "4") is None
+        assert experiment.load(cur, "9" * 5000) is None  # no int() overflow
 
 
 def test_an_int_and_a_link_value_are_ids(confusable):
     with confusable.cursor() as cur:
-        assert overview.find_experiment(cur, 1)["name"] == "2"
-        assert overview.experiment_from_link(cur, "1")["name"] == "2"  # a link carries ids
-        assert overview.experiment_from_link(cur, "3")["name"] == "1"
-        assert overview.experiment_from_link(cur, "x")["id"] == 2  # an old link with a name
-        assert overview.experiment_from_link(cur, "9" * 5000) is None
-        assert design_sql.load_experiment(cur, 3).spec.name == "1"
+        assert experiment.load(cur, 1).name == "2"
+        assert experiment.from_link(cur, "1").name == "2"  # a link carries ids
+        assert experiment.from_link(cur, "3").name == "1"
+        assert experiment.from_link(cur, "x").id == 2  # an old link with a name
+        assert experiment.from_link(cur, "9" * 5000) is None
+        assert experiment.load(cur, 3).spec().name == "1"
 
 
 def test_cli_looks_names_up_by_the_same_rule(confusable):
     from experiments.__main__ import _experiment
 
-    assert _experiment(confusable, "1")["id"] == 3  # the experiment named "1", not id 1
-    assert _experiment(confusable, "2")["id"] == 1
-    assert _experiment(confusable, "3")["id"] == 3
+    assert _experiment(confusable, "1").id == 3  # the experiment named "1", not id 1
+    assert _experiment(confusable, "2").id == 1
+    assert _experiment(confusable, "3").id == 3
 
 
 # -- 3. passwords and tokens -------------------------------------------------------------------

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from experiments import experiment
 from experiments.__main__ import main as cli_main
 from experiments.store import _open as store_registry
 from experiments.store import _open_lock as store_registry_lock
-from experiments.store import design_sql as ds
 
 LIST = (
     "Карта клиента;Группа\r\n"
@@ -58,9 +58,9 @@ def registered(db, tmp_path, capsys) -> tuple[str, int]:
 def test_register_a_cp1251_list_with_kinds_and_costs(registered):
     db, experiment_id = registered
     with store_of(db).cursor() as cur:
-        stored = ds.load_experiment(cur, experiment_id)
+        stored = experiment.load(cur, experiment_id)
     assert stored is not None and stored.source == "uploaded" and stored.customers == 40
-    arms = {a.name: a for a in stored.spec.arms}
+    arms = {a.name: a for a in stored.spec().arms}
     assert arms["Контроль"].kind == "control"
     assert (arms["Подарок"].kind, arms["Подарок"].cost_per_customer) == ("gift", 300.0)
     assert (arms["Скидка"].kind, arms["Скидка"].discount_pct) == ("discount", 15.0)
@@ -180,7 +180,7 @@ def test_demo_asks_before_replacing_a_store_that_holds_your_data(registered, cap
     code, _, err = cli(capsys, "--db", db, "demo", "--customers", "300")
     assert code == 2 and "holds your own data" in err and "--yes" in err
     with store_of(db).cursor() as cur:
-        assert ds.load_experiment(cur, "CRM май") is not None  # untouched
+        assert experiment.load(cur, "CRM май") is not None  # untouched
     code, out, _ = cli(capsys, "--db", db, "demo", "--customers", "300", "--yes")
     assert code == 0 and "300 customers" in out
     code, out, _ = cli(capsys, "--db", db, "demo", "--customers", "300")  # only the demo now

@@ -42,7 +42,9 @@ def capped(demo_path) -> metrics.ExperimentAnalysis:
 
 
 def with_status(analysis, status):
-    return dataclasses.replace(analysis, experiment={**analysis.experiment, "status": status})
+    return dataclasses.replace(
+        analysis, experiment=dataclasses.replace(analysis.experiment, status=status)
+    )
 
 
 def interim(analysis):
@@ -50,7 +52,7 @@ def interim(analysis):
     planned = analysis.horizon_days * 2
     return dataclasses.replace(
         analysis,
-        experiment={**analysis.experiment, "status": "running", "horizon_days": planned},
+        experiment=dataclasses.replace(analysis.experiment, status="running", horizon_days=planned),
     )
 
 
@@ -167,7 +169,7 @@ def test_interim_look_never_stops_a_lever_for_its_upfront_cost(analysis):
     assert next(d for d in decision.decide(losing) if d.arm == arm).verdict == "stop"
     early = next(d for d in decision.decide(interim(losing)) if d.arm == arm)
     assert early.verdict == "keep_running"
-    planned = interim(losing).experiment["horizon_days"]
+    planned = interim(losing).experiment.horizon_days
     assert f"day {analysis.horizon_days} of the planned {planned}" in " ".join(early.reasons)
 
 
@@ -433,10 +435,9 @@ def test_a_broken_guardrail_stops_a_lever_that_earns_money(analysis):
     guarded = dataclasses.replace(
         winning,
         effects=effects,
-        experiment={
-            **winning.experiment,
-            "settings": {"guardrails": ["repeat_purchase"], "guardrail_margin_pct": 5},
-        },
+        experiment=dataclasses.replace(
+            winning.experiment, guardrails=("repeat_purchase",), guardrail_margin_pct=5.0
+        ),
     )
     d = next(d for d in decision.decide(guarded) if d.arm == arm)
     [check] = d.guardrails

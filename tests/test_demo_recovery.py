@@ -36,7 +36,7 @@ def truths(demo_store, analysis) -> dict[tuple[str, str], float]:
         rows = cur.execute(
             "SELECT arm, metric, true_value FROM known_effects"
             " WHERE experiment_id = ? AND horizon_days = ?",
-            [int(analysis.experiment["id"]), analysis.horizon_days],
+            [int(analysis.experiment.id), analysis.horizon_days],
         ).fetchall()
     return {(arm, metric): float(value) for arm, metric, value in rows}
 

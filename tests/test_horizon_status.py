@@ -8,6 +8,7 @@ import pytest
 
 from experiments import __main__ as cli
 from experiments import demo, metrics, report
+from experiments.experiment import HorizonProgress
 from experiments.store import Store, overview
 
 
@@ -39,7 +40,7 @@ from experiments.store import Store, overview
 def test_horizon_progress_says_when_the_planned_horizon_is_observed(
     status, observed, text, reading, ready
 ):
-    progress = overview.horizon_progress({"status": status, "horizon_days": 60}, observed)
+    progress = HorizonProgress(status, 60, observed)
     assert progress.text == text
     assert progress.reading == reading
     assert progress.fully_observed is ready

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments import __main__ as cli
-from experiments import analysis_file, decision, ingest, stats
+from experiments import analysis_file, decision, experiment, ingest, stats
 from experiments.analysis_file import (
     FileAnalysis,
     analyze_frame,
@@ -96,7 +96,7 @@ def test_result_frame_refuses_fields_outside_the_numeric_whitelist(hillstrom_sto
 def test_result_arms_and_uploads(hillstrom_store):
     store, experiment_id = hillstrom_store
     with store.cursor() as cur:
-        arms = results_sql.result_arms(cur, experiment_id)
+        arms = experiment.load(cur, experiment_id).arms
         uploads = results_sql.result_uploads(cur, experiment_id)
     assert [(a.name, a.kind) for a in arms] == [
         ("No E-Mail", "control"), ("Mens E-Mail", "custom"), ("Womens E-Mail", "custom"),
@@ -122,7 +122,7 @@ def test_stored_analysis_equals_analyze_frame_on_the_raw_csv(
         correction=correction,
     )
     with store.cursor() as cur:
-        allocation = {a.name: a.allocation for a in results_sql.result_arms(cur, experiment_id)}
+        allocation = {a.name: a.allocation for a in experiment.load(cur, experiment_id).arms}
     direct = analyze_frame(
         hillstrom_csv,
         "segment",
@@ -353,13 +353,12 @@ def test_cli_analyze_json_for_a_results_file_experiment(hillstrom_store, capsys)
 
 def test_html_report_of_a_results_file_experiment(hillstrom_store):
     from experiments import report
-    from experiments.store import overview
 
     store, experiment_id = hillstrom_store
     analysis = analysis_file.analyze_stored_results(store, experiment_id)
     with store.cursor() as cur:
-        experiment = overview.find_experiment(cur, experiment_id)
-    page = report.html_file_report(experiment, analysis)
+        found = experiment.load(cur, experiment_id)
+    page = report.html_file_report(found, analysis)
     first = next(iter(analysis.metrics))
     for d in decision.decide_file(analysis, first):
         assert d.headline.split(";")[0] in page.replace("&#x27;", "'")
@@ -378,11 +377,10 @@ def test_cli_report_works_for_a_results_file_experiment(hillstrom_store, tmp_pat
 
 
 def test_experiments_table_has_no_horizon_progress_for_a_result_file(hillstrom_store):
-    from experiments.store import overview
 
     store, _ = hillstrom_store
     with store.cursor() as cur:
-        table = overview.experiments_table(cur).set_index("experiment")
+        table = experiment.table(cur).set_index("experiment")
     row = table.loc["Hillstrom"]
     assert row["customers"] == 21306 + 21307 + 21387
     assert row["levers"] == ", ".join(ARMS[1:])

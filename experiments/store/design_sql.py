@@ -1,4 +1,7 @@
-"""SQL of experiment design: customer features and RFM, audiences, planner inputs, lifecycle writes.
+"""SQL of experiment design: customer features and RFM, audiences, planner inputs, design writes.
+
+SQL only: what a design may be, when a step is allowed and how arms are drawn is decided in
+`experiments.design` (spec, lifecycle, randomize, intake), which calls these functions.
 
 Audience filters are one fixed SQL text: every filter is a bound parameter that disables itself
 when NULL or empty (`$recency_min IS NULL OR recency_days >= $recency_min`), so no user value
@@ -23,29 +26,25 @@ match wins:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from experiments import config, design
-from experiments.design import ArmSpec, AudienceFilter, BalanceCheck, ExperimentSpec
-from experiments.stats import SampleStats
+from experiments import config
+from experiments.design.arms import ArmSpec
+from experiments.design.audience import RFM_SEGMENTS, AudienceFilter
+from experiments.design.planner import PlannerInputs
+from experiments.design.spec import ExperimentSpec
 from experiments.store import Cursor, Store, StoreError, uploads
 from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
 
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
 HISTOGRAM_BINS = 20
-SPEND_TIERS = 4  # strata of pre-period spend: quartiles of the audience
-SPEND_TIER_LABELS = np.array(
-    ["", *(f"spend Q{i}" for i in range(1, SPEND_TIERS + 1))], dtype=object
-)
 
 # -- the features and audience CTE (fixed text; all values are parameters) -----------------------
 _AUDIENCE_CTE = """
@@ -195,7 +194,8 @@ def default_as_of(cur: Cursor) -> date:
     return row[0].date() + timedelta(days=1)
 
 
-def _as_of(cur: Cursor, filters: AudienceFilter) -> date:
+def audience_day(cur: Cursor, filters: AudienceFilter) -> date:
+    """The day the audience is computed for: the filter's, else `default_as_of`."""
     return filters.as_of or default_as_of(cur)
 
 
@@ -215,7 +215,7 @@ def customer_features(
     purchase), r_score, f_score, m_score, segment.
     """
     filters = filters or AudienceFilter(lookback_days=lookback_days)
-    day = as_of or _as_of(cur, filters)
+    day = as_of or audience_day(cur, filters)
     return cur.execute(
         _sql(
             """
@@ -237,7 +237,7 @@ def rfm_segments(
     the segment with two or more orders before `as_of`).
     """
     filters = AudienceFilter(lookback_days=lookback_days)
-    day = as_of or _as_of(cur, filters)
+    day = as_of or audience_day(cur, filters)
     found = cur.execute(
         _sql(
             """
@@ -248,9 +248,7 @@ def rfm_segments(
         ),
         _params(filters, [day]),
     ).df()
-    frame = pd.DataFrame({"segment": list(design.RFM_SEGMENTS)}).merge(
-        found, on="segment", how="left"
-    )
+    frame = pd.DataFrame({"segment": list(RFM_SEGMENTS)}).merge(found, on="segment", how="left")
     frame["customers"] = frame["customers"].fillna(0).astype("int64")
     frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)
     total = float(frame["revenue"].clip(lower=0).sum())
@@ -281,7 +279,7 @@ class AudienceSummary:
 
 def audience(cur: Cursor, filters: AudienceFilter) -> AudienceSummary:
     """Live audience size and pre-period spend histogram, computed in DuckDB."""
-    day = _as_of(cur, filters)
+    day = audience_day(cur, filters)
     params = _params(filters, [day])
     row = cur.execute(
         _sql(
@@ -335,7 +333,7 @@ def planner_inputs(
     filters: AudienceFilter,
     horizon_days: int = config.DEFAULT_HORIZON_DAYS,
     margin_rate: float | None = None,
-) -> design.PlannerInputs:
+) -> PlannerInputs:
     """Baseline numbers of the audience, backtested from a historical pseudo-start date.
 
     The same filters are applied as of `as_of - horizon_days` (the pseudo-start); what those
@@ -348,7 +346,7 @@ def planner_inputs(
     """
     if margin_rate is None:
         margin_rate = store_settings.margin_rate(cur)
-    day = _as_of(cur, filters)
+    day = audience_day(cur, filters)
     start = day - timedelta(days=horizon_days)
     history = cur.execute(
         _sql(
@@ -393,7 +391,7 @@ def planner_inputs(
         number = float(value)  # type: ignore[arg-type]
         return number if np.isfinite(number) else None
 
-    return design.PlannerInputs(
+    return PlannerInputs(
         customers=int(flow[0]),
         history_customers=int(history[0]),
         baseline_rate=finite(history[1]),
@@ -405,23 +403,7 @@ def planner_inputs(
     )
 
 
-# -- assignment preview --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class AssignmentPreview:
-    """The assignment a start would write, with its balance check.
-
-    Attributes:
-        as_of: the day the audience and pre-period covariates were computed for.
-        frame: customer_id, arm, arm_id, arm_kind, stratum, code, pre_spend, pre_orders,
-            recency_days, pre_repeat — one row per customer, ordered by customer_id.
-        balance: balance table per arm and the A/A check on the pre-period.
-    """
-
-    as_of: date
-    frame: pd.DataFrame
-    balance: BalanceCheck
-
-
+# -- assignment: hash units, the writes of a start -----------------------------------------------
 def audience_units(cur: Cursor, filters: AudienceFilter, salt: str) -> pd.DataFrame:
     """Audience customers with their hash unit and strata, hashed in DuckDB.
 
@@ -430,7 +412,7 @@ def audience_units(cur: Cursor, filters: AudienceFilter, salt: str) -> pd.DataFr
     unit = first 52 bits of md5(salt || ':' || customer_id) / 2^52, bit-identical to
     `design.hash_units` (tested), computed where the data is.
     """
-    day = _as_of(cur, filters)
+    day = audience_day(cur, filters)
     return cur.execute(
         _sql(
             """
@@ -449,77 +431,49 @@ def audience_units(cur: Cursor, filters: AudienceFilter, salt: str) -> pd.DataFr
     ).df()
 
 
-def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
-    """Randomize the audience (nothing is written) and check balance before launch."""
-    _check_spec(spec)
-    day = _as_of(cur, spec.audience)
-    units = audience_units(cur, spec.audience, spec.salt)
-    strata = None
-    if spec.stratify_by == "rfm_segment":
-        strata = units["segment"].to_numpy()
-    elif spec.stratify_by == "spend_tier":
-        strata = SPEND_TIER_LABELS[units["spend_tier"].to_numpy(dtype=np.int64)]
-    weights = [a.allocation for a in spec.arms]
-    index = design.assign_arms(
-        units["unit"].to_numpy(dtype=float), weights, strata=strata, salt=spec.salt
-    )
-    names = np.array([a.name for a in spec.arms], dtype=object)
-    kinds = np.array([a.kind for a in spec.arms], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "customer_id": units["customer_id"].astype(str),
-            "arm": names[index] if len(index) else pd.Series(dtype=object),
-            "arm_id": index.astype("int64"),
-            "arm_kind": kinds[index] if len(index) else pd.Series(dtype=object),
-            "stratum": strata if strata is not None else None,
-            "code": None,
-            "pre_spend": units["pre_spend"].astype(float),
-            "pre_orders": units["pre_orders"].astype(float),
-            "recency_days": units["recency_days"].astype(float),
-            "pre_repeat": units["pre_repeat"].astype(float),
-        }
-    )
-    if spec.code_prefix and len(frame):
-        treated = frame["arm_kind"] != "control"
-        frame.loc[treated, "code"] = design.personal_codes(
-            spec.salt, frame.loc[treated, "customer_id"], spec.code_prefix
+def insert_assignments(
+    cur: Cursor, experiment_id: int, frame: pd.DataFrame, assigned_at: datetime
+) -> None:
+    """Write the assignments of a start: frame columns customer_id, arm_id, stratum, code."""
+    rows = frame[["customer_id", "arm_id", "stratum", "code"]]
+    cur.register("new_assignments", rows)
+    try:
+        cur.execute(
+            """
+            INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at,
+                                     stratum, code, upload_id)
+            SELECT ?, customer_id, CAST(arm_id AS INTEGER), ?, CAST(stratum AS VARCHAR),
+                   CAST(code AS VARCHAR), NULL
+            FROM new_assignments
+            """,
+            [experiment_id, assigned_at],
         )
-    stats = design.covariate_stats(frame) if len(frame) else {}
-    balance = design.balance_check(stats, spec.control.name)
-    return AssignmentPreview(as_of=day, frame=frame, balance=balance)
+    finally:
+        cur.unregister("new_assignments")
 
 
-# -- experiments: save, load, lifecycle ----------------------------------------------------------
-@dataclass(frozen=True)
-class StoredExperiment:
-    """An experiment as the store holds it.
-
-    Attributes:
-        experiment_id: store id.
-        spec: the design (arms in arm_id order).
-        status: draft, running or completed.
-        source: "designed" here, "uploaded" when created from an assignment file.
-        created_at, started_at, ended_at: lifecycle times (None until they happen).
-        customers: customers assigned.
-    """
-
-    experiment_id: int
-    spec: ExperimentSpec
-    status: str
-    source: str
-    created_at: datetime
-    started_at: datetime | None
-    ended_at: datetime | None
-    customers: int
+def set_running(
+    cur: Cursor, experiment_id: int, started_at: datetime, settings: dict[str, object]
+) -> None:
+    """Mark the experiment running from `started_at`, with its settings JSON."""
+    cur.execute(
+        "UPDATE experiments SET status = 'running', started_at = ?, settings = ?"
+        " WHERE experiment_id = ?",
+        [started_at, json.dumps(settings), experiment_id],
+    )
 
 
-def _check_spec(spec: ExperimentSpec) -> None:
-    problems = spec.problems()
-    if problems:
-        raise StoreError(" ".join(problems))
+def set_completed(cur: Cursor, experiment_id: int, ended_at: datetime) -> None:
+    """Mark the experiment completed at `ended_at`."""
+    cur.execute(
+        "UPDATE experiments SET status = 'completed', ended_at = ? WHERE experiment_id = ?",
+        [ended_at, experiment_id],
+    )
 
 
-def _insert_arms(cur: Cursor, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
+# -- experiments: the rows of a design -----------------------------------------------------------
+def insert_arms(cur: Cursor, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
+    """Write the arms of an experiment, arm_id in the given order."""
     cur.executemany(
         """
         INSERT INTO arms (experiment_id, arm_id, name, kind, allocation, discount_pct,
@@ -543,302 +497,92 @@ def _insert_arms(cur: Cursor, experiment_id: int, arms: tuple[ArmSpec, ...]) -> 
     )
 
 
-def _status(cur: Cursor, experiment_id: int) -> str:
+def status_of(cur: Cursor, experiment_id: int) -> str | None:
+    """The experiment's status, or None when there is no such experiment."""
     row = cur.execute(
         "SELECT status FROM experiments WHERE experiment_id = ?", [experiment_id]
     ).fetchone()
-    if row is None:
-        raise StoreError(f"There is no experiment with id {experiment_id}.")
-    return str(row[0])
+    return None if row is None else str(row[0])
 
 
-def _refuse_unless(cur: Cursor, experiment_id: int, action: design.Action) -> None:
-    reason = design.refusal(_status(cur, experiment_id), action)
-    if reason is not None:
-        raise StoreError(reason)
+def name_taken(cur: Cursor, name: str, excluding: int | None = None) -> int | None:
+    """The id of another experiment (not `excluding`) with this name, or None."""
+    row = cur.execute(
+        "SELECT experiment_id FROM experiments WHERE name = ? AND experiment_id IS DISTINCT FROM ?",
+        [name, excluding],
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
-def save_experiment(store: Store, spec: ExperimentSpec, experiment_id: int | None = None) -> int:
-    """Save a draft (new, or replacing draft `experiment_id`); returns its id.
+def _design_values(spec: ExperimentSpec) -> list[object]:
+    return [
+        spec.name.strip(),
+        spec.hypothesis,
+        spec.salt,
+        spec.primary_metric,
+        spec.horizon_days,
+        json.dumps(spec.settings()),
+    ]
 
-    Raises:
-        StoreError: the design is invalid, the name is taken, or the experiment is not a draft.
-    """
-    _check_spec(spec)
-    with store.transaction() as cur:
-        taken = cur.execute(
-            "SELECT experiment_id FROM experiments"
-            " WHERE name = ? AND experiment_id IS DISTINCT FROM ?",
-            [spec.name.strip(), experiment_id],
-        ).fetchone()
-        if taken:
-            raise StoreError(
-                f"An experiment named '{spec.name.strip()}' already exists (id {taken[0]}); "
-                "choose another name."
-            )
-        values = [
-            spec.name.strip(),
-            spec.hypothesis,
-            spec.salt,
-            spec.primary_metric,
-            spec.horizon_days,
-            json.dumps(spec.settings()),
-        ]
-        if experiment_id is None:
-            row = cur.execute(
-                """
-                INSERT INTO experiments (experiment_id, name, status, hypothesis, salt,
-                    primary_metric, horizon_days, source, settings, created_at)
-                VALUES (nextval('experiment_id_seq'), ?, 'draft', ?, ?, ?, ?, 'designed', ?,
-                        current_localtimestamp())
-                RETURNING experiment_id
-                """,
-                values,
-            ).fetchone()
-            assert row is not None
-            experiment_id = int(row[0])
-        else:
-            _refuse_unless(cur, experiment_id, "edit")
-            cur.execute(
-                """
-                UPDATE experiments SET name = ?, hypothesis = ?, salt = ?, primary_metric = ?,
-                    horizon_days = ?, settings = ?
-                WHERE experiment_id = ?
-                """,
-                [*values, experiment_id],
-            )
-            cur.execute("DELETE FROM arms WHERE experiment_id = ?", [experiment_id])
-        _insert_arms(cur, experiment_id, spec.arms)
+
+def insert_draft(cur: Cursor, spec: ExperimentSpec) -> int:
+    """Write a new draft with its arms; returns its id."""
+    row = cur.execute(
+        """
+        INSERT INTO experiments (experiment_id, name, status, hypothesis, salt,
+            primary_metric, horizon_days, source, settings, created_at)
+        VALUES (nextval('experiment_id_seq'), ?, 'draft', ?, ?, ?, ?, 'designed', ?,
+                current_localtimestamp())
+        RETURNING experiment_id
+        """,
+        _design_values(spec),
+    ).fetchone()
+    assert row is not None
+    experiment_id = int(row[0])
+    insert_arms(cur, experiment_id, spec.arms)
     return experiment_id
 
 
-def update_arms(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
-    """Replace a draft's arms. Refused, with the reason, once the experiment is running."""
-    with store.cursor() as cur:
-        stored = load_experiment(cur, experiment_id)
-    if stored is None:
-        raise StoreError(f"There is no experiment with id {experiment_id}.")
-    reason = design.refusal(stored.status, "edit")
-    if reason is not None:
-        raise StoreError(reason)
-    from dataclasses import replace
-
-    save_experiment(store, replace(stored.spec, arms=tuple(arms)), experiment_id)
-
-
-def costs_editable(cur: Cursor, experiment_id: int) -> str | None:
-    """Why the kinds and costs of a registered list can no longer change, or None when they can.
-
-    A list randomized elsewhere has its customers fixed, but what each arm cost is the
-    marketer's to enter: editable until the experiment is completed or results are attached.
-    """
-    row = cur.execute(
-        "SELECT status, source, (SELECT count(*) FROM campaign_results r"
-        " WHERE r.experiment_id = e.experiment_id) FROM experiments e WHERE experiment_id = ?",
-        [experiment_id],
-    ).fetchone()
-    if row is None:
-        return f"There is no experiment with id {experiment_id}."
-    status, source, results = row
-    if source != "uploaded":
-        return design.refusal(str(status), "edit")
-    if status == "completed":
-        return "The experiment is completed; its costs are the record of what was run."
-    if results:
-        return (
-            "Results are attached to this experiment, so its costs are part of what was read. "
-            "Remove the result upload first to change them."
-        )
-    return None
-
-
-def update_arm_costs(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> None:
-    """Set the kind and cost of each arm of a registered list (names and shares stay).
-
-    Raises:
-        StoreError: the costs are no longer editable (`costs_editable`), an arm is missing or
-            new, or the arms are invalid (a discount without its percent, two controls).
-    """
-    with store.transaction() as cur:
-        reason = costs_editable(cur, experiment_id)
-        if reason is not None:
-            raise StoreError(reason)
-        stored = load_experiment(cur, experiment_id)
-        assert stored is not None
-        by_name = {a.name: a for a in arms}
-        if set(by_name) != {a.name for a in stored.spec.arms}:
-            raise StoreError(
-                "The arms of a registered list are its groups; only kinds and costs can change."
-            )
-        from dataclasses import replace
-
-        updated = tuple(replace(by_name[a.name], allocation=a.allocation) for a in stored.spec.arms)
-        _check_spec(replace(stored.spec, arms=updated))
-        for arm in updated:
-            cur.execute(
-                """
-                UPDATE arms SET kind = ?, discount_pct = ?, redemption_share = ?,
-                    cost_per_customer = ?, params = ?
-                WHERE experiment_id = ? AND name = ?
-                """,
-                [
-                    arm.kind,
-                    arm.discount_pct,
-                    arm.redemption_share,
-                    arm.cost_per_customer,
-                    json.dumps(arm.params()),
-                    experiment_id,
-                    arm.name,
-                ],
-            )
-
-
-def load_experiment(cur: Cursor, key: int | str) -> StoredExperiment | None:
-    """An experiment by id (int) or by what a person typed (str), with its arms, or None.
-
-    A str goes through `overview.find_experiment`'s one rule (a name first, else an id).
-    """
-    if isinstance(key, str):
-        from experiments.store import overview
-
-        found = overview.find_experiment(cur, key)
-        if found is None:
-            return None
-        key = int(found["id"])  # type: ignore[call-overload]
-    row = cur.execute(
+def update_draft(cur: Cursor, experiment_id: int, spec: ExperimentSpec) -> None:
+    """Replace a draft's design and arms."""
+    cur.execute(
         """
-        SELECT experiment_id, name, status, hypothesis, salt, primary_metric, horizon_days,
-               source, settings, created_at, started_at, ended_at,
-               (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.experiment_id)
-        FROM experiments e
+        UPDATE experiments SET name = ?, hypothesis = ?, salt = ?, primary_metric = ?,
+            horizon_days = ?, settings = ?
         WHERE experiment_id = ?
         """,
-        [int(key)],
+        [*_design_values(spec), experiment_id],
+    )
+    cur.execute("DELETE FROM arms WHERE experiment_id = ?", [experiment_id])
+    insert_arms(cur, experiment_id, spec.arms)
+
+
+def result_rows_attached(cur: Cursor, experiment_id: int) -> int:
+    """Campaign result rows attached to the experiment."""
+    row = cur.execute(
+        "SELECT count(*) FROM campaign_results WHERE experiment_id = ?", [experiment_id]
     ).fetchone()
-    if row is None:
-        return None
-    (exp_id, name, status, hypothesis, salt, metric, horizon, source, settings_text) = row[:9]
-    created, started, ended, customers = row[9:]
-    arm_rows = cur.execute(
+    return int(row[0]) if row else 0
+
+
+def update_arm_cost(cur: Cursor, experiment_id: int, arm: ArmSpec) -> None:
+    """Set the kind and cost columns of the arm named `arm.name`."""
+    cur.execute(
         """
-        SELECT name, kind, allocation, discount_pct, redemption_share, cost_per_customer, params
-        FROM arms WHERE experiment_id = ? ORDER BY arm_id
+        UPDATE arms SET kind = ?, discount_pct = ?, redemption_share = ?,
+            cost_per_customer = ?, params = ?
+        WHERE experiment_id = ? AND name = ?
         """,
-        [exp_id],
-    ).fetchall()
-    arms = []
-    for arm_name, kind, allocation, pct, redemption, cost, params_text in arm_rows:
-        params = json.loads(params_text) if params_text else {}
-        arms.append(
-            ArmSpec(
-                name=arm_name,
-                kind=kind,
-                allocation=float(allocation),
-                discount_pct=float(pct),
-                redemption_share=float(redemption),
-                # a gift's cost includes its delivery (ArmSpec.gift_cost), which the demo
-                # stores apart: the 250 RUB the analysis charges read back as 180
-                gift_cost=float(params.get("gift_cost", 0.0))
-                + float(params.get("delivery_cost", 0.0)),
-                minutes=float(params.get("minutes", 0.0)),
-                hourly_cost=float(params.get("hourly_cost", 0.0)),
-                custom_cost=float(params.get("custom_cost", cost if kind == "custom" else 0.0)),
-            )
-        )
-    settings = json.loads(settings_text) if settings_text else {}
-    if not isinstance(settings, dict):
-        settings = {}
-    stratify_by = settings.get("stratify_by")
-    code_prefix = settings.get("code_prefix")
-    spec = ExperimentSpec(
-        name=name,
-        arms=tuple(arms),
-        hypothesis=hypothesis or "",
-        primary_metric=metric if metric in design.PRIMARY_METRICS else "repeat_purchase",
-        horizon_days=int(horizon),
-        secondary_metrics=_names(settings.get("secondary_metrics")),
-        guardrails=tuple(g for g in _names(settings.get("guardrails")) if g in design.GUARDRAILS),
-        confidence=float(settings.get("confidence", config.CONFIDENCE)),
-        correction=str(settings.get("correction", config.DEFAULT_CORRECTION)),
-        guardrail_margin_pct=float(
-            settings.get("guardrail_margin_pct", config.GUARDRAIL_MARGIN_PCT)
-        ),
-        stratify_by=stratify_by if stratify_by in design.STRATIFICATIONS else "none",
-        salt=salt,
-        audience=AudienceFilter.from_json(settings.get("audience")),
-        code_prefix=code_prefix if isinstance(code_prefix, str) else None,
+        [
+            arm.kind,
+            arm.discount_pct,
+            arm.redemption_share,
+            arm.cost_per_customer,
+            json.dumps(arm.params()),
+            experiment_id,
+            arm.name,
+        ],
     )
-    return StoredExperiment(
-        experiment_id=int(exp_id),
-        spec=spec,
-        status=str(status),
-        source=str(source),
-        created_at=created,
-        started_at=started,
-        ended_at=ended,
-        customers=int(customers),
-    )
-
-
-def _names(value: object) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-
-def start_experiment(
-    store: Store, experiment_id: int, started_at: datetime | None = None
-) -> AssignmentPreview:
-    """Randomize the audience and freeze the assignments: draft -> running, in one transaction.
-
-    Returns the preview that was written (same salt and audience give the same list as the
-    preview the marketer saw).
-
-    Raises:
-        StoreError: not a draft, or the audience is empty.
-    """
-    with store.transaction() as cur:
-        _refuse_unless(cur, experiment_id, "start")
-        stored = load_experiment(cur, experiment_id)
-        assert stored is not None
-        preview = preview_assignment(cur, stored.spec)
-        if preview.frame.empty:
-            raise StoreError(
-                "The audience is empty: no customer matches the filters. Widen the filters "
-                "before starting."
-            )
-        when = started_at or datetime.now().replace(microsecond=0)
-        rows = preview.frame[["customer_id", "arm_id", "stratum", "code"]]
-        cur.register("new_assignments", rows)
-        try:
-            cur.execute(
-                """
-                INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at,
-                                         stratum, code, upload_id)
-                SELECT ?, customer_id, CAST(arm_id AS INTEGER), ?, CAST(stratum AS VARCHAR),
-                       CAST(code AS VARCHAR), NULL
-                FROM new_assignments
-                """,
-                [experiment_id, when],
-            )
-        finally:
-            cur.unregister("new_assignments")
-        settings = stored.spec.settings()
-        settings["audience_as_of"] = preview.as_of.isoformat()
-        cur.execute(
-            "UPDATE experiments SET status = 'running', started_at = ?, settings = ?"
-            " WHERE experiment_id = ?",
-            [when, json.dumps(settings), experiment_id],
-        )
-    return preview
-
-
-def complete_experiment(store: Store, experiment_id: int, ended_at: datetime | None = None) -> None:
-    """running -> completed; refused (with the reason) from any other status."""
-    with store.transaction() as cur:
-        _refuse_unless(cur, experiment_id, "complete")
-        cur.execute(
-            "UPDATE experiments SET status = 'completed', ended_at = ? WHERE experiment_id = ?",
-            [ended_at or datetime.now().replace(microsecond=0), experiment_id],
-        )
 
 
 def delete_experiment(store: Store, experiment_id: int) -> str:
@@ -893,22 +637,13 @@ def delete_experiment(store: Store, experiment_id: int) -> str:
 def set_archived(store: Store, experiment_id: int, archived: bool = True) -> None:
     """Archive an experiment (kept, readable, out of the way) or bring it back."""
     with store.transaction() as cur:
-        _status(cur, experiment_id)  # raises for an unknown id
+        if status_of(cur, experiment_id) is None:
+            raise StoreError(f"There is no experiment with id {experiment_id}.")
         cur.execute(
             "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'),"
             " json_object('archived', ?)) WHERE experiment_id = ?",
             [archived, experiment_id],
         )
-
-
-def is_archived(cur: Cursor, experiment_id: int) -> bool:
-    """Whether the experiment is archived (`set_archived`)."""
-    row = cur.execute(
-        "SELECT coalesce(TRY_CAST(json_extract(settings, '$.archived') AS BOOLEAN), false)"
-        " FROM experiments WHERE experiment_id = ?",
-        [experiment_id],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
@@ -932,27 +667,12 @@ def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
     ).df()
 
 
-def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, SampleStats]]:
-    """Per-arm sufficient statistics of the pre-period covariates of a stored assignment.
-
-    Covariates are computed as of the audience date recorded at start (or the start date) with
-    the experiment's lookback window; feed the result to `design.balance_check`.
-    """
-    stored = load_experiment(cur, experiment_id)
-    if stored is None:
-        raise StoreError(f"There is no experiment with id {experiment_id}.")
-    row = cur.execute(
-        "SELECT json_extract_string(settings, '$.audience_as_of') FROM experiments"
-        " WHERE experiment_id = ?",
-        [experiment_id],
-    ).fetchone()
-    if row and row[0]:
-        day = date.fromisoformat(row[0])
-    elif stored.started_at is not None:
-        day = stored.started_at.date()
-    else:
-        day = default_as_of(cur)
-    filters = AudienceFilter(lookback_days=stored.spec.audience.lookback_days)
+def balance_sums(
+    cur: Cursor, experiment_id: int, as_of: date, lookback_days: int
+) -> list[tuple[str, int, list[float]]]:
+    """Per arm (arm_id order): name, customers and the sum and sum of squares of each
+    pre-period covariate (pre_spend, pre_orders, recency_days, pre_repeat) as of `as_of`."""
+    filters = AudienceFilter(lookback_days=lookback_days)
     rows = cur.execute(
         _sql(
             """
@@ -975,184 +695,82 @@ def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, Sample
             FROM joined GROUP BY arm, arm_id ORDER BY arm_id
             """
         ),
-        {**_params(filters, [day]), "experiment_id": experiment_id},
+        {**_params(filters, [as_of]), "experiment_id": experiment_id},
     ).fetchall()
-    result: dict[str, dict[str, SampleStats]] = {}
-    for arm, n, *sums in rows:
-        values = [float(v or 0) for v in sums]
-        result[str(arm)] = {
-            name: SampleStats(n=int(n), sum=values[2 * i], sum_squares=values[2 * i + 1])
-            for i, name in enumerate((*design.BALANCE_COVARIATES, "pre_repeat"))
-        }
-    return result
+    return [(str(arm), int(n), [float(v or 0) for v in sums]) for arm, n, *sums in rows]
 
 
 # -- experiments from an uploaded assignment file ------------------------------------------------
-def read_assignment_file(
-    path: str | Path,
-    mapping: dict[str, str] | None = None,
+def insert_uploaded_experiment(
+    cur: Cursor,
+    spec: ExperimentSpec,
+    customers: pd.DataFrame,
     *,
-    control_arm: str | None = None,
-    arms: dict[str, ArmSpec] | None = None,
-    file_name: str | None = None,
-) -> design.AssignmentList:
-    """Read a customer -> arm list the way the Data page reads files (encoding, delimiter,
-    decimal mark, Russian and English header guesses), with `mapping` over the guesses."""
-    from experiments import ingest
-
-    path = Path(path)
-    raw, _, problems = ingest.read_table(path, file_name or path.name)
-    if raw is None:
-        empty = pd.DataFrame({"customer_id": [], "arm": [], "code": []}, dtype="string")
-        return design.AssignmentList(empty, (), tuple(p.message for p in problems))
-    columns = [str(c) for c in raw.columns]
-    explicit = {k: v for k, v in (mapping or {}).items() if v and v != ingest.IGNORE}
-    fields = {f.name for f in ingest.FIELDS["assignments"]}
-    bad: list[str] = [
-        f"The file has no column {source!r}; its columns are: {', '.join(columns)}."
-        for source in explicit
-        if source not in columns
-    ]
-    bad += [
-        f"Unknown field {target!r}; fields are: {', '.join(sorted(fields))}."
-        for target in explicit.values()
-        if target not in fields
-    ]
-    if bad:
-        empty = pd.DataFrame({"customer_id": [], "arm": [], "code": []}, dtype="string")
-        return design.AssignmentList(empty, (), tuple(bad))
-    chosen = dict(explicit)
-    skipped = {k for k, v in (mapping or {}).items() if v == ingest.IGNORE}
-    for source, target in ingest.guess_mapping("assignments", columns).items():
-        if source not in chosen and source not in skipped and target not in chosen.values():
-            chosen[source] = target
-    return design.parse_assignment_list(raw, chosen, control_arm=control_arm, arms=arms)
-
-
-def create_from_assignment_file(
-    store: Store,
-    path: str | Path,
-    *,
-    name: str,
-    hypothesis: str = "",
-    primary_metric: design.PrimaryMetric = "repeat_purchase",
-    horizon_days: int = config.DEFAULT_HORIZON_DAYS,
-    started_at: datetime | None = None,
-    control_arm: str | None = None,
-    file_name: str | None = None,
-    mapping: dict[str, str] | None = None,
-    arms: dict[str, ArmSpec] | None = None,
+    started_at: datetime,
+    file_name: str,
+    sha256: str,
 ) -> int:
-    """A running experiment whose randomization happened elsewhere, from a customer -> arm file.
-
-    The file (CSV in any encoding and delimiter the Data page reads, XLSX, Parquet) needs a
-    customer id and an arm column, guessed from English and Russian headers or given in
-    `mapping`; optional arm_kind, code and cost columns (the app's own export has them). The
-    control arm is `control_arm`, else the arm whose kind is control, else the arm named
-    "control" / "контроль". Arms get kind "custom" unless the file or `arms` (per arm name: the
-    kind and cost chosen on the Design page or the command line) say otherwise; allocation
-    weights are the observed shares. The upload is recorded in `uploads` (kind 'assignments').
-
-    Raises:
-        StoreError: missing columns, empty ids, a customer in two arms, no single control,
-            a discount without its percent, or the name is taken. Nothing is written then.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise StoreError(f"File not found: {path}")
-    parsed = read_assignment_file(
-        path, mapping, control_arm=control_arm, arms=arms, file_name=file_name
+    """Write a running experiment whose randomization happened elsewhere: its design and arms,
+    the upload's audit row (kind 'assignments') and the customers (columns customer_id, arm
+    (an arm name of `spec`), code). Returns its id."""
+    exp_row = cur.execute(
+        """
+        INSERT INTO experiments (experiment_id, name, status, hypothesis, salt, primary_metric,
+            horizon_days, source, settings, created_at, started_at)
+        VALUES (nextval('experiment_id_seq'), ?, 'running', ?, ?, ?, ?, 'uploaded', ?,
+                current_localtimestamp(), ?)
+        RETURNING experiment_id
+        """,
+        [*_design_values(spec), started_at],
+    ).fetchone()
+    assert exp_row is not None
+    experiment_id = int(exp_row[0])
+    insert_arms(cur, experiment_id, spec.arms)
+    upload_row = cur.execute(
+        """
+        INSERT INTO uploads (upload_id, file_name, sha256, kind, target_table, rows,
+                             loaded_at, status, message, experiment_id)
+        VALUES (nextval('upload_id_seq'), ?, ?, 'assignments', 'assignments', ?,
+                current_localtimestamp(), 'loaded', ?, ?)
+        RETURNING upload_id
+        """,
+        [
+            file_name,
+            sha256,
+            len(customers),
+            f"{len(customers)} customers in {len(spec.arms)} arms",
+            experiment_id,
+        ],
+    ).fetchone()
+    assert upload_row is not None
+    arm_ids = {a.name: i for i, a in enumerate(spec.arms)}
+    rows = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].astype(str).to_numpy(),
+            "arm_id": customers["arm"].map(arm_ids).astype("int64").to_numpy(),
+            "code": customers["code"]
+            .astype(object)
+            .where(customers["code"].notna(), None)
+            .to_numpy(),
+        }
     )
-    if parsed.problems:
-        raise StoreError(" ".join(parsed.problems))
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 23):
-            digest.update(chunk)
-    sha256 = digest.hexdigest()
-    frame = parsed.customers
-    arms_ = parsed.arms
-    spec = ExperimentSpec(
-        name=name,
-        arms=arms_,
-        hypothesis=hypothesis,
-        primary_metric=primary_metric,
-        horizon_days=horizon_days,
-        salt=f"uploaded:{sha256[:16]}",
-    )
-    _check_spec(spec)
-    with store.transaction() as cur:
-        if cur.execute("SELECT 1 FROM experiments WHERE name = ?", [name.strip()]).fetchone():
-            raise StoreError(
-                f"An experiment named '{name.strip()}' already exists; choose another name."
-            )
-        when = started_at or datetime.now().replace(microsecond=0)
-        exp_row = cur.execute(
+    cur.register("uploaded_assignments", rows)
+    try:
+        cur.execute(
             """
-            INSERT INTO experiments (experiment_id, name, status, hypothesis, salt, primary_metric,
-                horizon_days, source, settings, created_at, started_at)
-            VALUES (nextval('experiment_id_seq'), ?, 'running', ?, ?, ?, ?, 'uploaded', ?,
-                    current_localtimestamp(), ?)
-            RETURNING experiment_id
+            INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at,
+                                     stratum, code, upload_id)
+            SELECT ?, customer_id, CAST(arm_id AS INTEGER), ?, NULL, CAST(code AS VARCHAR), ?
+            FROM uploaded_assignments
             """,
-            [
-                name.strip(),
-                hypothesis,
-                spec.salt,
-                primary_metric,
-                horizon_days,
-                json.dumps(spec.settings()),
-                when,
-            ],
-        ).fetchone()
-        assert exp_row is not None
-        experiment_id = int(exp_row[0])
-        _insert_arms(cur, experiment_id, arms_)
-        upload_row = cur.execute(
-            """
-            INSERT INTO uploads (upload_id, file_name, sha256, kind, target_table, rows,
-                                 loaded_at, status, message, experiment_id)
-            VALUES (nextval('upload_id_seq'), ?, ?, 'assignments', 'assignments', ?,
-                    current_localtimestamp(), 'loaded', ?, ?)
-            RETURNING upload_id
-            """,
-            [
-                file_name or path.name,
-                sha256,
-                len(frame),
-                f"{len(frame)} customers in {len(arms_)} arms",
-                experiment_id,
-            ],
-        ).fetchone()
-        assert upload_row is not None
-        arm_ids = {a.name: i for i, a in enumerate(arms_)}
-        rows = pd.DataFrame(
-            {
-                "customer_id": frame["customer_id"].astype(str).to_numpy(),
-                "arm_id": frame["arm"].map(arm_ids).astype("int64").to_numpy(),
-                "code": frame["code"].astype(object).where(frame["code"].notna(), None).to_numpy(),
-            }
+            [experiment_id, started_at, int(upload_row[0])],
         )
-        cur.register("uploaded_assignments", rows)
-        try:
-            cur.execute(
-                """
-                INSERT INTO assignments (experiment_id, customer_id, arm_id, assigned_at,
-                                         stratum, code, upload_id)
-                SELECT ?, customer_id, CAST(arm_id AS INTEGER), ?, NULL, CAST(code AS VARCHAR), ?
-                FROM uploaded_assignments
-                """,
-                [experiment_id, when, int(upload_row[0])],
-            )
-        finally:
-            cur.unregister("uploaded_assignments")
+    finally:
+        cur.unregister("uploaded_assignments")
     return experiment_id
 
 
 # -- what the audience builder can offer ---------------------------------------------------------
-ATTRIBUTE_VALUES_SHOWN = 50  # an attribute with more distinct values (an e-mail) is not a filter
-
-
 @dataclass(frozen=True)
 class AudienceOptions:
     """Choices the audience builder offers, read from the store.
@@ -1160,7 +778,7 @@ class AudienceOptions:
     Attributes:
         channels: channels of purchases in the store, sorted.
         attributes: uploaded customer attributes usable as filters: (name, values) pairs
-            sorted by name, values sorted; attributes with more than `ATTRIBUTE_VALUES_SHOWN`
+            sorted by name, values sorted; attributes with more than `config.ATTRIBUTE_VALUES_SHOWN`
             distinct values (ids, e-mails) are left out because nobody picks from such a list.
         average_order_value: mean amount of a purchase (positive amounts), the order a
             discount applies to when the page estimates its expected cost; None without orders.
@@ -1190,7 +808,7 @@ def audience_options(cur: Cursor) -> AudienceOptions:
         SELECT name, attribute_values FROM counted
         WHERE distinct_values <= CAST($limit AS INTEGER) ORDER BY name
         """,
-        {"limit": ATTRIBUTE_VALUES_SHOWN},
+        {"limit": config.ATTRIBUTE_VALUES_SHOWN},
     ).fetchall()
     aov = cur.execute("SELECT avg(amount) FROM transactions WHERE amount > 0").fetchone()
     return AudienceOptions(

@@ -45,7 +45,6 @@ Definitions (the demo generator records its known truths with the same ones):
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -53,7 +52,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from experiments.design import RFM_SEGMENTS
+from experiments.design.audience import RFM_SEGMENTS
 from experiments.stats import CovariateMoments
 from experiments.store import Cursor
 
@@ -74,7 +73,6 @@ __all__ = [
     "discount_given",
     "discounts_recorded",
     "experiment_aggregates",
-    "experiment_settings",
     "window_aggregates",
 ]
 
@@ -850,14 +848,3 @@ def customer_frame(cur: Cursor, spec: QuerySpec) -> pd.DataFrame:
     )
     sql = f"WITH {ctes} SELECT * FROM scored ORDER BY customer_id"  # noqa: S608
     return cur.execute(sql, params).df()
-
-
-def experiment_settings(cur: Cursor, experiment_id: int) -> dict[str, object]:
-    """The experiment's free-form settings (JSON column), e.g. its own margin_rate; {} if none."""
-    row = cur.execute(
-        "SELECT settings FROM experiments WHERE experiment_id = ?", [int(experiment_id)]
-    ).fetchone()
-    if not row or row[0] is None:
-        return {}
-    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
-    return dict(value) if isinstance(value, dict) else {}

@@ -37,51 +37,6 @@ class ResultField(NamedTuple):
     non_null: int
 
 
-class ResultArm(NamedTuple):
-    """An arm of the experiment as the `arms` table plans it.
-
-    Attributes:
-        name: arm label (the value in the file's arm column).
-        kind: control, discount, gift, outreach or custom.
-        allocation: planned weight (for a created results experiment: the observed share).
-    """
-
-    name: str
-    kind: str
-    allocation: float
-
-
-class ArmCost(NamedTuple):
-    """What an arm of the experiment costs, as the `arms` table stores it.
-
-    Attributes:
-        name: arm label.
-        kind: control, discount, gift, outreach or custom.
-        discount_pct: percent off the orders of a discount arm (0 otherwise).
-        cost_per_customer: fixed cost per customer (a gift, a call, a custom cost).
-        redemption_share: share of a discount arm's orders that take the discount.
-    """
-
-    name: str
-    kind: str
-    discount_pct: float
-    cost_per_customer: float
-    redemption_share: float = 1.0
-
-
-def arm_costs(cur: Cursor, experiment_id: int) -> list[ArmCost]:
-    """Each arm's kind and costs, in arm order: what a result file's outcomes are charged."""
-    rows = cur.execute(
-        "SELECT name, kind, discount_pct, cost_per_customer, redemption_share FROM arms"
-        " WHERE experiment_id = ? ORDER BY arm_id",
-        [experiment_id],
-    ).fetchall()
-    return [
-        ArmCost(str(n), str(k), float(d or 0), float(c or 0), float(1.0 if r is None else r))
-        for n, k, d, c, r in rows
-    ]
-
-
 class ResultUpload(NamedTuple):
     """One result file loaded into the experiment.
 
@@ -136,15 +91,6 @@ def result_fields(cur: Cursor, experiment_id: int) -> list[ResultField]:
     order = {name: i for i, name in enumerate(_field_order(cur, experiment_id))}
     fields = [ResultField(str(f), bool(n), bool(b), int(c)) for f, n, b, c in rows]
     return sorted(fields, key=lambda f: (order.get(f.field, len(order)), f.field))
-
-
-def result_arms(cur: Cursor, experiment_id: int) -> list[ResultArm]:
-    """The experiment's planned arms in arm order (control-like labels first for created ones)."""
-    rows = cur.execute(
-        "SELECT name, kind, allocation FROM arms WHERE experiment_id = ? ORDER BY arm_id",
-        [experiment_id],
-    ).fetchall()
-    return [ResultArm(str(n), str(k), float(a)) for n, k, a in rows]
 
 
 def result_uploads(cur: Cursor, experiment_id: int) -> list[ResultUpload]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from experiments import experiment
 from experiments.store import open_store, overview
 
 from .conftest import APP, ROOT
@@ -112,14 +113,14 @@ def test_the_demo_is_labelled_and_goes_with_its_experiment(app_env):
     at = data_page()
     assert any("demo data set" in i.value for i in at.info)
     with open_store(app_env).cursor() as cur:
-        assert [e["demo"] for e in overview.list_experiments(cur)] == [True]
+        assert [e.demo for e in experiment.list_all(cur)] == [True]
     at.selectbox(key="remove_choice").set_value(1).run()
     at.button(key="remove_button").click().run()
     assert any("its experiment goes with it" in w.value for w in at.warning)
     at.button(key="remove_confirm").click().run()
     assert "and the experiment it created" in at.success[0].value
     with open_store(app_env).cursor() as cur:
-        assert overview.list_experiments(cur) == []  # no 0-customer demo experiment left
+        assert experiment.list_all(cur) == []  # no 0-customer demo experiment left
         assert overview.store_stats(cur).transactions == 0
 
 

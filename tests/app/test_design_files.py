@@ -3,7 +3,7 @@ its costs, its costs are editable, and destructive actions ask first (AppTest)."
 
 from __future__ import annotations
 
-from experiments.store import design_sql as ds
+from experiments import experiment
 from experiments.store import open_store
 
 from .test_design_page import design_page, run, set_up
@@ -36,8 +36,8 @@ def test_a_cp1251_list_registers_through_the_mapping_form_with_costs(app_env):
     at = run(at.button(key="assign_button").click())
     assert any("'CRM May' created" in s.value for s in at.success), [e.value for e in at.error]
     with open_store(app_env).cursor() as cur:
-        stored = ds.load_experiment(cur, "CRM May")
-    arms = {a.name: a for a in stored.spec.arms}
+        stored = experiment.load(cur, "CRM May")
+    arms = {a.name: a for a in stored.spec().arms}
     assert stored.customers == 60 and arms["Контроль"].kind == "control"
     assert arms["Подарок"].kind == "gift" and arms["Подарок"].cost_per_customer == 300.0
     assert arms["Скидка"].kind == "discount" and arms["Скидка"].discount_pct == 15.0
@@ -46,11 +46,11 @@ def test_a_cp1251_list_registers_through_the_mapping_form_with_costs(app_env):
     assert at.selectbox(key="design_experiment").value == "CRM May"
     at = run(at.button(key="edit_frozen_arms").click())
     assert not any("cannot be changed" in e.value for e in at.error)
-    run(at.number_input(key=f"edit{stored.experiment_id}_1_gift_gift_cost").set_value(250.0))
+    run(at.number_input(key=f"edit{stored.id}_1_gift_gift_cost").set_value(250.0))
     at = run(at.button(key="save_costs_button").click())
     assert any("Kinds and costs of 'CRM May' saved" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
-        gift = next(a for a in ds.load_experiment(cur, "CRM May").spec.arms if a.kind == "gift")
+        gift = next(a for a in experiment.load(cur, "CRM May").spec().arms if a.kind == "gift")
     assert gift.cost_per_customer == 250.0
 
 
@@ -79,10 +79,10 @@ def test_complete_and_delete_ask_first_and_archive_keeps(app_env):
     at = run(at.button(key="complete_button").click())
     assert any("Complete 'Ask first'?" in w.value for w in at.warning)
     with open_store(app_env).cursor() as cur:
-        assert ds.load_experiment(cur, "Ask first").status == "running"  # not yet
+        assert experiment.load(cur, "Ask first").status == "running"  # not yet
     at = run(at.button(key="complete_cancel").click())
     with open_store(app_env).cursor() as cur:
-        assert ds.load_experiment(cur, "Ask first").status == "running"
+        assert experiment.load(cur, "Ask first").status == "running"
     at = run(at.button(key="complete_button").click())
     at = run(at.button(key="complete_confirm").click())
     assert any("is completed" in s.value for s in at.success)
@@ -90,15 +90,15 @@ def test_complete_and_delete_ask_first_and_archive_keeps(app_env):
     at = run(at.button(key="archive_button").click())
     assert any("'Ask first' is archived" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
-        assert ds.is_archived(cur, ds.load_experiment(cur, "Ask first").experiment_id)
+        assert experiment.load(cur, "Ask first").archived
 
     at = run(at.button(key="delete_button").click())
     assert any("Delete 'Ask first' for good" in w.value for w in at.warning)
     with open_store(app_env).cursor() as cur:
-        assert ds.load_experiment(cur, "Ask first") is not None
+        assert experiment.load(cur, "Ask first") is not None
     at = run(at.button(key="delete_confirm").click())
     assert any("Deleted experiment" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
-        assert ds.load_experiment(cur, "Ask first") is None
-        assert ds.load_experiment(cur, "Loyalty levers 2026-Q2") is not None
+        assert experiment.load(cur, "Ask first") is None
+        assert experiment.load(cur, "Loyalty levers 2026-Q2") is not None
     assert at.selectbox(key="design_experiment").value == "new"

@@ -10,7 +10,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from experiments import design
+from experiments import design, experiment
 from experiments.design import AudienceFilter
 from experiments.store import design_sql as ds
 from experiments.store import open_store
@@ -112,14 +112,14 @@ def test_full_set_up_starts_a_frozen_balanced_experiment(app_env, media):
     at = run(at.button(key="start_button").click())
     assert any("is running" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
-        stored = ds.load_experiment(cur, "Gift vs 15% off")
-        assignments = ds.assignment_list(cur, stored.experiment_id)
+        stored = experiment.load(cur, "Gift vs 15% off")
+        assignments = ds.assignment_list(cur, stored.id)
     assert stored.status == "running" and stored.started_at is not None
-    assert stored.spec.salt == SALT and stored.spec.stratify_by == "rfm_segment"
-    assert [a.name for a in stored.spec.arms] == ["control", "surprise gift", "10% off"]
-    assert stored.spec.arms[1].gift_cost == 250.0 and stored.spec.arms[2].discount_pct == 15.0
-    assert stored.spec.secondary_metrics == ("net_value_90d", "orders")
-    assert stored.spec.guardrails == ("margin_per_customer",)
+    assert stored.spec().salt == SALT and stored.spec().stratify_by == "rfm_segment"
+    assert [a.name for a in stored.spec().arms] == ["control", "surprise gift", "10% off"]
+    assert stored.spec().arms[1].gift_cost == 250.0 and stored.spec().arms[2].discount_pct == 15.0
+    assert stored.spec().secondary_metrics == ("net_value_90d", "orders")
+    assert stored.spec().guardrails == ("margin_per_customer",)
     assert len(assignments) == stored.customers == audience
     # stratified by RFM segment: within every segment each arm has n/3 customers, +-1
     per_stratum = assignments.groupby(["stratum", "arm"]).size().unstack(fill_value=0)
@@ -131,8 +131,8 @@ def test_full_set_up_starts_a_frozen_balanced_experiment(app_env, media):
     at = run(at.button(key="edit_frozen_arms").click())
     assert any("The arms cannot be changed" in e.value and "running" in e.value for e in at.error)
     with open_store(app_env).cursor() as cur:
-        assert ds.load_experiment(cur, "Gift vs 15% off").spec.arms == stored.spec.arms
-        assert ds.assignment_list(cur, stored.experiment_id).equals(assignments)
+        assert experiment.load(cur, "Gift vs 15% off").spec().arms == stored.spec().arms
+        assert ds.assignment_list(cur, stored.id).equals(assignments)
 
 
 def test_export_downloads_are_escaped_csv_with_bom(app_env, media):
@@ -141,8 +141,8 @@ def test_export_downloads_are_escaped_csv_with_bom(app_env, media):
     file_name, content = downloaded(media, at.download_button(key="export_csv"))
     assert file_name == "Формула test-assignments.csv"
     with open_store(app_env).cursor() as cur:
-        stored = ds.load_experiment(cur, "Формула test")
-        expected = design.assignments_csv(ds.assignment_list(cur, stored.experiment_id))
+        stored = experiment.load(cur, "Формула test")
+        expected = design.assignments_csv(ds.assignment_list(cur, stored.id))
     assert content == expected
     assert content.startswith(BOM)
     frame = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str)
@@ -164,7 +164,7 @@ def test_draft_is_saved_and_reloads_into_the_form(app_env):
     at = run(at.button(key="save_button").click())
     assert any("Draft 'Draft gift' saved" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
-        draft = ds.load_experiment(cur, "Draft gift")
+        draft = experiment.load(cur, "Draft gift")
     assert draft.status == "draft" and draft.customers == 0
 
     fresh = design_page()  # a new session: the form is filled from the stored draft
@@ -178,8 +178,8 @@ def test_draft_is_saved_and_reloads_into_the_form(app_env):
     run(fresh.number_input(key="arm1_gift_cost").set_value(400.0))
     fresh = run(fresh.button(key="save_button").click())
     with open_store(app_env).cursor() as cur:
-        again = ds.load_experiment(cur, "Draft gift")
-    assert again.experiment_id == draft.experiment_id and again.spec.arms[1].gift_cost == 400.0
+        again = experiment.load(cur, "Draft gift")
+    assert again.id == draft.id and again.spec().arms[1].gift_cost == 400.0
 
 
 def test_bad_filters_and_incomplete_designs_cannot_start(app_env):
@@ -206,14 +206,14 @@ def test_experiment_from_an_uploaded_assignment_file(app_env, media):
     at = run(at.button(key="assign_button").click())
     assert any("'CRM sms' created from crm.csv" in s.value for s in at.success)
     with open_store(app_env).cursor() as cur:
-        stored = ds.load_experiment(cur, "CRM sms")
+        stored = experiment.load(cur, "CRM sms")
         assigned = cur.execute(
             "SELECT DISTINCT assigned_at FROM assignments WHERE experiment_id = ?",
-            [stored.experiment_id],
+            [stored.id],
         ).fetchall()
     assert stored.status == "running" and stored.source == "uploaded" and stored.customers == 40
     # outcomes count from the day the list was sent, not from the upload
     assert stored.started_at == datetime(2026, 9, 1) and assigned == [(datetime(2026, 9, 1),)]
-    assert {a.name: a.kind for a in stored.spec.arms} == {"control": "control", "sms": "custom"}
+    assert {a.name: a.kind for a in stored.spec().arms} == {"control": "control", "sms": "custom"}
     _, content = downloaded(media, at.download_button(key="export_csv"))
     assert content.count(b"\r\n") == 41

@@ -9,7 +9,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from experiments import design
-from experiments.store import design_sql, open_store, overview
+from experiments.store import open_store, overview
 from experiments.store import settings as store_settings
 
 from .conftest import APP
@@ -104,9 +104,9 @@ def test_a_running_experiment_past_its_horizon_reads_ready(app_env):
         arms=(design.ArmSpec("control", "control"), design.ArmSpec("gift", "gift", gift_cost=250)),
         salt="day-21",
     )
-    experiment_id = design_sql.save_experiment(store, spec)
+    experiment_id = design.save_experiment(store, spec)
     started = pd.Timestamp(data_end).to_pydatetime() - timedelta(days=21, hours=6)
-    design_sql.start_experiment(store, experiment_id, started_at=started)
+    design.start_experiment(store, experiment_id, started_at=started)
 
     ready = f"running, day {days}: the planned 60 days are observed — ready to read"
     at = run({"experiment": "Loyalty levers 2026-Q2"})

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from experiments import metrics
+from experiments import design, experiment, metrics
 from experiments.store import open_store
 
 from .conftest import APP
@@ -244,11 +244,9 @@ def test_first_start_on_an_empty_store_seeds_the_demo_and_shows_its_experiment(
     at = run()
     with open_store(db).cursor() as cur:
         stats = overview.store_stats(cur)
-        experiments = overview.list_experiments(cur)
+        experiments = experiment.list_all(cur)
     assert stats.customers == config.DEMO_CUSTOMERS
-    assert [(e["name"], e["status"]) for e in experiments] == [
-        (config.DEMO_EXPERIMENT_NAME, "completed")
-    ]
+    assert [(e.name, e.status) for e in experiments] == [(config.DEMO_EXPERIMENT_NAME, "completed")]
     assert any("Personal outreach" in m.value for m in at.markdown)
     at.run()  # a second run of the same session does not seed again
     with open_store(db).cursor() as cur:
@@ -260,8 +258,7 @@ def test_running_experiment_opens_on_the_data_so_far(app_env):
     the page opens on the 21 days every customer has, with estimates, and says so."""
     from datetime import timedelta
 
-    from experiments import design
-    from experiments.store import design_sql, overview
+    from experiments.store import overview
 
     store = open_store(app_env)
     with store.cursor() as cur:
@@ -275,9 +272,9 @@ def test_running_experiment_opens_on_the_data_so_far(app_env):
         ),
         salt="so-far",
     )
-    experiment_id = design_sql.save_experiment(store, spec)
+    experiment_id = design.save_experiment(store, spec)
     started = pd.Timestamp(data_end).to_pydatetime() - timedelta(days=21, hours=6)
-    design_sql.start_experiment(store, experiment_id, started_at=started)
+    design.start_experiment(store, experiment_id, started_at=started)
 
     at = run({"experiment": "Gift vs call, running"})
     horizon = widget(at, "Horizon")

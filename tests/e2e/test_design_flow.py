@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from experiments import design
+from experiments import design, experiment
 from experiments.store import Store
 from experiments.store import design_sql as ds
 
@@ -58,9 +58,9 @@ def test_design_start_and_download_assignments(browser, tmp_path):
 
     store = Store(db)
     with store.cursor() as cur:
-        stored = ds.load_experiment(cur, "Browser gift test")
+        stored = experiment.load(cur, "Browser gift test")
         assert stored is not None and stored.status == "running"
-        expected = ds.assignment_list(cur, stored.experiment_id)
+        expected = ds.assignment_list(cur, stored.id)
     store.close()
     assert content == design.assignments_csv(expected)
     assert content.startswith(b"\xef\xbb\xbf")

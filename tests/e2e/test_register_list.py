@@ -3,8 +3,8 @@ page, with each arm's kind and cost (issue 14.3)."""
 
 from __future__ import annotations
 
+from experiments import experiment
 from experiments.store import Store
-from experiments.store import design_sql as ds
 
 from .conftest import click_and_wait, start_app, stop_app, wait_for_app
 
@@ -62,10 +62,10 @@ def test_register_a_cp1251_list_with_costs(browser, tmp_path):
 
     store = Store(db)
     with store.cursor() as cur:
-        stored = ds.load_experiment(cur, "CRM май")
+        stored = experiment.load(cur, "CRM май")
     store.close()
     assert stored is not None and stored.customers == 90 and stored.source == "uploaded"
-    arms = {a.name: a for a in stored.spec.arms}
+    arms = {a.name: a for a in stored.spec().arms}
     assert arms["Контроль"].kind == "control"
     assert (arms["Подарок"].kind, arms["Подарок"].cost_per_customer) == ("gift", 300.0)
     assert (arms["Скидка"].kind, arms["Скидка"].discount_pct) == ("discount", 15.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from experiments import config
 from experiments.store import design_sql as ds
 
 
@@ -37,7 +38,7 @@ def test_options_match_the_data(store):
         }
     )
     _insert(store, "transactions", transactions)
-    many = ds.ATTRIBUTE_VALUES_SHOWN + 1
+    many = config.ATTRIBUTE_VALUES_SHOWN + 1
     attributes = pd.DataFrame(
         {
             "customer_id": ["a", "b", "c", "a", *(f"x{i}" for i in range(many))],

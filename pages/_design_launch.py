@@ -1,0 +1,146 @@
+"""Design page, sections 5-6: the assignment preview with its balance, then save or start."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from experiments import design
+from experiments import experiment as experiment_record
+from experiments.design import ArmSpec, AudienceFilter, DesignError, ExperimentSpec
+from experiments.store import StoreError
+from pages import _design_common as common
+from pages import _design_frozen as frozen_view
+from pages import _ui
+
+
+def assignment_section(
+    audience: AudienceFilter, arms: tuple[ArmSpec, ...]
+) -> tuple[ExperimentSpec, design.AssignmentPreview | None, list[str]]:
+    """(6) Stratification, salt, and the preview: balance table and A/A check."""
+    st.header("5 · Assignment")
+    rand_cols = st.columns([2, 1, 1], vertical_alignment="bottom")
+    rand_cols[0].selectbox(
+        "Balance the split",
+        list(design.STRATIFICATIONS),
+        format_func=lambda m: common.STRATIFY_LABELS[m],
+        key="d_stratify",
+        persist_state=common.PERSIST,
+    )
+    rand_cols[1].text_input(
+        "Coupon code prefix (optional)",
+        key="d_code_prefix",
+        help="Treatment customers get a personal code: prefix + 8 characters.",
+        persist_state=common.PERSIST,
+    )
+    rand_cols[2].button(
+        "Draw a new salt", icon=":material/casino:", on_click=common.new_salt, key="salt_button"
+    )
+    spec = ExperimentSpec(
+        name=str(st.session_state["d_name"]).strip(),
+        arms=arms,
+        hypothesis=str(st.session_state["d_hypothesis"]),
+        primary_metric=st.session_state["d_metric"],
+        horizon_days=int(st.session_state["d_horizon"]),
+        secondary_metrics=tuple(st.session_state["d_secondary"]),
+        guardrails=tuple(st.session_state["d_guardrails"]),
+        confidence=int(st.session_state["d_confidence"]) / 100,
+        correction=str(st.session_state["d_correction"]),
+        guardrail_margin_pct=float(st.session_state["d_guardrail_margin"]),
+        stratify_by=st.session_state["d_stratify"],
+        salt=str(st.session_state["d_salt"]),
+        audience=audience,
+        code_prefix=str(st.session_state.get("d_code_prefix") or "").strip() or None,
+    )
+    st.caption(
+        f"Each customer's arm comes from a hash of the salt **{spec.salt}** and the customer id: "
+        "the same inputs always give the same list."
+    )
+    problems = spec.problems()
+    preview = None
+    if problems:
+        st.info(
+            "**To preview the assignment:** " + " ".join(problems),
+            icon=":material/edit_note:",
+        )
+    else:
+        try:
+            preview = _ui.cached_query(design.preview_assignment, spec)
+        except (StoreError, DesignError) as error:
+            st.error(f"The assignment cannot be previewed: {_ui.plain(str(error))}")
+    if preview is not None:
+        if preview.frame.empty:
+            st.warning("The audience is empty: nothing to assign. Widen the filters.")
+        else:
+            common.render_balance(preview.balance, spec.arms)
+
+    return spec, preview, problems
+
+
+def save_start_section(
+    spec: ExperimentSpec,
+    experiment_id: int | None,
+    preview: design.AssignmentPreview | None,
+    problems: list[str],
+) -> None:
+    """(7) Save the draft, or start: save, randomize and freeze in one go."""
+    st.header("6 · Save or start")
+    acknowledged = True
+    if preview is not None and not preview.frame.empty and not preview.balance.passed:
+        acknowledged = st.checkbox(
+            "Start despite the failed A/A check", key="d_ack_aa", value=False
+        )
+    st.caption(
+        "Starting freezes the assignment list and sets the start date; the arms can no longer "
+        "change."
+    )
+    action_cols = st.columns([1, 1, 2])
+    save = action_cols[0].button(
+        "Save draft", icon=":material/save:", key="save_button", disabled=bool(problems)
+    )
+    start = action_cols[1].button(
+        "Start experiment",
+        icon=":material/play_arrow:",
+        type="primary",
+        key="start_button",
+        disabled=bool(problems) or preview is None or preview.frame.empty or not acknowledged,
+    )
+    if experiment_id is not None:
+        with _ui.cursor() as cur:
+            draft = experiment_record.load(cur, experiment_id)
+        if draft is not None:
+            frozen_view.render_archive_delete(draft)
+    if save:
+        try:
+            draft_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
+        except (StoreError, DesignError) as error:
+            st.error(f"**Not saved.** {_ui.plain(str(error))}")
+        else:
+            common.flash("success", f"Draft '{spec.name}' saved (id {draft_id}).")
+            common.go_to(spec.name)
+            st.session_state["design_loaded"] = f"{spec.name}:{draft_id}"
+            st.rerun()
+    if start:
+        with st.status("Starting the experiment...", expanded=True) as status:
+            saved_id: int | None = experiment_id
+            try:
+                st.write("Saving the design...")
+                saved_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
+                st.write("Randomizing the audience and freezing the assignments...")
+                started = design.start_experiment(_ui.get_store(), saved_id)
+            except (StoreError, DesignError) as error:
+                status.update(label="Not started", state="error")
+                st.error(f"**The experiment did not start.** {_ui.plain(str(error))}")
+                if saved_id is not None:
+                    common.go_to(spec.name)
+            else:
+                status.update(
+                    label=f"Started: {_ui.count(len(started.frame))} customers assigned",
+                    state="complete",
+                )
+                common.flash(
+                    "success",
+                    f"'{spec.name}' is running: {_ui.count(len(started.frame))} customers "
+                    "assigned and frozen. Download the list for your CRM below.",
+                )
+                common.go_to(spec.name)
+                st.rerun()
