@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.store import Cursor, StoreError, quote_identifier
+from experiments.stats import CapRule
+from experiments.store import Cursor, StoreError, capping, quote_identifier
 
 FILE_VIEW = "file_rows"
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -121,24 +122,17 @@ def non_numeric_count(cur: Cursor, column: str) -> int:
 def cap_thresholds(
     cur: Cursor, column: str, percentile: float, lower_percentile: float | None = None
 ) -> tuple[float | None, float | None]:
-    """Pooled capping thresholds over all arms; same semantics as `stats.cap_thresholds`.
-
-    upper = quantile_cont(value, p) over values > 0; lower = quantile_cont(value, 1 - p_low) over
-    values < 0 (None when there are no negative values or no positive values respectively).
-    """
+    """Pooled capping thresholds (lower, upper) over all arms by `stats.CapRule`, in the SQL
+    of `capping.thresholds` (the analysis query's)."""
     (col,) = _checked(cur, [column])
-    value = _number(col)
-    lower_p = percentile if lower_percentile is None else lower_percentile
-    row = cur.execute(
-        f"SELECT quantile_cont({value}, $upper_q) FILTER (WHERE {value} > 0),"  # noqa: S608 - checked column
-        f" quantile_cont({value}, $lower_q) FILTER (WHERE {value} < 0) FROM {FILE_VIEW}",
-        {"upper_q": percentile / 100, "lower_q": 1 - lower_p / 100},
-    ).fetchone()
+    params: dict[str, object] = {}
+    lower, upper = capping.thresholds(_number(col), CapRule(percentile, lower_percentile), params)
+    row = cur.execute(f"SELECT {lower}, {upper} FROM {FILE_VIEW}", params).fetchone()  # noqa: S608 - checked column
     if not row:
         return None, None
     return (
-        float(row[1]) if row[1] is not None else None,
         float(row[0]) if row[0] is not None else None,
+        float(row[1]) if row[1] is not None else None,
     )
 
 
@@ -169,10 +163,7 @@ def arm_sufficient_stats(
         if name in caps:
             lower, upper = caps[name]
             params[f"lo{i}"], params[f"hi{i}"] = lower, upper
-            value = (
-                f"least(greatest({value}, coalesce(CAST($lo{i} AS DOUBLE), '-inf'::DOUBLE)),"
-                f" coalesce(CAST($hi{i} AS DOUBLE), 'inf'::DOUBLE))"
-            )
+            value = capping.capped(value, f"CAST($lo{i} AS DOUBLE)", f"CAST($hi{i} AS DOUBLE)")
         present = f"{_number(col)} IS NOT NULL"
         if cov_sql:
             present += f" AND {cov_sql} IS NOT NULL"
