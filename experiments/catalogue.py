@@ -17,10 +17,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from experiments.stats import MetricKind as TestKind
-from experiments.stats import SampleStats
+if TYPE_CHECKING:  # the catalogue stays light: labels and units are read without scipy
+    from experiments.stats import MetricKind as TestKind
+    from experiments.stats import SampleStats
 
 __all__ = [
     "BY_NAME",
@@ -259,6 +260,8 @@ class GroupStats:
     def sample(self, value: str, days: int | None, covariate: str | None = None) -> SampleStats:
         """SampleStats of a value (with a covariate's sums and cross product when given); a
         value without a sum of squares (a 0/1 rate) takes its sum as the sum of squares."""
+        from experiments.stats import SampleStats
+
         own = self.get(value, days)
         squares = own.sum if own.sum_squares is None else own.sum_squares
         if covariate is None:

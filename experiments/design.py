@@ -23,7 +23,7 @@ from scipy import stats as sps
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from experiments import config
+from experiments import catalogue, config
 from experiments.stats import SampleStats
 
 ArmKind = Literal["control", "discount", "gift", "outreach", "custom"]
@@ -51,11 +51,7 @@ SECONDARY_METRICS: tuple[str, ...] = (
 # were offered before but never analysed (and a cost guardrail against a control that pays
 # nothing stops every lever that costs anything): no longer offered; a stored one is reported
 # as not analysed and does not hold the verdict.
-GUARDRAIL_METRICS: dict[str, str] = {
-    "margin_per_customer": "kept_margin",
-    "repeat_purchase": "repeat_purchase",
-    "orders": "orders",
-}
+GUARDRAIL_METRICS: dict[str, str] = catalogue.GUARDRAILS
 GUARDRAILS: tuple[str, ...] = tuple(GUARDRAIL_METRICS)
 CORRECTIONS: tuple[str, ...] = config.CORRECTIONS
 

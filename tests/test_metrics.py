@@ -531,3 +531,34 @@ def test_one_parser_reads_the_pages_query_parameters_and_the_cli_options_alike()
         default = metrics.settings_from_options(**junk, **rule)
         assert (default.horizon_days, default.cap, default.use_covariate) == (None, False, True)
         assert (default.correction, default.confidence) == ("bh", 0.9)
+
+
+def test_lower_cap_applies_when_a_metric_has_no_positive_value(store):
+    """Only refunds in the window: revenue, margin and net value are all negative, so there is
+    a lower cap and no upper one. The SQL clipped with least(..., coalesce(upper, value)),
+    which undid the lower cap whenever the upper one was missing (numpy and the result files
+    applied it)."""
+    with store.transaction() as cur:
+        _experiment(cur, 1, [(0, "control", "control", 0.0), (1, "gift", "gift", 0.0)])
+        customers = [(f"r{i}", i % 2, T0) for i in range(8)]
+        _assign(cur, 1, customers)
+        _tx(
+            cur,
+            [
+                *((c, T0 + timedelta(days=3), -float(1 + i * i), 0.0, None)
+                  for i, (c, _, _) in enumerate(customers)),
+                ("z", DATA_END, 1.0, 0.0, None),
+            ],
+        )  # fmt: skip
+    spec = _spec(30, cap=True)
+    with store.cursor() as cur:
+        raw = metrics_sql.customer_frame(cur, spec)
+        agg = metrics_sql.experiment_aggregates(cur, spec)
+    for metric in catalogue.CAPPED:
+        lower, upper = stats.cap_thresholds(raw[metric])
+        assert upper is None and lower is not None and lower > raw[metric].min()
+        assert agg.caps[metric] == pytest.approx((lower, None))
+        clipped = np.clip(raw[metric], lower, None)
+        for arm_id, group in agg.arms.items():
+            mine = clipped[raw["arm_id"] == arm_id]
+            assert group.get(metric, 30).sum == pytest.approx(mine.sum(), rel=1e-12)

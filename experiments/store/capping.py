@@ -24,5 +24,9 @@ def thresholds(value: str, rule: CapRule, params: dict[str, object]) -> tuple[st
 
 
 def capped(value: str, lower: str, upper: str) -> str:
-    """`value` clipped to [lower, upper], a NULL threshold leaving that side alone."""
-    return f"least(greatest({value}, coalesce({lower}, {value})), coalesce({upper}, {value}))"
+    """`value` clipped to [lower, upper], a NULL threshold leaving that side open (numpy's
+    `clip` with None). Not coalesce(upper, value): with no upper cap that undid the lower one."""
+    return (
+        f"least(greatest({value}, coalesce({lower}, '-inf'::DOUBLE)),"
+        f" coalesce({upper}, 'inf'::DOUBLE))"
+    )
