@@ -184,3 +184,36 @@ def test_cap_rule_quantiles():
     assert stats.CapRule().upper_quantile == pytest.approx(0.99)
     assert stats.CapRule().lower_quantile == pytest.approx(0.01)
     assert stats.CapRule(90, 75).lower_quantile == pytest.approx(0.25)
+
+
+def test_the_duckdb_builder_sums_whatever_is_requested(tmp_path):
+    """A request the catalogue does not make today (the discount given, with a cross product,
+    over everyone and at a horizon) needs no builder change: the generated SQL sums it, and
+    the typed result equals pandas on the per-customer rows. Unknown values are refused."""
+    from experiments.store import Store, metrics_sql
+
+    store = Store(tmp_path / "demo.duckdb")
+    demo.seed_demo(store, customers=1500, seed=3, replace=True)
+    spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=30, cap=False)
+    wanted = [Request("discount", 30, cross=("pre_spend",)), Request("discount", None, False)]
+    with store.cursor() as cur:
+        agg = metrics_sql.DuckDBBuilder(cur).aggregate(spec, wanted)
+        frame = metrics_sql.customer_frame(cur, spec)
+        with pytest.raises(ValueError, match="Not a per-customer value"):
+            metrics_sql.DuckDBBuilder(cur).aggregate(spec, [Request("1; DROP TABLE arms", 30)])
+    store.close()
+    assert agg.arms and all(set(g.moments) == {("discount", 30), ("discount", None)}
+                            for g in agg.arms.values())  # fmt: skip
+    for arm_id, group in agg.arms.items():
+        rows = frame[frame["arm_id"] == arm_id]
+        seen = rows[rows["followup_days"] >= 30]
+        got = group.get("discount", 30)
+        assert got.n == len(seen)
+        assert got.sum == pytest.approx(seen["discount"].sum(), rel=1e-9, abs=1e-9)
+        assert got.sum_squares == pytest.approx((seen["discount"] ** 2).sum(), rel=1e-9, abs=1e-9)
+        assert got.cross["pre_spend"] == pytest.approx(
+            (seen["discount"] * seen["pre_spend"]).sum(), rel=1e-9, abs=1e-9
+        )
+        everyone = group.get("discount", None)
+        assert everyone.n == len(rows) and everyone.sum_squares is None
+        assert everyone.sum == pytest.approx(rows["discount"].sum(), rel=1e-9, abs=1e-9)

@@ -17,13 +17,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from experiments.catalogue import GroupStats, Moments, Request
 
-__all__ = ["Product", "products", "rollup"]
+if TYPE_CHECKING:
+    from experiments.store.metrics_sql import Aggregates, QuerySpec
+
+__all__ = ["Product", "QueryBuilder", "products", "rollup"]
+
+
+class QueryBuilder(Protocol):
+    """An engine's aggregation of one experiment: the catalogue's requests in, typed
+    statistics out (`metrics_sql.DuckDBBuilder` for the local store). The spec says which
+    customers and windows (the per-customer definitions of `metrics_sql`'s docstring, which
+    each engine renders in its own dialect); the requests say what to sum per group."""
+
+    def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
+        """Per arm and segment x arm, one `catalogue.Moments` per request, plus caps, the
+        Kaplan-Meier histogram and the net value distribution (`metrics_sql.Aggregates`)."""
+        ...
 
 
 @dataclass(frozen=True, order=True)

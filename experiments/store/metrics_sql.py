@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -66,6 +67,7 @@ __all__ = [
     "RFM_SEGMENT_CASE",
     "Aggregates",
     "DiscountSource",
+    "DuckDBBuilder",
     "QuerySpec",
     "arm_discount_terms",
     "customer_frame",
@@ -524,7 +526,7 @@ def _values(spec: QuerySpec) -> dict[str, str]:
     names = [
         *catalogue.HORIZON_METRICS, *catalogue.PRE_PERIOD_COVARIATES, *catalogue.CUPED_COVARIATES,
         *catalogue.FADING_SERIES, "cost_per_customer", "pre_recency_days", "extra_assignments",
-        "customers_before_first_seen",
+        "customers_before_first_seen", "discount", "pre_spend_capped",
         *(f"repeat_{h}" for h in spec.horizons),
         *(f"{kind}_b{b}" for b in range(len(spec.bucket_ends)) for kind in ("bucket", "cum_net")),
     ]  # fmt: skip
@@ -551,9 +553,31 @@ _SEGMENT_COLUMNS = {
 
 
 def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
-    """Run THE aggregation query for one experiment (see the module docstring).
+    """THE aggregation of one experiment on the store: the catalogue's requests for the spec,
+    computed by the DuckDB builder (see the module docstring)."""
+    return DuckDBBuilder(cur).aggregate(spec, spec.requests)
 
-    Everything per customer stays inside DuckDB. The customers are grouped once at the finest
+
+@dataclass(frozen=True)
+class DuckDBBuilder:
+    """The `builder.QueryBuilder` of the local store: one generated DuckDB statement.
+
+    Attributes:
+        cur: a cursor on the store (assignments, arms, customers and transactions).
+    """
+
+    cur: Cursor
+
+    def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
+        """Run the aggregation query for one experiment, summing what `requests` ask for.
+
+        Every requested value must be a per-customer value of the query (`_values`: the
+        catalogue's names; ValueError otherwise): they become sums of whitelisted columns."""
+        return _aggregate(self.cur, spec, tuple(requests))
+
+
+def _aggregate(cur: Cursor, spec: QuerySpec, requests: tuple[Request, ...]) -> Aggregates:
+    """Everything per customer stays inside DuckDB. The customers are grouped once at the finest
     grain (arm, follow-up class, segments) with plain sums: every per-arm and per-segment
     statistic is a sum over some of these groups, rolled up in Python from a frame of a few
     hundred rows (cheaper than GROUPING SETS with FILTERed aggregates, which DuckDB evaluates
@@ -583,7 +607,6 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
                {lo_cap} AS lo_cap, {hi_cap} AS hi_cap
         FROM per_customer p CROSS JOIN caps c WHERE p.followup_days >= $h_main
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
-    requests = spec.requests
     values = _values(spec)
     columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
     sums = ",\n           ".join(
