@@ -18,7 +18,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from experiments import config, stats
+from experiments import catalogue, config, stats
 from experiments.design import escape_cells
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
@@ -45,7 +45,7 @@ class ArmSummary:
         return {"arm": self.arm, "n": self.n, "is_control": self.is_control, "means": self.means}
 
 
-NET_VALUE = "net_value"  # the metric a result file with a money column decides on
+NET_VALUE = catalogue.DECISION_METRIC.name  # what a result file with a money column decides on
 
 
 @dataclass(frozen=True)

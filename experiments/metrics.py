@@ -1,9 +1,10 @@
-"""Metric catalogue and the experiment analysis: one SQL aggregate in, typed results out.
+"""The experiment analysis: typed sufficient statistics in, typed results out.
 
-`analyze_experiment` runs THE per-experiment aggregation (`experiments.store.metrics_sql`),
-turns its per-arm sums into `stats.SampleStats` and leaves every inference to
-`experiments.stats`. Definitions of the metrics (windows, margin, cost, observation) are in the
-docstring of `experiments.store.metrics_sql`; the demo generator records its truths with them.
+`analyze_experiment` runs THE per-experiment aggregation (`experiments.store.metrics_sql`, which
+sums what the metric catalogue `experiments.catalogue` requests), reads its typed per-arm
+`catalogue.GroupStats` as `stats.SampleStats` and leaves every inference to `experiments.stats`.
+Definitions of the metrics (windows, margin, cost, observation) are in the docstring of
+`experiments.store.metrics_sql`; the demo generator records its truths with them.
 
 Observation rule: a horizon H is analysed on the customers whose whole window
 (assigned_at, assigned_at + H days] lies before the last transaction in the store. Customers

@@ -3,10 +3,12 @@
 One statement scans the transactions once: assignments are joined to transactions on
 customer_id and on the time range [assigned_at - lookback, assigned_at + longest horizon], every
 customer's window metrics are aggregated in a CTE (`per_customer`), money metrics are capped at
-pooled percentiles of that CTE (`stats.cap_thresholds` semantics, on the customers observed at
-the analysis horizon, all arms together), and the customers are folded into a few hundred
-numbers per arm (n, sums, sums of squares, covariate sums and cross products) with GROUPING
-SETS for segments, plus a follow-up histogram for Kaplan-Meier. Only small frames leave
+pooled percentiles of that CTE (`stats.CapRule`, rendered by `capping`, on the customers
+observed at the analysis horizon, all arms together), and the customers are folded into the
+plain sums that the metric catalogue's requests need (`catalogue.requests`: n, sums, sums of
+squares, cross products with covariates), generated per finest group and rolled up into typed
+`catalogue.GroupStats` per arm and segment (`builder.rollup`), plus a follow-up histogram for
+Kaplan-Meier. `DuckDBBuilder` is this module's `builder.QueryBuilder`. Only small frames leave
 DuckDB; `customer_frame` returns per-customer rows for the few uses that need them (bootstrap,
 tests).
 
