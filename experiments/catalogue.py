@@ -34,6 +34,7 @@ __all__ = [
     "KEPT_MARGIN",
     "METRICS",
     "PRE_PERIOD_COVARIATES",
+    "PRIMARY_CHOICES",
     "Aggregate",
     "GroupStats",
     "Metric",
@@ -128,6 +129,9 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in (*METRICS, KEPT_MARGIN)}
 HORIZON_METRICS = tuple(m.name for m in METRICS)  # aggregated per customer at the horizon
 CAPPED = tuple(m.name for m in METRICS if m.capped)
 DECISION_METRIC = next(m for m in METRICS if m.role == "decision")
+# the metrics a design may choose as its primary one (`design.PrimaryMetric`): the analysis
+# also compares them arm vs arm and per segment
+PRIMARY_CHOICES = ("repeat_purchase", DECISION_METRIC.name)
 # design guardrail name -> the metric it reads; guardrails offered before but never analysed
 # (refund share, average order value, discount cost) are not here: a stored one is 'not analysed'
 GUARDRAILS: dict[str, str] = {

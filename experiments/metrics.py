@@ -397,7 +397,7 @@ class ExperimentAnalysis:
             "effects": [{**e.as_json(), "horizon_days": self.horizon_days} for e in self.effects],
             "comparisons": [e.as_json() for e in self.comparisons],
             "probability_best": {
-                "metric": "net_value",
+                "metric": catalogue.DECISION_METRIC.name,
                 "arms": {k: _finite(v) for k, v in self.probability_best.items()},
             },
             "chance_to_beat_control": {
@@ -691,7 +691,7 @@ def _analyse(
         for second in treated[i + 1 :]:
             base_row = rows.get(first.arm_id)
             other_row = rows.get(second.arm_id)
-            for name in ("repeat_purchase", "net_value"):
+            for name in catalogue.PRIMARY_CHOICES:
                 comparisons.extend(
                     stats.compare(
                         metric_stats(base_row, name, horizon, moments(first.arm_id, name)),
@@ -707,7 +707,8 @@ def _analyse(
                 )
     comparisons = stats.adjust_per_metric(comparisons, settings.correction)
 
-    net = {names[i]: metric_stats(rows.get(i), "net_value", horizon) for i in names}
+    decision = catalogue.DECISION_METRIC.name
+    net = {names[i]: metric_stats(rows.get(i), decision, horizon) for i in names}
     probability_best = stats.probability_best(net, "money")
     chance = {
         a.name: stats.chance_to_beat_control(
@@ -903,7 +904,7 @@ def _segments(
             continue
         for arm_def in treated:
             arm_id = arm_def.arm_id
-            for metric in ("repeat_purchase", "net_value"):
+            for metric in catalogue.PRIMARY_CHOICES:
                 per_segment = {
                     segment: (
                         metric_stats(arms.get(control_id), metric, horizon),
