@@ -217,3 +217,23 @@ def test_the_duckdb_builder_sums_whatever_is_requested(tmp_path):
         everyone = group.get("discount", None)
         assert everyone.n == len(rows) and everyone.sum_squares is None
         assert everyone.sum == pytest.approx(rows["discount"].sum(), rel=1e-9, abs=1e-9)
+
+
+def test_the_catalogue_is_domain_only_and_light():
+    """No SQL engine, no store, no heavy library: pages, the message catalogue and a second
+    engine's builder can read the metric definitions without loading DuckDB or scipy."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import sys; import experiments.catalogue\n"
+        "heavy = [m for m in ('duckdb', 'scipy', 'pandas', 'numpy', 'experiments.store')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
