@@ -148,7 +148,18 @@ def run(db: str, repeats: int) -> str:
         "baseline CPU s | catalogue CPU s | CPU catalogue / baseline | "
         "worst relative difference |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     )
-    return header + "\n".join(lines) + "\n"
+    notes = (
+        "\nNotes: the generated statement computes the same per-customer CTEs as the baseline "
+        "and one plain sum per distinct product the catalogue requests (115 columns at a "
+        "60-day horizon against the baseline's 123: a cross product or covariate sum asked "
+        "for by two metrics is computed once, a 0/1 rate's sum of squares not at all), so the "
+        "two should cost the same within noise; the last column is the largest relative "
+        "difference between the two builders' per-arm sums (DuckDB's parallel summation "
+        "order). With `SET threads = 1` the analysis JSON of a 20k-customer demo is "
+        "byte-identical to 0c343b9's for five settings (default, capped, 60 days capped with "
+        "an attribute segment, 45 days with 5-day buckets, 400 days capped).\n"
+    )
+    return header + "\n".join(lines) + "\n" + notes
 
 
 def main() -> None:
