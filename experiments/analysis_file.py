@@ -18,7 +18,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from experiments import config, stats
+from experiments import catalogue, config, stats
 from experiments.design import escape_cells
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
@@ -45,7 +45,7 @@ class ArmSummary:
         return {"arm": self.arm, "n": self.n, "is_control": self.is_control, "means": self.means}
 
 
-NET_VALUE = "net_value"  # the metric a result file with a money column decides on
+NET_VALUE = catalogue.DECISION_METRIC.name  # what a result file with a money column decides on
 
 
 @dataclass(frozen=True)
@@ -243,22 +243,8 @@ def analyze_frame(
                     caps[column] = filestats.cap_thresholds(cur, column, cap_percentile)
         table = filestats.arm_sufficient_stats(cur, arm_col, list(kinds), covariate, caps)
 
-    per_arm: dict[str, dict[str, SampleStats]] = {}
-    sizes: dict[str, int] = {}
-    for row in table.to_dict(orient="records"):
-        arm = str(row["arm"])
-        sizes[arm] = int(row["rows"])
-        per_arm[arm] = {
-            metric: SampleStats(
-                n=int(row[f"m{i}_n"]),
-                sum=float(row[f"m{i}_sum"]),
-                sum_squares=float(row[f"m{i}_sum_squares"]),
-                cov_sum=float(row.get(f"m{i}_cov_sum", 0.0)),
-                cov_sum_squares=float(row.get(f"m{i}_cov_sum_squares", 0.0)),
-                cross_sum=float(row.get(f"m{i}_cross_sum", 0.0)),
-            )
-            for i, metric in enumerate(kinds)
-        }
+    per_arm: dict[str, dict[str, SampleStats]] = {a: t.metrics for a, t in table.items()}
+    sizes: dict[str, int] = {a: t.rows for a, t in table.items()}
     if covariate is not None:  # CUPED rows name the covariate they used
         per_arm = {
             arm: {m: replace(s, covariates=s.single_covariate(covariate)) for m, s in by.items()}

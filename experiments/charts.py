@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments import config
+from experiments import catalogue, config
 from experiments.metrics import ExperimentAnalysis
 from experiments.stats import DecayPoint
 from experiments.store.customers import HistoricClv
@@ -108,9 +108,10 @@ def _colors(analysis: ExperimentAnalysis) -> dict[str, str]:
 
 
 def _metric_unit(metric: str) -> str:
-    if metric.startswith("repeat"):
+    unit = catalogue.unit_of(metric)  # the catalogue's; by name for horizon variants
+    if unit == "share" or metric.startswith("repeat"):
         return "pp"
-    if metric.startswith("orders"):
+    if unit == "orders" or metric.startswith("orders"):
         return "orders"
     return config.CURRENCY
 

@@ -34,7 +34,7 @@ from typing import Literal, get_args
 
 from scipy import special
 
-from experiments import config, stats
+from experiments import catalogue, config, stats
 from experiments.analysis_file import NET_VALUE, FileAnalysis
 from experiments.experiment import Experiment
 from experiments.metrics import AnalysisSettings, ArmSummary, ExperimentAnalysis
@@ -49,7 +49,7 @@ VERDICT_LABELS = {
     "keep_running": "keep running",
 }
 BLOCKED_LABEL = "check the data"  # the label of an inconclusive verdict a data warning holds
-DECISION_METRIC = "net_value"
+DECISION_METRIC = catalogue.DECISION_METRIC.name
 BLOCKING_WARNINGS = ("srm", "imbalance", "data")
 _CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
@@ -441,9 +441,10 @@ def _guardrail_effect(analysis: ExperimentAnalysis, arm: str, metric: str) -> st
     """The effect a guardrail reads. Kept margin (margin after the discounts given, before the
     lever's fixed cost) is net value plus the fixed cost: the same customers and spread, the
     difference shifted by the arms' fixed costs, which are the same for every customer."""
-    if metric != "kept_margin":
+    source = catalogue.BY_NAME[metric].derived_from if metric in catalogue.BY_NAME else None
+    if source is None:
         return _best(analysis, arm, metric)
-    net = _best(analysis, arm, "net_value")
+    net = _best(analysis, arm, source)
     if net is None or net.diff is None:
         return None
     fixed = {a.arm: a.cost_per_customer for a in analysis.arms}
@@ -451,7 +452,7 @@ def _guardrail_effect(analysis: ExperimentAnalysis, arm: str, metric: str) -> st
     shift = own - base
     return replace(
         net,
-        metric="kept_margin",
+        metric=metric,
         diff=net.diff + shift,
         ci_low=None if net.ci_low is None else net.ci_low + shift,
         ci_high=None if net.ci_high is None else net.ci_high + shift,
@@ -491,9 +492,10 @@ def _check_guardrails(
 
 def _guardrail_text(check: GuardrailCheck) -> str:
     def amount(value: float, signed: bool = True) -> str:
-        if check.metric == "repeat_purchase":
+        unit = catalogue.unit_of(check.metric)
+        if unit == "share":
             return f"{value * 100:+.1f} pp" if signed else f"{value * 100:.1f} pp"
-        if check.metric == "orders":
+        if unit == "orders":
             return f"{value:+.2f} orders" if signed else f"{value:.2f} orders"
         return _money(value, signed)
 

@@ -26,13 +26,13 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast, get_args
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from experiments import clv, config
+from experiments import catalogue, clv, config
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
 
@@ -51,7 +51,9 @@ __all__ = [
 
 ArmKind = Literal["control", "discount", "gift", "outreach", "custom"]
 Metric = Literal["repeat_purchase", "orders", "revenue", "net_value"]
-METRICS: tuple[Metric, ...] = ("repeat_purchase", "orders", "revenue", "net_value")
+# the catalogue's tested metrics: the ones with effect rows to check the known truths against
+METRICS = cast(tuple[Metric, ...], tuple(m.name for m in catalogue.METRICS if m.tested))
+assert set(METRICS) == set(get_args(Metric))
 # known_effects metric of the true future value: extra margin (after discounts) per customer in
 # the FUTURE_MONTHS months after the data end, discounted monthly like the CLV projection
 FUTURE_MARGIN_METRIC = "future_margin_12m"

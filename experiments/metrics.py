@@ -1,9 +1,10 @@
-"""Metric catalogue and the experiment analysis: one SQL aggregate in, typed results out.
+"""The experiment analysis: typed sufficient statistics in, typed results out.
 
-`analyze_experiment` runs THE per-experiment aggregation (`experiments.store.metrics_sql`),
-turns its per-arm sums into `stats.SampleStats` and leaves every inference to
-`experiments.stats`. Definitions of the metrics (windows, margin, cost, observation) are in the
-docstring of `experiments.store.metrics_sql`; the demo generator records its truths with them.
+`analyze_experiment` runs THE per-experiment aggregation (`experiments.store.metrics_sql`, which
+sums what the metric catalogue `experiments.catalogue` requests), reads its typed per-arm
+`catalogue.GroupStats` as `stats.SampleStats` and leaves every inference to `experiments.stats`.
+Definitions of the metrics (windows, margin, cost, observation) are in the docstring of
+`experiments.store.metrics_sql`; the demo generator records its truths with them.
 
 Observation rule: a horizon H is analysed on the customers whose whole window
 (assigned_at, assigned_at + H days] lies before the last transaction in the store. Customers
@@ -22,20 +23,19 @@ from typing import Literal
 
 import pandas as pd
 
-from experiments import config, stats
+from experiments import catalogue, config, stats
 from experiments import experiment as experiment_record
+from experiments.catalogue import GroupStats
 from experiments.experiment import Arm, Experiment, HorizonProgress
 from experiments.store import Cursor, Store, StoreError, metrics_sql, overview
 from experiments.store import settings as store_settings
 
 __all__ = [
-    "METRICS",
     "AnalysisSettings",
     "AnalysisWarning",
     "ArmSummary",
     "DiscountCost",
     "ExperimentAnalysis",
-    "MetricDef",
     "UnknownExperiment",
     "analyze_experiment",
     "default_horizon",
@@ -43,7 +43,6 @@ __all__ = [
     "resolve_margin_rate",
 ]
 
-MetricKind = Literal["binary", "money"]
 WarningKind = Literal[
     "srm", "imbalance", "short_window", "data", "insufficient_data", "discount_estimated"
 ]
@@ -57,39 +56,6 @@ MARGIN_RATE_SOURCES: dict[str, str] = {  # how the page and the report name each
 
 IMBALANCE_P = 0.001  # pre-period difference this unlikely under randomization: check assignment
 SHORT_WINDOW_SHARE = 0.5  # fewer observed customers than this share: the window is too short
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    """One metric of the catalogue.
-
-    Attributes:
-        name: identifier used in SQL aliases, JSON and known_effects.
-        label: what the UI shows.
-        kind: 'binary' (a rate: z-test) or 'money' (continuous: Welch, CUPED).
-        covariate: pre-period covariate used by CUPED (pre_buyer, pre_orders, pre_spend).
-        capped: winsorised at pooled percentiles when capping is on.
-        tested: gets effect rows (others are reported as per-arm means only).
-    """
-
-    name: str
-    label: str
-    kind: MetricKind
-    covariate: str
-    capped: bool
-    tested: bool
-
-
-METRICS: tuple[MetricDef, ...] = (
-    MetricDef("repeat_purchase", "Repeat purchase", "binary", "pre_buyer", False, True),
-    MetricDef("orders", "Orders per customer", "money", "pre_orders", False, True),
-    MetricDef("revenue", "Revenue per customer", "money", "pre_spend", True, True),
-    MetricDef("margin", "Gross margin per customer", "money", "pre_spend", True, False),
-    MetricDef("cost", "Lever cost per customer", "money", "pre_spend", False, False),
-    MetricDef("net_value", "Net value per customer", "money", "pre_spend", True, True),
-)
-_BY_NAME = {m.name: m for m in METRICS}
-assert tuple(_BY_NAME) == metrics_sql.HORIZON_METRICS
 
 
 class UnknownExperiment(StoreError):
@@ -432,7 +398,7 @@ class ExperimentAnalysis:
             "effects": [{**e.as_json(), "horizon_days": self.horizon_days} for e in self.effects],
             "comparisons": [e.as_json() for e in self.comparisons],
             "probability_best": {
-                "metric": "net_value",
+                "metric": catalogue.DECISION_METRIC.name,
                 "arms": {k: _finite(v) for k, v in self.probability_best.items()},
             },
             "chance_to_beat_control": {
@@ -478,49 +444,19 @@ def _finite(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _number(row: Mapping[str, object] | None, column: str) -> float:
-    """A sum from the aggregate row; 0 for a missing arm or a NULL sum (no observed customers)."""
-    if row is None:
-        return 0.0
-    value = row.get(column)
-    if value is None:
-        return 0.0
-    number = float(value)  # type: ignore[arg-type]
-    return number if math.isfinite(number) else 0.0
-
-
-def _sample(
-    row: Mapping[str, object] | None, value: str, n_column: str, covariate: str | None = None
-) -> stats.SampleStats:
-    """SampleStats of one metric from the aggregate row (covariate sums when given)."""
-    n = int(_number(row, n_column))
-    if covariate is None:
-        return stats.SampleStats(n, _number(row, f"{value}__sum"), _number(row, f"{value}__sumsq"))
-    return stats.SampleStats(
-        n,
-        _number(row, f"{value}__sum"),
-        _number(row, f"{value}__sumsq"),
-        _number(row, f"{covariate}__sum"),
-        _number(row, f"{covariate}__sumsq"),
-        _number(row, f"{value}__cross"),
-    )
-
-
-def _binary_sample(
-    row: Mapping[str, object] | None, value: str, n_column: str
-) -> stats.SampleStats:
-    total = _number(row, f"{value}__sum")
-    return stats.SampleStats(int(_number(row, n_column)), total, total)
+_NO_CUSTOMERS = GroupStats()  # an arm the query did not see: zero customers, zero sums
 
 
 def metric_stats(
-    row: Mapping[str, object] | None,
+    group: GroupStats | None,
     metric: str,
+    horizon: int,
     moments: stats.CovariateMoments | None = None,
 ) -> stats.SampleStats:
     """SampleStats of a catalogue metric at the analysis horizon, with its covariate, and the
     moments with all CUPED covariates when given (`metrics_sql.Aggregates.moments`)."""
-    sample = _sample(row, metric, "n_main", _BY_NAME[metric].covariate)
+    found = group or _NO_CUSTOMERS
+    sample = found.sample(metric, horizon, catalogue.metric(metric).covariate)
     return replace(sample, covariates=moments) if moments is not None else sample
 
 
@@ -674,21 +610,6 @@ def _arm_defs(experiment: Experiment) -> list[Arm]:
     return list(experiment.arms)
 
 
-def _records(frame: pd.DataFrame, horizon: int) -> list[dict[str, object]]:
-    """Aggregate rows as dicts, with the analysis horizon's n as `n_main`."""
-    records: list[dict[str, object]] = []
-    for record in frame.to_dict(orient="records"):
-        row = {str(k): v for k, v in record.items()}
-        row["n_main"] = row.get(f"n_{horizon}")
-        records.append(row)
-    return records
-
-
-def _rows(frame: pd.DataFrame, horizon: int) -> dict[int, dict[str, object]]:
-    """arm_id -> aggregate row, with the analysis horizon's n as `n_main`."""
-    return {int(r["arm_id"]): r for r in _records(frame, horizon)}  # type: ignore[call-overload]
-
-
 def _analyse(
     experiment: Experiment,
     settings: AnalysisSettings,
@@ -700,7 +621,7 @@ def _analyse(
     alpha = settings.alpha
     arm_defs = _arm_defs(experiment)
     names = {a.arm_id: a.name for a in arm_defs}
-    rows = _rows(agg.arms, horizon)
+    rows = agg.arms
     control_def = next((a for a in arm_defs if a.kind == "control"), None)
     if control_def is None and arm_defs:
         control_def = arm_defs[0]
@@ -709,7 +630,7 @@ def _analyse(
     total_allocation = sum(a.allocation for a in arm_defs) or 1.0
     warnings: list[AnalysisWarning] = []
 
-    arms = [_arm_summary(a, rows.get(a.arm_id), total_allocation) for a in arm_defs]
+    arms = [_arm_summary(a, rows.get(a.arm_id), total_allocation, horizon) for a in arm_defs]
     srm = stats.srm_test({a.arm: a.n for a in arms}, {a.arm: a.planned_allocation for a in arms})
 
     def moments(arm_id: int | None, metric: str) -> stats.CovariateMoments | None:
@@ -720,18 +641,22 @@ def _analyse(
     control_row = rows.get(control_id) if control_id is not None else None
     for arm_def in treated:
         arm_row = rows.get(arm_def.arm_id)
-        for metric in METRICS:
+        for metric in catalogue.METRICS:
             if not metric.tested:
                 continue
             effects.extend(
                 stats.compare(
-                    metric_stats(control_row, metric.name, moments(control_id, metric.name)),
-                    metric_stats(arm_row, metric.name, moments(arm_def.arm_id, metric.name)),
-                    metric.kind,
+                    metric_stats(
+                        control_row, metric.name, horizon, moments(control_id, metric.name)
+                    ),
+                    metric_stats(
+                        arm_row, metric.name, horizon, moments(arm_def.arm_id, metric.name)
+                    ),
+                    metric.test_kind,
                     arm_name=arm_def.name,
                     metric=metric.name,
                     alpha=alpha,
-                    use_covariate=settings.use_covariate and metric.kind == "money",
+                    use_covariate=settings.use_covariate and metric.test_kind == "money",
                     baseline_name=control or "control",
                 )
             )
@@ -742,22 +667,24 @@ def _analyse(
         for second in treated[i + 1 :]:
             base_row = rows.get(first.arm_id)
             other_row = rows.get(second.arm_id)
-            for name in ("repeat_purchase", "net_value"):
+            for name in catalogue.PRIMARY_CHOICES:
                 comparisons.extend(
                     stats.compare(
-                        metric_stats(base_row, name, moments(first.arm_id, name)),
-                        metric_stats(other_row, name, moments(second.arm_id, name)),
-                        _BY_NAME[name].kind,
+                        metric_stats(base_row, name, horizon, moments(first.arm_id, name)),
+                        metric_stats(other_row, name, horizon, moments(second.arm_id, name)),
+                        catalogue.metric(name).test_kind,
                         arm_name=second.name,
                         metric=name,
                         alpha=alpha,
-                        use_covariate=settings.use_covariate and _BY_NAME[name].kind == "money",
+                        use_covariate=settings.use_covariate
+                        and catalogue.metric(name).test_kind == "money",
                         baseline_name=first.name,
                     )
                 )
     comparisons = stats.adjust_per_metric(comparisons, settings.correction)
 
-    net = {names[i]: metric_stats(rows.get(i), "net_value") for i in names}
+    decision = catalogue.DECISION_METRIC.name
+    net = {names[i]: metric_stats(rows.get(i), decision, horizon) for i in names}
     probability_best = stats.probability_best(net, "money")
     chance = {
         a.name: stats.chance_to_beat_control(
@@ -771,8 +698,8 @@ def _analyse(
         for arm_def in treated:
             arm_row = rows.get(arm_def.arm_id)
             effect = stats.compare(
-                _binary_sample(control_row, f"repeat_{h}", f"n_{h}"),
-                _binary_sample(arm_row, f"repeat_{h}", f"n_{h}"),
+                (control_row or _NO_CUSTOMERS).sample(f"repeat_{h}", h),
+                (arm_row or _NO_CUSTOMERS).sample(f"repeat_{h}", h),
                 "binary",
                 arm_name=arm_def.name,
                 metric="repeat_purchase",
@@ -791,8 +718,7 @@ def _analyse(
     kaplan = _kaplan_meier(agg.survival, names, alpha)
 
     checks = {
-        name: int(sum(_number(r, name) for r in rows.values()))
-        for name in ("extra_assignments", "customers_before_first_seen", "assigned_after_data_end")
+        name: int(sum(r.get(name, None).sum for r in rows.values())) for name in catalogue.CHECKS
     }
     warnings.extend(_warnings(arms, srm, rows, control_row, treated, control, agg, horizon, checks))
     status: stats.Status = "ok" if any(e.ok for e in effects) else "insufficient_data"
@@ -837,22 +763,19 @@ def _analyse(
 
 
 def _arm_summary(
-    arm_def: Arm, row: Mapping[str, object] | None, total_allocation: float
+    arm_def: Arm, row: GroupStats | None, total_allocation: float, horizon: int
 ) -> ArmSummary:
-    n_observed = int(_number(row, "n_main"))
-    means = {
-        m.name: (_number(row, f"{m.name}__sum") / n_observed if n_observed else None)
-        for m in METRICS
-    }
-    n = int(_number(row, "n_all"))
-    pre = {
-        cov: (_number(row, f"{cov}_all__sum") / n if n else None) for cov in metrics_sql.COVARIATES
-    }
-    pre["pre_recency_days"] = _finite(row.get("pre_recency_days__mean")) if row else None  # type: ignore[arg-type]
+    row = row or _NO_CUSTOMERS
+    n_observed = row.n(horizon)
+    means = {m.name: row.get(m.name, horizon).mean for m in catalogue.METRICS}
+    n = row.assigned
+    pre = {cov: row.get(cov, None).mean for cov in catalogue.PRE_PERIOD_COVARIATES}
+    buyers = row.get("pre_buyer", None).sum  # the customers with a pre-period recency
+    pre["pre_recency_days"] = row.get("pre_recency_days", None).sum / buyers if buyers else None
     by_horizon: dict[int, tuple[int, float | None]] = {}
     for h in config.HORIZONS_DAYS:
-        n_h = int(_number(row, f"n_{h}"))
-        by_horizon[h] = (n_h, _number(row, f"repeat_{h}__sum") / n_h if n_h else None)
+        repeat = row.get(f"repeat_{h}", h)
+        by_horizon[h] = (repeat.n, repeat.mean)
     return ArmSummary(
         arm=arm_def.name,
         arm_id=arm_def.arm_id,
@@ -869,8 +792,8 @@ def _arm_summary(
 
 def _decay(
     treated: list[Arm],
-    control_row: Mapping[str, object] | None,
-    rows: Mapping[int, Mapping[str, object]],
+    control_row: GroupStats | None,
+    rows: Mapping[int, GroupStats],
     spec: metrics_sql.QuerySpec,
     alpha: float,
 ) -> tuple[
@@ -882,22 +805,17 @@ def _decay(
     decay_points: dict[str, list[stats.DecayPoint]] = {}
     cumulative: dict[str, list[stats.DecayPoint]] = {}
     payback: dict[str, int | None] = {}
+    base = control_row or _NO_CUSTOMERS
     for arm_def in treated:
         name = arm_def.name
-        arm_row = rows.get(arm_def.arm_id)
+        arm_row = rows.get(arm_def.arm_id) or _NO_CUSTOMERS
         per_bucket = {
-            starts[b]: (
-                _sample(control_row, f"bucket_b{b}", f"n_b{b}"),
-                _sample(arm_row, f"bucket_b{b}", f"n_b{b}"),
-            )
-            for b in range(len(ends))
+            starts[b]: (base.sample(f"bucket_b{b}", end), arm_row.sample(f"bucket_b{b}", end))
+            for b, end in enumerate(ends)
         }
         per_end = {
-            ends[b]: (
-                _sample(control_row, f"cum_net_b{b}", f"n_b{b}"),
-                _sample(arm_row, f"cum_net_b{b}", f"n_b{b}"),
-            )
-            for b in range(len(ends))
+            end: (base.sample(f"cum_net_b{b}", end), arm_row.sample(f"cum_net_b{b}", end))
+            for b, end in enumerate(ends)
         }
         decay_points[name] = stats.decay(
             per_bucket, "money", arm_name=name, metric="contribution", alpha=alpha
@@ -905,8 +823,8 @@ def _decay(
         cumulative[name] = stats.decay(
             per_end, "money", arm_name=name, metric="cumulative_net_value", alpha=alpha
         )
-        cost_diff = _number(arm_row, "cost_per_customer") - _number(
-            control_row, "cost_per_customer"
+        cost_diff = (arm_row.get("cost_per_customer", None).mean or 0.0) - (
+            base.get("cost_per_customer", None).mean or 0.0
         )
         days = [p.bucket for p in cumulative[name] if p.effect.diff is not None]
         # cumulative net = contribution - fixed cost, so contribution diff = net diff + cost diff
@@ -919,15 +837,19 @@ def _decay(
 
 def _fading(
     arm_def: Arm,
-    control_row: Mapping[str, object] | None,
-    arm_row: Mapping[str, object] | None,
+    control_row: GroupStats | None,
+    arm_row: GroupStats | None,
     spec: metrics_sql.QuerySpec,
     alpha: float,
 ) -> stats.FadingTest:
     """The fading test of one arm from the per-customer half-horizon contrasts (FADING_SERIES)."""
+    h = spec.horizon_days
     early, late, change = (
-        (_sample(control_row, name, "n_main"), _sample(arm_row, name, "n_main"))
-        for name in metrics_sql.FADING_SERIES
+        (
+            (control_row or _NO_CUSTOMERS).sample(name, h),
+            (arm_row or _NO_CUSTOMERS).sample(name, h),
+        )
+        for name in catalogue.FADING_SERIES
     )
     return stats.fading_test(
         early,
@@ -941,35 +863,34 @@ def _fading(
 
 
 def _segments(
-    frame: pd.DataFrame,
+    groups: Mapping[tuple[str, str, int], GroupStats],
     treated: list[Arm],
     control_id: int | None,
     horizon: int,
     alpha: float,
 ) -> dict[tuple[str, str, str], stats.SegmentAnalysis]:
     out: dict[tuple[str, str, str], stats.SegmentAnalysis] = {}
-    if frame.empty or control_id is None:
+    if not groups or control_id is None:
         return out
-    for kind, part in frame.groupby("segment_kind", sort=True):
-        by_segment: dict[str, dict[int, dict[str, object]]] = {}
-        for record in _records(part, horizon):
-            arm_id = int(record["arm_id"])  # type: ignore[call-overload]
-            by_segment.setdefault(str(record["segment"]), {})[arm_id] = record
+    by_kind: dict[str, dict[str, dict[int, GroupStats]]] = {}
+    for (kind, segment, arm_id), group in sorted(groups.items()):
+        by_kind.setdefault(kind, {}).setdefault(segment, {})[arm_id] = group
+    for kind, by_segment in by_kind.items():
         if len(by_segment) < 2:
             continue
         for arm_def in treated:
             arm_id = arm_def.arm_id
-            for metric in ("repeat_purchase", "net_value"):
+            for metric in catalogue.PRIMARY_CHOICES:
                 per_segment = {
                     segment: (
-                        metric_stats(arms.get(control_id), metric),
-                        metric_stats(arms.get(arm_id), metric),
+                        metric_stats(arms.get(control_id), metric, horizon),
+                        metric_stats(arms.get(arm_id), metric, horizon),
                     )
                     for segment, arms in sorted(by_segment.items())
                 }
-                out[(str(kind), metric, arm_def.name)] = stats.segment_effects(
+                out[(kind, metric, arm_def.name)] = stats.segment_effects(
                     per_segment,
-                    _BY_NAME[metric].kind,
+                    catalogue.metric(metric).test_kind,
                     arm_name=arm_def.name,
                     metric=metric,
                     alpha=alpha,
@@ -993,8 +914,8 @@ def _kaplan_meier(
 def _warnings(
     arms: list[ArmSummary],
     srm: stats.SrmResult,
-    rows: Mapping[int, Mapping[str, object]],
-    control_row: Mapping[str, object] | None,
+    rows: Mapping[int, GroupStats],
+    control_row: GroupStats | None,
     treated: list[Arm],
     control: str | None,
     agg: metrics_sql.Aggregates,
@@ -1012,11 +933,11 @@ def _warnings(
             )
         )
     for arm_def in treated:
-        arm_row = rows.get(arm_def.arm_id)
+        arm_row = rows.get(arm_def.arm_id) or _NO_CUSTOMERS
         for cov in ("pre_spend", "pre_orders"):
             check = stats.compare(
-                _sample(control_row, f"{cov}_all", "n_all"),
-                _sample(arm_row, f"{cov}_all", "n_all"),
+                (control_row or _NO_CUSTOMERS).sample(cov, None),
+                arm_row.sample(cov, None),
                 "money",
                 arm_name=arm_def.name,
                 metric=cov,

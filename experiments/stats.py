@@ -888,28 +888,50 @@ def srm_test(
 
 
 # -- capping -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CapRule:
+    """THE winsorising rule of money metrics, pooled across arms (compute once, apply to all).
+
+    * upper = linear-interpolation quantile (numpy 'linear' == DuckDB `quantile_cont`) at
+      `upper_quantile` over the strictly positive values; None when there are none. Zeros are
+      left out so a metric that is 0 for 95% of customers is not capped at 0.
+    * lower = the same quantile at `lower_quantile` over the strictly negative values (refunds),
+      None when no value is negative, so a metric without refunds has no lower cap.
+    Missing values (NaN, NULL) are ignored. `cap_thresholds` applies it in numpy and
+    `experiments.store.capping` renders it as SQL for the analysis and the result files.
+
+    Attributes:
+        percentile: upper cap: this percentile (percent, e.g. 99) of the positive values.
+        lower_percentile: lower cap: the (100 - this) percentile of the negative values;
+            None = `percentile`.
+    """
+
+    percentile: float = config.DEFAULT_CAP_PERCENTILE
+    lower_percentile: float | None = None
+
+    @property
+    def upper_quantile(self) -> float:
+        return self.percentile / 100
+
+    @property
+    def lower_quantile(self) -> float:
+        lower = self.percentile if self.lower_percentile is None else self.lower_percentile
+        return 1 - lower / 100
+
+
 def cap_thresholds(
     values: Sequence[float] | np.ndarray,
     percentile: float = config.DEFAULT_CAP_PERCENTILE,
     lower_percentile: float | None = None,
 ) -> tuple[float | None, float | None]:
-    """Winsorising thresholds for a money metric, pooled across arms (compute once, apply to all).
-
-    Exact semantics (the SQL in `experiments/store/filestats.py` is identical):
-    * upper = linear-interpolation quantile (numpy 'linear' == DuckDB `quantile_cont`) at
-      `percentile`/100 over the strictly positive values; None when there are none. Zeros are
-      left out so a metric that is 0 for 95% of customers is not capped at 0.
-    * lower = the same quantile at (100 - lower_percentile)/100 over the strictly negative
-      values (refunds), `lower_percentile` defaulting to `percentile`; None when no value is
-      negative, so a metric without refunds has no lower cap.
-    NaNs are ignored. Apply with `numpy.clip(values, lower, upper)`.
-    """
+    """(lower, upper) winsorising thresholds of a money metric by `CapRule`; apply with
+    `numpy.clip(values, lower, upper)`."""
+    rule = CapRule(percentile, lower_percentile)
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     positive, negative = x[x > 0], x[x < 0]
-    upper = float(np.quantile(positive, percentile / 100)) if positive.size else None
-    lower_p = percentile if lower_percentile is None else lower_percentile
-    lower = float(np.quantile(negative, 1 - lower_p / 100)) if negative.size else None
+    upper = float(np.quantile(positive, rule.upper_quantile)) if positive.size else None
+    lower = float(np.quantile(negative, rule.lower_quantile)) if negative.size else None
     return lower, upper
 
 

@@ -47,11 +47,12 @@ STORE = PACKAGE / "store"
 # is domain logic, which calls the store - never the other way round.
 STORE_MAY_IMPORT: dict[str, set[str] | None] = {
     "experiments.config": None,  # None: any name
+    "experiments.catalogue": None,  # the metric declarations the query builders render
     "experiments.design.arms": {"ArmSpec"},  # the arms a write inserts
     "experiments.design.spec": {"ExperimentSpec"},  # the design a write inserts
     "experiments.design.audience": {"AudienceFilter", "RFM_SEGMENTS"},  # bound as parameters
     "experiments.design.planner": {"PlannerInputs"},  # what planner_inputs returns
-    "experiments.stats": {"CovariateMoments"},  # sufficient statistics metrics_sql returns
+    "experiments.stats": {"CovariateMoments", "CapRule", "SampleStats"},  # typed stats, cap rule
     "experiments.progress": {"Progress"},  # the progress callback type of a long load
 }
 # Known exceptions, each to go when its file is split (not typed values: named so none is added

@@ -15,7 +15,7 @@ from statsmodels.stats import proportion
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from experiments import __main__ as cli
-from experiments import metrics, stats
+from experiments import catalogue, metrics, stats
 from experiments.store import Store, metrics_sql, overview
 
 T0 = datetime(2024, 1, 1)
@@ -154,14 +154,15 @@ def test_refund_is_not_an_order(hand_store):
 def test_horizon_60_counts_only_fully_observed_customers(hand_store):
     with hand_store.cursor() as cur:
         agg = metrics_sql.experiment_aggregates(cur, _spec(60))
-    arms = agg.arms.set_index("arm_id")
-    assert arms.loc[0, "n_all"] == 3 and arms.loc[1, "n_all"] == 2
-    assert arms.loc[1, "n_60"] == 1  # c was assigned 46 days before the data's end
-    assert arms.loc[1, "n_30"] == 2
-    assert arms.loc[0, "revenue__sum"] == pytest.approx(78.0)  # a: 20 + 8 + 50
-    assert arms.loc[0, "margin__sum"] == pytest.approx(40.5)  # 12.5 + 3 + 25
-    assert arms.loc[1, "net_value__sum"] == pytest.approx(-5.0)  # b only
-    assert arms.loc[0, "customers_before_first_seen"] == 1
+    arms = agg.arms
+    assert arms[0].assigned == 3 and arms[1].assigned == 2
+    assert arms[1].n(60) == 1  # c was assigned 46 days before the data's end
+    assert arms[1].n(30) == 2
+    assert arms[0].get("revenue", 60).sum == pytest.approx(78.0)  # a: 20 + 8 + 50
+    assert arms[0].get("margin", 60).sum == pytest.approx(40.5)  # 12.5 + 3 + 25
+    assert arms[1].get("net_value", 60).sum == pytest.approx(-5.0)  # b only
+    assert arms[1].get("net_value", 60).sum_squares == pytest.approx(25.0)
+    assert arms[0].get("customers_before_first_seen", None).sum == 1
     assert agg.last_ts == "2024-04-30 00:00:00"
     survival = agg.survival.set_index(["arm_id", "event", "duration_days"])["customers"]
     assert survival.to_dict() == {(0, True, 9): 1, (0, False, 120): 2, (1, True, 4): 1,
@@ -261,29 +262,35 @@ def test_sql_sufficient_statistics_equal_pandas(store, cap):
     assert 0 < len(observed) < len(raw)  # some windows are censored
     if cap:
         assert (observed["net_value"] < 0).any() and (observed["revenue"] < 0).any()
-        for metric in metrics_sql.CAPPED_METRICS:
+        for metric in catalogue.CAPPED:
             lower, upper = stats.cap_thresholds(observed[metric])
             assert agg.caps[metric] == pytest.approx((lower, upper))
             observed[metric] = np.clip(observed[metric], lower, upper)
-    sums = agg.arms.set_index("arm_id")
     for arm_id, part in observed.groupby("arm_id"):
-        row = sums.loc[arm_id]
-        assert row["n_60"] == len(part)
-        assert row["n_all"] == (raw["arm_id"] == arm_id).sum()
-        for metric in metrics_sql.HORIZON_METRICS:
-            y = part[metric].astype(float)
-            x = part[metrics_sql.COVARIATE_OF[metric]].astype(float)
-            assert row[f"{metric}__sum"] == pytest.approx(y.sum(), rel=1e-9, abs=1e-9)
-            assert row[f"{metric}__sumsq"] == pytest.approx((y * y).sum(), rel=1e-9)
-            assert row[f"{metric}__cross"] == pytest.approx((x * y).sum(), rel=1e-9, abs=1e-9)
-        assert row["pre_spend__sum"] == pytest.approx(part["pre_spend"].sum())
+        group = agg.arms[int(arm_id)]
+        assert group.n(60) == len(part)
+        assert group.assigned == (raw["arm_id"] == arm_id).sum()
+        for m in catalogue.METRICS:
+            y = part[m.name].astype(float)
+            x = part[m.covariate].astype(float)
+            sample = metrics.metric_stats(group, m.name, 60)
+            assert sample.n == len(part)
+            assert sample.sum == pytest.approx(y.sum(), rel=1e-9, abs=1e-9)
+            assert sample.sum_squares == pytest.approx((y * y).sum(), rel=1e-9)
+            assert sample.cross_sum == pytest.approx((x * y).sum(), rel=1e-9, abs=1e-9)
+            assert sample.cov_sum == pytest.approx(x.sum(), rel=1e-9, abs=1e-9)
+            assert sample.cov_sum_squares == pytest.approx((x * x).sum(), rel=1e-9, abs=1e-9)
+        assert group.get("pre_spend", 60).sum == pytest.approx(part["pre_spend"].sum())
         for h in (30, 90):
             seen = raw[(raw["arm_id"] == arm_id) & (raw["followup_days"] >= h)]
-            assert row[f"n_{h}"] == len(seen)
-            assert row[f"repeat_{h}__sum"] == seen[f"repeat_{h}"].sum()
+            assert group.n(h) == len(seen)
+            assert group.get(f"repeat_{h}", h).sum == seen[f"repeat_{h}"].sum()
     # segments partition the arms
-    pre = agg.segments[agg.segments["segment_kind"] == "pre_period"]
-    assert pre.groupby("arm_id")["n_all"].sum().to_dict() == sums["n_all"].to_dict()
+    pre: dict[int, int] = {}
+    for (kind, _, arm_id), group in agg.segments.items():
+        if kind == "pre_period":
+            pre[arm_id] = pre.get(arm_id, 0) + group.assigned
+    assert pre == {arm_id: group.assigned for arm_id, group in agg.arms.items()}
 
 
 def _covariate_matrix(frame: pd.DataFrame, names) -> np.ndarray:
@@ -332,7 +339,9 @@ def test_cuped_moments_from_sql_equal_numpy_on_the_customers_rows(tmp_path):
             got = np.asarray(moments.products)
             assert np.allclose(got, expected, rtol=1e-9, atol=1e-6)
             segments_seen |= {n for n in moments.names if n.startswith("rfm_segment=")}
-        assert set(per_metric) == set(metrics_sql.MONEY_METRICS)
+        assert set(per_metric) == {
+            m.name for m in catalogue.METRICS if "cuped_moments" in m.aggregates
+        }
     assert len(segments_seen) >= 4  # the demo's customers span several RFM segments
 
 
@@ -343,7 +352,7 @@ def test_pipeline_equals_statsmodels_on_the_raw_frame(store):
     spec = _spec(30, cap=False, experiment_id=2, margin_rate=0.35)
     with store.cursor() as cur:
         raw = _observed(metrics_sql.customer_frame(cur, spec), 30).copy()
-    for metric in metrics_sql.CAPPED_METRICS:
+    for metric in catalogue.CAPPED:
         raw[metric] = np.clip(raw[metric], *stats.cap_thresholds(raw[metric]))
     control = raw[raw["arm_id"] == 0]
     for arm_id, name in ((1, "gift"), (2, "call")):
@@ -522,3 +531,34 @@ def test_one_parser_reads_the_pages_query_parameters_and_the_cli_options_alike()
         default = metrics.settings_from_options(**junk, **rule)
         assert (default.horizon_days, default.cap, default.use_covariate) == (None, False, True)
         assert (default.correction, default.confidence) == ("bh", 0.9)
+
+
+def test_lower_cap_applies_when_a_metric_has_no_positive_value(store):
+    """Only refunds in the window: revenue, margin and net value are all negative, so there is
+    a lower cap and no upper one. The SQL clipped with least(..., coalesce(upper, value)),
+    which undid the lower cap whenever the upper one was missing (numpy and the result files
+    applied it)."""
+    with store.transaction() as cur:
+        _experiment(cur, 1, [(0, "control", "control", 0.0), (1, "gift", "gift", 0.0)])
+        customers = [(f"r{i}", i % 2, T0) for i in range(8)]
+        _assign(cur, 1, customers)
+        _tx(
+            cur,
+            [
+                *((c, T0 + timedelta(days=3), -float(1 + i * i), 0.0, None)
+                  for i, (c, _, _) in enumerate(customers)),
+                ("z", DATA_END, 1.0, 0.0, None),
+            ],
+        )  # fmt: skip
+    spec = _spec(30, cap=True)
+    with store.cursor() as cur:
+        raw = metrics_sql.customer_frame(cur, spec)
+        agg = metrics_sql.experiment_aggregates(cur, spec)
+    for metric in catalogue.CAPPED:
+        lower, upper = stats.cap_thresholds(raw[metric])
+        assert upper is None and lower is not None and lower > raw[metric].min()
+        assert agg.caps[metric] == pytest.approx((lower, None))
+        clipped = np.clip(raw[metric], lower, None)
+        for arm_id, group in agg.arms.items():
+            mine = clipped[raw["arm_id"] == arm_id]
+            assert group.get(metric, 30).sum == pytest.approx(mine.sum(), rel=1e-12)

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from experiments import config
+from experiments import catalogue, config
 from experiments.design.arms import ArmSpec, DesignError
 from experiments.design.audience import AudienceFilter
 from experiments.store import StoreError
@@ -30,11 +30,7 @@ SECONDARY_METRICS: tuple[str, ...] = (
 # were offered before but never analysed (and a cost guardrail against a control that pays
 # nothing stops every lever that costs anything): no longer offered; a stored one is reported
 # as not analysed and does not hold the verdict.
-GUARDRAIL_METRICS: dict[str, str] = {
-    "margin_per_customer": "kept_margin",
-    "repeat_purchase": "repeat_purchase",
-    "orders": "orders",
-}
+GUARDRAIL_METRICS: dict[str, str] = catalogue.GUARDRAILS
 GUARDRAILS: tuple[str, ...] = tuple(GUARDRAIL_METRICS)
 CORRECTIONS: tuple[str, ...] = config.CORRECTIONS
 

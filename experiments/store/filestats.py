@@ -9,11 +9,13 @@ thresholds and labels are bound as parameters.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from experiments.store import Cursor, StoreError, quote_identifier
+from experiments.stats import CapRule, SampleStats
+from experiments.store import Cursor, StoreError, capping, quote_identifier
 
 FILE_VIEW = "file_rows"
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -121,25 +123,32 @@ def non_numeric_count(cur: Cursor, column: str) -> int:
 def cap_thresholds(
     cur: Cursor, column: str, percentile: float, lower_percentile: float | None = None
 ) -> tuple[float | None, float | None]:
-    """Pooled capping thresholds over all arms; same semantics as `stats.cap_thresholds`.
-
-    upper = quantile_cont(value, p) over values > 0; lower = quantile_cont(value, 1 - p_low) over
-    values < 0 (None when there are no negative values or no positive values respectively).
-    """
+    """Pooled capping thresholds (lower, upper) over all arms by `stats.CapRule`, in the SQL
+    of `capping.thresholds` (the analysis query's)."""
     (col,) = _checked(cur, [column])
-    value = _number(col)
-    lower_p = percentile if lower_percentile is None else lower_percentile
-    row = cur.execute(
-        f"SELECT quantile_cont({value}, $upper_q) FILTER (WHERE {value} > 0),"  # noqa: S608 - checked column
-        f" quantile_cont({value}, $lower_q) FILTER (WHERE {value} < 0) FROM {FILE_VIEW}",
-        {"upper_q": percentile / 100, "lower_q": 1 - lower_p / 100},
-    ).fetchone()
+    params: dict[str, object] = {}
+    lower, upper = capping.thresholds(_number(col), CapRule(percentile, lower_percentile), params)
+    row = cur.execute(f"SELECT {lower}, {upper} FROM {FILE_VIEW}", params).fetchone()  # noqa: S608 - checked column
     if not row:
         return None, None
     return (
-        float(row[1]) if row[1] is not None else None,
         float(row[0]) if row[0] is not None else None,
+        float(row[1]) if row[1] is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class ArmFileStats:
+    """One arm's rows of a results file and its typed sufficient statistics.
+
+    Attributes:
+        rows: rows of the file in the arm.
+        metrics: metric column -> its SampleStats over the rows where it (and the covariate)
+            is a number; with a covariate, the covariate's sums and the cross product too.
+    """
+
+    rows: int
+    metrics: dict[str, SampleStats]
 
 
 def arm_sufficient_stats(
@@ -148,16 +157,12 @@ def arm_sufficient_stats(
     metrics: Sequence[str],
     covariate: str | None = None,
     caps: dict[str, tuple[float | None, float | None]] | None = None,
-) -> pd.DataFrame:
-    """Per-arm sufficient statistics of each metric, one small row per arm.
+) -> dict[str, ArmFileStats]:
+    """Per-arm sufficient statistics of each metric, by arm label (text), in label order.
 
-    Rows with a NULL arm are left out. For each metric i the columns are m{i}_n, m{i}_sum,
-    m{i}_sum_squares and, with a covariate, m{i}_cov_sum, m{i}_cov_sum_squares, m{i}_cross_sum,
-    all over rows where the metric (and the covariate) is a number. Capped metrics are clipped
-    to [lower, upper] before summing; the covariate is never capped.
-
-    Returns:
-        Frame with columns arm (text), rows (customers in the arm), then the m{i}_* columns.
+    Rows with a NULL arm are left out. Each metric's sums are over rows where the metric (and
+    the covariate) is a number. Capped metrics are clipped to [lower, upper] (`capping`)
+    before summing; the covariate is never capped.
     """
     arm_sql, *metric_sql = _checked(cur, [arm_column, *metrics])
     cov_sql = _number(_checked(cur, [covariate])[0]) if covariate else None
@@ -169,27 +174,30 @@ def arm_sufficient_stats(
         if name in caps:
             lower, upper = caps[name]
             params[f"lo{i}"], params[f"hi{i}"] = lower, upper
-            value = (
-                f"least(greatest({value}, coalesce(CAST($lo{i} AS DOUBLE), '-inf'::DOUBLE)),"
-                f" coalesce(CAST($hi{i} AS DOUBLE), 'inf'::DOUBLE))"
-            )
+            value = capping.capped(value, f"CAST($lo{i} AS DOUBLE)", f"CAST($hi{i} AS DOUBLE)")
         present = f"{_number(col)} IS NOT NULL"
         if cov_sql:
             present += f" AND {cov_sql} IS NOT NULL"
         keep = f"FILTER (WHERE {present})"
-        parts += [
-            f"count(*) {keep} AS m{i}_n",
-            f"coalesce(sum({value}) {keep}, 0) AS m{i}_sum",
-            f"coalesce(sum({value} * {value}) {keep}, 0) AS m{i}_sum_squares",
-        ]
+        sums = [f"count(*) {keep}", f"sum({value})", f"sum({value} * {value})"]
         if cov_sql:
-            parts += [
-                f"coalesce(sum({cov_sql}) {keep}, 0) AS m{i}_cov_sum",
-                f"coalesce(sum({cov_sql} * {cov_sql}) {keep}, 0) AS m{i}_cov_sum_squares",
-                f"coalesce(sum({value} * {cov_sql}) {keep}, 0) AS m{i}_cross_sum",
-            ]
+            sums += [f"sum({cov_sql})", f"sum({cov_sql} * {cov_sql})", f"sum({value} * {cov_sql})"]
+        parts += [
+            s if s.startswith("count") else f"coalesce({s} {keep}, 0)" for s in sums
+        ]  # positional: read back in this order below
     sql = (
         f"SELECT {', '.join(parts)} FROM {FILE_VIEW} WHERE {arm_sql} IS NOT NULL "  # noqa: S608 - checked columns, values are parameters
         "GROUP BY ALL ORDER BY arm"
     )
-    return cur.execute(sql, params).df()
+    width = 6 if cov_sql else 3
+    out: dict[str, ArmFileStats] = {}
+    for row in cur.execute(sql, params).fetchall():
+        per_metric = {}
+        for i, name in enumerate(metrics):
+            n, total, squares, *cov = row[2 + i * width : 2 + (i + 1) * width]
+            cov_sum, cov_squares, cross = (float(v) for v in cov) if cov else (0.0, 0.0, 0.0)
+            per_metric[name] = SampleStats(
+                int(n), float(total), float(squares), cov_sum, cov_squares, cross
+            )
+        out[str(row[0])] = ArmFileStats(int(row[1]), per_metric)
+    return out

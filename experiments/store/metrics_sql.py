@@ -3,10 +3,12 @@
 One statement scans the transactions once: assignments are joined to transactions on
 customer_id and on the time range [assigned_at - lookback, assigned_at + longest horizon], every
 customer's window metrics are aggregated in a CTE (`per_customer`), money metrics are capped at
-pooled percentiles of that CTE (`stats.cap_thresholds` semantics, on the customers observed at
-the analysis horizon, all arms together), and the customers are folded into a few hundred
-numbers per arm (n, sums, sums of squares, covariate sums and cross products) with GROUPING
-SETS for segments, plus a follow-up histogram for Kaplan-Meier. Only small frames leave
+pooled percentiles of that CTE (`stats.CapRule`, rendered by `capping`, on the customers
+observed at the analysis horizon, all arms together), and the customers are folded into the
+plain sums that the metric catalogue's requests need (`catalogue.requests`: n, sums, sums of
+squares, cross products with covariates), generated per finest group and rolled up into typed
+`catalogue.GroupStats` per arm and segment (`builder.rollup`), plus a follow-up histogram for
+Kaplan-Meier. `DuckDBBuilder` is this module's `builder.QueryBuilder`. Only small frames leave
 DuckDB; `customer_frame` returns per-customer rows for the few uses that need them (bootstrap,
 tests).
 
@@ -35,7 +37,7 @@ Definitions (the demo generator records its known truths with the same ones):
 * cost(H) = discounts in the window + the arm's cost_per_customer; net_value = margin - cost.
 * a customer is observed at H when assigned_at + H days <= the last transaction in the store;
   statistics of horizon H use observed customers only.
-* CUPED covariates of the money metrics (`MONEY_COVARIATES`, then the RFM segment as
+* CUPED covariates of the money metrics (`catalogue.CUPED_COVARIATES`, then the RFM segment as
   indicators), all measured before assignment: pre-period spend, orders, recency (days since
   the last pre-period purchase; the lookback length when there is none, with pre_buyer as the
   indicator), tenure (days since first_seen) and the RFM segment (`RFM_SEGMENT_CASE` on 1..5
@@ -46,27 +48,27 @@ Definitions (the demo generator records its known truths with the same ones):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from experiments import catalogue
+from experiments.catalogue import GroupStats, Request
 from experiments.design.audience import RFM_SEGMENTS
-from experiments.stats import CovariateMoments
-from experiments.store import Cursor
+from experiments.stats import CapRule, CovariateMoments
+from experiments.store import Cursor, builder, capping
 
 __all__ = [
-    "CAPPED_METRICS",
-    "COVARIATE_OF",
     "GROSS_MARGIN",
-    "HORIZON_METRICS",
     "KEPT_MARGIN",
-    "MONEY_COVARIATES",
     "NEW_CUSTOMER_DAYS",
     "RFM_SEGMENT_CASE",
     "Aggregates",
     "DiscountSource",
+    "DuckDBBuilder",
     "QuerySpec",
     "arm_discount_terms",
     "customer_frame",
@@ -112,28 +114,10 @@ def discount_given(row: str, offset_us: str, assigned: str) -> str:
     )
 
 
-# Metrics computed per customer at the analysis horizon (fixed whitelist: these names become
-# column aliases).
-HORIZON_METRICS = ("repeat_purchase", "orders", "revenue", "margin", "cost", "net_value")
-CAPPED_METRICS = ("revenue", "margin", "net_value")  # cost: paid in full, never capped
-COVARIATES = ("pre_buyer", "pre_orders", "pre_spend")
-COVARIATE_OF = {
-    "repeat_purchase": "pre_buyer",
-    "orders": "pre_orders",
-    "revenue": "pre_spend",
-    "margin": "pre_spend",
-    "cost": "pre_spend",
-    "net_value": "pre_spend",
-}
-# CUPED covariates of the money metrics, in priority order (a covariate that is constant or
-# collinear in an arm is dropped, later ones first when there are too few customers); the RFM
-# segment's indicators follow them.
-MONEY_COVARIATES = ("pre_spend_capped", "pre_orders", "pre_recency", "pre_buyer", "tenure_days")
 # pre-period spend enters CUPED winsorised at this pooled percentile: a covariate measured before
 # assignment can be capped without biasing the effect (unlike the outcome), and a few huge
 # pre-period spenders would otherwise dominate the slopes and the robust variance (leverage)
 COVARIATE_CAP_PERCENTILE = 99.0
-MONEY_METRICS = tuple(m for m in HORIZON_METRICS if COVARIATE_OF[m] != "pre_buyer")
 RFM_COVARIATE_PREFIX = "rfm_segment="
 NEW_CUSTOMER_DAYS = 30  # first seen this recently: the RFM segment 'new'
 # The named RFM segments from 1..5 scores r_score, f_score, m_score and tenure_days ($new_days
@@ -149,9 +133,6 @@ RFM_SEGMENT_CASE = """CASE
             ELSE 'lost'
         END"""
 SEGMENT_KINDS = ("pre_period", "stratum", "attribute")
-# Contribution (margin - discounts) in the horizon's first half, second half, and each
-# customer's second minus first: the fading test's inputs (stats.fading_test).
-FADING_SERIES = ("contribution_early", "contribution_late", "contribution_change")
 MAX_BUCKETS = 9  # decay buckets per horizon: each adds sums to the per-customer aggregation
 DISTRIBUTION_BINS = 40  # bins of the net value per customer histogram
 
@@ -162,7 +143,7 @@ class QuerySpec:
 
     Attributes:
         experiment_id: the experiment whose assignments are analysed.
-        horizon_days: analysis horizon: every metric in HORIZON_METRICS is computed for it.
+        horizon_days: analysis horizon: every metric of `catalogue.METRICS` is computed for it.
         repeat_horizons: extra horizons at which repeat purchase (and n observed) is computed.
         lookback_days: length of the pre-period for covariates.
         margin_rate: share of (amount + discount) taken as margin when `margin` is NULL.
@@ -217,27 +198,34 @@ class QuerySpec:
         """Follow-up lengths (days) that decide who is observed for some statistic."""
         return tuple(sorted(set(self.horizons) | set(self.bucket_ends)))
 
+    @property
+    def cap_rule(self) -> CapRule:
+        return CapRule(self.cap_percentile, self.lower_cap_percentile)
+
+    @property
+    def requests(self) -> tuple[Request, ...]:
+        """What the analysis aggregates per group: the catalogue's requests for this spec."""
+        return catalogue.requests(self.horizon_days, self.horizons, self.bucket_ends)
+
 
 @dataclass(frozen=True)
 class Aggregates:
-    """What the aggregation query returns: small frames, one row per arm (or segment, day).
+    """What the aggregation query returns: typed statistics per arm and segment, small frames.
 
     Attributes:
         first_ts: earliest transaction in the store (ISO text) or None.
         last_ts: latest transaction in the store (ISO text) or None: the data's end.
-        arms: one row per arm_id; columns `n_all`, `n_{h}` (observed at h), `{metric}__sum`,
-            `{metric}__sumsq`, `{metric}__cross` (x covariate), `{covariate}__sum`/`__sumsq`
-            at the analysis horizon; `repeat_{h}__sum` per horizon; `{cov}_all__sum/__sumsq`
-            over all assigned customers; `n_b{i}`, `bucket_b{i}__sum/__sumsq`,
-            `cum_net_b{i}__sum/__sumsq` for decay buckets; `contribution_early/late/change`
-            `__sum/__sumsq` at the analysis horizon (FADING_SERIES); data checks.
-        segments: same columns, one row per (segment_kind, segment, arm_id).
+        arms: arm_id -> the arm's `GroupStats`, one `catalogue.Moments` per request of
+            `QuerySpec.requests` (metric moments at the horizon, pre-period covariates over
+            everyone and at the horizon, repeat purchase by horizon, decay buckets, fading
+            series, data checks), keyed by (value, days).
+        segments: (segment_kind, segment, arm_id) -> the same statistics within the segment.
         survival: arm_id, event (bool), duration_days (int), customers: a histogram of time to
             first purchase (event) or of follow-up (censored), for Kaplan-Meier.
         caps: {metric: (lower or None, upper or None)} thresholds applied (empty without cap).
         moments: arm_id -> money metric -> moments of the metric with the CUPED covariates
-            (`MONEY_COVARIATES` and the RFM segment indicators) over the customers observed at
-            the analysis horizon.
+            (`catalogue.CUPED_COVARIATES` and the RFM segment indicators) over the customers
+            observed at the analysis horizon.
         distribution: histogram of uncapped net value per customer at the horizon (observed
             customers): arm_id, bin, customers, above_cap, below_cap, bin_lo, bin_hi. The bins
             span the pooled caps (min / max without capping); values beyond a cap fall in the
@@ -248,8 +236,8 @@ class Aggregates:
 
     first_ts: str | None
     last_ts: str | None
-    arms: pd.DataFrame
-    segments: pd.DataFrame
+    arms: dict[int, GroupStats]
+    segments: dict[tuple[str, str, int], GroupStats]
     survival: pd.DataFrame
     caps: dict[str, tuple[float | None, float | None]]
     distribution: pd.DataFrame
@@ -470,22 +458,19 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
 
 
 def _capped(spec: QuerySpec, params: dict[str, object]) -> str:
-    """CTEs `caps` (one row of thresholds) and `capped` (per_customer with metrics capped)."""
+    """CTEs `caps` (one row of thresholds, `stats.CapRule` via `capping`) and `capped`
+    (per_customer with the capped metrics clipped)."""
     if not spec.cap:
         return """
     caps AS (SELECT 1 AS no_caps),
     capped AS (SELECT * FROM per_customer)"""
-    params["p_upper"] = float(spec.cap_percentile) / 100.0
-    lower = spec.cap_percentile if spec.lower_cap_percentile is None else spec.lower_cap_percentile
-    params["p_lower"] = 1.0 - float(lower) / 100.0
     threshold_cols = []
     replace_cols = []
-    for m in CAPPED_METRICS:
-        threshold_cols.append(f"quantile_cont({m}, $p_upper) FILTER ({m} > 0) AS {m}__upper")
-        threshold_cols.append(f"quantile_cont({m}, $p_lower) FILTER ({m} < 0) AS {m}__lower")
-        replace_cols.append(
-            f"least(greatest({m}, coalesce(c.{m}__lower, {m})), coalesce(c.{m}__upper, {m})) AS {m}"
-        )
+    for m in catalogue.CAPPED:
+        lower, upper = capping.thresholds(m, spec.cap_rule, params)
+        threshold_cols.append(f"{upper} AS {m}__upper")
+        threshold_cols.append(f"{lower} AS {m}__lower")
+        replace_cols.append(f"{capping.capped(m, f'c.{m}__lower', f'c.{m}__upper')} AS {m}")
     return f"""
     caps AS (
         SELECT {", ".join(threshold_cols)} FROM per_customer WHERE followup_days >= $h_main
@@ -530,74 +515,31 @@ def _scored(source: str, params: dict[str, object]) -> str:
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
 
 
-@dataclass(frozen=True)
-class _Stat:
-    """An output column: the rolled-up sum of a raw column over customers observed >= days."""
-
-    name: str
-    source: str
-    days: int | None
+# Per-customer values that are not a column of `scored` (the others are its columns, named as
+# the catalogue names them): what a request may ask for beyond those.
+_VALUE_SQL = {"assigned_after_data_end": "(followup_days <= 0)::INTEGER"}
 
 
-def _raw_and_stats(spec: QuerySpec) -> tuple[list[str], list[_Stat]]:
-    """Plain sums per finest group (SQL) and how each output column rolls them up (Python)."""
-    h = int(spec.horizon_days)
-    raw = [
-        "count(*) AS customers",
-        "sum(extra_assignments) AS extra_assignments",
-        "sum(customers_before_first_seen) AS customers_before_first_seen",
-        "count(CASE WHEN followup_days <= 0 THEN 1 END) AS assigned_after_data_end",
-        "sum(cost_per_customer) AS cost_sum",
-        "sum(discount) AS discount__sum",
-        "sum(pre_recency_days) AS recency_sum",
-        "count(pre_recency_days) AS recency_n",
-    ]
-    out = [
-        _Stat("n_all", "customers", None),
-        _Stat("extra_assignments", "extra_assignments", None),
-        _Stat("customers_before_first_seen", "customers_before_first_seen", None),
-        _Stat("assigned_after_data_end", "assigned_after_data_end", None),
-        _Stat("cost_sum", "cost_sum", None),
-        _Stat("discount__sum", "discount__sum", h),
-        _Stat("recency_sum", "recency_sum", None),
-        _Stat("recency_n", "recency_n", None),
-    ]
-    for horizon in spec.horizons:
-        raw.append(f"sum(repeat_{horizon}) AS repeat_{horizon}__sum")
-        out.append(_Stat(f"n_{horizon}", "customers", horizon))
-        out.append(_Stat(f"repeat_{horizon}__sum", f"repeat_{horizon}__sum", horizon))
-    for cov in COVARIATES:
-        raw.append(f"sum({cov}) AS {cov}_all__sum")
-        raw.append(f"sum({cov} * {cov}) AS {cov}_all__sumsq")
-        for stat in ("sum", "sumsq"):
-            out.append(_Stat(f"{cov}_all__{stat}", f"{cov}_all__{stat}", None))
-            out.append(_Stat(f"{cov}__{stat}", f"{cov}_all__{stat}", h))
-    for m in HORIZON_METRICS:
-        cov = COVARIATE_OF[m]
-        raw.append(f"sum({m}) AS {m}__sum")
-        raw.append(f"sum({m} * {m}) AS {m}__sumsq")
-        raw.append(f"sum({m} * {cov}) AS {m}__cross")
-        out.extend(_Stat(f"{m}__{stat}", f"{m}__{stat}", h) for stat in ("sum", "sumsq", "cross"))
-    for i, c in enumerate(MONEY_COVARIATES):  # CUPED moments (`_moments` reads them back)
-        columns = [(f"x_{c}__sum", c)] + [
-            (f"x_{c}__x_{d}", f"{c} * {d}") for d in MONEY_COVARIATES[i:]
-        ]
-        columns += [(f"{m}__x_{c}", f"{m} * {c}") for m in MONEY_METRICS]
-        for name, value in columns:
-            raw.append(f"sum({value}) AS {name}")
-            out.append(_Stat(name, name, h))
-    for name in FADING_SERIES:
-        raw.append(f"sum({name}) AS {name}__sum")
-        raw.append(f"sum({name} * {name}) AS {name}__sumsq")
-        out.extend(_Stat(f"{name}__{stat}", f"{name}__{stat}", h) for stat in ("sum", "sumsq"))
-    for b, end in enumerate(spec.bucket_ends):
-        out.append(_Stat(f"n_b{b}", "customers", end))
-        for name in (f"bucket_b{b}", f"cum_net_b{b}"):
-            raw.append(f"sum({name}) AS {name}__sum")
-            raw.append(f"sum({name} * {name}) AS {name}__sumsq")
-            out.append(_Stat(f"{name}__sum", f"{name}__sum", end))
-            out.append(_Stat(f"{name}__sumsq", f"{name}__sumsq", end))
-    return raw, out
+def _values(spec: QuerySpec) -> dict[str, str]:
+    """The whitelist of per-customer values the DuckDB builder can sum: name -> SQL over
+    `scored`."""
+    names = [
+        *catalogue.HORIZON_METRICS, *catalogue.PRE_PERIOD_COVARIATES, *catalogue.CUPED_COVARIATES,
+        *catalogue.FADING_SERIES, "cost_per_customer", "pre_recency_days", "extra_assignments",
+        "customers_before_first_seen", "discount", "pre_spend_capped",
+        *(f"repeat_{h}" for h in spec.horizons),
+        *(f"{kind}_b{b}" for b in range(len(spec.bucket_ends)) for kind in ("bucket", "cum_net")),
+    ]  # fmt: skip
+    return {**{n: n for n in names}, **_VALUE_SQL}
+
+
+def _product_sql(product: builder.Product, values: dict[str, str]) -> str:
+    if product.value not in values or (product.other is not None and product.other not in values):
+        raise ValueError(f"Not a per-customer value of the analysis: {product}")
+    value = values[product.value]
+    if product.other is None:
+        return f"sum({value})"
+    return f"sum({value} * {values[product.other]})"
 
 
 _GROUP_KEYS = [
@@ -611,9 +553,31 @@ _SEGMENT_COLUMNS = {
 
 
 def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
-    """Run THE aggregation query for one experiment (see the module docstring).
+    """THE aggregation of one experiment on the store: the catalogue's requests for the spec,
+    computed by the DuckDB builder (see the module docstring)."""
+    return DuckDBBuilder(cur).aggregate(spec, spec.requests)
 
-    Everything per customer stays inside DuckDB. The customers are grouped once at the finest
+
+@dataclass(frozen=True)
+class DuckDBBuilder:
+    """The `builder.QueryBuilder` of the local store: one generated DuckDB statement.
+
+    Attributes:
+        cur: a cursor on the store (assignments, arms, customers and transactions).
+    """
+
+    cur: Cursor
+
+    def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
+        """Run the aggregation query for one experiment, summing what `requests` ask for.
+
+        Every requested value must be a per-customer value of the query (`_values`: the
+        catalogue's names; ValueError otherwise): they become sums of whitelisted columns."""
+        return _aggregate(self.cur, spec, tuple(requests))
+
+
+def _aggregate(cur: Cursor, spec: QuerySpec, requests: tuple[Request, ...]) -> Aggregates:
+    """Everything per customer stays inside DuckDB. The customers are grouped once at the finest
     grain (arm, follow-up class, segments) with plain sums: every per-arm and per-segment
     statistic is a sum over some of these groups, rolled up in Python from a frame of a few
     hundred rows (cheaper than GROUPING SETS with FILTERed aggregates, which DuckDB evaluates
@@ -643,11 +607,17 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
                {lo_cap} AS lo_cap, {hi_cap} AS hi_cap
         FROM per_customer p CROSS JOIN caps c WHERE p.followup_days >= $h_main
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
-    raw, out = _raw_and_stats(spec)
-    sums = ",\n           ".join(raw)
+    values = _values(spec)
+    columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
+    sums = ",\n           ".join(
+        [
+            "count(*) AS customers",
+            *(f"{_product_sql(p, values)} AS {c}" for p, c in columns.items()),
+        ]
+    )
     keys = ", ".join(_GROUP_KEYS)
     caps_cols = (
-        ", ".join(f"c.{m}__lower, c.{m}__upper" for m in CAPPED_METRICS) if spec.cap else "1"
+        ", ".join(f"c.{m}__lower, c.{m}__upper" for m in catalogue.CAPPED) if spec.cap else "1"
     )
     sql = f"""
     WITH {ctes}
@@ -686,52 +656,15 @@ def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
     GROUP BY ALL
     """  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
     frame = cur.execute(sql, params).df()
-    return _split(frame, spec, out, discount_source)
-
-
-def _rollup(
-    groups: pd.DataFrame, keys: list[str], stats: list[_Stat], spec: QuerySpec
-) -> pd.DataFrame:
-    """Output statistics per `keys` from the finest groups (sums over observed classes).
-
-    numpy bincounts over a few hundred rows: pandas groupby per threshold costs more than
-    the whole SQL query on small stores.
-    """
-    rank = {days: i for i, days in enumerate(spec.thresholds)}
-    key_values = [[None if pd.isna(v) else v for v in groups[k].tolist()] for k in keys]
-    tuples = list(zip(*key_values, strict=True))
-    unique = list(dict.fromkeys(tuples))
-    code_of = {t: i for i, t in enumerate(unique)}
-    codes = np.array([code_of[t] for t in tuples], dtype=np.int64)
-    follow = groups["follow_class"].to_numpy(dtype=np.int64)
-    keyed = pd.DataFrame({k: [t[i] for t in unique] for i, k in enumerate(keys)})
-    sums = np.empty((len(unique), len(stats)))
-    for index, stat in enumerate(stats):
-        values = groups[stat.source].to_numpy(dtype=float)
-        mask = np.ones(len(values), dtype=bool) if stat.days is None else follow > rank[stat.days]
-        sums[:, index] = np.bincount(
-            codes[mask], weights=np.nan_to_num(values[mask]), minlength=len(unique)
-        )
-    # one block of sums (a column per statistic would fragment the frame: ~200 with CUPED)
-    names = [s.name for s in stats]
-    kept = [
-        i for i, name in enumerate(names) if name not in ("cost_sum", "recency_n", "recency_sum")
-    ]
-    table = pd.DataFrame(sums[:, kept], columns=[names[i] for i in kept])
-    column = {name: sums[:, i] for i, name in enumerate(names)}
-    n = np.where(column["n_all"] > 0, column["n_all"], np.nan)
-    recency_n = np.where(column["recency_n"] > 0, column["recency_n"], np.nan)
-    derived = pd.DataFrame(
-        {
-            "cost_per_customer": np.nan_to_num(column["cost_sum"] / n),
-            "pre_recency_days__mean": column["recency_sum"] / recency_n,
-        }
-    )
-    return pd.concat([keyed, table, derived], axis=1)
+    return _split(frame, spec, requests, columns, discount_source)
 
 
 def _split(
-    frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat], discount_source: DiscountSource
+    frame: pd.DataFrame,
+    spec: QuerySpec,
+    requests: tuple[Request, ...],
+    columns: dict[builder.Product, str],
+    discount_source: DiscountSource,
 ) -> Aggregates:
     bounds = frame[frame["grain"] == "bounds"]
     first_ts = last_ts = None
@@ -742,20 +675,21 @@ def _split(
     cap_rows = frame[frame["grain"] == "caps"]
     if spec.cap and not cap_rows.empty:
         row = cap_rows.iloc[0]
-        for m in CAPPED_METRICS:
+        for m in catalogue.CAPPED:
             caps[m] = (_float_or_none(row[f"{m}__lower"]), _float_or_none(row[f"{m}__upper"]))
     groups = frame[frame["grain"] == "groups"]
     groups = groups.astype({"follow_class": "int64", "arm_id": "int64"})
-    arms = _rollup(groups, ["arm_id"], stats, spec).sort_values("arm_id", ignore_index=True)
-    segment_frames = []
+
+    def rolled(keys: list[str]) -> dict[tuple[object, ...], GroupStats]:
+        return builder.rollup(groups, keys, requests, columns, spec.thresholds)
+
+    arms = {int(key[0]): stats for key, stats in sorted(rolled(["arm_id"]).items())}  # type: ignore[call-overload]
+    segments: dict[tuple[str, str, int], GroupStats] = {}
     for kind, column in _SEGMENT_COLUMNS.items():
-        part = _rollup(groups, [column, "arm_id"], stats, spec)
-        part = part[part[column].notna()].rename(columns={column: "segment"})
-        segment_frames.append(part.assign(segment_kind=kind))
-    segments = pd.concat(segment_frames, ignore_index=True)
-    segments = segments[["segment_kind", "segment", *arms.columns]].sort_values(
-        ["segment_kind", "segment", "arm_id"], ignore_index=True
-    )
+        for (segment, arm_id), stats in rolled([column, "arm_id"]).items():
+            if segment is not None:
+                segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]
+    segments = dict(sorted(segments.items()))
     survival = frame[frame["grain"] == "survival"][
         ["arm_id", "event", "duration_days", "customers"]
     ]
@@ -769,55 +703,58 @@ def _split(
         {"arm_id": "int64", "bin": "int64", "customers": "int64", "above_cap": "int64",
          "below_cap": "int64", "bin_lo": "float64", "bin_hi": "float64"}
     ).sort_values(["arm_id", "bin"], ignore_index=True)  # fmt: skip
-    rfm = _rollup(groups, ["rfm_segment", "arm_id"], stats, spec)
-    moments = _moments(arms, rfm, spec)
+    rfm = {
+        (str(segment), int(arm_id)): stats  # type: ignore[call-overload]
+        for (segment, arm_id), stats in rolled(["rfm_segment", "arm_id"]).items()
+    }
+    moments = cuped_moments(arms, rfm, int(spec.horizon_days))
     return Aggregates(
         first_ts, last_ts, arms, segments, survival, caps, distribution, moments, discount_source
     )
 
 
-def _moments(
-    arms: pd.DataFrame, rfm: pd.DataFrame, spec: QuerySpec
+def cuped_moments(
+    arms: dict[int, GroupStats], rfm: dict[tuple[str, int], GroupStats], horizon: int
 ) -> dict[int, dict[str, CovariateMoments]]:
-    """Per arm and money metric, the moments of [metric, MONEY_COVARIATES, RFM indicators].
+    """Per arm and metric with `cuped_moments`, the moments of [metric, CUPED_COVARIATES, RFM
+    indicators] from any builder's typed statistics.
 
-    The indicators' products come from the per-(segment, arm) rollup: the sum of a value over
-    customers of segment s is the sum of value x indicator(s), and indicator products are 0
-    between segments and the segment's size on the diagonal."""
-    n_column = f"n_{int(spec.horizon_days)}"
-    covariates = list(MONEY_COVARIATES)
+    The indicators' products come from the per-(segment, arm) statistics: the sum of a value
+    over customers of segment s is the sum of value x indicator(s), and indicator products are
+    0 between segments and the segment's size on the diagonal."""
+    covariates = list(catalogue.CUPED_COVARIATES)
     k = len(covariates)
+    metrics = [m.name for m in catalogue.METRICS if "cuped_moments" in m.aggregates]
     out: dict[int, dict[str, CovariateMoments]] = {}
-    for row in arms.to_dict(orient="records"):
-        arm_id = int(row["arm_id"])
-        by_segment = {
-            str(r["rfm_segment"]): r for r in rfm[rfm["arm_id"] == arm_id].to_dict(orient="records")
-        }
+    for arm_id, arm in arms.items():
+        by_segment = {s: g for (s, a), g in rfm.items() if a == arm_id}
         segments = [s for s in RFM_SEGMENTS if s in by_segment]
         names = [*covariates, *(f"{RFM_COVARIATE_PREFIX}{s}" for s in segments)]
         size = 1 + len(names)
         x_products = np.zeros((k, k))
         for i, c in enumerate(covariates):
-            for j in range(i, k):
-                value = float(row[f"x_{c}__x_{covariates[j]}"])
-                x_products[i, j] = x_products[j, i] = value
-        n = int(row[n_column])
+            own = arm.get(c, horizon)
+            x_products[i, i] = float(own.sum_squares or 0.0)
+            for j in range(i + 1, k):
+                x_products[i, j] = x_products[j, i] = own.cross.get(covariates[j], 0.0)
+        n = arm.n(horizon)
         per_metric = {}
-        for m in MONEY_METRICS:
+        for m in metrics:
+            value = arm.get(m, horizon)
             sums = np.zeros(size)
             products = np.zeros((size, size))
-            sums[0] = float(row[f"{m}__sum"])
-            products[0, 0] = float(row[f"{m}__sumsq"])
+            sums[0] = value.sum
+            products[0, 0] = float(value.sum_squares or 0.0)
             for i, c in enumerate(covariates, start=1):
-                sums[i] = float(row[f"x_{c}__sum"])
-                products[0, i] = products[i, 0] = float(row[f"{m}__x_{c}"])
+                sums[i] = arm.get(c, horizon).sum
+                products[0, i] = products[i, 0] = value.cross.get(c, 0.0)
             products[1 : k + 1, 1 : k + 1] = x_products
             for j, s in enumerate(segments, start=k + 1):
                 part = by_segment[s]
-                sums[j] = products[j, j] = float(part[n_column])
-                products[0, j] = products[j, 0] = float(part[f"{m}__sum"])
+                sums[j] = products[j, j] = float(part.n(horizon))
+                products[0, j] = products[j, 0] = part.get(m, horizon).sum
                 for i, c in enumerate(covariates, start=1):
-                    products[i, j] = products[j, i] = float(part[f"x_{c}__sum"])
+                    products[i, j] = products[j, i] = part.get(c, horizon).sum
             per_metric[m] = CovariateMoments.from_arrays(names, n, sums, products)
         out[arm_id] = per_metric
     return out

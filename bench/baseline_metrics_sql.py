@@ -1,0 +1,863 @@
+"""The per-experiment aggregation query: per-customer window metrics -> per-arm sufficient stats.
+
+One statement scans the transactions once: assignments are joined to transactions on
+customer_id and on the time range [assigned_at - lookback, assigned_at + longest horizon], every
+customer's window metrics are aggregated in a CTE (`per_customer`), money metrics are capped at
+pooled percentiles of that CTE (`stats.cap_thresholds` semantics, on the customers observed at
+the analysis horizon, all arms together), and the customers are folded into a few hundred
+numbers per arm (n, sums, sums of squares, covariate sums and cross products) with GROUPING
+SETS for segments, plus a follow-up histogram for Kaplan-Meier. Only small frames leave
+DuckDB; `customer_frame` returns per-customer rows for the few uses that need them (bootstrap,
+tests).
+
+Definitions (the demo generator records its known truths with the same ones):
+
+* window of horizon H: (assigned_at, assigned_at + H days]; pre-period:
+  [assigned_at - lookback, assigned_at). A purchase at the assignment instant is in neither.
+* an order (orders, repeat purchase, time to first purchase, recency) is a transaction with a
+  positive amount; refunds (negative amounts) count in revenue, margin and net value only.
+* amounts are what the customer paid; `discount` is what the order was reduced by, so the
+  list (pre-discount) value of an order is amount + discount.
+* margin of a transaction: the `margin` column (gross margin before discount) when not NULL,
+  else (amount + discount) * margin_rate.
+* discount of a transaction: the `discount` column, when the data carries discounts for the
+  experiment: some window transaction (assigned_at, assigned_at + longest horizon] of an
+  assigned customer, in any arm, has a non-zero discount. When none has (an export without a
+  discount column stores 0 everywhere), a discount arm's discount is estimated from its
+  configuration instead: with s = discount_pct / 100 * redemption_share (the share of the
+  list value of the arm's orders given away: redemption_share of the orders take discount_pct
+  off), an order (amount > 0) in the window and within the arm's `validity_days` (arms.params,
+  when set) that paid `amount` had the list value amount / (1 - s) and the discount
+  amount * s / (1 - s); refunds and other arms get none. So the margin of such an order without
+  a margin column is amount / (1 - s) * margin_rate, its cost amount * s / (1 - s). (With
+  s = 1, every order free, the paid amounts are all 0 and nothing can be estimated: 0.)
+  `Aggregates.discount_source` says which rule applied ('data' or 'configured').
+* cost(H) = discounts in the window + the arm's cost_per_customer; net_value = margin - cost.
+* a customer is observed at H when assigned_at + H days <= the last transaction in the store;
+  statistics of horizon H use observed customers only.
+* CUPED covariates of the money metrics (`MONEY_COVARIATES`, then the RFM segment as
+  indicators), all measured before assignment: pre-period spend, orders, recency (days since
+  the last pre-period purchase; the lookback length when there is none, with pre_buyer as the
+  indicator), tenure (days since first_seen) and the RFM segment (`RFM_SEGMENT_CASE` on 1..5
+  quintile scores of recency, orders and spend over the experiment's customers). The query
+  returns their moments per arm, which `Aggregates.moments` carries as typed records.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from experiments.design import RFM_SEGMENTS
+from experiments.stats import CovariateMoments
+from experiments.store import Cursor
+
+__all__ = [
+    "CAPPED_METRICS",
+    "COVARIATE_OF",
+    "GROSS_MARGIN",
+    "HORIZON_METRICS",
+    "KEPT_MARGIN",
+    "MONEY_COVARIATES",
+    "NEW_CUSTOMER_DAYS",
+    "RFM_SEGMENT_CASE",
+    "Aggregates",
+    "DiscountSource",
+    "QuerySpec",
+    "arm_discount_terms",
+    "customer_frame",
+    "discount_given",
+    "discounts_recorded",
+    "experiment_aggregates",
+    "experiment_settings",
+    "window_aggregates",
+]
+
+DAY_US = 86_400_000_000
+DiscountSource = Literal["data", "configured"]  # see the module docstring
+
+# The money definitions above as SQL over a transactions row aliased `t` ($margin_rate bound);
+# every query that puts money on a customer (analysis, planner, CLV) uses these two.
+GROSS_MARGIN = "coalesce(t.margin, (t.amount + t.discount) * $margin_rate)"
+KEPT_MARGIN = f"({GROSS_MARGIN} - t.discount)"  # what the shop keeps after the discount
+
+
+def arm_discount_terms(arm: str) -> str:
+    """Columns `discount_markup` (s / (1 - s), 0 unless a discount arm) and `discount_until_us`
+    (its validity, else $max_days, in microseconds) of an arms row aliased `arm`: what
+    `discount_given` needs to estimate a discount arm's discounts."""
+    share = f"{arm}.discount_pct * {arm}.redemption_share"  # percent
+    return f"""CASE WHEN {arm}.kind = 'discount' AND {share} < 100
+                    THEN {share} / (100 - {share}) ELSE 0 END AS discount_markup,
+               coalesce(TRY_CAST(json_extract_string({arm}.params, '$.validity_days') AS DOUBLE),
+                        $max_days) * {DAY_US} AS discount_until_us"""
+
+
+def discount_given(row: str, offset_us: str, assigned: str) -> str:
+    """The discount of transaction row `row` by the module's definition ($estimate_discounts
+    bound): the data's, plus with no discount amounts in the data the discount arm's estimate.
+
+    Args:
+        row: alias of a transactions-like row (amount, discount).
+        offset_us: SQL for the row's time after the assignment, in microseconds.
+        assigned: alias of a row with `arm_discount_terms` columns.
+    """
+    return (
+        f"{row}.discount + CASE WHEN $estimate_discounts AND {row}.amount > 0 AND {offset_us} > 0"
+        f" AND {offset_us} <= {assigned}.discount_until_us"
+        f" THEN {row}.amount * {assigned}.discount_markup ELSE 0 END"
+    )
+
+
+# Metrics computed per customer at the analysis horizon (fixed whitelist: these names become
+# column aliases).
+HORIZON_METRICS = ("repeat_purchase", "orders", "revenue", "margin", "cost", "net_value")
+CAPPED_METRICS = ("revenue", "margin", "net_value")  # cost: paid in full, never capped
+COVARIATES = ("pre_buyer", "pre_orders", "pre_spend")
+COVARIATE_OF = {
+    "repeat_purchase": "pre_buyer",
+    "orders": "pre_orders",
+    "revenue": "pre_spend",
+    "margin": "pre_spend",
+    "cost": "pre_spend",
+    "net_value": "pre_spend",
+}
+# CUPED covariates of the money metrics, in priority order (a covariate that is constant or
+# collinear in an arm is dropped, later ones first when there are too few customers); the RFM
+# segment's indicators follow them.
+MONEY_COVARIATES = ("pre_spend_capped", "pre_orders", "pre_recency", "pre_buyer", "tenure_days")
+# pre-period spend enters CUPED winsorised at this pooled percentile: a covariate measured before
+# assignment can be capped without biasing the effect (unlike the outcome), and a few huge
+# pre-period spenders would otherwise dominate the slopes and the robust variance (leverage)
+COVARIATE_CAP_PERCENTILE = 99.0
+MONEY_METRICS = tuple(m for m in HORIZON_METRICS if COVARIATE_OF[m] != "pre_buyer")
+RFM_COVARIATE_PREFIX = "rfm_segment="
+NEW_CUSTOMER_DAYS = 30  # first seen this recently: the RFM segment 'new'
+# The named RFM segments from 1..5 scores r_score, f_score, m_score and tenure_days ($new_days
+# bound), first match wins: the Design page's audience builder and the CUPED covariates.
+RFM_SEGMENT_CASE = """CASE
+            WHEN tenure_days <= $new_days THEN 'new'
+            WHEN r_score >= 4 AND f_score >= 4 AND m_score >= 4 THEN 'champions'
+            WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
+            WHEN r_score >= 3 THEN 'potential loyalists'
+            WHEN f_score >= 4 AND m_score >= 4 THEN 'can''t lose'
+            WHEN f_score >= 3 THEN 'at risk'
+            WHEN r_score = 2 THEN 'hibernating'
+            ELSE 'lost'
+        END"""
+SEGMENT_KINDS = ("pre_period", "stratum", "attribute")
+# Contribution (margin - discounts) in the horizon's first half, second half, and each
+# customer's second minus first: the fading test's inputs (stats.fading_test).
+FADING_SERIES = ("contribution_early", "contribution_late", "contribution_change")
+MAX_BUCKETS = 9  # decay buckets per horizon: each adds sums to the per-customer aggregation
+DISTRIBUTION_BINS = 40  # bins of the net value per customer histogram
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """What the aggregation query computes for one experiment.
+
+    Attributes:
+        experiment_id: the experiment whose assignments are analysed.
+        horizon_days: analysis horizon: every metric in HORIZON_METRICS is computed for it.
+        repeat_horizons: extra horizons at which repeat purchase (and n observed) is computed.
+        lookback_days: length of the pre-period for covariates.
+        margin_rate: share of (amount + discount) taken as margin when `margin` is NULL.
+        cap: cap money metrics at pooled percentiles (upper; lower only with negatives).
+        cap_percentile: upper cap: this percentile (percent, e.g. 99) of the positive values.
+        lower_cap_percentile: lower cap: the (100 - this) percentile of the negative values,
+            only when there are negative values (refunds, costs); None = cap_percentile.
+            Same semantics as `stats.cap_thresholds`, so SQL and numpy agree.
+        bucket_days: width of the day-since-assignment buckets of the decay series.
+        segment_attribute: customer attribute name whose values form segments, or None.
+        discounts: where a discount arm's discounts come from: 'data' (the discount column),
+            'configured' (estimated from the arm's discount_pct and redemption_share), or
+            'auto': 'data' when the experiment's window carries any non-zero discount, else
+            'configured' (`discounts_recorded`).
+    """
+
+    experiment_id: int
+    horizon_days: int
+    repeat_horizons: tuple[int, ...] = (30, 60, 90, 180)
+    lookback_days: int = 365
+    margin_rate: float = 0.35
+    cap: bool = True
+    cap_percentile: float = 99.0
+    lower_cap_percentile: float | None = None
+    bucket_days: int = 7
+    segment_attribute: str | None = None
+    discounts: Literal["auto", "data", "configured"] = "auto"
+
+    @property
+    def horizons(self) -> tuple[int, ...]:
+        return tuple(sorted({int(h) for h in self.repeat_horizons} | {int(self.horizon_days)}))
+
+    @property
+    def bucket_width(self) -> int:
+        """Decay bucket width: bucket_days, widened so that there are at most MAX_BUCKETS."""
+        return max(int(self.bucket_days), math.ceil(self.horizon_days / MAX_BUCKETS))
+
+    @property
+    def split_day(self) -> int:
+        """End of the first half of the horizon (the fading test's early period)."""
+        return max(1, int(self.horizon_days) // 2)
+
+    @property
+    def bucket_ends(self) -> tuple[int, ...]:
+        """End day of each decay bucket; the last one is cut at the horizon."""
+        width = self.bucket_width
+        count = math.ceil(self.horizon_days / width)
+        return tuple(min((b + 1) * width, self.horizon_days) for b in range(count))
+
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        """Follow-up lengths (days) that decide who is observed for some statistic."""
+        return tuple(sorted(set(self.horizons) | set(self.bucket_ends)))
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """What the aggregation query returns: small frames, one row per arm (or segment, day).
+
+    Attributes:
+        first_ts: earliest transaction in the store (ISO text) or None.
+        last_ts: latest transaction in the store (ISO text) or None: the data's end.
+        arms: one row per arm_id; columns `n_all`, `n_{h}` (observed at h), `{metric}__sum`,
+            `{metric}__sumsq`, `{metric}__cross` (x covariate), `{covariate}__sum`/`__sumsq`
+            at the analysis horizon; `repeat_{h}__sum` per horizon; `{cov}_all__sum/__sumsq`
+            over all assigned customers; `n_b{i}`, `bucket_b{i}__sum/__sumsq`,
+            `cum_net_b{i}__sum/__sumsq` for decay buckets; `contribution_early/late/change`
+            `__sum/__sumsq` at the analysis horizon (FADING_SERIES); data checks.
+        segments: same columns, one row per (segment_kind, segment, arm_id).
+        survival: arm_id, event (bool), duration_days (int), customers: a histogram of time to
+            first purchase (event) or of follow-up (censored), for Kaplan-Meier.
+        caps: {metric: (lower or None, upper or None)} thresholds applied (empty without cap).
+        moments: arm_id -> money metric -> moments of the metric with the CUPED covariates
+            (`MONEY_COVARIATES` and the RFM segment indicators) over the customers observed at
+            the analysis horizon.
+        distribution: histogram of uncapped net value per customer at the horizon (observed
+            customers): arm_id, bin, customers, above_cap, below_cap, bin_lo, bin_hi. The bins
+            span the pooled caps (min / max without capping); values beyond a cap fall in the
+            edge bin and are counted in above_cap / below_cap.
+        discount_source: 'data' when the discounts are the data's, 'configured' when a discount
+            arm's were estimated from its configuration (see the module docstring).
+    """
+
+    first_ts: str | None
+    last_ts: str | None
+    arms: pd.DataFrame
+    segments: pd.DataFrame
+    survival: pd.DataFrame
+    caps: dict[str, tuple[float | None, float | None]]
+    distribution: pd.DataFrame
+    moments: dict[int, dict[str, CovariateMoments]] = field(default_factory=dict)
+    discount_source: DiscountSource = "data"
+
+
+def discounts_recorded(cur: Cursor, experiment_id: int, max_days: int) -> bool:
+    """Does the data carry discounts for this experiment: a non-zero discount on any
+    transaction of an assigned customer in (assigned_at, assigned_at + max_days]?
+
+    Cheap: the filter on `discount` leaves few rows to join (none for an export without a
+    discount column).
+    """
+    row = cur.execute(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM assignments a JOIN transactions t ON t.customer_id = a.customer_id
+            WHERE a.experiment_id = $experiment_id AND t.discount <> 0
+              AND t.ts > a.assigned_at
+              AND t.ts <= a.assigned_at + to_days(CAST($max_days AS INTEGER))
+        )
+        """,
+        {"experiment_id": int(experiment_id), "max_days": int(max_days)},
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _discount_source(cur: Cursor, spec: QuerySpec) -> DiscountSource:
+    if spec.discounts != "auto":
+        return spec.discounts
+    recorded = discounts_recorded(cur, spec.experiment_id, max(spec.horizons))
+    return "data" if recorded else "configured"
+
+
+def _assigned_and_joined(
+    spec: QuerySpec, params: dict[str, object], discount_source: DiscountSource = "data"
+) -> str:
+    """CTEs `bounds`, `assigned` and `joined` (one row per transaction in range).
+
+    `joined` carries each transaction's discount and margin by the module's definitions: the
+    data's discount, or with discount_source 'configured' a discount arm's estimated one.
+    """
+    params["estimate_discounts"] = discount_source == "configured"
+    params["experiment_id"] = int(spec.experiment_id)
+    params["lookback_days"] = int(spec.lookback_days)
+    params["max_days"] = int(max(spec.horizons))
+    params["margin_rate"] = float(spec.margin_rate)
+    attribute_join = ""
+    attribute_col = "CAST(NULL AS VARCHAR)"
+    if spec.segment_attribute is not None:
+        params["segment_attribute"] = spec.segment_attribute
+        attribute_join = """
+        LEFT JOIN (
+            SELECT customer_id, any_value(value) AS value FROM customer_attributes
+            WHERE name = $segment_attribute GROUP BY customer_id
+        ) attr ON attr.customer_id = a.customer_id"""
+        attribute_col = "attr.value"
+    return f"""
+    bounds AS (
+        SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us
+        FROM transactions
+    ),
+    first_assignment AS (
+        SELECT customer_id, min(assigned_at) AS assigned_at,
+               arg_min(arm_id, assigned_at) AS arm_id, arg_min(stratum, assigned_at) AS stratum,
+               count(*) - 1 AS extra_assignments
+        FROM assignments WHERE experiment_id = $experiment_id
+        GROUP BY customer_id
+    ),
+    assigned AS (
+        SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
+               epoch_us(a.assigned_at) AS assigned_us, a.stratum, ar.cost_per_customer,
+               c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments,
+               {arm_discount_terms("ar")}
+        FROM first_assignment a
+        JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
+        LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
+    ),
+    joined AS (
+        SELECT t.unit, t.d, t.amount, t.discount, {GROSS_MARGIN} AS margin
+        FROM (
+            SELECT r.unit, r.d, r.amount, r.margin,
+                   {discount_given("r", "r.d", "r")} AS discount
+            FROM (
+                SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.margin,
+                       t.discount, s.discount_markup, s.discount_until_us
+                FROM assigned s
+                JOIN transactions t ON t.customer_id = s.customer_id
+                    AND t.ts >= s.assigned_at - to_days(CAST($lookback_days AS INTEGER))
+                    AND t.ts <= s.assigned_at + to_days(CAST($max_days AS INTEGER))
+            ) r
+        ) t
+    )"""
+
+
+def _when(condition: str, value: str) -> str:
+    """CASE instead of FILTER: DuckDB evaluates many CASE sums far faster than many FILTERs."""
+    return f"CASE WHEN {condition} THEN {value} END"
+
+
+def _sum_where(condition: str, value: str) -> str:
+    """sum(value * condition): 20% less CPU than sum(CASE ...) over the joined rows.
+
+    Gives 0 instead of NULL for customers without a matching row (every caller coalesces
+    to 0 anyway). Exact only for finite values: uploads store non-finite numbers as NULL
+    (rejected rows), and the demo generator writes finite ones.
+    """
+    return f"sum(({value}) * ({condition})::DOUBLE)"
+
+
+def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, list[str]]:
+    """CTE `per_tx`: each unit's rows of `joined` folded into raw window metrics.
+
+    ONE hash aggregation keyed on `unit`, each metric a CASE on the day offset `d`. Measured at
+    7.4M joined rows: about 2x faster than first grouping by (unit, slot) and then pivoting the
+    slots, because the two-column grouping with 3x the groups costs more than the extra
+    aggregates save. Public for `bench/bench_analysis.py`, which times these same aggregates
+    without the join to show what they cost on their own.
+
+    Returns:
+        The CTE text (it reads a CTE `joined` with columns unit, d, amount, discount, margin)
+        and the names of its metric columns.
+    """
+    params["h_main"] = int(spec.horizon_days)
+    window = f"d > 0 AND d <= $h_main * {DAY_US}"
+    cols = [
+        "sum((d < 0 AND amount > 0)::DOUBLE) AS pre_orders",
+        f"{_sum_where('d < 0', 'amount')} AS pre_spend",
+        f"max({_when('d < 0 AND amount > 0', 'd')}) AS pre_last_d",
+        f"min({_when('d > 0 AND amount > 0', 'd')}) / {DAY_US}.0 AS first_purchase_days",
+        "min(d) AS earliest_d",
+        f"sum(({window} AND amount > 0)::DOUBLE) AS orders",
+        f"{_sum_where(window, 'amount')} AS revenue",
+        f"{_sum_where(window, 'margin')} AS margin",
+        f"{_sum_where(window, 'discount')} AS discount",
+    ]
+    params["h_split"] = spec.split_day
+    cols.append(
+        f"{_sum_where(f'd > 0 AND d <= $h_split * {DAY_US}', 'margin - discount')}"
+        " AS contribution_early"
+    )
+    for b, end in enumerate(spec.bucket_ends):
+        params[f"e{b}"] = int(end)
+        condition = f"d > 0 AND d <= $e{b} * {DAY_US}"
+        cols.append(f"{_sum_where(condition, 'margin - discount')} AS contribution_b{b}")
+    per_tx = ",\n               ".join(cols)
+    cte = f"""
+    per_tx AS (
+        SELECT unit,
+               {per_tx}
+        FROM joined GROUP BY unit
+    )"""
+    return cte, [c.rsplit(" AS ", 1)[1] for c in cols]
+
+
+def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
+    """CTEs `per_tx` (`window_aggregates`) and `per_customer`: one row per assigned customer."""
+    per_tx, _ = window_aggregates(spec, params)
+    buckets = len(spec.bucket_ends)
+    thresholds = spec.thresholds
+    for i, days in enumerate(thresholds):
+        params[f"t{i}"] = int(days)
+    follow_class = " + ".join(
+        f"coalesce((b.end_us - s.assigned_us) >= $t{i} * {DAY_US}, false)::INTEGER"
+        for i in range(len(thresholds))
+    )
+    for i, horizon in enumerate(spec.horizons):
+        params[f"h{i}"] = int(horizon)
+    repeat_cols = ",\n           ".join(
+        f"coalesce(x.first_purchase_days <= $h{i}, false)::INTEGER AS repeat_{h}"
+        for i, h in enumerate(spec.horizons)
+    )
+    bucket_cols = []
+    for b in range(buckets):
+        cum = f"coalesce(x.contribution_b{b}, 0)"
+        previous = f"coalesce(x.contribution_b{b - 1}, 0)" if b else "0"
+        bucket_cols.append(f"{cum} - {previous} AS bucket_b{b}")
+        bucket_cols.append(f"{cum} - s.cost_per_customer AS cum_net_b{b}")
+    ids = "s.customer_id, s.assigned_at, " if with_ids else ""
+    return f"""{per_tx},
+    per_customer AS MATERIALIZED (
+        SELECT {ids}s.arm_id, s.stratum, s.attribute_segment, s.cost_per_customer,
+               s.extra_assignments,
+               (b.end_us - s.assigned_us) / {DAY_US}.0 AS followup_days,
+               {follow_class} AS follow_class,
+               coalesce(x.pre_orders, 0) AS pre_orders,
+               (coalesce(x.pre_orders, 0) > 0)::INTEGER AS pre_buyer,
+               coalesce(x.pre_spend, 0) AS pre_spend,
+               -x.pre_last_d / {DAY_US}.0 AS pre_recency_days,
+               coalesce(-x.pre_last_d / {DAY_US}.0, CAST($lookback_days AS DOUBLE))
+                   AS pre_recency,
+               greatest(coalesce((s.assigned_us - epoch_us(s.first_seen)) / {DAY_US}.0, 0), 0)
+                   AS tenure_days,
+               CASE coalesce(x.pre_orders, 0) WHEN 0 THEN 'new' WHEN 1 THEN 'one purchase'
+                    ELSE 'repeat' END AS pre_period_segment,
+               x.first_purchase_days,
+               (coalesce(x.orders, 0) > 0)::INTEGER AS repeat_purchase,
+               coalesce(x.orders, 0) AS orders,
+               coalesce(x.revenue, 0) AS revenue,
+               coalesce(x.margin, 0) AS margin,
+               coalesce(x.discount, 0) AS discount,
+               coalesce(x.discount, 0) + s.cost_per_customer AS cost,
+               coalesce(x.margin, 0) - coalesce(x.discount, 0) - s.cost_per_customer
+                   AS net_value,
+               coalesce(s.assigned_us + x.earliest_d < epoch_us(s.first_seen), false)::INTEGER
+                   AS customers_before_first_seen,
+               {repeat_cols},
+               coalesce(x.contribution_early, 0) AS contribution_early,
+               coalesce(x.margin, 0) - coalesce(x.discount, 0)
+                   - coalesce(x.contribution_early, 0) AS contribution_late,
+               coalesce(x.margin, 0) - coalesce(x.discount, 0)
+                   - 2 * coalesce(x.contribution_early, 0) AS contribution_change,
+               {", ".join(bucket_cols)}
+        FROM assigned s CROSS JOIN bounds b
+        LEFT JOIN per_tx x ON x.unit = s.unit
+    )"""
+
+
+def _capped(spec: QuerySpec, params: dict[str, object]) -> str:
+    """CTEs `caps` (one row of thresholds) and `capped` (per_customer with metrics capped)."""
+    if not spec.cap:
+        return """
+    caps AS (SELECT 1 AS no_caps),
+    capped AS (SELECT * FROM per_customer)"""
+    params["p_upper"] = float(spec.cap_percentile) / 100.0
+    lower = spec.cap_percentile if spec.lower_cap_percentile is None else spec.lower_cap_percentile
+    params["p_lower"] = 1.0 - float(lower) / 100.0
+    threshold_cols = []
+    replace_cols = []
+    for m in CAPPED_METRICS:
+        threshold_cols.append(f"quantile_cont({m}, $p_upper) FILTER ({m} > 0) AS {m}__upper")
+        threshold_cols.append(f"quantile_cont({m}, $p_lower) FILTER ({m} < 0) AS {m}__lower")
+        replace_cols.append(
+            f"least(greatest({m}, coalesce(c.{m}__lower, {m})), coalesce(c.{m}__upper, {m})) AS {m}"
+        )
+    return f"""
+    caps AS (
+        SELECT {", ".join(threshold_cols)} FROM per_customer WHERE followup_days >= $h_main
+    ),
+    capped AS (
+        SELECT p.* REPLACE ({", ".join(replace_cols)}) FROM per_customer p CROSS JOIN caps c
+    )"""
+
+
+def _scored(source: str, params: dict[str, object]) -> str:
+    """CTEs `rfm_cuts` and `scored`: `source` with `rfm_segment` and `pre_spend_capped`.
+
+    Scores 1..5 as on the Design page: 1 + the number of quintile cuts (over the experiment's
+    customers with a pre-period purchase) the customer beats strictly; recency: fewer days
+    is better; customers without a pre-period order score 1 on all three."""
+    params["new_days"] = NEW_CUSTOMER_DAYS
+    params["covariate_cap"] = COVARIATE_CAP_PERCENTILE / 100
+    beats = " + ".join(f"coalesce((pre_recency_days < k.rq[{i}])::INT, 0)" for i in range(1, 5))
+    f_beats = " + ".join(f"coalesce((pre_orders > k.fq[{i}])::INT, 0)" for i in range(1, 5))
+    m_beats = " + ".join(f"coalesce((pre_spend > k.mq[{i}])::INT, 0)" for i in range(1, 5))
+    return f"""
+    rfm_cuts AS (
+        SELECT quantile_disc(pre_recency_days, [0.2, 0.4, 0.6, 0.8])
+                   FILTER (WHERE pre_orders > 0) AS rq,
+               quantile_disc(pre_orders, [0.2, 0.4, 0.6, 0.8]) FILTER (WHERE pre_orders > 0) AS fq,
+               quantile_disc(pre_spend, [0.2, 0.4, 0.6, 0.8]) FILTER (WHERE pre_orders > 0) AS mq,
+               quantile_cont(pre_spend, $covariate_cap) FILTER (WHERE pre_spend > 0)
+                   AS spend_cap
+        FROM per_customer
+    ),
+    rfm_scores AS (
+        SELECT c.*,
+               CASE WHEN pre_orders > 0 THEN 1 + {beats} ELSE 1 END AS r_score,
+               CASE WHEN pre_orders > 0 THEN 1 + {f_beats} ELSE 1 END AS f_score,
+               CASE WHEN pre_orders > 0 THEN 1 + {m_beats} ELSE 1 END AS m_score,
+               least(pre_spend, coalesce(k.spend_cap, pre_spend)) AS pre_spend_capped
+        FROM {source} c CROSS JOIN rfm_cuts k
+    ),
+    scored AS (
+        SELECT * EXCLUDE (r_score, f_score, m_score), {RFM_SEGMENT_CASE} AS rfm_segment
+        FROM rfm_scores
+    )"""
+
+
+@dataclass(frozen=True)
+class _Stat:
+    """An output column: the rolled-up sum of a raw column over customers observed >= days."""
+
+    name: str
+    source: str
+    days: int | None
+
+
+def _raw_and_stats(spec: QuerySpec) -> tuple[list[str], list[_Stat]]:
+    """Plain sums per finest group (SQL) and how each output column rolls them up (Python)."""
+    h = int(spec.horizon_days)
+    raw = [
+        "count(*) AS customers",
+        "sum(extra_assignments) AS extra_assignments",
+        "sum(customers_before_first_seen) AS customers_before_first_seen",
+        "count(CASE WHEN followup_days <= 0 THEN 1 END) AS assigned_after_data_end",
+        "sum(cost_per_customer) AS cost_sum",
+        "sum(discount) AS discount__sum",
+        "sum(pre_recency_days) AS recency_sum",
+        "count(pre_recency_days) AS recency_n",
+    ]
+    out = [
+        _Stat("n_all", "customers", None),
+        _Stat("extra_assignments", "extra_assignments", None),
+        _Stat("customers_before_first_seen", "customers_before_first_seen", None),
+        _Stat("assigned_after_data_end", "assigned_after_data_end", None),
+        _Stat("cost_sum", "cost_sum", None),
+        _Stat("discount__sum", "discount__sum", h),
+        _Stat("recency_sum", "recency_sum", None),
+        _Stat("recency_n", "recency_n", None),
+    ]
+    for horizon in spec.horizons:
+        raw.append(f"sum(repeat_{horizon}) AS repeat_{horizon}__sum")
+        out.append(_Stat(f"n_{horizon}", "customers", horizon))
+        out.append(_Stat(f"repeat_{horizon}__sum", f"repeat_{horizon}__sum", horizon))
+    for cov in COVARIATES:
+        raw.append(f"sum({cov}) AS {cov}_all__sum")
+        raw.append(f"sum({cov} * {cov}) AS {cov}_all__sumsq")
+        for stat in ("sum", "sumsq"):
+            out.append(_Stat(f"{cov}_all__{stat}", f"{cov}_all__{stat}", None))
+            out.append(_Stat(f"{cov}__{stat}", f"{cov}_all__{stat}", h))
+    for m in HORIZON_METRICS:
+        cov = COVARIATE_OF[m]
+        raw.append(f"sum({m}) AS {m}__sum")
+        raw.append(f"sum({m} * {m}) AS {m}__sumsq")
+        raw.append(f"sum({m} * {cov}) AS {m}__cross")
+        out.extend(_Stat(f"{m}__{stat}", f"{m}__{stat}", h) for stat in ("sum", "sumsq", "cross"))
+    for i, c in enumerate(MONEY_COVARIATES):  # CUPED moments (`_moments` reads them back)
+        columns = [(f"x_{c}__sum", c)] + [
+            (f"x_{c}__x_{d}", f"{c} * {d}") for d in MONEY_COVARIATES[i:]
+        ]
+        columns += [(f"{m}__x_{c}", f"{m} * {c}") for m in MONEY_METRICS]
+        for name, value in columns:
+            raw.append(f"sum({value}) AS {name}")
+            out.append(_Stat(name, name, h))
+    for name in FADING_SERIES:
+        raw.append(f"sum({name}) AS {name}__sum")
+        raw.append(f"sum({name} * {name}) AS {name}__sumsq")
+        out.extend(_Stat(f"{name}__{stat}", f"{name}__{stat}", h) for stat in ("sum", "sumsq"))
+    for b, end in enumerate(spec.bucket_ends):
+        out.append(_Stat(f"n_b{b}", "customers", end))
+        for name in (f"bucket_b{b}", f"cum_net_b{b}"):
+            raw.append(f"sum({name}) AS {name}__sum")
+            raw.append(f"sum({name} * {name}) AS {name}__sumsq")
+            out.append(_Stat(f"{name}__sum", f"{name}__sum", end))
+            out.append(_Stat(f"{name}__sumsq", f"{name}__sumsq", end))
+    return raw, out
+
+
+_GROUP_KEYS = [
+    "arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment", "rfm_segment",
+]  # fmt: skip
+_SEGMENT_COLUMNS = {
+    "pre_period": "pre_period_segment",
+    "stratum": "stratum",
+    "attribute": "attribute_segment",
+}
+
+
+def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
+    """Run THE aggregation query for one experiment (see the module docstring).
+
+    Everything per customer stays inside DuckDB. The customers are grouped once at the finest
+    grain (arm, follow-up class, segments) with plain sums: every per-arm and per-segment
+    statistic is a sum over some of these groups, rolled up in Python from a frame of a few
+    hundred rows (cheaper than GROUPING SETS with FILTERed aggregates, which DuckDB evaluates
+    one by one). The follow-up class counts the horizons and bucket ends a customer's data
+    covers, so "observed at H" is "class above H's rank".
+    """
+    params: dict[str, object] = {}
+    discount_source = _discount_source(cur, spec)
+    ctes = ",".join(
+        [
+            _assigned_and_joined(spec, params, discount_source),
+            _per_customer(spec, params, with_ids=False),
+            _capped(spec, params),
+            _scored("capped", params),
+        ]
+    )
+    params["bins"] = DISTRIBUTION_BINS
+    lo_cap, hi_cap = (
+        ("any_value(c.net_value__lower)", "any_value(c.net_value__upper)")
+        if spec.cap
+        else ("CAST(NULL AS DOUBLE)", "CAST(NULL AS DOUBLE)")
+    )
+    ctes += f""",
+    net_range AS (
+        SELECT coalesce({lo_cap}, min(p.net_value)) AS lo,
+               coalesce({hi_cap}, max(p.net_value)) AS hi,
+               {lo_cap} AS lo_cap, {hi_cap} AS hi_cap
+        FROM per_customer p CROSS JOIN caps c WHERE p.followup_days >= $h_main
+    )"""
+    raw, out = _raw_and_stats(spec)
+    sums = ",\n           ".join(raw)
+    keys = ", ".join(_GROUP_KEYS)
+    caps_cols = (
+        ", ".join(f"c.{m}__lower, c.{m}__upper" for m in CAPPED_METRICS) if spec.cap else "1"
+    )
+    sql = f"""
+    WITH {ctes}
+    SELECT 'groups' AS grain, {keys},
+           {sums}
+    FROM scored
+    GROUP BY {keys}
+    UNION ALL BY NAME
+    SELECT 'survival' AS grain, arm_id,
+           coalesce(ceil(first_purchase_days) <= followup, false) AS event,
+           CASE WHEN ceil(first_purchase_days) <= followup THEN ceil(first_purchase_days)
+                ELSE followup END::BIGINT AS duration_days,
+           count(*) AS customers
+    -- whole days: a purchase in the data's last, partly observed day is censored there with
+    -- everyone else, or it would be the only "event" after every other customer had left
+    -- the risk set and drag the curve to 0
+    FROM (SELECT *, floor(least(followup_days, $max_days)) AS followup FROM per_customer)
+    WHERE followup_days > 0
+    GROUP BY ALL
+    UNION ALL BY NAME
+    SELECT 'bounds' AS grain, strftime(first_ts, '%Y-%m-%d %H:%M:%S') AS first_ts_text,
+           strftime(last_ts, '%Y-%m-%d %H:%M:%S') AS last_ts_text
+    FROM bounds
+    UNION ALL BY NAME
+    SELECT 'caps' AS grain, {caps_cols} FROM caps c
+    UNION ALL BY NAME
+    SELECT 'distribution' AS grain, o.arm_id,
+           least(greatest(floor((o.net_value - r.lo) / nullif(r.hi - r.lo, 0) * $bins), 0),
+                 $bins - 1)::BIGINT AS bin,
+           count(*) AS customers,
+           sum(coalesce(o.net_value > r.hi_cap, false)::BIGINT) AS above_cap,
+           sum(coalesce(o.net_value < r.lo_cap, false)::BIGINT) AS below_cap,
+           any_value(r.lo) AS bin_lo, any_value(r.hi) AS bin_hi
+    FROM per_customer o CROSS JOIN net_range r
+    WHERE o.followup_days >= $h_main
+    GROUP BY ALL
+    """
+    frame = cur.execute(sql, params).df()
+    return _split(frame, spec, out, discount_source)
+
+
+def _rollup(
+    groups: pd.DataFrame, keys: list[str], stats: list[_Stat], spec: QuerySpec
+) -> pd.DataFrame:
+    """Output statistics per `keys` from the finest groups (sums over observed classes).
+
+    numpy bincounts over a few hundred rows: pandas groupby per threshold costs more than
+    the whole SQL query on small stores.
+    """
+    rank = {days: i for i, days in enumerate(spec.thresholds)}
+    key_values = [[None if pd.isna(v) else v for v in groups[k].tolist()] for k in keys]
+    tuples = list(zip(*key_values, strict=True))
+    unique = list(dict.fromkeys(tuples))
+    code_of = {t: i for i, t in enumerate(unique)}
+    codes = np.array([code_of[t] for t in tuples], dtype=np.int64)
+    follow = groups["follow_class"].to_numpy(dtype=np.int64)
+    keyed = pd.DataFrame({k: [t[i] for t in unique] for i, k in enumerate(keys)})
+    sums = np.empty((len(unique), len(stats)))
+    for index, stat in enumerate(stats):
+        values = groups[stat.source].to_numpy(dtype=float)
+        mask = np.ones(len(values), dtype=bool) if stat.days is None else follow > rank[stat.days]
+        sums[:, index] = np.bincount(
+            codes[mask], weights=np.nan_to_num(values[mask]), minlength=len(unique)
+        )
+    # one block of sums (a column per statistic would fragment the frame: ~200 with CUPED)
+    names = [s.name for s in stats]
+    kept = [
+        i for i, name in enumerate(names) if name not in ("cost_sum", "recency_n", "recency_sum")
+    ]
+    table = pd.DataFrame(sums[:, kept], columns=[names[i] for i in kept])
+    column = {name: sums[:, i] for i, name in enumerate(names)}
+    n = np.where(column["n_all"] > 0, column["n_all"], np.nan)
+    recency_n = np.where(column["recency_n"] > 0, column["recency_n"], np.nan)
+    derived = pd.DataFrame(
+        {
+            "cost_per_customer": np.nan_to_num(column["cost_sum"] / n),
+            "pre_recency_days__mean": column["recency_sum"] / recency_n,
+        }
+    )
+    return pd.concat([keyed, table, derived], axis=1)
+
+
+def _split(
+    frame: pd.DataFrame, spec: QuerySpec, stats: list[_Stat], discount_source: DiscountSource
+) -> Aggregates:
+    bounds = frame[frame["grain"] == "bounds"]
+    first_ts = last_ts = None
+    if not bounds.empty:
+        first_ts = _text_or_none(bounds["first_ts_text"].iloc[0])
+        last_ts = _text_or_none(bounds["last_ts_text"].iloc[0])
+    caps: dict[str, tuple[float | None, float | None]] = {}
+    cap_rows = frame[frame["grain"] == "caps"]
+    if spec.cap and not cap_rows.empty:
+        row = cap_rows.iloc[0]
+        for m in CAPPED_METRICS:
+            caps[m] = (_float_or_none(row[f"{m}__lower"]), _float_or_none(row[f"{m}__upper"]))
+    groups = frame[frame["grain"] == "groups"]
+    groups = groups.astype({"follow_class": "int64", "arm_id": "int64"})
+    arms = _rollup(groups, ["arm_id"], stats, spec).sort_values("arm_id", ignore_index=True)
+    segment_frames = []
+    for kind, column in _SEGMENT_COLUMNS.items():
+        part = _rollup(groups, [column, "arm_id"], stats, spec)
+        part = part[part[column].notna()].rename(columns={column: "segment"})
+        segment_frames.append(part.assign(segment_kind=kind))
+    segments = pd.concat(segment_frames, ignore_index=True)
+    segments = segments[["segment_kind", "segment", *arms.columns]].sort_values(
+        ["segment_kind", "segment", "arm_id"], ignore_index=True
+    )
+    survival = frame[frame["grain"] == "survival"][
+        ["arm_id", "event", "duration_days", "customers"]
+    ]
+    survival = survival.astype(
+        {"arm_id": "int64", "event": "bool", "duration_days": "int64", "customers": "int64"}
+    ).reset_index(drop=True)
+    distribution = frame[frame["grain"] == "distribution"][
+        ["arm_id", "bin", "customers", "above_cap", "below_cap", "bin_lo", "bin_hi"]
+    ]
+    distribution = distribution.astype(
+        {"arm_id": "int64", "bin": "int64", "customers": "int64", "above_cap": "int64",
+         "below_cap": "int64", "bin_lo": "float64", "bin_hi": "float64"}
+    ).sort_values(["arm_id", "bin"], ignore_index=True)  # fmt: skip
+    rfm = _rollup(groups, ["rfm_segment", "arm_id"], stats, spec)
+    moments = _moments(arms, rfm, spec)
+    return Aggregates(
+        first_ts, last_ts, arms, segments, survival, caps, distribution, moments, discount_source
+    )
+
+
+def _moments(
+    arms: pd.DataFrame, rfm: pd.DataFrame, spec: QuerySpec
+) -> dict[int, dict[str, CovariateMoments]]:
+    """Per arm and money metric, the moments of [metric, MONEY_COVARIATES, RFM indicators].
+
+    The indicators' products come from the per-(segment, arm) rollup: the sum of a value over
+    customers of segment s is the sum of value x indicator(s), and indicator products are 0
+    between segments and the segment's size on the diagonal."""
+    n_column = f"n_{int(spec.horizon_days)}"
+    covariates = list(MONEY_COVARIATES)
+    k = len(covariates)
+    out: dict[int, dict[str, CovariateMoments]] = {}
+    for row in arms.to_dict(orient="records"):
+        arm_id = int(row["arm_id"])
+        by_segment = {
+            str(r["rfm_segment"]): r for r in rfm[rfm["arm_id"] == arm_id].to_dict(orient="records")
+        }
+        segments = [s for s in RFM_SEGMENTS if s in by_segment]
+        names = [*covariates, *(f"{RFM_COVARIATE_PREFIX}{s}" for s in segments)]
+        size = 1 + len(names)
+        x_products = np.zeros((k, k))
+        for i, c in enumerate(covariates):
+            for j in range(i, k):
+                value = float(row[f"x_{c}__x_{covariates[j]}"])
+                x_products[i, j] = x_products[j, i] = value
+        n = int(row[n_column])
+        per_metric = {}
+        for m in MONEY_METRICS:
+            sums = np.zeros(size)
+            products = np.zeros((size, size))
+            sums[0] = float(row[f"{m}__sum"])
+            products[0, 0] = float(row[f"{m}__sumsq"])
+            for i, c in enumerate(covariates, start=1):
+                sums[i] = float(row[f"x_{c}__sum"])
+                products[0, i] = products[i, 0] = float(row[f"{m}__x_{c}"])
+            products[1 : k + 1, 1 : k + 1] = x_products
+            for j, s in enumerate(segments, start=k + 1):
+                part = by_segment[s]
+                sums[j] = products[j, j] = float(part[n_column])
+                products[0, j] = products[j, 0] = float(part[f"{m}__sum"])
+                for i, c in enumerate(covariates, start=1):
+                    products[i, j] = products[j, i] = float(part[f"x_{c}__sum"])
+            per_metric[m] = CovariateMoments.from_arrays(names, n, sums, products)
+        out[arm_id] = per_metric
+    return out
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type,call-overload]
+
+
+def customer_frame(cur: Cursor, spec: QuerySpec) -> pd.DataFrame:
+    """Per-customer window metrics (uncapped) and CUPED covariates (with `rfm_segment`) for one
+    experiment: one row per assigned customer.
+
+    For what cannot work from sums (bootstrap, exact checks in tests). Same CTEs as
+    `experiment_aggregates`, so the two can never disagree on a definition.
+    """
+    params: dict[str, object] = {}
+    ctes = ",".join(
+        [
+            _assigned_and_joined(spec, params, _discount_source(cur, spec)),
+            _per_customer(spec, params, with_ids=True),
+            _scored("per_customer", params),
+        ]
+    )
+    sql = f"WITH {ctes} SELECT * FROM scored ORDER BY customer_id"
+    return cur.execute(sql, params).df()
+
+
+def experiment_settings(cur: Cursor, experiment_id: int) -> dict[str, object]:
+    """The experiment's free-form settings (JSON column), e.g. its own margin_rate; {} if none."""
+    row = cur.execute(
+        "SELECT settings FROM experiments WHERE experiment_id = ?", [int(experiment_id)]
+    ).fetchone()
+    if not row or row[0] is None:
+        return {}
+    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return dict(value) if isinstance(value, dict) else {}
