@@ -214,6 +214,7 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- units the formatter writes after a number ----------------------------------------------
     "unit.percentage_points": {"ru": "п.п.", "en": "pp"},
+    "unit.orders": {"ru": "заказа", "en": "orders"},  # after a fraction: '+0,12 заказа'
     # -- decision cards: the rule (decision.RULES, decision.FILE_RULES) --------------------------
     "decision.rule.fixed": {
         "ru": "Правило фиксируется при дизайне эксперимента: срок, уровень доверия, поправка "
@@ -264,6 +265,22 @@ MESSAGES: dict[str, Entry] = {
         "en": "Sample-ratio mismatch, pre-period imbalance or impossible dates hold every "
         "verdict (check the data) until explained.",
     },
+    "decision.rule.describe": {
+        "ru": "уровень доверия {confidence}, {correction} для нескольких механик, {metric}",
+        "en": "{confidence} confidence, {correction} across levers, {metric}",
+    },
+    "decision.rule.metric_net_value": {
+        "ru": "чистый доход на клиента за {days} дн.",
+        "en": "net value per customer over {days} days",
+    },
+    "decision.rule.metric_file": {
+        "ru": "{metric} (из файла результатов)",
+        "en": "{metric} (from the result file)",
+    },
+    "decision.rule.describe_guardrails": {
+        "ru": "; защитные метрики {names} — не хуже контроля более чем на {margin}",
+        "en": "; guardrails {names} within {margin} of control",
+    },
     "decision.file_rule.metric": {
         "ru": "Решает одна метрика — первая выбранная. Если задан показатель до "
         "эксперимента, используется оценка CUPED (интервал уже), иначе простая разница "
@@ -309,6 +326,14 @@ MESSAGES: dict[str, Entry] = {
         "ru": "всегда верный интервал",
         "en": "always-valid interval",
     },
+    "decision.interval.always_valid_short": {  # inside a headline's brackets
+        "ru": "всегда верный интервал",
+        "en": "always-valid",
+    },
+    "decision.evidence": {
+        "ru": "{interval} от {low} до {high}",
+        "en": "{interval} {low} to {high}",
+    },
     "decision.p.adjusted": {
         "ru": "p с поправкой {value} ({correction} для нескольких механик)",
         "en": "adjusted p {value} after the {correction} across levers",
@@ -338,13 +363,13 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Нет явной разницы в чистом доходе ({span}).",
         "en": "No clear difference in net value ({span}).",
     },
-    "decision.reason.no_clear_at_horizon": {
-        "ru": "Нет явной разницы в чистом доходе к плановому сроку ({span}).",
-        "en": "No clear difference in net value at the planned horizon ({span}).",
+    "decision.reason.no_clear_at_horizon": {  # excludes: '' or ..excludes_zero_before_correction
+        "ru": "Нет явной разницы в чистом доходе к плановому сроку ({span}){excludes}.",
+        "en": "No clear difference in net value at the planned horizon ({span}){excludes}.",
     },
     "decision.reason.excludes_zero_before_correction": {
-        "ru": "Сам по себе интервал не включает 0, но с поправкой — включает.",
-        "en": "The interval alone excludes 0, but not after the correction.",
+        "ru": "; сам по себе интервал не включает 0, но с поправкой — включает",
+        "en": "; the interval alone excludes 0, but not after the correction",
     },
     "decision.reason.needed_customers": {
         "ru": {
@@ -436,6 +461,10 @@ MESSAGES: dict[str, Entry] = {
         "«{other}» на {diff} чистого дохода на клиента",
         "en": "So far (day {day}, not a verdict before the planned horizon): {lever} ahead of "
         "{other} by {diff} net value per customer",
+    },
+    "decision.matchup.repeat": {
+        "ru": "; повторная покупка {diff}",
+        "en": "; repeat purchase {diff}",
     },
     # -- data warnings on the decision cards (metrics._warnings) ---------------------------------
     "warning.srm": {
