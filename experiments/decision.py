@@ -258,28 +258,88 @@ def rule_settings(
     )
 
 
-def exploratory_differences(view: AnalysisSettings, official: AnalysisSettings) -> list[str]:
+def timing_statement(
+    timing: stats.PaybackInterval | stats.FadingTest, words: Words | None = None
+) -> str:
+    """A payback or fading result in one sentence: English as `stats` writes it (its
+    `statement`), Russian from the catalogue (`timing.*`) with the formatter's numbers."""
+    words = words or Words()
+    if words.lang == "en":
+        return timing.statement
+    lang = words.lang
+    if isinstance(timing, stats.PaybackInterval):
+        values: dict[str, dict[str, object]] = {
+            "paid_back": {
+                "day": timing.confident_day,
+                "earliest": timing.earliest_day,
+                "level": words.level(timing.confidence),
+            },
+            "not_yet": {"days": timing.horizon_days, "earliest": timing.earliest_day},
+            "not_within_horizon": {
+                "days": timing.horizon_days,
+                "level": words.level(timing.confidence),
+            },
+            "insufficient_data": {},
+        }
+        return t(f"timing.payback.{timing.status}", lang, arm=timing.arm, **values[timing.status])
+    if timing.fading is None:
+        return t("timing.fading.no_data", lang, arm=timing.arm)
+    p = timing.p_value if timing.p_value is not None else 1.0
+    halves = t(
+        "timing.fading.halves",
+        lang,
+        early=words.money(timing.early.diff or 0.0),
+        late=words.money(timing.late.diff or 0.0),
+        split=timing.split_day,
+        after=timing.split_day + 1,
+        horizon=timing.horizon_days,
+        p=f"p {words.p_value(p)}",
+    )
+    key = "fades" if timing.fading else "falls_not_gain" if p < timing.alpha else "no_evidence"
+    return t(f"timing.fading.{key}", lang, arm=timing.arm, halves=halves)
+
+
+def exploratory_differences(
+    view: AnalysisSettings, official: AnalysisSettings, lang: Lang = DEFAULT_LANGUAGE
+) -> list[str]:
     """How a view's settings differ from those the verdict follows ([] = the official view)."""
+    words = Words(lang)
     out: list[str] = []
     if view.horizon_days != official.horizon_days:
-        out.append(f"horizon {view.horizon_days} days (the verdict: {official.horizon_days})")
-    if not math.isclose(view.confidence, official.confidence):
-        out.append(f"{view.confidence:.0%} confidence (the verdict: {official.confidence:.0%})")
-    if view.correction != official.correction:
-        names = _CORRECTION_NAMES
         out.append(
-            f"{names.get(view.correction, view.correction)} correction (the verdict: "
-            f"{names.get(official.correction, official.correction)})"
+            t("decision.view.horizon", lang, days=view.horizon_days, rule=official.horizon_days)
+        )
+    if not math.isclose(view.confidence, official.confidence):
+        out.append(
+            t(
+                "decision.view.confidence",
+                lang,
+                level=words.level(view.confidence),
+                rule=words.level(official.confidence),
+            )
+        )
+    if view.correction != official.correction:
+        out.append(
+            t(
+                "decision.view.correction",
+                lang,
+                correction=words.correction(view.correction),
+                rule=words.correction(official.correction),
+            )
         )
     if view.cap != official.cap or (view.cap and view.cap_percentile != official.cap_percentile):
         out.append(
-            f"money capped at the {view.cap_percentile:g}th percentile: a winsorised mean, "
-            "not the roubles difference"
+            t("decision.view.capped", lang, percentile=f"{view.cap_percentile:g}")
             if view.cap
-            else "money not capped"
+            else t("decision.view.not_capped", lang)
         )
     if view.use_covariate != official.use_covariate:
-        out.append("without the pre-period adjustment" if not view.use_covariate else "adjusted")
+        out.append(
+            t(
+                "decision.view.unadjusted" if not view.use_covariate else "decision.view.adjusted",
+                lang,
+            )
+        )
     return out
 
 
@@ -765,7 +825,7 @@ def decide(
             # stats.FADING_RULE (read at the planned horizon, like the verdict)
             for timing in (analysis.payback.get(summary.arm), analysis.fading.get(summary.arm)):
                 if timing is not None:
-                    reasons.append(timing.statement)
+                    reasons.append(timing_statement(timing, words))
         headline = t(
             "decision.headline",
             lang,
