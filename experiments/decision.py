@@ -961,7 +961,16 @@ def head_to_head(
         if repeat_diff is not None:
             sentence += t("decision.matchup.repeat", lang, diff=words.pp(repeat_diff))
         matchups.append(
-            Matchup(lever, other, gap, (low, high), clear, repeat_diff, e.method, sentence + ".")
+            Matchup(
+                lever,
+                other,
+                gap,
+                (low, high),
+                clear,
+                repeat_diff,
+                e.method,
+                sentence if sentence.endswith(".") else sentence + ".",  # ru ends on 'п.п.'
+            )
         )
     matchups.sort(key=lambda m: (not m.clear, -m.diff))
     return matchups

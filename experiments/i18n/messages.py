@@ -846,15 +846,15 @@ MESSAGES: dict[str, Entry] = {
         "ru": "недостаточно данных",
         "en": "insufficient_data",
     },
-    "report.insufficient": {
-        "ru": "недостаточно данных: {note}",
-        "en": "insufficient data: {note}",
-    },
     "report.covariate.pre_spend": {"ru": "траты до эксперимента", "en": "pre_spend"},
+    "report.covariate.pre_spend_capped": {
+        "ru": "траты до эксперимента (с обрезкой)",
+        "en": "pre_spend_capped",
+    },
     "report.covariate.pre_orders": {"ru": "заказы до эксперимента", "en": "pre_orders"},
-    "report.covariate.recency_days": {"ru": "дней с последней покупки", "en": "recency_days"},
+    "report.covariate.pre_recency": {"ru": "давность последней покупки", "en": "pre_recency"},
     "report.covariate.tenure_days": {"ru": "дней с первой покупки", "en": "tenure_days"},
-    "report.covariate.segment": {"ru": "RFM-сегмент", "en": "segment"},
+    "report.covariate.segment": {"ru": "RFM-сегмент", "en": "rfm_segment"},
     "report.setting.horizon": {"ru": "Срок, дн.", "en": "horizon (days)"},
     "report.setting.cap": {"ru": "Обрезка денежных метрик", "en": "capping of money metrics"},
     "report.setting.estimand": {"ru": "Денежные эффекты", "en": "money effects"},
@@ -1094,7 +1094,7 @@ MESSAGES: dict[str, Entry] = {
         "en": "{arm}: no evidence that the effect fades ({halves}).",
     },
     "timing.payback.rule": {
-        "ru": "Окупилась с уверенностью к дню X: первый день, начиная с которого нижняя "
+        "ru": "Окупилась с уверенностью к такому-то дню: первый день, начиная с которого нижняя "
         "граница накопленного дополнительного чистого дохода (с учётом затрат на механику) "
         "остаётся выше 0 до конца наблюдаемого срока. Самый ранний правдоподобный день: "
         "первый день, когда выше 0 верхняя граница. Каждый конец ошибается с вероятностью не "
@@ -1114,7 +1114,7 @@ MESSAGES: dict[str, Entry] = {
     },
     "timing.fading.rule": {
         "ru": "Угасает: дополнительный вклад во второй половине срока ниже, чем в первой, по "
-        "одностороннему тесту Уэлча на уровне alpha для разницы вклада каждого клиента во "
+        "одностороннему тесту Уэлча на уровне α для разницы вклада каждого клиента во "
         "второй и первой половине (группа против контроля; одно число на клиента, поэтому "
         "связь его ранних и поздних покупок учтена в дисперсии), и эффект в первой половине "
         "положительный. Это утверждение о дополнительных деньгах на клиента: когда позже все "
