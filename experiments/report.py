@@ -6,9 +6,12 @@ import html
 import io
 import math
 import numbers
+import os
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -298,6 +301,39 @@ def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
         )
         _inert(arms).to_excel(writer, sheet_name="arms", index=False)
     return buffer.getvalue()
+
+
+BASE_URL_ENV = "LOYALTY_LAB_BASE_URL"  # as pages/_ui.base_url reads it
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"  # [share] base_url, as st.secrets reads it
+
+
+def configured_base_url(explicit: str | None = None, secrets: Path = SECRETS_FILE) -> str | None:
+    """Where colleagues open the app, as the Results page finds it (`pages/_ui.base_url`):
+    the explicit value (the CLI's --base-url), else `[share] base_url` in the app's
+    .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL; None when none is configured (the
+    page falls back on its own address, which a command line does not have)."""
+    if explicit and explicit.strip():
+        return explicit.strip().rstrip("/")
+    try:
+        with secrets.open("rb") as file:
+            share = tomllib.load(file).get("share", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        share = {}
+    value = share.get("base_url") if isinstance(share, dict) else None
+    value = str(value or "").strip() or os.environ.get(BASE_URL_ENV, "").strip()
+    return value.rstrip("/") or None
+
+
+def live_view_link(base_url: str | None, experiment_id: int, lang: Lang) -> str | None:
+    """The report view of an experiment on the app, in the report's language; None without a
+    base URL."""
+    if not base_url:
+        return None
+    from experiments import share
+    from experiments.i18n import LANG_PARAM
+
+    params = {"experiment": str(experiment_id), share.VIEW_PARAM: "report", LANG_PARAM: lang}
+    return share.share_url(base_url, "", params)
 
 
 def payback_caption(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:

@@ -489,8 +489,9 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
     for m in decision.head_to_head(analysis):
         assert html.escape(m.sentence) in page
     lever_section = page[page.index("Which lever pays best?") : page.index("<h2>Charts</h2>")]
-    for value in report.lever_table(decision.decide(analysis))[report.LEVER_COLUMNS["cost"]]:
-        assert f"<td>{value:,.0f}</td>" in lever_section
+    cost = report.LEVER_COLUMNS["cost"]
+    for value in report.lever_table(decision.decide(analysis))[cost]:  # labelled for a phone
+        assert f"<td data-label='{html.escape(cost)}'>{value:,.0f}</td>" in lever_section
 
 
 def test_effects_csv_and_xlsx_equal_the_analysis(analysis):
