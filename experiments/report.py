@@ -336,16 +336,20 @@ def live_view_link(base_url: str | None, experiment_id: int, lang: Lang) -> str 
     return share.share_url(base_url, "", params)
 
 
-def payback_caption(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
+def payback_caption(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> str:
     """Under the payback chart: when each lever paid back, with confidence or not yet."""
-    words = decision.Words(lang)
+    words = decision.Words(lang, currency or config.CURRENCY)
     lines = " ".join(decision.timing_statement(p, words) for p in analysis.payback.values())
     return t("report.payback_caption", lang, lines=lines, rule=t("timing.payback.rule", lang))
 
 
-def fading_caption(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
+def fading_caption(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> str:
     """Under the decay chart: the fading test's result per lever (the buckets are not it)."""
-    words = decision.Words(lang)
+    words = decision.Words(lang, currency or config.CURRENCY)
     lines = " ".join(decision.timing_statement(f, words) for f in analysis.fading.values())
     return t("report.fading_caption", lang, lines=lines, rule=t("timing.fading.rule", lang))
 
@@ -369,7 +373,7 @@ def _forest_parts(
 
 
 def figures(
-    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
 ) -> list[tuple[go.Figure, str]]:
     """The report's charts with the one-line caption under each ('' for a part of a grid)."""
     return [
@@ -379,8 +383,8 @@ def figures(
             confidence=analysis.settings.confidence,
         ),
         (charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)),
-        (charts.payback_figure(analysis), payback_caption(analysis, lang)),
-        (charts.decay_figure(analysis), fading_caption(analysis, lang)),
+        (charts.payback_figure(analysis), payback_caption(analysis, lang, currency)),
+        (charts.decay_figure(analysis), fading_caption(analysis, lang, currency)),
         (
             charts.net_value_distribution_figure(analysis),
             t("report.distribution_caption", lang),
@@ -806,7 +810,7 @@ def html_report(
             *decision.rules(lang),
         ),
         sections=sections,
-        figures=figures(analysis, lang),
+        figures=figures(analysis, lang, currency),
         tables=[
             (
                 t("report.effects", lang),
