@@ -357,9 +357,9 @@ def fading_caption(
 def _forest_parts(
     effects: Sequence[stats.Effect], caption: str, **options: object
 ) -> list[tuple[go.Figure, str]]:
-    """The forest as one figure per metric: side by side on a wide screen, one under the other
-    on a phone (its panels in one figure overlapped their titles at 390 px). Every part but
-    the last has the caption '' (the report draws such parts in one grid with the next)."""
+    """The forest as one figure per metric, one under the other (its side-by-side panels in one
+    figure overlapped their titles at 390 px). Every part but the last has the caption ''
+    (the report draws such parts as one group with the next, the title on the first)."""
     rows = [e.as_json() for e in stats.headline_effects(effects)]
     metrics = list(dict.fromkeys(str(r["metric"]) for r in rows)) or [""]
     parts = [
@@ -375,7 +375,7 @@ def _forest_parts(
 def figures(
     analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
 ) -> list[tuple[go.Figure, str]]:
-    """The report's charts with the one-line caption under each ('' for a part of a grid)."""
+    """The report's charts with the one-line caption under each ('' for a part of a group)."""
     return [
         *_forest_parts(
             analysis.effects,
@@ -392,7 +392,7 @@ def figures(
     ]
 
 
-def _wrap(text: str, width: int = 46) -> str:
+def _wrap(text: str, width: int = 40) -> str:
     """A chart title in lines of at most `width` characters (plotly never wraps a title, so a
     long one ran off a phone's screen)."""
     lines: list[str] = []
@@ -414,16 +414,19 @@ def phone_layout(fig: go.Figure, *, titled: bool = True) -> go.Figure:
 
     Args:
         fig: the chart as `experiments.charts` builds it (its texts are left as they are).
-        titled: False for a grid's later parts: the title is the first part's.
+        titled: False for a group's later parts: the title is the first part's.
     """
     fig = go.Figure(fig)
     title = (fig.layout.title.text or "") if titled else ""
     subtitle = (fig.layout.title.subtitle.text or "") if titled else ""
-    title, subtitle = _wrap(title), _wrap(subtitle, 60)
+    title, subtitle = _wrap(title), _wrap(subtitle, 48)
     lines = (title.count("<br>") + 1 if title else 0) + (
         subtitle.count("<br>") + 1 if subtitle else 0
     )
-    top = 24 + 20 * lines
+    panel_titles = any(
+        a.yref == "paper" and (a.y or 0) >= 1 for a in fig.layout.annotations or ()
+    )  # a subplot's title sits above its plot, under the chart's title
+    top = 24 + 19 * lines + (26 if panel_titles else 0)
     fig.update_layout(
         autosize=True,
         width=None,
@@ -433,9 +436,7 @@ def phone_layout(fig: go.Figure, *, titled: bool = True) -> go.Figure:
             "x": 0,
             "xanchor": "left",
             "xref": "paper",
-            "font": {"size": 15},
-            "automargin": True,
-            "yref": "container",
+            "font": {"size": 14},
         },
         margin={"l": 10, "r": 10, "t": top, "b": 10},
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2, "yanchor": "top"},
@@ -457,8 +458,7 @@ _STYLE = (
     ".scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}"
     ".scroll table{min-width:100%}.scroll td:first-child,.scroll th:first-child"
     "{position:sticky;left:0;background:#fff;z-index:1}"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,320px),1fr));"
-    "gap:0 1em}.chart{min-width:0}"
+    ".chart{min-width:0;max-width:100%}"
     ".warn{background:#fff4e5;padding:.6em 1em;border-radius:6px}"
     "@media (max-width:640px){body{margin:1em auto;padding:0 .6em}h1{font-size:1.4em}"
     "table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}"
@@ -649,9 +649,8 @@ def _page(
             )
             + "</div>"
         )
-        if caption:  # '' : a part of a grid that goes on with the next figure
-            box = "<div class='grid'>" if len(grid) > 1 else "<div>"
-            parts.append(box + "".join(grid) + "</div>")
+        if caption:  # '': a part of a group that goes on with the next figure
+            parts.append("<div class='group'>" + "".join(grid) + "</div>")
             parts.append(f"<p class='caption'>{esc(caption)}</p>")
             grid = []
     for heading, table in tables:

@@ -221,7 +221,7 @@ def test_phone_layout_viewport_wrapping_and_the_verdict_column(analysis):
         assert drawn.layout.width is None and drawn.layout.autosize
         assert drawn.layout.legend.orientation == "h" and drawn.layout.legend.y < 0
         for line in (drawn.layout.title.text or "").split("<br>"):
-            assert len(line) <= 46, line
+            assert len(line) <= 40, line
     forest = [f for f, _ in report.figures(analysis) if "xaxis2" in f.layout]
     assert forest == []  # one chart per metric: no side-by-side panels to overlap on a phone
 
