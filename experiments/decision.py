@@ -36,7 +36,7 @@ from typing import Literal, get_args
 from scipy import special
 
 from experiments import config, stats
-from experiments.analysis_file import NET_VALUE, FileAnalysis
+from experiments.analysis_file import NET_VALUE, FileAnalysis, LeverCost
 from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Formatter, Lang, t
 from experiments.metrics import AnalysisSettings, ArmSummary, ExperimentAnalysis
 from experiments.store import Store
@@ -1039,10 +1039,44 @@ class FileDecision:
         }
 
 
-def _file_amount(value: float, kind: str) -> str:
+def _file_amount(value: float, kind: str, words: Words | None = None) -> str:
+    words = words or Words()
+    if words.lang != "en":
+        if kind == "binary":
+            return words.fmt.points(value, 2)
+        return words.fmt.money(value, signed=True, digits=2)
     if kind == "binary":
         return f"{value * 100:+.2f} pp"
-    return f"{value:+,.2f}".replace(",", " ") + f" {config.CURRENCY}"
+    return f"{value:+,.2f}".replace(",", " ") + f" {words.currency}"
+
+
+def cost_text(cost: LeverCost | None, words: Words | None = None) -> str:
+    """What a lever costs, in words: English as `LeverCost.describe` writes it, Russian from
+    the catalogue ('скидка 10 % на 85 % её заказов + 250 ₽ на клиента')."""
+    words = words or Words()
+    if words.lang == "en":
+        return cost.describe() if cost is not None else "nothing"
+    lang = words.lang
+    if cost is None:
+        return t("decision.cost.nothing", lang)
+    if cost.kind == "unknown":
+        return t("decision.cost.unknown", lang)
+    parts = []
+    if cost.discount_pct > 0:
+        pct = words.margin_pct(cost.discount_pct)
+        parts.append(
+            t("decision.cost.discount", lang, pct=pct)
+            if cost.redemption_share >= 1
+            else t(
+                "decision.cost.discount_share",
+                lang,
+                pct=pct,
+                share=words.fmt.percent(cost.redemption_share, 0),
+            )
+        )
+    if cost.fixed > 0:
+        parts.append(t("decision.cost.fixed", lang, amount=words.money(cost.fixed, signed=False)))
+    return " + ".join(parts) or t("decision.cost.nothing", lang)
 
 
 def decide_file(
@@ -1051,6 +1085,8 @@ def decide_file(
     *,
     rule: DecisionRule | None = None,
     exploratory: bool = False,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> list[FileDecision]:
     """One verdict per non-control arm of a results-file analysis, on one metric.
 
@@ -1067,9 +1103,13 @@ def decide_file(
     column decides on net value after them; on any other metric (a rate) a lever that costs
     money is never shipped - inconclusive, saying why - because the rate cannot show it pays.
     """
+    words = Words(lang, currency or config.CURRENCY)
     kind = analysis.metrics.get(metric, "money")
-    level = f"{1 - analysis.alpha:.0%}"
-    label = metric.replace("_", " ") + (" per customer" if kind == "money" else "")
+    level = words.level(1 - analysis.alpha)
+    label = words.metric(metric)
+    if kind == "money":
+        label = t("decision.file.per_customer", lang, metric=label)
+    control = analysis.control
     decisions: list[FileDecision] = []
     for summary in analysis.arms:
         if summary.is_control:
@@ -1082,70 +1122,93 @@ def decide_file(
         verdict: Verdict
         if not analysis.ok or effect is None or effect.diff is None:
             verdict = "inconclusive"
-            reasons.append(analysis.note or f"No estimable effect on {label} for this arm.")
-            headline = f"{summary.arm}: no estimate of {label}; {VERDICT_LABELS[verdict]}"
+            reasons.append(
+                analysis.note
+                if analysis.note and lang == "en"
+                else t("decision.file.no_estimable", lang, label=label)
+            )
+            headline = t(
+                "decision.file.headline_no_estimate",
+                lang,
+                arm=summary.arm,
+                label=label,
+                verdict=verdict_label(verdict, lang),
+            )
         else:
             low, high = float(effect.ci_low or 0.0), float(effect.ci_high or 0.0)
-            headline = (
-                f"{summary.arm}: {_file_amount(effect.diff, kind)} {label} ({level} CI "
-                f"{_file_amount(low, kind)} to {_file_amount(high, kind)}, before the "
-                "correction)"
+            headline = t(
+                "decision.file.effect",
+                lang,
+                arm=summary.arm,
+                diff=_file_amount(effect.diff, kind, words),
+                label=label,
+                level=level,
+                low=_file_amount(low, kind, words),
+                high=_file_amount(high, kind, words),
             )
-            corrected = f"({_p_text(effect, analysis.correction)})"
+            corrected = f"({_p_text(effect, analysis.correction, words)})"
+            lever_cost = cost_text(analysis.lever_costs.get(summary.arm), words) if costly else ""
+            said_no_money_column = False
             if analysis.srm.mismatch:
                 verdict, blocked = "inconclusive", True
+                p_srm = f"{analysis.srm.p_value:.2g}"
                 reasons.append(
-                    "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
-                    f"{analysis.srm.p_value:.2g}): the split or the export is probably broken."
+                    t(
+                        "decision.file.srm",
+                        lang,
+                        p=p_srm if lang == "en" else p_srm.replace(".", ","),
+                    )
                 )
             elif effect.significant and effect.diff > 0 and costly and kind != "money":
                 verdict = "inconclusive"
-                reasons.append(f"Significantly above {analysis.control} {corrected}, but ...")
                 reasons.append(
-                    f"... the lever costs {analysis.lever_costs[summary.arm].describe()} and the "
-                    "file has no money column: a rate alone cannot show that it pays for its "
-                    "cost. Load the file with what each customer spent to judge net value."
+                    t("decision.file.above_but", lang, control=control, corrected=corrected)
                 )
+                reasons.append(t("decision.file.rate_cannot_pay", lang, cost=lever_cost))
+                said_no_money_column = True
             elif effect.significant and effect.diff > 0 and costly and metric != NET_VALUE:
                 verdict = "inconclusive"
                 reasons.append(
-                    f"Significantly above {analysis.control} {corrected}, but before the "
-                    f"lever's cost ({analysis.lever_costs[summary.arm].describe()}): decide on "
-                    "net value."
+                    t(
+                        "decision.file.above_before_cost",
+                        lang,
+                        control=control,
+                        corrected=corrected,
+                        cost=lever_cost,
+                    )
                 )
             elif effect.significant and effect.diff > 0:
                 verdict = "ship"
-                reasons.append(f"Significantly above {analysis.control} {corrected}.")
+                reasons.append(t("decision.file.above", lang, control=control, corrected=corrected))
             elif effect.significant and effect.diff < 0:  # the corrected test, as for ship
                 verdict = "stop"
-                reasons.append(f"Below {analysis.control} {corrected}.")
+                reasons.append(t("decision.file.below", lang, control=control, corrected=corrected))
             else:
                 verdict = "inconclusive"
                 needed = _needed_customers(effect, analysis.alpha, len(analysis.arms) - 1)
                 reasons.append(
-                    f"No clear difference from {analysis.control} {corrected}: the campaign "
-                    "as tested neither proves nor rules out a gain."
+                    t("decision.file.no_clear", lang, control=control, corrected=corrected)
                 )
-            if costly and kind != "money" and not any("no money column" in r for r in reasons):
-                reasons.append(
-                    "The file has no money column: it cannot show whether the lever pays for "
-                    f"its cost ({analysis.lever_costs[summary.arm].describe()})."
-                )
+            if costly and kind != "money" and not said_no_money_column:
+                reasons.append(t("decision.file.no_money_column", lang, cost=lever_cost))
             if metric == NET_VALUE and analysis.margin_rate is not None:
                 cost = analysis.lever_costs.get(summary.arm)
-                basis = f"{analysis.margin_rate:.0%} margin on {analysis.money_field}"
+                basis = t(
+                    "decision.file.basis",
+                    lang,
+                    margin=words.level(analysis.margin_rate),
+                    field=analysis.money_field,
+                )
                 if cost is not None and cost.discount_share > 0:
-                    basis += (
-                        f" grossed up to the list value (what was paid / (1 - "
-                        f"{cost.discount_share:.0%}))"
+                    basis += t(
+                        "decision.file.grossed_up", lang, share=words.level(cost.discount_share)
                     )
                 reasons.append(
-                    f"Net value = {basis} minus the lever's cost "
-                    f"({cost.describe() if cost else 'nothing'})."
+                    t("decision.file.net_value", lang, basis=basis, cost=cost_text(cost, words))
                 )
             if effect.method == "cuped" and analysis.covariate:
-                reasons.append(f"Adjusted for the pre-period field {analysis.covariate} (CUPED).")
-            headline += f"; {BLOCKED_LABEL if blocked else VERDICT_LABELS[verdict]}"
+                reasons.append(t("decision.file.cuped", lang, covariate=analysis.covariate))
+            headline += "; " + verdict_label(verdict, lang, blocked=blocked)
         decisions.append(
             FileDecision(
                 arm=summary.arm,

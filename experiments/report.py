@@ -504,6 +504,10 @@ def _localized_value(column: str, value: object, lang: Lang) -> object:
         return t(f"report.effect_status.{value}", lang)
     if column in ("kind", "role") and f"arm_kind.{value}" in _MESSAGES:
         return t(f"arm_kind.{value}", lang)
+    if column == "role" and value == "treated":
+        return t("report.role.treated", lang)
+    if column == "unit" and value == "%, pp":
+        return f"%, {t('unit.percentage_points', lang)}"
     return value
 
 
@@ -520,7 +524,7 @@ _ADJUSTMENT_COLUMNS = {
 def _heading(column: str, lang: Lang) -> str:
     if lang == "en":
         return column
-    key = f"report.col.{_ADJUSTMENT_COLUMNS.get(column, column)}"
+    key = f"report.col.{_ADJUSTMENT_COLUMNS.get(column, column).replace(' ', '_')}"
     return t(key, lang) if key in _MESSAGES else column
 
 
@@ -884,7 +888,7 @@ def html_file_report(
         warnings=[_warning_html(k, w, lang) for k, w in zip(kinds, warnings, strict=True)],
         cards=[
             _Card(d.verdict, d.label_in(lang), d.headline, d.reasons, blocked=d.blocked)
-            for d in decision.decide_file(analysis, metric)
+            for d in decision.decide_file(analysis, metric, lang=lang, currency=currency)
         ],
         rules=decision.file_rules(lang),
         figures=_forest_parts(

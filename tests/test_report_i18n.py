@@ -280,3 +280,31 @@ def test_cli_report_in_russian_with_a_base_url_and_a_currency(demo_path, tmp_pat
         [*cli, "--out", str(out), "--currency", "roubles"], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "ISO 4217" in bad.stderr
+
+
+@pytest.mark.parametrize("money", [True, False])
+def test_russian_report_of_a_campaign_result_file_has_no_english(tmp_path, capsys, money):
+    """A result file attached to the demo's levers: net value after their costs (a money
+    column) or a purchase flag that cannot judge money; both cards in Russian."""
+    from experiments import __main__ as cli
+    from experiments import config
+    from tests.test_results_with_costs import ARMS, _result_file
+
+    db = tmp_path / "store.duckdb"
+    store = Store(db)
+    demo.seed_demo(store, customers=2000, seed=7, replace=True)
+    store.close()
+    path = tmp_path / "campaign.csv"
+    _result_file(path, money=money)
+    load = ["--db", str(db), "load", "results", str(path)]
+    load += ["--experiment", config.DEMO_EXPERIMENT_NAME, "--map", "group=arm"]
+    assert cli.main(load) == 0
+    out = tmp_path / "ru.html"
+    assert cli.main(["--db", str(db), "report", "1", "--out", str(out), "--lang", "ru"]) == 0
+    capsys.readouterr()
+    page = out.read_text(encoding="utf-8")
+    names = {config.DEMO_EXPERIMENT_NAME, *ARMS, "spend", "purchase", "net_value", "group"}
+    assert english_words(page, names) == []
+    assert t("report.setting.deciding_metric", "ru") in page
+    if not money:  # a rate cannot show that a lever pays: said in Russian
+        assert "в файле нет столбца денег" in page

@@ -466,6 +466,91 @@ MESSAGES: dict[str, Entry] = {
         "ru": "; повторная покупка {diff}",
         "en": "; repeat purchase {diff}",
     },
+    # -- decision cards of a campaign result file (decision.decide_file) -----------------------
+    "decision.file.per_customer": {"ru": "{metric} на клиента", "en": "{metric} per customer"},
+    "decision.file.no_estimable": {
+        "ru": "Эффект на «{label}» для этой группы оценить нельзя.",
+        "en": "No estimable effect on {label} for this arm.",
+    },
+    "decision.file.headline_no_estimate": {
+        "ru": "{arm}: оценки «{label}» нет; {verdict}",
+        "en": "{arm}: no estimate of {label}; {verdict}",
+    },
+    "decision.file.effect": {
+        "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, до поправки)",
+        "en": "{arm}: {diff} {label} ({level} CI {low} to {high}, before the correction)",
+    },
+    "decision.file.srm": {
+        "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "
+        "{p}): вероятно, сломано деление или выгрузка.",
+        "en": "Arm sizes do not match the planned split (sample-ratio mismatch, p = {p}): the "
+        "split or the export is probably broken.",
+    },
+    "decision.file.above_but": {
+        "ru": "Значимо выше, чем в «{control}» {corrected}, но ...",
+        "en": "Significantly above {control} {corrected}, but ...",
+    },
+    "decision.file.rate_cannot_pay": {
+        "ru": "... механика стоит {cost}, а в файле нет столбца денег: по одной доле нельзя "
+        "показать, что она окупает затраты. Загрузите файл с тем, сколько потратил каждый "
+        "клиент, чтобы оценить чистый доход.",
+        "en": "... the lever costs {cost} and the file has no money column: a rate alone "
+        "cannot show that it pays for its cost. Load the file with what each customer spent "
+        "to judge net value.",
+    },
+    "decision.file.above_before_cost": {
+        "ru": "Значимо выше, чем в «{control}» {corrected}, но без учёта затрат на механику "
+        "({cost}): решайте по чистому доходу.",
+        "en": "Significantly above {control} {corrected}, but before the lever's cost "
+        "({cost}): decide on net value.",
+    },
+    "decision.file.above": {
+        "ru": "Значимо выше, чем в «{control}» {corrected}.",
+        "en": "Significantly above {control} {corrected}.",
+    },
+    "decision.file.below": {
+        "ru": "Ниже, чем в «{control}» {corrected}.",
+        "en": "Below {control} {corrected}.",
+    },
+    "decision.file.no_clear": {
+        "ru": "Нет явной разницы с «{control}» {corrected}: кампания в таком виде не "
+        "доказывает и не исключает выигрыша.",
+        "en": "No clear difference from {control} {corrected}: the campaign as tested neither "
+        "proves nor rules out a gain.",
+    },
+    "decision.file.no_money_column": {
+        "ru": "В файле нет столбца денег: по нему нельзя понять, окупает ли механика свои "
+        "затраты ({cost}).",
+        "en": "The file has no money column: it cannot show whether the lever pays for its "
+        "cost ({cost}).",
+    },
+    "decision.file.basis": {
+        "ru": "маржа {margin} от «{field}»",
+        "en": "{margin} margin on {field}",
+    },
+    "decision.file.grossed_up": {
+        "ru": ", пересчитанная к цене без скидки (заплачено / (1 − {share}))",
+        "en": " grossed up to the list value (what was paid / (1 - {share}))",
+    },
+    "decision.file.net_value": {
+        "ru": "Чистый доход = {basis} минус затраты на механику ({cost}).",
+        "en": "Net value = {basis} minus the lever's cost ({cost}).",
+    },
+    "decision.file.cuped": {
+        "ru": "С поправкой на показатель до эксперимента «{covariate}» (CUPED).",
+        "en": "Adjusted for the pre-period field {covariate} (CUPED).",
+    },
+    "decision.cost.nothing": {"ru": "ничего", "en": "nothing"},
+    "decision.cost.unknown": {
+        "ru": "неизвестно сколько (группы нет в эксперименте)",
+        "en": "an unknown cost (the arm is not one of the experiment's)",
+    },
+    "decision.cost.discount": {"ru": "скидка {pct} на её заказы", "en": "{pct} off its orders"},
+    "decision.cost.discount_share": {
+        "ru": "скидка {pct} на {share} её заказов",
+        "en": "{pct} off {share} of its orders",
+    },
+    "decision.cost.fixed": {"ru": "{amount} на клиента", "en": "{amount} per customer"},
     # -- an exploratory view's differences from the rule (decision.exploratory_differences) ----
     "decision.view.horizon": {
         "ru": "срок {days} дн. (вердикт: {rule})",
@@ -841,6 +926,15 @@ MESSAGES: dict[str, Entry] = {
     "report.col.adjusted_low": {"ru": "С поправкой, от", "en": "adjusted CI low"},
     "report.col.adjusted_high": {"ru": "С поправкой, до", "en": "adjusted CI high"},
     "report.col.covariates": {"ru": "Показатели до эксперимента", "en": "covariates"},
+    "report.col.role": {"ru": "Роль", "en": "role"},
+    "report.col.customers": {"ru": "Клиентов", "en": "customers"},
+    "report.col.expected": {"ru": "Ожидалось по плану", "en": "expected"},
+    "report.col.unit": {"ru": "Единица", "en": "unit"},
+    "report.col.control": {"ru": "Контроль", "en": "control"},
+    "report.col.arm_value": {"ru": "Группа", "en": "arm value"},
+    "report.col.difference": {"ru": "Разница", "en": "difference"},
+    "report.col.note": {"ru": "Примечание", "en": "note"},
+    "report.role.treated": {"ru": "тестовая", "en": "treated"},
     "report.effect_status.ok": {"ru": "готово", "en": "ok"},
     "report.effect_status.insufficient_data": {
         "ru": "недостаточно данных",
