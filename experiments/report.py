@@ -375,12 +375,14 @@ def _forest_parts(
 def figures(
     analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
 ) -> list[tuple[go.Figure, str]]:
-    """The report's charts with the one-line caption under each ('' for a part of a group)."""
+    """The Results page's charts with the one-line caption under each."""
     return [
-        *_forest_parts(
-            analysis.effects,
+        (
+            charts.forest_figure(
+                [e.as_json() for e in stats.headline_effects(analysis.effects)],
+                confidence=analysis.settings.confidence,
+            ),
             t("report.forest_caption", lang),
-            confidence=analysis.settings.confidence,
         ),
         (charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)),
         (charts.payback_figure(analysis), payback_caption(analysis, lang, currency)),
@@ -390,6 +392,17 @@ def figures(
             t("report.distribution_caption", lang),
         ),
     ]
+
+
+def report_figures(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> list[tuple[go.Figure, str]]:
+    """The HTML report's charts: the page's, with the forest as one chart per metric (a part
+    of a group has the caption '')."""
+    forest = _forest_parts(
+        analysis.effects, t("report.forest_caption", lang), confidence=analysis.settings.confidence
+    )
+    return [*forest, *figures(analysis, lang, currency)[1:]]
 
 
 def _wrap(text: str, width: int = 40) -> str:
@@ -440,7 +453,6 @@ def phone_layout(fig: go.Figure, *, titled: bool = True) -> go.Figure:
         },
         margin={"l": 10, "r": 10, "t": top, "b": 10},
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2, "yanchor": "top"},
-        height=int(fig.layout.height or 450) + 20 * max(lines - 1, 0),
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -813,7 +825,7 @@ def html_report(
             *decision.rules(lang),
         ),
         sections=sections,
-        figures=figures(analysis, lang, currency),
+        figures=report_figures(analysis, lang, currency),
         tables=[
             (
                 t("report.effects", lang),

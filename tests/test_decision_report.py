@@ -478,8 +478,8 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
     parser = _Scripts()
     parser.feed(page)
     assert parser.external == []  # works offline: nothing loaded from the network
-    assert page.count("Plotly.newPlot") == len(report.figures(analysis))
-    for fig, _ in report.figures(analysis):  # each chart's box is as tall as the chart
+    assert page.count("Plotly.newPlot") == len(report.report_figures(analysis))
+    for fig, _ in report.report_figures(analysis):  # each chart's box is as tall as the chart
         assert f"height:{fig.layout.height}px" in page
     assert "plotly.js" in page.lower() or "plotly" in page[:200_000]
     for text in ("Method notes", "horizon (days)", str(analysis.horizon_days), "holm"):

@@ -216,13 +216,13 @@ def test_phone_layout_viewport_wrapping_and_the_verdict_column(analysis):
     verdict = html.escape(t("report.col.verdict", "ru"))
     for d in decision.decide(analysis, lang="ru"):
         assert f"<td data-label='{verdict}' class='verdict'>{d.label_in('ru')}</td>" in page
-    for fig, _ in report.figures(analysis):
+    for fig, _ in report.report_figures(analysis):
         drawn = report.phone_layout(fig)
         assert drawn.layout.width is None and drawn.layout.autosize
         assert drawn.layout.legend.orientation == "h" and drawn.layout.legend.y < 0
         for line in (drawn.layout.title.text or "").split("<br>"):
             assert len(line) <= 40, line
-    forest = [f for f, _ in report.figures(analysis) if "xaxis2" in f.layout]
+    forest = [f for f, _ in report.report_figures(analysis) if "xaxis2" in f.layout]
     assert forest == []  # one chart per metric: no side-by-side panels to overlap on a phone
 
 
