@@ -21,7 +21,7 @@ from experiments.store import Store  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 LINK = "https://lab.example.ru/?experiment=1&view=report&lang=ru"
-SHOTS = (("report-ru.png", 1280, 2400), ("report-ru-phone.png", 390, 2400))
+SHOTS = (("report-ru.png", 1280, 2400), ("report-ru-phone.png", 390, 3300))
 
 
 def main() -> None:
