@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from experiments import config
+from experiments.i18n.language import LANGUAGES
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
     from experiments import analysis_file, decision, metrics
@@ -62,6 +63,16 @@ def _cap(args: argparse.Namespace) -> bool:
     if args.cap and args.no_cap:
         raise CommandError("give either --cap or --no-cap, not both")
     return True if args.cap else False if args.no_cap else config.DEFAULT_CAP
+
+
+def _currency(text: str) -> str:
+    """--currency: an ISO 4217 code (rub -> RUB); argparse says so when it is not one."""
+    from babel.numbers import is_currency
+
+    code = text.strip().upper()
+    if not is_currency(code):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 4217 currency code (RUB, EUR)")
+    return code
 
 
 def _add_cap_options(p: argparse.ArgumentParser) -> None:
@@ -653,17 +664,34 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
     experiment_id = found.id
+    link = report.live_view_link(
+        report.configured_base_url(args.base_url), experiment_id, args.lang
+    )
     if _reads_results_file(store, found):
         file_result = _stored_results_analysis(
             store, experiment_id, args, _rule(found), official=True
         )
-        page, horizon = report.html_file_report(found, file_result), "campaign result file"
+        page = report.html_file_report(
+            found, file_result, link=link, lang=args.lang, currency=args.currency
+        )
+        horizon = "campaign result file"
     else:
         analysis = metrics.analyze_experiment(
             store, experiment_id, _analysis_settings(args, _rule(found))
         )
         official, differences = decision.official_analysis(store, analysis)
-        page = report.html_report(analysis, official=official, differences=differences)
+        if args.lang != "en":  # the same differences, in the report's language
+            differences = decision.exploratory_differences(
+                analysis.settings, official.settings, args.lang
+            )
+        page = report.html_report(
+            analysis,
+            official=official,
+            differences=differences,
+            link=link,
+            lang=args.lang,
+            currency=args.currency,
+        )
         horizon = f"{analysis.horizon_days}-day horizon"
     try:
         out.write_text(page, encoding="utf-8")
@@ -857,6 +885,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write the self-contained HTML report of an experiment")
     _add_analysis_options(p)
     p.add_argument("--out", required=True, metavar="FILE.html")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language")
+    p.add_argument(
+        "--currency",
+        type=_currency,
+        default=config.CURRENCY,
+        metavar="CODE",
+        help=f"ISO 4217 code of the store's money (default {config.CURRENCY})",
+    )
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where colleagues open the app, for the report's live-view link (default: "
+        "[share] base_url in .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL)",
+    )
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser("settings", help="show or set the store's settings (margin rate)")

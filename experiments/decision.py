@@ -35,44 +35,119 @@ from typing import Literal, get_args
 from scipy import special
 
 from experiments import catalogue, config, stats
-from experiments.analysis_file import NET_VALUE, FileAnalysis
+from experiments.analysis_file import NET_VALUE, FileAnalysis, LeverCost
 from experiments.experiment import Experiment
+from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Formatter, Lang, t
 from experiments.metrics import AnalysisSettings, ArmSummary, ExperimentAnalysis
 from experiments.store import Store
 
 Verdict = Literal["ship", "stop", "inconclusive", "keep_running"]
 VERDICTS: tuple[str, ...] = get_args(Verdict)
-VERDICT_LABELS = {
-    "ship": "ship",
-    "stop": "stop",
-    "inconclusive": "inconclusive",
-    "keep_running": "keep running",
-}
-BLOCKED_LABEL = "check the data"  # the label of an inconclusive verdict a data warning holds
+RULE_KEYS = ("fixed", "money", "verdicts", "keep_running", "data")  # decision.rule.<key>
+FILE_RULE_KEYS = ("metric", "verdicts", "srm")  # decision.file_rule.<key>
+
+
+def verdict_label(verdict: str, lang: Lang = DEFAULT_LANGUAGE, *, blocked: bool = False) -> str:
+    """The verdict as a card shows it: 'keep running' / 'продолжать'; a verdict a data warning
+    holds reads 'check the data' / 'проверьте данные'."""
+    return t("verdict.check_data" if blocked else f"verdict.{verdict}", lang)
+
+
+def rules(lang: Lang = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """The verdict rule of a designed experiment, one paragraph each (the catalogue's text)."""
+    return tuple(t(f"decision.rule.{key}", lang) for key in RULE_KEYS)
+
+
+def file_rules(lang: Lang = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """The verdict rule of an experiment read from a campaign result file."""
+    return tuple(t(f"decision.file_rule.{key}", lang) for key in FILE_RULE_KEYS)
+
+
+VERDICT_LABELS = {v: verdict_label(v) for v in get_args(Verdict)}  # English, from the catalogue
+BLOCKED_LABEL = verdict_label("inconclusive", blocked=True)  # 'check the data'
 DECISION_METRIC = catalogue.DECISION_METRIC.name
 BLOCKING_WARNINGS = ("srm", "imbalance", "data")
 _CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
-RULES = (
-    "The rule is fixed when the experiment is designed: horizon, confidence, correction and the "
-    "decision metric. Changing them on this page gives an exploratory view, never another "
-    "verdict.",
-    "Money decides: net value per customer = gross margin minus the lever's cost (discounts "
-    "given, gifts, outreach time) over the planned horizon, vs control; levers are corrected "
-    "among themselves on that one metric.",
-    "Ship: net value significantly above control (after the correction across levers), and "
-    "every guardrail shown to be no worse than its margin. Stop: significantly below control "
-    "(the corrected interval rules out breaking even), or a guardrail clearly broken. "
-    "Inconclusive: anything else, with how many more customers would settle it.",
-    "Until the planned horizon is observed for every customer the verdict is keep running: "
-    "early money can point either way (a discount pulls purchases forward, a gift earns "
-    "later); the head to head and the chance of being best wait too. The only early stop is for "
-    "harm waiting cannot undo: the always-valid interval shows fewer customers coming back than "
-    "in control (assuming a lever does not merely delay purchases). Guardrails are judged at "
-    "the planned horizon.",
-    "Sample-ratio mismatch, pre-period imbalance or impossible dates hold every verdict "
-    "(check the data) until explained.",
-)
+
+@dataclass(frozen=True)
+class Words:
+    """Numbers in a decision sentence, in one language: Russian through `Formatter`
+    (`+1 234 ₽`, `+6,1 п.п.`, `95 %`); English as the cards have always written them
+    (`+1 234 RUB`, `+6.1 pp`, `95%`), so every English card, test and saved report keeps its
+    text.
+
+    Attributes:
+        lang: 'ru' or 'en'.
+        currency: the store's currency (ISO 4217).
+    """
+
+    lang: Lang = DEFAULT_LANGUAGE
+    currency: str = field(default_factory=lambda: config.CURRENCY)
+
+    @property
+    def fmt(self) -> Formatter:
+        return Formatter(self.lang, self.currency)
+
+    def money(self, value: float, signed: bool = True) -> str:
+        if self.lang != "en":
+            return self.fmt.money(value, signed=signed, digits=0)
+        text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
+        return f"{text.replace(',', ' ')} {self.currency}"
+
+    def pp(self, value: float, signed: bool = True) -> str:
+        if self.lang != "en":
+            text = self.fmt.points(value)
+            return text if signed else text.lstrip("+-")
+        return f"{value * 100:+.1f} pp" if signed else f"{value * 100:.1f} pp"
+
+    def number(self, value: float, digits: int, signed: bool = True) -> str:
+        if self.lang != "en":
+            return self.fmt.number(value, digits, signed=signed)
+        return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+    def level(self, confidence: float) -> str:
+        """A confidence level: '95%' / '95 %'."""
+        return f"{confidence:.0%}" if self.lang == "en" else self.fmt.percent(confidence, 0)
+
+    def margin_pct(self, pct: float) -> str:
+        """A guardrail margin given in percent (2 -> '2%' / '2 %')."""
+        return (
+            f"{pct:g}%"
+            if self.lang == "en"
+            else self.fmt.percent(pct / 100, 0 if pct == int(pct) else 1)
+        )
+
+    def p_value(self, p: float) -> str:
+        """'< 0.001' or '= 0.012' ('= 0,012' in Russian): two significant digits."""
+        if p < 0.001:
+            return "< 0.001" if self.lang == "en" else "< 0,001"
+        text = f"{p:.2g}"
+        return f"= {text if self.lang == 'en' else text.replace('.', ',')}"
+
+    def count_in(self, text: str, count: int) -> str:
+        """English cards group digits with a space ('1 234 more customers'); `t` writes a count
+        as CLDR English does ('1,234'). Keep the cards' form in English."""
+        if self.lang != "en":
+            return text
+        return text.replace(f"{count:,}", f"{count:,}".replace(",", " "))
+
+    def correction(self, correction: str) -> str:
+        """'Holm correction' / 'поправка Холма'."""
+        key = f"correction.{correction}"
+        return t(key, self.lang) if correction in config.CORRECTIONS else f"{correction}"
+
+    def metric(self, metric: str) -> str:
+        """A metric's name inside a sentence: 'repeat purchase' / 'повторная покупка'."""
+        if self.lang == "en":
+            return metric.replace("_", " ")
+        if f"metric.{metric}" not in MESSAGES:
+            return metric.replace("_", " ")
+        name = t(f"metric.{metric}", self.lang)
+        return name[:1].lower() + name[1:]
+
+
+RULES = rules()  # English; the text lives in the catalogue (decision.rule.*)
 
 
 @dataclass(frozen=True)
@@ -99,19 +174,27 @@ class DecisionRule:
     def alpha(self) -> float:
         return round(1.0 - self.confidence, 12)
 
-    def describe(self) -> str:
+    def describe(self, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None) -> str:
         """The rule in one line, for the page and the report."""
-        correction = _CORRECTION_NAMES.get(self.correction, self.correction)
+        words = Words(lang, currency or config.CURRENCY)
         metric = (
-            f"net value per customer over {self.horizon_days} days"
+            t("decision.rule.metric_net_value", lang, days=self.horizon_days)
             if self.decision_metric == DECISION_METRIC
-            else f"{self.decision_metric.replace('_', ' ')} (from the result file)"
+            else t("decision.rule.metric_file", lang, metric=words.metric(self.decision_metric))
         )
-        text = f"{self.confidence:.0%} confidence, {correction} correction across levers, {metric}"
+        text = t(
+            "decision.rule.describe",
+            lang,
+            confidence=words.level(self.confidence),
+            correction=words.correction(self.correction),
+            metric=metric,
+        )
         if self.guardrails:
-            text += (
-                f"; guardrails {', '.join(self.guardrails)} within "
-                f"{self.guardrail_margin_pct:g}% of control"
+            text += t(
+                "decision.rule.describe_guardrails",
+                lang,
+                names=", ".join(self.guardrails),
+                margin=words.margin_pct(self.guardrail_margin_pct),
             )
         return text
 
@@ -166,28 +249,88 @@ def rule_settings(
     )
 
 
-def exploratory_differences(view: AnalysisSettings, official: AnalysisSettings) -> list[str]:
+def timing_statement(
+    timing: stats.PaybackInterval | stats.FadingTest, words: Words | None = None
+) -> str:
+    """A payback or fading result in one sentence: English as `stats` writes it (its
+    `statement`), Russian from the catalogue (`timing.*`) with the formatter's numbers."""
+    words = words or Words()
+    if words.lang == "en":
+        return timing.statement
+    lang = words.lang
+    if isinstance(timing, stats.PaybackInterval):
+        values: dict[str, dict[str, object]] = {
+            "paid_back": {
+                "day": timing.confident_day,
+                "earliest": timing.earliest_day,
+                "level": words.level(timing.confidence),
+            },
+            "not_yet": {"days": timing.horizon_days, "earliest": timing.earliest_day},
+            "not_within_horizon": {
+                "days": timing.horizon_days,
+                "level": words.level(timing.confidence),
+            },
+            "insufficient_data": {},
+        }
+        return t(f"timing.payback.{timing.status}", lang, arm=timing.arm, **values[timing.status])
+    if timing.fading is None:
+        return t("timing.fading.no_data", lang, arm=timing.arm)
+    p = timing.p_value if timing.p_value is not None else 1.0
+    halves = t(
+        "timing.fading.halves",
+        lang,
+        early=words.money(timing.early.diff or 0.0),
+        late=words.money(timing.late.diff or 0.0),
+        split=timing.split_day,
+        after=timing.split_day + 1,
+        horizon=timing.horizon_days,
+        p=f"p {words.p_value(p)}",
+    )
+    key = "fades" if timing.fading else "falls_not_gain" if p < timing.alpha else "no_evidence"
+    return t(f"timing.fading.{key}", lang, arm=timing.arm, halves=halves)
+
+
+def exploratory_differences(
+    view: AnalysisSettings, official: AnalysisSettings, lang: Lang = DEFAULT_LANGUAGE
+) -> list[str]:
     """How a view's settings differ from those the verdict follows ([] = the official view)."""
+    words = Words(lang)
     out: list[str] = []
     if view.horizon_days != official.horizon_days:
-        out.append(f"horizon {view.horizon_days} days (the verdict: {official.horizon_days})")
-    if not math.isclose(view.confidence, official.confidence):
-        out.append(f"{view.confidence:.0%} confidence (the verdict: {official.confidence:.0%})")
-    if view.correction != official.correction:
-        names = _CORRECTION_NAMES
         out.append(
-            f"{names.get(view.correction, view.correction)} correction (the verdict: "
-            f"{names.get(official.correction, official.correction)})"
+            t("decision.view.horizon", lang, days=view.horizon_days, rule=official.horizon_days)
+        )
+    if not math.isclose(view.confidence, official.confidence):
+        out.append(
+            t(
+                "decision.view.confidence",
+                lang,
+                level=words.level(view.confidence),
+                rule=words.level(official.confidence),
+            )
+        )
+    if view.correction != official.correction:
+        out.append(
+            t(
+                "decision.view.correction",
+                lang,
+                correction=words.correction(view.correction),
+                rule=words.correction(official.correction),
+            )
         )
     if view.cap != official.cap or (view.cap and view.cap_percentile != official.cap_percentile):
         out.append(
-            f"money capped at the {view.cap_percentile:g}th percentile: a winsorised mean, "
-            "not the roubles difference"
+            t("decision.view.capped", lang, percentile=f"{view.cap_percentile:g}")
             if view.cap
-            else "money not capped"
+            else t("decision.view.not_capped", lang)
         )
     if view.use_covariate != official.use_covariate:
-        out.append("without the pre-period adjustment" if not view.use_covariate else "adjusted")
+        out.append(
+            t(
+                "decision.view.unadjusted" if not view.use_covariate else "decision.view.adjusted",
+                lang,
+            )
+        )
     return out
 
 
@@ -301,6 +444,10 @@ class Decision:
         """The verdict as a card shows it ('check the data' when a data warning holds it)."""
         return BLOCKED_LABEL if self.blocked else VERDICT_LABELS[self.verdict]
 
+    def label_in(self, lang: Lang) -> str:
+        """The card's label in a language ('внедрять', 'проверьте данные')."""
+        return verdict_label(self.verdict, lang, blocked=self.blocked)
+
     @property
     def statement(self) -> str:
         """The headline without its trailing verdict, for a card that shows the verdict apart."""
@@ -345,26 +492,17 @@ def _lever_cost(summary: ArmSummary, analysis: ExperimentAnalysis) -> float | No
     return summary.cost_per_customer + max(cost - summary.cost_per_customer - ordinary, 0.0)
 
 
-def _money(value: float, signed: bool = True) -> str:
-    text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
-    return f"{text.replace(',', ' ')} {config.CURRENCY}"
-
-
-def _pp(value: float) -> str:
-    return f"{value * 100:+.1f} pp"
-
-
-def _p_text(effect: stats.Effect, correction: str) -> str:
+def _p_text(effect: stats.Effect, correction: str, words: Words | None = None) -> str:
     """The p-value a verdict reads: adjusted for several tests, saying by which method."""
+    words = words or Words()
     p = effect.p_adjusted if effect.p_adjusted is not None else effect.p_value
     if p is None:
-        return "no p-value"
-    value = "< 0.001" if p < 0.001 else f"= {p:.2g}"
+        return t("decision.p.none", words.lang)
+    value = words.p_value(p)
     if correction == "none":
-        return f"p {value}, no correction for several levers"
-    return (
-        f"adjusted p {value} after the {_CORRECTION_NAMES.get(correction, correction)} "
-        "correction across levers"
+        return t("decision.p.uncorrected", words.lang, value=value)
+    return t(
+        "decision.p.adjusted", words.lang, value=value, correction=words.correction(correction)
     )
 
 
@@ -490,24 +628,28 @@ def _check_guardrails(
     return tuple(checks)
 
 
-def _guardrail_text(check: GuardrailCheck) -> str:
+def _guardrail_text(check: GuardrailCheck, words: Words | None = None) -> str:
+    words = words or Words()
+    lang = words.lang
+
     def amount(value: float, signed: bool = True) -> str:
         unit = catalogue.unit_of(check.metric)
         if unit == "share":
-            return f"{value * 100:+.1f} pp" if signed else f"{value * 100:.1f} pp"
+            return words.pp(value, signed)
         if unit == "orders":
-            return f"{value:+.2f} orders" if signed else f"{value:.2f} orders"
-        return _money(value, signed)
+            return f"{words.number(value, 2, signed)} {t('unit.orders', lang)}"
+        return words.money(value, signed)
 
     diff = check.effect.diff if check.effect is not None else None
-    change = "" if diff is None else f" ({amount(diff)} per customer vs control)"
+    change = "" if diff is None else t("decision.guardrail.change", lang, diff=amount(diff))
+    name = check.name
+    if lang != "en" and f"guardrail.{check.name}" in MESSAGES:
+        name = t(f"guardrail.{check.name}", lang)
+    key = "not_analysed" if check.state == "not analysed" else check.state
+    if check.state == "not analysed":
+        return t(f"decision.guardrail.{key}", lang, name=name)
     margin = amount(check.margin, signed=False)
-    return {
-        "within": f"Guardrail {check.name} holds: no worse than {margin}{change}.",
-        "broken": f"Guardrail {check.name} is broken: worse than the {margin} allowed{change}.",
-        "unclear": f"Guardrail {check.name} not shown to be within {margin}{change}.",
-        "not analysed": f"Guardrail {check.name} is no longer analysed (it holds nothing).",
-    }[check.state]
+    return t(f"decision.guardrail.{key}", lang, name=name, margin=margin, change=change)
 
 
 def decide(
@@ -516,6 +658,8 @@ def decide(
     planned_n: int | None = None,
     rule: DecisionRule | None = None,
     exploratory: bool = False,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> list[Decision]:
     """One decision per lever by the design rule, ranked by net value per customer.
 
@@ -525,12 +669,17 @@ def decide(
         planned_n: customers a comparison is planned to reach (default: those assigned).
         rule: the design rule; default `rule_of(analysis.experiment)`.
         exploratory: the view shown beside the verdict uses other settings (a label only).
+        lang: the language of the headline, the reasons and the label (`as_json`'s field
+            names and verdict codes do not change).
+        currency: the store's currency (default config.CURRENCY).
     """
+    words = Words(lang, currency or config.CURRENCY)
+    _money, _pp = words.money, words.pp
     rule = rule or rule_of(analysis.experiment)
     final = is_final(analysis, rule)
     blocking = [w for w in analysis.warnings if w.kind in BLOCKING_WARNINGS]
     primary_metric = analysis.experiment.primary_metric
-    level = f"{analysis.settings.confidence:.0%}"
+    level = words.level(analysis.settings.confidence)
     levers = max(len(analysis.arms) - 1, 1)
     planned = rule.horizon_days
     decisions: list[Decision] = []
@@ -545,18 +694,25 @@ def decide(
         if primary is not None and primary.diff is not None:
             unit = _pp if primary.metric == "repeat_purchase" else _money
             if final or primary.se is None:
-                what, (low, high) = f"{level} CI", (primary.ci_low or 0, primary.ci_high or 0)
+                what = t("decision.interval.confidence", lang, level=level)
+                low, high = primary.ci_low or 0, primary.ci_high or 0
             else:  # an interim look reads every interval as always-valid
-                what, (low, high) = "always-valid", sequential_interval(primary, pair, levers)
+                what = t("decision.interval.always_valid_short", lang)
+                low, high = sequential_interval(primary, pair, levers)
             parts.append(
-                f"{unit(primary.diff)} {primary_metric.replace('_', ' ')} "
-                f"({what} {unit(low)} to {unit(high)})"
+                t(
+                    "decision.part.effect",
+                    lang,
+                    diff=unit(primary.diff),
+                    metric=words.metric(primary_metric),
+                    interval=what,
+                    low=unit(low),
+                    high=unit(high),
+                )
             )
         if net is not None and net.diff is not None:
-            parts.append(
-                f"{_money(net.diff)} net value per customer after its cost"
-                + ("" if final else " so far")
-            )
+            key = "decision.part.net_value" if final else "decision.part.net_value_so_far"
+            parts.append(t(key, lang, diff=_money(net.diff)))
         reasons: list[str] = []
         interval: tuple[float, float] | None = None
         verdict: Verdict
@@ -567,23 +723,30 @@ def decide(
             reasons.extend(w.message for w in blocking)
         elif not final:
             verdict = "keep_running"
-            so_far = f"day {analysis.horizon_days} of the planned {planned}"
+            so_far = t("decision.so_far.day", lang, day=analysis.horizon_days, planned=planned)
             if not all(a.n_observed == a.n for a in analysis.arms):
-                observed = sum(a.n_observed for a in analysis.arms)
-                so_far = (
-                    f"{analysis.horizon_days} days observed for {observed} of "
-                    f"{sum(a.n for a in analysis.arms)} customers, planned {planned}"
+                so_far = t(
+                    "decision.so_far.observed",
+                    lang,
+                    days=analysis.horizon_days,
+                    observed=sum(a.n_observed for a in analysis.arms),
+                    total=sum(a.n for a in analysis.arms),
+                    planned=planned,
                 )
             if net is not None and net.diff is not None and net.se is not None:
                 interval = sequential_interval(net, pair, levers)
                 reasons.append(
-                    f"So far ({so_far}): net value {_money(net.diff)} per customer "
-                    f"(always-valid interval {_money(interval[0])} to {_money(interval[1])}). "
-                    "Not a verdict yet: a discount pulls purchases forward and its cost "
-                    "accrues as coupons are used; a gift pays up front and earns later."
+                    t(
+                        "decision.reason.so_far",
+                        lang,
+                        so_far=so_far,
+                        diff=_money(net.diff),
+                        low=_money(interval[0]),
+                        high=_money(interval[1]),
+                    )
                 )
             else:
-                reasons.append(f"So far ({so_far}): no estimate of net value yet.")
+                reasons.append(t("decision.reason.so_far_no_estimate", lang, so_far=so_far))
             harm = repeat is not None and repeat.se is not None and repeat.diff is not None
             if harm:
                 assert repeat is not None
@@ -591,21 +754,24 @@ def decide(
                 harm = repeat_high < 0
             if harm:
                 verdict = "stop"
-                reasons.insert(
-                    0,
-                    "Stopped early: fewer customers come back than in control, beyond the "
-                    "always-valid interval - customers lost do not return by waiting (the "
-                    "rule assumes a lever does not merely delay purchases).",
-                )
+                reasons.insert(0, t("decision.reason.stopped_early", lang))
         elif net is None or net.diff is None:
             verdict = "inconclusive"
-            reasons.append(net.note if net is not None and net.note else "No estimable effect.")
+            reasons.append(
+                net.note
+                if net is not None and net.note
+                else t("decision.reason.no_estimable_effect", lang)
+            )
         else:
             low, high = float(net.ci_low or 0.0), float(net.ci_high or 0.0)
             interval = (low, high)
-            span = (
-                f"{level} interval {_money(low)} to {_money(high)}, "
-                f"{_p_text(net, analysis.settings.correction)}"
+            span = t(
+                "decision.span",
+                lang,
+                interval=t("decision.interval.fixed", lang, level=level),
+                low=_money(low),
+                high=_money(high),
+                p=_p_text(net, analysis.settings.correction, words),
             )
             significant = bool(net.significant)
             checks = _check_guardrails(analysis, rule, summary.arm)
@@ -613,46 +779,52 @@ def decide(
             unclear = [c for c in checks if c.state == "unclear"]
             if significant and net.diff > 0 and not broken and not unclear:
                 verdict = "ship"
-                reasons.append(f"Net value is above control after its cost: {span}.")
+                reasons.append(t("decision.reason.above", lang, span=span))
             elif significant and net.diff > 0:
                 verdict = "stop" if broken else "inconclusive"
-                reasons.append(f"Net value is above control after its cost: {span}.")
-                reasons.extend(_guardrail_text(c) for c in (broken or unclear))
+                reasons.append(t("decision.reason.above", lang, span=span))
+                reasons.extend(_guardrail_text(c, words) for c in (broken or unclear))
             elif significant and net.diff < 0:  # the corrected test rules out breaking even
                 verdict = "stop"
-                reasons.append(f"Loses money after its cost: {span}.")
+                reasons.append(t("decision.reason.loses", lang, span=span))
                 if repeat is not None and (repeat.ci_low or 0) > 0:
-                    reasons.append(
-                        "It does lift repeat purchase, but the extra orders do not pay for it."
-                    )
+                    reasons.append(t("decision.reason.lifts_repeat_only", lang))
             elif broken:
                 verdict = "stop"
-                reasons.append(f"No clear difference in net value ({span}).")
-                reasons.extend(_guardrail_text(c) for c in broken)
+                reasons.append(t("decision.reason.no_clear_difference", lang, span=span))
+                reasons.extend(_guardrail_text(c, words) for c in broken)
             else:
                 verdict = "inconclusive"
                 needed = _needed_customers(net, rule.alpha, levers)
-                what = f"No clear difference in net value at the planned horizon ({span})"
-                if low > 0 or high < 0:
-                    what += "; the interval alone excludes 0, but not after the correction"
+                what = t(
+                    "decision.reason.no_clear_at_horizon",
+                    lang,
+                    span=span,
+                    excludes=t("decision.reason.excludes_zero_before_correction", lang)
+                    if low > 0 or high < 0
+                    else "",
+                )
                 if needed is not None:
-                    count = f"{needed:,}".replace(",", " ")
-                    what += (
-                        f". If the true difference is the {_money(net.diff)} seen, about "
-                        f"{count} more customers per arm, control included, would settle it (a "
-                        "test extended that way is read with the always-valid interval)"
+                    settle = t(
+                        "decision.reason.needed_customers",
+                        lang,
+                        count=needed,
+                        diff=_money(net.diff),
                     )
-                reasons.append(what + ".")
+                    what += " " + words.count_in(settle, needed)
+                reasons.append(what)
         if not blocking and final and net is not None and net.diff is not None:
             # when it pays back (with confidence) and whether it fades: stats.PAYBACK_RULE,
             # stats.FADING_RULE (read at the planned horizon, like the verdict)
             for timing in (analysis.payback.get(summary.arm), analysis.fading.get(summary.arm)):
                 if timing is not None:
-                    reasons.append(timing.statement)
-        headline = (
-            f"{summary.arm}: "
-            + (", ".join(parts) if parts else "no estimate")
-            + f"; {BLOCKED_LABEL if blocking else VERDICT_LABELS[verdict]}"
+                    reasons.append(timing_statement(timing, words))
+        headline = t(
+            "decision.headline",
+            lang,
+            arm=summary.arm,
+            parts=", ".join(parts) if parts else t("decision.no_estimate", lang),
+            verdict=verdict_label(verdict, lang, blocked=bool(blocking)),
         )
         decisions.append(
             Decision(
@@ -726,15 +898,23 @@ class Matchup:
         }
 
 
-def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) -> list[Matchup]:
+def head_to_head(
+    analysis: ExperimentAnalysis,
+    *,
+    planned_n: int | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
+) -> list[Matchup]:
     """Every pair of levers on net value, clear winners first, then by the size of the gap.
 
     The arm-vs-arm effects are the analysis' `comparisons` (p corrected across pairs x metrics),
     read as the decisions read effects vs control: CUPED when estimable, and the always-valid
     interval until the planned horizon is observed for everyone (an interim look).
     """
+    words = Words(lang, currency or config.CURRENCY)
+    _money = words.money
     running = not is_final(analysis)
-    level = f"{analysis.settings.confidence:.0%}"
+    level = words.level(analysis.settings.confidence)
     chosen = stats.headline_effects(analysis.comparisons)
     levers = len(analysis.arms) - 1
     pairs = max(levers * (levers - 1) // 2, 1)
@@ -747,11 +927,11 @@ def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) 
             planned_pair = planned_n or _assigned(analysis, e.arm, e.baseline)
             low, high = sequential_interval(e, planned_pair, pairs)
             clear = low > 0 or high < 0
-            what = "always-valid interval"
+            what = t("decision.interval.always_valid", lang)
         else:
             low, high = float(e.ci_low or 0.0), float(e.ci_high or 0.0)
             clear = bool(e.significant)
-            what = f"{level} interval"
+            what = t("decision.interval.fixed", lang, level=level)
         sign = 1.0 if e.diff >= 0 else -1.0
         lever, other = (e.arm, e.baseline) if sign > 0 else (e.baseline, e.arm)
         low, high = sorted((sign * low, sign * high))
@@ -760,38 +940,37 @@ def head_to_head(analysis: ExperimentAnalysis, *, planned_n: int | None = None) 
         repeat_diff = sign * r.diff if r is not None and r.diff is not None else None
         if running:  # an interim look: who is ahead so far is not a verdict
             clear = False
-            sentence = (
-                f"So far (day {analysis.horizon_days}, not a verdict before the planned horizon): "
-                f"{lever} ahead of {other} by {_money(gap)} net value per customer"
-            )
-        elif clear:
-            sentence = f"{lever} beats {other} by {_money(gap)} net value per customer"
+            key = "decision.matchup.so_far"
         else:
-            sentence = (
-                f"{lever} vs {other}: no clear difference in net value ({_money(gap)} per customer)"
-            )
-        evidence = f"{what} {_money(low)} to {_money(high)}"
+            key = "decision.matchup.beats" if clear else "decision.matchup.no_clear"
+        values = {"lever": lever, "other": other, "diff": _money(gap)}
+        if running:
+            values["day"] = str(analysis.horizon_days)
+        sentence = t(key, lang, **values)
+        evidence = t("decision.evidence", lang, interval=what, low=_money(low), high=_money(high))
         if not (running and e.se is not None):  # the verdict reads the corrected p-value
-            evidence += f", {_p_text(e, analysis.settings.correction)}"
+            evidence += ", " + _p_text(e, analysis.settings.correction, words)
         sentence += f" ({evidence})"
         if repeat_diff is not None:
-            sentence += f"; repeat purchase {_pp(repeat_diff)}"
+            sentence += t("decision.matchup.repeat", lang, diff=words.pp(repeat_diff))
         matchups.append(
-            Matchup(lever, other, gap, (low, high), clear, repeat_diff, e.method, sentence + ".")
+            Matchup(
+                lever,
+                other,
+                gap,
+                (low, high),
+                clear,
+                repeat_diff,
+                e.method,
+                sentence if sentence.endswith(".") else sentence + ".",  # ru ends on 'п.п.'
+            )
         )
     matchups.sort(key=lambda m: (not m.clear, -m.diff))
     return matchups
 
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
-FILE_RULES = (
-    "One metric decides: the first one chosen. Its CUPED estimate is used when a pre-period "
-    "covariate is set (narrower interval), else the plain difference of means or rates.",
-    "Ship: the arm is significantly better than control on that metric after the correction "
-    "across arms. Stop: significantly worse, or the interval rules out doing better. "
-    "Inconclusive: anything else (a results file is a finished campaign: no keep running).",
-    "A sample-ratio mismatch against the planned split blocks every verdict until explained.",
-)
+FILE_RULES = file_rules()  # English; the text lives in the catalogue (decision.file_rule.*)
 
 
 @dataclass(frozen=True)
@@ -828,6 +1007,10 @@ class FileDecision:
         """The verdict as a card shows it ('check the data' when a data warning holds it)."""
         return BLOCKED_LABEL if self.blocked else VERDICT_LABELS[self.verdict]
 
+    def label_in(self, lang: Lang) -> str:
+        """The card's label in a language ('внедрять', 'проверьте данные')."""
+        return verdict_label(self.verdict, lang, blocked=self.blocked)
+
     @property
     def statement(self) -> str:
         """The headline without its trailing verdict."""
@@ -849,10 +1032,44 @@ class FileDecision:
         }
 
 
-def _file_amount(value: float, kind: str) -> str:
+def _file_amount(value: float, kind: str, words: Words | None = None) -> str:
+    words = words or Words()
+    if words.lang != "en":
+        if kind == "binary":
+            return words.fmt.points(value, 2)
+        return words.fmt.money(value, signed=True, digits=2)
     if kind == "binary":
         return f"{value * 100:+.2f} pp"
-    return f"{value:+,.2f}".replace(",", " ") + f" {config.CURRENCY}"
+    return f"{value:+,.2f}".replace(",", " ") + f" {words.currency}"
+
+
+def cost_text(cost: LeverCost | None, words: Words | None = None) -> str:
+    """What a lever costs, in words: English as `LeverCost.describe` writes it, Russian from
+    the catalogue ('скидка 10 % на 85 % её заказов + 250 ₽ на клиента')."""
+    words = words or Words()
+    if words.lang == "en":
+        return cost.describe() if cost is not None else "nothing"
+    lang = words.lang
+    if cost is None:
+        return t("decision.cost.nothing", lang)
+    if cost.kind == "unknown":
+        return t("decision.cost.unknown", lang)
+    parts = []
+    if cost.discount_pct > 0:
+        pct = words.margin_pct(cost.discount_pct)
+        parts.append(
+            t("decision.cost.discount", lang, pct=pct)
+            if cost.redemption_share >= 1
+            else t(
+                "decision.cost.discount_share",
+                lang,
+                pct=pct,
+                share=words.fmt.percent(cost.redemption_share, 0),
+            )
+        )
+    if cost.fixed > 0:
+        parts.append(t("decision.cost.fixed", lang, amount=words.money(cost.fixed, signed=False)))
+    return " + ".join(parts) or t("decision.cost.nothing", lang)
 
 
 def decide_file(
@@ -861,6 +1078,8 @@ def decide_file(
     *,
     rule: DecisionRule | None = None,
     exploratory: bool = False,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> list[FileDecision]:
     """One verdict per non-control arm of a results-file analysis, on one metric.
 
@@ -877,9 +1096,13 @@ def decide_file(
     column decides on net value after them; on any other metric (a rate) a lever that costs
     money is never shipped - inconclusive, saying why - because the rate cannot show it pays.
     """
+    words = Words(lang, currency or config.CURRENCY)
     kind = analysis.metrics.get(metric, "money")
-    level = f"{1 - analysis.alpha:.0%}"
-    label = metric.replace("_", " ") + (" per customer" if kind == "money" else "")
+    level = words.level(1 - analysis.alpha)
+    label = words.metric(metric)
+    if kind == "money":
+        label = t("decision.file.per_customer", lang, metric=label)
+    control = analysis.control
     decisions: list[FileDecision] = []
     for summary in analysis.arms:
         if summary.is_control:
@@ -892,70 +1115,93 @@ def decide_file(
         verdict: Verdict
         if not analysis.ok or effect is None or effect.diff is None:
             verdict = "inconclusive"
-            reasons.append(analysis.note or f"No estimable effect on {label} for this arm.")
-            headline = f"{summary.arm}: no estimate of {label}; {VERDICT_LABELS[verdict]}"
+            reasons.append(
+                analysis.note
+                if analysis.note and lang == "en"
+                else t("decision.file.no_estimable", lang, label=label)
+            )
+            headline = t(
+                "decision.file.headline_no_estimate",
+                lang,
+                arm=summary.arm,
+                label=label,
+                verdict=verdict_label(verdict, lang),
+            )
         else:
             low, high = float(effect.ci_low or 0.0), float(effect.ci_high or 0.0)
-            headline = (
-                f"{summary.arm}: {_file_amount(effect.diff, kind)} {label} ({level} CI "
-                f"{_file_amount(low, kind)} to {_file_amount(high, kind)}, before the "
-                "correction)"
+            headline = t(
+                "decision.file.effect",
+                lang,
+                arm=summary.arm,
+                diff=_file_amount(effect.diff, kind, words),
+                label=label,
+                level=level,
+                low=_file_amount(low, kind, words),
+                high=_file_amount(high, kind, words),
             )
-            corrected = f"({_p_text(effect, analysis.correction)})"
+            corrected = f"({_p_text(effect, analysis.correction, words)})"
+            lever_cost = cost_text(analysis.lever_costs.get(summary.arm), words) if costly else ""
+            said_no_money_column = False
             if analysis.srm.mismatch:
                 verdict, blocked = "inconclusive", True
+                p_srm = f"{analysis.srm.p_value:.2g}"
                 reasons.append(
-                    "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
-                    f"{analysis.srm.p_value:.2g}): the split or the export is probably broken."
+                    t(
+                        "decision.file.srm",
+                        lang,
+                        p=p_srm if lang == "en" else p_srm.replace(".", ","),
+                    )
                 )
             elif effect.significant and effect.diff > 0 and costly and kind != "money":
                 verdict = "inconclusive"
-                reasons.append(f"Significantly above {analysis.control} {corrected}, but ...")
                 reasons.append(
-                    f"... the lever costs {analysis.lever_costs[summary.arm].describe()} and the "
-                    "file has no money column: a rate alone cannot show that it pays for its "
-                    "cost. Load the file with what each customer spent to judge net value."
+                    t("decision.file.above_but", lang, control=control, corrected=corrected)
                 )
+                reasons.append(t("decision.file.rate_cannot_pay", lang, cost=lever_cost))
+                said_no_money_column = True
             elif effect.significant and effect.diff > 0 and costly and metric != NET_VALUE:
                 verdict = "inconclusive"
                 reasons.append(
-                    f"Significantly above {analysis.control} {corrected}, but before the "
-                    f"lever's cost ({analysis.lever_costs[summary.arm].describe()}): decide on "
-                    "net value."
+                    t(
+                        "decision.file.above_before_cost",
+                        lang,
+                        control=control,
+                        corrected=corrected,
+                        cost=lever_cost,
+                    )
                 )
             elif effect.significant and effect.diff > 0:
                 verdict = "ship"
-                reasons.append(f"Significantly above {analysis.control} {corrected}.")
+                reasons.append(t("decision.file.above", lang, control=control, corrected=corrected))
             elif effect.significant and effect.diff < 0:  # the corrected test, as for ship
                 verdict = "stop"
-                reasons.append(f"Below {analysis.control} {corrected}.")
+                reasons.append(t("decision.file.below", lang, control=control, corrected=corrected))
             else:
                 verdict = "inconclusive"
                 needed = _needed_customers(effect, analysis.alpha, len(analysis.arms) - 1)
                 reasons.append(
-                    f"No clear difference from {analysis.control} {corrected}: the campaign "
-                    "as tested neither proves nor rules out a gain."
+                    t("decision.file.no_clear", lang, control=control, corrected=corrected)
                 )
-            if costly and kind != "money" and not any("no money column" in r for r in reasons):
-                reasons.append(
-                    "The file has no money column: it cannot show whether the lever pays for "
-                    f"its cost ({analysis.lever_costs[summary.arm].describe()})."
-                )
+            if costly and kind != "money" and not said_no_money_column:
+                reasons.append(t("decision.file.no_money_column", lang, cost=lever_cost))
             if metric == NET_VALUE and analysis.margin_rate is not None:
                 cost = analysis.lever_costs.get(summary.arm)
-                basis = f"{analysis.margin_rate:.0%} margin on {analysis.money_field}"
+                basis = t(
+                    "decision.file.basis",
+                    lang,
+                    margin=words.level(analysis.margin_rate),
+                    field=analysis.money_field,
+                )
                 if cost is not None and cost.discount_share > 0:
-                    basis += (
-                        f" grossed up to the list value (what was paid / (1 - "
-                        f"{cost.discount_share:.0%}))"
+                    basis += t(
+                        "decision.file.grossed_up", lang, share=words.level(cost.discount_share)
                     )
                 reasons.append(
-                    f"Net value = {basis} minus the lever's cost "
-                    f"({cost.describe() if cost else 'nothing'})."
+                    t("decision.file.net_value", lang, basis=basis, cost=cost_text(cost, words))
                 )
             if effect.method == "cuped" and analysis.covariate:
-                reasons.append(f"Adjusted for the pre-period field {analysis.covariate} (CUPED).")
-            headline += f"; {BLOCKED_LABEL if blocked else VERDICT_LABELS[verdict]}"
+                reasons.append(t("decision.file.cuped", lang, covariate=analysis.covariate))
+            headline += "; " + verdict_label(verdict, lang, blocked=blocked)
         decisions.append(
             FileDecision(
                 arm=summary.arm,

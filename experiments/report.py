@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html
 import io
+import math
+import numbers
+import os
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,43 +20,50 @@ import plotly.io as pio
 from experiments import analysis_file, charts, config, decision, escape, stats
 from experiments.design import escape_cells
 from experiments.experiment import Experiment
-from experiments.metrics import MARGIN_RATE_SOURCES, ExperimentAnalysis
+from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, glossary, t
+from experiments.i18n import MESSAGES as _MESSAGES
+from experiments.metrics import ExperimentAnalysis
 
-METHOD_NOTES = (
-    "Repeat purchase: share of customers with at least one order in the window after their "
-    "assignment; two-proportion z-test, unpooled Wald interval.",
-    "Money metrics (revenue, net value): Welch's t-test on the mean difference per customer; "
-    "'cuped' rows adjust for pre-period spend, orders, recency, tenure and RFM segment (Lin's "
-    "interacted regression with a heteroskedasticity-robust HC2-type variance), which narrows "
-    "intervals without bias; the unadjusted (Welch) estimate is shown beside it.",
-    "Net value = gross margin (margin column, else revenue x margin rate, before discounts) "
-    "minus the lever's cost: discounts given, gift cost, outreach time. Discounts are the "
-    "data's; when no transaction in the experiment's window carries one (an export without a "
-    "discount column), a discount arm's discount is its configured percent x redemption share "
-    "of the pre-discount price of its orders there (amount paid / (1 - that share)).",
-    "p-values are corrected across the levers, each metric its own family (Holm by default, or "
-    "the design's choice; Benjamini-Hochberg across segments): the verdict's family is net "
-    "value across the levers. Intervals are each effect's own, before the correction. "
-    "Sample-ratio mismatch: chi-square test against the planned allocation.",
-    "While running: always-valid confidence sequences (Waudby-Smith et al., Annals of "
-    "Statistics 2024), tuned once for the customers assigned and split across the levers "
-    "(Bonferroni), so looking every day does not inflate false wins.",
-)
+METHOD_NOTE_KEYS = ("repeat", "money", "net_value", "correction", "sequential")
+FILE_METHOD_NOTE_KEYS = ("file_tests", "file_correction")
 
 
-def cap_note(cap: bool) -> str:
+def method_notes(lang: Lang = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """The report's method notes for a designed experiment (report.note.*)."""
+    return tuple(t(f"report.note.{key}", lang) for key in METHOD_NOTE_KEYS)
+
+
+METHOD_NOTES = method_notes()  # English; the text lives in the catalogue
+
+
+def _currency_word(currency: str, lang: Lang) -> str:
+    """The money's name inside a sentence: 'roubles' / 'рублях', else the currency code."""
+    if currency == "RUB":
+        return "roubles" if lang == "en" else "рублях"
+    return currency
+
+
+def estimand_label(
+    cap: bool,
+    percentile: float = config.DEFAULT_CAP_PERCENTILE,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
+) -> str:
+    """What a money effect estimates, in words (English: `stats.money_estimand_label`)."""
+    if lang == "en" and currency in (None, config.CURRENCY):
+        return stats.money_estimand_label(cap, percentile)
+    word = _currency_word(currency or config.CURRENCY, lang)
+    if not cap:
+        return t("report.estimand.mean", lang, currency=word)
+    return t("report.estimand.capped", lang, percentile=f"{percentile:g}", currency=word)
+
+
+def cap_note(cap: bool, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None) -> str:
     """The method note on capping: which estimand the money effects are."""
     if cap:
-        return (
-            f"Money effects are the {stats.money_estimand_label(True)}: values are winsorised "
-            "at pooled percentiles of non-zero values (computed once across arms), which "
-            "shrinks effects on heavy-tailed spend toward zero (by 15-20% on simulated spend)."
-        )
-    return (
-        "Money effects are the plain mean difference per customer (no capping): unbiased for "
-        "what the lever did in money, heavy tails included. Capping is an option in the "
-        "settings; it estimates a different quantity (the winsorised mean difference)."
-    )
+        estimand = estimand_label(True, lang=lang, currency=currency)
+        return t("report.note.capped", lang, estimand=estimand)
+    return t("report.note.uncapped", lang)
 
 
 def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
@@ -67,7 +79,7 @@ def effects_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
     return frame
 
 
-ADJUSTMENT_TITLE = "Adjusted for pre-period behaviour (CUPED) vs unadjusted"
+ADJUSTMENT_TITLE = t("report.adjustment_title", "en")
 ADJUSTMENT_CAPTION = (
     "The same effect estimated twice: from the difference in means alone (unadjusted, Welch) "
     "and adjusted for what each customer did before assignment (CUPED: Lin's regression with "
@@ -109,93 +121,165 @@ def adjustment_table(effects: Sequence[stats.Effect]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-LEVER_TITLE = "Which lever pays best?"
-LEVER_COLUMNS = {
-    "net": f"net value vs control, {config.CURRENCY}",
-    "cost": f"cost per customer, {config.CURRENCY}",
-    "repeat": "repeat vs control, pp",
-    "best": "chance of being best",
-}
-LEVER_CAPTION = (
-    "Ranked by net value per customer after the lever's cost. Price is not value: a cheaper "
-    "lever that brings customers back can beat a discount."
-)
-HEAD_TO_HEAD_TITLE = "Head to head: does one lever beat another?"
-HEAD_TO_HEAD_CAPTION = (
-    "Each pair of levers compared directly on net value per customer after their costs, "
-    "corrected across pairs: a cheaper lever can beat a discount."
-)
-FOREST_CAPTION = (
-    "Green: better than control, red: worse, grey: not distinguishable from control, after the "
-    "correction across the levers (each metric its own family). Bars are each effect's own "
-    "interval, before it."
-)
+def lever_columns(lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None) -> dict[str, str]:
+    """The lever table's number columns, by key (net, cost, repeat, best)."""
+    money = currency or config.CURRENCY
+    if lang != "en":
+        money = Formatter(lang, money).money(0, digits=0).replace("0", "").strip()  # '₽'
+    return {
+        "net": t("report.col.net", lang, currency=money),
+        "cost": t("report.col.cost", lang, currency=money),
+        "repeat": t("report.col.repeat", lang),
+        "best": t("report.col.best", lang),
+    }
 
 
-def margin_rate_text(analysis: ExperimentAnalysis) -> str:
+LEVER_TITLE = t("report.lever_title", "en")
+LEVER_COLUMNS = lever_columns()
+LEVER_CAPTION = t("report.lever_caption", "en")
+HEAD_TO_HEAD_TITLE = t("report.head_to_head_title", "en")
+HEAD_TO_HEAD_CAPTION = t("report.head_to_head_caption", "en")
+FOREST_CAPTION = t("report.forest_caption", "en")
+
+
+def margin_rate_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
     """'35% (the store setting)': the margin rate behind the net values and where it is set."""
-    source = MARGIN_RATE_SOURCES.get(analysis.margin_rate_source, analysis.margin_rate_source)
-    return f"{analysis.margin_rate * 100:.3g}% ({source})"
+    source_key = f"report.margin_source.{analysis.margin_rate_source}"
+    source = t(source_key, lang) if source_key in _MESSAGES else analysis.margin_rate_source
+    if lang == "en":
+        rate = f"{analysis.margin_rate * 100:.3g}%"
+    else:
+        rate = Formatter(lang).percent(
+            analysis.margin_rate,
+            0 if analysis.margin_rate * 100 == int(analysis.margin_rate * 100) else 1,
+        )
+    return f"{rate} ({source})"
 
 
-def discount_cost_text(analysis: ExperimentAnalysis) -> str | None:
+def discount_cost_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str | None:
     """How the discount arms' cost was obtained, or None without a discount arm."""
-    return analysis.discount_cost.summary
+    cost = analysis.discount_cost
+    if lang == "en" or not cost.arms:
+        return cost.summary
+    if not cost.estimated:
+        return t("report.discount.data", lang)
+    fmt = Formatter(lang)
+    parts = []
+    for arm, (pct, share) in cost.arms.items():
+        text = fmt.percent(pct / 100, 0 if pct == int(pct) else 1)
+        if share < 1:
+            text = t("report.discount.part_share", lang, pct=text, share=fmt.percent(share, 0))
+        if len(cost.arms) > 1:
+            text += t("report.discount.part_arm", lang, arm=arm)
+        parts.append(text)
+    return t("report.discount.configured", lang, parts=", ".join(parts))
 
 
-def money_basis(analysis: ExperimentAnalysis, *, short: bool = False) -> str:
+def money_basis(
+    analysis: ExperimentAnalysis, *, short: bool = False, lang: Lang = DEFAULT_LANGUAGE
+) -> str:
     """The sentence shown next to every net value: the margin rate behind it and, with a
     discount arm, where the discount's cost comes from. `short`: for a decision card."""
+    rate = margin_rate_text(analysis, lang)
     if short:
-        text = f"Margin rate {margin_rate_text(analysis)}"
+        text = t("report.basis.short", lang, rate=rate)
     else:
-        text = (
-            f"Net value at a margin rate of {margin_rate_text(analysis)} for transactions "
-            "without a margin column"
-        )
+        text = t("report.basis.long", lang, rate=rate)
         if analysis.margin_rate_source == "default":
-            text += " (the store's own is set on the Data page, Store settings)"
-    if discount := discount_cost_text(analysis):
-        text += f"; discount cost {discount}"
+            text += t("report.basis.default_hint", lang)
+    if discount := discount_cost_text(analysis, lang):
+        text += t("report.basis.discount", lang, how=discount)
     return text + "."
 
 
-def lever_table(decisions: list[decision.Decision]) -> pd.DataFrame:
+def lever_table(
+    decisions: list[decision.Decision],
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
+) -> pd.DataFrame:
     """Which lever pays best: one row per lever, in the decisions' order (best net value first).
 
     The cost is what the lever cost per customer over the horizon, discounts given included,
     so a discount's cost shows next to a gift's or a call's instead of reading 0.
     """
+    columns = lever_columns(lang, currency)
+    lever, kind, verdict = (t(f"report.col.{c}", lang) for c in ("lever", "kind", "verdict"))
     rows = [
         {
-            "lever": d.arm,
-            "kind": d.kind,
-            LEVER_COLUMNS["net"]: d.net_value.diff if d.net_value else None,
-            LEVER_COLUMNS["cost"]: d.lever_cost,
-            LEVER_COLUMNS["repeat"]: d.primary.diff * 100
+            lever: d.arm,
+            kind: d.kind if lang == "en" else _arm_kind(d.kind, lang),
+            columns["net"]: d.net_value.diff if d.net_value else None,
+            columns["cost"]: d.lever_cost,
+            columns["repeat"]: d.primary.diff * 100
             if d.primary and d.primary.diff is not None and d.primary.metric == "repeat_purchase"
             else None,
-            LEVER_COLUMNS["best"]: d.probability_best,
-            "verdict": d.label,
+            columns["best"]: d.probability_best,
+            verdict: d.label_in(lang),
         }
         for d in decisions
     ]
-    return pd.DataFrame(rows, columns=["lever", "kind", *LEVER_COLUMNS.values(), "verdict"])
+    return pd.DataFrame(rows, columns=[lever, kind, *columns.values(), verdict])
 
 
-def _lever_table_html(decisions: list[decision.Decision]) -> pd.DataFrame:
+def _arm_kind(kind: str, lang: Lang) -> str:
+    key = f"arm_kind.{kind}"
+    return t(key, lang) if key in _MESSAGES else kind
+
+
+def _lever_table_html(
+    decisions: list[decision.Decision], lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> pd.DataFrame:
     """The lever table with its numbers as text, formatted as the page shows them."""
-    table = lever_table(decisions)
-    for key, spec in (("net", "+,.0f"), ("cost", ",.0f"), ("repeat", "+.1f"), ("best", ".0%")):
-        column = LEVER_COLUMNS[key]
-        table[column] = ["-" if v is None or pd.isna(v) else format(v, spec) for v in table[column]]
+    table = lever_table(decisions, lang, currency)
+    columns = lever_columns(lang, currency)
+    if lang == "en":
+        for key, spec in (("net", "+,.0f"), ("cost", ",.0f"), ("repeat", "+.1f"), ("best", ".0%")):
+            column = columns[key]
+            table[column] = [
+                "-" if v is None or pd.isna(v) else format(v, spec) for v in table[column]
+            ]
+        return table
+    fmt = Formatter(lang, currency or config.CURRENCY)
+    cells: dict[str, object] = {
+        "net": lambda v: fmt.money(v, signed=True, digits=0),
+        "cost": lambda v: fmt.money(v, digits=0),
+        "repeat": lambda v: fmt.points(v / 100),
+        "best": lambda v: fmt.percent(v, 0),
+    }
+    for key, write in cells.items():
+        column = columns[key]
+        table[column] = [
+            "–" if v is None or pd.isna(v) else write(v)  # type: ignore[operator]
+            for v in table[column]
+        ]
     return table
 
 
-def _adjustment_section(effects: Sequence[stats.Effect]) -> list[tuple[str, pd.DataFrame]]:
+def _adjustment_section(
+    effects: Sequence[stats.Effect], lang: Lang = DEFAULT_LANGUAGE
+) -> list[tuple[str, pd.DataFrame]]:
     """The adjusted-vs-unadjusted table as a report section, when there are CUPED rows."""
     table = adjustment_table(effects)
-    return [] if table.empty else [(ADJUSTMENT_TITLE, table)]
+    if not table.empty and lang != "en":
+        table["covariates"] = [
+            _covariates(str(v), lang)
+            if not str(v).startswith("insufficient data: ")
+            else t("report.effect_status.insufficient_data", lang)
+            for v in table["covariates"]
+        ]
+    return [] if table.empty else [(t("report.adjustment_title", lang), table)]
+
+
+def _covariates(names: str, lang: Lang) -> str:
+    """'pre_spend_capped, rfm_segment=new, rfm_segment=loyal' -> 'траты до эксперимента (с
+    обрезкой), RFM-сегмент': the segment's indicator columns are one covariate to a reader."""
+    out: list[str] = []
+    for name in (n.strip() for n in names.split(",")):
+        key = "report.covariate." + ("segment" if name.startswith("rfm_segment") else name)
+        text = t(key, lang) if key in _MESSAGES else name
+        if text not in out:
+            out.append(text)
+    return ", ".join(out)
 
 
 def _inert(table: pd.DataFrame) -> pd.DataFrame:
@@ -220,72 +304,295 @@ def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
     return buffer.getvalue()
 
 
-def payback_caption(analysis: ExperimentAnalysis) -> str:
+BASE_URL_ENV = "LOYALTY_LAB_BASE_URL"  # as pages/_ui.base_url reads it
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"  # [share] base_url, as st.secrets reads it
+
+
+def configured_base_url(explicit: str | None = None, secrets: Path = SECRETS_FILE) -> str | None:
+    """Where colleagues open the app, as the Results page finds it (`pages/_ui.base_url`):
+    the explicit value (the CLI's --base-url), else `[share] base_url` in the app's
+    .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL; None when none is configured (the
+    page falls back on its own address, which a command line does not have)."""
+    if explicit and explicit.strip():
+        return explicit.strip().rstrip("/")
+    try:
+        with secrets.open("rb") as file:
+            share = tomllib.load(file).get("share", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        share = {}
+    value = share.get("base_url") if isinstance(share, dict) else None
+    value = str(value or "").strip() or os.environ.get(BASE_URL_ENV, "").strip()
+    return value.rstrip("/") or None
+
+
+def live_view_link(base_url: str | None, experiment_id: int, lang: Lang) -> str | None:
+    """The report view of an experiment on the app, in the report's language; None without a
+    base URL."""
+    if not base_url:
+        return None
+    from experiments import share
+    from experiments.i18n import LANG_PARAM
+
+    params = {"experiment": str(experiment_id), share.VIEW_PARAM: "report", LANG_PARAM: lang}
+    return share.share_url(base_url, "", params)
+
+
+def payback_caption(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> str:
     """Under the payback chart: when each lever paid back, with confidence or not yet."""
-    lines = " ".join(p.statement for p in analysis.payback.values())
-    return (
-        "Each lever starts below 0 by its cost and pays for itself where its band's lower edge "
-        f"stays above 0 (dashed line). {lines} Rule: {stats.PAYBACK_RULE}"
-    )
+    words = decision.Words(lang, currency or config.CURRENCY)
+    lines = " ".join(decision.timing_statement(p, words) for p in analysis.payback.values())
+    return t("report.payback_caption", lang, lines=lines, rule=t("timing.payback.rule", lang))
 
 
-def fading_caption(analysis: ExperimentAnalysis) -> str:
+def fading_caption(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> str:
     """Under the decay chart: the fading test's result per lever (the buckets are not it)."""
-    lines = " ".join(f.statement for f in analysis.fading.values())
-    return (
-        "Extra contribution per period. The separate periods are not a test of fading; "
-        f"the test compares the two halves of the horizon. {lines} Rule: {stats.FADING_RULE}"
-    )
+    words = decision.Words(lang, currency or config.CURRENCY)
+    lines = " ".join(decision.timing_statement(f, words) for f in analysis.fading.values())
+    return t("report.fading_caption", lang, lines=lines, rule=t("timing.fading.rule", lang))
 
 
-def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
-    """The report's charts with the one-line caption under each."""
+def _forest_parts(
+    effects: Sequence[stats.Effect], caption: str, **options: object
+) -> list[tuple[go.Figure, str]]:
+    """The forest as one figure per metric, one under the other (its side-by-side panels in one
+    figure overlapped their titles at 390 px). Every part but the last has the caption ''
+    (the report draws such parts as one group with the next, the title on the first)."""
+    rows = [e.as_json() for e in stats.headline_effects(effects)]
+    metrics = list(dict.fromkeys(str(r["metric"]) for r in rows)) or [""]
+    parts = [
+        charts.forest_figure([r for r in rows if r["metric"] == m], **options)  # type: ignore[arg-type]
+        for m in metrics
+    ]
+    height = max(int(f.layout.height or 0) for f in parts) or None
+    for fig in parts:
+        fig.update_layout(height=height)
+    return [(fig, "" if i < len(parts) - 1 else caption) for i, fig in enumerate(parts)]
+
+
+def figures(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> list[tuple[go.Figure, str]]:
+    """The Results page's charts with the one-line caption under each."""
     return [
         (
             charts.forest_figure(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=analysis.settings.confidence,
             ),
-            FOREST_CAPTION,
+            t("report.forest_caption", lang),
         ),
-        (
-            charts.arm_repeat_figure(analysis),
-            "Higher lines: more customers came back. Lines that separate early and stay apart "
-            "mean a lasting effect on coming back; the dotted line is the horizon the verdicts "
-            "use.",
-        ),
-        (charts.payback_figure(analysis), payback_caption(analysis)),
-        (charts.decay_figure(analysis), fading_caption(analysis)),
+        (charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)),
+        (charts.payback_figure(analysis), payback_caption(analysis, lang, currency)),
+        (charts.decay_figure(analysis), fading_caption(analysis, lang, currency)),
         (
             charts.net_value_distribution_figure(analysis),
-            "Most customers bring little or cost the lever; a few bring a lot. Dashed lines: "
-            "caps - values beyond them count at the cap, so one huge order cannot decide.",
+            t("report.distribution_caption", lang),
         ),
     ]
 
 
+def report_figures(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> list[tuple[go.Figure, str]]:
+    """The HTML report's charts: the page's, with the forest as one chart per metric (a part
+    of a group has the caption '')."""
+    forest = _forest_parts(
+        analysis.effects, t("report.forest_caption", lang), confidence=analysis.settings.confidence
+    )
+    return [*forest, *figures(analysis, lang, currency)[1:]]
+
+
+def _wrap(text: str, width: int = 40) -> str:
+    """A chart title in lines of at most `width` characters (plotly never wraps a title, so a
+    long one ran off a phone's screen)."""
+    lines: list[str] = []
+    for paragraph in text.split("<br>"):
+        line = ""
+        for word in paragraph.split():
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def phone_layout(fig: go.Figure, *, titled: bool = True) -> go.Figure:
+    """A copy of a chart that reflows to its box: no fixed width, the title (and subtitle)
+    wrapped and left-aligned above the plot, the legend below it.
+
+    Args:
+        fig: the chart as `experiments.charts` builds it (its texts are left as they are).
+        titled: False for a group's later parts: the title is the first part's.
+    """
+    fig = go.Figure(fig)
+    title = (fig.layout.title.text or "") if titled else ""
+    subtitle = (fig.layout.title.subtitle.text or "") if titled else ""
+    title, subtitle = _wrap(title), _wrap(subtitle, 48)
+    lines = (title.count("<br>") + 1 if title else 0) + (
+        subtitle.count("<br>") + 1 if subtitle else 0
+    )
+    panel_titles = any(
+        a.yref == "paper" and (a.y or 0) >= 1 for a in fig.layout.annotations or ()
+    )  # a subplot's title sits above its plot, under the chart's title
+    top = 24 + 19 * lines + (26 if panel_titles else 0)
+    fig.update_layout(
+        autosize=True,
+        width=None,
+        title={
+            "text": title,
+            "subtitle": {"text": subtitle},
+            "x": 0,
+            "xanchor": "left",
+            "xref": "paper",
+            "font": {"size": 14},
+        },
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2, "yanchor": "top"},
+    )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
 _STYLE = (
     "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;"
-    "color:#222;padding:0 1em}.card{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;"
+    "color:#222;padding:0 1em;overflow-wrap:anywhere}a{overflow-wrap:anywhere;"
+    "word-break:break-word}.card{border:1px solid #ddd;border-radius:8px;padding:.8em 1em;"
     "margin:.6em 0}.ship{border-left:6px solid #2ca02c}.stop{border-left:6px solid #d62728}"
     ".keep{border-left:6px solid #ff7f0e}.check{border-left:6px solid #9467bd}"
     ".caption{color:#555;font-size:.9em;margin:.3em 0 1.5em}table{border-collapse:collapse}"
-    "td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left}"
-    ".warn{background:#fff4e5;padding:.6em 1em;border-radius:6px}</style>"
+    "td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}"
+    ".scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}"
+    ".scroll table{min-width:100%}.scroll td:first-child,.scroll th:first-child"
+    "{position:sticky;left:0;background:#fff;z-index:1}"
+    ".chart{min-width:0;max-width:100%}"
+    ".warn{background:#fff4e5;padding:.6em 1em;border-radius:6px}"
+    "@media (max-width:640px){body{margin:1em auto;padding:0 .6em}h1{font-size:1.4em}"
+    "table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}"
+    "table.stack thead{display:none}table.stack tr{border:1px solid #ddd;border-radius:6px;"
+    "margin:.5em 0;padding:.2em 0}table.stack td{border:0;display:flex;gap:1em;"
+    "justify-content:space-between;padding:.15em .6em}table.stack td::before"
+    "{content:attr(data-label);color:#555;flex:0 1 55%}table.stack td.verdict"
+    "{font-weight:600}}</style>"
 )
+
+
+def _cell(value: object, lang: Lang, fmt: Formatter) -> str:
+    """One table cell as text: English as pandas wrote it (4 significant digits), Russian
+    through the formatter (decimal comma, no-break spaces)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-" if lang == "en" else "–"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if lang == "en":
+        return f"{value:,.4g}" if isinstance(value, float) else str(value)
+    if isinstance(value, numbers.Integral) or (
+        float(value).is_integer() and abs(float(value)) >= 1
+    ):
+        return fmt.number(float(value), 0)
+    if value == 0:
+        return fmt.number(0.0, 0)
+    digits = max(0, 3 - math.floor(math.log10(abs(float(value)))))
+    return fmt.number(float(value), min(digits, 6))
+
+
+_METHODS = {"cuped": "CUPED", "welch": "Welch", "z": "z"}
+
+
+def _localized_value(column: str, value: object, lang: Lang) -> object:
+    """The values of a Russian table that are codes: metrics, methods, statuses."""
+    if lang == "en" or not isinstance(value, str):
+        return value
+    if column == "metric" and f"metric.{value}" in _MESSAGES:
+        return t(f"metric.{value}", lang)
+    if column == "method":
+        return _METHODS.get(value, value)
+    if column == "status" and f"report.effect_status.{value}" in _MESSAGES:
+        return t(f"report.effect_status.{value}", lang)
+    if column in ("kind", "role") and f"arm_kind.{value}" in _MESSAGES:
+        return t(f"arm_kind.{value}", lang)
+    if column == "role" and value == "treated":
+        return t("report.role.treated", lang)
+    if column == "unit" and value == "%, pp":
+        return f"%, {t('unit.percentage_points', lang)}"
+    return value
+
+
+_ADJUSTMENT_COLUMNS = {
+    "unadjusted CI low": "unadjusted_low",
+    "unadjusted CI high": "unadjusted_high",
+    "adjusted (CUPED)": "adjusted",
+    "adjusted CI low": "adjusted_low",
+    "adjusted CI high": "adjusted_high",
+    "variance reduction": "variance_reduction",
+}
+
+
+def _heading(column: str, lang: Lang) -> str:
+    if lang == "en":
+        return column
+    key = f"report.col.{_ADJUSTMENT_COLUMNS.get(column, column).replace(' ', '_')}"
+    return t(key, lang) if key in _MESSAGES else column
+
+
+def table_html(
+    frame: pd.DataFrame,
+    lang: Lang = DEFAULT_LANGUAGE,
+    *,
+    stack: bool = False,
+    verdict: str | None = None,
+    currency: str | None = None,
+) -> str:
+    """A table for the report, in a horizontally scrollable box whose first column stays put.
+
+    Args:
+        frame: the table; its cells are escaped here.
+        lang: the language of its headings and numbers.
+        stack: on a narrow screen each row becomes a small card of 'heading: value' lines, so
+            nothing (the verdict least of all) is off to the right.
+        verdict: the verdict column's name (set in bold on a phone).
+        currency: the store's currency (Russian numbers).
+    """
+    esc = html.escape
+    fmt = Formatter(lang, currency or config.CURRENCY)
+    headings = [_heading(str(c), lang) for c in frame.columns]
+    head = "".join(f"<th>{esc(h)}</th>" for h in headings)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, heading, value in zip(frame.columns, headings, row, strict=True):
+            text = _cell(_localized_value(str(column), value, lang), lang, fmt)
+            label = f" data-label='{esc(heading)}'" if stack else ""
+            css = " class='verdict'" if verdict is not None and column == verdict else ""
+            cells.append(f"<td{label}{css}>{esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    css = " class='stack'" if stack else ""
+    return (
+        f"<div class='scroll'><table{css}><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 @dataclass(frozen=True)
 class _Card:
-    verdict: str
+    verdict: str  # the verdict code (ship, stop, inconclusive, keep_running)
+    label: str  # what the card shows
     headline: str
     reasons: list[str]
     extra: str = ""
     basis: str = ""  # what the card's money rests on (margin rate, discount cost)
+    blocked: bool = False
 
 
 def _page(
     *,
+    lang: Lang,
     title: str,
     status: str,
     link: str | None,
@@ -297,22 +604,36 @@ def _page(
     tables: list[tuple[str, pd.DataFrame]],
     settings: dict[str, object],
     notes: tuple[str, ...],
+    currency: str,
 ) -> str:
     """One self-contained HTML page; plotly.js is inlined once, so it works offline."""
     esc = html.escape
+    fmt = Formatter(lang, currency)
+    now = datetime.now(UTC)
+    made = f"{now:%Y-%m-%d %H:%M}" if lang == "en" else f"{fmt.date(now.date())} {now:%H:%M}"
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{esc(title)} - Loyalty Lab report</title>{_STYLE}</head><body>",
+        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{esc(title)} - {esc(t('report.title_suffix', lang))}</title>{_STYLE}</head><body>",
         f"<h1>{esc(title)}</h1>",
-        f"<p>{esc(status)} &middot; report made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
+        f"<p>{esc(status)} &middot; {esc(t('report.made', lang, when=made))}</p>",
     ]
     if link:
-        parts.append(f"<p>Live view: <a href='{esc(link)}'>{esc(link)}</a></p>")
-    parts.extend(f"<p class='warn'><b>Warning:</b> {esc(w)}</p>" for w in warnings)
-    parts.append("<h2>Decisions</h2>")
+        parts.append(
+            f"<p class='live'>{esc(t('report.live_view', lang))} "
+            f"<a href='{esc(link)}'>{esc(link)}</a></p>"
+        )
+    else:
+        parts.append(f"<p class='live caption'>{esc(t('report.no_base_url', lang))}</p>")
+    warning = esc(t("report.warning", lang))
+    parts.extend(f"<p class='warn'><b>{warning}</b> {w}</p>" for w in warnings)
+    parts.append(f"<h2>{esc(t('report.decisions', lang))}</h2>")
     for card in cards:
-        css = {"ship": "ship", "stop": "stop", "keep running": "keep"}.get(card.verdict, "check")
-        # card.verdict is the label a card shows: 'inconclusive' and 'check the data' -> grey
+        css = (
+            "check"
+            if card.blocked
+            else {"ship": "ship", "stop": "stop", "keep_running": "keep"}.get(card.verdict, "check")
+        )  # inconclusive and 'check the data': grey-violet
         reasons = "".join(f"<li>{esc(r)}</li>" for r in card.reasons)
         basis = f"<p class='caption'>{esc(card.basis)}</p>" if card.basis else ""
         parts.append(
@@ -320,37 +641,92 @@ def _page(
             f"<ul>{reasons}</ul>{basis}</div>"
         )
     parts.append(
-        "<details><summary>Verdict rules</summary><ul>"
+        f"<details><summary>{esc(t('report.rules', lang))}</summary><ul>"
         + "".join(f"<li>{esc(r)}</li>" for r in rules)
         + "</ul></details>"
     )
     for heading, body, caption in sections or []:  # body: HTML made here from escaped text
         parts.append(f"<h2>{esc(heading)}</h2>{body}<p class='caption'>{esc(caption)}</p>")
-    parts.append("<h2>Charts</h2>")
+    parts.append(f"<h2>{esc(t('report.charts', lang))}</h2>")
+    grid: list[str] = []
     for i, (fig, caption) in enumerate(figures):
         fig = escape.figure(fig)  # names typed by users are drawn as text, never links
-        parts.append(
-            pio.to_html(
+        fig = phone_layout(fig, titled=not grid)
+        grid.append(
+            "<div class='chart'>"
+            + pio.to_html(
                 fig,
                 include_plotlyjs=(i == 0),
                 full_html=False,
-                config={"responsive": True},
+                config={"responsive": True, "displaylogo": False},
                 # the figure's own height: "100%" of an auto-height page let tall titles
                 # (the forest's subtitle) overlap the caption below
                 default_height=f"{fig.layout.height or 450}px",
+                default_width="100%",
             )
+            + "</div>"
         )
-        parts.append(f"<p class='caption'>{esc(caption)}</p>")
+        if caption:  # '': a part of a group that goes on with the next figure
+            parts.append("<div class='group'>" + "".join(grid) + "</div>")
+            parts.append(f"<p class='caption'>{esc(caption)}</p>")
+            grid = []
     for heading, table in tables:
         parts.append(f"<h2>{esc(heading)}</h2>")
-        parts.append(table.to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="-"))
-    parts.append("<h2>Settings</h2><table>")
+        parts.append(table_html(table, lang, currency=currency))
+    parts.append(f"<h2>{esc(t('report.settings', lang))}</h2><table>")
     parts.extend(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in settings.items())
-    parts.append(f"<tr><th>currency</th><td>{esc(config.CURRENCY)}</td></tr></table>")
-    parts.append("<h2>Method notes</h2><ul>")
+    parts.append(
+        f"<tr><th>{esc(t('report.setting.currency', lang))}</th><td>{esc(currency)}</td></tr>"
+        "</table>"
+    )
+    parts.append(f"<h2>{esc(t('report.method_notes', lang))}</h2><ul>")
     parts.extend(f"<li>{esc(n)}</li>" for n in notes)
-    parts.append("</ul><p class='caption'>Made with Loyalty Lab.</p></body></html>")
+    parts.append(f"</ul><h2>{esc(t('report.glossary', lang))}</h2><dl>")
+    parts.extend(
+        f"<dt><b>{esc(term)}</b></dt><dd>{esc(text)}</dd>" for term, text in glossary(lang)
+    )
+    parts.append(f"</dl><p class='caption'>{esc(t('report.footer', lang))}</p></body></html>")
     return "\n".join(parts)
+
+
+def status_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """'Status: completed · data from 2026-04-01 to 2026-09-28' in the report's language."""
+    progress = analysis.horizon_progress
+    if lang == "en":
+        status = progress.text
+    elif progress.status == "running" and progress.observed_days is not None:
+        key = "report.status.running_ready" if progress.fully_observed else "report.status.running"
+        status = t(key, lang, day=progress.observed_days, horizon=progress.horizon_days)
+    else:
+        key = f"report.status.{progress.status}"
+        status = t(key, lang) if key in _MESSAGES else progress.status
+    first, last = str(analysis.first_ts)[:10], str(analysis.last_ts)[:10]
+    if lang != "en":
+        first, last = (_long_date(d, lang) for d in (first, last))
+    return t("report.status", lang, status=status, first=first, last=last)
+
+
+def _long_date(text: str, lang: Lang) -> str:
+    """'2026-03-08' -> '8 марта 2026 г.' (text that is not a date stays as it is)."""
+    try:
+        return Formatter(lang).date(date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def _warning_html(kind: str, message: str, lang: Lang) -> str:
+    """A data warning, escaped. The analysis writes its warnings in English (with their
+    numbers); in Russian the report says what kind of problem it is and keeps the English
+    details folded, marked lang='en', until metrics.py gives the catalogue its values."""
+    if lang == "en":
+        return html.escape(message)
+    key = f"report.warning_kind.{kind}"
+    text = t(key, lang) if key in _MESSAGES else t("report.warning_kind.data", lang)
+    details = html.escape(t("report.warning_details", lang))
+    return (
+        f"{html.escape(text)} <details><summary>{details}</summary>"
+        f"<span lang='en'>{html.escape(message)}</span></details>"
+    )
 
 
 def html_report(
@@ -359,95 +735,128 @@ def html_report(
     link: str | None = None,
     official: ExperimentAnalysis | None = None,
     differences: list[str] | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> str:
-    """The Results page as a self-contained HTML page: decision cards, charts, effects, settings
-    and method notes. Works offline: plotly.js is embedded once.
+    """The Results page as a self-contained HTML page: decision cards, charts, effects, settings,
+    method notes and the glossary. Works offline: plotly.js is embedded once; reads on a phone
+    (viewport, tables whose verdict stays in view, charts that reflow, links that wrap).
 
     Args:
         analysis: the view (its charts and effects table).
-        link: the live view's address.
+        link: the live view's address (`share.share_url` on the configured base URL); None:
+            the report says that no base URL is configured.
         official: the analysis by the design rule, which the verdicts follow (default: the
             view itself, when it already follows the rule).
         differences: how the view differs from the rule; default computed from the two.
+        lang: 'ru' or 'en': every word of the report, numbers and dates by `Formatter`.
+        currency: the store's currency (default config.CURRENCY).
     """
+    currency = currency or config.CURRENCY
     e = analysis.experiment
     official = official or analysis
     if differences is None:
-        differences = decision.exploratory_differences(analysis.settings, official.settings)
-    decisions = decision.decide(official, exploratory=bool(differences))
+        differences = decision.exploratory_differences(analysis.settings, official.settings, lang)
+    decisions = decision.decide(
+        official, exploratory=bool(differences), lang=lang, currency=currency
+    )
     rule = decision.rule_of(official.experiment)
-    basis = money_basis(analysis)
+    basis = money_basis(analysis, lang=lang)
+    verdict_column = t("report.col.verdict", lang)
     sections = [
         (
-            LEVER_TITLE,
-            _lever_table_html(decisions).to_html(index=False, na_rep="-"),
-            f"{LEVER_CAPTION} {basis}",
+            t("report.lever_title", lang),
+            table_html(
+                _lever_table_html(decisions, lang, currency),
+                lang,
+                stack=True,
+                verdict=verdict_column,
+                currency=currency,
+            ),
+            f"{t('report.lever_caption', lang)} {basis}",
         )
     ]
-    if pairs := decision.head_to_head(official):
+    if pairs := decision.head_to_head(official, lang=lang, currency=currency):
         items = "".join(f"<li>{html.escape(m.sentence)}</li>" for m in pairs)
         sections.append(
-            (HEAD_TO_HEAD_TITLE, f"<ul>{items}</ul>", f"{HEAD_TO_HEAD_CAPTION} {basis}")
+            (
+                t("report.head_to_head_title", lang),
+                f"<ul>{items}</ul>",
+                f"{t('report.head_to_head_caption', lang)} {basis}",
+            )
         )
+    fmt = Formatter(lang, currency)
     cards = [
         _Card(
-            d.label,
+            d.verdict,
+            d.label_in(lang),
             d.headline,
             d.reasons,
-            f" · probability of being the best lever: {d.probability_best:.0%}"
+            t(
+                "report.probability_best",
+                lang,
+                share=f"{d.probability_best:.0%}"
+                if lang == "en"
+                else fmt.percent(d.probability_best, 0),
+            )
             if d.probability_best is not None
             else "",
-            money_basis(analysis, short=True),
+            money_basis(analysis, short=True, lang=lang),
+            d.blocked,
         )
         for d in decisions
     ]
+    on, off = t("report.on", lang), t("report.off", lang)
+    correction = analysis.settings.correction
+    confidence = analysis.settings.confidence
     return _page(
+        lang=lang,
         title=e.name,
-        status=f"Status: {analysis.horizon_progress.text} · data from "
-        f"{str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]}",
+        status=status_text(analysis, lang),
         link=link,
         warnings=(
-            [
-                "Exploratory view: " + "; ".join(differences) + ". The verdicts follow the "
-                "rule fixed at design; charts and tables use these settings."
-            ]
+            [html.escape(t("report.exploratory", lang, differences="; ".join(differences)))]
             if differences
             else []
         )
-        + [w.message for w in analysis.warnings],
+        + [_warning_html(w.kind, w.message, lang) for w in analysis.warnings],
         cards=cards,
-        rules=(f"Verdict rule fixed at design: {rule.describe()}.", *decision.RULES),
+        rules=(
+            t("report.rule_fixed", lang, rule=rule.describe(lang, currency)),
+            *decision.rules(lang),
+        ),
         sections=sections,
-        figures=figures(analysis),
+        figures=report_figures(analysis, lang, currency),
         tables=[
-            ("Effects", effects_table(analysis).drop(columns=["note", "covariates"])),
-            *_adjustment_section(analysis.effects),
+            (
+                t("report.effects", lang),
+                effects_table(analysis).drop(columns=["note", "covariates"]),
+            ),
+            *_adjustment_section(analysis.effects, lang),
         ],
         settings={
-            "horizon (days)": analysis.horizon_days,
-            "capping of money metrics": "on" if analysis.settings.cap else "off",
-            "money effects": stats.money_estimand_label(
-                analysis.settings.cap, analysis.settings.cap_percentile
+            t("report.setting.horizon", lang): analysis.horizon_days,
+            t("report.setting.cap", lang): on if analysis.settings.cap else off,
+            t("report.setting.estimand", lang): estimand_label(
+                analysis.settings.cap, analysis.settings.cap_percentile, lang, currency
             ),
-            "covariate adjustment (CUPED)": "on" if analysis.settings.use_covariate else "off",
-            "multiple-testing correction": analysis.settings.correction,
-            "confidence level": f"{analysis.settings.confidence:.0%}",
-            "margin rate (when no margin column)": margin_rate_text(analysis),
-            "discount cost": discount_cost_text(analysis) or "no discount arm",
+            t("report.setting.cuped", lang): on if analysis.settings.use_covariate else off,
+            t("report.setting.correction", lang): correction
+            if lang == "en"
+            else decision.Words(lang).correction(correction),
+            t("report.setting.confidence", lang): f"{confidence:.0%}"
+            if lang == "en"
+            else fmt.percent(confidence, 0),
+            t("report.setting.margin_rate", lang): margin_rate_text(analysis, lang),
+            t("report.setting.discount_cost", lang): discount_cost_text(analysis, lang)
+            or t("report.setting.no_discount_arm", lang),
         },
-        notes=(*METHOD_NOTES, cap_note(analysis.settings.cap)),
+        notes=(*method_notes(lang), cap_note(analysis.settings.cap, lang, currency)),
+        currency=currency,
     )
 
 
-FILE_METHOD_NOTES = (
-    "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money columns: "
-    "Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED: Lin's "
-    "regression with arm-specific slopes and a robust HC2-type variance).",
-    "p-values are corrected across the arms, each metric its own family (the first metric - net "
-    "value when the experiment's levers have costs and the file a money column - decides; "
-    "intervals are each effect's own, before the correction); sample-ratio mismatch: "
-    "chi-square test against the planned split.",
-)
+FILE_METHOD_NOTES = tuple(t(f"report.note.{key}", "en") for key in FILE_METHOD_NOTE_KEYS)
 
 
 def html_file_report(
@@ -455,50 +864,80 @@ def html_file_report(
     analysis: analysis_file.FileAnalysis,
     *,
     link: str | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> str:
     """The report of an experiment loaded from a campaign result file (no transactions).
 
     The first metric of the analysis decides, as on the Results page.
     """
+    currency = currency or config.CURRENCY
+    fmt = Formatter(lang, currency)
     metric = next(iter(analysis.metrics), "")
     units = {m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics}
     warnings = [analysis.srm.note] if analysis.srm.mismatch and analysis.srm.note else []
     if analysis.status != "ok" and analysis.note:
         warnings.append(analysis.note)
+    kinds = ["srm"] * (len(warnings) - (analysis.status != "ok" and bool(analysis.note)))
+    kinds += ["insufficient_data"] * (len(warnings) - len(kinds))
+    customers = sum(a.n for a in analysis.arms)
+    status = (
+        f"From a campaign result file · {customers:,} customers in {len(analysis.arms)} arms"
+        if lang == "en"
+        else t(
+            "report.file_status",
+            lang,
+            customers=fmt.count(customers, "customers"),
+            arms=t("count.arms", lang, count=len(analysis.arms)),
+        )
+    )
+    on, off = t("report.on", lang), t("report.off", lang)
+    words = decision.Words(lang, currency)
     return _page(
+        lang=lang,
         title=experiment.name,
-        status=f"From a campaign result file · {sum(a.n for a in analysis.arms):,} customers in "
-        f"{len(analysis.arms)} arms",
+        status=status,
         link=link,
-        warnings=warnings,
+        warnings=[_warning_html(k, w, lang) for k, w in zip(kinds, warnings, strict=True)],
         cards=[
-            _Card(d.label, d.headline, d.reasons) for d in decision.decide_file(analysis, metric)
+            _Card(d.verdict, d.label_in(lang), d.headline, d.reasons, blocked=d.blocked)
+            for d in decision.decide_file(analysis, metric, lang=lang, currency=currency)
         ],
-        rules=decision.FILE_RULES,
-        figures=[
-            (
-                charts.forest_figure(
-                    [e.as_json() for e in stats.headline_effects(analysis.effects)],
-                    confidence=1 - analysis.alpha,
-                    units=units,
-                    adjusted_for=f"the pre-period field {analysis.covariate}",
-                ),
-                FOREST_CAPTION,
-            )
-        ],
+        rules=decision.file_rules(lang),
+        figures=_forest_parts(
+            analysis.effects,
+            t("report.forest_caption", lang),
+            confidence=1 - analysis.alpha,
+            units=units,
+            adjusted_for=f"the pre-period field {analysis.covariate}",
+        ),
         tables=[
-            ("Arms", analysis_file.arms_table(analysis)),
-            ("Effects", analysis_file.effects_table(analysis)),
-            *_adjustment_section(analysis.effects),
+            (t("report.arms", lang), analysis_file.arms_table(analysis)),
+            (t("report.effects", lang), analysis_file.effects_table(analysis)),
+            *_adjustment_section(analysis.effects, lang),
         ],
         settings={
-            "deciding metric": metric,
-            "metrics": ", ".join(analysis.metrics),
-            "covariate (CUPED)": analysis.covariate or "none",
-            "capping of money metrics": "on" if analysis.cap else "off",
-            "money effects": stats.money_estimand_label(analysis.cap),
-            "multiple-testing correction": analysis.correction,
-            "confidence level": f"{1 - analysis.alpha:.0%}",
+            t("report.setting.deciding_metric", lang): metric
+            if lang == "en"
+            else words.metric(metric),
+            t("report.setting.metrics", lang): ", ".join(
+                m if lang == "en" else words.metric(m) for m in analysis.metrics
+            ),
+            t("report.setting.file_covariate", lang): analysis.covariate or t("report.none", lang),
+            t("report.setting.cap", lang): on if analysis.cap else off,
+            t("report.setting.estimand", lang): estimand_label(
+                analysis.cap, lang=lang, currency=currency
+            ),
+            t("report.setting.correction", lang): analysis.correction
+            if lang == "en"
+            else words.correction(analysis.correction),
+            t("report.setting.confidence", lang): f"{1 - analysis.alpha:.0%}"
+            if lang == "en"
+            else fmt.percent(1 - analysis.alpha, 0),
         },
-        notes=(*FILE_METHOD_NOTES, cap_note(analysis.cap)),
+        notes=(
+            *(t(f"report.note.{key}", lang) for key in FILE_METHOD_NOTE_KEYS),
+            cap_note(analysis.cap, lang, currency),
+        ),
+        currency=currency,
     )

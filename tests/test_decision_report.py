@@ -479,8 +479,8 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
     parser = _Scripts()
     parser.feed(page)
     assert parser.external == []  # works offline: nothing loaded from the network
-    assert page.count("Plotly.newPlot") == len(report.figures(analysis))
-    for fig, _ in report.figures(analysis):  # each chart's box is as tall as the chart
+    assert page.count("Plotly.newPlot") == len(report.report_figures(analysis))
+    for fig, _ in report.report_figures(analysis):  # each chart's box is as tall as the chart
         assert f"height:{fig.layout.height}px" in page
     assert "plotly.js" in page.lower() or "plotly" in page[:200_000]
     for text in ("Method notes", "horizon (days)", str(analysis.horizon_days), "holm"):
@@ -490,8 +490,9 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
     for m in decision.head_to_head(analysis):
         assert html.escape(m.sentence) in page
     lever_section = page[page.index("Which lever pays best?") : page.index("<h2>Charts</h2>")]
-    for value in report.lever_table(decision.decide(analysis))[report.LEVER_COLUMNS["cost"]]:
-        assert f"<td>{value:,.0f}</td>" in lever_section
+    cost = report.LEVER_COLUMNS["cost"]
+    for value in report.lever_table(decision.decide(analysis))[cost]:  # labelled for a phone
+        assert f"<td data-label='{html.escape(cost)}'>{value:,.0f}</td>" in lever_section
 
 
 def test_effects_csv_and_xlsx_equal_the_analysis(analysis):

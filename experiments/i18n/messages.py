@@ -214,6 +214,7 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- units the formatter writes after a number ----------------------------------------------
     "unit.percentage_points": {"ru": "п.п.", "en": "pp"},
+    "unit.orders": {"ru": "заказа", "en": "orders"},  # after a fraction: '+0,12 заказа'
     # -- decision cards: the rule (decision.RULES, decision.FILE_RULES) --------------------------
     "decision.rule.fixed": {
         "ru": "Правило фиксируется при дизайне эксперимента: срок, уровень доверия, поправка "
@@ -264,6 +265,22 @@ MESSAGES: dict[str, Entry] = {
         "en": "Sample-ratio mismatch, pre-period imbalance or impossible dates hold every "
         "verdict (check the data) until explained.",
     },
+    "decision.rule.describe": {
+        "ru": "уровень доверия {confidence}, {correction} для нескольких механик, {metric}",
+        "en": "{confidence} confidence, {correction} across levers, {metric}",
+    },
+    "decision.rule.metric_net_value": {
+        "ru": "чистый доход на клиента за {days} дн.",
+        "en": "net value per customer over {days} days",
+    },
+    "decision.rule.metric_file": {
+        "ru": "{metric} (из файла результатов)",
+        "en": "{metric} (from the result file)",
+    },
+    "decision.rule.describe_guardrails": {
+        "ru": "; защитные метрики {names} — не хуже контроля более чем на {margin}",
+        "en": "; guardrails {names} within {margin} of control",
+    },
     "decision.file_rule.metric": {
         "ru": "Решает одна метрика — первая выбранная. Если задан показатель до "
         "эксперимента, используется оценка CUPED (интервал уже), иначе простая разница "
@@ -309,6 +326,14 @@ MESSAGES: dict[str, Entry] = {
         "ru": "всегда верный интервал",
         "en": "always-valid interval",
     },
+    "decision.interval.always_valid_short": {  # inside a headline's brackets
+        "ru": "всегда верный интервал",
+        "en": "always-valid",
+    },
+    "decision.evidence": {
+        "ru": "{interval} от {low} до {high}",
+        "en": "{interval} {low} to {high}",
+    },
     "decision.p.adjusted": {
         "ru": "p с поправкой {value} ({correction} для нескольких механик)",
         "en": "adjusted p {value} after the {correction} across levers",
@@ -338,13 +363,13 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Нет явной разницы в чистом доходе ({span}).",
         "en": "No clear difference in net value ({span}).",
     },
-    "decision.reason.no_clear_at_horizon": {
-        "ru": "Нет явной разницы в чистом доходе к плановому сроку ({span}).",
-        "en": "No clear difference in net value at the planned horizon ({span}).",
+    "decision.reason.no_clear_at_horizon": {  # excludes: '' or ..excludes_zero_before_correction
+        "ru": "Нет явной разницы в чистом доходе к плановому сроку ({span}){excludes}.",
+        "en": "No clear difference in net value at the planned horizon ({span}){excludes}.",
     },
     "decision.reason.excludes_zero_before_correction": {
-        "ru": "Сам по себе интервал не включает 0, но с поправкой — включает.",
-        "en": "The interval alone excludes 0, but not after the correction.",
+        "ru": "; сам по себе интервал не включает 0, но с поправкой — включает",
+        "en": "; the interval alone excludes 0, but not after the correction",
     },
     "decision.reason.needed_customers": {
         "ru": {
@@ -437,6 +462,120 @@ MESSAGES: dict[str, Entry] = {
         "en": "So far (day {day}, not a verdict before the planned horizon): {lever} ahead of "
         "{other} by {diff} net value per customer",
     },
+    "decision.matchup.repeat": {
+        "ru": "; повторная покупка {diff}",
+        "en": "; repeat purchase {diff}",
+    },
+    # -- decision cards of a campaign result file (decision.decide_file) -----------------------
+    "decision.file.per_customer": {"ru": "{metric} на клиента", "en": "{metric} per customer"},
+    "decision.file.no_estimable": {
+        "ru": "Эффект на «{label}» для этой группы оценить нельзя.",
+        "en": "No estimable effect on {label} for this arm.",
+    },
+    "decision.file.headline_no_estimate": {
+        "ru": "{arm}: оценки «{label}» нет; {verdict}",
+        "en": "{arm}: no estimate of {label}; {verdict}",
+    },
+    "decision.file.effect": {
+        "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, до поправки)",
+        "en": "{arm}: {diff} {label} ({level} CI {low} to {high}, before the correction)",
+    },
+    "decision.file.srm": {
+        "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "
+        "{p}): вероятно, сломано деление или выгрузка.",
+        "en": "Arm sizes do not match the planned split (sample-ratio mismatch, p = {p}): the "
+        "split or the export is probably broken.",
+    },
+    "decision.file.above_but": {
+        "ru": "Значимо выше, чем в «{control}» {corrected}, но ...",
+        "en": "Significantly above {control} {corrected}, but ...",
+    },
+    "decision.file.rate_cannot_pay": {
+        "ru": "... механика стоит {cost}, а в файле нет столбца денег: по одной доле нельзя "
+        "показать, что она окупает затраты. Загрузите файл с тем, сколько потратил каждый "
+        "клиент, чтобы оценить чистый доход.",
+        "en": "... the lever costs {cost} and the file has no money column: a rate alone "
+        "cannot show that it pays for its cost. Load the file with what each customer spent "
+        "to judge net value.",
+    },
+    "decision.file.above_before_cost": {
+        "ru": "Значимо выше, чем в «{control}» {corrected}, но без учёта затрат на механику "
+        "({cost}): решайте по чистому доходу.",
+        "en": "Significantly above {control} {corrected}, but before the lever's cost "
+        "({cost}): decide on net value.",
+    },
+    "decision.file.above": {
+        "ru": "Значимо выше, чем в «{control}» {corrected}.",
+        "en": "Significantly above {control} {corrected}.",
+    },
+    "decision.file.below": {
+        "ru": "Ниже, чем в «{control}» {corrected}.",
+        "en": "Below {control} {corrected}.",
+    },
+    "decision.file.no_clear": {
+        "ru": "Нет явной разницы с «{control}» {corrected}: кампания в таком виде не "
+        "доказывает и не исключает выигрыша.",
+        "en": "No clear difference from {control} {corrected}: the campaign as tested neither "
+        "proves nor rules out a gain.",
+    },
+    "decision.file.no_money_column": {
+        "ru": "В файле нет столбца денег: по нему нельзя понять, окупает ли механика свои "
+        "затраты ({cost}).",
+        "en": "The file has no money column: it cannot show whether the lever pays for its "
+        "cost ({cost}).",
+    },
+    "decision.file.basis": {
+        "ru": "маржа {margin} от «{field}»",
+        "en": "{margin} margin on {field}",
+    },
+    "decision.file.grossed_up": {
+        "ru": ", пересчитанная к цене без скидки (заплачено / (1 − {share}))",
+        "en": " grossed up to the list value (what was paid / (1 - {share}))",
+    },
+    "decision.file.net_value": {
+        "ru": "Чистый доход = {basis} минус затраты на механику ({cost}).",
+        "en": "Net value = {basis} minus the lever's cost ({cost}).",
+    },
+    "decision.file.cuped": {
+        "ru": "С поправкой на показатель до эксперимента «{covariate}» (CUPED).",
+        "en": "Adjusted for the pre-period field {covariate} (CUPED).",
+    },
+    "decision.cost.nothing": {"ru": "ничего", "en": "nothing"},
+    "decision.cost.unknown": {
+        "ru": "неизвестно сколько (группы нет в эксперименте)",
+        "en": "an unknown cost (the arm is not one of the experiment's)",
+    },
+    "decision.cost.discount": {"ru": "скидка {pct} на её заказы", "en": "{pct} off its orders"},
+    "decision.cost.discount_share": {
+        "ru": "скидка {pct} на {share} её заказов",
+        "en": "{pct} off {share} of its orders",
+    },
+    "decision.cost.fixed": {"ru": "{amount} на клиента", "en": "{amount} per customer"},
+    # -- an exploratory view's differences from the rule (decision.exploratory_differences) ----
+    "decision.view.horizon": {
+        "ru": "срок {days} дн. (вердикт: {rule})",
+        "en": "horizon {days} days (the verdict: {rule})",
+    },
+    "decision.view.confidence": {
+        "ru": "уровень доверия {level} (вердикт: {rule})",
+        "en": "{level} confidence (the verdict: {rule})",
+    },
+    "decision.view.correction": {
+        "ru": "{correction} (вердикт: {rule})",
+        "en": "{correction} (the verdict: {rule})",
+    },
+    "decision.view.capped": {
+        "ru": "деньги обрезаны по {percentile}-му процентилю: это разница винзоризованных "
+        "средних, а не разница в деньгах",
+        "en": "money capped at the {percentile}th percentile: a winsorised mean, not the "
+        "roubles difference",
+    },
+    "decision.view.not_capped": {"ru": "деньги без обрезки", "en": "money not capped"},
+    "decision.view.unadjusted": {
+        "ru": "без поправки на период до эксперимента",
+        "en": "without the pre-period adjustment",
+    },
+    "decision.view.adjusted": {"ru": "с поправкой", "en": "adjusted"},
     # -- data warnings on the decision cards (metrics._warnings) ---------------------------------
     "warning.srm": {
         "ru": "Перекос размеров групп (p = {p}): размеры групп не совпадают с плановым "
@@ -639,6 +778,449 @@ MESSAGES: dict[str, Entry] = {
         "клиента). Механика, которая его нарушает, не внедряется, даже если приносит деньги.",
         "en": "A measure that must not get noticeably worse (margin per customer, for "
         "example). A lever that breaks it is not shipped, even if it makes money.",
+    },
+    # -- the HTML report (experiments/report.py) ------------------------------------------------
+    "report.title_suffix": {"ru": "отчёт Loyalty Lab", "en": "Loyalty Lab report"},
+    "report.status": {
+        "ru": "Статус: {status} · данные с {first} по {last}",
+        "en": "Status: {status} · data from {first} to {last}",
+    },
+    "report.status.draft": {"ru": "черновик", "en": "draft"},
+    "report.status.completed": {"ru": "завершён", "en": "completed"},
+    "report.status.running": {
+        "ru": "идёт, день {day} из {horizon}",
+        "en": "running, day {day} of {horizon}",
+    },
+    "report.status.running_ready": {
+        "ru": "идёт, день {day}: плановые {horizon} дн. пройдены — можно читать",
+        "en": "running, day {day}: the planned {horizon} days are observed — ready to read",
+    },
+    "report.made": {"ru": "отчёт составлен {when} UTC", "en": "report made {when} UTC"},
+    "report.live_view": {"ru": "Живой отчёт:", "en": "Live view:"},
+    "report.no_base_url": {
+        "ru": "Ссылки на живой отчёт нет: адрес приложения не настроен (base_url в разделе "
+        "[share] файла .streamlit/secrets.toml, переменная LOYALTY_LAB_BASE_URL или "
+        "параметр --base-url).",
+        "en": "No live view link: no base URL is configured ([share] base_url in "
+        ".streamlit/secrets.toml, $LOYALTY_LAB_BASE_URL or --base-url).",
+    },
+    "report.warning": {"ru": "Внимание:", "en": "Warning:"},
+    "report.exploratory": {
+        "ru": "Исследовательский взгляд: {differences}. Вердикты следуют правилу, "
+        "зафиксированному при дизайне; графики и таблицы — этим настройкам.",
+        "en": "Exploratory view: {differences}. The verdicts follow the rule fixed at design; "
+        "charts and tables use these settings.",
+    },
+    "report.decisions": {"ru": "Решения", "en": "Decisions"},
+    "report.verdict": {"ru": "Вердикт", "en": "Verdict"},
+    "report.probability_best": {
+        "ru": " · вероятность быть лучшей механикой: {share}",
+        "en": " · probability of being the best lever: {share}",
+    },
+    "report.rules": {"ru": "Правила вердикта", "en": "Verdict rules"},
+    "report.rule_fixed": {
+        "ru": "Правило вердикта зафиксировано при дизайне: {rule}.",
+        "en": "Verdict rule fixed at design: {rule}.",
+    },
+    "report.charts": {"ru": "Графики", "en": "Charts"},
+    "report.effects": {"ru": "Эффекты", "en": "Effects"},
+    "report.arms": {"ru": "Группы", "en": "Arms"},
+    "report.settings": {"ru": "Настройки", "en": "Settings"},
+    "report.method_notes": {"ru": "Методика", "en": "Method notes"},
+    "report.glossary": {"ru": "Словарь", "en": "Glossary"},
+    "report.footer": {"ru": "Сделано в Loyalty Lab.", "en": "Made with Loyalty Lab."},
+    "report.on": {"ru": "вкл.", "en": "on"},
+    "report.off": {"ru": "выкл.", "en": "off"},
+    "report.none": {"ru": "нет", "en": "none"},
+    "report.lever_title": {"ru": "Какая механика окупается лучше?", "en": "Which lever pays best?"},
+    "report.lever_caption": {
+        "ru": "По убыванию чистого дохода на клиента с учётом затрат на механику. Цена — не "
+        "ценность: более дешёвая механика, которая возвращает клиентов, может обойти скидку.",
+        "en": "Ranked by net value per customer after the lever's cost. Price is not value: a "
+        "cheaper lever that brings customers back can beat a discount.",
+    },
+    "report.head_to_head_title": {
+        "ru": "Механики друг против друга: обходит ли одна другую?",
+        "en": "Head to head: does one lever beat another?",
+    },
+    "report.head_to_head_caption": {
+        "ru": "Каждая пара механик сравнивается напрямую по чистому доходу на клиента с учётом "
+        "затрат, с поправкой на число пар: более дешёвая механика может обойти скидку.",
+        "en": "Each pair of levers compared directly on net value per customer after their "
+        "costs, corrected across pairs: a cheaper lever can beat a discount.",
+    },
+    "report.forest_caption": {
+        "ru": "Зелёный — лучше контроля, красный — хуже, серый — не отличить от контроля, с "
+        "поправкой на несколько механик (у каждой метрики своя). Отрезки — собственный "
+        "интервал каждого эффекта, до поправки.",
+        "en": "Green: better than control, red: worse, grey: not distinguishable from control, "
+        "after the correction across the levers (each metric its own family). Bars are each "
+        "effect's own interval, before it.",
+    },
+    "report.repeat_caption": {
+        "ru": "Чем выше линия, тем больше клиентов вернулось. Линии, которые расходятся рано и "
+        "не сходятся, — устойчивый эффект; пунктир — срок, по которому выносится вердикт.",
+        "en": "Higher lines: more customers came back. Lines that separate early and stay apart "
+        "mean a lasting effect on coming back; the dotted line is the horizon the verdicts "
+        "use.",
+    },
+    "report.payback_caption": {
+        "ru": "Каждая механика начинает ниже 0 на свои затраты и окупается там, где нижняя "
+        "граница её полосы остаётся выше 0 (пунктир). {lines} Правило: {rule}",
+        "en": "Each lever starts below 0 by its cost and pays for itself where its band's "
+        "lower edge stays above 0 (dashed line). {lines} Rule: {rule}",
+    },
+    "report.fading_caption": {
+        "ru": "Дополнительный вклад за каждый период. Отдельные периоды — не проверка "
+        "угасания; проверка сравнивает две половины срока. {lines} Правило: {rule}",
+        "en": "Extra contribution per period. The separate periods are not a test of fading; "
+        "the test compares the two halves of the horizon. {lines} Rule: {rule}",
+    },
+    "report.distribution_caption": {
+        "ru": "Большинство клиентов приносят немного или стоят механике денег; немногие "
+        "приносят много. Пунктир — границы обрезки: значения за ними считаются по границе, "
+        "чтобы один огромный заказ не решал исход.",
+        "en": "Most customers bring little or cost the lever; a few bring a lot. Dashed lines: "
+        "caps - values beyond them count at the cap, so one huge order cannot decide.",
+    },
+    "report.adjustment_title": {
+        "ru": "С поправкой на поведение до эксперимента (CUPED) и без неё",
+        "en": "Adjusted for pre-period behaviour (CUPED) vs unadjusted",
+    },
+    "report.col.lever": {"ru": "Механика", "en": "lever"},
+    "report.col.kind": {"ru": "Тип", "en": "kind"},
+    "report.col.net": {
+        "ru": "Чистый доход к контролю, {currency}",
+        "en": "net value vs control, {currency}",
+    },
+    "report.col.cost": {
+        "ru": "Затраты на клиента, {currency}",
+        "en": "cost per customer, {currency}",
+    },
+    "report.col.repeat": {"ru": "Повторные покупки к контролю", "en": "repeat vs control, pp"},
+    "report.col.best": {"ru": "Шанс быть лучшей", "en": "chance of being best"},
+    "report.col.verdict": {"ru": "Вердикт", "en": "verdict"},
+    "report.col.arm": {"ru": "Группа", "en": "arm"},
+    "report.col.vs": {"ru": "С чем", "en": "vs"},
+    "report.col.metric": {"ru": "Метрика", "en": "metric"},
+    "report.col.method": {"ru": "Метод", "en": "method"},
+    "report.col.horizon_days": {"ru": "Срок, дн.", "en": "horizon_days"},
+    "report.col.control_mean": {"ru": "Среднее в контроле", "en": "control_mean"},
+    "report.col.arm_mean": {"ru": "Среднее в группе", "en": "arm_mean"},
+    "report.col.diff": {"ru": "Разница", "en": "diff"},
+    "report.col.ci_low": {"ru": "Интервал от", "en": "ci_low"},
+    "report.col.ci_high": {"ru": "Интервал до", "en": "ci_high"},
+    "report.col.rel_lift": {"ru": "Прирост, доля", "en": "rel_lift"},
+    "report.col.rel_ci_low": {"ru": "Прирост от", "en": "rel_ci_low"},
+    "report.col.rel_ci_high": {"ru": "Прирост до", "en": "rel_ci_high"},
+    "report.col.p_value": {"ru": "p-значение", "en": "p_value"},
+    "report.col.p_adjusted": {"ru": "p с поправкой", "en": "p_adjusted"},
+    "report.col.n_control": {"ru": "Клиентов в контроле", "en": "n_control"},
+    "report.col.n_arm": {"ru": "Клиентов в группе", "en": "n_arm"},
+    "report.col.variance_reduction": {"ru": "Снижение дисперсии", "en": "variance_reduction"},
+    "report.col.status": {"ru": "Статус", "en": "status"},
+    "report.col.unadjusted": {"ru": "Без поправки", "en": "unadjusted"},
+    "report.col.unadjusted_low": {"ru": "Без поправки, от", "en": "unadjusted CI low"},
+    "report.col.unadjusted_high": {"ru": "Без поправки, до", "en": "unadjusted CI high"},
+    "report.col.adjusted": {"ru": "С поправкой (CUPED)", "en": "adjusted (CUPED)"},
+    "report.col.adjusted_low": {"ru": "С поправкой, от", "en": "adjusted CI low"},
+    "report.col.adjusted_high": {"ru": "С поправкой, до", "en": "adjusted CI high"},
+    "report.col.covariates": {"ru": "Показатели до эксперимента", "en": "covariates"},
+    "report.col.role": {"ru": "Роль", "en": "role"},
+    "report.col.customers": {"ru": "Клиентов", "en": "customers"},
+    "report.col.expected": {"ru": "Ожидалось по плану", "en": "expected"},
+    "report.col.unit": {"ru": "Единица", "en": "unit"},
+    "report.col.control": {"ru": "Контроль", "en": "control"},
+    "report.col.arm_value": {"ru": "Группа", "en": "arm value"},
+    "report.col.difference": {"ru": "Разница", "en": "difference"},
+    "report.col.note": {"ru": "Примечание", "en": "note"},
+    "report.role.treated": {"ru": "тестовая", "en": "treated"},
+    "report.effect_status.ok": {"ru": "готово", "en": "ok"},
+    "report.effect_status.insufficient_data": {
+        "ru": "недостаточно данных",
+        "en": "insufficient_data",
+    },
+    "report.covariate.pre_spend": {"ru": "траты до эксперимента", "en": "pre_spend"},
+    "report.covariate.pre_spend_capped": {
+        "ru": "траты до эксперимента (с обрезкой)",
+        "en": "pre_spend_capped",
+    },
+    "report.covariate.pre_orders": {"ru": "заказы до эксперимента", "en": "pre_orders"},
+    "report.covariate.pre_recency": {"ru": "давность последней покупки", "en": "pre_recency"},
+    "report.covariate.tenure_days": {"ru": "дней с первой покупки", "en": "tenure_days"},
+    "report.covariate.segment": {"ru": "RFM-сегмент", "en": "rfm_segment"},
+    "report.setting.horizon": {"ru": "Срок, дн.", "en": "horizon (days)"},
+    "report.setting.cap": {"ru": "Обрезка денежных метрик", "en": "capping of money metrics"},
+    "report.setting.estimand": {"ru": "Денежные эффекты", "en": "money effects"},
+    "report.setting.cuped": {
+        "ru": "Поправка на поведение до эксперимента (CUPED)",
+        "en": "covariate adjustment (CUPED)",
+    },
+    "report.setting.correction": {
+        "ru": "Поправка на множественность",
+        "en": "multiple-testing correction",
+    },
+    "report.setting.confidence": {"ru": "Уровень доверия", "en": "confidence level"},
+    "report.setting.margin_rate": {
+        "ru": "Норма маржи (без столбца маржи)",
+        "en": "margin rate (when no margin column)",
+    },
+    "report.setting.discount_cost": {"ru": "Затраты на скидку", "en": "discount cost"},
+    "report.setting.no_discount_arm": {"ru": "групп со скидкой нет", "en": "no discount arm"},
+    "report.setting.currency": {"ru": "Валюта", "en": "currency"},
+    "report.estimand.mean": {
+        "ru": "средняя разница на клиента, в {currency}",
+        "en": "mean difference per customer, in {currency}",
+    },
+    "report.estimand.capped": {
+        "ru": "разница винзоризованных средних (значения обрезаны по общему {percentile}-му "
+        "процентилю), а не разница в {currency}",
+        "en": "winsorised mean difference (values capped at the pooled {percentile}th "
+        "percentile), not the {currency} difference",
+    },
+    "report.margin_source.analysis": {
+        "ru": "задана для этого анализа",
+        "en": "set for this analysis",
+    },
+    "report.margin_source.experiment": {
+        "ru": "настройка эксперимента",
+        "en": "the experiment's own setting",
+    },
+    "report.margin_source.store": {"ru": "настройка магазина", "en": "the store setting"},
+    "report.margin_source.default": {"ru": "по умолчанию", "en": "the default"},
+    "report.discount.data": {
+        "ru": "по суммам скидок в данных",
+        "en": "from the discount amounts in the data",
+    },
+    "report.discount.configured": {
+        "ru": "оценены по заданным {parts}, потому что в данных нет сумм скидок",
+        "en": "estimated from the configured {parts} because the data has no discount amounts",
+    },
+    "report.discount.part_share": {
+        "ru": "{pct} на {share} заказов",
+        "en": "{pct} on {share} of orders",
+    },
+    "report.discount.part_arm": {"ru": " для «{arm}»", "en": " for {arm}"},
+    "report.basis.short": {"ru": "Норма маржи {rate}", "en": "Margin rate {rate}"},
+    "report.basis.long": {
+        "ru": "Чистый доход при норме маржи {rate} для транзакций без столбца маржи",
+        "en": "Net value at a margin rate of {rate} for transactions without a margin column",
+    },
+    "report.basis.default_hint": {
+        "ru": " (норма магазина задаётся на странице «Данные», «Настройки магазина»)",
+        "en": " (the store's own is set on the Data page, Store settings)",
+    },
+    "report.basis.discount": {"ru": "; затраты на скидку {how}", "en": "; discount cost {how}"},
+    "report.warning_kind.srm": {
+        "ru": "Перекос размеров групп: размеры групп не совпадают с плановым делением. "
+        "Вероятно, сломано распределение или загрузка данных; не доверяйте эффектам, пока "
+        "причина не найдена.",
+        "en": "Sample-ratio mismatch: arm sizes do not match the planned allocation.",
+    },
+    "report.warning_kind.imbalance": {
+        "ru": "Неравенство до эксперимента: группы различались ещё до распределения. "
+        "Возможно, сломана рандомизация; строки CUPED делают на это поправку.",
+        "en": "Pre-period imbalance: the arms differed before assignment.",
+    },
+    "report.warning_kind.short_window": {
+        "ru": "Окно наблюдения пройдено не у всех клиентов: часть клиентов в этот срок не входит.",
+        "en": "Partly observed window: some customers are left out of this horizon.",
+    },
+    "report.warning_kind.data": {
+        "ru": "Проблема в данных (повторные назначения или невозможные даты): вердикты "
+        "задержаны, пока причина не найдена.",
+        "en": "A data problem (duplicate assignments or impossible dates) holds the verdicts.",
+    },
+    "report.warning_kind.insufficient_data": {
+        "ru": "Недостаточно данных, чтобы оценить эффект на этом сроке.",
+        "en": "Insufficient data to estimate an effect at this horizon.",
+    },
+    "report.warning_kind.discount_estimated": {
+        "ru": "Затраты на скидку оценены по её настройкам: в данных нет сумм скидок.",
+        "en": "The discount's cost is estimated from its configuration: the data has no "
+        "discount amounts.",
+    },
+    "report.warning_details": {"ru": "Подробности (по-английски)", "en": "Details"},
+    "report.file_status": {
+        "ru": "Из файла результатов кампании · {customers} в {arms}",
+        "en": "From a campaign result file · {customers} in {arms}",
+    },
+    "report.setting.deciding_metric": {"ru": "Решающая метрика", "en": "deciding metric"},
+    "report.setting.metrics": {"ru": "Метрики", "en": "metrics"},
+    "report.setting.file_covariate": {
+        "ru": "Показатель до эксперимента (CUPED)",
+        "en": "covariate (CUPED)",
+    },
+    "report.note.repeat": {
+        "ru": "Повторная покупка: доля клиентов хотя бы с одним заказом в окне после "
+        "распределения; z-тест для двух долей, интервал Вальда без объединения.",
+        "en": "Repeat purchase: share of customers with at least one order in the window after "
+        "their assignment; two-proportion z-test, unpooled Wald interval.",
+    },
+    "report.note.money": {
+        "ru": "Денежные метрики (выручка, чистый доход): t-тест Уэлча для разницы средних на "
+        "клиента; строки CUPED учитывают траты, заказы, давность, стаж и RFM-сегмент до "
+        "эксперимента (регрессия Лина с взаимодействиями и дисперсией, устойчивой к "
+        "гетероскедастичности, типа HC2) — интервалы уже без смещения; оценка без поправки "
+        "(Уэлч) показана рядом.",
+        "en": "Money metrics (revenue, net value): Welch's t-test on the mean difference per "
+        "customer; 'cuped' rows adjust for pre-period spend, orders, recency, tenure and RFM "
+        "segment (Lin's interacted regression with a heteroskedasticity-robust HC2-type "
+        "variance), which narrows intervals without bias; the unadjusted (Welch) estimate is "
+        "shown beside it.",
+    },
+    "report.note.net_value": {
+        "ru": "Чистый доход = валовая маржа (столбец маржи, иначе выручка × норма маржи, до "
+        "скидок) минус затраты на механику: скидки, стоимость подарка, время сотрудников. "
+        "Скидки берутся из данных; если ни одна транзакция в окне эксперимента её не несёт "
+        "(выгрузка без столбца скидки), скидка группы — это её заданный процент × доля "
+        "использования от цены её заказов до скидки (заплачено / (1 − эта доля)).",
+        "en": "Net value = gross margin (margin column, else revenue x margin rate, before "
+        "discounts) minus the lever's cost: discounts given, gift cost, outreach time. "
+        "Discounts are the data's; when no transaction in the experiment's window carries one "
+        "(an export without a discount column), a discount arm's discount is its configured "
+        "percent x redemption share of the pre-discount price of its orders there (amount "
+        "paid / (1 - that share)).",
+    },
+    "report.note.correction": {
+        "ru": "p-значения поправлены на число механик, у каждой метрики своё семейство "
+        "(по умолчанию поправка Холма или выбранная при дизайне; Бенджамини — Хохберг по "
+        "сегментам): семейство вердикта — чистый доход по всем механикам. Интервалы — "
+        "собственные у каждого эффекта, до поправки. Перекос размеров групп: критерий "
+        "хи-квадрат против планового деления.",
+        "en": "p-values are corrected across the levers, each metric its own family (Holm by "
+        "default, or the design's choice; Benjamini-Hochberg across segments): the verdict's "
+        "family is net value across the levers. Intervals are each effect's own, before the "
+        "correction. Sample-ratio mismatch: chi-square test against the planned allocation.",
+    },
+    "report.note.sequential": {
+        "ru": "Пока эксперимент идёт: всегда верные доверительные последовательности "
+        "(Waudby-Smith et al., Annals of Statistics 2024), настроенные один раз на число "
+        "распределённых клиентов и разделённые между механиками (поправка Бонферрони), так "
+        "что ежедневные просмотры не умножают ложные победы.",
+        "en": "While running: always-valid confidence sequences (Waudby-Smith et al., Annals of "
+        "Statistics 2024), tuned once for the customers assigned and split across the levers "
+        "(Bonferroni), so looking every day does not inflate false wins.",
+    },
+    "report.note.capped": {
+        "ru": "Денежные эффекты — {estimand}: значения обрезаны по общим процентилям "
+        "ненулевых значений (один раз для всех групп), что приближает эффекты на трат с "
+        "тяжёлыми хвостами к нулю (на 15–20 % на смоделированных тратах).",
+        "en": "Money effects are the {estimand}: values are winsorised at pooled percentiles of "
+        "non-zero values (computed once across arms), which shrinks effects on heavy-tailed "
+        "spend toward zero (by 15-20% on simulated spend).",
+    },
+    "report.note.uncapped": {
+        "ru": "Денежные эффекты — простая разница средних на клиента (без обрезки): "
+        "несмещённая оценка того, что механика дала в деньгах, с учётом крупных покупок. "
+        "Обрезка включается в настройках; она оценивает другую величину (разницу "
+        "винзоризованных средних).",
+        "en": "Money effects are the plain mean difference per customer (no capping): unbiased "
+        "for what the lever did in money, heavy tails included. Capping is an option in the "
+        "settings; it estimates a different quantity (the winsorised mean difference).",
+    },
+    "report.note.file_tests": {
+        "ru": "Доли (столбцы 0/1): z-тест для двух долей, интервал Вальда без объединения. "
+        "Денежные столбцы: t-тест Уэлча; строки CUPED учитывают выбранный показатель до "
+        "эксперимента (CUPED: регрессия Лина с наклонами по группам и устойчивой дисперсией "
+        "типа HC2).",
+        "en": "Rates (0/1 columns): two-proportion z-test, unpooled Wald interval. Money "
+        "columns: Welch's t-test; 'cuped' rows adjust for the chosen pre-period column (CUPED: "
+        "Lin's regression with arm-specific slopes and a robust HC2-type variance).",
+    },
+    "report.note.file_correction": {
+        "ru": "p-значения поправлены на число групп, у каждой метрики своё семейство (решает "
+        "первая метрика — чистый доход, если у механик есть затраты, а в файле есть столбец "
+        "денег; интервалы — собственные у каждого эффекта, до поправки); перекос размеров "
+        "групп: критерий хи-квадрат против планового деления.",
+        "en": "p-values are corrected across the arms, each metric its own family (the first "
+        "metric - net value when the experiment's levers have costs and the file a money "
+        "column - decides; intervals are each effect's own, before the correction); "
+        "sample-ratio mismatch: chi-square test against the planned split.",
+    },
+    # -- payback and fading statements (stats.PaybackInterval / FadingTest) ----------------------
+    "timing.payback.paid_back": {
+        "ru": "«{arm}»: окупилась с уверенностью {level} к {day}-му дню (самый ранний "
+        "правдоподобный день — {earliest}).",
+        "en": "{arm}: paid back with {level} confidence by day {day} (earliest plausible day "
+        "{earliest}).",
+    },
+    "timing.payback.not_yet": {
+        "ru": "«{arm}»: пока не окупилась с уверенностью за {days} дн. (самый ранний "
+        "правдоподобный день — {earliest}).",
+        "en": "{arm}: not yet paid back with confidence within {days} days (earliest plausible "
+        "day {earliest}).",
+    },
+    "timing.payback.not_within_horizon": {
+        "ru": "«{arm}»: не окупается за {days} дн. (накопленный дополнительный чистый доход "
+        "там ниже 0 с уверенностью {level}).",
+        "en": "{arm}: does not pay back within {days} days (its cumulative extra net value is "
+        "below 0 with {level} confidence there).",
+    },
+    "timing.payback.insufficient_data": {
+        "ru": "«{arm}»: недостаточно данных, чтобы сказать, когда механика окупится.",
+        "en": "{arm}: not enough data to tell when it pays back.",
+    },
+    "timing.fading.no_data": {
+        "ru": "«{arm}»: недостаточно данных, чтобы проверить, угасает ли эффект.",
+        "en": "{arm}: not enough data to test whether the effect fades.",
+    },
+    "timing.fading.halves": {
+        "ru": "дополнительный вклад {early} на клиента в дни 1–{split}, {late} в дни "
+        "{after}–{horizon}; односторонний {p}",
+        "en": "extra contribution {early} per customer in days 1-{split}, {late} in days "
+        "{after}-{horizon}; one-sided {p}",
+    },
+    "timing.fading.fades": {
+        "ru": "«{arm}»: дополнительные деньги угасают — во второй половине срока их меньше, "
+        "чем в первой ({halves}).",
+        "en": "{arm}: the extra money fades - smaller in the second half than in the first "
+        "({halves}).",
+    },
+    "timing.fading.falls_not_gain": {
+        "ru": "«{arm}»: дополнительный вклад снижается, но он и не был положительным, так что "
+        "угасать нечему ({halves}).",
+        "en": "{arm}: the extra contribution falls, but it was not positive to begin with, so "
+        "no gain is fading ({halves}).",
+    },
+    "timing.fading.no_evidence": {
+        "ru": "«{arm}»: нет признаков, что эффект угасает ({halves}).",
+        "en": "{arm}: no evidence that the effect fades ({halves}).",
+    },
+    "timing.payback.rule": {
+        "ru": "Окупилась с уверенностью к такому-то дню: первый день, начиная с которого нижняя "
+        "граница накопленного дополнительного чистого дохода (с учётом затрат на механику) "
+        "остаётся выше 0 до конца наблюдаемого срока. Самый ранний правдоподобный день: "
+        "первый день, когда выше 0 верхняя граница. Каждый конец ошибается с вероятностью не "
+        "больше половины от 1 − уровень доверия, если оба хвоста интервала промахиваются "
+        "одинаково часто, так что вместе они накрывают истинный день окупаемости примерно с "
+        "заявленной уверенностью; при очень скошенных тратах (несколько крупных чеков) "
+        "верхний конец промахивается чаще, и самый ранний день и «не окупается» сдвигаются "
+        "позже. Не окупается: верхняя граница ниже 0 в конце срока.",
+        "en": "Paid back with confidence by day X: the first day from which the lower bound of "
+        "the cumulative extra net value (after the lever's cost) stays above 0 to the end of "
+        "the observed horizon. Earliest plausible day: the first day its upper bound is above "
+        "0. Each end errs with probability at most half of 1 - confidence when the interval's "
+        "two tails are equally likely to miss, so the two together cover the true payback day "
+        "with about the stated confidence; on very skewed spend (a few large baskets) the "
+        "upper end misses more often, so the earliest plausible day and 'does not pay back' "
+        "lean late. Does not pay back: the upper bound is below 0 at the end of the horizon.",
+    },
+    "timing.fading.rule": {
+        "ru": "Угасает: дополнительный вклад во второй половине срока ниже, чем в первой, по "
+        "одностороннему тесту Уэлча на уровне α для разницы вклада каждого клиента во "
+        "второй и первой половине (группа против контроля; одно число на клиента, поэтому "
+        "связь его ранних и поздних покупок учтена в дисперсии), и эффект в первой половине "
+        "положительный. Это утверждение о дополнительных деньгах на клиента: когда позже все "
+        "покупают меньше (и контроль тоже), постоянный процентный прирост тоже приносит "
+        "меньше дополнительных денег.",
+        "en": "Fades: the extra contribution in the second half of the horizon is lower than in "
+        "the first half, by a one-sided Welch test at alpha on each customer's second-half "
+        "minus first-half contribution (arm vs control; one number per customer, so the "
+        "correlation of a customer's early and late purchases is in its variance), and the "
+        "first-half effect is positive. It is a statement about the extra roubles per "
+        "customer: when everyone buys less later on (control too), a constant percentage lift "
+        "also brings fewer extra roubles later.",
     },
     # -- exports ---------------------------------------------------------------------------------
     "export.csv_excel": {"ru": "CSV для Excel", "en": "CSV for Excel"},
