@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from experiments import config, decision, design, ingest, metrics
+from experiments import catalogue, config, decision, design, ingest
 from experiments.i18n import (
     GLOSSARY,
     LANGUAGES,
@@ -117,7 +117,7 @@ def test_the_catalogue_covers_what_the_pages_need_first():
     # verdicts and the 'check the data' label of decision.py
     assert {f"verdict.{v}" for v in decision.VERDICTS} | {"verdict.check_data"} <= keys
     assert {f"arm_kind.{kind}" for kind in design.ARM_KINDS} <= keys
-    assert {f"metric.{m.name}" for m in metrics.METRICS} <= keys
+    assert {f"metric.{m.name}" for m in catalogue.METRICS} <= keys
     assert {f"guardrail.{g}" for g in design.GUARDRAILS} <= keys
     assert {f"correction.{c}" for c in config.CORRECTIONS} <= keys
     fields = {spec.name for specs in ingest.FIELDS.values() for spec in specs}
@@ -129,7 +129,7 @@ def test_english_labels_match_what_the_domain_says_today():
     for verdict, label in decision.VERDICT_LABELS.items():
         assert t(f"verdict.{verdict}", "en") == label
     assert t("verdict.check_data", "en") == decision.BLOCKED_LABEL
-    for metric in metrics.METRICS:
+    for metric in catalogue.METRICS:
         assert t(f"metric.{metric.name}", "en") == metric.label
 
 

@@ -96,7 +96,7 @@ def analysis(demo_path) -> metrics.ExperimentAnalysis:
 
 
 def _names(analysis) -> set[str]:
-    return {str(analysis.experiment["name"]), *(a.arm for a in analysis.arms)}
+    return {analysis.experiment.name, *(a.arm for a in analysis.arms)}
 
 
 def test_russian_report_has_no_english_ui_text(analysis):
@@ -117,7 +117,7 @@ def test_russian_report_of_an_interim_look_and_an_exploratory_view_has_no_englis
     planned = analysis.horizon_days * 2
     running = dataclasses.replace(
         analysis,
-        experiment={**analysis.experiment, "status": "running", "horizon_days": planned},
+        experiment=dataclasses.replace(analysis.experiment, status="running", horizon_days=planned),
     )
     view = dataclasses.replace(
         running, settings=dataclasses.replace(running.settings, confidence=0.9, cap=True)
