@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -237,30 +237,53 @@ def fading_caption(analysis: ExperimentAnalysis) -> str:
     )
 
 
-def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
-    """The report's charts with the one-line caption under each."""
+@dataclass(frozen=True)
+class FigureSpec:
+    """One chart of the report, built only when drawn (`build`), with its caption.
+
+    Attributes:
+        name: stable identifier (a cache key with the analysis).
+        build: makes the plotly figure.
+        caption: the one-line caption under it.
+    """
+
+    name: str
+    build: Callable[[], go.Figure]
+    caption: str
+
+
+def figure_specs(analysis: ExperimentAnalysis) -> list[FigureSpec]:
+    """The report's charts, not yet built, in the order they are shown."""
     return [
-        (
-            charts.forest_figure(
+        FigureSpec(
+            "forest",
+            lambda: charts.forest_figure(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=analysis.settings.confidence,
             ),
             FOREST_CAPTION,
         ),
-        (
-            charts.arm_repeat_figure(analysis),
+        FigureSpec(
+            "repeat",
+            lambda: charts.arm_repeat_figure(analysis),
             "Higher lines: more customers came back. Lines that separate early and stay apart "
             "mean a lasting effect on coming back; the dotted line is the horizon the verdicts "
             "use.",
         ),
-        (charts.payback_figure(analysis), payback_caption(analysis)),
-        (charts.decay_figure(analysis), fading_caption(analysis)),
-        (
-            charts.net_value_distribution_figure(analysis),
+        FigureSpec("payback", lambda: charts.payback_figure(analysis), payback_caption(analysis)),
+        FigureSpec("decay", lambda: charts.decay_figure(analysis), fading_caption(analysis)),
+        FigureSpec(
+            "distribution",
+            lambda: charts.net_value_distribution_figure(analysis),
             "Most customers bring little or cost the lever; a few bring a lot. Dashed lines: "
             "caps - values beyond them count at the cap, so one huge order cannot decide.",
         ),
     ]
+
+
+def figures(analysis: ExperimentAnalysis) -> list[tuple[go.Figure, str]]:
+    """The report's charts with the one-line caption under each."""
+    return [(spec.build(), spec.caption) for spec in figure_specs(analysis)]
 
 
 _STYLE = (

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from experiments import analysis_file, charts, clv, config, decision, escape, metrics, report, stats
+from experiments import (
+    analysis_file,
+    charts,
+    clv,
+    config,
+    decision,
+    escape,
+    metrics,
+    precompute,
+    report,
+    stats,
+)
 from experiments.progress import Progress
 from experiments.store import metrics_sql, overview, results_sql
 from pages import _ui
@@ -123,19 +138,56 @@ def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics
     )
 
 
-@st.cache_data(show_spinner="Analysing the experiment in DuckDB...", max_entries=64)
+@st.cache_resource(show_spinner="Analysing the experiment in DuckDB...", max_entries=128)
 def _analysis(
     experiment_id: int, settings: dict[str, Any], version: int, db: str
 ) -> metrics.ExperimentAnalysis:
-    return metrics.analyze_experiment(
-        _ui.get_store(), experiment_id, metrics.AnalysisSettings(**settings)
-    )
+    """The statistics (pure Python, ~50 ms) on the aggregation, which `precompute` serves per
+    store version: a CUPED, correction or confidence click never queries DuckDB, a standard
+    horizon or capping click reads the aggregates precomputed after the first open. Not copied
+    per hit (cache_resource): analyses are frozen and never changed by a page."""
+    chosen = metrics.AnalysisSettings(**settings)
+    return metrics.analyse(precompute.aggregates(_ui.get_store(), experiment_id, chosen), chosen)
 
 
 def analysis_for(
     experiment_id: int, settings: metrics.AnalysisSettings
 ) -> metrics.ExperimentAnalysis:
     return _analysis(experiment_id, asdict(settings), _ui.store_version(), str(config.db_path()))
+
+
+_FIGURES_KEPT = 256
+_figures: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def figure(analysis: Any, spec: report.FigureSpec) -> go.Figure:
+    """The chart `spec` of this analysis object, built (and escaped) once and then reused: an
+    unchanged rerun draws cached figures. Keyed on the object itself (a weak reference), so a
+    figure can never be served for another analysis."""
+    key = (id(analysis), spec.name)
+    with _figures_lock:
+        found = _figures.get(key)
+        if found is not None and found[0]() is analysis:
+            _figures.move_to_end(key)
+            return found[1]
+    built = escape.figure(spec.build())
+    with _figures_lock:
+        _figures[key] = (weakref.ref(analysis), built)
+        while len(_figures) > _FIGURES_KEPT:
+            _figures.popitem(last=False)
+    return built
+
+
+def draw(analysis: Any, spec: report.FigureSpec) -> None:
+    st.plotly_chart(figure(analysis, spec), width="stretch")
+    st.caption(_ui.plain(spec.caption))  # captions name arms, which people type
+
+
+def section(label: str, key: str, icon: str) -> Any:
+    """A collapsed section whose body is built only while open: Streamlit runs an expander's
+    body even when collapsed, so the body checks `.open` (tracked with on_change='rerun')."""
+    return st.expander(label, key=key, on_change="rerun", icon=icon)
 
 
 def official_for(
@@ -248,17 +300,33 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
         st.caption(f"{report.HEAD_TO_HEAD_CAPTION} {basis}")
 
     render_adjustment(analysis.effects)
-    for fig, caption in report.figures(analysis):
-        st.plotly_chart(escape.figure(fig), width="stretch")
-        st.caption(_ui.plain(caption))  # captions name arms, which people type
-    st.plotly_chart(escape.figure(charts.segments_figure(analysis)), width="stretch")
-    st.caption(
-        "Segments are for exploring: intervals are corrected across segments; a real difference "
-        "between segments shows as a small heterogeneity p-value in the table below."
-    )
+    specs = {spec.name: spec for spec in report.figure_specs(analysis)}
+    for name in ("forest", "repeat", "payback", "decay"):
+        draw(analysis, specs[name])
 
-    with st.expander("All effects (table)"):
-        st.dataframe(report.effects_table(analysis), hide_index=True, width="stretch")
+    distribution = section(
+        "Net value per customer: the distribution", "section_distribution", ":material/bar_chart:"
+    )
+    with distribution:
+        if distribution.open:
+            draw(analysis, specs["distribution"])
+    segments = section("Segments", "section_segments", ":material/group:")
+    with segments:
+        if segments.open:
+            draw(
+                analysis,
+                report.FigureSpec(
+                    "segments",
+                    lambda: charts.segments_figure(analysis),
+                    "Segments are for exploring: intervals are corrected across segments; a "
+                    "real difference between segments shows as a small heterogeneity p-value "
+                    "in the table below.",
+                ),
+            )
+    effects = section("All effects (table)", "section_effects", ":material/table:")
+    with effects:
+        if effects.open:
+            st.dataframe(report.effects_table(analysis), hide_index=True, width="stretch")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -1,0 +1,253 @@
+"""Materialized results per data version: every standard Results click is a lookup.
+
+`aggregates` serves an experiment's aggregation (`metrics.aggregate_experiment`) from a
+process-wide cache keyed on the store, the experiment, the store version and the settings that
+change the query. The first request of a version aggregates the transactions directly (the first
+open), then starts one background job per experiment and version that joins the transactions
+once for every horizon the Results page offers (`store.results_cache.build`) and computes from
+that table the aggregates of each of those horizons with capping off and on, so that a horizon
+or capping click finds them ready. The statistics (CUPED, correction, confidence) are computed
+from the aggregates in Python (`metrics.analyse`) and never touch DuckDB.
+
+A store write bumps the version: entries of other versions are never returned and are evicted,
+a job that sees the version change stops, and the tables of other versions are dropped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from experiments import config, metrics
+from experiments.store import Cursor, Store, results_cache
+
+__all__ = ["Job", "aggregates", "clear", "job_for", "wait"]
+
+log = logging.getLogger(__name__)
+MAX_ENTRIES = 128  # aggregates kept (a few hundred KB each): 12 per experiment and version
+_Key = tuple[str, int, int, metrics.AnalysisSettings]
+
+
+@dataclass
+class Job:
+    """The background precomputation of one experiment at one store version.
+
+    Attributes:
+        done: set when the job has finished (or stopped: the version changed, or it failed).
+        materialized: the per-customer table while it exists (None before and after).
+        computed: how many aggregates the job added.
+        error: what failed, or None.
+    """
+
+    done: threading.Event
+    materialized: results_cache.Materialized | None = None
+    computed: int = 0
+    error: str | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    cursor: Cursor | None = None
+    thread: threading.Thread | None = None
+
+
+_lock = threading.RLock()
+_entries: OrderedDict[_Key, metrics.ExperimentAggregates] = OrderedDict()
+_jobs: dict[tuple[str, int, int], Job] = {}
+
+
+def _store_key(store: Store) -> str:
+    return str(Path(store.path).resolve())
+
+
+def _key(
+    store: Store, experiment_id: int, version: int, settings: metrics.AnalysisSettings
+) -> _Key:
+    return (
+        _store_key(store),
+        int(experiment_id),
+        int(version),
+        metrics.aggregation_settings(settings),
+    )
+
+
+def _get(key: _Key) -> metrics.ExperimentAggregates | None:
+    with _lock:
+        found = _entries.get(key)
+        if found is not None:
+            _entries.move_to_end(key)
+        return found
+
+
+def _put(key: _Key, value: metrics.ExperimentAggregates) -> None:
+    with _lock:
+        for other in [k for k in _entries if k[0] == key[0] and k[2] != key[2]]:
+            del _entries[other]  # another version of the same store: never valid again
+        _entries[key] = value
+        # the resolved horizon serves a request that left it to the default rule too
+        _entries.setdefault(key, value)
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+
+
+def aggregates(
+    store: Store,
+    experiment_id: int,
+    settings: metrics.AnalysisSettings,
+    *,
+    background: bool = True,
+) -> metrics.ExperimentAggregates:
+    """The experiment's aggregation for these settings at the store's current version.
+
+    From the cache when present; else from the materialized per-customer table when a job has
+    built one that covers the settings; else from the transactions (`aggregate_experiment`).
+
+    Args:
+        store: the store.
+        experiment_id: the experiment's id.
+        settings: analysis settings (only AGGREGATION_FIELDS matter).
+        background: start the precomputation of the standard horizons after a miss.
+    """
+    version = store.version()
+    key = _key(store, experiment_id, version, settings)
+    found = _get(key)
+    if found is not None:
+        return found
+    job = job_for(store, experiment_id, version)
+    materialized = job.materialized if job else None
+    window = None
+    if materialized is not None and materialized.version == version:
+        with store.cursor() as cur:
+            _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
+        window = materialized.window() if materialized.covers(spec) else None
+    try:
+        result = metrics.aggregate_experiment(store, experiment_id, settings, window=window)
+    except Exception:
+        if window is None:
+            raise
+        # the job dropped its table meanwhile (finished or stopped): read the transactions
+        result = metrics.aggregate_experiment(store, experiment_id, settings)
+    _put(key, result)
+    _put(_key(store, experiment_id, version, result.settings), result)
+    if background and job is None:
+        start(store, experiment_id, version, result)
+    return result
+
+
+def job_for(store: Store, experiment_id: int, version: int | None = None) -> Job | None:
+    """The precomputation job of an experiment at a version (default: the current one)."""
+    version = store.version() if version is None else version
+    with _lock:
+        return _jobs.get((_store_key(store), int(experiment_id), int(version)))
+
+
+def wait(store: Store, experiment_id: int, timeout: float | None = None) -> bool:
+    """Wait for the experiment's precomputation at the current version; False if none ran or
+    it is still running after `timeout` seconds."""
+    job = job_for(store, experiment_id)
+    return bool(job and job.done.wait(timeout))
+
+
+def clear() -> None:
+    """Forget every cached aggregate (the tables are dropped by the next job of each store)."""
+    with _lock:
+        _entries.clear()
+        _jobs.clear()
+
+
+def standard_horizons(first: metrics.ExperimentAggregates) -> list[int]:
+    """The horizons the Results page offers for the experiment, the resolved one first."""
+    experiment = first.experiment
+    planned = int(experiment["horizon_days"])  # type: ignore[call-overload]
+    observed = first.observed_days
+    default = metrics.default_horizon(planned, observed, str(experiment.get("status")))
+    choices = metrics.horizon_choices(planned, observed)
+    ordered = [first.spec.horizon_days, default, planned, *choices]
+    return list(dict.fromkeys(int(h) for h in ordered))
+
+
+def start(
+    store: Store, experiment_id: int, version: int, first: metrics.ExperimentAggregates
+) -> Job:
+    """Start (once per experiment and version) the background precomputation."""
+    job_key = (_store_key(store), int(experiment_id), int(version))
+    with _lock:
+        existing = _jobs.get(job_key)
+        if existing is not None:
+            return existing
+        for other in [k for k in _jobs if k[0] == job_key[0] and k[2] != job_key[2]]:
+            del _jobs[other]
+        job = Job(done=threading.Event())
+        _jobs[job_key] = job
+    thread = threading.Thread(
+        target=_run,
+        args=(store, int(experiment_id), int(version), first, job),
+        name=f"precompute-e{experiment_id}-v{version}",
+        daemon=True,
+    )
+    job.thread = thread
+    thread.start()
+    return job
+
+
+@atexit.register
+def stop_all(timeout: float = 5.0) -> None:
+    """Stop the running jobs (interrupting their query) and wait for them: a DuckDB query
+    still running while the interpreter exits aborts the process."""
+    with _lock:
+        jobs = list(_jobs.values())
+    for job in jobs:
+        job.stop.set()
+        if job.cursor is not None and not job.done.is_set():
+            with contextlib.suppress(Exception):
+                job.cursor.interrupt()
+    for job in jobs:
+        if job.thread is not None:
+            job.thread.join(timeout)
+
+
+def _run(
+    store: Store,
+    experiment_id: int,
+    version: int,
+    first: metrics.ExperimentAggregates,
+    job: Job,
+) -> None:
+    """Build the table, compute every (horizon, capping) the page offers, drop the table."""
+    base = first.settings
+    horizons = standard_horizons(first)
+    caps = list(dict.fromkeys([base.cap, config.DEFAULT_CAP, not config.DEFAULT_CAP]))
+    try:
+        with store.cursor() as cur:
+            job.cursor = cur
+            results_cache.drop_stale(cur, version)
+            job.materialized = results_cache.build(cur, first.spec, tuple(horizons), version)
+            try:
+                for horizon in horizons:
+                    for cap in caps:
+                        if job.stop.is_set() or store.version() != version:
+                            return  # stopping, or a write: these would never be read
+                        settings = replace(base, horizon_days=horizon, cap=cap)
+                        key = _key(store, experiment_id, version, settings)
+                        if _get(key) is not None:
+                            continue
+                        window = job.materialized.window()
+                        _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
+                        result = metrics.aggregate_experiment(
+                            store,
+                            experiment_id,
+                            settings,
+                            window=window if job.materialized.covers(spec) else None,
+                        )
+                        _put(key, result)
+                        job.computed += 1
+            finally:
+                materialized, job.materialized = job.materialized, None
+                results_cache.drop(cur, materialized)
+    except Exception as error:  # the page falls back to aggregating the transactions
+        job.error = str(error)
+        log.warning("precomputing experiment %s failed: %s", experiment_id, error)
+    finally:
+        job.done.set()
