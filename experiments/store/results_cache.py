@@ -99,7 +99,6 @@ class Materialized:
             spec.experiment_id == self.experiment_id
             and spec.horizon_days in self.horizons
             and max(spec.horizons) == self.max_days
-            and set(spec.horizons) <= set(self.horizons)
             and {*spec.bucket_ends, spec.split_day} <= set(self.cutoffs)
             and spec.lookback_days == self.lookback_days
             and spec.margin_rate == self.margin_rate
@@ -173,6 +172,7 @@ def build(
         wide AS (SELECT unit, {", ".join(sums)} FROM joined GROUP BY unit)
         SELECT {assigned}, w.unit IS NOT NULL AS has_rows, w.* EXCLUDE (unit)
         FROM assigned s LEFT JOIN wide w ON w.unit = s.unit
+        ORDER BY s.unit  -- the analysis' own row order: its sums add up in the same order
         """,  # noqa: S608 - whitelisted names and integers only; values are parameters
         params,
     )
