@@ -20,16 +20,28 @@ import contextlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from experiments import config, metrics
 from experiments.store import Cursor, Store, results_cache
 
-__all__ = ["Job", "aggregates", "clear", "job_for", "wait"]
+__all__ = [
+    "Job",
+    "aggregates",
+    "analysis",
+    "clear",
+    "job_for",
+    "neighbours",
+    "prefetch",
+    "settle",
+    "wait",
+]
 
 log = logging.getLogger(__name__)
 MAX_ENTRIES = 128  # aggregates kept (a few hundred KB each): 12 per experiment and version
+MAX_ANALYSES = 64  # analyses kept: the views a person clicks through, and their neighbours
 _Key = tuple[str, int, int, metrics.AnalysisSettings]
 
 
@@ -56,6 +68,9 @@ class Job:
 _lock = threading.RLock()
 _entries: OrderedDict[_Key, metrics.ExperimentAggregates] = OrderedDict()
 _jobs: dict[tuple[str, int, int], Job] = {}
+_analyses: OrderedDict[_Key, metrics.ExperimentAnalysis] = OrderedDict()
+_prefetch_generation = 0
+_prefetch_thread: threading.Thread | None = None  # the latest prefetch (tests join it)
 
 
 def _store_key(store: Store) -> str:
@@ -136,6 +151,91 @@ def aggregates(
     return result
 
 
+def analysis(
+    store: Store, experiment_id: int, settings: metrics.AnalysisSettings
+) -> metrics.ExperimentAnalysis:
+    """The analysis for these settings: `metrics.analyse` (pure Python) on `aggregates`, kept
+    per store version so that a view clicked before, or prefetched, is the same object."""
+    version = store.version()
+    key = (_store_key(store), int(experiment_id), int(version), settings)
+    with _lock:
+        found = _analyses.get(key)
+        if found is not None:
+            _analyses.move_to_end(key)
+            return found
+    result = metrics.analyse(aggregates(store, experiment_id, settings), settings)
+    with _lock:
+        for other in [k for k in _analyses if k[0] == key[0] and k[2] != key[2]]:
+            del _analyses[other]
+        _analyses[key] = result
+        while len(_analyses) > MAX_ANALYSES:
+            _analyses.popitem(last=False)
+    return result
+
+
+def neighbours(
+    settings: metrics.AnalysisSettings, horizons: list[int]
+) -> list[metrics.AnalysisSettings]:
+    """The settings one click away: each other statistics choice (adjustment, correction,
+    confidence), then each other horizon and the other capping."""
+    out = [replace(settings, use_covariate=not settings.use_covariate)]
+    out += [replace(settings, correction=c) for c in config.CORRECTIONS if c != settings.correction]  # type: ignore[arg-type]
+    out += [
+        replace(settings, confidence=c)
+        for c in config.CONFIDENCE_CHOICES
+        if abs(c - settings.confidence) > 1e-9
+    ]
+    out += [replace(settings, horizon_days=h) for h in horizons if h != settings.horizon_days]
+    out.append(replace(settings, cap=not settings.cap))
+    return out
+
+
+def prefetch(
+    store: Store,
+    experiment_id: int,
+    settings: list[metrics.AnalysisSettings],
+    warm: Callable[[metrics.ExperimentAnalysis], object],
+) -> threading.Thread:
+    """In the background, compute the analyses of `settings` (and `warm` each: the page builds
+    its figures) so that the next click finds them ready. A newer call supersedes this one;
+    settings whose aggregates are not precomputed yet wait for the experiment's job, so the
+    prefetch never reads the transactions itself."""
+    global _prefetch_generation, _prefetch_thread
+    with _lock:
+        _prefetch_generation += 1
+        generation = _prefetch_generation
+
+    def run() -> None:
+        job = job_for(store, experiment_id)
+        for chosen in settings:
+            with _lock:
+                if generation != _prefetch_generation:
+                    return  # a newer view asked for its own neighbours
+            version = store.version()
+            if _get(_key(store, experiment_id, version, chosen)) is None:
+                if job is None or not job.done.wait(600) or job.stop.is_set():
+                    return
+                if _get(_key(store, experiment_id, version, chosen)) is None:
+                    continue  # not among the precomputed: left to a click
+            try:
+                warm(analysis(store, experiment_id, chosen))
+            except Exception as error:  # a prefetch never breaks the page
+                log.warning("prefetching a view of experiment %s failed: %s", experiment_id, error)
+                return
+
+    thread = threading.Thread(target=run, name=f"prefetch-e{experiment_id}", daemon=True)
+    _prefetch_thread = thread
+    thread.start()
+    return thread
+
+
+def settle(timeout: float = 600.0) -> None:
+    """Wait for the latest prefetch to end (tests and benchmarks: a person clicks later)."""
+    thread = _prefetch_thread
+    if thread is not None:
+        thread.join(timeout)
+
+
 def job_for(store: Store, experiment_id: int, version: int | None = None) -> Job | None:
     """The precomputation job of an experiment at a version (default: the current one)."""
     version = store.version() if version is None else version
@@ -155,6 +255,7 @@ def clear() -> None:
     with _lock:
         _entries.clear()
         _jobs.clear()
+        _analyses.clear()
 
 
 def standard_horizons(first: metrics.ExperimentAggregates) -> list[int]:

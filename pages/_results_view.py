@@ -6,7 +6,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import plotly.graph_objects as go
@@ -138,22 +138,29 @@ def settings_from(params: dict[str, str], experiment: dict[str, Any]) -> metrics
     )
 
 
-@st.cache_resource(show_spinner="Analysing the experiment in DuckDB...", max_entries=128)
-def _analysis(
-    experiment_id: int, settings: dict[str, Any], version: int, db: str
-) -> metrics.ExperimentAnalysis:
-    """The statistics (pure Python, ~50 ms) on the aggregation, which `precompute` serves per
-    store version: a CUPED, correction or confidence click never queries DuckDB, a standard
-    horizon or capping click reads the aggregates precomputed after the first open. Not copied
-    per hit (cache_resource): analyses are frozen and never changed by a page."""
-    chosen = metrics.AnalysisSettings(**settings)
-    return metrics.analyse(precompute.aggregates(_ui.get_store(), experiment_id, chosen), chosen)
-
-
 def analysis_for(
     experiment_id: int, settings: metrics.AnalysisSettings
 ) -> metrics.ExperimentAnalysis:
-    return _analysis(experiment_id, asdict(settings), _ui.store_version(), str(config.db_path()))
+    """The analysis of these settings, from `precompute` (kept per store version, one object
+    per view): the statistics (pure Python, ~50 ms) on an aggregation that a CUPED, correction
+    or confidence click shares and that a standard horizon or capping click finds precomputed
+    after the first open. Only a first open (or an unusual horizon) queries DuckDB."""
+    with st.spinner("Analysing the experiment in DuckDB...", show_time=True):
+        return precompute.analysis(_ui.get_store(), experiment_id, settings)
+
+
+def prefetch_neighbours(experiment: dict[str, Any], settings: metrics.AnalysisSettings) -> None:
+    """After the page is drawn: compute in the background the views one click away, figures
+    included, so that the next click is a lookup."""
+    resolved = settings.horizon_days or default_horizon(experiment)
+    horizons, _, _ = horizon_picker(experiment)
+    chosen = replace(settings, horizon_days=int(resolved))
+    precompute.prefetch(
+        _ui.get_store(),
+        int(experiment["id"]),
+        precompute.neighbours(chosen, [int(h) for h in horizons]),
+        warm=lambda analysis: [figure(analysis, spec) for spec in visible_figures(analysis)],
+    )
 
 
 _FIGURES_KEPT = 256
@@ -177,6 +184,13 @@ def figure(analysis: Any, spec: report.FigureSpec) -> go.Figure:
         while len(_figures) > _FIGURES_KEPT:
             _figures.popitem(last=False)
     return built
+
+
+VISIBLE_FIGURES = ("forest", "repeat", "payback", "decay")  # the others are in sections
+
+
+def visible_figures(analysis: metrics.ExperimentAnalysis) -> list[report.FigureSpec]:
+    return [s for s in report.figure_specs(analysis) if s.name in VISIBLE_FIGURES]
 
 
 def draw(analysis: Any, spec: report.FigureSpec) -> None:
@@ -301,8 +315,8 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
 
     render_adjustment(analysis.effects)
     specs = {spec.name: spec for spec in report.figure_specs(analysis)}
-    for name in ("forest", "repeat", "payback", "decay"):
-        draw(analysis, specs[name])
+    for spec in visible_figures(analysis):
+        draw(analysis, spec)
 
     distribution = section(
         "Net value per customer: the distribution", "section_distribution", ":material/bar_chart:"

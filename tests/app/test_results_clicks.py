@@ -41,6 +41,14 @@ def effects(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
 
 
+@pytest.fixture(autouse=True)
+def settled():
+    """No prefetch of another test still building figures (the counting patches are global)."""
+    precompute.settle()
+    yield
+    precompute.settle()
+
+
 @pytest.fixture
 def opened(app_env, monkeypatch):
     """The Results page opened, its precomputation finished, aggregation calls counted."""
@@ -103,6 +111,7 @@ def test_a_store_write_invalidates_the_precomputed_results(opened, app_env):
 
 
 def test_figures_are_built_once_and_collapsed_sections_not_at_all(app_env, monkeypatch):
+    monkeypatch.setattr(precompute, "prefetch", lambda *args, **kwargs: None)  # counted alone
     built: list[str] = []
     for name in ("forest_figure", "segments_figure", "net_value_distribution_figure"):
         real = getattr(charts, name)
@@ -122,3 +131,19 @@ def test_figures_are_built_once_and_collapsed_sections_not_at_all(app_env, monke
     assert built == ["forest_figure", "segments_figure"]
     widget(at, "Confidence").set_value("90").run()  # another analysis: its own figures
     assert built.count("forest_figure") == 2 and built.count("segments_figure") == 2
+
+
+def test_a_click_after_the_prefetch_builds_nothing_and_queries_nothing(opened, monkeypatch):
+    at, calls = opened
+    built: list[str] = []
+    real = charts.forest_figure
+    monkeypatch.setattr(
+        charts, "forest_figure", lambda *a, **k: built.append("forest") or real(*a, **k)
+    )
+    for name, value in (("Horizon", "90"), ("Confidence", "99"), ("Cap", "on")):
+        precompute.settle()  # the views one click away are ready (a person takes longer)
+        built.clear()
+        widget(at, name).set_value(value).run()
+        assert not at.exception, at.exception
+        assert built == [], name  # its figures were built in the background
+    assert calls.total == 0
