@@ -34,6 +34,7 @@ __all__ = [
     "clear",
     "job_for",
     "neighbours",
+    "precompute_after",
     "prefetch",
     "settle",
     "wait",
@@ -112,7 +113,7 @@ def aggregates(
     experiment_id: int,
     settings: metrics.AnalysisSettings,
     *,
-    background: bool = True,
+    background: bool = False,
 ) -> metrics.ExperimentAggregates:
     """The experiment's aggregation for these settings at the store's current version.
 
@@ -123,7 +124,8 @@ def aggregates(
         store: the store.
         experiment_id: the experiment's id.
         settings: analysis settings (only AGGREGATION_FIELDS matter).
-        background: start the precomputation of the standard horizons after a miss.
+        background: start the precomputation of the standard horizons after a miss (the
+            page starts it after drawing instead: `precompute_after`).
     """
     version = store.version()
     key = _key(store, experiment_id, version, settings)
@@ -227,6 +229,19 @@ def prefetch(
     _prefetch_thread = thread
     thread.start()
     return thread
+
+
+def precompute_after(
+    store: Store, experiment_id: int, settings: metrics.AnalysisSettings
+) -> Job | None:
+    """Start the experiment's precomputation at the current version from the aggregates just
+    served for `settings` (call it once the page is drawn, so the job's DuckDB work does not
+    slow the first open); None when they are not cached."""
+    version = store.version()
+    first = _get(_key(store, experiment_id, version, settings))
+    if first is None:
+        return None
+    return start(store, experiment_id, version, first)
 
 
 def settle(timeout: float = 600.0) -> None:

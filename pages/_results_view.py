@@ -150,13 +150,16 @@ def analysis_for(
 
 
 def prefetch_neighbours(experiment: dict[str, Any], settings: metrics.AnalysisSettings) -> None:
-    """After the page is drawn: compute in the background the views one click away, figures
-    included, so that the next click is a lookup."""
+    """After the page is drawn: start the experiment's precomputation (once per store
+    version: every offered horizon x capping), and compute in the background the views one
+    click away, figures included, so that the next click is a lookup."""
     resolved = settings.horizon_days or default_horizon(experiment)
     horizons, _, _ = horizon_picker(experiment)
     chosen = replace(settings, horizon_days=int(resolved))
+    store = _ui.get_store()
+    precompute.precompute_after(store, int(experiment["id"]), chosen)  # once per version
     precompute.prefetch(
-        _ui.get_store(),
+        store,
         int(experiment["id"]),
         precompute.neighbours(chosen, [int(h) for h in horizons]),
         warm=lambda analysis: [figure(analysis, spec) for spec in visible_figures(analysis)],

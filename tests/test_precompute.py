@@ -101,7 +101,9 @@ def test_materialized_table_refuses_what_it_does_not_hold(store):
 def test_horizon_and_capping_are_precomputed_without_reading_the_transactions(store, monkeypatch):
     counting = Counting()
     monkeypatch.setattr(metrics_sql, "experiment_aggregates", counting)
-    first = precompute.aggregates(store, 1, metrics.AnalysisSettings(horizon_days=60))
+    first = precompute.aggregates(
+        store, 1, metrics.AnalysisSettings(horizon_days=60), background=True
+    )
     assert counting.direct == 1  # the first open reads the transactions once
     assert precompute.wait(store, 1, timeout=120)
     job = precompute.job_for(store, 1)
@@ -124,7 +126,7 @@ def test_horizon_and_capping_are_precomputed_without_reading_the_transactions(st
 
 def test_a_store_write_invalidates_the_precomputed_results(store, monkeypatch):
     settings = metrics.AnalysisSettings(horizon_days=90, cap=True)
-    before = precompute.aggregates(store, 1, settings)
+    before = precompute.aggregates(store, 1, settings, background=True)
     assert precompute.wait(store, 1, timeout=120)
     with store.transaction() as cur:  # new data: one more order for an assigned customer
         cur.execute(
@@ -135,7 +137,7 @@ def test_a_store_write_invalidates_the_precomputed_results(store, monkeypatch):
         )
     counting = Counting()
     monkeypatch.setattr(metrics_sql, "experiment_aggregates", counting)
-    after = precompute.aggregates(store, 1, settings)
+    after = precompute.aggregates(store, 1, settings, background=True)
     assert counting.direct == 1  # not served from the previous version
     assert after is not before
     same(metrics.analyse(after, settings), metrics.analyze_experiment(store, 1, settings))
