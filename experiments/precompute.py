@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from experiments import config, metrics
 from experiments.store import Cursor, Store, results_cache
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 MAX_ENTRIES = 128  # aggregates kept (a few hundred KB each): 12 per experiment and version
 MAX_ANALYSES = 64  # analyses kept: the views a person clicks through, and their neighbours
 _Key = tuple[str, int, int, metrics.AnalysisSettings]
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -97,15 +99,23 @@ def _get(key: _Key) -> metrics.ExperimentAggregates | None:
         return found
 
 
+def _keep(entries: OrderedDict[_Key, _V], key: _Key, value: _V, limit: int) -> None:
+    """Insert under the lock; entries of other versions of the same store are dropped (never
+    valid again), and a late result of an older version is not kept."""
+    others = [k for k in entries if k[0] == key[0] and k[2] != key[2]]
+    if any(k[2] > key[2] for k in others):
+        return
+    for other in others:
+        del entries[other]
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > limit:
+        entries.popitem(last=False)
+
+
 def _put(key: _Key, value: metrics.ExperimentAggregates) -> None:
     with _lock:
-        for other in [k for k in _entries if k[0] == key[0] and k[2] != key[2]]:
-            del _entries[other]  # another version of the same store: never valid again
-        _entries[key] = value
-        # the resolved horizon serves a request that left it to the default rule too
-        _entries.setdefault(key, value)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        _keep(_entries, key, value, MAX_ENTRIES)
 
 
 def aggregates(
@@ -167,11 +177,7 @@ def analysis(
             return found
     result = metrics.analyse(aggregates(store, experiment_id, settings), settings)
     with _lock:
-        for other in [k for k in _analyses if k[0] == key[0] and k[2] != key[2]]:
-            del _analyses[other]
-        _analyses[key] = result
-        while len(_analyses) > MAX_ANALYSES:
-            _analyses.popitem(last=False)
+        _keep(_analyses, key, result, MAX_ANALYSES)
     return result
 
 

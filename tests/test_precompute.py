@@ -159,3 +159,16 @@ def test_statistics_settings_share_one_aggregation():
     )
     assert set(metrics.STATISTICS_FIELDS) == {"use_covariate", "correction", "confidence"}
     assert config.DEFAULT_CAP in (False, True)
+
+
+def test_a_late_result_of_an_older_version_is_not_kept():
+    from collections import OrderedDict
+
+    entries: OrderedDict = OrderedDict()
+    plain = metrics.AnalysisSettings(horizon_days=60)
+    precompute._keep(entries, ("db", 1, 5, plain), "v5", 10)
+    precompute._keep(entries, ("db", 1, 4, plain), "v4 finished late", 10)  # a stale job
+    precompute._keep(entries, ("other", 1, 1, plain), "another store", 10)
+    assert dict(entries) == {("db", 1, 5, plain): "v5", ("other", 1, 1, plain): "another store"}
+    precompute._keep(entries, ("db", 1, 6, plain), "v6", 10)
+    assert ("db", 1, 5, plain) not in entries and entries[("db", 1, 6, plain)] == "v6"
