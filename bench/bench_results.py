@@ -212,6 +212,18 @@ def main() -> None:
         f"- after: slowest setting change {max(clicks):.3f} s, median "
         f"{statistics.median(clicks):.3f} s",
     ]
+    lines += [
+        "",
+        "What 'after' does: the first open runs the same one-horizon aggregation query as "
+        "before (so its ratio to the floor is that query's, plus the page); once drawn, a "
+        "background job joins the transactions once for every offered horizon "
+        "(`store/results_cache.py`, a transient in-memory table: ~360 MB at 1M customers) and "
+        "computes each horizon x capping from it; after each render the views one click away "
+        "are analysed and their figures built in the background (`experiments/precompute.py`). "
+        "A click then is a lookup plus Streamlit's own work (it re-validates every plotly "
+        "figure it draws, cached or not). Times are wall seconds on a machine whose load "
+        "varied during the run (see the two floors of each child), so the ratios are noisy.",
+    ]
     text = "\n".join(lines) + "\n"
     RESULTS.write_text(text)
     print(text)

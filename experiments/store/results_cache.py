@@ -11,7 +11,11 @@ the transactions again. The sums are the same SQL (`metrics_sql.window_sums`,
 The tables live in an in-memory database attached to the store's connection (`SCHEMA`): they
 never change the store file (so they work on a read-only store and bump no version), every
 cursor of the process sees them, and they go with the process. A table's name carries the
-experiment id and the store version it was built for; `drop_stale` drops the others.
+experiment id and the store version it was built for; `drop_stale` drops the others. They are
+transient by measurement: at 1M customers (658,721 assigned) the table of the four standard
+horizons is 56 columns and ~360 MB of memory, while the per-arm aggregates computed from it
+for every (horizon, capping) are a few hundred KB each, so `experiments.precompute` keeps the
+aggregates and drops the table once they are computed.
 """
 
 from __future__ import annotations
