@@ -35,8 +35,11 @@ __all__ = [
     "AnalysisWarning",
     "ArmSummary",
     "DiscountCost",
+    "ExperimentAggregates",
     "ExperimentAnalysis",
     "UnknownExperiment",
+    "aggregate_experiment",
+    "analyse",
     "analyze_experiment",
     "default_horizon",
     "horizon_choices",
@@ -541,10 +544,171 @@ def default_horizon(planned: int, observed: int | None, status: str) -> int:
     return int(planned)
 
 
+# Settings that change the aggregation query (`metrics_sql.QuerySpec`); the others
+# (use_covariate, correction, confidence) only change the statistics computed from its sums.
+AGGREGATION_FIELDS = (
+    "horizon_days",
+    "cap",
+    "cap_percentile",
+    "lookback_days",
+    "margin_rate",
+    "bucket_days",
+    "segment_attribute",
+)
+STATISTICS_FIELDS = ("use_covariate", "correction", "confidence")
+assert set(AGGREGATION_FIELDS) | set(STATISTICS_FIELDS) == {
+    f.name for f in dataclasses.fields(AnalysisSettings)
+}
+
+
+def aggregation_settings(settings: AnalysisSettings) -> AnalysisSettings:
+    """The settings with the statistics-only fields at their defaults: two settings with the
+    same aggregation settings share one aggregation (a cache key)."""
+    defaults = AnalysisSettings()
+    return replace(settings, **{name: getattr(defaults, name) for name in STATISTICS_FIELDS})
+
+
+@dataclass(frozen=True)
+class ExperimentAggregates:
+    """What the aggregation query returns for an experiment, with what it was run for: the
+    input of `analyse`, which needs no store.
+
+    Attributes:
+        experiment: the experiment record (`experiment.load`), with the design rule the
+            verdict follows.
+        settings: the aggregation settings resolved (horizon, bucket width); its statistics
+            fields are the defaults (`aggregation_settings`).
+        spec: the query the aggregates come from.
+        margin_rate: margin share used for transactions without a margin.
+        margin_rate_source: where margin_rate comes from (`resolve_margin_rate`).
+        observed_days: the longest horizon every assigned customer is observed for.
+        aggregates: the per-arm sufficient statistics.
+    """
+
+    experiment: Experiment
+    settings: AnalysisSettings
+    spec: metrics_sql.QuerySpec
+    margin_rate: float
+    margin_rate_source: MarginRateSource
+    observed_days: int | None
+    aggregates: metrics_sql.Aggregates
+
+
+def _found(cur: Cursor, experiment: int | str) -> Experiment:
+    found = experiment_record.load(cur, experiment)
+    if found is None:
+        raise UnknownExperiment(
+            f"No experiment with id or name {experiment!r}. "
+            "Run `python -m experiments list` to see the experiments in the store."
+        )
+    return found
+
+
+def query_spec(
+    cur: Cursor, experiment: int | str, settings: AnalysisSettings | None = None
+) -> tuple[Experiment, metrics_sql.QuerySpec, MarginRateSource, int | None]:
+    """The experiment, the aggregation query its settings ask for (horizon by
+    `default_horizon`, margin rate by `resolve_margin_rate`), the margin rate's source and the
+    observed days.
+
+    Raises:
+        UnknownExperiment: no experiment has this id or name.
+    """
+    settings = settings or AnalysisSettings()
+    found = _found(cur, experiment)
+    experiment_id = found.id
+    margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, found)
+    observed = overview.observed_days(cur, experiment_id)
+    horizon = int(
+        settings.horizon_days or default_horizon(found.horizon_days, observed, found.status)
+    )
+    spec = metrics_sql.QuerySpec(
+        experiment_id=experiment_id,
+        horizon_days=horizon,
+        repeat_horizons=config.HORIZONS_DAYS,
+        lookback_days=settings.lookback_days,
+        margin_rate=margin_rate,
+        cap=settings.cap,
+        cap_percentile=settings.cap_percentile,
+        bucket_days=settings.bucket_days,
+        segment_attribute=settings.segment_attribute,
+    )
+    return found, spec, margin_source, observed
+
+
+def aggregate_experiment(
+    store: Store,
+    experiment: int | str,
+    settings: AnalysisSettings | None = None,
+    *,
+    window: metrics_sql.WindowSource | None = None,
+) -> ExperimentAggregates:
+    """The aggregation half of `analyze_experiment`: the one query, for the settings that
+    change it (AGGREGATION_FIELDS; the others are ignored here).
+
+    Args:
+        store: the store holding assignments and transactions.
+        experiment: experiment id or name.
+        settings: analysis settings; horizon by `default_horizon` when None.
+        window: per-customer window sums already materialized for the experiment
+            (`store.results_cache`); None: aggregate the transactions.
+
+    Raises:
+        UnknownExperiment: no experiment has this id or name.
+    """
+    settings = aggregation_settings(settings or AnalysisSettings())
+    with store.cursor() as cur:
+        found, spec, margin_source, observed = query_spec(cur, experiment, settings)
+        aggregates = metrics_sql.experiment_aggregates(cur, spec, window=window)
+    return ExperimentAggregates(
+        experiment=found,
+        # resolved values: the horizon used, and the bucket width (widened for long horizons)
+        settings=replace(settings, horizon_days=spec.horizon_days, bucket_days=spec.bucket_width),
+        spec=spec,
+        margin_rate=spec.margin_rate,
+        margin_rate_source=margin_source,
+        observed_days=observed,
+        aggregates=aggregates,
+    )
+
+
+def analyse(
+    aggregates: ExperimentAggregates, settings: AnalysisSettings | None = None
+) -> ExperimentAnalysis:
+    """The statistics half of `analyze_experiment`: pure Python on the sufficient statistics.
+
+    Args:
+        aggregates: from `aggregate_experiment`.
+        settings: only its statistics fields are read (use_covariate, correction,
+            confidence); None: the defaults.
+    """
+    chosen = settings or AnalysisSettings()
+    settings = replace(
+        aggregates.settings, **{name: getattr(chosen, name) for name in STATISTICS_FIELDS}
+    )
+    found = aggregates.experiment
+    analysis = _analyse(
+        found, settings, aggregates.spec, aggregates.margin_rate, aggregates.aggregates
+    )
+    discount_cost = _discount_cost(found, aggregates.aggregates.discount_source)
+    warnings = list(analysis.warnings)
+    if discount_cost.estimated and discount_cost.note:
+        warnings.append(AnalysisWarning("discount_estimated", discount_cost.note))
+    warnings.extend(_uncounted_coupons(analysis, discount_cost))
+    return dataclasses.replace(
+        analysis,
+        margin_rate_source=aggregates.margin_rate_source,
+        discount_cost=discount_cost,
+        warnings=warnings,
+        observed_days=aggregates.observed_days,
+    )
+
+
 def analyze_experiment(
     store: Store, experiment: int | str, settings: AnalysisSettings | None = None
 ) -> ExperimentAnalysis:
-    """Analyse an experiment from the store: one aggregation query, then `experiments.stats`.
+    """Analyse an experiment from the store: one aggregation query (`aggregate_experiment`),
+    then `experiments.stats` on its sums (`analyse`).
 
     Args:
         store: the store holding assignments and transactions.
@@ -560,49 +724,7 @@ def analyze_experiment(
     Raises:
         UnknownExperiment: no experiment has this id or name.
     """
-    settings = settings or AnalysisSettings()
-    with store.cursor() as cur:
-        found = experiment_record.load(cur, experiment)
-        if found is None:
-            raise UnknownExperiment(
-                f"No experiment with id or name {experiment!r}. "
-                "Run `python -m experiments list` to see the experiments in the store."
-            )
-        experiment_id = found.id
-        margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, found)
-        observed = overview.observed_days(cur, experiment_id)
-        horizon = int(
-            settings.horizon_days or default_horizon(found.horizon_days, observed, found.status)
-        )
-        spec = metrics_sql.QuerySpec(
-            experiment_id=experiment_id,
-            horizon_days=horizon,
-            repeat_horizons=config.HORIZONS_DAYS,
-            lookback_days=settings.lookback_days,
-            margin_rate=margin_rate,
-            cap=settings.cap,
-            cap_percentile=settings.cap_percentile,
-            bucket_days=settings.bucket_days,
-            segment_attribute=settings.segment_attribute,
-        )
-        aggregates = metrics_sql.experiment_aggregates(cur, spec)
-    # resolved values: the horizon used, and the bucket width (widened for long horizons)
-    settings = AnalysisSettings(
-        **{**asdict(settings), "horizon_days": horizon, "bucket_days": spec.bucket_width}
-    )
-    analysis = _analyse(found, settings, spec, margin_rate, aggregates)
-    discount_cost = _discount_cost(found, aggregates.discount_source)
-    warnings = list(analysis.warnings)
-    if discount_cost.estimated and discount_cost.note:
-        warnings.append(AnalysisWarning("discount_estimated", discount_cost.note))
-    warnings.extend(_uncounted_coupons(analysis, discount_cost))
-    return dataclasses.replace(
-        analysis,
-        margin_rate_source=margin_source,
-        discount_cost=discount_cost,
-        warnings=warnings,
-        observed_days=observed,
-    )
+    return analyse(aggregate_experiment(store, experiment, settings), settings)
 
 
 def _arm_defs(experiment: Experiment) -> list[Arm]:

@@ -8,7 +8,7 @@ import math
 import numbers
 import os
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -373,26 +373,58 @@ def _forest_parts(
     return [(fig, "" if i < len(parts) - 1 else caption) for i, fig in enumerate(parts)]
 
 
-def figures(
+@dataclass(frozen=True)
+class FigureSpec:
+    """One chart of the report, built only when drawn (`build`), with its caption.
+
+    Attributes:
+        name: stable identifier (a cache key with the analysis).
+        build: makes the plotly figure.
+        caption: the one-line caption under it.
+    """
+
+    name: str
+    build: Callable[[], go.Figure]
+    caption: str
+
+
+def figure_specs(
     analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
-) -> list[tuple[go.Figure, str]]:
-    """The Results page's charts with the one-line caption under each."""
+) -> list[FigureSpec]:
+    """The Results page's charts, not yet built, in the order they are shown."""
     return [
-        (
-            charts.forest_figure(
+        FigureSpec(
+            "forest",
+            lambda: charts.forest_figure(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=analysis.settings.confidence,
             ),
             t("report.forest_caption", lang),
         ),
-        (charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)),
-        (charts.payback_figure(analysis), payback_caption(analysis, lang, currency)),
-        (charts.decay_figure(analysis), fading_caption(analysis, lang, currency)),
-        (
-            charts.net_value_distribution_figure(analysis),
+        FigureSpec(
+            "repeat", lambda: charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)
+        ),
+        FigureSpec(
+            "payback",
+            lambda: charts.payback_figure(analysis),
+            payback_caption(analysis, lang, currency),
+        ),
+        FigureSpec(
+            "decay", lambda: charts.decay_figure(analysis), fading_caption(analysis, lang, currency)
+        ),
+        FigureSpec(
+            "distribution",
+            lambda: charts.net_value_distribution_figure(analysis),
             t("report.distribution_caption", lang),
         ),
     ]
+
+
+def figures(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> list[tuple[go.Figure, str]]:
+    """The Results page's charts with the one-line caption under each."""
+    return [(spec.build(), spec.caption) for spec in figure_specs(analysis, lang, currency)]
 
 
 def report_figures(

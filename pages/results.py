@@ -138,6 +138,7 @@ else:
     analysis = view.analysis_for(experiment.id, settings)
     view.render(analysis)
     view.render_projection(experiment.id)
+    view.prefetch_neighbours(experiment, settings)
 
 # -- share and export ------------------------------------------------------------------------------
 st.subheader("Share")

@@ -48,7 +48,7 @@ Definitions (the demo generator records its known truths with the same ones):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -70,12 +70,15 @@ __all__ = [
     "DiscountSource",
     "DuckDBBuilder",
     "QuerySpec",
+    "WindowSource",
     "arm_discount_terms",
+    "contribution_to",
     "customer_frame",
     "discount_given",
     "discounts_recorded",
     "experiment_aggregates",
     "window_aggregates",
+    "window_sums",
 ]
 
 DAY_US = 86_400_000_000
@@ -349,6 +352,36 @@ def _sum_where(condition: str, value: str) -> str:
     return f"sum(({value}) * ({condition})::DOUBLE)"
 
 
+# Per-customer sums of the pre-period (before assignment), whatever the horizon.
+PRE_PERIOD_SUMS: tuple[tuple[str, str], ...] = (
+    ("pre_orders", "sum((d < 0 AND amount > 0)::DOUBLE)"),
+    ("pre_spend", _sum_where("d < 0", "amount")),
+    ("pre_last_d", f"max({_when('d < 0 AND amount > 0', 'd')})"),
+    ("first_purchase_days", f"min({_when('d > 0 AND amount > 0', 'd')}) / {DAY_US}.0"),
+    ("earliest_d", "min(d)"),
+)
+
+
+def window_sums(days: str) -> tuple[tuple[str, str], ...]:
+    """(name, SQL) of the per-customer window metrics over (0, days] after assignment.
+
+    Args:
+        days: SQL for the window's length in days (a bound parameter such as `$h_main`).
+    """
+    window = f"d > 0 AND d <= {days} * {DAY_US}"
+    return (
+        ("orders", f"sum(({window} AND amount > 0)::DOUBLE)"),
+        ("revenue", _sum_where(window, "amount")),
+        ("margin", _sum_where(window, "margin")),
+        ("discount", _sum_where(window, "discount")),
+    )
+
+
+def contribution_to(days: str) -> str:
+    """SQL of a customer's contribution (margin - discounts) over (0, days] after assignment."""
+    return _sum_where(f"d > 0 AND d <= {days} * {DAY_US}", "margin - discount")
+
+
 def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, list[str]]:
     """CTE `per_tx`: each unit's rows of `joined` folded into raw window metrics.
 
@@ -363,27 +396,12 @@ def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, 
         and the names of its metric columns.
     """
     params["h_main"] = int(spec.horizon_days)
-    window = f"d > 0 AND d <= $h_main * {DAY_US}"
-    cols = [
-        "sum((d < 0 AND amount > 0)::DOUBLE) AS pre_orders",
-        f"{_sum_where('d < 0', 'amount')} AS pre_spend",
-        f"max({_when('d < 0 AND amount > 0', 'd')}) AS pre_last_d",
-        f"min({_when('d > 0 AND amount > 0', 'd')}) / {DAY_US}.0 AS first_purchase_days",
-        "min(d) AS earliest_d",
-        f"sum(({window} AND amount > 0)::DOUBLE) AS orders",
-        f"{_sum_where(window, 'amount')} AS revenue",
-        f"{_sum_where(window, 'margin')} AS margin",
-        f"{_sum_where(window, 'discount')} AS discount",
-    ]
+    cols = [f"{sql} AS {name}" for name, sql in (*PRE_PERIOD_SUMS, *window_sums("$h_main"))]
     params["h_split"] = spec.split_day
-    cols.append(
-        f"{_sum_where(f'd > 0 AND d <= $h_split * {DAY_US}', 'margin - discount')}"
-        " AS contribution_early"
-    )
+    cols.append(f"{contribution_to('$h_split')} AS contribution_early")
     for b, end in enumerate(spec.bucket_ends):
         params[f"e{b}"] = int(end)
-        condition = f"d > 0 AND d <= $e{b} * {DAY_US}"
-        cols.append(f"{_sum_where(condition, 'margin - discount')} AS contribution_b{b}")
+        cols.append(f"{contribution_to(f'$e{b}')} AS contribution_b{b}")
     per_tx = ",\n               ".join(cols)
     cte = f"""
     per_tx AS (
@@ -397,6 +415,11 @@ def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, 
 def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
     """CTEs `per_tx` (`window_aggregates`) and `per_customer`: one row per assigned customer."""
     per_tx, _ = window_aggregates(spec, params)
+    return f"{per_tx},{_customer_rows(spec, params, with_ids=with_ids)}"
+
+
+def _customer_rows(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
+    """CTE `per_customer` from CTEs `bounds`, `assigned` and `per_tx`."""
     buckets = len(spec.bucket_ends)
     thresholds = spec.thresholds
     for i, days in enumerate(thresholds):
@@ -418,7 +441,7 @@ def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool)
         bucket_cols.append(f"{cum} - {previous} AS bucket_b{b}")
         bucket_cols.append(f"{cum} - s.cost_per_customer AS cum_net_b{b}")
     ids = "s.customer_id, s.assigned_at, " if with_ids else ""
-    return f"""{per_tx},
+    return f"""
     per_customer AS MATERIALIZED (
         SELECT {ids}s.arm_id, s.stratum, s.attribute_segment, s.cost_per_customer,
                s.extra_assignments,
@@ -552,10 +575,29 @@ _SEGMENT_COLUMNS = {
 }
 
 
-def experiment_aggregates(cur: Cursor, spec: QuerySpec) -> Aggregates:
+@dataclass(frozen=True)
+class WindowSource:
+    """Per-customer window sums already materialized (`experiments.store.results_cache`):
+    `experiment_aggregates` then reads them instead of joining the transactions.
+
+    Attributes:
+        ctes: (spec, params) -> SQL text of the CTEs `bounds`, `assigned` and `per_tx` with
+            the columns `_assigned_and_joined` and `window_aggregates` give for that spec; it
+            binds $lookback_days, $max_days and $h_main in params.
+        discount_source: the discount rule the sums were made with.
+    """
+
+    ctes: Callable[[QuerySpec, dict[str, object]], str]
+    discount_source: DiscountSource
+
+
+def experiment_aggregates(
+    cur: Cursor, spec: QuerySpec, *, window: WindowSource | None = None
+) -> Aggregates:
     """THE aggregation of one experiment on the store: the catalogue's requests for the spec,
-    computed by the DuckDB builder (see the module docstring)."""
-    return DuckDBBuilder(cur).aggregate(spec, spec.requests)
+    computed by the DuckDB builder (see the module docstring), from the transactions or from
+    per-customer window sums materialized before (`window`)."""
+    return DuckDBBuilder(cur, window).aggregate(spec, spec.requests)
 
 
 @dataclass(frozen=True)
@@ -564,19 +606,27 @@ class DuckDBBuilder:
 
     Attributes:
         cur: a cursor on the store (assignments, arms, customers and transactions).
+        window: per-customer window sums materialized before, read instead of the
+            transactions; None: join the transactions.
     """
 
     cur: Cursor
+    window: WindowSource | None = None
 
     def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
         """Run the aggregation query for one experiment, summing what `requests` ask for.
 
         Every requested value must be a per-customer value of the query (`_values`: the
         catalogue's names; ValueError otherwise): they become sums of whitelisted columns."""
-        return _aggregate(self.cur, spec, tuple(requests))
+        return _aggregate(self.cur, spec, tuple(requests), self.window)
 
 
-def _aggregate(cur: Cursor, spec: QuerySpec, requests: tuple[Request, ...]) -> Aggregates:
+def _aggregate(
+    cur: Cursor,
+    spec: QuerySpec,
+    requests: tuple[Request, ...],
+    window: WindowSource | None = None,
+) -> Aggregates:
     """Everything per customer stays inside DuckDB. The customers are grouped once at the finest
     grain (arm, follow-up class, segments) with plain sums: every per-arm and per-segment
     statistic is a sum over some of these groups, rolled up in Python from a frame of a few
@@ -585,11 +635,18 @@ def _aggregate(cur: Cursor, spec: QuerySpec, requests: tuple[Request, ...]) -> A
     covers, so "observed at H" is "class above H's rank".
     """
     params: dict[str, object] = {}
-    discount_source = _discount_source(cur, spec)
-    ctes = ",".join(
-        [
+    if window is None:
+        discount_source = _discount_source(cur, spec)
+        rows = [
             _assigned_and_joined(spec, params, discount_source),
             _per_customer(spec, params, with_ids=False),
+        ]
+    else:  # the same per-customer rows from sums materialized before
+        discount_source = window.discount_source
+        rows = [window.ctes(spec, params), _customer_rows(spec, params, with_ids=False)]
+    ctes = ",".join(
+        [
+            *rows,
             _capped(spec, params),
             _scored("capped", params),
         ]

@@ -14,10 +14,14 @@ from experiments.store import open_store
 from .conftest import APP
 
 
-def run(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+def run(
+    query: dict[str, str] | None = None, page: str | None = None, sections: tuple[str, ...] = ()
+) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     if query:
         at.query_params.update(query)
+    for key in sections:  # collapsed sections to open (their bodies are built only when open)
+        at.session_state[key] = True
     at.run()
     if page:
         at.switch_page(page).run()
@@ -120,7 +124,7 @@ def _effects(at: AppTest):
 def test_changing_a_setting_changes_the_link_and_the_view_not_the_verdict(app_env):
     """Settings other than the design rule's give an exploratory view, labelled; the
     verdicts (and the report link that carries them) stay those of the rule."""
-    at = run()
+    at = run(sections=("section_effects",))
     cards = [m.value for m in at.markdown if "net value per customer after its cost" in m.value]
     effects = _effects(at)
     assert not any("Exploratory view" in i.value for i in at.info)

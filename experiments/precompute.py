@@ -1,0 +1,375 @@
+"""Materialized results per data version: every standard Results click is a lookup.
+
+`aggregates` serves an experiment's aggregation (`metrics.aggregate_experiment`) from a
+process-wide cache keyed on the store, the experiment, the store version and the settings that
+change the query. The first request of a version aggregates the transactions directly (the first
+open), then starts one background job per experiment and version that joins the transactions
+once for every horizon the Results page offers (`store.results_cache.build`) and computes from
+that table the aggregates of each of those horizons with capping off and on, so that a horizon
+or capping click finds them ready. The statistics (CUPED, correction, confidence) are computed
+from the aggregates in Python (`metrics.analyse`) and never touch DuckDB.
+
+A store write bumps the version: entries of other versions are never returned and are evicted,
+a job that sees the version change stops, and the tables of other versions are dropped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TypeVar
+
+from experiments import config, metrics
+from experiments.store import Cursor, Store, results_cache
+
+__all__ = [
+    "Job",
+    "aggregates",
+    "analysis",
+    "clear",
+    "job_for",
+    "neighbours",
+    "precompute_after",
+    "prefetch",
+    "settle",
+    "wait",
+]
+
+log = logging.getLogger(__name__)
+MAX_ENTRIES = 128  # aggregates kept (a few hundred KB each): 12 per experiment and version
+MAX_ANALYSES = 64  # analyses kept: the views a person clicks through, and their neighbours
+_Key = tuple[str, int, int, metrics.AnalysisSettings]
+_V = TypeVar("_V")
+
+
+@dataclass
+class Job:
+    """The background precomputation of one experiment at one store version.
+
+    Attributes:
+        done: set when the job has finished (or stopped: the version changed, or it failed).
+        materialized: the per-customer table while it exists (None before and after).
+        computed: how many aggregates the job added.
+        error: what failed, or None.
+    """
+
+    done: threading.Event
+    materialized: results_cache.Materialized | None = None
+    computed: int = 0
+    error: str | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    cursor: Cursor | None = None
+    thread: threading.Thread | None = None
+
+
+_lock = threading.RLock()
+_entries: OrderedDict[_Key, metrics.ExperimentAggregates] = OrderedDict()
+_jobs: dict[tuple[str, int, int], Job] = {}
+_analyses: OrderedDict[_Key, metrics.ExperimentAnalysis] = OrderedDict()
+_prefetch_generation = 0
+_prefetch_thread: threading.Thread | None = None  # the latest prefetch (tests join it)
+
+
+def _store_key(store: Store) -> str:
+    return str(Path(store.path).resolve())
+
+
+def _key(
+    store: Store, experiment_id: int, version: int, settings: metrics.AnalysisSettings
+) -> _Key:
+    return (
+        _store_key(store),
+        int(experiment_id),
+        int(version),
+        metrics.aggregation_settings(settings),
+    )
+
+
+def _get(key: _Key) -> metrics.ExperimentAggregates | None:
+    with _lock:
+        found = _entries.get(key)
+        if found is not None:
+            _entries.move_to_end(key)
+        return found
+
+
+def _keep(entries: OrderedDict[_Key, _V], key: _Key, value: _V, limit: int) -> None:
+    """Insert under the lock; entries of other versions of the same store are dropped (never
+    valid again), and a late result of an older version is not kept."""
+    others = [k for k in entries if k[0] == key[0] and k[2] != key[2]]
+    if any(k[2] > key[2] for k in others):
+        return
+    for other in others:
+        del entries[other]
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > limit:
+        entries.popitem(last=False)
+
+
+def _put(key: _Key, value: metrics.ExperimentAggregates) -> None:
+    with _lock:
+        _keep(_entries, key, value, MAX_ENTRIES)
+
+
+def aggregates(
+    store: Store,
+    experiment_id: int,
+    settings: metrics.AnalysisSettings,
+    *,
+    background: bool = False,
+) -> metrics.ExperimentAggregates:
+    """The experiment's aggregation for these settings at the store's current version.
+
+    From the cache when present; else from the materialized per-customer table when a job has
+    built one that covers the settings; else from the transactions (`aggregate_experiment`).
+
+    Args:
+        store: the store.
+        experiment_id: the experiment's id.
+        settings: analysis settings (only AGGREGATION_FIELDS matter).
+        background: start the precomputation of the standard horizons after a miss (the
+            page starts it after drawing instead: `precompute_after`).
+    """
+    version = store.version()
+    key = _key(store, experiment_id, version, settings)
+    found = _get(key)
+    if found is not None:
+        return found
+    job = job_for(store, experiment_id, version)
+    materialized = job.materialized if job else None
+    window = None
+    if materialized is not None and materialized.version == version:
+        with store.cursor() as cur:
+            _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
+        window = materialized.window() if materialized.covers(spec) else None
+    try:
+        result = metrics.aggregate_experiment(store, experiment_id, settings, window=window)
+    except Exception:
+        if window is None:
+            raise
+        # the job dropped its table meanwhile (finished or stopped): read the transactions
+        result = metrics.aggregate_experiment(store, experiment_id, settings)
+    _put(key, result)
+    _put(_key(store, experiment_id, version, result.settings), result)
+    if background and job is None:
+        start(store, experiment_id, version, result)
+    return result
+
+
+def analysis(
+    store: Store, experiment_id: int, settings: metrics.AnalysisSettings
+) -> metrics.ExperimentAnalysis:
+    """The analysis for these settings: `metrics.analyse` (pure Python) on `aggregates`, kept
+    per store version so that a view clicked before, or prefetched, is the same object."""
+    version = store.version()
+    key = (_store_key(store), int(experiment_id), int(version), settings)
+    with _lock:
+        found = _analyses.get(key)
+        if found is not None:
+            _analyses.move_to_end(key)
+            return found
+    result = metrics.analyse(aggregates(store, experiment_id, settings), settings)
+    with _lock:
+        _keep(_analyses, key, result, MAX_ANALYSES)
+    return result
+
+
+def neighbours(
+    settings: metrics.AnalysisSettings, horizons: list[int]
+) -> list[metrics.AnalysisSettings]:
+    """The settings one click away: each other statistics choice (adjustment, correction,
+    confidence), then each other horizon and the other capping."""
+    out = [replace(settings, use_covariate=not settings.use_covariate)]
+    out += [replace(settings, correction=c) for c in config.CORRECTIONS if c != settings.correction]  # type: ignore[arg-type]
+    out += [
+        replace(settings, confidence=c)
+        for c in config.CONFIDENCE_CHOICES
+        if abs(c - settings.confidence) > 1e-9
+    ]
+    out += [replace(settings, horizon_days=h) for h in horizons if h != settings.horizon_days]
+    out.append(replace(settings, cap=not settings.cap))
+    return out
+
+
+def prefetch(
+    store: Store,
+    experiment_id: int,
+    settings: list[metrics.AnalysisSettings],
+    warm: Callable[[metrics.ExperimentAnalysis], object],
+) -> threading.Thread:
+    """In the background, compute the analyses of `settings` (and `warm` each: the page builds
+    its figures) so that the next click finds them ready. A newer call supersedes this one;
+    settings whose aggregates are not precomputed yet wait for the experiment's job, so the
+    prefetch never reads the transactions itself."""
+    global _prefetch_generation, _prefetch_thread
+    with _lock:
+        _prefetch_generation += 1
+        generation = _prefetch_generation
+
+    def run() -> None:
+        job = job_for(store, experiment_id)
+        for chosen in settings:
+            with _lock:
+                if generation != _prefetch_generation:
+                    return  # a newer view asked for its own neighbours
+            version = store.version()
+            if _get(_key(store, experiment_id, version, chosen)) is None:
+                if job is None or not job.done.wait(600) or job.stop.is_set():
+                    return
+                if _get(_key(store, experiment_id, version, chosen)) is None:
+                    continue  # not among the precomputed: left to a click
+            try:
+                warm(analysis(store, experiment_id, chosen))
+            except Exception as error:  # a prefetch never breaks the page
+                log.warning("prefetching a view of experiment %s failed: %s", experiment_id, error)
+                return
+
+    thread = threading.Thread(target=run, name=f"prefetch-e{experiment_id}", daemon=True)
+    _prefetch_thread = thread
+    thread.start()
+    return thread
+
+
+def precompute_after(
+    store: Store, experiment_id: int, settings: metrics.AnalysisSettings
+) -> Job | None:
+    """Start the experiment's precomputation at the current version from the aggregates just
+    served for `settings` (call it once the page is drawn, so the job's DuckDB work does not
+    slow the first open); None when they are not cached."""
+    version = store.version()
+    first = _get(_key(store, experiment_id, version, settings))
+    if first is None:
+        return None
+    return start(store, experiment_id, version, first)
+
+
+def settle(timeout: float = 600.0) -> None:
+    """Wait for the latest prefetch to end (tests and benchmarks: a person clicks later)."""
+    thread = _prefetch_thread
+    if thread is not None:
+        thread.join(timeout)
+
+
+def job_for(store: Store, experiment_id: int, version: int | None = None) -> Job | None:
+    """The precomputation job of an experiment at a version (default: the current one)."""
+    version = store.version() if version is None else version
+    with _lock:
+        return _jobs.get((_store_key(store), int(experiment_id), int(version)))
+
+
+def wait(store: Store, experiment_id: int, timeout: float | None = None) -> bool:
+    """Wait for the experiment's precomputation at the current version; False if none ran or
+    it is still running after `timeout` seconds."""
+    job = job_for(store, experiment_id)
+    return bool(job and job.done.wait(timeout))
+
+
+def clear() -> None:
+    """Forget every cached aggregate (the tables are dropped by the next job of each store)."""
+    with _lock:
+        _entries.clear()
+        _jobs.clear()
+        _analyses.clear()
+
+
+def standard_horizons(first: metrics.ExperimentAggregates) -> list[int]:
+    """The horizons the Results page offers for the experiment, the resolved one first."""
+    experiment = first.experiment
+    planned = experiment.horizon_days
+    observed = first.observed_days
+    default = metrics.default_horizon(planned, observed, experiment.status)
+    choices = metrics.horizon_choices(planned, observed)
+    ordered = [first.spec.horizon_days, default, planned, *choices]
+    return list(dict.fromkeys(int(h) for h in ordered))
+
+
+def start(
+    store: Store, experiment_id: int, version: int, first: metrics.ExperimentAggregates
+) -> Job:
+    """Start (once per experiment and version) the background precomputation."""
+    job_key = (_store_key(store), int(experiment_id), int(version))
+    with _lock:
+        existing = _jobs.get(job_key)
+        if existing is not None:
+            return existing
+        for other in [k for k in _jobs if k[0] == job_key[0] and k[2] != job_key[2]]:
+            del _jobs[other]
+        job = Job(done=threading.Event())
+        _jobs[job_key] = job
+    thread = threading.Thread(
+        target=_run,
+        args=(store, int(experiment_id), int(version), first, job),
+        name=f"precompute-e{experiment_id}-v{version}",
+        daemon=True,
+    )
+    job.thread = thread
+    thread.start()
+    return job
+
+
+@atexit.register
+def stop_all(timeout: float = 5.0) -> None:
+    """Stop the running jobs (interrupting their query) and wait for them: a DuckDB query
+    still running while the interpreter exits aborts the process."""
+    with _lock:
+        jobs = list(_jobs.values())
+    for job in jobs:
+        job.stop.set()
+        if job.cursor is not None and not job.done.is_set():
+            with contextlib.suppress(Exception):
+                job.cursor.interrupt()
+    for job in jobs:
+        if job.thread is not None:
+            job.thread.join(timeout)
+
+
+def _run(
+    store: Store,
+    experiment_id: int,
+    version: int,
+    first: metrics.ExperimentAggregates,
+    job: Job,
+) -> None:
+    """Build the table, compute every (horizon, capping) the page offers, drop the table."""
+    base = first.settings
+    horizons = standard_horizons(first)
+    caps = list(dict.fromkeys([base.cap, config.DEFAULT_CAP, not config.DEFAULT_CAP]))
+    try:
+        with store.cursor() as cur:
+            job.cursor = cur
+            results_cache.drop_stale(cur, version)
+            job.materialized = results_cache.build(cur, first.spec, tuple(horizons), version)
+            try:
+                for horizon in horizons:
+                    for cap in caps:
+                        if job.stop.is_set() or store.version() != version:
+                            return  # stopping, or a write: these would never be read
+                        settings = replace(base, horizon_days=horizon, cap=cap)
+                        key = _key(store, experiment_id, version, settings)
+                        if _get(key) is not None:
+                            continue
+                        window = job.materialized.window()
+                        _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
+                        result = metrics.aggregate_experiment(
+                            store,
+                            experiment_id,
+                            settings,
+                            window=window if job.materialized.covers(spec) else None,
+                        )
+                        _put(key, result)
+                        job.computed += 1
+            finally:
+                materialized, job.materialized = job.materialized, None
+                results_cache.drop(cur, materialized)
+    except Exception as error:  # the page falls back to aggregating the transactions
+        job.error = str(error)
+        log.warning("precomputing experiment %s failed: %s", experiment_id, error)
+    finally:
+        job.done.set()

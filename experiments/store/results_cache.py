@@ -1,0 +1,221 @@
+"""Materialized per-customer window sums of an experiment, for all its standard horizons at once.
+
+The analysis query (`metrics_sql.experiment_aggregates`) spends most of its time joining the
+assignments to their transactions and folding them per customer. `build` does that once per
+store version for every standard horizon (and every contribution cut-off their decay buckets
+and fading split need) into one table; `Materialized.window` then lets `experiment_aggregates`
+read a horizon's per-customer rows from that table, so a horizon or capping change never scans
+the transactions again. The sums are the same SQL (`metrics_sql.window_sums`,
+`contribution_to`, `PRE_PERIOD_SUMS`) over the same rows, so the statistics are the same.
+
+The tables live in an in-memory database attached to the store's connection (`SCHEMA`): they
+never change the store file (so they work on a read-only store and bump no version), every
+cursor of the process sees them, and they go with the process. A table's name carries the
+experiment id and the store version it was built for; `drop_stale` drops the others. They are
+transient by measurement: at 1M customers (658,721 assigned) the table of the four standard
+horizons is 56 columns and ~360 MB of memory, while the per-arm aggregates computed from it
+for every (horizon, capping) are a few hundred KB each, so `experiments.precompute` keeps the
+aggregates and drops the table once they are computed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from experiments.store import Cursor, quote_identifier
+from experiments.store import metrics_sql as sql
+
+__all__ = ["SCHEMA", "Materialized", "build", "drop", "drop_stale", "table_name"]
+
+SCHEMA = "loyalty_results"  # attached in-memory database holding the materialized sums
+_ASSIGNED_COLUMNS = (
+    "unit", "customer_id", "assigned_at", "arm_id", "assigned_us", "stratum",
+    "cost_per_customer", "first_seen", "attribute_segment", "extra_assignments",
+)  # fmt: skip
+_VERSIONED = re.compile(r"_v(?P<version>\d+)(_bounds)?$")
+_PRE_PERIOD = tuple(name for name, _ in sql.PRE_PERIOD_SUMS)
+_WINDOW = tuple(name for name, _ in sql.window_sums("0"))
+
+
+def table_name(experiment_id: int, version: int) -> str:
+    """`customers_e{id}_v{version}`: ids and versions are integers, so the name is safe."""
+    return f"customers_e{int(experiment_id)}_v{int(version)}"
+
+
+def _qualified(name: str) -> str:
+    return f"{quote_identifier(SCHEMA)}.{quote_identifier(name)}"
+
+
+def _attach(cur: Cursor) -> None:
+    attached = cur.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [SCHEMA]
+    ).fetchone()
+    if not attached or not attached[0]:
+        try:
+            cur.execute(f"ATTACH ':memory:' AS {quote_identifier(SCHEMA)} (COMPRESS)")
+        except Exception as error:  # another thread attached it meanwhile
+            if "already" not in str(error).lower():
+                raise
+
+
+def cutoffs(horizons: tuple[int, ...], bucket_days: int) -> tuple[int, ...]:
+    """Every day count a horizon's contribution is summed to: its decay bucket ends and its
+    fading split (`QuerySpec.bucket_ends`, `split_day`)."""
+    days: set[int] = set()
+    for h in horizons:
+        spec = sql.QuerySpec(experiment_id=0, horizon_days=h, bucket_days=bucket_days)
+        days |= {*spec.bucket_ends, spec.split_day}
+    return tuple(sorted(days))
+
+
+@dataclass(frozen=True)
+class Materialized:
+    """One experiment's per-customer window sums at one store version.
+
+    Attributes:
+        experiment_id: the experiment.
+        version: the store version the sums were built from; never read for another.
+        table: the table's name in SCHEMA (`table_name`).
+        horizons: window sums (orders, revenue, margin, discount) exist for these horizons.
+        cutoffs: contribution sums exist to these days after assignment.
+        max_days: the longest window joined (`QuerySpec.horizons`' maximum).
+        lookback_days: pre-period length.
+        margin_rate: margin share used where a transaction has no margin.
+        bucket_days: the bucket width asked for (widened per horizon as in `QuerySpec`).
+        discount_source: 'data' or 'configured' (`metrics_sql.DiscountSource`).
+    """
+
+    experiment_id: int
+    version: int
+    table: str
+    horizons: tuple[int, ...]
+    cutoffs: tuple[int, ...]
+    max_days: int
+    lookback_days: int
+    margin_rate: float
+    bucket_days: int
+    discount_source: sql.DiscountSource
+
+    def covers(self, spec: sql.QuerySpec) -> bool:
+        """Can `spec` be answered from these sums exactly as from the transactions?"""
+        return (
+            spec.experiment_id == self.experiment_id
+            and spec.horizon_days in self.horizons
+            and max(spec.horizons) == self.max_days
+            and {*spec.bucket_ends, spec.split_day} <= set(self.cutoffs)
+            and spec.lookback_days == self.lookback_days
+            and spec.margin_rate == self.margin_rate
+            and spec.segment_attribute is None
+            and spec.discounts in ("auto", self.discount_source)
+        )
+
+    def window(self) -> sql.WindowSource:
+        """The source `metrics_sql.experiment_aggregates` reads instead of the transactions."""
+        return sql.WindowSource(ctes=self._ctes, discount_source=self.discount_source)
+
+    def _ctes(self, spec: sql.QuerySpec, params: dict[str, object]) -> str:
+        if not self.covers(spec):
+            raise ValueError(f"{self.table} does not hold horizon {spec.horizon_days}")
+        params["lookback_days"] = int(spec.lookback_days)
+        params["max_days"] = int(max(spec.horizons))
+        params["h_main"] = int(spec.horizon_days)
+        h = int(spec.horizon_days)
+        columns = [*_PRE_PERIOD, *(f"{name}_{h} AS {name}" for name in _WINDOW)]
+        columns.append(f"contribution_{spec.split_day} AS contribution_early")
+        columns += [
+            f"contribution_{end} AS contribution_b{b}" for b, end in enumerate(spec.bucket_ends)
+        ]
+        table = _qualified(self.table)
+        bounds = _qualified(f"{self.table}_bounds")
+        return f"""
+    bounds AS (SELECT first_ts, last_ts, end_us FROM {bounds}),
+    assigned AS (SELECT {", ".join(_ASSIGNED_COLUMNS)} FROM {table}),
+    per_tx AS (SELECT unit, {", ".join(columns)} FROM {table} WHERE has_rows)"""  # noqa: S608
+
+
+def build(
+    cur: Cursor,
+    spec: sql.QuerySpec,
+    horizons: tuple[int, ...],
+    version: int,
+) -> Materialized:
+    """Join the experiment's assignments to their transactions once and store every customer's
+    window sums for `horizons` (capped at max(spec.horizons): longer ones need another join).
+
+    Args:
+        cur: a cursor of the store (its own thread's).
+        spec: the experiment, lookback, margin rate and bucket width (its horizon is ignored).
+        horizons: the horizons to hold.
+        version: the store version being read (names the table).
+    """
+    max_days = max(spec.horizons)
+    held = tuple(sorted({int(h) for h in horizons if 0 < int(h) <= max_days}))
+    days = cutoffs(held, spec.bucket_days)
+    source: sql.DiscountSource = (
+        spec.discounts
+        if spec.discounts != "auto"
+        else ("data" if sql.discounts_recorded(cur, spec.experiment_id, max_days) else "configured")
+    )
+    params: dict[str, object] = {}
+    joined = sql._assigned_and_joined(spec, params, source)  # the analysis' own join
+    sums = [f"{expression} AS {name}" for name, expression in sql.PRE_PERIOD_SUMS]
+    for h in held:
+        params[f"w{h}"] = h
+        sums += [f"{expression} AS {name}_{h}" for name, expression in sql.window_sums(f"$w{h}")]
+    for d in days:
+        params[f"c{d}"] = d
+        sums.append(f"{sql.contribution_to(f'$c{d}')} AS contribution_{d}")
+    _attach(cur)
+    name = table_name(spec.experiment_id, version)
+    assigned = ", ".join(f"s.{c}" for c in _ASSIGNED_COLUMNS)
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TABLE {_qualified(name)} AS
+        WITH {joined},
+        wide AS (SELECT unit, {", ".join(sums)} FROM joined GROUP BY unit)
+        SELECT {assigned}, w.unit IS NOT NULL AS has_rows, w.* EXCLUDE (unit)
+        FROM assigned s LEFT JOIN wide w ON w.unit = s.unit
+        ORDER BY s.unit  -- the analysis' own row order: its sums add up in the same order
+        """,  # noqa: S608 - whitelisted names and integers only; values are parameters
+        params,
+    )
+    cur.execute(
+        f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS "  # noqa: S608
+        "SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us "
+        "FROM transactions"
+    )
+    return Materialized(
+        experiment_id=int(spec.experiment_id),
+        version=int(version),
+        table=name,
+        horizons=held,
+        cutoffs=days,
+        max_days=int(max_days),
+        lookback_days=int(spec.lookback_days),
+        margin_rate=float(spec.margin_rate),
+        bucket_days=int(spec.bucket_days),
+        discount_source=source,
+    )
+
+
+def drop(cur: Cursor, materialized: Materialized) -> None:
+    """Drop one materialized table (its per-arm statistics are kept by the caller)."""
+    for name in (materialized.table, f"{materialized.table}_bounds"):
+        cur.execute(f"DROP TABLE IF EXISTS {_qualified(name)}")
+
+
+def drop_stale(cur: Cursor, version: int) -> list[str]:
+    """Drop every materialized table built for another store version; their names."""
+    _attach(cur)
+    rows = cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [SCHEMA]
+    ).fetchall()
+    stale = [
+        str(r[0])
+        for r in rows
+        if (match := _VERSIONED.search(str(r[0]))) is None or int(match["version"]) != version
+    ]
+    for name in stale:
+        cur.execute(f"DROP TABLE IF EXISTS {_qualified(name)}")
+    return stale

@@ -1,0 +1,174 @@
+"""Materialized results: the same numbers as the direct analysis, per store version only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from experiments import config, demo, metrics, precompute
+from experiments.store import Store, metrics_sql, results_cache
+
+HORIZONS = (30, 60, 90, 180)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("precompute") / "demo.duckdb"
+    store = Store(path)
+    demo.seed_demo(store, customers=3000, seed=11, replace=True)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def store(demo_path, tmp_path):
+    path = tmp_path / "store.duckdb"
+    path.write_bytes(demo_path.read_bytes())
+    opened = Store(path)
+    yield opened
+    precompute.stop_all()
+    opened.close()
+
+
+def same(served: metrics.ExperimentAnalysis, direct: metrics.ExperimentAnalysis) -> None:
+    """Equal analyses: every field and number, up to the last bits of a float sum (DuckDB's
+    parallel sums add in varying order: two direct runs differ there too) and the row order
+    of the follow-up histogram (a GROUP BY's output order)."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, float):
+            return pytest.approx(value, rel=1e-9, abs=1e-9)
+        return value
+
+    left, right = served.as_json(), direct.as_json()
+    for side in (left, right):
+        side["survival"]["inputs"].sort(key=lambda r: (r["arm_id"], r["event"], r["duration_days"]))
+    assert left == plain(right)
+
+
+class Counting:
+    """metrics_sql.experiment_aggregates, counting calls that read the transactions."""
+
+    def __init__(self) -> None:
+        self.direct = 0
+        self.materialized = 0
+        self.real = metrics_sql.experiment_aggregates
+
+    def __call__(self, cur, spec, *, window=None):
+        if window is None:
+            self.direct += 1
+        else:
+            self.materialized += 1
+        return self.real(cur, spec, window=window)
+
+
+@pytest.mark.parametrize("cap", [False, True])
+def test_materialized_sums_give_exactly_the_direct_analysis(store, cap):
+    settings = metrics.AnalysisSettings(cap=cap)
+    with store.cursor() as cur:
+        _, spec, _, _ = metrics.query_spec(cur, 1, settings)
+        materialized = results_cache.build(cur, spec, HORIZONS, store.version())
+    for horizon in HORIZONS:
+        chosen = replace(settings, horizon_days=horizon, correction="bh", confidence=0.9)
+        served = metrics.analyse(
+            metrics.aggregate_experiment(store, 1, chosen, window=materialized.window()), chosen
+        )
+        same(served, metrics.analyze_experiment(store, 1, chosen))
+    with store.cursor() as cur:
+        results_cache.drop(cur, materialized)
+
+
+def test_materialized_table_refuses_what_it_does_not_hold(store):
+    with store.cursor() as cur:
+        _, spec, _, _ = metrics.query_spec(cur, 1)
+        materialized = results_cache.build(cur, spec, (30, 60), store.version())
+        assert materialized.covers(replace(spec, horizon_days=60, cap=True))
+        assert not materialized.covers(replace(spec, horizon_days=90))
+        assert not materialized.covers(replace(spec, horizon_days=60, margin_rate=0.5))
+        assert not materialized.covers(replace(spec, horizon_days=60, segment_attribute="city"))
+        with pytest.raises(ValueError):
+            metrics_sql.experiment_aggregates(
+                cur, replace(spec, horizon_days=90), window=materialized.window()
+            )
+        results_cache.drop(cur, materialized)
+
+
+def test_horizon_and_capping_are_precomputed_without_reading_the_transactions(store, monkeypatch):
+    counting = Counting()
+    monkeypatch.setattr(metrics_sql, "experiment_aggregates", counting)
+    first = precompute.aggregates(
+        store, 1, metrics.AnalysisSettings(horizon_days=60), background=True
+    )
+    assert counting.direct == 1  # the first open reads the transactions once
+    assert precompute.wait(store, 1, timeout=120)
+    job = precompute.job_for(store, 1)
+    assert job is not None and job.error is None and job.materialized is None  # dropped
+    expected = len(precompute.standard_horizons(first)) * 2 - 1
+    assert counting.materialized == job.computed == expected
+    for horizon in HORIZONS:
+        for cap in (False, True):
+            settings = metrics.AnalysisSettings(horizon_days=horizon, cap=cap, confidence=0.99)
+            served = precompute.aggregates(store, 1, settings)
+            same(metrics.analyse(served, settings), metrics.analyze_experiment(store, 1, settings))
+    assert counting.direct == 1 + 2 * len(HORIZONS)  # only the direct analyses above
+    with store.cursor() as cur:
+        tables = cur.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ?",
+            [results_cache.SCHEMA],
+        ).fetchone()
+    assert tables == (0,)
+
+
+def test_a_store_write_invalidates_the_precomputed_results(store, monkeypatch):
+    settings = metrics.AnalysisSettings(horizon_days=90, cap=True)
+    before = precompute.aggregates(store, 1, settings, background=True)
+    assert precompute.wait(store, 1, timeout=120)
+    with store.transaction() as cur:  # new data: one more order for an assigned customer
+        cur.execute(
+            "INSERT INTO transactions (customer_id, ts, amount, discount, margin, upload_id) "
+            "SELECT customer_id, assigned_at + INTERVAL 1 DAY, 5000, 0, NULL, "
+            "(SELECT max(upload_id) FROM transactions) "
+            "FROM assignments WHERE experiment_id = 1 ORDER BY customer_id LIMIT 1"
+        )
+    counting = Counting()
+    monkeypatch.setattr(metrics_sql, "experiment_aggregates", counting)
+    after = precompute.aggregates(store, 1, settings, background=True)
+    assert counting.direct == 1  # not served from the previous version
+    assert after is not before
+    same(metrics.analyse(after, settings), metrics.analyze_experiment(store, 1, settings))
+    assert metrics.analyse(after).as_json() != metrics.analyse(before).as_json()
+    assert precompute.wait(store, 1, timeout=120)
+    with store.cursor() as cur:
+        stale = results_cache.table_name(1, store.version() - 1)
+        results_cache.build(cur, before.spec, (30,), store.version() - 1)  # a leftover
+        assert stale in results_cache.drop_stale(cur, store.version())
+
+
+def test_statistics_settings_share_one_aggregation():
+    plain = metrics.AnalysisSettings(horizon_days=60)
+    assert metrics.aggregation_settings(
+        replace(plain, use_covariate=False, correction="none", confidence=0.9)
+    ) == metrics.aggregation_settings(plain)
+    assert metrics.aggregation_settings(replace(plain, cap=True)) != (
+        metrics.aggregation_settings(plain)
+    )
+    assert set(metrics.STATISTICS_FIELDS) == {"use_covariate", "correction", "confidence"}
+    assert config.DEFAULT_CAP in (False, True)
+
+
+def test_a_late_result_of_an_older_version_is_not_kept():
+    from collections import OrderedDict
+
+    entries: OrderedDict = OrderedDict()
+    plain = metrics.AnalysisSettings(horizon_days=60)
+    precompute._keep(entries, ("db", 1, 5, plain), "v5", 10)
+    precompute._keep(entries, ("db", 1, 4, plain), "v4 finished late", 10)  # a stale job
+    precompute._keep(entries, ("other", 1, 1, plain), "another store", 10)
+    assert dict(entries) == {("db", 1, 5, plain): "v5", ("other", 1, 1, plain): "another store"}
+    precompute._keep(entries, ("db", 1, 6, plain), "v6", 10)
+    assert ("db", 1, 5, plain) not in entries and entries[("db", 1, 6, plain)] == "v6"
