@@ -73,11 +73,7 @@ def child_apptest(tree: Path) -> dict[str, object]:
     for module_name in TIMED_MODULES:
         module = importlib.import_module(module_name)
         for name, fn in list(vars(module).items()):
-            if (
-                inspect.isfunction(fn)
-                and fn.__module__ == module_name
-                and not name.startswith("_")
-            ):
+            if inspect.isfunction(fn) and fn.__module__ == module_name and not name.startswith("_"):
                 setattr(module, name, timed(f"{module_name.rsplit('.', 1)[-1]}.{name}", fn))
 
     at = AppTest.from_file(str(tree / "app.py"), default_timeout=600)
