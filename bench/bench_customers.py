@@ -168,6 +168,7 @@ def run_server(tree: Path, db: Path) -> dict[str, float]:
                 time.sleep(0.3)
         started_rss = _status(process.pid)["VmRSS"]
         times: dict[str, float] = {}
+        peaks: dict[str, int] = {}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
@@ -183,10 +184,12 @@ def run_server(tree: Path, db: Path) -> dict[str, float]:
                     timeout=600_000,
                 )
                 times[name] = time.perf_counter() - started
+                peaks[name] = _status(process.pid)["VmHWM"]
             after = _status(process.pid)
             browser.close()
         return {
             "start_rss": started_rss,
+            "peak_after_results": peaks["results"],
             "peak": after["VmHWM"],
             "rss": after["VmRSS"],
             "results_seconds": times["results"],
@@ -275,6 +278,7 @@ def render(args, apptest, memory, load_before, load_after) -> str:  # type: igno
         ]
         for key, label in (
             ("start_rss", "RSS after start"),
+            ("peak_after_results", "peak RSS after Results"),
             ("peak", "peak RSS (VmHWM)"),
             ("rss", "RSS at the end"),
         ):
