@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "customers.md"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+LAST_HEADING = "h2:has-text('Predictive CLV')"
 TIMED_MODULES = ("experiments.store.customers", "experiments.store.design_sql", "experiments.clv")
 
 
@@ -172,9 +173,11 @@ def run_server(tree: Path, db: Path) -> dict[str, float]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            for name in ("results", "customers"):
+            # the last heading each page draws: the run has got to its end, not just started
+            for name, last in (("results", "h3:has-text('Share')"), ("customers", LAST_HEADING)):
                 started = time.perf_counter()
                 page.goto(f"{url}/{name}")
+                page.wait_for_selector(last, timeout=600_000)
                 page.wait_for_selector(
                     "[data-testid='stApp'][data-test-script-state='notRunning']",
                     timeout=600_000,

@@ -611,8 +611,7 @@ firsts AS (
     )
 ),
 per_customer AS MATERIALIZED (
-    SELECT t.customer_id,
-           any_value(b.as_of) AS as_of,
+    SELECT any_value(b.as_of) AS as_of,
            any_value(f.first_ts) AS first_ts,
            count(*) FILTER (WHERE t.amount > 0) AS lifetime_orders,
            min(t.ts) FILTER (WHERE t.amount > 0) AS first_order_ts,
@@ -634,7 +633,7 @@ per_customer AS MATERIALIZED (
     GROUP BY t.customer_id
 ),
 features AS (
-    SELECT as_of, customer_id,
+    SELECT as_of,
            date_diff('day', CAST(last_order_ts AS DATE), as_of) AS recency_days,
            frequency, monetary,
            date_diff('day', CAST(first_order_ts AS DATE), as_of) AS tenure_days,
