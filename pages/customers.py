@@ -25,7 +25,7 @@ SEGMENT_MEANING = {
 ACTIVE_MONTHS = round(config.DEFAULT_LOOKBACK_DAYS / 30.4)
 
 
-# one fit holds a row per customer (about 150 MB at 1M customers): keep the last two settings
+# each fit holds a row per customer (1M rows on a large store): keep the last two settings
 @st.cache_data(show_spinner=False, max_entries=2)
 def fitted_clv(
     version: int, db: str, months: int, monthly_discount_rate: float, margin_rate: float

@@ -2,7 +2,10 @@
 
 Every function takes a cursor and returns a small frame or a typed value; the per-customer
 summaries (one row per customer) are the only large results, and they are what the BG/NBD and
-Gamma-Gamma fits in `experiments.clv` need.
+Gamma-Gamma fits in `experiments.clv` need. The Customers page reads one query,
+`customer_overview`: head counts, segments, cohorts, repeat curve and historic CLV from two
+passes grouped by customer; `customer_base`, `cohort_retention`, `repeat_purchase_curve` and
+`historic_clv` are its parts.
 
 Conventions shared by every query here:
 
