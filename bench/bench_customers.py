@@ -103,6 +103,19 @@ def child_apptest(tree: Path) -> dict[str, object]:
     }
 
 
+def child_analysis(tree: Path) -> dict[str, object]:
+    """Run inside `tree`: the Results analysis query alone, under $LOYALTY_LAB_DUCKDB_MEMORY."""
+    sys.path.insert(0, str(tree))
+    from experiments import metrics
+    from experiments.store import Store
+
+    store = Store(os.environ["LOYALTY_LAB_DB"])
+    started = time.perf_counter()
+    metrics.analyze_experiment(store, 1)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak": _status(os.getpid())["VmHWM"]}
+
+
 # -- parent ------------------------------------------------------------------------------------
 def export_baseline(revision: str, into: Path) -> Path:
     archive = subprocess.run(
@@ -113,10 +126,14 @@ def export_baseline(revision: str, into: Path) -> Path:
     return into
 
 
-def run_apptest(tree: Path, db: Path) -> dict[str, object]:
+def run_apptest(
+    tree: Path, db: Path, mode: str = "--child", memory: str | None = None
+) -> dict[str, object]:
     env = {**os.environ, "LOYALTY_LAB_DB": str(db)}
+    if memory is not None:
+        env["LOYALTY_LAB_DUCKDB_MEMORY"] = memory
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(tree)],
+        [sys.executable, str(Path(__file__).resolve()), mode, str(tree)],
         check=True,
         capture_output=True,
         text=True,
@@ -213,9 +230,13 @@ def main() -> None:
     parser.add_argument("--baseline", default="0c343b9")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-analysis", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child_apptest(args.child)))
+        return
+    if args.child_analysis:
+        print(json.dumps(child_analysis(args.child_analysis)))
         return
 
     load_before = os.getloadavg()
@@ -236,15 +257,28 @@ def main() -> None:
                 shutil.copyfile(args.db, db)
                 memory[label] = run_server(tree, db)
             print(label, json.dumps(apptest[label]), json.dumps(memory.get(label)), flush=True)
+        # what the memory limit costs the Results page's analysis query (this tree, both ways)
+        limits: dict[str, dict[str, object]] = {}
+        if not args.skip_memory:
+            db = work / "limits.duckdb"
+            shutil.copyfile(args.db, db)
+            os.chmod(db, 0o644)
+            for _ in range(2):
+                for setting in ("", None):
+                    label = "no limit (DuckDB default)" if setting == "" else "config default"
+                    got = run_apptest(ROOT, db, "--child-analysis", setting)
+                    best = limits.get(label)
+                    if best is None or float(got["seconds"]) < float(best["seconds"]):
+                        limits[label] = got
         load_after = os.getloadavg()
-        report = render(args, apptest, memory, load_before, load_after)
+        report = render(args, apptest, memory, load_before, load_after, limits)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.write_text(report)
     print(report)
 
 
-def render(args, apptest, memory, load_before, load_after) -> str:  # type: ignore[no-untyped-def]
+def render(args, apptest, memory, load_before, load_after, limits) -> str:  # type: ignore[no-untyped-def]
     base, new = list(apptest)
     lines = [
         "# Customers page at 1M customers: first open, its queries, server memory (#15)",
@@ -293,6 +327,23 @@ def render(args, apptest, memory, load_before, load_after) -> str:  # type: igno
         ):
             b, n = memory[base][key], memory[new][key]
             lines.append(f"| {label} | {b:.2f} s | {n:.2f} s | {n / b:.2f}x |")
+    if limits:
+        from experiments import config
+
+        lines += [
+            "",
+            "## The Results analysis query under the memory limit (this tree, best of 2)",
+            "",
+            f"`metrics.analyze_experiment` alone in a fresh process; config default "
+            f"`DUCKDB_MEMORY_LIMIT = {config.DUCKDB_MEMORY_LIMIT!r}`.",
+            "",
+            "| DuckDB memory | seconds | process peak RSS |",
+            "|---|---:|---:|",
+        ]
+        for label, got in limits.items():
+            lines.append(
+                f"| {label} | {float(got['seconds']):.2f} | {int(got['peak']) / 2**20:.0f} MiB |"
+            )
     return "\n".join(lines) + "\n"
 
 

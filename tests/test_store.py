@@ -85,3 +85,8 @@ def test_duckdb_memory_is_limited_for_every_cursor(store, tmp_path, monkeypatch)
     with other.cursor() as cur:
         assert limit(cur) == shown("300MB") == "286.1 MiB"
     other.close()
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", None)  # LOYALTY_LAB_DUCKDB_MEMORY=""
+    unlimited = Store(tmp_path / "unlimited.duckdb")
+    with unlimited.cursor() as cur:
+        assert limit(cur) == shown(None)
+    unlimited.close()

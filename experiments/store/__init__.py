@@ -72,7 +72,11 @@ class Store:
             self._con = duckdb.connect(
                 str(self.path),
                 read_only=read_only,
-                config={"memory_limit": config.DUCKDB_MEMORY_LIMIT},
+                config=(
+                    {"memory_limit": config.DUCKDB_MEMORY_LIMIT}
+                    if config.DUCKDB_MEMORY_LIMIT
+                    else {}
+                ),
             )
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
