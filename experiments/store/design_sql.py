@@ -47,9 +47,9 @@ SPEND_TIER_LABELS = np.array(
     ["", *(f"spend Q{i}" for i in range(1, SPEND_TIERS + 1))], dtype=object
 )
 
-# RFM scores and the named segment per customer of a CTE `features` (as_of, customer_id,
-# recency_days, frequency, monetary, tenure_days; $new_days bound): CTEs cuts, scored,
-# segmented. One text, read by the audience CTE below and the Customers page's overview.
+# RFM scores and the named segment per row of a CTE `features` (one row per customer and as_of,
+# with recency_days, frequency, monetary, tenure_days; $new_days bound): CTEs cuts, scored,
+# segmented. One text, read by the audience CTE below and by customers.customer_overview.
 RFM_SCORING = f"""
 cuts AS (
     SELECT as_of,
