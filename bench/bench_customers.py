@@ -270,6 +270,7 @@ def main() -> None:
                     best = limits.get(label)
                     if best is None or float(got["seconds"]) < float(best["seconds"]):
                         limits[label] = got
+            print(json.dumps(limits), flush=True)
         load_after = os.getloadavg()
         report = render(args, apptest, memory, load_before, load_after, limits)
     finally:
@@ -328,6 +329,7 @@ def render(args, apptest, memory, load_before, load_after, limits) -> str:  # ty
             b, n = memory[base][key], memory[new][key]
             lines.append(f"| {label} | {b:.2f} s | {n:.2f} s | {n / b:.2f}x |")
     if limits:
+        sys.path.insert(0, str(ROOT))
         from experiments import config
 
         lines += [
