@@ -28,6 +28,12 @@ CORRECTIONS = ("holm", "bh", "none")  # multiple-testing corrections (stats.Corr
 CONFIDENCE_CHOICES = (0.90, 0.95, 0.99)  # what a design (and the Results page) can choose
 GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control's mean) at most
 
+# DuckDB: its buffer pool counts in the app's resident memory and by default may grow to 80% of
+# the machine's RAM, keeping what it read. The limit makes it evict cached blocks and spill large
+# joins and aggregations to disk instead, at a cost in time: measured in
+# bench/results/customers.md. LOYALTY_LAB_DUCKDB_MEMORY="" leaves DuckDB's own default.
+DUCKDB_MEMORY_LIMIT: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_MEMORY", "512MB") or None
+
 # Money
 CURRENCY = os.environ.get("LOYALTY_LAB_CURRENCY", "RUB")
 DEFAULT_MARGIN_RATE = 0.35  # gross margin share of revenue when a file has no margin column

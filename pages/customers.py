@@ -25,7 +25,8 @@ SEGMENT_MEANING = {
 ACTIVE_MONTHS = round(config.DEFAULT_LOOKBACK_DAYS / 30.4)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+# each fit holds a row per customer (1M rows on a large store): keep the last two settings
+@st.cache_data(show_spinner=False, max_entries=2)
 def fitted_clv(
     version: int, db: str, months: int, monthly_discount_rate: float, margin_rate: float
 ) -> clv.StoreClv:
@@ -46,11 +47,11 @@ st.caption(
     "experiments run on: who buys, who comes back, and what a customer is worth."
 )
 
-base = _ui.cached_query(customers.customer_base)
+overview = _ui.cached_query(customers.customer_overview)
+base, historic = overview.base, overview.historic
 if base.customers == 0:
     st.info("No purchases in the store yet. Upload your transactions on the Data page.")
     st.stop()
-historic = _ui.cached_query(customers.historic_clv)
 
 cols = st.columns(4)
 cols[0].metric(
@@ -77,88 +78,111 @@ cols[3].metric(
     f"purchase is at least {historic.months} months old count.",
 )
 
+
 # -- who they are --------------------------------------------------------------------------------
-st.header("Who they are: RFM segments")
-st.caption(
-    "Every customer is scored 1-5 on recency, frequency and spend (quintiles of your customer "
-    f"base; frequency and spend over the last {config.DEFAULT_LOOKBACK_DAYS} days) and put in "
-    "the first segment that fits. These are the same segments as the audience filter on the "
-    "Design page."
+box = st.expander(
+    "Who they are: RFM segments", expanded=True, key="section_segments", on_change="rerun"
 )
-segments = _ui.cached_query(design_sql.rfm_segments, base.as_of)
-table = segments.assign(
-    meaning=segments["segment"].map(SEGMENT_MEANING),
-    customer_share=segments["customers"] / max(int(segments["customers"].sum()), 1),
-    revenue=segments["revenue"].round(),  # whole currency units in the table
-)[["segment", "meaning", "customers", "customer_share", "revenue", "revenue_share", "repeat_rate"]]
-st.dataframe(
-    table,
-    width="stretch",
-    hide_index=True,
-    key="segments_table",
-    column_config={
-        "segment": "Segment",
-        "meaning": "Who they are",
-        "customers": st.column_config.NumberColumn("Customers", format="localized"),
-        "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
-        "revenue": st.column_config.NumberColumn(
-            f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {config.CURRENCY}",
-            format="localized",
-        ),
-        "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
-        "repeat_rate": st.column_config.NumberColumn(
-            "Repeat rate", format="percent", help="Share with two or more orders."
-        ),
-    },
-)
-st.download_button(
-    "Segments (CSV)",
-    data=design.escape_cells(table).to_csv(index=False).encode("utf-8-sig"),
-    file_name=f"rfm-segments-{base.as_of}.csv",
-    mime="text/csv",
-    icon=":material/table:",
-)
-st.plotly_chart(
-    charts.rfm_segments_figure(segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS),
-    width="stretch",
-)
-st.caption(
-    "Look for segments whose revenue bar is much taller than their customer bar: few customers "
-    "carrying the money, worth protecting first."
-)
+if box.open:  # a closed section builds no figure
+    with box:
+        st.caption(
+            "Every customer is scored 1-5 on recency, frequency and spend (quintiles of your "
+            f"customer base; frequency and spend over the last {config.DEFAULT_LOOKBACK_DAYS} "
+            "days) and put in the first segment that fits. These are the same segments as the "
+            "audience filter on the Design page."
+        )
+        segments = overview.segments
+        table = segments.assign(
+            meaning=segments["segment"].map(SEGMENT_MEANING),
+            customer_share=segments["customers"] / max(int(segments["customers"].sum()), 1),
+            revenue=segments["revenue"].round(),  # whole currency units in the table
+        )[
+            [
+                "segment",
+                "meaning",
+                "customers",
+                "customer_share",
+                "revenue",
+                "revenue_share",
+                "repeat_rate",
+            ]
+        ]
+        st.dataframe(
+            table,
+            width="stretch",
+            hide_index=True,
+            key="segments_table",
+            column_config={
+                "segment": "Segment",
+                "meaning": "Who they are",
+                "customers": st.column_config.NumberColumn("Customers", format="localized"),
+                "customer_share": st.column_config.NumberColumn(
+                    "Share of customers", format="percent"
+                ),
+                "revenue": st.column_config.NumberColumn(
+                    f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {config.CURRENCY}",
+                    format="localized",
+                ),
+                "revenue_share": st.column_config.NumberColumn(
+                    "Share of revenue", format="percent"
+                ),
+                "repeat_rate": st.column_config.NumberColumn(
+                    "Repeat rate", format="percent", help="Share with two or more orders."
+                ),
+            },
+        )
+        st.download_button(
+            "Segments (CSV)",
+            data=lambda: design.escape_cells(table).to_csv(index=False).encode("utf-8-sig"),
+            file_name=f"rfm-segments-{base.as_of}.csv",
+            mime="text/csv",
+            icon=":material/table:",
+        )
+        st.plotly_chart(
+            charts.rfm_segments_figure(segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS),
+            width="stretch",
+        )
+        st.caption(
+            "Look for segments whose revenue bar is much taller than their customer bar: few "
+            "customers carrying the money, worth protecting first."
+        )
 
 # -- do they come back ---------------------------------------------------------------------------
-st.header("Do they come back?")
-cohorts = _ui.cached_query(customers.cohort_retention)
-st.plotly_chart(charts.cohort_retention_figure(cohorts), width="stretch")
-st.caption(
-    "Read a row left to right: the share of one month's new customers who bought again N months "
-    "later. Rows that fade faster than the ones above them mean newer customers are less loyal. "
-    "* marks the current, unfinished month."
-)
-curve = _ui.cached_query(customers.repeat_purchase_curve)
-st.plotly_chart(charts.repeat_curve_figure(curve), width="stretch")
-st.caption(
-    "Where the curve flattens, waiting brings few second orders: that is the moment a nudge "
-    "(gift, discount, call) has the most to win. Recent customers count only for the days they "
-    "have been around (Kaplan-Meier)."
-)
+box = st.expander("Do they come back?", expanded=False, key="section_return", on_change="rerun")
+if box.open:  # a closed section builds no figure
+    with box:
+        st.plotly_chart(charts.cohort_retention_figure(overview.cohorts), width="stretch")
+        st.caption(
+            "Read a row left to right: the share of one month's new customers who bought again "
+            "N months later. Rows that fade faster than the ones above them mean newer customers "
+            "are less loyal. * marks the current, unfinished month."
+        )
+        st.plotly_chart(charts.repeat_curve_figure(overview.repeat_curve), width="stretch")
+        st.caption(
+            "Where the curve flattens, waiting brings few second orders: that is the moment a "
+            "nudge (gift, discount, call) has the most to win. Recent customers count only for "
+            "the days they have been around (Kaplan-Meier)."
+        )
 
 # -- what they are worth -------------------------------------------------------------------------
-st.header("What a customer is worth")
-if historic.status == "ok":
-    st.markdown(
-        f"In their first **{historic.months} months** the "
-        f"{_ui.count(historic.eligible_customers)} customers old enough to judge brought "
-        f"**{_ui.money(historic.median)}** of margin at the median, "
-        f"{_ui.money(historic.mean)} on average and {_ui.money(historic.p90)} at the 90th "
-        "percentile."
-    )
-st.plotly_chart(charts.historic_clv_figure(historic), width="stretch")
-st.caption(
-    "Look at the gap between the median and the long right tail: a few customers bring a large "
-    "share of the margin. The last bar holds everyone above the 99th percentile."
+box = st.expander(
+    "What a customer is worth", expanded=False, key="section_worth", on_change="rerun"
 )
+if box.open:  # a closed section builds no figure
+    with box:
+        if historic.status == "ok":
+            st.markdown(
+                f"In their first **{historic.months} months** the "
+                f"{_ui.count(historic.eligible_customers)} customers old enough to judge brought "
+                f"**{_ui.money(historic.median)}** of margin at the median, "
+                f"{_ui.money(historic.mean)} on average and {_ui.money(historic.p90)} at the "
+                "90th percentile."
+            )
+        st.plotly_chart(charts.historic_clv_figure(historic), width="stretch")
+        st.caption(
+            "Look at the gap between the median and the long right tail: a few customers bring a "
+            "large share of the margin. The last bar holds everyone above the 99th percentile."
+        )
 
 # -- predictive CLV ------------------------------------------------------------------------------
 st.header("Predictive CLV")
@@ -167,7 +191,7 @@ st.caption(
     "Gamma-Gamma estimates what they spend per purchase. Together: the margin each customer is "
     "expected to bring over the next months, discounted to today."
 )
-store_margin = _ui.cached_query(customers.margin_rate)
+store_margin = overview.margin_rate
 settings_cols = st.columns(3)
 months = int(
     settings_cols[0].number_input(

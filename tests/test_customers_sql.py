@@ -344,3 +344,102 @@ def test_money_is_what_the_shop_keeps_after_the_discount(store):
         summary = sql.arm_summary(cur, 7).set_index("customer_id")
         assert summary.loc["d", "margin"] == pytest.approx(kept)
         assert sql.margin_rate(cur) == pytest.approx(kept / (90 + 45))
+
+
+# -- the Customers page's one query ---------------------------------------------------------------
+@pytest.mark.parametrize("until", [None, dt.date(1997, 9, 30), dt.date(1997, 3, 31)])
+def test_overview_segments_are_the_audience_builders(cdnow, until):
+    """The page's one-pass segments equal design_sql's (the Design page's audience filter)."""
+    from experiments.store import design_sql
+
+    store, _ = cdnow
+    with store.cursor() as cur:
+        overview = sql.customer_overview(cur, until=until)
+        as_of = overview.base.as_of
+        expected = design_sql.rfm_segments(cur, as_of)
+        features = design_sql.customer_features(cur, as_of)
+    assert as_of == (until or dt.date(1998, 6, 30)) + dt.timedelta(days=1)
+    pd.testing.assert_frame_equal(overview.segments, expected, check_exact=False, rtol=1e-9)
+    assert overview.base.customers == len(features) == expected["customers"].sum()
+    assert overview.base.active_customers == (features["frequency"] > 0).sum()
+    assert overview.base.repeat_customers == (features["lifetime_orders"] >= 2).sum()
+
+
+def test_overview_handles_refunds_zero_rows_and_late_returns(store):
+    """Rows the FILTERs leave out must not break the query: a refund before the first purchase
+    (a negative month offset), a return 7 years later (past a 64-bit month mask), $0 rows."""
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "a", "a", "b", "c", "c", "d", "d"],
+                "ts": [
+                    "2019-01-05 09:00",  # refund before a's first purchase
+                    "2019-02-10 10:00",
+                    "2019-02-10 18:00",  # same day: one purchase day
+                    "2026-03-01 12:00",  # 85 months later
+                    "2025-12-01 08:00",  # a $0 row only: a purchase day, never an order
+                    "2025-11-01 08:00",
+                    "2026-02-15 08:00",
+                    "2026-02-20 08:00",
+                    "2026-03-01 08:00",  # the cutoff's own month: partial
+                ],
+                "amount": [-30.0, 100.0, 50.0, 80.0, 0.0, 40.0, 60.0, 20.0, 20.0],
+            }
+        ),
+    )
+    with store.cursor() as cur:
+        overview = sql.customer_overview(cur, max_months=12, max_days=365)
+        rate = sql.margin_rate(cur)
+    assert overview.until == dt.date(2026, 3, 1)
+    base = overview.base
+    assert (base.customers, base.repeat_customers) == (3, 3)  # b never ordered
+    assert base.active_customers == 3
+    cohorts = overview.cohorts.set_index(["cohort", "months_since"])
+    assert cohorts.loc[(pd.Timestamp("2019-02-01"), 0), "active"] == 1
+    assert (pd.Timestamp("2019-02-01"), 85) not in cohorts.index  # beyond max_months
+    assert cohorts.loc[(pd.Timestamp("2025-11-01"), 3), "active"] == 1  # c in February
+    assert cohorts.loc[(pd.Timestamp("2025-11-01"), 0), "cohort_size"] == 1
+    assert not cohorts.loc[(pd.Timestamp("2025-11-01"), 3), "partial"]
+    assert cohorts.loc[(pd.Timestamp("2026-02-01"), 1), "partial"]  # March 2026
+    assert cohorts["partial"].sum() == 1
+    curve = overview.repeat_curve.set_index("day")
+    # second purchase days: d after 9 days, c after 106, a after 7 years; b is censored at 90
+    assert curve.at[9, "repeat_share"] == pytest.approx(1 / 4)
+    assert curve.at[105, "repeat_share"] == pytest.approx(1 / 4)
+    assert curve.at[106, "repeat_share"] == pytest.approx(1 - 3 / 4 * 1 / 2)
+    historic = overview.historic
+    assert historic.eligible_customers == 1  # only a has 12 months of history
+    assert historic.total == pytest.approx(150 * config.DEFAULT_MARGIN_RATE)  # not the refund
+    # margin rate: purchase rows only; refunds and $0 rows add nothing
+    assert rate == pytest.approx(config.DEFAULT_MARGIN_RATE)
+    assert overview.margin_rate == rate
+
+
+def test_overview_of_an_empty_store_has_defined_answers(store):
+    with store.cursor() as cur:
+        overview = sql.customer_overview(cur)
+    assert overview.until is None and overview.base.customers == 0
+    assert overview.segments["customers"].sum() == 0
+    assert overview.cohorts.empty and overview.repeat_curve.empty
+    assert overview.historic.status == "insufficient_data"
+    assert overview.margin_rate == config.DEFAULT_MARGIN_RATE
+
+
+def test_margin_rate_is_a_direct_sum_over_purchase_rows_up_to_the_cutoff(store):
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "b", "b"],
+                "ts": ["2026-01-01 10:00", "2026-01-01 12:00", "2026-01-03", "2026-02-01"],
+                "amount": [100.0, -40.0, 300.0, 1000.0],
+                "margin": [60.0, -10.0, np.nan, 900.0],
+            }
+        ),
+    )
+    with store.cursor() as cur:
+        until_jan = sql.margin_rate(cur, until=dt.date(2026, 1, 31))
+        everything = sql.margin_rate(cur)
+    assert until_jan == pytest.approx((60 + 300 * config.DEFAULT_MARGIN_RATE) / 400)
+    assert everything == pytest.approx((60 + 300 * config.DEFAULT_MARGIN_RATE + 900) / 1400)

@@ -62,3 +62,31 @@ def test_cli_on_a_locked_store_exits_2_without_traceback(store):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "in use by process" in result.stderr
+
+
+def test_duckdb_memory_is_limited_for_every_cursor(store, tmp_path, monkeypatch):
+    """DuckDB's buffer pool counts in the app's memory and by default may take 80% of the RAM;
+    the store caps it (config.DUCKDB_MEMORY_LIMIT), for the cursors the pages use too."""
+    import duckdb
+
+    from experiments import config
+
+    def limit(cur) -> str:
+        return str(cur.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+
+    def shown(setting: str | None) -> str:
+        with duckdb.connect(config={"memory_limit": setting} if setting else {}) as con:
+            return limit(con)
+
+    with store.cursor() as cur:
+        assert limit(cur) == shown(config.DUCKDB_MEMORY_LIMIT) != shown(None)
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", "300MB")
+    other = Store(tmp_path / "other.duckdb")
+    with other.cursor() as cur:
+        assert limit(cur) == shown("300MB") == "286.1 MiB"
+    other.close()
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", None)  # LOYALTY_LAB_DUCKDB_MEMORY=""
+    unlimited = Store(tmp_path / "unlimited.duckdb")
+    with unlimited.cursor() as cur:
+        assert limit(cur) == shown(None)
+    unlimited.close()

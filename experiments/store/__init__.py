@@ -69,7 +69,15 @@ class Store:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            self._con = duckdb.connect(
+                str(self.path),
+                read_only=read_only,
+                config=(
+                    {"memory_limit": config.DUCKDB_MEMORY_LIMIT}
+                    if config.DUCKDB_MEMORY_LIMIT
+                    else {}
+                ),
+            )
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise StoreLocked(_locked_message(self.path, error)) from None

@@ -2,7 +2,10 @@
 
 Every function takes a cursor and returns a small frame or a typed value; the per-customer
 summaries (one row per customer) are the only large results, and they are what the BG/NBD and
-Gamma-Gamma fits in `experiments.clv` need.
+Gamma-Gamma fits in `experiments.clv` need. The Customers page reads one query,
+`customer_overview`: head counts, segments, cohorts, repeat curve and historic CLV from two
+passes grouped by customer; `customer_base`, `cohort_retention`, `repeat_purchase_curve` and
+`historic_clv` are its parts.
 
 Conventions shared by every query here:
 
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import config
-from experiments.store import Cursor
+from experiments.store import Cursor, design_sql
 from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import (
     KEPT_MARGIN,
@@ -43,11 +46,13 @@ from experiments.store.metrics_sql import (
 __all__ = [
     "DAYS_PER_UNIT",
     "CustomerBase",
+    "CustomerOverview",
     "HistoricClv",
     "TimeUnit",
     "arm_summary",
     "cohort_retention",
     "customer_base",
+    "customer_overview",
     "experiment_arms",
     "followup_summary",
     "historic_clv",
@@ -166,12 +171,23 @@ def margin_rate(cur: Cursor, *, until: dt.date | None = None) -> float:
     config.DEFAULT_MARGIN_RATE), so a store without any margin column gets exactly that rate;
     it is also returned when there is no revenue.
     """
+    return _margin_rate(cur, until)
+
+
+def _margin_rate(cur: Cursor, until: dt.date | None) -> float:
+    rate = _rate(cur, None)
     row = cur.execute(
-        f"WITH {_PURCHASE_DAYS} SELECT sum(margin), sum(amount) FROM purchase_days",  # noqa: S608 - fixed fragments; values are parameters
-        _params(until, _rate(cur, None)),
+        f"""
+        SELECT sum({KEPT_MARGIN}), sum(t.amount)
+        FROM transactions t
+        WHERE t.amount >= 0
+          AND CAST(t.ts AS DATE) <= coalesce(
+              CAST($until AS DATE), (SELECT max(CAST(ts AS DATE)) FROM transactions))
+        """,  # noqa: S608 - a fixed fragment; values are parameters
+        _params(until, rate),
     ).fetchone()
     if not row or row[1] is None or float(row[1]) <= 0:
-        return _rate(cur, None)
+        return rate
     return float(row[0]) / float(row[1])
 
 
@@ -221,37 +237,8 @@ def customer_base(
         as_of: exclusive end; default the day after the last transaction (as the design page).
         active_days: a customer with an order in this many days before `as_of` is active.
     """
-    row = cur.execute(
-        """
-        WITH day AS (
-            SELECT coalesce(CAST($as_of AS DATE),
-                            CAST(max(ts) AS DATE) + 1) AS as_of
-            FROM transactions
-        ),
-        per_customer AS (
-            SELECT t.customer_id,
-                   count(*) AS orders,
-                   max(t.ts) >= any_value(day.as_of) - CAST($active_days AS INTEGER) AS active
-            FROM transactions t, day
-            WHERE t.amount > 0 AND t.ts < day.as_of
-            GROUP BY t.customer_id
-        )
-        SELECT any_value(day.as_of),
-               count(p.customer_id),
-               count(p.customer_id) FILTER (WHERE p.active),
-               count(p.customer_id) FILTER (WHERE p.orders >= 2)
-        FROM day LEFT JOIN per_customer p ON true
-        """,
-        {"as_of": as_of, "active_days": int(active_days)},
-    ).fetchone()
-    assert row is not None
-    return CustomerBase(
-        as_of=row[0],
-        customers=int(row[1]),
-        active_customers=int(row[2]),
-        repeat_customers=int(row[3]),
-        active_days=int(active_days),
-    )
+    until = as_of - dt.timedelta(days=1) if as_of is not None else None
+    return customer_overview(cur, until=until, active_days=active_days).base
 
 
 # -- cohorts and the repeat curve ------------------------------------------------------------------
@@ -268,30 +255,7 @@ def cohort_retention(
         Columns cohort (first day of the month), months_since (0..max_months), active,
         cohort_size, retention (active / cohort_size), partial (bool).
     """
-    return cur.execute(
-        f"""
-        WITH {_PURCHASE_DAYS},
-        firsts AS (
-            SELECT customer_id, date_trunc('month', min(day)) AS cohort
-            FROM purchase_days GROUP BY customer_id
-        ),
-        sizes AS (SELECT cohort, count(*) AS cohort_size FROM firsts GROUP BY cohort),
-        activity AS (
-            SELECT DISTINCT d.customer_id, f.cohort,
-                   date_diff('month', f.cohort, date_trunc('month', d.day)) AS months_since
-            FROM purchase_days d JOIN firsts f USING (customer_id)
-        )
-        SELECT a.cohort::DATE AS cohort, a.months_since, count(*) AS active, s.cohort_size,
-               count(*) / s.cohort_size AS retention,
-               date_trunc('month', a.cohort + to_months(a.months_since))
-                   = date_trunc('month', any_value(cutoff.cutoff_day)) AS partial
-        FROM activity a JOIN sizes s USING (cohort), cutoff
-        WHERE a.months_since <= $max_months
-        GROUP BY a.cohort, a.months_since, s.cohort_size
-        ORDER BY a.cohort, a.months_since
-        """,  # noqa: S608 - fixed fragments; values are parameters
-        _params(until) | {"max_months": int(max_months)},
-    ).df()
+    return customer_overview(cur, until=until, max_months=max_months).cohorts
 
 
 def repeat_purchase_curve(
@@ -308,32 +272,12 @@ def repeat_purchase_curve(
         Columns day (1..max_days), at_risk, second_purchases (on that day), censored,
         repeat_share. Empty when the store has no purchases.
     """
-    hist = cur.execute(
-        f"""
-        WITH {_PURCHASE_DAYS},
-        ranked AS (
-            SELECT customer_id, day,
-                   row_number() OVER (PARTITION BY customer_id ORDER BY day) AS nth
-            FROM purchase_days
-        ),
-        per_customer AS (
-            SELECT customer_id, min(day) AS first_day,
-                   min(day) FILTER (WHERE nth = 2) AS second_day
-            FROM ranked GROUP BY customer_id
-        ),
-        durations AS (
-            SELECT coalesce(date_diff('day', first_day, second_day),
-                            date_diff('day', first_day, cutoff.cutoff_day)) AS duration,
-                   second_day IS NOT NULL AS repeated
-            FROM per_customer, cutoff
-        )
-        SELECT least(duration, $max_days + 1) AS day,
-               count(*) FILTER (WHERE repeated) AS events,
-               count(*) FILTER (WHERE NOT repeated) AS censored
-        FROM durations GROUP BY ALL ORDER BY day
-        """,  # noqa: S608 - fixed fragments; values are parameters
-        _params(until) | {"max_days": int(max_days)},
-    ).df()
+    return customer_overview(cur, until=until, max_days=max_days).repeat_curve
+
+
+def _kaplan_meier(hist: pd.DataFrame, max_days: int) -> pd.DataFrame:
+    """The repeat curve from the histogram of days to the second purchase day (`events`) and
+    of days observed without one (`censored`), per `day` capped at max_days + 1."""
     columns = ["day", "at_risk", "second_purchases", "censored", "repeat_share"]
     if hist.empty:
         return pd.DataFrame(columns=columns)
@@ -401,73 +345,10 @@ def historic_clv(
     All transactions in the window count, refunds included (they subtract margin). Margin per
     row is `KEPT_MARGIN`: what the shop keeps after the discount it gave.
     """
-    params = _params(until, _rate(cur, margin_rate)) | {"months": int(months)}
-    values = f"""
-        WITH {_PURCHASE_DAYS},
-        firsts AS (
-            SELECT customer_id, min(t.ts) AS first_ts
-            FROM transactions t, cutoff
-            WHERE t.amount >= 0 AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
-            GROUP BY customer_id
-        ),
-        eligible AS (
-            SELECT f.* FROM firsts f, cutoff
-            WHERE CAST(f.first_ts + to_months($months) AS DATE) <= cutoff.cutoff_day
-        ),
-        clv AS (
-            SELECT e.customer_id,
-                   sum({KEPT_MARGIN}) AS margin
-            FROM eligible e JOIN transactions t
-              ON t.customer_id = e.customer_id
-             AND t.ts >= e.first_ts AND t.ts < e.first_ts + to_months($months)
-            GROUP BY e.customer_id
-        ),
-        bounds AS (
-            SELECT min(margin) AS lo, quantile_cont(margin, 0.99) AS hi FROM clv
-        )
-    """  # noqa: S608 - fixed fragments; values are parameters
-    row = cur.execute(
-        values  # noqa: S608 - fixed fragments; values are parameters
-        + """
-        SELECT count(*), coalesce(avg(margin), 0), coalesce(median(margin), 0),
-               coalesce(quantile_cont(margin, 0.9), 0), coalesce(sum(margin), 0)
-        FROM clv
-        """,
-        params,
-    ).fetchone()
-    assert row is not None
-    eligible = int(row[0])
-    histogram = pd.DataFrame(columns=["bin_start", "bin_end", "customers"])
-    if eligible:
-        histogram = cur.execute(
-            values  # noqa: S608 - fixed fragments; values are parameters
-            + """
-            , binned AS (
-                SELECT CASE WHEN b.hi <= b.lo THEN 0
-                            ELSE least($bins - 1,
-                                       floor((c.margin - b.lo) / ((b.hi - b.lo) / $bins)))
-                       END::INTEGER AS bin
-                FROM clv c, bounds b
-            )
-            SELECT b.lo + bin * greatest(b.hi - b.lo, 0) / $bins AS bin_start,
-                   CASE WHEN bin = $bins - 1 OR b.hi <= b.lo THEN NULL
-                        ELSE b.lo + (bin + 1) * (b.hi - b.lo) / $bins END AS bin_end,
-                   count(*) AS customers
-            FROM binned, bounds b
-            GROUP BY bin, b.lo, b.hi ORDER BY bin
-            """,
-            params | {"bins": int(bins)},
-        ).df()
-    return HistoricClv(
-        status="ok" if eligible else "insufficient_data",
-        months=int(months),
-        eligible_customers=eligible,
-        mean=float(row[1]),
-        median=float(row[2]),
-        p90=float(row[3]),
-        total=float(row[4]),
-        histogram=histogram,
+    overview = customer_overview(
+        cur, until=until, months=months, bins=bins, margin_rate=margin_rate
     )
+    return overview.historic
 
 
 # -- experiments -----------------------------------------------------------------------------------
@@ -703,3 +584,267 @@ def followup_summary(
         """,  # noqa: S608 - a fixed fragment; values are parameters
         params,
     ).df()
+
+
+# -- the Customers page in one pass ---------------------------------------------------------------
+# Two passes over the transactions up to the cutoff, both grouped by customer (never by customer
+# and day: 9.5M groups at 1M customers): the first finds each customer's first purchase, the
+# second puts every number the page shows on the customer, next to that first purchase. What
+# leaves DuckDB is sufficient statistics: head counts, one row per segment, per cohort and month,
+# per day of the repeat curve, per bin of the historic CLV.
+_OVERVIEW = f"""
+WITH bounds AS (
+    SELECT coalesce(CAST($until AS DATE), max(CAST(ts AS DATE))) AS cutoff_day,
+           CAST(coalesce(CAST($until AS DATE), max(CAST(ts AS DATE))) + 1 AS DATE) AS as_of,
+           CAST(coalesce(CAST($until AS DATE), max(CAST(ts AS DATE))) + 1 AS TIMESTAMP) AS end_ts,
+           CAST(coalesce(CAST($until AS DATE), max(CAST(ts AS DATE))) + 1
+                - CAST($lookback_days AS INTEGER) AS TIMESTAMP) AS lookback_ts
+    FROM transactions
+),
+firsts AS (
+    SELECT customer_id, first_ts,
+           CAST(CAST(first_ts AS DATE) + 1 AS TIMESTAMP) AS next_day_ts,
+           first_ts + to_months($months) AS window_end_ts,
+           year(first_ts) * 12 + month(first_ts) AS first_month
+    FROM (
+        SELECT t.customer_id, min(t.ts) AS first_ts
+        FROM transactions t, bounds b
+        WHERE t.amount >= 0 AND t.ts < b.end_ts
+        GROUP BY t.customer_id
+    )
+),
+per_customer AS MATERIALIZED (
+    SELECT any_value(b.as_of) AS as_of,
+           any_value(f.first_ts) AS first_ts,
+           count(*) FILTER (WHERE t.amount > 0) AS lifetime_orders,
+           min(t.ts) FILTER (WHERE t.amount > 0) AS first_order_ts,
+           max(t.ts) FILTER (WHERE t.amount > 0) AS last_order_ts,
+           count(*) FILTER (WHERE t.amount > 0 AND t.ts >= b.lookback_ts) AS frequency,
+           coalesce(sum(t.amount) FILTER (WHERE t.ts >= b.lookback_ts), 0) AS monetary,
+           CAST(min(t.ts) FILTER (WHERE t.amount >= 0 AND t.ts >= f.next_day_ts) AS DATE)
+               AS second_day,
+           bit_or(CAST(1 AS UBIGINT) << CAST(
+                      least(greatest(year(t.ts) * 12 + month(t.ts) - f.first_month, 0), 63)
+                      AS UBIGINT))
+               FILTER (WHERE t.amount >= 0
+                         AND year(t.ts) * 12 + month(t.ts) - f.first_month <= $max_months)
+               AS active_months,
+           sum({KEPT_MARGIN}) FILTER (WHERE t.ts < f.window_end_ts AND t.ts >= f.first_ts)
+               AS window_margin
+    FROM transactions t JOIN firsts f USING (customer_id), bounds b
+    WHERE t.ts < b.end_ts
+    GROUP BY t.customer_id
+),
+features AS (
+    SELECT as_of,
+           date_diff('day', CAST(last_order_ts AS DATE), as_of) AS recency_days,
+           frequency, monetary,
+           date_diff('day', CAST(first_order_ts AS DATE), as_of) AS tenure_days,
+           lifetime_orders
+    FROM per_customer WHERE lifetime_orders > 0
+),
+{design_sql.RFM_SCORING},
+segment_rows AS (
+    SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
+           avg(CAST(lifetime_orders >= 2 AS DOUBLE)) AS repeat_rate
+    FROM segmented GROUP BY segment
+),
+cohort_masks AS (
+    SELECT CAST(date_trunc('month', first_ts) AS DATE) AS cohort, active_months,
+           count(*) AS customers
+    FROM per_customer GROUP BY ALL
+),
+cohort_sizes AS (SELECT cohort, sum(customers) AS cohort_size FROM cohort_masks GROUP BY cohort),
+cohort_rows AS (
+    SELECT m.cohort, s.months_since, sum(m.customers) AS active
+    FROM cohort_masks m,
+         (SELECT unnest(range(0, $max_months + 1)) AS months_since) s
+    WHERE (m.active_months >> CAST(s.months_since AS UBIGINT)) & 1 = 1
+    GROUP BY ALL
+),
+durations AS (
+    SELECT least(coalesce(date_diff('day', CAST(p.first_ts AS DATE), p.second_day),
+                          date_diff('day', CAST(p.first_ts AS DATE), b.cutoff_day)),
+                 $max_days + 1) AS day,
+           p.second_day IS NOT NULL AS repeated
+    FROM per_customer p, bounds b
+),
+clv AS (
+    SELECT p.window_margin AS margin
+    FROM per_customer p, bounds b
+    WHERE CAST(p.first_ts + to_months($months) AS DATE) <= b.cutoff_day
+),
+clv_stats AS (
+    SELECT count(*) AS eligible, coalesce(avg(margin), 0) AS mean,
+           coalesce(median(margin), 0) AS median,
+           coalesce(quantile_cont(margin, 0.9), 0) AS p90, coalesce(sum(margin), 0) AS total,
+           min(margin) AS lo, quantile_cont(margin, 0.99) AS hi
+    FROM clv
+),
+clv_bins AS (
+    SELECT CASE WHEN s.hi <= s.lo THEN 0
+                ELSE least($bins - 1, floor((c.margin - s.lo) / ((s.hi - s.lo) / $bins)))
+           END::INTEGER AS bin,
+           count(*) AS customers
+    FROM clv c, clv_stats s GROUP BY bin
+)
+SELECT
+    (SELECT as_of FROM bounds) AS as_of,
+    (SELECT cutoff_day FROM bounds) AS cutoff_day,
+    (SELECT {{'customers': count(*) FILTER (WHERE lifetime_orders > 0),
+              'active': count(*) FILTER (
+                  WHERE last_order_ts >= as_of - CAST($active_days AS INTEGER)),
+              'repeat': count(*) FILTER (WHERE lifetime_orders >= 2)}}
+     FROM per_customer) AS base,
+    (SELECT list(segment_rows) FROM segment_rows) AS segments,
+    (SELECT list({{'cohort': r.cohort, 'months_since': r.months_since, 'active': r.active,
+                   'cohort_size': s.cohort_size}} ORDER BY r.cohort, r.months_since)
+     FROM cohort_rows r JOIN cohort_sizes s USING (cohort)) AS cohorts,
+    (SELECT list({{'day': day, 'events': events, 'censored': censored}} ORDER BY day) FROM (
+        SELECT day, count(*) FILTER (WHERE repeated) AS events,
+               count(*) FILTER (WHERE NOT repeated) AS censored
+        FROM durations GROUP BY day)) AS repeat_histogram,
+    (SELECT clv_stats FROM clv_stats) AS clv,
+    (SELECT list(clv_bins ORDER BY bin) FROM clv_bins) AS clv_histogram
+"""  # noqa: S608 - fixed fragments; values are parameters
+
+
+MAX_COHORT_MONTHS = 63  # months after the first purchase a cohort row can reach (a 64-bit mask)
+
+
+@dataclass(frozen=True)
+class CustomerOverview:
+    """Everything the Customers page shows above the CLV model, from one query.
+
+    Attributes:
+        until: the cutoff day (inclusive); None for an empty store.
+        base: the headline head counts, as of the day after the cutoff.
+        segments: customers, revenue, revenue_share and repeat_rate per named RFM segment,
+            as `design_sql.rfm_segments` counts them (all segments listed).
+        cohorts: as `cohort_retention`.
+        repeat_curve: as `repeat_purchase_curve`.
+        historic: as `historic_clv`.
+        margin_rate: as `margin_rate`: the CLV model's default margin share.
+    """
+
+    until: dt.date | None
+    base: CustomerBase
+    segments: pd.DataFrame
+    cohorts: pd.DataFrame
+    repeat_curve: pd.DataFrame
+    historic: HistoricClv
+    margin_rate: float
+
+
+def customer_overview(
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    lookback_days: int = config.DEFAULT_LOOKBACK_DAYS,
+    active_days: int = config.DEFAULT_LOOKBACK_DAYS,
+    months: int = 12,
+    max_months: int = 12,
+    max_days: int = 365,
+    bins: int = 30,
+    margin_rate: float | None = None,
+) -> CustomerOverview:
+    """The head counts, RFM segments, cohorts, repeat curve and historic CLV in one query.
+
+    The page used to run six whole-store queries, three of them grouping by customer and day
+    (9.5M groups at 1M customers); this one groups the transactions by customer twice and
+    returns per-segment, per-cohort, per-day and per-bin sums. `customer_base`,
+    `cohort_retention`, `repeat_purchase_curve` and `historic_clv` read their part of it, so
+    each number has one definition.
+
+    Args:
+        cur: store cursor.
+        until: cutoff day, inclusive; default the last transaction day. Head counts and
+            segments are as of the day after it (`customer_base`'s `as_of`).
+        lookback_days: the RFM frequency and spend window.
+        active_days: a customer with an order in this many days before `as_of` is active.
+        months: the historic CLV window.
+        max_months: the last cohort month shown (at most MAX_COHORT_MONTHS).
+        max_days: the repeat curve's last day.
+        bins: bins of the historic CLV histogram.
+        margin_rate: margin share for rows without a margin; default: the store's.
+    """
+    if not 0 <= max_months <= MAX_COHORT_MONTHS:
+        raise ValueError(f"max_months must be 0..{MAX_COHORT_MONTHS}, not {max_months}")
+    rate = _rate(cur, margin_rate)
+    params = _params(until, rate) | {
+        "lookback_days": int(lookback_days),
+        "active_days": int(active_days),
+        "new_days": design_sql.NEW_CUSTOMER_DAYS,
+        "months": int(months),
+        "max_months": int(max_months),
+        "max_days": int(max_days),
+        "bins": int(bins),
+    }
+    row = cur.execute(_OVERVIEW, params).fetchone()
+    assert row is not None
+    as_of, cutoff, base, segments, cohorts, repeat_histogram, clv_stats, clv_bins = row
+    return CustomerOverview(
+        until=cutoff,
+        base=CustomerBase(
+            as_of=as_of,
+            customers=int(base["customers"]),
+            active_customers=int(base["active"]),
+            repeat_customers=int(base["repeat"]),
+            active_days=int(active_days),
+        ),
+        segments=design_sql.segment_table(
+            pd.DataFrame(segments or [], columns=["segment", "customers", "revenue", "repeat_rate"])
+        ),
+        cohorts=_cohort_table(cohorts or [], cutoff),
+        repeat_curve=_kaplan_meier(
+            pd.DataFrame(repeat_histogram or [], columns=["day", "events", "censored"]), max_days
+        ),
+        historic=_historic(clv_stats, clv_bins or [], months=int(months), bins=int(bins)),
+        margin_rate=_margin_rate(cur, until),
+    )
+
+
+def _cohort_table(rows: list[dict[str, object]], cutoff: dt.date | None) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["cohort", "months_since", "active", "cohort_size"])
+    frame["cohort"] = pd.to_datetime(frame["cohort"])
+    frame["months_since"] = frame["months_since"].astype("int64")
+    frame["active"] = frame["active"].astype("int64")
+    frame["cohort_size"] = frame["cohort_size"].astype("int64")
+    frame["retention"] = frame["active"] / frame["cohort_size"]
+    if cutoff is None or frame.empty:
+        frame["partial"] = pd.Series(dtype=bool)
+        return frame
+    month = frame["cohort"].dt.to_period("M") + frame["months_since"].to_numpy()
+    frame["partial"] = month == pd.Period(cutoff, "M")
+    return frame
+
+
+def _historic(
+    stats: dict[str, float] | None, rows: list[dict[str, object]], *, months: int, bins: int
+) -> HistoricClv:
+    eligible = int(stats["eligible"]) if stats else 0
+    histogram = pd.DataFrame(columns=["bin_start", "bin_end", "customers"])
+    if stats and eligible:
+        lo, hi = float(stats["lo"]), float(stats["hi"])
+        counts = pd.DataFrame(rows, columns=["bin", "customers"])
+        number = counts["bin"].to_numpy(dtype=float)
+        width = max(hi - lo, 0.0) / bins
+        end = lo + (number + 1) * width
+        end[(number == bins - 1) | (hi <= lo)] = np.nan
+        histogram = pd.DataFrame(
+            {
+                "bin_start": lo + number * width,
+                "bin_end": end,
+                "customers": counts["customers"].astype("int64"),
+            }
+        )
+    return HistoricClv(
+        status="ok" if eligible else "insufficient_data",
+        months=months,
+        eligible_customers=eligible,
+        mean=float(stats["mean"]) if stats else 0.0,
+        median=float(stats["median"]) if stats else 0.0,
+        p90=float(stats["p90"]) if stats else 0.0,
+        total=float(stats["total"]) if stats else 0.0,
+        histogram=histogram,
+    )

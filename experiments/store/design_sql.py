@@ -46,35 +46,10 @@ from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SE
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
 HISTOGRAM_BINS = 20
 
-# -- the features and audience CTE (fixed text; all values are parameters) -----------------------
-_AUDIENCE_CTE = """
-WITH dates AS (
-    SELECT unnest(CAST($as_of_dates AS DATE[])) AS as_of
-),
-per_customer AS (
-    SELECT d.as_of, t.customer_id,
-        min(CASE WHEN t.amount > 0 THEN t.ts END) AS first_ts,
-        max(CASE WHEN t.amount > 0 THEN t.ts END) AS last_ts,
-        count(CASE WHEN t.amount > 0
-                    AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER) THEN 1 END)
-            AS frequency,
-        coalesce(sum(CASE WHEN t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
-                          THEN t.amount END), 0) AS monetary,
-        count(CASE WHEN t.amount > 0 THEN 1 END) AS lifetime_orders,
-        arg_max(CASE WHEN t.amount > 0 THEN t.channel END,
-                CASE WHEN t.amount > 0 THEN t.ts END) AS channel
-    FROM transactions t JOIN dates d ON t.ts < d.as_of
-    GROUP BY d.as_of, t.customer_id
-    HAVING count(CASE WHEN t.amount > 0 THEN 1 END) > 0
-),
-features AS (
-    SELECT as_of, customer_id,
-        date_diff('day', CAST(last_ts AS DATE), as_of) AS recency_days,
-        frequency, monetary,
-        date_diff('day', CAST(first_ts AS DATE), as_of) AS tenure_days,
-        lifetime_orders, channel
-    FROM per_customer
-),
+# RFM scores and the named segment per row of a CTE `features` (one row per customer and as_of,
+# with recency_days, frequency, monetary, tenure_days; $new_days bound): CTEs cuts, scored,
+# segmented. One text, read by the audience CTE below and by customers.customer_overview.
+RFM_SCORING = f"""
 cuts AS (
     SELECT as_of,
         quantile_disc(recency_days, [0.2, 0.4, 0.6, 0.8]) AS rq,
@@ -104,9 +79,41 @@ scored AS (
 ),
 segmented AS (
     SELECT *,
-        $$RFM_SEGMENT_CASE$$ AS segment
+        {RFM_SEGMENT_CASE} AS segment
     FROM scored
+)
+"""  # noqa: S608 - fixed fragments
+
+# -- the features and audience CTE (fixed text; all values are parameters) -----------------------
+_AUDIENCE_CTE = """
+WITH dates AS (
+    SELECT unnest(CAST($as_of_dates AS DATE[])) AS as_of
 ),
+per_customer AS (
+    SELECT d.as_of, t.customer_id,
+        min(CASE WHEN t.amount > 0 THEN t.ts END) AS first_ts,
+        max(CASE WHEN t.amount > 0 THEN t.ts END) AS last_ts,
+        count(CASE WHEN t.amount > 0
+                    AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER) THEN 1 END)
+            AS frequency,
+        coalesce(sum(CASE WHEN t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
+                          THEN t.amount END), 0) AS monetary,
+        count(CASE WHEN t.amount > 0 THEN 1 END) AS lifetime_orders,
+        arg_max(CASE WHEN t.amount > 0 THEN t.channel END,
+                CASE WHEN t.amount > 0 THEN t.ts END) AS channel
+    FROM transactions t JOIN dates d ON t.ts < d.as_of
+    GROUP BY d.as_of, t.customer_id
+    HAVING count(CASE WHEN t.amount > 0 THEN 1 END) > 0
+),
+features AS (
+    SELECT as_of, customer_id,
+        date_diff('day', CAST(last_ts AS DATE), as_of) AS recency_days,
+        frequency, monetary,
+        date_diff('day', CAST(first_ts AS DATE), as_of) AS tenure_days,
+        lifetime_orders, channel
+    FROM per_customer
+),
+$$RFM_SCORING$$,
 wanted_attributes AS (
     SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
            unnest(CAST($attr_values AS VARCHAR[])) AS value
@@ -148,7 +155,7 @@ audience AS (
 
 
 # the named segments' rule has one home, shared with the analysis' CUPED covariates
-_AUDIENCE_CTE = _AUDIENCE_CTE.replace("$$RFM_SEGMENT_CASE$$", RFM_SEGMENT_CASE)
+_AUDIENCE_CTE = _AUDIENCE_CTE.replace("$$RFM_SCORING$$", RFM_SCORING.strip())
 
 
 def _sql(select: str) -> str:
@@ -248,6 +255,12 @@ def rfm_segments(
         ),
         _params(filters, [day]),
     ).df()
+    return segment_table(found)
+
+
+def segment_table(found: pd.DataFrame) -> pd.DataFrame:
+    """Every named segment in order, from per-segment rows (segment, customers, revenue,
+    repeat_rate; absent segments count zero), with each segment's share of positive revenue."""
     frame = pd.DataFrame({"segment": list(RFM_SEGMENTS)}).merge(found, on="segment", how="left")
     frame["customers"] = frame["customers"].fillna(0).astype("int64")
     frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)

@@ -130,3 +130,28 @@ def test_empty_store_points_to_the_data_page(tmp_path, monkeypatch):
     at = customers_page(seeded=False)
     assert any("Data page" in i.value for i in at.info)
     assert not at.metric
+
+
+def test_closed_sections_build_no_figures_until_opened(app_env):
+    at = customers_page()
+    assert [e.label for e in at.expander] == [
+        "Who they are: RFM segments",
+        "Do they come back?",
+        "What a customer is worth",
+    ]
+    assert len(at.get("plotly_chart")) == 1  # the segments' chart; the closed two build none
+    assert not any("Kaplan-Meier" in c.value for c in at.caption)
+    at.session_state["section_return"] = True
+    at.session_state["section_worth"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 4  # cohorts, repeat curve, historic CLV
+    assert any("Kaplan-Meier" in c.value for c in at.caption)
+    with open_store(app_env).cursor() as cur:
+        historic = customers_sql.historic_clv(cur)
+    assert any(spaced(historic.median) in m.value.replace("\u00a0", " ") for m in at.markdown)
+    at.session_state["section_segments"] = False
+    at.run()
+    assert len(at.get("plotly_chart")) == 3 and not any(
+        "repeat_rate" in d.value.columns for d in at.dataframe
+    )
