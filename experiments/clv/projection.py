@@ -1,0 +1,746 @@
+"""Projected CLV per arm of an experiment vs control, with intervals and the held-back check."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from experiments import config
+from experiments.clv.bgnbd import BgNbdFit, BgNbdParams, expected_purchases, fit_bgnbd
+from experiments.clv.core import _DAYS_PER_UNIT, DAYS_PER_MONTH, Array, TimeUnit, _dot
+from experiments.clv.gamma_gamma import (
+    GammaGammaFit,
+    GammaGammaParams,
+    expected_spend,
+    fit_gamma_gamma,
+)
+from experiments.clv.model import expected_clv
+from experiments.progress import Progress
+
+if TYPE_CHECKING:
+    from experiments.store import Cursor, Store
+
+ProjectionMethod = Literal["per_arm", "pooled"]
+PROJECTION_BASIS: dict[str, str] = {
+    "per_arm": (
+        "Model-based projection: BG/NBD + Gamma-Gamma fitted per arm on post-assignment "
+        "behaviour; not an observed result."
+    ),
+    "pooled": (
+        "Model-based projection: BG/NBD + Gamma-Gamma fitted once on all arms' post-assignment "
+        "behaviour; not an observed result."
+    ),
+}
+ArmStatus = Literal["ok", "not_converged", "insufficient_data", "withheld"]
+HOLDOUT_RULE = (
+    "The models are fitted (by default once on all arms) on behaviour after the levers' "
+    f"direct window (a coupon's validity, at least {config.CLV_DIRECT_WINDOW_DAYS} days), so a "
+    "burst of orders the lever bought directly is not read as lasting value. Check: fitted "
+    "without the last "
+    "part of the follow-up, the models predict each arm's margin there; a lever's projection "
+    "is shown only when its predicted extra margin vs control lies inside the confidence "
+    "interval of the actual extra margin (Welch), and withheld otherwise. A shown interval is "
+    "the bootstrap interval widened (in quadrature) by the model error that check cannot rule "
+    "out, per day, carried over the projected months."
+)
+
+
+@dataclass(frozen=True)
+class HoldoutCheck:
+    """Predicted vs actual margin on the held-back end of the follow-up, for one arm.
+
+    Attributes:
+        holdout_days: length of the held-back period (the last days before the cutoff).
+        customers: customers in the check.
+        predicted_margin: mean kept margin per customer the models, fitted without the
+            held-back period, predict for it; None without a usable fit.
+        actual_margin: mean kept margin per customer actually observed in it.
+        predicted_difference: predicted_margin minus control's (None for control).
+        actual_difference: actual_margin minus control's (None for control).
+        ci_lower: lower bound of the (confidence) Welch interval of actual_difference.
+        ci_upper: upper bound.
+        passed: the predicted difference lies inside that interval; None for control or when
+            the check could not be run (then the projection is withheld).
+    """
+
+    holdout_days: int
+    customers: int
+    predicted_margin: float | None
+    actual_margin: float
+    predicted_difference: float | None = None
+    actual_difference: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    passed: bool | None = None
+
+
+@dataclass(frozen=True)
+class ArmProjection:
+    """One arm's projected CLV beside its observed-window result.
+
+    Attributes:
+        arm_id: arm id in the experiment.
+        name: arm name.
+        kind: arm kind ("control", "discount", ...).
+        customers: assigned customers up to the cutoff.
+        status: "ok", "insufficient_data" or "not_converged" (the arm's fit).
+        message: why the arm has no projection ("" when ok).
+        observed_margin: mean margin per customer in the observed window (assignment to cutoff).
+        observed_revenue: mean revenue per customer in the observed window.
+        margin_rate: margin share of the arm's revenue in the fitted period (the default rate
+            without revenue); from `project_arms`, the period after the direct window, so a
+            coupon's thin margins inside its window do not carry into the projection.
+        projected_clv: mean expected discounted margin per customer over the next `months`
+            months after the cutoff; None without a usable fit.
+        difference: projected_clv minus control's; None for the control arm or without fits.
+        ci_lower: lower bound of the interval of the difference: the bootstrap percentile
+            interval, widened by the held-back check's model-error allowance when there is
+            a check (HOLDOUT_RULE).
+        ci_upper: upper bound.
+        bgnbd: the arm's BG/NBD parameters (time from the fit's start), or None.
+        gamma_gamma: the arm's Gamma-Gamma parameters, or None.
+        check: predicted vs actual on the held-back follow-up (HOLDOUT_RULE), or None when
+            the projection was made without one (project_arm_frame on its own). A treated
+            arm whose check did not pass has status "withheld" and no projection.
+        bootstrap_ci_lower: with a check, the bootstrap interval before the check's model-error
+            allowance widened it into ci_lower / ci_upper; None without a check.
+        bootstrap_ci_upper: upper bound of that bootstrap interval.
+    """
+
+    arm_id: int
+    name: str
+    kind: str
+    customers: int
+    status: ArmStatus
+    message: str
+    observed_margin: float
+    observed_revenue: float
+    margin_rate: float
+    projected_clv: float | None
+    difference: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    bgnbd: BgNbdParams | None = None
+    gamma_gamma: GammaGammaParams | None = None
+    check: HoldoutCheck | None = None
+    bootstrap_ci_lower: float | None = None
+    bootstrap_ci_upper: float | None = None
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    """Projected CLV per arm of an experiment and the differences vs control.
+
+    Attributes:
+        experiment_id: the experiment.
+        status: "ok" when the control and at least one other arm have projections, else
+            "insufficient_data".
+        message: what is missing ("" when ok), plus a note when bootstrap replicates failed.
+        basis: the label to show next to every number: a model-based projection.
+        method: "per_arm" (each arm fitted on its own customers, refitted in every bootstrap
+            replicate) or "pooled" (one fit on all arms; the bootstrap only resamples
+            customers' predictions, ignoring parameter uncertainty).
+        months: projection horizon after the cutoff.
+        monthly_discount_rate: discount rate per month.
+        confidence: level of the bootstrap intervals.
+        bootstrap: replicates requested.
+        failed_replicates: replicates dropped because a refit did not converge.
+        time_unit: unit of the fitted parameters (time since assignment).
+        until: the cutoff day, or None when the store is empty.
+        arms: one ArmProjection per arm, by arm_id.
+        fit_start_days: days after assignment the fitted behaviour starts (the levers'
+            direct window; 0 = from assignment).
+        holdout_days: the last days of the follow-up held back for the check (0 = none).
+        check_rule: how the check decides (HOLDOUT_RULE), "" without a check.
+    """
+
+    experiment_id: int
+    status: Literal["ok", "insufficient_data"]
+    message: str
+    basis: str
+    method: ProjectionMethod
+    months: int
+    monthly_discount_rate: float
+    confidence: float
+    bootstrap: int
+    failed_replicates: int
+    time_unit: TimeUnit
+    until: dt.date | None
+    arms: tuple[ArmProjection, ...]
+    fit_start_days: int = 0
+    holdout_days: int = 0
+    check_rule: str = ""
+
+
+@dataclass(frozen=True)
+class _ArmData:
+    x: Array
+    t_x: Array
+    t_end: Array
+    z: Array
+    margin_rate: float
+
+
+@dataclass(frozen=True)
+class _Horizon:
+    months: int
+    monthly_discount_rate: float
+    time_unit: TimeUnit
+
+
+def _arm_data(group: pd.DataFrame, default_margin_rate: float) -> _ArmData:
+    """One arm's summary rows as arrays; the margin rate of the fitted period when the summary
+    has one (`fit_revenue`/`fit_margin`: a coupon's thin margins stay in its window), else of
+    the observed window."""
+    prefix = "fit_" if "fit_revenue" in group.columns else ""
+    revenue = float(group[f"{prefix}revenue"].sum())
+    return _ArmData(
+        x=group["frequency"].to_numpy(dtype=float),
+        t_x=group["recency"].to_numpy(dtype=float),
+        t_end=group["T"].to_numpy(dtype=float),
+        z=group["monetary"].to_numpy(dtype=float),
+        margin_rate=(
+            float(group[f"{prefix}margin"].sum()) / revenue if revenue > 0 else default_margin_rate
+        ),
+    )
+
+
+def holdout_checks(
+    calibration: pd.DataFrame,
+    arms: pd.DataFrame,
+    *,
+    holdout_days: int,
+    confidence: float = config.CONFIDENCE,
+    time_unit: TimeUnit = "weeks",
+    default_margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    method: ProjectionMethod = "pooled",
+) -> dict[int, HoldoutCheck]:
+    """Fit each arm without the held-back period and compare its prediction there with the data.
+
+    Args:
+        calibration: `customers.followup_summary` ending `holdout_days` before the cutoff,
+            with the actual `holdout_margin` of the held-back days.
+        arms: `customers.experiment_arms` output (arm_id, name, kind).
+        holdout_days: length of the held-back period.
+        confidence: level of the interval of the actual difference (HOLDOUT_RULE).
+        time_unit: unit of recency and T in the summary.
+        default_margin_rate: margin share for an arm without revenue in the fitted period.
+        method: "pooled" (one fit on all arms, as the projection) or "per_arm".
+
+    Returns:
+        arm_id -> HoldoutCheck (arms without customers are left out). The interval counts
+        only the sampling error of the actual margins, so the check is strict: a prediction
+        that misses by more than that noise fails.
+    """
+    horizon = holdout_days / _DAYS_PER_UNIT[time_unit]
+    predicted: dict[int, float | None] = {}
+    actual: dict[int, Array] = {}
+    pooled: tuple[BgNbdFit, GammaGammaFit] | None = None
+    if method == "pooled" and len(calibration):
+        everyone = _arm_data(calibration, default_margin_rate)
+        pooled = (
+            fit_bgnbd(everyone.x, everyone.t_x, everyone.t_end, time_unit=time_unit),
+            fit_gamma_gamma(everyone.x, everyone.z),
+        )
+    for _, group in calibration.groupby("arm_id", sort=True):
+        data = _arm_data(group, default_margin_rate)
+        bg, gg = pooled or (
+            fit_bgnbd(data.x, data.t_x, data.t_end, time_unit=time_unit),
+            fit_gamma_gamma(data.x, data.z),
+        )
+        key = int(group["arm_id"].iloc[0])
+        actual[key] = group["holdout_margin"].to_numpy(dtype=float)
+        value = None
+        if bg.converged and gg.converged:
+            purchases = expected_purchases(bg.require(), horizon, data.x, data.t_x, data.t_end)
+            spend = expected_spend(gg.require(), data.x, data.z)
+            value = float(np.mean(purchases * spend)) * data.margin_rate
+        predicted[key] = value
+    controls = [int(a) for a, k in zip(arms["arm_id"], arms["kind"], strict=True) if k == "control"]
+    control = controls[0] if controls else None
+    critical = float(special.ndtri(1 - (1 - confidence) / 2))
+    out: dict[int, HoldoutCheck] = {}
+    for arm_id, values in actual.items():
+        check = HoldoutCheck(
+            holdout_days=int(holdout_days),
+            customers=len(values),
+            predicted_margin=predicted[arm_id],
+            actual_margin=float(values.mean()),
+        )
+        base = actual.get(control) if control is not None else None
+        if arm_id != control and base is not None and len(values) > 1 and len(base) > 1:
+            difference = float(values.mean() - base.mean())
+            se = math.sqrt(values.var(ddof=1) / len(values) + base.var(ddof=1) / len(base))
+            lower, upper = difference - critical * se, difference + critical * se
+            own, theirs = predicted[arm_id], predicted.get(control)  # type: ignore[arg-type]
+            guess = None if own is None or theirs is None else own - theirs
+            check = dataclasses.replace(
+                check,
+                predicted_difference=guess,
+                actual_difference=difference,
+                ci_lower=lower,
+                ci_upper=upper,
+                passed=None if guess is None else bool(lower <= guess <= upper),
+            )
+        out[arm_id] = check
+    return out
+
+
+def _with_checks(
+    result: ProjectionResult, checks: dict[int, HoldoutCheck], fit_start: int, holdout: int
+) -> ProjectionResult:
+    """Attach each arm's check; withhold the projection of a treated arm that did not pass."""
+    arms = []
+    failed, unchecked = [], []
+    for arm in result.arms:
+        check = checks.get(arm.arm_id)
+        arm = dataclasses.replace(arm, check=check)
+        if arm.kind != "control" and arm.status == "ok" and not (check and check.passed):
+            if check is None or check.passed is None:
+                unchecked.append(arm.name)
+                why = (
+                    f"fitted without the last {holdout} days the models are not identified "
+                    "(too little follow-up or too few customers), so the projection could not "
+                    "be checked"
+                )
+            else:
+                failed.append(arm.name)
+                why = (
+                    f"fitted without the last {holdout} days, the model predicted "
+                    f"{check.predicted_difference:+,.0f} {config.CURRENCY} of extra margin per "
+                    f"customer there vs control; the data show {check.actual_difference:+,.0f} "
+                    f"({result.confidence:.0%} CI {check.ci_lower:+,.0f} to "
+                    f"{check.ci_upper:+,.0f})"
+                )
+            arm = dataclasses.replace(
+                arm,
+                status="withheld",
+                message=f"Projection withheld: {why}, so the follow-up does not support a "
+                f"{result.months}-month projection.",
+                projected_clv=None,
+                difference=None,
+                ci_lower=None,
+                ci_upper=None,
+            )
+        elif arm.kind != "control" and check is not None and arm.ci_lower is not None:
+            arm = _widened(arm, check, result)
+        arms.append(arm)
+    message = result.message
+    if failed:
+        message += (
+            f" Projection withheld for {', '.join(failed)}: the model failed the check on the "
+            "held-back follow-up."
+        )
+    if unchecked:
+        message += (
+            f" Projection withheld for {', '.join(unchecked)}: it could not be checked on the "
+            "held-back follow-up; load more data."
+        )
+    message = message.strip()
+    return dataclasses.replace(
+        result,
+        arms=tuple(arms),
+        message=message,
+        basis=(
+            f"Model-based projection: BG/NBD + Gamma-Gamma fitted "
+            f"{'once on all arms' if result.method == 'pooled' else 'per arm'} on behaviour "
+            f"from day {fit_start} after assignment (after the levers' direct window), checked "
+            f"against the last {holdout} days of the follow-up; not an observed result."
+        ),
+        fit_start_days=fit_start,
+        holdout_days=holdout,
+        check_rule=HOLDOUT_RULE,
+    )
+
+
+def _widened(arm: ArmProjection, check: HoldoutCheck, result: ProjectionResult) -> ArmProjection:
+    """The bootstrap interval widened by the model error the check allows, over the horizon.
+
+    The check bounds the model's error on the extra margin per day of the held-back period
+    (actual minus predicted, within the actual difference's interval); the projection runs
+    `months` months past it, so that per-day error, discounted month by month like the
+    projection, is combined with each side of the bootstrap interval in quadrature (two
+    separate sources of error: which customers the arm got, and how wrong the model is):
+    what a few months of follow-up cannot rule out about a year stays in the interval.
+    """
+    assert check.predicted_difference is not None and check.ci_lower is not None
+    assert check.ci_upper is not None and arm.ci_lower is not None and arm.ci_upper is not None
+    months = np.arange(1.0, result.months + 1)
+    scale = float(
+        np.sum(DAYS_PER_MONTH / check.holdout_days * (1 + result.monthly_discount_rate) ** -months)
+    )
+    low_error = min(0.0, check.ci_lower - check.predicted_difference)
+    high_error = max(0.0, check.ci_upper - check.predicted_difference)
+    centre = arm.difference if arm.difference is not None else 0.0
+    return dataclasses.replace(
+        arm,
+        ci_lower=centre - math.hypot(centre - arm.ci_lower, scale * low_error),
+        ci_upper=centre + math.hypot(arm.ci_upper - centre, scale * high_error),
+        bootstrap_ci_lower=arm.ci_lower,
+        bootstrap_ci_upper=arm.ci_upper,
+    )
+
+
+def _arm_clv(
+    data: _ArmData,
+    weights: Array | None,
+    start: tuple[BgNbdFit, GammaGammaFit] | None,
+    horizon: _Horizon,
+) -> tuple[BgNbdFit, GammaGammaFit, float | None]:
+    """Fit both models on one arm (weighted) and return the fits and the mean expected CLV.
+
+    The point fit (no start) checks identification and computes standard errors; bootstrap
+    refits warm-start from it and skip that check.
+    """
+    check = start is None
+    bg = fit_bgnbd(
+        data.x,
+        data.t_x,
+        data.t_end,
+        weights=weights,
+        start=start[0] if start else None,
+        time_unit=horizon.time_unit,
+        standard_errors=check,
+        gradient_tolerance=1e-9 if check else 1e-6,
+    )
+    gg = fit_gamma_gamma(
+        data.x,
+        data.z,
+        weights=weights,
+        start=start[1] if start else None,
+        standard_errors=check,
+        gradient_tolerance=1e-9 if check else 1e-6,
+    )
+    if not (bg.converged and gg.converged):
+        return bg, gg, None
+    clv = _customer_clv(bg.require(), gg.require(), data, horizon)
+    w = np.ones_like(clv) if weights is None else weights
+    return bg, gg, _dot(w, clv) / float(w.sum())
+
+
+def _customer_clv(
+    bgnbd: BgNbdParams, gamma_gamma: GammaGammaParams, data: _ArmData, horizon: _Horizon
+) -> Array:
+    return expected_clv(
+        bgnbd,
+        gamma_gamma,
+        data.x,
+        data.t_x,
+        data.t_end,
+        data.z,
+        months=horizon.months,
+        monthly_discount_rate=horizon.monthly_discount_rate,
+        margin_rate=data.margin_rate,
+        time_unit=horizon.time_unit,
+    )
+
+
+def project_arm_frame(
+    summary: pd.DataFrame,
+    arms: pd.DataFrame,
+    *,
+    experiment_id: int = 0,
+    months: int = 12,
+    bootstrap: int = 200,
+    seed: int = 0,
+    method: ProjectionMethod = "per_arm",
+    monthly_discount_rate: float = config.MONTHLY_DISCOUNT_RATE,
+    confidence: float = config.CONFIDENCE,
+    time_unit: TimeUnit = "weeks",
+    until: dt.date | None = None,
+    default_margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    progress: Progress | None = None,
+) -> ProjectionResult:
+    """Projected `months`-month CLV per arm from per-customer post-assignment summaries.
+
+    The bootstrap resamples customers with replacement within each arm (as multinomial
+    weights, so no data is copied). With method "per_arm" (the default) every replicate refits
+    both models for every arm, warm-started from the arm's fit and its inverse Hessian so a
+    refit takes a few BFGS iterations: about 5 s of CPU for 200 replicates of a four-arm test
+    with 800 customers per arm (measured on the demo store), growing linearly with customers.
+    With "pooled" the models are fitted once on all customers and only the per-customer
+    predictions are resampled: instant, but the arms then differ only through their
+    customers' histories and parameter uncertainty is ignored.
+
+    Args:
+        summary: `experiments.store.customers.arm_summary` output (arm_id, frequency, recency,
+            T, monetary, revenue, margin).
+        arms: `experiments.store.customers.experiment_arms` output (arm_id, name, kind).
+        experiment_id: recorded on the result.
+        months: horizon after the cutoff.
+        bootstrap: replicates (0 = point estimates only).
+        seed: random seed of the bootstrap.
+        method: "per_arm" or "pooled" (see above).
+        monthly_discount_rate: per-month discount rate.
+        confidence: level of the percentile intervals.
+        time_unit: unit of recency and T in the summary.
+        until: the cutoff, recorded on the result.
+        default_margin_rate: margin share for an arm without observed revenue.
+        progress: called with (fraction done, text) after each bootstrap replicate (about
+            0.35 s each at 1M customers, so a 100-replicate projection takes most of a minute).
+    """
+    rng = np.random.default_rng(seed)
+    horizon = _Horizon(months, monthly_discount_rate, time_unit)
+    arm_ids = [int(v) for v in sorted(summary["arm_id"].unique())]
+    data: dict[int, _ArmData] = {}
+    for arm_id in arm_ids:
+        group = summary[summary["arm_id"] == arm_id]
+        data[arm_id] = _arm_data(group, default_margin_rate)
+
+    fits: dict[int, tuple[BgNbdFit, GammaGammaFit, float | None]] = {}
+    pooled_clv: dict[int, Array] = {}
+    if method == "pooled" and data:
+        pooled = _ArmData(
+            x=np.concatenate([d.x for d in data.values()]),
+            t_x=np.concatenate([d.t_x for d in data.values()]),
+            t_end=np.concatenate([d.t_end for d in data.values()]),
+            z=np.concatenate([d.z for d in data.values()]),
+            margin_rate=default_margin_rate,
+        )
+        bg, gg, _ = _arm_clv(pooled, None, None, horizon)
+        for arm_id, arm in data.items():
+            value = None
+            if bg.converged and gg.converged:
+                pooled_clv[arm_id] = _customer_clv(bg.require(), gg.require(), arm, horizon)
+                value = float(pooled_clv[arm_id].mean())
+            fits[arm_id] = (bg, gg, value)
+    else:
+        for arm_id, arm in data.items():
+            fits[arm_id] = _arm_clv(arm, None, None, horizon)
+
+    arm_rows = arms.sort_values("arm_id")
+    controls = [
+        int(a) for a, k in zip(arm_rows["arm_id"], arm_rows["kind"], strict=True) if k == "control"
+    ]
+    control = controls[0] if controls else None
+    usable = sorted(a for a, f in fits.items() if f[2] is not None)
+
+    differences: dict[int, list[float]] = {a: [] for a in usable}
+    failed = 0
+    if bootstrap > 0 and control in usable and len(usable) > 1:
+        for replicate in range(bootstrap):
+            if progress is not None:
+                progress(replicate / bootstrap, f"Bootstrap replicate {replicate + 1}/{bootstrap}")
+            values: dict[int, float] = {}
+            for arm_id in usable:
+                arm = data[arm_id]
+                n = len(arm.x)
+                weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+                if method == "pooled":
+                    values[arm_id] = _dot(weights, pooled_clv[arm_id]) / n
+                    continue
+                bg, gg, _ = fits[arm_id]
+                value = _arm_clv(arm, weights, (bg, gg), horizon)[2]
+                if value is None:
+                    break
+                values[arm_id] = value
+            if len(values) < len(usable):
+                failed += 1
+                continue
+            for arm_id, value in values.items():
+                differences[arm_id].append(value - values[control])
+
+    tail = (1 - confidence) / 2
+    results = []
+    for arm_id, name, kind in zip(
+        arm_rows["arm_id"], arm_rows["name"], arm_rows["kind"], strict=True
+    ):
+        arm_id = int(arm_id)
+        rows = summary[summary["arm_id"] == arm_id]
+        observed_margin = float(rows["margin"].mean()) if len(rows) else 0.0
+        observed_revenue = float(rows["revenue"].mean()) if len(rows) else 0.0
+        if arm_id not in fits:
+            results.append(
+                ArmProjection(
+                    arm_id=arm_id,
+                    name=str(name),
+                    kind=str(kind),
+                    customers=0,
+                    status="insufficient_data",
+                    message="no customers assigned before the cutoff",
+                    observed_margin=0.0,
+                    observed_revenue=0.0,
+                    margin_rate=default_margin_rate,
+                    projected_clv=None,
+                )
+            )
+            continue
+        bg, gg, value = fits[arm_id]
+        failing = bg if not bg.converged else gg
+        difference = lower = upper = None
+        control_value = fits[control][2] if control is not None and control in fits else None
+        if value is not None and control_value is not None and arm_id != control:
+            difference = value - control_value
+            draws = differences.get(arm_id, [])
+            if len(draws) >= 2:
+                lower, upper = (float(v) for v in np.quantile(draws, [tail, 1 - tail]))
+        results.append(
+            ArmProjection(
+                arm_id=arm_id,
+                name=str(name),
+                kind=str(kind),
+                customers=len(rows),
+                status="ok" if value is not None else failing.status,
+                message="" if value is not None else failing.message,
+                observed_margin=observed_margin,
+                observed_revenue=observed_revenue,
+                margin_rate=data[arm_id].margin_rate,
+                projected_clv=value,
+                difference=difference,
+                ci_lower=lower,
+                ci_upper=upper,
+                bgnbd=bg.params if bg.converged else None,
+                gamma_gamma=gg.params if gg.converged else None,
+            )
+        )
+
+    problems = []
+    if control is None:
+        problems.append("The experiment has no control arm to compare with.")
+    elif control not in usable:
+        problems.append("The control arm has no usable CLV fit.")
+    if not [a for a in usable if a != control]:
+        problems.append("No treatment arm has a usable CLV fit.")
+    if failed:
+        problems.append(
+            f"{failed} of {bootstrap} bootstrap replicates were dropped because a refit did "
+            "not converge; the intervals use the rest."
+        )
+    ok = control in usable and any(a != control for a in usable)
+    return ProjectionResult(
+        experiment_id=int(experiment_id),
+        status="ok" if ok else "insufficient_data",
+        message=" ".join(problems),
+        basis=PROJECTION_BASIS[method],
+        method=method,
+        months=months,
+        monthly_discount_rate=monthly_discount_rate,
+        confidence=confidence,
+        bootstrap=bootstrap,
+        failed_replicates=failed,
+        time_unit=time_unit,
+        until=until,
+        arms=tuple(results),
+    )
+
+
+def project_arms(
+    store_or_cursor: Store | Cursor,
+    experiment_id: int,
+    months: int = 12,
+    bootstrap: int = 200,
+    seed: int = 0,
+    *,
+    until: dt.date | None = None,
+    method: ProjectionMethod = "pooled",
+    monthly_discount_rate: float = config.MONTHLY_DISCOUNT_RATE,
+    time_unit: TimeUnit = "weeks",
+    progress: Progress | None = None,
+    direct_window_days: int | None = None,
+) -> ProjectionResult:
+    """Projected CLV per arm of an experiment vs control, with bootstrap intervals and a check.
+
+    What the follow-up can support (HOLDOUT_RULE): the models are fitted on each customer's
+    behaviour from `direct_window_days` after assignment (default: the longest coupon
+    validity of the arms, at least config.CLV_DIRECT_WINDOW_DAYS), because orders a lever
+    buys directly are a burst, not a lasting purchase rate. The last
+    config.CLV_HOLDOUT_SHARE of the follow-up after that window is first held back: fitted
+    without it, the models' predicted extra margin there must agree with the actual one, or
+    the lever's projection is withheld. The projection itself is fitted on the whole period
+    after the window (`project_arm_frame`), once on all arms by default ("pooled"): per-arm
+    fits read a few months of follow-up into each arm's own drop-out parameters, which the
+    data barely identify (on the demo one arm's Beta(a, b) came out at a = 17,916,
+    b = 879,794), so arm differences 12 months out were mostly fit noise; with one fit the
+    arms differ through their customers' own histories. Everything returned is a model-based
+    projection and says so in `basis`.
+    """
+    from experiments.store import Store, customers
+
+    if isinstance(store_or_cursor, Store):
+        with store_or_cursor.cursor() as cur:
+            return project_arms(
+                cur,
+                experiment_id,
+                months,
+                bootstrap,
+                seed,
+                until=until,
+                method=method,
+                monthly_discount_rate=monthly_discount_rate,
+                time_unit=time_unit,
+                progress=progress,
+                direct_window_days=direct_window_days,
+            )
+    cur = store_or_cursor
+    cutoff = until or customers.last_transaction_day(cur)
+    arms = customers.experiment_arms(cur, experiment_id)
+    validity, followup = customers.lever_window_days(cur, experiment_id, cutoff)
+    fit_start = (
+        max(config.CLV_DIRECT_WINDOW_DAYS, validity)
+        if direct_window_days is None
+        else int(direct_window_days)
+    )
+    after = (followup or 0) - fit_start
+    holdout = max(config.CLV_MIN_HOLDOUT_DAYS, round(after * config.CLV_HOLDOUT_SHARE))
+    options = {
+        "experiment_id": experiment_id,
+        "months": months,
+        "method": method,
+        "monthly_discount_rate": monthly_discount_rate,
+        "time_unit": time_unit,
+        "until": cutoff,
+    }
+    if cutoff is None or after - holdout < config.CLV_MIN_HOLDOUT_DAYS:
+        message = (
+            f"The follow-up after the levers' direct window (day {fit_start} after the last "
+            f"assignment) is {max(after, 0)} days; fitting and checking a projection needs at "
+            f"least {2 * config.CLV_MIN_HOLDOUT_DAYS}. Load newer transactions."
+        )
+        empty = pd.DataFrame(
+            columns=["arm_id", "frequency", "recency", "T", "monetary", "revenue", "margin"]
+        )
+        result = project_arm_frame(empty, arms, bootstrap=0, seed=seed, **options)  # type: ignore[arg-type]
+        return dataclasses.replace(
+            result,
+            status="insufficient_data",
+            message=message,
+            fit_start_days=fit_start,
+            check_rule=HOLDOUT_RULE,
+        )
+    calibration = customers.followup_summary(
+        cur,
+        experiment_id,
+        start_days=fit_start,
+        end=cutoff - dt.timedelta(days=holdout),
+        holdout_end=cutoff,
+        time_unit=time_unit,
+    )
+    checks = holdout_checks(
+        calibration, arms, holdout_days=holdout, time_unit=time_unit, method=method
+    )
+    summary = customers.followup_summary(
+        cur, experiment_id, start_days=fit_start, end=cutoff, time_unit=time_unit
+    )
+    result = project_arm_frame(
+        summary,
+        arms,
+        bootstrap=bootstrap,
+        seed=seed,
+        progress=progress,
+        **options,  # type: ignore[arg-type]
+    )
+    return _with_checks(result, checks, fit_start, holdout)
+
+
+def projection_json(result: ProjectionResult) -> dict[str, object]:
+    """A ProjectionResult as plain JSON-ready values (parameters as dicts)."""
+    document = dataclasses.asdict(result)
+    document["until"] = result.until.isoformat() if result.until else None
+    return document
