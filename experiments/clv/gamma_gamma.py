@@ -111,37 +111,64 @@ def gamma_gamma_log_likelihood(
 
 
 class _GammaGammaObjective:
+    """Mean negative log-likelihood and its gradient in log(p, q, v), fast at 1M customers.
+
+    Everything but log(v + x zbar) is a sum fixed by the data - per distinct x (the gamma
+    functions) or over all rows (the log zbar and log x terms) - so an evaluation costs one log
+    and one division per customer.
+    """
+
     def __init__(self, x: Array, z: Array, w: Array) -> None:
         self.unique_x, self.index = np.unique(x, return_inverse=True)
         self.x, self.z, self.w = x, z, w
-        self.log_z = np.log(z)
-        self.log_x = np.log(x)
+        self.wx = w * x
+        self.weight_per_x = np.bincount(self.index, weights=w, minlength=len(self.unique_x))
+        self.log_terms = _dot(self.wx, np.log(z) + np.log(x))  # sum of w x (log zbar + log x)
+        self.log_z = _dot(w, np.log(z))
         self.total = float(w.sum())
 
     def __call__(self, theta: Array) -> tuple[float, Array]:
         p, q, v = np.exp(np.clip(theta, -_LOG_BOUND - 5, _LOG_BOUND + 5))
-        ux, idx, x, w = self.unique_x, self.index, self.x, self.w
+        ux, wu, n = self.unique_x, self.weight_per_x, self.total
         g = special.gammaln
         d = special.digamma
         pux = p * ux
-        px = p * x
-        log_vxz = np.log(v + x * self.z)
+        vxz = v + self.x * self.z
+        log_vxz = np.log(vxz)
+        inverse = 1.0 / vxz
+        wx_log, w_log = _dot(self.wx, log_vxz), _dot(self.w, log_vxz)
+        wx_inverse, w_inverse = _dot(self.wx, inverse), _dot(self.w, inverse)
         ll = (
-            (g(pux + q) - g(pux))[idx]
-            - g(q)
-            + q * math.log(v)
-            + (px - 1) * self.log_z
-            + px * self.log_x
-            - (px + q) * log_vxz
+            _dot(wu, g(pux + q) - g(pux))
+            - n * (g(q) - q * math.log(v))
+            + p * self.log_terms
+            - self.log_z
+            - p * wx_log
+            - q * w_log
         )
-        d_p = x * ((d(pux + q) - d(pux))[idx] + self.log_z + self.log_x - log_vxz)
-        d_q = d(pux + q)[idx] - d(q) + math.log(v) - log_vxz
-        d_v = q / v - (px + q) / (v + x * self.z)
-        grad = np.array([_dot(w, d_p) * p, _dot(w, d_q) * q, _dot(w, d_v) * v])
-        value = -_dot(w, ll) / self.total
+        d_p = _dot(wu * ux, d(pux + q) - d(pux)) + self.log_terms - wx_log
+        d_q = _dot(wu, d(pux + q)) - n * (d(q) - math.log(v)) - w_log
+        d_v = n * q / v - p * wx_inverse - q * w_inverse
+        value = -ll / n
         if not np.isfinite(value):
             return 1e10, np.zeros(3)
-        return value, -grad / self.total
+        return value, -np.array([d_p * p, d_q * q, d_v * v]) / n
+
+    def scores(self, theta: Array) -> Array:
+        """Each row's gradient of its own log-likelihood in log(p, q, v): rows x 3.
+
+        Their weighted sum is the total log-likelihood's gradient; at the estimate they give
+        a bootstrap replicate's one-step (Newton) refit.
+        """
+        p, q, v = np.exp(theta)
+        d = special.digamma
+        pux = p * self.unique_x
+        x = self.x
+        log_vxz = np.log(v + x * self.z)
+        d_p = x * ((d(pux + q) - d(pux))[self.index] + np.log(self.z) + np.log(x) - log_vxz)
+        d_q = d(pux + q)[self.index] - d(q) + math.log(v) - log_vxz
+        d_v = q / v - (p * x + q) / (v + x * self.z)
+        return np.column_stack([d_p * p, d_q * q, d_v * v])
 
 
 def fit_gamma_gamma(

@@ -13,15 +13,21 @@ import pandas as pd
 from scipy import special
 
 from experiments import config
-from experiments.clv.bgnbd import BgNbdFit, BgNbdParams, expected_purchases, fit_bgnbd
-from experiments.clv.core import _DAYS_PER_UNIT, DAYS_PER_MONTH, Array, TimeUnit, _dot
+from experiments.clv.bgnbd import BgNbdFit, BgNbdParams
+from experiments.clv.cells import (
+    Resampler,
+    _arm_data,
+    _arm_means,
+    _ArmData,
+    _cells,
+    _fit_group,
+    _Horizon,
+)
+from experiments.clv.core import _DAYS_PER_UNIT, DAYS_PER_MONTH, Array, TimeUnit
 from experiments.clv.gamma_gamma import (
     GammaGammaFit,
     GammaGammaParams,
-    expected_spend,
-    fit_gamma_gamma,
 )
-from experiments.clv.model import expected_clv
 from experiments.progress import Progress
 
 if TYPE_CHECKING:
@@ -179,39 +185,6 @@ class ProjectionResult:
     check_rule: str = ""
 
 
-@dataclass(frozen=True)
-class _ArmData:
-    x: Array
-    t_x: Array
-    t_end: Array
-    z: Array
-    margin_rate: float
-
-
-@dataclass(frozen=True)
-class _Horizon:
-    months: int
-    monthly_discount_rate: float
-    time_unit: TimeUnit
-
-
-def _arm_data(group: pd.DataFrame, default_margin_rate: float) -> _ArmData:
-    """One arm's summary rows as arrays; the margin rate of the fitted period when the summary
-    has one (`fit_revenue`/`fit_margin`: a coupon's thin margins stay in its window), else of
-    the observed window."""
-    prefix = "fit_" if "fit_revenue" in group.columns else ""
-    revenue = float(group[f"{prefix}revenue"].sum())
-    return _ArmData(
-        x=group["frequency"].to_numpy(dtype=float),
-        t_x=group["recency"].to_numpy(dtype=float),
-        t_end=group["T"].to_numpy(dtype=float),
-        z=group["monetary"].to_numpy(dtype=float),
-        margin_rate=(
-            float(group[f"{prefix}margin"].sum()) / revenue if revenue > 0 else default_margin_rate
-        ),
-    )
-
-
 def holdout_checks(
     calibration: pd.DataFrame,
     arms: pd.DataFrame,
@@ -240,29 +213,31 @@ def holdout_checks(
         that misses by more than that noise fails.
     """
     horizon = holdout_days / _DAYS_PER_UNIT[time_unit]
-    predicted: dict[int, float | None] = {}
     actual: dict[int, Array] = {}
-    pooled: tuple[BgNbdFit, GammaGammaFit] | None = None
-    if method == "pooled" and len(calibration):
-        everyone = _arm_data(calibration, default_margin_rate)
-        pooled = (
-            fit_bgnbd(everyone.x, everyone.t_x, everyone.t_end, time_unit=time_unit),
-            fit_gamma_gamma(everyone.x, everyone.z),
-        )
+    data: dict[int, _ArmData] = {}
     for _, group in calibration.groupby("arm_id", sort=True):
-        data = _arm_data(group, default_margin_rate)
-        bg, gg = pooled or (
-            fit_bgnbd(data.x, data.t_x, data.t_end, time_unit=time_unit),
-            fit_gamma_gamma(data.x, data.z),
-        )
         key = int(group["arm_id"].iloc[0])
+        data[key] = _arm_data(group, default_margin_rate)
         actual[key] = group["holdout_margin"].to_numpy(dtype=float)
-        value = None
-        if bg.converged and gg.converged:
-            purchases = expected_purchases(bg.require(), horizon, data.x, data.t_x, data.t_end)
-            spend = expected_spend(gg.require(), data.x, data.z)
-            value = float(np.mean(purchases * spend)) * data.margin_rate
-        predicted[key] = value
+    cells = _cells(data)
+    positions = list(range(len(cells.arm_ids)))
+    groups = [positions] if method == "pooled" else [[a] for a in positions]
+    predicted: dict[int, float | None] = dict.fromkeys(data)
+    for arms_of_group in groups if data else []:
+        fit = _fit_group(cells, arms_of_group, time_unit)
+        if fit.converged:
+            predicted.update(
+                _arm_means(
+                    fit.bgnbd.require(),
+                    fit.gamma_gamma.require(),
+                    cells,
+                    fit.cells,
+                    cells.count,
+                    cells.spend_sum,
+                    [0.0, horizon],
+                    None,
+                )
+            )
     controls = [int(a) for a, k in zip(arms["arm_id"], arms["kind"], strict=True) if k == "control"]
     control = controls[0] if controls else None
     critical = float(special.ndtri(1 - (1 - confidence) / 2))
@@ -388,60 +363,6 @@ def _widened(arm: ArmProjection, check: HoldoutCheck, result: ProjectionResult) 
     )
 
 
-def _arm_clv(
-    data: _ArmData,
-    weights: Array | None,
-    start: tuple[BgNbdFit, GammaGammaFit] | None,
-    horizon: _Horizon,
-) -> tuple[BgNbdFit, GammaGammaFit, float | None]:
-    """Fit both models on one arm (weighted) and return the fits and the mean expected CLV.
-
-    The point fit (no start) checks identification and computes standard errors; bootstrap
-    refits warm-start from it and skip that check.
-    """
-    check = start is None
-    bg = fit_bgnbd(
-        data.x,
-        data.t_x,
-        data.t_end,
-        weights=weights,
-        start=start[0] if start else None,
-        time_unit=horizon.time_unit,
-        standard_errors=check,
-        gradient_tolerance=1e-9 if check else 1e-6,
-    )
-    gg = fit_gamma_gamma(
-        data.x,
-        data.z,
-        weights=weights,
-        start=start[1] if start else None,
-        standard_errors=check,
-        gradient_tolerance=1e-9 if check else 1e-6,
-    )
-    if not (bg.converged and gg.converged):
-        return bg, gg, None
-    clv = _customer_clv(bg.require(), gg.require(), data, horizon)
-    w = np.ones_like(clv) if weights is None else weights
-    return bg, gg, _dot(w, clv) / float(w.sum())
-
-
-def _customer_clv(
-    bgnbd: BgNbdParams, gamma_gamma: GammaGammaParams, data: _ArmData, horizon: _Horizon
-) -> Array:
-    return expected_clv(
-        bgnbd,
-        gamma_gamma,
-        data.x,
-        data.t_x,
-        data.t_end,
-        data.z,
-        months=horizon.months,
-        monthly_discount_rate=horizon.monthly_discount_rate,
-        margin_rate=data.margin_rate,
-        time_unit=horizon.time_unit,
-    )
-
-
 def project_arm_frame(
     summary: pd.DataFrame,
     arms: pd.DataFrame,
@@ -489,31 +410,36 @@ def project_arm_frame(
     rng = np.random.default_rng(seed)
     horizon = _Horizon(months, monthly_discount_rate, time_unit)
     arm_ids = [int(v) for v in sorted(summary["arm_id"].unique())]
-    data: dict[int, _ArmData] = {}
-    for arm_id in arm_ids:
-        group = summary[summary["arm_id"] == arm_id]
-        data[arm_id] = _arm_data(group, default_margin_rate)
-
-    fits: dict[int, tuple[BgNbdFit, GammaGammaFit, float | None]] = {}
-    pooled_clv: dict[int, Array] = {}
-    if method == "pooled" and data:
-        pooled = _ArmData(
-            x=np.concatenate([d.x for d in data.values()]),
-            t_x=np.concatenate([d.t_x for d in data.values()]),
-            t_end=np.concatenate([d.t_end for d in data.values()]),
-            z=np.concatenate([d.z for d in data.values()]),
-            margin_rate=default_margin_rate,
+    data = {
+        arm_id: _arm_data(summary[summary["arm_id"] == arm_id], default_margin_rate)
+        for arm_id in arm_ids
+    }
+    cells = _cells(data)
+    positions = list(range(len(arm_ids)))
+    groups = [
+        _fit_group(cells, arms_of_group, time_unit, scores=bootstrap > 0)
+        for arms_of_group in (
+            [positions] if method == "pooled" and data else [[a] for a in positions]
         )
-        bg, gg, _ = _arm_clv(pooled, None, None, horizon)
-        for arm_id, arm in data.items():
-            value = None
-            if bg.converged and gg.converged:
-                pooled_clv[arm_id] = _customer_clv(bg.require(), gg.require(), arm, horizon)
-                value = float(pooled_clv[arm_id].mean())
-            fits[arm_id] = (bg, gg, value)
-    else:
-        for arm_id, arm in data.items():
-            fits[arm_id] = _arm_clv(arm, None, None, horizon)
+    ]
+    ends, discount = horizon.purchase_weights()
+    fits: dict[int, tuple[BgNbdFit, GammaGammaFit, float | None]] = {}
+    for group in groups:
+        values: dict[int, float] = {}
+        if group.converged:
+            values = _arm_means(
+                group.bgnbd.require(),
+                group.gamma_gamma.require(),
+                cells,
+                group.cells,
+                cells.count,
+                cells.spend_sum,
+                ends,
+                discount,
+            )
+        for position in group.arms:
+            arm_id = cells.arm_ids[position]
+            fits[arm_id] = (group.bgnbd, group.gamma_gamma, values.get(arm_id))
 
     arm_rows = arms.sort_values("arm_id")
     controls = [
@@ -525,27 +451,16 @@ def project_arm_frame(
     differences: dict[int, list[float]] = {a: [] for a in usable}
     failed = 0
     if bootstrap > 0 and control in usable and len(usable) > 1:
-        for replicate in range(bootstrap):
+        resampler = Resampler(cells, [g for g in groups if g.converged])
+        for number in range(bootstrap):
             if progress is not None:
-                progress(replicate / bootstrap, f"Bootstrap replicate {replicate + 1}/{bootstrap}")
-            values: dict[int, float] = {}
-            for arm_id in usable:
-                arm = data[arm_id]
-                n = len(arm.x)
-                weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-                if method == "pooled":
-                    values[arm_id] = _dot(weights, pooled_clv[arm_id]) / n
-                    continue
-                bg, gg, _ = fits[arm_id]
-                value = _arm_clv(arm, weights, (bg, gg), horizon)[2]
-                if value is None:
-                    break
-                values[arm_id] = value
-            if len(values) < len(usable):
+                progress(number / bootstrap, f"Bootstrap replicate {number + 1}/{bootstrap}")
+            replicate_values = resampler.replicate(horizon, rng)
+            if replicate_values is None:
                 failed += 1
                 continue
-            for arm_id, value in values.items():
-                differences[arm_id].append(value - values[control])
+            for arm_id in usable:
+                differences[arm_id].append(replicate_values[arm_id] - replicate_values[control])
 
     tail = (1 - confidence) / 2
     results = []
@@ -714,19 +629,16 @@ def project_arms(
             fit_start_days=fit_start,
             check_rule=HOLDOUT_RULE,
         )
-    calibration = customers.followup_summary(
+    calibration, summary = customers.followup_summaries(
         cur,
         experiment_id,
         start_days=fit_start,
-        end=cutoff - dt.timedelta(days=holdout),
-        holdout_end=cutoff,
+        calibration_end=cutoff - dt.timedelta(days=holdout),
+        end=cutoff,
         time_unit=time_unit,
     )
     checks = holdout_checks(
         calibration, arms, holdout_days=holdout, time_unit=time_unit, method=method
-    )
-    summary = customers.followup_summary(
-        cur, experiment_id, start_days=fit_start, end=cutoff, time_unit=time_unit
     )
     result = project_arm_frame(
         summary,

@@ -1,0 +1,355 @@
+"""An experiment's customers merged into cells, and the per-arm CLV and bootstrap computed on them.
+
+BG/NBD reads a customer only through (x, t_x, T), and the expected CLV is expected purchases
+(a function of those three) times the Gamma-Gamma expected spend, which is linear in the
+customer's mean spend zbar given x: p (v + x zbar) / (p x + q - 1). So an arm's mean CLV needs,
+per cell of equal (arm, x, t_x, T, spend known), only the number of customers and the sum of
+their zbar - at a million customers a few thousand cells. A bootstrap replicate resamples
+customers (multinomial counts within each arm: exactly resampling customers with replacement),
+sums those counts into the cells, refits BG/NBD on the cells from the point fit, and moves the
+Gamma-Gamma estimate by one Newton step from the point fit (its per-customer scores are
+computed once); see `replicate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from experiments.clv.bgnbd import (
+    BgNbdFit,
+    BgNbdParams,
+    _BgNbdObjective,
+    _cumulative_purchases,
+    fit_bgnbd,
+)
+from experiments.clv.core import _DAYS_PER_UNIT, _LOG_BOUND, DAYS_PER_MONTH, Array, TimeUnit
+from experiments.clv.gamma_gamma import (
+    GammaGammaFit,
+    GammaGammaParams,
+    _GammaGammaObjective,
+    fit_gamma_gamma,
+)
+
+_NEWTON_ITERATIONS = 20  # then BFGS: a refit that needs more is not near the point fit
+_REFIT_TOLERANCE = 1e-6  # max |d(mean LL)/d(log parameter)| of a bootstrap refit
+
+
+@dataclass(frozen=True)
+class _ArmData:
+    x: Array
+    t_x: Array
+    t_end: Array
+    z: Array
+    margin_rate: float
+
+
+@dataclass(frozen=True)
+class _Horizon:
+    months: int
+    monthly_discount_rate: float
+    time_unit: TimeUnit
+
+    def purchase_weights(self) -> tuple[list[float], Array]:
+        """Month ends in the fit's time unit (0 first) and each month's discount factor."""
+        month = DAYS_PER_MONTH / _DAYS_PER_UNIT[self.time_unit]
+        ends = [m * month for m in range(self.months + 1)]
+        return ends, (1.0 + self.monthly_discount_rate) ** -np.arange(1.0, self.months + 1)
+
+
+def _arm_data(group: pd.DataFrame, default_margin_rate: float) -> _ArmData:
+    """One arm's summary rows as arrays; the margin rate of the fitted period when the summary
+    has one (`fit_revenue`/`fit_margin`: a coupon's thin margins stay in its window), else of
+    the observed window."""
+    prefix = "fit_" if "fit_revenue" in group.columns else ""
+    revenue = float(group[f"{prefix}revenue"].sum())
+    return _ArmData(
+        x=group["frequency"].to_numpy(dtype=float),
+        t_x=group["recency"].to_numpy(dtype=float),
+        t_end=group["T"].to_numpy(dtype=float),
+        z=group["monetary"].to_numpy(dtype=float),
+        margin_rate=(
+            float(group[f"{prefix}margin"].sum()) / revenue if revenue > 0 else default_margin_rate
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Customers of several arms (concatenated in arm order) and the cells they fall into.
+
+    Per customer: `cell` (index into the cell arrays), `x`, `z` (zbar, 0 when unknown). Per
+    cell: `arm` (position in `arm_ids`), `x`, `t_x`, `t_end`, `spend_x` (x when the spend is
+    known, else 0, as `expected_spend` reads it), `count` and `spend_sum` (sum of zbar).
+    """
+
+    arm_ids: tuple[int, ...]
+    margin_rates: Array
+    arm_start: Array
+    arm_size: Array
+    cell: Array
+    x: Array
+    z: Array
+    cell_arm: Array
+    cell_x: Array
+    cell_t_x: Array
+    cell_t_end: Array
+    cell_spend_x: Array
+    count: Array
+    spend_sum: Array
+
+    def customers_of(self, arms: list[int]) -> Array:
+        """Positions of the customers of these arm positions."""
+        return np.concatenate(
+            [np.arange(self.arm_start[a], self.arm_start[a] + self.arm_size[a]) for a in arms]
+        )
+
+
+def _cells(data: dict[int, _ArmData]) -> _Cells:
+    arm_ids = tuple(data)
+    sizes = np.array([len(d.x) for d in data.values()], dtype=np.int64)
+    arm = np.repeat(np.arange(len(arm_ids)), sizes)
+    x = np.concatenate([d.x for d in data.values()]) if arm_ids else np.zeros(0)
+    t_x = np.concatenate([d.t_x for d in data.values()]) if arm_ids else np.zeros(0)
+    t_end = np.concatenate([d.t_end for d in data.values()]) if arm_ids else np.zeros(0)
+    z = np.concatenate([d.z for d in data.values()]) if arm_ids else np.zeros(0)
+    known = (x > 0) & (z > 0) & np.isfinite(z)
+    z = np.where(known, z, 0.0)
+    key = arm.astype(np.int64)
+    for column in (x, t_x, t_end):
+        values, index = np.unique(column, return_inverse=True)
+        key = key * len(values) + index.ravel()
+    keys, first, cell = np.unique(key * 2 + known, return_index=True, return_inverse=True)
+    cell = cell.ravel()
+    n = len(keys)
+    return _Cells(
+        arm_ids=arm_ids,
+        margin_rates=np.array([d.margin_rate for d in data.values()]),
+        arm_start=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+        arm_size=sizes,
+        cell=cell,
+        x=x,
+        z=z,
+        cell_arm=arm[first],
+        cell_x=x[first],
+        cell_t_x=t_x[first],
+        cell_t_end=t_end[first],
+        cell_spend_x=np.where(known[first], x[first], 0.0),
+        count=np.bincount(cell, minlength=n).astype(float),
+        spend_sum=np.bincount(cell, weights=z, minlength=n),
+    )
+
+
+@dataclass(frozen=True)
+class _GroupFit:
+    """One fit of both models on a group of arms (all arms pooled, or one arm).
+
+    Attributes:
+        arms: positions (in the cells' arm order) of the arms the fit is on.
+        cells: indices of those arms' cells.
+        bgnbd: the BG/NBD fit on the cells.
+        gamma_gamma: the Gamma-Gamma fit on the arms' customers with a known spend.
+        spend_customers: positions of those customers.
+        scores: their per-customer Gamma-Gamma scores at the estimate (rows x 3), or None.
+    """
+
+    arms: list[int]
+    cells: Array
+    bgnbd: BgNbdFit
+    gamma_gamma: GammaGammaFit
+    spend_customers: Array
+    scores: Array | None
+
+    @property
+    def converged(self) -> bool:
+        return self.bgnbd.converged and self.gamma_gamma.converged
+
+
+def _fit_group(
+    cells: _Cells, arms: list[int], time_unit: TimeUnit, scores: bool = False
+) -> _GroupFit:
+    """Both models on these arms' customers, BG/NBD on their cells (the same likelihood)."""
+    rows = np.flatnonzero(np.isin(cells.cell_arm, arms))
+    bg = fit_bgnbd(
+        cells.cell_x[rows],
+        cells.cell_t_x[rows],
+        cells.cell_t_end[rows],
+        weights=cells.count[rows],
+        time_unit=time_unit,
+    )
+    customers = cells.customers_of(arms) if arms else np.zeros(0, dtype=np.int64)
+    spend = customers[cells.z[customers] > 0]
+    gg = fit_gamma_gamma(cells.x[spend], cells.z[spend])
+    gradient = None
+    if scores and gg.converged:
+        objective = _GammaGammaObjective(cells.x[spend], cells.z[spend], np.ones(len(spend)))
+        gradient = objective.scores(np.log(gg.require().as_array()))
+    return _GroupFit(arms, rows, bg, gg, spend, gradient)
+
+
+def _arm_means(
+    bgnbd: BgNbdParams,
+    gamma_gamma: GammaGammaParams,
+    cells: _Cells,
+    rows: Array,
+    count: Array,
+    spend_sum: Array,
+    horizons: list[float],
+    discount: Array | None,
+) -> dict[int, float]:
+    """Mean over each arm's customers of E[purchases] x E[spend] x margin rate, from cells.
+
+    `horizons` are the end points E[Y(t)] is taken at (0 first); with `discount` (one factor
+    per interval) the intervals' purchases are discounted and summed (the CLV), without it
+    the last interval's purchases are taken (the held-back check's prediction).
+    """
+    x, t_x, t_end = cells.cell_x[rows], cells.cell_t_x[rows], cells.cell_t_end[rows]
+    cumulative = _cumulative_purchases(bgnbd, horizons, x, t_x, t_end)
+    purchases = np.diff(cumulative, axis=1)
+    per_customer = purchases @ discount if discount is not None else purchases[:, -1]
+    p, q, v = gamma_gamma.as_array()
+    spend_x = cells.cell_spend_x[rows]
+    spend = p * (v * count[rows] + spend_x * spend_sum[rows]) / (p * spend_x + q - 1)
+    value = per_customer * spend
+    arm = cells.cell_arm[rows]
+    totals = np.bincount(arm, weights=value, minlength=len(cells.arm_ids))
+    customers = np.bincount(arm, weights=count[rows], minlength=len(cells.arm_ids))
+    return {
+        cells.arm_ids[a]: float(totals[a] / customers[a] * cells.margin_rates[a])
+        for a in np.unique(arm)
+        if customers[a] > 0
+    }
+
+
+def _resampled_gamma_gamma(group: _GroupFit, score_sum: Array) -> GammaGammaParams | None:
+    """One Newton step from the point estimate under bootstrap counts (None: no finite mean).
+
+    theta* = theta_hat + Cov(theta_hat) x sum_i (w_i - 1) s_i, with s_i the customers' scores
+    at the estimate (`score_sum` is sum_i w_i s_i) and Cov the inverse observed information:
+    the refit's first Newton iterate, within O(1/n) of the refit itself while the refit moves
+    by O(1/sqrt(n)). A full refit would read every customer a dozen times per replicate.
+    """
+    fit = group.gamma_gamma
+    assert group.scores is not None and fit.log_covariance is not None and fit.params
+    gradient = score_sum - group.scores.sum(axis=0)
+    theta = np.log(fit.params.as_array()) + fit.log_covariance @ gradient
+    params = GammaGammaParams(*(float(v) for v in np.exp(theta)))
+    return params if params.q > 1 else None
+
+
+def _refitted_bgnbd(
+    group: _GroupFit, cells: _Cells, count: Array, time_unit: TimeUnit
+) -> BgNbdParams | None:
+    """The BG/NBD refit on resampled cell counts (None: it did not converge).
+
+    Newton iterations with the point fit's inverse Hessian, theta <- theta + Cov x gradient,
+    to the refits' tolerance (1e-6 on the mean log-likelihood's gradient): the resampled
+    likelihood's curvature differs from the point fit's by O(1/sqrt(n)), so each iteration
+    shrinks the error by about that factor and two or three suffice, each one evaluation on
+    the cells. If that stalls (a flat direction), BFGS from the point fit takes over.
+    """
+    fit = group.bgnbd
+    assert fit.params is not None and fit.log_covariance is not None
+    rows = group.cells
+    objective = _BgNbdObjective(
+        cells.cell_x[rows], cells.cell_t_x[rows], cells.cell_t_end[rows], count
+    )
+    inverse_hessian = fit.log_covariance * objective.total
+    theta = np.log(fit.params.as_array())
+    for _ in range(_NEWTON_ITERATIONS):
+        _, gradient = objective(theta)
+        if not np.all(np.isfinite(gradient)):
+            break
+        if float(np.max(np.abs(gradient))) < _REFIT_TOLERANCE:
+            if np.all(np.abs(theta) < _LOG_BOUND):
+                return BgNbdParams(*(float(v) for v in np.exp(theta)))
+            return None
+        theta = theta - inverse_hessian @ gradient
+    refit = fit_bgnbd(
+        cells.cell_x[rows],
+        cells.cell_t_x[rows],
+        cells.cell_t_end[rows],
+        weights=count,
+        start=fit,
+        time_unit=time_unit,
+        standard_errors=False,
+        gradient_tolerance=_REFIT_TOLERANCE,
+    )
+    return refit.params if refit.converged else None
+
+
+class Resampler:
+    """Draws bootstrap replicates of an experiment's customers as counts per cell.
+
+    Resampling each arm's customers with replacement is the same as drawing the arm's cell
+    counts from a multinomial over its cells and then, inside each cell, which of its
+    customers were drawn (uniformly, with replacement). Only the second step needs customers,
+    and only in cells with a known spend (zbar and the Gamma-Gamma scores differ between their
+    customers), so a replicate costs one draw per repeat customer and nothing per one-time
+    buyer; cells with the same history are otherwise interchangeable.
+    """
+
+    def __init__(self, cells: _Cells, groups: list[_GroupFit]) -> None:
+        self.cells = cells
+        self.groups = groups
+        n = len(cells.cell_x)
+        # per customer, in cell order: zbar and the Gamma-Gamma scores of its group's fit
+        scores = np.zeros((len(cells.x), 3))
+        for group in groups:
+            if group.scores is not None:
+                scores[group.spend_customers] = group.scores
+        order = np.argsort(cells.cell, kind="stable")
+        self.z = cells.z[order]
+        self.scores = [np.ascontiguousarray(scores[order, k]) for k in range(3)]
+        self.cell_begin = np.concatenate([[0], np.cumsum(cells.count)[:-1]]).astype(np.int64)
+        # cells are ordered by arm (the key's leading part): each arm's cells are one run
+        self.arm_cells = [np.flatnonzero(cells.cell_arm == a) for a in range(len(cells.arm_ids))]
+        self.known = [rows[cells.cell_spend_x[rows] > 0] for rows in self.arm_cells]
+        self.n_cells = n
+
+    def draw(self, rng: np.random.Generator) -> tuple[Array, Array, Array]:
+        """(customers per cell, zbar summed per cell, Gamma-Gamma scores summed per arm)."""
+        cells = self.cells
+        count = np.zeros(self.n_cells)
+        spend_sum = np.zeros(self.n_cells)
+        scores = np.zeros((len(cells.arm_ids), 3))
+        for a, rows in enumerate(self.arm_cells):
+            size = int(cells.arm_size[a])
+            if not size:
+                continue
+            count[rows] = rng.multinomial(size, cells.count[rows] / size)
+            known = self.known[a]
+            drawn = count[known].astype(np.int64)
+            cell = np.repeat(known, drawn)
+            member = self.cell_begin[cell] + (rng.random(len(cell)) * cells.count[cell]).astype(
+                np.int64
+            )
+            spend = self.z[member]
+            ends = np.cumsum(drawn)
+            totals = np.concatenate([[0.0], np.cumsum(spend)])
+            spend_sum[known] = totals[ends] - totals[ends - drawn]
+            scores[a] = [float(column[member].sum()) for column in self.scores]
+        return count, spend_sum, scores
+
+    def replicate(self, horizon: _Horizon, rng: np.random.Generator) -> dict[int, float] | None:
+        """One bootstrap replicate: each arm's mean CLV on its resampled customers (None: a
+        refit did not converge).
+
+        Each group's BG/NBD is refitted on the resampled cells from the point fit
+        (`_refitted_bgnbd`: a few Newton iterations on a few thousand rows), its Gamma-Gamma
+        moved by one Newton step (`_resampled_gamma_gamma`).
+        """
+        cells = self.cells
+        count, spend_sum, scores = self.draw(rng)
+        ends, discount = horizon.purchase_weights()
+        values: dict[int, float] = {}
+        for group in self.groups:
+            rows = group.cells
+            bg = _refitted_bgnbd(group, cells, count[rows], horizon.time_unit)
+            gg = _resampled_gamma_gamma(group, scores[group.arms].sum(axis=0))
+            if bg is None or gg is None:
+                return None
+            values.update(_arm_means(bg, gg, cells, rows, count, spend_sum, ends, discount))
+        return values
