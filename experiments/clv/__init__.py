@@ -54,7 +54,12 @@ from experiments.clv.projection import (
     project_arms,
     projection_json,
 )
-from experiments.clv.simulation import SimulatedCustomers, simulate_customers
+from experiments.clv.simulation import (
+    SimulatedCustomers,
+    simulate_arm_summary,
+    simulate_customers,
+    true_future_clv,
+)
 from experiments.clv.store_wide import StoreClv, fit_store
 
 __all__ = [
@@ -92,5 +97,7 @@ __all__ = [
     "project_arm_frame",
     "project_arms",
     "projection_json",
+    "simulate_arm_summary",
     "simulate_customers",
+    "true_future_clv",
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from experiments.clv.bgnbd import BgNbdParams
-from experiments.clv.core import Array
+from experiments import config
+from experiments.clv.bgnbd import BgNbdParams, expected_purchases_new_customer
+from experiments.clv.core import _DAYS_PER_UNIT, DAYS_PER_MONTH, Array, TimeUnit
 from experiments.clv.gamma_gamma import GammaGammaParams
 
 
@@ -74,3 +77,63 @@ def simulate_customers(
     monetary = np.divide(total, frequency, out=np.zeros(n), where=frequency > 0)
     first = rng.gamma(gamma_gamma.p, 1 / scale)
     return SimulatedCustomers(frequency, recency, t_end, monetary, who, when, spend, first)
+
+
+def simulate_arm_summary(
+    arms: Mapping[int, BgNbdParams],
+    gamma_gamma: GammaGammaParams,
+    T: object,
+    rng: np.random.Generator,
+    *,
+    margin_rate: float = config.DEFAULT_MARGIN_RATE,
+) -> pd.DataFrame:
+    """An experiment's per-customer summary (as `project_arm_frame` reads it) drawn from known
+    parameters per arm: each arm's customers observed for `T` (one value per customer, the
+    same for every arm), spends from `gamma_gamma`, margin `margin_rate` of revenue."""
+    t_end = np.asarray(T, dtype=float)
+    frames = []
+    for arm_id, params in arms.items():
+        sim = simulate_customers(params, gamma_gamma, t_end, rng)
+        revenue = sim.frequency * sim.monetary
+        frames.append(
+            pd.DataFrame(
+                {
+                    "arm_id": arm_id,
+                    "frequency": sim.frequency,
+                    "recency": sim.recency,
+                    "T": sim.T,
+                    "monetary": sim.monetary,
+                    "revenue": revenue,
+                    "margin": revenue * margin_rate,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def true_future_clv(
+    bgnbd: BgNbdParams,
+    gamma_gamma: GammaGammaParams,
+    T: object,
+    *,
+    months: int = 12,
+    monthly_discount_rate: float = config.MONTHLY_DISCOUNT_RATE,
+    margin_rate: float = config.DEFAULT_MARGIN_RATE,
+    time_unit: TimeUnit = "weeks",
+) -> float:
+    """The population's mean discounted margin in the `months` after each customer's T: what
+    a projection's mean CLV estimates (exact: FHL 2005 eq. 9 at month ends, times the mean
+    spend and the margin rate)."""
+    month = DAYS_PER_MONTH / _DAYS_PER_UNIT[time_unit]
+    discount = (1.0 + monthly_discount_rate) ** -np.arange(1.0, months + 1)
+    values = []
+    for t in np.unique(np.asarray(T, dtype=float)):
+        cumulative = np.array(
+            [expected_purchases_new_customer(bgnbd, t + m * month) for m in range(months + 1)]
+        )
+        values.append((float(np.diff(cumulative) @ discount), np.sum(np.asarray(T) == t)))
+    mean_spend = gamma_gamma.mean_spend
+    if mean_spend is None:
+        raise ValueError("q <= 1: the population has no finite mean spend")
+    purchases = sum(v * k for v, k in values) / sum(k for _, k in values)
+    return float(purchases * mean_spend * margin_rate)
