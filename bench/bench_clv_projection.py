@@ -36,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "clv_projection.md"
+CLI_ARGUMENTS = ["clv", "--experiment", "1", "--json"]
 
 TIMED = """
 import json, sys, time
@@ -71,8 +72,7 @@ def timed(tree: Path, db: Path, repeats: int, bootstrap: int, method: str) -> di
 def cli(tree: Path, db: Path) -> dict:
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "experiments", "--db", str(db)]
-        + ["clv", "--experiment", "1", "--json"],
+        [sys.executable, "-m", "experiments", "--db", str(db), *CLI_ARGUMENTS],
         capture_output=True,
         text=True,
         cwd=tree,
