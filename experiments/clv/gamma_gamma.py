@@ -118,8 +118,11 @@ class _GammaGammaObjective:
     and one division per customer.
     """
 
-    def __init__(self, x: Array, z: Array, w: Array) -> None:
-        self.unique_x, self.index = np.unique(x, return_inverse=True)
+    def __init__(
+        self, x: Array, z: Array, w: Array, unique: tuple[Array, Array] | None = None
+    ) -> None:
+        # unique: the distinct x and each row's index into them, when the caller has them
+        self.unique_x, self.index = unique or np.unique(x, return_inverse=True)  # type: ignore[var-annotated]
         self.x, self.z, self.w = x, z, w
         self.wx = w * x
         self.weight_per_x = np.bincount(self.index, weights=w, minlength=len(self.unique_x))
