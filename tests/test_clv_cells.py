@@ -107,6 +107,27 @@ def test_the_newton_refits_agree_with_full_refits():
     assert np.allclose(newton.as_array(), full.require().as_array(), rtol=1e-4)
 
 
+@pytest.mark.parametrize("customers", [4000, 60_000])
+def test_the_gamma_gamma_refit_of_a_replicate_is_within_a_tenth_of_a_standard_error(customers):
+    """At 60,000 customers the first Newton step is taken as the refit (its error, about its
+    square, is small), at 4,000 the iterations go on: both land near the full refit."""
+    summary = _summary(customers, seed=8)
+    cells = _cells(summary)
+    group = C._fit_group(cells, [0, 1], "weeks", scores=True)
+    resampler = C.Resampler(cells, [group])
+    order = np.argsort(cells.cell, kind="stable")
+    log_sd = np.sqrt(np.diag(group.gamma_gamma.log_covariance))
+    rng = np.random.default_rng(9)
+    for _ in range(3):
+        draw = resampler.draw(rng)
+        newton = resampler.refitted_gamma_gamma(group, draw)
+        weights = np.bincount(order[np.concatenate(draw.members)], minlength=len(cells.x))
+        spend = group.spend_customers
+        refit = clv.fit_gamma_gamma(cells.x[spend], cells.z[spend], weights=weights[spend])
+        error = np.log(newton.as_array()) - np.log(refit.require().as_array())
+        assert np.all(np.abs(error) < 0.1 * log_sd), error / log_sd
+
+
 def test_gamma_gamma_scores_sum_to_the_gradient():
     summary = _summary(500, seed=6)
     keep = summary["frequency"] > 0
