@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -155,6 +156,12 @@ class _BgNbdObjective:
         self.x, self.t_x, self.t_end, self.w = x, t_x, t_end, w
         self.repeat = x > 0
         self.total = float(w.sum())
+
+    def reweighted(self, w: Array) -> _BgNbdObjective:
+        """The same rows with other weights (bootstrap counts), without regrouping."""
+        other = copy.copy(self)
+        other.w, other.total = w, float(w.sum())
+        return other
 
     def __call__(self, theta: Array) -> tuple[float, Array]:
         r, alpha, a, b = np.exp(np.clip(theta, -_LOG_BOUND - 5, _LOG_BOUND + 5))
@@ -329,20 +336,32 @@ def expected_purchases(
     return _cumulative_purchases(params, [t], x, t_x, t_end)[:, 0]
 
 
-def _cumulative_purchases(
-    params: BgNbdParams, horizons: list[float], x: Array, t_x: Array, t_end: Array
-) -> Array:
-    """E[Y(t) | x, t_x, T] for several t at once: customers x horizons.
-
-    Given alive, the expectation depends on (x, T) only, and customers share few such pairs,
-    so the hypergeometric function is evaluated once per distinct pair and horizon.
-    """
-    alive = probability_alive(params, x, t_x, t_end)
+def _distinct_pairs(x: Array, t_end: Array) -> tuple[Array, Array]:
+    """A row of each distinct (x, T) and every row's index into them."""
     t_values, t_index = np.unique(t_end, return_inverse=True)
     x_index = np.unique(x, return_inverse=True)[1]
     _, first, index = np.unique(
         x_index * len(t_values) + t_index, return_index=True, return_inverse=True
     )
+    return first, index.ravel()
+
+
+def _cumulative_purchases(
+    params: BgNbdParams,
+    horizons: list[float],
+    x: Array,
+    t_x: Array,
+    t_end: Array,
+    pairs: tuple[Array, Array] | None = None,
+) -> Array:
+    """E[Y(t) | x, t_x, T] for several t at once: customers x horizons.
+
+    Given alive, the expectation depends on (x, T) only, and customers share few such pairs,
+    so the hypergeometric function is evaluated once per distinct pair and horizon (`pairs`:
+    `_distinct_pairs(x, t_end)`, when the caller evaluates the same rows repeatedly).
+    """
+    alive = probability_alive(params, x, t_x, t_end)
+    first, index = pairs or _distinct_pairs(x, t_end)
     out = np.zeros((len(x), len(horizons)))
     for column, t in enumerate(horizons):
         if t > 0:

@@ -13,7 +13,9 @@ computed once); see `replicate`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ from experiments.clv.bgnbd import (
     BgNbdParams,
     _BgNbdObjective,
     _cumulative_purchases,
+    _distinct_pairs,
     fit_bgnbd,
 )
 from experiments.clv.core import _DAYS_PER_UNIT, _LOG_BOUND, DAYS_PER_MONTH, Array, TimeUnit
@@ -64,17 +67,32 @@ def _arm_data(group: pd.DataFrame, default_margin_rate: float) -> _ArmData:
     """One arm's summary rows as arrays; the margin rate of the fitted period when the summary
     has one (`fit_revenue`/`fit_margin`: a coupon's thin margins stay in its window), else of
     the observed window."""
-    prefix = "fit_" if "fit_revenue" in group.columns else ""
-    revenue = float(group[f"{prefix}revenue"].sum())
-    return _ArmData(
-        x=group["frequency"].to_numpy(dtype=float),
-        t_x=group["recency"].to_numpy(dtype=float),
-        t_end=group["T"].to_numpy(dtype=float),
-        z=group["monetary"].to_numpy(dtype=float),
-        margin_rate=(
-            float(group[f"{prefix}margin"].sum()) / revenue if revenue > 0 else default_margin_rate
-        ),
-    )
+    return _arms(group.assign(arm_id=0), default_margin_rate)[0]
+
+
+def _arms(
+    summary: pd.DataFrame | Mapping[str, Any], default_margin_rate: float
+) -> dict[int, _ArmData]:
+    """Each arm's summary rows as arrays (`_arm_data`), from a frame or a dict of columns."""
+    arm = np.asarray(summary["arm_id"])
+    prefix = "fit_" if "fit_revenue" in summary else ""
+    columns = {
+        name: np.asarray(summary[name], dtype=float)
+        for name in ("frequency", "recency", "T", "monetary", f"{prefix}revenue", f"{prefix}margin")
+    }
+    out = {}
+    for arm_id in np.unique(arm):
+        rows = arm == arm_id
+        revenue = float(columns[f"{prefix}revenue"][rows].sum())
+        margin = float(columns[f"{prefix}margin"][rows].sum())
+        out[int(arm_id)] = _ArmData(
+            x=columns["frequency"][rows],
+            t_x=columns["recency"][rows],
+            t_end=columns["T"][rows],
+            z=columns["monetary"][rows],
+            margin_rate=margin / revenue if revenue > 0 else default_margin_rate,
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -154,6 +172,8 @@ class _GroupFit:
         gamma_gamma: the Gamma-Gamma fit on the arms' customers with a known spend.
         spend_customers: positions of those customers.
         scores: their per-customer Gamma-Gamma scores at the estimate (rows x 3), or None.
+        pairs: the cells' distinct (x, T) (`_distinct_pairs`), for repeated predictions.
+        objective: the BG/NBD objective on the cells, for refits with other counts.
     """
 
     arms: list[int]
@@ -162,6 +182,8 @@ class _GroupFit:
     gamma_gamma: GammaGammaFit
     spend_customers: Array
     scores: Array | None
+    pairs: tuple[Array, Array] = field(repr=False)
+    objective: _BgNbdObjective = field(repr=False)
 
     @property
     def converged(self) -> bool:
@@ -185,9 +207,12 @@ def _fit_group(
     gg = fit_gamma_gamma(cells.x[spend], cells.z[spend])
     gradient = None
     if scores and gg.converged:
-        objective = _GammaGammaObjective(cells.x[spend], cells.z[spend], np.ones(len(spend)))
-        gradient = objective.scores(np.log(gg.require().as_array()))
-    return _GroupFit(arms, rows, bg, gg, spend, gradient)
+        spend_objective = _GammaGammaObjective(cells.x[spend], cells.z[spend], np.ones(len(spend)))
+        gradient = spend_objective.scores(np.log(gg.require().as_array()))
+    x, t_x, t_end = cells.cell_x[rows], cells.cell_t_x[rows], cells.cell_t_end[rows]
+    pairs = _distinct_pairs(x, t_end)
+    objective = _BgNbdObjective(x, t_x, t_end, cells.count[rows])
+    return _GroupFit(arms, rows, bg, gg, spend, gradient, pairs, objective)
 
 
 def _arm_means(
@@ -199,6 +224,7 @@ def _arm_means(
     spend_sum: Array,
     horizons: list[float],
     discount: Array | None,
+    pairs: tuple[Array, Array] | None = None,
 ) -> dict[int, float]:
     """Mean over each arm's customers of E[purchases] x E[spend] x margin rate, from cells.
 
@@ -207,7 +233,7 @@ def _arm_means(
     the last interval's purchases are taken (the held-back check's prediction).
     """
     x, t_x, t_end = cells.cell_x[rows], cells.cell_t_x[rows], cells.cell_t_end[rows]
-    cumulative = _cumulative_purchases(bgnbd, horizons, x, t_x, t_end)
+    cumulative = _cumulative_purchases(bgnbd, horizons, x, t_x, t_end, pairs)
     purchases = np.diff(cumulative, axis=1)
     per_customer = purchases @ discount if discount is not None else purchases[:, -1]
     p, q, v = gamma_gamma.as_array()
@@ -238,9 +264,7 @@ def _refitted_bgnbd(
     fit = group.bgnbd
     assert fit.params is not None and fit.log_covariance is not None
     rows = group.cells
-    objective = _BgNbdObjective(
-        cells.cell_x[rows], cells.cell_t_x[rows], cells.cell_t_end[rows], count
-    )
+    objective = group.objective.reweighted(count)
     inverse_hessian = fit.log_covariance * objective.total
     theta = np.log(fit.params.as_array())
     for _ in range(_NEWTON_ITERATIONS):
@@ -302,7 +326,8 @@ class Resampler:
         for group in groups:
             if group.scores is not None:
                 scores[group.spend_customers] = group.scores
-        order = np.argsort(cells.cell, kind="stable")
+        # within a cell by zbar: the draw then does not depend on the order of the rows
+        order = np.lexsort((cells.z, cells.cell))
         self.z = cells.z[order]
         self.x = cells.x[order]
         # distinct x of the customers with a known spend, and each customer's index into them
@@ -409,6 +434,8 @@ class Resampler:
             if bg is None or gg is None:
                 return None
             values.update(
-                _arm_means(bg, gg, cells, rows, draw.count, draw.spend_sum, ends, discount)
+                _arm_means(
+                    bg, gg, cells, rows, draw.count, draw.spend_sum, ends, discount, group.pairs
+                )
             )
         return values

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,14 +17,13 @@ from experiments import config
 from experiments.clv.bgnbd import BgNbdFit, BgNbdParams
 from experiments.clv.cells import (
     Resampler,
-    _arm_data,
     _arm_means,
-    _ArmData,
+    _arms,
     _cells,
     _fit_group,
     _Horizon,
 )
-from experiments.clv.core import _DAYS_PER_UNIT, DAYS_PER_MONTH, Array, TimeUnit
+from experiments.clv.core import _DAYS_PER_UNIT, DAYS_PER_MONTH, TimeUnit
 from experiments.clv.gamma_gamma import (
     GammaGammaFit,
     GammaGammaParams,
@@ -185,7 +185,7 @@ class ProjectionResult:
 
 
 def holdout_checks(
-    calibration: pd.DataFrame,
+    calibration: pd.DataFrame | Mapping[str, Any],
     arms: pd.DataFrame,
     *,
     holdout_days: int,
@@ -198,7 +198,8 @@ def holdout_checks(
 
     Args:
         calibration: `customers.followup_summary` ending `holdout_days` before the cutoff,
-            with the actual `holdout_margin` of the held-back days.
+            with the actual `holdout_margin` of the held-back days (a frame, or the same
+            columns as a dict of arrays: `customers.followup_summaries`).
         arms: `customers.experiment_arms` output (arm_id, name, kind).
         holdout_days: length of the held-back period.
         confidence: level of the interval of the actual difference (HOLDOUT_RULE).
@@ -212,12 +213,10 @@ def holdout_checks(
         that misses by more than that noise fails.
     """
     horizon = holdout_days / _DAYS_PER_UNIT[time_unit]
-    actual: dict[int, Array] = {}
-    data: dict[int, _ArmData] = {}
-    for _, group in calibration.groupby("arm_id", sort=True):
-        key = int(group["arm_id"].iloc[0])
-        data[key] = _arm_data(group, default_margin_rate)
-        actual[key] = group["holdout_margin"].to_numpy(dtype=float)
+    data = _arms(calibration, default_margin_rate)
+    arm_of_row = np.asarray(calibration["arm_id"])
+    holdout_margin = np.asarray(calibration["holdout_margin"], dtype=float)
+    actual = {arm_id: holdout_margin[arm_of_row == arm_id] for arm_id in data}
     cells = _cells(data)
     positions = list(range(len(cells.arm_ids)))
     groups = [positions] if method == "pooled" else [[a] for a in positions]
@@ -363,7 +362,7 @@ def _widened(arm: ArmProjection, check: HoldoutCheck, result: ProjectionResult) 
 
 
 def project_arm_frame(
-    summary: pd.DataFrame,
+    summary: pd.DataFrame | Mapping[str, Any],
     arms: pd.DataFrame,
     *,
     experiment_id: int = 0,
@@ -393,7 +392,7 @@ def project_arm_frame(
 
     Args:
         summary: `experiments.store.customers.arm_summary` output (arm_id, frequency, recency,
-            T, monetary, revenue, margin).
+            T, monetary, revenue, margin), a frame or the same columns as a dict of arrays.
         arms: `experiments.store.customers.experiment_arms` output (arm_id, name, kind).
         experiment_id: recorded on the result.
         months: horizon after the cutoff.
@@ -410,11 +409,10 @@ def project_arm_frame(
     """
     rng = np.random.default_rng(seed)
     horizon = _Horizon(months, monthly_discount_rate, time_unit)
-    arm_ids = [int(v) for v in sorted(summary["arm_id"].unique())]
-    data = {
-        arm_id: _arm_data(summary[summary["arm_id"] == arm_id], default_margin_rate)
-        for arm_id in arm_ids
-    }
+    data = _arms(summary, default_margin_rate)
+    arm_ids = list(data)
+    arm_of_row = np.asarray(summary["arm_id"])
+    observed = {name: np.asarray(summary[name], dtype=float) for name in ("margin", "revenue")}
     cells = _cells(data)
     positions = list(range(len(arm_ids)))
     groups = [
@@ -469,9 +467,10 @@ def project_arm_frame(
         arm_rows["arm_id"], arm_rows["name"], arm_rows["kind"], strict=True
     ):
         arm_id = int(arm_id)
-        rows = summary[summary["arm_id"] == arm_id]
-        observed_margin = float(rows["margin"].mean()) if len(rows) else 0.0
-        observed_revenue = float(rows["revenue"].mean()) if len(rows) else 0.0
+        rows = arm_of_row == arm_id
+        size = int(rows.sum())
+        observed_margin = float(observed["margin"][rows].mean()) if size else 0.0
+        observed_revenue = float(observed["revenue"][rows].mean()) if size else 0.0
         if arm_id not in fits:
             results.append(
                 ArmProjection(
@@ -502,7 +501,7 @@ def project_arm_frame(
                 arm_id=arm_id,
                 name=str(name),
                 kind=str(kind),
-                customers=len(rows),
+                customers=size,
                 status="ok" if value is not None else failing.status,
                 message="" if value is not None else failing.message,
                 observed_margin=observed_margin,

@@ -710,14 +710,19 @@ def followup_summary(
 class Followup(NamedTuple):
     """The two summaries the experiment CLV projection reads, from one pass over the rows.
 
+    Each is a dict of equal-length numpy arrays named like `followup_summary`'s columns but
+    customer_id (arm_id, frequency, recency, T, monetary, fit_revenue, fit_margin,
+    holdout_margin, revenue, margin): `clv.project_arm_frame` and `clv.holdout_checks` read
+    them as they read a frame, without a million-row frame being built.
+
     Attributes:
         calibration: `followup_summary` ending at the calibration end, with the actual
             `holdout_margin` of the held-back days after it: what the check fits and tests.
         summary: `followup_summary` ending at the cutoff: what the projection fits.
     """
 
-    calibration: pd.DataFrame
-    summary: pd.DataFrame
+    calibration: dict[str, np.ndarray]
+    summary: dict[str, np.ndarray]
 
 
 _FOLLOWUP_COLUMNS = [
@@ -747,11 +752,10 @@ def followup_summaries(
     """`followup_summary` twice - ending at `calibration_end` (held-back margin to `end`) and
     at `end` - in one scan of the transactions, without the customer ids.
 
-    The rows are the same as two `followup_summary` calls give (a test holds them equal),
-    ordered by arm and then by (frequency, recency, T, monetary): customers equal in those are
-    interchangeable for the projection's bootstrap, so a seeded bootstrap is reproducible. The
-    customer ids, which the projection does not use, are left out (at a million customers
-    their strings cost more than the numbers).
+    The rows are the same as two `followup_summary` calls give (a test holds them equal), in
+    no particular order (the projection's results do not depend on it). The customer ids,
+    which the projection does not use, are left out: at a million customers their strings
+    cost more than the numbers.
     """
     params = {
         "margin_rate": _params(None, margin_rate)["margin_rate"],
@@ -834,24 +838,15 @@ def followup_summaries(
             WHERE a.zero_day < CAST($end_day AS DATE)
         )
         SELECT * FROM joined
-        ORDER BY arm_id, frequency, recency, "T", monetary
         """,  # noqa: S608 - a fixed fragment; values are parameters
         params,
-    ).df()
-    summary = frame[_FOLLOWUP_COLUMNS].assign(holdout_margin=0.0)
-    calibration = frame[frame["in_calibration"]]
-    calibration = pd.DataFrame(
-        {
-            "arm_id": calibration["arm_id"],
-            "frequency": calibration["calibration_frequency"],
-            "recency": calibration["calibration_recency"],
-            "T": calibration["calibration_T"],
-            "monetary": calibration["calibration_monetary"],
-            "fit_revenue": calibration["calibration_fit_revenue"],
-            "fit_margin": calibration["calibration_fit_margin"],
-            "holdout_margin": calibration["holdout_margin"],
-            "revenue": calibration["revenue"],
-            "margin": calibration["margin"],
-        }
-    ).reset_index(drop=True)
-    return Followup(calibration=calibration, summary=summary.reset_index(drop=True))
+    ).fetchnumpy()
+    columns = {name: np.asarray(values) for name, values in frame.items()}
+    summary = {name: columns[name] for name in _FOLLOWUP_COLUMNS}
+    summary["holdout_margin"] = np.zeros(len(summary["arm_id"]))
+    rows = columns["in_calibration"].astype(bool)
+    calibration = {
+        name: columns[f"calibration_{name}" if f"calibration_{name}" in columns else name][rows]
+        for name in _FOLLOWUP_COLUMNS
+    }
+    return Followup(calibration=calibration, summary=summary)
