@@ -74,11 +74,14 @@ def observation_lengths(customers: int, rng: np.random.Generator) -> np.ndarray:
     return rng.integers(24, 29, customers).astype(float)
 
 
-def run(datasets: int, customers: int, bootstrap: int, base_commit: str) -> str:
+def run(
+    datasets: int, customers: int, bootstrap: int, base_commit: str, scenarios: list[str]
+) -> str:
     with tempfile.TemporaryDirectory() as directory:
         implementations = {"main": load_base(base_commit, Path(directory)), "this": clv}
         rows = []
-        for scenario, lever in SCENARIOS.items():
+        for scenario in scenarios:
+            lever = SCENARIOS[scenario]
             T = observation_lengths(customers, np.random.default_rng(1))
             truth = clv.true_future_clv(lever, SPEND, T) - clv.true_future_clv(BASE, SPEND, T)
             for method in ("pooled", "per_arm"):
@@ -148,8 +151,10 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--bootstrap", type=int, default=100)
     parser.add_argument("--base", default="0c343b9")
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS))
     args = parser.parse_args()
-    report = run(args.datasets, args.customers, args.bootstrap, args.base)
+    scenarios = args.scenario or list(SCENARIOS)
+    report = run(args.datasets, args.customers, args.bootstrap, args.base, scenarios)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report, encoding="utf-8")
     print(report)
