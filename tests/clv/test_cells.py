@@ -142,26 +142,26 @@ def test_gamma_gamma_scores_sum_to_the_gradient():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["pooled", "per_arm"])
-def test_bootstrap_intervals_cover_the_true_future_difference(method):
-    """60 simulated experiments with a lasting lever: the 95% bootstrap interval (no held-back
-    check) covers the exact true difference. At a true 95%, 52 or fewer of 60 has probability
-    0.03; the intervals' mean half-width matches the spread of the estimates."""
+@pytest.mark.parametrize(("method", "lever"), [("pooled", BASE), ("per_arm", FASTER)])
+def test_bootstrap_intervals_cover_the_true_future_difference(method, lever):
+    """60 simulated experiments per method, each where its model is right (one pooled fit when
+    the arms do not differ, per-arm fits with a lasting lever): the 95% bootstrap interval (no
+    held-back check) covers the exact true difference, and its width matches the spread of
+    the estimates. With 60 replicates a percentile interval covers about 93%; 49 or fewer of
+    60 then has probability 0.0003. The spread of 60 estimates is known to about +-9%."""
     rng = np.random.default_rng(7)
     T = rng.integers(24, 29, 1500).astype(float)
-    truth = clv.true_future_clv(FASTER, SPEND, T) - clv.true_future_clv(BASE, SPEND, T)
+    truth = clv.true_future_clv(lever, SPEND, T) - clv.true_future_clv(BASE, SPEND, T)
     covered, estimates, widths = 0, [], []
     for number in range(60):
         summary = clv.simulate_arm_summary(
-            {0: BASE, 1: FASTER}, SPEND, T, np.random.default_rng(100 + number)
+            {0: BASE, 1: lever}, SPEND, T, np.random.default_rng(100 + number)
         )
-        lever = clv.project_arm_frame(summary, ARMS, bootstrap=60, seed=number, method=method).arms[
-            1
-        ]
-        assert lever.ci_lower is not None and lever.difference is not None
-        covered += lever.ci_lower <= truth <= lever.ci_upper
-        estimates.append(lever.difference)
-        widths.append((lever.ci_upper - lever.ci_lower) / 2 / 1.96)
-    assert covered >= 53, covered
-    # sd of 60 estimates is known to about +-9%; the bootstrap's width to a few percent
-    assert np.mean(widths) / np.std(estimates, ddof=1) == pytest.approx(1.0, abs=0.3)
+        result = clv.project_arm_frame(summary, ARMS, bootstrap=60, seed=number, method=method)
+        arm = result.arms[1]
+        assert arm.ci_lower is not None and arm.difference is not None
+        covered += arm.ci_lower <= truth <= arm.ci_upper
+        estimates.append(arm.difference)
+        widths.append((arm.ci_upper - arm.ci_lower) / 2 / 1.96)
+    assert covered >= 50, covered
+    assert 0.8 < np.mean(widths) / np.std(estimates, ddof=1) < 1.25, (widths, estimates)
