@@ -1,13 +1,22 @@
-"""Benchmark: the experiment CLV projection (`clv.project_arms`, as the Results page runs it).
+"""Benchmark: the experiment CLV projection (`clv.project_arms`) at 1M customers, before vs after.
 
-Seeds the demo store (N customers, seed 7, four arms) in a temporary file, then, best of
---repeats, times `project_arms` with 100 bootstrap replicates: the default (one pooled fit on
-behaviour after the levers' direct window, with the held-back check) and per-arm fits. The
-table also shows each lever's projected 12-month difference vs control and whether the check
-passed, beside the demo's true future value (`known_effects`, future_margin_12m).
+On a demo store (default /tmp/demo1m.duckdb: 1M customers, 9.9M transactions, experiment 1 with
+four arms) it times, in fresh processes and alternating, main's code (a checkout at --base,
+e.g. `git worktree add /tmp/clv-base 0c343b9`) and this tree's:
+
+* `page`: `project_arms(store, 1, bootstrap=100)` as the Results page calls it (imports warm,
+  as in the running server), best of --repeats;
+* `cli`: `python -m experiments --db COPY clv --experiment 1 --json` (200 replicates, the
+  CLI's default), wall time including start-up, best of two, on a writable copy of the store;
+* `per_arm`: `project_arms(..., bootstrap=100, method="per_arm")`, once (main's takes minutes).
+
+It reports the seconds, the ratio after/before measured in the same run, the load average, and
+each lever's projected difference and interval from both, which must agree up to the
+bootstrap's Monte Carlo noise.
 
 Usage:
-    python bench/bench_clv_projection.py [--customers 400000] [--repeats 2]
+    python bench/bench_clv_projection.py [--store /tmp/demo1m.duckdb] [--base /tmp/clv-base]
+        [--repeats 2] [--no-per-arm]
 
 Writes bench/results/clv_projection.md and prints it.
 """
@@ -15,88 +24,167 @@ Writes bench/results/clv_projection.md and prints it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
+import shutil
+import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "clv_projection.md"
-sys.path.insert(0, str(ROOT))
+CLI_ARGUMENTS = ["clv", "--experiment", "1", "--json"]
 
-from experiments import clv, demo  # noqa: E402
-from experiments.store import Store  # noqa: E402
+TIMED = """
+import json, sys, time
+sys.path.insert(0, {tree!r})
+from experiments import clv
+from experiments.store import Store, customers  # noqa: F401 - warm imports, as in the server
+import scipy.stats  # noqa: F401
+store = Store({db!r}, read_only=True)
+best, cpu, result = float("inf"), float("inf"), None
+for _ in range({repeats}):
+    started, started_cpu = time.perf_counter(), time.process_time()
+    result = clv.project_arms(store, 1, bootstrap={bootstrap}, method={method!r})
+    best = min(best, time.perf_counter() - started)
+    cpu = min(cpu, time.process_time() - started_cpu)
+arms = [
+    [a.name, a.status, a.difference, a.ci_lower, a.ci_upper]
+    for a in result.arms
+    if a.kind != "control"
+]
+print(json.dumps({{"seconds": best, "cpu": cpu, "arms": arms}}))
+"""
 
-# Measured on main before the change (9ec7554: per-arm fits on behaviour since assignment, no
-# check), same demo stores, 100 replicates, best of 3, on this shared machine.
-BEFORE = {100_000: 8.24, 400_000: 23.25}
+
+def timed(tree: Path, db: Path, repeats: int, bootstrap: int, method: str) -> dict:
+    code = TIMED.format(
+        tree=str(tree), db=str(db), repeats=repeats, bootstrap=bootstrap, method=method
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tree
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(customers: int, repeats: int) -> str:
-    with tempfile.TemporaryDirectory() as directory:
-        store = Store(Path(directory) / "demo.duckdb")
-        demo.seed_demo(store, customers=customers, seed=7, replace=True)
-        with store.cursor() as cur:
-            truth = dict(
-                cur.execute(
-                    "SELECT arm, true_value FROM known_effects WHERE metric = ?",
-                    [demo.FUTURE_MARGIN_METRIC],
-                ).fetchall()
-            )
-        rows = []
-        for method in ("pooled", "per_arm"):
-            best, result = float("inf"), None
-            for _ in range(repeats):
-                started = time.perf_counter()
-                result = clv.project_arms(store, 1, bootstrap=100, method=method)  # type: ignore[arg-type]
-                best = min(best, time.perf_counter() - started)
-            assert result is not None
-            rows.append((method, best, result))
-        store.close()
-    before = BEFORE.get(customers)
+def cli(tree: Path, db: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "experiments", "--db", str(db), *CLI_ARGUMENTS],
+        capture_output=True,
+        text=True,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+    )
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    document = json.loads(out.stdout)
+    arms = [
+        [a["name"], a["status"], a["difference"], a["ci_lower"], a["ci_upper"]]
+        for a in document["arms"]
+        if a["kind"] != "control"
+    ]
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "arms": arms,
+        "fields": sorted(document),
+        "code": out.returncode,
+    }
+
+
+def money(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.0f}"
+
+
+def run(store: Path, base: Path, repeats: int, per_arm: bool) -> str:
+    trees = {"before (main)": base, "after": ROOT}
+    copy = Path("/tmp/clv-bench-cli.duckdb")
+    shutil.copyfile(store, copy)
+    copy.chmod(0o644)
+    load_start = os.getloadavg()
+    measured: dict[str, dict[str, dict]] = {name: {} for name in trees}
+    for _ in range(2):  # alternate, so both see the same machine
+        for name, tree in trees.items():
+            page = timed(tree, store, max(1, repeats // 2), 100, "pooled")
+            if "page" not in measured[name] or page["seconds"] < measured[name]["page"]["seconds"]:
+                measured[name]["page"] = page
+    for _ in range(2):
+        for name, tree in trees.items():
+            run_once = cli(tree, copy)
+            if (
+                "cli" not in measured[name]
+                or run_once["seconds"] < measured[name]["cli"]["seconds"]
+            ):
+                measured[name]["cli"] = run_once
+    if per_arm:
+        for name, tree in trees.items():
+            measured[name]["per_arm"] = timed(tree, store, 1, 100, "per_arm")
+    load_end = os.getloadavg()
+    copy.unlink(missing_ok=True)
+    before, after = measured["before (main)"], measured["after"]
     lines = [
-        "# Experiment CLV projection (`clv.project_arms`, 100 bootstrap replicates)",
+        "# Experiment CLV projection at 1M customers (`clv.project_arms`), before vs after",
         "",
         f"Run {datetime.now().isoformat(timespec='seconds')} on {platform.machine()}, "
-        f"{os.cpu_count()} cores (shared with other work; load average "
-        f"{os.getloadavg()[0]:.1f}), Python {platform.python_version()}; best of {repeats}.",
-        f"Demo store: {customers:,} customers, seed 7.",
+        f"{os.cpu_count()} cores shared with other work (load average {load_start[0]:.1f} at the "
+        f"start, {load_end[0]:.1f} at the end), Python {platform.python_version()}. Store "
+        f"{store} (experiment 1, four arms). Before = main at {base}; both measured in this run, "
+        "alternating, each in a fresh process. CPU s = user + system time of the run (the"
+        " page rows: of the timed call; the CLI: of the whole process), which the load on the"
+        " shared machine inflates far less than the wall time.",
         "",
-        "| method | seconds | lever | vs control | 95% interval | check | true future value |",
-        "|---|---:|---|---:|---|---|---:|",
+        "| what | before s | after s | after / before | before CPU s | after CPU s | CPU ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for method, seconds, result in rows:
-        for arm in result.arms:
-            if arm.kind == "control":
-                continue
-            interval = (
-                f"[{arm.ci_lower:+.0f}, {arm.ci_upper:+.0f}]" if arm.ci_lower is not None else "-"
-            )
-            difference = f"{arm.difference:+.0f}" if arm.difference is not None else arm.status
-            passed = arm.check.passed if arm.check else None
+    labels = {
+        "page": "Results page: project_arms, 100 replicates (best of runs)",
+        "cli": "CLI: clv --experiment 1 --json, 200 replicates, wall incl. start-up",
+        "per_arm": "per-arm fits, 100 replicates",
+    }
+    for key, label in labels.items():
+        if key in before:
+            b, a = before[key]["seconds"], after[key]["seconds"]
+            bc, ac = before[key]["cpu"], after[key]["cpu"]
             lines.append(
-                f"| {method} | {seconds:.2f} | {arm.name} | {difference} | {interval} | "
-                f"{'passed' if passed else 'failed' if passed is False else 'not run'} | "
-                f"{truth.get(arm.name, float('nan')):+.0f} |"
+                f"| {label} | {b:.2f} | {a:.2f} | {a / b:.3f} "
+                f"| {bc:.2f} | {ac:.2f} | {ac / bc:.3f} |"
             )
-    if before is not None:
-        lines += [
-            "",
-            f"Before (per-arm fits since assignment, no check; main 9ec7554): {before:.2f} s.",
-        ]
+    lines += [
+        "",
+        f"CLI JSON fields identical: {before['cli']['fields'] == after['cli']['fields']} "
+        f"(exit codes {before['cli']['code']} / {after['cli']['code']}).",
+        "",
+        "| run | lever | code | status | vs control | 95% interval |",
+        "|---|---|---|---|---:|---|",
+    ]
+    for key in labels:
+        if key not in before:
+            continue
+        for name, found in (("before", before[key]), ("after", after[key])):
+            for lever, status, difference, low, high in found["arms"]:
+                interval = f"[{money(low)}, {money(high)}]" if low is not None else "-"
+                lines.append(
+                    f"| {key} | {lever} | {name} | {status} | {money(difference)} | {interval} |"
+                )
     lines.append("")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=400_000)
+    parser.add_argument("--store", type=Path, default=Path("/tmp/demo1m.duckdb"))
+    parser.add_argument("--base", type=Path, default=Path("/tmp/clv-base"))
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--no-per-arm", action="store_true")
     args = parser.parse_args()
-    report = run(args.customers, args.repeats)
+    report = run(args.store, args.base, args.repeats, not args.no_per_arm)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report, encoding="utf-8")
     print(report)

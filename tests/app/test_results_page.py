@@ -228,8 +228,13 @@ def test_clv_projection_is_labelled_model_based_and_covers_every_arm(
     assert any("model-based projection" in c.value.lower() for c in at.caption)
 
 
-def test_clv_projection_that_cannot_be_checked_says_why(app_env):
-    at = run()  # 4,000 customers: too few per arm to fit the models without the last days
+def test_clv_projection_that_cannot_be_checked_says_why(app_env, monkeypatch):
+    from experiments.clv import projection
+
+    # fitted without the last days the models have no usable fit, as with too little data;
+    # patched because whether 4,000 demo customers identify them is a numerical accident
+    monkeypatch.setattr(projection, "holdout_checks", lambda *args, **kwargs: {})
+    at = run()
     next(b for b in at.button if b.label.startswith("Project 12-month CLV")).click().run()
     assert not at.exception
     assert any("could not be checked" in w.value for w in at.warning)

@@ -262,3 +262,20 @@ def test_intervals_cover_the_true_future_effects_across_seeds(tmp_path):
     assert all(count >= 10 for count in shown.values()), shown
     # at a true rate of 95%, 10 or fewer of 12 happens with probability 0.12; fewer than 10, 0.02
     assert all(covered[n] >= shown[n] - 2 for n in truths), (covered, shown)
+
+
+def test_one_pass_followup_summaries_equal_two_followup_summary_calls(burst_store):
+    with burst_store.cursor() as cur:
+        cutoff = sql.last_transaction_day(cur)
+        end = cutoff - pd.Timedelta(days=40)
+        both = sql.followup_summaries(cur, 5, start_days=30, calibration_end=end, end=cutoff)
+        calibration = sql.followup_summary(cur, 5, start_days=30, end=end, holdout_end=cutoff)
+        summary = sql.followup_summary(cur, 5, start_days=30, end=cutoff)
+
+    def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[list(both.calibration)].astype(float)
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+    ours = pd.DataFrame(both.calibration), pd.DataFrame(both.summary)
+    pd.testing.assert_frame_equal(canonical(ours[0]), canonical(calibration))
+    pd.testing.assert_frame_equal(canonical(ours[1]), canonical(summary.assign(holdout_margin=0.0)))
