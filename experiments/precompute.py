@@ -300,7 +300,7 @@ def start(
         if existing is not None:
             return existing
         for other in [k for k in _jobs if k[0] == job_key[0] and k[2] != job_key[2]]:
-            del _jobs[other]
+            _retire(_jobs.pop(other))  # another version's work would never be read
         job = Job(done=threading.Event())
         _jobs[job_key] = job
     thread = threading.Thread(
@@ -314,17 +314,32 @@ def start(
     return job
 
 
+_retired: list[Job] = []  # superseded jobs still winding down (stop_all waits for them too)
+
+
+def _halt(job: Job) -> None:
+    """Ask a job to stop, interrupting its running query."""
+    job.stop.set()
+    if job.cursor is not None and not job.done.is_set():
+        with contextlib.suppress(Exception):
+            job.cursor.interrupt()
+
+
+def _retire(job: Job) -> None:
+    """Stop a job of a superseded store version (under _lock): its join would go on for
+    nothing, holding a second per-customer table beside the new job's."""
+    _halt(job)
+    _retired[:] = [j for j in _retired if not j.done.is_set()] + [job]
+
+
 @atexit.register
 def stop_all(timeout: float = 5.0) -> None:
     """Stop the running jobs (interrupting their query) and wait for them: a DuckDB query
     still running while the interpreter exits aborts the process."""
     with _lock:
-        jobs = list(_jobs.values())
+        jobs = [*_jobs.values(), *_retired]
     for job in jobs:
-        job.stop.set()
-        if job.cursor is not None and not job.done.is_set():
-            with contextlib.suppress(Exception):
-                job.cursor.interrupt()
+        _halt(job)
     for job in jobs:
         if job.thread is not None:
             job.thread.join(timeout)
@@ -370,6 +385,7 @@ def _run(
                 results_cache.drop(cur, materialized)
     except Exception as error:  # the page falls back to aggregating the transactions
         job.error = str(error)
-        log.warning("precomputing experiment %s failed: %s", experiment_id, error)
+        if not job.stop.is_set():  # an interrupted job stopped as asked: not a failure
+            log.warning("precomputing experiment %s failed: %s", experiment_id, error)
     finally:
         job.done.set()

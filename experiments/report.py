@@ -854,7 +854,7 @@ def html_report(
         + [_warning_html(w.kind, w.message, lang) for w in analysis.warnings],
         cards=cards,
         rules=(
-            t("report.rule_fixed", lang, rule=rule.describe(lang, currency)),
+            t("report.rule_fixed", lang, rule=rule.describe(lang, currency).rstrip(".")),
             *decision.rules(lang),
         ),
         sections=sections,

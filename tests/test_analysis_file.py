@@ -280,3 +280,14 @@ def test_srm_uses_the_planned_allocation_when_given():
     )
     assert skewed.srm.p_value == pytest.approx(expected.pvalue, **TOL)
     assert skewed.srm.mismatch and skewed.as_json()["srm_p_value"] == skewed.srm.p_value
+
+
+@pytest.mark.parametrize("cell", ["NaN", "inf", "-Infinity"])
+def test_a_nan_or_infinite_cell_is_refused_not_counted_as_the_biggest_spender(tmp_path, cell):
+    """DuckDB reads 'NaN' as a number above every other: it was counted as a spender at the
+    cap, moving the cap and the effect. Such a cell is not a number: a clear refusal."""
+    rows = ["arm;revenue"] + [f"{'control' if i % 2 else 'gift'};{i % 7 * 100}" for i in range(40)]
+    path = tmp_path / "results.csv"
+    path.write_text("\n".join([*rows, f"gift;{cell}"]) + "\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="not numbers"):
+        analyze_frame(path, "arm", "control", [("revenue", "money")], cap=True)

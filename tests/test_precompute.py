@@ -172,3 +172,28 @@ def test_a_late_result_of_an_older_version_is_not_kept():
     assert dict(entries) == {("db", 1, 5, plain): "v5", ("other", 1, 1, plain): "another store"}
     precompute._keep(entries, ("db", 1, 6, plain), "v6", 10)
     assert ("db", 1, 5, plain) not in entries and entries[("db", 1, 6, plain)] == "v6"
+
+
+def test_a_superseded_job_is_stopped_and_still_awaited_at_exit(store, monkeypatch):
+    """A write while a job joins the transactions: the old version's job is told to stop
+    (not left running a second join beside the new one) and stop_all still waits for it."""
+    import threading
+
+    release = threading.Event()
+    real_build = results_cache.build
+
+    def slow_build(cur, spec, horizons, version):
+        release.wait(30)
+        return real_build(cur, spec, horizons, version)
+
+    monkeypatch.setattr(results_cache, "build", slow_build)
+    settings = metrics.AnalysisSettings(horizon_days=60)
+    first = metrics.aggregate_experiment(store, 1, settings)
+    old = precompute.start(store, 1, 1, first)
+    new = precompute.start(store, 1, 2, first)
+    assert old.stop.is_set() and not new.stop.is_set()
+    assert old in precompute._retired
+    release.set()
+    precompute.stop_all(timeout=60)
+    assert old.done.is_set() and new.done.is_set()
+    assert old.computed == 0  # it stopped before computing anything for a stale version

@@ -308,3 +308,10 @@ def test_russian_report_of_a_campaign_result_file_has_no_english(tmp_path, capsy
     assert t("report.setting.deciding_metric", "ru") in page
     if not money:  # a rate cannot show that a lever pays: said in Russian
         assert "в файле нет столбца денег" in page
+
+
+def test_no_doubled_full_stop_after_an_abbreviation(analysis):
+    """The rule's description ends in 'дн.' ('за 60 дн.'): the sentence around it adds no
+    second full stop."""
+    page = report.html_report(analysis, lang="ru")
+    assert not [node for node in text_nodes(page) if ".." in node]

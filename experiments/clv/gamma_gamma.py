@@ -219,7 +219,7 @@ def fit_gamma_gamma(
     )
     optimum = _minimize(objective, theta, gradient_tolerance, inverse_hessian)
     params = GammaGammaParams(*(float(v) for v in np.exp(optimum.theta)))
-    ll = -optimum.value * objective.total
+    ll = float(-optimum.value * objective.total)
     names = ("p", "q", "v")
     if not optimum.converged:
         return GammaGammaFit(

@@ -14,12 +14,12 @@ __all__ = ["capped", "thresholds"]
 def thresholds(value: str, rule: CapRule, params: dict[str, object]) -> tuple[str, str]:
     """SQL aggregates (lower, upper) of the rule's thresholds of `value` (whitelisted SQL);
     binds $cap_upper_q and $cap_lower_q in `params`. NULL when there is no negative (lower) or
-    no positive (upper) value; NULLs are ignored."""
+    no positive (upper) value; NULLs, NaN and infinities are ignored (as numpy's rule does)."""
     params["cap_upper_q"] = float(rule.upper_quantile)
     params["cap_lower_q"] = float(rule.lower_quantile)
     return (
-        f"quantile_cont({value}, $cap_lower_q) FILTER (WHERE {value} < 0)",
-        f"quantile_cont({value}, $cap_upper_q) FILTER (WHERE {value} > 0)",
+        f"quantile_cont({value}, $cap_lower_q) FILTER (WHERE {value} < 0 AND isfinite({value}))",
+        f"quantile_cont({value}, $cap_upper_q) FILTER (WHERE {value} > 0 AND isfinite({value}))",
     )
 
 

@@ -98,7 +98,10 @@ def _number(column_sql: str) -> str:
     """A number, or 1 / 0 for a yes/no cell (да/нет, yes/no, true/false, +/-)."""
     from experiments.store.uploads import boolean_sql
 
-    return f"coalesce(TRY_CAST({column_sql} AS DOUBLE), {boolean_sql(column_sql)})"
+    number = f"TRY_CAST({column_sql} AS DOUBLE)"
+    # NaN / inf cells are not numbers: DuckDB orders NaN above every value, so one would
+    # count as the biggest spender (and set the cap); a metric holding one is refused
+    return f"coalesce(CASE WHEN isfinite({number}) THEN {number} END, {boolean_sql(column_sql)})"
 
 
 def is_binary(cur: Cursor, column: str) -> bool:
