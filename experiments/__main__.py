@@ -664,9 +664,8 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"--out must name an .html file, not {out.name!r}")
     experiment_id = found.id
-    link = report.live_view_link(
-        report.configured_base_url(args.base_url), experiment_id, args.lang
-    )
+    base_url = report.configured_base_url(args.base_url)
+    link = report.live_view_link(base_url, experiment_id, args.lang)
     if _reads_results_file(store, found):
         file_result = _stored_results_analysis(
             store, experiment_id, args, _rule(found), official=True
@@ -680,6 +679,8 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
             store, experiment_id, _analysis_settings(args, _rule(found))
         )
         official, differences = decision.official_analysis(store, analysis)
+        # the live view opens on the report's numbers: its settings travel in the link
+        link = report.live_view_link(base_url, experiment_id, args.lang, analysis.settings)
         if args.lang != "en":  # the same differences, in the report's language
             differences = decision.exploratory_differences(
                 analysis.settings, official.settings, args.lang

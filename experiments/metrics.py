@@ -521,6 +521,20 @@ def settings_from_options(
     )
 
 
+def settings_options(settings: AnalysisSettings) -> dict[str, str]:
+    """The inverse of `settings_from_options`: the query parameters of a link that opens the
+    analysis with these settings (horizon only when resolved)."""
+    options = {
+        "cap": "on" if settings.cap else "off",
+        "cuped": "on" if settings.use_covariate else "off",
+        "correction": str(settings.correction),
+        "confidence": f"{round(settings.confidence * 100):d}",
+    }
+    if settings.horizon_days:
+        options = {"horizon": str(int(settings.horizon_days)), **options}
+    return options
+
+
 def horizon_choices(planned: int, observed: int | None) -> list[int]:
     """Horizons worth offering for an experiment, shortest first.
 

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import analysis_file, charts, config, decision, escape, stats
+from experiments import analysis_file, charts, config, decision, escape, metrics, stats
 from experiments.design import escape_cells
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, glossary, t
@@ -325,15 +325,23 @@ def configured_base_url(explicit: str | None = None, secrets: Path = SECRETS_FIL
     return value.rstrip("/") or None
 
 
-def live_view_link(base_url: str | None, experiment_id: int, lang: Lang) -> str | None:
-    """The report view of an experiment on the app, in the report's language; None without a
-    base URL."""
+def live_view_link(
+    base_url: str | None,
+    experiment_id: int,
+    lang: Lang,
+    settings: metrics.AnalysisSettings | None = None,
+) -> str | None:
+    """The report view of an experiment on the app, in the report's language and with the
+    report's settings (horizon, capping, adjustment, correction, confidence), so it opens on
+    the same numbers; None without a base URL."""
     if not base_url:
         return None
     from experiments import share
     from experiments.i18n import LANG_PARAM
 
     params = {"experiment": str(experiment_id), share.VIEW_PARAM: "report", LANG_PARAM: lang}
+    if settings is not None:
+        params.update(metrics.settings_options(settings))
     return share.share_url(base_url, "", params)
 
 

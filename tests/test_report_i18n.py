@@ -262,8 +262,8 @@ def test_cli_report_in_russian_with_a_base_url_and_a_currency(demo_path, tmp_pat
     )
     assert done.returncode == 0, done.stderr
     page = out.read_text(encoding="utf-8")
-    link = "https://lab.example.ru/?experiment=1&amp;view=report&amp;lang=ru"
-    assert f"<a href='{link}'>{link}</a>" in page
+    link = "https://lab.example.ru/?experiment=1&amp;view=report&amp;lang=ru&amp;horizon=60"
+    assert f"<a href='{link}" in page  # then the report's other settings (cap, cuped, ...)
     assert "<html lang='ru'>" in page and t("report.decisions", "ru") in page
     plain = subprocess.run(
         [*cli, "--out", str(out), "--currency", "eur", "--horizon", "30"],
@@ -315,3 +315,25 @@ def test_no_doubled_full_stop_after_an_abbreviation(analysis):
     second full stop."""
     page = report.html_report(analysis, lang="ru")
     assert not [node for node in text_nodes(page) if ".." in node]
+
+
+def test_the_live_view_link_carries_the_reports_settings(analysis):
+    """A report at 30 days, capped, opened from its link, shows the same numbers: the link
+    carries the settings, which the page's one parser reads back."""
+    from dataclasses import replace
+    from urllib.parse import parse_qs, urlsplit
+
+    settings = replace(analysis.settings, horizon_days=30, cap=True, correction="bh")
+    link = report.live_view_link("http://10.0.0.5:8501/", 1, "ru", settings)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert query["horizon"] == "30" and query["cap"] == "on" and query["lang"] == "ru"
+    back = metrics.settings_from_options(
+        **{k: query[k] for k in ("horizon", "cap", "cuped", "correction", "confidence")}
+    )
+    assert (back.horizon_days, back.cap, back.use_covariate, back.correction) == (
+        30,
+        True,
+        settings.use_covariate,
+        "bh",
+    )
+    assert back.confidence == pytest.approx(settings.confidence)
