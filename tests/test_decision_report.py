@@ -16,32 +16,6 @@ from experiments import decision, demo, metrics, report, stats
 from experiments.store import Store
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("dr") / "demo.duckdb"
-    store = Store(path)
-    demo.seed_demo(store, customers=6000, seed=3, replace=True)
-    store.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def analysis(demo_path) -> metrics.ExperimentAnalysis:
-    store = Store(demo_path)
-    result = metrics.analyze_experiment(store, 1)
-    store.close()
-    return result
-
-
-@pytest.fixture(scope="module")
-def capped(demo_path) -> metrics.ExperimentAnalysis:
-    """The analysis with capping on (a different estimand: the winsorised mean difference)."""
-    store = Store(demo_path)
-    result = metrics.analyze_experiment(store, 1, metrics.AnalysisSettings(cap=True))
-    store.close()
-    return result
-
-
 def with_status(analysis, status):
     return dataclasses.replace(
         analysis, experiment=dataclasses.replace(analysis.experiment, status=status)

@@ -78,23 +78,6 @@ def english_words(page: str, names: set[str]) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ri") / "demo.duckdb"
-    store = Store(path)
-    demo.seed_demo(store, customers=3000, seed=3, replace=True)
-    store.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def analysis(demo_path) -> metrics.ExperimentAnalysis:
-    store = Store(demo_path)
-    result = metrics.analyze_experiment(store, 1)
-    store.close()
-    return result
-
-
 def _names(analysis) -> set[str]:
     return {analysis.experiment.name, *(a.arm for a in analysis.arms)}
 
