@@ -100,7 +100,7 @@ class Source:
 
 def _port(text: str, parts: object) -> int | None:
     try:
-        return parts.port  # type: ignore[attr-defined, no-any-return]
+        return parts.port  # type: ignore[attr-defined]
     except ValueError:
         raise SourceError(f"The port of {text!r} is not a number from 1 to 65535.") from None
 
