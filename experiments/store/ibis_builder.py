@@ -51,9 +51,12 @@ __all__ = [
     "ASSIGNMENTS_PREFIX",
     "SUPPORTED_VALUES",
     "ChdbEngine",
+    "CompiledEngine",
+    "DuckDBEngine",
     "Engine",
     "IbisBackendEngine",
     "IbisBuilder",
+    "SparkEngine",
     "assignment_frame",
     "connect",
 ]
@@ -73,6 +76,11 @@ SUPPORTED_VALUES = (
 
 class Engine(Protocol):
     """Where an Ibis expression runs: a backend connection, or a compiler plus an executor."""
+
+    @property
+    def dialect(self) -> str:
+        """The engine's Ibis dialect name ('duckdb', 'pyspark', 'clickhouse')."""
+        ...
 
     def transactions(self, source: Source) -> ir.Table:
         """The source's transactions table, with the store's column names."""
@@ -98,9 +106,20 @@ def _temporary_name() -> str:
 
 @dataclass
 class IbisBackendEngine:
-    """An Ibis backend connection (DuckDB, PySpark, ClickHouse through clickhouse-connect)."""
+    """An Ibis backend connection (PySpark, ClickHouse through clickhouse-connect).
+
+    Attributes:
+        con: the Ibis backend.
+    """
 
     con: Any
+
+    @property
+    def dialect(self) -> str:
+        return str(self.con.name)
+
+    def tables(self) -> list[str]:
+        return list(self.con.list_tables())
 
     def transactions(self, source: Source) -> ir.Table:
         return _mapped(self.con.table(source.table), source)
@@ -110,19 +129,137 @@ class IbisBackendEngine:
 
     @contextmanager
     def temporary_table(self, frame: pd.DataFrame) -> Iterator[ir.Table]:
+        import ibis
+
         name = _temporary_name()
-        table = self.con.create_table(name, frame, temp=True)
+        typed = ibis.memtable(frame, schema=_ibis_schema(frame))  # an all-NULL stratum too
+        table = self.con.create_table(name, typed, temp=True)
         try:
             yield table
         finally:
             self.con.drop_table(name, force=True)
 
 
-_CH_TYPES = {"int64": "Int64", "float64": "Float64", "object": "Nullable(String)"}
+_SPARK_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "STRING"}
+
+
+def _kind(column: pd.Series) -> str:
+    """'int64', 'float64' or 'string': the assignment frame's three column kinds."""
+    return str(column.dtype) if str(column.dtype) in ("int64", "float64") else "string"
 
 
 @dataclass
-class ChdbEngine:
+class SparkEngine(IbisBackendEngine):
+    """Ibis's PySpark backend over a Spark session (local mode or Spark Connect); the
+    assignments go in a session-scoped temporary view (Ibis has no temporary tables there).
+
+    Attributes:
+        session: the SparkSession behind `con`.
+    """
+
+    session: Any = None
+
+    @contextmanager
+    def temporary_table(self, frame: pd.DataFrame) -> Iterator[ir.Table]:
+        name = _temporary_name()
+        schema = ", ".join(f"{c} {_SPARK_TYPES[_kind(frame[c])]}" for c in frame.columns)
+        rows = frame.astype(object).where(frame.notna(), None)
+        try:
+            self.session.createDataFrame(rows, schema=schema).createOrReplaceTempView(name)
+            yield self.con.table(name)
+        finally:
+            self.session.catalog.dropTempView(name)
+
+
+_CH_TYPES = {"int64": "Int64", "float64": "Nullable(Float64)", "string": "Nullable(String)"}
+
+
+class CompiledEngine:
+    """An engine fed SQL that Ibis compiles for its dialect (`ibis.to_sql`): Ibis's own backend
+    is not needed (chDB has none; Ibis 12's DuckDB backend lags DuckDB 2.0). Subclasses say how
+    to run a statement and how to hold a frame as a table."""
+
+    dialect = ""
+
+    def query(self, sql: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _columns(self, table: str) -> dict[str, str]:
+        """Column name -> the engine's type name."""
+        raise NotImplementedError
+
+    def _create(self, name: str, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def _drop(self, name: str) -> None:
+        self.query(f"DROP TABLE IF EXISTS {name}")
+
+    def tables(self) -> list[str]:
+        raise NotImplementedError
+
+    def transactions(self, source: Source) -> ir.Table:
+        import ibis
+
+        types = self._columns(source.table)
+        wanted = [source.column(n) for n in SOURCE_COLUMNS]
+        missing = sorted(set(wanted) - set(types))
+        if missing:
+            raise ValueError(f"The source's {source.table} has no column {', '.join(missing)}")
+        schema = {name: _ibis_type(types[name]) for name in wanted}
+        return _mapped(ibis.table(schema, name=source.table), source)
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        import ibis
+
+        return self.query(str(ibis.to_sql(expr, dialect=self.dialect)))
+
+    @contextmanager
+    def temporary_table(self, frame: pd.DataFrame) -> Iterator[ir.Table]:
+        import ibis
+
+        name = _temporary_name()
+        try:
+            self._create(name, frame)
+            yield ibis.table(_ibis_schema(frame), name=name)
+        finally:
+            self._drop(name)
+
+
+@dataclass
+class DuckDBEngine(CompiledEngine):
+    """A DuckDB file opened read-only; the assignments go in a TEMP table (memory only).
+
+    Attributes:
+        con: a `duckdb` connection (read_only=True for a source).
+    """
+
+    con: Any
+    dialect = "duckdb"
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def _columns(self, table: str) -> dict[str, str]:
+        rows = self.query(f"DESCRIBE {table}")
+        return dict(zip(rows["column_name"], rows["column_type"], strict=True))
+
+    def _create(self, name: str, frame: pd.DataFrame) -> None:
+        view = f"{name}_frame"
+        self.con.register(view, frame)
+        try:
+            self.query(f"CREATE TEMP TABLE {name} AS SELECT * FROM {view}")  # noqa: S608
+        finally:
+            self.con.unregister(view)
+
+    def _drop(self, name: str) -> None:
+        self.query(f"DROP TABLE IF EXISTS temp.{name}")
+
+    def tables(self) -> list[str]:
+        return self.query("SELECT table_name FROM information_schema.tables")["table_name"].tolist()
+
+
+@dataclass
+class ChdbEngine(CompiledEngine):
     """Embedded ClickHouse: expressions compiled by Ibis's ClickHouse compiler, run by chDB.
 
     Attributes:
@@ -130,67 +267,43 @@ class ChdbEngine:
     """
 
     session: Any
+    dialect = "clickhouse"
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.session.query(sql, "DataFrame")
 
-    def _schema(self, table: str) -> dict[str, str]:
+    def _columns(self, table: str) -> dict[str, str]:
         rows = self.query(f"DESCRIBE TABLE {table}")
         return dict(zip(rows["name"], rows["type"], strict=True))
 
-    def transactions(self, source: Source) -> ir.Table:
-        import ibis
-
-        types = self._schema(source.table)
-        wanted = {source.column(n) for n in SOURCE_COLUMNS}
-        missing = sorted(wanted - set(types))
-        if missing:
-            raise ValueError(f"The source's {source.table} has no column {', '.join(missing)}")
-        schema = {
-            name: _ibis_type(types[name]) for name in (source.column(n) for n in SOURCE_COLUMNS)
-        }
-        return _mapped(ibis.table(schema, name=source.table), source)
-
-    def execute(self, expr: ir.Table) -> pd.DataFrame:
-        import ibis
-
-        return self.query(str(ibis.to_sql(expr, dialect="clickhouse")))
-
-    @contextmanager
-    def temporary_table(self, frame: pd.DataFrame) -> Iterator[ir.Table]:
-        import ibis
-
-        name = _temporary_name()
-        columns = ", ".join(f"{c} {_CH_TYPES[str(frame[c].dtype)]}" for c in frame.columns)
+    def _create(self, name: str, frame: pd.DataFrame) -> None:
+        columns = ", ".join(f"{c} {_CH_TYPES[_kind(frame[c])]}" for c in frame.columns)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "assignments.parquet"
             frame.to_parquet(path, index=False)
             self.query(f"CREATE TABLE {name} ({columns}) ENGINE = Memory")
-            try:
-                quoted = str(path).replace("\\", "\\\\").replace("'", "\\'")
-                # the name is generated hex, the path our own temporary file, quoted
-                self.query(f"INSERT INTO {name} SELECT * FROM file('{quoted}', Parquet)")  # noqa: S608
-                yield ibis.table(_ibis_schema(frame), name=name)
-            finally:
-                self.query(f"DROP TABLE IF EXISTS {name}")
+            quoted = str(path).replace("\\", "\\\\").replace("'", "\\'")
+            # the name is generated hex, the path our own temporary file, quoted
+            self.query(f"INSERT INTO {name} SELECT * FROM file('{quoted}', Parquet)")  # noqa: S608
+
+    def tables(self) -> list[str]:
+        return self.query("SHOW TABLES")["name"].tolist()
 
 
-def _ibis_type(clickhouse_type: str) -> str:
-    inner = clickhouse_type.removeprefix("Nullable(").removesuffix(")")
-    if inner.startswith("DateTime"):
+def _ibis_type(engine_type: str) -> str:
+    """The Ibis type of a DuckDB or ClickHouse column type (the few the metrics read)."""
+    inner = engine_type.removeprefix("Nullable(").removesuffix(")").upper()
+    if inner.startswith(("DATETIME", "TIMESTAMP")):
         return "timestamp"
-    if inner.startswith(("Float", "Decimal")):
+    if inner.startswith(("FLOAT", "DECIMAL", "DOUBLE", "REAL")):
         return "float64"
-    if inner.startswith(("Int", "UInt")):
+    if inner.startswith(("INT", "UINT", "BIGINT", "HUGEINT", "SMALLINT", "TINYINT")):
         return "int64"
     return "string"
 
 
 def _ibis_schema(frame: pd.DataFrame) -> dict[str, str]:
-    return {
-        c: {"int64": "int64", "float64": "float64"}.get(str(frame[c].dtype), "string")
-        for c in frame.columns
-    }
+    return {c: _kind(frame[c]) for c in frame.columns}
 
 
 def connect(source: Source, store_cursor: Cursor | None = None) -> Engine:
@@ -202,7 +315,9 @@ def connect(source: Source, store_cursor: Cursor | None = None) -> Engine:
     if source.kind == "duckdb":
         if source.path is None:
             raise ValueError("duckdb:// (the store itself) is read by metrics_sql.DuckDBBuilder")
-        return IbisBackendEngine(ibis.duckdb.connect(source.path, read_only=True))
+        import duckdb
+
+        return DuckDBEngine(duckdb.connect(source.path, read_only=True))
     if source.kind in ("spark", "spark_local"):
         from pyspark.sql import SparkSession
 
@@ -215,7 +330,7 @@ def connect(source: Source, store_cursor: Cursor | None = None) -> Engine:
         else:
             session = SparkSession.builder.remote(f"sc://{source.host}:{source.port}").getOrCreate()
             session.conf.set("spark.sql.session.timeZone", "UTC")
-        return IbisBackendEngine(ibis.pyspark.connect(session))
+        return SparkEngine(ibis.pyspark.connect(session), session)
     if source.kind == "clickhouse":
         return IbisBackendEngine(
             ibis.clickhouse.connect(
@@ -256,12 +371,27 @@ def assignment_frame(cur: Cursor, experiment_id: int) -> pd.DataFrame:
     ).df()
 
 
-def _epoch_us(ts: ir.TimestampValue) -> ir.IntegerValue:
-    """Epoch microseconds of a timestamp: whole epoch seconds (of the time truncated to the
-    second, so no engine rounds) plus the microseconds within the second. Every engine has
-    both; none of them counts day or hour boundaries here."""
-    whole = ts.truncate("s").epoch_seconds().cast("int64")
-    return whole * 1_000_000 + ts.microsecond().cast("int64")
+# Each engine's own exact "epoch microseconds of a timestamp" function (Ibis has none that all
+# three compile: PySpark cannot extract microseconds). Integer arithmetic from there on.
+EPOCH_US_FUNCTIONS = {
+    "duckdb": "epoch_us",
+    "pyspark": "unix_micros",
+    "clickhouse": "toUnixTimestamp64Micro",
+}
+
+
+def _epoch_us(ts: ir.TimestampValue, dialect: str) -> ir.IntegerValue:
+    """Epoch microseconds of a timestamp, by the engine's builtin (`EPOCH_US_FUNCTIONS`): no
+    engine counts day or hour boundaries, none rounds to seconds."""
+    import ibis
+    import ibis.expr.datatypes as dt
+
+    function = ibis.udf.scalar.builtin(
+        lambda ts: None, name=EPOCH_US_FUNCTIONS[dialect], signature=((dt.timestamp,), dt.int64)
+    )
+    if dialect == "pyspark":  # unix_micros takes an instant: a TIMESTAMP_NTZ is read as UTC
+        ts = ts.cast(dt.Timestamp(timezone="UTC"))  # (the session time zone `connect` sets)
+    return function(ts).cast("int64")
 
 
 def _supported(spec: QuerySpec) -> set[str]:
@@ -310,7 +440,7 @@ class IbisBuilder:
         import ibis
 
         tx = self.engine.transactions(self.source)
-        us = _epoch_us(tx.ts)
+        us = _epoch_us(tx.ts, self.engine.dialect)
         bounds = self.engine.execute(
             tx.aggregate(first_us=us.min(), end_us=us.max(), rows=tx.count())
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,7 @@ class Loaded:
         self.spark_session = spark_session
         self.tmp = tmp
         self._loaded: dict[str, tuple] = {}
+        self.chdb_session = None
 
     def engine(self, parquet: Path, name: str):
         """(Source, Engine) with `parquet` loaded as `transactions`, once per name."""
@@ -97,18 +99,21 @@ class Loaded:
             view = f"transactions_{name}"
             session.read.parquet(str(parquet)).createOrReplaceTempView(view)
             source = Source("spark_local", threads=1, table=view)
-            return source, ibis_builder.IbisBackendEngine(ibis.pyspark.connect(session))
+            return source, ibis_builder.SparkEngine(ibis.pyspark.connect(session), session)
         pytest.importorskip("chdb", reason="chdb not installed: requirements-engines.txt")
         import chdb.session
 
-        path = self.tmp / f"chdb_{name}"
-        source = parse_source(f"chdb://{path}")
-        session = chdb.session.Session(str(path))
-        session.query(
-            "CREATE TABLE IF NOT EXISTS transactions ENGINE = MergeTree ORDER BY customer_id"
+        # one embedded ClickHouse per process: one directory, a table per data set
+        path = self.tmp / "chdb"
+        if self.chdb_session is None:
+            self.chdb_session = chdb.session.Session(str(path))
+        table = f"transactions_{name}"
+        self.chdb_session.query(
+            f"CREATE TABLE {table} ENGINE = MergeTree ORDER BY customer_id"
             f" AS SELECT * FROM file('{parquet}', Parquet)"
         )
-        return source, ibis_builder.ChdbEngine(session)
+        source = replace(parse_source(f"chdb://{path}"), table=table)
+        return source, ibis_builder.ChdbEngine(self.chdb_session)
 
 
 @pytest.fixture(scope="session", params=ENGINES)

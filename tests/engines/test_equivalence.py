@@ -67,7 +67,7 @@ def test_the_demo_store_gives_the_duckdb_sums_on_every_engine(
     with demo_store.cursor() as cur:
         want = metrics_sql.DuckDBBuilder(cur).aggregate(spec, requests)
         got = ibis_builder.IbisBuilder(engine, source, cur).aggregate(spec, requests)
-    assert want.arms and sum(g.assigned for g in want.arms.values()) == 3000
+    assert len(want.arms) == 4 and sum(g.assigned for g in want.arms.values()) > 1500
     assert_same(got.arms, want.arms)
     assert_same(got.segments, {k: v for k, v in want.segments.items() if k[0] != "attribute"})
     assert (got.first_ts, got.last_ts) == (want.first_ts, want.last_ts)
@@ -169,13 +169,7 @@ def test_the_temporary_assignments_table_is_dropped_even_on_failure(
         raise RuntimeError("boom")
     with engine.temporary_table(frame) as table:
         assert table.get_name() != name  # a fresh name each time: two runs cannot clash
-    assert not [t for t in _tables(engine) if t.startswith(ibis_builder.ASSIGNMENTS_PREFIX)]
-
-
-def _tables(engine) -> list[str]:
-    if isinstance(engine, ibis_builder.ChdbEngine):
-        return engine.query("SHOW TABLES")["name"].tolist()
-    return list(engine.con.list_tables())
+    assert not [t for t in engine.tables() if t.startswith(ibis_builder.ASSIGNMENTS_PREFIX)]
 
 
 @pytest.mark.parametrize(
@@ -190,11 +184,11 @@ def _tables(engine) -> list[str]:
     ],
 )
 def test_what_is_not_covered_yet_is_refused(edge_store, spec, requests, message):
-    import ibis
+    import duckdb
 
     defaults = dict(experiment_id=1, horizon_days=30, cap=False, discounts="data")
     full = metrics_sql.QuerySpec(**{**defaults, **spec})
-    engine = ibis_builder.IbisBackendEngine(ibis.duckdb.connect())
+    engine = ibis_builder.DuckDBEngine(duckdb.connect())
     builder = ibis_builder.IbisBuilder(engine, parse_source("duckdb://"), None)
     with pytest.raises(ValueError, match=message):
         builder.aggregate(full, requests)
