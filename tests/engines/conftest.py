@@ -54,6 +54,8 @@ def spark_session():
         SparkSession.builder.master("local[1]")
         .appName("loyalty-lab-tests")
         .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.adaptive.enabled", "false")
         .config("spark.default.parallelism", "1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
