@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -192,3 +193,28 @@ def test_what_is_not_covered_yet_is_refused(edge_store, spec, requests, message)
     builder = ibis_builder.IbisBuilder(engine, parse_source("duckdb://"), None)
     with pytest.raises(ValueError, match=message):
         builder.aggregate(full, requests)
+
+
+def test_a_column_mapping_reads_a_source_with_its_own_names(edge_store, tmp_path):
+    """`[source.columns]`: a warehouse table with other column names gives the same sums."""
+    import duckdb
+
+    parquet = export_transactions(edge_store, tmp_path / "edges.parquet")
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE receipts AS SELECT customer_id AS card_no, ts AS sold_at, amount,"
+            f" margin AS gross_margin, discount FROM read_parquet('{parquet}')"
+        )
+    mapping = {"customer_id": "card_no", "ts": "sold_at", "margin": "gross_margin"}
+    source = replace(parse_source(f"duckdb://{path}", mapping), table="receipts")
+    spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=30, cap=False, discounts="data")
+    requests = supported_requests(spec)
+    engine = ibis_builder.connect(source)
+    with edge_store.cursor() as cur:
+        want = metrics_sql.DuckDBBuilder(cur).aggregate(spec, requests)
+        got = ibis_builder.IbisBuilder(engine, source, cur).aggregate(spec, requests)
+    assert_same(got.arms, want.arms)
+    wrong = replace(source, columns={**mapping, "amount": "paid"})
+    with edge_store.cursor() as cur, pytest.raises(ValueError, match="has no column paid"):
+        ibis_builder.IbisBuilder(engine, wrong, cur).aggregate(spec, requests)
