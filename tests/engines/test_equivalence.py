@@ -167,6 +167,7 @@ def test_the_temporary_assignments_table_is_dropped_even_on_failure(
         name = table.get_name()
         assert name.startswith(ibis_builder.ASSIGNMENTS_PREFIX) and len(name) > 30
         assert len(engine.execute(table)) == len(EDGES)
+        assert name in engine.tables()  # so the check after the block can see it
         raise RuntimeError("boom")
     with engine.temporary_table(frame) as table:
         assert table.get_name() != name  # a fresh name each time: two runs cannot clash
