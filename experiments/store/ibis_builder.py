@@ -5,16 +5,19 @@ translated with sqlglot runs but answers differently, #11), so the same definiti
 `metrics_sql`'s docstring run on DuckDB, Spark and ClickHouse. What is pinned here, each by a
 test in tests/engines/:
 
-* time: a transaction's offset from its assignment is computed in microseconds from epoch
-  values (`_epoch_us`), never with an engine's day difference (Spark counts 24-hour units,
-  DuckDB day boundaries): "within H days" is `0 < offset <= H * 86_400_000_000` everywhere;
+* time: a transaction's offset from its assignment is integer microseconds from each engine's
+  exact epoch-microseconds builtin (`EPOCH_US_FUNCTIONS`), never an engine's day difference
+  (Spark counts 24-hour units, DuckDB day boundaries): "within H days" is
+  `0 < offset <= H * 86_400_000_000` everywhere;
 * no engine hashing: the assignments (randomized in Python) are read from the local store and
   sent to the engine as a temporary table (`Engine.temporary_table`), dropped afterwards;
 * follow-up classes, tenure and the data checks are computed in Python from the assignments and
   the source's last transaction, so the engine only sums.
 
-The engine returns one row per finest group (arm, follow-up class, pre-period segment, stratum)
-with plain sums; `builder.rollup` folds them exactly as for DuckDB.
+DuckDB and chDB run the SQL that Ibis compiles for their dialect (`CompiledEngine`); Spark and
+a ClickHouse server run through Ibis's backends. The engine returns one row per finest group
+(arm, follow-up class, pre-period segment, stratum) with plain sums; `builder.rollup` folds
+them exactly as for DuckDB.
 
 Covered now (the rest is refused with a ValueError naming it): every per-customer value of
 `SUPPORTED_VALUES` (horizon metrics, repeat purchase by horizon, pre-period covariates except
