@@ -33,6 +33,13 @@ GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control'
 # joins and aggregations to disk instead, at a cost in time: measured in
 # bench/results/customers.md. LOYALTY_LAB_DUCKDB_MEMORY="" leaves DuckDB's own default.
 DUCKDB_MEMORY_LIMIT: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_MEMORY", "512MB") or None
+# Further DuckDB settings of every store connection, each "" / unset = DuckDB's default; what
+# each costs and saves at 1M customers is measured in bench/results/memory.md.
+DUCKDB_THREADS: int | None = int(os.environ.get("LOYALTY_LAB_DUCKDB_THREADS", "") or 0) or None
+DUCKDB_PRESERVE_INSERTION_ORDER: bool | None = {"true": True, "false": False}.get(
+    os.environ.get("LOYALTY_LAB_DUCKDB_PRESERVE_ORDER", "").lower()
+)
+DUCKDB_TEMP_DIRECTORY: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_TEMP", "") or None
 
 # Money
 CURRENCY = os.environ.get("LOYALTY_LAB_CURRENCY", "RUB")
