@@ -33,6 +33,16 @@ GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control'
 # joins and aggregations to disk instead, at a cost in time: measured in
 # bench/results/customers.md. LOYALTY_LAB_DUCKDB_MEMORY="" leaves DuckDB's own default.
 DUCKDB_MEMORY_LIMIT: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_MEMORY", "512MB") or None
+# Further DuckDB settings of every store connection, each "" = DuckDB's default; what each costs
+# and saves at 1M customers is measured in bench/results/memory.md. Insertion order off: with
+# the 512MB limit alone (or with one thread, or a temp_directory) the Results page's background
+# precompute and the Customers page's query at times ran out of DuckDB memory together; with
+# the order off both runs passed, under 1 GB peak (queries that need an order say ORDER BY).
+DUCKDB_THREADS: int | None = int(os.environ.get("LOYALTY_LAB_DUCKDB_THREADS", "") or 0) or None
+DUCKDB_PRESERVE_INSERTION_ORDER: bool | None = {"true": True, "false": False}.get(
+    os.environ.get("LOYALTY_LAB_DUCKDB_PRESERVE_ORDER", "false").lower()
+)
+DUCKDB_TEMP_DIRECTORY: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_TEMP", "") or None
 
 # Money
 CURRENCY = os.environ.get("LOYALTY_LAB_CURRENCY", "RUB")

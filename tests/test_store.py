@@ -90,3 +90,30 @@ def test_duckdb_memory_is_limited_for_every_cursor(store, tmp_path, monkeypatch)
     with unlimited.cursor() as cur:
         assert limit(cur) == shown(None)
     unlimited.close()
+
+
+def test_duckdb_threads_insertion_order_and_spill_directory_come_from_config(tmp_path, monkeypatch):
+    """The further DuckDB settings (bench/results/memory.md) reach every cursor; None leaves
+    DuckDB's own default."""
+    from experiments import config
+
+    def setting(cur, name: str) -> str:
+        return str(cur.execute(f"SELECT current_setting('{name}')").fetchone()[0])
+
+    monkeypatch.setattr(config, "DUCKDB_THREADS", 1)
+    monkeypatch.setattr(config, "DUCKDB_PRESERVE_INSERTION_ORDER", False)
+    monkeypatch.setattr(config, "DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    tuned = Store(tmp_path / "tuned.duckdb")
+    with tuned.cursor() as cur:
+        assert setting(cur, "threads") == "1"
+        assert setting(cur, "preserve_insertion_order").lower() == "false"
+        assert setting(cur, "temp_directory") == str(tmp_path / "spill")
+    tuned.close()
+    monkeypatch.setattr(config, "DUCKDB_THREADS", None)
+    monkeypatch.setattr(config, "DUCKDB_PRESERVE_INSERTION_ORDER", None)
+    monkeypatch.setattr(config, "DUCKDB_TEMP_DIRECTORY", None)
+    default = Store(tmp_path / "default.duckdb")
+    with default.cursor() as cur:
+        assert setting(cur, "preserve_insertion_order").lower() == "true"
+        assert setting(cur, "temp_directory") != str(tmp_path / "spill")
+    default.close()

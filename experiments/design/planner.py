@@ -5,12 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.power import NormalIndPower, TTestIndPower
-from statsmodels.stats.proportion import proportion_effectsize
 
 from experiments import config
 from experiments.design.arms import ArmSpec
@@ -80,6 +78,26 @@ def _treated_rate(baseline: float, effect_size: float) -> float:
     return math.sin(min(angle, math.pi / 2)) ** 2
 
 
+# statsmodels loads on first use (about 0.8 s): the store and the analysis read `PlannerInputs`
+# from this module without planning anything.
+def _normal_power() -> Any:
+    from statsmodels.stats.power import NormalIndPower
+
+    return NormalIndPower()
+
+
+def _t_power() -> Any:
+    from statsmodels.stats.power import TTestIndPower
+
+    return TTestIndPower()
+
+
+def _cohens_h(rate: float, baseline_rate: float) -> float:
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    return float(proportion_effectsize(rate, baseline_rate))
+
+
 def required_n_repeat(
     baseline_rate: float,
     lift_pp: float,
@@ -97,8 +115,8 @@ def required_n_repeat(
     treated = baseline_rate + lift_pp / 100.0
     if lift_pp == 0 or not 0 < baseline_rate < 1 or not 0 < treated < 1:
         return None
-    effect = proportion_effectsize(treated, baseline_rate)
-    n = NormalIndPower().solve_power(
+    effect = _cohens_h(treated, baseline_rate)
+    n = _normal_power().solve_power(
         effect_size=effect, alpha=alpha, power=power, ratio=ratio, alternative="two-sided"
     )
     return math.ceil(float(n))
@@ -115,7 +133,7 @@ def detectable_lift_pp(
     """Smallest upward lift of the repeat rate, in percentage points, found with `power`."""
     if n_treatment < 2 or not 0 < baseline_rate < 1:
         return None
-    effect = NormalIndPower().solve_power(
+    effect = _normal_power().solve_power(
         nobs1=n_treatment, alpha=alpha, power=power, ratio=ratio, alternative="two-sided"
     )
     return (_treated_rate(baseline_rate, float(effect)) - baseline_rate) * 100.0
@@ -138,7 +156,7 @@ def required_n_value(
     if lift_money == 0 or std <= 0 or variance_factor <= 0:
         return None
     effect = abs(lift_money) / (std * math.sqrt(variance_factor))
-    n = TTestIndPower().solve_power(
+    n = _t_power().solve_power(
         effect_size=effect, alpha=alpha, power=power, ratio=ratio, alternative="two-sided"
     )
     return math.ceil(float(n))
@@ -156,7 +174,7 @@ def detectable_value(
     """Smallest change of net value per customer (money) found with `power`."""
     if n_treatment < 2 or std <= 0 or variance_factor <= 0:
         return None
-    effect = TTestIndPower().solve_power(
+    effect = _t_power().solve_power(
         nobs1=n_treatment, alpha=alpha, power=power, ratio=ratio, alternative="two-sided"
     )
     return float(effect) * std * math.sqrt(variance_factor)
@@ -177,11 +195,11 @@ def power_curve(
     treated = baseline_rate + lift_pp / 100.0
     if lift_pp == 0 or not 0 < baseline_rate < 1 or not 0 < treated < 1:
         return pd.DataFrame({"n": pd.Series(dtype="int64"), "power": pd.Series(dtype="float64")})
-    effect = proportion_effectsize(treated, baseline_rate)
+    effect = _cohens_h(treated, baseline_rate)
     if n_values is None:
         target = required_n_repeat(baseline_rate, lift_pp, alpha=alpha, ratio=ratio) or 100
         n_values = sorted({max(int(n), 2) for n in np.linspace(10, 2.5 * target, 40)})
-    analysis = NormalIndPower()
+    analysis = _normal_power()
     powers = [
         float(analysis.power(effect, nobs1=n, alpha=alpha, ratio=ratio, alternative="two-sided"))
         for n in n_values

@@ -59,6 +59,17 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """The DuckDB settings of every store connection, from config (None: DuckDB's default)."""
+    settings: dict[str, str | bool | int | None] = {
+        "memory_limit": config.DUCKDB_MEMORY_LIMIT,
+        "threads": config.DUCKDB_THREADS,
+        "preserve_insertion_order": config.DUCKDB_PRESERVE_INSERTION_ORDER,
+        "temp_directory": config.DUCKDB_TEMP_DIRECTORY,
+    }
+    return {key: value for key, value in settings.items() if value is not None}
+
+
 class Store:
     """A DuckDB database file with the Loyalty Lab schema applied."""
 
@@ -72,11 +83,7 @@ class Store:
             self._con = duckdb.connect(
                 str(self.path),
                 read_only=read_only,
-                config=(
-                    {"memory_limit": config.DUCKDB_MEMORY_LIMIT}
-                    if config.DUCKDB_MEMORY_LIMIT
-                    else {}
-                ),
+                config=duckdb_config(),
             )
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
