@@ -26,11 +26,12 @@ from experiments import (
 )
 from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
+from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, t
 from experiments.progress import Progress
 from experiments.store import overview, results_sql
 from pages import _ui
 
-VERDICT_STYLE = {  # by the label a card shows (Decision.label)
+VERDICT_STYLE = {  # by the English label a card has (Decision.label), whatever the language
     "ship": (":material/rocket_launch:", "green"),
     "stop": (":material/block:", "red"),
     "keep running": (":material/hourglass_top:", "orange"),
@@ -47,8 +48,10 @@ def experiments_list() -> list[Experiment]:
     return _ui.cached_query(experiment_record.list_all)
 
 
-def render_experiments_table() -> None:
+def render_experiments_table(lang: Lang = DEFAULT_LANGUAGE) -> None:
     """Every experiment on one line: which run, how big, and how far their data reaches."""
+    if lang != "en":
+        return _render_experiments_table_translated(lang)
     st.dataframe(
         _ui.cached_query(experiment_record.table),
         hide_index=True,
@@ -75,6 +78,31 @@ def render_experiments_table() -> None:
     )
 
 
+def _render_experiments_table_translated(lang: Lang) -> None:
+    """The experiments table with its column names in the session's language."""
+    table = _ui.cached_query(experiment_record.table)
+    names = {
+        c: t(f"results.table.{c}", lang) for c in table.columns if f"results.table.{c}" in MESSAGES
+    }
+    st.dataframe(
+        table.rename(columns=names),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            names.get("progress", "progress"): st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+    )
+
+
+def _short_date(value: Any) -> str:
+    """A data timestamp as a short date in the session's language (08.03.2026)."""
+    import pandas as pd
+
+    return _ui.fmt().date_short(pd.Timestamp(value).date()) if value is not None else ""
+
+
 def _observed_days(experiment: Experiment) -> int | None:
     return _ui.cached_query(overview.observed_days, experiment.id)
 
@@ -86,15 +114,17 @@ def default_horizon(experiment: Experiment) -> int:
     )
 
 
-def horizon_picker(experiment: Experiment) -> tuple[list[str], str, Callable[[str], str]]:
+def horizon_picker(
+    experiment: Experiment, lang: Lang = DEFAULT_LANGUAGE
+) -> tuple[list[str], str, Callable[[str], str]]:
     """Horizon options (query-parameter strings), the default one, and their labels."""
     planned = experiment.horizon_days
     observed = _observed_days(experiment)
     choices = metrics.horizon_choices(planned, observed)
     default = metrics.default_horizon(planned, observed, experiment.status)
-    notes = {planned: "planned"}
+    notes = {planned: t("results.horizon.planned", lang)}
     if observed in choices and observed != planned:
-        notes[observed] = "all data so far"
+        notes[observed] = t("results.horizon.so_far", lang)
 
     def label(value: str) -> str:
         note = notes.get(int(value))
@@ -142,17 +172,19 @@ def settings_from(
 
 
 def analysis_for(
-    experiment_id: int, settings: metrics.AnalysisSettings
+    experiment_id: int, settings: metrics.AnalysisSettings, lang: Lang = DEFAULT_LANGUAGE
 ) -> metrics.ExperimentAnalysis:
     """The analysis of these settings, from `precompute` (kept per store version, one object
     per view): the statistics (pure Python, ~50 ms) on an aggregation that a CUPED, correction
     or confidence click shares and that a standard horizon or capping click finds precomputed
     after the first open. Only a first open (or an unusual horizon) queries DuckDB."""
-    with st.spinner("Analysing the experiment in DuckDB...", show_time=True):
+    with st.spinner(t("results.analysing", lang), show_time=True):
         return precompute.analysis(_ui.get_store(), experiment_id, settings)
 
 
-def prefetch_neighbours(experiment: Experiment, settings: metrics.AnalysisSettings) -> None:
+def prefetch_neighbours(
+    experiment: Experiment, settings: metrics.AnalysisSettings, lang: Lang = DEFAULT_LANGUAGE
+) -> None:
     """After the page is drawn: start the experiment's precomputation (once per store
     version: every offered horizon x capping), and compute in the background the views one
     click away, figures included, so that the next click is a lookup."""
@@ -165,20 +197,22 @@ def prefetch_neighbours(experiment: Experiment, settings: metrics.AnalysisSettin
         store,
         experiment.id,
         precompute.neighbours(chosen, [int(h) for h in horizons]),
-        warm=lambda analysis: [figure(analysis, spec) for spec in visible_figures(analysis)],
+        warm=lambda analysis: [
+            figure(analysis, spec, lang) for spec in visible_figures(analysis, lang)
+        ],
     )
 
 
 _FIGURES_KEPT = 256
-_figures: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
+_figures: OrderedDict[tuple[int, str, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
 _figures_lock = threading.Lock()
 
 
-def figure(analysis: Any, spec: report.FigureSpec) -> go.Figure:
+def figure(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> go.Figure:
     """The chart `spec` of this analysis object, built (and escaped) once and then reused: an
     unchanged rerun draws cached figures. Keyed on the object itself (a weak reference), so a
-    figure can never be served for another analysis."""
-    key = (id(analysis), spec.name)
+    figure can never be served for another analysis (nor in another language)."""
+    key = (id(analysis), spec.name, lang)
     with _figures_lock:
         found = _figures.get(key)
         if found is not None and found[0]() is analysis:
@@ -195,12 +229,14 @@ def figure(analysis: Any, spec: report.FigureSpec) -> go.Figure:
 VISIBLE_FIGURES = ("forest", "repeat", "payback", "decay")  # the others are in sections
 
 
-def visible_figures(analysis: metrics.ExperimentAnalysis) -> list[report.FigureSpec]:
-    return [s for s in report.figure_specs(analysis) if s.name in VISIBLE_FIGURES]
+def visible_figures(
+    analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
+) -> list[report.FigureSpec]:
+    return [s for s in report.figure_specs(analysis, lang) if s.name in VISIBLE_FIGURES]
 
 
-def draw(analysis: Any, spec: report.FigureSpec) -> None:
-    st.plotly_chart(figure(analysis, spec), width="stretch")
+def draw(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> None:
+    st.plotly_chart(figure(analysis, spec, lang), width="stretch")
     st.caption(_ui.plain(spec.caption))  # captions name arms, which people type
 
 
@@ -211,7 +247,7 @@ def section(label: str, key: str, icon: str) -> Any:
 
 
 def official_for(
-    view: metrics.ExperimentAnalysis,
+    view: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
 ) -> tuple[metrics.ExperimentAnalysis, list[str]]:
     """The analysis the verdict is read from (the design rule's settings) and how the view's
     settings differ from it ([]: the view is the official one and is reused)."""
@@ -222,18 +258,18 @@ def official_for(
         status=experiment.status,
         base=view.settings,
     )
-    differences = decision.exploratory_differences(view.settings, official)
+    differences = decision.exploratory_differences(view.settings, official, lang)
     if not differences:
         return view, []
-    return analysis_for(experiment.id, official), differences
+    return analysis_for(experiment.id, official, lang), differences
 
 
-def render_adjustment(effects: list[stats.Effect]) -> None:
+def render_adjustment(effects: list[stats.Effect], lang: Lang = DEFAULT_LANGUAGE) -> None:
     """The CUPED estimate beside the unadjusted one, with the variance reduction achieved."""
     table = report.adjustment_table(effects)
     if table.empty:
         return
-    st.subheader(report.ADJUSTMENT_TITLE)
+    st.subheader(t("report.adjustment_title", lang))
     money = {c: st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
     st.dataframe(
         table,
@@ -242,53 +278,72 @@ def render_adjustment(effects: list[stats.Effect]) -> None:
         column_config=money
         | {"variance reduction": st.column_config.NumberColumn(format="percent")},
     )
-    st.caption(report.ADJUSTMENT_CAPTION)
+    st.caption(t("results.adjustment_caption", lang))
 
 
-def render(analysis: metrics.ExperimentAnalysis) -> None:
+def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads.
 
     The cards, the lever table and the head to head follow the design rule; when the page's
     settings differ from it, the rest is an exploratory view and says so."""
-    official, differences = official_for(analysis)
+    official, differences = official_for(analysis, lang)
     experiment = analysis.experiment
-    st.caption(
-        f"Status **{analysis.horizon_progress.text}** · {sum(a.n for a in analysis.arms):,} "
-        f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · "
-        f"data {str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
-        + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
-    )
+    if lang == "en":
+        st.caption(
+            f"Status **{analysis.horizon_progress.text}** · {sum(a.n for a in analysis.arms):,} "
+            f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · "
+            f"data {str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
+            + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
+        )
+    else:
+        formatter = _ui.fmt()
+        st.caption(
+            t(
+                "results.status_line",
+                lang,
+                status=report.status_text(analysis, lang),
+                customers=formatter.count(sum(a.n for a in analysis.arms), "customers"),
+                arms=formatter.count(len(analysis.arms), "arms"),
+                horizon=formatter.count(analysis.horizon_days, "days"),
+                first=_short_date(analysis.first_ts),
+                last=_short_date(analysis.last_ts),
+                estimand=report.estimand_label(
+                    analysis.settings.cap, analysis.settings.cap_percentile, lang
+                ),
+            )
+        )
     for warning in analysis.warnings:
         st.warning(_ui.plain(warning.message), icon=":material/warning:")
 
     if differences:
         st.info(
-            "**Exploratory view**: " + "; ".join(differences) + ". The verdicts follow the rule "
-            "fixed at design; the charts and tables below use these settings.",
+            t("results.exploratory", lang, differences="; ".join(differences)),
             icon=":material/explore:",
         )
 
-    st.subheader("Decisions")
-    decisions = decision.decide(official, exploratory=bool(differences))
+    st.subheader(t("report.decisions", lang))
+    decisions = decision.decide(official, exploratory=bool(differences), lang=lang)
     rule = decisions[0].rule if decisions else decision.rule_of(experiment)
-    st.caption(f"Verdict rule fixed at design: {_ui.plain(rule.describe() if rule else '')}.")
-    basis = _ui.plain(report.money_basis(official))  # arm names are typed by users
-    card_basis = _ui.plain(report.money_basis(official, short=True))
+    st.caption(t("results.rule_line", lang, rule=_ui.plain(rule.describe(lang) if rule else "")))
+    basis = _ui.plain(report.money_basis(official, lang=lang))  # arm names are typed by users
+    card_basis = _ui.plain(report.money_basis(official, short=True, lang=lang))
     for d in decisions:
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
-            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
+            st.markdown(
+                f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label_in(lang)}]"
+            )
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
             st.caption(f":material/payments: {card_basis}")
-    with st.expander("How the verdict is decided"):
-        for text in decision.RULES:
+    with st.expander(t("results.how_decided", lang)):
+        for text in decision.rules(lang):
             st.markdown(f"- {text}")
 
-    st.subheader(report.LEVER_TITLE)
-    columns = report.LEVER_COLUMNS
+    st.subheader(t("report.lever_title", lang))
+    columns = report.lever_columns(lang)
     st.dataframe(
-        report.lever_table(decisions),
+        report.lever_table(decisions, lang),
         hide_index=True,
         width="stretch",
         column_config={
@@ -296,41 +351,40 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
                 format="percent",
                 min_value=0.0,
                 max_value=1.0,
-                help="Posterior probability that this lever has the highest net value.",
+                help=t("results.lever.best_help", lang),
             ),
             columns["net"]: st.column_config.NumberColumn(
-                format="%+.0f", help="Per customer, after the lever's cost."
+                format="%+.0f", help=t("results.lever.net_help", lang)
             ),
             columns["cost"]: st.column_config.NumberColumn(
                 format="%.0f",
-                help="What the lever cost per customer over the horizon: discounts given on "
-                "orders, plus the gift or the call.",
+                help=t("results.lever.cost_help", lang),
             ),
             columns["repeat"]: st.column_config.NumberColumn(format="%+.1f"),
         },
     )
-    st.caption(f"{report.LEVER_CAPTION} {basis}")
+    st.caption(f"{t('report.lever_caption', lang)} {basis}")
 
-    matchups = decision.head_to_head(official)
+    matchups = decision.head_to_head(official, lang=lang)
     if matchups:
-        st.subheader(report.HEAD_TO_HEAD_TITLE)
+        st.subheader(t("report.head_to_head_title", lang))
         for m in matchups:
             icon = ":material/check_circle:" if m.clear else ":material/drag_handle:"
             st.markdown(f"{icon} {_ui.plain(m.sentence)}")
-        st.caption(f"{report.HEAD_TO_HEAD_CAPTION} {basis}")
+        st.caption(f"{t('report.head_to_head_caption', lang)} {basis}")
 
-    render_adjustment(analysis.effects)
-    specs = {spec.name: spec for spec in report.figure_specs(analysis)}
-    for spec in visible_figures(analysis):
-        draw(analysis, spec)
+    render_adjustment(analysis.effects, lang)
+    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang)}
+    for spec in visible_figures(analysis, lang):
+        draw(analysis, spec, lang)
 
     distribution = section(
-        "Net value per customer: the distribution", "section_distribution", ":material/bar_chart:"
+        t("results.section.distribution", lang), "section_distribution", ":material/bar_chart:"
     )
     with distribution:
         if distribution.open:
-            draw(analysis, specs["distribution"])
-    segments = section("Segments", "section_segments", ":material/group:")
+            draw(analysis, specs["distribution"], lang)
+    segments = section(t("results.section.segments", lang), "section_segments", ":material/group:")
     with segments:
         if segments.open:
             draw(
@@ -338,12 +392,11 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
                 report.FigureSpec(
                     "segments",
                     lambda: charts.segments_figure(analysis),
-                    "Segments are for exploring: intervals are corrected across segments; a "
-                    "real difference between segments shows as a small heterogeneity p-value "
-                    "in the table below.",
+                    t("results.segments_caption", lang),
                 ),
+                lang,
             )
-    effects = section("All effects (table)", "section_effects", ":material/table:")
+    effects = section(t("results.section.effects", lang), "section_effects", ":material/table:")
     with effects:
         if effects.open:
             st.dataframe(report.effects_table(analysis), hide_index=True, width="stretch")
@@ -362,11 +415,15 @@ def _projection(
     )
 
 
-def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
+def render_projection(
+    experiment_id: int, bootstrap: int = 100, lang: Lang = DEFAULT_LANGUAGE
+) -> None:
     """Model-based 12-month CLV per arm (BG/NBD + Gamma-Gamma), beside the observed window."""
-    st.subheader("Beyond the observed window")
+    st.subheader(t("results.projection.title", lang))
     st.caption(
-        "A model-based projection, not an observed result: BG/NBD (how often and how long "
+        t("results.projection.caption", lang)
+        if lang != "en"
+        else "A model-based projection, not an observed result: BG/NBD (how often and how long "
         "customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour after "
         "the levers' direct window (a burst of orders on a coupon is not lasting value), checked "
         "against a held-back part of the follow-up, projected 12 months ahead. Margins are after "
@@ -375,7 +432,7 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     )
     key = f"projection_{experiment_id}"
     if not st.session_state.get(key) and not st.button(
-        "Project 12-month CLV per arm", icon=":material/trending_up:", key=f"{key}_button"
+        t("results.projection.button", lang), icon=":material/trending_up:", key=f"{key}_button"
     ):
         return
     st.session_state[key] = True
@@ -516,7 +573,10 @@ def file_settings_from(
 
 
 def pick_file_settings(
-    experiment_id: int, fields: list[results_sql.ResultField], start: FileSettings
+    experiment_id: int,
+    fields: list[results_sql.ResultField],
+    start: FileSettings,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> FileSettings:
     """The metric and covariate pickers of the Results page (the report view has none)."""
     numeric = numeric_fields(fields)
@@ -608,6 +668,7 @@ def render_file(
     experiment: Experiment,
     analysis: analysis_file.FileAnalysis,
     settings: FileSettings | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> None:
     """The results of a campaign result file: where the data came from, arms, verdicts, effects.
 
@@ -681,15 +742,17 @@ def render_file(
             "fixed at design; the tables below use these settings.",
             icon=":material/explore:",
         )
-    st.subheader("Decisions")
-    for d in decision.decide_file(official, metric):
+    st.subheader(t("report.decisions", lang))
+    for d in decision.decide_file(official, metric, lang=lang):
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
-            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
+            st.markdown(
+                f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label_in(lang)}]"
+            )
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
-    with st.expander("How the verdict is decided"):
-        for rule in decision.FILE_RULES:
+    with st.expander(t("results.how_decided", lang)):
+        for rule in decision.file_rules(lang):
             st.markdown(f"- {rule}")
 
     st.plotly_chart(
@@ -704,8 +767,8 @@ def render_file(
         width="stretch",
     )
     st.caption(f"{report.FOREST_CAPTION} Rates in percentage points.")
-    render_adjustment(analysis.effects)
-    st.subheader("All effects")
+    render_adjustment(analysis.effects, lang)
+    st.subheader(t("results.section.effects", lang))
     st.dataframe(
         analysis_file.effects_table(analysis),
         hide_index=True,

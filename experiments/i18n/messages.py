@@ -49,6 +49,223 @@ MESSAGES: dict[str, Entry] = {
     "lang.label": {"ru": "Язык", "en": "Language"},
     "lang.ru": {"ru": "Русский", "en": "Русский"},  # a language is named in itself
     "lang.en": {"ru": "English", "en": "English"},
+    "app.first_start": {
+        "ru": "Первый запуск: создаём демо-базу...",
+        "en": "First start: creating the demo store...",
+    },
+    "app.first_start_done": {
+        "ru": "Первый запуск: создана база {path} с демо-данными (синтетические клиенты и один "
+        "эксперимент; удалите их на странице «Данные», когда загрузите свои)",
+        "en": "First start: created the store {path} with the demo data set (synthetic "
+        "customers and one experiment; remove it on the Data page once your data is in)",
+    },
+    "app.store_ready": {"ru": "База готова", "en": "Store ready"},
+    # -- the Results page and the report view (pages/results.py, pages/_results_view.py) -------
+    "results.none": {
+        "ru": "Экспериментов пока нет. Спланируйте эксперимент на странице «Дизайн эксперимента» "
+        "или загрузите файл с итогами кампании.",
+        "en": "No experiments yet. Design one on the Design page, or upload a campaign result "
+        "file.",
+    },
+    "results.all_experiments": {
+        "ru": "Все эксперименты ({count})",
+        "en": "All experiments ({count})",
+    },
+    "results.missing_experiment": {
+        "ru": "В ссылке указан эксперимент **{name}**, которого нет в этой базе (удалён, "
+        "переименован или ссылка из другой базы). Выберите один из экспериментов ниже.",
+        "en": "The link names the experiment **{name}**, which is not in this store (deleted, "
+        "renamed, or a link from another store). Pick one of the experiments below instead.",
+    },
+    "results.show_experiments": {"ru": "Показать эксперименты", "en": "Show the experiments"},
+    "results.experiment": {"ru": "Эксперимент", "en": "Experiment"},
+    "results.demo_suffix": {"ru": " (демо-данные)", "en": " (demo data)"},
+    "results.archived_suffix": {"ru": " (в архиве)", "en": " (archived)"},
+    "results.settings": {"ru": "Настройки анализа", "en": "Analysis settings"},
+    "results.horizon": {
+        "ru": "Горизонт, дней после назначения",
+        "en": "Horizon, days after assignment",
+    },
+    "results.horizon.help": {
+        "ru": "Учитываются покупки в течение стольких дней после назначения каждого клиента. "
+        "Пока эксперимент идёт, «пока что» — самый длинный горизонт, за который виден каждый "
+        "клиент.",
+        "en": "Purchases within this many days of each customer's assignment count. While an "
+        "experiment runs, 'so far' is the longest horizon every customer is observed for.",
+    },
+    "results.horizon.planned": {"ru": "по плану", "en": "planned"},
+    "results.horizon.so_far": {"ru": "все данные на сегодня", "en": "all data so far"},
+    "results.cap": {
+        "ru": "Ограничить денежные значения (вкл.: разница винзоризованных средних, другая "
+        "оцениваемая величина)",
+        "en": "Cap money values (on: the winsorised mean difference, a different estimand)",
+    },
+    "results.cap.help": {
+        "ru": "Выкл. (по умолчанию): денежные эффекты — разница средних на клиента, {currency}. "
+        "Вкл.: выручка и чистая ценность ограничиваются на общем {percentile}-м процентиле "
+        "ненулевых значений — это другая величина (разница винзоризованных средних, а не "
+        "разница денег), она тянет эффекты на «тяжёлых хвостах» трат к нулю.",
+        "en": "Off (default): money effects are the mean difference per customer, in "
+        "{currency}. On: revenue and net value are winsorised at the pooled {percentile}th "
+        "percentile of non-zero values - a different estimand (the winsorised mean "
+        "difference, not the money difference), which shrinks effects on heavy-tailed spend "
+        "toward zero.",
+    },
+    "results.cuped": {
+        "ru": "Учесть поведение до эксперимента (CUPED)",
+        "en": "Adjust for pre-period behaviour (CUPED)",
+    },
+    "results.cuped.help": {
+        "ru": "Использует то, что каждый клиент делал до назначения (траты, заказы, давность, "
+        "стаж, сегмент RFM), чтобы сузить интервалы; оценка без поправки показана рядом.",
+        "en": "Uses what each customer did before assignment (spend, orders, recency, tenure, "
+        "RFM segment) to narrow the intervals; the unadjusted estimate is shown beside it.",
+    },
+    "results.correction": {
+        "ru": "Поправка на несколько рычагов",
+        "en": "Correction across levers",
+    },
+    "results.correction.help": {
+        "ru": "holm: пошаговая поправка Holm (ограничивает шанс хотя бы одной ложной победы); "
+        "bh: Бенджамини — Хохберг (ограничивает долю ложных побед); none: без поправки. Каждая "
+        "метрика — своё семейство сравнений по рычагам. Вердикт следует правилу дизайна.",
+        "en": "holm: Holm's step-down (controls the chance of any false win); bh: "
+        "Benjamini-Hochberg (controls the share of false wins); none: no correction. Each "
+        "metric is its own family across the levers. The verdict keeps the design's.",
+    },
+    "results.confidence": {"ru": "Уровень доверия, %", "en": "Confidence level, %"},
+    "results.confidence.help": {
+        "ru": "Вердикт использует уровень доверия, заданный при дизайне; другой уровень даёт "
+        "исследовательский вид.",
+        "en": "The verdict keeps the confidence fixed at design; another level gives an "
+        "exploratory view.",
+    },
+    "results.analysing": {
+        "ru": "Анализируем эксперимент в DuckDB...",
+        "en": "Analysing the experiment in DuckDB...",
+    },
+    "results.status_line": {
+        "ru": "Статус **{status}** · {customers} в {arms} · горизонт **{horizon}** · данные с "
+        "{first} по {last} · денежные эффекты: {estimand}",
+        "en": "Status **{status}** · {customers} in {arms} · horizon **{horizon}** · data "
+        "{first} to {last} · money effects: {estimand}",
+    },
+    "results.exploratory": {
+        "ru": "**Исследовательский вид**: {differences}. Вердикты следуют правилу, заданному "
+        "при дизайне; графики и таблицы ниже — с этими настройками.",
+        "en": "**Exploratory view**: {differences}. The verdicts follow the rule fixed at "
+        "design; the charts and tables below use these settings.",
+    },
+    "results.rule_line": {
+        "ru": "Правило вердикта, заданное при дизайне: {rule}.",
+        "en": "Verdict rule fixed at design: {rule}.",
+    },
+    "results.how_decided": {"ru": "Как выносится вердикт", "en": "How the verdict is decided"},
+    "results.lever.best_help": {
+        "ru": "Апостериорная вероятность того, что у этого рычага самая высокая чистая ценность.",
+        "en": "Posterior probability that this lever has the highest net value.",
+    },
+    "results.lever.net_help": {
+        "ru": "На клиента, после затрат на рычаг.",
+        "en": "Per customer, after the lever's cost.",
+    },
+    "results.lever.cost_help": {
+        "ru": "Во что рычаг обошёлся на клиента за горизонт: скидки в заказах плюс подарок или "
+        "звонок.",
+        "en": "What the lever cost per customer over the horizon: discounts given on orders, "
+        "plus the gift or the call.",
+    },
+    "results.section.distribution": {
+        "ru": "Чистая ценность на клиента: распределение",
+        "en": "Net value per customer: the distribution",
+    },
+    "results.section.segments": {"ru": "Сегменты", "en": "Segments"},
+    "results.segments_caption": {
+        "ru": "Сегменты — для исследования: интервалы скорректированы по сегментам; реальная "
+        "разница между сегментами видна как малое p-значение неоднородности в таблице ниже.",
+        "en": "Segments are for exploring: intervals are corrected across segments; a real "
+        "difference between segments shows as a small heterogeneity p-value in the table below.",
+    },
+    "results.section.effects": {"ru": "Все эффекты (таблица)", "en": "All effects (table)"},
+    "results.adjustment_caption": {
+        "ru": "Один и тот же эффект, оценённый дважды: только по разнице средних (без поправки, "
+        "Welch) и с учётом того, что каждый клиент делал до назначения (CUPED: регрессия Лина "
+        "с наклонами по группам и устойчивой дисперсией). Обе оценивают одну и ту же разницу; "
+        "скорректированная уже на показанное снижение дисперсии, и именно по ней выносятся "
+        "вердикты.",
+        "en": "The same effect estimated twice: from the difference in means alone "
+        "(unadjusted, Welch) and adjusted for what each customer did before assignment (CUPED: "
+        "Lin's regression with arm-specific slopes and a heteroskedasticity-robust variance). "
+        "Both estimate the same difference; the adjusted one is narrower by the variance "
+        "reduction shown, and it is the one the verdicts read.",
+    },
+    "results.projection.title": {
+        "ru": "За пределами наблюдаемого окна",
+        "en": "Beyond the observed window",
+    },
+    "results.projection.caption": {
+        "ru": "Прогноз по модели, а не наблюдаемый результат: BG/NBD (как часто и как долго "
+        "клиенты покупают) и Gamma-Gamma (сколько тратят) обучены на поведении после прямого "
+        "окна рычагов (всплеск заказов по купону — не долгосрочная ценность), проверены на "
+        "отложенной части периода наблюдения и спроецированы на 12 месяцев вперёд. Маржа — "
+        "после выданных скидок; фиксированные затраты (подарки, звонки) учтены в наблюдаемой "
+        "чистой ценности выше.",
+        "en": "A model-based projection, not an observed result: BG/NBD (how often and how "
+        "long customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour "
+        "after the levers' direct window (a burst of orders on a coupon is not lasting value), "
+        "checked against a held-back part of the follow-up, projected 12 months ahead. Margins "
+        "are after the discounts given; fixed lever costs (gifts, calls) are in the observed "
+        "net value above.",
+    },
+    "results.projection.button": {
+        "ru": "Спрогнозировать CLV на 12 месяцев по группам",
+        "en": "Project 12-month CLV per arm",
+    },
+    "results.table.experiment": {"ru": "эксперимент", "en": "experiment"},
+    "results.table.status": {"ru": "статус", "en": "status"},
+    "results.table.started": {"ru": "начат", "en": "started"},
+    "results.table.customers": {"ru": "клиентов", "en": "customers"},
+    "results.table.levers": {"ru": "рычаги", "en": "levers"},
+    "results.table.horizon_days": {"ru": "дней по плану", "en": "planned days"},
+    "results.table.observed_days": {"ru": "дней наблюдения", "en": "days observed"},
+    "results.table.progress": {"ru": "от плана", "en": "of the planned horizon"},
+    "results.table.reading": {"ru": "готово?", "en": "ready?"},
+    "report_view.missing_experiment": {
+        "ru": "В этой ссылке на отчёт указан эксперимент, которого нет в базе.",
+        "en": "This report link names an experiment that is not in the store.",
+    },
+    "report_view.caption": {
+        "ru": "Отчёт только для чтения · горизонт {horizon} · денежные эффекты: {estimand} · "
+        "CUPED {cuped} · {correction} · уровень доверия {confidence}",
+        "en": "Read-only report · horizon {horizon} · money effects: {estimand} · CUPED {cuped} "
+        "· {correction} · confidence {confidence}",
+    },
+    "report_view.file_caption": {
+        "ru": "Отчёт только для чтения · файл с итогами кампании · метрики {metrics} · CUPED "
+        "{covariate} · денежные эффекты: {estimand} · {correction} · уровень доверия "
+        "{confidence}",
+        "en": "Read-only report · campaign result file · metrics {metrics} · CUPED {covariate} "
+        "· money effects: {estimand} · {correction} · confidence {confidence}",
+    },
+    "results.share": {"ru": "Поделиться", "en": "Share"},
+    "results.share.view_link": {
+        "ru": "Ссылка на этот вид (откроется с тем же экспериментом и настройками):",
+        "en": "Link to this view (opens with the same experiment and settings):",
+    },
+    "results.share.report_link": {
+        "ru": "Ссылка на отчёт для руководства (только чтение):",
+        "en": "Read-only report link for management:",
+    },
+    "results.share.report_link_signed": {
+        "ru": "Ссылка на отчёт для руководства (только чтение, подписана, действует {days} дн.):",
+        "en": "Read-only report link for management (signed, valid {days} days):",
+    },
+    "results.download.html": {
+        "ru": "HTML-отчёт (работает без интернета)",
+        "en": "HTML report (works offline)",
+    },
+    "results.download.effects_csv": {"ru": "Эффекты (CSV)", "en": "Effects (CSV)"},
+    "results.download.effects_xlsx": {"ru": "Эффекты (XLSX)", "en": "Effects (XLSX)"},
     "common.not_available": {"ru": "н/д", "en": "n/a"},
     # -- verdicts (decision.VERDICT_LABELS, decision.BLOCKED_LABEL) ----------------------------
     "verdict.ship": {"ru": "внедрять", "en": "ship"},
@@ -214,6 +431,8 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- units the formatter writes after a number ----------------------------------------------
     "unit.percentage_points": {"ru": "п.п.", "en": "pp"},
+    "unit.million": {"ru": "млн", "en": "M"},
+    "unit.billion": {"ru": "млрд", "en": "bn"},
     "unit.orders": {"ru": "заказа", "en": "orders"},  # after a fraction: '+0,12 заказа'
     # -- decision cards: the rule (decision.RULES, decision.FILE_RULES) --------------------------
     "decision.rule.fixed": {
