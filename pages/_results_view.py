@@ -583,29 +583,25 @@ def pick_file_settings(
     left, right = st.columns([3, 2])
     covariate_options = [NO_COVARIATE, *numeric]
     covariate = right.selectbox(
-        "Pre-period covariate (CUPED)",
+        t("results.file.covariate", lang),
         covariate_options,
         index=covariate_options.index(start.covariate or NO_COVARIATE),
         key=f"file_covariate_{experiment_id}",
-        format_func=lambda c: "none (no adjustment)" if c == NO_COVARIATE else c,
-        help="A column measured before the campaign (e.g. last year's spend). Adjusting for it "
-        "narrows the intervals without biasing the effects.",
+        format_func=lambda c: t("results.file.no_covariate", lang) if c == NO_COVARIATE else c,
+        help=t("results.file.covariate.help", lang),
     )
     chosen_covariate = None if covariate == NO_COVARIATE else str(covariate)
     metrics_chosen = left.multiselect(
-        "Metrics (the first one decides the verdicts)",
+        t("results.file.metrics", lang),
         [m for m in numeric if m != chosen_covariate],
         default=[m for m in start.metrics if m != chosen_covariate],
         key=f"file_metrics_{experiment_id}",
-        help="Numeric columns of the result file. Columns holding text cannot be metrics. "
-        "0/1 columns are rates (z-test), others amounts (Welch t-test).",
+        help=t("results.file.metrics.help", lang),
     )
     text_fields = [f.field for f in fields if not f.numeric and f.field != results_sql.ARM_COLUMN]
     if text_fields:  # say why a column is not offered rather than let it vanish
         left.caption(
-            "Not offered as metrics because they hold text: "
-            + ", ".join(_ui.plain(f) for f in text_fields)
-            + ". Yes/no columns (да/нет, yes/no, true/false, 1/0, +/-) are rates."
+            t("results.file.text_fields", lang, fields=", ".join(_ui.plain(f) for f in text_fields))
         )
     return FileSettings(
         metrics=tuple(str(m) for m in metrics_chosen),
@@ -638,7 +634,10 @@ def file_analysis_for(experiment_id: int, settings: FileSettings) -> analysis_fi
 
 
 def official_file_for(
-    experiment: Experiment, settings: FileSettings, view: analysis_file.FileAnalysis
+    experiment: Experiment,
+    settings: FileSettings,
+    view: analysis_file.FileAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> tuple[analysis_file.FileAnalysis, list[str]]:
     """The result-file analysis the verdict is read from - the design rule's confidence and
     correction, the default estimator - and how the view's settings differ from it."""
@@ -658,6 +657,7 @@ def official_file_for(
             correction=official.correction,
             confidence=official.confidence,  # type: ignore[arg-type]
         ),
+        lang,
     )
     if not differences:
         return view, []
@@ -675,19 +675,47 @@ def render_file(
     The verdict cards follow the experiment's design rule; other settings make the rest an
     exploratory view, labelled."""
     official, differences = (
-        official_file_for(experiment, settings, analysis) if settings else (analysis, [])
+        official_file_for(experiment, settings, analysis, lang) if settings else (analysis, [])
     )
     uploads = file_uploads(experiment.id)
-    files = ", ".join(
-        f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
-        for u in uploads
-    )
-    st.caption(
-        f"From the uploaded campaign result file{'s' if len(uploads) > 1 else ''} "
-        f"{files or '(none)'} · {_ui.count(sum(a.n for a in analysis.arms))} rows in "
-        f"{len(analysis.arms)} arms · control **{_ui.plain(analysis.control)}**"
-        + (f" · CUPED on **{_ui.plain(analysis.covariate)}**" if analysis.covariate else "")
-    )
+    if lang == "en":
+        files = ", ".join(
+            f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
+            for u in uploads
+        )
+        st.caption(
+            f"From the uploaded campaign result file{'s' if len(uploads) > 1 else ''} "
+            f"{files or '(none)'} · {_ui.count(sum(a.n for a in analysis.arms))} rows in "
+            f"{len(analysis.arms)} arms · control **{_ui.plain(analysis.control)}**"
+            + (f" · CUPED on **{_ui.plain(analysis.covariate)}**" if analysis.covariate else "")
+        )
+    else:
+        formatter = _ui.fmt()
+        files = ", ".join(
+            t(
+                "results.file.upload",
+                lang,
+                name=_ui.plain(u.file_name),
+                rows=formatter.count(u.rows, "rows"),
+                loaded=str(u.loaded_at),
+            )
+            for u in uploads
+        )
+        st.caption(
+            t(
+                "results.file.source",
+                lang,
+                files=files or t("report.none", lang),
+                rows=formatter.count(sum(a.n for a in analysis.arms), "rows"),
+                arms=formatter.count(len(analysis.arms), "arms"),
+                control=_ui.plain(analysis.control),
+            )
+            + (
+                t("results.file.cuped_on", lang, field=_ui.plain(analysis.covariate))
+                if analysis.covariate
+                else ""
+            )
+        )
     if analysis.lever_costs:
         costs = "; ".join(
             f"{_ui.plain(arm)}: {cost.describe()}"
@@ -696,27 +724,25 @@ def render_file(
         )
         if analysis.money_field is not None and analysis.margin_rate is not None:
             st.caption(
-                "Arms, costs and plan come from the experiment, outcomes from the file. "
-                f"**Net value** = {analysis.margin_rate:.0%} margin on "
-                f"**{_ui.plain(analysis.money_field)}** (the margin rate behind every net value, "
-                "set on the Data page) minus each "
-                f"lever's cost - {costs}. It decides."
+                t(
+                    "results.file.net_value",
+                    lang,
+                    rate=_ui.pct(analysis.margin_rate, 0),
+                    field=_ui.plain(analysis.money_field),
+                    costs=costs,
+                )
             )
         else:
             st.warning(
-                "The file has no money column, so it cannot show whether a lever pays for its "
-                f"cost ({costs}): no lever that costs money is shipped on a rate alone. Load "
-                "the file with what each customer spent to judge net value.",
+                t("results.file.no_money", lang, costs=costs),
                 icon=":material/payments:",
             )
     if analysis.srm.mismatch:
         st.warning(
-            "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
-            f"{analysis.srm.p_value:.2g}): the split or the export is probably broken, so the "
-            "verdicts below wait until it is explained.",
+            t("results.file.srm", lang, p=f"{analysis.srm.p_value:.2g}"),
             icon=":material/warning:",
         )
-    st.subheader("Arms")
+    st.subheader(t("report.arms", lang))
     arms = analysis_file.arms_table(analysis)
     st.dataframe(
         arms,
@@ -730,7 +756,10 @@ def render_file(
         | {"expected": st.column_config.NumberColumn(format="%.0f")},
     )
     if not analysis.ok:
-        st.warning(f"Insufficient data: {_ui.plain(analysis.note)}", icon=":material/help:")
+        st.warning(
+            t("results.file.insufficient", lang, note=_ui.plain(analysis.note)),
+            icon=":material/help:",
+        )
         return
     if analysis.note:
         st.caption(_ui.plain(analysis.note))
@@ -738,8 +767,7 @@ def render_file(
     metric = next(iter(analysis.metrics))
     if differences:
         st.info(
-            "**Exploratory view**: " + "; ".join(differences) + ". The verdicts follow the rule "
-            "fixed at design; the tables below use these settings.",
+            t("results.file.exploratory", lang, differences="; ".join(differences)),
             icon=":material/explore:",
         )
     st.subheader(t("report.decisions", lang))
@@ -766,9 +794,9 @@ def render_file(
         ),
         width="stretch",
     )
-    st.caption(f"{report.FOREST_CAPTION} Rates in percentage points.")
+    st.caption(t("results.file.forest_caption", lang, forest=t("report.forest_caption", lang)))
     render_adjustment(analysis.effects, lang)
-    st.subheader(t("results.section.effects", lang))
+    st.subheader(t("results.file.effects", lang))
     st.dataframe(
         analysis_file.effects_table(analysis),
         hide_index=True,
@@ -779,12 +807,24 @@ def render_file(
             "p_adjusted": st.column_config.NumberColumn("adjusted p", format="%.2g"),
         },
     )
-    st.caption(
-        f"p-values adjusted for {len(analysis.metrics)} metric(s) x "
-        f"{len(analysis.arms) - 1} arm(s) by '{analysis.correction}'. Money metrics "
-        + (
-            f"capped: effects are the {stats.money_estimand_label(True)}."
-            if analysis.cap
-            else "not capped: effects are the mean difference per customer."
+    if lang == "en":
+        st.caption(
+            f"p-values adjusted for {len(analysis.metrics)} metric(s) x "
+            f"{len(analysis.arms) - 1} arm(s) by '{analysis.correction}'. Money metrics "
+            + (
+                f"capped: effects are the {stats.money_estimand_label(True)}."
+                if analysis.cap
+                else "not capped: effects are the mean difference per customer."
+            )
         )
-    )
+    else:
+        st.caption(
+            t(
+                "results.file.p_adjusted",
+                lang,
+                metrics=len(analysis.metrics),
+                arms=len(analysis.arms) - 1,
+                correction=t(f"correction.{analysis.correction}", lang),
+                money=report.cap_note(analysis.cap, lang),
+            )
+        )

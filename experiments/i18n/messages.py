@@ -247,6 +247,87 @@ MESSAGES: dict[str, Entry] = {
         "en": "Read-only report · campaign result file · metrics {metrics} · CUPED {covariate} "
         "· money effects: {estimand} · {correction} · confidence {confidence}",
     },
+    "results.file.covariate": {
+        "ru": "Показатель до кампании (CUPED)",
+        "en": "Pre-period covariate (CUPED)",
+    },
+    "results.file.no_covariate": {"ru": "нет (без поправки)", "en": "none (no adjustment)"},
+    "results.file.covariate.help": {
+        "ru": "Столбец, измеренный до кампании (например, траты за прошлый год). Поправка на "
+        "него сужает интервалы, не смещая эффекты.",
+        "en": "A column measured before the campaign (e.g. last year's spend). Adjusting for it "
+        "narrows the intervals without biasing the effects.",
+    },
+    "results.file.metrics": {
+        "ru": "Метрики (первая определяет вердикты)",
+        "en": "Metrics (the first one decides the verdicts)",
+    },
+    "results.file.metrics.help": {
+        "ru": "Числовые столбцы файла с итогами. Столбцы с текстом не могут быть метриками. "
+        "Столбцы 0/1 — доли (z-тест), остальные — суммы (t-тест Уэлча).",
+        "en": "Numeric columns of the result file. Columns holding text cannot be metrics. 0/1 "
+        "columns are rates (z-test), others amounts (Welch t-test).",
+    },
+    "results.file.text_fields": {
+        "ru": "Не предлагаются как метрики, потому что в них текст: {fields}. Столбцы да/нет "
+        "(да/нет, 1/0, +/-) считаются долями.",
+        "en": "Not offered as metrics because they hold text: {fields}. Yes/no columns (да/нет, "
+        "yes/no, true/false, 1/0, +/-) are rates.",
+    },
+    "results.file.upload": {
+        "ru": "**{name}** ({rows}, загружен {loaded})",
+        "en": "**{name}** ({rows}, loaded {loaded})",
+    },
+    "results.file.source": {
+        "ru": "Из загруженного файла с итогами кампании {files} · {rows} в {arms} · контроль "
+        "**{control}**",
+        "en": "From the uploaded campaign result file {files} · {rows} in {arms} · control "
+        "**{control}**",
+    },
+    "results.file.cuped_on": {"ru": " · CUPED по **{field}**", "en": " · CUPED on **{field}**"},
+    "results.file.net_value": {
+        "ru": "Группы, затраты и план — из эксперимента, итоги — из файла. **Чистая ценность** "
+        "= маржа {rate} от **{field}** (ставка маржи за каждой чистой ценностью, задаётся на "
+        "странице «Данные») минус затраты рычага — {costs}. Решает она.",
+        "en": "Arms, costs and plan come from the experiment, outcomes from the file. **Net "
+        "value** = {rate} margin on **{field}** (the margin rate behind every net value, set "
+        "on the Data page) minus each lever's cost - {costs}. It decides.",
+    },
+    "results.file.no_money": {
+        "ru": "В файле нет денежного столбца, поэтому не видно, окупает ли рычаг свои затраты "
+        "({costs}): рычаг, который стоит денег, не внедряется по одной лишь доле. Загрузите "
+        "файл с тратами каждого клиента, чтобы оценить чистую ценность.",
+        "en": "The file has no money column, so it cannot show whether a lever pays for its "
+        "cost ({costs}): no lever that costs money is shipped on a rate alone. Load the file "
+        "with what each customer spent to judge net value.",
+    },
+    "results.file.srm": {
+        "ru": "Размеры групп не совпадают с планом разбиения (SRM, p = {p}): разбиение или "
+        "выгрузка, вероятно, сломаны, поэтому вердикты ниже ждут объяснения.",
+        "en": "Arm sizes do not match the planned split (sample-ratio mismatch, p = {p}): the "
+        "split or the export is probably broken, so the verdicts below wait until it is "
+        "explained.",
+    },
+    "results.file.insufficient": {
+        "ru": "Недостаточно данных: {note}",
+        "en": "Insufficient data: {note}",
+    },
+    "results.file.exploratory": {
+        "ru": "**Исследовательский вид**: {differences}. Вердикты следуют правилу, заданному "
+        "при дизайне; таблицы ниже — с этими настройками.",
+        "en": "**Exploratory view**: {differences}. The verdicts follow the rule fixed at "
+        "design; the tables below use these settings.",
+    },
+    "results.file.forest_caption": {
+        "ru": "{forest} Доли — в процентных пунктах.",
+        "en": "{forest} Rates in percentage points.",
+    },
+    "results.file.effects": {"ru": "Все эффекты", "en": "All effects"},
+    "results.file.p_adjusted": {
+        "ru": "p-значения скорректированы на метрик: {metrics} × групп: {arms} ({correction}). "
+        "{money}",
+        "en": "p-values adjusted for {metrics} metric(s) x {arms} arm(s) ({correction}). {money}",
+    },
     "results.share": {"ru": "Поделиться", "en": "Share"},
     "results.share.view_link": {
         "ru": "Ссылка на этот вид (откроется с тем же экспериментом и настройками):",

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
+from tests.app.test_results_file import hillstrom_app  # noqa: F401 - a fixture used below
 
 # Words that stay Latin in a Russian interface, and why.
 ALLOWED = {
@@ -53,8 +54,10 @@ ALLOWED = {
     "Language",
     # currency codes
     "RUB",
-    # p-values and the like
+    # p-values, z- and t-tests
     "p",
+    "z",
+    "t",
     # bound settings whose option is the URL's value (holm / bh / none, on / off)
     "holm",
     "bh",
@@ -197,3 +200,16 @@ def test_two_sessions_in_two_languages_each_see_their_own(app_env):
     assert russian.subheader[0].value == "Решения"
     assert english.title[0].value == "Results"
     assert english.subheader[0].value == "Decisions"
+
+
+# the Hillstrom result file's own words: its arm names and column names, typed by people
+FILE_WORDS = {"Hillstrom", "Mens", "Womens", "E", "Mail", "No", "hillstrom", "csv"}
+FILE_WORDS |= {"conversion", "visit", "spend", "history", "segment", "zip", "code", "channel"}
+FILE_WORDS |= {"mens", "womens", "newbie", "recency"}  # its columns, which metrics are named by
+
+
+def test_the_results_file_view_in_russian_has_no_english(hillstrom_app):  # noqa: F811
+    at = run({"lang": "ru", "experiment": "Hillstrom", "metrics": "conversion,visit,spend"})
+    assert at.subheader[0].value == "Группы"
+    left = [(kind, word, text) for kind, word, text in english_left(at) if word not in FILE_WORDS]
+    assert left == [], str(sorted({(kind, word) for kind, word, _ in left}))
