@@ -13,7 +13,15 @@ from typing import Any
 import streamlit as st
 
 from experiments import access, config, escape, share
-from experiments.i18n import LANG_PARAM, LANGUAGES, Formatter, Lang, resolve_language, t
+from experiments.i18n import (
+    LANG_PARAM,
+    LANGUAGES,
+    MESSAGES,
+    Formatter,
+    Lang,
+    resolve_language,
+    t,
+)
 from experiments.store import Cursor, Store, StoreError, open_store
 
 LANG_WIDGET = "_lang_pick"  # the sidebar selector's key; the URL's `lang=` is the record
@@ -192,21 +200,26 @@ def mapping_form(inspection: Any, key_prefix: str) -> dict[str, str]:
         inspection: an `ingest.Inspection`.
         key_prefix: widget keys are ``{key_prefix}_{field}``.
     """
-    st.caption(
-        "We guessed which column holds what; correct anything that is wrong. "
-        "Fields marked * are required."
-    )
+    language = lang()
+    st.caption(t("mapping.caption", language))
     mapping: dict[str, str] = {}
     field_cols = st.columns(min(4, max(1, len(inspection.fields))))
     options = [NOT_IN_FILE, *inspection.columns]
     for i, field in enumerate(inspection.fields):
         guessed = inspection.guessed_mapping.items()
         guess = next((src for src, f in guessed if f == field.name), None)
+        # English keeps the field's own name (what its docs and the command line call it);
+        # Russian shows the catalogue's, as people say them ("Клиент", "Дата и время", "Сумма")
+        named = language != "en" and f"field.{field.name}" in MESSAGES
         choice = field_cols[i % len(field_cols)].selectbox(
-            f"{field.name}{' *' if field.required else ''}",
+            f"{t(f'field.{field.name}', language) if named else field.name}"
+            f"{' *' if field.required else ''}",
             options,
             index=options.index(guess) if guess in options else 0,
-            help=field.description,
+            format_func=lambda option: (
+                t("mapping.not_in_file", language) if option == NOT_IN_FILE else option
+            ),
+            help=t(f"field.{field.name}.help", language) if named else field.description,
             key=f"{key_prefix}_{field.name}",
         )
         if choice != NOT_IN_FILE:

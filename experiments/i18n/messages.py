@@ -328,6 +328,48 @@ MESSAGES: dict[str, Entry] = {
         "{money}",
         "en": "p-values adjusted for {metrics} metric(s) x {arms} arm(s) ({correction}). {money}",
     },
+    "mapping.caption": {
+        "ru": "Мы угадали, в каком столбце что лежит; исправьте, если что-то не так. Поля со "
+        "звёздочкой * обязательны.",
+        "en": "We guessed which column holds what; correct anything that is wrong. Fields "
+        "marked * are required.",
+    },
+    "mapping.not_in_file": {"ru": "(нет в этом файле)", "en": "(not in this file)"},
+    # -- the Data page (pages/data.py) --------------------------------------------------------
+    "data.intro": {
+        "ru": "Всё, на чём измеряются эксперименты: ваши транзакции, атрибуты клиентов и файлы "
+        "с итогами кампаний. Загрузите выгрузки из магазина, CRM или сервиса рассылок.",
+        "en": "Everything the experiments are measured on: your transactions, customer "
+        "attributes and campaign result files. Upload exports from your shop, CRM or e-mail "
+        "service.",
+    },
+    "data.customers": {"ru": "Клиенты", "en": "Customers"},
+    "data.transactions": {"ru": "Транзакции", "en": "Transactions"},
+    "data.revenue": {"ru": "Выручка, {currency}", "en": "Revenue, {currency}"},
+    "data.revenue.help": {"ru": "Точно: {amount}.", "en": "Exactly {amount}."},
+    "data.repeat_buyers": {"ru": "Повторные покупатели", "en": "Repeat buyers"},
+    "data.repeat_buyers.help": {
+        "ru": "Доля покупателей, купивших хотя бы в два разных дня.",
+        "en": "Share of buyers who purchased on at least two different days.",
+    },
+    "data.experiments": {"ru": "Эксперименты", "en": "Experiments"},
+    "data.span": {
+        "ru": "Транзакции с **{first}** по **{last}**.",
+        "en": "Transactions from **{first}** to **{last}**.",
+    },
+    "data.monthly_caption": {
+        "ru": "Ищите сезонность и пропуски: пропавший месяц обычно означает пропавшую выгрузку.",
+        "en": "Look for seasonality and gaps: a missing month usually means a missing export.",
+    },
+    "data.settings": {"ru": "Настройки магазина", "en": "Store settings"},
+    "data.upload": {"ru": "Загрузить файл", "en": "Upload a file"},
+    "data.history": {"ru": "История загрузок", "en": "Upload history"},
+    "data.no_uploads": {"ru": "Загрузок пока нет.", "en": "No uploads yet."},
+    "data.remove": {"ru": "Удалить загрузку", "en": "Remove an upload"},
+    "data.remove.caption": {
+        "ru": "Удаляет строки загрузки из базы и её запись из этой истории.",
+        "en": "Removes the upload's rows from the store and its entry from this history.",
+    },
     "results.share": {"ru": "Поделиться", "en": "Share"},
     "results.share.view_link": {
         "ru": "Ссылка на этот вид (откроется с тем же экспериментом и настройками):",

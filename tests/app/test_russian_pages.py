@@ -213,3 +213,18 @@ def test_the_results_file_view_in_russian_has_no_english(hillstrom_app):  # noqa
     assert at.subheader[0].value == "Группы"
     left = [(kind, word, text) for kind, word, text in english_left(at) if word not in FILE_WORDS]
     assert left == [], str(sorted({(kind, word) for kind, word, _ in left}))
+
+
+def test_the_data_page_mapping_form_names_fields_as_people_say_them(app_env):
+    from tests.app.test_data_page import SAMPLE
+
+    at = run({"lang": "ru"}, "pages/data.py")
+    assert at.title[0].value == "Данные"
+    assert [m.label for m in at.metric][:2] == ["Клиенты", "Транзакции"]
+    at.file_uploader[0].set_value((SAMPLE.name, SAMPLE.read_bytes(), "text/csv")).run()
+    assert not at.exception, at.exception
+    labels = {s.key: s.label for s in at.selectbox if str(s.key).startswith("map_")}
+    assert labels["map_transactions_customer_id"] == "Клиент *"
+    assert labels["map_transactions_ts"] == "Дата и время *"
+    assert labels["map_transactions_amount"] == "Сумма *"
+    assert "Мы угадали" in " ".join(c.value for c in at.caption)
