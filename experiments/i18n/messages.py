@@ -370,6 +370,110 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Удаляет строки загрузки из базы и её запись из этой истории.",
         "en": "Removes the upload's rows from the store and its entry from this history.",
     },
+    # -- the Customers page (pages/customers.py) ----------------------------------------------
+    "customers.intro": {
+        "ru": "Лояльность измеряется в деньгах за всю жизнь клиента. Это клиентская база, на "
+        "которой идут ваши эксперименты: кто покупает, кто возвращается и сколько стоит клиент.",
+        "en": "Loyalty is measured in money over a customer's life. This is the customer base "
+        "your experiments run on: who buys, who comes back, and what a customer is worth.",
+    },
+    "customers.empty": {
+        "ru": "В базе пока нет покупок. Загрузите транзакции на странице «Данные».",
+        "en": "No purchases in the store yet. Upload your transactions on the Data page.",
+    },
+    "customers.customers": {"ru": "Клиенты", "en": "Customers"},
+    "customers.customers.help": {
+        "ru": "Клиенты хотя бы с одной покупкой до {as_of}.",
+        "en": "Customers with at least one purchase before {as_of}.",
+    },
+    "customers.active": {
+        "ru": "Активны за последние {months} мес.",
+        "en": "Active in the last {months} months",
+    },
+    "customers.active.help": {
+        "ru": "Клиенты с покупкой за {days} дн. до {as_of} ({share} всех клиентов).",
+        "en": "Customers with a purchase in the {days} days before {as_of} ({share} of all "
+        "customers).",
+    },
+    "customers.repeat_share": {"ru": "Доля повторных", "en": "Repeat share"},
+    "customers.repeat_share.help": {
+        "ru": "Доля клиентов с двумя заказами и больше.",
+        "en": "Share of customers with two or more orders.",
+    },
+    "customers.median_clv": {
+        "ru": "Медианный CLV за {months} мес.",
+        "en": "Median {months}-month CLV",
+    },
+    "customers.median_clv.help": {
+        "ru": "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+        "учитываются только {customers} клиентов, чья первая покупка была не меньше {months} "
+        "мес. назад.",
+        "en": "Margin a customer brought in the first {months} months after their first "
+        "purchase; only the {customers} customers whose first purchase is at least {months} "
+        "months old count.",
+    },
+    "customers.section.segments": {
+        "ru": "Кто они: сегменты RFM",
+        "en": "Who they are: RFM segments",
+    },
+    "customers.segments_caption": {
+        "ru": "Каждый клиент получает оценку 1–5 по давности, частоте и тратам (квинтили вашей "
+        "базы; частота и траты за последние {days} дн.) и попадает в первый подходящий "
+        "сегмент. Это те же сегменты, что и в фильтре аудитории на странице «Дизайн "
+        "эксперимента».",
+        "en": "Every customer is scored 1-5 on recency, frequency and spend (quintiles of your "
+        "customer base; frequency and spend over the last {days} days) and put in the first "
+        "segment that fits. These are the same segments as the audience filter on the Design "
+        "page.",
+    },
+    "customers.segments_csv": {"ru": "Сегменты (CSV)", "en": "Segments (CSV)"},
+    "customers.segments_chart_caption": {
+        "ru": "Ищите сегменты, у которых столбик выручки намного выше столбика клиентов: "
+        "немногие клиенты приносят деньги, их стоит беречь в первую очередь.",
+        "en": "Look for segments whose revenue bar is much taller than their customer bar: few "
+        "customers carrying the money, worth protecting first.",
+    },
+    "customers.section.return": {"ru": "Возвращаются ли они?", "en": "Do they come back?"},
+    "customers.section.worth": {"ru": "Сколько стоит клиент", "en": "What a customer is worth"},
+    "customers.predictive": {"ru": "Прогнозный CLV", "en": "Predictive CLV"},
+    "customers.predictive_caption": {
+        "ru": "BG/NBD оценивает, как часто клиент покупает и насколько вероятно, что он ещё с "
+        "нами; Gamma-Gamma — сколько он тратит за покупку. Вместе: маржа, которую клиент "
+        "принесёт за следующие месяцы, в пересчёте на сегодня.",
+        "en": "BG/NBD estimates how often each customer buys and how likely they are still "
+        "around; Gamma-Gamma estimates what they spend per purchase. Together: the margin each "
+        "customer is expected to bring over the next months, discounted to today.",
+    },
+    "customers.months_ahead": {"ru": "Месяцев вперёд", "en": "Months ahead"},
+    "customers.discount_rate": {
+        "ru": "Месячная ставка дисконтирования, %",
+        "en": "Monthly discount rate, %",
+    },
+    "customers.discount_rate.help": {
+        "ru": "Единица денег через месяц стоит 1 / (1 + ставка) сегодня.",
+        "en": "A unit of money next month is worth 1 / (1 + rate) today.",
+    },
+    "customers.margin": {"ru": "Маржа, % от трат", "en": "Margin, % of spend"},
+    "customers.margin.help": {
+        "ru": "По умолчанию — столбец маржи ваших транзакций, если он есть, иначе ставка маржи "
+        "магазина (страница «Данные», настройки магазина).",
+        "en": "Defaults to your transactions' margin column where present, else the store's "
+        "margin rate (Data page, Store settings).",
+    },
+    "customers.fit": {"ru": "Обучить модель CLV", "en": "Fit the CLV model"},
+    "customers.fitting": {
+        "ru": "Обучаем BG/NBD и Gamma-Gamma...",
+        "en": "Fitting BG/NBD and Gamma-Gamma...",
+    },
+    "customers.press_fit": {
+        "ru": "Нажмите **Обучить модель CLV**, чтобы оценить будущую ценность каждого клиента.",
+        "en": "Press **Fit the CLV model** to estimate each customer's future value.",
+    },
+    "customers.refit": {
+        "ru": "Настройки или данные изменились после последнего обучения: нажмите кнопку, "
+        "чтобы обучить заново.",
+        "en": "The settings or the data changed since the last fit: press the button to refit.",
+    },
     "results.share": {"ru": "Поделиться", "en": "Share"},
     "results.share.view_link": {
         "ru": "Ссылка на этот вид (откроется с тем же экспериментом и настройками):",
