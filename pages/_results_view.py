@@ -496,6 +496,9 @@ def render_projection(
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
 NO_COVARIATE = "none"
+# the yes/no spellings a result file may use (what analysis_file reads as a rate), as each
+# language's readers would recognise them
+YES_NO_VALUES = {"en": "да/нет, yes/no, true/false, 1/0, +/-", "ru": "да/нет, 1/0, +/-"}
 
 
 def is_results_file(experiment: Experiment) -> bool:
@@ -601,7 +604,12 @@ def pick_file_settings(
     text_fields = [f.field for f in fields if not f.numeric and f.field != results_sql.ARM_COLUMN]
     if text_fields:  # say why a column is not offered rather than let it vanish
         left.caption(
-            t("results.file.text_fields", lang, fields=", ".join(_ui.plain(f) for f in text_fields))
+            t(
+                "results.file.text_fields",
+                lang,
+                fields=", ".join(_ui.plain(f) for f in text_fields),
+                values=YES_NO_VALUES[lang],
+            )
         )
     return FileSettings(
         metrics=tuple(str(m) for m in metrics_chosen),

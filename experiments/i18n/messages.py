@@ -270,9 +270,9 @@ MESSAGES: dict[str, Entry] = {
     },
     "results.file.text_fields": {
         "ru": "Не предлагаются как метрики, потому что в них текст: {fields}. Столбцы да/нет "
-        "(да/нет, 1/0, +/-) считаются долями.",
-        "en": "Not offered as metrics because they hold text: {fields}. Yes/no columns (да/нет, "
-        "yes/no, true/false, 1/0, +/-) are rates.",
+        "({values}) считаются долями.",
+        "en": "Not offered as metrics because they hold text: {fields}. Yes/no columns "
+        "({values}) are rates.",
     },
     "results.file.upload": {
         "ru": "**{name}** ({rows}, загружен {loaded})",
