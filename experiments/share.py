@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlencode
 
+from experiments.i18n.language import LANG_PARAM
+
 TOKEN_PARAM = "token"
 VIEW_PARAM = "view"
 
@@ -49,8 +51,10 @@ class TokenCheck:
 
 
 def _canonical(params: Mapping[str, str]) -> bytes:
-    """The signed text: every parameter except the token itself, in a fixed order."""
-    items = sorted((str(k), str(v)) for k, v in params.items() if k != TOKEN_PARAM)
+    """The signed text: every parameter except the token itself and the language (a reader
+    may switch a report to their own language without breaking the link), in a fixed order."""
+    unsigned = (TOKEN_PARAM, LANG_PARAM)
+    items = sorted((str(k), str(v)) for k, v in params.items() if k not in unsigned)
     return json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode()
 
 

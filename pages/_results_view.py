@@ -26,11 +26,12 @@ from experiments import (
 )
 from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
+from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, t
 from experiments.progress import Progress
 from experiments.store import overview, results_sql
 from pages import _ui
 
-VERDICT_STYLE = {  # by the label a card shows (Decision.label)
+VERDICT_STYLE = {  # by the English label a card has (Decision.label), whatever the language
     "ship": (":material/rocket_launch:", "green"),
     "stop": (":material/block:", "red"),
     "keep running": (":material/hourglass_top:", "orange"),
@@ -47,8 +48,10 @@ def experiments_list() -> list[Experiment]:
     return _ui.cached_query(experiment_record.list_all)
 
 
-def render_experiments_table() -> None:
+def render_experiments_table(lang: Lang = DEFAULT_LANGUAGE) -> None:
     """Every experiment on one line: which run, how big, and how far their data reaches."""
+    if lang != "en":
+        return _render_experiments_table_translated(lang)
     st.dataframe(
         _ui.cached_query(experiment_record.table),
         hide_index=True,
@@ -75,6 +78,31 @@ def render_experiments_table() -> None:
     )
 
 
+def _render_experiments_table_translated(lang: Lang) -> None:
+    """The experiments table with its column names in the session's language."""
+    table = _ui.cached_query(experiment_record.table)
+    names = {
+        c: t(f"results.table.{c}", lang) for c in table.columns if f"results.table.{c}" in MESSAGES
+    }
+    st.dataframe(
+        table.rename(columns=names),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            names.get("progress", "progress"): st.column_config.ProgressColumn(
+                format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+    )
+
+
+def _short_date(value: Any) -> str:
+    """A data timestamp as a short date in the session's language (08.03.2026)."""
+    import pandas as pd
+
+    return _ui.fmt().date_short(pd.Timestamp(value).date()) if value is not None else ""
+
+
 def _observed_days(experiment: Experiment) -> int | None:
     return _ui.cached_query(overview.observed_days, experiment.id)
 
@@ -86,15 +114,17 @@ def default_horizon(experiment: Experiment) -> int:
     )
 
 
-def horizon_picker(experiment: Experiment) -> tuple[list[str], str, Callable[[str], str]]:
+def horizon_picker(
+    experiment: Experiment, lang: Lang = DEFAULT_LANGUAGE
+) -> tuple[list[str], str, Callable[[str], str]]:
     """Horizon options (query-parameter strings), the default one, and their labels."""
     planned = experiment.horizon_days
     observed = _observed_days(experiment)
     choices = metrics.horizon_choices(planned, observed)
     default = metrics.default_horizon(planned, observed, experiment.status)
-    notes = {planned: "planned"}
+    notes = {planned: t("results.horizon.planned", lang)}
     if observed in choices and observed != planned:
-        notes[observed] = "all data so far"
+        notes[observed] = t("results.horizon.so_far", lang)
 
     def label(value: str) -> str:
         note = notes.get(int(value))
@@ -142,17 +172,19 @@ def settings_from(
 
 
 def analysis_for(
-    experiment_id: int, settings: metrics.AnalysisSettings
+    experiment_id: int, settings: metrics.AnalysisSettings, lang: Lang = DEFAULT_LANGUAGE
 ) -> metrics.ExperimentAnalysis:
     """The analysis of these settings, from `precompute` (kept per store version, one object
     per view): the statistics (pure Python, ~50 ms) on an aggregation that a CUPED, correction
     or confidence click shares and that a standard horizon or capping click finds precomputed
     after the first open. Only a first open (or an unusual horizon) queries DuckDB."""
-    with st.spinner("Analysing the experiment in DuckDB...", show_time=True):
+    with st.spinner(t("results.analysing", lang), show_time=True):
         return precompute.analysis(_ui.get_store(), experiment_id, settings)
 
 
-def prefetch_neighbours(experiment: Experiment, settings: metrics.AnalysisSettings) -> None:
+def prefetch_neighbours(
+    experiment: Experiment, settings: metrics.AnalysisSettings, lang: Lang = DEFAULT_LANGUAGE
+) -> None:
     """After the page is drawn: start the experiment's precomputation (once per store
     version: every offered horizon x capping), and compute in the background the views one
     click away, figures included, so that the next click is a lookup."""
@@ -165,20 +197,22 @@ def prefetch_neighbours(experiment: Experiment, settings: metrics.AnalysisSettin
         store,
         experiment.id,
         precompute.neighbours(chosen, [int(h) for h in horizons]),
-        warm=lambda analysis: [figure(analysis, spec) for spec in visible_figures(analysis)],
+        warm=lambda analysis: [
+            figure(analysis, spec, lang) for spec in visible_figures(analysis, lang)
+        ],
     )
 
 
 _FIGURES_KEPT = 256
-_figures: OrderedDict[tuple[int, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
+_figures: OrderedDict[tuple[int, str, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
 _figures_lock = threading.Lock()
 
 
-def figure(analysis: Any, spec: report.FigureSpec) -> go.Figure:
+def figure(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> go.Figure:
     """The chart `spec` of this analysis object, built (and escaped) once and then reused: an
     unchanged rerun draws cached figures. Keyed on the object itself (a weak reference), so a
-    figure can never be served for another analysis."""
-    key = (id(analysis), spec.name)
+    figure can never be served for another analysis (nor in another language)."""
+    key = (id(analysis), spec.name, lang)
     with _figures_lock:
         found = _figures.get(key)
         if found is not None and found[0]() is analysis:
@@ -195,12 +229,14 @@ def figure(analysis: Any, spec: report.FigureSpec) -> go.Figure:
 VISIBLE_FIGURES = ("forest", "repeat", "payback", "decay")  # the others are in sections
 
 
-def visible_figures(analysis: metrics.ExperimentAnalysis) -> list[report.FigureSpec]:
-    return [s for s in report.figure_specs(analysis) if s.name in VISIBLE_FIGURES]
+def visible_figures(
+    analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
+) -> list[report.FigureSpec]:
+    return [s for s in report.figure_specs(analysis, lang) if s.name in VISIBLE_FIGURES]
 
 
-def draw(analysis: Any, spec: report.FigureSpec) -> None:
-    st.plotly_chart(figure(analysis, spec), width="stretch")
+def draw(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> None:
+    st.plotly_chart(figure(analysis, spec, lang), width="stretch")
     st.caption(_ui.plain(spec.caption))  # captions name arms, which people type
 
 
@@ -211,7 +247,7 @@ def section(label: str, key: str, icon: str) -> Any:
 
 
 def official_for(
-    view: metrics.ExperimentAnalysis,
+    view: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
 ) -> tuple[metrics.ExperimentAnalysis, list[str]]:
     """The analysis the verdict is read from (the design rule's settings) and how the view's
     settings differ from it ([]: the view is the official one and is reused)."""
@@ -222,18 +258,18 @@ def official_for(
         status=experiment.status,
         base=view.settings,
     )
-    differences = decision.exploratory_differences(view.settings, official)
+    differences = decision.exploratory_differences(view.settings, official, lang)
     if not differences:
         return view, []
-    return analysis_for(experiment.id, official), differences
+    return analysis_for(experiment.id, official, lang), differences
 
 
-def render_adjustment(effects: list[stats.Effect]) -> None:
+def render_adjustment(effects: list[stats.Effect], lang: Lang = DEFAULT_LANGUAGE) -> None:
     """The CUPED estimate beside the unadjusted one, with the variance reduction achieved."""
     table = report.adjustment_table(effects)
     if table.empty:
         return
-    st.subheader(report.ADJUSTMENT_TITLE)
+    st.subheader(t("report.adjustment_title", lang))
     money = {c: st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
     st.dataframe(
         table,
@@ -242,53 +278,72 @@ def render_adjustment(effects: list[stats.Effect]) -> None:
         column_config=money
         | {"variance reduction": st.column_config.NumberColumn(format="percent")},
     )
-    st.caption(report.ADJUSTMENT_CAPTION)
+    st.caption(t("results.adjustment_caption", lang))
 
 
-def render(analysis: metrics.ExperimentAnalysis) -> None:
+def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads.
 
     The cards, the lever table and the head to head follow the design rule; when the page's
     settings differ from it, the rest is an exploratory view and says so."""
-    official, differences = official_for(analysis)
+    official, differences = official_for(analysis, lang)
     experiment = analysis.experiment
-    st.caption(
-        f"Status **{analysis.horizon_progress.text}** · {sum(a.n for a in analysis.arms):,} "
-        f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · "
-        f"data {str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
-        + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
-    )
+    if lang == "en":
+        st.caption(
+            f"Status **{analysis.horizon_progress.text}** · {sum(a.n for a in analysis.arms):,} "
+            f"customers in {len(analysis.arms)} arms · horizon **{analysis.horizon_days} days** · "
+            f"data {str(analysis.first_ts)[:10]} to {str(analysis.last_ts)[:10]} · money effects: "
+            + stats.money_estimand_label(analysis.settings.cap, analysis.settings.cap_percentile)
+        )
+    else:
+        formatter = _ui.fmt()
+        st.caption(
+            t(
+                "results.status_line",
+                lang,
+                status=report.status_text(analysis, lang),
+                customers=formatter.count(sum(a.n for a in analysis.arms), "customers"),
+                arms=formatter.count(len(analysis.arms), "arms"),
+                horizon=formatter.count(analysis.horizon_days, "days"),
+                first=_short_date(analysis.first_ts),
+                last=_short_date(analysis.last_ts),
+                estimand=report.estimand_label(
+                    analysis.settings.cap, analysis.settings.cap_percentile, lang
+                ),
+            )
+        )
     for warning in analysis.warnings:
         st.warning(_ui.plain(warning.message), icon=":material/warning:")
 
     if differences:
         st.info(
-            "**Exploratory view**: " + "; ".join(differences) + ". The verdicts follow the rule "
-            "fixed at design; the charts and tables below use these settings.",
+            t("results.exploratory", lang, differences="; ".join(differences)),
             icon=":material/explore:",
         )
 
-    st.subheader("Decisions")
-    decisions = decision.decide(official, exploratory=bool(differences))
+    st.subheader(t("report.decisions", lang))
+    decisions = decision.decide(official, exploratory=bool(differences), lang=lang)
     rule = decisions[0].rule if decisions else decision.rule_of(experiment)
-    st.caption(f"Verdict rule fixed at design: {_ui.plain(rule.describe() if rule else '')}.")
-    basis = _ui.plain(report.money_basis(official))  # arm names are typed by users
-    card_basis = _ui.plain(report.money_basis(official, short=True))
+    st.caption(t("results.rule_line", lang, rule=_ui.plain(rule.describe(lang) if rule else "")))
+    basis = _ui.plain(report.money_basis(official, lang=lang))  # arm names are typed by users
+    card_basis = _ui.plain(report.money_basis(official, short=True, lang=lang))
     for d in decisions:
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
-            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
+            st.markdown(
+                f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label_in(lang)}]"
+            )
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
             st.caption(f":material/payments: {card_basis}")
-    with st.expander("How the verdict is decided"):
-        for text in decision.RULES:
+    with st.expander(t("results.how_decided", lang)):
+        for text in decision.rules(lang):
             st.markdown(f"- {text}")
 
-    st.subheader(report.LEVER_TITLE)
-    columns = report.LEVER_COLUMNS
+    st.subheader(t("report.lever_title", lang))
+    columns = report.lever_columns(lang)
     st.dataframe(
-        report.lever_table(decisions),
+        report.lever_table(decisions, lang),
         hide_index=True,
         width="stretch",
         column_config={
@@ -296,41 +351,40 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
                 format="percent",
                 min_value=0.0,
                 max_value=1.0,
-                help="Posterior probability that this lever has the highest net value.",
+                help=t("results.lever.best_help", lang),
             ),
             columns["net"]: st.column_config.NumberColumn(
-                format="%+.0f", help="Per customer, after the lever's cost."
+                format="%+.0f", help=t("results.lever.net_help", lang)
             ),
             columns["cost"]: st.column_config.NumberColumn(
                 format="%.0f",
-                help="What the lever cost per customer over the horizon: discounts given on "
-                "orders, plus the gift or the call.",
+                help=t("results.lever.cost_help", lang),
             ),
             columns["repeat"]: st.column_config.NumberColumn(format="%+.1f"),
         },
     )
-    st.caption(f"{report.LEVER_CAPTION} {basis}")
+    st.caption(f"{t('report.lever_caption', lang)} {basis}")
 
-    matchups = decision.head_to_head(official)
+    matchups = decision.head_to_head(official, lang=lang)
     if matchups:
-        st.subheader(report.HEAD_TO_HEAD_TITLE)
+        st.subheader(t("report.head_to_head_title", lang))
         for m in matchups:
             icon = ":material/check_circle:" if m.clear else ":material/drag_handle:"
             st.markdown(f"{icon} {_ui.plain(m.sentence)}")
-        st.caption(f"{report.HEAD_TO_HEAD_CAPTION} {basis}")
+        st.caption(f"{t('report.head_to_head_caption', lang)} {basis}")
 
-    render_adjustment(analysis.effects)
-    specs = {spec.name: spec for spec in report.figure_specs(analysis)}
-    for spec in visible_figures(analysis):
-        draw(analysis, spec)
+    render_adjustment(analysis.effects, lang)
+    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang)}
+    for spec in visible_figures(analysis, lang):
+        draw(analysis, spec, lang)
 
     distribution = section(
-        "Net value per customer: the distribution", "section_distribution", ":material/bar_chart:"
+        t("results.section.distribution", lang), "section_distribution", ":material/bar_chart:"
     )
     with distribution:
         if distribution.open:
-            draw(analysis, specs["distribution"])
-    segments = section("Segments", "section_segments", ":material/group:")
+            draw(analysis, specs["distribution"], lang)
+    segments = section(t("results.section.segments", lang), "section_segments", ":material/group:")
     with segments:
         if segments.open:
             draw(
@@ -338,12 +392,11 @@ def render(analysis: metrics.ExperimentAnalysis) -> None:
                 report.FigureSpec(
                     "segments",
                     lambda: charts.segments_figure(analysis),
-                    "Segments are for exploring: intervals are corrected across segments; a "
-                    "real difference between segments shows as a small heterogeneity p-value "
-                    "in the table below.",
+                    t("results.segments_caption", lang),
                 ),
+                lang,
             )
-    effects = section("All effects (table)", "section_effects", ":material/table:")
+    effects = section(t("results.section.effects", lang), "section_effects", ":material/table:")
     with effects:
         if effects.open:
             st.dataframe(report.effects_table(analysis), hide_index=True, width="stretch")
@@ -362,11 +415,15 @@ def _projection(
     )
 
 
-def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
+def render_projection(
+    experiment_id: int, bootstrap: int = 100, lang: Lang = DEFAULT_LANGUAGE
+) -> None:
     """Model-based 12-month CLV per arm (BG/NBD + Gamma-Gamma), beside the observed window."""
-    st.subheader("Beyond the observed window")
+    st.subheader(t("results.projection.title", lang))
     st.caption(
-        "A model-based projection, not an observed result: BG/NBD (how often and how long "
+        t("results.projection.caption", lang)
+        if lang != "en"
+        else "A model-based projection, not an observed result: BG/NBD (how often and how long "
         "customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour after "
         "the levers' direct window (a burst of orders on a coupon is not lasting value), checked "
         "against a held-back part of the follow-up, projected 12 months ahead. Margins are after "
@@ -375,7 +432,7 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
     )
     key = f"projection_{experiment_id}"
     if not st.session_state.get(key) and not st.button(
-        "Project 12-month CLV per arm", icon=":material/trending_up:", key=f"{key}_button"
+        t("results.projection.button", lang), icon=":material/trending_up:", key=f"{key}_button"
     ):
         return
     st.session_state[key] = True
@@ -439,6 +496,9 @@ def render_projection(experiment_id: int, bootstrap: int = 100) -> None:
 
 # -- experiments from uploaded campaign result files ---------------------------------------------
 NO_COVARIATE = "none"
+# the yes/no spellings a result file may use (what analysis_file reads as a rate), as each
+# language's readers would recognise them
+YES_NO_VALUES = {"en": "да/нет, yes/no, true/false, 1/0, +/-", "ru": "да/нет, 1/0, +/-"}
 
 
 def is_results_file(experiment: Experiment) -> bool:
@@ -516,36 +576,40 @@ def file_settings_from(
 
 
 def pick_file_settings(
-    experiment_id: int, fields: list[results_sql.ResultField], start: FileSettings
+    experiment_id: int,
+    fields: list[results_sql.ResultField],
+    start: FileSettings,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> FileSettings:
     """The metric and covariate pickers of the Results page (the report view has none)."""
     numeric = numeric_fields(fields)
     left, right = st.columns([3, 2])
     covariate_options = [NO_COVARIATE, *numeric]
     covariate = right.selectbox(
-        "Pre-period covariate (CUPED)",
+        t("results.file.covariate", lang),
         covariate_options,
         index=covariate_options.index(start.covariate or NO_COVARIATE),
         key=f"file_covariate_{experiment_id}",
-        format_func=lambda c: "none (no adjustment)" if c == NO_COVARIATE else c,
-        help="A column measured before the campaign (e.g. last year's spend). Adjusting for it "
-        "narrows the intervals without biasing the effects.",
+        format_func=lambda c: t("results.file.no_covariate", lang) if c == NO_COVARIATE else c,
+        help=t("results.file.covariate.help", lang),
     )
     chosen_covariate = None if covariate == NO_COVARIATE else str(covariate)
     metrics_chosen = left.multiselect(
-        "Metrics (the first one decides the verdicts)",
+        t("results.file.metrics", lang),
         [m for m in numeric if m != chosen_covariate],
         default=[m for m in start.metrics if m != chosen_covariate],
         key=f"file_metrics_{experiment_id}",
-        help="Numeric columns of the result file. Columns holding text cannot be metrics. "
-        "0/1 columns are rates (z-test), others amounts (Welch t-test).",
+        help=t("results.file.metrics.help", lang),
     )
     text_fields = [f.field for f in fields if not f.numeric and f.field != results_sql.ARM_COLUMN]
     if text_fields:  # say why a column is not offered rather than let it vanish
         left.caption(
-            "Not offered as metrics because they hold text: "
-            + ", ".join(_ui.plain(f) for f in text_fields)
-            + ". Yes/no columns (да/нет, yes/no, true/false, 1/0, +/-) are rates."
+            t(
+                "results.file.text_fields",
+                lang,
+                fields=", ".join(_ui.plain(f) for f in text_fields),
+                values=YES_NO_VALUES[lang],
+            )
         )
     return FileSettings(
         metrics=tuple(str(m) for m in metrics_chosen),
@@ -578,7 +642,10 @@ def file_analysis_for(experiment_id: int, settings: FileSettings) -> analysis_fi
 
 
 def official_file_for(
-    experiment: Experiment, settings: FileSettings, view: analysis_file.FileAnalysis
+    experiment: Experiment,
+    settings: FileSettings,
+    view: analysis_file.FileAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> tuple[analysis_file.FileAnalysis, list[str]]:
     """The result-file analysis the verdict is read from - the design rule's confidence and
     correction, the default estimator - and how the view's settings differ from it."""
@@ -598,6 +665,7 @@ def official_file_for(
             correction=official.correction,
             confidence=official.confidence,  # type: ignore[arg-type]
         ),
+        lang,
     )
     if not differences:
         return view, []
@@ -608,25 +676,54 @@ def render_file(
     experiment: Experiment,
     analysis: analysis_file.FileAnalysis,
     settings: FileSettings | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> None:
     """The results of a campaign result file: where the data came from, arms, verdicts, effects.
 
     The verdict cards follow the experiment's design rule; other settings make the rest an
     exploratory view, labelled."""
     official, differences = (
-        official_file_for(experiment, settings, analysis) if settings else (analysis, [])
+        official_file_for(experiment, settings, analysis, lang) if settings else (analysis, [])
     )
     uploads = file_uploads(experiment.id)
-    files = ", ".join(
-        f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
-        for u in uploads
-    )
-    st.caption(
-        f"From the uploaded campaign result file{'s' if len(uploads) > 1 else ''} "
-        f"{files or '(none)'} · {_ui.count(sum(a.n for a in analysis.arms))} rows in "
-        f"{len(analysis.arms)} arms · control **{_ui.plain(analysis.control)}**"
-        + (f" · CUPED on **{_ui.plain(analysis.covariate)}**" if analysis.covariate else "")
-    )
+    if lang == "en":
+        files = ", ".join(
+            f"**{_ui.plain(u.file_name)}** ({_ui.count(u.rows)} rows, loaded {u.loaded_at})"
+            for u in uploads
+        )
+        st.caption(
+            f"From the uploaded campaign result file{'s' if len(uploads) > 1 else ''} "
+            f"{files or '(none)'} · {_ui.count(sum(a.n for a in analysis.arms))} rows in "
+            f"{len(analysis.arms)} arms · control **{_ui.plain(analysis.control)}**"
+            + (f" · CUPED on **{_ui.plain(analysis.covariate)}**" if analysis.covariate else "")
+        )
+    else:
+        formatter = _ui.fmt()
+        files = ", ".join(
+            t(
+                "results.file.upload",
+                lang,
+                name=_ui.plain(u.file_name),
+                rows=formatter.count(u.rows, "rows"),
+                loaded=str(u.loaded_at),
+            )
+            for u in uploads
+        )
+        st.caption(
+            t(
+                "results.file.source",
+                lang,
+                files=files or t("report.none", lang),
+                rows=formatter.count(sum(a.n for a in analysis.arms), "rows"),
+                arms=formatter.count(len(analysis.arms), "arms"),
+                control=_ui.plain(analysis.control),
+            )
+            + (
+                t("results.file.cuped_on", lang, field=_ui.plain(analysis.covariate))
+                if analysis.covariate
+                else ""
+            )
+        )
     if analysis.lever_costs:
         costs = "; ".join(
             f"{_ui.plain(arm)}: {cost.describe()}"
@@ -635,27 +732,25 @@ def render_file(
         )
         if analysis.money_field is not None and analysis.margin_rate is not None:
             st.caption(
-                "Arms, costs and plan come from the experiment, outcomes from the file. "
-                f"**Net value** = {analysis.margin_rate:.0%} margin on "
-                f"**{_ui.plain(analysis.money_field)}** (the margin rate behind every net value, "
-                "set on the Data page) minus each "
-                f"lever's cost - {costs}. It decides."
+                t(
+                    "results.file.net_value",
+                    lang,
+                    rate=_ui.pct(analysis.margin_rate, 0),
+                    field=_ui.plain(analysis.money_field),
+                    costs=costs,
+                )
             )
         else:
             st.warning(
-                "The file has no money column, so it cannot show whether a lever pays for its "
-                f"cost ({costs}): no lever that costs money is shipped on a rate alone. Load "
-                "the file with what each customer spent to judge net value.",
+                t("results.file.no_money", lang, costs=costs),
                 icon=":material/payments:",
             )
     if analysis.srm.mismatch:
         st.warning(
-            "Arm sizes do not match the planned split (sample-ratio mismatch, p = "
-            f"{analysis.srm.p_value:.2g}): the split or the export is probably broken, so the "
-            "verdicts below wait until it is explained.",
+            t("results.file.srm", lang, p=f"{analysis.srm.p_value:.2g}"),
             icon=":material/warning:",
         )
-    st.subheader("Arms")
+    st.subheader(t("report.arms", lang))
     arms = analysis_file.arms_table(analysis)
     st.dataframe(
         arms,
@@ -669,7 +764,10 @@ def render_file(
         | {"expected": st.column_config.NumberColumn(format="%.0f")},
     )
     if not analysis.ok:
-        st.warning(f"Insufficient data: {_ui.plain(analysis.note)}", icon=":material/help:")
+        st.warning(
+            t("results.file.insufficient", lang, note=_ui.plain(analysis.note)),
+            icon=":material/help:",
+        )
         return
     if analysis.note:
         st.caption(_ui.plain(analysis.note))
@@ -677,19 +775,20 @@ def render_file(
     metric = next(iter(analysis.metrics))
     if differences:
         st.info(
-            "**Exploratory view**: " + "; ".join(differences) + ". The verdicts follow the rule "
-            "fixed at design; the tables below use these settings.",
+            t("results.file.exploratory", lang, differences="; ".join(differences)),
             icon=":material/explore:",
         )
-    st.subheader("Decisions")
-    for d in decision.decide_file(official, metric):
+    st.subheader(t("report.decisions", lang))
+    for d in decision.decide_file(official, metric, lang=lang):
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
-            st.markdown(f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label}]")
+            st.markdown(
+                f"**{_ui.plain(d.statement)}** &nbsp; :{color}-badge[{icon} {d.label_in(lang)}]"
+            )
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
-    with st.expander("How the verdict is decided"):
-        for rule in decision.FILE_RULES:
+    with st.expander(t("results.how_decided", lang)):
+        for rule in decision.file_rules(lang):
             st.markdown(f"- {rule}")
 
     st.plotly_chart(
@@ -703,9 +802,9 @@ def render_file(
         ),
         width="stretch",
     )
-    st.caption(f"{report.FOREST_CAPTION} Rates in percentage points.")
-    render_adjustment(analysis.effects)
-    st.subheader("All effects")
+    st.caption(t("results.file.forest_caption", lang, forest=t("report.forest_caption", lang)))
+    render_adjustment(analysis.effects, lang)
+    st.subheader(t("results.file.effects", lang))
     st.dataframe(
         analysis_file.effects_table(analysis),
         hide_index=True,
@@ -716,12 +815,24 @@ def render_file(
             "p_adjusted": st.column_config.NumberColumn("adjusted p", format="%.2g"),
         },
     )
-    st.caption(
-        f"p-values adjusted for {len(analysis.metrics)} metric(s) x "
-        f"{len(analysis.arms) - 1} arm(s) by '{analysis.correction}'. Money metrics "
-        + (
-            f"capped: effects are the {stats.money_estimand_label(True)}."
-            if analysis.cap
-            else "not capped: effects are the mean difference per customer."
+    if lang == "en":
+        st.caption(
+            f"p-values adjusted for {len(analysis.metrics)} metric(s) x "
+            f"{len(analysis.arms) - 1} arm(s) by '{analysis.correction}'. Money metrics "
+            + (
+                f"capped: effects are the {stats.money_estimand_label(True)}."
+                if analysis.cap
+                else "not capped: effects are the mean difference per customer."
+            )
         )
-    )
+    else:
+        st.caption(
+            t(
+                "results.file.p_adjusted",
+                lang,
+                metrics=len(analysis.metrics),
+                arms=len(analysis.arms) - 1,
+                correction=t(f"correction.{analysis.correction}", lang),
+                money=report.cap_note(analysis.cap, lang),
+            )
+        )

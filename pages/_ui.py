@@ -13,7 +13,49 @@ from typing import Any
 import streamlit as st
 
 from experiments import access, config, escape, share
+from experiments.i18n import (
+    LANG_PARAM,
+    LANGUAGES,
+    MESSAGES,
+    Formatter,
+    Lang,
+    resolve_language,
+    t,
+)
 from experiments.store import Cursor, Store, StoreError, open_store
+
+LANG_WIDGET = "_lang_pick"  # the sidebar selector's key; the URL's `lang=` is the record
+
+
+def lang() -> Lang:
+    """This browser session's language, on every run: the link's or the sidebar's `lang=`,
+    else the browser's locale, else English. Nothing is kept per process."""
+    return resolve_language(st.query_params.get(LANG_PARAM), st.context.locale)
+
+
+def fmt() -> Formatter:
+    """The one formatter of this run: the session's language, the store's currency."""
+    return Formatter(lang(), config.CURRENCY)
+
+
+def _remember_language() -> None:
+    st.query_params[LANG_PARAM] = str(st.session_state[LANG_WIDGET])
+
+
+def language_picker() -> Lang:
+    """The sidebar's "Язык / Language" selector. A choice is written to the URL's `lang=`, so
+    every link copied from the address bar or built by a page opens in the same language."""
+    current = lang()
+    if st.session_state.get(LANG_WIDGET) != current:  # a link or the browser decided
+        st.session_state[LANG_WIDGET] = current
+    st.sidebar.selectbox(
+        "Язык / Language",
+        LANGUAGES,
+        key=LANG_WIDGET,
+        format_func=lambda code: t(f"lang.{code}", code),
+        on_change=_remember_language,
+    )
+    return current
 
 
 @st.cache_resource(show_spinner=False)
@@ -84,31 +126,50 @@ def plain(text: str) -> str:
 NBSP = "\u00a0"
 
 
+def _legacy_en(value: float, spec: str) -> str:
+    """English as the pages showed it before #12 (digits grouped by no-break spaces, which
+    the English page tests pin); every other language is the Formatter's alone."""
+    return format(value, spec).replace(",", NBSP)
+
+
 def money(value: float | None, *, signed: bool = False, digits: int = 0) -> str:
-    """Format an amount in the store's currency: 12 345 RUB, +310 RUB."""
+    """An amount in the store's currency: ru '12 345 ₽' (the Formatter), en '12 345 RUB'."""
+    formatter = fmt()
+    if formatter.lang != "en":
+        return formatter.money(value, signed=signed, digits=digits)
     if value is None:
-        return "n/a"
-    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
-    # no-break spaces: an amount never wraps across two lines of a sentence
-    return f"{text.replace(',', NBSP)}{NBSP}{config.CURRENCY}"
+        return formatter.not_available
+    text = _legacy_en(value, f"{'+' if signed else ''},.{digits}f")
+    return f"{text}{NBSP}{config.CURRENCY}"
 
 
 def money_short(value: float | None) -> str:
-    """Amounts for narrow metric tiles (the currency goes in the label): 641.0 M, 2.35 bn."""
+    """Amounts for narrow metric tiles (the currency goes in the label): 641,0 млн / 641.0 M."""
+    formatter = fmt()
     if value is None:
-        return "n/a"
-    for size, suffix, digits in ((1e9, "bn", 2), (1e6, "M", 1)):
+        return formatter.not_available
+    for size, unit, digits in ((1e9, "unit.billion", 2), (1e6, "unit.million", 1)):
         if abs(value) >= size:
-            return f"{value / size:,.{digits}f}{NBSP}{suffix}"
+            number = (
+                _legacy_en(value / size, f",.{digits}f")
+                if formatter.lang == "en"
+                else formatter.number(value / size, digits)
+            )
+            return f"{number}{NBSP}{t(unit, formatter.lang)}"
     return count(value)
 
 
 def count(value: int | float) -> str:
+    """A plain count: ru '1 577' (the Formatter), en '1 577'."""
+    formatter = fmt()
+    if formatter.lang != "en":
+        return formatter.number(value)
     return f"{value:,.0f}".replace(",", " ")
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}%}"
+    """A share as a percentage: ru '12,3 %', en '12.3%' (the Formatter's)."""
+    return fmt().percent(value, digits)
 
 
 def save_upload(uploaded: Any) -> Path:
@@ -139,21 +200,26 @@ def mapping_form(inspection: Any, key_prefix: str) -> dict[str, str]:
         inspection: an `ingest.Inspection`.
         key_prefix: widget keys are ``{key_prefix}_{field}``.
     """
-    st.caption(
-        "We guessed which column holds what; correct anything that is wrong. "
-        "Fields marked * are required."
-    )
+    language = lang()
+    st.caption(t("mapping.caption", language))
     mapping: dict[str, str] = {}
     field_cols = st.columns(min(4, max(1, len(inspection.fields))))
     options = [NOT_IN_FILE, *inspection.columns]
     for i, field in enumerate(inspection.fields):
         guessed = inspection.guessed_mapping.items()
         guess = next((src for src, f in guessed if f == field.name), None)
+        # English keeps the field's own name (what its docs and the command line call it);
+        # Russian shows the catalogue's, as people say them ("Клиент", "Дата и время", "Сумма")
+        named = language != "en" and f"field.{field.name}" in MESSAGES
         choice = field_cols[i % len(field_cols)].selectbox(
-            f"{field.name}{' *' if field.required else ''}",
+            f"{t(f'field.{field.name}', language) if named else field.name}"
+            f"{' *' if field.required else ''}",
             options,
             index=options.index(guess) if guess in options else 0,
-            help=field.description,
+            format_func=lambda option: (
+                t("mapping.not_in_file", language) if option == NOT_IN_FILE else option
+            ),
+            help=t(f"field.{field.name}.help", language) if named else field.description,
             key=f"{key_prefix}_{field.name}",
         )
         if choice != NOT_IN_FILE:

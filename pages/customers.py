@@ -7,6 +7,7 @@ import dataclasses
 import streamlit as st
 
 from experiments import charts, clv, config, design
+from experiments.i18n import t
 from experiments.store import customers, design_sql
 from pages import _ui
 
@@ -41,56 +42,57 @@ def fitted_clv(
 
 
 _ui.require_editor()
-st.title("Customers")
-st.caption(
-    "Loyalty is measured in money over a customer's life. This is the customer base your "
-    "experiments run on: who buys, who comes back, and what a customer is worth."
-)
+lang = _ui.lang()
+st.title(t("page.customers", lang))
+st.caption(t("customers.intro", lang))
 
 overview = _ui.cached_query(customers.customer_overview)
 base, historic = overview.base, overview.historic
 if base.customers == 0:
-    st.info("No purchases in the store yet. Upload your transactions on the Data page.")
+    st.info(t("customers.empty", lang))
     st.stop()
 
 cols = st.columns(4)
 cols[0].metric(
-    "Customers",
+    t("customers.customers", lang),
     _ui.count(base.customers),
-    help=f"Customers with at least one purchase before {base.as_of}.",
+    help=t("customers.customers.help", lang, as_of=base.as_of),
 )
 cols[1].metric(
-    f"Active in the last {ACTIVE_MONTHS} months",
+    t("customers.active", lang, months=ACTIVE_MONTHS),
     _ui.count(base.active_customers),
-    help=f"Customers with a purchase in the {base.active_days} days before {base.as_of} "
-    f"({_ui.pct(base.active_share)} of all customers).",
+    help=t(
+        "customers.active.help",
+        lang,
+        days=base.active_days,
+        as_of=base.as_of,
+        share=_ui.pct(base.active_share),
+    ),
 )
 cols[2].metric(
-    "Repeat share",
+    t("customers.repeat_share", lang),
     _ui.pct(base.repeat_share),
-    help="Share of customers with two or more orders.",
+    help=t("customers.repeat_share.help", lang),
 )
 cols[3].metric(
-    f"Median {historic.months}-month CLV",
+    t("customers.median_clv", lang, months=historic.months),
     _ui.money(historic.median if historic.status == "ok" else None),
-    help=f"Margin a customer brought in the first {historic.months} months after their first "
-    f"purchase; only the {_ui.count(historic.eligible_customers)} customers whose first "
-    f"purchase is at least {historic.months} months old count.",
+    help=t(
+        "customers.median_clv.help",
+        lang,
+        months=historic.months,
+        customers=_ui.count(historic.eligible_customers),
+    ),
 )
 
 
 # -- who they are --------------------------------------------------------------------------------
 box = st.expander(
-    "Who they are: RFM segments", expanded=True, key="section_segments", on_change="rerun"
+    t("customers.section.segments", lang), expanded=True, key="section_segments", on_change="rerun"
 )
 if box.open:  # a closed section builds no figure
     with box:
-        st.caption(
-            "Every customer is scored 1-5 on recency, frequency and spend (quintiles of your "
-            f"customer base; frequency and spend over the last {config.DEFAULT_LOOKBACK_DAYS} "
-            "days) and put in the first segment that fits. These are the same segments as the "
-            "audience filter on the Design page."
-        )
+        st.caption(t("customers.segments_caption", lang, days=config.DEFAULT_LOOKBACK_DAYS))
         segments = overview.segments
         table = segments.assign(
             meaning=segments["segment"].map(SEGMENT_MEANING),
@@ -132,7 +134,7 @@ if box.open:  # a closed section builds no figure
             },
         )
         st.download_button(
-            "Segments (CSV)",
+            t("customers.segments_csv", lang),
             data=lambda: design.escape_cells(table).to_csv(index=False).encode("utf-8-sig"),
             file_name=f"rfm-segments-{base.as_of}.csv",
             mime="text/csv",
@@ -142,13 +144,12 @@ if box.open:  # a closed section builds no figure
             charts.rfm_segments_figure(segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS),
             width="stretch",
         )
-        st.caption(
-            "Look for segments whose revenue bar is much taller than their customer bar: few "
-            "customers carrying the money, worth protecting first."
-        )
+        st.caption(t("customers.segments_chart_caption", lang))
 
 # -- do they come back ---------------------------------------------------------------------------
-box = st.expander("Do they come back?", expanded=False, key="section_return", on_change="rerun")
+box = st.expander(
+    t("customers.section.return", lang), expanded=False, key="section_return", on_change="rerun"
+)
 if box.open:  # a closed section builds no figure
     with box:
         st.plotly_chart(charts.cohort_retention_figure(overview.cohorts), width="stretch")
@@ -166,7 +167,7 @@ if box.open:  # a closed section builds no figure
 
 # -- what they are worth -------------------------------------------------------------------------
 box = st.expander(
-    "What a customer is worth", expanded=False, key="section_worth", on_change="rerun"
+    t("customers.section.worth", lang), expanded=False, key="section_worth", on_change="rerun"
 )
 if box.open:  # a closed section builds no figure
     with box:
@@ -185,17 +186,13 @@ if box.open:  # a closed section builds no figure
         )
 
 # -- predictive CLV ------------------------------------------------------------------------------
-st.header("Predictive CLV")
-st.caption(
-    "BG/NBD estimates how often each customer buys and how likely they are still around; "
-    "Gamma-Gamma estimates what they spend per purchase. Together: the margin each customer is "
-    "expected to bring over the next months, discounted to today."
-)
+st.header(t("customers.predictive", lang))
+st.caption(t("customers.predictive_caption", lang))
 store_margin = overview.margin_rate
 settings_cols = st.columns(3)
 months = int(
     settings_cols[0].number_input(
-        "Months ahead",
+        t("customers.months_ahead", lang),
         min_value=1,
         max_value=60,
         value=12,
@@ -206,7 +203,7 @@ months = int(
 )
 discount_pct = float(
     settings_cols[1].number_input(
-        "Monthly discount rate, %",
+        t("customers.discount_rate", lang),
         min_value=0.0,
         max_value=20.0,
         value=config.MONTHLY_DISCOUNT_RATE * 100,
@@ -214,12 +211,12 @@ discount_pct = float(
         format="%.2f",
         key="clv_discount",
         bind="query-params",
-        help="A unit of money next month is worth 1 / (1 + rate) today.",
+        help=t("customers.discount_rate.help", lang),
     )
 )
 margin_pct = float(
     settings_cols[2].number_input(
-        "Margin, % of spend",
+        t("customers.margin", lang),
         min_value=1.0,
         max_value=100.0,
         value=store_margin * 100,
@@ -227,15 +224,16 @@ margin_pct = float(
         format="%.1f",
         key="clv_margin",
         bind="query-params",
-        help="Defaults to your transactions' margin column where present, else the store's "
-        "margin rate (Data page, Store settings).",
+        help=t("customers.margin.help", lang),
     )
 )
 version, db = _ui.store_version(), str(config.db_path())
 wanted = (version, db, months, discount_pct / 100, margin_pct / 100)
 
-if st.button("Fit the CLV model", type="primary", key="fit_clv", icon=":material/model_training:"):
-    with st.status("Fitting BG/NBD and Gamma-Gamma...", expanded=False) as status:
+if st.button(
+    t("customers.fit", lang), type="primary", key="fit_clv", icon=":material/model_training:"
+):
+    with st.status(t("customers.fitting", lang), expanded=False) as status:
         result = fitted_clv(*wanted)
         status.update(
             label=f"Model fitted in {result.summary_seconds + result.fit_seconds:.1f} s",
@@ -244,10 +242,10 @@ if st.button("Fit the CLV model", type="primary", key="fit_clv", icon=":material
     st.session_state["clv_fitted"] = wanted
 fitted = st.session_state.get("clv_fitted")
 if fitted is None:
-    st.info("Press **Fit the CLV model** to estimate each customer's future value.")
+    st.info(t("customers.press_fit", lang))
     st.stop()
 if fitted != wanted:
-    st.info("The settings or the data changed since the last fit: press the button to refit.")
+    st.info(t("customers.refit", lang))
     st.stop()
 
 result = fitted_clv(*wanted)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from experiments import charts, config, ingest
 from experiments import experiment as experiment_record
+from experiments.i18n import t
 from experiments.store import StoreError, overview
 from experiments.store import settings as store_settings
 from pages import _ui
@@ -17,37 +18,44 @@ from pages import _ui
 _ui.run_through_app()
 
 _ui.require_editor()
-st.title("Data")
-st.caption(
-    "Everything the experiments are measured on: your transactions, customer attributes and "
-    "campaign result files. Upload exports from your shop, CRM or e-mail service."
-)
+lang = _ui.lang()
+st.title(t("page.data", lang))
+st.caption(t("data.intro", lang))
 
 stats = _ui.cached_query(overview.store_stats)
 cols = st.columns(5)
-cols[0].metric("Customers", _ui.count(stats.customers))
-cols[1].metric("Transactions", _ui.count(stats.transactions))
+cols[0].metric(t("data.customers", lang), _ui.count(stats.customers))
+cols[1].metric(t("data.transactions", lang), _ui.count(stats.transactions))
 cols[2].metric(
-    f"Revenue, {config.CURRENCY}",
+    t("data.revenue", lang, currency=config.CURRENCY),
     _ui.money_short(stats.revenue),
-    help=f"Exactly {_ui.money(stats.revenue)}.",
+    help=t("data.revenue.help", lang, amount=_ui.money(stats.revenue)),
 )
 cols[3].metric(
-    "Repeat buyers",
+    t("data.repeat_buyers", lang),
     _ui.pct(stats.repeat_share),
-    help="Share of buyers who purchased on at least two different days.",
+    help=t("data.repeat_buyers.help", lang),
 )
-cols[4].metric("Experiments", _ui.count(stats.experiments))
+cols[4].metric(t("data.experiments", lang), _ui.count(stats.experiments))
 if stats.first_ts:
-    st.caption(f"Transactions from **{stats.first_ts[:10]}** to **{stats.last_ts[:10]}**.")
+    st.caption(
+        t("data.span", lang, first=stats.first_ts[:10], last=(stats.last_ts or "")[:10])
+        if lang == "en"
+        else t(
+            "data.span",
+            lang,
+            first=_ui.fmt().date_short(pd.Timestamp(stats.first_ts).date()),
+            last=_ui.fmt().date_short(pd.Timestamp(stats.last_ts).date()),
+        )
+    )
 
 monthly = _ui.cached_query(overview.monthly_activity)
 if not monthly.empty:
     st.plotly_chart(charts.monthly_activity_figure(monthly), width="stretch")
-    st.caption("Look for seasonality and gaps: a missing month usually means a missing export.")
+    st.caption(t("data.monthly_caption", lang))
 
 # -- store settings ------------------------------------------------------------------------------
-st.header("Store settings")
+st.header(t("data.settings", lang))
 current = _ui.cached_query(store_settings.read_settings)
 rate_now = float(current.value("margin_rate"))
 st.caption(
@@ -79,7 +87,7 @@ if settings_flash:
     (st.success if settings_flash[0] == "success" else st.error)(settings_flash[1])
 
 # -- upload --------------------------------------------------------------------------------------
-st.header("Upload a file")
+st.header(t("data.upload", lang))
 KIND_HELP = {
     "transactions": "One row per order: customer, date, amount (order id, margin, channel, "
     "discount optional).",
@@ -204,10 +212,10 @@ if result is not None:
         )
 
 # -- history -------------------------------------------------------------------------------------
-st.header("Upload history")
+st.header(t("data.history", lang))
 history = _ui.cached_query(overview.upload_history)
 if history.empty:
-    st.info("No uploads yet.")
+    st.info(t("data.no_uploads", lang))
 else:
     demo_rows = history[history["kind"] == "demo"]
     if not demo_rows.empty:
@@ -231,8 +239,8 @@ else:
             "loaded_at": st.column_config.DatetimeColumn("loaded", format="YYYY-MM-DD HH:mm"),
         },
     )
-    with st.expander("Remove an upload"):
-        st.caption("Removes the upload's rows from the store and its entry from this history.")
+    with st.expander(t("data.remove", lang)):
+        st.caption(t("data.remove.caption", lang))
         labels = {
             int(
                 r.upload_id

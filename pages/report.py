@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import escape, stats
+from experiments import escape, report
 from experiments import experiment as experiment_record
+from experiments.i18n import t
 from pages import _results_view as view
 from pages import _ui
 
@@ -13,6 +14,9 @@ _ui.run_through_app()
 
 params = {k: str(v) for k, v in st.query_params.to_dict().items()}
 _ui.require_report_access(params)
+lang = _ui.lang()
+formatter = _ui.fmt()
+on_off = {True: t("report.on", lang), False: t("report.off", lang)}
 
 experiments = view.experiments_list()
 key = params.get("experiment")
@@ -22,20 +26,24 @@ experiment = (
     else (experiments[0] if experiments else None)
 )
 if experiment is None:
-    st.error("This report link names an experiment that is not in the store.")
+    st.error(t("report_view.missing_experiment", lang))
     st.stop()
 if view.is_results_file(experiment):
     file_settings = view.file_settings_from(params, view.file_fields(experiment.id), experiment)
     st.title(escape.markdown(experiment.name))
     st.caption(
-        "Read-only report · campaign result file · metrics "
-        f"{escape.markdown(', '.join(file_settings.metrics))}"
-        f" · CUPED {escape.markdown(file_settings.covariate or 'off')} · money effects: "
-        f"{stats.money_estimand_label(file_settings.cap)} · correction {file_settings.correction}"
-        f" · confidence {file_settings.confidence:.0%}"
+        t(
+            "report_view.file_caption",
+            lang,
+            metrics=escape.markdown(", ".join(file_settings.metrics)),
+            covariate=escape.markdown(file_settings.covariate or on_off[False]),
+            estimand=report.estimand_label(file_settings.cap, lang=lang),
+            correction=t(f"correction.{file_settings.correction}", lang),
+            confidence=formatter.percent(file_settings.confidence, 0),
+        )
     )
     view.render_file(
-        experiment, view.file_analysis_for(experiment.id, file_settings), file_settings
+        experiment, view.file_analysis_for(experiment.id, file_settings), file_settings, lang
     )
     st.stop()
 settings = view.settings_from(params, experiment)
@@ -43,9 +51,14 @@ settings = view.settings_from(params, experiment)
 horizon = settings.horizon_days or view.default_horizon(experiment)
 st.title(escape.markdown(experiment.name))
 st.caption(
-    f"Read-only report · horizon {horizon} days · "
-    f"money effects: {stats.money_estimand_label(settings.cap, settings.cap_percentile)} · "
-    f"CUPED {'on' if settings.use_covariate else 'off'}"
-    f" · correction {settings.correction} · confidence {settings.confidence:.0%}"
+    t(
+        "report_view.caption",
+        lang,
+        horizon=formatter.count(horizon, "days"),
+        estimand=report.estimand_label(settings.cap, settings.cap_percentile, lang),
+        cuped=on_off[settings.use_covariate],
+        correction=t(f"correction.{settings.correction}", lang),
+        confidence=formatter.percent(settings.confidence, 0),
+    )
 )
-view.render(view.analysis_for(experiment.id, settings))  # verdicts by the design rule
+view.render(view.analysis_for(experiment.id, settings, lang), lang)  # by the design rule

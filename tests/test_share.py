@@ -67,3 +67,13 @@ def test_share_url_carries_every_parameter():
     url = share.share_url("http://10.0.0.5:8501/", "results", {"experiment": "1", "cap": "on"})
     assert url == "http://10.0.0.5:8501/results?experiment=1&cap=on"
     assert share.share_url("http://h:1", "", {}) == "http://h:1/"
+
+
+def test_a_signed_report_link_opens_in_another_language():
+    """The language is not part of what a token binds (#12): a reader may switch it."""
+    from experiments.share import TOKEN_PARAM, sign, verify
+
+    params = {"experiment": "1", "view": "report", "lang": "ru"}
+    token = sign(params, "s3cret", ttl_seconds=60)
+    assert verify({**params, TOKEN_PARAM: token, "lang": "en"}, "s3cret").ok
+    assert not verify({**params, TOKEN_PARAM: token, "experiment": "2"}, "s3cret").ok

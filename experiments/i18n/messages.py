@@ -49,6 +49,450 @@ MESSAGES: dict[str, Entry] = {
     "lang.label": {"ru": "Язык", "en": "Language"},
     "lang.ru": {"ru": "Русский", "en": "Русский"},  # a language is named in itself
     "lang.en": {"ru": "English", "en": "English"},
+    "app.first_start": {
+        "ru": "Первый запуск: создаём демо-базу...",
+        "en": "First start: creating the demo store...",
+    },
+    "app.first_start_done": {
+        "ru": "Первый запуск: создана база {path} с демо-данными (синтетические клиенты и один "
+        "эксперимент; удалите их на странице «Данные», когда загрузите свои)",
+        "en": "First start: created the store {path} with the demo data set (synthetic "
+        "customers and one experiment; remove it on the Data page once your data is in)",
+    },
+    "app.store_ready": {"ru": "База готова", "en": "Store ready"},
+    # -- the Results page and the report view (pages/results.py, pages/_results_view.py) -------
+    "results.none": {
+        "ru": "Экспериментов пока нет. Спланируйте эксперимент на странице «Дизайн эксперимента» "
+        "или загрузите файл с итогами кампании.",
+        "en": "No experiments yet. Design one on the Design page, or upload a campaign result "
+        "file.",
+    },
+    "results.all_experiments": {
+        "ru": "Все эксперименты ({count})",
+        "en": "All experiments ({count})",
+    },
+    "results.missing_experiment": {
+        "ru": "В ссылке указан эксперимент **{name}**, которого нет в этой базе (удалён, "
+        "переименован или ссылка из другой базы). Выберите один из экспериментов ниже.",
+        "en": "The link names the experiment **{name}**, which is not in this store (deleted, "
+        "renamed, or a link from another store). Pick one of the experiments below instead.",
+    },
+    "results.show_experiments": {"ru": "Показать эксперименты", "en": "Show the experiments"},
+    "results.experiment": {"ru": "Эксперимент", "en": "Experiment"},
+    "results.demo_suffix": {"ru": " (демо-данные)", "en": " (demo data)"},
+    "results.archived_suffix": {"ru": " (в архиве)", "en": " (archived)"},
+    "results.settings": {"ru": "Настройки анализа", "en": "Analysis settings"},
+    "results.horizon": {
+        "ru": "Горизонт, дней после назначения",
+        "en": "Horizon, days after assignment",
+    },
+    "results.horizon.help": {
+        "ru": "Учитываются покупки в течение стольких дней после назначения каждого клиента. "
+        "Пока эксперимент идёт, «пока что» — самый длинный горизонт, за который виден каждый "
+        "клиент.",
+        "en": "Purchases within this many days of each customer's assignment count. While an "
+        "experiment runs, 'so far' is the longest horizon every customer is observed for.",
+    },
+    "results.horizon.planned": {"ru": "по плану", "en": "planned"},
+    "results.horizon.so_far": {"ru": "все данные на сегодня", "en": "all data so far"},
+    "results.cap": {
+        "ru": "Ограничить денежные значения (вкл.: разница винзоризованных средних, другая "
+        "оцениваемая величина)",
+        "en": "Cap money values (on: the winsorised mean difference, a different estimand)",
+    },
+    "results.cap.help": {
+        "ru": "Выкл. (по умолчанию): денежные эффекты — разница средних на клиента, {currency}. "
+        "Вкл.: выручка и чистая ценность ограничиваются на общем {percentile}-м процентиле "
+        "ненулевых значений — это другая величина (разница винзоризованных средних, а не "
+        "разница денег), она тянет эффекты на «тяжёлых хвостах» трат к нулю.",
+        "en": "Off (default): money effects are the mean difference per customer, in "
+        "{currency}. On: revenue and net value are winsorised at the pooled {percentile}th "
+        "percentile of non-zero values - a different estimand (the winsorised mean "
+        "difference, not the money difference), which shrinks effects on heavy-tailed spend "
+        "toward zero.",
+    },
+    "results.cuped": {
+        "ru": "Учесть поведение до эксперимента (CUPED)",
+        "en": "Adjust for pre-period behaviour (CUPED)",
+    },
+    "results.cuped.help": {
+        "ru": "Использует то, что каждый клиент делал до назначения (траты, заказы, давность, "
+        "стаж, сегмент RFM), чтобы сузить интервалы; оценка без поправки показана рядом.",
+        "en": "Uses what each customer did before assignment (spend, orders, recency, tenure, "
+        "RFM segment) to narrow the intervals; the unadjusted estimate is shown beside it.",
+    },
+    "results.correction": {
+        "ru": "Поправка на несколько рычагов",
+        "en": "Correction across levers",
+    },
+    "results.correction.help": {
+        "ru": "holm: пошаговая поправка Holm (ограничивает шанс хотя бы одной ложной победы); "
+        "bh: Бенджамини — Хохберг (ограничивает долю ложных побед); none: без поправки. Каждая "
+        "метрика — своё семейство сравнений по рычагам. Вердикт следует правилу дизайна.",
+        "en": "holm: Holm's step-down (controls the chance of any false win); bh: "
+        "Benjamini-Hochberg (controls the share of false wins); none: no correction. Each "
+        "metric is its own family across the levers. The verdict keeps the design's.",
+    },
+    "results.confidence": {"ru": "Уровень доверия, %", "en": "Confidence level, %"},
+    "results.confidence.help": {
+        "ru": "Вердикт использует уровень доверия, заданный при дизайне; другой уровень даёт "
+        "исследовательский вид.",
+        "en": "The verdict keeps the confidence fixed at design; another level gives an "
+        "exploratory view.",
+    },
+    "results.analysing": {
+        "ru": "Анализируем эксперимент в DuckDB...",
+        "en": "Analysing the experiment in DuckDB...",
+    },
+    "results.status_line": {
+        "ru": "Статус **{status}** · {customers} в {arms} · горизонт **{horizon}** · данные с "
+        "{first} по {last} · денежные эффекты: {estimand}",
+        "en": "Status **{status}** · {customers} in {arms} · horizon **{horizon}** · data "
+        "{first} to {last} · money effects: {estimand}",
+    },
+    "results.exploratory": {
+        "ru": "**Исследовательский вид**: {differences}. Вердикты следуют правилу, заданному "
+        "при дизайне; графики и таблицы ниже — с этими настройками.",
+        "en": "**Exploratory view**: {differences}. The verdicts follow the rule fixed at "
+        "design; the charts and tables below use these settings.",
+    },
+    "results.rule_line": {
+        "ru": "Правило вердикта, заданное при дизайне: {rule}.",
+        "en": "Verdict rule fixed at design: {rule}.",
+    },
+    "results.how_decided": {"ru": "Как выносится вердикт", "en": "How the verdict is decided"},
+    "results.lever.best_help": {
+        "ru": "Апостериорная вероятность того, что у этого рычага самая высокая чистая ценность.",
+        "en": "Posterior probability that this lever has the highest net value.",
+    },
+    "results.lever.net_help": {
+        "ru": "На клиента, после затрат на рычаг.",
+        "en": "Per customer, after the lever's cost.",
+    },
+    "results.lever.cost_help": {
+        "ru": "Во что рычаг обошёлся на клиента за горизонт: скидки в заказах плюс подарок или "
+        "звонок.",
+        "en": "What the lever cost per customer over the horizon: discounts given on orders, "
+        "plus the gift or the call.",
+    },
+    "results.section.distribution": {
+        "ru": "Чистая ценность на клиента: распределение",
+        "en": "Net value per customer: the distribution",
+    },
+    "results.section.segments": {"ru": "Сегменты", "en": "Segments"},
+    "results.segments_caption": {
+        "ru": "Сегменты — для исследования: интервалы скорректированы по сегментам; реальная "
+        "разница между сегментами видна как малое p-значение неоднородности в таблице ниже.",
+        "en": "Segments are for exploring: intervals are corrected across segments; a real "
+        "difference between segments shows as a small heterogeneity p-value in the table below.",
+    },
+    "results.section.effects": {"ru": "Все эффекты (таблица)", "en": "All effects (table)"},
+    "results.adjustment_caption": {
+        "ru": "Один и тот же эффект, оценённый дважды: только по разнице средних (без поправки, "
+        "Welch) и с учётом того, что каждый клиент делал до назначения (CUPED: регрессия Лина "
+        "с наклонами по группам и устойчивой дисперсией). Обе оценивают одну и ту же разницу; "
+        "скорректированная уже на показанное снижение дисперсии, и именно по ней выносятся "
+        "вердикты.",
+        "en": "The same effect estimated twice: from the difference in means alone "
+        "(unadjusted, Welch) and adjusted for what each customer did before assignment (CUPED: "
+        "Lin's regression with arm-specific slopes and a heteroskedasticity-robust variance). "
+        "Both estimate the same difference; the adjusted one is narrower by the variance "
+        "reduction shown, and it is the one the verdicts read.",
+    },
+    "results.projection.title": {
+        "ru": "За пределами наблюдаемого окна",
+        "en": "Beyond the observed window",
+    },
+    "results.projection.caption": {
+        "ru": "Прогноз по модели, а не наблюдаемый результат: BG/NBD (как часто и как долго "
+        "клиенты покупают) и Gamma-Gamma (сколько тратят) обучены на поведении после прямого "
+        "окна рычагов (всплеск заказов по купону — не долгосрочная ценность), проверены на "
+        "отложенной части периода наблюдения и спроецированы на 12 месяцев вперёд. Маржа — "
+        "после выданных скидок; фиксированные затраты (подарки, звонки) учтены в наблюдаемой "
+        "чистой ценности выше.",
+        "en": "A model-based projection, not an observed result: BG/NBD (how often and how "
+        "long customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour "
+        "after the levers' direct window (a burst of orders on a coupon is not lasting value), "
+        "checked against a held-back part of the follow-up, projected 12 months ahead. Margins "
+        "are after the discounts given; fixed lever costs (gifts, calls) are in the observed "
+        "net value above.",
+    },
+    "results.projection.button": {
+        "ru": "Спрогнозировать CLV на 12 месяцев по группам",
+        "en": "Project 12-month CLV per arm",
+    },
+    "results.table.experiment": {"ru": "эксперимент", "en": "experiment"},
+    "results.table.status": {"ru": "статус", "en": "status"},
+    "results.table.started": {"ru": "начат", "en": "started"},
+    "results.table.customers": {"ru": "клиентов", "en": "customers"},
+    "results.table.levers": {"ru": "рычаги", "en": "levers"},
+    "results.table.horizon_days": {"ru": "дней по плану", "en": "planned days"},
+    "results.table.observed_days": {"ru": "дней наблюдения", "en": "days observed"},
+    "results.table.progress": {"ru": "от плана", "en": "of the planned horizon"},
+    "results.table.reading": {"ru": "готово?", "en": "ready?"},
+    "report_view.missing_experiment": {
+        "ru": "В этой ссылке на отчёт указан эксперимент, которого нет в базе.",
+        "en": "This report link names an experiment that is not in the store.",
+    },
+    "report_view.caption": {
+        "ru": "Отчёт только для чтения · горизонт {horizon} · денежные эффекты: {estimand} · "
+        "CUPED {cuped} · {correction} · уровень доверия {confidence}",
+        "en": "Read-only report · horizon {horizon} · money effects: {estimand} · CUPED {cuped} "
+        "· {correction} · confidence {confidence}",
+    },
+    "report_view.file_caption": {
+        "ru": "Отчёт только для чтения · файл с итогами кампании · метрики {metrics} · CUPED "
+        "{covariate} · денежные эффекты: {estimand} · {correction} · уровень доверия "
+        "{confidence}",
+        "en": "Read-only report · campaign result file · metrics {metrics} · CUPED {covariate} "
+        "· money effects: {estimand} · {correction} · confidence {confidence}",
+    },
+    "results.file.covariate": {
+        "ru": "Показатель до кампании (CUPED)",
+        "en": "Pre-period covariate (CUPED)",
+    },
+    "results.file.no_covariate": {"ru": "нет (без поправки)", "en": "none (no adjustment)"},
+    "results.file.covariate.help": {
+        "ru": "Столбец, измеренный до кампании (например, траты за прошлый год). Поправка на "
+        "него сужает интервалы, не смещая эффекты.",
+        "en": "A column measured before the campaign (e.g. last year's spend). Adjusting for it "
+        "narrows the intervals without biasing the effects.",
+    },
+    "results.file.metrics": {
+        "ru": "Метрики (первая определяет вердикты)",
+        "en": "Metrics (the first one decides the verdicts)",
+    },
+    "results.file.metrics.help": {
+        "ru": "Числовые столбцы файла с итогами. Столбцы с текстом не могут быть метриками. "
+        "Столбцы 0/1 — доли (z-тест), остальные — суммы (t-тест Уэлча).",
+        "en": "Numeric columns of the result file. Columns holding text cannot be metrics. 0/1 "
+        "columns are rates (z-test), others amounts (Welch t-test).",
+    },
+    "results.file.text_fields": {
+        "ru": "Не предлагаются как метрики, потому что в них текст: {fields}. Столбцы да/нет "
+        "({values}) считаются долями.",
+        "en": "Not offered as metrics because they hold text: {fields}. Yes/no columns "
+        "({values}) are rates.",
+    },
+    "results.file.upload": {
+        "ru": "**{name}** ({rows}, загружен {loaded})",
+        "en": "**{name}** ({rows}, loaded {loaded})",
+    },
+    "results.file.source": {
+        "ru": "Из загруженного файла с итогами кампании {files} · {rows} в {arms} · контроль "
+        "**{control}**",
+        "en": "From the uploaded campaign result file {files} · {rows} in {arms} · control "
+        "**{control}**",
+    },
+    "results.file.cuped_on": {"ru": " · CUPED по **{field}**", "en": " · CUPED on **{field}**"},
+    "results.file.net_value": {
+        "ru": "Группы, затраты и план — из эксперимента, итоги — из файла. **Чистая ценность** "
+        "= маржа {rate} от **{field}** (ставка маржи за каждой чистой ценностью, задаётся на "
+        "странице «Данные») минус затраты рычага — {costs}. Решает она.",
+        "en": "Arms, costs and plan come from the experiment, outcomes from the file. **Net "
+        "value** = {rate} margin on **{field}** (the margin rate behind every net value, set "
+        "on the Data page) minus each lever's cost - {costs}. It decides.",
+    },
+    "results.file.no_money": {
+        "ru": "В файле нет денежного столбца, поэтому не видно, окупает ли рычаг свои затраты "
+        "({costs}): рычаг, который стоит денег, не внедряется по одной лишь доле. Загрузите "
+        "файл с тратами каждого клиента, чтобы оценить чистую ценность.",
+        "en": "The file has no money column, so it cannot show whether a lever pays for its "
+        "cost ({costs}): no lever that costs money is shipped on a rate alone. Load the file "
+        "with what each customer spent to judge net value.",
+    },
+    "results.file.srm": {
+        "ru": "Размеры групп не совпадают с планом разбиения (SRM, p = {p}): разбиение или "
+        "выгрузка, вероятно, сломаны, поэтому вердикты ниже ждут объяснения.",
+        "en": "Arm sizes do not match the planned split (sample-ratio mismatch, p = {p}): the "
+        "split or the export is probably broken, so the verdicts below wait until it is "
+        "explained.",
+    },
+    "results.file.insufficient": {
+        "ru": "Недостаточно данных: {note}",
+        "en": "Insufficient data: {note}",
+    },
+    "results.file.exploratory": {
+        "ru": "**Исследовательский вид**: {differences}. Вердикты следуют правилу, заданному "
+        "при дизайне; таблицы ниже — с этими настройками.",
+        "en": "**Exploratory view**: {differences}. The verdicts follow the rule fixed at "
+        "design; the tables below use these settings.",
+    },
+    "results.file.forest_caption": {
+        "ru": "{forest} Доли — в процентных пунктах.",
+        "en": "{forest} Rates in percentage points.",
+    },
+    "results.file.effects": {"ru": "Все эффекты", "en": "All effects"},
+    "results.file.p_adjusted": {
+        "ru": "p-значения скорректированы на метрик: {metrics} × групп: {arms} ({correction}). "
+        "{money}",
+        "en": "p-values adjusted for {metrics} metric(s) x {arms} arm(s) ({correction}). {money}",
+    },
+    "mapping.caption": {
+        "ru": "Мы угадали, в каком столбце что лежит; исправьте, если что-то не так. Поля со "
+        "звёздочкой * обязательны.",
+        "en": "We guessed which column holds what; correct anything that is wrong. Fields "
+        "marked * are required.",
+    },
+    "mapping.not_in_file": {"ru": "(нет в этом файле)", "en": "(not in this file)"},
+    # -- the Data page (pages/data.py) --------------------------------------------------------
+    "data.intro": {
+        "ru": "Всё, на чём измеряются эксперименты: ваши транзакции, атрибуты клиентов и файлы "
+        "с итогами кампаний. Загрузите выгрузки из магазина, CRM или сервиса рассылок.",
+        "en": "Everything the experiments are measured on: your transactions, customer "
+        "attributes and campaign result files. Upload exports from your shop, CRM or e-mail "
+        "service.",
+    },
+    "data.customers": {"ru": "Клиенты", "en": "Customers"},
+    "data.transactions": {"ru": "Транзакции", "en": "Transactions"},
+    "data.revenue": {"ru": "Выручка, {currency}", "en": "Revenue, {currency}"},
+    "data.revenue.help": {"ru": "Точно: {amount}.", "en": "Exactly {amount}."},
+    "data.repeat_buyers": {"ru": "Повторные покупатели", "en": "Repeat buyers"},
+    "data.repeat_buyers.help": {
+        "ru": "Доля покупателей, купивших хотя бы в два разных дня.",
+        "en": "Share of buyers who purchased on at least two different days.",
+    },
+    "data.experiments": {"ru": "Эксперименты", "en": "Experiments"},
+    "data.span": {
+        "ru": "Транзакции с **{first}** по **{last}**.",
+        "en": "Transactions from **{first}** to **{last}**.",
+    },
+    "data.monthly_caption": {
+        "ru": "Ищите сезонность и пропуски: пропавший месяц обычно означает пропавшую выгрузку.",
+        "en": "Look for seasonality and gaps: a missing month usually means a missing export.",
+    },
+    "data.settings": {"ru": "Настройки магазина", "en": "Store settings"},
+    "data.upload": {"ru": "Загрузить файл", "en": "Upload a file"},
+    "data.history": {"ru": "История загрузок", "en": "Upload history"},
+    "data.no_uploads": {"ru": "Загрузок пока нет.", "en": "No uploads yet."},
+    "data.remove": {"ru": "Удалить загрузку", "en": "Remove an upload"},
+    "data.remove.caption": {
+        "ru": "Удаляет строки загрузки из базы и её запись из этой истории.",
+        "en": "Removes the upload's rows from the store and its entry from this history.",
+    },
+    # -- the Customers page (pages/customers.py) ----------------------------------------------
+    "customers.intro": {
+        "ru": "Лояльность измеряется в деньгах за всю жизнь клиента. Это клиентская база, на "
+        "которой идут ваши эксперименты: кто покупает, кто возвращается и сколько стоит клиент.",
+        "en": "Loyalty is measured in money over a customer's life. This is the customer base "
+        "your experiments run on: who buys, who comes back, and what a customer is worth.",
+    },
+    "customers.empty": {
+        "ru": "В базе пока нет покупок. Загрузите транзакции на странице «Данные».",
+        "en": "No purchases in the store yet. Upload your transactions on the Data page.",
+    },
+    "customers.customers": {"ru": "Клиенты", "en": "Customers"},
+    "customers.customers.help": {
+        "ru": "Клиенты хотя бы с одной покупкой до {as_of}.",
+        "en": "Customers with at least one purchase before {as_of}.",
+    },
+    "customers.active": {
+        "ru": "Активны за последние {months} мес.",
+        "en": "Active in the last {months} months",
+    },
+    "customers.active.help": {
+        "ru": "Клиенты с покупкой за {days} дн. до {as_of} ({share} всех клиентов).",
+        "en": "Customers with a purchase in the {days} days before {as_of} ({share} of all "
+        "customers).",
+    },
+    "customers.repeat_share": {"ru": "Доля повторных", "en": "Repeat share"},
+    "customers.repeat_share.help": {
+        "ru": "Доля клиентов с двумя заказами и больше.",
+        "en": "Share of customers with two or more orders.",
+    },
+    "customers.median_clv": {
+        "ru": "Медианный CLV за {months} мес.",
+        "en": "Median {months}-month CLV",
+    },
+    "customers.median_clv.help": {
+        "ru": "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+        "учитываются только {customers} клиентов, чья первая покупка была не меньше {months} "
+        "мес. назад.",
+        "en": "Margin a customer brought in the first {months} months after their first "
+        "purchase; only the {customers} customers whose first purchase is at least {months} "
+        "months old count.",
+    },
+    "customers.section.segments": {
+        "ru": "Кто они: сегменты RFM",
+        "en": "Who they are: RFM segments",
+    },
+    "customers.segments_caption": {
+        "ru": "Каждый клиент получает оценку 1–5 по давности, частоте и тратам (квинтили вашей "
+        "базы; частота и траты за последние {days} дн.) и попадает в первый подходящий "
+        "сегмент. Это те же сегменты, что и в фильтре аудитории на странице «Дизайн "
+        "эксперимента».",
+        "en": "Every customer is scored 1-5 on recency, frequency and spend (quintiles of your "
+        "customer base; frequency and spend over the last {days} days) and put in the first "
+        "segment that fits. These are the same segments as the audience filter on the Design "
+        "page.",
+    },
+    "customers.segments_csv": {"ru": "Сегменты (CSV)", "en": "Segments (CSV)"},
+    "customers.segments_chart_caption": {
+        "ru": "Ищите сегменты, у которых столбик выручки намного выше столбика клиентов: "
+        "немногие клиенты приносят деньги, их стоит беречь в первую очередь.",
+        "en": "Look for segments whose revenue bar is much taller than their customer bar: few "
+        "customers carrying the money, worth protecting first.",
+    },
+    "customers.section.return": {"ru": "Возвращаются ли они?", "en": "Do they come back?"},
+    "customers.section.worth": {"ru": "Сколько стоит клиент", "en": "What a customer is worth"},
+    "customers.predictive": {"ru": "Прогнозный CLV", "en": "Predictive CLV"},
+    "customers.predictive_caption": {
+        "ru": "BG/NBD оценивает, как часто клиент покупает и насколько вероятно, что он ещё с "
+        "нами; Gamma-Gamma — сколько он тратит за покупку. Вместе: маржа, которую клиент "
+        "принесёт за следующие месяцы, в пересчёте на сегодня.",
+        "en": "BG/NBD estimates how often each customer buys and how likely they are still "
+        "around; Gamma-Gamma estimates what they spend per purchase. Together: the margin each "
+        "customer is expected to bring over the next months, discounted to today.",
+    },
+    "customers.months_ahead": {"ru": "Месяцев вперёд", "en": "Months ahead"},
+    "customers.discount_rate": {
+        "ru": "Месячная ставка дисконтирования, %",
+        "en": "Monthly discount rate, %",
+    },
+    "customers.discount_rate.help": {
+        "ru": "Единица денег через месяц стоит 1 / (1 + ставка) сегодня.",
+        "en": "A unit of money next month is worth 1 / (1 + rate) today.",
+    },
+    "customers.margin": {"ru": "Маржа, % от трат", "en": "Margin, % of spend"},
+    "customers.margin.help": {
+        "ru": "По умолчанию — столбец маржи ваших транзакций, если он есть, иначе ставка маржи "
+        "магазина (страница «Данные», настройки магазина).",
+        "en": "Defaults to your transactions' margin column where present, else the store's "
+        "margin rate (Data page, Store settings).",
+    },
+    "customers.fit": {"ru": "Обучить модель CLV", "en": "Fit the CLV model"},
+    "customers.fitting": {
+        "ru": "Обучаем BG/NBD и Gamma-Gamma...",
+        "en": "Fitting BG/NBD and Gamma-Gamma...",
+    },
+    "customers.press_fit": {
+        "ru": "Нажмите **Обучить модель CLV**, чтобы оценить будущую ценность каждого клиента.",
+        "en": "Press **Fit the CLV model** to estimate each customer's future value.",
+    },
+    "customers.refit": {
+        "ru": "Настройки или данные изменились после последнего обучения: нажмите кнопку, "
+        "чтобы обучить заново.",
+        "en": "The settings or the data changed since the last fit: press the button to refit.",
+    },
+    "results.share": {"ru": "Поделиться", "en": "Share"},
+    "results.share.view_link": {
+        "ru": "Ссылка на этот вид (откроется с тем же экспериментом и настройками):",
+        "en": "Link to this view (opens with the same experiment and settings):",
+    },
+    "results.share.report_link": {
+        "ru": "Ссылка на отчёт для руководства (только чтение):",
+        "en": "Read-only report link for management:",
+    },
+    "results.share.report_link_signed": {
+        "ru": "Ссылка на отчёт для руководства (только чтение, подписана, действует {days} дн.):",
+        "en": "Read-only report link for management (signed, valid {days} days):",
+    },
+    "results.download.html": {
+        "ru": "HTML-отчёт (работает без интернета)",
+        "en": "HTML report (works offline)",
+    },
+    "results.download.effects_csv": {"ru": "Эффекты (CSV)", "en": "Effects (CSV)"},
+    "results.download.effects_xlsx": {"ru": "Эффекты (XLSX)", "en": "Effects (XLSX)"},
     "common.not_available": {"ru": "н/д", "en": "n/a"},
     # -- verdicts (decision.VERDICT_LABELS, decision.BLOCKED_LABEL) ----------------------------
     "verdict.ship": {"ru": "внедрять", "en": "ship"},
@@ -214,6 +658,8 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- units the formatter writes after a number ----------------------------------------------
     "unit.percentage_points": {"ru": "п.п.", "en": "pp"},
+    "unit.million": {"ru": "млн", "en": "M"},
+    "unit.billion": {"ru": "млрд", "en": "bn"},
     "unit.orders": {"ru": "заказа", "en": "orders"},  # after a fraction: '+0,12 заказа'
     # -- decision cards: the rule (decision.RULES, decision.FILE_RULES) --------------------------
     "decision.rule.fixed": {
