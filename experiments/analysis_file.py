@@ -190,6 +190,41 @@ class FileAnalysis:
         }
 
 
+def _number_cells(column: pd.Series, decimal: str) -> pd.Series:
+    """A text column as numbers when every filled cell is one, written the file's way (a
+    decimal comma, spaces or no-break spaces between thousands: '1 234,50'); else unchanged."""
+    text = column.astype("string").str.strip()
+    filled = text.notna() & (text != "")
+    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(cleaned.where(filled), errors="coerce")
+    if bool(numbers[filled].notna().all()) and bool(filled.any()):
+        return numbers
+    return text.where(filled)
+
+
+def _regional_csv(source: pd.DataFrame | str | Path) -> pd.DataFrame | str | Path:
+    """A CSV that is not plain UTF-8 with commas and decimal points (a Russian export: cp1251,
+    ';', decimal comma) read the way the Data page reads files, as a frame of numbers and
+    text; other sources unchanged (DuckDB reads them directly). A file the reader cannot read
+    is left to `filestats.load_source`, whose message names it."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    path = Path(source)
+    if path.suffix.lower() not in filestats.CSV_SUFFIXES or not path.is_file():
+        return source
+    from experiments import ingest
+
+    frame, fmt, problems = ingest.read_table(path)
+    plain = fmt.encoding in (None, "utf-8", "ascii") and fmt.delimiter in (None, ",")
+    if frame is None or (plain and fmt.decimal == "."):
+        if frame is None and problems:
+            raise StoreError(problems[0].message)
+        return source
+    return frame.apply(lambda column: _number_cells(column, fmt.decimal))
+
+
 def analyze_frame(
     source: pd.DataFrame | str | Path,
     arm_col: str,
@@ -228,7 +263,7 @@ def analyze_frame(
     if not metrics:
         raise StoreError("Give at least one metric column.")
     with duckdb.connect() as cur:
-        filestats.load_source(cur, source)
+        filestats.load_source(cur, _regional_csv(source))
         kinds: dict[str, MetricKind] = {}
         for column, kind in metrics:
             if filestats.non_numeric_count(cur, column):

@@ -291,3 +291,23 @@ def test_a_nan_or_infinite_cell_is_refused_not_counted_as_the_biggest_spender(tm
     path.write_text("\n".join([*rows, f"gift;{cell}"]) + "\n", encoding="utf-8")
     with pytest.raises(StoreError, match="not numbers"):
         analyze_frame(path, "arm", "control", [("revenue", "money")], cap=True)
+
+
+def test_a_russian_result_file_cp1251_semicolons_decimal_comma_is_read(tmp_path):
+    """A 1C/CRM export of campaign results (cp1251, ';', '1 234,50') gave a raw DuckDB
+    error; it is read the way the Data page reads files, with the same effects as the same
+    numbers written the plain way."""
+    rows = [
+        (("Контроль" if i % 2 else "Подарок"), 1000 + (i % 9) * 250.5 + (i % 2) * 40)
+        for i in range(60)
+    ]
+    russian = tmp_path / "итоги.csv"
+    lines = ["Группа;Выручка"] + [
+        f"{arm};{value:,.2f}".replace(",", " ").replace(".", ",") for arm, value in rows
+    ]
+    russian.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    plain = pd.DataFrame({"Группа": [a for a, _ in rows], "Выручка": [v for _, v in rows]})
+    got = analyze_frame(russian, "Группа", "Контроль", [("Выручка", "money")], cap=False)
+    want = analyze_frame(plain, "Группа", "Контроль", [("Выручка", "money")], cap=False)
+    assert [e.diff for e in got.effects] == pytest.approx([e.diff for e in want.effects])
+    assert [a.n for a in got.arms] == [a.n for a in want.arms] == [30, 30]
