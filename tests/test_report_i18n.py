@@ -320,3 +320,11 @@ def test_the_live_view_link_carries_the_reports_settings(analysis):
         "bh",
     )
     assert back.confidence == pytest.approx(settings.confidence)
+
+
+def test_the_survival_inputs_come_in_a_stable_order(analysis):
+    """`analyze --json` is the same text on every run: the follow-up histogram (a GROUP BY's
+    output, in any order with parallel threads) is sorted by arm, day and event."""
+    rows = analysis.as_json()["survival"]["inputs"]
+    keys = [(r["arm_id"], r["duration_days"], r["event"]) for r in rows]
+    assert keys == sorted(keys) and len(keys) > 10

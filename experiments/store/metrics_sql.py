@@ -752,7 +752,7 @@ def _split(
     ]
     survival = survival.astype(
         {"arm_id": "int64", "event": "bool", "duration_days": "int64", "customers": "int64"}
-    ).reset_index(drop=True)
+    ).sort_values(["arm_id", "duration_days", "event"], ignore_index=True)  # stable --json
     distribution = frame[frame["grain"] == "distribution"][
         ["arm_id", "bin", "customers", "above_cap", "below_cap", "bin_lo", "bin_hi"]
     ]
