@@ -32,18 +32,24 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                for name, url in (
-                    ("results", "/"),
-                    ("report", "/?view=report&experiment=1"),
-                    ("data", "/data"),
+                desktop = {"width": 1400, "height": 1800}
+                phone = {"width": 390, "height": 2400}  # a phone's width, scrolled long
+                for name, url, viewport in (
+                    ("results", "/", desktop),
+                    ("report", "/?view=report&experiment=1", desktop),
+                    ("data", "/data", desktop),
+                    ("results-ru", "/?lang=ru", desktop),
+                    ("results-ru-phone", "/?lang=ru", phone),
+                    ("report-view-ru-phone", "/?view=report&experiment=1&lang=ru", phone),
                 ):
+                    page = browser.new_page(viewport=viewport)
                     page.goto(app.url + url)
                     page.get_by_role("heading").first.wait_for(timeout=120_000)
                     wait_for_app(page)
                     page.wait_for_timeout(8000)  # let plotly finish drawing
                     page.screenshot(path=str(ROOT / "docs" / f"{name}.png"))
                     print(f"docs/{name}.png")
+                    page.close()
                 browser.close()
         finally:
             stop_app(app)

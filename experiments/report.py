@@ -729,17 +729,21 @@ def _page(
     return "\n".join(parts)
 
 
-def status_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
-    """'Status: completed · data from 2026-04-01 to 2026-09-28' in the report's language."""
+def status_word(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """The experiment's status alone ('completed', 'running: day 21 of 60') in a language."""
     progress = analysis.horizon_progress
     if lang == "en":
-        status = progress.text
-    elif progress.status == "running" and progress.observed_days is not None:
+        return progress.text
+    if progress.status == "running" and progress.observed_days is not None:
         key = "report.status.running_ready" if progress.fully_observed else "report.status.running"
-        status = t(key, lang, day=progress.observed_days, horizon=progress.horizon_days)
-    else:
-        key = f"report.status.{progress.status}"
-        status = t(key, lang) if key in _MESSAGES else progress.status
+        return t(key, lang, day=progress.observed_days, horizon=progress.horizon_days)
+    key = f"report.status.{progress.status}"
+    return t(key, lang) if key in _MESSAGES else progress.status
+
+
+def status_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """'Status: completed · data from 2026-04-01 to 2026-09-28' in the report's language."""
+    status = status_word(analysis, lang)
     first, last = str(analysis.first_ts)[:10], str(analysis.last_ts)[:10]
     if lang != "en":
         first, last = (_long_date(d, lang) for d in (first, last))

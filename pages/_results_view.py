@@ -301,7 +301,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             t(
                 "results.status_line",
                 lang,
-                status=report.status_text(analysis, lang),
+                status=report.status_word(analysis, lang),  # the line has its dates
                 customers=formatter.count(sum(a.n for a in analysis.arms), "customers"),
                 arms=formatter.count(len(analysis.arms), "arms"),
                 horizon=formatter.count(analysis.horizon_days, "days"),
@@ -324,7 +324,8 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
     st.subheader(t("report.decisions", lang))
     decisions = decision.decide(official, exploratory=bool(differences), lang=lang)
     rule = decisions[0].rule if decisions else decision.rule_of(experiment)
-    st.caption(t("results.rule_line", lang, rule=_ui.plain(rule.describe(lang) if rule else "")))
+    rule_text = rule.describe(lang).rstrip(".") if rule else ""  # the line ends the sentence
+    st.caption(t("results.rule_line", lang, rule=_ui.plain(rule_text)))
     basis = _ui.plain(report.money_basis(official, lang=lang))  # arm names are typed by users
     card_basis = _ui.plain(report.money_basis(official, short=True, lang=lang))
     for d in decisions:

@@ -144,6 +144,8 @@ def test_the_results_page_in_russian_has_no_english(app_env):
     assert left == [], str(sorted({(kind, word) for kind, word, _ in left}))
     labels = [b.proto.label for b in at.get("download_button")]
     assert "CSV для Excel" in labels
+    captions = [c.value for c in at.caption]
+    assert not [c for c in captions if "Статус Статус" in c or ".." in c], captions
 
 
 def test_the_report_view_in_russian_has_no_english(app_env):
