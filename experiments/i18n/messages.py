@@ -17,10 +17,7 @@ gives the order), ``export.``, ``lang.``.
 
 from __future__ import annotations
 
-from experiments.i18n.language import Lang
-
-Message = str | dict[str, str]  # a template, or plural category -> template
-Entry = dict[Lang, Message]
+from experiments.i18n.entry import Entry, Message
 
 # Glossary terms in the order a page or the report lists them: glossary.<term>.term / .text
 GLOSSARY: tuple[str, ...] = (
@@ -1685,3 +1682,20 @@ MESSAGES: dict[str, Entry] = {
         "UTF-8, which holds every character.",
     },
 }
+
+# Areas whose texts live in their own module (one file per area keeps the catalogue readable and
+# lets two people translate two areas without editing the same lines). A key may be defined once.
+from experiments.i18n import (  # noqa: E402  (they import Entry, defined before this point)
+    messages_cli,
+    messages_data,
+    messages_design,
+    messages_output,
+)
+
+for _area in (messages_data, messages_design, messages_output, messages_cli):
+    _twice = MESSAGES.keys() & _area.MESSAGES.keys()
+    if _twice:
+        raise RuntimeError(f"{_area.__name__} redefines {sorted(_twice)}")
+    MESSAGES.update(_area.MESSAGES)
+
+__all__ = ["GLOSSARY", "MESSAGES", "Entry", "Message"]
