@@ -42,10 +42,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from experiments import catalogue
 from experiments.catalogue import GroupStats, Request
 from experiments.sources import SOURCE_COLUMNS, Source
 from experiments.store import Cursor, builder
-from experiments.store.metrics_sql import DAY_US, Aggregates, QuerySpec
+from experiments.store.metrics_sql import (
+    DAY_US,
+    DISTRIBUTION_BINS,
+    NEW_CUSTOMER_DAYS,
+    Aggregates,
+    DiscountSource,
+    QuerySpec,
+    arm_discount_terms,
+    cuped_moments,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -65,8 +75,14 @@ __all__ = [
 ]
 
 ASSIGNMENTS_PREFIX = "loyalty_lab_assignments_"  # + a random hex: cannot clash, easy to spot
-_GROUP_KEYS = ["arm_id", "follow_class", "pre_period_segment", "stratum"]
-_SEGMENT_COLUMNS = {"pre_period": "pre_period_segment", "stratum": "stratum"}
+_GROUP_KEYS = [
+    "arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment", "rfm_segment",
+]  # fmt: skip
+_SEGMENT_COLUMNS = {
+    "pre_period": "pre_period_segment",
+    "stratum": "stratum",
+    "attribute": "attribute_segment",
+}
 # Per-customer values the engine sums, whatever the horizon (the horizon-dependent ones are
 # added by `_supported`).
 SUPPORTED_VALUES = (
@@ -74,6 +90,7 @@ SUPPORTED_VALUES = (
     "pre_orders", "pre_buyer", "pre_spend", "pre_recency", "pre_recency_days", "tenure_days",
     "cost_per_customer", "extra_assignments", "customers_before_first_seen",
     "assigned_after_data_end", "contribution_early", "contribution_late", "contribution_change",
+    "pre_spend_capped",
 )  # fmt: skip
 
 
@@ -177,8 +194,46 @@ class SparkEngine(IbisBackendEngine):
 _CH_TYPES = {"int64": "Int64", "float64": "Nullable(Float64)", "string": "Nullable(String)"}
 
 
+def exact_clickhouse_compiler() -> Any:
+    """Ibis 12's ClickHouse compiler with `quantile` made exact.
+
+    Ibis compiles its exact `Column.quantile` (`approx_quantile` is the approximate one) to
+    ClickHouse's `quantile`, which is approximate (reservoir sampling); DuckDB compiles it to
+    `quantile_cont` and PySpark to `percentile`, both exact with linear interpolation at
+    (n - 1) * q. ClickHouse's `quantileExact` is exact but returns an element (index n * q,
+    no interpolation); `quantileExactInclusive` is the same rule as `quantile_cont`. So the
+    pooled caps are one `stats.CapRule` on every engine (a test pins a case where the
+    interpolation matters)."""
+    from ibis.backends.sql.compilers.clickhouse import ClickHouseCompiler
+
+    class ExactQuantileClickHouseCompiler(ClickHouseCompiler):
+        def visit_Quantile(self, op: Any, *, arg: Any, quantile: Any, where: Any) -> Any:
+            return self._visit_quantile("quantileExactInclusive", arg, quantile, where)
+
+        def visit_MultiQuantile(self, op: Any, *, arg: Any, quantile: Any, where: Any) -> Any:
+            return self._visit_quantile("quantilesExactInclusive", arg, quantile, where)
+
+    return ExactQuantileClickHouseCompiler()
+
+
+def _compiler(dialect: str) -> Any:
+    """The Ibis compiler the builder uses for a dialect (`exact_clickhouse_compiler` for
+    ClickHouse, Ibis's own otherwise)."""
+    if dialect == "clickhouse":
+        return exact_clickhouse_compiler()
+    import ibis.backends.sql.compilers as compilers
+
+    return getattr(compilers, dialect).compiler
+
+
+def compiled_sql(expr: ir.Table, dialect: str) -> str:
+    """The SQL the builder runs for an expression on a dialect."""
+    compiler = _compiler(dialect)
+    return str(compiler.to_sqlglot(expr.unbind()).sql(dialect=compiler.dialect))
+
+
 class CompiledEngine:
-    """An engine fed SQL that Ibis compiles for its dialect (`ibis.to_sql`): Ibis's own backend
+    """An engine fed SQL that Ibis compiles for its dialect (`compiled_sql`): Ibis's own backend
     is not needed (chDB has none; Ibis 12's DuckDB backend lags DuckDB 2.0). Subclasses say how
     to run a statement and how to hold a frame as a table."""
 
@@ -212,9 +267,7 @@ class CompiledEngine:
         return _mapped(ibis.table(schema, name=source.table), source)
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
-        import ibis
-
-        return self.query(str(ibis.to_sql(expr, dialect=self.dialect)))
+        return self.query(compiled_sql(expr, self.dialect))
 
     @contextmanager
     def temporary_table(self, frame: pd.DataFrame) -> Iterator[ir.Table]:
@@ -335,42 +388,65 @@ def connect(source: Source, store_cursor: Cursor | None = None) -> Engine:
             session.conf.set("spark.sql.session.timeZone", "UTC")
         return SparkEngine(ibis.pyspark.connect(session), session)
     if source.kind == "clickhouse":
-        return IbisBackendEngine(
-            ibis.clickhouse.connect(
-                host=source.host, port=source.port, user=source.user,
-                password=source.password or "", database=source.database,
-                settings={"session_timezone": "UTC"},
-            )
+        con = ibis.clickhouse.connect(
+            host=source.host, port=source.port, user=source.user,
+            password=source.password or "", database=source.database,
+            settings={"session_timezone": "UTC"},
         )  # fmt: skip
+        con.compiler = exact_clickhouse_compiler()  # this connection's quantiles: exact
+        return IbisBackendEngine(con)
     import chdb.session
 
     return ChdbEngine(chdb.session.Session(source.path))
 
 
-def assignment_frame(cur: Cursor, experiment_id: int) -> pd.DataFrame:
-    """Each customer's first assignment in the experiment with what the engine needs of it:
-    customer_id, arm_id, stratum, assigned_us (epoch microseconds), cost_per_customer,
-    first_seen_us (NULL when unknown) and extra_assignments; from the local store."""
+def assignment_frame(
+    cur: Cursor, experiment_id: int, max_days: int = 0, attribute: str | None = None
+) -> pd.DataFrame:
+    """Each customer's first assignment in the experiment with what the engine needs of it,
+    from the local store: customer_id, arm_id, stratum, assigned_us (epoch microseconds),
+    cost_per_customer, first_seen_us (NULL when unknown), extra_assignments, the arm's
+    discount terms (`metrics_sql.arm_discount_terms`: discount_markup, discount_until_us, the
+    validity defaulting to `max_days`) and attribute_segment (the customer's value of the
+    store's customer attribute `attribute`, NULL without one)."""
+    attribute_join = ""
+    attribute_col = "CAST(NULL AS VARCHAR)"
+    params: dict[str, object] = {"experiment_id": int(experiment_id), "max_days": int(max_days)}
+    if attribute is not None:
+        params["segment_attribute"] = attribute
+        attribute_join = """
+        LEFT JOIN (
+            SELECT customer_id, any_value(value) AS value FROM customer_attributes
+            WHERE name = $segment_attribute GROUP BY customer_id
+        ) attr ON attr.customer_id = a.customer_id"""
+        attribute_col = "attr.value"
     return cur.execute(
-        """
+        f"""
         WITH first_assignment AS (
             SELECT customer_id, min(assigned_at) AS assigned_at,
                    arg_min(arm_id, assigned_at) AS arm_id,
                    arg_min(stratum, assigned_at) AS stratum,
                    count(*) - 1 AS extra_assignments
             FROM assignments WHERE experiment_id = $experiment_id GROUP BY customer_id
+        ),
+        terms AS (
+            SELECT a.*, ar.cost_per_customer, {arm_discount_terms("ar")}
+            FROM first_assignment a
+            JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
         )
         SELECT a.customer_id, CAST(a.arm_id AS BIGINT) AS arm_id, a.stratum,
                epoch_us(a.assigned_at) AS assigned_us,
-               CAST(ar.cost_per_customer AS DOUBLE) AS cost_per_customer,
+               CAST(a.cost_per_customer AS DOUBLE) AS cost_per_customer,
                epoch_us(c.first_seen) AS first_seen_us,
-               CAST(a.extra_assignments AS BIGINT) AS extra_assignments
-        FROM first_assignment a
-        JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
-        LEFT JOIN customers c ON c.customer_id = a.customer_id
+               CAST(a.extra_assignments AS BIGINT) AS extra_assignments,
+               CAST(a.discount_markup AS DOUBLE) AS discount_markup,
+               CAST(a.discount_until_us AS DOUBLE) AS discount_until_us,
+               {attribute_col} AS attribute_segment
+        FROM terms a
+        LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
         ORDER BY a.customer_id
-        """,
-        {"experiment_id": int(experiment_id)},
+        """,  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+        params,
     ).df()
 
 
@@ -406,19 +482,11 @@ def _supported(spec: QuerySpec) -> set[str]:
 
 
 def _check(spec: QuerySpec, requests: Sequence[Request]) -> None:
-    if spec.cap:
-        raise ValueError(
-            "The Ibis builder does not cap yet (exact pooled quantiles): use cap=False"
-        )
-    if spec.segment_attribute is not None:
-        raise ValueError("The Ibis builder has no attribute segments yet")
-    if spec.discounts == "configured":
-        raise ValueError("The Ibis builder reads the data's discounts only (discounts='data')")
     supported = _supported(spec)
     for product in builder.products(requests):
         for value in (product.value, product.other):
             if value is not None and value not in supported:
-                raise ValueError(f"Not yet computed by the Ibis builder: {value!r}")
+                raise ValueError(f"Not a per-customer value of the analysis: {value!r}")
 
 
 @dataclass
@@ -428,7 +496,7 @@ class IbisBuilder:
     Attributes:
         engine: where the transactions are (`connect`).
         source: the parsed source (table and column names).
-        store: a cursor on the local store (assignments, arms, customers).
+        store: a cursor on the local store (assignments, arms, customers, attributes).
     """
 
     engine: Engine
@@ -436,8 +504,11 @@ class IbisBuilder:
     store: Cursor
 
     def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
-        """Per arm and segment (pre-period, stratum) x arm, the requests' moments; ValueError
-        for anything the module docstring lists as not yet covered."""
+        """Everything `metrics_sql.DuckDBBuilder.aggregate` returns, computed on the engine:
+        per arm and segment x arm the requests' moments, the caps, the CUPED moments, the
+        Kaplan-Meier histogram and the net value distribution. Only small frames come back:
+        one row of cut points, one row per finest group, per (arm, day, event) and per
+        (arm, bin). ValueError for a value that is not the analysis's."""
         requests = tuple(requests)
         _check(spec, requests)
         import ibis
@@ -451,23 +522,38 @@ class IbisBuilder:
             _int_or_none(bounds["first_us"].iloc[0]),
             _int_or_none(bounds["end_us"].iloc[0]),
         )
-        assigned = _with_followup(assignment_frame(self.store, spec.experiment_id), spec, end_us)
+        frame = assignment_frame(
+            self.store, spec.experiment_id, max(spec.horizons), spec.segment_attribute
+        )
+        assigned = _with_followup(frame, spec, end_us)
         with self.engine.temporary_table(assigned) as a:
-            if spec.discounts == "auto" and not self._discounts_recorded(tx, us, a, spec):
-                raise ValueError(
-                    "No discounts in the data: the Ibis builder does not estimate configured "
-                    "discounts yet"
-                )
-            columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
-            per_customer = _per_customer(tx, us, a, spec, ibis)
-            sums = {
-                name: _product(per_customer, p).sum().cast("float64") for p, name in columns.items()
-            }
-            expr = per_customer.group_by(_GROUP_KEYS).aggregate(
-                customers=per_customer.count(), **sums
+            source: DiscountSource = (
+                spec.discounts
+                if spec.discounts != "auto"
+                else ("data" if self._discounts_recorded(tx, us, a, spec) else "configured")
             )
-            groups = self.engine.execute(expr)
-        return _aggregates(groups, spec, requests, columns, first_us, end_us)
+            per_customer = _per_customer(tx, us, a, spec, ibis, source == "configured")
+            cuts = _cuts(per_customer, spec, ibis)
+            scored = _scored(per_customer.cross_join(cuts), spec, ibis)
+            columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
+            sums = {name: _product(scored, p).sum().cast("float64") for p, name in columns.items()}
+            groups = self.engine.execute(
+                scored.group_by(_GROUP_KEYS).aggregate(customers=scored.count(), **sums)
+            )
+            cut_row = self.engine.execute(cuts)
+            survival = self.engine.execute(_survival(per_customer, ibis))
+            distribution = self.engine.execute(_distribution(per_customer, cuts, spec, ibis))
+        caps: dict[str, tuple[float | None, float | None]] = {}
+        if spec.cap and not cut_row.empty:
+            row = cut_row.iloc[0]
+            caps = {
+                m: (_float_or_none(row[f"{m}__lower"]), _float_or_none(row[f"{m}__upper"]))
+                for m in catalogue.CAPPED
+            }
+        return _aggregates(
+            groups, survival, distribution, caps, spec, requests, columns, first_us, end_us,
+            source,
+        )  # fmt: skip
 
     def _discounts_recorded(
         self, tx: ir.Table, us: ir.IntegerValue, a: ir.Table, spec: QuerySpec
@@ -482,9 +568,16 @@ def _int_or_none(value: object) -> int | None:
     return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
+def _float_or_none(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type,call-overload]
+
+
 def _with_followup(frame: pd.DataFrame, spec: QuerySpec, end_us: int | None) -> pd.DataFrame:
-    """The assignments with follow_class, tenure_days and assigned_after_data_end, in Python:
-    the same comparisons as the DuckDB query, on the same integers."""
+    """The assignments with what depends only on them and the data's end, in Python, by the
+    same comparisons as the DuckDB query on the same numbers: follow_class, tenure_days,
+    assigned_after_data_end, observed_main (followed for the horizon: the caps' and the
+    distribution's customers), km_followup (whole days followed, at most the longest horizon)
+    and km_at_risk (followed at all: the Kaplan-Meier histogram's customers)."""
     out = frame.copy()
     assigned_us = out["assigned_us"].to_numpy(dtype=np.int64)
     follow = np.zeros(len(out), dtype=np.int64)
@@ -492,32 +585,56 @@ def _with_followup(frame: pd.DataFrame, spec: QuerySpec, end_us: int | None) -> 
         for days in spec.thresholds:
             follow += (end_us - assigned_us) >= int(days) * DAY_US
         after_end = (end_us - assigned_us) <= 0
+        followup_days = (end_us - assigned_us) / float(DAY_US)
+        observed = followup_days >= int(spec.horizon_days)
+        at_risk = followup_days > 0
+        km_followup = np.floor(np.minimum(followup_days, float(max(spec.horizons))))
     else:
-        after_end = np.zeros(len(out), dtype=bool)
+        after_end = observed = at_risk = np.zeros(len(out), dtype=bool)
+        km_followup = np.zeros(len(out))
     out["follow_class"] = follow
     out["assigned_after_data_end"] = after_end.astype(np.int64)
+    out["observed_main"] = observed.astype(np.int64)
+    out["km_at_risk"] = at_risk.astype(np.int64)
+    out["km_followup"] = km_followup.astype(np.int64)
     first_seen = out["first_seen_us"].astype("float64").to_numpy()
     tenure = np.where(np.isnan(first_seen), 0.0, (assigned_us - first_seen) / DAY_US)
     out["tenure_days"] = np.maximum(np.nan_to_num(tenure), 0.0)
     out["first_seen_us"] = out["first_seen_us"].astype("float64")
-    out["stratum"] = out["stratum"].astype(object)
-    out["customer_id"] = out["customer_id"].astype(object)
+    for name in ("stratum", "attribute_segment", "customer_id"):
+        out[name] = out[name].astype(object)
     return out.reset_index(drop=True)
 
 
 def _per_customer(
-    tx: ir.Table, us: ir.IntegerValue, a: ir.Table, spec: QuerySpec, ibis: Any
+    tx: ir.Table,
+    us: ir.IntegerValue,
+    a: ir.Table,
+    spec: QuerySpec,
+    ibis: Any,
+    estimate_discounts: bool,
 ) -> ir.Table:
-    """One row per assigned customer with every value of `_supported(spec)`."""
+    """One row per assigned customer with every value of `_supported(spec)` except those of
+    the cut points (`_scored`), and the follow-up columns of `_with_followup`.
+
+    With `estimate_discounts`, a discount arm's order in its validity gets the configured
+    discount on top of the data's (`metrics_sql.discount_given`), and the margin estimated
+    from the list value includes it, as in the DuckDB query."""
     lookback = int(spec.lookback_days) * DAY_US
     longest = int(max(spec.horizons)) * DAY_US
-    keys = a.select("customer_id", "assigned_us")
+    keys = a.select("customer_id", "assigned_us", "discount_markup", "discount_until_us")
     joined = tx.mutate(us=us).join(keys, "customer_id")
+    joined = joined.mutate(d=joined.us - joined.assigned_us)
+    joined = joined.filter((joined.d >= -lookback) & (joined.d <= longest))
+    if estimate_discounts:
+        estimated = (joined.amount > 0) & (joined.d > 0) & (joined.d <= joined.discount_until_us)
+        joined = joined.mutate(
+            discount=joined.discount
+            + ibis.ifelse(estimated, joined.amount * joined.discount_markup, 0.0)
+        )
     joined = joined.mutate(
-        d=joined.us - joined.assigned_us,
         margin=joined.margin.fill_null((joined.amount + joined.discount) * spec.margin_rate),
     )
-    joined = joined.filter((joined.d >= -lookback) & (joined.d <= longest))
     d, amount = joined.d, joined.amount
     order = amount > 0
 
@@ -575,6 +692,8 @@ def _per_customer(
         "contribution_early": early,
         "contribution_late": kept - early,
         "contribution_change": kept - 2 * early,
+        # days to the first order in the window, whole days up (Kaplan-Meier's event day)
+        "first_purchase_day": (x.first_purchase_d.cast("float64") / DAY_US).ceil(),
     }
     for h in spec.horizons:
         values[f"repeat_{h}"] = ibis.ifelse(x.first_purchase_d <= int(h) * DAY_US, 1, 0)
@@ -584,10 +703,154 @@ def _per_customer(
         values[f"bucket_b{b}"] = cum - previous
         values[f"cum_net_b{b}"] = cum - x.cost_per_customer
     passed = (
-        "arm_id", "follow_class", "stratum", "cost_per_customer", "extra_assignments",
-        "tenure_days", "assigned_after_data_end",
+        "arm_id", "follow_class", "stratum", "attribute_segment", "cost_per_customer",
+        "extra_assignments", "tenure_days", "assigned_after_data_end", "observed_main",
+        "km_at_risk", "km_followup",
     )  # fmt: skip
     return x.select(*passed, **values)
+
+
+# RFM quintile cuts: (score, per-customer value) in `_scored`'s order
+_RFM_VALUES = (("rq", "pre_recency_days"), ("fq", "pre_orders"), ("mq", "pre_spend"))
+RFM_QUANTILES = (0.2, 0.4, 0.6, 0.8)
+
+
+def _discrete_cuts(table: ir.Table, column: str, prefix: str, ibis: Any) -> ir.Table:
+    """One row: `prefix`1..4, DuckDB's `quantile_disc(column, [0.2, 0.4, 0.6, 0.8])` over the
+    pre-period buyers, on any engine.
+
+    quantile_disc(q) is the smallest value whose cumulative count reaches q * n (the SQL
+    standard's PERCENTILE_DISC; DuckDB computes q * n in doubles, so 0.6 * 5 is just above 3).
+    No engine builtin has this rule everywhere: Spark's needs WITHIN GROUP, which Ibis does not
+    compile, and ClickHouse's `quantileExact` takes the element at index n * q, one higher when
+    n * q is whole (a test pins such a case). So it is computed from counts: one row per
+    distinct value with its count, their running sum in value order."""
+    buyers = table.filter(table.pre_orders > 0)
+    counts = buyers.group_by(value=buyers[column]).aggregate(k=buyers.count())
+    running = counts.mutate(
+        below=counts.k.sum().over(ibis.window(order_by=counts.value, preceding=None, following=0)),
+        n=counts.k.sum().over(ibis.window()),
+    )
+    n = running.n.cast("float64")
+    return running.aggregate(
+        **{
+            f"{prefix}{i}": running.value.min(where=running.below >= ibis.literal(q) * n)
+            for i, q in enumerate(RFM_QUANTILES, start=1)
+        }
+    )
+
+
+def _cuts(per_customer: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
+    """One row of every cut point of the analysis, pooled over the arms: the caps of
+    `stats.CapRule` (exact linear quantiles over the customers observed at the horizon; lower
+    over the negative, upper over the positive values), the covariate cap of pre-period spend,
+    the RFM quintile cuts (`_discrete_cuts`) and the range of net value (for its histogram)."""
+    from experiments.store.metrics_sql import COVARIATE_CAP_PERCENTILE
+
+    pc = per_customer
+    observed = pc.observed_main == 1
+    row: dict[str, Any] = {}
+    if spec.cap:
+        rule = spec.cap_rule
+        for m in catalogue.CAPPED:
+            finite = ~pc[m].isnan() & ~pc[m].isinf()
+            row[f"{m}__lower"] = pc[m].quantile(
+                rule.lower_quantile, where=observed & (pc[m] < 0) & finite
+            )
+            row[f"{m}__upper"] = pc[m].quantile(
+                rule.upper_quantile, where=observed & (pc[m] > 0) & finite
+            )
+    row["spend_cap"] = pc.pre_spend.quantile(COVARIATE_CAP_PERCENTILE / 100, where=pc.pre_spend > 0)
+    row["net_min"] = pc.net_value.min(where=observed)
+    row["net_max"] = pc.net_value.max(where=observed)
+    cuts = pc.aggregate(**row)
+    for prefix, column in _RFM_VALUES:
+        cuts = cuts.cross_join(_discrete_cuts(pc, column, prefix, ibis))
+    return cuts
+
+
+def _clip(value: Any, lower: Any, upper: Any, ibis: Any) -> Any:
+    """`capping.capped` as an expression: value clipped to [lower, upper], a NULL threshold
+    leaving that side open (no greatest/least: their NULL rules differ between engines)."""
+    raised = ibis.ifelse(lower.notnull() & (value < lower), lower, value)
+    return ibis.ifelse(upper.notnull() & (raised > upper), upper, raised)
+
+
+def _beats(condition: Any, ibis: Any) -> Any:
+    return ibis.ifelse(condition, 1, 0)  # a NULL cut (no pre-period buyer) is not beaten
+
+
+def _scored(x: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
+    """The per-customer rows (crossed with `_cuts`) with the capped metrics clipped (when
+    capping), pre_spend_capped and rfm_segment: `metrics_sql`'s `capped` and `scored`."""
+    capped = {}
+    if spec.cap:
+        capped = {
+            m: _clip(x[m], x[f"{m}__lower"], x[f"{m}__upper"], ibis) for m in catalogue.CAPPED
+        }
+    buyer = x.pre_orders > 0
+    r_beats = sum(_beats(x.pre_recency_days < x[f"rq{i}"], ibis) for i in range(1, 5))
+    f_beats = sum(_beats(x.pre_orders > x[f"fq{i}"], ibis) for i in range(1, 5))
+    m_beats = sum(_beats(x.pre_spend > x[f"mq{i}"], ibis) for i in range(1, 5))
+    r = ibis.ifelse(buyer, 1 + r_beats, 1)
+    f = ibis.ifelse(buyer, 1 + f_beats, 1)
+    m = ibis.ifelse(buyer, 1 + m_beats, 1)
+    segment = ibis.cases(  # metrics_sql.RFM_SEGMENT_CASE, first match wins
+        (x.tenure_days <= NEW_CUSTOMER_DAYS, "new"),
+        ((r >= 4) & (f >= 4) & (m >= 4), "champions"),
+        ((r >= 3) & (f >= 3), "loyal"),
+        (r >= 3, "potential loyalists"),
+        ((f >= 4) & (m >= 4), "can't lose"),
+        (f >= 3, "at risk"),
+        (r == 2, "hibernating"),
+        else_="lost",
+    )
+    spend_capped = ibis.ifelse(
+        x.spend_cap.notnull() & (x.pre_spend > x.spend_cap), x.spend_cap, x.pre_spend
+    )
+    return x.mutate(**capped, pre_spend_capped=spend_capped, rfm_segment=segment)
+
+
+def _survival(per_customer: ir.Table, ibis: Any) -> ir.Table:
+    """Kaplan-Meier's histogram per arm: customers by (event, day), as the DuckDB query: the
+    event day is the first order's day rounded up when within the whole days followed (at
+    most the longest horizon), else the customer is censored at those days."""
+    pc = per_customer.filter(per_customer.km_at_risk == 1)
+    event = (pc.first_purchase_day <= pc.km_followup).fill_null(False)
+    rows = pc.mutate(
+        event=event, duration_days=ibis.ifelse(event, pc.first_purchase_day, pc.km_followup)
+    )
+    return rows.group_by(["arm_id", "event", "duration_days"]).aggregate(customers=rows.count())
+
+
+def _distribution(per_customer: ir.Table, cuts: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
+    """The histogram of uncapped net value per customer at the horizon, per arm: the DuckDB
+    query's bins between the pooled caps (min and max without capping), values beyond a cap
+    in the edge bin and counted as above / below it. Bins, not customers, leave the engine."""
+    pc = per_customer.filter(per_customer.observed_main == 1)
+    x = pc.cross_join(cuts)
+    if spec.cap:
+        lo_cap, hi_cap = x.net_value__lower, x.net_value__upper
+    else:
+        lo_cap = hi_cap = ibis.null("float64")
+    lo = lo_cap.fill_null(x.net_min) if spec.cap else x.net_min
+    hi = hi_cap.fill_null(x.net_max) if spec.cap else x.net_max
+    raw = ((x.net_value - lo) / (hi - lo).nullif(0) * DISTRIBUTION_BINS).floor()
+    raised = ibis.ifelse(raw < 0, 0, raw)
+    rows = x.mutate(
+        bin=ibis.ifelse(raised > DISTRIBUTION_BINS - 1, DISTRIBUTION_BINS - 1, raised),
+        above=ibis.ifelse(x.net_value > hi_cap, 1, 0),
+        below=ibis.ifelse(x.net_value < lo_cap, 1, 0),
+        lo=lo,
+        hi=hi,
+    )
+    return rows.group_by(["arm_id", "bin"]).aggregate(
+        customers=rows.count(),
+        above_cap=rows.above.sum(),
+        below_cap=rows.below.sum(),
+        bin_lo=rows.lo.min(),
+        bin_hi=rows.hi.min(),
+    )
 
 
 def _product(table: ir.Table, product: builder.Product) -> ir.NumericValue:
@@ -597,11 +860,15 @@ def _product(table: ir.Table, product: builder.Product) -> ir.NumericValue:
 
 def _aggregates(
     groups: pd.DataFrame,
+    survival: pd.DataFrame,
+    distribution: pd.DataFrame,
+    caps: dict[str, tuple[float | None, float | None]],
     spec: QuerySpec,
     requests: tuple[Request, ...],
     columns: dict[builder.Product, str],
     first_us: int | None,
     end_us: int | None,
+    discount_source: DiscountSource,
 ) -> Aggregates:
     groups = groups.astype({"follow_class": "int64", "arm_id": "int64", "customers": "int64"})
     groups = groups.replace({np.nan: None}) if groups.empty else groups
@@ -615,15 +882,24 @@ def _aggregates(
         for (segment, arm_id), stats in rolled([column, "arm_id"]).items():
             if segment is not None:
                 segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]
-    survival = pd.DataFrame(
-        {"arm_id": [], "event": [], "duration_days": [], "customers": []}
-    ).astype({"arm_id": "int64", "event": "bool", "duration_days": "int64", "customers": "int64"})
-    distribution = pd.DataFrame(
-        columns=["arm_id", "bin", "customers", "above_cap", "below_cap", "bin_lo", "bin_hi"]
+    rfm = {
+        (str(segment), int(arm_id)): stats  # type: ignore[call-overload]
+        for (segment, arm_id), stats in rolled(["rfm_segment", "arm_id"]).items()
+    }
+    survival = survival[["arm_id", "event", "duration_days", "customers"]].astype(
+        {"arm_id": "int64", "event": "bool", "duration_days": "int64", "customers": "int64"}
     )
+    distribution = distribution[
+        ["arm_id", "bin", "customers", "above_cap", "below_cap", "bin_lo", "bin_hi"]
+    ].astype(
+        {"arm_id": "int64", "bin": "int64", "customers": "int64", "above_cap": "int64",
+         "below_cap": "int64", "bin_lo": "float64", "bin_hi": "float64"}
+    )  # fmt: skip
     return Aggregates(
-        _text(first_us), _text(end_us), arms, dict(sorted(segments.items())), survival, {},
-        distribution, {}, "data",
+        _text(first_us), _text(end_us), arms, dict(sorted(segments.items())),
+        survival.sort_values(["arm_id", "duration_days", "event"], ignore_index=True), caps,
+        distribution.sort_values(["arm_id", "bin"], ignore_index=True),
+        cuped_moments(arms, rfm, int(spec.horizon_days)), discount_source,
     )  # fmt: skip
 
 
