@@ -1,17 +1,23 @@
-"""The Ibis builder on real engines gives the DuckDB builder's sums: counts exactly, money to
-1e-9 relative; the semantic differences between engines are pinned on hand-made edge cases."""
+"""The Ibis builder on real engines gives the DuckDB builder's answers: counts exactly, money to
+1e-9 relative, for everything the Results analysis asks (`metrics.aggregate_experiment` then
+`analyse`); the semantic differences between engines are pinned on hand-made edge cases."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import duckdb
+import pandas as pd
 import pytest
 
+from experiments import metrics
 from experiments.catalogue import Request
+from experiments.metrics import AnalysisSettings
 from experiments.sources import parse_source
 from experiments.store import Store, metrics_sql
 
+from ._compare import assert_same, assert_same_aggregates, assert_same_json
 from .conftest import export_transactions
 
 pytestmark = pytest.mark.engines
@@ -19,37 +25,6 @@ ibis_builder = pytest.importorskip(
     "experiments.store.ibis_builder", reason="ibis-framework not installed"
 )
 pytest.importorskip("ibis", reason="ibis-framework not installed: requirements-engines.txt")
-
-
-def supported_requests(spec: metrics_sql.QuerySpec) -> list[Request]:
-    """The spec's catalogue requests, restricted to what the Ibis builder covers now."""
-    ok = ibis_builder._supported(spec)
-    return [
-        Request(r.value, r.days, r.squares, tuple(c for c in r.cross if c in ok))
-        for r in spec.requests
-        if r.value in ok
-    ]
-
-
-def assert_same(got, want) -> None:
-    assert set(got) == set(want)
-    for key in want:
-        g, w = got[key], want[key]
-        assert g.assigned == w.assigned, key
-        assert dict(g.observed) == dict(w.observed), key
-        assert set(g.moments) == set(w.moments), key
-        for request, wm in w.moments.items():
-            gm = g.moments[request]
-            where = (key, request)
-            assert gm.n == wm.n, where
-            assert gm.sum == pytest.approx(wm.sum, rel=1e-9, abs=1e-9), where
-            if wm.sum_squares is None:
-                assert gm.sum_squares is None, where
-            else:
-                assert gm.sum_squares == pytest.approx(wm.sum_squares, rel=1e-9, abs=1e-9)
-            assert set(gm.cross) == set(wm.cross), where
-            for other, value in wm.cross.items():
-                assert gm.cross[other] == pytest.approx(value, rel=1e-9, abs=1e-9), where
 
 
 @pytest.fixture(scope="session")
@@ -63,15 +38,53 @@ def test_the_demo_store_gives_the_duckdb_sums_on_every_engine(
 ):
     source, engine = loaded.engine(demo_parquet, "demo")
     spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=horizon, cap=False, discounts="data")
-    requests = supported_requests(spec)
-    assert len(requests) > 30  # a real slice of the catalogue, not a token one
     with demo_store.cursor() as cur:
-        want = metrics_sql.DuckDBBuilder(cur).aggregate(spec, requests)
-        got = ibis_builder.IbisBuilder(engine, source, cur).aggregate(spec, requests)
+        want = metrics_sql.DuckDBBuilder(cur).aggregate(spec, spec.requests)
+        got = ibis_builder.IbisBuilder(engine, source, cur).aggregate(spec, spec.requests)
     assert len(want.arms) == 4 and sum(g.assigned for g in want.arms.values()) > 1500
-    assert_same(got.arms, want.arms)
-    assert_same(got.segments, {k: v for k, v in want.segments.items() if k[0] != "attribute"})
-    assert (got.first_ts, got.last_ts) == (want.first_ts, want.last_ts)
+    assert len(spec.requests) > 30 and len(want.moments[1]) == 5  # the whole catalogue
+    assert_same_aggregates(got, want)
+
+
+# The Results page's settings that change the query (metrics.AGGREGATION_FIELDS), and the
+# discount rule: defaults (no capping, the data's discounts), capping with CUPED's RFM
+# indicators, and everything else at once.
+ANALYSIS_CASES = {
+    "defaults": (AnalysisSettings(), {}),
+    "capped": (AnalysisSettings(cap=True), {}),
+    "attribute_configured_95": (
+        AnalysisSettings(cap=True, cap_percentile=95, segment_attribute="city", horizon_days=60),
+        {"discounts": "configured"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ANALYSIS_CASES))
+def test_the_results_analysis_on_a_source_equals_duckdb(loaded, demo_store, demo_parquet, case):
+    """`aggregate_experiment` on the store, the same spec through the Ibis builder, then
+    `analyse` of each: the whole Results analysis (effects, CUPED, caps, decay, payback and
+    fading, segments, KM curves, distribution) as `analyze --json` prints it."""
+    settings, overrides = ANALYSIS_CASES[case]
+    source, engine = loaded.engine(demo_parquet, "demo")
+    want = metrics.aggregate_experiment(demo_store, 1, settings)
+    spec = replace(want.spec, **overrides)
+    with demo_store.cursor() as cur:
+        if overrides:
+            want = replace(want, spec=spec, aggregates=metrics_sql.DuckDBBuilder(cur).aggregate(
+                spec, spec.requests))  # fmt: skip
+        got = replace(
+            want,
+            aggregates=ibis_builder.IbisBuilder(engine, source, cur).aggregate(spec, spec.requests),
+        )
+    assert_same_aggregates(got.aggregates, want.aggregates)
+    w = want.aggregates
+    assert bool(w.caps) == settings.cap and len(w.survival) > 50 and len(w.distribution) > 20
+    assert any(k[0] == "attribute" for k in w.segments) == (settings.segment_attribute is not None)
+    assert any(n.startswith("rfm_segment=") for n in w.moments[1]["net_value"].names)
+    assert w.discount_source == overrides.get("discounts", "data")
+    want_json = metrics.analyse(want, settings).as_json()
+    assert_same_json(metrics.analyse(got, settings).as_json(), want_json)
+    assert want_json["effects"]
 
 
 START = datetime(2024, 3, 1, 23, 0, 0)
@@ -141,11 +154,16 @@ def test_day_boundaries_are_24_hour_units_in_microseconds_on_every_engine(
     spec = metrics_sql.QuerySpec(
         experiment_id=1, horizon_days=30, repeat_horizons=(30,), cap=False, discounts="data"
     )
-    requests = supported_requests(spec)
+    requests = spec.requests
     with edge_store.cursor() as cur:
         frame = metrics_sql.customer_frame(cur, spec).set_index("customer_id")
         want = metrics_sql.DuckDBBuilder(cur).aggregate(spec, requests)
         got = ibis_builder.IbisBuilder(engine, source, cur).aggregate(spec, requests)
+        capped = replace(spec, cap=True, cap_percentile=90)
+        want_capped = metrics_sql.DuckDBBuilder(cur).aggregate(capped, capped.requests)
+        got_capped = ibis_builder.IbisBuilder(engine, source, cur).aggregate(
+            capped, capped.requests
+        )
     repeat = frame["repeat_30"].to_dict()
     assert repeat == {
         "c_exact": 1, "c_one_us_late": 0, "c_late_evening": 1, "c_next_morning": 0,
@@ -153,8 +171,12 @@ def test_day_boundaries_are_24_hour_units_in_microseconds_on_every_engine(
     }  # fmt: skip
     assert frame.loc["c_pre", "pre_orders"] == 2 and frame.loc["c_instant", "pre_orders"] == 0
     assert frame.loc["c_instant", "revenue"] == -5.0
-    assert_same(got.arms, want.arms)
-    assert_same(got.segments, {k: v for k, v in want.segments.items() if k[0] != "attribute"})
+    assert_same_aggregates(got, want)
+    # Kaplan-Meier: the purchase at exactly 30 x 24 hours is an event on day 30
+    events = want.survival[want.survival["event"]]
+    assert 30 in events["duration_days"].tolist()
+    assert_same_aggregates(got_capped, want_capped)
+    assert want_capped.caps["net_value"][0] is not None  # the refund: a lower cap too
 
 
 def test_the_temporary_assignments_table_is_dropped_even_on_failure(
@@ -175,25 +197,79 @@ def test_the_temporary_assignments_table_is_dropped_even_on_failure(
 
 
 @pytest.mark.parametrize(
-    ("spec", "requests", "message"),
+    "requests",
     [
-        (dict(cap=True), [Request("revenue", 30)], "does not cap yet"),
-        (dict(discounts="configured"), [Request("revenue", 30)], "data's discounts only"),
-        (dict(segment_attribute="city"), [Request("revenue", 30)], "attribute segments"),
-        ({}, [Request("pre_spend_capped", 30)], "'pre_spend_capped'"),
-        ({}, [Request("revenue", 30, cross=("pre_spend_capped",))], "'pre_spend_capped'"),
-        ({}, [Request("1; DROP TABLE arms", 30)], "Not yet computed"),
+        [Request("1; DROP TABLE arms", 30)],
+        [Request("revenue", 30, cross=("customer_id",))],
+        [Request("rfm_segment", 30)],
     ],
 )
-def test_what_is_not_covered_yet_is_refused(edge_store, spec, requests, message):
-    import duckdb
-
+def test_a_value_that_is_not_the_analysiss_is_refused(requests):
+    """Every value of the catalogue's requests is computed now; a name that is none of them
+    never reaches the engine (the whitelist is what makes names safe in expressions)."""
     defaults = dict(experiment_id=1, horizon_days=30, cap=False, discounts="data")
-    full = metrics_sql.QuerySpec(**{**defaults, **spec})
     engine = ibis_builder.DuckDBEngine(duckdb.connect())
     builder = ibis_builder.IbisBuilder(engine, parse_source("duckdb://"), None)
-    with pytest.raises(ValueError, match=message):
-        builder.aggregate(full, requests)
+    with pytest.raises(ValueError, match="Not a per-customer value of the analysis"):
+        builder.aggregate(metrics_sql.QuerySpec(**defaults), requests)
+
+
+def test_the_store_itself_is_not_read_through_ibis():
+    """`duckdb://` (the store) stays on `metrics_sql.DuckDBBuilder`: the local path does not
+    go through Ibis."""
+    with pytest.raises(ValueError, match="DuckDBBuilder"):
+        ibis_builder.connect(parse_source("duckdb://"))
+
+
+def test_clickhouse_quantiles_compile_to_the_exact_interpolating_one():
+    """Ibis 12 compiles `quantile` to ClickHouse's approximate `quantile`; the builder's
+    compiler uses `quantileExactInclusive` (DuckDB's `quantile_cont` rule), and DuckDB and
+    Spark keep their exact ones."""
+    import ibis
+
+    t = ibis.table({"x": "float64"}, name="t")
+    expr = t.aggregate(cap=t.x.quantile(0.99, where=t.x > 0))
+    sql = ibis_builder.compiled_sql(expr, "clickhouse")
+    assert "quantileExactInclusiveIf(0.99)" in sql and "quantile(" not in sql
+    assert "quantileIf(" in ibis.to_sql(expr, dialect="clickhouse")  # what Ibis alone gives
+    assert "QUANTILE_CONT" in ibis_builder.compiled_sql(expr, "duckdb")
+
+
+# pre-period orders of 10 buyers, ties included: 10 x 0.2 and 10 x 0.6 are whole, where
+# PERCENTILE_DISC (DuckDB) takes the element below ClickHouse's quantileExact (index n x q)
+CUT_ORDERS = [8.0, 1.0, 3.0, 13.0, 1.0, 3.0, 2.0, 5.0, 3.0, 8.0]
+
+
+@pytest.mark.parametrize("n", [5, 10])
+def test_cut_points_are_duckdbs_exact_quantiles_on_every_engine(loaded, demo_parquet, n):
+    """The RFM cuts (discrete) and the caps (linear interpolation) on each engine equal
+    DuckDB's quantile_disc and quantile_cont, on values where the rules differ: n = 5 has
+    0.6 x 5 just above 3 in doubles; n = 10 has whole n x q."""
+    import ibis
+
+    _, engine = loaded.engine(demo_parquet, "demo")
+    orders = CUT_ORDERS[:n]
+    spend = [round(17.5 * v + i, 2) for i, v in enumerate(orders)]
+    frame = pd.DataFrame(
+        {"customer_id": [f"c{i}" for i in range(n)], "pre_orders": orders, "spend": spend}
+    )
+    with duckdb.connect() as con:
+        con.register("f", frame)
+        cuts, cap = con.execute(
+            "SELECT quantile_disc(pre_orders, [0.2, 0.4, 0.6, 0.8]),"
+            " quantile_cont(spend, 0.9) FROM f"
+        ).fetchone()
+    assert cap not in spend  # the interpolation matters
+    with engine.temporary_table(frame) as table:
+        expr = ibis_builder._discrete_cuts(table, "pre_orders", "fq", ibis).cross_join(
+            table.aggregate(cap=table.spend.quantile(0.9))
+        )
+        got = engine.execute(expr).iloc[0]
+    assert [float(got[f"fq{i}"]) for i in range(1, 5)] == cuts
+    assert float(got["cap"]) == pytest.approx(cap, rel=1e-12)
+    if n == 10:  # the element at index n x q (ClickHouse's quantileExact) is another cut
+        ordered = sorted(orders)
+        assert [ordered[int(n * q)] for q in ibis_builder.RFM_QUANTILES] != cuts
 
 
 def test_a_column_mapping_reads_a_source_with_its_own_names(edge_store, tmp_path):
@@ -210,7 +286,7 @@ def test_a_column_mapping_reads_a_source_with_its_own_names(edge_store, tmp_path
     mapping = {"customer_id": "card_no", "ts": "sold_at", "margin": "gross_margin"}
     source = replace(parse_source(f"duckdb://{path}", mapping), table="receipts")
     spec = metrics_sql.QuerySpec(experiment_id=1, horizon_days=30, cap=False, discounts="data")
-    requests = supported_requests(spec)
+    requests = spec.requests
     engine = ibis_builder.connect(source)
     with edge_store.cursor() as cur:
         want = metrics_sql.DuckDBBuilder(cur).aggregate(spec, requests)
