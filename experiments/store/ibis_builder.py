@@ -11,21 +11,28 @@ test in tests/engines/:
   `0 < offset <= H * 86_400_000_000` everywhere;
 * no engine hashing: the assignments (randomized in Python) are read from the local store and
   sent to the engine as a temporary table (`Engine.temporary_table`), dropped afterwards;
-* follow-up classes, tenure and the data checks are computed in Python from the assignments and
-  the source's last transaction, so the engine only sums.
+* follow-up classes, tenure, the data checks and Kaplan-Meier's days followed are computed in
+  Python from the assignments and the source's last transaction, so the engine only sums;
+* cut points pooled over the arms (`_cuts`, one row, sent back as exact literals, `_exact`):
+  the caps of `stats.CapRule` are each engine's exact linear-interpolation quantile (DuckDB
+  `quantile_cont`, Spark `percentile`, ClickHouse `quantileExactInclusive` through
+  `exact_clickhouse_compiler`: Ibis alone compiles ClickHouse's approximate `quantile`); the
+  RFM quintile cuts are DuckDB's `quantile_disc`, computed from running counts because no
+  builtin has that rule on every engine (`_discrete_cuts`);
+* discounts: the data's, or with none in the window a discount arm's configured estimate
+  (`metrics_sql.discount_given`), its terms read with the assignments from the local store.
 
 DuckDB and chDB run the SQL that Ibis compiles for their dialect (`CompiledEngine`); Spark and
-a ClickHouse server run through Ibis's backends. The engine returns one row per finest group
-(arm, follow-up class, pre-period segment, stratum) with plain sums; `builder.rollup` folds
-them exactly as for DuckDB.
+a ClickHouse server run through Ibis's backends. What comes back is small, as from DuckDB: one
+row of cut points, one row per finest group (arm, follow-up class, pre-period segment,
+stratum, attribute segment, RFM segment) with plain sums, which `builder.rollup` folds exactly
+as for DuckDB, the Kaplan-Meier histogram per (arm, day, event) and the net value histogram per
+(arm, bin). So every request of `catalogue.requests` is covered (`SUPPORTED_VALUES`); a name
+that is not one of them is refused before anything runs.
 
-Covered now (the rest is refused with a ValueError naming it): every per-customer value of
-`SUPPORTED_VALUES` (horizon metrics, repeat purchase by horizon, pre-period covariates except
-the capped spend, fading series, decay buckets, data checks), uncapped (`QuerySpec.cap` False),
-with the data's discounts (`discounts` 'data', or 'auto' when the window carries discounts),
-segments by pre-period and stratum. Not yet: capping (needs exact pooled quantiles), the RFM
-segment and the CUPED moments that use it, `pre_spend_capped`, configured discount estimates,
-attribute segments, the Kaplan-Meier histogram and the net value distribution.
+Customer attributes (attribute segments) and first_seen come from the local store, where the
+customers upload puts them, and travel to the engine with the assignments; a source's own
+customers table is not read.
 """
 
 from __future__ import annotations
@@ -533,23 +540,19 @@ class IbisBuilder:
                 else ("data" if self._discounts_recorded(tx, us, a, spec) else "configured")
             )
             per_customer = _per_customer(tx, us, a, spec, ibis, source == "configured")
-            cuts = _cuts(per_customer, spec, ibis)
-            scored = _scored(per_customer.cross_join(cuts), spec, ibis)
+            cut_row = self.engine.execute(_cuts(per_customer, spec, ibis))
+            cuts = {str(k): _float_or_none(v) for k, v in cut_row.iloc[0].items()}
+            scored = _scored(per_customer, cuts, spec, ibis)
             columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
             sums = {name: _product(scored, p).sum().cast("float64") for p, name in columns.items()}
             groups = self.engine.execute(
                 scored.group_by(_GROUP_KEYS).aggregate(customers=scored.count(), **sums)
             )
-            cut_row = self.engine.execute(cuts)
             survival = self.engine.execute(_survival(per_customer, ibis))
             distribution = self.engine.execute(_distribution(per_customer, cuts, spec, ibis))
         caps: dict[str, tuple[float | None, float | None]] = {}
-        if spec.cap and not cut_row.empty:
-            row = cut_row.iloc[0]
-            caps = {
-                m: (_float_or_none(row[f"{m}__lower"]), _float_or_none(row[f"{m}__upper"]))
-                for m in catalogue.CAPPED
-            }
+        if spec.cap:
+            caps = {m: (cuts[f"{m}__lower"], cuts[f"{m}__upper"]) for m in catalogue.CAPPED}
         return _aggregates(
             groups, survival, distribution, caps, spec, requests, columns, first_us, end_us,
             source,
@@ -769,32 +772,50 @@ def _cuts(per_customer: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
     return cuts
 
 
-def _clip(value: Any, lower: Any, upper: Any, ibis: Any) -> Any:
-    """`capping.capped` as an expression: value clipped to [lower, upper], a NULL threshold
+def _exact(value: float, ibis: Any) -> Any:
+    """A double as an expression that every engine reads back bit for bit: a float literal is
+    DECIMAL text to DuckDB and Spark (rounded twice on the way to DOUBLE), while the shortest
+    round-trip text cast to DOUBLE is parsed correctly rounded by all three. The cut points go
+    back to the engine this way, so the customers equal to a cut compare as in DuckDB."""
+    return ibis.literal(repr(float(value))).cast("float64")
+
+
+def _clip(value: Any, lower: float | None, upper: float | None, ibis: Any) -> Any:
+    """`capping.capped` as an expression: value clipped to [lower, upper], a None threshold
     leaving that side open (no greatest/least: their NULL rules differ between engines)."""
-    raised = ibis.ifelse(lower.notnull() & (value < lower), lower, value)
-    return ibis.ifelse(upper.notnull() & (raised > upper), upper, raised)
+    if lower is not None:
+        low = _exact(lower, ibis)
+        value = ibis.ifelse(value < low, low, value)
+    if upper is not None:
+        high = _exact(upper, ibis)
+        value = ibis.ifelse(value > high, high, value)
+    return value
 
 
-def _beats(condition: Any, ibis: Any) -> Any:
-    return ibis.ifelse(condition, 1, 0)  # a NULL cut (no pre-period buyer) is not beaten
+def _score(column: Any, prefix: str, cuts: dict[str, float | None], ibis: Any) -> Any:
+    """1 + the quintile cuts the value beats (recency: fewer days beats), 1 without a pre-period
+    order; a missing cut (no pre-period buyer) is not beaten."""
+    beaten: Any = 1
+    for i in range(1, 5):
+        cut = cuts[f"{prefix}{i}"]
+        if cut is not None:
+            wins = column < _exact(cut, ibis) if prefix == "rq" else column > _exact(cut, ibis)
+            beaten = beaten + ibis.ifelse(wins, 1, 0)
+    return beaten
 
 
-def _scored(x: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
-    """The per-customer rows (crossed with `_cuts`) with the capped metrics clipped (when
-    capping), pre_spend_capped and rfm_segment: `metrics_sql`'s `capped` and `scored`."""
+def _scored(x: ir.Table, cuts: dict[str, float | None], spec: QuerySpec, ibis: Any) -> ir.Table:
+    """The per-customer rows with the capped metrics clipped (when capping), pre_spend_capped
+    and rfm_segment, from the cut points of `_cuts`: `metrics_sql`'s `capped` and `scored`."""
     capped = {}
     if spec.cap:
         capped = {
-            m: _clip(x[m], x[f"{m}__lower"], x[f"{m}__upper"], ibis) for m in catalogue.CAPPED
+            m: _clip(x[m], cuts[f"{m}__lower"], cuts[f"{m}__upper"], ibis) for m in catalogue.CAPPED
         }
     buyer = x.pre_orders > 0
-    r_beats = sum(_beats(x.pre_recency_days < x[f"rq{i}"], ibis) for i in range(1, 5))
-    f_beats = sum(_beats(x.pre_orders > x[f"fq{i}"], ibis) for i in range(1, 5))
-    m_beats = sum(_beats(x.pre_spend > x[f"mq{i}"], ibis) for i in range(1, 5))
-    r = ibis.ifelse(buyer, 1 + r_beats, 1)
-    f = ibis.ifelse(buyer, 1 + f_beats, 1)
-    m = ibis.ifelse(buyer, 1 + m_beats, 1)
+    r = ibis.ifelse(buyer, _score(x.pre_recency_days, "rq", cuts, ibis), 1)
+    f = ibis.ifelse(buyer, _score(x.pre_orders, "fq", cuts, ibis), 1)
+    m = ibis.ifelse(buyer, _score(x.pre_spend, "mq", cuts, ibis), 1)
     segment = ibis.cases(  # metrics_sql.RFM_SEGMENT_CASE, first match wins
         (x.tenure_days <= NEW_CUSTOMER_DAYS, "new"),
         ((r >= 4) & (f >= 4) & (m >= 4), "champions"),
@@ -805,9 +826,7 @@ def _scored(x: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
         (r == 2, "hibernating"),
         else_="lost",
     )
-    spend_capped = ibis.ifelse(
-        x.spend_cap.notnull() & (x.pre_spend > x.spend_cap), x.spend_cap, x.pre_spend
-    )
+    spend_capped = _clip(x.pre_spend, None, cuts["spend_cap"], ibis)
     return x.mutate(**capped, pre_spend_capped=spend_capped, rfm_segment=segment)
 
 
@@ -823,26 +842,31 @@ def _survival(per_customer: ir.Table, ibis: Any) -> ir.Table:
     return rows.group_by(["arm_id", "event", "duration_days"]).aggregate(customers=rows.count())
 
 
-def _distribution(per_customer: ir.Table, cuts: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
+def _distribution(
+    per_customer: ir.Table, cuts: dict[str, float | None], spec: QuerySpec, ibis: Any
+) -> ir.Table:
     """The histogram of uncapped net value per customer at the horizon, per arm: the DuckDB
     query's bins between the pooled caps (min and max without capping), values beyond a cap
     in the edge bin and counted as above / below it. Bins, not customers, leave the engine."""
-    pc = per_customer.filter(per_customer.observed_main == 1)
-    x = pc.cross_join(cuts)
-    if spec.cap:
-        lo_cap, hi_cap = x.net_value__lower, x.net_value__upper
-    else:
-        lo_cap = hi_cap = ibis.null("float64")
-    lo = lo_cap.fill_null(x.net_min) if spec.cap else x.net_min
-    hi = hi_cap.fill_null(x.net_max) if spec.cap else x.net_max
-    raw = ((x.net_value - lo) / (hi - lo).nullif(0) * DISTRIBUTION_BINS).floor()
+    x = per_customer.filter(per_customer.observed_main == 1)
+    lo_cap = cuts["net_value__lower"] if spec.cap else None
+    hi_cap = cuts["net_value__upper"] if spec.cap else None
+    lo = lo_cap if lo_cap is not None else cuts["net_min"]
+    hi = hi_cap if hi_cap is not None else cuts["net_max"]
+    if lo is None or hi is None:  # nobody observed at the horizon: no rows
+        return x.filter(ibis.literal(False)).select(
+            "arm_id", bin=ibis.literal(0), customers=ibis.literal(0), above_cap=ibis.literal(0),
+            below_cap=ibis.literal(0), bin_lo=ibis.literal(0.0), bin_hi=ibis.literal(0.0),
+        )  # fmt: skip
+    low, high = _exact(lo, ibis), _exact(hi, ibis)
+    raw = ((x.net_value - low) / (high - low).nullif(0) * DISTRIBUTION_BINS).floor()
     raised = ibis.ifelse(raw < 0, 0, raw)
     rows = x.mutate(
         bin=ibis.ifelse(raised > DISTRIBUTION_BINS - 1, DISTRIBUTION_BINS - 1, raised),
-        above=ibis.ifelse(x.net_value > hi_cap, 1, 0),
-        below=ibis.ifelse(x.net_value < lo_cap, 1, 0),
-        lo=lo,
-        hi=hi,
+        above=0 if hi_cap is None else ibis.ifelse(x.net_value > _exact(hi_cap, ibis), 1, 0),
+        below=0 if lo_cap is None else ibis.ifelse(x.net_value < _exact(lo_cap, ibis), 1, 0),
+        lo=low,
+        hi=high,
     )
     return rows.group_by(["arm_id", "bin"]).aggregate(
         customers=rows.count(),
