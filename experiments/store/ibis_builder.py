@@ -542,6 +542,7 @@ class IbisBuilder:
             per_customer = _per_customer(tx, us, a, spec, ibis, source == "configured")
             cut_row = self.engine.execute(_cuts(per_customer, spec, ibis))
             cuts = {str(k): _float_or_none(v) for k, v in cut_row.iloc[0].items()}
+            cuts.update(self._rfm_cuts(per_customer, ibis))
             scored = _scored(per_customer, cuts, spec, ibis)
             columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
             sums = {name: _product(scored, p).sum().cast("float64") for p, name in columns.items()}
@@ -557,6 +558,18 @@ class IbisBuilder:
             groups, survival, distribution, caps, spec, requests, columns, first_us, end_us,
             source,
         )  # fmt: skip
+
+    def _rfm_cuts(self, per_customer: ir.Table, ibis: Any) -> dict[str, float | None]:
+        """{rq1..rq4, fq1..fq4, mq1..mq4}: the RFM quintile cuts (None without buyers)."""
+        found = self.engine.execute(
+            _discrete_cuts(per_customer, [column for _, column in _RFM_VALUES], ibis)
+        )
+        rows = {str(r["name"]): r for _, r in found.iterrows()}
+        return {
+            f"{prefix}{i}": _float_or_none(rows[column][f"c{i}"]) if column in rows else None
+            for prefix, column in _RFM_VALUES
+            for i in range(1, 5)
+        }
 
     def _discounts_recorded(
         self, tx: ir.Table, us: ir.IntegerValue, a: ir.Table, spec: QuerySpec
@@ -718,26 +731,30 @@ _RFM_VALUES = (("rq", "pre_recency_days"), ("fq", "pre_orders"), ("mq", "pre_spe
 RFM_QUANTILES = (0.2, 0.4, 0.6, 0.8)
 
 
-def _discrete_cuts(table: ir.Table, column: str, prefix: str, ibis: Any) -> ir.Table:
-    """One row: `prefix`1..4, DuckDB's `quantile_disc(column, [0.2, 0.4, 0.6, 0.8])` over the
-    pre-period buyers, on any engine.
+def _discrete_cuts(table: ir.Table, columns: Sequence[str], ibis: Any) -> ir.Table:
+    """One row per column (`name`, `c1`..`c4`): DuckDB's
+    `quantile_disc(column, [0.2, 0.4, 0.6, 0.8])` over the pre-period buyers, on any engine.
 
     quantile_disc(q) is the smallest value whose cumulative count reaches q * n (the SQL
     standard's PERCENTILE_DISC; DuckDB computes q * n in doubles, so 0.6 * 5 is just above 3).
     No engine builtin has this rule everywhere: Spark's needs WITHIN GROUP, which Ibis does not
     compile, and ClickHouse's `quantileExact` takes the element at index n * q, one higher when
-    n * q is whole (a test pins such a case). So it is computed from counts: one row per
-    distinct value with its count, their running sum in value order."""
-    buyers = table.filter(table.pre_orders > 0)
-    counts = buyers.group_by(value=buyers[column]).aggregate(k=buyers.count())
+    n * q is whole (a test pins such a case). So it is computed from counts: the columns
+    stacked (one pass over the customers), one row per (column, distinct value) with its
+    count, running sums in value order within each column."""
+    buyers = table.filter(table.pre_orders > 0).select(*columns)
+    stacked = buyers.pivot_longer(list(columns), names_to="name", values_to="value")
+    counts = stacked.group_by(["name", "value"]).aggregate(k=stacked.count())
     running = counts.mutate(
-        below=counts.k.sum().over(ibis.window(order_by=counts.value, preceding=None, following=0)),
-        n=counts.k.sum().over(ibis.window()),
+        below=counts.k.sum().over(
+            ibis.window(group_by=counts.name, order_by=counts.value, preceding=None, following=0)
+        ),
+        n=counts.k.sum().over(ibis.window(group_by=counts.name)),
     )
     n = running.n.cast("float64")
-    return running.aggregate(
+    return running.group_by("name").aggregate(
         **{
-            f"{prefix}{i}": running.value.min(where=running.below >= ibis.literal(q) * n)
+            f"c{i}": running.value.min(where=running.below >= ibis.literal(q) * n)
             for i, q in enumerate(RFM_QUANTILES, start=1)
         }
     )
@@ -746,8 +763,9 @@ def _discrete_cuts(table: ir.Table, column: str, prefix: str, ibis: Any) -> ir.T
 def _cuts(per_customer: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
     """One row of every cut point of the analysis, pooled over the arms: the caps of
     `stats.CapRule` (exact linear quantiles over the customers observed at the horizon; lower
-    over the negative, upper over the positive values), the covariate cap of pre-period spend,
-    the RFM quintile cuts (`_discrete_cuts`) and the range of net value (for its histogram)."""
+    over the negative, upper over the positive values), the covariate cap of pre-period spend
+    and the range of net value (for its histogram); the RFM quintile cuts are
+    `_discrete_cuts`'."""
     from experiments.store.metrics_sql import COVARIATE_CAP_PERCENTILE
 
     pc = per_customer
@@ -766,10 +784,7 @@ def _cuts(per_customer: ir.Table, spec: QuerySpec, ibis: Any) -> ir.Table:
     row["spend_cap"] = pc.pre_spend.quantile(COVARIATE_CAP_PERCENTILE / 100, where=pc.pre_spend > 0)
     row["net_min"] = pc.net_value.min(where=observed)
     row["net_max"] = pc.net_value.max(where=observed)
-    cuts = pc.aggregate(**row)
-    for prefix, column in _RFM_VALUES:
-        cuts = cuts.cross_join(_discrete_cuts(pc, column, prefix, ibis))
-    return cuts
+    return pc.aggregate(**row)
 
 
 def _exact(value: float, ibis: Any) -> Any:

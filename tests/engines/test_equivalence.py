@@ -255,11 +255,11 @@ def test_cut_points_are_duckdbs_exact_quantiles_on_every_engine(loaded, demo_par
         ).fetchone()
     assert cap not in spend  # the interpolation matters
     with engine.temporary_table(frame) as table:
-        expr = ibis_builder._discrete_cuts(table, "pre_orders", "fq", ibis).cross_join(
+        expr = ibis_builder._discrete_cuts(table, ["pre_orders", "spend"], ibis).cross_join(
             table.aggregate(cap=table.spend.quantile(0.9))
         )
-        got = engine.execute(expr).iloc[0]
-    assert [float(got[f"fq{i}"]) for i in range(1, 5)] == cuts
+        got = engine.execute(expr).set_index("name").loc["pre_orders"]
+    assert [float(got[f"c{i}"]) for i in range(1, 5)] == cuts
     assert float(got["cap"]) == pytest.approx(cap, rel=1e-12)
     if n == 10:  # the element at index n x q (ClickHouse's quantileExact) is another cut
         ordered = sorted(orders)
