@@ -227,6 +227,12 @@ def test_clickhouse_quantiles_compile_to_the_exact_interpolating_one():
     assert "quantileExactInclusiveIf(0.99)" in sql and "quantile(" not in sql
     assert "quantileIf(" in ibis.to_sql(expr, dialect="clickhouse")  # what Ibis alone gives
     assert "QUANTILE_CONT" in ibis_builder.compiled_sql(expr, "duckdb")
+    # a ClickHouse server: `connect` sets the compiler on the connection, which Ibis then uses
+    from ibis.backends.clickhouse import Backend
+
+    server = Backend()
+    server.compiler = ibis_builder.exact_clickhouse_compiler()
+    assert "quantileExactInclusiveIf(0.99)" in server.compile(expr)
 
 
 # pre-period orders of 10 buyers, ties included: 10 x 0.2 and 10 x 0.6 are whole, where
