@@ -20,6 +20,7 @@ is unchanged. No engine is imported before a source asks for it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import threading
@@ -32,7 +33,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from experiments.sources import SOURCE_COLUMNS, Source, SourceError, parse_source
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from experiments.catalogue import Request
+    from experiments.clv.core import TimeUnit
     from experiments.store import Cursor
     from experiments.store.builder import QueryBuilder
     from experiments.store.ibis_builder import Engine
@@ -46,6 +50,7 @@ __all__ = [
     "SOURCE_ENV",
     "TABLE_ENV",
     "SourceBuilder",
+    "clv_inputs",
     "configured_source",
     "is_store",
     "open_engine",
@@ -314,6 +319,41 @@ def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
     if source is None or is_store(source):
         return metrics_sql.DuckDBBuilder(cur)
     return SourceBuilder(source, open_engine(source), cur)
+
+
+def clv_inputs(
+    source: Source,
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> tuple[dt.date | None, pd.DataFrame, float]:
+    """The CLV fit's inputs read from a source: the cutoff (default its last transaction day),
+    the summary frame (`store.ibis_clv`: cells with counts, expanded) and the margin rate (the
+    given one, else the source's with the store's rate for rows without a margin)."""
+    import pandas as pd
+
+    from experiments.store import ibis_clv
+    from experiments.store import settings as store_settings
+
+    engine = open_engine(source)
+    try:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        if cutoff is None:
+            empty = pd.DataFrame({c: [] for c in ("frequency", "recency", "T", "monetary")})
+            return None, empty, store_settings.margin_rate(cur)
+        cells = ibis_clv.summary_cells(engine, source, cutoff, time_unit)
+        rate = margin_rate
+        if rate is None:
+            rate = ibis_clv.margin_rate(engine, source, cutoff, store_settings.margin_rate(cur))
+    except SourceError:
+        raise
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
+    return cutoff, ibis_clv.expand(cells), rate
 
 
 def forget_engines() -> None:
