@@ -48,8 +48,11 @@ def spark_session():
     pytest.importorskip("ibis", reason="ibis-framework not installed: requirements-engines.txt")
     if shutil.which("java") is None:
         pytest.skip("no java on PATH: Spark needs Java 17 (openjdk-17-jre-headless)")
+    import os
+
     from pyspark.sql import SparkSession
 
+    os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)  # see test_spark_connect.CONNECT_MODE
     session = (
         SparkSession.builder.master("local[1]")
         .appName("loyalty-lab-tests")
