@@ -28,7 +28,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from experiments.sources import SOURCE_COLUMNS, Source, SourceError, parse_source
 
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from experiments.store.ibis_builder import Engine
     from experiments.store.metrics_sql import Aggregates, QuerySpec
 
-DiscountSetting = Literal["auto", "data", "configured"]
 
 __all__ = [
     "PASSWORD_ENV",
@@ -279,7 +278,6 @@ class SourceBuilder:
                 f"Capping is not computed on {self.source.redacted()} yet: analyse without "
                 "capping (--no-cap / capping off)."
             )
-        spec = replace(spec, discounts=self._discounts(spec))
         # TODO(ibis): once the builder covers capping, CUPED, KM and the distribution, pass
         # `requests` unchanged and drop `not_computed`.
         covered = ibis_builder._supported(spec)
@@ -295,20 +293,27 @@ class SourceBuilder:
         self.not_computed = tuple(sorted(dropped))
         builder = ibis_builder.IbisBuilder(self.engine, self.source, self.store)
         try:
-            return builder.aggregate(spec, kept)
+            try:
+                return builder.aggregate(spec, kept)
+            except ValueError as error:
+                # The store's 'auto' rule: no discount recorded in the window -> 'configured',
+                # which without a discount arm estimates nothing: the data's (zero) discounts,
+                # labelled as the store labels them.
+                if spec.discounts != "auto" or "No discounts in the data" not in str(error):
+                    raise
+                if self._has_discount_arm(spec):
+                    raise
+                found = builder.aggregate(replace(spec, discounts="data"), kept)
+                return replace(found, discount_source="configured")
         except ValueError as error:
             raise SourceError(f"On {self.source.redacted()}: {error}") from None
 
-    def _discounts(self, spec: QuerySpec) -> DiscountSetting:
-        """'auto' resolved as the store does: the data's discounts, unless a discount arm has
-        none recorded (then the configured estimate, which the Ibis builder refuses)."""
-        if spec.discounts != "auto":
-            return spec.discounts
+    def _has_discount_arm(self, spec: QuerySpec) -> bool:
         row = self.store.execute(
             "SELECT count(*) FROM arms WHERE experiment_id = ? AND kind = 'discount'",
             [int(spec.experiment_id)],
         ).fetchone()
-        return "auto" if row and row[0] else "data"
+        return bool(row and row[0])
 
 
 def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
