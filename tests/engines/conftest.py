@@ -63,6 +63,7 @@ def spark_session():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")  # results over ~1 MB go by block manager
         .getOrCreate()
     )
     yield session
@@ -150,6 +151,52 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
+
+
+def run_cli_process(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """`python -m experiments ARGV` in a new process, as a user runs it. Spark Connect needs
+    this: pyspark refuses a remote session in a process that runs a local one (the other
+    Spark tests), and the reverse."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments", *argv],
+        cwd=env.pop("CWD", root) if env else root,
+        env={**os.environ, "PYTHONPATH": str(root), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def store_copy(store: Store, path: Path) -> str:
+    """A copy of the store's file for another process (DuckDB locks a file per process)."""
+    with store.cursor() as cur:
+        cur.execute("CHECKPOINT")
+    shutil.copy(store.path, path)
+    return str(path)
+
+
+def load_into_spark_connect(url: str, parquet: Path, table: str) -> None:
+    """`parquet` saved as `table` in the server's warehouse, from a client in its own process
+    (see `run_cli_process`)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pyspark.sql import SparkSession\n"
+        "s = SparkSession.builder.remote(sys.argv[1]).getOrCreate()\n"
+        "s.read.parquet(sys.argv[2]).write.mode('overwrite').saveAsTable(sys.argv[3])\n"
+    )
+    remote = url.replace("spark://", "sc://")
+    subprocess.run(
+        [sys.executable, "-c", script, remote, str(parquet), table], check=True, timeout=600
+    )
 
 
 def json_differences(got, want, path: str = "", rel: float = 1e-9) -> list[str]:

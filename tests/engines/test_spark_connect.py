@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from experiments import source_engine
 
-from .conftest import export_transactions, json_differences, run_cli
+from .conftest import (
+    export_transactions,
+    json_differences,
+    load_into_spark_connect,
+    run_cli,
+    run_cli_process,
+    store_copy,
+)
 from .test_cli_source import differences
 
 pytestmark = pytest.mark.engines
@@ -37,11 +45,7 @@ def clean(monkeypatch, tmp_path):
 @pytest.fixture(scope="module")
 def connect_url(spark_connect, demo_parquet) -> str:
     """The server holding the demo transactions as table `transactions` (its warehouse)."""
-    from pyspark.sql import SparkSession
-
-    url = spark_connect.replace("spark://", "sc://")
-    session = SparkSession.builder.remote(url).getOrCreate()
-    session.read.parquet(str(demo_parquet)).write.mode("overwrite").saveAsTable("transactions")
+    load_into_spark_connect(spark_connect, demo_parquet, "transactions")
     return spark_connect
 
 
@@ -54,22 +58,28 @@ def local_view(spark_session, demo_parquet) -> str:
     return "transactions_local"
 
 
-def both(db: str, url: str, *command: str) -> tuple[dict, dict]:
+def both(store, url: str, *command: str) -> tuple[dict, dict]:
+    """(through the source, from the store): a Spark Connect client runs in its own process,
+    on a copy of the store."""
+    db = str(store.path)
     code, local, _ = run_cli("--db", db, *command)
     assert code == 0
-    code, remote, err = run_cli("--db", db, "--source", url, *command)
+    run = run_cli
+    if url.startswith("spark://"):
+        run, db = run_cli_process, store_copy(store, Path(os.getcwd()) / "copy.duckdb")
+    code, remote, err = run("--db", db, "--source", url, *command)
     assert code == 0, err
     return json.loads(remote), json.loads(local)
 
 
 def test_analyze_json_on_spark_connect_equals_the_store(demo_store, connect_url):
-    got, want = both(str(demo_store.path), connect_url, "analyze", "1", "--no-covariate", "--json")
+    got, want = both(demo_store, connect_url, "analyze", "1", "--no-covariate", "--json")
     assert got["source"] == connect_url
     assert differences(got, want) == []
 
 
 def test_clv_json_on_spark_connect_equals_the_store(demo_store, connect_url):
-    got, want = both(str(demo_store.path), connect_url, "clv", "--json")
+    got, want = both(demo_store, connect_url, "clv", "--json")
     skipped = ("/seconds", "/source", "/bgnbd/iterations", "/gamma_gamma/iterations")
     assert [d for d in json_differences(got, want, rel=1e-6) if not d.startswith(skipped)] == []
     assert (got["customers"], got["repeat_customers"]) == (
