@@ -276,6 +276,8 @@ def spark_connect(tmp_path_factory) -> Iterator[str]:
         "spark.ui.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "2",
+        "spark.sql.codegen.wholeStage": "false",  # small data: compiling costs more than it saves
+        "spark.sql.adaptive.enabled": "false",
         "spark.sql.warehouse.dir": str(work / "warehouse"),
     }
     command = [str(home / "bin" / "spark-submit"), "--master", "local[1]", "--class",

@@ -91,8 +91,6 @@ def test_clv_json_on_spark_connect_equals_the_store(demo_store, connect_url):
 def test_analyze_json_on_spark_local_equals_the_store(demo_store, local_view, monkeypatch):
     monkeypatch.setenv(source_engine.TABLE_ENV, local_view)
     monkeypatch.delenv(CONNECT_MODE, raising=False)
-    got, want = both(
-        str(demo_store.path), "spark+local://1", "analyze", "1", "--no-covariate", "--json"
-    )
+    got, want = both(demo_store, "spark+local://1", "analyze", "1", "--no-covariate", "--json")
     assert got["source"] == "spark+local://1"
     assert differences(got, want) == []
