@@ -1,4 +1,5 @@
-"""Command line: python -m experiments [--db PATH] COMMAND ... (same code paths as the app)."""
+"""Command line: python -m experiments [--db PATH] [--source URL] COMMAND ... (same code paths
+as the app)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from experiments.i18n.language import LANGUAGES
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
     from experiments import analysis_file, decision, metrics
     from experiments.experiment import Experiment
+    from experiments.sources import Source
     from experiments.store import Store
 
 EXIT_OK = 0
@@ -56,6 +58,33 @@ def _experiment(store: Store, key: str) -> Experiment:
             f"no experiment with id or name {key!r}; `python -m experiments list` shows them"
         )
     return found
+
+
+SOURCE_HELP = (
+    "read the transactions from URL: duckdb:///FILE, spark://HOST:PORT, spark+local://N, "
+    "clickhouse://USER@HOST:PORT/DB (password in $LOYALTY_LAB_SOURCE_PASSWORD or [source] "
+    "password in .streamlit/secrets.toml), chdb:///DIR (default: $LOYALTY_LAB_SOURCE, else "
+    "[source] url in .streamlit/secrets.toml, else the store itself)"
+)
+
+
+def _add_source_option(p: argparse.ArgumentParser, default: object = None) -> None:
+    p.add_argument("--source", metavar="URL", default=default, help=SOURCE_HELP)
+
+
+def _source(args: argparse.Namespace, *, analysis: bool = True) -> Source | None:
+    """The source of the transactions (`source_engine.configured_source`: --source, else the
+    environment, else the secrets); None: the store. Announced on stderr by its redacted form,
+    so the JSON on stdout stays the analysis."""
+    from experiments import source_engine
+    from experiments.i18n import t
+
+    source = source_engine.configured_source(getattr(args, "source", None))
+    if source is not None:
+        print(f"reading transactions from {source.redacted()}", file=sys.stderr)
+        if analysis:  # what the analysis on a source leaves out for now
+            print(f"note: {t('source.partial', 'en')}", file=sys.stderr)
+    return source
 
 
 def _cap(args: argparse.Namespace) -> bool:
@@ -508,16 +537,17 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     if _reads_results_file(store, found):
         return _analyze_results_file(store, found, args)
     rule = _rule(found)
+    source = _source(args)
     analysis = metrics.analyze_experiment(
-        store,
-        found.id,
-        _analysis_settings(args, rule),
+        store, found.id, _analysis_settings(args, rule), source=source
     )
-    official, differences = decision.official_analysis(store, analysis)
+    official, differences = decision.official_analysis(store, analysis, source=source)
     decisions = decision.decide(official, exploratory=bool(differences))
     pairs = decision.head_to_head(official)
     if args.json:  # the verdicts and the head to head as the Results page shows them
         document = analysis.as_json()
+        if source is not None:  # added only for a source: the store's output is unchanged
+            document["source"] = source.redacted()
         document["decisions"] = [d.as_json() for d in decisions]
         document["head_to_head"] = [m.as_json() for m in pairs]
         document["rule"] = rule.as_json()
@@ -598,8 +628,14 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
         until = dt.date.fromisoformat(args.until) if args.until else None
     except ValueError:
         raise CommandError(f"--until {args.until!r} is not a date (YYYY-MM-DD)") from None
+    source = _source(args, analysis=False)
     with store.cursor() as cur:
         if args.experiment is not None:
+            if source is not None:
+                raise CommandError(
+                    f"the per-arm CLV projection does not read a source yet ({source}): "
+                    "run it on the store, or without --experiment for the store-wide fit"
+                )
             found = _experiment(store, args.experiment)
             projection = clv.project_arms(
                 cur,
@@ -639,8 +675,10 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
             if projection.status != "ok":
                 raise CommandError(projection.message)
             return EXIT_OK
-        fitted = clv.fit_store(cur, until=until, months=args.months)
+        fitted = clv.fit_store(cur, until=until, months=args.months, source=source)
     document = fitted.as_json()
+    if source is not None:
+        document["source"] = source.redacted()
     if args.json:
         _print_json(document)
     else:
@@ -675,10 +713,11 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         )
         horizon = "campaign result file"
     else:
+        source = _source(args)
         analysis = metrics.analyze_experiment(
-            store, experiment_id, _analysis_settings(args, _rule(found))
+            store, experiment_id, _analysis_settings(args, _rule(found)), source=source
         )
-        official, differences = decision.official_analysis(store, analysis)
+        official, differences = decision.official_analysis(store, analysis, source=source)
         # the live view opens on the report's numbers: its settings travel in the link
         link = report.live_view_link(base_url, experiment_id, args.lang, analysis.settings)
         if args.lang != "en":  # the same differences, in the report's language
@@ -743,6 +782,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         help=f"store file (default: ${config.DB_ENV_VAR} or {config.DEFAULT_DB_PATH})",
     )
+    _add_source_option(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="replace the store's contents with the seeded demo data set")
@@ -860,6 +900,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="effects of an experiment from the store")
     _add_analysis_options(p)
+    _add_source_option(p, argparse.SUPPRESS)  # after the command too
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_analyze)
 
@@ -878,6 +919,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="DATE", help="calibration cutoff (default: last day)")
     p.add_argument("--months", type=int, default=12, help="CLV horizon in months")
     p.add_argument("--experiment", help="project per-arm CLV of this experiment (id or name)")
+    _add_source_option(p, argparse.SUPPRESS)
     p.add_argument("--bootstrap", type=int, default=200, help="replicates for the arm CIs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
@@ -885,6 +927,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the self-contained HTML report of an experiment")
     _add_analysis_options(p)
+    _add_source_option(p, argparse.SUPPRESS)  # after the command too
     p.add_argument("--out", required=True, metavar="FILE.html")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language")
     p.add_argument(
@@ -922,6 +965,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --help ends here, before pandas, scipy or DuckDB load
+    from experiments.sources import SourceError
     from experiments.store import StoreError, open_store
 
     try:
@@ -935,7 +979,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(note, file=sys.stderr)
         handler: Handler = args.handler
         return handler(store, args)
-    except (StoreError, CommandError) as error:
+    except (StoreError, CommandError, SourceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed early: not an error

@@ -39,6 +39,7 @@ from experiments.analysis_file import NET_VALUE, FileAnalysis, LeverCost
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Formatter, Lang, t
 from experiments.metrics import AnalysisSettings, ArmSummary, ExperimentAnalysis
+from experiments.sources import Source
 from experiments.store import Store
 
 Verdict = Literal["ship", "stop", "inconclusive", "keep_running"]
@@ -335,12 +336,13 @@ def exploratory_differences(
 
 
 def official_analysis(
-    store: Store, view: ExperimentAnalysis
+    store: Store, view: ExperimentAnalysis, *, source: Source | None = None
 ) -> tuple[ExperimentAnalysis, list[str]]:
     """The analysis the verdict is read from, and how the view's settings differ from it.
 
     The view itself when it already follows the design rule ([] differences); else the same
-    experiment analysed with `rule_settings` (the CLI's path; the page caches its own)."""
+    experiment analysed with `rule_settings` (the CLI's path; the page caches its own), read
+    from the same `source` as the view."""
     from experiments.metrics import analyze_experiment
     from experiments.store import overview
 
@@ -356,7 +358,7 @@ def official_analysis(
     differences = exploratory_differences(view.settings, official)
     if not differences:
         return view, []
-    return analyze_experiment(store, experiment_id, official), differences
+    return analyze_experiment(store, experiment_id, official, source=source), differences
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from typing import Literal
 
 import pandas as pd
 
-from experiments import catalogue, config, stats
+from experiments import catalogue, config, source_engine, stats
 from experiments import experiment as experiment_record
 from experiments.catalogue import GroupStats
 from experiments.experiment import Arm, Experiment, HorizonProgress
+from experiments.sources import Source
 from experiments.store import Cursor, Store, StoreError, metrics_sql, overview
 from experiments.store import settings as store_settings
 
@@ -656,6 +657,7 @@ def aggregate_experiment(
     settings: AnalysisSettings | None = None,
     *,
     window: metrics_sql.WindowSource | None = None,
+    source: Source | None = None,
 ) -> ExperimentAggregates:
     """The aggregation half of `analyze_experiment`: the one query, for the settings that
     change it (AGGREGATION_FIELDS; the others are ignored here).
@@ -666,14 +668,21 @@ def aggregate_experiment(
         settings: analysis settings; horizon by `default_horizon` when None.
         window: per-customer window sums already materialized for the experiment
             (`store.results_cache`); None: aggregate the transactions.
+        source: where the transactions are read (`source_engine.configured_source`); None:
+            the store's own.
 
     Raises:
         UnknownExperiment: no experiment has this id or name.
+        SourceError: the source cannot be read, or cannot compute what the settings ask.
     """
     settings = aggregation_settings(settings or AnalysisSettings())
     with store.cursor() as cur:
         found, spec, margin_source, observed = query_spec(cur, experiment, settings)
-        aggregates = metrics_sql.experiment_aggregates(cur, spec, window=window)
+        if source_engine.is_store(source):
+            aggregates = metrics_sql.experiment_aggregates(cur, spec, window=window)
+        else:
+            builder = source_engine.query_builder(source, cur)
+            aggregates = builder.aggregate(spec, spec.requests)
     return ExperimentAggregates(
         experiment=found,
         # resolved values: the horizon used, and the bucket width (widened for long horizons)
@@ -719,7 +728,11 @@ def analyse(
 
 
 def analyze_experiment(
-    store: Store, experiment: int | str, settings: AnalysisSettings | None = None
+    store: Store,
+    experiment: int | str,
+    settings: AnalysisSettings | None = None,
+    *,
+    source: Source | None = None,
 ) -> ExperimentAnalysis:
     """Analyse an experiment from the store: one aggregation query (`aggregate_experiment`),
     then `experiments.stats` on its sums (`analyse`).
@@ -738,7 +751,7 @@ def analyze_experiment(
     Raises:
         UnknownExperiment: no experiment has this id or name.
     """
-    return analyse(aggregate_experiment(store, experiment, settings), settings)
+    return analyse(aggregate_experiment(store, experiment, settings, source=source), settings)
 
 
 def _arm_defs(experiment: Experiment) -> list[Arm]:

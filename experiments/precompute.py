@@ -25,7 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from experiments import config, metrics
+from experiments import config, metrics, source_engine
+from experiments.sources import Source
 from experiments.store import Cursor, Store, results_cache
 
 __all__ = [
@@ -81,10 +82,18 @@ def _store_key(store: Store) -> str:
 
 
 def _key(
-    store: Store, experiment_id: int, version: int, settings: metrics.AnalysisSettings
+    store: Store,
+    experiment_id: int,
+    version: int,
+    settings: metrics.AnalysisSettings,
+    source: Source | None = None,
 ) -> _Key:
+    where = _store_key(store)
+    if not source_engine.is_store(source):
+        assert source is not None
+        where += f" <- {source.redacted()} {source.table} {sorted(source.columns.items())}"
     return (
-        _store_key(store),
+        where,
         int(experiment_id),
         int(version),
         metrics.aggregation_settings(settings),
@@ -124,6 +133,7 @@ def aggregates(
     settings: metrics.AnalysisSettings,
     *,
     background: bool = False,
+    source: Source | None = None,
 ) -> metrics.ExperimentAggregates:
     """The experiment's aggregation for these settings at the store's current version.
 
@@ -136,8 +146,18 @@ def aggregates(
         settings: analysis settings (only AGGREGATION_FIELDS matter).
         background: start the precomputation of the standard horizons after a miss (the
             page starts it after drawing instead: `precompute_after`).
+        source: where the transactions are (`source_engine.configured_source`); a source
+            other than the store is aggregated there and kept per source and settings.
     """
     version = store.version()
+    if not source_engine.is_store(source):  # a warehouse: no window table, no background job
+        assert source is not None
+        key = _key(store, experiment_id, version, settings, source)
+        found = _get(key)
+        if found is None:
+            found = metrics.aggregate_experiment(store, experiment_id, settings, source=source)
+            _put(key, found)
+        return found
     key = _key(store, experiment_id, version, settings)
     found = _get(key)
     if found is not None:
@@ -164,18 +184,23 @@ def aggregates(
 
 
 def analysis(
-    store: Store, experiment_id: int, settings: metrics.AnalysisSettings
+    store: Store,
+    experiment_id: int,
+    settings: metrics.AnalysisSettings,
+    *,
+    source: Source | None = None,
 ) -> metrics.ExperimentAnalysis:
     """The analysis for these settings: `metrics.analyse` (pure Python) on `aggregates`, kept
     per store version so that a view clicked before, or prefetched, is the same object."""
     version = store.version()
-    key = (_store_key(store), int(experiment_id), int(version), settings)
+    key = (_key(store, experiment_id, version, settings, source)[0], int(experiment_id),
+           int(version), settings)  # fmt: skip
     with _lock:
         found = _analyses.get(key)
         if found is not None:
             _analyses.move_to_end(key)
             return found
-    result = metrics.analyse(aggregates(store, experiment_id, settings), settings)
+    result = metrics.analyse(aggregates(store, experiment_id, settings, source=source), settings)
     with _lock:
         _keep(_analyses, key, result, MAX_ANALYSES)
     return result

@@ -179,7 +179,8 @@ def analysis_for(
     or confidence click shares and that a standard horizon or capping click finds precomputed
     after the first open. Only a first open (or an unusual horizon) queries DuckDB."""
     with st.spinner(t("results.analysing", lang), show_time=True):
-        return precompute.analysis(_ui.get_store(), experiment_id, settings)
+        source = _ui.source()  # the configured source; None: the store
+        return precompute.analysis(_ui.get_store(), experiment_id, settings, source=source)
 
 
 def prefetch_neighbours(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from experiments import access, config, escape, share
+from experiments import access, config, escape, share, source_engine
 from experiments.i18n import (
     LANG_PARAM,
     LANGUAGES,
@@ -22,6 +22,7 @@ from experiments.i18n import (
     resolve_language,
     t,
 )
+from experiments.sources import Source, SourceError
 from experiments.store import Cursor, Store, StoreError, open_store
 
 LANG_WIDGET = "_lang_pick"  # the sidebar selector's key; the URL's `lang=` is the record
@@ -277,6 +278,26 @@ def secret(section: str, key: str) -> str | None:
     except Exception:  # StreamlitSecretNotFoundError when no secrets.toml exists
         return None
     return None if value in (None, "") else str(value)
+
+
+def source() -> Source | None:
+    """The configured source of the transactions: `[source]` in .streamlit/secrets.toml (url,
+    password, table, `[source.columns]`), else $LOYALTY_LAB_SOURCE; None: the store itself
+    (`source_engine.configured_source`, the CLI's rule). A bad setting stops the page with
+    the reason (never the password)."""
+    try:
+        section = st.secrets.get("source", {})
+        settings = {k: section[k] for k in section}
+    except Exception:  # StreamlitSecretNotFoundError when no secrets.toml exists
+        settings = {}
+    if isinstance(settings.get("columns"), Mapping):
+        settings["columns"] = dict(settings["columns"])
+    try:
+        return source_engine.configured_source(None, settings)
+    except SourceError as error:
+        st.error(t("source.error", lang(), message=plain(str(error))))
+        st.stop()
+        raise  # st.stop() raises; for the type checker
 
 
 def base_url() -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 from experiments import analysis_file, config, export, report, share
 from experiments import experiment as experiment_record
 from experiments.i18n import t
+from experiments.sources import SourceError
 from pages import _results_view as view
 from pages import _ui
 
@@ -134,10 +135,19 @@ else:
     for stale in ("metrics", "covariate"):  # a results-file experiment's pickers
         st.query_params.pop(stale, None)
     settings = view.settings_from(params, experiment)
-    analysis = view.analysis_for(experiment.id, settings, lang)
-    view.render(analysis, lang)
-    view.render_projection(experiment.id, lang=lang)
-    view.prefetch_neighbours(experiment, settings, lang)
+    source = _ui.source()  # [source] in secrets.toml: the transactions are read there
+    if source is not None:
+        st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))
+        st.caption(t("source.partial", lang))
+    try:
+        analysis = view.analysis_for(experiment.id, settings, lang)
+        view.render(analysis, lang)
+    except SourceError as error:
+        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.stop()
+    if source is None:  # the projection and the background work read the store's own data
+        view.render_projection(experiment.id, lang=lang)
+        view.prefetch_neighbours(experiment, settings, lang)
 
 # -- share and export ------------------------------------------------------------------------------
 st.subheader(t("results.share", lang))

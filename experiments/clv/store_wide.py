@@ -13,6 +13,7 @@ from experiments.clv.core import TimeUnit
 from experiments.clv.model import ClvModel, fit_clv
 
 if TYPE_CHECKING:
+    from experiments.sources import Source
     from experiments.store import Cursor
 
 
@@ -96,18 +97,28 @@ def fit_store(
     time_unit: TimeUnit = "weeks",
     standard_errors: bool = True,
     margin_rate: float | None = None,
+    source: Source | None = None,
 ) -> StoreClv:
     """Build the RFM summary in DuckDB up to `until` (default: last transaction day) and fit.
 
     The margin rate is `margin_rate` when given (a marketer's own gross margin), else the
-    store's own (margin column where present, else the default rate).
+    store's own (margin column where present, else the default rate). With a `source`
+    (`source_engine.configured_source`) the summary is computed there and brought back as
+    cells with counts (`source_engine.clv_inputs`), not one row per customer.
     """
+    from experiments import source_engine
     from experiments.store import customers
 
     started = time.perf_counter()
-    cutoff = until or customers.last_transaction_day(cur)
-    summary = customers.rfm_summary(cur, until=cutoff, time_unit=time_unit)
-    rate = customers.margin_rate(cur, until=cutoff) if margin_rate is None else margin_rate
+    if source_engine.is_store(source):
+        cutoff = until or customers.last_transaction_day(cur)
+        summary = customers.rfm_summary(cur, until=cutoff, time_unit=time_unit)
+        rate = customers.margin_rate(cur, until=cutoff) if margin_rate is None else margin_rate
+    else:
+        assert source is not None
+        cutoff, summary, rate = source_engine.clv_inputs(
+            source, cur, until=until, time_unit=time_unit, margin_rate=margin_rate
+        )
     summarized = time.perf_counter()
     model = fit_clv(
         summary,

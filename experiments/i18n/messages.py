@@ -1690,9 +1690,10 @@ from experiments.i18n import (  # noqa: E402  (they import Entry, defined before
     messages_data,
     messages_design,
     messages_output,
+    messages_source,
 )
 
-for _area in (messages_data, messages_design, messages_output, messages_cli):
+for _area in (messages_data, messages_design, messages_output, messages_cli, messages_source):
     _twice = MESSAGES.keys() & _area.MESSAGES.keys()
     if _twice:
         raise RuntimeError(f"{_area.__name__} redefines {sorted(_twice)}")

@@ -1,0 +1,26 @@
+"""Catalogue texts for reading transactions from a source (a warehouse, #11).
+
+Keys: ``source.``. Same rules as experiments/i18n/messages.py: one entry per key,
+``{"ru": ..., "en": ...}``, the same placeholders in both languages.
+"""
+
+from __future__ import annotations
+
+from experiments.i18n.entry import Entry
+
+MESSAGES: dict[str, Entry] = {
+    "source.reading": {
+        "en": "Transactions are read from {source}.",
+        "ru": "Транзакции читаются из источника {source}.",
+    },
+    "source.partial": {
+        "en": "On a source, the pre-period adjustment (CUPED), capping, the survival curves and "
+        "the CLV projection are not computed yet: the estimates shown are unadjusted.",
+        "ru": "В источнике пока не считаются поправка на предпериод (CUPED), ограничение "
+        "выбросов, кривые выживания и прогноз CLV: оценки показаны без поправки.",
+    },
+    "source.error": {
+        "en": "The transactions cannot be read from the source: {message}",
+        "ru": "Не удалось прочитать транзакции из источника: {message}",
+    },
+}

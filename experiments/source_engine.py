@@ -1,0 +1,367 @@
+"""The one function from the configured source to the engine that reads its transactions.
+
+Every reader of transactions (the analysis, the CLV summary, the audience counts; the CLI's
+`--source`, the app's `[source]` settings) asks `query_builder` / `open_engine` here, so the
+precedence of the settings, the credentials and the error messages have one home:
+
+* the URL: an explicit one (`--source`), else `$LOYALTY_LAB_SOURCE`, else `[source] url` in
+  `.streamlit/secrets.toml`; none of them (or `duckdb://`) means the store itself;
+* the password of a `clickhouse://USER@HOST/DB` URL: `[source] password` in the secrets, else
+  `$LOYALTY_LAB_SOURCE_PASSWORD`, so it never has to be typed into a URL that a shell history
+  or a process list could show;
+* the table (`[source] table`, `$LOYALTY_LAB_SOURCE_TABLE`, default `transactions`) and the
+  column mapping (`[source.columns]`).
+
+Whatever fails while opening a source (the engine's package not installed, the server not
+reachable, the table or a column missing) becomes a `SourceError` whose message names the
+source by `Source.redacted()` and says what to do; nothing is written anywhere, so the store
+is unchanged. No engine is imported before a source asks for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from experiments.sources import SOURCE_COLUMNS, Source, SourceError, parse_source
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from experiments.catalogue import Request
+    from experiments.clv.core import TimeUnit
+    from experiments.store import Cursor
+    from experiments.store.builder import QueryBuilder
+    from experiments.store.ibis_builder import Engine
+    from experiments.store.metrics_sql import Aggregates, QuerySpec
+
+
+__all__ = [
+    "PASSWORD_ENV",
+    "SECRETS_FILE",
+    "SOURCE_ENV",
+    "TABLE_ENV",
+    "SourceBuilder",
+    "clv_inputs",
+    "configured_source",
+    "is_store",
+    "open_engine",
+    "query_builder",
+    "source_settings",
+]
+
+SOURCE_ENV = "LOYALTY_LAB_SOURCE"
+PASSWORD_ENV = "LOYALTY_LAB_SOURCE_PASSWORD"
+TABLE_ENV = "LOYALTY_LAB_SOURCE_TABLE"
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"  # as st.secrets reads it
+CONNECT_TIMEOUT_SECONDS = 5.0
+# The package each engine needs (the module to import, the name pip installs).
+_PACKAGES = {
+    "duckdb": ("ibis", "ibis-framework"),
+    "spark": ("pyspark", "pyspark[connect]"),
+    "spark_local": ("pyspark", "pyspark"),
+    "clickhouse": ("clickhouse_connect", "clickhouse-connect"),
+    "chdb": ("chdb", "chdb"),
+}
+_INSTALL = "pip install -r requirements-engines.txt"
+
+
+def source_settings(secrets: Path = SECRETS_FILE) -> dict[str, Any]:
+    """The `[source]` table of the app's secrets file; {} when there is none (or it is not
+    TOML: the app itself reports a broken secrets file)."""
+    try:
+        with secrets.open("rb") as file:
+            section = tomllib.load(file).get("source", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return dict(section) if isinstance(section, Mapping) else {}
+
+
+def configured_source(
+    url: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Source | None:
+    """The source the transactions are read from, or None for the store itself.
+
+    Args:
+        url: an explicit URL (the CLI's `--source`); wins over everything.
+        settings: the `[source]` settings (`source_settings()`, or the app's `st.secrets`):
+            url, password, table and the `columns` mapping.
+        env: the environment (default `os.environ`): $LOYALTY_LAB_SOURCE, _PASSWORD, _TABLE.
+
+    Raises:
+        SourceError: the URL or the mapping cannot be used (the message has no password).
+    """
+    env = os.environ if env is None else env
+    settings = source_settings() if settings is None else settings
+    text = (url or "").strip() or env.get(SOURCE_ENV, "").strip()
+    text = text or str(settings.get("url") or "").strip()
+    if not text:
+        return None
+    columns = settings.get("columns") or {}
+    if not isinstance(columns, Mapping):
+        raise SourceError("[source.columns] must be a table: store column = source column")
+    source = parse_source(text, {str(k): v for k, v in columns.items()})
+    table = str(settings.get("table") or env.get(TABLE_ENV, "") or "").strip()
+    if table:
+        source = replace(source, table=table)
+    if source.kind == "clickhouse" and source.password is None:
+        password = settings.get("password") or env.get(PASSWORD_ENV)
+        if password:
+            source = replace(source, password=str(password))
+    return None if is_store(source) else source
+
+
+def is_store(source: Source | None) -> bool:
+    """True when the transactions are the store's own (no source, or `duckdb://`)."""
+    return source is None or (source.kind == "duckdb" and source.path is None)
+
+
+def _scrub(text: str, source: Source) -> str:
+    """An engine's message with the password taken out (a driver may echo its DSN)."""
+    return text.replace(source.password, "***") if source.password else text
+
+
+def _first_line(error: BaseException, source: Source) -> str:
+    text = str(error).strip().splitlines()
+    return _scrub(text[0] if text else type(error).__name__, source)[:300]
+
+
+def _reachable(source: Source) -> None:
+    """Fail fast on a server that does not answer: Spark Connect's client would otherwise
+    retry for minutes before saying anything."""
+    if source.kind not in ("spark", "clickhouse"):
+        return
+    try:
+        with socket.create_connection(
+            (str(source.host), int(source.port or 0)), timeout=CONNECT_TIMEOUT_SECONDS
+        ):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SourceError(
+            f"Cannot reach the source {source.redacted()}: {reason}. Check the host and port "
+            "(and that the server is running); nothing was changed."
+        ) from None
+
+
+def _check_path(source: Source) -> None:
+    if source.kind in ("duckdb", "chdb") and source.path and not Path(source.path).exists():
+        raise SourceError(
+            f"The source {source.redacted()} does not exist: no such "
+            f"{'file' if source.kind == 'duckdb' else 'directory'}."
+        )
+
+
+def _columns(engine: Engine, source: Source) -> list[str]:
+    """The source table's column names; SourceError when there is no such table."""
+    tables = [str(t) for t in engine.tables()]  # type: ignore[attr-defined]
+    if source.table not in tables:
+        shown = ", ".join(sorted(t for t in tables if not t.startswith("loyalty_lab_"))[:10])
+        raise SourceError(
+            f"The source {source.redacted()} has no table {source.table!r}"
+            + (f" (it has: {shown})" if shown else " (it has no tables)")
+            + ". Name the table in [source] table (or $LOYALTY_LAB_SOURCE_TABLE)."
+        )
+    columns = getattr(engine, "_columns", None)
+    if columns is not None:
+        return list(columns(source.table))
+    return list(engine.con.table(source.table).columns)  # type: ignore[attr-defined]
+
+
+def _check_columns(engine: Engine, source: Source) -> None:
+    present = set(_columns(engine, source))
+    missing = [
+        f"{name!r}" + (f" (mapped to {source.column(name)!r})" if name in source.columns else "")
+        for name in SOURCE_COLUMNS
+        if source.column(name) not in present
+    ]
+    if missing:
+        raise SourceError(
+            f"The table {source.table!r} of {source.redacted()} has no column "
+            + ", ".join(missing)
+            + '. Map the source\'s names in [source.columns], e.g. customer_id = "card_no".'
+        )
+
+
+_ENGINES: dict[tuple[object, ...], Engine] = {}
+_LOCK = threading.Lock()
+
+
+def _key(source: Source) -> tuple[object, ...]:
+    return (source.redacted(), source.password, source.table, tuple(sorted(source.columns.items())))
+
+
+def open_engine(source: Source) -> Engine:
+    """The engine of a source, connected and checked (the table and every column the metrics
+    read are there); one per source and process (a Spark session takes seconds to start).
+
+    Raises:
+        SourceError: the engine's package is missing, the server cannot be reached, the path
+            does not exist, the table or a column is missing; the message says which.
+    """
+    if is_store(source):
+        raise SourceError("the store itself is read by the store's own queries, not an engine")
+    key = _key(source)
+    with _LOCK:
+        if key in _ENGINES:
+            return _ENGINES[key]
+        module, package = _PACKAGES[source.kind]
+        _check_path(source)
+        _reachable(source)
+        try:
+            __import__(module)
+            __import__("ibis")
+            from experiments.store import ibis_builder
+
+            engine = ibis_builder.connect(source)
+        except ModuleNotFoundError as error:
+            missing = error.name or module
+            wanted = "ibis-framework" if missing.startswith("ibis") else package
+            raise SourceError(
+                f"Reading {source.redacted()} needs the Python package {wanted!r}, which is "
+                f"not installed: {_INSTALL}"
+            ) from None
+        except SourceError:
+            raise
+        except Exception as error:  # the engine's own error types differ per driver
+            raise SourceError(
+                f"Cannot open the source {source.redacted()}: {_first_line(error, source)}"
+            ) from None
+        try:
+            _check_columns(engine, source)
+        except SourceError:
+            raise
+        except Exception as error:
+            raise SourceError(
+                f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+            ) from None
+        _ENGINES[key] = engine
+        return engine
+
+
+@dataclass
+class SourceBuilder:
+    """The analysis' `QueryBuilder` on a source: `ibis_builder.IbisBuilder`, given the part of
+    the catalogue it computes today, with the store's discount rule applied first.
+
+    Capping, CUPED moments, configured discounts, attribute segments, Kaplan-Meier and the
+    distribution are not computed on a source yet (branch `ibis` extends the builder): a request
+    for capping or configured discounts is refused with a message, and the analysis of what is
+    left is returned (`not_computed` lists what was left out, for the caller to say so).
+
+    Attributes:
+        source: the parsed source.
+        engine: its engine (`open_engine`).
+        store: a cursor on the local store (assignments, arms, customers).
+    """
+
+    source: Source
+    engine: Engine
+    store: Cursor
+    not_computed: tuple[str, ...] = ()
+
+    def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
+        from experiments.catalogue import Request
+        from experiments.store import ibis_builder
+
+        if spec.cap:
+            raise SourceError(
+                f"Capping is not computed on {self.source.redacted()} yet: analyse without "
+                "capping (--no-cap / capping off)."
+            )
+        # TODO(ibis): once the builder covers capping, CUPED, KM and the distribution, pass
+        # `requests` unchanged and drop `not_computed`.
+        covered = ibis_builder._supported(spec)
+        kept: list[Request] = []
+        dropped: set[str] = set()
+        for r in requests:
+            if r.value not in covered:
+                dropped.add(r.value)
+                continue
+            cross = tuple(c for c in r.cross if c in covered)
+            dropped.update(c for c in r.cross if c not in covered)
+            kept.append(Request(r.value, r.days, r.squares, cross))
+        self.not_computed = tuple(sorted(dropped))
+        builder = ibis_builder.IbisBuilder(self.engine, self.source, self.store)
+        try:
+            try:
+                return builder.aggregate(spec, kept)
+            except ValueError as error:
+                # The store's 'auto' rule: no discount recorded in the window -> 'configured',
+                # which without a discount arm estimates nothing: the data's (zero) discounts,
+                # labelled as the store labels them.
+                if spec.discounts != "auto" or "No discounts in the data" not in str(error):
+                    raise
+                if self._has_discount_arm(spec):
+                    raise
+                found = builder.aggregate(replace(spec, discounts="data"), kept)
+                return replace(found, discount_source="configured")
+        except ValueError as error:
+            raise SourceError(f"On {self.source.redacted()}: {error}") from None
+
+    def _has_discount_arm(self, spec: QuerySpec) -> bool:
+        row = self.store.execute(
+            "SELECT count(*) FROM arms WHERE experiment_id = ? AND kind = 'discount'",
+            [int(spec.experiment_id)],
+        ).fetchone()
+        return bool(row and row[0])
+
+
+def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
+    """THE builder of the analysis for a source: the store's own DuckDB query when the source
+    is the store (None or `duckdb://`), else the source's engine (`open_engine`)."""
+    from experiments.store import metrics_sql
+
+    if source is None or is_store(source):
+        return metrics_sql.DuckDBBuilder(cur)
+    return SourceBuilder(source, open_engine(source), cur)
+
+
+def clv_inputs(
+    source: Source,
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> tuple[dt.date | None, pd.DataFrame, float]:
+    """The CLV fit's inputs read from a source: the cutoff (default its last transaction day),
+    the summary frame (`store.ibis_clv`: cells with counts, expanded) and the margin rate (the
+    given one, else the source's with the store's rate for rows without a margin)."""
+    import pandas as pd
+
+    from experiments.store import ibis_clv
+    from experiments.store import settings as store_settings
+
+    engine = open_engine(source)
+    try:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        if cutoff is None:
+            empty = pd.DataFrame({c: [] for c in ("frequency", "recency", "T", "monetary")})
+            return None, empty, store_settings.margin_rate(cur)
+        cells = ibis_clv.summary_cells(engine, source, cutoff, time_unit)
+        rate = margin_rate
+        if rate is None:
+            rate = ibis_clv.margin_rate(engine, source, cutoff, store_settings.margin_rate(cur))
+    except SourceError:
+        raise
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
+    return cutoff, ibis_clv.expand(cells), rate
+
+
+def forget_engines() -> None:
+    """Drop the cached engines (tests; a changed secrets file)."""
+    with _LOCK:
+        _ENGINES.clear()

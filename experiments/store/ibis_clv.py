@@ -1,0 +1,93 @@
+"""The CLV inputs of a source as Ibis expressions: `customers.rfm_summary` brought back as cells.
+
+The same definitions as `store.customers` (a purchase day is a calendar day with an amount
+>= 0; frequency = purchase days - 1; recency and T from the first purchase day, in days /
+`DAYS_PER_UNIT`; monetary = the mean amount of the repeat purchase days), computed where the
+data is. What comes back is not one row per customer: BG/NBD needs only the distinct
+(frequency, recency, T) cells with their counts, and Gamma-Gamma the (frequency, monetary)
+of the repeat customers, so the engine groups by (frequency, recency, T, monetary) and
+returns a count per cell (everyone without a repeat purchase falls in a few hundred cells).
+`expand` turns the cells back into the frame `clv.fit_clv` reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from experiments.store.customers import DAYS_PER_UNIT, TimeUnit
+
+if TYPE_CHECKING:
+    from experiments.sources import Source
+    from experiments.store.ibis_builder import Engine
+
+__all__ = ["expand", "last_transaction_day", "margin_rate", "summary_cells"]
+
+_CELL = ["frequency", "recency", "T", "monetary"]
+
+
+def last_transaction_day(engine: Engine, source: Source) -> dt.date | None:
+    """The calendar day of the source's latest transaction (the default cutoff)."""
+    tx = engine.transactions(source)
+    value = engine.execute(tx.aggregate(day=tx.ts.max().date()))["day"].iloc[0]
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def margin_rate(engine: Engine, source: Source, until: dt.date, store_rate: float) -> float:
+    """`customers.margin_rate` on the source: kept margin / revenue over purchase rows up to
+    `until`, rows without a margin at the store's rate; the store's rate without revenue."""
+    tx = engine.transactions(source)
+    rows = tx.filter((tx.amount >= 0) & (tx.ts.date() <= until))
+    kept = tx.margin.fill_null((tx.amount + tx.discount) * store_rate) - tx.discount
+    frame = engine.execute(rows.aggregate(kept=kept.sum(), revenue=rows.amount.sum()))
+    revenue = frame["revenue"].iloc[0]
+    if revenue is None or pd.isna(revenue) or float(revenue) <= 0:
+        return store_rate
+    return float(frame["kept"].iloc[0]) / float(revenue)
+
+
+def summary_cells(
+    engine: Engine, source: Source, until: dt.date, time_unit: TimeUnit = "weeks"
+) -> pd.DataFrame:
+    """Columns frequency, recency, T, monetary, customers: one row per distinct cell of the
+    BG/NBD + Gamma-Gamma summary up to `until` (inclusive), ordered by the cell."""
+    import ibis
+
+    tx = engine.transactions(source)
+    days = tx.filter((tx.amount >= 0) & (tx.ts.date() <= until)).mutate(day=tx.ts.date())
+    per_day = days.group_by(["customer_id", "day"]).aggregate(amount=days.amount.sum())
+    per_customer = per_day.group_by("customer_id").aggregate(
+        first_day=per_day.day.min(),
+        last_day=per_day.day.max(),
+        purchase_days=per_day.count(),
+        revenue=per_day.amount.sum(),
+        first_amount=per_day.amount.argmin(per_day.day),
+    )
+    unit = DAYS_PER_UNIT[time_unit]
+    cutoff = ibis.literal(until)
+    p = per_customer
+    cells = p.select(
+        frequency=(p.purchase_days - 1).cast("int64"),
+        recency=p.last_day.delta(p.first_day, unit="day").cast("float64") / unit,
+        T=cutoff.delta(p.first_day, unit="day").cast("float64") / unit,
+        monetary=ibis.ifelse(
+            p.purchase_days > 1,
+            (p.revenue - p.first_amount).cast("float64") / (p.purchase_days - 1),
+            0.0,
+        ),
+    )
+    grouped = cells.group_by(_CELL).aggregate(customers=cells.count())
+    frame = engine.execute(grouped)
+    frame = frame.astype({"frequency": "int64", "customers": "int64"})
+    return frame.sort_values(_CELL, kind="stable").reset_index(drop=True)
+
+
+def expand(cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer of `summary_cells`' counts, in `customers.rfm_summary`'s order of
+    columns (frequency, recency, T, monetary; no customer_id): what `clv.fit_clv` reads."""
+    counts = cells["customers"].to_numpy(dtype=np.int64)
+    out = cells.loc[cells.index.repeat(counts), _CELL].reset_index(drop=True)
+    return out
