@@ -406,23 +406,29 @@ def figure_specs(
             lambda: charts.forest_figure(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=analysis.settings.confidence,
+                lang=lang,
+                currency=currency,
             ),
             t("report.forest_caption", lang),
         ),
         FigureSpec(
-            "repeat", lambda: charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)
+            "repeat",
+            lambda: charts.arm_repeat_figure(analysis, lang),
+            t("report.repeat_caption", lang),
         ),
         FigureSpec(
             "payback",
-            lambda: charts.payback_figure(analysis),
+            lambda: charts.payback_figure(analysis, lang, currency),
             payback_caption(analysis, lang, currency),
         ),
         FigureSpec(
-            "decay", lambda: charts.decay_figure(analysis), fading_caption(analysis, lang, currency)
+            "decay",
+            lambda: charts.decay_figure(analysis, lang, currency),
+            fading_caption(analysis, lang, currency),
         ),
         FigureSpec(
             "distribution",
-            lambda: charts.net_value_distribution_figure(analysis),
+            lambda: charts.net_value_distribution_figure(analysis, lang, currency),
             t("report.distribution_caption", lang),
         ),
     ]
@@ -441,7 +447,11 @@ def report_figures(
     """The HTML report's charts: the page's, with the forest as one chart per metric (a part
     of a group has the caption '')."""
     forest = _forest_parts(
-        analysis.effects, t("report.forest_caption", lang), confidence=analysis.settings.confidence
+        analysis.effects,
+        t("report.forest_caption", lang),
+        confidence=analysis.settings.confidence,
+        lang=lang,
+        currency=currency,
     )
     return [*forest, *figures(analysis, lang, currency)[1:]]
 
@@ -953,7 +963,9 @@ def html_file_report(
             t("report.forest_caption", lang),
             confidence=1 - analysis.alpha,
             units=units,
-            adjusted_for=f"the pre-period field {analysis.covariate}",
+            adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
+            lang=lang,
+            currency=currency,
         ),
         tables=[
             (t("report.arms", lang), analysis_file.arms_table(analysis)),

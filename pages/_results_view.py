@@ -392,7 +392,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
                 analysis,
                 report.FigureSpec(
                     "segments",
-                    lambda: charts.segments_figure(analysis),
+                    lambda: charts.segments_figure(analysis, lang=lang, currency=config.CURRENCY),
                     t("results.segments_caption", lang),
                 ),
                 lang,
@@ -798,7 +798,9 @@ def render_file(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=1 - analysis.alpha,
                 units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
-                adjusted_for=f"the pre-period field {analysis.covariate}",
+                adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
+                lang=lang,
+                currency=config.CURRENCY,
             )
         ),
         width="stretch",

@@ -141,7 +141,9 @@ if box.open:  # a closed section builds no figure
             icon=":material/table:",
         )
         st.plotly_chart(
-            charts.rfm_segments_figure(segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS),
+            charts.rfm_segments_figure(
+                segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS, lang=lang
+            ),
             width="stretch",
         )
         st.caption(t("customers.segments_chart_caption", lang))
@@ -152,13 +154,13 @@ box = st.expander(
 )
 if box.open:  # a closed section builds no figure
     with box:
-        st.plotly_chart(charts.cohort_retention_figure(overview.cohorts), width="stretch")
+        st.plotly_chart(charts.cohort_retention_figure(overview.cohorts, lang), width="stretch")
         st.caption(
             "Read a row left to right: the share of one month's new customers who bought again "
             "N months later. Rows that fade faster than the ones above them mean newer customers "
             "are less loyal. * marks the current, unfinished month."
         )
-        st.plotly_chart(charts.repeat_curve_figure(overview.repeat_curve), width="stretch")
+        st.plotly_chart(charts.repeat_curve_figure(overview.repeat_curve, lang), width="stretch")
         st.caption(
             "Where the curve flattens, waiting brings few second orders: that is the moment a "
             "nudge (gift, discount, call) has the most to win. Recent customers count only for "
@@ -179,7 +181,7 @@ if box.open:  # a closed section builds no figure
                 f"{_ui.money(historic.mean)} on average and {_ui.money(historic.p90)} at the "
                 "90th percentile."
             )
-        st.plotly_chart(charts.historic_clv_figure(historic), width="stretch")
+        st.plotly_chart(charts.historic_clv_figure(historic, lang), width="stretch")
         st.caption(
             "Look at the gap between the median and the long right tail: a few customers bring a "
             "large share of the margin. The last bar holds everyone above the 99th percentile."
@@ -322,12 +324,14 @@ if model.converged:
     metric_cols[3].metric(
         "Mean probability still active", _ui.pct(summary["probability_alive_mean"])
     )
-    st.plotly_chart(charts.predicted_clv_figure(model.predictions, months=months), width="stretch")
+    st.plotly_chart(
+        charts.predicted_clv_figure(model.predictions, months=months, lang=lang), width="stretch"
+    )
     st.caption(
         "Compare with the historic CLV above: expected value far below it means many customers "
         "the model thinks have already left. This is a model projection, not observed money."
     )
-    st.plotly_chart(charts.probability_alive_figure(model.predictions), width="stretch")
+    st.plotly_chart(charts.probability_alive_figure(model.predictions, lang=lang), width="stretch")
     st.caption(
         "A pile near 0% is customers who are probably gone; a pile near 100% is your active "
         "base. Those in between are the ones a loyalty lever can still win back."

@@ -51,6 +51,10 @@ DATE_INPUT_FORMAT: dict[Lang, str] = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 # A shop's week starts on Monday in either language (datetime.weekday() numbering): weekly
 # buckets and calendars start there; Streamlit's date picker takes its first day from the browser
 FIRST_WEEKDAY = 0
+# plotly's layout.separators: the decimal mark, then the digit-group mark (d3-format reads it for
+# every tick and hover number of a chart)
+PLOTLY_SEPARATORS: dict[Lang, str] = {"ru": ", ", "en": ".,"}
+MONTH_YEAR = "LLL y"  # a month on a chart axis: ru 'янв. 2026', en 'Jan 2026' (CLDR stand-alone)
 
 
 def _finite(value: object) -> bool:
@@ -177,6 +181,23 @@ class Formatter:
         '5 клиентов', '1 234 клиента'; en '1 customer', '5 customers'. `noun` names a
         ``count.<noun>`` message (customers, orders, days, arms, rows, experiments)."""
         return t(f"count.{noun}", self.lang, count=value)
+
+    def month(self, value: dt.date) -> str:
+        """A month on a chart axis or in a hover: ru 'янв. 2026', en 'Jan 2026'.
+
+        Plotly's own date ticks are English (the Python package bundles no locale), so charts
+        label months with these texts instead of a date axis' format."""
+        return format_date(value, MONTH_YEAR, locale=locale(self.lang))
+
+    @property
+    def currency_symbol(self) -> str:
+        """The currency as a chart's axis or hover names it: ru '₽', en 'RUB'; '€' in both."""
+        return get_currency_symbol(self.currency, locale(self.lang))
+
+    @property
+    def plotly_separators(self) -> str:
+        """plotly ``layout.separators``: ru ', ' (decimal comma, space groups), en '.,'."""
+        return PLOTLY_SEPARATORS[self.lang]
 
     @property
     def date_input_format(self) -> str:
