@@ -36,7 +36,13 @@ from functools import cache
 from numbers import Real
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import NumberPattern, get_currency_precision, get_currency_symbol, is_currency
+from babel.numbers import (
+    NumberPattern,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    is_currency,
+)
 
 from experiments import config
 from experiments.i18n.catalogue import locale, t
@@ -133,6 +139,14 @@ class Formatter:
             return self.not_available
         assert value is not None
         return self._apply(float(value), "decimal", digits, signed)
+
+    def significant(self, value: float | None, digits: int = 4) -> str:
+        """A technical number to `digits` significant digits (a diagnostic table's diff or
+        p-value), no digit groups: ru '0,01235', '1,235e+07'; en '0.01235'."""
+        if not _finite(value):
+            return self.not_available
+        text = format(float(value), f".{digits}g")  # type: ignore[arg-type]
+        return text.replace(".", get_decimal_symbol(locale(self.lang)))
 
     def money(self, value: float | None, *, signed: bool = False, digits: int | None = None) -> str:
         """An amount in the store's currency: ru '1 234 567,89 ₽', en 'RUB 1,234,567.89'.
