@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 import math
 import numbers
 import os
@@ -17,8 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import analysis_file, charts, config, decision, escape, metrics, stats
-from experiments.design import escape_cells
+from experiments import analysis_file, charts, config, decision, escape, export, metrics, stats
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, glossary, t
 from experiments.i18n import MESSAGES as _MESSAGES
@@ -282,26 +280,26 @@ def _covariates(names: str, lang: Lang) -> str:
     return ", ".join(out)
 
 
-def _inert(table: pd.DataFrame) -> pd.DataFrame:
-    """Arm and metric names are typed by users: keep '=HYPERLINK(...)' and friends as text in
-    Excel, in every column and every sheet."""
-    return escape_cells(table)
+def effects_csv(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> bytes:
+    """CSV with a UTF-8 BOM so Excel opens it with the right characters; headers in `lang`."""
+    return export.csv(export.localized(effects_table(analysis), lang))
 
 
-def effects_csv(analysis: ExperimentAnalysis) -> bytes:
-    """CSV with a UTF-8 BOM so Excel opens it with the right characters."""
-    return _inert(effects_table(analysis)).to_csv(index=False).encode("utf-8-sig")
+def arms_frame(analysis: ExperimentAnalysis) -> pd.DataFrame:
+    """Each arm's size, allocation and cost (the XLSX 'arms' sheet)."""
+    return pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
+        columns=["means", "pre_period", "repeat_by_horizon"]
+    )
 
 
-def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        _inert(effects_table(analysis)).to_excel(writer, sheet_name="effects", index=False)
-        arms = pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
-            columns=["means", "pre_period", "repeat_by_horizon"]
-        )
-        _inert(arms).to_excel(writer, sheet_name="arms", index=False)
-    return buffer.getvalue()
+def effects_xlsx(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> bytes:
+    """The effects and the arms as two sheets, headers and sheet names in `lang`."""
+    return export.xlsx(
+        {
+            t("sheet.effects", lang): export.localized(effects_table(analysis), lang),
+            t("sheet.arms", lang): export.localized(arms_frame(analysis), lang),
+        }
+    )
 
 
 BASE_URL_ENV = "LOYALTY_LAB_BASE_URL"  # as pages/_ui.base_url reads it
@@ -552,43 +550,14 @@ def _cell(value: object, lang: Lang, fmt: Formatter) -> str:
     return fmt.number(float(value), min(digits, 6))
 
 
-_METHODS = {"cuped": "CUPED", "welch": "Welch", "z": "z"}
-
-
 def _localized_value(column: str, value: object, lang: Lang) -> object:
-    """The values of a Russian table that are codes: metrics, methods, statuses."""
-    if lang == "en" or not isinstance(value, str):
-        return value
-    if column == "metric" and f"metric.{value}" in _MESSAGES:
-        return t(f"metric.{value}", lang)
-    if column == "method":
-        return _METHODS.get(value, value)
-    if column == "status" and f"report.effect_status.{value}" in _MESSAGES:
-        return t(f"report.effect_status.{value}", lang)
-    if column in ("kind", "role") and f"arm_kind.{value}" in _MESSAGES:
-        return t(f"arm_kind.{value}", lang)
-    if column == "role" and value == "treated":
-        return t("report.role.treated", lang)
-    if column == "unit" and value == "%, pp":
-        return f"%, {t('unit.percentage_points', lang)}"
-    return value
-
-
-_ADJUSTMENT_COLUMNS = {
-    "unadjusted CI low": "unadjusted_low",
-    "unadjusted CI high": "unadjusted_high",
-    "adjusted (CUPED)": "adjusted",
-    "adjusted CI low": "adjusted_low",
-    "adjusted CI high": "adjusted_high",
-    "variance reduction": "variance_reduction",
-}
+    """The values of a Russian table that are codes (export.cell_label: one rule for the
+    report, the page and the files)."""
+    return export.cell_label(column, value, lang)
 
 
 def _heading(column: str, lang: Lang) -> str:
-    if lang == "en":
-        return column
-    key = f"report.col.{_ADJUSTMENT_COLUMNS.get(column, column).replace(' ', '_')}"
-    return t(key, lang) if key in _MESSAGES else column
+    return export.column_label(column, lang)
 
 
 def table_html(

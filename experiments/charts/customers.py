@@ -20,10 +20,15 @@ from experiments.store.customers import HistoricClv
 SEGMENT_COLORS = {"customers": "#1f77b4", "revenue": "#ff7f0e"}
 
 
+def segment_key(segment: str, prefix: str = "segment") -> str:
+    """The catalogue key of a named RFM segment: "can't lose" -> 'segment.cant_lose'."""
+    return f"{prefix}." + str(segment).replace("'", "").replace(" ", "_")
+
+
 def segment_label(segment: str, lang: Lang = DEFAULT_LANGUAGE) -> str:
     """An RFM segment's name as people say it ('champions' -> ru 'чемпионы'); a name the
     catalogue does not know (a custom rule's) is shown as it is."""
-    key = "segment." + str(segment).replace("'", "").replace(" ", "_")
+    key = segment_key(segment)
     return t(key, lang) if key in MESSAGES else str(segment)
 
 

@@ -1,7 +1,8 @@
 """Catalogue texts for charts, tables, exports and the domain's captions.
 
 Keys: ``chart.`` (experiments/charts: titles, axes, legends, hovers, annotations), ``segment.``
-(the named RFM segments), ``column.`` (table headers on pages and in exports).
+(the named RFM segments), ``report.col.`` (table headers on pages and in exports, beside those
+messages.py has), ``sheet.`` (XLSX sheet names).
 
 A chart's hover texts take plotly placeholders as values (``count="%{y:,.0f}"``): the catalogue
 holds the words, plotly fills in the numbers with the chart's ``separators``. A plural message
@@ -88,6 +89,39 @@ MESSAGES: dict[str, Entry] = {
     "segment.cant_lose": {"ru": "нельзя потерять", "en": "can't lose"},
     "segment.hibernating": {"ru": "спящие", "en": "hibernating"},
     "segment.lost": {"ru": "потерянные", "en": "lost"},
+    "segment_meaning.champions": {
+        "ru": "покупали недавно, часто и много",
+        "en": "bought recently, often and a lot",
+    },
+    "segment_meaning.loyal": {
+        "ru": "покупают регулярно и сравнительно недавно",
+        "en": "regular buyers, reasonably recent",
+    },
+    "segment_meaning.potential_loyalists": {
+        "ru": "купили недавно, но пока нечасто",
+        "en": "recent buyers who do not buy often yet",
+    },
+    "segment_meaning.new": {
+        "ru": "первая покупка за последние {days} дней",
+        "en": "first purchase in the last {days} days",
+    },
+    "segment_meaning.at_risk": {
+        "ru": "раньше покупали часто, давно не появлялись",
+        "en": "used to buy often, not seen for a while",
+    },
+    "segment_meaning.cant_lose": {
+        "ru": "были среди лучших, отдаляются",
+        "en": "were among the best, drifting away",
+    },
+    "segment_meaning.hibernating": {
+        "ru": "давно молчат, покупок мало",
+        "en": "long quiet, few purchases",
+    },
+    "segment_meaning.lost": {"ru": "дольше всех не покупали", "en": "the longest gone"},
+    "column_help.repeat_rate": {
+        "ru": "Доля клиентов с двумя заказами и больше.",
+        "en": "Share with two or more orders.",
+    },
     "chart.cohort.title": {
         "ru": "Удержание когорт: доля каждого месяца первой покупки, купившая снова",
         "en": "Cohort retention: share of each first-purchase month buying again",
@@ -334,4 +368,24 @@ MESSAGES: dict[str, Entry] = {
         "ru": "доля клиентов группы (логарифмическая шкала)",
         "en": "share of the arm's customers (log scale)",
     },
+    # -- table headers the report's report.col.* lacked (export.column_label) ------------------
+    "report.col.arm_id": {"ru": "Номер группы", "en": "arm_id"},
+    "report.col.n": {"ru": "Клиентов", "en": "n"},
+    "report.col.n_observed": {"ru": "Наблюдается весь срок", "en": "n_observed"},
+    "report.col.planned_allocation": {"ru": "Плановая доля", "en": "planned_allocation"},
+    "report.col.cost_per_customer": {"ru": "Затраты на клиента", "en": "cost_per_customer"},
+    "report.col.segment": {"ru": "Сегмент", "en": "Segment"},
+    "report.col.meaning": {"ru": "Кто они", "en": "Who they are"},
+    "report.col.customer_share": {"ru": "Доля клиентов", "en": "Share of customers"},
+    "report.col.revenue_share": {"ru": "Доля выручки", "en": "Share of revenue"},
+    "report.col.repeat_rate": {"ru": "Доля повторных покупок", "en": "Repeat rate"},
+    "sheet.effects": {"ru": "эффекты", "en": "effects"},
+    "sheet.arms": {"ru": "группы", "en": "arms"},
+    "report.col.revenue_window": _days(
+        "выручка за последний {count} день, {currency}",
+        "выручка за последние {count} дня, {currency}",
+        "выручка за последние {count} дней, {currency}",
+        "Revenue, last {count} day, {currency}",
+        "Revenue, last {count} days, {currency}",
+    ),
 }
