@@ -641,7 +641,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         else:
             print(_say("cli.effect_missing", **names, note=e.note))
     for w in analysis.warnings:
-        print(_say("cli.warning", kind=w.kind, message=w.message))
+        print(_say("cli.warning", kind=w.kind, message=w.text(_lang)))
     return EXIT_OK
 
 

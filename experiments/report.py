@@ -737,18 +737,18 @@ def _long_date(text: str, lang: Lang) -> str:
         return text
 
 
-def _warning_html(kind: str, message: str, lang: Lang) -> str:
-    """A data warning, escaped. The analysis writes its warnings in English (with their
-    numbers); in Russian the report says what kind of problem it is and keeps the English
-    details folded, marked lang='en', until metrics.py gives the catalogue its values."""
-    if lang == "en":
-        return html.escape(message)
-    key = f"report.warning_kind.{kind}"
+def _warning_html(warning: metrics.AnalysisWarning, lang: Lang) -> str:
+    """A data warning, escaped, in the report's language (`AnalysisWarning.text`). A warning
+    the catalogue has no words for says in Russian what kind of problem it is and keeps the
+    English details folded, marked lang='en'."""
+    if lang == "en" or warning.key:
+        return html.escape(warning.text(lang))
+    key = f"report.warning_kind.{warning.kind}"
     text = t(key, lang) if key in _MESSAGES else t("report.warning_kind.data", lang)
     details = html.escape(t("report.warning_details", lang))
     return (
         f"{html.escape(text)} <details><summary>{details}</summary>"
-        f"<span lang='en'>{html.escape(message)}</span></details>"
+        f"<span lang='en'>{html.escape(warning.message)}</span></details>"
     )
 
 
@@ -842,7 +842,7 @@ def html_report(
             if differences
             else []
         )
-        + [_warning_html(w.kind, w.message, lang) for w in analysis.warnings],
+        + [_warning_html(w, lang) for w in analysis.warnings],
         cards=cards,
         rules=(
             t("report.rule_fixed", lang, rule=rule.describe(lang, currency).rstrip(".")),
@@ -921,7 +921,10 @@ def html_file_report(
         title=experiment.name,
         status=status,
         link=link,
-        warnings=[_warning_html(k, w, lang) for k, w in zip(kinds, warnings, strict=True)],
+        warnings=[
+            _warning_html(metrics.AnalysisWarning(k, w), lang)  # type: ignore[arg-type]
+            for k, w in zip(kinds, warnings, strict=True)
+        ],
         cards=[
             _Card(d.verdict, d.label_in(lang), d.headline, d.reasons, blocked=d.blocked)
             for d in decision.decide_file(analysis, metric, lang=lang, currency=currency)

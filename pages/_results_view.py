@@ -315,7 +315,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             )
         )
     for warning in analysis.warnings:
-        st.warning(_ui.plain(warning.message), icon=":material/warning:")
+        st.warning(_ui.plain(warning.text(lang)), icon=":material/warning:")
 
     if differences:
         st.info(
