@@ -8,15 +8,16 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from experiments import config
-from experiments.i18n.language import LANGUAGES
+from experiments.i18n.language import DEFAULT_LANGUAGE, LANGUAGES, Lang, supported
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
     from experiments import analysis_file, decision, metrics
     from experiments.experiment import Experiment
+    from experiments.i18n import Formatter
     from experiments.sources import Source
     from experiments.store import Store
 
@@ -29,6 +30,44 @@ class CommandError(Exception):
 
 
 EXPERIMENT_HELP = "experiment name, or its id when no experiment has that name"
+
+LANG_ENV = "LOYALTY_LAB_LANG"  # the command line's language when --lang is not given
+_LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
+LANG_HELP = (
+    "language of the human messages and the report: ru or en (default: $LOYALTY_LAB_LANG, "
+    "then the system locale $LC_ALL / $LC_MESSAGES / $LANG, then English); --json is the same "
+    "in both"
+)
+_lang: Lang = DEFAULT_LANGUAGE  # this run's language: set by main() from `cli_language`
+
+
+def cli_language(explicit: str | None, environ: Mapping[str, str] | None = None) -> Lang:
+    """The language of a run's human messages: --lang > $LOYALTY_LAB_LANG > the system
+    locale (ru when the first of $LC_ALL, $LC_MESSAGES, $LANG that is set starts with 'ru')
+    > English. `--json` output is the same in every language."""
+    env = os.environ if environ is None else environ
+    for value in (explicit, env.get(LANG_ENV)):
+        chosen = supported(value)
+        if chosen is not None:
+            return chosen
+    for name in _LOCALE_ENV:
+        if env.get(name):
+            return supported(env[name]) or DEFAULT_LANGUAGE  # 'C.UTF-8' -> English
+    return DEFAULT_LANGUAGE
+
+
+def _say(key: str, **values: object) -> str:
+    """A message of the catalogue (`cli.*` in experiments/i18n/messages_cli.py) in this run's
+    language."""
+    from experiments.i18n import t
+
+    return t(key, _lang, **values)
+
+
+def _fmt() -> Formatter:
+    from experiments.i18n import Formatter
+
+    return Formatter(_lang)
 
 
 def _finite(value: object) -> object:
@@ -54,9 +93,7 @@ def _experiment(store: Store, key: str) -> Experiment:
     with store.cursor() as cur:
         found = experiment.load(cur, key)
     if found is None:
-        raise CommandError(
-            f"no experiment with id or name {key!r}; `python -m experiments list` shows them"
-        )
+        raise CommandError(_say("cli.no_experiment", name=repr(key)))
     return found
 
 
@@ -90,7 +127,7 @@ def _source(args: argparse.Namespace, *, analysis: bool = True) -> Source | None
 def _cap(args: argparse.Namespace) -> bool:
     """--cap / --no-cap, else config.DEFAULT_CAP (no capping: effects are money differences)."""
     if args.cap and args.no_cap:
-        raise CommandError("give either --cap or --no-cap, not both")
+        raise CommandError(_say("cli.cap_both"))
     return True if args.cap else False if args.no_cap else config.DEFAULT_CAP
 
 
@@ -168,10 +205,7 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
     with store.cursor() as cur:
         own = overview.holds_own_data(cur)
     if own and not args.yes:
-        raise CommandError(
-            "The store holds your own data (uploads or experiments): `demo` would replace all "
-            "of it with the demo. Add --yes to replace it, or use --db with another file."
-        )
+        raise CommandError(_say("cli.demo_own_data"))
     summary = demo.seed_demo(
         store, customers=args.customers, seed=args.seed, replace=True, progress=_stderr_progress
     )
@@ -201,13 +235,20 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
         _print_json([e.as_json() for e in experiments])
     else:
         if not experiments:
-            print("No experiments yet.")
+            print(_say("cli.list.empty"))
+        fmt = _fmt()
         for e in experiments:
-            arms = ", ".join(f"{a.name} ({a.kind}, {a.allocation:g})" for a in e.arms)
+            arms = ", ".join(f"{a.name} ({_kind(a.kind)}, {a.allocation:g})" for a in e.arms)
             marks = "".join(
-                f" ({m})" for m, on in [("demo", e.demo), ("archived", e.archived)] if on
+                f" ({_say(m)})"
+                for m, on in [("cli.mark.demo", e.demo), ("cli.mark.archived", e.archived)]
+                if on
             )
-            print(f"{e.id:>4}  {e.name}{marks}  [{e.status}]  {e.customers} customers: {arms}")
+            status = _say(f"cli.status.{e.status}")
+            customers = (
+                f"{e.customers} customers" if _lang == "en" else fmt.count(e.customers, "customers")
+            )
+            print(f"{e.id:>4}  {e.name}{marks}  [{status}]  {customers}: {arms}")
     return EXIT_OK
 
 
@@ -237,7 +278,9 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         try:
             result.set_aside.to_csv(args.set_aside, index=False, encoding="utf-8-sig")
         except OSError as error:
-            raise CommandError(f"cannot write {args.set_aside}: {error.strerror}") from None
+            raise CommandError(
+                _say("cli.cannot_write", path=args.set_aside, reason=error.strerror)
+            ) from None
     print(result.summary())
     return EXIT_OK
 
@@ -348,10 +391,7 @@ def cmd_delete(store: Store, args: argparse.Namespace) -> int:
 
     found = _experiment(store, args.experiment)
     if not args.yes:
-        raise CommandError(
-            f"this deletes experiment {found.id} {found.name!r} with its assignments and "
-            "results for good; run again with --yes to confirm"
-        )
+        raise CommandError(_say("cli.delete.confirm", id=found.id, name=repr(found.name)))
     print(design_sql.delete_experiment(store, found.id))
     return EXIT_OK
 
@@ -362,8 +402,8 @@ def cmd_archive(store: Store, args: argparse.Namespace) -> int:
 
     found = _experiment(store, args.experiment)
     design_sql.set_archived(store, found.id, not args.undo)
-    state = "back from the archive" if args.undo else "archived"
-    print(f"Experiment {found.id} {found.name!r} is {state}.")
+    key = "cli.archive.restored" if args.undo else "cli.archive.archived"
+    print(_say(key, id=found.id, name=repr(found.name)))
     return EXIT_OK
 
 
@@ -375,7 +415,7 @@ def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(history.to_dict(orient="records"))
     elif history.empty:
-        print("No uploads yet.")
+        print(_say("cli.uploads.empty"))
     else:
         print(history.drop(columns=["sha256"]).fillna("").to_string(index=False))
     return EXIT_OK
@@ -431,13 +471,12 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
 
 
 def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
-    from experiments import stats
 
     if not result.ok:
-        print(f"insufficient data: {result.note}")
+        print(_say("cli.insufficient", note=result.note))
     if result.cap:
-        print(f"money effects: {stats.money_estimand_label(True)}")
-    print(f"SRM p-value: {result.srm.p_value}  (mismatch: {result.srm.mismatch})")
+        print(_say("cli.money_effects", label=_estimand(True)))
+    print(_srm_line(result.srm))
     for arm in result.arms:
         print(f"{arm.arm:>24}  n={arm.n}  " + "  ".join(f"{k}={v}" for k, v in arm.means.items()))
     for e in result.effects:
@@ -525,13 +564,43 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
     else:
         _print_file_analysis(result)
         for d in decisions:
-            print(f"{d.label.upper():>16}  {d.statement}")
+            print(f"{d.label_in(_lang).upper():>16}  {d.statement}")
     return EXIT_OK
+
+
+def _kind(kind: str) -> str:
+    """An arm kind in this run's language (ru 'скидка'); English keeps the code."""
+    return kind if _lang == "en" else _say(f"arm_kind.{kind}")
+
+
+def _estimand(cap: bool, percentile: float | None = None) -> str:
+    from experiments import report, stats
+
+    if _lang == "en":
+        return stats.money_estimand_label(cap, percentile or config.DEFAULT_CAP_PERCENTILE)
+    return report.estimand_label(cap, percentile or config.DEFAULT_CAP_PERCENTILE, _lang)
+
+
+def _srm_line(srm: object) -> str:
+    """'SRM p-value: 0.43  (mismatch: False)'; in Russian with a decimal comma and да / нет."""
+    p, mismatch = getattr(srm, "p_value", None), getattr(srm, "mismatch", None)
+    if _lang == "en":
+        return _say("cli.srm", p=p, mismatch=mismatch)
+    shown = _fmt().significant(p) if isinstance(p, float) else p
+    return _say("cli.srm", p=shown, mismatch=_say("cli.yes" if mismatch else "cli.no"))
+
+
+def _g(value: float | None, digits: int = 4) -> str:
+    """A diagnostic number: f'{value:.4g}' in English (as always), the decimal comma in
+    Russian (Formatter.significant)."""
+    if _lang == "en":
+        return format(value, f".{digits}g")
+    return _fmt().significant(value, digits)
 
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     """Analyse an experiment from the store (same code path as the Results page)."""
-    from experiments import decision, metrics, report, stats
+    from experiments import decision, metrics, report
 
     found = _experiment(store, args.experiment)
     if _reads_results_file(store, found):
@@ -556,37 +625,53 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         document["verdict_horizon_days"] = official.horizon_days
         _print_json(document)
         return EXIT_OK
-    print(f"{found.name}: {analysis.horizon_days}-day horizon, data to {analysis.last_ts}")
-    print(f"status: {analysis.horizon_progress.text}")
-    print(report.money_basis(analysis))
-    print(f"Verdict rule fixed at design: {rule.describe()}.")
+    lang = _lang
+    if lang != "en":  # the verdicts, the head to head and the differences in the run's language
+        decisions = decision.decide(official, exploratory=bool(differences), lang=lang)
+        pairs = decision.head_to_head(official, lang=lang)
+        differences = decision.exploratory_differences(analysis.settings, official.settings, lang)
+    horizon = analysis.horizon_days if lang == "en" else _fmt().count(analysis.horizon_days, "days")
+    last = analysis.last_ts
+    if lang != "en" and last:
+        import datetime as dt
+
+        last = _fmt().date_short(dt.date.fromisoformat(str(last)[:10]))
+    print(_say("cli.analyze.header", name=found.name, horizon=horizon, last=last))
+    print(_say("cli.analyze.status", status=report.status_word(analysis, lang)))
+    print(report.money_basis(analysis, lang=lang))
+    print(_say("cli.analyze.rule", rule=rule.describe(lang).rstrip(".")))
     if differences:
-        print(
-            "Exploratory view: " + "; ".join(differences) + ". The verdicts follow the rule "
-            f"(read at {official.horizon_days} days)."
+        days = (
+            official.horizon_days if lang == "en" else _fmt().count(official.horizon_days, "days")
         )
+        print(_say("cli.analyze.exploratory", differences="; ".join(differences), days=days))
     if analysis.settings.cap:
-        print(
-            f"money effects: {stats.money_estimand_label(True, analysis.settings.cap_percentile)}"
-        )
+        print(_say("cli.money_effects", label=_estimand(True, analysis.settings.cap_percentile)))
     for d in decisions:
-        print(f"{d.label.upper():>16}  {d.statement}")
+        print(f"{d.label_in(lang).upper():>16}  {d.statement}")
     for m in pairs:
         print(f"{'':>16}  {m.sentence}")
-    print(f"SRM p-value: {analysis.srm.p_value}  (mismatch: {analysis.srm.mismatch})")
+    print(_srm_line(analysis.srm))
     for arm in analysis.arms:
-        means = "  ".join(f"{k}={v:.4g}" for k, v in arm.means.items() if v is not None)
-        print(f"{arm.arm:>16}  n={arm.n}  observed={arm.n_observed}  {means}")
+        means = "  ".join(f"{k}={_g(v)}" for k, v in arm.means.items() if v is not None)
+        print(_say("cli.arm_line", arm=arm.arm, n=arm.n, observed=arm.n_observed, means=means))
     for e in analysis.effects:
+        names = {"arm": e.arm, "metric": e.metric, "method": e.method}
         if e.ok:
             print(
-                f"{e.arm:>16} {e.metric:>16} {e.method:>6}  diff={e.diff:.4g}"
-                f"  CI=[{e.ci_low:.4g}, {e.ci_high:.4g}]  p_adj={e.p_adjusted:.3g}"
+                _say(
+                    "cli.effect_line",
+                    **names,
+                    diff=_g(e.diff),
+                    low=_g(e.ci_low),
+                    high=_g(e.ci_high),
+                    p=_g(e.p_adjusted, 3),
+                )
             )
         else:
-            print(f"{e.arm:>16} {e.metric:>16} {e.method:>6}  insufficient data: {e.note}")
+            print(_say("cli.effect_missing", **names, note=e.note))
     for w in analysis.warnings:
-        print(f"warning ({w.kind}): {w.message}")
+        print(_say("cli.warning", kind=w.kind, message=w.text(_lang)))
     return EXIT_OK
 
 
@@ -601,10 +686,7 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     with store.cursor() as cur:
         frame = design_sql.assignment_list(cur, found.id)
     if frame.empty:
-        raise CommandError(
-            f"experiment {found.name!r} has no assignments yet (status {found.status}); "
-            "start it first"
-        )
+        raise CommandError(_say("cli.assignments.none", name=repr(found.name), status=found.status))
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
@@ -612,9 +694,12 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     elif suffix == ".csv":
         data = design.assignments_csv(frame, sep=args.sep)
     else:
-        raise CommandError(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        raise CommandError(_say("cli.assignments.out", name=repr(out.name)))
     out.write_bytes(data)
-    print(f"{len(frame)} customers of {found.name!r} written to {out}")
+    customers = (
+        f"{len(frame)} customers" if _lang == "en" else _fmt().count(len(frame), "customers")
+    )
+    print(_say("cli.assignments.written", customers=customers, name=repr(found.name), path=out))
     return EXIT_OK
 
 
@@ -700,7 +785,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
-        raise CommandError(f"--out must name an .html file, not {out.name!r}")
+        raise CommandError(_say("cli.report.out", name=repr(out.name)))
     experiment_id = found.id
     base_url = report.configured_base_url(args.base_url)
     link = report.live_view_link(base_url, experiment_id, args.lang)
@@ -711,7 +796,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         page = report.html_file_report(
             found, file_result, link=link, lang=args.lang, currency=args.currency
         )
-        horizon = "campaign result file"
+        horizon = _say("cli.report.file_horizon")
     else:
         source = _source(args)
         analysis = metrics.analyze_experiment(
@@ -732,12 +817,15 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
             lang=args.lang,
             currency=args.currency,
         )
-        horizon = f"{analysis.horizon_days}-day horizon"
+        days = analysis.horizon_days
+        horizon = _say(
+            "cli.report.horizon", days=days if _lang == "en" else _fmt().count(days, "days")
+        )
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as error:
-        raise CommandError(f"cannot write {out}: {error.strerror}") from None
-    print(f"Wrote the report for {found.name!r} ({horizon}) to {out}")
+        raise CommandError(_say("cli.cannot_write", path=out, reason=error.strerror)) from None
+    print(_say("cli.report.written", name=repr(found.name), horizon=horizon, path=out))
     return EXIT_OK
 
 
@@ -783,6 +871,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"store file (default: ${config.DB_ENV_VAR} or {config.DEFAULT_DB_PATH})",
     )
     _add_source_option(parser)
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=LANG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("demo", help="replace the store's contents with the seeded demo data set")
@@ -929,7 +1018,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_options(p)
     _add_source_option(p, argparse.SUPPRESS)  # after the command too
     p.add_argument("--out", required=True, metavar="FILE.html")
-    p.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language")
     p.add_argument(
         "--currency",
         type=_currency,
@@ -959,6 +1047,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_settings)
 
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
+    for command in sub.choices.values():  # `analyze --lang ru` as well as `--lang ru analyze`
+        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP)
     return parser
 
 
@@ -966,6 +1056,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # --help ends here, before pandas, scipy or DuckDB load
     from experiments.sources import SourceError
+
+    global _lang
+    _lang = args.lang = cli_language(args.lang)
     from experiments.store import StoreError, open_store
 
     try:
@@ -975,18 +1068,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         missing = config.db_path_given(args.db) and not path.exists()
         store = open_store(args.db)
         if missing:  # a mistyped --db / LOYALTY_LAB_DB: say where the new store is
-            note = f"note: there was no store at {path}; created a new store there."
-            print(note, file=sys.stderr)
+            print(_say("cli.new_store", path=path), file=sys.stderr)
         handler: Handler = args.handler
         return handler(store, args)
     except (StoreError, CommandError, SourceError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_say("cli.error", message=error), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
         return EXIT_OK
     except KeyboardInterrupt:
-        print("interrupted: nothing was written by the unfinished step", file=sys.stderr)
+        print(_say("cli.interrupted"), file=sys.stderr)
         return 130
 
 

@@ -722,7 +722,7 @@ def decide(
         checks: tuple[GuardrailCheck, ...] = ()
         if blocking:
             verdict = "inconclusive"
-            reasons.extend(w.message for w in blocking)
+            reasons.extend(w.text(lang, currency) for w in blocking)
         elif not final:
             verdict = "keep_running"
             so_far = t("decision.so_far.day", lang, day=analysis.horizon_days, planned=planned)

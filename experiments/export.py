@@ -25,21 +25,28 @@ back with pandas):
 * **No formulas from user text**: every other text cell and column name goes through the one
   spreadsheet rule, `design.escape_cell` (a leading = + - @ tab CR gets a "'"), then CSV
   quoting when it holds ';', a quote or a line break.
+
+The other two downloads of a table live here too, so every table offers the same three: `csv`
+(UTF-8 with a BOM, ',' and '.', what scripts read) and `xlsx` (one sheet per table; text
+cells stay text, so an id ``00123`` keeps its zeros). `localized` gives a table its headers in
+the user's language (``column.*`` in experiments/i18n/messages_output.py) for the screen and
+all three files; English keeps the column codes scripts have always read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from experiments.design import escape_cell
-from experiments.i18n import Lang, t
+from experiments.design import escape_cell, escape_cells
+from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, t
 
 Encoding = Literal["utf-8-sig", "cp1251"]
 ENCODINGS: tuple[Encoding, ...] = get_args(Encoding)
@@ -190,3 +197,81 @@ def excel_csv(frame: pd.DataFrame, encoding: Encoding = DEFAULT_ENCODING) -> byt
         raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
     text = "".join(line + LINE_END for line in _lines(frame, encoding))
     return text.encode(encoding)
+
+
+# the adjustment table's headers read as sentences; their catalogue keys are short
+_COLUMN_KEYS = {
+    "unadjusted CI low": "unadjusted_low",
+    "unadjusted CI high": "unadjusted_high",
+    "adjusted (CUPED)": "adjusted",
+    "adjusted CI low": "adjusted_low",
+    "adjusted CI high": "adjusted_high",
+    "variance reduction": "variance_reduction",
+}
+_METHODS = {"cuped": "CUPED", "welch": "Welch", "z": "z"}
+
+
+def column_label(name: str, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """A column's header in a language (``report.col.*``): ru 'ci_low' -> 'Интервал от'.
+    English, and a column the catalogue does not name (a metric from a user's file), keep
+    the name."""
+    if lang == "en":
+        return name
+    key = f"report.col.{_COLUMN_KEYS.get(name, name).replace(' ', '_')}"
+    return t(key, lang) if key in MESSAGES else name
+
+
+def cell_label(column: str, value: object, lang: Lang = DEFAULT_LANGUAGE) -> object:
+    """A cell that holds a code, in words: metrics, methods, statuses, arm kinds and roles
+    (ru 'repeat_purchase' -> 'Повторная покупка'); other cells as they are."""
+    if lang == "en" or not isinstance(value, str):
+        return value
+    if column == "metric" and f"metric.{value}" in MESSAGES:
+        return t(f"metric.{value}", lang)
+    if column == "method":
+        return _METHODS.get(value, value)
+    if column == "status" and f"report.effect_status.{value}" in MESSAGES:
+        return t(f"report.effect_status.{value}", lang)
+    if column in ("kind", "role") and f"arm_kind.{value}" in MESSAGES:
+        return t(f"arm_kind.{value}", lang)
+    if column == "role" and value == "treated":
+        return t("report.role.treated", lang)
+    if column == "unit" and value == "%, pp":
+        return f"%, {t('unit.percentage_points', lang)}"
+    return value
+
+
+_CODE_COLUMNS = ("metric", "method", "status", "kind", "role", "unit")
+
+
+def localized(frame: pd.DataFrame, lang: Lang = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The table in `lang` for the screen and every export (CSV, CSV for Excel, XLSX): headers
+    by `column_label`, code cells by `cell_label`, so the file reads like the page. English
+    keeps the column codes and values scripts have always read."""
+    if lang == "en":
+        return frame
+    out = frame.copy()
+    for column in _CODE_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].map(lambda v, c=column: cell_label(c, v, lang))
+    return out.rename(columns={c: column_label(c, lang) for c in out.columns if isinstance(c, str)})
+
+
+def csv(frame: pd.DataFrame) -> bytes:
+    """The plain CSV download: ',' and '.', UTF-8 with a BOM (Excel shows Cyrillic right),
+    user text that a spreadsheet would run as a formula made inert (`design.escape_cells`)."""
+    return escape_cells(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook, one sheet per table (sheet names cut to Excel's 31 characters).
+
+    Text cells are written as text, so an id '00123' or an 18-digit card number stays exactly
+    as it was (Excel converts only what it parses from CSV), and user text that would run as
+    a formula is made inert first.
+    """
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            escape_cells(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()

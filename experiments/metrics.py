@@ -113,11 +113,44 @@ class AnalysisWarning:
         kind: 'srm', 'imbalance', 'short_window', 'data', 'insufficient_data', or
             'discount_estimated' (a discount arm's cost is estimated from its configuration:
             the data has no discount amounts; informs, does not block a verdict).
-        message: what happened and what to do.
+        message: what happened and what to do, in English (the JSON's text).
+        key: its catalogue message (``warning.*``), '' for a text the catalogue lacks.
+        values: the message's values as (name, value) pairs, numbers unformatted: `text`
+            formats them in the reader's language.
     """
 
     kind: WarningKind
     message: str
+    key: str = ""
+    values: tuple[tuple[str, object], ...] = ()
+
+    def text(self, lang: str = "en", currency: str | None = None) -> str:
+        """The warning in a language: ru from the catalogue with the Formatter's numbers
+        (p = 0,0031), English as `message` reads."""
+        if lang == "en" or not self.key:
+            return self.message
+        import datetime as dt
+
+        from experiments.i18n import Formatter, t
+
+        fmt = Formatter(lang, currency or config.CURRENCY)  # type: ignore[arg-type]
+        shown: dict[str, object] = {}
+        for name, value in self.values:
+            if name == "p" and isinstance(value, float):
+                shown[name] = fmt.significant(value, 2)
+            elif name in ("severity", "longest") and isinstance(value, str):
+                shown[name] = t(value, lang) if value.startswith("warning.") else value  # type: ignore[arg-type]
+            elif name == "longest" and isinstance(value, int):
+                shown[name] = fmt.count(value, "days")
+            elif name == "covariate" and isinstance(value, str):
+                shown[name] = t(f"report.covariate.{value}", lang)  # type: ignore[arg-type]
+            elif name == "last" and value is not None:
+                shown[name] = fmt.date_short(dt.date.fromisoformat(str(value)[:10]))
+            elif isinstance(value, int) and name != "count":
+                shown[name] = fmt.number(value)
+            else:
+                shown[name] = value
+        return t(self.key, lang, **shown)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -260,6 +293,8 @@ def _uncounted_coupons(analysis: ExperimentAnalysis, cost: DiscountCost) -> list
                     "data: are the lever's coupons in the export? Without them its cost reads "
                     "as nothing. Load the receipts with their discounts, or an export without "
                     "a discount column so the configured percent is used.",
+                    "warning.no_discount_seen",
+                    (("arm", arm), ("control", analysis.control)),
                 )
             )
     return out
@@ -436,7 +471,7 @@ class ExperimentAnalysis:
             },
             "caps": {m: {"lower": lo, "upper": hi} for m, (lo, hi) in self.caps.items()},
             "checks": self.checks,
-            "warnings": [asdict(w) for w in self.warnings],
+            "warnings": [{"kind": w.kind, "message": w.message} for w in self.warnings],
             "discount_cost": self.discount_cost.as_json(),
         }
 
@@ -878,6 +913,8 @@ def _analyse(
                 "Insufficient data: no effect could be estimated at the "
                 f"{horizon}-day horizon (needs a control and a treated arm with at least two "
                 "fully observed customers each, and some transactions).",
+                "warning.insufficient_data",
+                (("horizon", horizon),),
             )
         )
     return ExperimentAnalysis(
@@ -1079,6 +1116,8 @@ def _warnings(
                 f"Sample-ratio mismatch (p = {srm.p_value:.2g}): arm sizes do not match the "
                 f"planned allocation ({srm.note}). Assignment or data loading is probably "
                 "broken; do not trust the effects until it is explained.",
+                "warning.srm",
+                (("p", srm.p_value), ("note", srm.note)),
             )
         )
     for arm_def in treated:
@@ -1098,6 +1137,13 @@ def _warnings(
                         f"Pre-period imbalance: {arm_def.name} differs from {control} in "
                         f"{cov.replace('_', '-')} before assignment (p = {check.p_value:.2g}). "
                         "Randomization may be broken; the CUPED rows adjust for it.",
+                        "warning.imbalance",
+                        (
+                            ("arm", arm_def.name),
+                            ("control", control),
+                            ("covariate", cov),
+                            ("p", check.p_value),
+                        ),
                     )
                 )
     assigned = sum(a.n for a in arms)
@@ -1114,6 +1160,20 @@ def _warnings(
                 f"{severity}: {observed} of {assigned} customers have the whole "
                 f"{horizon}-day window in the data (data ends {agg.last_ts}); the others are "
                 f"left out of this horizon. Fully observed for everyone: {longest}.",
+                "warning.short_window",
+                (
+                    (
+                        "severity",
+                        "warning.window.too_short"
+                        if observed < SHORT_WINDOW_SHARE * assigned
+                        else "warning.window.partly",
+                    ),
+                    ("observed", observed),
+                    ("assigned", assigned),
+                    ("horizon", horizon),
+                    ("last", agg.last_ts),
+                    ("longest", max(complete) if complete else "warning.window.none_complete"),
+                ),
             )
         )
     if checks.get("extra_assignments"):
@@ -1122,6 +1182,8 @@ def _warnings(
                 "data",
                 f"{checks['extra_assignments']} duplicate assignments: customers assigned more "
                 "than once; only each customer's first assignment is analysed.",
+                "warning.duplicate_assignments",
+                (("count", checks["extra_assignments"]),),
             )
         )
     if checks.get("customers_before_first_seen"):
@@ -1131,6 +1193,8 @@ def _warnings(
                 f"{checks['customers_before_first_seen']} assigned customers have purchases "
                 "dated before their first_seen, which is impossible: check the customers "
                 "file's first-seen dates or the transactions' time zone.",
+                "warning.before_first_seen",
+                (("count", checks["customers_before_first_seen"]),),
             )
         )
     if checks.get("assigned_after_data_end"):
@@ -1139,6 +1203,8 @@ def _warnings(
                 "data",
                 f"{checks['assigned_after_data_end']} customers were assigned after the last "
                 "transaction in the store: load newer transactions to measure them.",
+                "warning.assigned_after_data_end",
+                (("count", checks["assigned_after_data_end"]),),
             )
         )
     return out

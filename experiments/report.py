@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import io
 import math
 import numbers
 import os
@@ -17,8 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import analysis_file, charts, config, decision, escape, metrics, stats
-from experiments.design import escape_cells
+from experiments import analysis_file, charts, config, decision, escape, export, metrics, stats
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, glossary, t
 from experiments.i18n import MESSAGES as _MESSAGES
@@ -282,26 +280,26 @@ def _covariates(names: str, lang: Lang) -> str:
     return ", ".join(out)
 
 
-def _inert(table: pd.DataFrame) -> pd.DataFrame:
-    """Arm and metric names are typed by users: keep '=HYPERLINK(...)' and friends as text in
-    Excel, in every column and every sheet."""
-    return escape_cells(table)
+def effects_csv(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> bytes:
+    """CSV with a UTF-8 BOM so Excel opens it with the right characters; headers in `lang`."""
+    return export.csv(export.localized(effects_table(analysis), lang))
 
 
-def effects_csv(analysis: ExperimentAnalysis) -> bytes:
-    """CSV with a UTF-8 BOM so Excel opens it with the right characters."""
-    return _inert(effects_table(analysis)).to_csv(index=False).encode("utf-8-sig")
+def arms_frame(analysis: ExperimentAnalysis) -> pd.DataFrame:
+    """Each arm's size, allocation and cost (the XLSX 'arms' sheet)."""
+    return pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
+        columns=["means", "pre_period", "repeat_by_horizon"]
+    )
 
 
-def effects_xlsx(analysis: ExperimentAnalysis) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        _inert(effects_table(analysis)).to_excel(writer, sheet_name="effects", index=False)
-        arms = pd.DataFrame([a.as_json() for a in analysis.arms]).drop(
-            columns=["means", "pre_period", "repeat_by_horizon"]
-        )
-        _inert(arms).to_excel(writer, sheet_name="arms", index=False)
-    return buffer.getvalue()
+def effects_xlsx(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> bytes:
+    """The effects and the arms as two sheets, headers and sheet names in `lang`."""
+    return export.xlsx(
+        {
+            t("sheet.effects", lang): export.localized(effects_table(analysis), lang),
+            t("sheet.arms", lang): export.localized(arms_frame(analysis), lang),
+        }
+    )
 
 
 BASE_URL_ENV = "LOYALTY_LAB_BASE_URL"  # as pages/_ui.base_url reads it
@@ -406,23 +404,29 @@ def figure_specs(
             lambda: charts.forest_figure(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=analysis.settings.confidence,
+                lang=lang,
+                currency=currency,
             ),
             t("report.forest_caption", lang),
         ),
         FigureSpec(
-            "repeat", lambda: charts.arm_repeat_figure(analysis), t("report.repeat_caption", lang)
+            "repeat",
+            lambda: charts.arm_repeat_figure(analysis, lang),
+            t("report.repeat_caption", lang),
         ),
         FigureSpec(
             "payback",
-            lambda: charts.payback_figure(analysis),
+            lambda: charts.payback_figure(analysis, lang, currency),
             payback_caption(analysis, lang, currency),
         ),
         FigureSpec(
-            "decay", lambda: charts.decay_figure(analysis), fading_caption(analysis, lang, currency)
+            "decay",
+            lambda: charts.decay_figure(analysis, lang, currency),
+            fading_caption(analysis, lang, currency),
         ),
         FigureSpec(
             "distribution",
-            lambda: charts.net_value_distribution_figure(analysis),
+            lambda: charts.net_value_distribution_figure(analysis, lang, currency),
             t("report.distribution_caption", lang),
         ),
     ]
@@ -441,7 +445,11 @@ def report_figures(
     """The HTML report's charts: the page's, with the forest as one chart per metric (a part
     of a group has the caption '')."""
     forest = _forest_parts(
-        analysis.effects, t("report.forest_caption", lang), confidence=analysis.settings.confidence
+        analysis.effects,
+        t("report.forest_caption", lang),
+        confidence=analysis.settings.confidence,
+        lang=lang,
+        currency=currency,
     )
     return [*forest, *figures(analysis, lang, currency)[1:]]
 
@@ -542,43 +550,14 @@ def _cell(value: object, lang: Lang, fmt: Formatter) -> str:
     return fmt.number(float(value), min(digits, 6))
 
 
-_METHODS = {"cuped": "CUPED", "welch": "Welch", "z": "z"}
-
-
 def _localized_value(column: str, value: object, lang: Lang) -> object:
-    """The values of a Russian table that are codes: metrics, methods, statuses."""
-    if lang == "en" or not isinstance(value, str):
-        return value
-    if column == "metric" and f"metric.{value}" in _MESSAGES:
-        return t(f"metric.{value}", lang)
-    if column == "method":
-        return _METHODS.get(value, value)
-    if column == "status" and f"report.effect_status.{value}" in _MESSAGES:
-        return t(f"report.effect_status.{value}", lang)
-    if column in ("kind", "role") and f"arm_kind.{value}" in _MESSAGES:
-        return t(f"arm_kind.{value}", lang)
-    if column == "role" and value == "treated":
-        return t("report.role.treated", lang)
-    if column == "unit" and value == "%, pp":
-        return f"%, {t('unit.percentage_points', lang)}"
-    return value
-
-
-_ADJUSTMENT_COLUMNS = {
-    "unadjusted CI low": "unadjusted_low",
-    "unadjusted CI high": "unadjusted_high",
-    "adjusted (CUPED)": "adjusted",
-    "adjusted CI low": "adjusted_low",
-    "adjusted CI high": "adjusted_high",
-    "variance reduction": "variance_reduction",
-}
+    """The values of a Russian table that are codes (export.cell_label: one rule for the
+    report, the page and the files)."""
+    return export.cell_label(column, value, lang)
 
 
 def _heading(column: str, lang: Lang) -> str:
-    if lang == "en":
-        return column
-    key = f"report.col.{_ADJUSTMENT_COLUMNS.get(column, column).replace(' ', '_')}"
-    return t(key, lang) if key in _MESSAGES else column
+    return export.column_label(column, lang)
 
 
 def table_html(
@@ -758,18 +737,18 @@ def _long_date(text: str, lang: Lang) -> str:
         return text
 
 
-def _warning_html(kind: str, message: str, lang: Lang) -> str:
-    """A data warning, escaped. The analysis writes its warnings in English (with their
-    numbers); in Russian the report says what kind of problem it is and keeps the English
-    details folded, marked lang='en', until metrics.py gives the catalogue its values."""
-    if lang == "en":
-        return html.escape(message)
-    key = f"report.warning_kind.{kind}"
+def _warning_html(warning: metrics.AnalysisWarning, lang: Lang) -> str:
+    """A data warning, escaped, in the report's language (`AnalysisWarning.text`). A warning
+    the catalogue has no words for says in Russian what kind of problem it is and keeps the
+    English details folded, marked lang='en'."""
+    if lang == "en" or warning.key:
+        return html.escape(warning.text(lang))
+    key = f"report.warning_kind.{warning.kind}"
     text = t(key, lang) if key in _MESSAGES else t("report.warning_kind.data", lang)
     details = html.escape(t("report.warning_details", lang))
     return (
         f"{html.escape(text)} <details><summary>{details}</summary>"
-        f"<span lang='en'>{html.escape(message)}</span></details>"
+        f"<span lang='en'>{html.escape(warning.message)}</span></details>"
     )
 
 
@@ -863,7 +842,7 @@ def html_report(
             if differences
             else []
         )
-        + [_warning_html(w.kind, w.message, lang) for w in analysis.warnings],
+        + [_warning_html(w, lang) for w in analysis.warnings],
         cards=cards,
         rules=(
             t("report.rule_fixed", lang, rule=rule.describe(lang, currency).rstrip(".")),
@@ -942,7 +921,10 @@ def html_file_report(
         title=experiment.name,
         status=status,
         link=link,
-        warnings=[_warning_html(k, w, lang) for k, w in zip(kinds, warnings, strict=True)],
+        warnings=[
+            _warning_html(metrics.AnalysisWarning(k, w), lang)  # type: ignore[arg-type]
+            for k, w in zip(kinds, warnings, strict=True)
+        ],
         cards=[
             _Card(d.verdict, d.label_in(lang), d.headline, d.reasons, blocked=d.blocked)
             for d in decision.decide_file(analysis, metric, lang=lang, currency=currency)
@@ -953,7 +935,9 @@ def html_file_report(
             t("report.forest_caption", lang),
             confidence=1 - analysis.alpha,
             units=units,
-            adjusted_for=f"the pre-period field {analysis.covariate}",
+            adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
+            lang=lang,
+            currency=currency,
         ),
         tables=[
             (t("report.arms", lang), analysis_file.arms_table(analysis)),

@@ -19,6 +19,7 @@ from experiments import (
     config,
     decision,
     escape,
+    export,
     metrics,
     precompute,
     report,
@@ -271,13 +272,14 @@ def render_adjustment(effects: list[stats.Effect], lang: Lang = DEFAULT_LANGUAGE
     if table.empty:
         return
     st.subheader(t("report.adjustment_title", lang))
-    money = {c: st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
+    label = lambda c: export.column_label(c, lang)  # noqa: E731 - headers in the page's language
+    money = {label(c): st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
     st.dataframe(
-        table,
+        export.localized(table, lang),
         hide_index=True,
         width="stretch",
         column_config=money
-        | {"variance reduction": st.column_config.NumberColumn(format="percent")},
+        | {label("variance reduction"): st.column_config.NumberColumn(format="percent")},
     )
     st.caption(t("results.adjustment_caption", lang))
 
@@ -314,7 +316,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             )
         )
     for warning in analysis.warnings:
-        st.warning(_ui.plain(warning.message), icon=":material/warning:")
+        st.warning(_ui.plain(warning.text(lang)), icon=":material/warning:")
 
     if differences:
         st.info(
@@ -393,7 +395,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
                 analysis,
                 report.FigureSpec(
                     "segments",
-                    lambda: charts.segments_figure(analysis),
+                    lambda: charts.segments_figure(analysis, lang=lang, currency=config.CURRENCY),
                     t("results.segments_caption", lang),
                 ),
                 lang,
@@ -401,7 +403,11 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
     effects = section(t("results.section.effects", lang), "section_effects", ":material/table:")
     with effects:
         if effects.open:
-            st.dataframe(report.effects_table(analysis), hide_index=True, width="stretch")
+            st.dataframe(
+                export.localized(report.effects_table(analysis), lang),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -755,15 +761,15 @@ def render_file(
     st.subheader(t("report.arms", lang))
     arms = analysis_file.arms_table(analysis)
     st.dataframe(
-        arms,
+        export.localized(arms, lang),
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.NumberColumn(format="%.2f")
+            export.column_label(c, lang): st.column_config.NumberColumn(format="%.2f")
             for c in arms.columns
             if c not in ("arm", "role", "customers", "expected")
         }
-        | {"expected": st.column_config.NumberColumn(format="%.0f")},
+        | {export.column_label("expected", lang): st.column_config.NumberColumn(format="%.0f")},
     )
     if not analysis.ok:
         st.warning(
@@ -799,7 +805,9 @@ def render_file(
                 [e.as_json() for e in stats.headline_effects(analysis.effects)],
                 confidence=1 - analysis.alpha,
                 units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
-                adjusted_for=f"the pre-period field {analysis.covariate}",
+                adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
+                lang=lang,
+                currency=config.CURRENCY,
             )
         ),
         width="stretch",
@@ -807,14 +815,25 @@ def render_file(
     st.caption(t("results.file.forest_caption", lang, forest=t("report.forest_caption", lang)))
     render_adjustment(analysis.effects, lang)
     st.subheader(t("results.file.effects", lang))
+    headers = (
+        {"rel_lift": "relative lift", "p_value": "p", "p_adjusted": "adjusted p"}
+        if lang == "en"
+        else {c: export.column_label(c, lang) for c in ("rel_lift", "p_value", "p_adjusted")}
+    )
     st.dataframe(
-        analysis_file.effects_table(analysis),
+        export.localized(analysis_file.effects_table(analysis), lang),
         hide_index=True,
         width="stretch",
         column_config={
-            "rel_lift": st.column_config.NumberColumn("relative lift", format="percent"),
-            "p_value": st.column_config.NumberColumn("p", format="%.2g"),
-            "p_adjusted": st.column_config.NumberColumn("adjusted p", format="%.2g"),
+            export.column_label("rel_lift", lang): st.column_config.NumberColumn(
+                headers["rel_lift"], format="percent"
+            ),
+            export.column_label("p_value", lang): st.column_config.NumberColumn(
+                headers["p_value"], format="%.2g"
+            ),
+            export.column_label("p_adjusted", lang): st.column_config.NumberColumn(
+                headers["p_adjusted"], format="%.2g"
+            ),
         },
     )
     if lang == "en":

@@ -127,21 +127,10 @@ def plain(text: str) -> str:
 NBSP = "\u00a0"
 
 
-def _legacy_en(value: float, spec: str) -> str:
-    """English as the pages showed it before #12 (digits grouped by no-break spaces, which
-    the English page tests pin); every other language is the Formatter's alone."""
-    return format(value, spec).replace(",", NBSP)
-
-
 def money(value: float | None, *, signed: bool = False, digits: int = 0) -> str:
-    """An amount in the store's currency: ru '12 345 ₽' (the Formatter), en '12 345 RUB'."""
-    formatter = fmt()
-    if formatter.lang != "en":
-        return formatter.money(value, signed=signed, digits=digits)
-    if value is None:
-        return formatter.not_available
-    text = _legacy_en(value, f"{'+' if signed else ''},.{digits}f")
-    return f"{text}{NBSP}{config.CURRENCY}"
+    """An amount in the store's currency, by the Formatter in both languages: ru '12 345 ₽',
+    en 'RUB 12,345' (CLDR's English pattern, the same as the report and the CLI)."""
+    return fmt().money(value, signed=signed, digits=digits)
 
 
 def money_short(value: float | None) -> str:
@@ -151,21 +140,14 @@ def money_short(value: float | None) -> str:
         return formatter.not_available
     for size, unit, digits in ((1e9, "unit.billion", 2), (1e6, "unit.million", 1)):
         if abs(value) >= size:
-            number = (
-                _legacy_en(value / size, f",.{digits}f")
-                if formatter.lang == "en"
-                else formatter.number(value / size, digits)
-            )
+            number = formatter.number(value / size, digits)
             return f"{number}{NBSP}{t(unit, formatter.lang)}"
     return count(value)
 
 
 def count(value: int | float) -> str:
-    """A plain count: ru '1 577' (the Formatter), en '1 577'."""
-    formatter = fmt()
-    if formatter.lang != "en":
-        return formatter.number(value)
-    return f"{value:,.0f}".replace(",", " ")
+    """A plain count by the Formatter: ru '1 577', en '1,577'."""
+    return fmt().number(value)
 
 
 def pct(value: float | None, digits: int = 1) -> str:

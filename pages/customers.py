@@ -6,8 +6,8 @@ import dataclasses
 
 import streamlit as st
 
-from experiments import charts, clv, config, design
-from experiments.i18n import t
+from experiments import charts, clv, config, export
+from experiments.i18n import MESSAGES, Lang, t
 from experiments.store import customers, design_sql
 from pages import _ui
 
@@ -24,6 +24,15 @@ SEGMENT_MEANING = {
     "lost": "the longest gone",
 }
 ACTIVE_MONTHS = round(config.DEFAULT_LOOKBACK_DAYS / 30.4)
+
+
+def _segment_meaning(segment: str, lang: Lang) -> str:
+    """Who a segment's customers are, in the page's language (``segment_meaning.*``)."""
+    key = charts.segment_key(segment, "segment_meaning")
+    if key not in MESSAGES:
+        return SEGMENT_MEANING.get(segment, "")
+    days = {"days": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
+    return t(key, lang, **days)
 
 
 # each fit holds a row per customer (1M rows on a large store): keep the last two settings
@@ -109,39 +118,76 @@ if box.open:  # a closed section builds no figure
                 "repeat_rate",
             ]
         ]
+        if lang != "en":  # segment names and meanings in the page's language
+            table = table.assign(
+                meaning=[_segment_meaning(s, lang) for s in table.segment],
+                segment=[charts.segment_label(s, lang) for s in table.segment],
+            )
+        shown = export.localized(table, lang)  # the page's headers, also in the downloads
+        revenue_label = t(
+            "report.col.revenue_window",
+            lang,
+            count=config.DEFAULT_LOOKBACK_DAYS,
+            currency=_ui.fmt().currency_symbol,
+        )
+        english = lang == "en"
+        if not english:
+            shown = shown.rename(columns={export.column_label("revenue", lang): revenue_label})
+
+        def header(column: str, english_label: str) -> str | None:
+            return english_label if english else None  # Russian: the column's own name
+
+        key = lambda c: c if english else export.column_label(c, lang)  # noqa: E731
         st.dataframe(
-            table,
+            shown,
             width="stretch",
             hide_index=True,
             key="segments_table",
             column_config={
-                "segment": "Segment",
-                "meaning": "Who they are",
-                "customers": st.column_config.NumberColumn("Customers", format="localized"),
-                "customer_share": st.column_config.NumberColumn(
-                    "Share of customers", format="percent"
+                key("segment"): header("segment", "Segment"),
+                key("meaning"): header("meaning", "Who they are"),
+                key("customers"): st.column_config.NumberColumn(
+                    header("customers", "Customers"), format="localized"
                 ),
-                "revenue": st.column_config.NumberColumn(
-                    f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {config.CURRENCY}",
+                key("customer_share"): st.column_config.NumberColumn(
+                    header("customer_share", "Share of customers"), format="percent"
+                ),
+                "revenue" if english else revenue_label: st.column_config.NumberColumn(
+                    f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {config.CURRENCY}"
+                    if english
+                    else None,
                     format="localized",
                 ),
-                "revenue_share": st.column_config.NumberColumn(
-                    "Share of revenue", format="percent"
+                key("revenue_share"): st.column_config.NumberColumn(
+                    header("revenue_share", "Share of revenue"), format="percent"
                 ),
-                "repeat_rate": st.column_config.NumberColumn(
-                    "Repeat rate", format="percent", help="Share with two or more orders."
+                key("repeat_rate"): st.column_config.NumberColumn(
+                    header("repeat_rate", "Repeat rate"),
+                    format="percent",
+                    help=t("column_help.repeat_rate", lang),
                 ),
             },
         )
-        st.download_button(
+        downloads = st.columns(2)
+        downloads[0].download_button(
             t("customers.segments_csv", lang),
-            data=lambda: design.escape_cells(table).to_csv(index=False).encode("utf-8-sig"),
+            data=lambda: export.csv(shown),
             file_name=f"rfm-segments-{base.as_of}.csv",
             mime="text/csv",
             icon=":material/table:",
         )
+        downloads[1].download_button(  # ';', decimal comma, UTF-8 with BOM
+            t("export.csv_excel", lang),
+            data=lambda: export.excel_csv(shown),
+            file_name=f"rfm-segments-{base.as_of}-excel.csv",
+            mime="text/csv",
+            icon=":material/grid_on:",
+            key="segments_excel_csv",
+        )
         st.plotly_chart(
-            charts.rfm_segments_figure(segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS),
+            charts.rfm_segments_figure(
+                segments, lookback_days=config.DEFAULT_LOOKBACK_DAYS, lang=lang
+            ),
             width="stretch",
         )
         st.caption(t("customers.segments_chart_caption", lang))
@@ -152,13 +198,13 @@ box = st.expander(
 )
 if box.open:  # a closed section builds no figure
     with box:
-        st.plotly_chart(charts.cohort_retention_figure(overview.cohorts), width="stretch")
+        st.plotly_chart(charts.cohort_retention_figure(overview.cohorts, lang), width="stretch")
         st.caption(
             "Read a row left to right: the share of one month's new customers who bought again "
             "N months later. Rows that fade faster than the ones above them mean newer customers "
             "are less loyal. * marks the current, unfinished month."
         )
-        st.plotly_chart(charts.repeat_curve_figure(overview.repeat_curve), width="stretch")
+        st.plotly_chart(charts.repeat_curve_figure(overview.repeat_curve, lang), width="stretch")
         st.caption(
             "Where the curve flattens, waiting brings few second orders: that is the moment a "
             "nudge (gift, discount, call) has the most to win. Recent customers count only for "
@@ -179,7 +225,7 @@ if box.open:  # a closed section builds no figure
                 f"{_ui.money(historic.mean)} on average and {_ui.money(historic.p90)} at the "
                 "90th percentile."
             )
-        st.plotly_chart(charts.historic_clv_figure(historic), width="stretch")
+        st.plotly_chart(charts.historic_clv_figure(historic, lang), width="stretch")
         st.caption(
             "Look at the gap between the median and the long right tail: a few customers bring a "
             "large share of the margin. The last bar holds everyone above the 99th percentile."
@@ -322,20 +368,31 @@ if model.converged:
     metric_cols[3].metric(
         "Mean probability still active", _ui.pct(summary["probability_alive_mean"])
     )
-    st.plotly_chart(charts.predicted_clv_figure(model.predictions, months=months), width="stretch")
+    st.plotly_chart(
+        charts.predicted_clv_figure(model.predictions, months=months, lang=lang), width="stretch"
+    )
     st.caption(
         "Compare with the historic CLV above: expected value far below it means many customers "
         "the model thinks have already left. This is a model projection, not observed money."
     )
-    st.plotly_chart(charts.probability_alive_figure(model.predictions), width="stretch")
+    st.plotly_chart(charts.probability_alive_figure(model.predictions, lang=lang), width="stretch")
     st.caption(
         "A pile near 0% is customers who are probably gone; a pile near 100% is your active "
         "base. Those in between are the ones a loyalty lever can still win back."
     )
-    st.download_button(
+    predictions = st.columns(2)
+    predictions[0].download_button(
         "Per-customer predictions (CSV)",
-        data=lambda: design.escape_cells(model.predictions).to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: export.csv(export.localized(model.predictions, lang)),
         file_name=f"clv-predictions-{result.until}.csv",
         mime="text/csv",
         icon=":material/download:",
+    )
+    predictions[1].download_button(  # customer ids with leading zeros stay text
+        t("export.csv_excel", lang),
+        data=lambda: export.excel_csv(export.localized(model.predictions, lang)),
+        file_name=f"clv-predictions-{result.until}-excel.csv",
+        mime="text/csv",
+        icon=":material/grid_on:",
+        key="predictions_excel_csv",
     )

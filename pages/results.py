@@ -178,22 +178,29 @@ if from_file:
     html_page = lambda: report.html_file_report(  # noqa: E731
         experiment, file_analysis, link=link, lang=lang
     )
-    effects_csv = lambda: analysis_file.effects_csv(file_analysis)  # noqa: E731 - on download
-    effects_frame = lambda: analysis_file.effects_table(file_analysis)  # noqa: E731
+    effects_frame = lambda: export.localized(  # noqa: E731 - built on download only
+        analysis_file.effects_table(file_analysis), lang
+    )
+    effects_xlsx = lambda: export.xlsx(  # noqa: E731
+        {
+            t("sheet.effects", lang): effects_frame(),
+            t("sheet.arms", lang): export.localized(analysis_file.arms_table(file_analysis), lang),
+        }
+    )
 else:
     official, _ = view.official_for(analysis, lang)
     html_page = lambda: report.html_report(  # noqa: E731
         analysis, link=link, official=official, lang=lang
     )
-    effects_csv = lambda: report.effects_csv(analysis)  # noqa: E731 - built on download only
-    effects_frame = lambda: report.effects_table(analysis)  # noqa: E731
-    downloads[2].download_button(
-        t("results.download.effects_xlsx", lang),
-        data=lambda: report.effects_xlsx(analysis),  # built when asked for, not every rerun
-        file_name=f"{name}-effects.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table_view:",
-    )
+    effects_frame = lambda: export.localized(report.effects_table(analysis), lang)  # noqa: E731
+    effects_xlsx = lambda: report.effects_xlsx(analysis, lang)  # noqa: E731
+downloads[2].download_button(  # ids stay text in the sheet: a leading zero is kept
+    t("results.download.effects_xlsx", lang),
+    data=effects_xlsx,  # built when asked for, not every rerun
+    file_name=f"{name}-effects.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+)
 downloads[0].download_button(
     t("results.download.html", lang),
     data=html_page,
@@ -203,7 +210,7 @@ downloads[0].download_button(
 )
 downloads[1].download_button(
     t("results.download.effects_csv", lang),
-    data=effects_csv,
+    data=lambda: export.csv(effects_frame()),
     file_name=f"{name}-effects.csv",
     mime="text/csv",
     icon=":material/table:",

@@ -30,8 +30,9 @@ def test_spend_histogram_bars_span_their_bins_in_money():
     assert fig.layout.xaxis.title.text == f"Spend in the last 365 days, {config.CURRENCY}"
     assert fig.layout.yaxis.title.text == "Customers"
     # the last bin holds the top 1%: its label is open-ended
-    assert bar.customdata[-1] == f"1,500+ {config.CURRENCY}"
-    assert bar.customdata[0] == f"0-500 {config.CURRENCY}"
+    # one wording with the Customers page's histograms; the unit joined by a no-break space
+    assert bar.customdata[-1] == f"1,500\u00a0{config.CURRENCY} and more"
+    assert bar.customdata[0] == f"0 to 500\u00a0{config.CURRENCY}"
 
 
 def test_empty_audience_gives_a_message_not_an_empty_axis():
@@ -54,7 +55,8 @@ def test_power_curve_plots_statsmodels_power_in_percent():
     ]
     np.testing.assert_allclose(list(line.y), expected, rtol=1e-9)
     assert list(line.x) == [100, 500, 1000, 2000]
-    assert fig.layout.title.text == "Chance to detect +5.0 pp on the repeat rate"
+    # the Formatter's points: '+5.0' and 'pp' joined by a no-break space
+    assert fig.layout.title.text == "Chance to detect +5.0\u00a0pp on the repeat rate"
     assert fig.layout.xaxis.title.text == "Customers per treatment arm"
     assert fig.layout.yaxis.title.text == "Power, %"
     assert len(fig.layout.shapes) == 2

@@ -202,3 +202,74 @@ def test_every_column_type_is_written_the_same_way():
         "10000000000000000",
         "0,0000001",
     ]
+
+
+# -- headers in the user's language and the other two downloads (csv, xlsx) -----------------------
+def test_localized_gives_russian_headers_and_words_for_codes_and_leaves_english_alone():
+    from experiments import export
+
+    frame = pd.DataFrame(
+        {
+            "arm": ["Скидка"],
+            "metric": ["repeat_purchase"],
+            "method": ["welch"],
+            "ci_low": [0.1],
+            "status": ["ok"],
+            "conversion, %": [1.0],  # a user's own metric column keeps its name
+        }
+    )
+    ru = export.localized(frame, "ru")
+    assert list(ru.columns) == [
+        "Группа",
+        "Метрика",
+        "Метод",
+        "Интервал от",
+        "Статус",
+        "conversion, %",
+    ]
+    assert ru.iloc[0].tolist()[:3] == ["Скидка", "Повторная покупка", "Welch"]
+    assert export.localized(frame, "en") is frame  # scripts read the English codes
+
+
+def test_xlsx_keeps_ids_as_text_with_their_leading_zeros_and_formulas_inert():
+    from openpyxl import load_workbook
+
+    from experiments import export
+
+    frame = pd.DataFrame(
+        {"Клиент": ["00123", "12345678901234567890"], "Группа": ['=HYPERLINK("x")', "скидка"]}
+    )
+    book = load_workbook(io.BytesIO(export.xlsx({"клиенты": frame})))
+    sheet = book["клиенты"]
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[1][0] == "00123" and sheet["A2"].data_type == "s"
+    assert cells[2][0] == "12345678901234567890" and sheet["A3"].data_type == "s"
+    assert cells[1][1] == '\'=HYPERLINK("x")'  # text, not a formula
+
+
+def test_the_effects_downloads_in_russian_have_russian_headers_and_english_ones_are_unchanged(
+    analysis,
+):
+    from openpyxl import load_workbook
+
+    from experiments import design, report
+
+    english = report.effects_csv(analysis)
+    assert english == design.escape_cells(report.effects_table(analysis)).to_csv(
+        index=False
+    ).encode("utf-8-sig")
+    russian = pd.read_csv(io.BytesIO(report.effects_csv(analysis, "ru")), encoding="utf-8-sig")
+    assert list(russian.columns[:4]) == ["Группа", "Метрика", "Метод", "Срок, дн."]
+    assert "Повторная покупка" in set(russian["Метрика"])
+    book = load_workbook(io.BytesIO(report.effects_xlsx(analysis, "ru")))
+    assert book.sheetnames == ["эффекты", "группы"]
+    assert [c.value for c in book["группы"][1]][:4] == [
+        "Группа",
+        "Номер группы",
+        "Тип",
+        "Клиентов",
+    ]
+    assert load_workbook(io.BytesIO(report.effects_xlsx(analysis))).sheetnames == [
+        "effects",
+        "arms",
+    ]

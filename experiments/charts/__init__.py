@@ -15,6 +15,8 @@ from experiments.charts.customers import (
     probability_alive_figure,
     repeat_curve_figure,
     rfm_segments_figure,
+    segment_key,
+    segment_label,
 )
 from experiments.charts.data import monthly_activity_figure
 from experiments.charts.design import audience_spend_figure, power_curve_figure
@@ -51,6 +53,8 @@ __all__ = [
     "probability_alive_figure",
     "repeat_curve_figure",
     "rfm_segments_figure",
+    "segment_key",
+    "segment_label",
     "segments_figure",
     "value_bins",
 ]

@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from experiments import config
+from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, t
+
 TEMPLATE = "plotly_white"
 
 
@@ -55,29 +58,57 @@ def translucent(color: str, alpha: float) -> str:
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 
-def empty_figure(title: str, message: str) -> go.Figure:
+def formatter(lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None) -> Formatter:
+    """The chart's formatter: its language and the store's currency (RUB by default)."""
+    return Formatter(lang, currency or config.CURRENCY)
+
+
+def localize(fig: go.Figure, fmt: Formatter) -> go.Figure:
+    """The chart's numbers in its language: plotly's decimal and group marks (ru '1 234,5')
+    for every tick and hover number."""
+    fig.update_layout(separators=fmt.plotly_separators)
+    return fig
+
+
+def empty_figure(title: str, message: str, lang: Lang = DEFAULT_LANGUAGE) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font={"size": 16})
     fig.update_layout(title=title, template=TEMPLATE, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return fig
+    return localize(fig, formatter(lang))
 
 
 def bins_figure(
-    histogram: pd.DataFrame, *, title: str, x_title: str, color: str, unit: str
+    histogram: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    color: str,
+    unit: str,
+    fmt: Formatter | None = None,
 ) -> go.Figure:
     """Bars spanning bin_start..bin_end; a missing bin_end marks an open last bin (drawn as wide
-    as the others, labelled "and more")."""
+    as the others, labelled "and more"). `unit` is '%' or a currency symbol."""
+    fmt = fmt or formatter()
+    lang = fmt.lang
     start = histogram["bin_start"].astype(float).to_numpy()
     end = pd.to_numeric(histogram["bin_end"], errors="coerce").astype(float).to_numpy()
     known = end[~np.isnan(end)] - start[~np.isnan(end)]
     width = float(np.median(known)) if known.size else 1.0
     open_end = np.isnan(end)
     drawn_end = np.where(open_end, start + width, end)
-    suffix = unit if unit == "%" else f" {unit}"
+    suffix = unit if unit == "%" and lang == "en" else f"\u00a0{unit}"
     labels = [
-        f"{a:,.0f}{suffix} and more" if o else f"{a:,.0f} to {b:,.0f}{suffix}"
+        t("chart.bin.open", lang, low=fmt.number(float(a)), unit=suffix)
+        if o
+        else t(
+            "chart.bin.range",
+            lang,
+            low=fmt.number(float(a)),
+            high=fmt.number(float(b)),
+            unit=suffix,
+        )
         for a, b, o in zip(start, end, open_end, strict=True)
     ]
     fig = go.Figure(
@@ -85,19 +116,21 @@ def bins_figure(
             x=(start + drawn_end) / 2,
             y=histogram["customers"],
             width=drawn_end - start,
-            customdata=[label.replace(",", " ") for label in labels],
+            customdata=labels,
             marker_color=color,
             marker_line={"width": 1, "color": "white"},
-            hovertemplate="%{customdata}<br>%{y:,.0f} customers<extra></extra>",
-            name="Customers",
+            hovertemplate="%{customdata}<br>"
+            + t("chart.hover.customers", lang, count="%{y:,.0f}")
+            + "<extra></extra>",
+            name=t("chart.customers", lang),
         )
     )
     fig.update_layout(
         title=title, template=TEMPLATE, height=340, margin={"t": 50, "b": 40}, bargap=0
     )
     fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text="Customers")
-    return fig
+    fig.update_yaxes(title_text=t("chart.customers", lang))
+    return localize(fig, fmt)
 
 
 def value_bins(values: object, *, bins: int = 30, cap_quantile: float = 0.99) -> pd.DataFrame:

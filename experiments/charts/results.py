@@ -9,7 +9,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from experiments import catalogue, config
-from experiments.charts.layout import TEMPLATE, arm_palette, empty_figure, translucent
+from experiments.charts.layout import (
+    TEMPLATE,
+    arm_palette,
+    empty_figure,
+    formatter,
+    localize,
+    translucent,
+)
+from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Formatter, Lang, t
 from experiments.metrics import ExperimentAnalysis
 from experiments.stats import DecayPoint
 
@@ -17,12 +25,35 @@ SEGMENT_KIND_LABELS = {
     "pre_period": "bought before assignment",
     "stratum": "stratum",
     "attribute": "attribute",
-}
+}  # English; segment_kind_label gives either language
+
+
+def segment_kind_label(kind: str, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """What a kind of segment is called: 'pre_period' -> ru 'покупали до назначения'."""
+    key = f"chart.segment_kind.{kind}"
+    return t(key, lang) if key in MESSAGES else kind
+
+
+def metric_label(metric: str, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """A metric's name on a chart: the catalogue's in Russian ('Повторная покупка'); in English
+    its code in words ('repeat purchase'), as the English charts always read; a metric the
+    catalogue does not name (a result file's column) is its own name."""
+    key = f"metric.{metric}"
+    if lang != "en" and key in MESSAGES:
+        return t(key, lang)
+    return metric.replace("_", " ")
 
 
 def _colors(analysis: ExperimentAnalysis) -> dict[str, str]:
     """The experiment's arm colours: the same arm has the same colour in every chart."""
     return arm_palette([(a.arm, a.kind) for a in analysis.arms])
+
+
+def method_label(method: str, lang: Lang = DEFAULT_LANGUAGE) -> str:
+    """An estimator as a chart names it: in English its code ('welch', as the hover always
+    read), in Russian words ('t-тест Уэлча')."""
+    key = "glossary.cuped.term" if method == "cuped" else f"chart.method.{method}"
+    return t(key, lang) if lang != "en" and key in MESSAGES else method
 
 
 def _metric_unit(metric: str) -> str:
@@ -34,12 +65,26 @@ def _metric_unit(metric: str) -> str:
     return config.CURRENCY
 
 
+def _unit_text(unit: str, fmt: Formatter) -> str:
+    """A unit as an axis names it: 'pp' -> ru 'п.п.', 'orders' -> ru 'заказа', the store's
+    currency -> its symbol (ru '₽')."""
+    if unit == "pp":
+        return t("unit.percentage_points", fmt.lang)
+    if unit == "orders":
+        return t("chart.unit.orders", fmt.lang)
+    if unit == fmt.currency:
+        return fmt.currency_symbol
+    return unit
+
+
 def forest_figure(
     effects: list[dict[str, object]],
     *,
     confidence: float = 0.95,
     units: Mapping[str, str] | None = None,
-    adjusted_for: str = "pre-period spend, orders, recency, tenure and RFM segment",
+    adjusted_for: str | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> go.Figure:
     """Effect vs control with its confidence interval, one row per arm, one panel per metric.
 
@@ -49,11 +94,15 @@ def forest_figure(
     left out.
     Rates are drawn in percentage points, money in the store's currency. `units` overrides the
     unit per metric ("pp" scales by 100) for metrics not named like the store's own, e.g. the
-    0/1 columns of a campaign result file.
+    0/1 columns of a campaign result file. `adjusted_for` names the CUPED covariates (default:
+    the store's pre-period history, in the chart's language).
     """
-    title = f"Effect of each lever vs control ({confidence:.0%} confidence intervals)"
+    fmt = formatter(lang, currency)
+    if adjusted_for is None:
+        adjusted_for = t("chart.forest.adjusted_default", lang)
+    title = t("chart.forest.title", lang, level=fmt.percent(confidence, 0))
     if not any(e.get("diff") is not None for e in effects):
-        return empty_figure(title, "no estimable effect yet")
+        return empty_figure(title, t("chart.forest.empty", lang), lang)
     metrics = list(dict.fromkeys(str(e["metric"]) for e in effects))
     one_per_arm = all(
         len([e for e in effects if e["metric"] == m and e["arm"] == arm]) <= 1
@@ -61,14 +110,14 @@ def forest_figure(
         for arm in {e["arm"] for e in effects}
     )
     adjusted = [
-        m.replace("_", " ")
+        metric_label(m, lang)
         for m in metrics
         if one_per_arm and {e["method"] for e in effects if e["metric"] == m} == {"cuped"}
     ]
     fig = make_subplots(
         rows=1,
         cols=max(1, len(metrics)),
-        subplot_titles=[m.replace("_", " ") for m in metrics] or [""],
+        subplot_titles=[metric_label(m, lang) for m in metrics] or [""],
         shared_yaxes=True,
     )
     for col, metric in enumerate(metrics, start=1):
@@ -78,7 +127,11 @@ def forest_figure(
         diffs = [float(e["diff"]) * scale for e in rows]  # type: ignore[arg-type]
         lows = [float(e["ci_low"]) * scale for e in rows]  # type: ignore[arg-type]
         highs = [float(e["ci_high"]) * scale for e in rows]  # type: ignore[arg-type]
-        labels = [str(e["arm"]) if one_per_arm else f"{e['arm']} ({e['method']})" for e in rows]
+        methods = [method_label(str(e["method"]), lang) for e in rows]
+        labels = [
+            str(e["arm"]) if one_per_arm else f"{e['arm']} ({m})"
+            for e, m in zip(rows, methods, strict=True)
+        ]
         fig.add_trace(
             go.Scatter(
                 x=diffs,
@@ -94,22 +147,36 @@ def forest_figure(
                 name=metric,
                 showlegend=False,
                 customdata=[[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
-                text=[str(e["method"]) for e in rows],
-                hovertemplate="%{y} (%{text})<br>%{x:+,.2f} ("
-                + f"{confidence:.0%} CI "
-                + "%{customdata[0]:+,.2f} to %{customdata[1]:+,.2f})<extra></extra>",
+                text=methods,
+                hovertemplate="%{y} (%{text})<br>"
+                + t(
+                    "chart.forest.hover",
+                    lang,
+                    diff="%{x:+,.2f}",
+                    level=fmt.percent(confidence, 0),
+                    low="%{customdata[0]:+,.2f}",
+                    high="%{customdata[1]:+,.2f}",
+                )
+                + "<extra></extra>",
             ),
             row=1,
             col=col,
         )
         fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
-        fig.update_xaxes(title_text=f"difference vs control, {unit}", nticks=6, row=1, col=col)
+        fig.update_xaxes(
+            title_text=t("chart.vs_control", lang, unit=_unit_text(unit, fmt)),
+            nticks=6,
+            row=1,
+            col=col,
+        )
     rows_drawn = len({(e["arm"], e["method"]) for e in effects}) if not one_per_arm else 0
     fig.update_layout(
         title={
             "text": title,
             "subtitle": {
-                "text": ", ".join(adjusted) + f": adjusted for {adjusted_for} (CUPED)"
+                "text": t(
+                    "chart.forest.adjusted", lang, metrics=", ".join(adjusted), what=adjusted_for
+                )
                 if adjusted
                 else ""
             },
@@ -119,7 +186,7 @@ def forest_figure(
         + 50 * max(1, rows_drawn or len({e["arm"] for e in effects})),
         margin={"t": 120 if adjusted else 80},
     )
-    return fig
+    return localize(fig, fmt)
 
 
 def _verdict_color(effect: Mapping[str, object]) -> str:
@@ -149,6 +216,7 @@ def curves_figure(
     band: tuple[str, str] | None = None,
     step: bool = False,
     colors: Mapping[str, str] | None = None,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> go.Figure:
     """One line per arm from a tidy frame with columns arm, kind, x, y (and optional CI band).
 
@@ -174,7 +242,7 @@ def curves_figure(
                         hoverinfo="skip",
                         showlegend=False,
                         legendgroup=str(arm),
-                        name=f"{arm} CI",
+                        name=t("chart.band_name", lang, arm=arm),
                         **fill,
                     )
                 )
@@ -193,25 +261,27 @@ def curves_figure(
     )
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title, tickformat=".0%" if percent else ",")
-    return fig
+    return localize(fig, formatter(lang))
 
 
 def _kinds(analysis: ExperimentAnalysis) -> dict[str, str]:
     return {a.arm: a.kind for a in analysis.arms}
 
 
-def arm_repeat_figure(analysis: ExperimentAnalysis) -> go.Figure:
+def arm_repeat_figure(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> go.Figure:
     """Share of each arm that has purchased again, by days since assignment.
 
     Kaplan-Meier (1 - survival), so customers assigned late count for the days they were
     observed; the band is the pointwise interval at the analysis' confidence level and the
     subtitle gives the log-rank test of whether the arms' curves differ.
     """
-    title = "Customers who purchased again, by days since assignment"
+    fmt = formatter(lang)
+    title = t("chart.repeat.title", lang)
     km = analysis.kaplan_meier
     curves = km.curves.copy()
     if curves.empty:
-        return empty_figure(title, km.note or "not enough data yet")
+        note = km.note if lang == "en" and km.note else ""
+        return empty_figure(title, note or t("chart.not_enough_data", lang), lang)
     order = {a.arm: i for i, a in enumerate(analysis.arms)}  # control first, as on the page
     curves["arm"] = curves["group"].astype(str)
     curves["rank"] = curves["arm"].map(order)
@@ -225,31 +295,33 @@ def arm_repeat_figure(analysis: ExperimentAnalysis) -> go.Figure:
         x="time",
         y="share",
         title=title,
-        x_title="days since assignment",
-        y_title="share with a repeat purchase",
+        x_title=t("chart.days_since_assignment", lang),
+        y_title=t("chart.repeat.y", lang),
         percent=True,
         band=("share_low", "share_high"),
         step=True,
         colors=_colors(analysis),
+        lang=lang,
     )
     p = km.logrank_p_value
-    level = f"{analysis.settings.confidence:.0%}"
-    subtitle = f"Kaplan-Meier with {level} pointwise bands" + (
-        f"; log-rank test that the arms differ: {_p_text(p)}" if p is not None else ""
+    level = fmt.percent(analysis.settings.confidence, 0)
+    subtitle = t("chart.repeat.subtitle", lang, level=level) + (
+        t("chart.repeat.logrank", lang, p=_p_text(p, fmt)) if p is not None else ""
     )
     fig.update_layout(title={"text": title, "subtitle": {"text": subtitle}}, margin={"t": 80})
     fig.add_vline(
         x=analysis.horizon_days,
         line_dash="dot",
         line_color="#444",
-        annotation_text=f"horizon: {analysis.horizon_days} days",
+        annotation_text=t("chart.horizon", lang, count=analysis.horizon_days),
         annotation_position="top right",
     )
     return fig
 
 
-def _p_text(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+def _p_text(p: float, fmt: Formatter | None = None) -> str:
+    fmt = fmt or formatter()
+    return f"p < {fmt.number(0.001, 3)}" if p < 0.001 else f"p = {fmt.number(p, 3)}"
 
 
 def _points_frame(points: dict[str, list[DecayPoint]], kinds: dict[str, str]) -> pd.DataFrame:
@@ -269,35 +341,45 @@ def _points_frame(points: dict[str, list[DecayPoint]], kinds: dict[str, str]) ->
     return pd.DataFrame(rows, columns=["arm", "kind", "day", "diff", "ci_low", "ci_high"])
 
 
-def decay_figure(analysis: ExperimentAnalysis) -> go.Figure:
+def decay_figure(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> go.Figure:
     """Effect on weekly contribution (margin minus discounts) by days since assignment."""
+    fmt = formatter(lang, currency)
     frame = _points_frame(analysis.decay, _kinds(analysis))
     if frame.empty:
-        return empty_figure("Does the effect fade?", "not enough data yet")
+        return empty_figure(
+            t("chart.decay.empty_title", lang), t("chart.not_enough_data", lang), lang
+        )
     fig = curves_figure(
         frame,
         x="day",
         y="diff",
-        title="Does the effect fade? Extra contribution per customer in each "
-        f"{analysis.settings.bucket_days}-day period vs control",
-        x_title="days since assignment (start of period)",
-        y_title=f"extra contribution per customer, {config.CURRENCY}",
+        title=t("chart.decay.title", lang, days=analysis.settings.bucket_days),
+        x_title=t("chart.decay.x", lang),
+        y_title=t("chart.decay.y", lang, currency=fmt.currency_symbol),
         band=("ci_low", "ci_high"),
         colors=_colors(analysis),
+        lang=lang,
     )
     fig.add_hline(y=0, line_dash="dot", line_color="#444")
     return fig
 
 
-def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
+def payback_figure(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> go.Figure:
     """Cumulative incremental net value per customer (after the lever's cost) vs control.
 
     Marked: the day each lever has paid for itself with confidence (its band's lower edge
     stays above 0 from then on; stats.payback_interval).
     """
+    fmt = formatter(lang, currency)
     frame = _points_frame(analysis.cumulative, _kinds(analysis))
     if frame.empty:
-        return empty_figure("When does the lever pay for itself?", "not enough data yet")
+        return empty_figure(
+            t("chart.payback.empty_title", lang), t("chart.not_enough_data", lang), lang
+        )
     # on day 0 nothing has been bought yet and the lever's cost is paid: each line starts at
     # minus its extra fixed cost (known exactly), which is what the first days earn back
     costs = {a.arm: a.cost_per_customer for a in analysis.arms}
@@ -312,14 +394,16 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
         frame,
         x="day",
         y="diff",
-        title="When does the lever pay for itself? Cumulative extra net value per customer "
-        "vs control, after its cost",
-        x_title="days since assignment",
-        y_title=f"cumulative extra net value per customer, {config.CURRENCY}",
+        title=t("chart.payback.title", lang),
+        x_title=t("chart.days_since_assignment", lang),
+        y_title=t("chart.payback.y", lang, currency=fmt.currency_symbol),
         band=("ci_low", "ci_high"),
         colors=(colors := _colors(analysis)),
+        lang=lang,
     )
-    fig.add_hline(y=0, line_dash="dot", line_color="#444", annotation_text="break-even")
+    fig.add_hline(
+        y=0, line_dash="dot", line_color="#444", annotation_text=t("chart.break_even", lang)
+    )
     # the day it has paid back with confidence (lower bound above 0 from then on), not the
     # day the noisy point estimate crosses: see stats.PAYBACK_RULE
     for arm, payback in analysis.payback.items():
@@ -328,17 +412,25 @@ def payback_figure(analysis: ExperimentAnalysis) -> go.Figure:
                 x=payback.confident_day,
                 line_dash="dash",
                 line_color=colors.get(arm, "#444"),
-                annotation_text=f"{arm}: paid back with confidence by day {payback.confident_day}",
+                annotation_text=t(
+                    "chart.payback.paid_back", lang, arm=arm, day=payback.confident_day
+                ),
                 annotation_position="top left",
             )
     return fig
 
 
-def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> go.Figure:
+def segments_figure(
+    analysis: ExperimentAnalysis,
+    metric: str = "net_value",
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
+) -> go.Figure:
     """Effect by segment (BH-corrected across segments), one row per segment x arm."""
+    fmt = formatter(lang, currency)
     rows = [
         {
-            "segment": f"{SEGMENT_KIND_LABELS.get(kind, kind)}: {segment}",
+            "segment": f"{segment_kind_label(kind, lang)}: {segment}",
             "arm": arm,
             "diff": e.diff,
             "ci_low": e.ci_low,
@@ -351,10 +443,12 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
         if e.diff is not None
     ]
     if not rows:
-        return empty_figure("Effect by segment", "no segments with enough customers")
+        return empty_figure(
+            t("chart.segments.empty_title", lang), t("chart.segments.empty", lang), lang
+        )
     frame = pd.DataFrame(rows)
     scale = 100.0 if metric == "repeat_purchase" else 1.0
-    unit = "pp" if metric == "repeat_purchase" else config.CURRENCY
+    unit = _unit_text("pp" if metric == "repeat_purchase" else fmt.currency, fmt)
     fig = go.Figure()
     colors = _colors(analysis)
     for arm, part in frame.groupby("arm", sort=False):
@@ -376,7 +470,7 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
         )
     fig.add_vline(x=0, line_dash="dot", line_color="#444")
     fig.update_layout(
-        title=f"Effect on {metric.replace('_', ' ')} by segment (corrected across segments)",
+        title=t("chart.segments.title", lang, metric=metric_label(metric, lang)),
         template=TEMPLATE,
         height=200 + 28 * len(frame),
         scattermode="group",
@@ -384,20 +478,23 @@ def segments_figure(analysis: ExperimentAnalysis, metric: str = "net_value") -> 
         legend={"orientation": "h", "y": -0.35},
         margin={"b": 110},
     )
-    fig.update_xaxes(title_text=f"difference vs control, {unit}")
-    return fig
+    fig.update_xaxes(title_text=t("chart.vs_control", lang, unit=unit))
+    return localize(fig, fmt)
 
 
-def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
+def net_value_distribution_figure(
+    analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
+) -> go.Figure:
     """Net value per customer in each arm (share of the arm's customers per bin), caps marked.
 
     Most customers are near 0 or at minus the lever's cost, a few are worth a lot: the share
     axis is logarithmic so both ends stay readable.
     """
+    fmt = formatter(lang, currency)
     dist = analysis.distribution
-    title = f"Net value per customer over {analysis.horizon_days} days, by arm"
+    title = t("chart.distribution.title", lang, count=analysis.horizon_days)
     if dist.empty:
-        return empty_figure(title, "no customers observed for the whole horizon yet")
+        return empty_figure(title, t("chart.distribution.empty", lang), lang)
     lo, hi = float(dist["bin_lo"].iloc[0]), float(dist["bin_hi"].iloc[0])
     bins = int(dist["bin"].max()) + 1
     width = (hi - lo) / max(bins, 1)
@@ -414,8 +511,15 @@ def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
                 mode="lines+markers",
                 name=arm,
                 line={"color": colors.get(arm, "#444"), "shape": "hvh"},
-                hovertemplate=f"{arm}<br>%{{x:,.0f}} {config.CURRENCY}: %{{y:.1%}} of customers"
-                "<extra></extra>",
+                hovertemplate=_hover_arm(arm)
+                + "<br>"
+                + t(
+                    "chart.distribution.hover",
+                    lang,
+                    value=f"%{{x:,.0f}}\u00a0{fmt.currency_symbol}",
+                    share="%{y:.1%}",
+                )
+                + "<extra></extra>",
             )
         )
     lower, upper = analysis.caps.get("net_value", (None, None))
@@ -425,7 +529,7 @@ def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
             x=upper,
             line_dash="dash",
             line_color="#444",
-            annotation_text=f"cap: {above} customers above, counted at {upper:,.0f}",
+            annotation_text=t("chart.distribution.cap", lang, count=above, value=fmt.number(upper)),
             annotation_position="top left",
         )
     if lower is not None and below:
@@ -433,17 +537,23 @@ def net_value_distribution_figure(analysis: ExperimentAnalysis) -> go.Figure:
             x=lower,
             line_dash="dash",
             line_color="#444",
-            annotation_text=f"lower cap: {below} customers below",
+            annotation_text=t("chart.distribution.lower_cap", lang, count=below),
             annotation_position="bottom right",
         )
     fig.update_layout(
         title=title, template=TEMPLATE, height=380, legend={"orientation": "h", "y": -0.25}
     )
-    fig.update_xaxes(title_text=f"net value per customer (margin minus cost), {config.CURRENCY}")
+    fig.update_xaxes(title_text=t("chart.distribution.x", lang, currency=fmt.currency_symbol))
     fig.update_yaxes(
-        title_text="share of the arm's customers (log scale)",
+        title_text=t("chart.distribution.y", lang),
         type="log",
         dtick=1,
         tickformat=".2~%",
     )
-    return fig
+    return localize(fig, fmt)
+
+
+def _hover_arm(arm: str) -> str:
+    """An arm's name inside a hover template: a '%{' in it is split by a zero-width space, so
+    plotly shows the name as typed rather than reading a placeholder."""
+    return arm.replace("%{", "%\u200b{")

@@ -36,7 +36,13 @@ from functools import cache
 from numbers import Real
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import NumberPattern, get_currency_precision, get_currency_symbol, is_currency
+from babel.numbers import (
+    NumberPattern,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    is_currency,
+)
 
 from experiments import config
 from experiments.i18n.catalogue import locale, t
@@ -51,6 +57,10 @@ DATE_INPUT_FORMAT: dict[Lang, str] = {"ru": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 # A shop's week starts on Monday in either language (datetime.weekday() numbering): weekly
 # buckets and calendars start there; Streamlit's date picker takes its first day from the browser
 FIRST_WEEKDAY = 0
+# plotly's layout.separators: the decimal mark, then the digit-group mark (d3-format reads it for
+# every tick and hover number of a chart)
+PLOTLY_SEPARATORS: dict[Lang, str] = {"ru": ", ", "en": ".,"}
+MONTH_YEAR = "LLL y"  # a month on a chart axis: ru 'янв. 2026', en 'Jan 2026' (CLDR stand-alone)
 
 
 def _finite(value: object) -> bool:
@@ -130,6 +140,14 @@ class Formatter:
         assert value is not None
         return self._apply(float(value), "decimal", digits, signed)
 
+    def significant(self, value: float | None, digits: int = 4) -> str:
+        """A technical number to `digits` significant digits (a diagnostic table's diff or
+        p-value), no digit groups: ru '0,01235', '1,235e+07'; en '0.01235'."""
+        if not _finite(value):
+            return self.not_available
+        text = format(float(value), f".{digits}g")  # type: ignore[arg-type]
+        return text.replace(".", get_decimal_symbol(locale(self.lang)))
+
     def money(self, value: float | None, *, signed: bool = False, digits: int | None = None) -> str:
         """An amount in the store's currency: ru '1 234 567,89 ₽', en 'RUB 1,234,567.89'.
 
@@ -177,6 +195,23 @@ class Formatter:
         '5 клиентов', '1 234 клиента'; en '1 customer', '5 customers'. `noun` names a
         ``count.<noun>`` message (customers, orders, days, arms, rows, experiments)."""
         return t(f"count.{noun}", self.lang, count=value)
+
+    def month(self, value: dt.date) -> str:
+        """A month on a chart axis or in a hover: ru 'янв. 2026', en 'Jan 2026'.
+
+        Plotly's own date ticks are English (the Python package bundles no locale), so charts
+        label months with these texts instead of a date axis' format."""
+        return format_date(value, MONTH_YEAR, locale=locale(self.lang))
+
+    @property
+    def currency_symbol(self) -> str:
+        """The currency as a chart's axis or hover names it: ru '₽', en 'RUB'; '€' in both."""
+        return get_currency_symbol(self.currency, locale(self.lang))
+
+    @property
+    def plotly_separators(self) -> str:
+        """plotly ``layout.separators``: ru ', ' (decimal comma, space groups), en '.,'."""
+        return PLOTLY_SEPARATORS[self.lang]
 
     @property
     def date_input_format(self) -> str:

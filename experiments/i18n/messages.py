@@ -1374,7 +1374,7 @@ MESSAGES: dict[str, Entry] = {
     "report.col.expected": {"ru": "Ожидалось по плану", "en": "expected"},
     "report.col.unit": {"ru": "Единица", "en": "unit"},
     "report.col.control": {"ru": "Контроль", "en": "control"},
-    "report.col.arm_value": {"ru": "Группа", "en": "arm value"},
+    "report.col.arm_value": {"ru": "Значение в группе", "en": "arm value"},
     "report.col.difference": {"ru": "Разница", "en": "difference"},
     "report.col.note": {"ru": "Примечание", "en": "note"},
     "report.role.treated": {"ru": "тестовая", "en": "treated"},

@@ -37,7 +37,7 @@ def table(at: AppTest, column: str) -> pd.DataFrame:
 
 
 def spaced(value: float) -> str:
-    return f"{value:,.0f}".replace(",", " ")
+    return f"{value:,.0f}"  # the Formatter's English: '1,577' (pages/_ui.count / money)
 
 
 def test_headline_and_segments_equal_the_domain_numbers(app_env):
@@ -50,7 +50,7 @@ def test_headline_and_segments_equal_the_domain_numbers(app_env):
     assert metric(at, "Customers") == spaced(base.customers) == spaced(len(features))
     assert metric(at, "Active in the last 12 months") == spaced(base.active_customers)
     assert metric(at, "Repeat share") == f"{base.repeat_share:.1%}"
-    assert metric(at, "Median 12-month CLV") == f"{spaced(historic.median)} {config.CURRENCY}"
+    assert metric(at, "Median 12-month CLV") == f"{config.CURRENCY} {spaced(historic.median)}"
     shown = table(at, "repeat_rate")
     assert list(shown["segment"]) == list(segments["segment"])  # the Design page's segments
     np.testing.assert_array_equal(shown["customers"], segments["customers"])
@@ -79,7 +79,7 @@ def test_fitting_shows_the_parameters_of_fit_store_and_refits_on_new_settings(ap
         assert params.at[name, "estimate"] == pytest.approx(value, rel=1e-6), name
     assert params["standard error"].notna().all()
     summary = expected.model.clv_summary()
-    mean = f"{spaced(summary['mean'])} {config.CURRENCY}"
+    mean = f"{config.CURRENCY} {spaced(summary['mean'])}"  # the Formatter's English
     assert metric(at, "Mean expected 12-month CLV") == mean
     assert metric(at, "Mean probability still active") == (
         f"{summary['probability_alive_mean']:.1%}"
@@ -94,7 +94,7 @@ def test_fitting_shows_the_parameters_of_fit_store_and_refits_on_new_settings(ap
     assert not at.exception, at.exception
     with open_store(app_env).cursor() as cur:
         six = clv.fit_store(cur, months=6).model.clv_summary()
-    assert metric(at, "Mean expected 6-month CLV") == f"{spaced(six['mean'])} {config.CURRENCY}"
+    assert metric(at, "Mean expected 6-month CLV") == f"{config.CURRENCY} {spaced(six['mean'])}"
     assert six["mean"] < summary["mean"]
 
 

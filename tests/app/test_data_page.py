@@ -38,15 +38,15 @@ def upload(at: AppTest, name: str, content: bytes, mime: str = "text/csv") -> Ap
 def test_page_shows_what_is_in_the_store(app_env):
     at = data_page()
     customers, transactions, _ = counts(app_env)
-    assert metric(at, "Customers") == f"{customers:,}".replace(",", " ")
-    assert metric(at, "Transactions") == f"{transactions:,}".replace(",", " ")
+    assert metric(at, "Customers") == f"{customers:,}"  # the Formatter: en "1,577"
+    assert metric(at, "Transactions") == f"{transactions:,}"
     assert any("Transactions from" in c.value for c in at.caption)
     with open_store(app_env).cursor() as cur:
         revenue = overview.store_stats(cur).revenue
     tile = next(m for m in at.metric if m.label == "Revenue, RUB")
     # short enough for its tile (the demo store holds millions), exact in the tooltip
     assert tile.value.replace("\u00a0", " ") == f"{revenue / 1e6:,.1f} M"
-    assert f"{revenue:,.0f}".replace(",", " ") in tile.help.replace("\u00a0", " ")
+    assert f"{revenue:,.0f}" in tile.help
 
 
 def test_uploading_a_russian_cp1251_export_loads_it(app_env):
@@ -60,7 +60,7 @@ def test_uploading_a_russian_cp1251_export_loads_it(app_env):
     assert at.success, [e.value for e in at.error]
     after = counts(app_env)
     assert after[1] > before[1] and after[2] == before[2] + 1
-    assert metric(at, "Transactions") == f"{after[1]:,}".replace(",", " ")
+    assert metric(at, "Transactions") == f"{after[1]:,}"
 
 
 def test_same_file_twice_loads_nothing_the_second_time(app_env):

@@ -59,7 +59,7 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def count(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
+    return f"{value:,}"  # the Formatter's English: '1,577' (pages/_ui.count)
 
 
 def set_up(at: AppTest, name: str, gift_name: str = "surprise gift") -> AppTest:

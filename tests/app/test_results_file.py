@@ -49,7 +49,7 @@ def test_results_page_shows_the_file_view(hillstrom_app):
     store, experiment_id = hillstrom_app
     at = run({"experiment": "Hillstrom", "metrics": "conversion,visit,spend"})
     # where the data came from, and no transaction-only settings
-    assert any("hillstrom.csv" in c.value and "64 000 rows" in c.value for c in at.caption)
+    assert any("hillstrom.csv" in c.value and "64,000 rows" in c.value for c in at.caption)
     labels = [w.label for w in at.selectbox]
     assert not any(label.startswith(("Horizon", "Adjust for pre-period")) for label in labels)
     assert "Pre-period covariate (CUPED)" in labels

@@ -34,7 +34,7 @@ def test_upload_on_data_page_updates_counts(browser, tmp_path):
         page.get_by_text("transactions rows from", exact=False).first.wait_for(timeout=60_000)
         wait_for_app(page)
         rows_in_sample = SAMPLE.read_bytes().count(b"\n") - 1
-        shown = f"{before + rows_in_sample:,}".replace(",", " ")
+        shown = f"{before + rows_in_sample:,}"  # the Formatter's English: '1,577'
         page.get_by_test_id("stMetricValue").filter(has_text=shown).wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "data.png"), full_page=True)
         page.close()
