@@ -33,9 +33,47 @@ def lang() -> Lang:
     return resolve_language(st.query_params.get(LANG_PARAM), st.context.locale)
 
 
+def currency() -> str:
+    """The store's currency (its setting on the Data page, else RUB): `settings.currency`.
+
+    Read once per script run (every amount on a page asks for it; a store-version check per
+    amount would add up on the Results page): the run's context keeps it next to the dict
+    Streamlit replaces at the start of every run, so a new run reads it again.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from experiments.store import settings
+
+    ctx = get_script_run_ctx()
+    memo = getattr(ctx, "_loyalty_currency", None)
+    if ctx is not None and memo is not None and memo[0] is ctx.cursors:
+        return str(memo[1])
+    code = str(cached_query(settings.currency))
+    if ctx is not None:
+        ctx._loyalty_currency = (ctx.cursors, code)  # type: ignore[attr-defined]
+    return code
+
+
 def fmt() -> Formatter:
     """The one formatter of this run: the session's language, the store's currency."""
-    return Formatter(lang(), config.CURRENCY)
+    return Formatter(lang(), currency())
+
+
+def say(message: object) -> str:
+    """A domain message in the session's language: a `Text` (or an error carrying one, or a
+    SettingError's key) through the catalogue; plain text as it is. Not escaped."""
+    from experiments.i18n.text import Text, render_all
+
+    language = lang()
+    if isinstance(message, BaseException):
+        key = getattr(message, "key", "")
+        if key:
+            return t(key, language, **getattr(message, "values", {}))
+        args = message.args
+        message = args[0] if len(args) == 1 and isinstance(args[0], Text) else str(message)
+    if isinstance(message, list | tuple):
+        return render_all(message, language)
+    return render_all(str(message) if not isinstance(message, Text) else message, language)
 
 
 def _remember_language() -> None:
@@ -140,7 +178,7 @@ def money(value: float | None, *, signed: bool = False, digits: int = 0) -> str:
     if value is None:
         return formatter.not_available
     text = _legacy_en(value, f"{'+' if signed else ''},.{digits}f")
-    return f"{text}{NBSP}{config.CURRENCY}"
+    return f"{text}{NBSP}{formatter.currency}"
 
 
 def money_short(value: float | None) -> str:

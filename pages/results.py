@@ -166,14 +166,14 @@ link = share.share_url(base, "", report_params)
 downloads = st.columns(4)
 if from_file:
     html_page = lambda: report.html_file_report(  # noqa: E731
-        experiment, file_analysis, link=link, lang=lang
+        experiment, file_analysis, link=link, lang=lang, currency=_ui.currency()
     )
     effects_csv = lambda: analysis_file.effects_csv(file_analysis)  # noqa: E731 - on download
     effects_frame = lambda: analysis_file.effects_table(file_analysis)  # noqa: E731
 else:
     official, _ = view.official_for(analysis, lang)
     html_page = lambda: report.html_report(  # noqa: E731
-        analysis, link=link, official=official, lang=lang
+        analysis, link=link, official=official, lang=lang, currency=_ui.currency()
     )
     effects_csv = lambda: report.effects_csv(analysis)  # noqa: E731 - built on download only
     effects_frame = lambda: report.effects_table(analysis)  # noqa: E731
