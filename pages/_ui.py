@@ -265,6 +265,32 @@ def mapping_form(inspection: Any, key_prefix: str) -> dict[str, str]:
     return mapping
 
 
+def detected_caption(inspection: Any) -> None:
+    """What an uploaded file was read as (Data and Design): 'Detected: CSV, cp1251,
+    semicolon-separated, decimal comma · 5 columns' / 'Распознано: CSV, cp1251, ...'."""
+    language = lang()
+    file_format = inspection.format
+    columns = len(inspection.columns)
+    if language == "en":
+        described, counted = str(file_format.describe()), f"{columns} columns"
+    else:
+        described = file_format.describe()
+        if file_format.kind == "csv":
+            delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(
+                file_format.delimiter or ","
+            )
+            decimal = "comma" if file_format.decimal == "," else "point"
+            described = t(
+                "upload.format.csv",
+                language,
+                encoding=file_format.encoding,
+                delimiter=t(f"upload.delimiter.{delimiter}", language),
+                decimal=t(f"upload.decimal.{decimal}", language),
+            )
+        counted = t("upload.columns_count", language, count=columns)
+    st.caption(t("upload.detected", language, format=described, columns=counted))
+
+
 def upload_copy(uploaded: Any | None, slot: str) -> Path | None:
     """One temporary copy per uploaded file, kept across reruns and removed when the file is
     replaced or cleared (every rerun wrote another copy: a 645 MB upload left 1.85 GB behind).
@@ -285,10 +311,13 @@ def upload_copy(uploaded: Any | None, slot: str) -> Path | None:
             path = save_upload(uploaded)
         except OSError as error:
             st.error(
-                f"**{plain(uploaded.name)} could not be saved for reading:** the temporary "
-                f"folder {plain(tempfile.gettempdir())} is full or not writable "
-                f"({plain(error.strerror or str(error))}). Free space there, or start the app "
-                "with TMPDIR pointing at a larger disk."
+                t(
+                    "upload.temp_full",
+                    lang(),
+                    file=plain(uploaded.name),
+                    folder=plain(tempfile.gettempdir()),
+                    reason=plain(error.strerror or str(error)),
+                )
             )
             st.stop()
             raise  # unreachable: st.stop() raises

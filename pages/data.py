@@ -143,20 +143,6 @@ uploaded = st.file_uploader(
 )
 
 
-def _describe(file_format: Any) -> str:
-    """What the file was read as: 'CSV, cp1251, semicolon-separated, decimal comma'."""
-    if lang == "en" or file_format.kind != "csv":
-        return str(file_format.describe())
-    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(file_format.delimiter or ",")
-    return t(
-        "upload.format.csv",
-        lang,
-        encoding=file_format.encoding,
-        delimiter=t(f"upload.delimiter.{delimiter}", lang),
-        decimal=t(f"upload.decimal.{'comma' if file_format.decimal == ',' else 'point'}", lang),
-    )
-
-
 def _summary(result: Any) -> str:
     """The load's one line (`LoadResult.summary`) in the page's language."""
     if lang == "en":
@@ -241,17 +227,7 @@ def _load(args: tuple[Any, ...], file_name: str, *, load_valid_rows: bool) -> No
 path = _ui.upload_copy(uploaded, "data")  # one copy per file, removed when it goes
 if uploaded is not None and path is not None:
     inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
-    columns = len(inspection.columns)
-    st.caption(
-        t(
-            "upload.detected",
-            lang,
-            format=_describe(inspection.format),
-            columns=f"{columns} columns"
-            if lang == "en"
-            else t("upload.columns_count", lang, count=columns),
-        )
-    )
+    _ui.detected_caption(inspection)
     for problem in inspection.problems:
         (st.error if problem.severity == "error" else st.warning)(
             _ui.plain(_ui.say(problem.message))

@@ -83,7 +83,7 @@ with st.sidebar.expander(t("results.settings", lang), expanded=True, icon=":mate
         help=t(
             "results.cap.help",
             lang,
-            currency=config.CURRENCY,
+            currency=_ui.currency(),
             percentile=f"{config.DEFAULT_CAP_PERCENTILE:g}",
         ),
     )
@@ -164,16 +164,17 @@ with cols[1]:
 name = experiment.name
 link = share.share_url(base, "", report_params)
 downloads = st.columns(4)
+money = _ui.currency()  # read now: a deferred download runs outside this script run
 if from_file:
     html_page = lambda: report.html_file_report(  # noqa: E731
-        experiment, file_analysis, link=link, lang=lang, currency=_ui.currency()
+        experiment, file_analysis, link=link, lang=lang, currency=money
     )
     effects_csv = lambda: analysis_file.effects_csv(file_analysis)  # noqa: E731 - on download
     effects_frame = lambda: analysis_file.effects_table(file_analysis)  # noqa: E731
 else:
     official, _ = view.official_for(analysis, lang)
     html_page = lambda: report.html_report(  # noqa: E731
-        analysis, link=link, official=official, lang=lang, currency=_ui.currency()
+        analysis, link=link, official=official, lang=lang, currency=money
     )
     effects_csv = lambda: report.effects_csv(analysis)  # noqa: E731 - built on download only
     effects_frame = lambda: report.effects_table(analysis)  # noqa: E731

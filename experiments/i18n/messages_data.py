@@ -110,7 +110,7 @@ MESSAGES: dict[str, Entry] = {
         "en": {"one": "{count} columns", "other": "{count} columns"},
     },
     "upload.format.csv": {
-        "ru": "CSV, {encoding}, разделитель — {delimiter}, десятичный знак — {decimal}",
+        "ru": "CSV, `{encoding}`, разделитель — {delimiter}, десятичный знак — {decimal}",
         "en": "CSV, {encoding}, {delimiter}-separated, decimal {decimal}",
     },
     "upload.delimiter.tab": {"ru": "табуляция", "en": "tab"},

@@ -12,9 +12,16 @@ rendered in the same language.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from experiments.i18n.language import Lang
+
+
+class Joined(NamedTuple):
+    """A value made of several messages, joined in the language they are rendered in."""
+
+    parts: tuple[object, ...]
+    sep: str = "; "
 
 
 class Text(str):
@@ -52,7 +59,9 @@ def _rebuild(key: str, values: dict[str, Any]) -> Text:
 
 
 def render(value: object, lang: Lang) -> Any:
-    """A `Text` in `lang`; any other value as it is (a plain message stays English)."""
+    """A `Text` (or `Joined` texts) in `lang`; any other value as it is (plain text stays)."""
+    if isinstance(value, Joined):
+        return value.sep.join(str(render(part, lang)) for part in value.parts)
     return value.render(lang) if isinstance(value, Text) else value
 
 
