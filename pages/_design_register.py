@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import streamlit as st
 
-from experiments import config, design, ingest
+from experiments import config, design, ingest, labels
 from experiments.design import ArmSpec, DesignError, ExperimentSpec
 from experiments.experiment import Experiment
 from experiments.i18n import t
@@ -90,7 +90,10 @@ def register_tab() -> None:
     """A list randomized elsewhere: read it like the Data page, map, set costs, register."""
     say = common.say
     lang = _ui.lang()
-    st.caption(say("register.caption"))
+    # the exact control names (labels.CONTROL_NAMES): 'control / контроль'; code in Russian
+    named = labels.CONTROL_NAMES[:2]
+    control_names = " / ".join(named if lang == "en" else (f"`{name}`" for name in named))
+    st.caption(say("register.caption", control=control_names))
     uploaded = st.file_uploader(
         say("register.file"),
         type=["csv", "txt", "tsv", "xlsx", "parquet"],

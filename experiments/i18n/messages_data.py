@@ -1,6 +1,8 @@
 """Catalogue texts for the Data page: uploads, the mapping form, store settings.
 
-Keys: ``data.``, ``upload.``, ``store.``.
+Keys: ``data.``, ``upload.``, ``store.``, and ``ingest.`` (the messages of experiments/ingest
+returned as `experiments.i18n.text.Text`: their English is the domain's wording, checked by
+tests/test_ingest_text.py).
 
 Same rules as experiments/i18n/messages.py: one entry per key, ``{"ru": ..., "en": ...}``, the
 same placeholders in both languages; messages.py merges this dict and refuses a key defined twice.
@@ -259,5 +261,267 @@ MESSAGES: dict[str, Entry] = {
         "en": "**{file} could not be saved for reading:** the temporary folder {folder} is full "
         "or not writable ({reason}). Free space there, or start the app with TMPDIR pointing at "
         "a larger disk.",
+    },
+    # -- experiments/ingest: where a finding is, and the row findings (rules.KEYED) ---------------
+    "ingest.where.column": {"ru": "столбце {column}", "en": "column {column}"},
+    "ingest.where.file": {"ru": "файле", "en": "the file"},
+    "ingest.where_.column": {"ru": "Столбец {column}", "en": "Column {column}"},
+    "ingest.where_.file": {"ru": "Файл", "en": "The file"},
+    "ingest.at.one": {"ru": " в строке {rows}{more}", "en": " in row {rows}{more}"},
+    "ingest.at.other": {"ru": " в строках {rows}{more}", "en": " in rows {rows}{more}"},
+    "ingest.more": {"ru": " и ещё {number}", "en": " and {number} more"},
+    "ingest.eg": {"ru": " (например, {examples})", "en": " (e.g. {examples})"},
+    "ingest.row.empty_id": {
+        "ru": {
+            "one": (
+                "{count} строка с пустым номером клиента в {where}{at}. Он нужен в каждой строке."
+            ),
+            "few": (
+                "{count} строки с пустым номером клиента в {where}{at}. Он нужен в каждой строке."
+            ),
+            "many": (
+                "{count} строк с пустым номером клиента в {where}{at}. Он нужен в каждой строке."
+            ),
+            "other": (
+                "{count} строки с пустым номером клиента в {where}{at}. Он нужен в каждой строке."
+            ),
+        },
+        "en": {
+            "one": "{count} row has an empty customer id in {where}{at}. Every row needs one.",
+            "other": "{count} rows have an empty customer id in {where}{at}. Every row needs one.",
+        },
+    },
+    "ingest.row.bad_date": {
+        "ru": {
+            "one": (
+                "{count} дату в {where} не удалось прочитать{at}{eg}. Пишите ГГГГ-ММ-ДД или "
+                "ДД.ММ.ГГГГ (можно со временем); невозможные даты вроде 30 февраля не "
+                "принимаются."
+            ),
+            "few": (
+                "{count} даты в {where} не удалось прочитать{at}{eg}. Пишите ГГГГ-ММ-ДД или "
+                "ДД.ММ.ГГГГ (можно со временем); невозможные даты вроде 30 февраля не "
+                "принимаются."
+            ),
+            "many": (
+                "{count} дат в {where} не удалось прочитать{at}{eg}. Пишите ГГГГ-ММ-ДД или "
+                "ДД.ММ.ГГГГ (можно со временем); невозможные даты вроде 30 февраля не "
+                "принимаются."
+            ),
+            "other": (
+                "{count} даты в {where} не удалось прочитать{at}{eg}. Пишите ГГГГ-ММ-ДД или "
+                "ДД.ММ.ГГГГ (можно со временем); невозможные даты вроде 30 февраля не "
+                "принимаются."
+            ),
+        },
+        "en": {
+            "one": (
+                "{count} date in {where} could not be read{at}{eg}. Use YYYY-MM-DD or DD.MM.YYYY "
+                "(with optional time); impossible dates such as 30 February are refused."
+            ),
+            "other": (
+                "{count} dates in {where} could not be read{at}{eg}. Use YYYY-MM-DD or DD.MM.YYYY "
+                "(with optional time); impossible dates such as 30 February are refused."
+            ),
+        },
+    },
+    "ingest.row.bad_amount": {
+        "ru": {
+            "one": "{count} сумма в {where} — не число{at}{eg}.",
+            "few": "{count} суммы в {where} — не числа{at}{eg}.",
+            "many": "{count} сумм в {where} — не числа{at}{eg}.",
+            "other": "{count} суммы в {where} — не числа{at}{eg}.",
+        },
+        "en": {
+            "one": "{count} amount in {where} is not a number{at}{eg}.",
+            "other": "{count} amounts in {where} are not a number{at}{eg}.",
+        },
+    },
+    "ingest.row.bad_number": {
+        "ru": {
+            "one": (
+                "{count} значение в {where} — не число{at}{eg}. Оставьте ячейку пустой, если "
+                "значение неизвестно."
+            ),
+            "few": (
+                "{count} значения в {where} — не числа{at}{eg}. Оставьте ячейку пустой, если "
+                "значение неизвестно."
+            ),
+            "many": (
+                "{count} значений в {where} — не числа{at}{eg}. Оставьте ячейку пустой, если "
+                "значение неизвестно."
+            ),
+            "other": (
+                "{count} значения в {where} — не числа{at}{eg}. Оставьте ячейку пустой, если "
+                "значение неизвестно."
+            ),
+        },
+        "en": {
+            "one": (
+                "{count} value in {where} is not a number{at}{eg}. Leave the cell blank when "
+                "unknown."
+            ),
+            "other": (
+                "{count} values in {where} are not a number{at}{eg}. Leave the cell blank when "
+                "unknown."
+            ),
+        },
+    },
+    "ingest.row.future_date": {
+        "ru": {
+            "one": (
+                "{count} дата в {where} — в будущем{at}{eg}: проверьте формат даты (день и месяц "
+                "перепутаны?) или выгрузку."
+            ),
+            "few": (
+                "{count} даты в {where} — в будущем{at}{eg}: проверьте формат даты (день и месяц "
+                "перепутаны?) или выгрузку."
+            ),
+            "many": (
+                "{count} дат в {where} — в будущем{at}{eg}: проверьте формат даты (день и месяц "
+                "перепутаны?) или выгрузку."
+            ),
+            "other": (
+                "{count} даты в {where} — в будущем{at}{eg}: проверьте формат даты (день и месяц "
+                "перепутаны?) или выгрузку."
+            ),
+        },
+        "en": {
+            "one": (
+                "{count} date in {where} is in the future{at}{eg}: check the date format (day and "
+                "month swapped?) or the export."
+            ),
+            "other": (
+                "{count} dates in {where} are in the future{at}{eg}: check the date format (day "
+                "and month swapped?) or the export."
+            ),
+        },
+    },
+    "ingest.row.negative_amount": {
+        "ru": {
+            "one": "{count} отрицательная сумма в {where}{at} сохранена как возврат.",
+            "few": "{count} отрицательные суммы в {where}{at} сохранены как возвраты.",
+            "many": "{count} отрицательных сумм в {where}{at} сохранены как возвраты.",
+            "other": "{count} отрицательные суммы в {where}{at} сохранены как возвраты.",
+        },
+        "en": {
+            "one": "{count} negative amount in {where}{at} kept as refund.",
+            "other": "{count} negative amounts in {where}{at} kept as refunds.",
+        },
+    },
+    "ingest.row.duplicate_order_id": {
+        "ru": {
+            "one": (
+                "{count} строка с повторяющимся номером чека в {where}{at}{eg}. Номера чеков "
+                "должны быть уникальны: сложите строки чека в одну или не сопоставляйте номер "
+                "чека."
+            ),
+            "few": (
+                "{count} строки с повторяющимся номером чека в {where}{at}{eg}. Номера чеков "
+                "должны быть уникальны: сложите строки чека в одну или не сопоставляйте номер "
+                "чека."
+            ),
+            "many": (
+                "{count} строк с повторяющимся номером чека в {where}{at}{eg}. Номера чеков "
+                "должны быть уникальны: сложите строки чека в одну или не сопоставляйте номер "
+                "чека."
+            ),
+            "other": (
+                "{count} строки с повторяющимся номером чека в {where}{at}{eg}. Номера чеков "
+                "должны быть уникальны: сложите строки чека в одну или не сопоставляйте номер "
+                "чека."
+            ),
+        },
+        "en": {
+            "one": (
+                "{count} rows share an order id in {where}{at}{eg}. Order ids must be unique: sum "
+                "the lines of an order into one row, or leave the order id unmapped."
+            ),
+            "other": (
+                "{count} rows share an order id in {where}{at}{eg}. Order ids must be unique: sum "
+                "the lines of an order into one row, or leave the order id unmapped."
+            ),
+        },
+    },
+    "ingest.row.set_aside_no_customer": {
+        "ru": {
+            "one": (
+                "{count} строка без номера клиента в {where}{at} (чеки без карты лояльности?) "
+                "отложена: скачайте её ниже."
+            ),
+            "few": (
+                "{count} строки без номера клиента в {where}{at} (чеки без карты лояльности?) "
+                "отложены: скачайте их ниже."
+            ),
+            "many": (
+                "{count} строк без номера клиента в {where}{at} (чеки без карты лояльности?) "
+                "отложены: скачайте их ниже."
+            ),
+            "other": (
+                "{count} строки без номера клиента в {where}{at} (чеки без карты лояльности?) "
+                "отложены: скачайте их ниже."
+            ),
+        },
+        "en": {
+            "one": (
+                "{count} row without a customer id in {where}{at} (receipts without a loyalty "
+                "card?) set aside: download them below."
+            ),
+            "other": (
+                "{count} rows without a customer id in {where}{at} (receipts without a loyalty "
+                "card?) set aside: download them below."
+            ),
+        },
+    },
+    "ingest.row.nothing_left": {
+        "ru": {
+            "one": (
+                "В {file} не осталось строк для загрузки: {count} строка данных отложена (см. "
+                "другие проблемы)."
+            ),
+            "few": (
+                "В {file} не осталось строк для загрузки: все {count} строки данных отложены (см. "
+                "другие проблемы)."
+            ),
+            "many": (
+                "В {file} не осталось строк для загрузки: все {count} строк данных отложены (см. "
+                "другие проблемы)."
+            ),
+            "other": (
+                "В {file} не осталось строк для загрузки: все {count} строки данных отложены (см. "
+                "другие проблемы)."
+            ),
+        },
+        "en": {
+            "one": (
+                "No row of {file} is left to load: all {count} data rows were set aside (see the "
+                "other problems)."
+            ),
+            "other": (
+                "No row of {file} is left to load: all {count} data rows were set aside (see the "
+                "other problems)."
+            ),
+        },
+    },
+    "ingest.row.single_arm": {
+        "ru": "{where}: в нём только одна группа, сравнивать не с чем.",
+        "en": "{where} has only one group label: there is nothing to compare against.",
+    },
+    "ingest.duplicate_mapping": {
+        "ru": "На поле {fields} сопоставлено несколько столбцов; одному полю — один столбец.",
+        "en": "Several columns are mapped to {fields}; map one column per field.",
+    },
+    "ingest.missing_column": {
+        "ru": "В {file} нет столбца для обязательных полей: {fields}. Найдены столбцы: "
+        "{columns}. Сопоставьте их в форме выше (или `--map COLUMN=FIELD` в командной "
+        "строке).{hint}",
+        "en": "No column for required field(s) {fields} in {file}. Columns found: {columns}. "
+        "Map them with --map COLUMN=FIELD (or on the Data page).{hint}",
+    },
+    "ingest.one_column": {
+        "ru": " Найден только один столбец ({column}): возможно, в файле другой разделитель, "
+        "не запятая, точка с запятой или табуляция, — выгрузите CSV с одним из них.",
+        "en": " Only one column was found ({column}): the file may use a delimiter other than "
+        "comma, semicolon or tab — export it as CSV with one of those.",
     },
 }

@@ -330,13 +330,18 @@ MESSAGES: dict[str, Entry] = {
         "en": "Add at least one lever under Arms to plan the experiment.",
     },
     "plan.comparisons": {
-        "ru": "Сравнений с контролем: {comparisons}, каждое при α = {alpha} (поправка "
-        "Бонферрони на {arms}), мощность {power}.",
+        "ru": "{comparisons} с контролем, каждое при α = {alpha} (поправка Бонферрони на "
+        "{arms}), мощность {power}.",
         "en": "{comparisons} with the control, each at alpha = {alpha} (Bonferroni for "
         "{arms}), power {power}.",
     },
     "plan.comparisons.count": {
-        "ru": {"one": "{count}", "few": "{count}", "many": "{count}", "other": "{count}"},
+        "ru": {
+            "one": "{count} сравнение",
+            "few": "{count} сравнения",
+            "many": "{count} сравнений",
+            "other": "{count} сравнения",
+        },
         "en": {"one": "{count} comparison", "other": "{count} comparisons"},
     },
     "plan.arms.count": {
@@ -653,13 +658,13 @@ MESSAGES: dict[str, Entry] = {
         "→ группа, чтобы проанализировать его здесь: CSV (запятая, точка с запятой или "
         "табуляция; UTF-8 или Windows-1251), XLSX или Parquet. Нужны столбец с номером клиента "
         "и столбец группы; столбцы типа группы, промокода и затрат — по желанию (в списке, "
-        "который выгружает эта страница, они есть). Группа с названием `control` / `контроль` — "
+        "который выгружает эта страница, они есть). Группа с названием {control} — "
         "контрольная, если вы не назовёте другую.",
         "en": "Randomized elsewhere (your CRM, an agency)? Upload the customer -> arm list to "
         "analyse it here: CSV (comma, semicolon or tab; UTF-8 or Windows-1251), XLSX or "
         "Parquet. It needs a customer id column and an arm column; arm_kind, code and cost "
-        "columns are optional (the list this page exports has them). The arm named control / "
-        "контроль is the control unless you name another.",
+        "columns are optional (the list this page exports has them). The arm named "
+        "{control} is the control unless you name another.",
     },
     "register.file": {
         "ru": "Файл распределения (CSV, XLSX или Parquet)",

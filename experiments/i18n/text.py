@@ -58,8 +58,18 @@ def _rebuild(key: str, values: dict[str, Any]) -> Text:
     return Text(key, **values)
 
 
+class PerLanguage(NamedTuple):
+    """A value worded differently per language (a field's own name in English, as people say
+    it in Russian: 'amount' / 'Сумма')."""
+
+    en: str
+    ru: str
+
+
 def render(value: object, lang: Lang) -> Any:
     """A `Text` (or `Joined` texts) in `lang`; any other value as it is (plain text stays)."""
+    if isinstance(value, PerLanguage):
+        return value.ru if lang == "ru" else value.en
     if isinstance(value, Joined):
         return value.sep.join(str(render(part, lang)) for part in value.parts)
     return value.render(lang) if isinstance(value, Text) else value
