@@ -172,7 +172,9 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
         say(
             "plan.comparisons",
             comparisons=say("plan.comparisons.count", count=plan.comparisons),
-            alpha=f"{plan.alpha_per_comparison:.3g}",
+            alpha=f"{plan.alpha_per_comparison:.3g}"
+            if lang == "en"
+            else formatter.number(plan.alpha_per_comparison, 3),
             arms=say("plan.arms.count", count=plan.comparisons),
             power=f"{plan.power:.0%}" if lang == "en" else formatter.percent(plan.power, 0),
         )
