@@ -100,3 +100,29 @@ def test_a_missing_column_names_the_fields_as_people_say_them_in_russian():
     message = next(p.message for p in problems if p.code == "missing_column")
     assert message.startswith("No column for required field(s) amount in f.csv.")
     assert "«Сумма»" in message.render("ru") and "amount" not in message.render("ru")
+
+
+def test_an_assignment_list_s_problems_read_in_russian():
+    import pandas as pd
+
+    from experiments import design
+
+    raw = pd.DataFrame(
+        {
+            "id": ["1", "2", "2", "", "5"],
+            "group": ["control", "gift", "sms", "gift", "gift"],
+            "arm_kind": ["control", "gift", "custom", "gift", "discount"],
+        }
+    )
+    mapping = {"id": "customer_id", "group": "arm", "arm_kind": "arm_kind"}
+    parsed = design.parse_assignment_list(raw, mapping, control_arm="контроль")
+    english = list(parsed.problems)
+    assert "1 rows have no customer id or arm (rows 5)." in english
+    assert "1 customers are in two arms (e.g. 2); each customer must be in exactly one arm." in (
+        english
+    )
+    assert "Arm 'gift' has more than one kind: gift, discount." in english
+    assert "The control arm 'контроль' is not in the file." in english
+    for problem in english:
+        assert isinstance(problem, Text) and CYRILLIC.search(problem.render("ru")), problem
+    assert "Клиентов сразу в двух группах: 1" in render_all(english, "ru")

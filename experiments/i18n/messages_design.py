@@ -848,4 +848,48 @@ MESSAGES: dict[str, Entry] = {
         "en": "{arm}: {field} {value} is beyond the plausible {limit} (config.MAX_ABS_AMOUNT): "
         "a typo?",
     },
+    # -- an assignment file read for registering (experiments/design/intake.py) -------------------
+    "design.intake.columns": {
+        "ru": "В файле распределения нужны столбец с номером клиента (`customer_id`) и столбец "
+        "группы (`arm`); в нём есть: {columns}. Сопоставьте их в форме (или "
+        "`--map COLUMN=customer_id --map COLUMN=arm`).",
+        "en": "The assignment file needs a customer id column (customer_id) and an arm column "
+        "(arm); it has: {columns}. Map them in the form (or with --map COLUMN=customer_id "
+        "--map COLUMN=arm).",
+    },
+    "design.intake.no_columns": {"ru": "ни одного столбца", "en": "no columns"},
+    "design.intake.missing": {
+        "ru": "Строк без номера клиента или группы: {number} (строки {rows}).",
+        "en": "{number} rows have no customer id or arm (rows {rows}).",
+    },
+    "design.intake.two_arms": {
+        "ru": "Клиентов сразу в двух группах: {number} (например, {examples}); каждый клиент "
+        "должен быть ровно в одной группе.",
+        "en": "{number} customers are in two arms (e.g. {examples}); each customer must be in "
+        "exactly one arm.",
+    },
+    "design.intake.kinds": {
+        "ru": "У группы «{arm}» больше одного типа: {kinds}.",
+        "en": "Arm '{arm}' has more than one kind: {kinds}.",
+    },
+    "design.intake.bad_kind": {
+        "ru": "У группы «{arm}» тип «{kind}»; типы: {kinds}.",
+        "en": "Arm '{arm}' has kind '{kind}'; kinds are {kinds}.",
+    },
+    "design.intake.not_number": {
+        "ru": "Группа «{arm}»: `{field}` — не число (например, {example}).",
+        "en": "Arm '{arm}': {field} is not a number (e.g. {example}).",
+    },
+    "design.intake.many_values": {
+        "ru": "У группы «{arm}» несколько значений `{field}`: {values}.",
+        "en": "Arm '{arm}' has more than one {field}: {values}.",
+    },
+    "design.intake.no_control": {
+        "ru": "Контрольной группы «{arm}» нет в файле.",
+        "en": "The control arm '{arm}' is not in the file.",
+    },
+    "design.intake.name_taken": {
+        "ru": "Эксперимент «{name}» уже есть; выберите другое название.",
+        "en": "An experiment named '{name}' already exists; choose another name.",
+    },
 }
