@@ -126,3 +126,15 @@ def test_an_assignment_list_s_problems_read_in_russian():
     for problem in english:
         assert isinstance(problem, Text) and CYRILLIC.search(problem.render("ru")), problem
     assert "Клиентов сразу в двух группах: 1" in render_all(english, "ru")
+
+
+def test_lifecycle_refusals_read_in_russian():
+    from experiments.design import lifecycle
+
+    for status in ("draft", "running", "completed"):
+        for action in ("edit", "start", "complete"):
+            reason = lifecycle.refusal(status, action)
+            if reason is None:
+                continue
+            assert isinstance(reason, Text) and CYRILLIC.search(reason.render("ru")), reason
+    assert lifecycle.refusal("running", "edit").startswith("The experiment is running:")

@@ -1,6 +1,6 @@
 """Catalogue texts for the Design page and its sections.
 
-Keys: ``design.``, ``plan.``, ``audience.``, ``launch.``.
+Keys: ``design.``, ``plan.``, ``audience.``, ``launch.``, ``register.``, ``lifecycle.``.
 
 Same rules as experiments/i18n/messages.py: one entry per key, ``{"ru": ..., "en": ...}``, the
 same placeholders in both languages; messages.py merges this dict and refuses a key defined twice.
@@ -891,5 +891,53 @@ MESSAGES: dict[str, Entry] = {
     "design.intake.name_taken": {
         "ru": "Эксперимент «{name}» уже есть; выберите другое название.",
         "en": "An experiment named '{name}' already exists; choose another name.",
+    },
+    # -- lifecycle refusals (experiments/design/lifecycle.py) -------------------------------------
+    "lifecycle.refused.running.edit": {
+        "ru": "Эксперимент идёт: клиенты уже получили свои группы, и изменение групп сделало бы "
+        "итоги нечитаемыми. Завершите его и спроектируйте новый эксперимент.",
+        "en": "The experiment is running: its customers already got their arms, so changing the "
+        "arms would make the results unreadable. Complete it and design a new experiment "
+        "instead.",
+    },
+    "lifecycle.refused.completed.edit": {
+        "ru": "Эксперимент завершён; его дизайн — запись о том, что было запущено. "
+        "Спроектируйте новый эксперимент.",
+        "en": "The experiment is completed; its design is the record of what was run. Design a "
+        "new experiment instead.",
+    },
+    "lifecycle.refused.running.start": {
+        "ru": "Эксперимент уже идёт.",
+        "en": "The experiment is already running.",
+    },
+    "lifecycle.refused.completed.start": {
+        "ru": "Эксперимент завершён; запустить его снова нельзя.",
+        "en": "The experiment is completed; it cannot start again.",
+    },
+    "lifecycle.refused.draft.complete": {
+        "ru": "Эксперимент ещё не запущен, завершать нечего.",
+        "en": "The experiment has not started yet, so there is nothing to complete.",
+    },
+    "lifecycle.refused.completed.complete": {
+        "ru": "Эксперимент уже завершён.",
+        "en": "The experiment is already completed.",
+    },
+    "lifecycle.refused.other": {
+        "ru": "Действие {action} недоступно для эксперимента в статусе {status}.",
+        "en": "Cannot {action} an experiment in status {status}.",
+    },
+    "lifecycle.no_experiment": {
+        "ru": "Эксперимента с номером {id} нет.",
+        "en": "There is no experiment with id {id}.",
+    },
+    "lifecycle.costs.completed": {
+        "ru": "Эксперимент завершён; его затраты — запись о том, что было запущено.",
+        "en": "The experiment is completed; its costs are the record of what was run.",
+    },
+    "lifecycle.costs.results": {
+        "ru": "К эксперименту привязаны итоги, так что его затраты — часть прочитанного. Чтобы "
+        "изменить их, сначала удалите загрузку итогов.",
+        "en": "Results are attached to this experiment, so its costs are part of what was read. "
+        "Remove the result upload first to change them.",
     },
 }
