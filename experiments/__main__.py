@@ -787,6 +787,11 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise CommandError(_say("cli.report.out", name=repr(out.name)))
     experiment_id = found.id
+    if args.currency is None:  # the store's setting: the one home of the currency
+        from experiments.store import settings
+
+        with store.cursor() as cur:
+            args.currency = settings.currency(cur)
     base_url = report.configured_base_url(args.base_url)
     link = report.live_view_link(base_url, experiment_id, args.lang)
     if _reads_results_file(store, found):
@@ -840,6 +845,12 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
         if args.margin_rate is not None:
             raise CommandError("give either --margin-rate or --reset-margin-rate, not both")
         changes["margin_rate"] = None
+    if args.currency is not None:
+        changes["currency"] = args.currency
+    if args.reset_currency:
+        if args.currency is not None:
+            raise CommandError("give either --currency or --reset-currency, not both")
+        changes["currency"] = None
     if changes:
         current = settings.update_settings(store, changes)  # SettingError: exit 2, unchanged
     else:
@@ -1021,9 +1032,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--currency",
         type=_currency,
-        default=config.CURRENCY,
+        default=None,
         metavar="CODE",
-        help=f"ISO 4217 code of the store's money (default {config.CURRENCY})",
+        help="ISO 4217 code of the money (default: the store's currency setting, else "
+        f"{config.CURRENCY})",
     )
     p.add_argument(
         "--base-url",
@@ -1033,7 +1045,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_report)
 
-    p = sub.add_parser("settings", help="show or set the store's settings (margin rate)")
+    p = sub.add_parser("settings", help="show or set the store's settings (margin rate, currency)")
     p.add_argument(
         "--margin-rate",
         metavar="RATE",
@@ -1043,6 +1055,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reset-margin-rate", action="store_true", help="back to the default margin rate"
     )
+    p.add_argument(
+        "--currency",
+        metavar="CODE",
+        help=f"ISO 4217 code of the store's money (RUB, EUR, USD, KZT); default {config.CURRENCY}",
+    )
+    p.add_argument("--reset-currency", action="store_true", help="back to the default currency")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_settings)
 

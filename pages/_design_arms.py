@@ -12,39 +12,32 @@ from pages import _ui
 
 def arms_section(options: ds.AudienceOptions) -> list[ArmSpec]:
     """(3) Control plus levers, kind-specific cost fields, live cost per customer."""
-
-    st.header("2 · Arms")
-    st.caption(
-        "The control gets nothing new. Add the levers to compare; weights set each arm's share "
-        f"of the audience. Expected cost uses the average order of "
-        f"{_ui.money(options.average_order_value)} for discounts."
-    )
+    say = common.say
+    st.header(say("design.arms.header"))
+    st.caption(say("design.arms.caption", amount=_ui.money(options.average_order_value)))
     arms: list[ArmSpec] = []
     for uid, kind in st.session_state["d_arms"]:
         with st.container(border=True):
             cols = st.columns([2.6, 1.8, 2, 2, 1.8, 1.6], vertical_alignment="bottom")
             cols[0].text_input(
-                f"{common.KIND_LABELS[kind]}: name",
+                say("design.arm.name", kind=common.kind_label(kind)),
                 key=f"arm{uid}_name",
                 persist_state=common.PERSIST,
             )
             cols[1].number_input(
-                "Weight",
+                say("design.arm.weight"),
                 min_value=0.01,
                 step=1.0,
                 key=f"arm{uid}_allocation",
                 persist_state=common.PERSIST,
             )
-            cost_fields = common.COST_FIELDS[kind]
-            for i, (field, label, low, high, step) in enumerate(cost_fields):
-                cols[2 + i].number_input(
-                    label,
-                    min_value=low,
-                    max_value=high,
-                    step=step,
-                    key=f"arm{uid}_{field}",
-                    persist_state=common.PERSIST,
-                )
+            common.cost_inputs(
+                cols[2:4],
+                kind,
+                key_of=lambda field, uid=uid: f"arm{uid}_{field}",
+                start_of=lambda field: None,  # the form's state (load_into_form, add_arm)
+                persist=True,
+            )
             values = {
                 field: float(st.session_state[f"arm{uid}_{field}"]) for field in common.ARM_FIELDS
             }
@@ -55,23 +48,26 @@ def arms_section(options: ds.AudienceOptions) -> list[ArmSpec]:
                 extra_params=tuple(st.session_state.get(f"arm{uid}_extra", ())),
             )
             arms.append(arm)
-            cost = arm.expected_cost(options.average_order_value or 0.0)
+            cost = _ui.money(arm.expected_cost(options.average_order_value or 0.0))
             cols[4].markdown(
-                f"**{_ui.money(cost)}** per customer" + (" expected" if kind == "discount" else "")
+                say(
+                    "design.arm.cost_expected" if kind == "discount" else "design.arm.cost",
+                    amount=cost,
+                )
             )
             if kind != "control":
                 cols[5].button(
-                    "Remove",
+                    say("design.arm.remove"),
                     icon=":material/delete:",
                     key=f"arm{uid}_remove",
-                    help="Remove this arm",
+                    help=say("design.arm.remove.help"),
                     on_click=common.remove_arm,
                     args=(uid,),
                 )
-    add_cols = st.columns(4)
-    for col, kind in zip(add_cols, ("discount", "gift", "outreach", "custom"), strict=True):
+    add_cols = st.columns(len(common.LEVERS))
+    for col, kind in zip(add_cols, common.LEVERS, strict=True):
         col.button(
-            f"Add {common.ADD_LABELS[kind]}",
+            say(f"design.add.{kind}"),
             icon=":material/add:",
             key=f"add_{kind}",
             on_click=common.add_arm,

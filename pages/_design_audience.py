@@ -14,10 +14,11 @@ from pages import _ui
 
 def audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list[str]]:
     """(2) Filters, live size and the pre-period spend histogram."""
-    st.header("1 · Audience")
-    st.caption("Leave a field empty for no limit. The size and spend update as you change them.")
+    say = common.say
+    st.header(say("audience.header"))
+    st.caption(say("audience.caption"))
     st.number_input(
-        "Lookback window for orders and spend, days",
+        say("audience.lookback"),
         min_value=1,
         max_value=3650,
         step=30,
@@ -26,50 +27,44 @@ def audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list[
         width=320,
     )
     range_cols = st.columns(len(common.RANGES))
-    for col, (label, prefix, unit) in zip(range_cols, common.RANGES, strict=True):
+    for col, (prefix, unit_key) in zip(range_cols, common.RANGES, strict=True):
+        unit = say(unit_key) if unit_key else _ui.currency()
         with col:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{say(f'design.range.{prefix}')}**")
             low_high = st.columns(2)
-            low_high[0].number_input(
-                f"from, {unit}",
-                min_value=0.0 if prefix != "monetary" else None,
-                value=None,
-                key=f"d_{prefix}_min",
-                persist_state=common.PERSIST,
-            )
-            low_high[1].number_input(
-                f"to, {unit}",
-                min_value=0.0 if prefix != "monetary" else None,
-                value=None,
-                key=f"d_{prefix}_max",
-                persist_state=common.PERSIST,
-            )
+            for side, (end, bound) in zip(low_high, (("from", "min"), ("to", "max")), strict=True):
+                side.number_input(
+                    say(f"audience.{end}", unit=unit),
+                    min_value=0.0 if prefix != "monetary" else None,
+                    value=None,
+                    key=f"d_{prefix}_{bound}",
+                    persist_state=common.PERSIST,
+                )
     seg_cols = st.columns([2, 1])
     seg_cols[0].multiselect(
-        "RFM segments",
+        say("audience.segments"),
         list(design.RFM_SEGMENTS),
+        format_func=common.labelled(design.RFM_SEGMENTS, common.segment_label),
         key="d_segments",
-        placeholder="all segments",
-        help="Named from quintile scores: champions R,F,M >= 4; at risk R <= 2, F >= 3; ...",
+        placeholder=say("audience.segments.placeholder"),
+        help=say("audience.segments.help"),
         persist_state=common.PERSIST,
     )
     seg_cols[1].multiselect(
-        "Channel of the last purchase",
+        say("audience.channels"),
         list(options.channels),
         key="d_channels",
-        placeholder="any channel",
+        placeholder=say("audience.channels.placeholder"),
         persist_state=common.PERSIST,
     )
-    with st.expander("RFM quintile scores and customer attributes"):
+    with st.expander(say("audience.scores")):
         score_cols = st.columns(3)
-        for col, letter, label in zip(
-            score_cols, "rfm", ("Recency", "Frequency", "Monetary"), strict=True
-        ):
+        for col, letter in zip(score_cols, "rfm", strict=True):
             col.multiselect(
-                f"{label} score (5 = best)",
+                say(f"audience.score.{letter}"),
                 [1, 2, 3, 4, 5],
                 key=f"d_{letter}_scores",
-                placeholder="any",
+                placeholder=say("audience.any"),
                 persist_state=common.PERSIST,
             )
         if options.attributes:
@@ -79,11 +74,11 @@ def audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list[
                     attribute,
                     list(values),
                     key=f"d_attr_{attribute}",
-                    placeholder="any",
+                    placeholder=say("audience.any"),
                     persist_state=common.PERSIST,
                 )
         else:
-            st.caption("Upload a customers file on the Data page to filter by its attributes.")
+            st.caption(say("audience.no_attributes"))
 
     def number_or_none(key: str) -> float | None:
         value = st.session_state.get(key)
@@ -112,26 +107,24 @@ def audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list[
     )
     audience_problems = audience.problems()
     for problem in audience_problems:
-        st.error(f"{_ui.plain(problem)} Fix the filter above.")
+        st.error(say("audience.fix", problem=_ui.plain(_ui.say(problem))))
     summary = None
     if not audience_problems:
         try:
             summary = _ui.cached_query(ds.audience, audience)
         except StoreError as error:
-            st.error(f"The audience cannot be computed: {_ui.plain(str(error))}")
+            common.show_error("audience.failed", error)
     if summary is not None:
         size_cols = st.columns(3)
-        size_cols[0].metric("Audience", _ui.count(summary.customers))
-        size_cols[1].metric("Mean spend", _ui.money(summary.spend_mean))
-        size_cols[2].metric("Median spend", _ui.money(summary.spend_median))
+        size_cols[0].metric(say("audience.size"), _ui.count(summary.customers))
+        size_cols[1].metric(say("audience.mean_spend"), _ui.money(summary.spend_mean))
+        size_cols[2].metric(say("audience.median_spend"), _ui.money(summary.spend_median))
         st.plotly_chart(
             charts.audience_spend_figure(summary.histogram, lookback_days=audience.lookback_days),
             width="stretch",
         )
-        st.caption(
-            f"Features as of {summary.as_of:%Y-%m-%d} (the day after the last transaction); "
-            "the last bar holds the top 1% of spenders."
-        )
+        as_of = f"{summary.as_of:%Y-%m-%d}" if _ui.lang() == "en" else _ui.fmt().date(summary.as_of)
+        st.caption(say("audience.as_of", date=as_of))
         if summary.customers == 0:
-            st.warning("No customer matches these filters: widen them to get an audience.")
+            st.warning(say("audience.empty"))
     return audience, audience_problems

@@ -7,6 +7,7 @@ import streamlit as st
 from experiments import design
 from experiments.design import DesignError
 from experiments.experiment import Experiment
+from experiments.i18n import MESSAGES
 from experiments.store import StoreError
 from experiments.store import design_sql as ds
 from pages import _design_common as common
@@ -15,127 +16,174 @@ from pages import _ui
 
 
 def render_export(stored: Experiment) -> None:
-    st.subheader("Export the assignment list")
+    say = common.say
+    st.subheader(say("design.export.header"))
     frame = _ui.cached_query(ds.assignment_list, stored.id)
     if frame.empty:
-        st.info("This experiment has no assignments yet.")
+        st.info(say("design.export.none"))
         return
     name = stored.name
     counts = frame.groupby("arm", sort=False).size()
+    columns = ["customer_id", "arm", "arm_kind"] + (["code"] if frame["code"].notna().any() else [])
     st.caption(
-        f"{_ui.count(len(frame))} customers: "
-        + ", ".join(f"{arm} {_ui.count(n)}" for arm, n in counts.items())
-        + ". Columns: customer_id, arm, arm_kind"
-        + (", code" if frame["code"].notna().any() else "")
-        + ". Cells that a spreadsheet would run as a formula are prefixed with '."
+        say(
+            "design.export.caption",
+            customers=common.customers(len(frame)),
+            arms=", ".join(f"{_ui.plain(str(arm))} {_ui.count(n)}" for arm, n in counts.items()),
+            columns=", ".join(columns if _ui.lang() == "en" else (f"`{c}`" for c in columns)),
+        )
     )
     cols = st.columns(3)
-    cols[0].download_button(
-        "CSV (UTF-8, comma)",
-        data=design.assignments_csv(frame),
-        file_name=design.export_file_name(name),
-        mime="text/csv",
-        icon=":material/download:",
-        key="export_csv",
-        on_click="ignore",
-    )
-    cols[1].download_button(
-        "CSV for Excel (semicolon)",
-        data=design.assignments_csv(frame, sep=";"),
-        file_name=design.export_file_name(name),
-        mime="text/csv",
-        icon=":material/download:",
-        key="export_csv_semicolon",
-        on_click="ignore",
-    )
-    cols[2].download_button(
-        "XLSX",
-        data=lambda: design.assignments_xlsx(frame),
-        file_name=design.export_file_name(name, "xlsx"),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table_view:",
-        key="export_xlsx",
-        on_click="ignore",
-    )
+    for col, (label, data, extension, mime, icon, key) in zip(
+        cols,
+        (
+            (
+                "design.export.csv",
+                design.assignments_csv(frame),
+                "csv",
+                "text/csv",
+                ":material/download:",
+                "export_csv",
+            ),
+            (
+                "design.export.csv_excel",
+                design.assignments_csv(frame, sep=";"),
+                "csv",
+                "text/csv",
+                ":material/download:",
+                "export_csv_semicolon",
+            ),
+            (
+                "design.export.xlsx",
+                lambda: design.assignments_xlsx(frame),
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ":material/table_view:",
+                "export_xlsx",
+            ),
+        ),
+        strict=True,
+    ):
+        col.download_button(
+            say(label),
+            data=data,
+            file_name=design.export_file_name(name, extension),
+            mime=mime,
+            icon=icon,
+            key=key,
+            on_click="ignore",
+        )
     st.dataframe(design.export_frame(frame.head(10)), width="stretch", hide_index=True)
-    st.caption("The first 10 rows, as exported.")
+    st.caption(say("design.export.head"))
+
+
+def _moment(value: object) -> str:
+    """A start or end time: '2026-03-08 14:05' in English, '08.03.2026 14:05' in Russian."""
+    if value is None:
+        return _ui.fmt().not_available
+    if _ui.lang() == "en":
+        return f"{value:%Y-%m-%d %H:%M}"
+    return _ui.fmt().datetime_short(value)  # type: ignore[arg-type]
 
 
 def render_frozen(stored: Experiment, options: ds.AudienceOptions) -> None:
     """A running or completed experiment: its design read-only, balance, export, lifecycle."""
+    say = common.say
     spec = stored.spec()
-    started = f"{stored.started_at:%Y-%m-%d %H:%M}" if stored.started_at else "n/a"
-    line = f"**{stored.status.capitalize()}** since {started}"
+    started = _moment(stored.started_at)
+    status_key = f"design.frozen.status.{stored.status}"
+    status = say(status_key) if status_key in MESSAGES else stored.status.capitalize()
+    line = say("design.frozen.since", status=status, started=started)
     if stored.ended_at:
-        line = f"**Completed** {stored.ended_at:%Y-%m-%d %H:%M} (started {started})"
+        line = say("design.frozen.completed", ended=_moment(stored.ended_at), started=started)
+    source = "design.frozen.uploaded" if stored.source == "uploaded" else "design.frozen.designed"
     st.markdown(
-        f"{line} · {_ui.count(stored.customers)} customers assigned and frozen · "
-        f"{'uploaded assignment file' if stored.source == 'uploaded' else 'designed here'}"
+        say(
+            "design.frozen.line",
+            line=line,
+            customers=common.customers(stored.customers),
+            source=say(source),
+        )
     )
     if spec.hypothesis:
-        st.markdown(f"**Hypothesis.** {_ui.plain(spec.hypothesis)}")
-    metric = common.METRIC_LABELS.get(spec.primary_metric, spec.primary_metric)
+        st.markdown(say("design.frozen.hypothesis", text=_ui.plain(spec.hypothesis)))
+    english = _ui.lang() == "en"
+    none = say("design.none")
     st.markdown(
-        f"**Primary metric:** {metric}, "
-        f"{spec.horizon_days} days · **secondary:** "
-        f"{', '.join(spec.secondary_metrics) or 'none'} · **guardrails:** "
-        f"{', '.join(spec.guardrails) or 'none'} · "
-        f"**randomization:** {common.STRATIFY_LABELS.get(spec.stratify_by, spec.stratify_by)}"
+        say(
+            "design.frozen.metrics",
+            metric=common.metric_label(spec.primary_metric),
+            horizon=say("design.frozen.days", days=spec.horizon_days)
+            if english
+            else _ui.fmt().count(spec.horizon_days, "days"),
+            secondary=", ".join(
+                spec.secondary_metrics
+                if english
+                else map(common.secondary_label, spec.secondary_metrics)
+            )
+            or none,
+            guardrails=", ".join(
+                spec.guardrails if english else map(common.guardrail_label, spec.guardrails)
+            )
+            or none,
+            stratify=common.stratify_label(spec.stratify_by),
+        )
     )
-    st.subheader("Arms")
+    st.subheader(say("design.frozen.arms"))
     st.dataframe(
         common.arms_table(spec.arms, options.average_order_value),
         width="stretch",
         hide_index=True,
         column_config=common.arms_column_config(),
     )
+    edit = say("design.frozen.edit_arms")
     if stored.source == "uploaded" and stored.status == "running":
-        if st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
+        if st.button(edit, icon=":material/edit:", key="edit_frozen_arms"):
             st.session_state["editing_costs"] = stored.id
         if st.session_state.get("editing_costs") == stored.id:
             register_form.render_cost_editor(stored)
-    elif st.button("Edit arms", icon=":material/edit:", key="edit_frozen_arms"):
+    elif st.button(edit, icon=":material/edit:", key="edit_frozen_arms"):
         try:
             design.update_arms(_ui.get_store(), stored.id, spec.arms)
         except StoreError as error:
             st.error(
-                f"**The arms cannot be changed.** {_ui.plain(str(error))}", icon=":material/lock:"
+                say("design.frozen.arms_locked", error=_ui.plain(_ui.say(error))),
+                icon=":material/lock:",
             )
         else:  # not reachable for a frozen experiment; kept honest if the lifecycle changes
             st.rerun()
 
-    st.subheader("Balance of the frozen assignment")
+    st.subheader(say("design.frozen.balance"))
     try:
         stats = _ui.cached_query(design.balance_stats, stored.id)
         common.render_balance(design.balance_check(stats, spec.control.name), spec.arms)
     except (StoreError, DesignError) as error:
-        st.error(f"The balance cannot be computed: {_ui.plain(str(error))}")
+        common.show_error("design.frozen.balance_failed", error)
 
     render_export(stored)
 
-    st.subheader("Lifecycle")
+    st.subheader(say("design.lifecycle"))
     if stored.status == "running":
-        st.caption(
-            "Complete the experiment when the horizon has passed; its design and list stay as "
-            "the record of what was run."
-        )
-        if st.button("Complete experiment", icon=":material/flag:", key="complete_button"):
+        st.caption(say("design.lifecycle.running"))
+        if st.button(
+            say("design.lifecycle.complete"), icon=":material/flag:", key="complete_button"
+        ):
             st.session_state["design_confirm"] = ("complete", stored.id)
         if common.confirmed(
             "complete",
             stored.id,
-            f"Complete '{spec.name}'? It cannot run again, and the list stays as the record.",
+            say("design.lifecycle.complete_question", name=_ui.plain(spec.name)),
         ):
             try:
                 design.complete_experiment(_ui.get_store(), stored.id)
             except StoreError as error:
-                st.error(_ui.plain(str(error)))
+                st.error(_ui.plain(_ui.say(error)))
             else:
-                common.flash("success", f"'{spec.name}' is completed.")
+                common.flash("success", say("design.lifecycle.completed", name=spec.name))
                 st.rerun()
     else:
-        st.caption("Completed: nothing more to do here. Read the outcome on the Results page.")
-    if st.button("Copy into a new draft", icon=":material/content_copy:", key="copy_button"):
+        st.caption(say("design.lifecycle.done"))
+    if st.button(say("design.copy"), icon=":material/content_copy:", key="copy_button"):
         st.session_state["design_copy_of"] = stored.id
         common.go_to(common.NEW)
         st.rerun()
@@ -144,37 +192,45 @@ def render_frozen(stored: Experiment, options: ds.AudienceOptions) -> None:
 
 def render_archive_delete(stored: Experiment) -> None:
     """Archive (kept, out of the way) or delete (gone, after asking) an experiment."""
+    say = common.say
     name = stored.name
     archived = stored.archived
     cols = st.columns([1, 1, 2])
     if cols[0].button(
-        "Back from the archive" if archived else "Archive",
+        say("design.unarchive" if archived else "design.archive"),
         icon=":material/unarchive:" if archived else ":material/archive:",
         key="archive_button",
-        help="Archived experiments stay readable but come last and never open by default.",
+        help=say("design.archive.help"),
     ):
         try:
             ds.set_archived(_ui.get_store(), stored.id, not archived)
         except StoreError as error:
-            st.error(str(error))
+            st.error(_ui.plain(_ui.say(error)))
         else:
             common.flash(
-                "success", f"'{name}' is {'back from the archive' if archived else 'archived'}."
+                "success", say("design.unarchived" if archived else "design.archived", name=name)
             )
             st.rerun()
-    if cols[1].button("Delete", icon=":material/delete:", key="delete_button"):
+    if cols[1].button(say("design.delete"), icon=":material/delete:", key="delete_button"):
         st.session_state["design_confirm"] = ("delete", stored.id)
     if common.confirmed(
         "delete",
         stored.id,
-        f"Delete '{name}' for good, with its {_ui.count(stored.customers)} assignments and any "
-        "results attached to it? Transactions stay.",
+        say(
+            "design.delete_question",
+            name=_ui.plain(name),
+            customers=_ui.count(stored.customers)
+            if _ui.lang() == "en"
+            else _ui.fmt().count(stored.customers, "customers"),
+        ),
     ):
         try:
             message = ds.delete_experiment(_ui.get_store(), stored.id)
         except StoreError as error:
-            st.error(str(error))
+            st.error(_ui.plain(_ui.say(error)))
         else:
+            if _ui.lang() != "en":  # the store's sentence is English
+                message = say("design.deleted", name=name)
             common.flash("success", message)
             common.go_to(common.NEW)
             st.rerun()

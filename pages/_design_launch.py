@@ -17,23 +17,27 @@ def assignment_section(
     audience: AudienceFilter, arms: tuple[ArmSpec, ...]
 ) -> tuple[ExperimentSpec, design.AssignmentPreview | None, list[str]]:
     """(6) Stratification, salt, and the preview: balance table and A/A check."""
-    st.header("5 · Assignment")
+    say = common.say
+    st.header(say("launch.header"))
     rand_cols = st.columns([2, 1, 1], vertical_alignment="bottom")
     rand_cols[0].selectbox(
-        "Balance the split",
+        say("launch.stratify"),
         list(design.STRATIFICATIONS),
-        format_func=lambda m: common.STRATIFY_LABELS[m],
+        format_func=common.labelled(design.STRATIFICATIONS, common.stratify_label),
         key="d_stratify",
         persist_state=common.PERSIST,
     )
     rand_cols[1].text_input(
-        "Coupon code prefix (optional)",
+        say("launch.code_prefix"),
         key="d_code_prefix",
-        help="Treatment customers get a personal code: prefix + 8 characters.",
+        help=say("launch.code_prefix.help"),
         persist_state=common.PERSIST,
     )
     rand_cols[2].button(
-        "Draw a new salt", icon=":material/casino:", on_click=common.new_salt, key="salt_button"
+        say("launch.new_salt"),
+        icon=":material/casino:",
+        on_click=common.new_salt,
+        key="salt_button",
     )
     spec = ExperimentSpec(
         name=str(st.session_state["d_name"]).strip(),
@@ -51,25 +55,22 @@ def assignment_section(
         audience=audience,
         code_prefix=str(st.session_state.get("d_code_prefix") or "").strip() or None,
     )
-    st.caption(
-        f"Each customer's arm comes from a hash of the salt **{spec.salt}** and the customer id: "
-        "the same inputs always give the same list."
-    )
+    st.caption(say("launch.salt_caption", salt=_ui.plain(spec.salt)))
     problems = spec.problems()
     preview = None
     if problems:
         st.info(
-            "**To preview the assignment:** " + " ".join(problems),
+            say("launch.to_preview", problems=_ui.plain(_ui.say(problems))),
             icon=":material/edit_note:",
         )
     else:
         try:
             preview = _ui.cached_query(design.preview_assignment, spec)
         except (StoreError, DesignError) as error:
-            st.error(f"The assignment cannot be previewed: {_ui.plain(str(error))}")
+            common.show_error("launch.preview_failed", error)
     if preview is not None:
         if preview.frame.empty:
-            st.warning("The audience is empty: nothing to assign. Widen the filters.")
+            st.warning(say("launch.empty"))
         else:
             common.render_balance(preview.balance, spec.arms)
 
@@ -83,22 +84,18 @@ def save_start_section(
     problems: list[str],
 ) -> None:
     """(7) Save the draft, or start: save, randomize and freeze in one go."""
-    st.header("6 · Save or start")
+    say = common.say
+    st.header(say("launch.save_header"))
     acknowledged = True
     if preview is not None and not preview.frame.empty and not preview.balance.passed:
-        acknowledged = st.checkbox(
-            "Start despite the failed A/A check", key="d_ack_aa", value=False
-        )
-    st.caption(
-        "Starting freezes the assignment list and sets the start date; the arms can no longer "
-        "change."
-    )
+        acknowledged = st.checkbox(say("launch.ack"), key="d_ack_aa", value=False)
+    st.caption(say("launch.caption"))
     action_cols = st.columns([1, 1, 2])
     save = action_cols[0].button(
-        "Save draft", icon=":material/save:", key="save_button", disabled=bool(problems)
+        say("launch.save"), icon=":material/save:", key="save_button", disabled=bool(problems)
     )
     start = action_cols[1].button(
-        "Start experiment",
+        say("launch.start"),
         icon=":material/play_arrow:",
         type="primary",
         key="start_button",
@@ -113,34 +110,28 @@ def save_start_section(
         try:
             draft_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
         except (StoreError, DesignError) as error:
-            st.error(f"**Not saved.** {_ui.plain(str(error))}")
+            common.show_error("launch.not_saved", error)
         else:
-            common.flash("success", f"Draft '{spec.name}' saved (id {draft_id}).")
+            common.flash("success", say("launch.saved", name=spec.name, id=draft_id))
             common.go_to(spec.name)
             st.session_state["design_loaded"] = f"{spec.name}:{draft_id}"
             st.rerun()
     if start:
-        with st.status("Starting the experiment...", expanded=True) as status:
+        with st.status(say("launch.starting"), expanded=True) as status:
             saved_id: int | None = experiment_id
             try:
-                st.write("Saving the design...")
+                st.write(say("launch.saving"))
                 saved_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
-                st.write("Randomizing the audience and freezing the assignments...")
+                st.write(say("launch.randomizing"))
                 started = design.start_experiment(_ui.get_store(), saved_id)
             except (StoreError, DesignError) as error:
-                status.update(label="Not started", state="error")
-                st.error(f"**The experiment did not start.** {_ui.plain(str(error))}")
+                status.update(label=say("launch.not_started"), state="error")
+                common.show_error("launch.did_not_start", error)
                 if saved_id is not None:
                     common.go_to(spec.name)
             else:
-                status.update(
-                    label=f"Started: {_ui.count(len(started.frame))} customers assigned",
-                    state="complete",
-                )
-                common.flash(
-                    "success",
-                    f"'{spec.name}' is running: {_ui.count(len(started.frame))} customers "
-                    "assigned and frozen. Download the list for your CRM below.",
-                )
+                customers = common.customers(len(started.frame))
+                status.update(label=say("launch.started", customers=customers), state="complete")
+                common.flash("success", say("launch.running", name=spec.name, customers=customers))
                 common.go_to(spec.name)
                 st.rerun()

@@ -6,9 +6,10 @@ from datetime import date, datetime, time
 
 import streamlit as st
 
-from experiments import config, design, ingest
+from experiments import config, design, ingest, labels
 from experiments.design import ArmSpec, DesignError, ExperimentSpec
 from experiments.experiment import Experiment
+from experiments.i18n import t
 from experiments.store import StoreError
 from pages import _design_common as common
 from pages import _ui
@@ -16,66 +17,69 @@ from pages import _ui
 
 def arm_cost_inputs(prefix: str, arm: ArmSpec, *, kinds: bool = True) -> ArmSpec:
     """Kind and cost inputs for one arm of a list registered from a file; returns the arm."""
+    say = common.say
     cols = st.columns([2.4, 1.8, 1.8, 1.8, 1.6], vertical_alignment="bottom")
-    cols[0].markdown(f"**{_ui.plain(arm.name)}** · {_ui.pct(arm.allocation)} of the list")
+    cols[0].markdown(
+        say("register.arm_share", name=_ui.plain(arm.name), share=_ui.pct(arm.allocation))
+    )
     kind = arm.kind
     if kinds:
+        kinds_list = list(common.DEFAULT_ARMS)
         kind = cols[1].selectbox(
-            "Kind",
-            list(common.KIND_LABELS),
-            index=list(common.KIND_LABELS).index(arm.kind),
-            format_func=common.KIND_LABELS.get,
+            say("register.kind"),
+            kinds_list,
+            index=kinds_list.index(arm.kind),
+            format_func=common.labelled(kinds_list, common.kind_label),
             key=f"{prefix}_kind",
         )
-    values: dict[str, float] = {}
-    for i, (field, label, low, high, step) in enumerate(common.COST_FIELDS[kind]):
-        default = float(getattr(arm, field))
+
+    def start_of(field: str) -> float:
+        """The file's value for its own kind; another kind starts from that kind's default."""
         if kind == arm.kind or field not in common.DEFAULT_ARMS[kind]:
-            start = default
+            start = float(getattr(arm, field))
         else:
             start = float(common.DEFAULT_ARMS[kind][field])
         if kind == "discount" and field == "discount_pct" and start <= 0:
             start = float(common.DEFAULT_ARMS["discount"]["discount_pct"])
-        values[field] = float(
-            cols[2 + i].number_input(
-                label,
-                min_value=low,
-                max_value=high,
-                value=start if high is None else min(start, high),
-                step=step,
-                key=f"{prefix}_{kind}_{field}",
-            )
-        )
+        return start
+
+    values = common.cost_inputs(
+        cols[2:4],
+        kind,
+        key_of=lambda field: f"{prefix}_{kind}_{field}",
+        start_of=start_of,
+        persist=False,
+    )
     chosen = ArmSpec(name=arm.name, kind=kind, allocation=arm.allocation, **values)  # type: ignore[arg-type]
-    cols[4].markdown(f"**{_ui.money(chosen.cost_per_customer)}** fixed per customer")
+    cols[4].markdown(say("register.fixed", amount=_ui.money(chosen.cost_per_customer)))
     return chosen
 
 
 def render_cost_editor(stored: Experiment) -> None:
     """Kinds and costs of a list registered from a file: editable until results are read."""
+    say = common.say
     reason = _ui.cached_query(design.costs_editable, stored.id)
     if reason is not None:
-        st.error(f"**The arms cannot be changed.** {reason}", icon=":material/lock:")
+        st.error(
+            say("register.costs_locked", reason=_ui.plain(_ui.say(reason))), icon=":material/lock:"
+        )
         return
-    st.caption(
-        "The customers and their groups came from the file and stay; what each lever is and "
-        "what it cost is yours to set until results are attached."
-    )
+    st.caption(say("register.costs_caption"))
     arms = tuple(
         arm_cost_inputs(f"edit{stored.id}_{i}", arm) for i, arm in enumerate(stored.spec().arms)
     )
-    if st.button("Save kinds and costs", icon=":material/save:", key="save_costs_button"):
+    if st.button(say("register.save_costs"), icon=":material/save:", key="save_costs_button"):
         try:
             design.update_arm_costs(_ui.get_store(), stored.id, arms)
         except (StoreError, DesignError) as error:
-            st.error(f"**Not saved.** {error}")
+            common.show_error("launch.not_saved", error)
         else:
             st.session_state.pop("editing_costs", None)
-            common.flash("success", f"Kinds and costs of '{stored.name}' saved.")
+            common.flash("success", say("register.costs_saved", name=stored.name))
             st.rerun()
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the list...")
+@st.cache_data(max_entries=4, show_spinner=False)
 def read_list(
     path: str, mapping: dict[str, str], control: str | None, file_name: str
 ) -> design.AssignmentList:
@@ -84,75 +88,79 @@ def read_list(
 
 def register_tab() -> None:
     """A list randomized elsewhere: read it like the Data page, map, set costs, register."""
-    st.caption(
-        "Randomized elsewhere (your CRM, an agency)? Upload the customer -> arm list to analyse "
-        "it here: CSV (comma, semicolon or tab; UTF-8 or Windows-1251), XLSX or Parquet. It "
-        "needs a customer id column and an arm column; arm_kind, code and cost columns are "
-        "optional (the list this page exports has them). The arm named control / контроль is "
-        "the control unless you name another."
-    )
+    say = common.say
+    lang = _ui.lang()
+    # the exact control names (labels.CONTROL_NAMES): 'control / контроль'; code in Russian
+    named = labels.CONTROL_NAMES[:2]
+    control_names = " / ".join(named if lang == "en" else (f"`{name}`" for name in named))
+    st.caption(say("register.caption", control=control_names))
     uploaded = st.file_uploader(
-        "Assignment file (CSV, XLSX or Parquet)",
+        say("register.file"),
         type=["csv", "txt", "tsv", "xlsx", "parquet"],
         key="assign_file",
     )
     file_cols = st.columns(2)
     upload_name = file_cols[0].text_input(
-        "Experiment name",
+        say("design.name"),
         key="assign_name",
-        placeholder="e.g. CRM gift test, May",
+        placeholder=say("register.name.placeholder"),
     )
     upload_control = file_cols[1].text_input(
-        "Control arm (optional)", key="assign_control", placeholder="detected automatically"
+        say("register.control"),
+        key="assign_control",
+        placeholder=say("register.control.placeholder"),
     )
     upload_metric_cols = st.columns([2, 1, 1])
     upload_metric = upload_metric_cols[0].selectbox(
-        "Primary metric",
+        say("plan.primary.short"),
         list(design.PRIMARY_METRICS),
-        format_func=lambda m: common.METRIC_LABELS[m],
+        format_func=common.labelled(design.PRIMARY_METRICS, common.metric_label),
         key="assign_metric",
     )
     upload_horizon = upload_metric_cols[1].number_input(
-        "Horizon, days",
+        say("plan.horizon"),
         min_value=1,
         max_value=730,
         value=config.DEFAULT_HORIZON_DAYS,
         key="assign_horizon",
     )
     upload_sent = upload_metric_cols[2].date_input(
-        "Sent on",
+        say("register.sent"),
         value=date.today(),
         max_value=date.today(),
         key="assign_sent",
-        help="The day the customers got the lever (or were assigned): outcomes are counted "
-        "from this day. A list sent three weeks ago has three weeks of results already.",
+        format=_ui.fmt().date_input_format,  # DD.MM.YYYY in Russian
+        help=say("register.sent.help"),
     )
-    upload_hypothesis = st.text_area("Hypothesis", key="assign_hypothesis")
+    upload_hypothesis = st.text_area(say("plan.hypothesis"), key="assign_hypothesis")
     # one temporary copy per file, removed when the file is replaced or cleared
     path = _ui.upload_copy(uploaded, "assignments")
     if uploaded is None or path is None:
         st.button(
-            "Create experiment from the file",
+            say("register.create"),
             icon=":material/upload_file:",
             key="assign_button",
             disabled=True,
         )
         return
     inspection = ingest.inspect_file(path, "assignments", file_name=uploaded.name)
-    st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
+    _ui.detected_caption(inspection)
     for problem in inspection.problems:
-        (st.error if problem.severity == "error" else st.warning)(_ui.plain(problem.message))
+        (st.error if problem.severity == "error" else st.warning)(
+            _ui.plain(_ui.say(problem.message))
+        )
     if not inspection.ok:
         return
     st.dataframe(inspection.preview, width="stretch", hide_index=True)
-    st.subheader("Columns")
+    st.subheader(t("upload.columns", lang))
     mapping = _ui.mapping_form(inspection, "assign_map")
     exact = {c: mapping.get(c, ingest.IGNORE) for c in inspection.columns}
     control = (upload_control or "").strip() or None
-    parsed = read_list(str(path), exact, control, uploaded.name)
+    with st.spinner(say("register.reading")):
+        parsed = read_list(str(path), exact, control, uploaded.name)
     if parsed.problems:
         st.error(
-            "**This list cannot be registered yet.** " + " ".join(parsed.problems),
+            say("register.cannot", problems=_ui.plain(_ui.say(parsed.problems))),
             icon=":material/error:",
         )
         return
@@ -161,26 +169,32 @@ def register_tab() -> None:
         for key in [k for k in st.session_state if str(k).startswith("assign_arm")]:
             del st.session_state[key]
         st.session_state["assign_signature"] = signature
-    st.subheader("Arms and what each cost")
+    st.subheader(say("register.arms"))
     st.caption(
-        f"{_ui.count(len(parsed.customers))} customers in {len(parsed.arms)} groups. Say what "
-        "each group got and what it cost per customer: the results are judged after the cost."
+        say(
+            "register.arms.caption",
+            customers=common.customers(len(parsed.customers)),
+            groups=len(parsed.arms),
+        )
     )
     arms = {arm.name: arm_cost_inputs(f"assign_arm{i}", arm) for i, arm in enumerate(parsed.arms)}
     problems = ExperimentSpec(
         name=(upload_name or "").strip() or "-", arms=tuple(arms.values())
     ).problems()
     if problems:
-        st.warning("**To register the list:** " + " ".join(problems), icon=":material/edit_note:")
+        st.warning(
+            say("register.to_register", problems=_ui.plain(_ui.say(problems))),
+            icon=":material/edit_note:",
+        )
     if st.button(
-        "Create experiment from the file",
+        say("register.create"),
         icon=":material/upload_file:",
         key="assign_button",
         disabled=bool(problems),
     ):
         name = (upload_name or "").strip()
         if not name:
-            st.error("Give the experiment a name first.")
+            st.error(say("register.no_name"))
             return
         try:
             new_id = design.create_from_assignment_file(
@@ -197,13 +211,10 @@ def register_tab() -> None:
                 arms=arms,
             )
         except (StoreError, DesignError) as error:
-            st.error(
-                f"**Nothing was created.** {_ui.plain(str(error))} Fix the file or the name and "
-                "retry."
-            )
+            common.show_error("register.failed", error)
         else:
             common.flash(
-                "success", f"'{name}' created from {uploaded.name} (id {new_id}), running."
+                "success", say("register.created", name=name, file=uploaded.name, id=new_id)
             )
             common.go_to(name)
             st.rerun()

@@ -325,7 +325,9 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
         )
 
     st.subheader(t("report.decisions", lang))
-    decisions = decision.decide(official, exploratory=bool(differences), lang=lang)
+    decisions = decision.decide(
+        official, exploratory=bool(differences), lang=lang, currency=_ui.currency()
+    )
     rule = decisions[0].rule if decisions else decision.rule_of(experiment)
     rule_text = rule.describe(lang).rstrip(".") if rule else ""  # the line ends the sentence
     st.caption(t("results.rule_line", lang, rule=_ui.plain(rule_text)))
@@ -369,7 +371,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
     )
     st.caption(f"{t('report.lever_caption', lang)} {basis}")
 
-    matchups = decision.head_to_head(official, lang=lang)
+    matchups = decision.head_to_head(official, lang=lang, currency=_ui.currency())
     if matchups:
         st.subheader(t("report.head_to_head_title", lang))
         for m in matchups:
@@ -787,7 +789,7 @@ def render_file(
             icon=":material/explore:",
         )
     st.subheader(t("report.decisions", lang))
-    for d in decision.decide_file(official, metric, lang=lang):
+    for d in decision.decide_file(official, metric, lang=lang, currency=_ui.currency()):
         icon, color = VERDICT_STYLE[d.label]
         with st.container(border=True):
             st.markdown(

@@ -34,9 +34,48 @@ def lang() -> Lang:
     return resolve_language(st.query_params.get(LANG_PARAM), st.context.locale)
 
 
+def currency() -> str:
+    """The store's currency (its setting on the Data page, else RUB): `settings.currency`.
+
+    Read once per script run (every amount on a page asks for it; a store-version check per
+    amount would add up on the Results page): the run's context keeps it next to the dict
+    Streamlit replaces at the start of every run, so a new run reads it again.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from experiments.store import settings
+
+    ctx = get_script_run_ctx()
+    run = getattr(ctx, "cursors", None)  # a private attribute: without it, no memo (just slower)
+    memo = getattr(ctx, "_loyalty_currency", None)
+    if run is not None and memo is not None and memo[0] is run:
+        return str(memo[1])
+    code = str(cached_query(settings.currency))
+    if run is not None:
+        ctx._loyalty_currency = (run, code)  # type: ignore[union-attr]
+    return code
+
+
 def fmt() -> Formatter:
     """The one formatter of this run: the session's language, the store's currency."""
-    return Formatter(lang(), config.CURRENCY)
+    return Formatter(lang(), currency())
+
+
+def say(message: object) -> str:
+    """A domain message in the session's language: a `Text` (or an error carrying one, or a
+    SettingError's key) through the catalogue; plain text as it is. Not escaped."""
+    from experiments.i18n.text import Text, render_all
+
+    language = lang()
+    if isinstance(message, BaseException):
+        key = getattr(message, "key", "")
+        if key:
+            return t(key, language, **getattr(message, "values", {}))
+        args = message.args
+        message = args[0] if len(args) == 1 and isinstance(args[0], Text) else str(message)
+    if isinstance(message, list | tuple):
+        return render_all(message, language)
+    return render_all(str(message) if not isinstance(message, Text) else message, language)
 
 
 def _remember_language() -> None:
@@ -210,6 +249,32 @@ def mapping_form(inspection: Any, key_prefix: str) -> dict[str, str]:
     return mapping
 
 
+def detected_caption(inspection: Any) -> None:
+    """What an uploaded file was read as (Data and Design): 'Detected: CSV, cp1251,
+    semicolon-separated, decimal comma · 5 columns' / 'Распознано: CSV, cp1251, ...'."""
+    language = lang()
+    file_format = inspection.format
+    columns = len(inspection.columns)
+    if language == "en":
+        described, counted = str(file_format.describe()), f"{columns} columns"
+    else:
+        described = file_format.describe()
+        if file_format.kind == "csv":
+            delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(
+                file_format.delimiter or ","
+            )
+            decimal = "comma" if file_format.decimal == "," else "point"
+            described = t(
+                "upload.format.csv",
+                language,
+                encoding=file_format.encoding,
+                delimiter=t(f"upload.delimiter.{delimiter}", language),
+                decimal=t(f"upload.decimal.{decimal}", language),
+            )
+        counted = t("upload.columns_count", language, count=columns)
+    st.caption(t("upload.detected", language, format=described, columns=counted))
+
+
 def upload_copy(uploaded: Any | None, slot: str) -> Path | None:
     """One temporary copy per uploaded file, kept across reruns and removed when the file is
     replaced or cleared (every rerun wrote another copy: a 645 MB upload left 1.85 GB behind).
@@ -230,10 +295,13 @@ def upload_copy(uploaded: Any | None, slot: str) -> Path | None:
             path = save_upload(uploaded)
         except OSError as error:
             st.error(
-                f"**{plain(uploaded.name)} could not be saved for reading:** the temporary "
-                f"folder {plain(tempfile.gettempdir())} is full or not writable "
-                f"({plain(error.strerror or str(error))}). Free space there, or start the app "
-                "with TMPDIR pointing at a larger disk."
+                t(
+                    "upload.temp_full",
+                    lang(),
+                    file=plain(uploaded.name),
+                    folder=plain(tempfile.gettempdir()),
+                    reason=plain(error.strerror or str(error)),
+                )
             )
             st.stop()
             raise  # unreachable: st.stop() raises

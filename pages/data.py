@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from experiments import charts, config, ingest
+from experiments import charts, ingest
 from experiments import experiment as experiment_record
-from experiments.i18n import t
+from experiments.i18n import MESSAGES, t
 from experiments.store import StoreError, overview
 from experiments.store import settings as store_settings
 from pages import _ui
@@ -19,6 +19,7 @@ _ui.run_through_app()
 
 _ui.require_editor()
 lang = _ui.lang()
+formatter = _ui.fmt()
 st.title(t("page.data", lang))
 st.caption(t("data.intro", lang))
 
@@ -27,7 +28,7 @@ cols = st.columns(5)
 cols[0].metric(t("data.customers", lang), _ui.count(stats.customers))
 cols[1].metric(t("data.transactions", lang), _ui.count(stats.transactions))
 cols[2].metric(
-    t("data.revenue", lang, currency=config.CURRENCY),
+    t("data.revenue", lang, currency=_ui.currency()),
     _ui.money_short(stats.revenue),
     help=t("data.revenue.help", lang, amount=_ui.money(stats.revenue)),
 )
@@ -44,8 +45,8 @@ if stats.first_ts:
         else t(
             "data.span",
             lang,
-            first=_ui.fmt().date_short(pd.Timestamp(stats.first_ts).date()),
-            last=_ui.fmt().date_short(pd.Timestamp(stats.last_ts).date()),
+            first=formatter.date(pd.Timestamp(stats.first_ts).date()),
+            last=formatter.date(pd.Timestamp(stats.last_ts).date()),
         )
     )
 
@@ -57,30 +58,67 @@ if not monthly.empty:
 # -- store settings ------------------------------------------------------------------------------
 st.header(t("data.settings", lang))
 current = _ui.cached_query(store_settings.read_settings)
-rate_now = float(current.value("margin_rate"))
+rate_now = float(current.value("margin_rate"))  # type: ignore[arg-type]
+currency_now = str(current.value("currency"))
+
+
+def _source(stored: object) -> str:
+    return t("store.source.default" if stored is None else "store.source.store", lang)
+
+
 st.caption(
-    f"Margin rate **{rate_now:.1%}** "
-    + ("(set for this store)" if current.margin_rate is not None else "(the default)")
-    + f". {store_settings.SETTINGS['margin_rate'].help}"
+    t(
+        "store.margin_rate.caption",
+        lang,
+        rate=f"{rate_now:.1%}",
+        source=_source(current.margin_rate),
+    )
+    if lang == "en"
+    else t(
+        "store.margin_rate.caption",
+        lang,
+        rate=formatter.percent(rate_now),
+        source=_source(current.margin_rate),
+    )
 )
+st.caption(
+    t("store.currency.caption", lang, currency=currency_now, source=_source(current.currency))
+)
+CURRENCIES = ("RUB", "EUR", "USD", "KZT", "BYN", "UZS", "AMD", "GEL", "KGS", "AZN", "CNY", "TRY")
 with st.form("store_settings", border=False):
-    typed = st.text_input(
-        "Margin rate",
+    setting_cols = st.columns([1, 1, 2])
+    typed = setting_cols[0].text_input(
+        t("store.margin_rate", lang),
         value=f"{rate_now * 100:.4g}%",
         key="margin_rate_input",
-        help="A share between 0 and 1: 0.35, 0,35 or 35%.",
-        width=240,
+        help=t("store.margin_rate.help", lang),
     )
-    if st.form_submit_button("Save store settings", key="save_settings"):
+    currency_options = list(dict.fromkeys((currency_now, *CURRENCIES)))
+    chosen_currency = setting_cols[1].selectbox(
+        t("store.currency", lang),
+        currency_options,
+        index=0,
+        key="currency_input",
+        accept_new_options=True,  # any ISO 4217 code; the store checks it
+        help=t("store.currency.help", lang),
+    )
+    if st.form_submit_button(t("store.save", lang), key="save_settings"):
         try:
-            saved = store_settings.update_settings(_ui.get_store(), {"margin_rate": typed})
+            saved = store_settings.update_settings(
+                _ui.get_store(), {"margin_rate": typed, "currency": chosen_currency}
+            )
+            rate = float(saved.value("margin_rate"))  # type: ignore[arg-type]
             st.session_state["settings_flash"] = (
                 "success",
-                f"Margin rate set to {float(saved.value('margin_rate')):.1%}: every net value "
-                "and report uses it from now on.",
+                t(
+                    "store.saved",
+                    lang,
+                    rate=f"{rate:.1%}" if lang == "en" else formatter.percent(rate),
+                    currency=str(saved.value("currency")),
+                ),
             )
         except StoreError as error:
-            st.session_state["settings_flash"] = ("error", str(error))
+            st.session_state["settings_flash"] = ("error", _ui.plain(_ui.say(error)))
         st.rerun()
 settings_flash = st.session_state.pop("settings_flash", None)
 if settings_flash:
@@ -88,33 +126,80 @@ if settings_flash:
 
 # -- upload --------------------------------------------------------------------------------------
 st.header(t("data.upload", lang))
-KIND_HELP = {
-    "transactions": "One row per order: customer, date, amount (order id, margin, channel, "
-    "discount optional).",
-    "customers": "One row per customer: an id column plus any attributes (city, tier, ...).",
-    "results": "A campaign result export: one row per customer with an arm/group column and "
-    "outcome columns (e.g. an e-mail service or CRM export). Customer ids are optional.",
-}
+KINDS = ("transactions", "customers", "results")
 kind = st.segmented_control(
-    "What is in the file?",
-    options=list(KIND_HELP),
+    t("upload.kind", lang),
+    options=list(KINDS),
+    format_func=lambda k: t(f"upload.kind.{k}", lang),
     default="transactions",
     key="upload_kind",
 )
 kind = kind or "transactions"
-st.caption(KIND_HELP[kind])
+st.caption(t(f"upload.kind.{kind}.help", lang))
 uploaded = st.file_uploader(
-    "CSV (comma, semicolon or tab; UTF-8 or Windows-1251), XLSX or Parquet",
+    t("upload.file", lang),
     type=["csv", "txt", "tsv", "xlsx", "parquet"],
     key="upload_file",
 )
+
+
+def _summary(result: Any) -> str:
+    """The load's one line (`LoadResult.summary`) in the page's language."""
+    if lang == "en":
+        return str(result.summary())
+    if result.already_loaded_at is not None:
+        return t(
+            "upload.summary.already",
+            lang,
+            file=result.file_name,
+            when=formatter.datetime_short(result.already_loaded_at),
+            upload=result.previous_upload_id,
+        )
+    if not result.ok:
+        more = len(result.errors) - 1
+        return t(
+            "upload.summary.failed",
+            lang,
+            file=result.file_name,
+            first=_ui.say(result.errors[0].message) if result.errors else "",
+            more=t("upload.summary.more", lang, count=more) if more > 0 else "",
+        )
+    text = t(
+        "upload.summary.loaded",
+        lang,
+        file=result.file_name,
+        rows=formatter.count(result.rows, "rows"),
+        kind=t(f"upload.kind.{result.kind}", lang),
+        upload=result.upload_id,
+    )
+    if result.kind == "results" and result.experiment_id is not None:
+        key = (
+            "upload.summary.new_experiment"
+            if result.experiment_created
+            else "upload.summary.experiment"
+        )
+        text += t(key, lang, id=result.experiment_id)
+    if result.set_aside_rows:
+        text += t("upload.summary.set_aside", lang, rows=formatter.number(result.set_aside_rows))
+    if result.warnings:
+        items = "; ".join(
+            f"{formatter.number(p.count)} "
+            + (
+                t(f"upload.warning.{p.code}", lang)
+                if f"upload.warning.{p.code}" in MESSAGES
+                else t("upload.warning.other", lang, code=p.code)
+            )
+            for p in result.warnings
+        )
+        text += t("upload.summary.warnings", lang, items=items)
+    return text + "."
 
 
 def _load(args: tuple[Any, ...], file_name: str, *, load_valid_rows: bool) -> None:
     """Load a file (all-or-nothing, or its valid rows when asked) with a progress bar; a store
     failure (disk full, out of memory, locked) is a message, not a traceback."""
     kind_, path_, mapping_, experiment_ = args
-    bar = st.progress(0.0, text="Reading the file...")
+    bar = st.progress(0.0, text=t("upload.reading", lang))
     try:
         result = ingest.load_file(
             _ui.get_store(),
@@ -127,8 +212,10 @@ def _load(args: tuple[Any, ...], file_name: str, *, load_valid_rows: bool) -> No
             load_valid_rows=load_valid_rows,
         )
     except (StoreError, MemoryError) as error:
-        message = str(error) if isinstance(error, StoreError) else "Out of memory."
-        st.session_state["flash"] = ("error", f"Nothing was loaded. {message}")
+        message = (
+            _ui.say(error) if isinstance(error, StoreError) else t("upload.out_of_memory", lang)
+        )
+        st.session_state["flash"] = ("error", t("upload.nothing_loaded", lang, reason=message))
         st.session_state.pop("last_load", None)
     else:
         st.session_state["last_load"] = result
@@ -140,28 +227,29 @@ def _load(args: tuple[Any, ...], file_name: str, *, load_valid_rows: bool) -> No
 path = _ui.upload_copy(uploaded, "data")  # one copy per file, removed when it goes
 if uploaded is not None and path is not None:
     inspection = ingest.inspect_file(path, kind, file_name=uploaded.name)
-    st.caption(f"Detected: {inspection.format.describe()} · {len(inspection.columns)} columns")
+    _ui.detected_caption(inspection)
     for problem in inspection.problems:
-        (st.error if problem.severity == "error" else st.warning)(_ui.plain(problem.message))
+        (st.error if problem.severity == "error" else st.warning)(
+            _ui.plain(_ui.say(problem.message))
+        )
     if inspection.ok:
         st.dataframe(inspection.preview, width="stretch", hide_index=True)
 
-        st.subheader("Columns")
+        st.subheader(t("upload.columns", lang))
         mapping = _ui.mapping_form(inspection, f"map_{kind}")
         experiment = None
         if kind == "results":
             existing = [e.name for e in _ui.cached_query(experiment_record.list_all)]
             stem = Path(uploaded.name).stem
             experiment = st.selectbox(
-                "Experiment",
+                t("upload.experiment", lang),
                 [stem, *[n for n in existing if n != stem]],
                 accept_new_options=True,
                 key="results_experiment",
-                help="Results attach to this experiment: pick one designed or registered here "
-                "(its arms and costs apply), or type a new name to create one from the file.",
+                help=t("upload.experiment.help", lang),
             )
 
-        if st.button("Validate and load", type="primary", key="load_button"):
+        if st.button(t("upload.load", lang), type="primary", key="load_button"):
             _load((kind, str(path), mapping, experiment), uploaded.name, load_valid_rows=False)
             st.rerun()
 
@@ -170,10 +258,10 @@ if flash:
     (st.success if flash[0] == "success" else st.error)(_ui.plain(flash[1]))
 result = st.session_state.get("last_load")
 if result is not None:
-    (st.success if result.ok else st.error)(_ui.plain(result.summary()))
+    (st.success if result.ok else st.error)(_ui.plain(_summary(result)))
     if result.set_aside is not None:
         st.download_button(
-            f"Download the {_ui.count(result.set_aside_rows)} rows set aside (CSV)",
+            t("upload.set_aside_download", lang, rows=_ui.count(result.set_aside_rows)),
             data=result.set_aside.to_csv(index=False).encode("utf-8-sig"),
             file_name=f"{Path(result.file_name).stem}-set-aside.csv",
             mime="text/csv",
@@ -184,12 +272,9 @@ if result is not None:
     row_errors = [p for p in result.errors if p.rows]
     args = st.session_state.get("last_load_args")
     if not result.ok and row_errors and args is not None:
-        st.caption(
-            "Loading is all-or-nothing. If the rows named below are not worth fixing, load the "
-            "others and download these to look at later."
-        )
+        st.caption(t("upload.all_or_nothing", lang))
         if st.button(
-            "Load the valid rows, download the rest",
+            t("upload.load_valid", lang),
             icon=":material/rule:",
             key="load_valid_button",
         ):
@@ -200,10 +285,13 @@ if result is not None:
             pd.DataFrame(
                 [
                     {
-                        "severity": p.severity,
-                        "problem": _ui.plain(p.message),  # st.table renders Markdown
-                        "rows affected": p.count,
-                        "row numbers (first ones)": ", ".join(map(str, p.rows)),
+                        t("upload.problems.severity", lang): t(
+                            f"upload.severity.{p.severity}", lang
+                        ),
+                        # st.table renders Markdown
+                        t("upload.problems.problem", lang): _ui.plain(_ui.say(p.message)),
+                        t("upload.problems.count", lang): p.count,
+                        t("upload.problems.rows", lang): ", ".join(map(str, p.rows)),
                     }
                     for p in result.problems
                 ]
@@ -220,59 +308,86 @@ else:
     demo_rows = history[history["kind"] == "demo"]
     if not demo_rows.empty:
         st.info(
-            f"Upload #{int(demo_rows['upload_id'].iloc[0])} is the **demo data set** (synthetic "
-            "customers and the demo experiment), not your data. Remove it below, with its "
-            "experiment, once you have loaded your own.",
+            t("data.demo_upload", lang, upload=int(demo_rows["upload_id"].iloc[0])),
             icon=":material/science:",
         )
-    history = history.assign(
-        kind=history["kind"].where(history["kind"] != "demo", "demo (synthetic)")
-    )
+    kind_words = {k: t(f"upload.kind.{k}", lang) for k in KINDS}
+    kind_words["demo"] = t("data.kind.demo", lang)
+    if lang == "en":  # the stored kinds, as the page always showed them
+        kind_words = {"demo": kind_words["demo"]}
+    history = history.assign(kind=history["kind"].map(lambda k: kind_words.get(k, k)))
     st.dataframe(
         history.drop(columns=["sha256"]),
         width="stretch",
         hide_index=True,
         column_config={
-            "upload_id": st.column_config.NumberColumn("#", format="%d"),
-            "file_name": "file",
-            "rows": st.column_config.NumberColumn("rows", format="localized"),
-            "loaded_at": st.column_config.DatetimeColumn("loaded", format="YYYY-MM-DD HH:mm"),
+            "upload_id": st.column_config.NumberColumn(
+                t("data.history.upload_id", lang), format="%d"
+            ),
+            "file_name": t("data.history.file", lang),
+            "kind": t("data.history.kind", lang),
+            "status": t("data.history.status", lang),
+            "message": t("data.history.message", lang),
+            "rows": st.column_config.NumberColumn(t("data.history.rows", lang), format="localized"),
+            "loaded_at": st.column_config.DatetimeColumn(
+                t("data.history.loaded", lang),
+                format="YYYY-MM-DD HH:mm" if lang == "en" else "DD.MM.YYYY HH:mm",
+            ),
         },
     )
     with st.expander(t("data.remove", lang)):
         st.caption(t("data.remove.caption", lang))
         labels = {
-            int(
-                r.upload_id
-            ): f"#{r.upload_id} {r.file_name} ({r.rows} rows, {r.loaded_at:%Y-%m-%d})"
+            int(r.upload_id): t(
+                "data.remove.label",
+                lang,
+                upload=r.upload_id,
+                file=r.file_name,
+                rows=r.rows if lang == "en" else formatter.count(r.rows, "rows"),
+                date=f"{r.loaded_at:%Y-%m-%d}"
+                if lang == "en"
+                else formatter.date_short(r.loaded_at),
+            )
             for r in history.itertuples()
         }
-        chosen = st.selectbox("Upload", list(labels), format_func=labels.get, key="remove_choice")
-        if st.button("Remove upload", key="remove_button"):
+        chosen = st.selectbox(
+            t("data.remove.choice", lang),
+            list(labels),
+            format_func=labels.get,
+            key="remove_choice",
+        )
+        if st.button(t("data.remove.button", lang), key="remove_button"):
             st.session_state["remove_pending"] = int(chosen)
         if st.session_state.get("remove_pending") == chosen:
             demo = next((r for r in history.itertuples() if r.upload_id == chosen), None)
-            what = (
-                " It is the demo data set: its experiment goes with it."
-                if demo is not None and str(demo.kind).startswith("demo")
-                else ""
-            )
+            is_demo = demo is not None and str(demo.kind) == kind_words["demo"]
             st.warning(
-                f"Remove {labels[chosen]}? Its rows leave the store for good.{what}",
+                t(
+                    "data.remove.confirm",
+                    lang,
+                    upload=labels[chosen],
+                    what=t("data.remove.demo_note", lang) if is_demo else "",
+                ),
                 icon=":material/warning:",
             )
             yes, no = st.columns(2)
-            if yes.button("Yes, remove it", type="primary", key="remove_confirm"):
+            if yes.button(t("data.remove.yes", lang), type="primary", key="remove_confirm"):
                 st.session_state.pop("last_load", None)
                 st.session_state.pop("remove_pending", None)
                 try:
-                    st.session_state["flash"] = (
-                        "success",
-                        ingest.remove_upload(_ui.get_store(), int(chosen)),
-                    )
+                    removed = ingest.remove_upload(_ui.get_store(), int(chosen))
+                    if lang != "en":  # the store's sentence is English; say it in Russian
+                        went = "the experiment it created" in removed
+                        removed = t(
+                            "data.removed",
+                            lang,
+                            upload=labels[chosen],
+                            experiment=t("data.removed.experiment", lang) if went else "",
+                        )
+                    st.session_state["flash"] = ("success", removed)
                 except StoreError as error:
-                    st.session_state["flash"] = ("error", str(error))
+                    st.session_state["flash"] = ("error", _ui.say(error))
                 st.rerun()
-            if no.button("Cancel", key="remove_cancel"):
+            if no.button(t("data.remove.cancel", lang), key="remove_cancel"):
                 st.session_state.pop("remove_pending", None)
                 st.rerun()

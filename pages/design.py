@@ -15,6 +15,7 @@ import streamlit as st
 from experiments import design
 from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
+from experiments.i18n import t
 from experiments.store import design_sql as ds
 from pages import _design_arms as arms_form
 from pages import _design_audience as audience_form
@@ -35,10 +36,13 @@ def _design_tab(
     options: ds.AudienceOptions,
 ) -> None:
     """Pick an experiment; frozen ones are shown read-only, drafts and new ones are edited."""
+    say = common.say
     choice = st.selectbox(
-        "Experiment",
+        say("design.experiment"),
         choices,
-        format_func=lambda c: "New experiment" if c == common.NEW else f"{c} · {status_of[c]}",
+        format_func=common.labelled(
+            choices, lambda c: say("design.new") if c == common.NEW else f"{c} · {status_of[c]}"
+        ),
         key="design_experiment",
         bind="query-params",
         width=520,
@@ -47,7 +51,7 @@ def _design_tab(
     if choice != common.NEW:  # a name: the one lookup rule (experiment.load), as the CLI and links
         stored = _ui.cached_query(experiment_record.load, choice)
         if stored is None:
-            st.error("This experiment no longer exists; pick another one.")
+            st.error(say("design.missing"))
             return
 
     if stored is not None and stored.status != "draft":
@@ -64,21 +68,24 @@ def _design_tab(
         elif copy_of is not None:
             original = _ui.cached_query(experiment_record.load, copy_of)
             if original is not None:
-                source = replace(original.spec(), name=f"{original.name} (copy)")
+                source = replace(original.spec(), name=say("design.copy_name", name=original.name))
                 source = replace(source, salt=design.new_salt())
         common.load_into_form(source)
         st.session_state["design_loaded"] = loaded_key
     experiment_id = stored.id if stored else None
     if stored is not None:
-        st.caption(
-            f"Draft, created {stored.created_at:%Y-%m-%d %H:%M}. Edit anything, then save or start."
+        created = (
+            f"{stored.created_at:%Y-%m-%d %H:%M}"
+            if _ui.lang() == "en"
+            else _ui.fmt().datetime_short(stored.created_at)
         )
+        st.caption(say("design.draft_caption", created=created))
 
     st.text_input(
-        "Experiment name",
+        say("design.name"),
         key="d_name",
-        placeholder="e.g. Gift vs 10% off, lapsing customers, June",
-        help="Unique; the export is named after it.",
+        placeholder=say("design.name.placeholder"),
+        help=say("design.name.help"),
         persist_state=common.PERSIST,
     )
 
@@ -91,11 +98,9 @@ def _design_tab(
     launch_form.save_start_section(spec, experiment_id, preview, problems)
 
 
-st.title("Design")
-st.caption(
-    "Choose who takes part, which levers to compare against a control, how many customers you "
-    "need, then freeze a reproducible assignment list for your CRM."
-)
+lang = _ui.lang()
+st.title(t("page.design", lang))
+st.caption(common.say("design.intro"))
 
 flash = st.session_state.pop("design_flash", None)
 if flash:
@@ -103,7 +108,10 @@ if flash:
 
 experiments = _ui.cached_query(experiment_record.list_all)
 status_of = {
-    e.name: e.status + (" · demo data" if e.demo else "") + (" · archived" if e.archived else "")
+    e.name: " · ".join(
+        common.say(f"design.status.{word}")
+        for word in (e.status, *(["demo"] if e.demo else []), *(["archived"] if e.archived else []))
+    )
     for e in experiments
 }
 choices = [common.NEW, *status_of]
@@ -112,7 +120,7 @@ if goto is not None and goto in choices:
     st.session_state["design_experiment"] = goto
 
 options = _ui.cached_query(ds.audience_options)
-design_tab, upload_tab = st.tabs(["Design an experiment", "Create from an assignment file"])
+design_tab, upload_tab = st.tabs([common.say("design.tab.design"), common.say("design.tab.file")])
 with design_tab:
     _design_tab(choices, status_of, options)
 

@@ -84,7 +84,7 @@ with st.sidebar.expander(t("results.settings", lang), expanded=True, icon=":mate
         help=t(
             "results.cap.help",
             lang,
-            currency=config.CURRENCY,
+            currency=_ui.currency(),
             percentile=f"{config.DEFAULT_CAP_PERCENTILE:g}",
         ),
     )
@@ -174,9 +174,10 @@ with cols[1]:
 name = experiment.name
 link = share.share_url(base, "", report_params)
 downloads = st.columns(4)
+money = _ui.currency()  # read now: a deferred download runs outside this script run
 if from_file:
     html_page = lambda: report.html_file_report(  # noqa: E731
-        experiment, file_analysis, link=link, lang=lang
+        experiment, file_analysis, link=link, lang=lang, currency=money
     )
     effects_frame = lambda: export.localized(  # noqa: E731 - built on download only
         analysis_file.effects_table(file_analysis), lang
@@ -190,7 +191,7 @@ if from_file:
 else:
     official, _ = view.official_for(analysis, lang)
     html_page = lambda: report.html_report(  # noqa: E731
-        analysis, link=link, official=official, lang=lang
+        analysis, link=link, official=official, lang=lang, currency=money
     )
     effects_frame = lambda: export.localized(report.effects_table(analysis), lang)  # noqa: E731
     effects_xlsx = lambda: report.effects_xlsx(analysis, lang)  # noqa: E731

@@ -234,3 +234,52 @@ def test_a_read_only_store_from_before_the_settings_reads_the_defaults(tmp_path)
         assert store_settings.read_settings(cur) == store_settings.StoreSettings()
         assert store_settings.margin_rate(cur) == config.DEFAULT_MARGIN_RATE
     store.close()
+
+
+# -- the currency (#12: one home, the store's setting) ---------------------------------------------
+def test_the_currency_is_rub_by_default_and_a_store_setting(store):
+    with store.cursor() as cur:
+        assert store_settings.currency(cur) == config.CURRENCY == "RUB"
+    saved = store_settings.update_settings(store, {"currency": " eur "})
+    assert saved.currency == "EUR"
+    with store.cursor() as cur:
+        assert store_settings.currency(cur) == "EUR"
+        assert store_settings.read_settings(cur).as_json()["currency"]["source"] == "store"
+    store_settings.update_settings(store, {"currency": None})
+    with store.cursor() as cur:
+        assert store_settings.currency(cur) == "RUB"
+
+
+@pytest.mark.parametrize("bad", ["EURO", "", "12", "XYZ1", 5, "рубль"])
+def test_a_bad_currency_is_refused_with_a_keyed_message_and_the_store_unchanged(store, bad):
+    store_settings.update_settings(store, {"currency": "KZT"})
+    version = store.version()
+    with pytest.raises(store_settings.SettingError, match="ISO 4217") as refused:
+        store_settings.update_settings(store, {"margin_rate": 0.3, "currency": bad})
+    assert refused.value.key == "store.error.currency"  # the page says it in its language
+    assert store.version() == version
+    with store.cursor() as cur:
+        assert store_settings.currency(cur) == "KZT"
+        assert store_settings.margin_rate(cur) == config.DEFAULT_MARGIN_RATE
+
+
+def test_cli_sets_the_currency_and_the_report_defaults_to_it(tmp_path, capsys):
+    from experiments import demo
+
+    db = tmp_path / "cli.duckdb"
+    store = Store(db)
+    demo.seed_demo(store, customers=1500, seed=3)
+    store.close()
+    assert cli.main(["--db", str(db), "settings", "--currency", "eur"]) == 0
+    assert "currency: EUR [store setting]" in capsys.readouterr().out
+    out = tmp_path / "r.html"
+    assert cli.main(["--db", str(db), "report", "1", "--out", str(out), "--lang", "ru"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "\u00a0€" in page and "₽" not in page  # ru: '+479 €'
+    assert cli.main(["--db", str(db), "report", "1", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert " EUR net value per customer" in page  # en writes the code: '+479 EUR'
+    assert cli.main(["--db", str(db), "report", "1", "--out", str(out), "--currency", "USD"]) == 0
+    assert " USD " in out.read_text(encoding="utf-8")  # an explicit --currency still wins
+    assert cli.main(["--db", str(db), "settings", "--reset-currency"]) == 0
+    assert "currency: RUB [default]" in capsys.readouterr().out

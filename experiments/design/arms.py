@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from experiments import config
+from experiments.i18n.text import Text
 
 ArmKind = Literal["control", "discount", "gift", "outreach", "custom"]
 ARM_KINDS: tuple[str, ...] = get_args(ArmKind)
@@ -86,25 +87,36 @@ class ArmSpec:
         }
 
     def problems(self) -> list[str]:
-        label = f"Arm '{self.name}'" if self.name.strip() else "An arm"
+        """What is wrong with the arm ([] = valid), as `Text`s (``design.problem.arm_*``)."""
+        label = (
+            Text("design.problem.arm_named", name=self.name)
+            if self.name.strip()
+            else Text("design.problem.arm_unnamed")
+        )
         found: list[str] = []
         if not self.name.strip():
-            found.append("Every arm needs a name.")
+            found.append(Text("design.problem.arm_name"))
         if self.kind not in ARM_KINDS:
-            found.append(f"{label}: kind must be one of {', '.join(ARM_KINDS)}.")
+            found.append(Text("design.problem.arm_kind", arm=label, kinds=", ".join(ARM_KINDS)))
         if not (math.isfinite(self.allocation) and self.allocation > 0):
-            found.append(f"{label}: allocation weight must be a positive number.")
+            found.append(Text("design.problem.arm_allocation", arm=label))
         if self.kind == "discount" and not 0 < self.discount_pct <= 100:
-            found.append(f"{label}: discount must be between 0 and 100 percent.")
+            found.append(Text("design.problem.arm_discount", arm=label))
         if not 0 <= self.redemption_share <= 1:
-            found.append(f"{label}: expected redemption share must be between 0 and 1.")
+            found.append(Text("design.problem.arm_redemption", arm=label))
         for field_name in ("gift_cost", "minutes", "hourly_cost", "custom_cost"):
             value = getattr(self, field_name)
+            field_label = Text(f"design.cost_field.{field_name}")
             if not (math.isfinite(value) and value >= 0):
-                found.append(f"{label}: {field_name.replace('_', ' ')} cannot be negative.")
+                found.append(Text("design.problem.arm_negative", arm=label, field=field_label))
             elif value > config.MAX_ABS_AMOUNT:
                 found.append(
-                    f"{label}: {field_name.replace('_', ' ')} {value:g} is beyond the plausible "
-                    f"{config.MAX_ABS_AMOUNT:g} (config.MAX_ABS_AMOUNT): a typo?"
+                    Text(
+                        "design.problem.arm_too_large",
+                        arm=label,
+                        field=field_label,
+                        value=f"{value:g}",
+                        limit=f"{config.MAX_ABS_AMOUNT:g}",
+                    )
                 )
         return found

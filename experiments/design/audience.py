@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from experiments import config
+from experiments.i18n.text import Text
 
 RFM_SEGMENTS: tuple[str, ...] = (
     "champions",
@@ -126,21 +127,30 @@ class AudienceFilter:
         )
 
     def problems(self) -> list[str]:
+        """What is wrong with the filter ([] = valid): `Text`s, English as str, any language
+        through the catalogue (``design.problem.*``)."""
         found: list[str] = []
         if self.lookback_days < 1:
-            found.append("The lookback window must be at least one day.")
+            found.append(Text("design.problem.lookback"))
         for label, low, high in (
-            ("Recency", self.recency_min, self.recency_max),
-            ("Frequency", self.frequency_min, self.frequency_max),
-            ("Spend", self.monetary_min, self.monetary_max),
-            ("Tenure", self.tenure_min, self.tenure_max),
+            ("recency", self.recency_min, self.recency_max),
+            ("frequency", self.frequency_min, self.frequency_max),
+            ("monetary", self.monetary_min, self.monetary_max),
+            ("tenure", self.tenure_min, self.tenure_max),
         ):
             if low is not None and high is not None and low > high:
-                found.append(f"{label}: the minimum ({low:g}) is above the maximum ({high:g}).")
+                found.append(
+                    Text(
+                        "design.problem.range",
+                        label=Text(f"design.range_name.{label}"),
+                        low=f"{low:g}",
+                        high=f"{high:g}",
+                    )
+                )
         unknown = sorted(set(self.segments) - set(RFM_SEGMENTS))
         if unknown:
-            found.append(f"Unknown RFM segments: {', '.join(unknown)}.")
+            found.append(Text("design.problem.segments", names=", ".join(unknown)))
         for label, scores in (("R", self.r_scores), ("F", self.f_scores), ("M", self.m_scores)):
             if any(s not in range(1, 6) for s in scores):
-                found.append(f"{label} scores are quintiles 1..5.")
+                found.append(Text("design.problem.scores", letter=label))
         return found

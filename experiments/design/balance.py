@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from experiments.i18n.text import Joined, Text
 from experiments.stats import SampleStats
 from experiments.store import Cursor, StoreError
 
@@ -152,21 +153,16 @@ def balance_check(stats: Mapping[str, Mapping[str, SampleStats]], control: str) 
     # is shown (and highlighted above SMD_WARNING) but does not decide: with a few hundred
     # customers per arm, |SMD| > 0.1 happens by chance far more often than 1 in 20.
     level = AA_ALPHA / 2
-    problems = []
+    problems: list[Text] = []
     if spend_p is not None and spend_p < level:
-        problems.append(f"pre-period spend differs between arms (p = {spend_p:.3f})")
+        problems.append(Text("design.aa.spend", p=f"{spend_p:.3f}"))
     if repeat_p is not None and repeat_p < level:
-        problems.append(f"pre-period repeat share differs between arms (p = {repeat_p:.3f})")
+        problems.append(Text("design.aa.repeat", p=f"{repeat_p:.3f}"))
     warning = ""
     if problems:
         if max_smd > SMD_WARNING:
-            problems.append(f"a standardized mean difference is {max_smd:.2f}")
-        warning = (
-            "A/A check failed: "
-            + "; ".join(problems)
-            + ". By chance this happens in about 1 launch in 20; check the audience and, "
-            "if nothing is wrong, draw a new salt or stratify by spend tier."
-        )
+            problems.append(Text("design.aa.smd", smd=f"{max_smd:.2f}"))
+        warning = Text("design.aa.failed", problems=Joined(tuple(problems), "; "))
     return BalanceCheck(
         table=table,
         max_abs_smd=max_smd,

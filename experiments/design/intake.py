@@ -17,6 +17,7 @@ from experiments import config, labels
 from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
 from experiments.design.spec import ExperimentSpec, PrimaryMetric, check_spec
+from experiments.i18n.text import Text
 from experiments.store import Store, StoreError
 
 KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
@@ -87,9 +88,10 @@ def parse_assignment_list(
             empty,
             (),
             (
-                "The assignment file needs a customer id column (customer_id) and an arm column "
-                f"(arm); it has: {', '.join(map(str, raw.columns)) or 'no columns'}. Map them "
-                "in the form (or with --map COLUMN=customer_id --map COLUMN=arm).",
+                Text(
+                    "design.intake.columns",
+                    columns=", ".join(map(str, raw.columns)) or Text("design.intake.no_columns"),
+                ),
             ),
         )
 
@@ -113,8 +115,11 @@ def parse_assignment_list(
     if missing.any():
         shown = (np.flatnonzero(missing.to_numpy()) + 2)[:rows_shown]
         problems.append(
-            f"{int(missing.sum())} rows have no customer id or arm "
-            f"(rows {', '.join(map(str, shown))})."
+            Text(
+                "design.intake.missing",
+                number=int(missing.sum()),
+                rows=", ".join(map(str, shown)),
+            )
         )
     costs = {name: text(name) for names in COST_FIELDS.values() for name in names}
     frame = frame[~missing]
@@ -123,8 +128,11 @@ def parse_assignment_list(
     if doubled.any():
         examples = ", ".join(unique.loc[doubled, "customer_id"].unique()[:5])
         problems.append(
-            f"{unique.loc[doubled, 'customer_id'].nunique()} customers are in two arms "
-            f"(e.g. {examples}); each customer must be in exactly one arm."
+            Text(
+                "design.intake.two_arms",
+                number=unique.loc[doubled, "customer_id"].nunique(),
+                examples=examples,
+            )
         )
     chosen = dict(arms or {})
     arm_names = sorted(unique["arm"].unique())
@@ -133,10 +141,12 @@ def parse_assignment_list(
         rows = frame.index[frame["arm"] == arm]
         given = [KIND_WORDS.get(k, k) for k in frame.loc[rows, "kind"].dropna().unique()]
         if len(set(given)) > 1:
-            problems.append(f"Arm '{arm}' has more than one kind: {', '.join(given)}.")
+            problems.append(Text("design.intake.kinds", arm=arm, kinds=", ".join(given)))
         kind = given[0] if given else "custom"
         if kind not in ARM_KINDS:
-            problems.append(f"Arm '{arm}' has kind '{kind}'; kinds are {', '.join(ARM_KINDS)}.")
+            problems.append(
+                Text("design.intake.bad_kind", arm=arm, kind=kind, kinds=", ".join(ARM_KINDS))
+            )
             kind = "custom"
         values: dict[str, float] = {}
         for name in COST_FIELDS.get(kind, ()):
@@ -144,16 +154,20 @@ def parse_assignment_list(
             try:
                 numbers = sorted({n for n in (_cell_number(c) for c in cells) if n is not None})
             except ValueError:
-                problems.append(f"Arm '{arm}': {name} is not a number (e.g. {cells[0]!r}).")
+                problems.append(
+                    Text("design.intake.not_number", arm=arm, field=name, example=repr(cells[0]))
+                )
                 continue
             if len(numbers) > 1:
-                problems.append(f"Arm '{arm}' has more than one {name}: {numbers[:3]}.")
+                problems.append(
+                    Text("design.intake.many_values", arm=arm, field=name, values=str(numbers[:3]))
+                )
             elif numbers:
                 values[name] = numbers[0]
         specs[arm] = ArmSpec(name=arm, kind=kind, **values)  # type: ignore[arg-type]
     if control_arm is not None:
         if control_arm not in specs:
-            problems.append(f"The control arm '{control_arm}' is not in the file.")
+            problems.append(Text("design.intake.no_control", arm=control_arm))
         for arm, spec in specs.items():
             if arm == control_arm:
                 specs[arm] = _with_kind(spec, "control")
@@ -283,9 +297,7 @@ def create_from_assignment_file(
     check_spec(spec)
     with store.transaction() as cur:
         if design_sql.name_taken(cur, name.strip()) is not None:
-            raise StoreError(
-                f"An experiment named '{name.strip()}' already exists; choose another name."
-            )
+            raise StoreError(Text("design.intake.name_taken", name=name.strip()))
         return design_sql.insert_uploaded_experiment(
             cur,
             spec,

@@ -10,6 +10,7 @@ from experiments import experiment
 from experiments.design.arms import ArmSpec, DesignError
 from experiments.design.randomize import AssignmentPreview, preview_assignment
 from experiments.design.spec import ExperimentSpec, check_spec
+from experiments.i18n.text import Text
 from experiments.store import Cursor, Store, StoreError
 
 Status = Literal["draft", "running", "completed"]
@@ -21,19 +22,16 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
     ("running", "complete"): "completed",
 }
 
-_REFUSALS: dict[tuple[str, str], str] = {
-    ("running", "edit"): (
-        "The experiment is running: its customers already got their arms, so changing the arms "
-        "would make the results unreadable. Complete it and design a new experiment instead."
-    ),
-    ("completed", "edit"): (
-        "The experiment is completed; its design is the record of what was run. "
-        "Design a new experiment instead."
-    ),
-    ("running", "start"): "The experiment is already running.",
-    ("completed", "start"): "The experiment is completed; it cannot start again.",
-    ("draft", "complete"): "The experiment has not started yet, so there is nothing to complete.",
-    ("completed", "complete"): "The experiment is already completed.",
+_REFUSALS: dict[tuple[str, str], str] = {  # the catalogue's lifecycle.refused.* (Text)
+    (status, action): Text(f"lifecycle.refused.{status}.{action}")
+    for status, action in (
+        ("running", "edit"),
+        ("completed", "edit"),
+        ("running", "start"),
+        ("completed", "start"),
+        ("draft", "complete"),
+        ("completed", "complete"),
+    )
 }
 
 
@@ -44,7 +42,9 @@ def refusal(status: str, action: Action) -> str | None:
     """
     if (status, action) in _TRANSITIONS:
         return None
-    return _REFUSALS.get((status, action), f"Cannot {action} an experiment in status {status!r}.")
+    return _REFUSALS.get(
+        (status, action), Text("lifecycle.refused.other", action=action, status=repr(status))
+    )
 
 
 def next_status(status: str, action: Action) -> Status:
@@ -61,7 +61,7 @@ def _refuse_unless(cur: Cursor, experiment_id: int, action: Action) -> None:
 
     status = design_sql.status_of(cur, experiment_id)
     if status is None:
-        raise StoreError(f"There is no experiment with id {experiment_id}.")
+        raise StoreError(Text("lifecycle.no_experiment", id=experiment_id))
     reason = refusal(status, action)
     if reason is not None:
         raise StoreError(reason)
@@ -95,7 +95,7 @@ def update_arms(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]) -> 
     with store.cursor() as cur:
         stored = experiment.load(cur, int(experiment_id))
     if stored is None:
-        raise StoreError(f"There is no experiment with id {experiment_id}.")
+        raise StoreError(Text("lifecycle.no_experiment", id=experiment_id))
     reason = refusal(stored.status, "edit")
     if reason is not None:
         raise StoreError(reason)
@@ -112,16 +112,13 @@ def costs_editable(cur: Cursor, experiment_id: int) -> str | None:
 
     stored = experiment.load(cur, int(experiment_id))
     if stored is None:
-        return f"There is no experiment with id {experiment_id}."
+        return Text("lifecycle.no_experiment", id=experiment_id)
     if stored.source != experiment.UPLOADED_SOURCE:
         return refusal(stored.status, "edit")
     if stored.status == "completed":
-        return "The experiment is completed; its costs are the record of what was run."
+        return Text("lifecycle.costs.completed")
     if design_sql.result_rows_attached(cur, stored.id):
-        return (
-            "Results are attached to this experiment, so its costs are part of what was read. "
-            "Remove the result upload first to change them."
-        )
+        return Text("lifecycle.costs.results")
     return None
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from experiments import config
 from experiments.design.arms import ArmSpec
+from experiments.i18n.text import Text
 
 PlanStatus = Literal["ok", "insufficient_data"]
 
@@ -308,10 +309,7 @@ def plan(
     treatments = [a for a in arms if a.kind != "control"]
     if inputs.status != "ok" or len(controls) != 1 or not treatments:
         reason = (
-            "The audience's history is too short or too uniform to estimate a baseline: it needs "
-            "customers who matched the audience one horizon ago, some of whom bought again."
-            if inputs.status != "ok"
-            else "The design needs exactly one control and at least one treatment arm."
+            Text("plan.problem.history") if inputs.status != "ok" else Text("plan.problem.arms")
         )
         return _replace(base, status="insufficient_data", message=reason)
     control = controls[0]

@@ -10,6 +10,7 @@ from typing import Literal, get_args
 from experiments import catalogue, config
 from experiments.design.arms import ArmSpec, DesignError
 from experiments.design.audience import AudienceFilter
+from experiments.i18n.text import Text
 from experiments.store import StoreError
 
 PrimaryMetric = Literal["repeat_purchase", "net_value"]
@@ -108,9 +109,9 @@ class ExperimentSpec:
         """Everything wrong with the design, as messages a marketer can act on ([] = valid)."""
         found: list[str] = []
         if not self.name.strip():
-            found.append("The experiment needs a name.")
+            found.append(Text("design.problem.no_name"))
         if len(self.arms) < 2:
-            found.append("An experiment needs a control and at least one treatment arm.")
+            found.append(Text("design.problem.two_arms"))
         controls = sum(a.kind == "control" for a in self.arms)
         if controls != 1:
             found.append(_control_message(controls))
@@ -119,30 +120,30 @@ class ExperimentSpec:
             {a.name for a in self.arms if names.count(a.name.strip().casefold()) > 1}
         )
         if duplicates:
-            found.append(f"Arm names must be unique; repeated: {', '.join(duplicates)}.")
+            found.append(Text("design.problem.duplicate_arms", names=", ".join(duplicates)))
         for arm in self.arms:
             found.extend(arm.problems())
         if self.primary_metric not in PRIMARY_METRICS:
-            found.append(f"Primary metric must be one of {', '.join(PRIMARY_METRICS)}.")
+            found.append(Text("design.problem.primary", names=", ".join(PRIMARY_METRICS)))
         if not 1 <= self.horizon_days <= 730:
-            found.append("The horizon must be between 1 and 730 days.")
+            found.append(Text("design.problem.horizon"))
         unknown = sorted(set(self.secondary_metrics) - set(SECONDARY_METRICS))
         if unknown:
-            found.append(f"Unknown secondary metrics: {', '.join(unknown)}.")
+            found.append(Text("design.problem.secondary", names=", ".join(unknown)))
         unknown = sorted(set(self.guardrails) - set(GUARDRAILS))
         if unknown:
-            found.append(f"Unknown guardrails: {', '.join(unknown)}.")
+            found.append(Text("design.problem.guardrails", names=", ".join(unknown)))
         if not any(math.isclose(self.confidence, c) for c in config.CONFIDENCE_CHOICES):
             levels = ", ".join(f"{c:.0%}" for c in config.CONFIDENCE_CHOICES)
-            found.append(f"Confidence must be one of {levels}.")
+            found.append(Text("design.problem.confidence", levels=levels))
         if self.correction not in CORRECTIONS:
-            found.append(f"Correction must be one of {', '.join(CORRECTIONS)}.")
+            found.append(Text("design.problem.correction", names=", ".join(CORRECTIONS)))
         if not 0 <= self.guardrail_margin_pct <= 100:
-            found.append("The guardrail margin must be between 0 and 100 percent.")
+            found.append(Text("design.problem.guardrail_margin"))
         if self.stratify_by not in STRATIFICATIONS:
-            found.append(f"Stratification must be one of {', '.join(STRATIFICATIONS)}.")
+            found.append(Text("design.problem.stratify", names=", ".join(STRATIFICATIONS)))
         if not self.salt:
-            found.append("The randomization salt cannot be empty.")
+            found.append(Text("design.problem.salt"))
         found.extend(self.audience.problems())
         return found
 
@@ -155,8 +156,8 @@ class ExperimentSpec:
 
 def _control_message(count: int) -> str:
     if count == 0:
-        return "Mark exactly one arm as the control: without it there is nothing to compare with."
-    return f"Exactly one arm must be the control; {count} are marked as control."
+        return Text("design.problem.no_control")
+    return Text("design.problem.controls", number=count)
 
 
 def check_spec(spec: ExperimentSpec) -> None:

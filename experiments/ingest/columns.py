@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from experiments.i18n.text import PerLanguage, Text
 from experiments.ingest import assignments, customers, results, transactions
 from experiments.ingest.model import IGNORE, FieldSpec, Kind, Problem, problem
 from experiments.store import StoreError
@@ -156,7 +157,7 @@ def resolve_mapping(
         problems.append(
             problem(
                 "duplicate_mapping",
-                f"Several columns are mapped to {', '.join(doubled)}; map one column per field.",
+                Text("ingest.duplicate_mapping", fields=_field_names(doubled)),
             )
         )
     chosen = {s: t for s, t in explicit.items() if s in columns}
@@ -166,21 +167,30 @@ def resolve_mapping(
     mapped = set(chosen.values())
     missing = [f.name for f in FIELDS[kind] if f.required and f.name not in mapped | set(optional)]
     if missing:
-        hint = ""
+        hint: object = ""
         if len(columns) == 1:
-            hint = (
-                f" Only one column was found ({columns[0][:60]!r}): the file may use a "
-                "delimiter other than comma, semicolon or tab — export it as CSV with one of those."
-            )
+            hint = Text("ingest.one_column", column=repr(columns[0][:60]))
         problems.append(
             problem(
                 "missing_column",
-                f"No column for required field(s) {', '.join(missing)} in {file_name}. "
-                f"Columns found: {', '.join(c[:40] for c in columns)}. Map them with "
-                f"--map COLUMN=FIELD (or on the Data page).{hint}",
+                Text(
+                    "ingest.missing_column",
+                    fields=_field_names(missing),
+                    file=file_name,
+                    columns=", ".join(c[:40] for c in columns),
+                    hint=hint,
+                ),
             )
         )
     return chosen, problems
+
+
+def _field_names(names: list[str]) -> PerLanguage:
+    """Fields in a message: their own names in English (what --map takes), as people say them
+    in Russian ('Сумма', 'Дата и время')."""
+    from experiments.i18n.catalogue import t
+
+    return PerLanguage(", ".join(names), ", ".join(f"«{t(f'field.{n}', 'ru')}»" for n in names))
 
 
 def case_duplicates(

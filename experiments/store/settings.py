@@ -1,7 +1,9 @@
 """Store-level settings: one key/value table, one declaration and one typed field per setting.
 
 A setting belongs to the store (the shop whose data it holds), not to one experiment: the gross
-margin rate of the shop's assortment is the first; a currency will follow. Each is declared once
+margin rate of the shop's assortment is the first, the currency its money is counted in
+(RUB, EUR, USD, KZT, ...) the second: `currency(cur)` is the one function every page, the report
+and the CLI ask for it. Each is declared once
 in `SETTINGS` (key, check, default from `experiments.config`) and read back as a field of the
 frozen `StoreSettings`. Values are stored as JSON in `store_settings`; a write checks every value
 first and changes nothing when one is refused, and goes through `Store.transaction()`, which
@@ -30,7 +32,9 @@ __all__ = [
     "SettingDef",
     "SettingError",
     "StoreSettings",
+    "currency",
     "margin_rate",
+    "parse_currency",
     "parse_margin_rate",
     "read_settings",
     "update_settings",
@@ -38,7 +42,18 @@ __all__ = [
 
 
 class SettingError(StoreError):
-    """A setting value that cannot be stored; the message says what is allowed."""
+    """A setting value that cannot be stored; the message says what is allowed.
+
+    Attributes:
+        key: the catalogue key of the message (``store.error.margin_rate``), so a page shows
+            it in its language; the store itself has no languages.
+        values: the message's values.
+    """
+
+    def __init__(self, message: str, message_key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = message_key
+        self.values = values
 
 
 def parse_margin_rate(value: object) -> float:
@@ -56,9 +71,30 @@ def parse_margin_rate(value: object) -> float:
     if isinstance(value, bool) or not (math.isfinite(rate) and 0.0 < rate < 1.0):
         raise SettingError(
             f"The margin rate must be a share between 0 and 1 (e.g. 0.35 or 35% for a 35% gross "
-            f"margin), not {value!r}. Nothing was changed."
+            f"margin), not {value!r}. Nothing was changed.",
+            "store.error.margin_rate",
+            value=repr(value),
         )
     return rate
+
+
+def parse_currency(value: object) -> str:
+    """An ISO 4217 currency code from what people type: 'eur', ' EUR ' -> 'EUR'.
+
+    Raises:
+        SettingError: not a code Babel's CLDR data knows (the Formatter could not show it).
+    """
+    from babel.numbers import is_currency
+
+    code = str(value).strip().upper() if isinstance(value, str) else ""
+    if not is_currency(code):
+        raise SettingError(
+            f"The currency must be an ISO 4217 code such as RUB, EUR, USD or KZT, not "
+            f"{value!r}. Nothing was changed.",
+            "store.error.currency",
+            value=repr(value),
+        )
+    return code
 
 
 @dataclass(frozen=True)
@@ -89,6 +125,14 @@ SETTINGS: dict[str, SettingDef] = {
         "Gross margin as a share of the price before discount, for transactions without a "
         "margin column; every net value is computed with it unless an experiment sets its own.",
     ),
+    "currency": SettingDef(
+        "currency",
+        "currency",
+        parse_currency,
+        config.CURRENCY,
+        "ISO 4217 code of the money in the store's data (RUB, EUR, USD, KZT, ...): every page, "
+        "report and export shows amounts in it. Amounts are never converted.",
+    ),
 }
 
 
@@ -99,9 +143,11 @@ class StoreSettings:
     Attributes:
         margin_rate: gross margin share of the pre-discount price for transactions without
             a margin; None: config.DEFAULT_MARGIN_RATE.
+        currency: ISO 4217 code of the store's money; None: config.CURRENCY (RUB).
     """
 
     margin_rate: float | None = None
+    currency: str | None = None
 
     def value(self, key: str) -> object:
         """The setting in force: the stored value, else its default."""
@@ -147,6 +193,12 @@ def margin_rate(cur: Cursor) -> float:
     return float(read_settings(cur).value("margin_rate"))  # type: ignore[arg-type]
 
 
+def currency(cur: Cursor) -> str:
+    """The store's currency in force (its setting, else config.CURRENCY): the one home every
+    page's Formatter, the report and the CLI's ``--currency`` default read."""
+    return str(read_settings(cur).value("currency"))
+
+
 def update_settings(store: Store, values: Mapping[str, object | None]) -> StoreSettings:
     """Set (or, with None, clear) store settings in one transaction; all or nothing.
 
@@ -158,7 +210,10 @@ def update_settings(store: Store, values: Mapping[str, object | None]) -> StoreS
         definition = SETTINGS.get(key)
         if definition is None:
             raise SettingError(
-                f"There is no store setting {key!r}; the settings are {', '.join(SETTINGS)}."
+                f"There is no store setting {key!r}; the settings are {', '.join(SETTINGS)}.",
+                "store.error.unknown",
+                name=repr(key),
+                settings=", ".join(SETTINGS),
             )
         parsed[key] = None if value is None else definition.parse(value)
     now = datetime.now(UTC).replace(tzinfo=None)

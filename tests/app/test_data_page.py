@@ -173,3 +173,29 @@ def test_results_attach_to_an_existing_experiment_picked_on_the_page(app_env):
     with open_store(app_env).cursor() as cur:
         linked = cur.execute("SELECT DISTINCT experiment_id FROM campaign_results").fetchall()
     assert linked == [(1,)]
+
+
+def test_the_currency_set_on_the_data_page_is_shown_on_results_and_in_the_report(app_env):
+    """#12: a store's currency is its setting; the Results page (ru and en), the Data page's
+    tiles and the report's money read it (the report: tests/test_store_settings.py)."""
+    from experiments.store import settings as store_settings
+
+    at = data_page()
+    assert at.selectbox(key="currency_input").value == "RUB"
+    at.selectbox(key="currency_input").set_value("EUR")
+    at.button(key="save_settings").click().run()
+    assert not at.exception, at.exception
+    assert at.success and "currency EUR" in at.success[0].value
+    with open_store(app_env).cursor() as cur:
+        assert store_settings.currency(cur) == "EUR"
+    assert any(m.label == "Revenue, EUR" for m in at.metric)
+
+    russian = AppTest.from_file(APP, default_timeout=120)
+    russian.query_params["lang"] = "ru"
+    russian.run()
+    assert not russian.exception, russian.exception
+    shown = " ".join(m.value for m in russian.markdown)
+    assert "\u00a0€" in shown and "₽" not in shown  # '+479 €' in the decision cards
+    english = AppTest.from_file(APP, default_timeout=120).run()
+    shown = " ".join(m.value for m in english.markdown)
+    assert "EUR" in shown and "RUB" not in shown

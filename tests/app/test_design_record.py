@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import json
 
-from streamlit.testing.v1 import AppTest
-
 from experiments import config, experiment
 from experiments.store import open_store
 
-from .conftest import APP
-
-
-def design_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("pages/design.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def run(element) -> AppTest:
-    at = element.run()
-    assert not at.exception, at.exception
-    return at
+from .test_design_page import design_page, run  # one home for the page's set-up
 
 
 def _arms(store, experiment_id: int) -> list[tuple[str, str, float, dict[str, float]]]:
