@@ -276,19 +276,16 @@ def _discount_source(cur: Cursor, spec: QuerySpec) -> DiscountSource:
     return "data" if recorded else "configured"
 
 
-def _assigned_and_joined(
-    spec: QuerySpec, params: dict[str, object], discount_source: DiscountSource = "data"
-) -> str:
-    """CTEs `bounds`, `assigned` and `joined` (one row per transaction in range).
+def assigned_rows(spec: QuerySpec, params: dict[str, object]) -> str:
+    """SELECT of the experiment's assigned customers, one row each (their first assignment):
+    an integer `unit` (row number), customer_id, arm, assignment time, stratum, the arm's cost
+    and discount terms (`arm_discount_terms`), first_seen and the attribute segment.
 
-    `joined` carries each transaction's discount and margin by the module's definitions: the
-    data's discount, or with discount_source 'configured' a discount arm's estimated one.
+    Small (one row per assigned customer): `results_cache.build` stores it as a table once and
+    joins the transactions to that table; the analysis query uses it as a CTE.
     """
-    params["estimate_discounts"] = discount_source == "configured"
     params["experiment_id"] = int(spec.experiment_id)
-    params["lookback_days"] = int(spec.lookback_days)
     params["max_days"] = int(max(spec.horizons))
-    params["margin_rate"] = float(spec.margin_rate)
     attribute_join = ""
     attribute_col = "CAST(NULL AS VARCHAR)"
     if spec.segment_attribute is not None:
@@ -300,27 +297,60 @@ def _assigned_and_joined(
         ) attr ON attr.customer_id = a.customer_id"""
         attribute_col = "attr.value"
     return f"""
-    bounds AS (
-        SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us
-        FROM transactions
-    ),
-    first_assignment AS (
-        SELECT customer_id, min(assigned_at) AS assigned_at,
-               arg_min(arm_id, assigned_at) AS arm_id, arg_min(stratum, assigned_at) AS stratum,
-               count(*) - 1 AS extra_assignments
-        FROM assignments WHERE experiment_id = $experiment_id
-        GROUP BY customer_id
-    ),
-    assigned AS (
         SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
                epoch_us(a.assigned_at) AS assigned_us, a.stratum, ar.cost_per_customer,
                c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments,
                {arm_discount_terms("ar")}
-        FROM first_assignment a
+        FROM (
+            SELECT customer_id, min(assigned_at) AS assigned_at,
+                   arg_min(arm_id, assigned_at) AS arm_id,
+                   arg_min(stratum, assigned_at) AS stratum,
+                   count(*) - 1 AS extra_assignments
+            FROM assignments WHERE experiment_id = $experiment_id
+            GROUP BY customer_id
+        ) a
         JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
-        LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
-    ),
-    joined AS (
+        LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}"""  # noqa: S608
+
+
+Period = Literal["all", "pre", "window"]
+# the offsets d each part of the joined rows keeps: all of [-lookback, longest horizon], the
+# pre-period with the assignment instant, or the windows' (0, longest horizon]
+_PERIOD_RANGE = {
+    "all": f"r.d >= -CAST($lookback_days AS BIGINT) * {DAY_US}"
+    f" AND r.d <= CAST($max_days AS BIGINT) * {DAY_US}",
+    "pre": f"r.d >= -CAST($lookback_days AS BIGINT) * {DAY_US} AND r.d <= 0",
+    "window": f"r.d > 0 AND r.d <= CAST($max_days AS BIGINT) * {DAY_US}",
+}
+
+
+def joined_rows(
+    spec: QuerySpec,
+    params: dict[str, object],
+    assigned: str,
+    discount_source: DiscountSource,
+    period: Period = "all",
+) -> str:
+    """SELECT of every transaction of an assigned customer in [assigned_at - lookback,
+    assigned_at + longest horizon] as (unit, d, amount, discount, margin), with each
+    transaction's discount and margin by the module's definitions: the data's discount, or with
+    discount_source 'configured' a discount arm's estimated one.
+
+    The join is on customer_id alone and the time range is a filter on the offset d: DuckDB
+    evaluates a range in the join condition row by row after the hash match, which measured
+    about twice the whole join (1M customers: 1.1 s against 0.5 s).
+
+    Args:
+        assigned: a relation (table or CTE name) with `assigned_rows`' columns.
+        period: which rows: 'all' (the pre-period and the windows), 'pre' (offsets <= 0) or
+            'window' (offsets > 0).
+    """
+    params["estimate_discounts"] = discount_source == "configured"
+    params["lookback_days"] = int(spec.lookback_days)
+    if period != "pre":
+        params["max_days"] = int(max(spec.horizons))
+    params["margin_rate"] = float(spec.margin_rate)
+    return f"""
         SELECT t.unit, t.d, t.amount, t.discount, {GROSS_MARGIN} AS margin
         FROM (
             SELECT r.unit, r.d, r.amount, r.margin,
@@ -328,13 +358,29 @@ def _assigned_and_joined(
             FROM (
                 SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.margin,
                        t.discount, s.discount_markup, s.discount_until_us
-                FROM assigned s
+                FROM {assigned} s
                 JOIN transactions t ON t.customer_id = s.customer_id
-                    AND t.ts >= s.assigned_at - to_days(CAST($lookback_days AS INTEGER))
-                    AND t.ts <= s.assigned_at + to_days(CAST($max_days AS INTEGER))
             ) r
-        ) t
-    )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+            WHERE {_PERIOD_RANGE[period]}
+        ) t"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+
+
+BOUNDS_SQL = (
+    "SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us FROM transactions"
+)
+
+
+def _assigned_and_joined(
+    spec: QuerySpec, params: dict[str, object], discount_source: DiscountSource = "data"
+) -> str:
+    """CTEs `bounds`, `assigned` (`assigned_rows`) and `joined` (`joined_rows`: one row per
+    transaction in range)."""
+    return f"""
+    bounds AS ({BOUNDS_SQL}),
+    assigned AS ({assigned_rows(spec, params)}
+    ),
+    joined AS ({joined_rows(spec, params, "assigned", discount_source)}
+    )"""
 
 
 def _when(condition: str, value: str) -> str:

@@ -33,8 +33,13 @@ _ASSIGNED_COLUMNS = (
     "unit", "customer_id", "assigned_at", "arm_id", "assigned_us", "stratum",
     "cost_per_customer", "first_seen", "attribute_segment", "extra_assignments",
 )  # fmt: skip
-_VERSIONED = re.compile(r"_v(?P<version>\d+)(_bounds)?$")
+# the tables of one build: window sums per unit (with transactions), assigned rows, data bounds
+_PARTS = ("", "_assigned", "_bounds")
+_VERSIONED = re.compile(r"_v(?P<version>\d+)(_bounds|_assigned)?$")
 _PRE_PERIOD = tuple(name for name, _ in sql.PRE_PERIOD_SUMS)
+# PRE_PERIOD_SUMS summed over the pre-period rows, and over the window rows (earliest_d: both)
+_PRE = ("pre_orders", "pre_spend", "pre_last_d", "earliest_d")
+_IN_WINDOW = ("first_purchase_days", "earliest_d")
 _WINDOW = tuple(name for name, _ in sql.window_sums("0"))
 
 
@@ -128,10 +133,11 @@ class Materialized:
         ]
         table = _qualified(self.table)
         bounds = _qualified(f"{self.table}_bounds")
+        assigned = _qualified(f"{self.table}_assigned")
         return f"""
     bounds AS (SELECT first_ts, last_ts, end_us FROM {bounds}),
-    assigned AS (SELECT {", ".join(_ASSIGNED_COLUMNS)} FROM {table}),
-    per_tx AS (SELECT unit, {", ".join(columns)} FROM {table} WHERE has_rows)"""  # noqa: S608
+    assigned AS (SELECT {", ".join(_ASSIGNED_COLUMNS)} FROM {assigned}),
+    per_tx AS (SELECT unit, {", ".join(columns)} FROM {table})"""  # noqa: S608
 
 
 def build(
@@ -158,33 +164,41 @@ def build(
         else ("data" if sql.discounts_recorded(cur, spec.experiment_id, max_days) else "configured")
     )
     params: dict[str, object] = {}
-    joined = sql._assigned_and_joined(spec, params, source)  # the analysis' own join
-    sums = [f"{expression} AS {name}" for name, expression in sql.PRE_PERIOD_SUMS]
+    pre_sums = [f"{sql_text} AS {name}" for name, sql_text in sql.PRE_PERIOD_SUMS if name in _PRE]
+    window_sums = [
+        f"{sql_text} AS {name}" for name, sql_text in sql.PRE_PERIOD_SUMS if name in _IN_WINDOW
+    ]
     for h in held:
         params[f"w{h}"] = h
-        sums += [f"{expression} AS {name}_{h}" for name, expression in sql.window_sums(f"$w{h}")]
+        window_sums += [
+            f"{expression} AS {name}_{h}" for name, expression in sql.window_sums(f"$w{h}")
+        ]
     for d in days:
         params[f"c{d}"] = d
-        sums.append(f"{sql.contribution_to(f'$c{d}')} AS contribution_{d}")
+        window_sums.append(f"{sql.contribution_to(f'$c{d}')} AS contribution_{d}")
     _attach(cur)
     name = table_name(spec.experiment_id, version)
-    assigned = ", ".join(f"s.{c}" for c in _ASSIGNED_COLUMNS)
+    assigned = _qualified(f"{name}_assigned")
+    assigned_params: dict[str, object] = {}
+    cur.execute(
+        f"CREATE OR REPLACE TABLE {assigned} AS {sql.assigned_rows(spec, assigned_params)}",
+        assigned_params,
+    )
+    pre = sql.joined_rows(spec, params, assigned, source, "pre")
+    window = sql.joined_rows(spec, params, assigned, source, "window")
     cur.execute(
         f"""
         CREATE OR REPLACE TABLE {_qualified(name)} AS
-        WITH {joined},
-        wide AS (SELECT unit, {", ".join(sums)} FROM joined GROUP BY unit)
-        SELECT {assigned}, w.unit IS NOT NULL AS has_rows, w.* EXCLUDE (unit)
-        FROM assigned s LEFT JOIN wide w ON w.unit = s.unit
-        ORDER BY s.unit  -- the analysis' own row order: its sums add up in the same order
+        SELECT coalesce(p.unit, w.unit) AS unit,
+               p.* EXCLUDE (unit, earliest_d), w.* EXCLUDE (unit, earliest_d),
+               least(p.earliest_d, w.earliest_d) AS earliest_d
+        FROM (SELECT unit, {", ".join(pre_sums)} FROM ({pre}) GROUP BY unit) p
+        FULL JOIN (SELECT unit, {", ".join(window_sums)} FROM ({window}) GROUP BY unit) w
+            ON w.unit = p.unit
         """,  # noqa: S608 - whitelisted names and integers only; values are parameters
         params,
     )
-    cur.execute(
-        f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS "  # noqa: S608
-        "SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us "
-        "FROM transactions"
-    )
+    cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
     return Materialized(
         experiment_id=int(spec.experiment_id),
         version=int(version),
@@ -201,7 +215,7 @@ def build(
 
 def drop(cur: Cursor, materialized: Materialized) -> None:
     """Drop one materialized table (its per-arm statistics are kept by the caller)."""
-    for name in (materialized.table, f"{materialized.table}_bounds"):
+    for name in (f"{materialized.table}{part}" for part in _PARTS):
         cur.execute(f"DROP TABLE IF EXISTS {_qualified(name)}")
 
 
