@@ -370,16 +370,12 @@ BOUNDS_SQL = (
 )
 
 
-def _assigned_and_joined(
-    spec: QuerySpec, params: dict[str, object], discount_source: DiscountSource = "data"
-) -> str:
-    """CTEs `bounds`, `assigned` (`assigned_rows`) and `joined` (`joined_rows`: one row per
-    transaction in range)."""
+def _assigned_ctes(spec: QuerySpec, params: dict[str, object]) -> str:
+    """CTEs `bounds` (the data's first and last transaction) and `assigned`
+    (`assigned_rows`)."""
     return f"""
     bounds AS ({BOUNDS_SQL}),
     assigned AS ({assigned_rows(spec, params)}
-    ),
-    joined AS ({joined_rows(spec, params, "assigned", discount_source)}
     )"""
 
 
@@ -458,10 +454,66 @@ def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, 
     return cte, [c.rsplit(" AS ", 1)[1] for c in cols]
 
 
-def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
-    """CTEs `per_tx` (`window_aggregates`) and `per_customer`: one row per assigned customer."""
-    per_tx, _ = window_aggregates(spec, params)
-    return f"{per_tx},{_customer_rows(spec, params, with_ids=with_ids)}"
+# PRE_PERIOD_SUMS by the rows they read: the pre-period's (offsets <= 0) and the windows'
+# (offsets > 0); the earliest offset is the least of both parts'
+_PRE_PART = ("pre_orders", "pre_spend", "pre_last_d", "earliest_d")
+_WINDOW_PART = ("first_purchase_days", "earliest_d")
+
+
+def unit_sums(
+    spec: QuerySpec,
+    params: dict[str, object],
+    assigned: str,
+    discount_source: DiscountSource,
+    window_columns: Sequence[str],
+) -> str:
+    """SELECT of per-unit sums: PRE_PERIOD_SUMS and `window_columns` (SQL `expr AS name` over
+    `joined_rows`' columns, only rows with an offset > 0 reach them).
+
+    The pre-period and the windows are joined and folded apart: a window sum over the
+    pre-period rows (two thirds of them with a 365-day lookback) only adds zeros, and every
+    aggregate costs per row it reads, so the two parts need about 2.5x fewer updates than one
+    aggregation of every sum over every row. A unit with rows in neither part has no row.
+
+    Args:
+        assigned: a relation with `assigned_rows`' columns.
+        window_columns: the window sums wanted (besides first_purchase_days and earliest_d).
+    """
+    pre_columns = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _PRE_PART]
+    window = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _WINDOW_PART]
+    pre = joined_rows(spec, params, assigned, discount_source, "pre")
+    rows = joined_rows(spec, params, assigned, discount_source, "window")
+    return f"""
+        SELECT coalesce(p.unit, w.unit) AS unit,
+               p.* EXCLUDE (unit, earliest_d), w.* EXCLUDE (unit, earliest_d),
+               least(p.earliest_d, w.earliest_d) AS earliest_d
+        FROM (SELECT unit, {", ".join(pre_columns)} FROM ({pre}) GROUP BY unit) p
+        FULL JOIN (
+            SELECT unit, {", ".join([*window, *window_columns])} FROM ({rows}) GROUP BY unit
+        ) w ON w.unit = p.unit"""  # noqa: S608 - only whitelisted fragments are formatted in
+
+
+def _per_customer(
+    spec: QuerySpec,
+    params: dict[str, object],
+    discount_source: DiscountSource,
+    *,
+    with_ids: bool,
+) -> str:
+    """CTEs `per_tx` (the sums of `window_aggregates`, pre-period and windows folded apart:
+    `unit_sums`) and `per_customer`: one row per assigned customer. Reads CTEs `bounds` and
+    `assigned` (`_assigned_ctes`)."""
+    params["h_main"] = int(spec.horizon_days)
+    columns = [f"{sql} AS {name}" for name, sql in window_sums("$h_main")]
+    params["h_split"] = spec.split_day
+    columns.append(f"{contribution_to('$h_split')} AS contribution_early")
+    for b, end in enumerate(spec.bucket_ends):
+        params[f"e{b}"] = int(end)
+        columns.append(f"{contribution_to(f'$e{b}')} AS contribution_b{b}")
+    per_tx = unit_sums(spec, params, "assigned", discount_source, columns)
+    return f"""
+    per_tx AS ({per_tx}
+    ),{_customer_rows(spec, params, with_ids=with_ids)}"""
 
 
 def _customer_rows(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
@@ -684,8 +736,8 @@ def _aggregate(
     if window is None:
         discount_source = _discount_source(cur, spec)
         rows = [
-            _assigned_and_joined(spec, params, discount_source),
-            _per_customer(spec, params, with_ids=False),
+            _assigned_ctes(spec, params),
+            _per_customer(spec, params, discount_source, with_ids=False),
         ]
     else:  # the same per-customer rows from sums materialized before
         discount_source = window.discount_source
@@ -881,8 +933,8 @@ def customer_frame(cur: Cursor, spec: QuerySpec) -> pd.DataFrame:
     params: dict[str, object] = {}
     ctes = ",".join(
         [
-            _assigned_and_joined(spec, params, _discount_source(cur, spec)),
-            _per_customer(spec, params, with_ids=True),
+            _assigned_ctes(spec, params),
+            _per_customer(spec, params, _discount_source(cur, spec), with_ids=True),
             _scored("per_customer", params),
         ]
     )

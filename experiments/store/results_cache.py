@@ -37,9 +37,6 @@ _ASSIGNED_COLUMNS = (
 _PARTS = ("", "_assigned", "_bounds")
 _VERSIONED = re.compile(r"_v(?P<version>\d+)(_bounds|_assigned)?$")
 _PRE_PERIOD = tuple(name for name, _ in sql.PRE_PERIOD_SUMS)
-# PRE_PERIOD_SUMS summed over the pre-period rows, and over the window rows (earliest_d: both)
-_PRE = ("pre_orders", "pre_spend", "pre_last_d", "earliest_d")
-_IN_WINDOW = ("first_purchase_days", "earliest_d")
 _WINDOW = tuple(name for name, _ in sql.window_sums("0"))
 
 
@@ -164,10 +161,7 @@ def build(
         else ("data" if sql.discounts_recorded(cur, spec.experiment_id, max_days) else "configured")
     )
     params: dict[str, object] = {}
-    pre_sums = [f"{sql_text} AS {name}" for name, sql_text in sql.PRE_PERIOD_SUMS if name in _PRE]
-    window_sums = [
-        f"{sql_text} AS {name}" for name, sql_text in sql.PRE_PERIOD_SUMS if name in _IN_WINDOW
-    ]
+    window_sums: list[str] = []
     for h in held:
         params[f"w{h}"] = h
         window_sums += [
@@ -184,20 +178,8 @@ def build(
         f"CREATE OR REPLACE TABLE {assigned} AS {sql.assigned_rows(spec, assigned_params)}",
         assigned_params,
     )
-    pre = sql.joined_rows(spec, params, assigned, source, "pre")
-    window = sql.joined_rows(spec, params, assigned, source, "window")
-    cur.execute(
-        f"""
-        CREATE OR REPLACE TABLE {_qualified(name)} AS
-        SELECT coalesce(p.unit, w.unit) AS unit,
-               p.* EXCLUDE (unit, earliest_d), w.* EXCLUDE (unit, earliest_d),
-               least(p.earliest_d, w.earliest_d) AS earliest_d
-        FROM (SELECT unit, {", ".join(pre_sums)} FROM ({pre}) GROUP BY unit) p
-        FULL JOIN (SELECT unit, {", ".join(window_sums)} FROM ({window}) GROUP BY unit) w
-            ON w.unit = p.unit
-        """,  # noqa: S608 - whitelisted names and integers only; values are parameters
-        params,
-    )
+    sums = sql.unit_sums(spec, params, assigned, source, window_sums)
+    cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name)} AS {sums}", params)
     cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
     return Materialized(
         experiment_id=int(spec.experiment_id),
