@@ -20,8 +20,13 @@ aggregates and drops the table once they are computed.
 
 from __future__ import annotations
 
+import atexit
+import itertools
+import os
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from experiments.store import Cursor, quote_identifier
 from experiments.store import metrics_sql as sql
@@ -49,16 +54,39 @@ def _qualified(name: str) -> str:
     return f"{quote_identifier(SCHEMA)}.{quote_identifier(name)}"
 
 
+_files: list[Path] = []  # the scratch databases this process attached (removed at exit)
+_counter = itertools.count()
+
+
+@atexit.register
+def _remove_files() -> None:
+    for path in _files:
+        for part in (path, path.with_name(path.name + ".wal")):
+            part.unlink(missing_ok=True)
+
+
 def _attach(cur: Cursor) -> None:
+    """Attach the scratch database SCHEMA to the store's connection, once.
+
+    A file in the system's temporary directory rather than ':memory:': DuckDB can evict a
+    file database's blocks within the memory limit, while an in-memory database's must stay
+    resident, and at 5M customers (3.3M assigned) the table alone outgrew the 512MB limit
+    ("Out of Memory Error"). Named per process, never the store file itself."""
     attached = cur.execute(
         "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [SCHEMA]
     ).fetchone()
     if not attached or not attached[0]:
+        path = (
+            Path(tempfile.gettempdir()) / f"loyalty-results-{os.getpid()}-{next(_counter)}.duckdb"
+        )
+        literal = "'" + str(path).replace("'", "''") + "'"  # our own path, not user input
         try:
-            cur.execute(f"ATTACH ':memory:' AS {quote_identifier(SCHEMA)} (COMPRESS)")
+            cur.execute(f"ATTACH {literal} AS {quote_identifier(SCHEMA)}")
         except Exception as error:  # another thread attached it meanwhile
             if "already" not in str(error).lower():
                 raise
+        else:
+            _files.append(path)
 
 
 def cutoffs(horizons: tuple[int, ...], bucket_days: int) -> tuple[int, ...]:
