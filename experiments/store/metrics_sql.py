@@ -1,8 +1,9 @@
 """The per-experiment aggregation query: per-customer window metrics -> per-arm sufficient stats.
 
-One statement scans the transactions once: assignments are joined to transactions on
-customer_id and on the time range [assigned_at - lookback, assigned_at + longest horizon], every
-customer's window metrics are aggregated in a CTE (`per_customer`), money metrics are capped at
+One statement: assignments are joined to transactions on customer_id, the rows in the time
+range [assigned_at - lookback, assigned_at + longest horizon] are kept (the pre-period's and the
+windows' folded apart, `unit_sums`), every customer's window metrics are aggregated in a CTE
+(`per_customer`), money metrics are capped at
 pooled percentiles of that CTE (`stats.CapRule`, rendered by `capping`, on the customers
 observed at the analysis horizon, all arms together), and the customers are folded into the
 plain sums that the metric catalogue's requests need (`catalogue.requests`: n, sums, sums of
@@ -680,7 +681,7 @@ class WindowSource:
 
     Attributes:
         ctes: (spec, params) -> SQL text of the CTEs `bounds`, `assigned` and `per_tx` with
-            the columns `_assigned_and_joined` and `window_aggregates` give for that spec; it
+            the columns `_assigned_ctes` and `_per_customer` give for that spec; it
             binds $lookback_days, $max_days and $h_main in params.
         discount_source: the discount rule the sums were made with.
     """

@@ -3,19 +3,22 @@
 The analysis query (`metrics_sql.experiment_aggregates`) spends most of its time joining the
 assignments to their transactions and folding them per customer. `build` does that once per
 store version for every standard horizon (and every contribution cut-off their decay buckets
-and fading split need) into one table; `Materialized.window` then lets `experiment_aggregates`
-read a horizon's per-customer rows from that table, so a horizon or capping change never scans
-the transactions again. The sums are the same SQL (`metrics_sql.window_sums`,
-`contribution_to`, `PRE_PERIOD_SUMS`) over the same rows, so the statistics are the same.
+and fading split need): the assigned customers become a small table with an integer `unit`
+(`metrics_sql.assigned_rows`), the transactions are joined to it once and folded per unit
+(`metrics_sql.unit_sums`) into a second table; `Materialized.window` then lets
+`experiment_aggregates` read a horizon's per-customer rows from those tables, so a horizon or
+capping change never scans the transactions again. The sums are the same SQL
+(`metrics_sql.window_sums`, `contribution_to`, `PRE_PERIOD_SUMS`) over the same rows, so the
+statistics are the same. The Results page's first open of a version builds them
+(`experiments.precompute`).
 
-The tables live in an in-memory database attached to the store's connection (`SCHEMA`): they
-never change the store file (so they work on a read-only store and bump no version), every
-cursor of the process sees them, and they go with the process. A table's name carries the
-experiment id and the store version it was built for; `drop_stale` drops the others. They are
-transient by measurement: at 1M customers (658,721 assigned) the table of the four standard
-horizons is 56 columns and ~360 MB of memory, while the per-arm aggregates computed from it
-for every (horizon, capping) are a few hundred KB each, so `experiments.precompute` keeps the
-aggregates and drops the table once they are computed.
+The tables live in a scratch database attached to the store's connection (`SCHEMA`, a file in
+the temporary directory, `_attach`): they never change the store file (so they bump no
+version), every cursor of the process sees them, and the file goes with the process. A table's
+name carries the experiment id and the store version it was built for; `drop_stale` drops the
+others. They are transient by measurement: the per-arm aggregates computed from them for every
+(horizon, capping) are a few hundred KB each, so `experiments.precompute` keeps the aggregates
+and drops the tables once they are computed.
 """
 
 from __future__ import annotations
