@@ -467,14 +467,15 @@ def unit_sums(
     assigned: str,
     discount_source: DiscountSource,
     window_columns: Sequence[str],
-) -> str:
-    """SELECT of per-unit sums: PRE_PERIOD_SUMS and `window_columns` (SQL `expr AS name` over
-    `joined_rows`' columns, only rows with an offset > 0 reach them).
+) -> tuple[str, str]:
+    """SELECTs of per-unit sums, the pre-period's and the windows': PRE_PERIOD_SUMS and
+    `window_columns` (SQL `expr AS name` over `joined_rows`' columns, rows with an offset > 0).
 
     The pre-period and the windows are joined and folded apart: a window sum over the
     pre-period rows (two thirds of them with a 365-day lookback) only adds zeros, and every
     aggregate costs per row it reads, so the two parts need about 2.5x fewer updates than one
-    aggregation of every sum over every row. A unit with rows in neither part has no row.
+    aggregation of every sum over every row. A unit without rows in a part has no row there;
+    the earliest offset is the least of both parts' `earliest_d`.
 
     Args:
         assigned: a relation with `assigned_rows`' columns.
@@ -484,14 +485,9 @@ def unit_sums(
     window = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _WINDOW_PART]
     pre = joined_rows(spec, params, assigned, discount_source, "pre")
     rows = joined_rows(spec, params, assigned, discount_source, "window")
-    return f"""
-        SELECT coalesce(p.unit, w.unit) AS unit,
-               p.* EXCLUDE (unit, earliest_d), w.* EXCLUDE (unit, earliest_d),
-               least(p.earliest_d, w.earliest_d) AS earliest_d
-        FROM (SELECT unit, {", ".join(pre_columns)} FROM ({pre}) GROUP BY unit) p
-        FULL JOIN (
-            SELECT unit, {", ".join([*window, *window_columns])} FROM ({rows}) GROUP BY unit
-        ) w ON w.unit = p.unit"""  # noqa: S608 - only whitelisted fragments are formatted in
+    pre_sql = f"SELECT unit, {', '.join(pre_columns)} FROM ({pre}) GROUP BY unit"  # noqa: S608
+    sums = ", ".join([*window, *window_columns])
+    return pre_sql, f"SELECT unit, {sums} FROM ({rows}) GROUP BY unit"  # noqa: S608
 
 
 def _per_customer(
@@ -501,20 +497,17 @@ def _per_customer(
     *,
     with_ids: bool,
 ) -> str:
-    """CTEs `per_tx` (the sums of `window_aggregates`, pre-period and windows folded apart:
-    `unit_sums`) and `per_customer`: one row per assigned customer. Reads CTEs `bounds` and
-    `assigned` (`_assigned_ctes`)."""
-    params["h_main"] = int(spec.horizon_days)
-    columns = [f"{sql} AS {name}" for name, sql in window_sums("$h_main")]
-    params["h_split"] = spec.split_day
-    columns.append(f"{contribution_to('$h_split')} AS contribution_early")
-    for b, end in enumerate(spec.bucket_ends):
-        params[f"e{b}"] = int(end)
-        columns.append(f"{contribution_to(f'$e{b}')} AS contribution_b{b}")
-    per_tx = unit_sums(spec, params, "assigned", discount_source, columns)
+    """CTEs `joined` (`joined_rows` of `assigned`), `per_tx` (`window_aggregates`) and
+    `per_customer`: one row per assigned customer. Reads CTEs `bounds` and `assigned`
+    (`_assigned_ctes`).
+
+    One fold of every row here (not `unit_sums`' two): a single aggregation holds less state
+    at once, which the one-horizon query needs at 5M customers under the 512MB limit."""
+    joined = joined_rows(spec, params, "assigned", discount_source)
+    per_tx, _ = window_aggregates(spec, params)
     return f"""
-    per_tx AS ({per_tx}
-    ),{_customer_rows(spec, params, with_ids=with_ids)}"""
+    joined AS ({joined}
+    ),{per_tx},{_customer_rows(spec, params, with_ids=with_ids)}"""
 
 
 def _customer_rows(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:

@@ -168,6 +168,11 @@ class Materialized:
     per_tx AS (SELECT unit, {", ".join(columns)} FROM {table})"""  # noqa: S608
 
 
+def _bound(params: dict[str, object], text: str) -> dict[str, object]:
+    """The parameters a statement uses (DuckDB refuses unused named parameters)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", text)}
+
+
 def build(
     cur: Cursor,
     spec: sql.QuerySpec,
@@ -209,8 +214,23 @@ def build(
         f"CREATE OR REPLACE TABLE {assigned} AS {sql.assigned_rows(spec, assigned_params)}",
         assigned_params,
     )
-    sums = sql.unit_sums(spec, params, assigned, source, window_sums)
-    cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name)} AS {sums}", params)
+    pre, window = sql.unit_sums(spec, params, assigned, source, window_sums)
+    # one aggregation per statement: each spills alone within the memory limit (both at once
+    # under a FULL JOIN ran out of memory at 5M customers)
+    pre_table, window_table = _qualified(f"{name}_pre"), _qualified(f"{name}_window")
+    cur.execute(f"CREATE OR REPLACE TABLE {pre_table} AS {pre}", _bound(params, pre))
+    cur.execute(f"CREATE OR REPLACE TABLE {window_table} AS {window}", _bound(params, window))
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TABLE {_qualified(name)} AS
+        SELECT coalesce(p.unit, w.unit) AS unit,
+               p.* EXCLUDE (unit, earliest_d), w.* EXCLUDE (unit, earliest_d),
+               least(p.earliest_d, w.earliest_d) AS earliest_d
+        FROM {pre_table} p FULL JOIN {window_table} w ON w.unit = p.unit
+        """  # noqa: S608 - whitelisted names only
+    )
+    for part in (pre_table, window_table):
+        cur.execute(f"DROP TABLE {part}")
     cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
     return Materialized(
         experiment_id=int(spec.experiment_id),
