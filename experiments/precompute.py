@@ -481,8 +481,7 @@ def _run(
         with store.cursor() as cur:
             job.cursor = cur
             try:
-                if job.materialized is None:
-                    _wait_for_idle(job)
+                if job.materialized is None:  # no waiting for idle: page queries wait for it
                     if job.stop.is_set():
                         return
                     with store.cursor() as spec_cur:

@@ -199,3 +199,18 @@ def test_a_superseded_job_is_stopped_and_still_awaited_at_exit(store, monkeypatc
     precompute.stop_all(timeout=60)
     assert old.done.is_set() and new.done.is_set()
     assert old.computed == 0  # it stopped before computing anything for a stale version
+
+
+def test_the_background_job_waits_while_a_page_query_runs(store):
+    """A page's own query goes first: the job starts no aggregate while one runs."""
+    import time
+
+    precompute.first_open(store, 1, metrics.AnalysisSettings(horizon_days=60))
+    job = precompute.job_for(store, 1)
+    assert job is not None and job.materialized is not None  # built by the first open
+    with precompute._serving():  # a page query in flight
+        job.go.set()  # the page is drawn: the job may run
+        time.sleep(1.5)
+        assert job.computed == 0 and not job.done.is_set()
+    assert precompute.wait(store, 1, timeout=120)
+    assert job.error is None and job.computed > 0 and job.materialized is None
