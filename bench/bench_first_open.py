@@ -27,6 +27,7 @@ Appends to bench/results/first_open.md (and prints it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import resource
@@ -144,7 +145,7 @@ def measure(db: str, rounds: int) -> dict[str, object]:
 
         def forget() -> None:
             """Stop the background job and drop its table: the next round opens anew."""
-            precompute.stop_all()
+            precompute.stop_all(timeout=600)
             precompute.clear()
             with store.cursor() as cur:
                 results_cache.drop_stale(cur, -1)
@@ -182,8 +183,9 @@ def measure(db: str, rounds: int) -> dict[str, object]:
             "problems": problems,
         }
     finally:
-        precompute.stop_all()
-        store.close()
+        precompute.stop_all(timeout=600)  # under load a job takes a while to stop
+        with contextlib.suppress(Exception):  # never lose the measurements to the clean-up
+            store.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
