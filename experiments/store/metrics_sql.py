@@ -1,8 +1,9 @@
 """The per-experiment aggregation query: per-customer window metrics -> per-arm sufficient stats.
 
 One statement: assignments are joined to transactions on customer_id, the rows in the time
-range [assigned_at - lookback, assigned_at + longest horizon] are kept (the pre-period's and the
-windows' folded apart, `unit_sums`), every customer's window metrics are aggregated in a CTE
+range [assigned_at - lookback, assigned_at + longest horizon] are kept and folded per customer
+(`window_aggregates`; the materialized sums of `results_cache` fold the pre-period's and the
+windows' rows apart, `unit_sums`), every customer's window metrics are aggregated in a CTE
 (`per_customer`), money metrics are capped at
 pooled percentiles of that CTE (`stats.CapRule`, rendered by `capping`, on the customers
 observed at the analysis horizon, all arms together), and the customers are folded into the
