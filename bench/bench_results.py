@@ -95,14 +95,24 @@ def child(root: Path, db: str) -> dict[str, object]:
             precompute.settle()
             settled.append(time.perf_counter() - start)
 
-    timed("first open", AppTest.from_file(app, default_timeout=600))
+    first = timed("first open", AppTest.from_file(app, default_timeout=600))
     precomputed = None
     if precompute is not None:
         start = time.perf_counter()
         precompute.wait(open_store(db), 1, timeout=600)
         precomputed = time.perf_counter() - start
     settle()
-    at = timed("second open", AppTest.from_file(app, default_timeout=600))
+    # A server discovers the installed Streamlit components once, at start-up
+    # (`Runtime.__init__`); AppTest does it on the first run of every AppTest object,
+    # reading the metadata of every installed package (~0.3 s here, seconds under load).
+    # A new session on a running server is a new AppTest sharing the first one's registry;
+    # the AppTest-only scan is timed apart.
+    timed("second open, AppTest rescanning components", AppTest.from_file(app, default_timeout=600))
+    settle()
+    second = AppTest.from_file(app, default_timeout=600)
+    if hasattr(first, "_bidi_component_manager"):
+        second._bidi_component_manager = first._bidi_component_manager
+    at = timed("second open", second)
     for label, widget, value in CLICKS:
         settle()
         box = next(w for w in at.selectbox if w.label.startswith(widget))
@@ -214,11 +224,11 @@ def main() -> None:
     ]
     lines += [
         "",
-        "What 'after' does: the first open runs the same one-horizon aggregation query as "
-        "before (so its ratio to the floor is that query's, plus the page); once drawn, a "
-        "background job joins the transactions once for every offered horizon "
-        "(`store/results_cache.py`, a transient in-memory table: ~360 MB at 1M customers) and "
-        "computes each horizon x capping from it; after each render the views one click away "
+        "What 'after' does: the first open joins the transactions once for every offered "
+        "horizon (`store/results_cache.py`, transient tables in a scratch database file) and "
+        "reads its view from them; once the page is drawn, a background job computes each "
+        "other horizon x capping from the same tables, one at a time while no page query runs "
+        "(`experiments/precompute.py`); after each render the views one click away "
         "are analysed and their figures built in the background (`experiments/precompute.py`). "
         "A click then is a lookup plus Streamlit's own work (it re-validates every plotly "
         "figure it draws, cached or not). Times are wall seconds on a machine whose load "

@@ -2,12 +2,14 @@
 
 `aggregates` serves an experiment's aggregation (`metrics.aggregate_experiment`) from a
 process-wide cache keyed on the store, the experiment, the store version and the settings that
-change the query. The first request of a version aggregates the transactions directly (the first
-open), then starts one background job per experiment and version that joins the transactions
-once for every horizon the Results page offers (`store.results_cache.build`) and computes from
-that table the aggregates of each of those horizons with capping off and on, so that a horizon
-or capping click finds them ready. The statistics (CUPED, correction, confidence) are computed
-from the aggregates in Python (`metrics.analyse`) and never touch DuckDB.
+change the query. The first request of a version (the first open, `first_open`) joins the
+transactions once for every horizon the Results page offers (`store.results_cache.build`) and
+reads the opened view from that table; a background job then computes from the same table the
+aggregates of each of those horizons with capping off and on, so that a horizon or capping
+click finds them ready, and drops the table. The job waits while a page's own query runs
+(`_foreground`): a click is never queued behind work nobody asked for yet. The statistics
+(CUPED, correction, confidence) are computed from the aggregates in Python (`metrics.analyse`)
+and never touch DuckDB.
 
 A store write bumps the version: entries of other versions are never returned and are evicted,
 a job that sees the version change stops, and the tables of other versions are dropped.
@@ -20,12 +22,13 @@ import contextlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from experiments import config, metrics, source_engine
+from experiments.experiment import Experiment
 from experiments.sources import Source
 from experiments.store import Cursor, Store, results_cache
 
@@ -34,8 +37,10 @@ __all__ = [
     "aggregates",
     "analysis",
     "clear",
+    "first_open",
     "job_for",
     "neighbours",
+    "offered_horizons",
     "precompute_after",
     "prefetch",
     "settle",
@@ -45,6 +50,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 MAX_ENTRIES = 128  # aggregates kept (a few hundred KB each): 12 per experiment and version
 MAX_ANALYSES = 64  # analyses kept: the views a person clicks through, and their neighbours
+GO_TIMEOUT = 30.0  # seconds a built table waits for its page to be drawn before the job runs
 _Key = tuple[str, int, int, metrics.AnalysisSettings]
 _V = TypeVar("_V")
 
@@ -58,6 +64,10 @@ class Job:
         materialized: the per-customer table while it exists (None before and after).
         computed: how many aggregates the job added.
         error: what failed, or None.
+        stop: set to make the job stop (a newer version, or the process exits).
+        built: set once the table is built (by the first open) or its building failed.
+        go: set when the page is drawn (`precompute_after`): the job starts computing then,
+            or after GO_TIMEOUT seconds without a page (a table is never left behind).
     """
 
     done: threading.Event
@@ -65,6 +75,8 @@ class Job:
     computed: int = 0
     error: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    built: threading.Event = field(default_factory=threading.Event)
+    go: threading.Event = field(default_factory=threading.Event)
     cursor: Cursor | None = None
     thread: threading.Thread | None = None
 
@@ -75,6 +87,28 @@ _jobs: dict[tuple[str, int, int], Job] = {}
 _analyses: OrderedDict[_Key, metrics.ExperimentAnalysis] = OrderedDict()
 _prefetch_generation = 0
 _prefetch_thread: threading.Thread | None = None  # the latest prefetch (tests join it)
+_foreground = 0  # page queries running now (under _idle): the background jobs wait for 0
+_idle = threading.Condition(_lock)
+
+
+@contextlib.contextmanager
+def _serving() -> Iterator[None]:
+    """A page's own query: background jobs start no new query while one runs."""
+    global _foreground
+    with _idle:
+        _foreground += 1
+    try:
+        yield
+    finally:
+        with _idle:
+            _foreground -= 1
+            _idle.notify_all()
+
+
+def _wait_for_idle(job: Job, timeout: float = 60.0) -> None:
+    """Block a background job while a page's query runs (at most `timeout` seconds)."""
+    with _idle:
+        _idle.wait_for(lambda: _foreground == 0 or job.stop.is_set(), timeout)
 
 
 def _store_key(store: Store) -> str:
@@ -137,15 +171,17 @@ def aggregates(
 ) -> metrics.ExperimentAggregates:
     """The experiment's aggregation for these settings at the store's current version.
 
-    From the cache when present; else from the materialized per-customer table when a job has
-    built one that covers the settings; else from the transactions (`aggregate_experiment`).
+    From the cache when present; else from the materialized per-customer table of the
+    version, built here on the version's first request (`first_open`) or waited for while
+    another session builds it; else (a view the table cannot hold, or its building failed)
+    from the transactions (`aggregate_experiment`).
 
     Args:
         store: the store.
         experiment_id: the experiment's id.
         settings: analysis settings (only AGGREGATION_FIELDS matter).
-        background: start the precomputation of the standard horizons after a miss (the
-            page starts it after drawing instead: `precompute_after`).
+        background: let the version's background job start at once (the page lets it start
+            after drawing instead: `precompute_after`).
         source: where the transactions are (`source_engine.configured_source`); a source
             other than the store is aggregated there and kept per source and settings.
     """
@@ -162,25 +198,122 @@ def aggregates(
     found = _get(key)
     if found is not None:
         return found
-    job = job_for(store, experiment_id, version)
-    materialized = job.materialized if job else None
-    window = None
-    if materialized is not None and materialized.version == version:
-        with store.cursor() as cur:
-            _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
-        window = materialized.window() if materialized.covers(spec) else None
-    try:
-        result = metrics.aggregate_experiment(store, experiment_id, settings, window=window)
-    except Exception:
-        if window is None:
-            raise
-        # the job dropped its table meanwhile (finished or stopped): read the transactions
-        result = metrics.aggregate_experiment(store, experiment_id, settings)
+    with _serving():
+        job = _materialized_job(store, experiment_id, version, settings)
+        materialized = job.materialized if job else None
+        window = None
+        if materialized is not None and materialized.version == version:
+            with store.cursor() as cur:
+                _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
+            window = materialized.window() if materialized.covers(spec) else None
+        try:
+            result = metrics.aggregate_experiment(store, experiment_id, settings, window=window)
+        except Exception:
+            if window is None:
+                raise
+            # the job dropped its table meanwhile (finished or stopped): read the transactions
+            result = metrics.aggregate_experiment(store, experiment_id, settings)
     _put(key, result)
     _put(_key(store, experiment_id, version, result.settings), result)
     if background and job is None:
         start(store, experiment_id, version, result)
+    elif background and job is not None:
+        job.go.set()  # after the result is kept: the job never computes it again
     return result
+
+
+def first_open(
+    store: Store, experiment_id: int, settings: metrics.AnalysisSettings
+) -> metrics.ExperimentAggregates:
+    """What the Results page runs when it opens an experiment at a new store version: the
+    per-customer window sums of every offered horizon materialized once, and the view's
+    aggregates read from them (`aggregates`; the bench times this)."""
+    return aggregates(store, experiment_id, settings)
+
+
+def offered_horizons(experiment: Experiment, observed: int | None, horizon: int) -> list[int]:
+    """The horizons the Results page offers for the experiment, `horizon` (the view's) first."""
+    planned = experiment.horizon_days
+    default = metrics.default_horizon(planned, observed, experiment.status)
+    choices = metrics.horizon_choices(planned, observed)
+    ordered = [horizon, default, planned, *choices]
+    return list(dict.fromkeys(int(h) for h in ordered))
+
+
+def _materialized_job(
+    store: Store, experiment_id: int, version: int, settings: metrics.AnalysisSettings
+) -> Job | None:
+    """The version's job once its table is built: built here when this is the version's first
+    request (a first open: the table holds every offered horizon, so later clicks never read the
+    transactions), waited for while another request builds it. None for a view no table holds
+    (a customer attribute's segments)."""
+    job = job_for(store, experiment_id, version)
+    if job is not None:
+        job.built.wait(600)  # another session builds it now (set at once when built before)
+        return job
+    with store.cursor() as cur:
+        found, spec, _, observed = metrics.query_spec(cur, experiment_id, settings)
+    if spec.segment_attribute is not None:
+        return None
+    horizons = offered_horizons(found, observed, spec.horizon_days)
+    job, building = _register(store, experiment_id, version)
+    if not building:
+        job.built.wait(600)
+        return job
+    base = replace(
+        metrics.aggregation_settings(settings),
+        horizon_days=spec.horizon_days,
+        bucket_days=spec.bucket_width,
+    )
+    try:
+        with store.cursor() as cur:
+            job.cursor = cur
+            results_cache.drop_stale(cur, version)
+            job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+    except Exception as error:  # the request reads the transactions instead
+        job.error = str(error)
+        if not job.stop.is_set():
+            log.warning("materializing experiment %s failed: %s", experiment_id, error)
+        job.built.set()
+        job.done.set()
+        return job
+    job.cursor = None
+    job.built.set()
+    _launch(store, experiment_id, version, base, horizons, job)
+    return job
+
+
+def _register(store: Store, experiment_id: int, version: int) -> tuple[Job, bool]:
+    """The job of (experiment, version), and whether the caller created it (and so runs it);
+    jobs of other versions of the store are retired."""
+    job_key = (_store_key(store), int(experiment_id), int(version))
+    with _lock:
+        existing = _jobs.get(job_key)
+        if existing is not None:
+            return existing, False
+        for other in [k for k in _jobs if k[0] == job_key[0] and k[2] != job_key[2]]:
+            _retire(_jobs.pop(other))  # another version's work would never be read
+        job = Job(done=threading.Event())
+        _jobs[job_key] = job
+        return job, True
+
+
+def _launch(
+    store: Store,
+    experiment_id: int,
+    version: int,
+    base: metrics.AnalysisSettings,
+    horizons: list[int],
+    job: Job,
+) -> None:
+    thread = threading.Thread(
+        target=_run,
+        args=(store, int(experiment_id), int(version), base, horizons, job),
+        name=f"precompute-e{experiment_id}-v{version}",
+        daemon=True,
+    )
+    job.thread = thread
+    thread.start()
 
 
 def analysis(
@@ -265,10 +398,15 @@ def prefetch(
 def precompute_after(
     store: Store, experiment_id: int, settings: metrics.AnalysisSettings
 ) -> Job | None:
-    """Start the experiment's precomputation at the current version from the aggregates just
-    served for `settings` (call it once the page is drawn, so the job's DuckDB work does not
-    slow the first open); None when they are not cached."""
+    """Let the experiment's background job at the current version go (call it once the page is
+    drawn, so that the job's DuckDB work does not slow the page); a view served without a
+    table (a customer attribute's segments) starts the job from its aggregates. None when
+    there is nothing to start from."""
     version = store.version()
+    job = job_for(store, experiment_id, version)
+    if job is not None:
+        job.go.set()
+        return job
     first = _get(_key(store, experiment_id, version, settings))
     if first is None:
         return None
@@ -306,36 +444,18 @@ def clear() -> None:
 
 def standard_horizons(first: metrics.ExperimentAggregates) -> list[int]:
     """The horizons the Results page offers for the experiment, the resolved one first."""
-    experiment = first.experiment
-    planned = experiment.horizon_days
-    observed = first.observed_days
-    default = metrics.default_horizon(planned, observed, experiment.status)
-    choices = metrics.horizon_choices(planned, observed)
-    ordered = [first.spec.horizon_days, default, planned, *choices]
-    return list(dict.fromkeys(int(h) for h in ordered))
+    return offered_horizons(first.experiment, first.observed_days, first.spec.horizon_days)
 
 
 def start(
     store: Store, experiment_id: int, version: int, first: metrics.ExperimentAggregates
 ) -> Job:
-    """Start (once per experiment and version) the background precomputation."""
-    job_key = (_store_key(store), int(experiment_id), int(version))
-    with _lock:
-        existing = _jobs.get(job_key)
-        if existing is not None:
-            return existing
-        for other in [k for k in _jobs if k[0] == job_key[0] and k[2] != job_key[2]]:
-            _retire(_jobs.pop(other))  # another version's work would never be read
-        job = Job(done=threading.Event())
-        _jobs[job_key] = job
-    thread = threading.Thread(
-        target=_run,
-        args=(store, int(experiment_id), int(version), first, job),
-        name=f"precompute-e{experiment_id}-v{version}",
-        daemon=True,
-    )
-    job.thread = thread
-    thread.start()
+    """Start (once per experiment and version) the background precomputation from aggregates
+    served without a table: the job builds the table itself, then computes what it offers."""
+    job, created = _register(store, experiment_id, version)
+    job.go.set()
+    if created:
+        _launch(store, experiment_id, version, first.settings, standard_horizons(first), job)
     return job
 
 
@@ -374,19 +494,26 @@ def _run(
     store: Store,
     experiment_id: int,
     version: int,
-    first: metrics.ExperimentAggregates,
+    base: metrics.AnalysisSettings,
+    horizons: list[int],
     job: Job,
 ) -> None:
-    """Build the table, compute every (horizon, capping) the page offers, drop the table."""
-    base = first.settings
-    horizons = standard_horizons(first)
+    """Compute every (horizon, capping) the page offers from the table (building it first
+    when the first open did not), one at a time while no page query runs; drop the table."""
     caps = list(dict.fromkeys([base.cap, config.DEFAULT_CAP, not config.DEFAULT_CAP]))
     try:
+        job.go.wait(GO_TIMEOUT)  # the page is drawn (or nobody draws one: go on)
         with store.cursor() as cur:
             job.cursor = cur
-            results_cache.drop_stale(cur, version)
-            job.materialized = results_cache.build(cur, first.spec, tuple(horizons), version)
             try:
+                if job.materialized is None:  # no waiting for idle: page queries wait for it
+                    if job.stop.is_set():
+                        return
+                    with store.cursor() as spec_cur:
+                        _, spec, _, _ = metrics.query_spec(spec_cur, experiment_id, base)
+                    results_cache.drop_stale(cur, version)
+                    job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+                    job.built.set()
                 for horizon in horizons:
                     for cap in caps:
                         if job.stop.is_set() or store.version() != version:
@@ -395,6 +522,7 @@ def _run(
                         key = _key(store, experiment_id, version, settings)
                         if _get(key) is not None:
                             continue
+                        _wait_for_idle(job)  # a page's query goes first
                         window = job.materialized.window()
                         _, spec, _, _ = metrics.query_spec(cur, experiment_id, settings)
                         result = metrics.aggregate_experiment(
@@ -407,10 +535,12 @@ def _run(
                         job.computed += 1
             finally:
                 materialized, job.materialized = job.materialized, None
-                results_cache.drop(cur, materialized)
+                if materialized is not None:
+                    results_cache.drop(cur, materialized)
     except Exception as error:  # the page falls back to aggregating the transactions
         job.error = str(error)
         if not job.stop.is_set():  # an interrupted job stopped as asked: not a failure
             log.warning("precomputing experiment %s failed: %s", experiment_id, error)
     finally:
+        job.built.set()
         job.done.set()

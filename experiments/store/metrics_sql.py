@@ -1,8 +1,10 @@
 """The per-experiment aggregation query: per-customer window metrics -> per-arm sufficient stats.
 
-One statement scans the transactions once: assignments are joined to transactions on
-customer_id and on the time range [assigned_at - lookback, assigned_at + longest horizon], every
-customer's window metrics are aggregated in a CTE (`per_customer`), money metrics are capped at
+One statement: assignments are joined to transactions on customer_id, the rows in the time
+range [assigned_at - lookback, assigned_at + longest horizon] are kept and folded per customer
+(`window_aggregates`; the materialized sums of `results_cache` fold the pre-period's and the
+windows' rows apart, `unit_sums`), every customer's window metrics are aggregated in a CTE
+(`per_customer`), money metrics are capped at
 pooled percentiles of that CTE (`stats.CapRule`, rendered by `capping`, on the customers
 observed at the analysis horizon, all arms together), and the customers are folded into the
 plain sums that the metric catalogue's requests need (`catalogue.requests`: n, sums, sums of
@@ -276,19 +278,16 @@ def _discount_source(cur: Cursor, spec: QuerySpec) -> DiscountSource:
     return "data" if recorded else "configured"
 
 
-def _assigned_and_joined(
-    spec: QuerySpec, params: dict[str, object], discount_source: DiscountSource = "data"
-) -> str:
-    """CTEs `bounds`, `assigned` and `joined` (one row per transaction in range).
+def assigned_rows(spec: QuerySpec, params: dict[str, object]) -> str:
+    """SELECT of the experiment's assigned customers, one row each (their first assignment):
+    an integer `unit` (row number), customer_id, arm, assignment time, stratum, the arm's cost
+    and discount terms (`arm_discount_terms`), first_seen and the attribute segment.
 
-    `joined` carries each transaction's discount and margin by the module's definitions: the
-    data's discount, or with discount_source 'configured' a discount arm's estimated one.
+    Small (one row per assigned customer): `results_cache.build` stores it as a table once and
+    joins the transactions to that table; the analysis query uses it as a CTE.
     """
-    params["estimate_discounts"] = discount_source == "configured"
     params["experiment_id"] = int(spec.experiment_id)
-    params["lookback_days"] = int(spec.lookback_days)
     params["max_days"] = int(max(spec.horizons))
-    params["margin_rate"] = float(spec.margin_rate)
     attribute_join = ""
     attribute_col = "CAST(NULL AS VARCHAR)"
     if spec.segment_attribute is not None:
@@ -300,27 +299,60 @@ def _assigned_and_joined(
         ) attr ON attr.customer_id = a.customer_id"""
         attribute_col = "attr.value"
     return f"""
-    bounds AS (
-        SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us
-        FROM transactions
-    ),
-    first_assignment AS (
-        SELECT customer_id, min(assigned_at) AS assigned_at,
-               arg_min(arm_id, assigned_at) AS arm_id, arg_min(stratum, assigned_at) AS stratum,
-               count(*) - 1 AS extra_assignments
-        FROM assignments WHERE experiment_id = $experiment_id
-        GROUP BY customer_id
-    ),
-    assigned AS (
         SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
                epoch_us(a.assigned_at) AS assigned_us, a.stratum, ar.cost_per_customer,
                c.first_seen, {attribute_col} AS attribute_segment, a.extra_assignments,
                {arm_discount_terms("ar")}
-        FROM first_assignment a
+        FROM (
+            SELECT customer_id, min(assigned_at) AS assigned_at,
+                   arg_min(arm_id, assigned_at) AS arm_id,
+                   arg_min(stratum, assigned_at) AS stratum,
+                   count(*) - 1 AS extra_assignments
+            FROM assignments WHERE experiment_id = $experiment_id
+            GROUP BY customer_id
+        ) a
         JOIN arms ar ON ar.experiment_id = $experiment_id AND ar.arm_id = a.arm_id
-        LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}
-    ),
-    joined AS (
+        LEFT JOIN customers c ON c.customer_id = a.customer_id{attribute_join}"""  # noqa: S608
+
+
+Period = Literal["all", "pre", "window"]
+# the offsets d each part of the joined rows keeps: all of [-lookback, longest horizon], the
+# pre-period with the assignment instant, or the windows' (0, longest horizon]
+_PERIOD_RANGE = {
+    "all": f"r.d >= -CAST($lookback_days AS BIGINT) * {DAY_US}"
+    f" AND r.d <= CAST($max_days AS BIGINT) * {DAY_US}",
+    "pre": f"r.d >= -CAST($lookback_days AS BIGINT) * {DAY_US} AND r.d <= 0",
+    "window": f"r.d > 0 AND r.d <= CAST($max_days AS BIGINT) * {DAY_US}",
+}
+
+
+def joined_rows(
+    spec: QuerySpec,
+    params: dict[str, object],
+    assigned: str,
+    discount_source: DiscountSource,
+    period: Period = "all",
+) -> str:
+    """SELECT of every transaction of an assigned customer in [assigned_at - lookback,
+    assigned_at + longest horizon] as (unit, d, amount, discount, margin), with each
+    transaction's discount and margin by the module's definitions: the data's discount, or with
+    discount_source 'configured' a discount arm's estimated one.
+
+    The join is on customer_id alone and the time range is a filter on the offset d: DuckDB
+    evaluates a range in the join condition row by row after the hash match, which measured
+    about twice the whole join (1M customers: 1.1 s against 0.5 s).
+
+    Args:
+        assigned: a relation (table or CTE name) with `assigned_rows`' columns.
+        period: which rows: 'all' (the pre-period and the windows), 'pre' (offsets <= 0) or
+            'window' (offsets > 0).
+    """
+    params["estimate_discounts"] = discount_source == "configured"
+    params["lookback_days"] = int(spec.lookback_days)
+    if period != "pre":
+        params["max_days"] = int(max(spec.horizons))
+    params["margin_rate"] = float(spec.margin_rate)
+    return f"""
         SELECT t.unit, t.d, t.amount, t.discount, {GROSS_MARGIN} AS margin
         FROM (
             SELECT r.unit, r.d, r.amount, r.margin,
@@ -328,13 +360,25 @@ def _assigned_and_joined(
             FROM (
                 SELECT s.unit, epoch_us(t.ts) - s.assigned_us AS d, t.amount, t.margin,
                        t.discount, s.discount_markup, s.discount_until_us
-                FROM assigned s
+                FROM {assigned} s
                 JOIN transactions t ON t.customer_id = s.customer_id
-                    AND t.ts >= s.assigned_at - to_days(CAST($lookback_days AS INTEGER))
-                    AND t.ts <= s.assigned_at + to_days(CAST($max_days AS INTEGER))
             ) r
-        ) t
-    )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+            WHERE {_PERIOD_RANGE[period]}
+        ) t"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
+
+
+BOUNDS_SQL = (
+    "SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us FROM transactions"
+)
+
+
+def _assigned_ctes(spec: QuerySpec, params: dict[str, object]) -> str:
+    """CTEs `bounds` (the data's first and last transaction) and `assigned`
+    (`assigned_rows`)."""
+    return f"""
+    bounds AS ({BOUNDS_SQL}),
+    assigned AS ({assigned_rows(spec, params)}
+    )"""
 
 
 def _when(condition: str, value: str) -> str:
@@ -412,10 +456,59 @@ def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, 
     return cte, [c.rsplit(" AS ", 1)[1] for c in cols]
 
 
-def _per_customer(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
-    """CTEs `per_tx` (`window_aggregates`) and `per_customer`: one row per assigned customer."""
+# PRE_PERIOD_SUMS by the rows they read: the pre-period's (offsets <= 0) and the windows'
+# (offsets > 0); the earliest offset is the least of both parts'
+_PRE_PART = ("pre_orders", "pre_spend", "pre_last_d", "earliest_d")
+_WINDOW_PART = ("first_purchase_days", "earliest_d")
+
+
+def unit_sums(
+    spec: QuerySpec,
+    params: dict[str, object],
+    assigned: str,
+    discount_source: DiscountSource,
+    window_columns: Sequence[str],
+) -> tuple[str, str]:
+    """SELECTs of per-unit sums, the pre-period's and the windows': PRE_PERIOD_SUMS and
+    `window_columns` (SQL `expr AS name` over `joined_rows`' columns, rows with an offset > 0).
+
+    The pre-period and the windows are joined and folded apart: a window sum over the
+    pre-period rows (two thirds of them with a 365-day lookback) only adds zeros, and every
+    aggregate costs per row it reads, so the two parts need about 2.5x fewer updates than one
+    aggregation of every sum over every row. A unit without rows in a part has no row there;
+    the earliest offset is the least of both parts' `earliest_d`.
+
+    Args:
+        assigned: a relation with `assigned_rows`' columns.
+        window_columns: the window sums wanted (besides first_purchase_days and earliest_d).
+    """
+    pre_columns = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _PRE_PART]
+    window = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _WINDOW_PART]
+    pre = joined_rows(spec, params, assigned, discount_source, "pre")
+    rows = joined_rows(spec, params, assigned, discount_source, "window")
+    pre_sql = f"SELECT unit, {', '.join(pre_columns)} FROM ({pre}) GROUP BY unit"  # noqa: S608
+    sums = ", ".join([*window, *window_columns])
+    return pre_sql, f"SELECT unit, {sums} FROM ({rows}) GROUP BY unit"  # noqa: S608
+
+
+def _per_customer(
+    spec: QuerySpec,
+    params: dict[str, object],
+    discount_source: DiscountSource,
+    *,
+    with_ids: bool,
+) -> str:
+    """CTEs `joined` (`joined_rows` of `assigned`), `per_tx` (`window_aggregates`) and
+    `per_customer`: one row per assigned customer. Reads CTEs `bounds` and `assigned`
+    (`_assigned_ctes`).
+
+    One fold of every row here (not `unit_sums`' two): a single aggregation holds less state
+    at once, which the one-horizon query needs at 5M customers under the 512MB limit."""
+    joined = joined_rows(spec, params, "assigned", discount_source)
     per_tx, _ = window_aggregates(spec, params)
-    return f"{per_tx},{_customer_rows(spec, params, with_ids=with_ids)}"
+    return f"""
+    joined AS ({joined}
+    ),{per_tx},{_customer_rows(spec, params, with_ids=with_ids)}"""
 
 
 def _customer_rows(spec: QuerySpec, params: dict[str, object], *, with_ids: bool) -> str:
@@ -582,7 +675,7 @@ class WindowSource:
 
     Attributes:
         ctes: (spec, params) -> SQL text of the CTEs `bounds`, `assigned` and `per_tx` with
-            the columns `_assigned_and_joined` and `window_aggregates` give for that spec; it
+            the columns `_assigned_ctes` and `_per_customer` give for that spec; it
             binds $lookback_days, $max_days and $h_main in params.
         discount_source: the discount rule the sums were made with.
     """
@@ -638,8 +731,8 @@ def _aggregate(
     if window is None:
         discount_source = _discount_source(cur, spec)
         rows = [
-            _assigned_and_joined(spec, params, discount_source),
-            _per_customer(spec, params, with_ids=False),
+            _assigned_ctes(spec, params),
+            _per_customer(spec, params, discount_source, with_ids=False),
         ]
     else:  # the same per-customer rows from sums materialized before
         discount_source = window.discount_source
@@ -835,8 +928,8 @@ def customer_frame(cur: Cursor, spec: QuerySpec) -> pd.DataFrame:
     params: dict[str, object] = {}
     ctes = ",".join(
         [
-            _assigned_and_joined(spec, params, _discount_source(cur, spec)),
-            _per_customer(spec, params, with_ids=True),
+            _assigned_ctes(spec, params),
+            _per_customer(spec, params, _discount_source(cur, spec), with_ids=True),
             _scored("per_customer", params),
         ]
     )

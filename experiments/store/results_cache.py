@@ -3,25 +3,33 @@
 The analysis query (`metrics_sql.experiment_aggregates`) spends most of its time joining the
 assignments to their transactions and folding them per customer. `build` does that once per
 store version for every standard horizon (and every contribution cut-off their decay buckets
-and fading split need) into one table; `Materialized.window` then lets `experiment_aggregates`
-read a horizon's per-customer rows from that table, so a horizon or capping change never scans
-the transactions again. The sums are the same SQL (`metrics_sql.window_sums`,
-`contribution_to`, `PRE_PERIOD_SUMS`) over the same rows, so the statistics are the same.
+and fading split need): the assigned customers become a small table with an integer `unit`
+(`metrics_sql.assigned_rows`), the transactions are joined to it once and folded per unit
+(`metrics_sql.unit_sums`) into a second table; `Materialized.window` then lets
+`experiment_aggregates` read a horizon's per-customer rows from those tables, so a horizon or
+capping change never scans the transactions again. The sums are the same SQL
+(`metrics_sql.window_sums`, `contribution_to`, `PRE_PERIOD_SUMS`) over the same rows, so the
+statistics are the same. The Results page's first open of a version builds them
+(`experiments.precompute`).
 
-The tables live in an in-memory database attached to the store's connection (`SCHEMA`): they
-never change the store file (so they work on a read-only store and bump no version), every
-cursor of the process sees them, and they go with the process. A table's name carries the
-experiment id and the store version it was built for; `drop_stale` drops the others. They are
-transient by measurement: at 1M customers (658,721 assigned) the table of the four standard
-horizons is 56 columns and ~360 MB of memory, while the per-arm aggregates computed from it
-for every (horizon, capping) are a few hundred KB each, so `experiments.precompute` keeps the
-aggregates and drops the table once they are computed.
+The tables live in a scratch database attached to the store's connection (`SCHEMA`, a file in
+the temporary directory, `_attach`): they never change the store file (so they bump no
+version), every cursor of the process sees them, and the file goes with the process. A table's
+name carries the experiment id and the store version it was built for; `drop_stale` drops the
+others. They are transient by measurement: the per-arm aggregates computed from them for every
+(horizon, capping) are a few hundred KB each, so `experiments.precompute` keeps the aggregates
+and drops the tables once they are computed.
 """
 
 from __future__ import annotations
 
+import atexit
+import itertools
+import os
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from experiments.store import Cursor, quote_identifier
 from experiments.store import metrics_sql as sql
@@ -33,7 +41,9 @@ _ASSIGNED_COLUMNS = (
     "unit", "customer_id", "assigned_at", "arm_id", "assigned_us", "stratum",
     "cost_per_customer", "first_seen", "attribute_segment", "extra_assignments",
 )  # fmt: skip
-_VERSIONED = re.compile(r"_v(?P<version>\d+)(_bounds)?$")
+# the tables of one build: window sums per unit (with transactions), assigned rows, data bounds
+_PARTS = ("", "_assigned", "_bounds")
+_VERSIONED = re.compile(r"_v(?P<version>\d+)(_bounds|_assigned)?$")
 _PRE_PERIOD = tuple(name for name, _ in sql.PRE_PERIOD_SUMS)
 _WINDOW = tuple(name for name, _ in sql.window_sums("0"))
 
@@ -47,16 +57,39 @@ def _qualified(name: str) -> str:
     return f"{quote_identifier(SCHEMA)}.{quote_identifier(name)}"
 
 
+_files: list[Path] = []  # the scratch databases this process attached (removed at exit)
+_counter = itertools.count()
+
+
+@atexit.register
+def _remove_files() -> None:
+    for path in _files:
+        for part in (path, path.with_name(path.name + ".wal")):
+            part.unlink(missing_ok=True)
+
+
 def _attach(cur: Cursor) -> None:
+    """Attach the scratch database SCHEMA to the store's connection, once.
+
+    A file in the system's temporary directory rather than ':memory:': DuckDB can evict a
+    file database's blocks within the memory limit, while an in-memory database's must stay
+    resident, and at 5M customers (3.3M assigned) the table alone outgrew the 512MB limit
+    ("Out of Memory Error"). Named per process, never the store file itself."""
     attached = cur.execute(
         "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [SCHEMA]
     ).fetchone()
     if not attached or not attached[0]:
+        path = (
+            Path(tempfile.gettempdir()) / f"loyalty-results-{os.getpid()}-{next(_counter)}.duckdb"
+        )
+        literal = "'" + str(path).replace("'", "''") + "'"  # our own path, not user input
         try:
-            cur.execute(f"ATTACH ':memory:' AS {quote_identifier(SCHEMA)} (COMPRESS)")
+            cur.execute(f"ATTACH {literal} AS {quote_identifier(SCHEMA)}")
         except Exception as error:  # another thread attached it meanwhile
             if "already" not in str(error).lower():
                 raise
+        else:
+            _files.append(path)
 
 
 def cutoffs(horizons: tuple[int, ...], bucket_days: int) -> tuple[int, ...]:
@@ -128,10 +161,16 @@ class Materialized:
         ]
         table = _qualified(self.table)
         bounds = _qualified(f"{self.table}_bounds")
+        assigned = _qualified(f"{self.table}_assigned")
         return f"""
     bounds AS (SELECT first_ts, last_ts, end_us FROM {bounds}),
-    assigned AS (SELECT {", ".join(_ASSIGNED_COLUMNS)} FROM {table}),
-    per_tx AS (SELECT unit, {", ".join(columns)} FROM {table} WHERE has_rows)"""  # noqa: S608
+    assigned AS (SELECT {", ".join(_ASSIGNED_COLUMNS)} FROM {assigned}),
+    per_tx AS (SELECT unit, {", ".join(columns)} FROM {table})"""  # noqa: S608
+
+
+def _bound(params: dict[str, object], text: str) -> dict[str, object]:
+    """The parameters a statement uses (DuckDB refuses unused named parameters)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", text)}
 
 
 def build(
@@ -158,33 +197,41 @@ def build(
         else ("data" if sql.discounts_recorded(cur, spec.experiment_id, max_days) else "configured")
     )
     params: dict[str, object] = {}
-    joined = sql._assigned_and_joined(spec, params, source)  # the analysis' own join
-    sums = [f"{expression} AS {name}" for name, expression in sql.PRE_PERIOD_SUMS]
+    window_sums: list[str] = []
     for h in held:
         params[f"w{h}"] = h
-        sums += [f"{expression} AS {name}_{h}" for name, expression in sql.window_sums(f"$w{h}")]
+        window_sums += [
+            f"{expression} AS {name}_{h}" for name, expression in sql.window_sums(f"$w{h}")
+        ]
     for d in days:
         params[f"c{d}"] = d
-        sums.append(f"{sql.contribution_to(f'$c{d}')} AS contribution_{d}")
+        window_sums.append(f"{sql.contribution_to(f'$c{d}')} AS contribution_{d}")
     _attach(cur)
     name = table_name(spec.experiment_id, version)
-    assigned = ", ".join(f"s.{c}" for c in _ASSIGNED_COLUMNS)
+    assigned = _qualified(f"{name}_assigned")
+    assigned_params: dict[str, object] = {}
+    cur.execute(
+        f"CREATE OR REPLACE TABLE {assigned} AS {sql.assigned_rows(spec, assigned_params)}",
+        assigned_params,
+    )
+    pre, window = sql.unit_sums(spec, params, assigned, source, window_sums)
+    # one aggregation per statement: each spills alone within the memory limit (both at once
+    # under a FULL JOIN ran out of memory at 5M customers)
+    pre_table, window_table = _qualified(f"{name}_pre"), _qualified(f"{name}_window")
+    cur.execute(f"CREATE OR REPLACE TABLE {pre_table} AS {pre}", _bound(params, pre))
+    cur.execute(f"CREATE OR REPLACE TABLE {window_table} AS {window}", _bound(params, window))
     cur.execute(
         f"""
         CREATE OR REPLACE TABLE {_qualified(name)} AS
-        WITH {joined},
-        wide AS (SELECT unit, {", ".join(sums)} FROM joined GROUP BY unit)
-        SELECT {assigned}, w.unit IS NOT NULL AS has_rows, w.* EXCLUDE (unit)
-        FROM assigned s LEFT JOIN wide w ON w.unit = s.unit
-        ORDER BY s.unit  -- the analysis' own row order: its sums add up in the same order
-        """,  # noqa: S608 - whitelisted names and integers only; values are parameters
-        params,
+        SELECT coalesce(p.unit, w.unit) AS unit,
+               p.* EXCLUDE (unit, earliest_d), w.* EXCLUDE (unit, earliest_d),
+               least(p.earliest_d, w.earliest_d) AS earliest_d
+        FROM {pre_table} p FULL JOIN {window_table} w ON w.unit = p.unit
+        """  # noqa: S608 - whitelisted names only
     )
-    cur.execute(
-        f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS "  # noqa: S608
-        "SELECT min(ts) AS first_ts, max(ts) AS last_ts, epoch_us(max(ts)) AS end_us "
-        "FROM transactions"
-    )
+    for part in (pre_table, window_table):
+        cur.execute(f"DROP TABLE {part}")
+    cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
     return Materialized(
         experiment_id=int(spec.experiment_id),
         version=int(version),
@@ -201,7 +248,7 @@ def build(
 
 def drop(cur: Cursor, materialized: Materialized) -> None:
     """Drop one materialized table (its per-arm statistics are kept by the caller)."""
-    for name in (materialized.table, f"{materialized.table}_bounds"):
+    for name in (f"{materialized.table}{part}" for part in _PARTS):
         cur.execute(f"DROP TABLE IF EXISTS {_qualified(name)}")
 
 
