@@ -897,10 +897,13 @@ ORDER BY hash(customer_id)
 """
 
 # From the rows just inserted, not from ll_staging: they are clustered by customer, so grouping
-# them and inserting the keys takes 0.8 s instead of 2.1 s at 10M rows.
+# them and inserting the keys takes 0.8 s instead of 2.1 s at 10M rows. The keys go into the
+# primary-key index in id order (sorting 1M groups is cheap; in hash order the index's commit
+# took twice the CPU).
 _UPSERT_CUSTOMERS_FROM_TRANSACTIONS = """
 INSERT INTO customers (customer_id, first_seen)
 SELECT customer_id, min(ts) FROM transactions WHERE upload_id = $upload_id GROUP BY customer_id
+ORDER BY customer_id
 ON CONFLICT (customer_id)
 DO UPDATE SET first_seen = least(customers.first_seen, excluded.first_seen)
 """
