@@ -6,8 +6,9 @@ e.g. `git worktree add /tmp/clv-base 0c343b9`) and this tree's:
 
 * `page`: `project_arms(store, 1, bootstrap=100)` as the Results page calls it (imports warm,
   as in the running server), best of --repeats;
-* `cli`: `python -m experiments --db COPY clv --experiment 1 --json` (200 replicates, the
-  CLI's default), wall time including start-up, best of two, on a writable copy of the store;
+* `cli`: `python -m experiments --db COPY clv --experiment 1 --json` (the CLI's default
+  replicates: 200 before #15's second pass, then config.CLV_BOOTSTRAP_REPLICATES = 100, the
+  page's), wall time including start-up, best of two, on a writable copy of the store;
 * `per_arm`: `project_arms(..., bootstrap=100, method="per_arm")`, once (main's takes minutes).
 
 It reports the seconds, the ratio after/before measured in the same run, the load average, and
@@ -145,7 +146,7 @@ def run(store: Path, base: Path, repeats: int, per_arm: bool) -> str:
     ]
     labels = {
         "page": "Results page: project_arms, 100 replicates (best of runs)",
-        "cli": "CLI: clv --experiment 1 --json, 200 replicates, wall incl. start-up",
+        "cli": "CLI: clv --experiment 1 --json, default replicates, wall incl. start-up",
         "per_arm": "per-arm fits, 100 replicates",
     }
     for key, label in labels.items():

@@ -1020,7 +1020,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, default=12, help="CLV horizon in months")
     p.add_argument("--experiment", help="project per-arm CLV of this experiment (id or name)")
     _add_source_option(p, argparse.SUPPRESS)
-    p.add_argument("--bootstrap", type=int, default=200, help="replicates for the arm CIs")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=config.CLV_BOOTSTRAP_REPLICATES,
+        help="replicates for the arm CIs (default: the Results page's)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_clv)

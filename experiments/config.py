@@ -55,6 +55,9 @@ MONTHLY_DISCOUNT_RATE = 0.01  # for 12-month CLV projections
 CLV_DIRECT_WINDOW_DAYS = 30
 CLV_HOLDOUT_SHARE = 1 / 3
 CLV_MIN_HOLDOUT_DAYS = 14
+# Bootstrap replicates of the projection's intervals, for the Results page and the CLI alike: the
+# count whose coverage bench/bench_clv_coverage.py measured (bench/results/clv_coverage.md).
+CLV_BOOTSTRAP_REPLICATES = 100
 
 # Uploads
 MAX_UPLOAD_MB = 2048

@@ -413,7 +413,7 @@ def test_overview_handles_refunds_zero_rows_and_late_returns(store):
     assert historic.total == pytest.approx(150 * config.DEFAULT_MARGIN_RATE)  # not the refund
     # margin rate: purchase rows only; refunds and $0 rows add nothing
     assert rate == pytest.approx(config.DEFAULT_MARGIN_RATE)
-    assert overview.margin_rate == rate
+    assert overview.margin_rate == pytest.approx(rate)
 
 
 def test_overview_of_an_empty_store_has_defined_answers(store):
@@ -443,3 +443,41 @@ def test_margin_rate_is_a_direct_sum_over_purchase_rows_up_to_the_cutoff(store):
         everything = sql.margin_rate(cur)
     assert until_jan == pytest.approx((60 + 300 * config.DEFAULT_MARGIN_RATE) / 400)
     assert everything == pytest.approx((60 + 300 * config.DEFAULT_MARGIN_RATE + 900) / 1400)
+
+
+class _Recording:
+    """A cursor that records the statements it runs."""
+
+    def __init__(self, cur: object) -> None:
+        self.cur, self.statements = cur, []
+
+    def execute(self, sql_text: str, *args: object) -> object:
+        self.statements.append(sql_text)
+        return self.cur.execute(sql_text, *args)  # type: ignore[attr-defined]
+
+
+def test_the_overview_reads_the_transactions_in_one_statement_margin_rate_included(store):
+    """The margin rate is summed in the overview's own pass (#15: it was a second whole-store
+    scan, 0.4-0.8 s at 1M customers) and equals `margin_rate` at every cutoff."""
+    insert_transactions(
+        store,
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "a", "b", "b", "c"],
+                "ts": ["2026-01-01", "2026-01-02", "2026-01-03", "2026-02-01", "2026-02-02"],
+                "amount": [100.0, -40.0, 300.0, 1000.0, 0.0],
+                "margin": [60.0, -10.0, np.nan, 900.0, np.nan],
+            }
+        ),
+    )
+    with store.cursor() as cur:
+        for until in (None, dt.date(2026, 1, 31), dt.date(2026, 1, 2)):
+            recording = _Recording(cur)
+            overview = sql.customer_overview(recording, until=until)  # type: ignore[arg-type]
+            reads = [s for s in recording.statements if "transactions" in s]
+            assert len(reads) == 1, reads
+            assert overview.margin_rate == pytest.approx(sql.margin_rate(cur, until=until))
+        # an explicit rate for rows without a margin is the overview's; the store's margin
+        # rate (what the CLV model defaults to) still counts them at the store's rate
+        explicit = sql.customer_overview(cur, margin_rate=0.5)
+        assert explicit.margin_rate == pytest.approx(sql.margin_rate(cur))

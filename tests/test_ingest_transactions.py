@@ -61,3 +61,19 @@ def test_a_file_loaded_twice_is_named_a_duplicate_even_though_hashing_runs_along
         (sha,) = cur.execute("SELECT sha256 FROM uploads").fetchone()
     assert count == 1
     assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_an_upload_stores_each_customers_rows_together(store, tmp_path):
+    """The load clusters the rows by customer (ORDER BY hash(customer_id), #15): however the
+    file interleaves them, each customer's rows are one run in the table's storage order, which
+    is what halves the per-customer aggregations' work; two uploads are two runs each."""
+    path = tmp_path / "interleaved.csv"
+    lines = ["customer_id,ts,amount"]
+    lines += [f"C{i % 7},2026-01-{1 + i % 28:02d},{i + 1}" for i in range(70)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ingest.load_file(store, "transactions", path).ok
+    with store.cursor() as cur:
+        stored = [r[0] for r in cur.execute("SELECT customer_id FROM transactions").fetchall()]
+        runs = [c for i, c in enumerate(stored) if i == 0 or stored[i - 1] != c]
+    assert len(stored) == 70
+    assert sorted(runs) == sorted(set(stored)) == [f"C{i}" for i in range(7)]

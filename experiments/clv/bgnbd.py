@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from scipy import special
@@ -13,7 +14,7 @@ from experiments.clv.core import (
     _LOG_BOUND,
     _MIN_CUSTOMERS,
     Array,
-    ClvFitError,
+    FitOutcome,
     FitStatus,
     TimeUnit,
     _as_arrays,
@@ -49,7 +50,7 @@ class BgNbdParams:
 
 
 @dataclass(frozen=True)
-class BgNbdFit:
+class BgNbdFit(FitOutcome[BgNbdParams]):
     """Outcome of a BG/NBD fit.
 
     Attributes:
@@ -77,16 +78,7 @@ class BgNbdFit:
     iterations: int = 0
     time_unit: TimeUnit = "weeks"
     log_covariance: Array | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def converged(self) -> bool:
-        return self.status == "ok"
-
-    def require(self) -> BgNbdParams:
-        """The parameters, or ClvFitError with the message when the fit is not usable."""
-        if self.status != "ok" or self.params is None:
-            raise ClvFitError(f"BG/NBD: {self.message}")
-        return self.params
+    model: ClassVar[str] = "BG/NBD"
 
 
 def bgnbd_individual_log_likelihood(

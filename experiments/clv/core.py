@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -20,6 +20,32 @@ Array = np.ndarray
 
 class ClvFitError(Exception):
     """A CLV model could not be fitted; the message says why and what to do."""
+
+
+ParamsT = TypeVar("ParamsT")
+
+
+class FitOutcome(Generic[ParamsT]):
+    """What every model's fit result answers: converged or not, and its parameters or why not.
+
+    The fit results (`BgNbdFit`, `GammaGammaFit`) are frozen dataclasses that declare these
+    fields with their own documentation; `model` names the model in the error.
+    """
+
+    model: ClassVar[str]
+    status: FitStatus
+    message: str
+    params: ParamsT | None
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "ok"
+
+    def require(self) -> ParamsT:
+        """The parameters, or ClvFitError with the message when the fit is not usable."""
+        if self.status != "ok" or self.params is None:
+            raise ClvFitError(f"{self.model}: {self.message}")
+        return self.params
 
 
 def _dot(a: Array, b: Array) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from scipy import special
@@ -13,6 +14,7 @@ from experiments.clv.core import (
     _MIN_CUSTOMERS,
     Array,
     ClvFitError,
+    FitOutcome,
     FitStatus,
     _as_arrays,
     _dot,
@@ -49,7 +51,7 @@ class GammaGammaParams:
 
 
 @dataclass(frozen=True)
-class GammaGammaFit:
+class GammaGammaFit(FitOutcome[GammaGammaParams]):
     """Outcome of a Gamma-Gamma fit (same fields as BgNbdFit, for p, q, v).
 
     Attributes:
@@ -74,15 +76,7 @@ class GammaGammaFit:
     iterations: int = 0
     frequency_spend_correlation: float | None = None
     log_covariance: Array | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def converged(self) -> bool:
-        return self.status == "ok"
-
-    def require(self) -> GammaGammaParams:
-        if self.status != "ok" or self.params is None:
-            raise ClvFitError(f"Gamma-Gamma: {self.message}")
-        return self.params
+    model: ClassVar[str] = "Gamma-Gamma"
 
 
 def gamma_gamma_log_likelihood(

@@ -188,9 +188,14 @@ def _margin_rate(cur: Cursor, until: dt.date | None) -> float:
         """,  # noqa: S608 - a fixed fragment; values are parameters
         _params(until, rate),
     ).fetchone()
-    if not row or row[1] is None or float(row[1]) <= 0:
+    return _margin_share(row[0], row[1], rate) if row else rate
+
+
+def _margin_share(margin: float | None, revenue: float | None, rate: float) -> float:
+    """Kept margin / revenue of the purchase rows; `rate` when there is no revenue."""
+    if revenue is None or float(revenue) <= 0:
         return rate
-    return float(row[0]) / float(row[1])
+    return float(margin or 0.0) / float(revenue)
 
 
 # -- the customer base ---------------------------------------------------------------------------
@@ -522,70 +527,27 @@ def followup_summary(
     Returns:
         Columns customer_id, arm_id, frequency, recency, T, monetary, fit_revenue,
         fit_margin, holdout_margin, revenue, margin, ordered by arm_id, customer_id.
+        It is `followup_summaries`' query (one home for both): its calibration part, ending
+        at `end`, with the held-back days to `holdout_end`.
     """
-    params = {
-        "margin_rate": _params(None, margin_rate)["margin_rate"],
-        "days_per_unit": DAYS_PER_UNIT[time_unit],
-        "experiment_id": int(experiment_id),
-        "start_days": int(start_days),
-        "end_day": end,
-        "last_day": holdout_end or end,
-    }
-    return cur.execute(
-        f"""
-        WITH assigned AS (
-            SELECT customer_id, min(assigned_at) AS assigned_at,
-                   arg_min(arm_id, assigned_at) AS arm_id,
-                   CAST(min(assigned_at) AS DATE) + CAST($start_days AS INTEGER) AS zero_day
-            FROM assignments WHERE experiment_id = $experiment_id
-            GROUP BY customer_id
-        ),
-        window_rows AS (
-            SELECT t.customer_id, CAST(t.ts AS DATE) AS day, t.amount, {KEPT_MARGIN} AS margin,
-                   a.zero_day
-            FROM transactions t JOIN assigned a USING (customer_id)
-            WHERE t.ts >= a.assigned_at AND CAST(t.ts AS DATE) <= CAST($last_day AS DATE)
-        ),
-        days AS (
-            SELECT customer_id, day, sum(amount) AS amount
-            FROM window_rows
-            WHERE amount >= 0 AND day > zero_day AND day <= CAST($end_day AS DATE)
-            GROUP BY ALL
-        ),
-        per_day AS (
-            SELECT customer_id, count(*) AS purchase_days, max(day) AS last_day,
-                   avg(amount) AS monetary
-            FROM days GROUP BY customer_id
-        ),
-        money AS (
-            SELECT customer_id, sum(amount) AS revenue, sum(margin) AS margin,
-                   sum(CASE WHEN day > zero_day AND day <= CAST($end_day AS DATE)
-                            THEN amount END) AS fit_revenue,
-                   sum(CASE WHEN day > zero_day AND day <= CAST($end_day AS DATE)
-                            THEN margin END) AS fit_margin,
-                   sum(CASE WHEN day > CAST($end_day AS DATE) THEN margin END)
-                       AS holdout_margin
-            FROM window_rows GROUP BY customer_id
-        )
-        SELECT a.customer_id, a.arm_id,
-               coalesce(d.purchase_days, 0) AS frequency,
-               coalesce(date_diff('day', a.zero_day, d.last_day), 0) / $days_per_unit
-                   AS recency,
-               date_diff('day', a.zero_day, CAST($end_day AS DATE)) / $days_per_unit AS "T",
-               coalesce(d.monetary, 0) AS monetary,
-               coalesce(m.fit_revenue, 0) AS fit_revenue,
-               coalesce(m.fit_margin, 0) AS fit_margin,
-               coalesce(m.holdout_margin, 0) AS holdout_margin,
-               coalesce(m.revenue, 0) AS revenue,
-               coalesce(m.margin, 0) AS margin
-        FROM assigned a
-        LEFT JOIN per_day d USING (customer_id)
-        LEFT JOIN money m USING (customer_id)
-        WHERE a.zero_day < CAST($end_day AS DATE)
-        ORDER BY a.arm_id, a.customer_id
-        """,  # noqa: S608 - a fixed fragment; values are parameters
-        params,
-    ).df()
+    columns = _followup(
+        cur,
+        experiment_id,
+        start_days=start_days,
+        calibration_end=end,
+        end=holdout_end or end,
+        time_unit=time_unit,
+        margin_rate=margin_rate,
+        with_ids=True,
+    )
+    rows = columns["in_calibration"].astype(bool)
+    frame = pd.DataFrame(
+        {
+            name: columns[f"calibration_{name}" if f"calibration_{name}" in columns else name][rows]
+            for name in ["customer_id", *_FOLLOWUP_COLUMNS]
+        }
+    )
+    return frame.sort_values(["arm_id", "customer_id"], kind="stable").reset_index(drop=True)
 
 
 # -- the Customers page in one pass ---------------------------------------------------------------
@@ -632,7 +594,9 @@ per_customer AS MATERIALIZED (
                          AND year(t.ts) * 12 + month(t.ts) - f.first_month <= $max_months)
                AS active_months,
            sum({KEPT_MARGIN}) FILTER (WHERE t.ts < f.window_end_ts AND t.ts >= f.first_ts)
-               AS window_margin
+               AS window_margin,
+           sum(t.amount) FILTER (WHERE t.amount >= 0) AS purchase_revenue,
+           sum({KEPT_MARGIN}) FILTER (WHERE t.amount >= 0) AS purchase_margin
     FROM transactions t JOIN firsts f USING (customer_id), bounds b
     WHERE t.ts < b.end_ts
     GROUP BY t.customer_id
@@ -707,7 +671,9 @@ SELECT
                count(*) FILTER (WHERE NOT repeated) AS censored
         FROM durations GROUP BY day)) AS repeat_histogram,
     (SELECT clv_stats FROM clv_stats) AS clv,
-    (SELECT list(clv_bins ORDER BY bin) FROM clv_bins) AS clv_histogram
+    (SELECT list(clv_bins ORDER BY bin) FROM clv_bins) AS clv_histogram,
+    (SELECT {{'margin': sum(purchase_margin), 'revenue': sum(purchase_revenue)}}
+     FROM per_customer) AS purchases
 """  # noqa: S608 - fixed fragments; values are parameters
 
 
@@ -784,7 +750,15 @@ def customer_overview(
     }
     row = cur.execute(_OVERVIEW, params).fetchone()
     assert row is not None
-    as_of, cutoff, base, segments, cohorts, repeat_histogram, clv_stats, clv_bins = row
+    as_of, cutoff, base, segments, cohorts, repeat_histogram, clv_stats, clv_bins, purchases = row
+    # The margin rate is `margin_rate`'s sum over the same purchase rows (a customer without a
+    # purchase row has none to add), so it comes from this pass - unless an explicit rate for
+    # rows without a margin makes it a different sum than the store's rate gives.
+    store_margin = (
+        _margin_share(purchases["margin"], purchases["revenue"], rate)
+        if margin_rate is None
+        else _margin_rate(cur, until)
+    )
     return CustomerOverview(
         until=cutoff,
         base=CustomerBase(
@@ -802,7 +776,7 @@ def customer_overview(
             pd.DataFrame(repeat_histogram or [], columns=["day", "events", "censored"]), max_days
         ),
         historic=_historic(clv_stats, clv_bins or [], months=int(months), bins=int(bins)),
-        margin_rate=_margin_rate(cur, until),
+        margin_rate=store_margin,
     )
 
 
@@ -884,24 +858,20 @@ _FOLLOWUP_COLUMNS = [
 ]
 
 
-def followup_summaries(
+def _followup(
     cur: Cursor,
     experiment_id: int,
     *,
     start_days: int,
     calibration_end: dt.date,
     end: dt.date,
-    time_unit: TimeUnit = "weeks",
-    margin_rate: float | None = None,
-) -> Followup:
-    """`followup_summary` twice - ending at `calibration_end` (held-back margin to `end`) and
-    at `end` - in one scan of the transactions, without the customer ids.
-
-    The rows are the same as two `followup_summary` calls give (a test holds them equal), in
-    no particular order (the projection's results do not depend on it). The customer ids,
-    which the projection does not use, are left out: at a million customers their strings
-    cost more than the numbers.
-    """
+    time_unit: TimeUnit,
+    margin_rate: float | None,
+    with_ids: bool = False,
+) -> dict[str, np.ndarray]:
+    """The one follow-up query: per assigned customer, the summary ending at `end` and its
+    `calibration_` twin ending at `calibration_end`, as numpy arrays (`in_calibration`: the
+    customer's period had begun by then)."""
     params = {
         "margin_rate": _params(None, margin_rate)["margin_rate"],
         "days_per_unit": DAYS_PER_UNIT[time_unit],
@@ -957,7 +927,7 @@ def followup_summaries(
             FROM window_rows GROUP BY customer_id
         ),
         joined AS (
-            SELECT a.arm_id,
+            SELECT {"a.customer_id, " if with_ids else ""}a.arm_id,
                    a.zero_day < CAST($calibration_end AS DATE) AS in_calibration,
                    coalesce(d.purchase_days, 0) AS frequency,
                    coalesce(date_diff('day', a.zero_day, d.last_day), 0) / $days_per_unit
@@ -986,7 +956,36 @@ def followup_summaries(
         """,  # noqa: S608 - a fixed fragment; values are parameters
         params,
     ).fetchnumpy()
-    columns = {name: np.asarray(values) for name, values in frame.items()}
+    return {name: np.asarray(values) for name, values in frame.items()}
+
+
+def followup_summaries(
+    cur: Cursor,
+    experiment_id: int,
+    *,
+    start_days: int,
+    calibration_end: dt.date,
+    end: dt.date,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> Followup:
+    """`followup_summary` twice - ending at `calibration_end` (held-back margin to `end`) and
+    at `end` - in one scan of the transactions, without the customer ids.
+
+    The rows are the same as two `followup_summary` calls give (a test holds them equal), in
+    no particular order (the projection's results do not depend on it). The customer ids,
+    which the projection does not use, are left out: at a million customers their strings
+    cost more than the numbers.
+    """
+    columns = _followup(
+        cur,
+        experiment_id,
+        start_days=start_days,
+        calibration_end=calibration_end,
+        end=end,
+        time_unit=time_unit,
+        margin_rate=margin_rate,
+    )
     summary = {name: columns[name] for name in _FOLLOWUP_COLUMNS}
     summary["holdout_margin"] = np.zeros(len(summary["arm_id"]))
     rows = columns["in_calibration"].astype(bool)

@@ -279,3 +279,27 @@ def test_one_pass_followup_summaries_equal_two_followup_summary_calls(burst_stor
     ours = pd.DataFrame(both.calibration), pd.DataFrame(both.summary)
     pd.testing.assert_frame_equal(canonical(ours[0]), canonical(calibration))
     pd.testing.assert_frame_equal(canonical(ours[1]), canonical(summary.assign(holdout_margin=0.0)))
+
+
+def test_the_cli_projects_with_the_results_pages_replicates(tmp_path, capsys):
+    """`clv --experiment` draws config.CLV_BOOTSTRAP_REPLICATES replicates, as the Results page
+    and `project_arms` do (#15: the CLI drew 200, the page 100, so the two showed different
+    intervals for one store and the CLI took twice the bootstrap time)."""
+    import json
+
+    from experiments.__main__ import main
+
+    path = tmp_path / "cli.duckdb"
+    store = Store(path)
+    _seed(store, BURST_ARMS, customers_per_arm=1500, seed=4)
+    expected = clv.project_arms(store, 5)
+    store.close()
+    code = main(["--db", str(path), "clv", "--experiment", "5", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == (0 if expected.status == "ok" else 2)
+    assert document["bootstrap"] == expected.bootstrap == config.CLV_BOOTSTRAP_REPLICATES
+    for found, arm in zip(document["arms"], expected.arms, strict=True):
+        assert found["name"] == arm.name and found["status"] == arm.status
+        # the same draws; DuckDB's parallel sums may differ in the last digits
+        assert found["ci_lower"] == pytest.approx(arm.ci_lower, rel=1e-6)
+        assert found["ci_upper"] == pytest.approx(arm.ci_upper, rel=1e-6)
