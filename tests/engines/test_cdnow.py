@@ -115,9 +115,8 @@ def test_analyze_json_on_cdnow_equals_the_store(cdnow, sources, engine, env, req
     run, db = run_cli, str(store.path)
     if engine == "spark_connect":  # see run_cli_process
         run, db = run_cli_process, store_copy(store, Path(os.getcwd()) / "copy.duckdb")
-    # TODO(ibis): with CUPED moments and capping in the builder, drop --no-covariate (and
-    # run --cap too); `differences` then compares the verdicts and the survival curves also.
-    command = ("analyze", str(experiment_id), "--no-covariate", "--json")
+    # the full defaults: CUPED, survival, the decisions and head_to_head compared too
+    command = ("analyze", str(experiment_id), "--json")
     code, local, _ = run_cli("--db", str(store.path), *command)
     assert code == 0
     want = json.loads(local)

@@ -73,7 +73,7 @@ def both(store, url: str, *command: str) -> tuple[dict, dict]:
 
 
 def test_analyze_json_on_spark_connect_equals_the_store(demo_store, connect_url):
-    got, want = both(demo_store, connect_url, "analyze", "1", "--no-covariate", "--json")
+    got, want = both(demo_store, connect_url, "analyze", "1", "--json")
     assert got["source"] == connect_url
     assert differences(got, want) == []
 
@@ -91,6 +91,6 @@ def test_clv_json_on_spark_connect_equals_the_store(demo_store, connect_url):
 def test_analyze_json_on_spark_local_equals_the_store(demo_store, local_view, monkeypatch):
     monkeypatch.setenv(source_engine.TABLE_ENV, local_view)
     monkeypatch.delenv(CONNECT_MODE, raising=False)
-    got, want = both(demo_store, "spark+local://1", "analyze", "1", "--no-covariate", "--json")
+    got, want = both(demo_store, "spark+local://1", "analyze", "1", "--json")
     assert got["source"] == "spark+local://1"
     assert differences(got, want) == []
