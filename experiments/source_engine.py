@@ -51,6 +51,7 @@ __all__ = [
     "SourceBuilder",
     "clv_inputs",
     "configured_source",
+    "data_end",
     "is_store",
     "open_engine",
     "query_builder",
@@ -280,6 +281,24 @@ def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
     if source is None or is_store(source):
         return metrics_sql.DuckDBBuilder(cur)
     return SourceBuilder(source, open_engine(source), cur)
+
+
+def data_end(source: Source) -> dt.datetime | None:
+    """The source's last transaction time (naive UTC; None: no transactions), which the
+    observed days of an analysis on the source are counted to.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import ibis_builder
+
+    engine = open_engine(source)
+    try:
+        return ibis_builder.data_end(engine, source)
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
 
 
 def clv_inputs(

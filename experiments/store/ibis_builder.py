@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -79,6 +79,7 @@ __all__ = [
     "SparkEngine",
     "assignment_frame",
     "connect",
+    "data_end",
 ]
 
 ASSIGNMENTS_PREFIX = "loyalty_lab_assignments_"  # + a random hex: cannot clash, easy to spot
@@ -122,6 +123,14 @@ class Engine(Protocol):
         engine, yielded as an Ibis table, dropped on exit whatever happens."""
         ...
 
+    def tables(self) -> list[str]:
+        """The names of the tables (and views) the engine can read."""
+        ...
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of one of `tables()` (the source's own names, before mapping)."""
+        ...
+
 
 def _mapped(table: ir.Table, source: Source) -> ir.Table:
     return table.select(**{name: table[source.column(name)] for name in SOURCE_COLUMNS})
@@ -147,6 +156,9 @@ class IbisBackendEngine:
 
     def tables(self) -> list[str]:
         return list(self.con.list_tables())
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.con.table(table).columns)
 
     def transactions(self, source: Source) -> ir.Table:
         return _mapped(self.con.table(source.table), source)
@@ -261,6 +273,9 @@ class CompiledEngine:
 
     def tables(self) -> list[str]:
         raise NotImplementedError
+
+    def columns(self, table: str) -> list[str]:
+        return list(self._columns(table))
 
     def transactions(self, source: Source) -> ir.Table:
         import ibis
@@ -388,6 +403,8 @@ def connect(source: Source, store_cursor: Cursor | None = None) -> Engine:
             session = (
                 SparkSession.builder.master(f"local[{source.threads}]")
                 .config("spark.sql.session.timeZone", "UTC")
+                # the driver on loopback: a host name resolving elsewhere loses large results
+                .config("spark.driver.host", "127.0.0.1")
                 .getOrCreate()
             )
         else:
@@ -478,6 +495,19 @@ def _epoch_us(ts: ir.TimestampValue, dialect: str) -> ir.IntegerValue:
     if dialect == "pyspark":  # unix_micros takes an instant: a TIMESTAMP_NTZ is read as UTC
         ts = ts.cast(dt.Timestamp(timezone="UTC"))  # (the session time zone `connect` sets)
     return function(ts).cast("int64")
+
+
+def data_end(engine: Engine, source: Source) -> datetime | None:
+    """The source's last transaction time (naive UTC, to the microsecond, from the engine's
+    exact epoch microseconds): what `overview.observed_days` measures a source's follow-up
+    against. None when the source has no transactions."""
+    tx = engine.transactions(source)
+    found = engine.execute(tx.aggregate(end_us=_epoch_us(tx.ts, engine.dialect).max()))
+    end_us = _int_or_none(found["end_us"].iloc[0])
+    return None if end_us is None else _EPOCH + timedelta(microseconds=end_us)
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _supported(spec: QuerySpec) -> set[str]:

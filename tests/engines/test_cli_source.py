@@ -263,3 +263,33 @@ def test_report_reads_the_source_too(demo_store, urls, tmp_path):
     # the same analysis (CUPED included), so the same report but the source line
     assert out.stat().st_size > 10_000
     assert abs(out.stat().st_size - local.stat().st_size) < 1_000
+
+
+def test_the_observed_days_are_counted_to_the_sources_last_transaction(demo_store, tmp_path):
+    """A source whose data ends 10 days before the store's: the analysis' follow-up (and so
+    its default horizon and progress) is the source's, not the store's."""
+    import duckdb
+
+    from experiments import metrics
+    from experiments.sources import parse_source
+    from experiments.store import ibis_builder
+
+    path = tmp_path / "short.duckdb"
+    with demo_store.cursor() as cur:
+        end = cur.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+        frame = cur.execute(
+            "SELECT * FROM transactions WHERE ts <= $end - INTERVAL 10 DAY",
+            {"end": end},
+        ).df()
+    with duckdb.connect(str(path)) as con:
+        con.register("short_frame", frame)
+        con.execute("CREATE TABLE transactions AS SELECT * FROM short_frame")
+        short_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+    source = parse_source(f"duckdb://{path}")
+    assert ibis_builder.data_end(source_engine.open_engine(source), source) == short_end
+    store_days = metrics.aggregate_experiment(demo_store, 1).observed_days
+    source_days = metrics.aggregate_experiment(demo_store, 1, source=source).observed_days
+    assert store_days is not None and source_days is not None
+    assert store_days - 11 <= source_days <= store_days - 9
+    with demo_store.cursor() as cur:
+        assert source_days == metrics.overview.observed_days(cur, 1, short_end)
