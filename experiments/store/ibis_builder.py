@@ -570,9 +570,7 @@ class IbisBuilder:
                 else ("data" if self._discounts_recorded(tx, us, a, spec) else "configured")
             )
             per_customer = _per_customer(tx, us, a, spec, ibis, source == "configured")
-            cut_row = self.engine.execute(_cuts(per_customer, spec, ibis))
-            cuts = {str(k): _float_or_none(v) for k, v in cut_row.iloc[0].items()}
-            cuts.update(self._rfm_cuts(per_customer, ibis))
+            cuts = self._all_cuts(per_customer, spec, ibis)
             scored = _scored(per_customer, cuts, spec, ibis)
             columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
             sums = {name: _product(scored, p).sum().cast("float64") for p, name in columns.items()}
@@ -589,17 +587,31 @@ class IbisBuilder:
             source,
         )  # fmt: skip
 
-    def _rfm_cuts(self, per_customer: ir.Table, ibis: Any) -> dict[str, float | None]:
-        """{rq1..rq4, fq1..fq4, mq1..mq4}: the RFM quintile cuts (None without buyers)."""
-        found = self.engine.execute(
-            _discrete_cuts(per_customer, [column for _, column in _RFM_VALUES], ibis)
+    def _all_cuts(
+        self, per_customer: ir.Table, spec: QuerySpec, ibis: Any
+    ) -> dict[str, float | None]:
+        """Every cut point in one query: the pooled row of `_cuts` next to each RFM column's
+        quintile cuts (`_discrete_cuts`: rq1..rq4, fq1..fq4, mq1..mq4, None without buyers).
+        One query, so Spark plans the per-customer join once for both (its exchange reuse)
+        instead of once per query."""
+        pooled = _cuts(per_customer, spec, ibis)
+        discrete = _discrete_cuts(per_customer, [column for _, column in _RFM_VALUES], ibis)
+        key = "loyalty_lab_cut_row"
+        left = pooled.mutate(**{key: ibis.literal(1)})
+        right = discrete.mutate(**{key: ibis.literal(1)})
+        joined = left.left_join(right, left[key] == right[key])
+        found = self.engine.execute(joined.select(*pooled.columns, *discrete.columns))
+        first = found.iloc[0]
+        cuts = {str(c): _float_or_none(first[c]) for c in pooled.columns}
+        rows = {str(r["name"]): r for _, r in found.iterrows() if not pd.isna(r["name"])}
+        cuts.update(
+            {
+                f"{prefix}{i}": _float_or_none(rows[column][f"c{i}"]) if column in rows else None
+                for prefix, column in _RFM_VALUES
+                for i in range(1, 5)
+            }
         )
-        rows = {str(r["name"]): r for _, r in found.iterrows()}
-        return {
-            f"{prefix}{i}": _float_or_none(rows[column][f"c{i}"]) if column in rows else None
-            for prefix, column in _RFM_VALUES
-            for i in range(1, 5)
-        }
+        return cuts
 
     def _discounts_recorded(
         self, tx: ir.Table, us: ir.IntegerValue, a: ir.Table, spec: QuerySpec
