@@ -109,18 +109,15 @@ def _add_source_option(p: argparse.ArgumentParser, default: object = None) -> No
     p.add_argument("--source", metavar="URL", default=default, help=SOURCE_HELP)
 
 
-def _source(args: argparse.Namespace, *, analysis: bool = True) -> Source | None:
+def _source(args: argparse.Namespace) -> Source | None:
     """The source of the transactions (`source_engine.configured_source`: --source, else the
     environment, else the secrets); None: the store. Announced on stderr by its redacted form,
     so the JSON on stdout stays the analysis."""
     from experiments import source_engine
-    from experiments.i18n import t
 
     source = source_engine.configured_source(getattr(args, "source", None))
     if source is not None:
         print(f"reading transactions from {source.redacted()}", file=sys.stderr)
-        if analysis:  # what the analysis on a source leaves out for now
-            print(f"note: {t('source.partial', 'en')}", file=sys.stderr)
     return source
 
 
@@ -713,7 +710,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
         until = dt.date.fromisoformat(args.until) if args.until else None
     except ValueError:
         raise CommandError(f"--until {args.until!r} is not a date (YYYY-MM-DD)") from None
-    source = _source(args, analysis=False)
+    source = _source(args)
     with store.cursor() as cur:
         if args.experiment is not None:
             if source is not None:

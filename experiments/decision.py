@@ -343,12 +343,16 @@ def official_analysis(
     The view itself when it already follows the design rule ([] differences); else the same
     experiment analysed with `rule_settings` (the CLI's path; the page caches its own), read
     from the same `source` as the view."""
+    from experiments import source_engine
     from experiments.metrics import analyze_experiment
     from experiments.store import overview
 
     experiment_id = view.experiment.id
-    with store.cursor() as cur:
-        observed = overview.observed_days(cur, experiment_id)
+    if source_engine.is_store(source):
+        with store.cursor() as cur:
+            observed = overview.observed_days(cur, experiment_id)
+    else:  # counted to the source's last transaction when the view was made
+        observed = view.observed_days
     official = rule_settings(
         rule_of(view.experiment),
         observed_days=observed,

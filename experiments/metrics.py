@@ -655,11 +655,15 @@ def _found(cur: Cursor, experiment: int | str) -> Experiment:
 
 
 def query_spec(
-    cur: Cursor, experiment: int | str, settings: AnalysisSettings | None = None
+    cur: Cursor,
+    experiment: int | str,
+    settings: AnalysisSettings | None = None,
+    *,
+    source: Source | None = None,
 ) -> tuple[Experiment, metrics_sql.QuerySpec, MarginRateSource, int | None]:
     """The experiment, the aggregation query its settings ask for (horizon by
     `default_horizon`, margin rate by `resolve_margin_rate`), the margin rate's source and the
-    observed days.
+    observed days (counted to the last transaction of `source`, the store's own when None).
 
     Raises:
         UnknownExperiment: no experiment has this id or name.
@@ -668,7 +672,11 @@ def query_spec(
     found = _found(cur, experiment)
     experiment_id = found.id
     margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, found)
-    observed = overview.observed_days(cur, experiment_id)
+    observed = (
+        overview.observed_days(cur, experiment_id)
+        if source is None or source_engine.is_store(source)
+        else overview.observed_days(cur, experiment_id, source_engine.data_end(source))
+    )
     horizon = int(
         settings.horizon_days or default_horizon(found.horizon_days, observed, found.status)
     )
@@ -712,7 +720,7 @@ def aggregate_experiment(
     """
     settings = aggregation_settings(settings or AnalysisSettings())
     with store.cursor() as cur:
-        found, spec, margin_source, observed = query_spec(cur, experiment, settings)
+        found, spec, margin_source, observed = query_spec(cur, experiment, settings, source=source)
         if source_engine.is_store(source):
             aggregates = metrics_sql.experiment_aggregates(cur, spec, window=window)
         else:

@@ -51,6 +51,7 @@ __all__ = [
     "SourceBuilder",
     "clv_inputs",
     "configured_source",
+    "data_end",
     "is_store",
     "open_engine",
     "query_builder",
@@ -163,7 +164,7 @@ def _check_path(source: Source) -> None:
 
 def _columns(engine: Engine, source: Source) -> list[str]:
     """The source table's column names; SourceError when there is no such table."""
-    tables = [str(t) for t in engine.tables()]  # type: ignore[attr-defined]
+    tables = [str(t) for t in engine.tables()]
     if source.table not in tables:
         shown = ", ".join(sorted(t for t in tables if not t.startswith("loyalty_lab_"))[:10])
         raise SourceError(
@@ -171,10 +172,7 @@ def _columns(engine: Engine, source: Source) -> list[str]:
             + (f" (it has: {shown})" if shown else " (it has no tables)")
             + ". Name the table in [source] table (or $LOYALTY_LAB_SOURCE_TABLE)."
         )
-    columns = getattr(engine, "_columns", None)
-    if columns is not None:
-        return list(columns(source.table))
-    return list(engine.con.table(source.table).columns)  # type: ignore[attr-defined]
+    return engine.columns(source.table)
 
 
 def _check_columns(engine: Engine, source: Source) -> None:
@@ -250,13 +248,10 @@ def open_engine(source: Source) -> Engine:
 
 @dataclass
 class SourceBuilder:
-    """The analysis' `QueryBuilder` on a source: `ibis_builder.IbisBuilder`, given the part of
-    the catalogue it computes today, with the store's discount rule applied first.
-
-    Capping, CUPED moments, configured discounts, attribute segments, Kaplan-Meier and the
-    distribution are not computed on a source yet (branch `ibis` extends the builder): a request
-    for capping or configured discounts is refused with a message, and the analysis of what is
-    left is returned (`not_computed` lists what was left out, for the caller to say so).
+    """The analysis' `QueryBuilder` on a source: `ibis_builder.IbisBuilder` given the whole
+    request (capping, CUPED moments, configured discounts, segments, Kaplan-Meier, the
+    distribution), with the engine's errors turned into `SourceError`s that name the source
+    by `Source.redacted()`.
 
     Attributes:
         source: the parsed source.
@@ -267,53 +262,15 @@ class SourceBuilder:
     source: Source
     engine: Engine
     store: Cursor
-    not_computed: tuple[str, ...] = ()
 
     def aggregate(self, spec: QuerySpec, requests: Sequence[Request]) -> Aggregates:
-        from experiments.catalogue import Request
         from experiments.store import ibis_builder
 
-        if spec.cap:
-            raise SourceError(
-                f"Capping is not computed on {self.source.redacted()} yet: analyse without "
-                "capping (--no-cap / capping off)."
-            )
-        # TODO(ibis): once the builder covers capping, CUPED, KM and the distribution, pass
-        # `requests` unchanged and drop `not_computed`.
-        covered = ibis_builder._supported(spec)
-        kept: list[Request] = []
-        dropped: set[str] = set()
-        for r in requests:
-            if r.value not in covered:
-                dropped.add(r.value)
-                continue
-            cross = tuple(c for c in r.cross if c in covered)
-            dropped.update(c for c in r.cross if c not in covered)
-            kept.append(Request(r.value, r.days, r.squares, cross))
-        self.not_computed = tuple(sorted(dropped))
         builder = ibis_builder.IbisBuilder(self.engine, self.source, self.store)
         try:
-            try:
-                return builder.aggregate(spec, kept)
-            except ValueError as error:
-                # The store's 'auto' rule: no discount recorded in the window -> 'configured',
-                # which without a discount arm estimates nothing: the data's (zero) discounts,
-                # labelled as the store labels them.
-                if spec.discounts != "auto" or "No discounts in the data" not in str(error):
-                    raise
-                if self._has_discount_arm(spec):
-                    raise
-                found = builder.aggregate(replace(spec, discounts="data"), kept)
-                return replace(found, discount_source="configured")
+            return builder.aggregate(spec, requests)
         except ValueError as error:
             raise SourceError(f"On {self.source.redacted()}: {error}") from None
-
-    def _has_discount_arm(self, spec: QuerySpec) -> bool:
-        row = self.store.execute(
-            "SELECT count(*) FROM arms WHERE experiment_id = ? AND kind = 'discount'",
-            [int(spec.experiment_id)],
-        ).fetchone()
-        return bool(row and row[0])
 
 
 def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
@@ -324,6 +281,24 @@ def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
     if source is None or is_store(source):
         return metrics_sql.DuckDBBuilder(cur)
     return SourceBuilder(source, open_engine(source), cur)
+
+
+def data_end(source: Source) -> dt.datetime | None:
+    """The source's last transaction time (naive UTC; None: no transactions), which the
+    observed days of an analysis on the source are counted to.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import ibis_builder
+
+    engine = open_engine(source)
+    try:
+        return ibis_builder.data_end(engine, source)
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
 
 
 def clv_inputs(

@@ -14,10 +14,9 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Транзакции читаются из источника {source}.",
     },
     "source.partial": {
-        "en": "On a source, the pre-period adjustment (CUPED), capping, the survival curves and "
-        "the CLV projection are not computed yet: the estimates shown are unadjusted.",
-        "ru": "В источнике пока не считаются поправка на предпериод (CUPED), ограничение "
-        "выбросов, кривые выживания и прогноз CLV: оценки показаны без поправки.",
+        "en": "On a source, the CLV projection is not computed yet; the analysis below is "
+        "complete.",
+        "ru": "В источнике пока не считается прогноз CLV; анализ ниже полный.",
     },
     "source.error": {
         "en": "The transactions cannot be read from the source: {message}",

@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -79,6 +79,7 @@ __all__ = [
     "SparkEngine",
     "assignment_frame",
     "connect",
+    "data_end",
 ]
 
 ASSIGNMENTS_PREFIX = "loyalty_lab_assignments_"  # + a random hex: cannot clash, easy to spot
@@ -122,6 +123,14 @@ class Engine(Protocol):
         engine, yielded as an Ibis table, dropped on exit whatever happens."""
         ...
 
+    def tables(self) -> list[str]:
+        """The names of the tables (and views) the engine can read."""
+        ...
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of one of `tables()` (the source's own names, before mapping)."""
+        ...
+
 
 def _mapped(table: ir.Table, source: Source) -> ir.Table:
     return table.select(**{name: table[source.column(name)] for name in SOURCE_COLUMNS})
@@ -147,6 +156,9 @@ class IbisBackendEngine:
 
     def tables(self) -> list[str]:
         return list(self.con.list_tables())
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.con.table(table).columns)
 
     def transactions(self, source: Source) -> ir.Table:
         return _mapped(self.con.table(source.table), source)
@@ -261,6 +273,9 @@ class CompiledEngine:
 
     def tables(self) -> list[str]:
         raise NotImplementedError
+
+    def columns(self, table: str) -> list[str]:
+        return list(self._columns(table))
 
     def transactions(self, source: Source) -> ir.Table:
         import ibis
@@ -388,6 +403,8 @@ def connect(source: Source, store_cursor: Cursor | None = None) -> Engine:
             session = (
                 SparkSession.builder.master(f"local[{source.threads}]")
                 .config("spark.sql.session.timeZone", "UTC")
+                # the driver on loopback: a host name resolving elsewhere loses large results
+                .config("spark.driver.host", "127.0.0.1")
                 .getOrCreate()
             )
         else:
@@ -480,6 +497,19 @@ def _epoch_us(ts: ir.TimestampValue, dialect: str) -> ir.IntegerValue:
     return function(ts).cast("int64")
 
 
+def data_end(engine: Engine, source: Source) -> datetime | None:
+    """The source's last transaction time (naive UTC, to the microsecond, from the engine's
+    exact epoch microseconds): what `overview.observed_days` measures a source's follow-up
+    against. None when the source has no transactions."""
+    tx = engine.transactions(source)
+    found = engine.execute(tx.aggregate(end_us=_epoch_us(tx.ts, engine.dialect).max()))
+    end_us = _int_or_none(found["end_us"].iloc[0])
+    return None if end_us is None else _EPOCH + timedelta(microseconds=end_us)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
 def _supported(spec: QuerySpec) -> set[str]:
     return {
         *SUPPORTED_VALUES,
@@ -540,9 +570,7 @@ class IbisBuilder:
                 else ("data" if self._discounts_recorded(tx, us, a, spec) else "configured")
             )
             per_customer = _per_customer(tx, us, a, spec, ibis, source == "configured")
-            cut_row = self.engine.execute(_cuts(per_customer, spec, ibis))
-            cuts = {str(k): _float_or_none(v) for k, v in cut_row.iloc[0].items()}
-            cuts.update(self._rfm_cuts(per_customer, ibis))
+            cuts = self._all_cuts(per_customer, spec, ibis)
             scored = _scored(per_customer, cuts, spec, ibis)
             columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
             sums = {name: _product(scored, p).sum().cast("float64") for p, name in columns.items()}
@@ -559,17 +587,31 @@ class IbisBuilder:
             source,
         )  # fmt: skip
 
-    def _rfm_cuts(self, per_customer: ir.Table, ibis: Any) -> dict[str, float | None]:
-        """{rq1..rq4, fq1..fq4, mq1..mq4}: the RFM quintile cuts (None without buyers)."""
-        found = self.engine.execute(
-            _discrete_cuts(per_customer, [column for _, column in _RFM_VALUES], ibis)
+    def _all_cuts(
+        self, per_customer: ir.Table, spec: QuerySpec, ibis: Any
+    ) -> dict[str, float | None]:
+        """Every cut point in one query: the pooled row of `_cuts` next to each RFM column's
+        quintile cuts (`_discrete_cuts`: rq1..rq4, fq1..fq4, mq1..mq4, None without buyers).
+        One query, so Spark plans the per-customer join once for both (its exchange reuse)
+        instead of once per query."""
+        pooled = _cuts(per_customer, spec, ibis)
+        discrete = _discrete_cuts(per_customer, [column for _, column in _RFM_VALUES], ibis)
+        key = "loyalty_lab_cut_row"
+        left = pooled.mutate(**{key: ibis.literal(1)})
+        right = discrete.mutate(**{key: ibis.literal(1)})
+        joined = left.left_join(right, left[key] == right[key])
+        found = self.engine.execute(joined.select(*pooled.columns, *discrete.columns))
+        first = found.iloc[0]
+        cuts = {str(c): _float_or_none(first[c]) for c in pooled.columns}
+        rows = {str(r["name"]): r for _, r in found.iterrows() if not pd.isna(r["name"])}
+        cuts.update(
+            {
+                f"{prefix}{i}": _float_or_none(rows[column][f"c{i}"]) if column in rows else None
+                for prefix, column in _RFM_VALUES
+                for i in range(1, 5)
+            }
         )
-        rows = {str(r["name"]): r for _, r in found.iterrows()}
-        return {
-            f"{prefix}{i}": _float_or_none(rows[column][f"c{i}"]) if column in rows else None
-            for prefix, column in _RFM_VALUES
-            for i in range(1, 5)
-        }
+        return cuts
 
     def _discounts_recorded(
         self, tx: ir.Table, us: ir.IntegerValue, a: ir.Table, spec: QuerySpec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import pandas as pd
 
@@ -209,25 +209,44 @@ def experiment_id_named(cur: Cursor, name: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def observed_days(cur: Cursor, experiment_id: int) -> int | None:
+def observed_days(
+    cur: Cursor, experiment_id: int, data_end: datetime | Literal["store"] | None = "store"
+) -> int | None:
     """Whole days of data after the experiment's last assignment: the longest horizon that
     every assigned customer is observed for. None without assignments or transactions, or
-    when the last assignment is after the data's end."""
-    return all_observed_days(cur, experiment_id).get(int(experiment_id))
+    when the last assignment is after the data's end.
+
+    Args:
+        data_end: the last transaction's time (naive UTC) when the transactions are read from
+            a source (`source_engine.data_end`; None: the source has none); "store": the
+            store's own transactions.
+    """
+    return all_observed_days(cur, experiment_id, data_end).get(int(experiment_id))
 
 
-def all_observed_days(cur: Cursor, experiment_id: int | None = None) -> dict[int, int | None]:
+def all_observed_days(
+    cur: Cursor,
+    experiment_id: int | None = None,
+    data_end: datetime | Literal["store"] | None = "store",
+) -> dict[int, int | None]:
     """`observed_days` of one experiment, or of every experiment with assignments."""
+    end = (
+        "(SELECT max(ts) FROM transactions)"
+        if data_end == "store"
+        else "CAST($data_end AS TIMESTAMP)"
+    )
+    params: dict[str, object] = {"experiment_id": experiment_id}
+    if data_end != "store":
+        params["data_end"] = data_end
     rows = cur.execute(
-        """
+        f"""
         SELECT experiment_id,
-               floor(date_diff('second', max(assigned_at),
-                               (SELECT max(ts) FROM transactions)) / 86400)::BIGINT
+               floor(date_diff('second', max(assigned_at), {end}) / 86400)::BIGINT
         FROM assignments
         WHERE $experiment_id IS NULL OR experiment_id = $experiment_id
         GROUP BY experiment_id
-        """,
-        {"experiment_id": experiment_id},
+        """,  # noqa: S608 - one of two fixed fragments; the time is a parameter
+        params,
     ).fetchall()
     return {
         int(exp_id): int(days) if days is not None and days >= 1 else None for exp_id, days in rows

@@ -51,7 +51,7 @@ def test_results_read_the_configured_source(app_env, warehouse, kind):
     at = run({"source": section})
     captions = shown(at.caption)
     assert f"Transactions are read from {warehouse[kind]}" in captions
-    assert "not computed yet" in captions
+    assert "the CLV projection is not computed yet" in captions  # the rest is complete
     source = source_engine.configured_source(None, section, {})
     analysis = metrics.analyze_experiment(open_store(app_env), 1, source=source)
     discount = analysis.effect("10% discount", "repeat_purchase", "z")

@@ -43,7 +43,7 @@ def demo_store(tmp_path_factory) -> Iterator[Store]:
 
 @pytest.fixture(scope="session")
 def spark_session():
-    """One local Spark for the whole session: 1 thread, 2 shuffle partitions, no UI."""
+    """One local Spark for the whole session: 1 thread, 1 shuffle partition, no UI."""
     pytest.importorskip("pyspark", reason="pyspark not installed: requirements-engines.txt")
     pytest.importorskip("ibis", reason="ibis-framework not installed: requirements-engines.txt")
     if shutil.which("java") is None:
@@ -56,7 +56,7 @@ def spark_session():
     session = (
         SparkSession.builder.master("local[1]")
         .appName("loyalty-lab-tests")
-        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.shuffle.partitions", "1")  # one thread: one task per stage
         .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.default.parallelism", "1")
@@ -275,7 +275,7 @@ def spark_connect(tmp_path_factory) -> Iterator[str]:
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.ui.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
-        "spark.sql.shuffle.partitions": "2",
+        "spark.sql.shuffle.partitions": "1",  # local[1]: one task per stage
         "spark.sql.codegen.wholeStage": "false",  # small data: compiling costs more than it saves
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.warehouse.dir": str(work / "warehouse"),

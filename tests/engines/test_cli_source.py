@@ -17,17 +17,13 @@ from .conftest import json_differences, run_cli, shared_chdb_path, warehouse_fil
 pytestmark = pytest.mark.engines
 pytest.importorskip("ibis", reason="ibis-framework not installed: requirements-engines.txt")
 
-# What a source does not compute yet (the `ibis` branch extends the builder): the Kaplan-Meier
-# histogram, and the CUPED moments the design rule's verdict reads (`decisions` and
-# `head_to_head` come from the official analysis, which adjusts). TODO(ibis): once the builder
-# covers them, run with the defaults (no --no-covariate) and drop this list.
-NOT_YET = ("/survival", "/decisions", "/head_to_head")
-SOURCE_ONLY = ("/source",)
+SOURCE_ONLY = ("/source",)  # the one field a source adds
 
 
 def differences(got: dict, want: dict, rel: float = 1e-9) -> list[str]:
-    skipped = NOT_YET + SOURCE_ONLY
-    return [d for d in json_differences(got, want, rel=rel) if not d.startswith(skipped)]
+    """Every field of the full `analyze --json` (effects, CUPED, survival, decisions,
+    head_to_head), counts exactly and money to `rel`, but the source's name."""
+    return [d for d in json_differences(got, want, rel=rel) if not d.startswith(SOURCE_ONLY)]
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +54,9 @@ def test_analyze_json_through_a_source_equals_the_store(demo_store, urls, kind, 
     if kind == "chdb":
         monkeypatch.setenv(source_engine.TABLE_ENV, "transactions_cli")
     db = str(demo_store.path)
-    code, local, _ = run_cli("--db", db, "analyze", "1", "--no-covariate", "--json")
+    code, local, _ = run_cli("--db", db, "analyze", "1", "--json")
     assert code == 0
-    code, remote, err = run_cli(
-        "--db", db, "--source", urls[kind], "analyze", "1", "--no-covariate", "--json"
-    )
+    code, remote, err = run_cli("--db", db, "--source", urls[kind], "analyze", "1", "--json")
     assert code == 0, err
     assert f"reading transactions from {urls[kind]}" in err
     got, want = json.loads(remote), json.loads(local)
@@ -75,11 +69,9 @@ def test_the_option_also_goes_after_the_command_and_in_the_environment(
     demo_store, urls, monkeypatch
 ):
     db = str(demo_store.path)
-    after = run_cli(
-        "--db", db, "analyze", "1", "--no-covariate", "--json", "--source", urls["duckdb"]
-    )
+    after = run_cli("--db", db, "analyze", "1", "--json", "--source", urls["duckdb"])
     monkeypatch.setenv(source_engine.SOURCE_ENV, urls["duckdb"])
-    from_env = run_cli("--db", db, "analyze", "1", "--no-covariate", "--json")
+    from_env = run_cli("--db", db, "analyze", "1", "--json")
     assert after[0] == from_env[0] == 0
     assert json.loads(after[1])["source"] == json.loads(from_env[1])["source"] == urls["duckdb"]
     # --source duckdb:// is the store itself, whatever the environment says
@@ -180,9 +172,16 @@ def test_a_missing_engine_package_says_what_to_install(db, urls, monkeypatch):
     assert "needs the Python package 'chdb', which is not installed: pip install -r " in err
 
 
-def test_capping_on_a_source_is_refused_until_the_builder_caps(db, urls):
-    err = refused(db, "--source", urls["duckdb"], "analyze", "1", "--cap", "--json")
-    assert "Capping is not computed on duckdb://" in err  # TODO(ibis): equal once it caps
+def test_capping_on_a_source_equals_the_store(demo_store, urls):
+    db = str(demo_store.path)
+    code, local, _ = run_cli("--db", db, "analyze", "1", "--cap", "--json")
+    assert code == 0
+    code, remote, err = run_cli(
+        "--db", db, "--source", urls["duckdb"], "analyze", "1", "--cap", "--json"
+    )
+    assert code == 0, err
+    assert "not computed" not in err
+    assert differences(json.loads(remote), json.loads(local)) == []
 
 
 class FakeClickHouse:
@@ -255,11 +254,42 @@ def test_report_reads_the_source_too(demo_store, urls, tmp_path):
     db = str(demo_store.path)
     out = tmp_path / "report.html"
     code, printed, err = run_cli(
-        "--db", db, "report", "1", "--no-covariate", "--out", str(out), "--source", urls["duckdb"]
+        "--db", db, "report", "1", "--out", str(out), "--source", urls["duckdb"]
     )
     assert code == 0, err
     assert f"reading transactions from {urls['duckdb']}" in err and "Wrote the report" in printed
     local = tmp_path / "local.html"
-    assert run_cli("--db", db, "report", "1", "--no-covariate", "--out", str(local))[0] == 0
-    # the view's numbers are the same; the verdict cards can differ until CUPED lands (TODO(ibis))
+    assert run_cli("--db", db, "report", "1", "--out", str(local))[0] == 0
+    # the same analysis (CUPED included), so the same report but the source line
     assert out.stat().st_size > 10_000
+    assert abs(out.stat().st_size - local.stat().st_size) < 1_000
+
+
+def test_the_observed_days_are_counted_to_the_sources_last_transaction(demo_store, tmp_path):
+    """A source whose data ends 10 days before the store's: the analysis' follow-up (and so
+    its default horizon and progress) is the source's, not the store's."""
+    import duckdb
+
+    from experiments import metrics
+    from experiments.sources import parse_source
+    from experiments.store import ibis_builder
+
+    path = tmp_path / "short.duckdb"
+    with demo_store.cursor() as cur:
+        end = cur.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+        frame = cur.execute(
+            "SELECT * FROM transactions WHERE ts <= $end - INTERVAL 10 DAY",
+            {"end": end},
+        ).df()
+    with duckdb.connect(str(path)) as con:
+        con.register("short_frame", frame)
+        con.execute("CREATE TABLE transactions AS SELECT * FROM short_frame")
+        short_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+    source = parse_source(f"duckdb://{path}")
+    assert ibis_builder.data_end(source_engine.open_engine(source), source) == short_end
+    store_days = metrics.aggregate_experiment(demo_store, 1).observed_days
+    source_days = metrics.aggregate_experiment(demo_store, 1, source=source).observed_days
+    assert store_days is not None and source_days is not None
+    assert store_days - 11 <= source_days <= store_days - 9
+    with demo_store.cursor() as cur:
+        assert source_days == metrics.overview.observed_days(cur, 1, short_end)

@@ -1,6 +1,5 @@
-"""Spark through `--source`: a Spark Connect server the tests start on 127.0.0.1 from the pyspark
-wheel (`spark://127.0.0.1:PORT`), and Spark in local mode (`spark+local://1`); `analyze --json`
-and `clv --json` equal the store's."""
+"""Spark Connect through `--source`: a server the tests start on 127.0.0.1 from the pyspark wheel
+(`spark://127.0.0.1:PORT`); `analyze --json` (full defaults) and `clv --json` equal the store's."""
 
 from __future__ import annotations
 
@@ -49,15 +48,6 @@ def connect_url(spark_connect, demo_parquet) -> str:
     return spark_connect
 
 
-@pytest.fixture(scope="module")
-def local_view(spark_session, demo_parquet) -> str:
-    """The demo transactions as a temporary view of the one local Spark of the test session
-    (`spark+local://1` gets that session back)."""
-    os.environ.pop(CONNECT_MODE, None)
-    spark_session.read.parquet(str(demo_parquet)).createOrReplaceTempView("transactions_local")
-    return "transactions_local"
-
-
 def both(store, url: str, *command: str) -> tuple[dict, dict]:
     """(through the source, from the store): a Spark Connect client runs in its own process,
     on a copy of the store."""
@@ -73,7 +63,7 @@ def both(store, url: str, *command: str) -> tuple[dict, dict]:
 
 
 def test_analyze_json_on_spark_connect_equals_the_store(demo_store, connect_url):
-    got, want = both(demo_store, connect_url, "analyze", "1", "--no-covariate", "--json")
+    got, want = both(demo_store, connect_url, "analyze", "1", "--json")
     assert got["source"] == connect_url
     assert differences(got, want) == []
 
@@ -88,9 +78,5 @@ def test_clv_json_on_spark_connect_equals_the_store(demo_store, connect_url):
     )
 
 
-def test_analyze_json_on_spark_local_equals_the_store(demo_store, local_view, monkeypatch):
-    monkeypatch.setenv(source_engine.TABLE_ENV, local_view)
-    monkeypatch.delenv(CONNECT_MODE, raising=False)
-    got, want = both(demo_store, "spark+local://1", "analyze", "1", "--no-covariate", "--json")
-    assert got["source"] == "spark+local://1"
-    assert differences(got, want) == []
+# `spark+local://1` through the CLI: test_cdnow.test_analyze_json_on_cdnow_equals_the_store
+# [spark_local]; the demo store on Spark local: test_equivalence (the same builder and data).
