@@ -426,7 +426,9 @@ def _projection(
 
 
 def render_projection(
-    experiment_id: int, bootstrap: int = 100, lang: Lang = DEFAULT_LANGUAGE
+    experiment_id: int,
+    bootstrap: int = config.CLV_BOOTSTRAP_REPLICATES,
+    lang: Lang = DEFAULT_LANGUAGE,
 ) -> None:
     """Model-based 12-month CLV per arm (BG/NBD + Gamma-Gamma), beside the observed window."""
     st.subheader(t("results.projection.title", lang))
