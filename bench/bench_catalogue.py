@@ -20,10 +20,8 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
-import types
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,28 +31,14 @@ RESULTS = ROOT / "bench" / "results" / "catalogue.md"
 sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
+from _baseline import module_at  # noqa: E402  (bench/ is the script's folder)
 
 from experiments.store import Store, metrics_sql  # noqa: E402
 
 BASELINE_COMMIT = "0c343b9"  # main before the catalogue: its hand-written builder
 
 
-def _load_baseline() -> types.ModuleType:
-    """The builder the catalogue replaced, read from git (no frozen copy in the tree): its
-    imports (experiments.design.RFM_SEGMENTS, stats.CovariateMoments) still resolve."""
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:experiments/store/metrics_sql.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    module = types.ModuleType("baseline_metrics_sql")
-    sys.modules[module.__name__] = module  # dataclasses resolve their module by name
-    exec(compile(source, f"{BASELINE_COMMIT}:metrics_sql.py", "exec"), module.__dict__)
-    return module
-
-
-baseline = _load_baseline()
+baseline = module_at(BASELINE_COMMIT, "experiments/store/metrics_sql.py", "baseline_metrics_sql")
 
 
 def _cpu() -> float:

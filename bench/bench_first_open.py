@@ -33,11 +33,9 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import types
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "first_open.md"
 sys.path.insert(0, str(ROOT))
 
+from _baseline import module_at  # noqa: E402  (bench/ is the script's folder)
+
 from experiments import metrics, precompute  # noqa: E402
 from experiments.store import Store, metrics_sql, results_cache  # noqa: E402
 
@@ -53,20 +53,7 @@ FLOOR = "SELECT count(DISTINCT customer_id) FROM transactions"
 BASELINE_COMMIT = "ddbe897"  # main before this work: the query the first open ran
 
 
-def _load_baseline() -> types.ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:experiments/store/metrics_sql.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    module = types.ModuleType("baseline_metrics_sql")
-    sys.modules[module.__name__] = module  # dataclasses resolve their module by name
-    exec(compile(source, f"{BASELINE_COMMIT}:metrics_sql.py", "exec"), module.__dict__)
-    return module
-
-
-baseline = _load_baseline()
+baseline = module_at(BASELINE_COMMIT, "experiments/store/metrics_sql.py", "baseline_metrics_sql")
 
 
 def _cpu() -> float:

@@ -56,7 +56,9 @@ from experiments.store import Cursor, builder
 from experiments.store.metrics_sql import (
     DAY_US,
     DISTRIBUTION_BINS,
+    GROUP_KEYS,
     NEW_CUSTOMER_DAYS,
+    SEGMENT_COLUMNS,
     Aggregates,
     DiscountSource,
     QuerySpec,
@@ -83,14 +85,6 @@ __all__ = [
 ]
 
 ASSIGNMENTS_PREFIX = "loyalty_lab_assignments_"  # + a random hex: cannot clash, easy to spot
-_GROUP_KEYS = [
-    "arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment", "rfm_segment",
-]  # fmt: skip
-_SEGMENT_COLUMNS = {
-    "pre_period": "pre_period_segment",
-    "stratum": "stratum",
-    "attribute": "attribute_segment",
-}
 # Per-customer values the engine sums, whatever the horizon (the horizon-dependent ones are
 # added by `_supported`).
 SUPPORTED_VALUES = (
@@ -575,7 +569,7 @@ class IbisBuilder:
             columns = {p: f"s{i}" for i, p in enumerate(builder.products(requests))}
             sums = {name: _product(scored, p).sum().cast("float64") for p, name in columns.items()}
             groups = self.engine.execute(
-                scored.group_by(_GROUP_KEYS).aggregate(customers=scored.count(), **sums)
+                scored.group_by(GROUP_KEYS).aggregate(customers=scored.count(), **sums)
             )
             survival = self.engine.execute(_survival(per_customer, ibis))
             distribution = self.engine.execute(_distribution(per_customer, cuts, spec, ibis))
@@ -959,7 +953,7 @@ def _aggregates(
 
     arms = {int(k[0]): s for k, s in sorted(rolled(["arm_id"]).items())}  # type: ignore[call-overload]
     segments: dict[tuple[str, str, int], GroupStats] = {}
-    for kind, column in _SEGMENT_COLUMNS.items():
+    for kind, column in SEGMENT_COLUMNS.items():
         for (segment, arm_id), stats in rolled([column, "arm_id"]).items():
             if segment is not None:
                 segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]

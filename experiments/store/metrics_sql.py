@@ -65,9 +65,11 @@ from experiments.store import Cursor, builder, capping
 
 __all__ = [
     "GROSS_MARGIN",
+    "GROUP_KEYS",
     "KEPT_MARGIN",
     "NEW_CUSTOMER_DAYS",
     "RFM_SEGMENT_CASE",
+    "SEGMENT_COLUMNS",
     "Aggregates",
     "DiscountSource",
     "DuckDBBuilder",
@@ -658,10 +660,10 @@ def _product_sql(product: builder.Product, values: dict[str, str]) -> str:
     return f"sum({value} * {values[product.other]})"
 
 
-_GROUP_KEYS = [
+GROUP_KEYS = [  # the finest group both builders return, one row each
     "arm_id", "follow_class", "pre_period_segment", "stratum", "attribute_segment", "rfm_segment",
 ]  # fmt: skip
-_SEGMENT_COLUMNS = {
+SEGMENT_COLUMNS = {  # a segment kind -> its column in the finest groups
     "pre_period": "pre_period_segment",
     "stratum": "stratum",
     "attribute": "attribute_segment",
@@ -765,7 +767,7 @@ def _aggregate(
             *(f"{_product_sql(p, values)} AS {c}" for p, c in columns.items()),
         ]
     )
-    keys = ", ".join(_GROUP_KEYS)
+    keys = ", ".join(GROUP_KEYS)
     caps_cols = (
         ", ".join(f"c.{m}__lower, c.{m}__upper" for m in catalogue.CAPPED) if spec.cap else "1"
     )
@@ -835,7 +837,7 @@ def _split(
 
     arms = {int(key[0]): stats for key, stats in sorted(rolled(["arm_id"]).items())}  # type: ignore[call-overload]
     segments: dict[tuple[str, str, int], GroupStats] = {}
-    for kind, column in _SEGMENT_COLUMNS.items():
+    for kind, column in SEGMENT_COLUMNS.items():
         for (segment, arm_id), stats in rolled([column, "arm_id"]).items():
             if segment is not None:
                 segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]
