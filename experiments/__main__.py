@@ -1086,7 +1086,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(None, args))
         path = config.db_path(args.db)
         missing = config.db_path_given(args.db) and not path.exists()
-        store = open_store(args.db)
+        store = open_store(args.db, cli=True)
         if missing:  # a mistyped --db / LOYALTY_LAB_DB: say where the new store is
             print(_say("cli.new_store", path=path), file=sys.stderr)
         handler: Handler = args.handler
