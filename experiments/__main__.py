@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import os
+import pathlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -39,6 +40,7 @@ LANG_HELP = (
     "in both"
 )
 _lang: Lang = DEFAULT_LANGUAGE  # this run's language: set by main() from `cli_language`
+_money: str = config.CURRENCY  # the store's money (`settings.currency`): set by main()
 
 
 def cli_language(explicit: str | None, environ: Mapping[str, str] | None = None) -> Lang:
@@ -67,7 +69,23 @@ def _say(key: str, **values: object) -> str:
 def _fmt() -> Formatter:
     from experiments.i18n import Formatter
 
-    return Formatter(_lang)
+    return Formatter(_lang, _money)
+
+
+def _out_of_memory(error: BaseException) -> str:
+    first = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return (
+        f"DuckDB ran out of memory ({first}). Raise or remove the limit: "
+        f"LOYALTY_LAB_DUCKDB_MEMORY=4GB (or empty for DuckDB's default, 80% of the RAM)."
+    )
+
+
+def _store_currency(store: Store) -> str:
+    """The store's money (its setting, else RUB), for every amount this run prints."""
+    from experiments.store import settings
+
+    with store.cursor() as cur:
+        return settings.currency(cur)
 
 
 def _finite(value: object) -> object:
@@ -109,16 +127,25 @@ def _add_source_option(p: argparse.ArgumentParser, default: object = None) -> No
     p.add_argument("--source", metavar="URL", default=default, help=SOURCE_HELP)
 
 
-def _source(args: argparse.Namespace) -> Source | None:
+def _source(args: argparse.Namespace, store: Store | None = None) -> Source | None:
     """The source of the transactions (`source_engine.configured_source`: --source, else the
-    environment, else the secrets); None: the store. Announced on stderr by its redacted form,
-    so the JSON on stdout stays the analysis."""
+    environment, else the secrets); None: the store (also `duckdb:///` naming the store's own
+    file). Announced on stderr by its redacted form, so the JSON on stdout stays the analysis."""
     from experiments import source_engine
 
     source = source_engine.configured_source(getattr(args, "source", None))
+    if _is_the_store(source, store):
+        return None  # the store itself: read in place (a second connection would clash)
     if source is not None:
         print(f"reading transactions from {source.redacted()}", file=sys.stderr)
     return source
+
+
+def _is_the_store(source: Source | None, store: Store | None) -> bool:
+    """`duckdb:///path` naming the store's own file."""
+    if source is None or store is None or source.kind != "duckdb" or not source.path:
+        return False
+    return pathlib.Path(source.path).resolve() == store.path.resolve()
 
 
 def _cap(args: argparse.Namespace) -> bool:
@@ -371,7 +398,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     arms = ", ".join(
         f"{a.name} ({a.kind}"
         + (f", {a.discount_pct:g}% off" if a.kind == "discount" else "")
-        + (f", {a.cost_per_customer:,.2f} {config.CURRENCY}" if a.cost_per_customer else "")
+        + (f", {a.cost_per_customer:,.2f} {_money}" if a.cost_per_customer else "")
         + ")"
         for a in stored.arms
     )
@@ -603,13 +630,13 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
     if _reads_results_file(store, found):
         return _analyze_results_file(store, found, args)
     rule = _rule(found)
-    source = _source(args)
+    source = _source(args, store)
     analysis = metrics.analyze_experiment(
         store, found.id, _analysis_settings(args, rule), source=source
     )
     official, differences = decision.official_analysis(store, analysis, source=source)
-    decisions = decision.decide(official, exploratory=bool(differences))
-    pairs = decision.head_to_head(official)
+    decisions = decision.decide(official, exploratory=bool(differences), currency=_money)
+    pairs = decision.head_to_head(official, currency=_money)
     if args.json:  # the verdicts and the head to head as the Results page shows them
         document = analysis.as_json()
         if source is not None:  # added only for a source: the store's output is unchanged
@@ -624,8 +651,10 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         return EXIT_OK
     lang = _lang
     if lang != "en":  # the verdicts, the head to head and the differences in the run's language
-        decisions = decision.decide(official, exploratory=bool(differences), lang=lang)
-        pairs = decision.head_to_head(official, lang=lang)
+        decisions = decision.decide(
+            official, exploratory=bool(differences), lang=lang, currency=_money
+        )
+        pairs = decision.head_to_head(official, lang=lang, currency=_money)
         differences = decision.exploratory_differences(analysis.settings, official.settings, lang)
     horizon = analysis.horizon_days if lang == "en" else _fmt().count(analysis.horizon_days, "days")
     last = analysis.last_ts
@@ -710,7 +739,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
         until = dt.date.fromisoformat(args.until) if args.until else None
     except ValueError:
         raise CommandError(f"--until {args.until!r} is not a date (YYYY-MM-DD)") from None
-    source = _source(args)
+    source = _source(args, store)
     with store.cursor() as cur:
         if args.experiment is not None:
             if source is not None:
@@ -800,7 +829,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         )
         horizon = _say("cli.report.file_horizon")
     else:
-        source = _source(args)
+        source = _source(args, store)
         analysis = metrics.analyze_experiment(
             store, experiment_id, _analysis_settings(args, _rule(found)), source=source
         )
@@ -1077,8 +1106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # --help ends here, before pandas, scipy or DuckDB load
     from experiments.sources import SourceError
 
-    global _lang
+    global _lang, _money
     _lang = args.lang = cli_language(args.lang)
+    _money = config.CURRENCY  # until a store is open: its setting
+    import duckdb
+
     from experiments.store import StoreError, open_store
 
     try:
@@ -1086,7 +1118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(None, args))
         path = config.db_path(args.db)
         missing = config.db_path_given(args.db) and not path.exists()
-        store = open_store(args.db, cli=True)
+        store = open_store(args.db)
+        _money = _store_currency(store)
         if missing:  # a mistyped --db / LOYALTY_LAB_DB: say where the new store is
             print(_say("cli.new_store", path=path), file=sys.stderr)
         handler: Handler = args.handler
@@ -1100,6 +1133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_say("cli.interrupted"), file=sys.stderr)
         return 130
+    except duckdb.OutOfMemoryException as error:  # a message with what to do, no traceback
+        print(_say("cli.error", message=_out_of_memory(error)), file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -33,11 +33,6 @@ GUARDRAIL_MARGIN_PCT = 5.0  # a guardrail may get this much worse (% of control'
 # joins and aggregations to disk instead, at a cost in time: measured in
 # bench/results/customers.md. LOYALTY_LAB_DUCKDB_MEMORY="" leaves DuckDB's own default.
 DUCKDB_MEMORY_LIMIT: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_MEMORY", "512MB") or None
-# The command line runs one query per process and no page shares it: it keeps DuckDB's default
-# (up to 80% of RAM) unless LOYALTY_LAB_DUCKDB_MEMORY says otherwise. With the server's 512MB,
-# `analyze` on a 5M-customer store (49.6M transactions) ran out of DuckDB memory
-# (bench/results/first_open.md); the app's first open builds its tables in steps that spill.
-CLI_DUCKDB_MEMORY_LIMIT: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_MEMORY") or None
 # Further DuckDB settings of every store connection, each "" = DuckDB's default; what each costs
 # and saves at 1M customers is measured in bench/results/memory.md. Insertion order off: with
 # the 512MB limit alone (or with one thread, or a temp_directory) the Results page's background

@@ -257,6 +257,8 @@ def timing_statement(
     `statement`), Russian from the catalogue (`timing.*`) with the formatter's numbers."""
     words = words or Words()
     if words.lang == "en":
+        if isinstance(timing, stats.FadingTest):
+            return timing.sentence(words.currency)
         return timing.statement
     lang = words.lang
     if isinstance(timing, stats.PaybackInterval):

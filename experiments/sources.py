@@ -141,7 +141,10 @@ def parse_source(url: str, columns: Mapping[str, str] | None = None) -> Source:
             + ", ".join(f"{s}://" for s in _SCHEMES)
         )
     mapping = _mapping(columns or {})
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket: say so, never a traceback
+        raise SourceError(f"{shown!r} is not a valid source address: {error}.") from None
     if kind in ("duckdb", "chdb"):
         if parts.netloc:
             raise SourceError(

@@ -1513,12 +1513,16 @@ class FadingTest:
 
     @property
     def statement(self) -> str:
+        return self.sentence()
+
+    def sentence(self, currency: str = config.CURRENCY) -> str:
+        """The result in one English sentence, amounts in `currency` (the store's)."""
         if self.fading is None:
             return f"{self.arm}: not enough data to test whether the effect fades."
         p = self.p_value if self.p_value is not None else 1.0
         p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
         halves = (
-            f"extra contribution {self.early.diff or 0.0:+,.0f} {config.CURRENCY} per customer "
+            f"extra contribution {self.early.diff or 0.0:+,.0f} {currency} per customer "
             f"in days 1-{self.split_day}, {self.late.diff or 0.0:+,.0f} in days "
             f"{self.split_day + 1}-{self.horizon_days}; one-sided {p_text}"
         )

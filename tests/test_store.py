@@ -92,43 +92,6 @@ def test_duckdb_memory_is_limited_for_every_cursor(store, tmp_path, monkeypatch)
     unlimited.close()
 
 
-def _cli_memory_limit(db, env_value: str | None) -> str:
-    """The memory limit a command-line run's store connection has (a fresh process)."""
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "LOYALTY_LAB_DUCKDB_MEMORY"}
-    if env_value is not None:
-        env["LOYALTY_LAB_DUCKDB_MEMORY"] = env_value
-    code = (
-        "import sys\n"
-        "from experiments.store import open_store\n"
-        "cur = open_store(sys.argv[1], cli=True).cursor()\n"
-        "print(cur.execute(\"SELECT current_setting('memory_limit')\").fetchone()[0])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(db)], env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
-def test_the_command_line_keeps_duckdbs_memory_default_unless_told(tmp_path):
-    """A CLI run is one query in its own process: the server's 512MB cap made `analyze` run out
-    of DuckDB memory at 5M customers (bench/results/first_open.md), so the CLI keeps DuckDB's
-    default; LOYALTY_LAB_DUCKDB_MEMORY still sets it, for the CLI as for the app."""
-    import duckdb
-
-    with duckdb.connect() as con:
-        default = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
-    db = tmp_path / "cli.duckdb"
-    Store(db).close()
-    assert _cli_memory_limit(db, None) == default
-    assert _cli_memory_limit(db, "300MB") == "286.1 MiB"
-    with Store(db).cursor() as cur:  # the app's connection keeps the server's cap
-        assert str(cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]) != default
-
-
 def test_duckdb_threads_insertion_order_and_spill_directory_come_from_config(tmp_path, monkeypatch):
     """The further DuckDB settings (bench/results/memory.md) reach every cursor; None leaves
     DuckDB's own default."""

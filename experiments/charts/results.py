@@ -56,13 +56,13 @@ def method_label(method: str, lang: Lang = DEFAULT_LANGUAGE) -> str:
     return t(key, lang) if lang != "en" and key in MESSAGES else method
 
 
-def _metric_unit(metric: str) -> str:
+def _metric_unit(metric: str, currency: str) -> str:
     unit = catalogue.unit_of(metric)  # the catalogue's; by name for horizon variants
     if unit == "share" or metric.startswith("repeat"):
         return "pp"
     if unit == "orders" or metric.startswith("orders"):
         return "orders"
-    return config.CURRENCY
+    return currency
 
 
 def _unit_text(unit: str, fmt: Formatter) -> str:
@@ -122,7 +122,7 @@ def forest_figure(
     )
     for col, metric in enumerate(metrics, start=1):
         rows = [e for e in effects if e["metric"] == metric and e.get("diff") is not None]
-        unit = (units or {}).get(metric) or _metric_unit(metric)
+        unit = (units or {}).get(metric) or _metric_unit(metric, fmt.currency)
         scale = 100.0 if unit == "pp" else 1.0
         diffs = [float(e["diff"]) * scale for e in rows]  # type: ignore[arg-type]
         lows = [float(e["ci_low"]) * scale for e in rows]  # type: ignore[arg-type]

@@ -59,11 +59,10 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def duckdb_config(*, cli: bool = False) -> dict[str, str | bool | int | float | list[str]]:
-    """The DuckDB settings of every store connection, from config (None: DuckDB's default);
-    `cli`: a command-line run's (its own memory limit, `config.CLI_DUCKDB_MEMORY_LIMIT`)."""
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """The DuckDB settings of every store connection, from config (None: DuckDB's default)."""
     settings: dict[str, str | bool | int | None] = {
-        "memory_limit": config.CLI_DUCKDB_MEMORY_LIMIT if cli else config.DUCKDB_MEMORY_LIMIT,
+        "memory_limit": config.DUCKDB_MEMORY_LIMIT,
         "threads": config.DUCKDB_THREADS,
         "preserve_insertion_order": config.DUCKDB_PRESERVE_INSERTION_ORDER,
         "temp_directory": config.DUCKDB_TEMP_DIRECTORY,
@@ -74,7 +73,7 @@ def duckdb_config(*, cli: bool = False) -> dict[str, str | bool | int | float | 
 class Store:
     """A DuckDB database file with the Loyalty Lab schema applied."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, cli: bool = False) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
@@ -84,7 +83,7 @@ class Store:
             self._con = duckdb.connect(
                 str(self.path),
                 read_only=read_only,
-                config=duckdb_config(cli=cli),
+                config=duckdb_config(),
             )
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
@@ -174,14 +173,12 @@ _open: dict[Path, Store] = {}
 _open_lock = threading.Lock()
 
 
-def open_store(path: str | Path | None = None, *, cli: bool = False) -> Store:
-    """The process-wide store for a path (default: $LOYALTY_LAB_DB or data/loyalty.duckdb);
-    `cli`: opened by the command line, with its DuckDB settings (`duckdb_config`) when this
-    process has not opened the file already (DuckDB keeps one configuration per file)."""
+def open_store(path: str | Path | None = None) -> Store:
+    """The process-wide store for a path (default: $LOYALTY_LAB_DB or data/loyalty.duckdb)."""
     resolved = config.db_path(path).resolve()
     with _open_lock:
         store = _open.get(resolved)
         if store is None:
-            store = Store(resolved, cli=cli)
+            store = Store(resolved)
             _open[resolved] = store
         return store

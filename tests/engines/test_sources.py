@@ -44,6 +44,7 @@ def test_every_supported_url_parses(url, expected):
         ("clickhouse://reader:pw@ch:8123", "name one database"),
         ("clickhouse://ch:8123/retail", "user is missing"),
         ("clickhouse://reader:pw@ch:port/retail", "port"),
+        ("clickhouse://reader:pw@[::1/retail", "not a valid source address"),
     ],
 )
 def test_bad_urls_are_refused_with_what_to_fix(url, message):

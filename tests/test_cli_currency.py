@@ -1,0 +1,95 @@
+"""The command line prints money in the store's currency (its setting, `settings --currency`),
+in the verdicts, the head to head and the report's charts; never roubles for a euro store."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.__main__ import main as cli_main
+from experiments.store import _open as store_registry
+from experiments.store import _open_lock as store_registry_lock
+
+
+@pytest.fixture(scope="module")
+def euro_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli_currency") / "demo.duckdb"
+    assert cli_main(["--db", str(path), "demo", "--customers", "2000"]) == 0
+    assert cli_main(["--db", str(path), "settings", "--currency", "EUR"]) == 0
+    yield str(path)
+    with store_registry_lock:
+        opened = store_registry.pop(path.resolve(), None)
+    if opened is not None:
+        opened.close()
+
+
+@pytest.fixture(autouse=True)
+def english_system(monkeypatch):
+    for name in ("LOYALTY_LAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(("lang", "shown", "never"), [("ru", "€", "₽"), ("en", "EUR", "RUB")])
+def test_analyze_prints_the_stores_currency(euro_db, capsys, lang, shown, never):
+    capsys.readouterr()
+    assert cli_main(["--db", euro_db, "analyze", "1", "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    assert shown in out
+    assert never not in out
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_reports_charts_name_the_stores_currency(euro_db, tmp_path, lang):
+    out = tmp_path / "report.html"
+    assert cli_main(["--db", euro_db, "report", "1", "--out", str(out), "--lang", lang]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "RUB" not in html and "₽" not in html
+    assert ("€" if lang == "ru" else "EUR") in html
+
+
+def _same(a, b) -> bool:
+    """Equal JSON, numbers to 1e-12 relative (DuckDB's parallel sums vary in the last bits)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    return a == b
+
+
+def test_a_source_naming_the_stores_own_file_reads_it_in_place(euro_db, capsys):
+    """`--source duckdb:///<the store>` is the store itself (a second DuckDB connection to the
+    same file with other settings was refused), read in place: no source announced, and the
+    same analysis as without the option."""
+    import json
+
+    capsys.readouterr()
+    assert cli_main(["--db", euro_db, "analyze", "1", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    args = ["--db", euro_db, "--source", f"duckdb://{euro_db}", "analyze", "1", "--json"]
+    assert cli_main(args) == 0
+    through = capsys.readouterr()
+    assert "reading transactions from" not in through.err
+    assert "source" not in json.loads(through.out)
+    assert _same(json.loads(through.out), plain)
+
+
+def test_running_out_of_duckdb_memory_is_a_message_with_what_to_do(euro_db, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "small.duckdb"
+    shutil.copy(euro_db, copy)
+    env = {**os.environ, "LOYALTY_LAB_DUCKDB_MEMORY": "2MB"}
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments", "--db", str(copy), "analyze", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "LOYALTY_LAB_DUCKDB_MEMORY" in done.stderr
