@@ -397,7 +397,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
                 analysis,
                 report.FigureSpec(
                     "segments",
-                    lambda: charts.segments_figure(analysis, lang=lang, currency=config.CURRENCY),
+                    lambda: charts.segments_figure(analysis, lang=lang, currency=_ui.currency()),
                     t("results.segments_caption", lang),
                 ),
                 lang,
@@ -448,7 +448,7 @@ def render_projection(
     ):
         return
     st.session_state[key] = True
-    bar = st.progress(0.0, text="Fitting BG/NBD + Gamma-Gamma per arm...")
+    bar = st.progress(0.0, text=t("clv.projection.fitting", lang))
     result = _projection(
         experiment_id,
         bootstrap,
@@ -459,50 +459,55 @@ def render_projection(
     bar.empty()  # runs only on a cache miss; a cached projection appears at once
     if result.status != "ok":
         reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")
-        message = f"{result.message or 'Not enough data for a projection.'} {reasons}"
+        message = f"{result.message or t('clv.projection.not_enough_data', lang)} {reasons}"
         st.warning(_ui.plain(message))
         return
     for arm in result.arms:
         if arm.status == "withheld":
             st.warning(f"{_ui.plain(arm.name)}: {_ui.plain(arm.message)}")
-    held_back = f"last {result.holdout_days} days"
+    held_back = t("clv.projection.held_back", lang, days=result.holdout_days)
+    confidence = _ui.fmt().percent(result.confidence, 0)
+    values: dict[str, dict[str, object]] = {
+        "observed": {"currency": _ui.currency()},
+        "projected": {"currency": _ui.currency()},
+        "ci_low": {"confidence": confidence},
+        "ci_high": {"confidence": confidence},
+        "check_predicted": {"held_back": held_back},
+        "check_actual": {"held_back": held_back},
+    }
+    names = ("arm", "observed", "projected", "difference", *list(values)[2:], "fit")
+    col = {name: t(f"clv.projection.col.{name}", lang, **values.get(name, {})) for name in names}
+    signed = ("difference", "ci_low", "ci_high", "check_predicted", "check_actual")
     st.dataframe(
         [
             {
-                "arm": a.name,
-                f"observed margin per customer, {config.CURRENCY}": a.observed_margin,
-                f"projected 12-month CLV, {config.CURRENCY}": a.projected_clv,
-                "vs control": a.difference,
-                f"{result.confidence:.0%} CI low": a.ci_lower,
-                f"{result.confidence:.0%} CI high": a.ci_upper,
-                f"check, {held_back}: predicted vs control": (
-                    a.check.predicted_difference if a.check else None
-                ),
-                f"check, {held_back}: actual vs control": (
-                    a.check.actual_difference if a.check else None
-                ),
-                "fit": a.status if a.status == "ok" else f"{a.status}: {a.message}",
+                col["arm"]: a.name,
+                col["observed"]: a.observed_margin,
+                col["projected"]: a.projected_clv,
+                col["difference"]: a.difference,
+                col["ci_low"]: a.ci_lower,
+                col["ci_high"]: a.ci_upper,
+                col["check_predicted"]: a.check.predicted_difference if a.check else None,
+                col["check_actual"]: a.check.actual_difference if a.check else None,
+                col["fit"]: a.status if a.status == "ok" else f"{a.status}: {a.message}",
             }
             for a in result.arms
         ],
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.NumberColumn(format="%+.0f" if "vs" in c or "CI" in c else "%.0f")
-            for c in (
-                f"observed margin per customer, {config.CURRENCY}",
-                f"projected 12-month CLV, {config.CURRENCY}",
-                "vs control",
-                f"{result.confidence:.0%} CI low",
-                f"{result.confidence:.0%} CI high",
-                f"check, {held_back}: predicted vs control",
-                f"check, {held_back}: actual vs control",
-            )
+            col[name]: st.column_config.NumberColumn(format="%+.0f" if name in signed else "%.0f")
+            for name in ("observed", "projected", *signed)
         },
     )
     st.caption(
-        f"{result.basis} Bootstrap: {result.bootstrap} replicates over customers. "
-        f"{result.check_rule}"
+        t(
+            "clv.projection.bootstrap",
+            lang,
+            basis=result.basis,
+            replicates=_ui.count(result.bootstrap),
+            check_rule=result.check_rule,
+        )
     )
 
 
@@ -811,7 +816,7 @@ def render_file(
                 units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
                 adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
                 lang=lang,
-                currency=config.CURRENCY,
+                currency=_ui.currency(),
             )
         ),
         width="stretch",

@@ -153,7 +153,7 @@ if box.open:  # a closed section builds no figure
                     header("customer_share", "Share of customers"), format="percent"
                 ),
                 "revenue" if english else revenue_label: st.column_config.NumberColumn(
-                    f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {config.CURRENCY}"
+                    f"Revenue, last {config.DEFAULT_LOOKBACK_DAYS} days, {_ui.currency()}"
                     if english
                     else None,
                     format="localized",
@@ -282,7 +282,11 @@ if st.button(
     with st.status(t("customers.fitting", lang), expanded=False) as status:
         result = fitted_clv(*wanted)
         status.update(
-            label=f"Model fitted in {result.summary_seconds + result.fit_seconds:.1f} s",
+            label=t(
+                "clv.fit.done",
+                lang,
+                seconds=_ui.fmt().number(result.summary_seconds + result.fit_seconds, 1),
+            ),
             state="complete" if result.model.converged else "error",
         )
     st.session_state["clv_fitted"] = wanted
@@ -298,11 +302,7 @@ result = fitted_clv(*wanted)
 document = result.as_json()
 model = result.model
 if not model.converged:
-    st.error(
-        f"**The CLV model could not be used.** {model.message} "
-        "What to do: check the Data page for duplicated or partial uploads, wait until more "
-        "customers have bought twice, or read the historic CLV above meanwhile."
-    )
+    st.error(t("clv.fit.unusable", lang, message=model.message))
 
 bg_fit, gg_fit = model.bgnbd, model.gamma_gamma
 estimates = {
@@ -310,25 +310,24 @@ estimates = {
     "Gamma-Gamma": dataclasses.asdict(gg_fit.params) if gg_fit.params else {},
 }
 errors = {"BG/NBD": bg_fit.standard_errors or {}, "Gamma-Gamma": gg_fit.standard_errors or {}}
-unit = result.time_unit.removesuffix("s")
+unit = t(f"clv.fit.unit.{result.time_unit}", lang)
+values: dict[str, dict[str, object]] = {"alpha": {"unit": unit}, "v": {"currency": _ui.currency()}}
 parameters = [
-    ("BG/NBD", "r", "shape of purchase rates across customers"),
-    ("BG/NBD", "alpha", f"scale of purchase rates; r/alpha = purchase days per {unit}"),
-    ("BG/NBD", "a", "drop-out: a/(a+b) = chance of leaving after a purchase"),
-    ("BG/NBD", "b", "drop-out, second shape"),
-    ("Gamma-Gamma", "p", "shape of spend per purchase day"),
-    ("Gamma-Gamma", "q", "shape of average spend across customers"),
-    ("Gamma-Gamma", "v", f"scale of average spend, {config.CURRENCY}"),
+    (model_name, name, t(f"clv.fit.meaning.{name}", lang, **values.get(name, {})))
+    for model_name, names in (("BG/NBD", "r alpha a b"), ("Gamma-Gamma", "p q v"))
+    for name in names.split()
 ]
-st.subheader("Fitted parameters")
+column = {c: t(f"clv.fit.col.{c}", lang) for c in ("model", "parameter", "estimate")}
+column |= {c: t(f"clv.fit.col.{c}", lang) for c in ("standard_error", "meaning")}
+st.subheader(t("clv.fit.parameters", lang))
 st.dataframe(
     [
         {
-            "model": model_name,
-            "parameter": name,
-            "estimate": estimates[model_name].get(name),
-            "standard error": errors[model_name].get(name),
-            "meaning": meaning,
+            column["model"]: model_name,
+            column["parameter"]: name,
+            column["estimate"]: estimates[model_name].get(name),
+            column["standard_error"]: errors[model_name].get(name),
+            column["meaning"]: meaning,
         }
         for model_name, name, meaning in parameters
     ],
@@ -336,19 +335,24 @@ st.dataframe(
     hide_index=True,
     key="clv_parameters",
     column_config={
-        "estimate": st.column_config.NumberColumn(format="%.4g"),
-        "standard error": st.column_config.NumberColumn(format="%.3g"),
+        column["estimate"]: st.column_config.NumberColumn(format="%.4g"),
+        column["standard_error"]: st.column_config.NumberColumn(format="%.3g"),
     },
 )
 correlation = gg_fit.frequency_spend_correlation
 st.caption(
-    f"BG/NBD on {_ui.count(bg_fit.customers)} customers "
-    f"({_ui.count(bg_fit.repeat_customers)} with a repeat purchase), Gamma-Gamma on "
-    f"{_ui.count(gg_fit.customers)}; history up to {result.until}, time in {result.time_unit}; "
-    f"status: {document['status']}."
+    t(
+        "clv.fit.caption",
+        lang,
+        customers=_ui.count(bg_fit.customers),
+        repeat=_ui.count(bg_fit.repeat_customers),
+        gg_customers=_ui.count(gg_fit.customers),
+        until=result.until,
+        units=t(f"clv.fit.units.{result.time_unit}", lang),
+        status=t(f"clv.fit.status.{document['status']}", lang),
+    )
     + (
-        f" Spend and frequency correlate at {correlation:.2f}: the model assumes they do not, "
-        "so read the CLV with care."
+        t("clv.fit.correlation", lang, correlation=_ui.fmt().number(correlation, 2))
         if correlation is not None and abs(correlation) > 0.3
         else ""
     )
@@ -357,32 +361,23 @@ st.caption(
 if model.converged:
     summary = model.clv_summary()
     metric_cols = st.columns(4)
-    metric_cols[0].metric(f"Mean expected {months}-month CLV", _ui.money(summary["mean"]))
-    metric_cols[1].metric(f"Median expected {months}-month CLV", _ui.money(summary["median"]))
+    metric_cols[0].metric(t("clv.fit.mean", lang, months=months), _ui.money(summary["mean"]))
+    metric_cols[1].metric(t("clv.fit.median", lang, months=months), _ui.money(summary["median"]))
     metric_cols[2].metric(
-        "Purchase days ahead",
-        f"{summary['expected_purchases_mean']:.2f}",
-        help=f"Expected days with a purchase per customer over the next {months} months "
-        "(mean over customers).",
+        t("clv.fit.purchase_days", lang),
+        _ui.fmt().number(summary["expected_purchases_mean"], 2),
+        help=t("clv.fit.purchase_days.help", lang, months=months),
     )
-    metric_cols[3].metric(
-        "Mean probability still active", _ui.pct(summary["probability_alive_mean"])
-    )
+    metric_cols[3].metric(t("clv.fit.alive", lang), _ui.pct(summary["probability_alive_mean"]))
     st.plotly_chart(
         charts.predicted_clv_figure(model.predictions, months=months, lang=lang), width="stretch"
     )
-    st.caption(
-        "Compare with the historic CLV above: expected value far below it means many customers "
-        "the model thinks have already left. This is a model projection, not observed money."
-    )
+    st.caption(t("clv.fit.predicted_caption", lang))
     st.plotly_chart(charts.probability_alive_figure(model.predictions, lang=lang), width="stretch")
-    st.caption(
-        "A pile near 0% is customers who are probably gone; a pile near 100% is your active "
-        "base. Those in between are the ones a loyalty lever can still win back."
-    )
+    st.caption(t("clv.fit.alive_caption", lang))
     predictions = st.columns(2)
     predictions[0].download_button(
-        "Per-customer predictions (CSV)",
+        t("clv.fit.predictions_csv", lang),
         data=lambda: export.csv(export.localized(model.predictions, lang)),
         file_name=f"clv-predictions-{result.until}.csv",
         mime="text/csv",

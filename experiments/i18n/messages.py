@@ -1687,13 +1687,21 @@ MESSAGES: dict[str, Entry] = {
 # lets two people translate two areas without editing the same lines). A key may be defined once.
 from experiments.i18n import (  # noqa: E402  (they import Entry, defined before this point)
     messages_cli,
+    messages_clv,
     messages_data,
     messages_design,
     messages_output,
     messages_source,
 )
 
-for _area in (messages_data, messages_design, messages_output, messages_cli, messages_source):
+for _area in (
+    messages_data,
+    messages_design,
+    messages_output,
+    messages_cli,
+    messages_source,
+    messages_clv,
+):
     _twice = MESSAGES.keys() & _area.MESSAGES.keys()
     if _twice:
         raise RuntimeError(f"{_area.__name__} redefines {sorted(_twice)}")

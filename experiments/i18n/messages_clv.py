@@ -1,0 +1,155 @@
+"""Catalogue texts for the CLV model on the pages: the Customers page's fit, the Results projection.
+
+Keys: ``clv.fit.`` (the Customers page after the fit button: status, parameter table, caption,
+tiles), ``clv.projection.`` (the Results page's 12-month projection per arm).
+
+Same rules as experiments/i18n/messages.py: one entry per key, ``{"ru": ..., "en": ...}``, the
+same placeholders in both languages; messages.py merges this dict and refuses a key defined twice.
+"""
+
+from __future__ import annotations
+
+from experiments.i18n.entry import Entry
+
+MESSAGES: dict[str, Entry] = {
+    # -- Customers page: the store-wide fit ------------------------------------------------------
+    "clv.fit.done": {"ru": "Модель обучена за {seconds} с", "en": "Model fitted in {seconds} s"},
+    "clv.fit.unusable": {
+        "ru": "**Модель CLV не удалось применить.** {message} Что делать: проверьте на странице "
+        "«Данные», нет ли повторных или неполных загрузок, подождите, пока больше клиентов "
+        "купят второй раз, а пока смотрите исторический CLV выше.",
+        "en": "**The CLV model could not be used.** {message} What to do: check the Data page "
+        "for duplicated or partial uploads, wait until more customers have bought twice, or "
+        "read the historic CLV above meanwhile.",
+    },
+    "clv.fit.parameters": {"ru": "Параметры модели", "en": "Fitted parameters"},
+    "clv.fit.col.model": {"ru": "модель", "en": "model"},
+    "clv.fit.col.parameter": {"ru": "параметр", "en": "parameter"},
+    "clv.fit.col.estimate": {"ru": "оценка", "en": "estimate"},
+    "clv.fit.col.standard_error": {"ru": "стандартная ошибка", "en": "standard error"},
+    "clv.fit.col.meaning": {"ru": "что означает", "en": "meaning"},
+    "clv.fit.unit.days": {"ru": "день", "en": "day"},
+    "clv.fit.unit.weeks": {"ru": "неделю", "en": "week"},
+    "clv.fit.units.days": {"ru": "днях", "en": "days"},
+    "clv.fit.units.weeks": {"ru": "неделях", "en": "weeks"},
+    "clv.fit.meaning.r": {
+        "ru": "насколько по-разному часто покупают клиенты",
+        "en": "shape of purchase rates across customers",
+    },
+    "clv.fit.meaning.alpha": {
+        "ru": "масштаб частоты покупок; r/alpha = дней с покупкой за {unit}",
+        "en": "scale of purchase rates; r/alpha = purchase days per {unit}",
+    },
+    "clv.fit.meaning.a": {
+        "ru": "уход: a/(a+b) = вероятность уйти после покупки",
+        "en": "drop-out: a/(a+b) = chance of leaving after a purchase",
+    },
+    "clv.fit.meaning.b": {"ru": "уход, второй параметр формы", "en": "drop-out, second shape"},
+    "clv.fit.meaning.p": {
+        "ru": "разброс суммы за день с покупкой",
+        "en": "shape of spend per purchase day",
+    },
+    "clv.fit.meaning.q": {
+        "ru": "насколько по-разному тратят клиенты в среднем",
+        "en": "shape of average spend across customers",
+    },
+    "clv.fit.meaning.v": {
+        "ru": "масштаб средней суммы покупки, {currency}",
+        "en": "scale of average spend, {currency}",
+    },
+    "clv.fit.status.ok": {"ru": "модель обучена", "en": "ok"},
+    "clv.fit.status.insufficient_data": {"ru": "мало данных", "en": "insufficient_data"},
+    "clv.fit.status.not_converged": {"ru": "модель не сошлась", "en": "not_converged"},
+    "clv.fit.caption": {
+        "ru": "BG/NBD — по {customers} клиентам (из них {repeat} с повторной покупкой), "
+        "Gamma-Gamma — по {gg_customers}; история до {until}, время в {units}; статус: {status}.",
+        "en": "BG/NBD on {customers} customers ({repeat} with a repeat purchase), Gamma-Gamma on "
+        "{gg_customers}; history up to {until}, time in {units}; status: {status}.",
+    },
+    "clv.fit.correlation": {
+        "ru": " Частота покупок и сумма связаны (корреляция {correlation}), а модель считает их "
+        "независимыми: относитесь к CLV с осторожностью.",
+        "en": " Spend and frequency correlate at {correlation}: the model assumes they do not, "
+        "so read the CLV with care.",
+    },
+    "clv.fit.mean": {
+        "ru": "Средний ожидаемый CLV за {months} мес.",
+        "en": "Mean expected {months}-month CLV",
+    },
+    "clv.fit.median": {
+        "ru": "Медианный ожидаемый CLV за {months} мес.",
+        "en": "Median expected {months}-month CLV",
+    },
+    "clv.fit.purchase_days": {"ru": "Дней с покупкой впереди", "en": "Purchase days ahead"},
+    "clv.fit.purchase_days.help": {
+        "ru": "Сколько дней с покупкой ожидается у клиента за следующие {months} мес. (в среднем "
+        "по клиентам).",
+        "en": "Expected days with a purchase per customer over the next {months} months "
+        "(mean over customers).",
+    },
+    "clv.fit.alive": {
+        "ru": "Средняя вероятность, что клиент ещё с вами",
+        "en": "Mean probability still active",
+    },
+    "clv.fit.predicted_caption": {
+        "ru": "Сравните с историческим CLV выше: если ожидаемая ценность намного ниже, модель "
+        "считает, что многие клиенты уже ушли. Это прогноз модели, а не полученные деньги.",
+        "en": "Compare with the historic CLV above: expected value far below it means many "
+        "customers the model thinks have already left. This is a model projection, not "
+        "observed money.",
+    },
+    "clv.fit.alive_caption": {
+        "ru": "Скопление около 0 % — клиенты, которые, скорее всего, ушли; около 100 % — ваша "
+        "активная база. Те, кто посередине, — их программа лояльности ещё может вернуть.",
+        "en": "A pile near 0% is customers who are probably gone; a pile near 100% is your "
+        "active base. Those in between are the ones a loyalty lever can still win back.",
+    },
+    "clv.fit.predictions_csv": {
+        "ru": "Прогноз по каждому клиенту (CSV)",
+        "en": "Per-customer predictions (CSV)",
+    },
+    # -- Results page: the projection per arm -----------------------------------------------------
+    "clv.projection.fitting": {
+        "ru": "Обучаем модели BG/NBD и Gamma-Gamma по каждой группе...",
+        "en": "Fitting BG/NBD + Gamma-Gamma per arm...",
+    },
+    "clv.projection.not_enough_data": {
+        "ru": "Для прогноза пока мало данных.",
+        "en": "Not enough data for a projection.",
+    },
+    "clv.projection.held_back": {
+        "ru": "последние {days} дн.",
+        "en": "last {days} days",
+    },
+    "clv.projection.col.arm": {"ru": "группа", "en": "arm"},
+    "clv.projection.col.observed": {
+        "ru": "фактическая маржа на клиента, {currency}",
+        "en": "observed margin per customer, {currency}",
+    },
+    "clv.projection.col.projected": {
+        "ru": "прогноз CLV на 12 месяцев, {currency}",
+        "en": "projected 12-month CLV, {currency}",
+    },
+    "clv.projection.col.difference": {"ru": "разница с контролем", "en": "vs control"},
+    "clv.projection.col.ci_low": {
+        "ru": "нижняя граница, {confidence}",
+        "en": "{confidence} CI low",
+    },
+    "clv.projection.col.ci_high": {
+        "ru": "верхняя граница, {confidence}",
+        "en": "{confidence} CI high",
+    },
+    "clv.projection.col.check_predicted": {
+        "ru": "проверка, {held_back}: прогноз разницы с контролем",
+        "en": "check, {held_back}: predicted vs control",
+    },
+    "clv.projection.col.check_actual": {
+        "ru": "проверка, {held_back}: факт разницы с контролем",
+        "en": "check, {held_back}: actual vs control",
+    },
+    "clv.projection.col.fit": {"ru": "качество модели", "en": "fit"},
+    "clv.projection.bootstrap": {
+        "ru": "{basis} Бутстрэп: {replicates} повторов по клиентам. {check_rule}",
+        "en": "{basis} Bootstrap: {replicates} replicates over customers. {check_rule}",
+    },
+}
