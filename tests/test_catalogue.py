@@ -26,8 +26,9 @@ def test_every_layer_reads_the_catalogue_lists():
         "repeat_purchase", "orders", "revenue", "margin", "cost", "net_value",
     )  # fmt: skip
     assert catalogue.CAPPED == ("revenue", "margin", "net_value")  # cost is paid in full
-    units = {chart_results._metric_unit(m.name) for m in catalogue.METRICS}
-    assert units == {"pp", "orders", "RUB"}
+    for currency in ("RUB", "EUR"):  # money in the store's currency
+        units = {chart_results._metric_unit(m.name, currency) for m in catalogue.METRICS}
+        assert units == {"pp", "orders", currency}
 
 
 def test_each_metric_declares_what_its_inference_needs():
