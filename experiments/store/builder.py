@@ -15,7 +15,7 @@ So a metric added to the catalogue needs no change in any builder beyond its per
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,7 +27,7 @@ from experiments.catalogue import GroupStats, Moments, Request
 if TYPE_CHECKING:
     from experiments.store.metrics_sql import Aggregates, QuerySpec
 
-__all__ = ["Product", "QueryBuilder", "products", "rollup"]
+__all__ = ["Product", "QueryBuilder", "arms_and_segments", "products", "rollup"]
 
 
 class QueryBuilder(Protocol):
@@ -135,3 +135,26 @@ def rollup(
             int(assigned[i]), {d: int(v[i]) for d, v in observed.items()}, moments
         )
     return out
+
+
+def arms_and_segments(
+    groups: pd.DataFrame,
+    requests: Sequence[Request],
+    columns: dict[Product, str],
+    thresholds: Sequence[int],
+    segment_columns: Mapping[str, str],
+) -> tuple[dict[int, GroupStats], dict[tuple[str, str, int], GroupStats]]:
+    """The finest groups folded per arm, and per (segment kind, segment, arm) for each
+    `segment_columns` kind -> column (groups with no segment left out): what every builder
+    returns from its engine's finest groups."""
+    arms = {
+        int(key[0]): stats  # type: ignore[call-overload]
+        for key, stats in sorted(rollup(groups, ["arm_id"], requests, columns, thresholds).items())
+    }
+    segments: dict[tuple[str, str, int], GroupStats] = {}
+    for kind, column in segment_columns.items():
+        folded = rollup(groups, [column, "arm_id"], requests, columns, thresholds)
+        for (segment, arm_id), stats in folded.items():
+            if segment is not None:
+                segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]
+    return arms, segments

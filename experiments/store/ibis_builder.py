@@ -951,12 +951,9 @@ def _aggregates(
     def rolled(keys: list[str]) -> dict[tuple[object, ...], GroupStats]:
         return builder.rollup(groups, keys, requests, columns, spec.thresholds)
 
-    arms = {int(k[0]): s for k, s in sorted(rolled(["arm_id"]).items())}  # type: ignore[call-overload]
-    segments: dict[tuple[str, str, int], GroupStats] = {}
-    for kind, column in SEGMENT_COLUMNS.items():
-        for (segment, arm_id), stats in rolled([column, "arm_id"]).items():
-            if segment is not None:
-                segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]
+    arms, segments = builder.arms_and_segments(
+        groups, requests, columns, spec.thresholds, SEGMENT_COLUMNS
+    )
     rfm = {
         (str(segment), int(arm_id)): stats  # type: ignore[call-overload]
         for (segment, arm_id), stats in rolled(["rfm_segment", "arm_id"]).items()

@@ -835,12 +835,9 @@ def _split(
     def rolled(keys: list[str]) -> dict[tuple[object, ...], GroupStats]:
         return builder.rollup(groups, keys, requests, columns, spec.thresholds)
 
-    arms = {int(key[0]): stats for key, stats in sorted(rolled(["arm_id"]).items())}  # type: ignore[call-overload]
-    segments: dict[tuple[str, str, int], GroupStats] = {}
-    for kind, column in SEGMENT_COLUMNS.items():
-        for (segment, arm_id), stats in rolled([column, "arm_id"]).items():
-            if segment is not None:
-                segments[(kind, str(segment), int(arm_id))] = stats  # type: ignore[call-overload]
+    arms, segments = builder.arms_and_segments(
+        groups, requests, columns, spec.thresholds, SEGMENT_COLUMNS
+    )
     segments = dict(sorted(segments.items()))
     survival = frame[frame["grain"] == "survival"][
         ["arm_id", "event", "duration_days", "customers"]
