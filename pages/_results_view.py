@@ -412,17 +412,38 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+_PROJECTIONS_KEPT = 16
+_ProjectionKey = tuple[int, int, int, str]
+_projections: OrderedDict[_ProjectionKey, clv.ProjectionResult] = OrderedDict()
+_projections_lock = threading.Lock()
+_fitting: dict[_ProjectionKey, threading.Lock] = {}
+
+
 def _projection(
-    experiment_id: int,
-    bootstrap: int,
-    version: int,
-    db: str,
-    _progress: Progress | None = None,  # leading _: not part of the cache key
+    experiment_id: int, bootstrap: int, version: int, db: str, progress: Progress | None = None
 ) -> clv.ProjectionResult:
-    return clv.project_arms(
-        _ui.get_store(), experiment_id, months=12, bootstrap=bootstrap, progress=_progress
-    )
+    """The projection of (experiment, bootstrap, store version, store), fitted once per process
+    and shared by every session. Not st.cache_data: the progress bar belongs to the session that
+    fits, and a cached value replayed into another session's (or a later run's) page failed
+    with CacheReplayClosureError. A session asking while another fits waits for that fit."""
+    key = (int(experiment_id), int(bootstrap), int(version), db)
+    with _projections_lock:
+        fitting = _fitting.setdefault(key, threading.Lock())
+    with fitting:
+        with _projections_lock:
+            found = _projections.get(key)
+            if found is not None:
+                _projections.move_to_end(key)
+                return found
+        result = clv.project_arms(
+            _ui.get_store(), experiment_id, months=12, bootstrap=bootstrap, progress=progress
+        )
+        with _projections_lock:
+            _projections[key] = result
+            while len(_projections) > _PROJECTIONS_KEPT:
+                _projections.popitem(last=False)
+            _fitting.pop(key, None)
+    return result
 
 
 def render_projection(
