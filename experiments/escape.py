@@ -3,7 +3,8 @@
 Experiment, arm, metric, file and column names are typed by people or come from uploaded
 files. Rendered as Markdown, `![x](http://host/p.png)` makes a manager's browser fetch from
 that host and `[Log in](http://host)` becomes a link; in an HTML export `<img src=...>` does the
-same. Every page and every export passes such text through `markdown` or `html` here.
+same; in a plotly figure `<a href=...>` is a live link too. Every page and every export passes
+such text through `markdown` or `html` here, every chart builder through `plotly`.
 Spreadsheet cells have their own one helper, `experiments.design.escape_cell`.
 """
 
@@ -11,9 +12,6 @@ from __future__ import annotations
 
 import html as _html
 import re
-
-import numpy as np
-import plotly.graph_objects as go
 
 # CommonMark's ASCII punctuation that can start or end markup, plus Streamlit's own
 # ':color[...]' / ':material/...:' directives and 'http://' autolinks (a ':' before a word or
@@ -40,25 +38,14 @@ def html(text: object) -> str:
     return _html.escape(str(text), quote=True)
 
 
-# plotly.js renders a few HTML tags in every text it draws (names, ticks, titles, hover):
-# '<a href=...>' becomes a live link. Our own figures use only these bare tags.
-_PLOTLY_TAG = re.compile(r"<(?!/?(?:br|b|i|em|sup|sub)\s*/?>)", re.IGNORECASE)
+def plotly(text: object) -> str:
+    """The text drawn literally by plotly.js in a figure (titles, annotations, trace names,
+    legend entries, axis categories and ticks, hover customdata).
 
-
-def figure_text(value: object) -> object:
-    """A figure's strings (from to_dict) with every tag but <br>, <b>, <i>, <em>, <sup>, <sub>
-    neutralised: a name like '<a href="http://host">gift</a>' is drawn as text, not a link."""
-    if isinstance(value, str):
-        return _PLOTLY_TAG.sub("&lt;", value)
-    if isinstance(value, dict):
-        return {k: v if k == "template" else figure_text(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [figure_text(v) for v in value]
-    if isinstance(value, np.ndarray) and value.dtype.kind in "OU":  # category labels
-        return [figure_text(v) for v in value.tolist()]
-    return value
-
-
-def figure(fig: go.Figure) -> go.Figure:
-    """A copy of the figure safe to draw: see `figure_text`."""
-    return go.Figure(figure_text(fig.to_dict()))
+    plotly renders a subset of HTML in every text it draws: '<b>A</b>' would be bold and
+    '<a href="http://host">x</a>' a live link. '&', '<' and '>' become the entities plotly
+    decodes back to the characters, so the name reads as typed. Applied by the chart builders
+    (experiments/charts) to each user-supplied string they put in a figure, never to a whole
+    figure: the figure's own markup ('<br>', '<extra></extra>') stays markup.
+    """
+    return _html.escape(str(text), quote=False)

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from experiments import analysis_file, charts, config, decision, escape, export, metrics, stats
+from experiments import analysis_file, charts, config, decision, export, metrics, stats
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, glossary, t
 from experiments.i18n import MESSAGES as _MESSAGES
@@ -669,7 +669,6 @@ def _page(
     parts.append(f"<h2>{esc(t('report.charts', lang))}</h2>")
     grid: list[str] = []
     for i, (fig, caption) in enumerate(figures):
-        fig = escape.figure(fig)  # names typed by users are drawn as text, never links
         fig = phone_layout(fig, titled=not grid)
         grid.append(
             "<div class='chart'>"

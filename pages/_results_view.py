@@ -18,7 +18,6 @@ from experiments import (
     clv,
     config,
     decision,
-    escape,
     export,
     metrics,
     precompute,
@@ -220,7 +219,7 @@ def figure(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE
         if found is not None and found[0]() is analysis:
             _figures.move_to_end(key)
             return found[1]
-    built = escape.figure(spec.build())
+    built = spec.build()  # user-supplied names escaped by the builder (escape.plotly)
     with _figures_lock:
         _figures[key] = (weakref.ref(analysis), built)
         while len(_figures) > _FIGURES_KEPT:
@@ -830,15 +829,13 @@ def render_file(
             st.markdown(f"- {rule}")
 
     st.plotly_chart(
-        escape.figure(
-            charts.forest_figure(
-                [e.as_json() for e in stats.headline_effects(analysis.effects)],
-                confidence=1 - analysis.alpha,
-                units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
-                adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
-                lang=lang,
-                currency=_ui.currency(),
-            )
+        charts.forest_figure(
+            [e.as_json() for e in stats.headline_effects(analysis.effects)],
+            confidence=1 - analysis.alpha,
+            units={m: analysis_file.metric_unit(analysis, m) for m in analysis.metrics},
+            adjusted_for=t("chart.forest.adjusted_field", lang, field=analysis.covariate),
+            lang=lang,
+            currency=_ui.currency(),
         ),
         width="stretch",
     )

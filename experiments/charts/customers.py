@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from experiments import escape
 from experiments.charts.layout import (
     TEMPLATE,
     bins_figure,
@@ -50,7 +51,7 @@ def rfm_segments_figure(
     if total == 0:
         return empty_figure(title, t("chart.rfm.empty", lang), lang)
     customer_share = segments["customers"] / total
-    names = [segment_label(s, lang) for s in segments["segment"]]
+    names = [escape.plotly(segment_label(s, lang)) for s in segments["segment"]]
     share = _percent_hover(lang, "%{y:.1f}")
     fig = go.Figure()
     fig.add_trace(

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments import catalogue, config
+from experiments import catalogue, config, escape
 from experiments.charts.layout import (
     TEMPLATE,
     arm_palette,
@@ -110,14 +110,14 @@ def forest_figure(
         for arm in {e["arm"] for e in effects}
     )
     adjusted = [
-        metric_label(m, lang)
+        escape.plotly(metric_label(m, lang))
         for m in metrics
         if one_per_arm and {e["method"] for e in effects if e["metric"] == m} == {"cuped"}
     ]
     fig = make_subplots(
         rows=1,
         cols=max(1, len(metrics)),
-        subplot_titles=[metric_label(m, lang) for m in metrics] or [""],
+        subplot_titles=[escape.plotly(metric_label(m, lang)) for m in metrics] or [""],
         shared_yaxes=True,
     )
     for col, metric in enumerate(metrics, start=1):
@@ -129,7 +129,7 @@ def forest_figure(
         highs = [float(e["ci_high"]) * scale for e in rows]  # type: ignore[arg-type]
         methods = [method_label(str(e["method"]), lang) for e in rows]
         labels = [
-            str(e["arm"]) if one_per_arm else f"{e['arm']} ({m})"
+            escape.plotly(e["arm"] if one_per_arm else f"{e['arm']} ({m})")
             for e, m in zip(rows, methods, strict=True)
         ]
         fig.add_trace(
@@ -144,7 +144,7 @@ def forest_figure(
                     "array": [h - d for h, d in zip(highs, diffs, strict=True)],
                     "arrayminus": [d - lo for d, lo in zip(diffs, lows, strict=True)],
                 },
-                name=metric,
+                name=escape.plotly(metric),
                 showlegend=False,
                 customdata=[[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
                 text=methods,
@@ -164,7 +164,7 @@ def forest_figure(
         )
         fig.add_vline(x=0, line_dash="dot", line_color="#444", row=1, col=col)
         fig.update_xaxes(
-            title_text=t("chart.vs_control", lang, unit=_unit_text(unit, fmt)),
+            title_text=t("chart.vs_control", lang, unit=escape.plotly(_unit_text(unit, fmt))),
             nticks=6,
             row=1,
             col=col,
@@ -175,7 +175,10 @@ def forest_figure(
             "text": title,
             "subtitle": {
                 "text": t(
-                    "chart.forest.adjusted", lang, metrics=", ".join(adjusted), what=adjusted_for
+                    "chart.forest.adjusted",
+                    lang,
+                    metrics=", ".join(adjusted),
+                    what=escape.plotly(adjusted_for),
                 )
                 if adjusted
                 else ""
@@ -241,8 +244,8 @@ def curves_figure(
                         fillcolor=translucent(color, 0.15),
                         hoverinfo="skip",
                         showlegend=False,
-                        legendgroup=str(arm),
-                        name=t("chart.band_name", lang, arm=arm),
+                        legendgroup=escape.plotly(arm),
+                        name=t("chart.band_name", lang, arm=escape.plotly(arm)),
                         **fill,
                     )
                 )
@@ -251,8 +254,8 @@ def curves_figure(
                 x=frame[x],
                 y=frame[y],
                 mode="lines",
-                name=str(arm),
-                legendgroup=str(arm),
+                name=escape.plotly(arm),
+                legendgroup=escape.plotly(arm),
                 line={"color": color, "width": 2.5, "shape": shape},
             )
         )
@@ -413,7 +416,10 @@ def payback_figure(
                 line_dash="dash",
                 line_color=colors.get(arm, "#444"),
                 annotation_text=t(
-                    "chart.payback.paid_back", lang, arm=arm, day=payback.confident_day
+                    "chart.payback.paid_back",
+                    lang,
+                    arm=escape.plotly(arm),
+                    day=payback.confident_day,
                 ),
                 annotation_position="top left",
             )
@@ -430,7 +436,7 @@ def segments_figure(
     fmt = formatter(lang, currency)
     rows = [
         {
-            "segment": f"{segment_kind_label(kind, lang)}: {segment}",
+            "segment": f"{segment_kind_label(kind, lang)}: {escape.plotly(segment)}",
             "arm": arm,
             "diff": e.diff,
             "ci_low": e.ci_low,
@@ -457,7 +463,7 @@ def segments_figure(
                 x=part["diff"] * scale,
                 y=part["segment"],
                 mode="markers",
-                name=str(arm),
+                name=escape.plotly(arm),
                 orientation="h",  # with scattermode="group": arms side by side in a segment row
                 marker={"size": 10, "color": colors.get(str(arm), "#444")},
                 error_x={
@@ -470,7 +476,7 @@ def segments_figure(
         )
     fig.add_vline(x=0, line_dash="dot", line_color="#444")
     fig.update_layout(
-        title=t("chart.segments.title", lang, metric=metric_label(metric, lang)),
+        title=t("chart.segments.title", lang, metric=escape.plotly(metric_label(metric, lang))),
         template=TEMPLATE,
         height=200 + 28 * len(frame),
         scattermode="group",
@@ -509,9 +515,9 @@ def net_value_distribution_figure(
                 x=lo + (part["bin"] + 0.5) * width,
                 y=share,
                 mode="lines+markers",
-                name=arm,
+                name=escape.plotly(arm),
                 line={"color": colors.get(arm, "#444"), "shape": "hvh"},
-                hovertemplate=_hover_arm(arm)
+                hovertemplate=_hover_arm(escape.plotly(arm))
                 + "<br>"
                 + t(
                     "chart.distribution.hover",
