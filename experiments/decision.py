@@ -514,6 +514,17 @@ def _p_text(effect: stats.Effect, correction: str, words: Words | None = None) -
     )
 
 
+def _span(
+    interval: str, low: str, high: str, effect: stats.Effect, correction: str, words: Words
+) -> str:
+    """An interval with the p-value a verdict reads. The interval is the effect's own and the
+    p is corrected across the levers (`_p_text`): the interval is then named as before the
+    correction, the cards' convention (report.note.correction, decision.file.effect)."""
+    key = "decision.span" if correction == "none" else "decision.span.unadjusted"
+    p = _p_text(effect, correction, words)
+    return t(key, words.lang, interval=interval, low=low, high=high, p=p)
+
+
 def _best(
     analysis: ExperimentAnalysis | FileAnalysis, arm: str, metric: str
 ) -> stats.Effect | None:
@@ -773,13 +784,13 @@ def decide(
         else:
             low, high = float(net.ci_low or 0.0), float(net.ci_high or 0.0)
             interval = (low, high)
-            span = t(
-                "decision.span",
-                lang,
-                interval=t("decision.interval.fixed", lang, level=level),
-                low=_money(low),
-                high=_money(high),
-                p=_p_text(net, analysis.settings.correction, words),
+            span = _span(
+                t("decision.interval.fixed", lang, level=level),
+                _money(low),
+                _money(high),
+                net,
+                analysis.settings.correction,
+                words,
             )
             significant = bool(net.significant)
             checks = _check_guardrails(analysis, rule, summary.arm)
@@ -955,9 +966,14 @@ def head_to_head(
         if running:
             values["day"] = str(analysis.horizon_days)
         sentence = t(key, lang, **values)
-        evidence = t("decision.evidence", lang, interval=what, low=_money(low), high=_money(high))
-        if not (running and e.se is not None):  # the verdict reads the corrected p-value
-            evidence += ", " + _p_text(e, analysis.settings.correction, words)
+        if running and e.se is not None:  # the always-valid interval alone
+            evidence = t(
+                "decision.evidence", lang, interval=what, low=_money(low), high=_money(high)
+            )
+        else:  # the verdict reads the corrected p-value
+            evidence = _span(
+                what, _money(low), _money(high), e, analysis.settings.correction, words
+            )
         sentence += f" ({evidence})"
         if repeat_diff is not None:
             sentence += t("decision.matchup.repeat", lang, diff=words.pp(repeat_diff))

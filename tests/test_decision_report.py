@@ -455,3 +455,22 @@ def test_html_report_names_the_money_estimand_and_shows_cuped_beside_unadjusted(
     settings = capped.as_json()["settings"]
     assert settings["money_estimand"] == "winsorised_mean_difference"
     assert analysis.as_json()["settings"]["money_estimand"] == "mean_difference"
+
+
+def test_head_to_head_and_cards_say_their_interval_is_before_the_correction(analysis, demo_path):
+    """The sentence gave the pair's own (unadjusted) interval beside a Holm-adjusted p: an
+    interval excluding 0 read 'no clear difference'. The cards' convention (report notes, file
+    cards): intervals are each effect's own, named as before the correction."""
+    from tests.conftest import _analysis
+
+    for m in decision.head_to_head(analysis):
+        evidence = m.sentence[m.sentence.index("(") :]
+        assert "interval" in evidence and "before the correction, adjusted p" in evidence, m
+    russian = decision.head_to_head(analysis, lang="ru")
+    assert all("до поправки, p с поправкой" in m.sentence for m in russian), russian
+    final = [d for d in decision.decide(analysis) if d.net_value and d.net_value.diff is not None]
+    spans = [r for d in final for r in d.reasons if "adjusted p" in r]
+    assert spans and all("before the correction, adjusted p" in r for r in spans), spans
+    uncorrected = _analysis(demo_path, metrics.AnalysisSettings(correction="none"))
+    for m in decision.head_to_head(uncorrected):  # nothing corrected: nothing to name
+        assert "before the correction" not in m.sentence and "no correction" in m.sentence

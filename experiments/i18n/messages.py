@@ -790,6 +790,10 @@ MESSAGES: dict[str, Entry] = {
         "ru": "{interval} от {low} до {high}, {p}",
         "en": "{interval} {low} to {high}, {p}",
     },
+    "decision.span.unadjusted": {  # the interval is the effect's own, the p corrected
+        "ru": "{interval} от {low} до {high} до поправки, {p}",
+        "en": "{interval} {low} to {high} before the correction, {p}",
+    },
     "decision.reason.above": {
         "ru": "Чистый доход выше, чем в контроле, с учётом затрат: {span}.",
         "en": "Net value is above control after its cost: {span}.",
