@@ -1109,6 +1109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _lang, _money
     _lang = args.lang = cli_language(args.lang)
     _money = config.CURRENCY  # until a store is open: its setting
+    if getattr(args, "horizon", None) is not None:  # analyze, report, register...: before
+        from experiments import metrics  # the store opens, which a refusal leaves untouched
+
+        try:
+            metrics.parse_horizon(args.horizon)
+        except metrics.InvalidHorizon:
+            refused = _say("cli.horizon_invalid", value=args.horizon)
+            print(_say("cli.error", message=refused), file=sys.stderr)
+            return EXIT_USAGE
     import duckdb
 
     from experiments.store import StoreError, open_store

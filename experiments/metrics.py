@@ -38,12 +38,14 @@ __all__ = [
     "DiscountCost",
     "ExperimentAggregates",
     "ExperimentAnalysis",
+    "InvalidHorizon",
     "UnknownExperiment",
     "aggregate_experiment",
     "analyse",
     "analyze_experiment",
     "default_horizon",
     "horizon_choices",
+    "parse_horizon",
     "resolve_margin_rate",
 ]
 
@@ -502,6 +504,28 @@ def metric_stats(
 Option = str | int | float | bool | None
 
 
+class InvalidHorizon(ValueError):
+    """A horizon given but not a whole number of days above 0 (`value`: as given). The command
+    line refuses it; a page link falls back to the default horizon and says so."""
+
+    def __init__(self, value: Option) -> None:
+        super().__init__(f"horizon {value!r} is not a whole number of days above 0")
+        self.value = value
+
+
+def parse_horizon(value: Option) -> int | None:
+    """An analysis horizon in days: None when absent (None or blank: the experiment's default
+    applies), else a whole number above 0 ('90' or 90); anything else raises InvalidHorizon
+    (0 and -5 were silently replaced by the default)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    raise InvalidHorizon(value)
+
+
 def _switch(value: Option, default: bool) -> bool:
     if isinstance(value, bool):
         return value
@@ -524,7 +548,8 @@ def settings_from_options(
     command line's options (numbers, flags), with one default rule: absent or invalid values
     take the design rule's confidence and correction, no capping (`config.DEFAULT_CAP`), the
     pre-period adjustment on, and no horizon (`analyze_experiment` then applies
-    `default_horizon`).
+    `default_horizon`). A horizon given but not a whole number of days above 0 is refused
+    (`parse_horizon`: InvalidHorizon), never replaced.
 
     Args:
         horizon: days ('90' or 90).
@@ -535,11 +560,7 @@ def settings_from_options(
         rule_confidence: the design rule's confidence (the default).
         rule_correction: the design rule's correction (the default).
     """
-    days = None
-    if isinstance(horizon, int) and not isinstance(horizon, bool) and horizon > 0:
-        days = horizon
-    elif isinstance(horizon, str) and horizon.strip().isdigit() and int(horizon) > 0:
-        days = int(horizon)
+    days = parse_horizon(horizon)
     level = rule_confidence
     if isinstance(confidence, str) and confidence.strip().isdigit():
         confidence = int(confidence)

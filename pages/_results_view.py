@@ -133,6 +133,30 @@ def horizon_picker(
     return [str(h) for h in choices], str(default), label
 
 
+def say_link_horizon(value: str | None, offered: list[str], days: int) -> None:
+    """Say so when a link's horizon is not the one shown: not a whole number of days above 0,
+    or (`offered`: the picker's horizons) not one the picker offers. Links keep working."""
+    if value is None or value in offered or not days:
+        return
+    lang = _ui.lang()
+    shown = _ui.fmt().count(days, "days")
+    try:
+        metrics.parse_horizon(value)
+    except metrics.InvalidHorizon:
+        st.warning(t("results.horizon.link_invalid", lang, value=_ui.plain(value), days=shown))
+        return
+    if offered:
+        st.warning(
+            t(
+                "results.horizon.link_not_offered",
+                lang,
+                value=_ui.plain(value),
+                offered=", ".join(offered),
+                days=shown,
+            )
+        )
+
+
 CAP_DEFAULT = "on" if config.DEFAULT_CAP else "off"  # the URL's cap=on|off when absent
 
 
@@ -155,10 +179,15 @@ def settings_from(
     params: dict[str, str], experiment: Experiment | None, *, with_horizon: bool = True
 ) -> metrics.AnalysisSettings:
     """Analysis settings from query-parameter values (the design rule's where absent or
-    invalid, so that an unchanged page is the view the verdict follows)."""
-    horizon = params.get("horizon") or (
-        str(default_horizon(experiment)) if with_horizon and experiment is not None else ""
-    )  # a results-file view has no horizon
+    invalid, so that an unchanged page is the view the verdict follows). A link's horizon
+    that is not a whole number of days above 0 falls back to the default, saying so."""
+    fallback = str(default_horizon(experiment)) if with_horizon and experiment is not None else ""
+    horizon = (params.get("horizon") or fallback) if with_horizon else ""
+    try:
+        metrics.parse_horizon(horizon)
+    except metrics.InvalidHorizon:
+        say_link_horizon(horizon, [], int(fallback or 0))
+        horizon = fallback
     rule_confidence, rule_correction = rule_defaults(experiment)
     return metrics.settings_from_options(  # the one parser, shared with the command line
         horizon=horizon,

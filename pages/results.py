@@ -67,6 +67,7 @@ rule_confidence, rule_correction = view.rule_defaults(experiment)  # the design'
 with st.sidebar.expander(t("results.settings", lang), expanded=True, icon=":material/tune:"):
     if not from_file:
         horizons, default, label = view.horizon_picker(experiment, lang)
+        asked = st.query_params.get("horizon")  # the bound picker drops what it does not offer
         st.selectbox(
             t("results.horizon", lang),
             horizons,
@@ -134,6 +135,7 @@ if from_file:
 else:
     for stale in ("metrics", "covariate"):  # a results-file experiment's pickers
         st.query_params.pop(stale, None)
+    view.say_link_horizon(asked, horizons, int(str(st.session_state["horizon"])))
     settings = view.settings_from(params, experiment)
     source = _ui.source()  # [source] in secrets.toml: the transactions are read there
     if source is not None:

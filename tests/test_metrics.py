@@ -527,7 +527,8 @@ def test_one_parser_reads_the_pages_query_parameters_and_the_cli_options_alike()
     assert (page.horizon_days, page.cap, page.use_covariate) == (90, True, False)
     assert (page.correction, page.confidence) == ("none", 0.99)
     # absent or invalid: the design rule's confidence and correction, the default estimator
-    for junk in ({}, {"horizon": "x", "cap": "maybe", "correction": "sidak", "confidence": "97"}):
+    # (a bad horizon is refused instead: tests/test_cli_horizon.py)
+    for junk in ({}, {"horizon": "", "cap": "maybe", "correction": "sidak", "confidence": "97"}):
         default = metrics.settings_from_options(**junk, **rule)
         assert (default.horizon_days, default.cap, default.use_covariate) == (None, False, True)
         assert (default.correction, default.confidence) == ("bh", 0.9)

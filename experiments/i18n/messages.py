@@ -92,6 +92,18 @@ MESSAGES: dict[str, Entry] = {
     },
     "results.horizon.planned": {"ru": "по плану", "en": "planned"},
     "results.horizon.so_far": {"ru": "все данные на сегодня", "en": "all data so far"},
+    "results.horizon.link_invalid": {  # a link's horizon=0 or -5: the page falls back
+        "ru": "Горизонт в ссылке («{value}») — не целое число дней больше 0: показан горизонт "
+        "{days}.",
+        "en": "The link's horizon ('{value}') is not a whole number of days above 0: showing "
+        "{days} instead.",
+    },
+    "results.horizon.link_not_offered": {
+        "ru": "Горизонта {value} дн. нет среди горизонтов этого эксперимента ({offered}): "
+        "показан горизонт {days}.",
+        "en": "A horizon of {value} days is not offered for this experiment ({offered}): "
+        "showing {days} instead.",
+    },
     "results.cap": {
         "ru": "Ограничить денежные значения (вкл.: разница винзоризованных средних, другая "
         "оцениваемая величина)",

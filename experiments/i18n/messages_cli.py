@@ -27,6 +27,10 @@ MESSAGES: dict[str, Entry] = {
         "`python -m experiments list`",
         "en": "no experiment with id or name {name}; `python -m experiments list` shows them",
     },
+    "cli.horizon_invalid": {
+        "ru": "--horizon {value}: горизонт должен быть целым числом дней больше 0",
+        "en": "--horizon {value}: the horizon must be a whole number of days above 0",
+    },
     "cli.cap_both": {
         "ru": "укажите либо --cap, либо --no-cap, но не оба",
         "en": "give either --cap or --no-cap, not both",

@@ -1,0 +1,48 @@
+"""A link whose horizon is 0, negative, text or not offered still opens the experiment at its
+default horizon, and the page says so (it was replaced silently)."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments import escape
+from tests.app.test_results_page import run
+
+
+def _warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc"])
+def test_a_links_bad_horizon_falls_back_to_the_default_and_says_so(app_env, value):
+    at = run({"experiment": "1", "horizon": value})
+    said = [w for w in _warnings(at) if "horizon" in w]
+    shown = escape.markdown(value)
+    expected = f"The link's horizon ('{shown}') is not a whole number of days above 0: showing"
+    assert said == [f"{expected} 60 days instead."], _warnings(at)
+    assert any("horizon **60 days**" in c.value for c in at.caption)
+    at.run()  # the notice is about the link: once the page shows its own horizon, it goes
+    assert not [w for w in _warnings(at) if "horizon" in w]
+
+
+def test_a_horizon_the_experiment_does_not_offer_says_which_it_does(app_env):
+    at = run({"experiment": "1", "horizon": "45"})
+    said = [w for w in _warnings(at) if "45 days" in w]
+    assert said and "30, 60, 90, 180" in said[0] and "showing 60 days" in said[0], said
+
+
+def test_an_offered_horizon_opens_without_a_notice(app_env):
+    at = run({"experiment": "1", "horizon": "90"})
+    assert not [w for w in _warnings(at) if "horizon" in w]
+    assert any("horizon **90 days**" in c.value for c in at.caption)
+
+
+def test_the_report_link_falls_back_and_says_so_too(app_env):
+    at = run({"view": "report", "experiment": "1", "horizon": "-5"})
+    assert any("('\\-5') is not a whole number of days above 0" in w for w in _warnings(at))
+    assert any("horizon 60 days" in c.value for c in at.caption)
+
+
+def test_the_russian_notice(app_env):
+    at = run({"experiment": "1", "horizon": "0", "lang": "ru"})
+    assert any("не целое число дней больше 0" in w and "60 дней" in w for w in _warnings(at))
