@@ -108,8 +108,10 @@ def test_the_apps_own_export_registers_again_with_its_kinds_and_costs(filled, tm
     xlsx.write_bytes(design.assignments_xlsx(frame))
     again = design.create_from_assignment_file(filled, xlsx, name="re-import xlsx")
     with filled.cursor() as cur:
-        kinds = {a.name: a.kind for a in experiment.load(cur, again).spec().arms}
-    assert kinds == {a.name: a.kind for a in original.spec().arms}
+        arms = experiment.load(cur, again).spec().arms
+    assert {(a.name, a.kind, a.discount_pct, a.redemption_share, a.cost_per_customer)
+            for a in arms} == {(a.name, a.kind, a.discount_pct, a.redemption_share,
+                                a.cost_per_customer) for a in original.spec().arms}  # fmt: skip
 
 
 CP1251_LIST = (

@@ -6,6 +6,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Callable
 from typing import Literal
 
 import pandas as pd
@@ -50,6 +51,13 @@ def export_frame(assignments: pd.DataFrame, *, include_code: bool | None = None)
         assignments: customer_id, arm, arm_kind and (optionally) code.
         include_code: keep the code column; None = keep it when any customer has a code.
     """
+    return _export(assignments, include_code, _cost_text)
+
+
+def _export(
+    assignments: pd.DataFrame, include_code: bool | None, cost: Callable[[object], object]
+) -> pd.DataFrame:
+    """`export_frame` with each cost cell written by `cost` (text for CSV, a number for XLSX)."""
     frame = assignments.copy()
     if include_code is None:
         include_code = "code" in frame and bool(frame["code"].notna().any())
@@ -60,7 +68,7 @@ def export_frame(assignments: pd.DataFrame, *, include_code: bool | None = None)
     for kind, cost_fields in COST_FIELDS.items():
         for name in cost_fields:
             if kind in kinds and name in frame:
-                frame[name] = frame[name].where(frame["arm_kind"] == kind).map(_cost_text)
+                frame[name] = frame[name].where(frame["arm_kind"] == kind).map(cost)
                 columns.append(name)
     frame = frame[columns]
     for column in columns:
@@ -68,10 +76,27 @@ def export_frame(assignments: pd.DataFrame, *, include_code: bool | None = None)
     return frame
 
 
-def _cost_text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+def _cost_number(value: object) -> float | None:
+    """A cost as a number; None when there is none (empty, NaN, pd.NA)."""
+    if value is None or value is pd.NA:
         return None
-    return f"{float(value):g}"  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
+
+
+def _cost_text(value: object) -> str | None:
+    number = _cost_number(value)
+    return None if number is None else f"{number:.15g}"  # 1234567.5 was "1.23457e+06"
+
+
+def _xlsx_cell(value: object) -> object:
+    """A cell as openpyxl writes it: None (an empty cell) for a missing value, numbers as
+    numbers, everything else as text (ids such as '007' keep their zeros)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return str(value)
 
 
 def assignments_csv(
@@ -88,15 +113,16 @@ def assignments_csv(
 
 
 def assignments_xlsx(assignments: pd.DataFrame, *, include_code: bool | None = None) -> bytes:
-    """XLSX bytes (one sheet 'assignments'); every cell is written as text, escaped."""
+    """XLSX bytes (one sheet 'assignments'): ids, arms and codes as escaped text, costs as
+    numbers, missing values as empty cells."""
     from openpyxl import Workbook
 
-    frame = export_frame(assignments, include_code=include_code)
+    frame = _export(assignments, include_code, _cost_number)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("assignments")
     sheet.append(list(frame.columns))
     for row in frame.itertuples(index=False):
-        sheet.append(["" if v is None or v is pd.NA else str(v) for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
