@@ -24,10 +24,13 @@ and drops the tables once they are computed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import os
 import re
+import stat
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +62,9 @@ def _qualified(name: str) -> str:
 
 _files: list[Path] = []  # the scratch databases this process attached (removed at exit)
 _counter = itertools.count()
+_attach_lock = threading.Lock()  # one check-then-attach at a time: no race to recognise
+_SCRATCH = re.compile(r"^loyalty-results-(?P<pid>\d+)-\d+\.duckdb(\.wal)?$")
+_scratch_dir: Path | None = None
 
 
 @atexit.register
@@ -68,28 +74,67 @@ def _remove_files() -> None:
             part.unlink(missing_ok=True)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    return True
+
+
+def _private_dir() -> Path:
+    """The directory of this user's scratch databases: `loyalty-results-<uid>` in the
+    temporary directory, owner-only (0700), so nobody else can read the per-customer sums
+    (DuckDB creates its files, WAL included, with the process' umask). A path there that is
+    not our own directory (another user's, a symlink) is never used: a fresh private one is.
+    On first use, the files of processes that no longer run (killed: no atexit) are removed."""
+    global _scratch_dir
+    if _scratch_dir is not None:
+        return _scratch_dir
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    path = Path(tempfile.gettempdir()) / f"loyalty-results-{uid if uid is not None else 'user'}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        info = path.lstat()
+        if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
+            raise PermissionError(f"{path} is not this user's directory")
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            path.chmod(0o700)
+    except OSError:
+        path = Path(tempfile.mkdtemp(prefix="loyalty-results-"))  # 0700, unique
+    legacy = Path(tempfile.gettempdir())  # where earlier versions left them
+    for stale in [*path.iterdir(), *legacy.glob("loyalty-results-*.duckdb*")]:
+        match = _SCRATCH.match(stale.name)
+        if not match or int(match["pid"]) == os.getpid() or _alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):  # another user's, or gone meanwhile
+            if uid is None or stale.lstat().st_uid == uid:
+                stale.unlink()
+    _scratch_dir = path
+    return path
+
+
 def _attach(cur: Cursor) -> None:
     """Attach the scratch database SCHEMA to the store's connection, once.
 
-    A file in the system's temporary directory rather than ':memory:': DuckDB can evict a
-    file database's blocks within the memory limit, while an in-memory database's must stay
-    resident, and at 5M customers (3.3M assigned) the table alone outgrew the 512MB limit
-    ("Out of Memory Error"). Named per process, never the store file itself."""
-    attached = cur.execute(
-        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [SCHEMA]
-    ).fetchone()
-    if not attached or not attached[0]:
-        path = (
-            Path(tempfile.gettempdir()) / f"loyalty-results-{os.getpid()}-{next(_counter)}.duckdb"
-        )
+    A file in the user's private scratch directory (`_private_dir`) rather than ':memory:':
+    DuckDB can evict a file database's blocks within the memory limit, while an in-memory
+    database's must stay resident, and at 5M customers (3.3M assigned) the table alone outgrew
+    the 512MB limit ("Out of Memory Error"). Named per process, never the store file itself;
+    the file is made owner-only (0600) once DuckDB has created it."""
+    with _attach_lock:
+        attached = cur.execute(
+            "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [SCHEMA]
+        ).fetchone()
+        if attached and attached[0]:
+            return
+        path = _private_dir() / f"loyalty-results-{os.getpid()}-{next(_counter)}.duckdb"
         literal = "'" + str(path).replace("'", "''") + "'"  # our own path, not user input
-        try:
-            cur.execute(f"ATTACH {literal} AS {quote_identifier(SCHEMA)}")
-        except Exception as error:  # another thread attached it meanwhile
-            if "already" not in str(error).lower():
-                raise
-        else:
-            _files.append(path)
+        cur.execute(f"ATTACH {literal} AS {quote_identifier(SCHEMA)}")
+        _files.append(path)
+        path.chmod(0o600)
 
 
 def cutoffs(horizons: tuple[int, ...], bucket_days: int) -> tuple[int, ...]:
