@@ -1,8 +1,11 @@
 """Shared fixtures: a fresh store in tmp_path, the demo analysis the report and chart tests read,
-and the public data sets in ../shared/datasets."""
+the demo stores the precompute and command-line tests copy, and the public data sets in
+../shared/datasets."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +41,69 @@ def demo_path(tmp_path_factory):
     demo.seed_demo(store, customers=6000, seed=3, replace=True)
     store.close()
     return path
+
+
+# the store of the precompute and first-open tests (first_open_golden.json was written on it)
+SMALL_DEMO_CUSTOMERS, SMALL_DEMO_SEED = 3000, 11
+
+
+@pytest.fixture(scope="session")
+def small_demo_path(tmp_path_factory) -> Path:
+    """A 3,000-customer demo store (seed 11), built once per test process. Never opened by a
+    test: `demo_copy` gives each test its own copy."""
+    path = tmp_path_factory.mktemp("small-demo") / "demo.duckdb"
+    store = Store(path)
+    demo.seed_demo(store, customers=SMALL_DEMO_CUSTOMERS, seed=SMALL_DEMO_SEED, replace=True)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def demo_copy(small_demo_path, tmp_path) -> Iterator[Store]:
+    """A private, open copy of `small_demo_path`; the precomputation it started is stopped and
+    its process-wide caches cleared afterwards (no job or entry outlives the test)."""
+    from experiments import precompute
+
+    path = tmp_path / "store.duckdb"
+    shutil.copyfile(small_demo_path, path)
+    opened = Store(path)
+    yield opened
+    precompute.stop_all()
+    precompute.clear()
+    opened.close()
+
+
+def _close_cli_store(path: Path) -> None:
+    """Close the store the command line keeps open for this file (one per file per process)."""
+    from experiments.store import _open as store_registry
+    from experiments.store import _open_lock as store_registry_lock
+
+    with store_registry_lock:
+        opened = store_registry.pop(path.resolve(), None)
+    if opened is not None:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def cli_demo_path(tmp_path_factory) -> Path:
+    """A 2,000-customer demo store made by the command line (`demo --customers 2000`), built
+    once per test process and closed. Never used in place: `cli_demo_db` copies it."""
+    from experiments.__main__ import main as cli_main
+
+    path = tmp_path_factory.mktemp("cli-demo") / "demo.duckdb"
+    assert cli_main(["--db", str(path), "demo", "--customers", "2000"]) == 0
+    _close_cli_store(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cli_demo_db(cli_demo_path, tmp_path_factory) -> Iterator[str]:
+    """A copy of `cli_demo_path` for one test module (its tests may change its settings),
+    closed after the module."""
+    path = tmp_path_factory.mktemp("cli-demo-copy") / "demo.duckdb"
+    shutil.copyfile(cli_demo_path, path)
+    yield str(path)
+    _close_cli_store(path)
 
 
 def _analysis(path: Path, settings: metrics.AnalysisSettings | None = None):

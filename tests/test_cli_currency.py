@@ -6,20 +6,13 @@ from __future__ import annotations
 import pytest
 
 from experiments.__main__ import main as cli_main
-from experiments.store import _open as store_registry
-from experiments.store import _open_lock as store_registry_lock
 
 
 @pytest.fixture(scope="module")
-def euro_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli_currency") / "demo.duckdb"
-    assert cli_main(["--db", str(path), "demo", "--customers", "2000"]) == 0
-    assert cli_main(["--db", str(path), "settings", "--currency", "EUR"]) == 0
-    yield str(path)
-    with store_registry_lock:
-        opened = store_registry.pop(path.resolve(), None)
-    if opened is not None:
-        opened.close()
+def euro_db(cli_demo_db: str) -> str:
+    """This module's copy of the command line's demo store (tests/conftest.py), set to EUR."""
+    assert cli_main(["--db", cli_demo_db, "settings", "--currency", "EUR"]) == 0
+    return cli_demo_db
 
 
 @pytest.fixture(autouse=True)

@@ -11,21 +11,13 @@ import pytest
 
 from experiments.__main__ import cli_language
 from experiments.__main__ import main as cli_main
-from experiments.store import _open as store_registry
-from experiments.store import _open_lock as store_registry_lock
 
 CYRILLIC = re.compile("[а-яё]", re.I)
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli_lang") / "demo.duckdb"
-    assert cli_main(["--db", str(path), "demo", "--customers", "2000"]) == 0
-    yield str(path)
-    with store_registry_lock:
-        opened = store_registry.pop(path.resolve(), None)
-    if opened is not None:
-        opened.close()
+def db(cli_demo_db: str) -> str:
+    return cli_demo_db  # tests/conftest.py: the command line's demo store, this module's copy
 
 
 @pytest.fixture(autouse=True)

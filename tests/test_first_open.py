@@ -2,8 +2,9 @@
 and today's direct query give the numbers the analysis query of ddbe897 gave, to 1e-9.
 
 The golden numbers (`first_open_golden.json`) were written by the query of ddbe897 (before the
-first open was reworked) on the demo store below: `python tests/test_first_open.py --write`
-reads that commit's `experiments/store/metrics_sql.py` from git and runs it.
+first open was reworked) on the demo store `small_demo_path` (tests/conftest.py):
+`python tests/test_first_open.py --write` reads that commit's `experiments/store/metrics_sql.py`
+from git and runs it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).with_name("first_open_golden.json")
 BASELINE_COMMIT = "ddbe897"
-CUSTOMERS, SEED = 3000, 11
 # (horizon, cap, discounts) pinned: the shortest and longest offered horizons, capping off and
 # on, and the configured-discount rule (the demo's data carries discounts: 'auto' reads them)
 CASES = [(30, False, "auto"), (60, False, "auto"), (60, True, "auto"), (180, True, "auto")]
@@ -83,30 +83,9 @@ def _close(expected, got, where: str = "") -> None:  # type: ignore[no-untyped-d
         assert got == expected, f"{where}: {got!r} != {expected!r}"
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    from experiments import demo
-    from experiments.store import Store
-
-    path = tmp_path_factory.mktemp("first-open") / "demo.duckdb"
-    store = Store(path)
-    demo.seed_demo(store, customers=CUSTOMERS, seed=SEED, replace=True)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def store(demo_path, tmp_path):
-    from experiments import precompute
-    from experiments.store import Store
-
-    path = tmp_path / "store.duckdb"
-    path.write_bytes(demo_path.read_bytes())
-    opened = Store(path)
-    yield opened
-    precompute.stop_all()
-    precompute.clear()
-    opened.close()
+def store(demo_copy):  # type: ignore[no-untyped-def]
+    return demo_copy  # tests/conftest.py: a copy of the demo store the golden numbers are of
 
 
 def _spec(store, horizon: int, cap: bool, discounts: str):  # type: ignore[no-untyped-def]
@@ -175,6 +154,7 @@ def _write() -> None:
     sys.path.insert(0, str(ROOT))
     from experiments import demo, metrics
     from experiments.store import Store
+    from tests.conftest import SMALL_DEMO_CUSTOMERS, SMALL_DEMO_SEED
 
     source = subprocess.run(
         ["git", "-C", str(ROOT), "show", f"{BASELINE_COMMIT}:experiments/store/metrics_sql.py"],
@@ -187,7 +167,7 @@ def _write() -> None:
     exec(compile(source, f"{BASELINE_COMMIT}:metrics_sql.py", "exec"), baseline.__dict__)
     path = Path(tempfile.mkdtemp()) / "demo.duckdb"
     store = Store(path)
-    demo.seed_demo(store, customers=CUSTOMERS, seed=SEED, replace=True)
+    demo.seed_demo(store, customers=SMALL_DEMO_CUSTOMERS, seed=SMALL_DEMO_SEED, replace=True)
     out = {}
     for horizon, cap, discounts in CASES:
         settings = metrics.AnalysisSettings(horizon_days=horizon, cap=cap)

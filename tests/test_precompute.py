@@ -6,29 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from experiments import config, demo, metrics, precompute
+from experiments import config, metrics, precompute
 from experiments.store import Store, metrics_sql, results_cache
 
 HORIZONS = (30, 60, 90, 180)
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("precompute") / "demo.duckdb"
-    store = Store(path)
-    demo.seed_demo(store, customers=3000, seed=11, replace=True)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def store(demo_path, tmp_path):
-    path = tmp_path / "store.duckdb"
-    path.write_bytes(demo_path.read_bytes())
-    opened = Store(path)
-    yield opened
-    precompute.stop_all()
-    opened.close()
+def store(demo_copy: Store) -> Store:
+    return demo_copy  # tests/conftest.py: a copy of the 3,000-customer demo store
 
 
 def same(served: metrics.ExperimentAnalysis, direct: metrics.ExperimentAnalysis) -> None:
