@@ -255,12 +255,12 @@ def main() -> None:
     parser.add_argument("--child-contended", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-analysis", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child_apptest(args.child)))
-        return
-    if args.child_contended:
-        print(json.dumps(child_apptest(args.child_contended, settle=False)))
-        return
+    if args.child or args.child_contended:
+        found = child_apptest(args.child or args.child_contended, settle=bool(args.child))
+        print(json.dumps(found), flush=True)
+        # the Results page's background threads may still hold DuckDB: leaving through the
+        # interpreter's teardown then aborted the child ("FATAL: exception not rethrown")
+        os._exit(0)
     if args.child_analysis:
         print(json.dumps(child_analysis(args.child_analysis)))
         return
