@@ -32,6 +32,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -106,7 +107,8 @@ def money(value: float | None) -> str:
 
 def run(store: Path, base: Path, repeats: int, per_arm: bool) -> str:
     trees = {"before (main)": base, "after": ROOT}
-    copy = Path("/tmp/clv-bench-cli.duckdb")
+    # a copy of its own (a fixed /tmp name was shared by every checkout running this bench)
+    copy = Path(tempfile.mkdtemp(prefix="clv-bench-")) / "cli.duckdb"
     shutil.copyfile(store, copy)
     copy.chmod(0o644)
     load_start = os.getloadavg()
@@ -128,7 +130,7 @@ def run(store: Path, base: Path, repeats: int, per_arm: bool) -> str:
         for name, tree in trees.items():
             measured[name]["per_arm"] = timed(tree, store, 1, 100, "per_arm")
     load_end = os.getloadavg()
-    copy.unlink(missing_ok=True)
+    shutil.rmtree(copy.parent, ignore_errors=True)
     before, after = measured["before (main)"], measured["after"]
     lines = [
         "# Experiment CLV projection at 1M customers (`clv.project_arms`), before vs after",

@@ -196,15 +196,16 @@ if box.open:  # a closed section builds no figure
 box = st.expander(
     t("customers.section.return", lang), expanded=False, key="section_return", on_change="rerun"
 )
-if box.open:  # a closed section builds no figure
+if box.open:  # a closed section runs no query and builds no figure
     with box:
-        st.plotly_chart(charts.cohort_retention_figure(overview.cohorts, lang), width="stretch")
+        returns = _ui.cached_query(customers.customer_returns)
+        st.plotly_chart(charts.cohort_retention_figure(returns.cohorts, lang), width="stretch")
         st.caption(
             "Read a row left to right: the share of one month's new customers who bought again "
             "N months later. Rows that fade faster than the ones above them mean newer customers "
             "are less loyal. * marks the current, unfinished month."
         )
-        st.plotly_chart(charts.repeat_curve_figure(overview.repeat_curve, lang), width="stretch")
+        st.plotly_chart(charts.repeat_curve_figure(returns.repeat_curve, lang), width="stretch")
         st.caption(
             "Where the curve flattens, waiting brings few second orders: that is the moment a "
             "nudge (gift, discount, call) has the most to win. Recent customers count only for "

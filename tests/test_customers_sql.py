@@ -389,13 +389,14 @@ def test_overview_handles_refunds_zero_rows_and_late_returns(store):
         ),
     )
     with store.cursor() as cur:
-        overview = sql.customer_overview(cur, max_months=12, max_days=365)
+        overview = sql.customer_overview(cur)
+        returns = sql.customer_returns(cur, max_months=12, max_days=365)
         rate = sql.margin_rate(cur)
-    assert overview.until == dt.date(2026, 3, 1)
+    assert overview.until == returns.until == dt.date(2026, 3, 1)
     base = overview.base
     assert (base.customers, base.repeat_customers) == (3, 3)  # b never ordered
     assert base.active_customers == 3
-    cohorts = overview.cohorts.set_index(["cohort", "months_since"])
+    cohorts = returns.cohorts.set_index(["cohort", "months_since"])
     assert cohorts.loc[(pd.Timestamp("2019-02-01"), 0), "active"] == 1
     assert (pd.Timestamp("2019-02-01"), 85) not in cohorts.index  # beyond max_months
     assert cohorts.loc[(pd.Timestamp("2025-11-01"), 3), "active"] == 1  # c in February
@@ -403,7 +404,7 @@ def test_overview_handles_refunds_zero_rows_and_late_returns(store):
     assert not cohorts.loc[(pd.Timestamp("2025-11-01"), 3), "partial"]
     assert cohorts.loc[(pd.Timestamp("2026-02-01"), 1), "partial"]  # March 2026
     assert cohorts["partial"].sum() == 1
-    curve = overview.repeat_curve.set_index("day")
+    curve = returns.repeat_curve.set_index("day")
     # second purchase days: d after 9 days, c after 106, a after 7 years; b is censored at 90
     assert curve.at[9, "repeat_share"] == pytest.approx(1 / 4)
     assert curve.at[105, "repeat_share"] == pytest.approx(1 / 4)
@@ -419,9 +420,10 @@ def test_overview_handles_refunds_zero_rows_and_late_returns(store):
 def test_overview_of_an_empty_store_has_defined_answers(store):
     with store.cursor() as cur:
         overview = sql.customer_overview(cur)
+        returns = sql.customer_returns(cur)
     assert overview.until is None and overview.base.customers == 0
     assert overview.segments["customers"].sum() == 0
-    assert overview.cohorts.empty and overview.repeat_curve.empty
+    assert returns.until is None and returns.cohorts.empty and returns.repeat_curve.empty
     assert overview.historic.status == "insufficient_data"
     assert overview.margin_rate == config.DEFAULT_MARGIN_RATE
 
