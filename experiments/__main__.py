@@ -1115,7 +1115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             metrics.parse_horizon(args.horizon)
         except metrics.InvalidHorizon:
-            refused = _say("cli.horizon_invalid", value=args.horizon)
+            refused = _say("cli.horizon_invalid", value=args.horizon, most=config.MAX_HORIZON_DAYS)
             print(_say("cli.error", message=refused), file=sys.stderr)
             return EXIT_USAGE
     import duckdb

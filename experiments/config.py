@@ -14,6 +14,7 @@ ALPHA = 0.05
 CONFIDENCE = 1 - ALPHA
 HORIZONS_DAYS = (30, 60, 90, 180)
 DEFAULT_HORIZON_DAYS = 60
+MAX_HORIZON_DAYS = 3660  # ten years and a few leap days: longer is a typo, not a test
 DEFAULT_LOOKBACK_DAYS = 365
 ATTRIBUTE_VALUES_SHOWN = 50  # an attribute with more distinct values (an e-mail) is no filter
 DEFAULT_CORRECTION = "holm"

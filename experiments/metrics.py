@@ -516,14 +516,21 @@ class InvalidHorizon(ValueError):
 def parse_horizon(value: Option) -> int | None:
     """An analysis horizon in days: None when absent (None or blank: the experiment's default
     applies), else a whole number above 0 ('90' or 90); anything else raises InvalidHorizon
-    (0 and -5 were silently replaced by the default)."""
+    (0 and -5 were silently replaced by the default), and so does one beyond
+    `config.MAX_HORIZON_DAYS` (99999999999 overflowed the engine's date arithmetic)."""
+    given = value
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, str):
+        text = value.strip()  # ASCII digits only: '²' and '٣' pass str.isdigit
+        value = int(text) if text.isascii() and text.isdigit() else None
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 < value <= config.MAX_HORIZON_DAYS
+    ):
         return value
-    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
-        return int(value)
-    raise InvalidHorizon(value)
+    raise InvalidHorizon(given)
 
 
 def _switch(value: Option, default: bool) -> bool:

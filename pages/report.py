@@ -46,6 +46,11 @@ if view.is_results_file(experiment):
         experiment, view.file_analysis_for(experiment.id, file_settings), file_settings, lang
     )
     st.stop()
+offered, default, _ = view.horizon_picker(experiment, lang)  # as the Results page offers
+asked = params.get("horizon")
+if asked and asked not in offered:  # one shared link shows one horizon on both views
+    view.say_link_horizon(asked, offered, int(default))
+    params = {**params, "horizon": default}
 settings = view.settings_from(params, experiment)
 
 horizon = settings.horizon_days or view.default_horizon(experiment)

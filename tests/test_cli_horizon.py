@@ -9,7 +9,7 @@ from experiments import metrics
 from experiments.__main__ import main as cli_main
 
 
-@pytest.mark.parametrize("days", ["0", "-5"])
+@pytest.mark.parametrize("days", ["0", "-5", "99999999999"])
 @pytest.mark.parametrize(
     "command",
     [
@@ -35,7 +35,10 @@ def test_the_refusal_is_in_the_runs_language(tmp_path, capsys):
     assert "целым числом дней больше 0" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("value", [0, -5, "0", "-5", " -5 ", "x", "1.5", "5 days", True, 2.0])
+@pytest.mark.parametrize(
+    "value",
+    [0, -5, "0", "-5", " -5 ", "x", "1.5", "5 days", True, 2.0, "²", "٣", "3661", 99999999999],
+)
 def test_parse_horizon_refuses_what_is_not_a_whole_number_of_days_above_0(value):
     with pytest.raises(metrics.InvalidHorizon) as refused:
         metrics.parse_horizon(value)
@@ -43,7 +46,7 @@ def test_parse_horizon_refuses_what_is_not_a_whole_number_of_days_above_0(value)
 
 
 @pytest.mark.parametrize(("value", "days"), [(None, None), ("", None), (" ", None), (90, 90),
-                                             ("90", 90), (" 7 ", 7)])  # fmt: skip
+                                             ("90", 90), (" 7 ", 7), ("3660", 3660)])  # fmt: skip
 def test_parse_horizon_reads_days_and_absence(value, days):
     assert metrics.parse_horizon(value) == days
 

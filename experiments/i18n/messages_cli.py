@@ -28,8 +28,10 @@ MESSAGES: dict[str, Entry] = {
         "en": "no experiment with id or name {name}; `python -m experiments list` shows them",
     },
     "cli.horizon_invalid": {
-        "ru": "--horizon {value}: горизонт должен быть целым числом дней больше 0",
-        "en": "--horizon {value}: the horizon must be a whole number of days above 0",
+        "ru": "--horizon {value}: горизонт должен быть целым числом дней больше 0 и не больше "
+        "{most}",
+        "en": "--horizon {value}: the horizon must be a whole number of days above 0 and at "
+        "most {most}",
     },
     "cli.cap_both": {
         "ru": "укажите либо --cap, либо --no-cap, но не оба",

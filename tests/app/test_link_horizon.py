@@ -13,7 +13,7 @@ def _warnings(at) -> list[str]:
     return [w.value for w in at.warning]
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "abc"])
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "²", "٣", "99999999999"])
 def test_a_links_bad_horizon_falls_back_to_the_default_and_says_so(app_env, value):
     at = run({"experiment": "1", "horizon": value})
     said = [w for w in _warnings(at) if "horizon" in w]
@@ -46,3 +46,14 @@ def test_the_report_link_falls_back_and_says_so_too(app_env):
 def test_the_russian_notice(app_env):
     at = run({"experiment": "1", "horizon": "0", "lang": "ru"})
     assert any("не целое число дней больше 0" in w and "60 дней" in w for w in _warnings(at))
+
+
+@pytest.mark.parametrize("view", ["results", "report"])
+def test_a_horizon_not_offered_shows_the_same_default_on_both_views(app_env, view):
+    """One shared link, one horizon: the report view showed 45 days where Results showed 60."""
+    query = {"experiment": "1", "horizon": "45"} | ({"view": "report"} if view == "report" else {})
+    at = run(query)
+    assert not at.exception
+    assert any("45 days" in w and "showing 60 days" in w for w in _warnings(at)), _warnings(at)
+    assert any("60 days" in c.value for c in at.caption)
+    assert not any("45 days" in c.value for c in at.caption)

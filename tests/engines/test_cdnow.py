@@ -21,8 +21,8 @@ from experiments.store import Store
 from experiments.store import customers as customers_sql
 
 from .conftest import (
+    clv_fit_differences,
     export_transactions,
-    json_differences,
     load_into_spark_connect,
     run_cli,
     run_cli_process,
@@ -182,9 +182,7 @@ def test_clv_json_on_cdnow_equals_the_store(cdnow, sources, engine, env, request
         want["customers"],
         want["repeat_customers"],
     )
-    # the fit's own tolerance: see test_cli_source.test_clv_json_through_a_source_equals_the_store
-    skipped = ("/seconds", "/source", "/bgnbd/iterations", "/gamma_gamma/iterations")
-    assert [d for d in json_differences(got, want, rel=1e-6) if not d.startswith(skipped)] == []
+    assert clv_fit_differences(got, want) == []  # the fit's own tolerance
 
 
 def test_export_keeps_the_columns_the_metrics_read(cdnow, tmp_path):
