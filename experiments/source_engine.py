@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from experiments.store import Cursor
     from experiments.store.builder import QueryBuilder
     from experiments.store.ibis_builder import Engine
+    from experiments.store.ibis_customers import RfmOverview
     from experiments.store.metrics_sql import Aggregates, QuerySpec
 
 
@@ -51,6 +52,7 @@ __all__ = [
     "SourceBuilder",
     "clv_inputs",
     "configured_source",
+    "customer_rfm",
     "data_end",
     "is_store",
     "open_engine",
@@ -334,6 +336,55 @@ def clv_inputs(
             f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
         ) from None
     return cutoff, ibis_clv.expand(cells), rate
+
+
+def customer_rfm(
+    source: Source,
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    lookback_days: int | None = None,
+    active_days: int | None = None,
+) -> RfmOverview:
+    """The Customers page's head counts, RFM segments and margin rate read from a source
+    (`store.ibis_customers`): the cutoff defaults to its last transaction day; one row per
+    segment comes back, not one per customer.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments import config
+    from experiments.store import customers, design_sql, ibis_clv, ibis_customers
+    from experiments.store import settings as store_settings
+
+    lookback = config.DEFAULT_LOOKBACK_DAYS if lookback_days is None else int(lookback_days)
+    active = config.DEFAULT_LOOKBACK_DAYS if active_days is None else int(active_days)
+    engine = open_engine(source)
+    store_rate = store_settings.margin_rate(cur)
+    try:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        if cutoff is None:
+            import pandas as pd
+
+            empty = customers.CustomerBase(None, 0, 0, 0, active)
+            segments = design_sql.segment_table(
+                pd.DataFrame(columns=["segment", "customers", "revenue", "repeat_rate"])
+            )
+            return ibis_customers.RfmOverview(None, empty, segments, store_rate)
+        return ibis_customers.rfm_overview(
+            engine,
+            source,
+            until=cutoff,
+            lookback_days=lookback,
+            active_days=active,
+            store_margin_rate=store_rate,
+        )
+    except SourceError:
+        raise
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
 
 
 def forget_engines() -> None:
