@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from experiments import metrics, source_engine
+from experiments import clv, metrics, source_engine
+from experiments.i18n import t
 from experiments.sources import parse_source
+from experiments.store import customers as customers_sql
 from experiments.store import open_store
 from tests.engines.conftest import shared_chdb_path, warehouse_files
 
@@ -71,3 +73,47 @@ def test_the_store_itself_shows_no_source_line(app_env):
     at = run({"source": {"url": "duckdb://"}})
     assert "read from" not in shown(at.caption)
     assert parse_source("duckdb://").path is None
+
+
+def customers_page(secrets: dict) -> AppTest:
+    at = run(secrets)
+    at.switch_page("pages/customers.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(app_env, warehouse, kind):
+    """The store's own transactions are emptied: every number on the page must come from the
+    source, and equal what the store gave before."""
+    if kind not in warehouse:
+        pytest.skip("chdb not installed")
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        want = customers_sql.customer_overview(cur)
+        want_clv = clv.fit_store(cur)
+        cur.execute("DELETE FROM transactions")
+    section = {"url": warehouse[kind]}
+    if kind == "chdb":
+        section["table"] = "transactions_app"
+    source_engine.forget_engines()
+    at = customers_page({"source": section})
+    assert not at.error, [e.value for e in at.error]
+    assert f"Transactions are read from {warehouse[kind]}" in shown(at.caption)
+    tiles = {m.label: m.value.replace("\u00a0", " ") for m in at.metric}
+    assert tiles["Customers"] == f"{want.base.customers:,}"
+    assert tiles["Active in the last 12 months"] == f"{want.base.active_customers:,}"
+    assert tiles["Repeat share"] == f"{want.base.repeat_share:.1%}"
+    table = next(d.value for d in at.dataframe if "repeat_rate" in d.value.columns)
+    assert list(table["customers"]) == list(want.segments["customers"])
+    assert table["repeat_rate"].to_numpy() == pytest.approx(want.segments["repeat_rate"])
+    at.button(key="fit_clv").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    params = next(d.value for d in at.dataframe if "parameter" in d.value.columns)
+    estimates = params.set_index("parameter")["estimate"]
+    for name, value in vars(want_clv.model.bgnbd.require()).items():
+        assert estimates[name] == pytest.approx(value, rel=1e-5), name
+    assert "no per-customer download" in shown(at.caption)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Segments (CSV)" in labels and t("clv.fit.predictions_csv", "en") not in labels
