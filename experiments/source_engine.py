@@ -55,6 +55,7 @@ __all__ = [
     "customer_rfm",
     "data_end",
     "is_store",
+    "observed_days",
     "open_engine",
     "query_builder",
     "source_settings",
@@ -301,6 +302,22 @@ def data_end(source: Source) -> dt.datetime | None:
         raise SourceError(
             f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
         ) from None
+
+
+def observed_days(cur: Cursor, experiment_id: int, source: Source | None = None) -> int | None:
+    """`overview.observed_days` counted to the last transaction of `source` (`data_end`), the
+    store's own when None: what the analysis' default horizon and the Results page's horizon
+    picker read, so both count the same days.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import overview
+
+    if is_store(source):
+        return overview.observed_days(cur, experiment_id)
+    assert source is not None
+    return overview.observed_days(cur, experiment_id, data_end(source))
 
 
 def clv_inputs(

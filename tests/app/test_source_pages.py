@@ -117,3 +117,31 @@ def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(app_env, wareh
     assert "no per-customer download" in shown(at.caption)
     labels = [b.label for b in at.get("download_button")]
     assert "Segments (CSV)" in labels and t("clv.fit.predictions_csv", "en") not in labels
+
+
+def test_the_horizon_picker_counts_the_days_observed_in_the_source(app_env, tmp_path):
+    """A source whose data ends 20 days after the last assignment (the store's runs for
+    months): the picker offers those 20 days 'so far', as the analysis counts them."""
+    import duckdb
+
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        frame = cur.execute(
+            "SELECT * FROM transactions WHERE ts <= (SELECT max(assigned_at) + INTERVAL 20 DAY"
+            " FROM assignments WHERE experiment_id = 1)"
+        ).df()
+        store_days = source_engine.observed_days(cur, 1)
+    path = tmp_path / "short.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("short_frame", frame)
+        con.execute("CREATE TABLE transactions AS SELECT * FROM short_frame")
+    section = {"url": f"duckdb://{path}"}
+    source = source_engine.configured_source(None, section, {})
+    with store.cursor() as cur:
+        source_days = source_engine.observed_days(cur, 1, source)
+    assert source_days is not None and store_days is not None
+    assert 19 <= source_days <= 20 < 60 < store_days  # the planned horizon is 60 days
+    source_engine.forget_engines()
+    at = run({"source": section})
+    picker = at.selectbox(key="horizon")
+    assert picker.options[0] == f"{source_days} (all data so far)"
