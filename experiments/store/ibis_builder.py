@@ -51,7 +51,7 @@ import pandas as pd
 
 from experiments import catalogue
 from experiments.catalogue import GroupStats, Request
-from experiments.sources import SOURCE_COLUMNS, Source
+from experiments.sources import OPTIONAL_COLUMNS, SOURCE_COLUMNS, Source
 from experiments.store import Cursor, builder
 from experiments.store.metrics_sql import (
     DAY_US,
@@ -127,7 +127,11 @@ class Engine(Protocol):
 
 
 def _mapped(table: ir.Table, source: Source) -> ir.Table:
-    return table.select(**{name: table[source.column(name)] for name in SOURCE_COLUMNS})
+    present = set(table.columns)
+    optional = [n for n in OPTIONAL_COLUMNS if source.column(n) in present]
+    return table.select(
+        **{name: table[source.column(name)] for name in (*SOURCE_COLUMNS, *optional)}
+    )
 
 
 def _temporary_name() -> str:
@@ -279,6 +283,7 @@ class CompiledEngine:
         missing = sorted(set(wanted) - set(types))
         if missing:
             raise ValueError(f"The source's {source.table} has no column {', '.join(missing)}")
+        wanted += [source.column(n) for n in OPTIONAL_COLUMNS if source.column(n) in types]
         schema = {name: _ibis_type(types[name]) for name in wanted}
         return _mapped(ibis.table(schema, name=source.table), source)
 

@@ -66,14 +66,18 @@ def _day_number(day: dt.date) -> int:
     return (day - _EPOCH_DAY).days
 
 
-def features(engine: Engine, source: Source, as_of: dt.date, lookback_days: int) -> ir.Table:
+def features(
+    engine: Engine, source: Source, as_of: dt.date, lookback_days: int, *, channel: bool = False
+) -> ir.Table:
     """One row per customer with an order before `as_of`: customer_id, recency_days,
     frequency, monetary, tenure_days, lifetime_orders and last_us (the last order's epoch
-    microseconds), as `design_sql`'s `features` and `customer_overview`'s define them."""
+    microseconds), as `design_sql`'s `features` and `customer_overview`'s define them; with
+    `channel`, also the channel of the last order (the audience filter's)."""
     import ibis
 
     tx = engine.transactions(source)
     rows = tx.mutate(us=_epoch_us(tx.ts, engine.dialect))
+    has_channel = channel and "channel" in tx.columns
     end_us = _day_number(as_of) * DAY_US
     rows = rows.filter(rows.us < end_us)
     window = rows.us >= end_us - int(lookback_days) * DAY_US
@@ -84,6 +88,7 @@ def features(engine: Engine, source: Source, as_of: dt.date, lookback_days: int)
         last_us=rows.us.max(where=order),
         frequency=ibis.ifelse(order & window, 1, 0).sum(),
         monetary=ibis.ifelse(window, rows.amount.cast("float64"), 0.0).sum(),
+        **({"channel": rows.channel.argmax(rows.us, where=order)} if has_channel else {}),
     )
     per = per.filter(per.lifetime_orders > 0)
     day = _day_number(as_of)
@@ -95,6 +100,8 @@ def features(engine: Engine, source: Source, as_of: dt.date, lookback_days: int)
         tenure_days=(day - per.first_us // DAY_US).cast("int64"),
         lifetime_orders=per.lifetime_orders.cast("int64"),
         last_us=per.last_us,
+        **({"channel": per.channel} if has_channel else {}),
+        **({"channel": ibis.null().cast("string")} if channel and not has_channel else {}),
     )
 
 
