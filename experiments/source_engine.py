@@ -54,6 +54,7 @@ __all__ = [
     "TABLE_ENV",
     "SourceBuilder",
     "audience",
+    "audience_day",
     "audience_options",
     "audience_size",
     "audience_units",
@@ -475,6 +476,17 @@ def audience_options(cur: Cursor, source: Source | None = None) -> AudienceOptio
         return design_sql.audience_options(cur)
     assert source is not None
     return _on_source(source, lambda e: ibis_design.audience_options(e, source, cur))
+
+
+def audience_day(cur: Cursor, filters: AudienceFilter, source: Source | None = None) -> dt.date:
+    """The day the audience is computed for (`design_sql.audience_day`): the filter's, else
+    the day after the last transaction of the store or the source."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source) or filters.as_of:
+        return design_sql.audience_day(cur, filters)
+    assert source is not None
+    return _on_source(source, lambda e: ibis_design.audience_day(e, source, filters))
 
 
 def audience_size(cur: Cursor, filters: AudienceFilter, source: Source | None = None) -> int:

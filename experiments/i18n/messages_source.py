@@ -36,6 +36,16 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Из источника сводка для модели приходит группами одинаковых клиентов с их "
         "числом, а не строкой на клиента, поэтому выгрузки по клиентам нет.",
     },
+    "source.rows_ask": {
+        "en": "The assignment needs one row per audience customer: {rows} rows would come "
+        "back from {source}. Nothing is read until you agree.",
+        "ru": "Для распределения нужна строка на каждого клиента аудитории: из источника "
+        "{source} придёт строк: {rows}. Ничего не читается, пока вы не согласитесь.",
+    },
+    "source.rows_confirm": {
+        "en": "Read {rows} rows and preview the assignment",
+        "ru": "Прочитать строки ({rows}) и показать распределение",
+    },
     "source.error": {
         "en": "The transactions cannot be read from the source: {message}",
         "ru": "Не удалось прочитать транзакции из источника: {message}",

@@ -145,3 +145,68 @@ def test_the_horizon_picker_counts_the_days_observed_in_the_source(app_env, tmp_
     at = run({"source": section})
     picker = at.selectbox(key="horizon")
     assert picker.options[0] == f"{source_days} (all data so far)"
+
+
+def design_page(secrets: dict) -> AppTest:
+    at = run(secrets)
+    at.switch_page("pages/design.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def step(element) -> AppTest:
+    at = element.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_design_page_computes_the_audience_on_the_source_and_asks_before_rows(
+    app_env, warehouse, monkeypatch
+):
+    """The store's own transactions are emptied: the audience, the planner's baseline and the
+    assignment come from the source and equal the store's before. Treated as a remote source,
+    the preview says how many rows would come back and waits for the button."""
+    from experiments import experiment
+    from experiments.design import AudienceFilter
+    from experiments.store import design_sql
+
+    store = open_store(app_env)
+    filters = AudienceFilter(recency_max=180.0, channels=("web", "app"))
+    with store.cursor() as cur:
+        audience = design_sql.audience(cur, filters).customers
+        inputs = design_sql.planner_inputs(cur, filters, 60)
+        ids = set(design_sql.audience_units(cur, filters, "any")["customer_id"])
+        cur.execute("DELETE FROM transactions")
+    assert 0 < audience < 4000 and inputs.status == "ok"
+    monkeypatch.setattr(source_engine, "is_remote", lambda source: source is not None)
+    source_engine.forget_engines()
+    at = design_page({"source": {"url": warehouse["duckdb"]}})
+    assert not at.error, [e.value for e in at.error]
+    at.session_state["d_salt"] = "source-design"
+    at = step(at.text_input(key="d_name").input("On the warehouse"))
+    at = step(at.number_input(key="d_recency_max").set_value(180.0))
+    at = step(at.multiselect(key="d_channels").set_value(["web", "app"]))
+    assert next(m.value for m in at.metric if m.label == "Audience") == f"{audience:,}"
+    at = step(at.button(key="add_gift").click())
+    gift_uid, _ = at.session_state["d_arms"][-1]
+    at = step(at.number_input(key=f"arm{gift_uid}_gift_cost").set_value(250.0))
+    at = step(at.text_area(key="d_hypothesis").input("A gift brings customers back."))
+    # the planner's baseline is the source's (the store's before it was emptied)
+    from experiments.i18n import t as say
+
+    tiles = {m.label: m.value.replace("\u00a0", " ") for m in at.metric}
+    assert tiles[say("plan.baseline", "en")] == f"{inputs.baseline_rate:.1%}"
+    assert tiles[say("plan.flow", "en")] == f"{inputs.weekly_flow:,.0f}"
+    assert inputs.value_mean is not None
+    assert tiles[say("plan.value", "en")].endswith(f"{inputs.value_mean:,.0f}")
+    asked = " ".join(i.value for i in at.info)
+    assert f"{audience:,} rows would come back" in asked
+    assert at.button(key="start_button").disabled  # no preview before the rows are agreed
+    at = step(at.button(key="d_source_rows_ok").click())
+    assert any("A/A check" in s.value for s in [*at.success, *at.warning])
+    at = step(at.button(key="start_button").click())
+    with store.cursor() as cur:
+        stored = experiment.load(cur, "On the warehouse")
+        assert stored is not None
+        assigned = design_sql.assignment_list(cur, stored.id)
+    assert stored.status == "running" and set(assigned["customer_id"]) == ids
