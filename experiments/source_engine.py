@@ -58,6 +58,7 @@ __all__ = [
     "audience_options",
     "audience_size",
     "audience_units",
+    "balance_sums",
     "clv_inputs",
     "configured_source",
     "customer_rfm",
@@ -537,6 +538,26 @@ def audience_units(
             "recency_days": rows["recency_days"].astype("int64"),
             "pre_repeat": (rows["pre_orders"] >= 2).astype("int32"),
         }
+    )
+
+
+def balance_sums(
+    cur: Cursor,
+    experiment_id: int,
+    as_of: dt.date,
+    lookback_days: int,
+    source: Source | None = None,
+) -> list[tuple[str, int, list[float]]]:
+    """The frozen experiment's balance sums (`design_sql.balance_sums`), on the store or the
+    source (its assignments sent as a temporary table, one row per arm back)."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source):
+        return design_sql.balance_sums(cur, experiment_id, as_of, lookback_days)
+    assert source is not None
+    return _on_source(
+        source,
+        lambda e: ibis_design.balance_sums(e, source, cur, experiment_id, as_of, lookback_days),
     )
 
 

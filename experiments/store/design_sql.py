@@ -708,6 +708,21 @@ def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
     ).df()
 
 
+def assigned_arms(cur: Cursor, experiment_id: int) -> pd.DataFrame:
+    """customer_id, arm_id and arm (its name) of every assignment of the experiment, ordered by
+    customer_id: what a source's balance check joins (`ibis_design.balance_sums`)."""
+    return cur.execute(
+        """
+        SELECT a.customer_id, CAST(a.arm_id AS BIGINT) AS arm_id, r.name AS arm
+        FROM assignments a
+        JOIN arms r ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
+        WHERE a.experiment_id = ?
+        ORDER BY a.customer_id
+        """,
+        [experiment_id],
+    ).df()
+
+
 def balance_sums(
     cur: Cursor, experiment_id: int, as_of: date, lookback_days: int
 ) -> list[tuple[str, int, list[float]]]:

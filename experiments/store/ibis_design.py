@@ -41,6 +41,7 @@ __all__ = [
     "audience_options",
     "audience_rows",
     "audience_size",
+    "balance_sums",
     "planner_inputs",
 ]
 
@@ -270,3 +271,48 @@ def audience_options(engine: Engine, source: Source, cur: Cursor) -> design_sql.
         attributes=stored.attributes,
         average_order_value=value,
     )
+
+
+def balance_sums(
+    engine: Engine,
+    source: Source,
+    cur: Cursor,
+    experiment_id: int,
+    as_of: dt.date,
+    lookback_days: int,
+) -> list[tuple[str, int, list[float]]]:
+    """`design_sql.balance_sums` on the source: per arm (arm_id order) its name, customers and
+    the sum and sum of squares of pre_spend, pre_orders, recency_days (the lookback for a
+    customer without an order) and pre_repeat as of `as_of`. The assignments go to the engine
+    as a temporary table; one row per arm comes back."""
+    import ibis
+
+    assigned = design_sql.assigned_arms(cur, experiment_id)
+    names = dict(zip(assigned["arm_id"].astype(int), assigned["arm"].astype(str), strict=False))
+    keys = assigned[["customer_id", "arm_id"]].astype({"customer_id": object, "arm_id": "int64"})
+    if keys.empty:
+        return []
+    table = features(engine, source, as_of, lookback_days)
+    with engine.temporary_table(keys) as a:
+        joined = a.left_join(table, a.customer_id == table.customer_id)
+        orders = joined.frequency.fill_null(0).cast("float64")
+        values = {
+            "pre_spend": joined.monetary.fill_null(0.0).cast("float64"),
+            "pre_orders": orders,
+            "recency_days": joined.recency_days.fill_null(int(lookback_days)).cast("float64"),
+            "pre_repeat": ibis.ifelse(orders >= 2, 1.0, 0.0).cast("float64"),
+        }
+        sums: dict[str, ir.Value] = {"customers": joined.count()}
+        for name, value in values.items():
+            sums[f"{name}_sum"] = value.sum()
+            sums[f"{name}_squares"] = (value * value).sum()
+        found = engine.execute(joined.group_by(joined.arm_id).aggregate(**sums))
+    found = found.sort_values("arm_id").reset_index(drop=True)
+    return [
+        (
+            names[int(row["arm_id"])],
+            int(row["customers"]),
+            [float(row[f"{n}_{k}"] or 0) for n in values for k in ("sum", "squares")],
+        )
+        for _, row in found.iterrows()
+    ]

@@ -204,7 +204,15 @@ def test_the_design_page_computes_the_audience_on_the_source_and_asks_before_row
     assert at.button(key="start_button").disabled  # no preview before the rows are agreed
     at = step(at.button(key="d_source_rows_ok").click())
     assert any("A/A check" in s.value for s in [*at.success, *at.warning])
+    spend = say("design.balance.spend", "en", currency="RUB")
+    preview = next(d.value for d in at.dataframe if spend in d.value.columns)
     at = step(at.button(key="start_button").click())
+    assert not at.error, [e.value for e in at.error]
+    # the frozen experiment's balance: its assignments joined on the source, the same means
+    frozen = next(d.value for d in at.dataframe if spend in d.value.columns)
+    assert frozen["n"].tolist() == preview["n"].tolist()
+    assert frozen[spend].to_numpy() == pytest.approx(preview[spend].to_numpy(), rel=1e-9)
+    assert (frozen[spend] > 0).all()
     with store.cursor() as cur:
         stored = experiment.load(cur, "On the warehouse")
         assert stored is not None

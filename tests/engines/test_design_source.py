@@ -155,3 +155,21 @@ def test_the_spend_tiers_are_duckdbs_ntile(monkeypatch):
     units = source_engine.audience_units(None, AudienceFilter(), "s", source)  # type: ignore[arg-type]
     got = dict(zip(units["customer_id"], units["spend_tier"].astype(int), strict=True))
     assert got == dict(zip(want["customer_id"], want["tier"].astype(int), strict=True))
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2026, 5, 1), dt.date(2026, 9, 15)])
+def test_the_balance_sums_on_a_source_equal_the_stores(loaded, demo_store, design_parquet, as_of):
+    """The frozen experiment's balance check: its assignments joined to the pre-period
+    features on the engine (a temporary table), the sums per arm equal the store's."""
+    if loaded.kind == "spark_local" and as_of.month != 9:
+        pytest.skip("one day on Spark")
+    source, engine = loaded.engine(design_parquet, "design")
+    with demo_store.cursor() as cur:
+        want = design_sql.balance_sums(cur, 1, as_of, 365)
+        got = ibis_design.balance_sums(engine, source, cur, 1, as_of, 365)
+    assert len(want) == 4 and sum(n for _, n, _ in want) > 1500
+    assert [(arm, n) for arm, n, _ in got] == [(arm, n) for arm, n, _ in want]
+    for (_, _, g), (_, _, w) in zip(got, want, strict=True):
+        assert g == pytest.approx(w, rel=REL)
+    assert any(s > 0 for _, _, sums in want for s in sums)
+    assert engine.tables() == [t for t in engine.tables() if not t.startswith("loyalty_lab_")]
