@@ -59,6 +59,7 @@ __all__ = [
     "audience_size",
     "audience_units",
     "balance_sums",
+    "clv_cell_count",
     "clv_inputs",
     "configured_source",
     "customer_rfm",
@@ -320,6 +321,25 @@ def data_end(source: Source) -> dt.datetime | None:
         raise SourceError(
             f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
         ) from None
+
+
+def clv_cell_count(
+    source: Source, *, until: dt.date | None = None, time_unit: TimeUnit = "weeks"
+) -> int:
+    """How many summary cells `clv_inputs` would bring back from the source (one per distinct
+    (frequency, recency, T, monetary): repeat customers mostly one each), asked before the
+    fit on a remote source.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import ibis_clv
+
+    def count(engine: Engine) -> int:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        return 0 if cutoff is None else ibis_clv.cell_count(engine, source, cutoff, time_unit)
+
+    return int(_on_source(source, count))
 
 
 def observed_days(cur: Cursor, experiment_id: int, source: Source | None = None) -> int | None:

@@ -77,6 +77,14 @@ def source_rfm(version: int, source_key: str) -> RfmOverview:
         return source_engine.customer_rfm(source, cur)
 
 
+@st.cache_data(show_spinner=False, max_entries=8, ttl=600)
+def source_cells(version: int, source_key: str) -> int:
+    """How many summary rows the CLV fit would bring back from the configured source."""
+    source = _ui.source()
+    assert source is not None
+    return source_engine.clv_cell_count(source)
+
+
 _ui.require_editor()
 lang = _ui.lang()
 st.title(t("page.customers", lang))
@@ -320,6 +328,15 @@ margin_pct = float(
 version, db = _ui.store_version(), str(config.db_path())
 wanted = (version, db, months, discount_pct / 100, margin_pct / 100, _source_key(source))
 
+if source_engine.is_remote(source):  # say how many rows the fit brings back, before it runs
+    assert source is not None
+    try:
+        cells = source_cells(version, _source_key(source))
+    except SourceError as error:
+        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.stop()
+    source_name = _ui.plain(source.redacted())
+    st.info(t("source.cells_ask", lang, rows=_ui.count(cells), source=source_name))
 if st.button(
     t("customers.fit", lang), type="primary", key="fit_clv", icon=":material/model_training:"
 ):

@@ -46,6 +46,20 @@ MESSAGES: dict[str, Entry] = {
         "en": "Read {rows} rows and preview the assignment",
         "ru": "Прочитать строки ({rows}) и показать распределение",
     },
+    "source.cells_ask": {
+        "en": "The fit brings back {rows} rows from {source}: one per distinct customer "
+        "summary (frequency, recency, age, mean spend), nearly one per repeat customer. "
+        "Nothing is read until you press the button.",
+        "ru": "Для подбора модели из источника {source} придёт строк: {rows} — по одной на "
+        "каждую различную сводку клиента (частота, давность, возраст, средний чек), почти "
+        "по строке на повторного покупателя. Ничего не читается, пока вы не нажмёте кнопку.",
+    },
+    "source.cli_cells": {
+        "en": "the CLV fit brings back one row per distinct customer summary from {source} "
+        "(nearly one per repeat customer)",
+        "ru": "для подбора CLV из источника {source} придёт по строке на каждую различную "
+        "сводку клиента (почти по строке на повторного покупателя)",
+    },
     "source.error": {
         "en": "The transactions cannot be read from the source: {message}",
         "ru": "Не удалось прочитать транзакции из источника: {message}",

@@ -83,7 +83,9 @@ def customers_page(secrets: dict) -> AppTest:
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "chdb"])
-def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(app_env, warehouse, kind):
+def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(
+    app_env, warehouse, kind, monkeypatch
+):
     """The store's own transactions are emptied: every number on the page must come from the
     source, and equal what the store gave before."""
     if kind not in warehouse:
@@ -92,11 +94,14 @@ def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(app_env, wareh
     with store.cursor() as cur:
         want = customers_sql.customer_overview(cur)
         want_clv = clv.fit_store(cur)
+        summary = customers_sql.rfm_summary(cur)
+        cells = len(summary.drop_duplicates(["frequency", "recency", "T", "monetary"]))
         cur.execute("DELETE FROM transactions")
     section = {"url": warehouse[kind]}
     if kind == "chdb":
         section["table"] = "transactions_app"
     source_engine.forget_engines()
+    monkeypatch.setattr(source_engine, "is_remote", lambda source: source is not None)
     at = customers_page({"source": section})
     assert not at.error, [e.value for e in at.error]
     assert f"Transactions are read from {warehouse[kind]}" in shown(at.caption)
@@ -107,6 +112,11 @@ def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(app_env, wareh
     table = next(d.value for d in at.dataframe if "repeat_rate" in d.value.columns)
     assert list(table["customers"]) == list(want.segments["customers"])
     assert table["repeat_rate"].to_numpy() == pytest.approx(want.segments["repeat_rate"])
+    # treated as a remote source: the rows the fit brings back are said before the button
+    asked = " ".join(i.value for i in at.info)
+    assert "rows from" in asked and "Nothing is read until you press the button" in asked
+    said = int(asked.split("The fit brings back ")[1].split(" rows")[0].replace(",", ""))
+    assert said == cells < want.base.customers
     at.button(key="fit_clv").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

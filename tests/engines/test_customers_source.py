@@ -112,3 +112,38 @@ def test_the_clv_fit_on_a_source_equals_the_stores(demo_store, customers_parquet
         assert g["clv"][name] == pytest.approx(w["clv"][name], rel=1e-6), name
     assert len(got.model.predictions) == len(want.model.predictions)
     assert "customer_id" not in got.model.predictions  # no row per customer came back
+
+
+def test_the_cell_count_is_the_number_of_cells_the_fit_brings_back(
+    loaded, demo_store, customers_parquet
+):
+    from experiments.store import ibis_clv
+
+    source, engine = loaded.engine(customers_parquet, "customers")
+    until = ibis_clv.last_transaction_day(engine, source)
+    assert until is not None
+    cells = ibis_clv.summary_cells(engine, source, until)
+    assert ibis_clv.cell_count(engine, source, until) == len(cells) > 100
+    with demo_store.cursor() as cur:
+        customers_count = len(customers.rfm_summary(cur, until=until))
+    assert len(cells) < customers_count == cells["customers"].sum()
+
+
+def test_the_cli_says_what_a_remote_clv_fit_brings_back(
+    demo_store, customers_parquet, tmp_path, monkeypatch
+):
+    import duckdb
+
+    from .conftest import run_cli
+
+    path = tmp_path / "remote.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE transactions AS SELECT * FROM '{customers_parquet}'")
+    source_engine.forget_engines()
+    url = f"duckdb://{path}"
+    code, _, err = run_cli("--db", str(demo_store.path), "--source", url, "clv", "--json")
+    assert code == 0 and "distinct customer summary" not in err  # a local file: no note
+    monkeypatch.setattr(source_engine, "is_remote", lambda source: source is not None)
+    code, _, err = run_cli("--db", str(demo_store.path), "--source", url, "clv", "--json")
+    assert code == 0, err
+    assert f"one row per distinct customer summary from {url}" in err
