@@ -141,6 +141,13 @@ def _source(args: argparse.Namespace, store: Store | None = None) -> Source | No
     return source
 
 
+def source_engine_is_remote(source: Source | None) -> bool:
+    """`source_engine.is_remote`, imported when a command asks (no engine before that)."""
+    from experiments import source_engine
+
+    return source_engine.is_remote(source)
+
+
 def _is_the_store(source: Source | None, store: Store | None) -> bool:
     """`duckdb:///path` naming the store's own file."""
     if source is None or store is None or source.kind != "duckdb" or not source.path:
@@ -786,6 +793,8 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
             if projection.status != "ok":
                 raise CommandError(projection.message)
             return EXIT_OK
+        if source is not None and source_engine_is_remote(source):  # nearly a row per repeater
+            print(_say("source.cli_cells", source=source.redacted()), file=sys.stderr)
         fitted = clv.fit_store(cur, until=until, months=args.months, source=source)
     document = fitted.as_json()
     if source is not None:

@@ -28,7 +28,7 @@ from experiments import experiment as experiment_record
 from experiments.catalogue import GroupStats
 from experiments.experiment import Arm, Experiment, HorizonProgress
 from experiments.sources import Source
-from experiments.store import Cursor, Store, StoreError, metrics_sql, overview
+from experiments.store import Cursor, Store, StoreError, metrics_sql
 from experiments.store import settings as store_settings
 
 __all__ = [
@@ -700,11 +700,7 @@ def query_spec(
     found = _found(cur, experiment)
     experiment_id = found.id
     margin_rate, margin_source = resolve_margin_rate(cur, settings.margin_rate, found)
-    observed = (
-        overview.observed_days(cur, experiment_id)
-        if source is None or source_engine.is_store(source)
-        else overview.observed_days(cur, experiment_id, source_engine.data_end(source))
-    )
+    observed = source_engine.observed_days(cur, experiment_id, source)
     horizon = int(
         settings.horizon_days or default_horizon(found.horizon_days, observed, found.status)
     )

@@ -37,9 +37,13 @@ if TYPE_CHECKING:
 
     from experiments.catalogue import Request
     from experiments.clv.core import TimeUnit
+    from experiments.design.audience import AudienceFilter
+    from experiments.design.planner import PlannerInputs
     from experiments.store import Cursor
     from experiments.store.builder import QueryBuilder
+    from experiments.store.design_sql import AudienceOptions, AudienceSummary
     from experiments.store.ibis_builder import Engine
+    from experiments.store.ibis_customers import RfmOverview
     from experiments.store.metrics_sql import Aggregates, QuerySpec
 
 
@@ -49,11 +53,22 @@ __all__ = [
     "SOURCE_ENV",
     "TABLE_ENV",
     "SourceBuilder",
+    "audience",
+    "audience_day",
+    "audience_options",
+    "audience_size",
+    "audience_units",
+    "balance_sums",
+    "clv_cell_count",
     "clv_inputs",
     "configured_source",
+    "customer_rfm",
     "data_end",
+    "is_remote",
     "is_store",
+    "observed_days",
     "open_engine",
+    "planner_inputs",
     "query_builder",
     "source_settings",
 ]
@@ -124,6 +139,13 @@ def configured_source(
 def is_store(source: Source | None) -> bool:
     """True when the transactions are the store's own (no source, or `duckdb://`)."""
     return source is None or (source.kind == "duckdb" and source.path is None)
+
+
+def is_remote(source: Source | None) -> bool:
+    """True for a source on another machine (Spark Connect, a ClickHouse server): a query that
+    brings back a row per customer from it says how many first and asks (the Design page's
+    assignment), rather than pulling millions of rows over the network unannounced."""
+    return source is not None and source.kind in ("spark", "clickhouse")
 
 
 def _scrub(text: str, source: Source) -> str:
@@ -301,6 +323,41 @@ def data_end(source: Source) -> dt.datetime | None:
         ) from None
 
 
+def clv_cell_count(
+    source: Source, *, until: dt.date | None = None, time_unit: TimeUnit = "weeks"
+) -> int:
+    """How many summary cells `clv_inputs` would bring back from the source (one per distinct
+    (frequency, recency, T, monetary): repeat customers mostly one each), asked before the
+    fit on a remote source.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import ibis_clv
+
+    def count(engine: Engine) -> int:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        return 0 if cutoff is None else ibis_clv.cell_count(engine, source, cutoff, time_unit)
+
+    return int(_on_source(source, count))
+
+
+def observed_days(cur: Cursor, experiment_id: int, source: Source | None = None) -> int | None:
+    """`overview.observed_days` counted to the last transaction of `source` (`data_end`), the
+    store's own when None: what the analysis' default horizon and the Results page's horizon
+    picker read, so both count the same days.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import overview
+
+    if is_store(source):
+        return overview.observed_days(cur, experiment_id)
+    assert source is not None
+    return overview.observed_days(cur, experiment_id, data_end(source))
+
+
 def clv_inputs(
     source: Source,
     cur: Cursor,
@@ -334,6 +391,194 @@ def clv_inputs(
             f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
         ) from None
     return cutoff, ibis_clv.expand(cells), rate
+
+
+def customer_rfm(
+    source: Source,
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    lookback_days: int | None = None,
+    active_days: int | None = None,
+) -> RfmOverview:
+    """The Customers page's head counts, RFM segments and margin rate read from a source
+    (`store.ibis_customers`): the cutoff defaults to its last transaction day; one row per
+    segment comes back, not one per customer.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments import config
+    from experiments.store import customers, design_sql, ibis_clv, ibis_customers
+    from experiments.store import settings as store_settings
+
+    lookback = config.DEFAULT_LOOKBACK_DAYS if lookback_days is None else int(lookback_days)
+    active = config.DEFAULT_LOOKBACK_DAYS if active_days is None else int(active_days)
+    engine = open_engine(source)
+    store_rate = store_settings.margin_rate(cur)
+    try:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        if cutoff is None:
+            import pandas as pd
+
+            empty = customers.CustomerBase(None, 0, 0, 0, active)
+            segments = design_sql.segment_table(
+                pd.DataFrame(columns=["segment", "customers", "revenue", "repeat_rate"])
+            )
+            return ibis_customers.RfmOverview(None, empty, segments, store_rate)
+        return ibis_customers.rfm_overview(
+            engine,
+            source,
+            until=cutoff,
+            lookback_days=lookback,
+            active_days=active,
+            store_margin_rate=store_rate,
+        )
+    except SourceError:
+        raise
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
+
+
+def _on_source(source: Source, read: Any) -> Any:
+    """`read(engine)` on the source's engine, its errors as `SourceError`s naming the source."""
+    engine = open_engine(source)
+    try:
+        return read(engine)
+    except SourceError:
+        raise
+    except Exception as error:  # an engine error while reading
+        raise SourceError(
+            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+        ) from None
+
+
+def audience(cur: Cursor, filters: AudienceFilter, source: Source | None = None) -> AudienceSummary:
+    """The Design page's audience size and spend histogram: `design_sql.audience` on the
+    store, `ibis_design.audience` on a source (computed there; a few numbers come back)."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source):
+        return design_sql.audience(cur, filters)
+    assert source is not None
+    return _on_source(source, lambda e: ibis_design.audience(e, source, cur, filters))
+
+
+def planner_inputs(
+    cur: Cursor,
+    filters: AudienceFilter,
+    horizon_days: int,
+    source: Source | None = None,
+    margin_rate: float | None = None,
+) -> PlannerInputs:
+    """The planner's baseline (`design_sql.planner_inputs`), on the store or the source;
+    `margin_rate` None: the store's."""
+    from experiments.store import design_sql, ibis_design
+    from experiments.store import settings as store_settings
+
+    if is_store(source):
+        return design_sql.planner_inputs(cur, filters, horizon_days, margin_rate)
+    assert source is not None
+    rate = store_settings.margin_rate(cur) if margin_rate is None else float(margin_rate)
+    return _on_source(
+        source,
+        lambda e: ibis_design.planner_inputs(e, source, cur, filters, int(horizon_days), rate),
+    )
+
+
+def audience_options(cur: Cursor, source: Source | None = None) -> AudienceOptions:
+    """Channels, attributes and the average order value the audience builder offers: the
+    channels and the order value from the source when there is one."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source):
+        return design_sql.audience_options(cur)
+    assert source is not None
+    return _on_source(source, lambda e: ibis_design.audience_options(e, source, cur))
+
+
+def audience_day(cur: Cursor, filters: AudienceFilter, source: Source | None = None) -> dt.date:
+    """The day the audience is computed for (`design_sql.audience_day`): the filter's, else
+    the day after the last transaction of the store or the source."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source) or filters.as_of:
+        return design_sql.audience_day(cur, filters)
+    assert source is not None
+    return _on_source(source, lambda e: ibis_design.audience_day(e, source, filters))
+
+
+def audience_size(cur: Cursor, filters: AudienceFilter, source: Source | None = None) -> int:
+    """How many customers (rows) `audience_units` brings back."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source):
+        return design_sql.audience(cur, filters).customers
+    assert source is not None
+    return int(_on_source(source, lambda e: ibis_design.audience_size(e, source, cur, filters)))
+
+
+def audience_units(
+    cur: Cursor, filters: AudienceFilter, salt: str, source: Source | None = None
+) -> pd.DataFrame:
+    """`design_sql.audience_units` (customer_id, unit, segment, spend_tier, pre_spend,
+    pre_orders, recency_days, pre_repeat, ordered by customer_id) on the store or a source.
+
+    On a source, the engine returns one row per audience customer (`ibis_design.audience_rows`)
+    and the rest is computed here: the hash unit by `design.hash_units` (never the engine's
+    hash), the spend tier as DuckDB's `ntile(4) OVER (ORDER BY monetary, customer_id)`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from experiments.design.randomize import hash_units
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source):
+        return design_sql.audience_units(cur, filters, salt)
+    assert source is not None
+    rows = _on_source(source, lambda e: ibis_design.audience_rows(e, source, cur, filters))
+    n = len(rows)
+    order = np.lexsort((rows["customer_id"].astype(str).to_numpy(), rows["pre_spend"].to_numpy()))
+    tier = np.empty(n, dtype=np.int64)
+    # ntile(4): the first n % 4 tiles get one row more
+    size, extra = divmod(n, 4)
+    bounds = np.cumsum([size + (1 if i < extra else 0) for i in range(4)])
+    tier[order] = np.searchsorted(bounds, np.arange(n), side="right") + 1
+    return pd.DataFrame(
+        {
+            "customer_id": rows["customer_id"].astype(str),
+            "unit": hash_units(salt, rows["customer_id"].astype(str)),
+            "segment": rows["segment"],
+            "spend_tier": tier.astype("int32"),
+            "pre_spend": rows["pre_spend"].astype(float),
+            "pre_orders": rows["pre_orders"].astype("int64"),
+            "recency_days": rows["recency_days"].astype("int64"),
+            "pre_repeat": (rows["pre_orders"] >= 2).astype("int32"),
+        }
+    )
+
+
+def balance_sums(
+    cur: Cursor,
+    experiment_id: int,
+    as_of: dt.date,
+    lookback_days: int,
+    source: Source | None = None,
+) -> list[tuple[str, int, list[float]]]:
+    """The frozen experiment's balance sums (`design_sql.balance_sums`), on the store or the
+    source (its assignments sent as a temporary table, one row per arm back)."""
+    from experiments.store import design_sql, ibis_design
+
+    if is_store(source):
+        return design_sql.balance_sums(cur, experiment_id, as_of, lookback_days)
+    assert source is not None
+    return _on_source(
+        source,
+        lambda e: ibis_design.balance_sums(e, source, cur, experiment_id, as_of, lookback_days),
+    )
 
 
 def forget_engines() -> None:

@@ -22,6 +22,7 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 __all__ = [
+    "OPTIONAL_COLUMNS",
     "SOURCE_COLUMNS",
     "EngineKind",
     "Source",
@@ -33,6 +34,9 @@ EngineKind = Literal["duckdb", "spark", "spark_local", "clickhouse", "chdb"]
 # The columns of the store's transactions table a source must provide (or map): what the
 # metrics read. order_id, channel and upload_id are not read.
 SOURCE_COLUMNS = ("customer_id", "ts", "amount", "margin", "discount")
+# read when the source has them: the Design page's channel filter (a source without one
+# offers no channels)
+OPTIONAL_COLUMNS = ("channel",)
 _SCHEMES: dict[str, EngineKind] = {
     "duckdb": "duckdb",
     "spark": "spark",

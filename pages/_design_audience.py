@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import charts, design
+from experiments import charts, design, source_engine
 from experiments.design import AudienceFilter
+from experiments.sources import SourceError
 from experiments.store import StoreError
 from experiments.store import design_sql as ds
 from pages import _design_common as common
@@ -111,8 +112,8 @@ def audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list[
     summary = None
     if not audience_problems:
         try:
-            summary = _ui.cached_query(ds.audience, audience)
-        except StoreError as error:
+            summary = _ui.cached_query(source_engine.audience, audience, _ui.source())
+        except (StoreError, SourceError) as error:
             common.show_error("audience.failed", error)
     if summary is not None:
         size_cols = st.columns(3)

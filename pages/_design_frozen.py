@@ -8,6 +8,7 @@ from experiments import design
 from experiments.design import DesignError
 from experiments.experiment import Experiment
 from experiments.i18n import MESSAGES
+from experiments.sources import SourceError
 from experiments.store import StoreError
 from experiments.store import design_sql as ds
 from pages import _design_common as common
@@ -155,9 +156,9 @@ def render_frozen(stored: Experiment, options: ds.AudienceOptions) -> None:
 
     st.subheader(say("design.frozen.balance"))
     try:
-        stats = _ui.cached_query(design.balance_stats, stored.id)
+        stats = _ui.cached_query(design.balance_stats, stored.id, _ui.source())
         common.render_balance(design.balance_check(stats, spec.control.name), spec.arms)
-    except (StoreError, DesignError) as error:
+    except (StoreError, DesignError, SourceError) as error:
         common.show_error("design.frozen.balance_failed", error)
 
     render_export(stored)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from experiments import design
+from experiments import design, source_engine
 from experiments import experiment as experiment_record
 from experiments.design import ArmSpec, AudienceFilter, DesignError, ExperimentSpec
+from experiments.sources import SourceError
 from experiments.store import StoreError
 from pages import _design_common as common
 from pages import _design_frozen as frozen_view
@@ -63,10 +64,10 @@ def assignment_section(
             say("launch.to_preview", problems=_ui.plain(_ui.say(problems))),
             icon=":material/edit_note:",
         )
-    else:
+    elif _rows_confirmed(spec):
         try:
-            preview = _ui.cached_query(design.preview_assignment, spec)
-        except (StoreError, DesignError) as error:
+            preview = _ui.cached_query(design.preview_assignment, spec, _ui.source())
+        except (StoreError, DesignError, SourceError) as error:
             common.show_error("launch.preview_failed", error)
     if preview is not None:
         if preview.frame.empty:
@@ -75,6 +76,34 @@ def assignment_section(
             common.render_balance(preview.balance, spec.arms)
 
     return spec, preview, problems
+
+
+def _rows_confirmed(spec: ExperimentSpec) -> bool:
+    """True unless the preview would bring back a row per audience customer from a remote
+    source (`source_engine.is_remote`) that the marketer has not agreed to for this audience:
+    then say how many rows, and offer the button that agrees."""
+    source = _ui.source()
+    if not source_engine.is_remote(source):
+        return True
+    assert source is not None
+    key = repr((spec.audience.as_json(), source.redacted(), source.table))
+    if st.session_state.get("d_source_rows") == key:
+        return True
+    try:
+        rows = _ui.cached_query(source_engine.audience_size, spec.audience, source)
+    except (StoreError, SourceError) as error:
+        common.show_error("launch.preview_failed", error)
+        return False
+    source_name = _ui.plain(source.redacted())
+    st.info(common.say("source.rows_ask", rows=_ui.count(rows), source=source_name))
+    if st.button(
+        common.say("source.rows_confirm", rows=_ui.count(rows)),
+        key="d_source_rows_ok",
+        icon=":material/cloud_download:",
+    ):
+        st.session_state["d_source_rows"] = key
+        st.rerun()
+    return False
 
 
 def save_start_section(
@@ -123,8 +152,8 @@ def save_start_section(
                 st.write(say("launch.saving"))
                 saved_id = design.save_experiment(_ui.get_store(), spec, experiment_id)
                 st.write(say("launch.randomizing"))
-                started = design.start_experiment(_ui.get_store(), saved_id)
-            except (StoreError, DesignError) as error:
+                started = design.start_experiment(_ui.get_store(), saved_id, source=_ui.source())
+            except (StoreError, DesignError, SourceError) as error:
                 status.update(label=say("launch.not_started"), state="error")
                 common.show_error("launch.did_not_start", error)
                 if saved_id is not None:

@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from experiments import charts, config, design
+from experiments import charts, config, design, source_engine
 from experiments.design import ArmSpec, AudienceFilter
+from experiments.sources import SourceError
 from experiments.store import StoreError
-from experiments.store import design_sql as ds
 from pages import _design_common as common
 from pages import _ui
 
@@ -102,8 +102,8 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
     na = formatter.not_available
     st.header(say("plan.header"))
     try:
-        inputs = _ui.cached_query(ds.planner_inputs, audience, horizon)
-    except StoreError as error:
+        inputs = _ui.cached_query(source_engine.planner_inputs, audience, horizon, _ui.source())
+    except (StoreError, SourceError) as error:
         common.show_error("plan.failed", error)
         return
     days = f"{horizon} days" if lang == "en" else formatter.count(horizon, "days")

@@ -22,13 +22,15 @@ from experiments import (
     metrics,
     precompute,
     report,
+    source_engine,
     stats,
 )
 from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, t
 from experiments.progress import Progress
-from experiments.store import overview, results_sql
+from experiments.sources import SourceError
+from experiments.store import results_sql
 from pages import _ui
 
 VERDICT_STYLE = {  # by the English label a card has (Decision.label), whatever the language
@@ -104,7 +106,12 @@ def _short_date(value: Any) -> str:
 
 
 def _observed_days(experiment: Experiment) -> int | None:
-    return _ui.cached_query(overview.observed_days, experiment.id)
+    """Counted to the configured source's last transaction when there is one; a source that
+    cannot be read counts none here (the analysis below says why)."""
+    try:
+        return _ui.cached_query(source_engine.observed_days, experiment.id, _ui.source())
+    except SourceError:
+        return None
 
 
 def default_horizon(experiment: Experiment) -> int:

@@ -6,9 +6,11 @@ import dataclasses
 
 import streamlit as st
 
-from experiments import charts, clv, config, export
+from experiments import charts, clv, config, export, source_engine
 from experiments.i18n import MESSAGES, Lang, t
+from experiments.sources import Source, SourceError
 from experiments.store import customers, design_sql
+from experiments.store.ibis_customers import RfmOverview
 from pages import _ui
 
 _ui.run_through_app()
@@ -35,19 +37,52 @@ def _segment_meaning(segment: str, lang: Lang) -> str:
     return t(key, lang, **days)
 
 
+def _source_key(source: Source | None) -> str:
+    """What a cached result of a source is keyed on (the password stays out of the key)."""
+    if source is None:
+        return ""
+    return repr((source.redacted(), source.table, sorted(source.columns.items())))
+
+
 # each fit holds a row per customer (1M rows on a large store): keep the last two settings
 @st.cache_data(show_spinner=False, max_entries=2)
 def fitted_clv(
-    version: int, db: str, months: int, monthly_discount_rate: float, margin_rate: float
+    version: int,
+    db: str,
+    months: int,
+    monthly_discount_rate: float,
+    margin_rate: float,
+    source_key: str = "",
 ) -> clv.StoreClv:
-    """BG/NBD + Gamma-Gamma on the whole store, cached per store version and settings."""
+    """BG/NBD + Gamma-Gamma on the whole store (or the configured source: its summary comes
+    back as cells with counts), cached per store version, source and settings."""
     with _ui.cursor() as cur:
         return clv.fit_store(
             cur,
             months=months,
             monthly_discount_rate=monthly_discount_rate,
             margin_rate=margin_rate,
+            source=_ui.source() if source_key else None,
         )
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=600)
+def source_rfm(version: int, source_key: str) -> RfmOverview:
+    """The head counts and RFM segments read from the configured source (one row per segment
+    comes back); cached per store version and source for ten minutes (the source changes
+    without the store knowing)."""
+    source = _ui.source()
+    assert source is not None
+    with _ui.cursor() as cur:
+        return source_engine.customer_rfm(source, cur)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=600)
+def source_cells(version: int, source_key: str) -> int:
+    """How many summary rows the CLV fit would bring back from the configured source."""
+    source = _ui.source()
+    assert source is not None
+    return source_engine.clv_cell_count(source)
 
 
 _ui.require_editor()
@@ -55,8 +90,21 @@ lang = _ui.lang()
 st.title(t("page.customers", lang))
 st.caption(t("customers.intro", lang))
 
-overview = _ui.cached_query(customers.customer_overview)
-base, historic = overview.base, overview.historic
+source = _ui.source()  # [source] in secrets.toml: the transactions are read there
+overview: customers.CustomerOverview | None = None
+if source is None:
+    overview = _ui.cached_query(customers.customer_overview)
+    base, segments, store_margin = overview.base, overview.segments, overview.margin_rate
+else:
+    st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))
+    try:
+        rfm = source_rfm(_ui.store_version(), _source_key(source))
+    except SourceError as error:
+        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.stop()
+    base, segments, store_margin = rfm.base, rfm.segments, rfm.margin_rate
+    st.caption(t("source.customers_partial", lang))
+historic = overview.historic if overview is not None else None
 if base.customers == 0:
     st.info(t("customers.empty", lang))
     st.stop()
@@ -84,14 +132,16 @@ cols[2].metric(
     help=t("customers.repeat_share.help", lang),
 )
 cols[3].metric(
-    t("customers.median_clv", lang, months=historic.months),
-    _ui.money(historic.median if historic.status == "ok" else None),
+    t("customers.median_clv", lang, months=historic.months if historic else 12),
+    _ui.money(historic.median if historic is not None and historic.status == "ok" else None),
     help=t(
         "customers.median_clv.help",
         lang,
         months=historic.months,
         customers=_ui.count(historic.eligible_customers),
-    ),
+    )
+    if historic is not None
+    else t("source.customers_store_only", lang),
 )
 
 
@@ -102,7 +152,6 @@ box = st.expander(
 if box.open:  # a closed section builds no figure
     with box:
         st.caption(t("customers.segments_caption", lang, days=config.DEFAULT_LOOKBACK_DAYS))
-        segments = overview.segments
         table = segments.assign(
             meaning=segments["segment"].map(SEGMENT_MEANING),
             customer_share=segments["customers"] / max(int(segments["customers"].sum()), 1),
@@ -196,7 +245,9 @@ if box.open:  # a closed section builds no figure
 box = st.expander(
     t("customers.section.return", lang), expanded=False, key="section_return", on_change="rerun"
 )
-if box.open:  # a closed section runs no query and builds no figure
+if box.open and overview is None:  # on a source: the store's own transactions only
+    box.info(t("source.customers_store_only", lang))
+elif box.open:  # a closed section runs no query and builds no figure
     with box:
         returns = _ui.cached_query(customers.customer_returns)
         st.plotly_chart(charts.cohort_retention_figure(returns.cohorts, lang), width="stretch")
@@ -216,7 +267,9 @@ if box.open:  # a closed section runs no query and builds no figure
 box = st.expander(
     t("customers.section.worth", lang), expanded=False, key="section_worth", on_change="rerun"
 )
-if box.open:  # a closed section builds no figure
+if box.open and historic is None:  # on a source: the store's own transactions only
+    box.info(t("source.customers_store_only", lang))
+elif box.open:  # a closed section builds no figure
     with box:
         if historic.status == "ok":
             st.markdown(
@@ -235,7 +288,6 @@ if box.open:  # a closed section builds no figure
 # -- predictive CLV ------------------------------------------------------------------------------
 st.header(t("customers.predictive", lang))
 st.caption(t("customers.predictive_caption", lang))
-store_margin = overview.margin_rate
 settings_cols = st.columns(3)
 months = int(
     settings_cols[0].number_input(
@@ -275,13 +327,27 @@ margin_pct = float(
     )
 )
 version, db = _ui.store_version(), str(config.db_path())
-wanted = (version, db, months, discount_pct / 100, margin_pct / 100)
+wanted = (version, db, months, discount_pct / 100, margin_pct / 100, _source_key(source))
 
+if source_engine.is_remote(source):  # say how many rows the fit brings back, before it runs
+    assert source is not None
+    try:
+        cells = source_cells(version, _source_key(source))
+    except SourceError as error:
+        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.stop()
+    source_name = _ui.plain(source.redacted())
+    st.info(t("source.cells_ask", lang, rows=_ui.count(cells), source=source_name))
 if st.button(
     t("customers.fit", lang), type="primary", key="fit_clv", icon=":material/model_training:"
 ):
     with st.status(t("customers.fitting", lang), expanded=False) as status:
-        result = fitted_clv(*wanted)
+        try:
+            result = fitted_clv(*wanted)
+        except SourceError as error:
+            status.update(state="error")
+            st.error(t("source.error", lang, message=_ui.plain(str(error))))
+            st.stop()
         status.update(
             label=t(
                 "clv.fit.done",
@@ -299,7 +365,11 @@ if fitted != wanted:
     st.info(t("customers.refit", lang))
     st.stop()
 
-result = fitted_clv(*wanted)
+try:
+    result = fitted_clv(*wanted)
+except SourceError as error:
+    st.error(t("source.error", lang, message=_ui.plain(str(error))))
+    st.stop()
 document = result.as_json()
 model = result.model
 if not model.converged:
@@ -376,6 +446,9 @@ if model.converged:
     st.caption(t("clv.fit.predicted_caption", lang))
     st.plotly_chart(charts.probability_alive_figure(model.predictions, lang=lang), width="stretch")
     st.caption(t("clv.fit.alive_caption", lang))
+    if source is not None:  # cells with counts came back, not customers: no ids to download
+        st.caption(t("source.predictions_cells", lang))
+        st.stop()
     predictions = st.columns(2)
     predictions[0].download_button(
         t("clv.fit.predictions_csv", lang),

@@ -12,10 +12,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from experiments import design
+from experiments import design, source_engine
 from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
 from experiments.i18n import t
+from experiments.sources import SourceError
 from experiments.store import design_sql as ds
 from pages import _design_arms as arms_form
 from pages import _design_audience as audience_form
@@ -119,7 +120,14 @@ goto = st.session_state.pop("design_goto", None)
 if goto is not None and goto in choices:
     st.session_state["design_experiment"] = goto
 
-options = _ui.cached_query(ds.audience_options)
+source = _ui.source()  # [source] in secrets.toml: the audience is computed there
+if source is not None:
+    st.caption(t("source.reading", _ui.lang(), source=_ui.plain(source.redacted())))
+try:
+    options = _ui.cached_query(source_engine.audience_options, source)
+except SourceError as error:
+    st.error(t("source.error", _ui.lang(), message=_ui.plain(str(error))))
+    st.stop()
 design_tab, upload_tab = st.tabs([common.say("design.tab.design"), common.say("design.tab.file")])
 with design_tab:
     _design_tab(choices, status_of, options)

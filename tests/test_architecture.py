@@ -54,7 +54,7 @@ STORE_MAY_IMPORT: dict[str, set[str] | None] = {
     "experiments.design.planner": {"PlannerInputs"},  # what planner_inputs returns
     "experiments.stats": {"CovariateMoments", "CapRule", "SampleStats"},  # typed stats, cap rule
     "experiments.progress": {"Progress"},  # the progress callback type of a long load
-    "experiments.sources": {"Source", "SOURCE_COLUMNS"},  # where the transactions are read
+    "experiments.sources": {"Source", "SOURCE_COLUMNS", "OPTIONAL_COLUMNS"},  # where the data is
 }
 # Known exceptions, each to go when its file is split (not typed values: named so none is added
 # silently): filestats reads an uploaded XLSX with the streaming reader while it scans the file.

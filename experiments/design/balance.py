@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from scipy import stats as sps
 from experiments.i18n.text import Joined, Text
 from experiments.stats import SampleStats
 from experiments.store import Cursor, StoreError
+
+if TYPE_CHECKING:
+    from experiments.sources import Source
 
 SMD_WARNING = 0.1  # |standardized mean difference| above this is highlighted in the table
 AA_ALPHA = 0.05  # family-wise level of the A/A check (two tests, Bonferroni)
@@ -173,17 +177,20 @@ def balance_check(stats: Mapping[str, Mapping[str, SampleStats]], control: str) 
     )
 
 
-def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, SampleStats]]:
+def balance_stats(
+    cur: Cursor, experiment_id: int, source: Source | None = None
+) -> dict[str, dict[str, SampleStats]]:
     """Per-arm sufficient statistics of the pre-period covariates of a stored assignment.
 
     Covariates are computed as of the audience date recorded at start (or the start date, or
-    the data's end) with the experiment's lookback window; feed the result to `balance_check`.
+    the data's end) with the experiment's lookback window, from the store's transactions or
+    those of `source`; feed the result to `balance_check`.
 
     Raises:
         StoreError: there is no experiment with this id.
+        SourceError: the source cannot be read.
     """
-    from experiments import experiment
-    from experiments.store import design_sql  # the store imports this package's types
+    from experiments import experiment, source_engine
 
     stored = experiment.load(cur, int(experiment_id))
     if stored is None:
@@ -193,8 +200,9 @@ def balance_stats(cur: Cursor, experiment_id: int) -> dict[str, dict[str, Sample
     elif stored.started_at is not None:
         day = stored.started_at.date()
     else:
-        day = design_sql.default_as_of(cur)
-    rows = design_sql.balance_sums(cur, stored.id, day, stored.audience.lookback_days)
+        day = source_engine.audience_day(cur, replace(stored.audience, as_of=None), source)
+    lookback = stored.audience.lookback_days
+    rows = source_engine.balance_sums(cur, stored.id, day, lookback, source)
     return {
         arm: {
             name: SampleStats(n=n, sum=sums[2 * i], sum_squares=sums[2 * i + 1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from experiments import experiment
 from experiments.design.arms import ArmSpec, DesignError
@@ -12,6 +12,9 @@ from experiments.design.randomize import AssignmentPreview, preview_assignment
 from experiments.design.spec import ExperimentSpec, check_spec
 from experiments.i18n.text import Text
 from experiments.store import Cursor, Store, StoreError
+
+if TYPE_CHECKING:
+    from experiments.sources import Source
 
 Status = Literal["draft", "running", "completed"]
 Action = Literal["edit", "start", "complete"]
@@ -150,15 +153,20 @@ def update_arm_costs(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]
 
 
 def start_experiment(
-    store: Store, experiment_id: int, started_at: datetime | None = None
+    store: Store,
+    experiment_id: int,
+    started_at: datetime | None = None,
+    source: Source | None = None,
 ) -> AssignmentPreview:
     """Randomize the audience and freeze the assignments: draft -> running, in one transaction.
 
     Returns the preview that was written (same salt and audience give the same list as the
-    preview the marketer saw).
+    preview the marketer saw). With a `source`, the audience is read there
+    (`preview_assignment`).
 
     Raises:
         StoreError: not a draft, or the audience is empty.
+        SourceError: the source cannot be read (nothing is written).
     """
     from experiments.store import design_sql  # the store imports this package's types
 
@@ -167,7 +175,7 @@ def start_experiment(
         stored = experiment.load(cur, int(experiment_id))
         assert stored is not None
         spec = stored.spec()
-        preview = preview_assignment(cur, spec)
+        preview = preview_assignment(cur, spec, source)
         if preview.frame.empty:
             raise StoreError(
                 "The audience is empty: no customer matches the filters. Widen the filters "

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from experiments.design.arms import DesignError
 from experiments.design.balance import BalanceCheck, balance_check, covariate_stats
 from experiments.design.spec import ExperimentSpec, check_spec
 from experiments.store import Cursor
+
+if TYPE_CHECKING:
+    from experiments.sources import Source
 
 _UNIT_BITS = 52  # hash bits used for the uniform draw: exact in a double, same in SQL
 UNIT_HEX_DIGITS = _UNIT_BITS // 4
@@ -140,20 +144,25 @@ class AssignmentPreview:
     balance: BalanceCheck
 
 
-def preview_assignment(cur: Cursor, spec: ExperimentSpec) -> AssignmentPreview:
+def preview_assignment(
+    cur: Cursor, spec: ExperimentSpec, source: Source | None = None
+) -> AssignmentPreview:
     """Randomize the audience (nothing is written) and check balance before launch.
 
-    The audience and its hash units come from DuckDB (`design_sql.audience_units`); the arms,
-    strata and codes are drawn here, so the same salt and audience give the same list.
+    The audience and its hash units come from DuckDB (`design_sql.audience_units`), or with a
+    `source` its rows from there and the hash units from `hash_units`
+    (`source_engine.audience_units`); the arms, strata and codes are drawn here, so the same
+    salt and audience give the same list.
 
     Raises:
         StoreError: the design is invalid (every problem listed).
+        SourceError: the source cannot be read.
     """
-    from experiments.store import design_sql  # the store imports this package's types
+    from experiments import source_engine
 
     check_spec(spec)
-    day = design_sql.audience_day(cur, spec.audience)
-    units = design_sql.audience_units(cur, spec.audience, spec.salt)
+    day = source_engine.audience_day(cur, spec.audience, source)
+    units = source_engine.audience_units(cur, spec.audience, spec.salt, source)
     strata = None
     if spec.stratify_by == "rfm_segment":
         strata = units["segment"].to_numpy()

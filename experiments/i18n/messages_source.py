@@ -18,6 +18,48 @@ MESSAGES: dict[str, Entry] = {
         "complete.",
         "ru": "В источнике пока не считается прогноз CLV; анализ ниже полный.",
     },
+    "source.customers_partial": {
+        "en": "On a source, the head counts, the RFM segments and the predictive CLV are "
+        "computed there; cohorts, the repeat curve and the historic CLV read the store's own "
+        "transactions and are not shown.",
+        "ru": "В источнике считаются численность клиентов, RFM-сегменты и прогноз CLV; "
+        "когорты, кривая повторных покупок и исторический CLV считаются только по "
+        "транзакциям самого хранилища и здесь не показаны.",
+    },
+    "source.customers_store_only": {
+        "en": "Not computed on a source yet: this part reads the store's own transactions.",
+        "ru": "В источнике пока не считается: эта часть читает транзакции самого хранилища.",
+    },
+    "source.predictions_cells": {
+        "en": "On a source the model's summary comes back as groups of identical customers "
+        "with their counts, not one row per customer, so there is no per-customer download.",
+        "ru": "Из источника сводка для модели приходит группами одинаковых клиентов с их "
+        "числом, а не строкой на клиента, поэтому выгрузки по клиентам нет.",
+    },
+    "source.rows_ask": {
+        "en": "The assignment needs one row per audience customer: {rows} rows would come "
+        "back from {source}. Nothing is read until you agree.",
+        "ru": "Для распределения нужна строка на каждого клиента аудитории: из источника "
+        "{source} придёт строк: {rows}. Ничего не читается, пока вы не согласитесь.",
+    },
+    "source.rows_confirm": {
+        "en": "Read {rows} rows and preview the assignment",
+        "ru": "Прочитать строки ({rows}) и показать распределение",
+    },
+    "source.cells_ask": {
+        "en": "The fit brings back {rows} rows from {source}: one per distinct customer "
+        "summary (frequency, recency, age, mean spend), nearly one per repeat customer. "
+        "Nothing is read until you press the button.",
+        "ru": "Для подбора модели из источника {source} придёт строк: {rows} — по одной на "
+        "каждую различную сводку клиента (частота, давность, возраст, средний чек), почти "
+        "по строке на повторного покупателя. Ничего не читается, пока вы не нажмёте кнопку.",
+    },
+    "source.cli_cells": {
+        "en": "the CLV fit brings back one row per distinct customer summary from {source} "
+        "(nearly one per repeat customer)",
+        "ru": "для подбора CLV из источника {source} придёт по строке на каждую различную "
+        "сводку клиента (почти по строке на повторного покупателя)",
+    },
     "source.error": {
         "en": "The transactions cannot be read from the source: {message}",
         "ru": "Не удалось прочитать транзакции из источника: {message}",

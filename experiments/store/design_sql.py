@@ -206,6 +206,34 @@ def audience_day(cur: Cursor, filters: AudienceFilter) -> date:
     return filters.as_of or default_as_of(cur)
 
 
+def attribute_matches(cur: Cursor, filters: AudienceFilter) -> list[str] | None:
+    """The customers whose latest uploaded attributes match every attribute filter (the
+    audience CTE's `attribute_match`), for an audience read from a source; None without an
+    attribute filter."""
+    params = _params(filters, [])
+    if not params["attr_name_count"]:
+        return None
+    rows = cur.execute(
+        """
+        WITH wanted_attributes AS (
+            SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
+                   unnest(CAST($attr_values AS VARCHAR[])) AS value
+        ),
+        latest_attributes AS (
+            SELECT customer_id, name, value FROM customer_attributes
+            QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
+        )
+        SELECT a.customer_id
+        FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
+        GROUP BY a.customer_id
+        HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
+        ORDER BY a.customer_id
+        """,
+        {k: params[k] for k in ("attr_names", "attr_values", "attr_name_count")},
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 # -- features, RFM, audience ---------------------------------------------------------------------
 def customer_features(
     cur: Cursor,
@@ -671,6 +699,21 @@ def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
                CAST(json_extract(r.params, '$.hourly_cost') AS DOUBLE) AS hourly_cost,
                coalesce(CAST(json_extract(r.params, '$.custom_cost') AS DOUBLE),
                         CASE WHEN r.kind = 'custom' THEN r.cost_per_customer END) AS custom_cost
+        FROM assignments a
+        JOIN arms r ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
+        WHERE a.experiment_id = ?
+        ORDER BY a.customer_id
+        """,
+        [experiment_id],
+    ).df()
+
+
+def assigned_arms(cur: Cursor, experiment_id: int) -> pd.DataFrame:
+    """customer_id, arm_id and arm (its name) of every assignment of the experiment, ordered by
+    customer_id: what a source's balance check joins (`ibis_design.balance_sums`)."""
+    return cur.execute(
+        """
+        SELECT a.customer_id, CAST(a.arm_id AS BIGINT) AS arm_id, r.name AS arm
         FROM assignments a
         JOIN arms r ON r.experiment_id = a.experiment_id AND r.arm_id = a.arm_id
         WHERE a.experiment_id = ?

@@ -51,7 +51,7 @@ import pandas as pd
 
 from experiments import catalogue
 from experiments.catalogue import GroupStats, Request
-from experiments.sources import SOURCE_COLUMNS, Source
+from experiments.sources import OPTIONAL_COLUMNS, SOURCE_COLUMNS, Source
 from experiments.store import Cursor, builder
 from experiments.store.metrics_sql import (
     DAY_US,
@@ -127,7 +127,11 @@ class Engine(Protocol):
 
 
 def _mapped(table: ir.Table, source: Source) -> ir.Table:
-    return table.select(**{name: table[source.column(name)] for name in SOURCE_COLUMNS})
+    present = set(table.columns)
+    optional = [n for n in OPTIONAL_COLUMNS if source.column(n) in present]
+    return table.select(
+        **{name: table[source.column(name)] for name in (*SOURCE_COLUMNS, *optional)}
+    )
 
 
 def _temporary_name() -> str:
@@ -279,6 +283,7 @@ class CompiledEngine:
         missing = sorted(set(wanted) - set(types))
         if missing:
             raise ValueError(f"The source's {source.table} has no column {', '.join(missing)}")
+        wanted += [source.column(n) for n in OPTIONAL_COLUMNS if source.column(n) in types]
         schema = {name: _ibis_type(types[name]) for name in wanted}
         return _mapped(ibis.table(schema, name=source.table), source)
 
@@ -780,6 +785,12 @@ def _discrete_cuts(table: ir.Table, columns: Sequence[str], ibis: Any) -> ir.Tab
     count, running sums in value order within each column."""
     buyers = table.filter(table.pre_orders > 0).select(*columns)
     stacked = buyers.pivot_longer(list(columns), names_to="name", values_to="value")
+    return discrete_cuts_of(stacked, ibis)
+
+
+def discrete_cuts_of(stacked: ir.Table, ibis: Any) -> ir.Table:
+    """`_discrete_cuts` of values already stacked as (`name`, `value`) rows: one row per name
+    (`name`, `c1`..`c4`), each DuckDB's `quantile_disc` at `RFM_QUANTILES` of its values."""
     counts = stacked.group_by(["name", "value"]).aggregate(k=stacked.count())
     running = counts.mutate(
         below=counts.k.sum().over(
@@ -855,6 +866,21 @@ def _score(column: Any, prefix: str, cuts: dict[str, float | None], ibis: Any) -
     return beaten
 
 
+def rfm_segment(tenure_days: Any, r: Any, f: Any, m: Any, ibis: Any) -> Any:
+    """`metrics_sql.RFM_SEGMENT_CASE` as an expression (first match wins), from the tenure in
+    days and the three scores."""
+    return ibis.cases(
+        (tenure_days <= NEW_CUSTOMER_DAYS, "new"),
+        ((r >= 4) & (f >= 4) & (m >= 4), "champions"),
+        ((r >= 3) & (f >= 3), "loyal"),
+        (r >= 3, "potential loyalists"),
+        ((f >= 4) & (m >= 4), "can't lose"),
+        (f >= 3, "at risk"),
+        (r == 2, "hibernating"),
+        else_="lost",
+    )
+
+
 def _scored(x: ir.Table, cuts: dict[str, float | None], spec: QuerySpec, ibis: Any) -> ir.Table:
     """The per-customer rows with the capped metrics clipped (when capping), pre_spend_capped
     and rfm_segment, from the cut points of `_cuts`: `metrics_sql`'s `capped` and `scored`."""
@@ -867,16 +893,7 @@ def _scored(x: ir.Table, cuts: dict[str, float | None], spec: QuerySpec, ibis: A
     r = ibis.ifelse(buyer, _score(x.pre_recency_days, "rq", cuts, ibis), 1)
     f = ibis.ifelse(buyer, _score(x.pre_orders, "fq", cuts, ibis), 1)
     m = ibis.ifelse(buyer, _score(x.pre_spend, "mq", cuts, ibis), 1)
-    segment = ibis.cases(  # metrics_sql.RFM_SEGMENT_CASE, first match wins
-        (x.tenure_days <= NEW_CUSTOMER_DAYS, "new"),
-        ((r >= 4) & (f >= 4) & (m >= 4), "champions"),
-        ((r >= 3) & (f >= 3), "loyal"),
-        (r >= 3, "potential loyalists"),
-        ((f >= 4) & (m >= 4), "can't lose"),
-        (f >= 3, "at risk"),
-        (r == 2, "hibernating"),
-        else_="lost",
-    )
+    segment = rfm_segment(x.tenure_days, r, f, m, ibis)
     spend_capped = _clip(x.pre_spend, None, cuts["spend_cap"], ibis)
     return x.mutate(**capped, pre_spend_capped=spend_capped, rfm_segment=segment)
 

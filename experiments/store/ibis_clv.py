@@ -21,10 +21,12 @@ import pandas as pd
 from experiments.store.customers import DAYS_PER_UNIT, TimeUnit
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from experiments.sources import Source
     from experiments.store.ibis_builder import Engine
 
-__all__ = ["expand", "last_transaction_day", "margin_rate", "summary_cells"]
+__all__ = ["cell_count", "expand", "last_transaction_day", "margin_rate", "summary_cells"]
 
 _CELL = ["frequency", "recency", "T", "monetary"]
 
@@ -54,6 +56,20 @@ def summary_cells(
 ) -> pd.DataFrame:
     """Columns frequency, recency, T, monetary, customers: one row per distinct cell of the
     BG/NBD + Gamma-Gamma summary up to `until` (inclusive), ordered by the cell."""
+    frame = engine.execute(_cells(engine, source, until, time_unit))
+    frame = frame.astype({"frequency": "int64", "customers": "int64"})
+    return frame.sort_values(_CELL, kind="stable").reset_index(drop=True)
+
+
+def cell_count(
+    engine: Engine, source: Source, until: dt.date, time_unit: TimeUnit = "weeks"
+) -> int:
+    """How many rows `summary_cells` brings back (what a remote source asks about first)."""
+    cells = _cells(engine, source, until, time_unit)
+    return int(engine.execute(cells.aggregate(n=cells.count()))["n"].iloc[0])
+
+
+def _cells(engine: Engine, source: Source, until: dt.date, time_unit: TimeUnit) -> ir.Table:
     import ibis
 
     tx = engine.transactions(source)
@@ -79,10 +95,7 @@ def summary_cells(
             0.0,
         ),
     )
-    grouped = cells.group_by(_CELL).aggregate(customers=cells.count())
-    frame = engine.execute(grouped)
-    frame = frame.astype({"frequency": "int64", "customers": "int64"})
-    return frame.sort_values(_CELL, kind="stable").reset_index(drop=True)
+    return cells.group_by(_CELL).aggregate(customers=cells.count())
 
 
 def expand(cells: pd.DataFrame) -> pd.DataFrame:

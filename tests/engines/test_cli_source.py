@@ -276,7 +276,7 @@ def test_the_observed_days_are_counted_to_the_sources_last_transaction(demo_stor
 
     from experiments import metrics
     from experiments.sources import parse_source
-    from experiments.store import ibis_builder
+    from experiments.store import ibis_builder, overview
 
     path = tmp_path / "short.duckdb"
     with demo_store.cursor() as cur:
@@ -296,4 +296,5 @@ def test_the_observed_days_are_counted_to_the_sources_last_transaction(demo_stor
     assert store_days is not None and source_days is not None
     assert store_days - 11 <= source_days <= store_days - 9
     with demo_store.cursor() as cur:
-        assert source_days == metrics.overview.observed_days(cur, 1, short_end)
+        assert source_days == source_engine.observed_days(cur, 1, source)
+        assert source_days == overview.observed_days(cur, 1, short_end)

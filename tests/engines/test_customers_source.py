@@ -1,0 +1,149 @@
+"""The Customers page on a source: the head counts, the RFM segment table and the margin rate
+of `source_engine.customer_rfm` on each engine equal `customers.customer_overview` on the
+store (counts exactly, money to 1e-9 relative), and so does the CLV fit read from the
+source (`clv.fit_store(source=...)`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from experiments import clv, source_engine
+from experiments.sources import parse_source
+from experiments.store import customers
+
+from ._compare import REL
+from .conftest import export_transactions
+
+pytestmark = pytest.mark.engines
+ibis_customers = pytest.importorskip(
+    "experiments.store.ibis_customers", reason="ibis-framework not installed"
+)
+
+
+@pytest.fixture(scope="session")
+def customers_parquet(demo_store, tmp_path_factory):
+    return export_transactions(demo_store, tmp_path_factory.mktemp("cust") / "demo.parquet")
+
+
+def assert_same_overview(got: ibis_customers.RfmOverview, want: customers.CustomerOverview):
+    assert got.until == want.until
+    assert got.base == want.base
+    assert got.segments["segment"].tolist() == want.segments["segment"].tolist()
+    assert got.segments["customers"].tolist() == want.segments["customers"].tolist()
+    for column in ("revenue", "revenue_share", "repeat_rate"):
+        assert got.segments[column].to_numpy() == pytest.approx(
+            want.segments[column].to_numpy(), rel=REL, abs=REL
+        ), column
+    assert got.margin_rate == pytest.approx(want.margin_rate, rel=REL)
+
+
+@pytest.mark.parametrize("until", [None, dt.date(2025, 3, 1)])
+def test_the_rfm_segments_on_a_source_equal_the_stores(
+    loaded, demo_store, customers_parquet, until
+):
+    if loaded.kind == "spark_local" and until is not None:
+        pytest.skip("the default cutoff is checked on Spark (each query costs seconds)")
+    source, engine = loaded.engine(customers_parquet, "customers")
+    with demo_store.cursor() as cur:
+        want = customers.customer_overview(cur, until=until)
+        store_rate = customers.margin_rate(cur)
+    got = ibis_customers.rfm_overview(
+        engine,
+        source,
+        until=want.until,
+        lookback_days=365,
+        active_days=365,
+        store_margin_rate=store_rate,
+    )
+    assert want.base.customers > 300 and want.base.active_customers > 0
+    assert (want.segments["customers"] > 0).sum() >= 6  # most segments are populated
+    assert_same_overview(got, want)
+
+
+def test_customer_rfm_reads_the_configured_source(demo_store, customers_parquet, tmp_path):
+    """The source_engine entry point: a DuckDB file; the default cutoff is its last day."""
+    import duckdb
+
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE transactions AS SELECT * FROM '{customers_parquet}'")
+    source = parse_source(f"duckdb://{path}")
+    source_engine.forget_engines()
+    with demo_store.cursor() as cur:
+        got = source_engine.customer_rfm(source, cur)
+        want = customers.customer_overview(cur)
+    assert_same_overview(got, want)
+
+
+def test_an_empty_source_has_no_customers(demo_store, tmp_path):
+    import duckdb
+
+    path = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE transactions (customer_id VARCHAR, ts TIMESTAMP, amount DOUBLE,"
+            " margin DOUBLE, discount DOUBLE, channel VARCHAR)"
+        )
+    source_engine.forget_engines()
+    with demo_store.cursor() as cur:
+        got = source_engine.customer_rfm(parse_source(f"duckdb://{path}"), cur)
+    assert got.until is None and got.base.customers == 0
+    assert got.segments["customers"].sum() == 0
+
+
+def test_the_clv_fit_on_a_source_equals_the_stores(demo_store, customers_parquet, tmp_path):
+    import duckdb
+
+    path = tmp_path / "clv.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE transactions AS SELECT * FROM '{customers_parquet}'")
+    source_engine.forget_engines()
+    source = parse_source(f"duckdb://{path}")
+    with demo_store.cursor() as cur:
+        want = clv.fit_store(cur, months=6, standard_errors=False)
+        got = clv.fit_store(cur, months=6, standard_errors=False, source=source)
+    w, g = want.as_json(), got.as_json()
+    assert g["customers"] == w["customers"] and g["repeat_customers"] == w["repeat_customers"]
+    assert g["clv"]["margin_rate"] == pytest.approx(w["clv"]["margin_rate"], rel=1e-12)
+    # cells, not customers: the optimizer takes another path to its own tolerance (1e-6)
+    for name in ("mean", "median", "expected_purchases_mean", "probability_alive_mean"):
+        assert g["clv"][name] == pytest.approx(w["clv"][name], rel=1e-6), name
+    assert len(got.model.predictions) == len(want.model.predictions)
+    assert "customer_id" not in got.model.predictions  # no row per customer came back
+
+
+def test_the_cell_count_is_the_number_of_cells_the_fit_brings_back(
+    loaded, demo_store, customers_parquet
+):
+    from experiments.store import ibis_clv
+
+    source, engine = loaded.engine(customers_parquet, "customers")
+    until = ibis_clv.last_transaction_day(engine, source)
+    assert until is not None
+    cells = ibis_clv.summary_cells(engine, source, until)
+    assert ibis_clv.cell_count(engine, source, until) == len(cells) > 100
+    with demo_store.cursor() as cur:
+        customers_count = len(customers.rfm_summary(cur, until=until))
+    assert len(cells) < customers_count == cells["customers"].sum()
+
+
+def test_the_cli_says_what_a_remote_clv_fit_brings_back(
+    demo_store, customers_parquet, tmp_path, monkeypatch
+):
+    import duckdb
+
+    from .conftest import run_cli
+
+    path = tmp_path / "remote.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE transactions AS SELECT * FROM '{customers_parquet}'")
+    source_engine.forget_engines()
+    url = f"duckdb://{path}"
+    code, _, err = run_cli("--db", str(demo_store.path), "--source", url, "clv", "--json")
+    assert code == 0 and "distinct customer summary" not in err  # a local file: no note
+    monkeypatch.setattr(source_engine, "is_remote", lambda source: source is not None)
+    code, _, err = run_cli("--db", str(demo_store.path), "--source", url, "clv", "--json")
+    assert code == 0, err
+    assert f"one row per distinct customer summary from {url}" in err
