@@ -251,17 +251,9 @@ elif box.open:  # a closed section runs no query and builds no figure
     with box:
         returns = _ui.cached_query(customers.customer_returns)
         st.plotly_chart(charts.cohort_retention_figure(returns.cohorts, lang), width="stretch")
-        st.caption(
-            "Read a row left to right: the share of one month's new customers who bought again "
-            "N months later. Rows that fade faster than the ones above them mean newer customers "
-            "are less loyal. * marks the current, unfinished month."
-        )
+        st.caption(t("customers.cohorts_caption", lang))
         st.plotly_chart(charts.repeat_curve_figure(returns.repeat_curve, lang), width="stretch")
-        st.caption(
-            "Where the curve flattens, waiting brings few second orders: that is the moment a "
-            "nudge (gift, discount, call) has the most to win. Recent customers count only for "
-            "the days they have been around (Kaplan-Meier)."
-        )
+        st.caption(t("customers.repeat_curve_caption", lang))
 
 # -- what they are worth -------------------------------------------------------------------------
 box = st.expander(
@@ -273,17 +265,18 @@ elif box.open:  # a closed section builds no figure
     with box:
         if historic.status == "ok":
             st.markdown(
-                f"In their first **{historic.months} months** the "
-                f"{_ui.count(historic.eligible_customers)} customers old enough to judge brought "
-                f"**{_ui.money(historic.median)}** of margin at the median, "
-                f"{_ui.money(historic.mean)} on average and {_ui.money(historic.p90)} at the "
-                "90th percentile."
+                t(
+                    "customers.historic_summary",
+                    lang,
+                    months=_ui.fmt().count(historic.months, "months"),
+                    customers=_ui.fmt().count(historic.eligible_customers, "customers"),
+                    median=_ui.money(historic.median),
+                    mean=_ui.money(historic.mean),
+                    p90=_ui.money(historic.p90),
+                )
             )
         st.plotly_chart(charts.historic_clv_figure(historic, lang), width="stretch")
-        st.caption(
-            "Look at the gap between the median and the long right tail: a few customers bring a "
-            "large share of the margin. The last bar holds everyone above the 99th percentile."
-        )
+        st.caption(t("customers.historic_caption", lang))
 
 # -- predictive CLV ------------------------------------------------------------------------------
 st.header(t("customers.predictive", lang))

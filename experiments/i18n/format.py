@@ -193,7 +193,7 @@ class Formatter:
     def count(self, value: float, noun: str) -> str:
         """A number with its noun in the right plural form: ru '1 клиент', '2 клиента',
         '5 клиентов', '1 234 клиента'; en '1 customer', '5 customers'. `noun` names a
-        ``count.<noun>`` message (customers, orders, days, arms, rows, experiments)."""
+        ``count.<noun>`` message (customers, orders, days, months, arms, rows, experiments)."""
         return t(f"count.{noun}", self.lang, count=value)
 
     def month(self, value: dt.date) -> str:

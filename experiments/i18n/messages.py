@@ -442,6 +442,35 @@ MESSAGES: dict[str, Entry] = {
         "en": "Look for segments whose revenue bar is much taller than their customer bar: few "
         "customers carrying the money, worth protecting first.",
     },
+    "customers.cohorts_caption": {
+        "ru": "Читайте строку слева направо: доля новых клиентов одного месяца, купивших снова "
+        "через столько месяцев, сколько указано над столбцом. Если строка гаснет быстрее, чем строки над ней, новые клиенты менее "
+        "лояльны. * — текущий, незаконченный месяц.",
+        "en": "Read a row left to right: the share of one month's new customers who bought again "
+        "N months later. Rows that fade faster than the ones above them mean newer customers "
+        "are less loyal. * marks the current, unfinished month.",
+    },
+    "customers.repeat_curve_caption": {
+        "ru": "Там, где кривая выходит на плато, ожидание приносит мало вторых покупок: в этот "
+        "момент напоминание (подарок, скидка, звонок) может дать больше всего. Недавние клиенты "
+        "учтены только за те дни, что они с нами (метод Каплана — Мейера).",
+        "en": "Where the curve flattens, waiting brings few second orders: that is the moment a "
+        "nudge (gift, discount, call) has the most to win. Recent customers count only for "
+        "the days they have been around (Kaplan-Meier).",
+    },
+    "customers.historic_summary": {
+        "ru": "За первые **{months}** клиенты, которых уже можно оценить ({customers}), "
+        "принесли **{median}** маржи по медиане, {mean} в среднем и {p90} на 90-м перцентиле.",
+        "en": "In their first **{months}** the {customers} old enough to judge brought "
+        "**{median}** of margin at the median, {mean} on average and {p90} at the "
+        "90th percentile.",
+    },
+    "customers.historic_caption": {
+        "ru": "Посмотрите на разрыв между медианой и длинным правым хвостом: немногие клиенты "
+        "приносят большую долю маржи. В последнем столбце — все выше 99-го перцентиля.",
+        "en": "Look at the gap between the median and the long right tail: a few customers bring a "
+        "large share of the margin. The last bar holds everyone above the 99th percentile.",
+    },
     "customers.section.return": {"ru": "Возвращаются ли они?", "en": "Do they come back?"},
     "customers.section.worth": {"ru": "Сколько стоит клиент", "en": "What a customer is worth"},
     "customers.predictive": {"ru": "Прогнозный CLV", "en": "Predictive CLV"},
@@ -655,6 +684,15 @@ MESSAGES: dict[str, Entry] = {
             "other": "{count} строки",
         },
         "en": {"one": "{count} row", "other": "{count} rows"},
+    },
+    "count.months": {
+        "ru": {
+            "one": "{count} месяц",
+            "few": "{count} месяца",
+            "many": "{count} месяцев",
+            "other": "{count} месяца",
+        },
+        "en": {"one": "{count} month", "other": "{count} months"},
     },
     "count.experiments": {
         "ru": {

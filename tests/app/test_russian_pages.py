@@ -410,3 +410,24 @@ def test_the_english_data_and_design_pages_stay_english(app_env):
         # the one Russian word the English page shows on purpose: the control's name 'контроль'
         russian = [(k, x) for k, x in russian if "контроль" not in x]
         assert russian == [], russian
+
+
+RESULTS_SECTIONS = ("section_distribution", "section_segments", "section_effects")
+CUSTOMERS_SECTIONS = ("section_segments", "section_return", "section_worth")
+
+
+@pytest.mark.parametrize(
+    ("page", "sections"),
+    [(None, RESULTS_SECTIONS), ("pages/customers.py", CUSTOMERS_SECTIONS)],
+    ids=["results", "customers"],
+)
+def test_every_collapsed_section_opened_in_russian_has_no_english(app_env, page, sections):
+    """The walks above see what a first screen shows; a collapsed section builds nothing, so
+    its captions went unchecked (the Customers page's return and worth sections were English)."""
+    at = run({"lang": "ru"}, page)
+    for key in sections:
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    left = english_left(at)
+    assert left == [], str(sorted({(kind, word) for kind, word, _ in left}))
