@@ -269,7 +269,9 @@ def _materialized_job(
         with store.cursor() as cur:
             job.cursor = cur
             results_cache.drop_stale(cur, version)
-            job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+            # the opened horizon only: its sums are a third of every horizon's (the job
+            # builds the others after the page is drawn)
+            job.materialized = results_cache.build(cur, spec, (spec.horizon_days,), version)
     except Exception as error:  # the request reads the transactions instead
         job.error = str(error)
         if not job.stop.is_set():
@@ -506,14 +508,25 @@ def _run(
         with store.cursor() as cur:
             job.cursor = cur
             try:
-                if job.materialized is None:  # no waiting for idle: page queries wait for it
+                held = job.materialized.horizons if job.materialized is not None else ()
+                if not set(horizons) <= set(held):
                     if job.stop.is_set():
                         return
+                    if job.materialized is not None:  # a first open's: its page goes first
+                        _wait_for_idle(job)
                     with store.cursor() as spec_cur:
                         _, spec, _, _ = metrics.query_spec(spec_cur, experiment_id, base)
                     results_cache.drop_stale(cur, version)
-                    job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+                    opened = job.materialized
+                    if opened is None:
+                        job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+                    else:  # tables of their own: a view may still read the first open's
+                        job.materialized = results_cache.build(
+                            cur, spec, tuple(horizons), version, label="offered"
+                        )
+                        results_cache.drop(cur, opened)
                     job.built.set()
+                assert job.materialized is not None
                 for horizon in horizons:
                     for cap in caps:
                         if job.stop.is_set() or store.version() != version:
