@@ -10,8 +10,9 @@ all of them alike:
 * direct: today's one-horizon query (`metrics_sql.experiment_aggregates`, used by the CLI and
   for views the materialized results do not cover);
 * first open: what the page runs now on a first open (`precompute.first_open`: the
-  per-customer window sums of every offered horizon materialized once,
-  `results_cache.build`, then the opened view's aggregates read from them).
+  per-customer window sums of the opened horizon materialized, `results_cache.build`, then
+  the view's aggregates read from them; the background job, stopped before it starts here,
+  builds every offered horizon's afterwards).
 
 Each is timed on the app's own connection settings (`store.duckdb_config()`: 512MB memory
 limit, insertion order off), wall and CPU (this process, DuckDB's threads included). The

@@ -2,14 +2,15 @@
 
 `aggregates` serves an experiment's aggregation (`metrics.aggregate_experiment`) from a
 process-wide cache keyed on the store, the experiment, the store version and the settings that
-change the query. The first request of a version (the first open, `first_open`) joins the
-transactions once for every horizon the Results page offers (`store.results_cache.build`) and
-reads the opened view from that table; a background job then computes from the same table the
-aggregates of each of those horizons with capping off and on, so that a horizon or capping
-click finds them ready, and drops the table. The job waits while a page's own query runs
-(`_foreground`): a click is never queued behind work nobody asked for yet. The statistics
-(CUPED, correction, confidence) are computed from the aggregates in Python (`metrics.analyse`)
-and never touch DuckDB.
+change the query. The first request of a version (the first open, `first_open`) materializes
+the per-customer sums of the opened horizon (`store.results_cache.build`: a third of the sums
+of every offered horizon, which the page would otherwise wait for) and reads the opened view
+from them; a background job then materializes the sums of every horizon the Results page
+offers, computes from them the aggregates of each of those horizons with capping off and on,
+so that a horizon or capping click finds them ready, and drops the tables. The job waits
+while a page's own query runs (`_foreground`): a click is never queued behind work nobody asked
+for yet. The statistics (CUPED, correction, confidence) are computed from the aggregates in
+Python (`metrics.analyse`) and never touch DuckDB.
 
 A store write bumps the version: entries of other versions are never returned and are evicted,
 a job that sees the version change stops, and the tables of other versions are dropped.
@@ -226,8 +227,9 @@ def first_open(
     store: Store, experiment_id: int, settings: metrics.AnalysisSettings
 ) -> metrics.ExperimentAggregates:
     """What the Results page runs when it opens an experiment at a new store version: the
-    per-customer window sums of every offered horizon materialized once, and the view's
-    aggregates read from them (`aggregates`; the bench times this)."""
+    per-customer window sums of the opened horizon materialized, and the view's aggregates read
+    from them (`aggregates`; the bench times this). The background job does the other
+    horizons."""
     return aggregates(store, experiment_id, settings)
 
 
@@ -244,8 +246,9 @@ def _materialized_job(
     store: Store, experiment_id: int, version: int, settings: metrics.AnalysisSettings
 ) -> Job | None:
     """The version's job once its table is built: built here when this is the version's first
-    request (a first open: the table holds every offered horizon, so later clicks never read the
-    transactions), waited for while another request builds it. None for a view no table holds
+    request (a first open: the opened horizon's sums; the job then builds every offered
+    horizon's, so later clicks never read the transactions), waited for while another request
+    builds it. None for a view no table holds
     (a customer attribute's segments)."""
     job = job_for(store, experiment_id, version)
     if job is not None:
@@ -269,7 +272,9 @@ def _materialized_job(
         with store.cursor() as cur:
             job.cursor = cur
             results_cache.drop_stale(cur, version)
-            job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+            # the opened horizon only: its sums are a third of every horizon's (the job
+            # builds the others after the page is drawn)
+            job.materialized = results_cache.build(cur, spec, (spec.horizon_days,), version)
     except Exception as error:  # the request reads the transactions instead
         job.error = str(error)
         if not job.stop.is_set():
@@ -498,22 +503,34 @@ def _run(
     horizons: list[int],
     job: Job,
 ) -> None:
-    """Compute every (horizon, capping) the page offers from the table (building it first
-    when the first open did not), one at a time while no page query runs; drop the table."""
+    """Compute every (horizon, capping) the page offers from the tables of every offered
+    horizon (built first: the first open's hold its horizon only), one at a time while no page
+    query runs; drop the tables."""
     caps = list(dict.fromkeys([base.cap, config.DEFAULT_CAP, not config.DEFAULT_CAP]))
     try:
         job.go.wait(GO_TIMEOUT)  # the page is drawn (or nobody draws one: go on)
         with store.cursor() as cur:
             job.cursor = cur
             try:
-                if job.materialized is None:  # no waiting for idle: page queries wait for it
+                held = job.materialized.horizons if job.materialized is not None else ()
+                if not set(horizons) <= set(held):
                     if job.stop.is_set():
                         return
+                    if job.materialized is not None:  # a first open's: its page goes first
+                        _wait_for_idle(job)
                     with store.cursor() as spec_cur:
                         _, spec, _, _ = metrics.query_spec(spec_cur, experiment_id, base)
                     results_cache.drop_stale(cur, version)
-                    job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+                    opened = job.materialized
+                    if opened is None:
+                        job.materialized = results_cache.build(cur, spec, tuple(horizons), version)
+                    else:  # tables of their own: a view may still read the first open's
+                        job.materialized = results_cache.build(
+                            cur, spec, tuple(horizons), version, label="offered"
+                        )
+                        results_cache.drop(cur, opened)
                     job.built.set()
+                assert job.materialized is not None
                 for horizon in horizons:
                     for cap in caps:
                         if job.stop.is_set() or store.version() != version:

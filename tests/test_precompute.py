@@ -90,8 +90,8 @@ def test_horizon_and_capping_are_precomputed_without_reading_the_transactions(st
     first = precompute.aggregates(
         store, 1, metrics.AnalysisSettings(horizon_days=60), background=True
     )
-    # the first open joins the transactions once, for every offered horizon, and reads its
-    # view from that table like every later click
+    # the first open materializes the opened horizon's sums and reads its view from them;
+    # the job materializes every offered horizon's, and later clicks read those
     assert counting.direct == 0 and counting.materialized == 1
     assert precompute.wait(store, 1, timeout=120)
     job = precompute.job_for(store, 1)
@@ -134,7 +134,10 @@ def test_a_store_write_invalidates_the_precomputed_results(store, monkeypatch):
     with store.cursor() as cur:
         stale = results_cache.table_name(1, store.version() - 1)
         results_cache.build(cur, before.spec, (30,), store.version() - 1)  # a leftover
-        assert stale in results_cache.drop_stale(cur, store.version())
+        dropped = results_cache.drop_stale(cur, store.version())
+        assert {f"{stale}{part}" for part in ("_pre", "_window", "_assigned", "_bounds")} == set(
+            dropped
+        )
 
 
 def test_statistics_settings_share_one_aggregation():
@@ -200,3 +203,21 @@ def test_the_background_job_waits_while_a_page_query_runs(store):
         assert job.computed == 0 and not job.done.is_set()
     assert precompute.wait(store, 1, timeout=120)
     assert job.error is None and job.computed > 0 and job.materialized is None
+
+
+def test_a_labelled_build_has_tables_of_its_own_and_goes_stale_like_the_others(store):
+    """The job's build of every offered horizon sits beside the first open's (a view may still
+    read those): its own names, dropped with its version."""
+    version = store.version()
+    with store.cursor() as cur:
+        _, spec, _, _ = metrics.query_spec(cur, 1)
+        opened = results_cache.build(cur, spec, (60,), version)
+        offered = results_cache.build(cur, spec, HORIZONS, version, label="offered")
+        assert opened.table != offered.table
+        served = metrics_sql.experiment_aggregates(cur, spec, window=opened.window())
+        assert results_cache.drop_stale(cur, version) == []  # both are of this version
+        again = metrics_sql.experiment_aggregates(cur, spec, window=opened.window())
+        assert served.arms[1].n(60) == again.arms[1].n(60) > 0
+        assert len(results_cache.drop_stale(cur, version + 1)) == 8  # 4 parts of each build
+    with pytest.raises(ValueError):
+        results_cache.table_name(1, version, "x; DROP TABLE transactions")

@@ -460,8 +460,8 @@ def window_aggregates(spec: QuerySpec, params: dict[str, object]) -> tuple[str, 
 
 # PRE_PERIOD_SUMS by the rows they read: the pre-period's (offsets <= 0) and the windows'
 # (offsets > 0); the earliest offset is the least of both parts'
-_PRE_PART = ("pre_orders", "pre_spend", "pre_last_d", "earliest_d")
-_WINDOW_PART = ("first_purchase_days", "earliest_d")
+PRE_PART = ("pre_orders", "pre_spend", "pre_last_d", "earliest_d")
+WINDOW_PART = ("first_purchase_days", "earliest_d")
 
 
 def unit_sums(
@@ -484,8 +484,8 @@ def unit_sums(
         assigned: a relation with `assigned_rows`' columns.
         window_columns: the window sums wanted (besides first_purchase_days and earliest_d).
     """
-    pre_columns = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _PRE_PART]
-    window = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in _WINDOW_PART]
+    pre_columns = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in PRE_PART]
+    window = [f"{text} AS {name}" for name, text in PRE_PERIOD_SUMS if name in WINDOW_PART]
     pre = joined_rows(spec, params, assigned, discount_source, "pre")
     rows = joined_rows(spec, params, assigned, discount_source, "window")
     pre_sql = f"SELECT unit, {', '.join(pre_columns)} FROM ({pre}) GROUP BY unit"  # noqa: S608

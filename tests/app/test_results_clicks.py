@@ -110,8 +110,8 @@ def test_a_store_write_invalidates_the_precomputed_results(opened, app_env):
         cur.execute("UPDATE transactions SET amount = amount * 2 WHERE amount > 1000")
     at.run()
     assert not at.exception, at.exception
-    # the page's first open of the new version joins the transactions once, for every offered
-    # horizon (results_cache.build), and reads its view from that table
+    # the page's first open of the new version materializes the opened horizon's sums
+    # (results_cache.build) and reads its view from them
     assert calls.foreground == 0 and calls.materialized >= 1
     calls.direct = calls.foreground = 0
     assert_same(effects(at), direct(app_env, horizon_days=60))
