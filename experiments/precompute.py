@@ -482,7 +482,6 @@ def _retire(job: Job) -> None:
     _retired[:] = [j for j in _retired if not j.done.is_set()] + [job]
 
 
-@atexit.register
 def stop_all(timeout: float = 5.0) -> None:
     """Stop the running jobs (interrupting their query) and wait for them: a DuckDB query
     still running while the interpreter exits aborts the process."""
@@ -493,6 +492,14 @@ def stop_all(timeout: float = 5.0) -> None:
     for job in jobs:
         if job.thread is not None:
             job.thread.join(timeout)
+
+
+@atexit.register
+def _stop_at_exit() -> None:
+    """At exit, wait as long as an interrupted query takes to return: on a loaded machine 5 s
+    were not always enough, and a daemon thread still inside DuckDB when the interpreter
+    finalizes aborts the process ('FATAL: exception not rethrown') after the work is done."""
+    stop_all(timeout=120.0)
 
 
 def _run(
