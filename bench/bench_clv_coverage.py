@@ -33,6 +33,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,35 @@ def _experiment(clv, lever, T: np.ndarray, rng: np.random.Generator):  # type: i
             )
         )
     return pd.concat(frames, ignore_index=True), realised
+
+
+def speed_worker(args: argparse.Namespace) -> None:
+    """Time `project_arm_frame` (--bootstrap replicates, both methods) on one experiment of
+    --speed customers in four arms (control and three levers) with the code at --code."""
+    sys.path.insert(0, str(Path(args.code).resolve()))
+    from experiments import clv
+
+    spend = clv.GammaGammaParams(*SPEND)
+    levers = [BASE, SCENARIOS["lasting +60% rate"], (0.6, 30.0 / 7, 0.8, 3.0), BASE]
+    rng = np.random.default_rng(args.seed)
+    T = rng.integers(24, 29, args.speed // len(levers)).astype(float)
+    summary = clv.simulate_arm_summary(
+        {a: clv.BgNbdParams(*p) for a, p in enumerate(levers)}, spend, T, rng
+    )
+    arms = pd.DataFrame(
+        {"arm_id": [0, 1, 2, 3], "name": list("CABD"), "kind": ["control", "gift", "gift", "gift"]}
+    )
+    for method in ("pooled", "per_arm"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = clv.project_arm_frame(summary, arms, bootstrap=args.bootstrap, method=method)
+        row = {
+            "method": method,
+            "wall": time.perf_counter() - wall,
+            "cpu": time.process_time() - cpu,
+            "failed": result.failed_replicates,
+            "intervals": [[a.ci_lower, a.ci_upper] for a in result.arms[1:]],
+        }
+        print(json.dumps(row), flush=True)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -165,6 +195,53 @@ def _rows(lines: list[dict], quantile: float) -> list[tuple]:
     return out
 
 
+def speed(
+    args: argparse.Namespace, codes: dict[str, Path], commits: dict[str, str], started: datetime
+) -> str:
+    """Each implementation timed in turn (not at once), in its own process."""
+    load = [os.getloadavg()[0]]
+    rows = []
+    for name, path in codes.items():
+        output = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                f"--speed={args.speed}",
+                f"--bootstrap={args.bootstrap}",
+                f"--seed={args.seed}",
+                f"--code={path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        ).stdout
+        load.append(os.getloadavg()[0])
+        rows += [(name, json.loads(line)) for line in output.splitlines() if line.strip()]
+    lines = [
+        f"## Speed, run {started.isoformat(timespec='seconds')}",
+        "",
+        f"`bench/bench_clv_coverage.py --speed {args.speed} --bootstrap {args.bootstrap}`: one "
+        f"simulated experiment of {args.speed:,} customers in four arms (control + three "
+        f"levers), `project_arm_frame` with {args.bootstrap} replicates; load average "
+        f"{min(load):.1f}-{max(load):.1f} on {os.cpu_count()} shared cores (wall time is "
+        f"inflated by it, CPU time much less). before = {args.base} at {commits['before']}, "
+        f"this = {commits['this']}.",
+        "",
+        "| method | code | wall s | CPU s | CPU s per lever | dropped replicates | "
+        "first lever's interval |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for name, row in rows:
+        low, high = row["intervals"][0]
+        lines.append(
+            f"| {row['method']} | {name} | {row['wall']:.2f} | {row['cpu']:.2f} | "
+            f"{row['cpu'] / 3:.2f} | {row['failed']} | [{low:+.2f}, {high:+.2f}] |"
+        )
+    return "\n".join([*lines, ""])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=300)
@@ -174,11 +251,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5000)
     parser.add_argument("--scenario", action="append", choices=list(SCENARIOS))
     parser.add_argument("--method", action="append", choices=["pooled", "per_arm"])
+    parser.add_argument(
+        "--speed", type=int, default=0, help="time one experiment of this many customers instead"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", default=str(ROOT), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args)
+        speed_worker(args) if args.speed else worker(args)
         return
     scenarios = args.scenario or list(SCENARIOS)
     methods = args.method or ["pooled", "per_arm"]
@@ -202,6 +282,13 @@ def main() -> None:
     load = [os.getloadavg()[0]]
     table = []
     started = datetime.now()
+    if args.speed:
+        lines = speed(args, codes, commits, started)
+        shutil.rmtree(base, ignore_errors=True)
+        print(lines)
+        previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+        RESULTS.write_text(previous.rstrip() + "\n\n" + lines, encoding="utf-8")
+        return
     for scenario in scenarios:
         for method in methods:
             common = [
@@ -259,6 +346,7 @@ def main() -> None:
             f"{f:.2f} | {s:.3f} |"
         )
     lines.append("")
+    shutil.rmtree(base, ignore_errors=True)
     report = "\n".join(lines)
     print(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
