@@ -147,8 +147,9 @@ def test_bootstrap_intervals_cover_the_true_future_difference(method, lever):
     """60 simulated experiments per method, each where its model is right (one pooled fit when
     the arms do not differ, per-arm fits with a lasting lever): the 95% bootstrap interval (no
     held-back check) covers the exact true difference, and its width matches the spread of
-    the estimates. With 60 replicates a percentile interval covers about 93%; 49 or fewer of
-    60 then has probability 0.0003. The spread of 60 estimates is known to about +-9%."""
+    the estimates. The interval is nominal 95% at any number of replicates (estimate +- t x
+    their sd, #15); 49 or fewer of 60 then has probability 0.0002. The spread of 60 estimates
+    is known to about +-9%."""
     rng = np.random.default_rng(7)
     T = rng.integers(24, 29, 1500).astype(float)
     truth = clv.true_future_clv(lever, SPEND, T) - clv.true_future_clv(BASE, SPEND, T)
