@@ -28,6 +28,7 @@ from experiments.clv.gamma_gamma import (
     GammaGammaFit,
     GammaGammaParams,
 )
+from experiments.i18n.text import Text
 from experiments.progress import Progress
 
 if TYPE_CHECKING:
@@ -453,7 +454,10 @@ def project_arm_frame(
         resampler = Resampler(cells, [g for g in groups if g.converged])
         for number in range(bootstrap):
             if progress is not None:
-                progress(number / bootstrap, f"Bootstrap replicate {number + 1}/{bootstrap}")
+                progress(
+                    number / bootstrap,
+                    Text("progress.bootstrap", number=number + 1, bootstrap=bootstrap),
+                )
             replicate_values = resampler.replicate(horizon, rng)
             if replicate_values is None:
                 failed += 1

@@ -524,4 +524,54 @@ MESSAGES: dict[str, Entry] = {
         "en": " Only one column was found ({column}): the file may use a delimiter other than "
         "comma, semicolon or tab — export it as CSV with one of those.",
     },
+    # -- the progress lines of a load, the demo and a bootstrap (the page's bar, the CLI) ------
+    "progress.reading_head": {
+        "ru": "Читаем начало файла",
+        "en": "Reading the file's beginning",
+    },
+    "progress.hashing": {"ru": "Считаем контрольную сумму", "en": "Hashing"},
+    "progress.hashing_converting": {
+        "ru": "Считаем контрольную сумму и перекодируем в UTF-8",
+        "en": "Hashing and converting to UTF-8",
+    },
+    "progress.reading_rows": {"ru": "Читаем строки", "en": "Reading rows"},
+    "progress.checking_rows": {"ru": "Проверяем строки", "en": "Checking rows"},
+    "progress.saving_transactions": {"ru": "Сохраняем транзакции", "en": "Saving transactions"},
+    "progress.committing": {"ru": "Записываем", "en": "Committing"},
+    "progress.done": {"ru": "Готово", "en": "Done"},
+    "progress.demo_chunk": {
+        "ru": "создано клиентов: {done} из {customers}, транзакций: {transactions}",
+        "en": "{done} of {customers} customers, {transactions} transactions generated",
+    },
+    "progress.demo_committing": {"ru": "записываем", "en": "committing"},
+    "progress.demo_done": {"ru": "готово", "en": "done"},
+    "progress.bootstrap": {
+        "ru": "Бутстрэп: повтор {number} из {bootstrap}",
+        "en": "Bootstrap replicate {number}/{bootstrap}",
+    },
+    # -- what the store says after a removal or a deletion, and the demo's one line ------------
+    "store.removed_upload": {
+        "ru": "Загрузка {upload} удалена ({kind}, {file}, строк в файле: {file_rows}, строк в "
+        "базе: {stored_rows}){experiment}.",
+        "en": "Removed upload {upload} ({kind}, {file}, {file_rows} file rows, {stored_rows} "
+        "stored rows){experiment}.",
+    },
+    "store.removed_upload.experiment": {
+        "ru": " вместе с созданным ею экспериментом",
+        "en": " and the experiment it created",
+    },
+    "store.deleted_experiment": {
+        "ru": "Эксперимент {id} {name} удалён (назначений: {assignments}, строк итогов: "
+        "{results}); транзакции сохранены.",
+        "en": "Deleted experiment {id} {name} ({assignments} assignments, {results} result "
+        "rows); transactions are kept.",
+    },
+    "demo.summary": {
+        "ru": "Демо-данные: клиентов {customers}, транзакций {transactions} (с {first} по "
+        "{last}); эксперимент {name}: клиентов {audience}, групп {arms}; истинные эффекты — "
+        "в таблице known_effects (seed {seed}).",
+        "en": "Demo data: {customers} customers, {transactions} transactions ({first} to "
+        "{last}), experiment {name} with {audience} customers in {arms} arms; true effects in "
+        "known_effects (seed {seed}).",
+    },
 }

@@ -12,6 +12,7 @@ rendered in the same language.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, NamedTuple
 
 from experiments.i18n.language import Lang
@@ -80,3 +81,46 @@ def render_all(values: object, lang: Lang, sep: str = " ") -> str:
     if isinstance(values, str):
         return str(render(values, lang))
     return sep.join(str(render(v, lang)) for v in values)  # type: ignore[attr-defined]
+
+
+def numeral(value: int) -> PerLanguage:
+    """A whole number with its digits grouped as each language groups them (en '1,281',
+    ru '1 281'), for a `Text` value: `Text` inserts values as given."""
+    from experiments.i18n.format import Formatter
+
+    return PerLanguage(en=f"{value:,}", ru=Formatter("ru").number(value))
+
+
+def message_text(message: object, lang: Lang) -> str:
+    """A domain message in `lang`: a `Text` (or `Joined` texts, or a list of messages), an
+    error carrying one as its only argument, or an error with a catalogue ``key`` and
+    ``values`` (`SettingError`); plain text as it is. Not escaped: the pages and the command
+    line both say messages through this."""
+    from experiments.i18n.catalogue import t
+
+    if isinstance(message, BaseException):
+        key = getattr(message, "key", "")
+        if key:
+            return t(key, lang, **getattr(message, "values", {}))
+        args = message.args
+        message = args[0] if len(args) == 1 and isinstance(args[0], Text) else str(message)
+    if isinstance(message, list | tuple):
+        return render_all(message, lang)
+    return render_all(message if isinstance(message, Text) else str(message), lang)
+
+
+def upload_kind_word(kind: str, lang: Lang) -> str:
+    """What an upload holds, in words (ru 'транзакции', 'демо (синтетические)'); a kind the
+    catalogue does not name stays as stored."""
+    from experiments.i18n.catalogue import t
+    from experiments.i18n.messages import MESSAGES
+
+    key = "data.kind.demo" if kind == "demo" else f"upload.kind.{kind}"
+    return t(key, lang) if key in MESSAGES else kind
+
+
+def short_date(value: dt.date) -> PerLanguage:
+    """A date in each language's figures (en '2026-03-08', ru '08.03.2026'), for a `Text`."""
+    from experiments.i18n.format import Formatter
+
+    return PerLanguage(en=f"{value:%Y-%m-%d}", ru=Formatter("ru").date_short(value))
