@@ -9,7 +9,8 @@ import math
 import os
 import pathlib
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from experiments import config
@@ -32,15 +33,8 @@ class CommandError(Exception):
     """Refusal with a message for the user; the command exits 2."""
 
 
-EXPERIMENT_HELP = "experiment name, or its id when no experiment has that name"
-
 LANG_ENV = "LOYALTY_LAB_LANG"  # the command line's language when --lang is not given
 _LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
-LANG_HELP = (
-    "language of the human messages and the report: ru or en (default: $LOYALTY_LAB_LANG, "
-    "then the system locale $LC_ALL / $LC_MESSAGES / $LANG, then English); --json is the same "
-    "in both"
-)
 _lang: Lang = DEFAULT_LANGUAGE  # this run's language: set by main() from `cli_language`
 _money: str = config.CURRENCY  # the store's money (`settings.currency`): set by main()
 
@@ -122,16 +116,13 @@ def _experiment(store: Store, key: str) -> Experiment:
     return found
 
 
-SOURCE_HELP = (
-    "read the transactions from URL: duckdb:///FILE, spark://HOST:PORT, spark+local://N, "
-    "clickhouse://USER@HOST:PORT/DB (password in $LOYALTY_LAB_SOURCE_PASSWORD or [source] "
-    "password in .streamlit/secrets.toml), chdb:///DIR (default: $LOYALTY_LAB_SOURCE, else "
-    "[source] url in .streamlit/secrets.toml, else the store itself)"
-)
+def _help(key: str, **values: object) -> str:
+    """The help of a command or option (`cli.help.*`) in this run's language."""
+    return _say(f"cli.help.{key}", **values)
 
 
 def _add_source_option(p: argparse.ArgumentParser, default: object = None) -> None:
-    p.add_argument("--source", metavar="URL", default=default, help=SOURCE_HELP)
+    p.add_argument("--source", metavar="URL", default=default, help=_help("source"))
 
 
 def _source(args: argparse.Namespace, store: Store | None = None) -> Source | None:
@@ -173,13 +164,8 @@ def _currency(text: str) -> str:
 
 
 def _add_cap_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--cap",
-        action="store_true",
-        help="winsorise money metrics at the pooled 99th percentile: estimates the winsorised "
-        "mean difference, not the money difference (default: off)",
-    )
-    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics (default)")
+    p.add_argument("--cap", action="store_true", help=_help("cap"))
+    p.add_argument("--no-cap", action="store_true", help=_help("no_cap"))
 
 
 def _rule(found: Experiment) -> decision.DecisionRule:
@@ -208,15 +194,12 @@ def _analysis_settings(
 
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", metavar="EXPERIMENT", help=EXPERIMENT_HELP)
-    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
+    p.add_argument("experiment", metavar="EXPERIMENT", help=_help("experiment"))
+    p.add_argument("--horizon", type=int, metavar="DAYS", help=_help("horizon"))
     _add_cap_options(p)
-    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
+    p.add_argument("--no-covariate", action="store_true", help=_help("no_covariate"))
     p.add_argument(
-        "--correction",
-        choices=config.CORRECTIONS,
-        default=None,
-        help="default: the design rule's (holm unless the design chose otherwise)",
+        "--correction", choices=config.CORRECTIONS, default=None, help=_help("correction")
     )
     p.add_argument(
         "--confidence",
@@ -224,7 +207,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         choices=[round(c * 100) for c in config.CONFIDENCE_CHOICES],
         default=None,
         metavar="PERCENT",
-        help="confidence level of the intervals, 90, 95 or 99 (default: the design rule's)",
+        help=_help("confidence"),
     )
 
 
@@ -1080,215 +1063,219 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
 Handler = Callable[["Store", argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments",
-        description="Loyalty Lab: loyalty experiments on your own transactions, in money.",
-    )
-    parser.add_argument(
-        "--db",
-        help=f"store file (default: ${config.DB_ENV_VAR} or {config.DEFAULT_DB_PATH})",
-    )
+def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
+    """The command line's parser, its help in `lang` (default: this run's language)."""
+    global _lang
+    if lang is not None:
+        _lang = lang
+    h = _help
+    parser = argparse.ArgumentParser(prog="python -m experiments", description=h("description"))
+    parser.add_argument("--db", help=h("db", env=config.DB_ENV_VAR, path=config.DEFAULT_DB_PATH))
     _add_source_option(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=LANG_HELP)
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=h("lang"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    json_help = h("json")
 
-    p = sub.add_parser("demo", help="replace the store's contents with the seeded demo data set")
-    p.add_argument("--customers", type=int, default=config.DEMO_CUSTOMERS)
-    p.add_argument("--seed", type=int, default=config.DEMO_SEED)
+    p = sub.add_parser("demo", help=h("demo"), description=h("demo"))
     p.add_argument(
-        "--yes", action="store_true", help="replace a store that holds your own data too"
+        "--customers",
+        type=int,
+        default=config.DEMO_CUSTOMERS,
+        help=h("demo.customers", default=config.DEMO_CUSTOMERS),
     )
+    p.add_argument(
+        "--seed", type=int, default=config.DEMO_SEED, help=h("seed", default=config.DEMO_SEED)
+    )
+    p.add_argument("--yes", action="store_true", help=h("demo.yes"))
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("load", help="load a transactions, customers or campaign results file")
-    p.add_argument("kind", choices=["transactions", "customers", "results"])
-    p.add_argument("file")
-    p.add_argument(
-        "--map",
-        action="append",
-        metavar="SOURCE=FIELD",
-        help="map a column of the file to a field (repeatable), e.g. --map Клиент=customer_id",
-    )
-    p.add_argument(
-        "--experiment",
-        metavar="NAME_OR_ID",
-        help="campaign results: the experiment to attach to (id or name; a new name creates it)",
-    )
-    p.add_argument(
-        "--load-valid-rows",
-        action="store_true",
-        help="load the valid rows of a file with row errors and set the others aside",
-    )
-    p.add_argument(
-        "--set-aside",
-        metavar="FILE.csv",
-        help="write the rows not loaded (no customer, totals rows, errors) to this file",
-    )
+    p = sub.add_parser("load", help=h("load"), description=h("load"))
+    p.add_argument("kind", choices=["transactions", "customers", "results"], help=h("load.kind"))
+    p.add_argument("file", help=h("file"))
+    p.add_argument("--map", action="append", metavar="SOURCE=FIELD", help=h("load.map"))
+    p.add_argument("--experiment", metavar="NAME_OR_ID", help=h("load.experiment"))
+    p.add_argument("--load-valid-rows", action="store_true", help=h("load.valid_rows"))
+    p.add_argument("--set-aside", metavar="FILE.csv", help=h("load.set_aside"))
     p.set_defaults(handler=cmd_load)
 
-    p = sub.add_parser("register", help="register a customer -> arm list randomized elsewhere")
-    p.add_argument("file", help="CSV (any delimiter, UTF-8 or Windows-1251), XLSX or Parquet")
-    p.add_argument("--name", required=True, help="experiment name")
-    p.add_argument("--sent-on", required=True, metavar="YYYY-MM-DD", help="day the list was sent")
-    p.add_argument(
-        "--map",
-        action="append",
-        metavar="SRC=FIELD",
-        help="map a column to customer_id, arm, arm_kind, code or a cost field (repeatable)",
-    )
+    p = sub.add_parser("register", help=h("register"), description=h("register"))
+    p.add_argument("file", help=h("register.file"))
+    p.add_argument("--name", required=True, help=h("register.name"))
+    p.add_argument("--sent-on", required=True, metavar="YYYY-MM-DD", help=h("register.sent_on"))
+    p.add_argument("--map", action="append", metavar="SRC=FIELD", help=h("register.map"))
     p.add_argument(
         "--arm-kind",
         action="append",
         metavar="ARM=discount|gift|outreach|custom",
-        help="what the arm got (repeatable); default: the file's arm_kind column, else custom",
+        help=h("register.arm_kind"),
+    )
+    p.add_argument("--cost", action="append", metavar="ARM=AMOUNT", help=h("register.cost"))
+    p.add_argument(
+        "--discount", action="append", metavar="ARM=PERCENT", help=h("register.discount")
+    )
+    p.add_argument("--control", metavar="ARM", help=h("register.control"))
+    p.add_argument(
+        "--metric",
+        choices=["repeat_purchase", "net_value"],
+        default="repeat_purchase",
+        help=h("register.metric", default="repeat_purchase"),
     )
     p.add_argument(
-        "--cost",
-        action="append",
-        metavar="ARM=RUB",
-        help="fixed cost per customer of a gift, outreach (per contact) or custom arm",
+        "--horizon",
+        type=int,
+        default=config.DEFAULT_HORIZON_DAYS,
+        metavar="DAYS",
+        help=h("register.horizon", default=config.DEFAULT_HORIZON_DAYS),
     )
-    p.add_argument("--discount", action="append", metavar="ARM=PERCENT", help="percent off")
-    p.add_argument("--control", metavar="ARM", help="the control arm (default: detected)")
-    p.add_argument("--metric", choices=["repeat_purchase", "net_value"], default="repeat_purchase")
-    p.add_argument("--horizon", type=int, default=config.DEFAULT_HORIZON_DAYS, metavar="DAYS")
-    p.add_argument("--hypothesis")
+    p.add_argument("--hypothesis", help=h("register.hypothesis"))
     p.set_defaults(handler=cmd_register)
 
-    p = sub.add_parser("delete", help="delete an experiment with its assignments and results")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
-    p.add_argument("--yes", action="store_true", help="confirm: the deletion cannot be undone")
+    p = sub.add_parser("delete", help=h("delete"), description=h("delete"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment_id_or_name"))
+    p.add_argument("--yes", action="store_true", help=h("delete.yes"))
     p.set_defaults(handler=cmd_delete)
 
-    p = sub.add_parser("archive", help="archive an experiment (kept, out of the way)")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
-    p.add_argument("--undo", action="store_true", help="bring it back from the archive")
+    p = sub.add_parser("archive", help=h("archive"), description=h("archive"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment_id_or_name"))
+    p.add_argument("--undo", action="store_true", help=h("archive.undo"))
     p.set_defaults(handler=cmd_archive)
 
-    p = sub.add_parser("stats", help="what is in the store")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_stats)
+    for name, handler in (("stats", cmd_stats), ("list", cmd_list), ("uploads", cmd_uploads)):
+        p = sub.add_parser(name, help=h(name), description=h(name))
+        p.add_argument("--json", action="store_true", help=json_help)
+        p.set_defaults(handler=handler)
 
-    p = sub.add_parser("list", help="list experiments")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_list)
-
-    p = sub.add_parser("uploads", help="upload history")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_uploads)
-
-    p = sub.add_parser("remove-upload", help="remove an upload's rows and its audit entry")
-    p.add_argument("upload_id", type=int)
+    p = sub.add_parser("remove-upload", help=h("remove_upload"), description=h("remove_upload"))
+    p.add_argument("upload_id", type=int, help=h("remove_upload.id"))
     p.set_defaults(handler=cmd_remove_upload)
 
-    p = sub.add_parser("analyze-file", help="effects from a results file (arm column + metrics)")
-    p.add_argument("file", help=".csv, .parquet or .xlsx, one row per customer")
-    p.add_argument("--arm", required=True, metavar="COLUMN", help="column with the arm label")
-    p.add_argument("--control", required=True, metavar="LABEL", help="label of the control arm")
+    p = sub.add_parser("analyze-file", help=h("analyze_file"), description=h("analyze_file"))
+    p.add_argument("file", help=h("analyze_file.file"))
+    p.add_argument("--arm", required=True, metavar="COLUMN", help=h("analyze_file.arm"))
+    p.add_argument("--control", required=True, metavar="LABEL", help=h("analyze_file.control"))
     p.add_argument(
         "--metric",
         required=True,
         action="append",
         metavar="COLUMN[:binary|:money]",
-        help="metric column (repeatable); kind guessed when omitted: only 0/1 -> binary",
+        help=h("analyze_file.metric"),
     )
-    p.add_argument("--covariate", metavar="COLUMN", help="pre-period column for CUPED")
-    p.add_argument("--correction", choices=config.CORRECTIONS, default=config.DEFAULT_CORRECTION)
+    p.add_argument("--covariate", metavar="COLUMN", help=h("analyze_file.covariate"))
+    p.add_argument(
+        "--correction",
+        choices=config.CORRECTIONS,
+        default=config.DEFAULT_CORRECTION,
+        help=h("analyze_file.correction", default=config.DEFAULT_CORRECTION),
+    )
     _add_cap_options(p)
     p.add_argument(
-        "--allocation",
-        action="append",
-        metavar="ARM=WEIGHT",
-        help="planned split for the SRM test (repeatable); default: equal across arms",
+        "--allocation", action="append", metavar="ARM=WEIGHT", help=h("analyze_file.allocation")
     )
-    p.add_argument("--alpha", type=float, default=config.ALPHA)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=config.ALPHA,
+        help=h("analyze_file.alpha", default=config.ALPHA),
+    )
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_analyze_file, needs_store=False)
 
-    p = sub.add_parser("analyze", help="effects of an experiment from the store")
+    p = sub.add_parser("analyze", help=h("analyze"), description=h("analyze"))
     _add_analysis_options(p)
     _add_source_option(p, argparse.SUPPRESS)  # after the command too
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_analyze)
 
-    p = sub.add_parser("assignments", help="export an experiment's customer -> arm list")
-    p.add_argument("experiment", metavar="EXPERIMENT", help=EXPERIMENT_HELP)
-    p.add_argument(
-        "--out",
-        required=True,
-        metavar="FILE",
-        help="FILE.csv or FILE.xlsx (the page names it <experiment>-assignments.csv)",
-    )
-    p.add_argument("--sep", choices=[",", ";"], default=",", help="CSV separator")
+    p = sub.add_parser("assignments", help=h("assignments"), description=h("assignments"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment"))
+    p.add_argument("--out", required=True, metavar="FILE", help=h("assignments.out"))
+    p.add_argument("--sep", choices=[",", ";"], default=",", help=h("assignments.sep"))
     p.set_defaults(handler=cmd_assignments)
 
-    p = sub.add_parser("clv", help="BG/NBD + Gamma-Gamma CLV of the store, or of an experiment")
-    p.add_argument("--until", metavar="DATE", help="calibration cutoff (default: last day)")
-    p.add_argument("--months", type=int, default=12, help="CLV horizon in months")
-    p.add_argument("--experiment", help="project per-arm CLV of this experiment (id or name)")
+    p = sub.add_parser("clv", help=h("clv"), description=h("clv"))
+    p.add_argument("--until", metavar="DATE", help=h("clv.until"))
+    p.add_argument("--months", type=int, default=12, help=h("clv.months"))
+    p.add_argument("--experiment", help=h("clv.experiment"))
     _add_source_option(p, argparse.SUPPRESS)
     p.add_argument(
         "--bootstrap",
         type=int,
         default=config.CLV_BOOTSTRAP_REPLICATES,
-        help="replicates for the arm CIs (default: the Results page's)",
+        help=h("clv.bootstrap"),
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--seed", type=int, default=0, help=h("seed", default=0))
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_clv)
 
-    p = sub.add_parser("report", help="write the self-contained HTML report of an experiment")
+    p = sub.add_parser("report", help=h("report"), description=h("report"))
     _add_analysis_options(p)
     _add_source_option(p, argparse.SUPPRESS)  # after the command too
-    p.add_argument("--out", required=True, metavar="FILE.html")
+    p.add_argument("--out", required=True, metavar="FILE.html", help=h("report.out"))
     p.add_argument(
         "--currency",
         type=_currency,
         default=None,
         metavar="CODE",
-        help="ISO 4217 code of the money (default: the store's currency setting, else "
-        f"{config.CURRENCY})",
+        help=h("report.currency", default=config.CURRENCY),
     )
-    p.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="where colleagues open the app, for the report's live-view link (default: "
-        "[share] base_url in .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL)",
-    )
+    p.add_argument("--base-url", metavar="URL", help=h("report.base_url"))
     p.set_defaults(handler=cmd_report)
 
-    p = sub.add_parser("settings", help="show or set the store's settings (margin rate, currency)")
+    p = sub.add_parser("settings", help=h("settings"), description=h("settings"))
     p.add_argument(
         "--margin-rate",
         metavar="RATE",
-        help="gross margin share of the pre-discount price for transactions without a margin "
-        f"column, 0 < RATE < 1 (0.35, 0,35 or 35%%); default {config.DEFAULT_MARGIN_RATE:g}",
+        help=h("settings.margin_rate", default=f"{config.DEFAULT_MARGIN_RATE:g}"),
     )
+    p.add_argument("--reset-margin-rate", action="store_true", help=h("settings.reset_margin_rate"))
     p.add_argument(
-        "--reset-margin-rate", action="store_true", help="back to the default margin rate"
+        "--currency", metavar="CODE", help=h("settings.currency", default=config.CURRENCY)
     )
-    p.add_argument(
-        "--currency",
-        metavar="CODE",
-        help=f"ISO 4217 code of the store's money (RUB, EUR, USD, KZT); default {config.CURRENCY}",
-    )
-    p.add_argument("--reset-currency", action="store_true", help="back to the default currency")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--reset-currency", action="store_true", help=h("settings.reset_currency"))
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_settings)
 
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
     for command in sub.choices.values():  # `analyze --lang ru` as well as `--lang ru analyze`
-        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP)
+        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=h("lang"))
     return parser
 
 
+def _explicit_language(argv: Sequence[str]) -> str | None:
+    """The --lang value of a command line before it is parsed (the help is in it)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+@contextmanager
+def _argparse_words(lang: Lang) -> Iterator[None]:
+    """argparse's own words ('usage:', 'options', its errors) in `lang` while a command line
+    is parsed: argparse looks them up through its module's gettext `_`, by their English text
+    (`cli.argparse.*`)."""
+    from experiments.i18n import MESSAGES, t
+
+    words = {t(key, "en"): t(key, lang) for key in MESSAGES if key.startswith("cli.argparse.")}
+    english = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: words.get(text, english(text))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # --help ends here, before pandas, scipy or DuckDB load
+    global _lang, _money
+    line = list(sys.argv[1:] if argv is None else argv)
+    _lang = cli_language(_explicit_language(line))
+    with _argparse_words(_lang):
+        parser = build_parser()
+        args = parser.parse_args(line)  # --help ends here, before pandas, scipy or DuckDB load
     from experiments.sources import SourceError
 
-    global _lang, _money
     _lang = args.lang = cli_language(args.lang)
     _money = config.CURRENCY  # until a store is open: its setting
     import duckdb

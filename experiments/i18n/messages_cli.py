@@ -315,4 +315,364 @@ MESSAGES: dict[str, Entry] = {
         "en": "mean probability still active",
     },
     "cli.clv.margin_rate": {"ru": "маржинальность", "en": "margin rate"},
+    # -- argparse: the help of every command and option (`--help` in the run's language) --
+    "cli.help.description": {
+        "ru": "Loyalty Lab: эксперименты с программой лояльности на ваших собственных транзакциях, "
+        "в деньгах.",
+        "en": "Loyalty Lab: loyalty experiments on your own transactions, in money.",
+    },
+    "cli.help.db": {
+        "ru": "файл базы (по умолчанию: ${env} или {path})",
+        "en": "store file (default: ${env} or {path})",
+    },
+    "cli.help.source": {
+        "ru": "читать транзакции по адресу URL: duckdb:///ФАЙЛ, spark://ХОСТ:ПОРТ, spark+local://N,"
+        " clickhouse://ПОЛЬЗОВАТЕЛЬ@ХОСТ:ПОРТ/БАЗА (пароль в $LOYALTY_LAB_SOURCE_PASSWORD или"
+        " [source] password в .streamlit/secrets.toml), chdb:///ПАПКА (по умолчанию: "
+        "$LOYALTY_LAB_SOURCE, иначе [source] url в .streamlit/secrets.toml, иначе сама база)",
+        "en": "read the transactions from URL: duckdb:///FILE, spark://HOST:PORT, spark+local://N, "
+        "clickhouse://USER@HOST:PORT/DB (password in $LOYALTY_LAB_SOURCE_PASSWORD or [source]"
+        " password in .streamlit/secrets.toml), chdb:///DIR (default: $LOYALTY_LAB_SOURCE, "
+        "else [source] url in .streamlit/secrets.toml, else the store itself)",
+    },
+    "cli.help.lang": {
+        "ru": "язык сообщений и отчёта: ru или en (по умолчанию: $LOYALTY_LAB_LANG, затем язык "
+        "системы $LC_ALL / $LC_MESSAGES / $LANG, затем английский); --json одинаков на обоих",
+        "en": "language of the human messages and the report: ru or en (default: $LOYALTY_LAB_LANG,"
+        " then the system locale $LC_ALL / $LC_MESSAGES / $LANG, then English); --json is the"
+        " same in both",
+    },
+    "cli.help.experiment": {
+        "ru": "название эксперимента или его номер, если эксперимента с таким названием нет",
+        "en": "experiment name, or its id when no experiment has that name",
+    },
+    "cli.help.experiment_id_or_name": {
+        "ru": "номер или название эксперимента",
+        "en": "experiment id or name",
+    },
+    "cli.help.json": {
+        "ru": "вывод для программ (JSON), одинаковый на всех языках",
+        "en": "machine-readable output (JSON), the same in every language",
+    },
+    "cli.help.cap": {
+        "ru": "обрезать денежные метрики по общему 99-му процентилю: оценивается разница "
+        "винзоризованных средних, а не разница в деньгах (по умолчанию выключено)",
+        "en": "winsorise money metrics at the pooled 99th percentile: estimates the winsorised mean"
+        " difference, not the money difference (default: off)",
+    },
+    "cli.help.no_cap": {
+        "ru": "не обрезать денежные метрики (по умолчанию)",
+        "en": "do not cap money metrics (default)",
+    },
+    "cli.help.horizon": {
+        "ru": "по умолчанию — горизонт эксперимента",
+        "en": "default: the experiment's",
+    },
+    "cli.help.no_covariate": {
+        "ru": "без строк CUPED",
+        "en": "no CUPED rows",
+    },
+    "cli.help.correction": {
+        "ru": "по умолчанию — поправка правила дизайна (Холма, если при дизайне не выбрана другая)",
+        "en": "default: the design rule's (holm unless the design chose otherwise)",
+    },
+    "cli.help.confidence": {
+        "ru": "уровень доверия интервалов: 90, 95 или 99 (по умолчанию — из правила дизайна)",
+        "en": "confidence level of the intervals, 90, 95 or 99 (default: the design rule's)",
+    },
+    "cli.help.demo": {
+        "ru": "заменить содержимое базы демо-данными (с фиксированным seed)",
+        "en": "replace the store's contents with the seeded demo data set",
+    },
+    "cli.help.demo.customers": {
+        "ru": "сколько клиентов создать (по умолчанию {default})",
+        "en": "how many customers to generate (default {default})",
+    },
+    "cli.help.seed": {
+        "ru": "seed генератора случайных чисел (по умолчанию {default})",
+        "en": "seed of the random numbers (default {default})",
+    },
+    "cli.help.demo.yes": {
+        "ru": "заменить и базу, в которой есть ваши собственные данные",
+        "en": "replace a store that holds your own data too",
+    },
+    "cli.help.load": {
+        "ru": "загрузить файл транзакций, клиентов или итогов кампании",
+        "en": "load a transactions, customers or campaign results file",
+    },
+    "cli.help.load.kind": {
+        "ru": "что в файле: transactions (транзакции), customers (клиенты) или results (итоги "
+        "кампании)",
+        "en": "what the file holds: transactions, customers or results",
+    },
+    "cli.help.file": {
+        "ru": "файл",
+        "en": "the file",
+    },
+    "cli.help.load.map": {
+        "ru": "сопоставить столбец файла полю (можно повторять), например --map Клиент=customer_id",
+        "en": "map a column of the file to a field (repeatable), e.g. --map Client=customer_id",
+    },
+    "cli.help.load.experiment": {
+        "ru": "итоги кампании: эксперимент, к которому их привязать (номер или название; новое "
+        "название создаёт эксперимент)",
+        "en": "campaign results: the experiment to attach to (id or name; a new name creates it)",
+    },
+    "cli.help.load.valid_rows": {
+        "ru": "загрузить корректные строки файла с ошибками в строках, а остальные отложить",
+        "en": "load the valid rows of a file with row errors and set the others aside",
+    },
+    "cli.help.load.set_aside": {
+        "ru": "записать незагруженные строки (без клиента, строки итогов, ошибки) в этот файл",
+        "en": "write the rows not loaded (no customer, totals rows, errors) to this file",
+    },
+    "cli.help.register": {
+        "ru": "зарегистрировать список «клиент → группа», распределённый в другой системе",
+        "en": "register a customer -> arm list randomized elsewhere",
+    },
+    "cli.help.register.file": {
+        "ru": "CSV (любой разделитель, UTF-8 или Windows-1251), XLSX или Parquet",
+        "en": "CSV (any delimiter, UTF-8 or Windows-1251), XLSX or Parquet",
+    },
+    "cli.help.register.name": {
+        "ru": "название эксперимента",
+        "en": "experiment name",
+    },
+    "cli.help.register.sent_on": {
+        "ru": "день отправки списка",
+        "en": "day the list was sent",
+    },
+    "cli.help.register.map": {
+        "ru": "сопоставить столбец полю customer_id, arm, arm_kind, code или полю затрат (можно "
+        "повторять)",
+        "en": "map a column to customer_id, arm, arm_kind, code or a cost field (repeatable)",
+    },
+    "cli.help.register.arm_kind": {
+        "ru": "что получила группа (можно повторять); по умолчанию — столбец arm_kind файла, иначе "
+        "custom",
+        "en": "what the arm got (repeatable); default: the file's arm_kind column, else custom",
+    },
+    "cli.help.register.cost": {
+        "ru": "фиксированные затраты на клиента для подарка, контакта (за контакт) или другой "
+        "механики",
+        "en": "fixed cost per customer of a gift, outreach (per contact) or custom arm",
+    },
+    "cli.help.register.discount": {
+        "ru": "процент скидки",
+        "en": "percent off",
+    },
+    "cli.help.register.control": {
+        "ru": "контрольная группа (по умолчанию определяется сама)",
+        "en": "the control arm (default: detected)",
+    },
+    "cli.help.register.metric": {
+        "ru": "основная метрика (по умолчанию {default})",
+        "en": "primary metric (default {default})",
+    },
+    "cli.help.register.horizon": {
+        "ru": "горизонт в днях (по умолчанию {default})",
+        "en": "horizon in days (default {default})",
+    },
+    "cli.help.register.hypothesis": {
+        "ru": "гипотеза эксперимента",
+        "en": "the experiment's hypothesis",
+    },
+    "cli.help.delete": {
+        "ru": "удалить эксперимент вместе с назначениями и итогами",
+        "en": "delete an experiment with its assignments and results",
+    },
+    "cli.help.delete.yes": {
+        "ru": "подтвердить: удаление нельзя отменить",
+        "en": "confirm: the deletion cannot be undone",
+    },
+    "cli.help.archive": {
+        "ru": "перенести эксперимент в архив (он сохранится, но не будет мешать)",
+        "en": "archive an experiment (kept, out of the way)",
+    },
+    "cli.help.archive.undo": {
+        "ru": "вернуть его из архива",
+        "en": "bring it back from the archive",
+    },
+    "cli.help.stats": {
+        "ru": "что лежит в базе",
+        "en": "what is in the store",
+    },
+    "cli.help.list": {
+        "ru": "список экспериментов",
+        "en": "list experiments",
+    },
+    "cli.help.uploads": {
+        "ru": "история загрузок",
+        "en": "upload history",
+    },
+    "cli.help.remove_upload": {
+        "ru": "удалить строки загрузки и её запись в истории",
+        "en": "remove an upload's rows and its audit entry",
+    },
+    "cli.help.remove_upload.id": {
+        "ru": "номер загрузки (см. uploads)",
+        "en": "the upload's number (see uploads)",
+    },
+    "cli.help.analyze_file": {
+        "ru": "эффекты по файлу итогов (столбец группы + метрики)",
+        "en": "effects from a results file (arm column + metrics)",
+    },
+    "cli.help.analyze_file.file": {
+        "ru": ".csv, .parquet или .xlsx, одна строка на клиента",
+        "en": ".csv, .parquet or .xlsx, one row per customer",
+    },
+    "cli.help.analyze_file.arm": {
+        "ru": "столбец с названием группы",
+        "en": "column with the arm label",
+    },
+    "cli.help.analyze_file.control": {
+        "ru": "название контрольной группы",
+        "en": "label of the control arm",
+    },
+    "cli.help.analyze_file.metric": {
+        "ru": "столбец метрики (можно повторять); без типа он угадывается: только 0/1 — binary",
+        "en": "metric column (repeatable); kind guessed when omitted: only 0/1 -> binary",
+    },
+    "cli.help.analyze_file.covariate": {
+        "ru": "столбец периода до эксперимента для CUPED",
+        "en": "pre-period column for CUPED",
+    },
+    "cli.help.analyze_file.correction": {
+        "ru": "поправка на множественные сравнения (по умолчанию {default})",
+        "en": "multiple-testing correction (default {default})",
+    },
+    "cli.help.analyze_file.allocation": {
+        "ru": "плановое распределение для проверки SRM (можно повторять); по умолчанию поровну",
+        "en": "planned split for the SRM test (repeatable); default: equal across arms",
+    },
+    "cli.help.analyze_file.alpha": {
+        "ru": "уровень значимости (по умолчанию {default})",
+        "en": "significance level (default {default})",
+    },
+    "cli.help.analyze": {
+        "ru": "эффекты эксперимента по данным базы",
+        "en": "effects of an experiment from the store",
+    },
+    "cli.help.assignments": {
+        "ru": "выгрузить список «клиент → группа» эксперимента",
+        "en": "export an experiment's customer -> arm list",
+    },
+    "cli.help.assignments.out": {
+        "ru": "ФАЙЛ.csv или ФАЙЛ.xlsx (страница называет его <эксперимент>-assignments.csv)",
+        "en": "FILE.csv or FILE.xlsx (the page names it <experiment>-assignments.csv)",
+    },
+    "cli.help.assignments.sep": {
+        "ru": "разделитель CSV",
+        "en": "CSV separator",
+    },
+    "cli.help.clv": {
+        "ru": "CLV по моделям BG/NBD + Gamma-Gamma для всей базы или для эксперимента",
+        "en": "BG/NBD + Gamma-Gamma CLV of the store, or of an experiment",
+    },
+    "cli.help.clv.until": {
+        "ru": "конец периода обучения (по умолчанию — последний день)",
+        "en": "calibration cutoff (default: last day)",
+    },
+    "cli.help.clv.months": {
+        "ru": "горизонт CLV в месяцах",
+        "en": "CLV horizon in months",
+    },
+    "cli.help.clv.experiment": {
+        "ru": "прогноз CLV по группам этого эксперимента (номер или название)",
+        "en": "project per-arm CLV of this experiment (id or name)",
+    },
+    "cli.help.clv.bootstrap": {
+        "ru": "число бутстрэп-повторов для интервалов групп (по умолчанию — как на странице "
+        "«Результаты»)",
+        "en": "replicates for the arm CIs (default: the Results page's)",
+    },
+    "cli.help.report": {
+        "ru": "записать автономный HTML-отчёт по эксперименту",
+        "en": "write the self-contained HTML report of an experiment",
+    },
+    "cli.help.report.out": {
+        "ru": "файл отчёта .html",
+        "en": "the report's .html file",
+    },
+    "cli.help.report.currency": {
+        "ru": "код валюты ISO 4217 (по умолчанию — валюта из настроек базы, иначе {default})",
+        "en": "ISO 4217 code of the money (default: the store's currency setting, else {default})",
+    },
+    "cli.help.report.base_url": {
+        "ru": "адрес, по которому коллеги открывают приложение, для ссылки отчёта на живой вид (по "
+        "умолчанию: [share] base_url в .streamlit/secrets.toml, иначе $LOYALTY_LAB_BASE_URL)",
+        "en": "where colleagues open the app, for the report's live-view link (default: [share] "
+        "base_url in .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL)",
+    },
+    "cli.help.settings": {
+        "ru": "показать или изменить настройки базы (маржинальность, валюта)",
+        "en": "show or set the store's settings (margin rate, currency)",
+    },
+    "cli.help.settings.margin_rate": {
+        "ru": "доля валовой маржи в цене до скидки для транзакций без столбца маржи, 0 < RATE < 1 "
+        "(0.35, 0,35 или 35%%); по умолчанию {default}",
+        "en": "gross margin share of the pre-discount price for transactions without a margin "
+        "column, 0 < RATE < 1 (0.35, 0,35 or 35%%); default {default}",
+    },
+    "cli.help.settings.reset_margin_rate": {
+        "ru": "вернуть маржинальность по умолчанию",
+        "en": "back to the default margin rate",
+    },
+    "cli.help.settings.currency": {
+        "ru": "код валюты данных базы по ISO 4217 (RUB, EUR, USD, KZT); по умолчанию {default}",
+        "en": "ISO 4217 code of the store's money (RUB, EUR, USD, KZT); default {default}",
+    },
+    "cli.help.settings.reset_currency": {
+        "ru": "вернуть валюту по умолчанию",
+        "en": "back to the default currency",
+    },
+    # -- argparse's own words (usage, errors), by their English text ----------------------
+    "cli.argparse.0": {
+        "ru": "использование: ",
+        "en": "usage: ",
+    },
+    "cli.argparse.1": {
+        "ru": "позиционные аргументы",
+        "en": "positional arguments",
+    },
+    "cli.argparse.2": {
+        "ru": "параметры",
+        "en": "options",
+    },
+    "cli.argparse.3": {
+        "ru": "показать эту справку и выйти",
+        "en": "show this help message and exit",
+    },
+    "cli.argparse.4": {
+        "ru": "%(prog)s: ошибка: %(message)s\n",
+        "en": "%(prog)s: error: %(message)s\n",
+    },
+    "cli.argparse.5": {
+        "ru": "не хватает обязательных аргументов: %s",
+        "en": "the following arguments are required: %s",
+    },
+    "cli.argparse.6": {
+        "ru": "недопустимое значение: %(value)r (выберите из %(choices)s)",
+        "en": "invalid choice: %(value)r (choose from %(choices)s)",
+    },
+    "cli.argparse.7": {
+        "ru": "аргумент %(argument_name)s: %(message)s",
+        "en": "argument %(argument_name)s: %(message)s",
+    },
+    "cli.argparse.8": {
+        "ru": "неизвестные аргументы: %s",
+        "en": "unrecognized arguments: %s",
+    },
+    "cli.argparse.9": {
+        "ru": "нужно одно значение",
+        "en": "expected one argument",
+    },
+    "cli.argparse.10": {
+        "ru": "недопустимое значение %(type)s: %(value)r",
+        "en": "invalid %(type)s value: %(value)r",
+    },
+    "cli.argparse.11": {
+        "ru": "неоднозначный параметр: %(option)s подходит к %(matches)s",
+        "en": "ambiguous option: %(option)s could match %(matches)s",
+    },
 }
