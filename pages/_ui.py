@@ -336,7 +336,7 @@ def source() -> Source | None:
     try:
         return source_engine.configured_source(None, settings)
     except SourceError as error:
-        st.error(t("source.error", lang(), message=plain(str(error))))
+        st.error(t("source.error", lang(), message=plain(say(error))))
         st.stop()
         raise  # st.stop() raises; for the type checker
 

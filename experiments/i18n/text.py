@@ -13,6 +13,7 @@ rendered in the same language.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from experiments.i18n.language import Lang
@@ -124,3 +125,39 @@ def short_date(value: dt.date) -> PerLanguage:
     from experiments.i18n.format import Formatter
 
     return PerLanguage(en=f"{value:%Y-%m-%d}", ru=Formatter("ru").date_short(value))
+
+
+def joined(parts: Sequence[object], sep: str = " ") -> str:
+    """Messages (some `Text`) as one message, joined in the language it is rendered in; ''
+    without parts. A `Text`, so that it still reads as its English as a plain str."""
+    kept = tuple(part for part in parts if part)
+    if not kept:
+        return ""
+    if len(kept) == 1 and isinstance(kept[0], str):
+        return kept[0]
+    return Text("text.joined", parts=Joined(kept, sep))
+
+
+def money(value: float | None, currency: str, *, signed: bool = False) -> PerLanguage:
+    """A whole amount by the Formatter in each language (en '+RUB 1,234', ru '+1 234 ₽')."""
+    from experiments.i18n.format import Formatter
+
+    def amount(lang: Lang) -> str:
+        return Formatter(lang, currency).money(value, signed=signed, digits=0)
+
+    return PerLanguage(en=amount("en"), ru=amount("ru"))
+
+
+def percent(share: float) -> PerLanguage:
+    """A share as a whole percentage in each language (en '95%', ru '95 %')."""
+    from experiments.i18n.format import Formatter
+
+    return PerLanguage(en=Formatter("en").percent(share, 0), ru=Formatter("ru").percent(share, 0))
+
+
+def signed_number(value: float | None) -> PerLanguage:
+    """A whole number with its sign in each language (en '+1,234', ru '+1 234')."""
+    from experiments.i18n.format import Formatter
+
+    en, ru = (Formatter(lang).number(value, 0, signed=True) for lang in ("en", "ru"))
+    return PerLanguage(en=en, ru=ru)
