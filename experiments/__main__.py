@@ -511,8 +511,9 @@ def cmd_remove_upload(store: Store, args: argparse.Namespace) -> int:
 
 
 def _stderr_progress(fraction: float, text: str) -> None:
-    share = _fmt().percent(fraction, 0)
-    print(f"[{share:>5}] {_text(text)}", file=sys.stderr, flush=True)
+    fmt = _fmt()
+    width = len(fmt.percent(1.0, 0))  # '[ 50%]' / '[ 50 %]': the lines stay aligned
+    print(f"[{fmt.percent(fraction, 0):>{width}}] {_text(text)}", file=sys.stderr, flush=True)
 
 
 def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
