@@ -439,7 +439,8 @@ def cmd_delete(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     if not args.yes:
         raise CommandError(_say("cli.delete.confirm", id=found.id, name=repr(found.name)))
-    print(_text(design_sql.delete_experiment(store, found.id)))
+    said = design_sql.delete_experiment(store, found.id)  # the store's words are English
+    print(said if _lang == DEFAULT_LANGUAGE else _say("design.deleted", name=found.name))
     return EXIT_OK
 
 
@@ -506,14 +507,22 @@ def _upload_status(status: object) -> str:
 def cmd_remove_upload(store: Store, args: argparse.Namespace) -> int:
     from experiments import ingest
 
-    print(_text(ingest.remove_upload(store, args.upload_id)))
+    said = ingest.remove_upload(store, args.upload_id)  # the store's words are English
+    if _lang != DEFAULT_LANGUAGE:
+        went = "the experiment it created" in said
+        experiment = _say("data.removed.experiment") if went else ""
+        said = _say("data.removed", upload=args.upload_id, experiment=experiment)
+    print(said)
     return EXIT_OK
 
 
 def _stderr_progress(fraction: float, text: str) -> None:
     fmt = _fmt()
     width = len(fmt.percent(1.0, 0))  # '[ 50%]' / '[ 50 %]': the lines stay aligned
-    print(f"[{fmt.percent(fraction, 0):>{width}}] {_text(text)}", file=sys.stderr, flush=True)
+    from experiments.i18n.text import progress_text
+
+    line = progress_text(text, _lang)
+    print(f"[{fmt.percent(fraction, 0):>{width}}] {line}", file=sys.stderr, flush=True)
 
 
 def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:

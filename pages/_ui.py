@@ -304,8 +304,10 @@ def upload_copy(uploaded: Any | None, slot: str) -> Path | None:
 def streamlit_progress(bar: Any) -> Callable[[float, str], None]:
     """Adapt an st.progress bar to the domain's `progress(fraction, text)` callback."""
 
+    from experiments.i18n.text import progress_text
+
     def update(fraction: float, text: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=progress_text(text, lang()))
 
     return update
 

@@ -148,8 +148,9 @@ def test_english_decision_sentences_are_todays(analysis):
     )
     headline = decision.decide(analysis)[0].headline
     assert re.fullmatch(
-        r".+: [+-]\d+\.\d pp repeat purchase \(95% CI [+-]\d+\.\d pp to [+-]\d+\.\d pp\), "
-        r"[+-][\d ]+ RUB net value per customer after its cost; \w[\w ]*",
+        r".+: [+-]\d+\.\d\u00a0pp repeat purchase \(95% CI [+-]\d+\.\d\u00a0pp to "
+        r"[+-]\d+\.\d\u00a0pp\), [+-]RUB\u00a0[\d,]+ net value per customer after its cost; "
+        r"\w[\w ]*",
         headline,
     ), headline
 

@@ -524,7 +524,9 @@ MESSAGES: dict[str, Entry] = {
         "en": " Only one column was found ({column}): the file may use a delimiter other than "
         "comma, semicolon or tab — export it as CSV with one of those.",
     },
-    # -- the progress lines of a load, the demo and a bootstrap (the page's bar, the CLI) ------
+    # -- the progress lines of a load, the demo and a bootstrap (the page's bar, the CLI); the
+    # store's own lines (Reading rows, Checking rows, ...) are plain English, matched to these by
+    # their English text (i18n.text.progress_text): the store has no languages
     "progress.reading_head": {
         "ru": "Читаем начало файла",
         "en": "Reading the file's beginning",
@@ -549,23 +551,7 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Бутстрэп: повтор {number} из {bootstrap}",
         "en": "Bootstrap replicate {number}/{bootstrap}",
     },
-    # -- what the store says after a removal or a deletion, and the demo's one line ------------
-    "store.removed_upload": {
-        "ru": "Загрузка {upload} удалена ({kind}, {file}, строк в файле: {file_rows}, строк в "
-        "базе: {stored_rows}){experiment}.",
-        "en": "Removed upload {upload} ({kind}, {file}, {file_rows} file rows, {stored_rows} "
-        "stored rows){experiment}.",
-    },
-    "store.removed_upload.experiment": {
-        "ru": " вместе с созданным ею экспериментом",
-        "en": " and the experiment it created",
-    },
-    "store.deleted_experiment": {
-        "ru": "Эксперимент {id} {name} удалён (назначений: {assignments}, строк итогов: "
-        "{results}); транзакции сохранены.",
-        "en": "Deleted experiment {id} {name} ({assignments} assignments, {results} result "
-        "rows); transactions are kept.",
-    },
+    # -- the demo's one line (experiments/demo.py) ------------------------------------------
     "demo.summary": {
         "ru": "Демо-данные: клиентов {customers}, транзакций {transactions} (с {first} по "
         "{last}); эксперимент {name}: клиентов {audience}, групп {arms}; истинные эффекты — "

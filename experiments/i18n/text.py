@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, NamedTuple
 
 from experiments.i18n.language import Lang
@@ -161,3 +162,28 @@ def signed_number(value: float | None) -> PerLanguage:
 
     en, ru = (Formatter(lang).number(value, 0, signed=True) for lang in ("en", "ru"))
     return PerLanguage(en=en, ru=ru)
+
+
+@cache
+def _progress_keys() -> dict[str, str]:
+    from experiments.i18n.catalogue import message, placeholders
+    from experiments.i18n.messages import MESSAGES
+
+    english = {key: message(key, "en") for key in MESSAGES if key.startswith("progress.")}
+    return {
+        text: key
+        for key, text in english.items()
+        if isinstance(text, str) and not placeholders(text)  # the store's lines are fixed
+    }
+
+
+def progress_text(text: str, lang: Lang) -> str:
+    """A progress line in `lang`: a `Text` rendered, and a plain line of the store (which has
+    no languages: 'Reading rows') by the catalogue's ``progress.*`` message of that English
+    text; any other line as it is."""
+    from experiments.i18n.catalogue import t
+
+    if isinstance(text, Text):
+        return text.render(lang)
+    key = _progress_keys().get(str(text))
+    return t(key, lang) if key else str(text)

@@ -39,7 +39,6 @@ from experiments.design.arms import ArmSpec
 from experiments.design.audience import RFM_SEGMENTS, AudienceFilter
 from experiments.design.planner import PlannerInputs
 from experiments.design.spec import ExperimentSpec
-from experiments.i18n.text import Text, numeral
 from experiments.store import Cursor, Store, StoreError, uploads
 from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
@@ -642,12 +641,9 @@ def delete_experiment(store: Store, experiment_id: int) -> str:
             cur.execute(statement, [experiment_id])
         uploads.delete_orphan_customers(cur, "ll_deleted")
         cur.execute("DROP TABLE ll_deleted")
-    return Text(
-        "store.deleted_experiment",
-        id=experiment_id,
-        name=repr(name),
-        assignments=numeral(assigned),
-        results=numeral(results),
+    return (
+        f"Deleted experiment {experiment_id} '{name}' ({assigned:,} assignments, "
+        f"{results:,} result rows); transactions are kept."
     )
 
 

@@ -24,7 +24,6 @@ import duckdb
 import pandas as pd
 
 from experiments import labels
-from experiments.i18n.text import PerLanguage, Text, numeral, upload_kind_word
 from experiments.progress import Progress
 from experiments.store import Cursor, Store, StoreError
 
@@ -385,7 +384,7 @@ def _stage(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> None:
         "decimal_comma": spec.decimal_comma,
         "date_formats": list(spec.date_formats),
     }
-    _run(cur, sql, params, progress, (0.30, 0.70), Text("progress.reading_rows"))
+    _run(cur, sql, params, progress, (0.30, 0.70), "Reading rows")
 
 
 _PLAIN_TEXT = {"customer_id", "order_id", "channel"}
@@ -807,7 +806,7 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
             if spec.kind == "results" and "arm" not in spec.fields:
                 _arm_from_assignments(cur, spec)
             if progress:
-                progress(0.72, Text("progress.checking_rows"))
+                progress(0.72, "Checking rows")
             _keep_first_rowid(cur)
             aside, total, findings = _set_aside_and_validate(cur, spec)
             if spec.load_valid_rows and any(f.severity == "error" for f in findings):
@@ -836,9 +835,9 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
             cur.execute("DROP TABLE ll_staging")
             cur.execute("DROP TABLE ll_base")
             if progress:
-                progress(0.99, Text("progress.committing"))
+                progress(0.99, "Committing")
         if progress:
-            progress(1.0, Text("progress.done"))
+            progress(1.0, "Done")
         return outcome
     except _Rejected as rejected:
         _give_space_back(store)
@@ -938,14 +937,7 @@ def _insert(
     created = False
     arms: dict[str, int] = {}
     if spec.kind == "transactions":
-        _run(
-            cur,
-            _INSERT_TRANSACTIONS,
-            params,
-            progress,
-            (0.75, 0.95),
-            Text("progress.saving_transactions"),
-        )
+        _run(cur, _INSERT_TRANSACTIONS, params, progress, (0.75, 0.95), "Saving transactions")
         cur.execute(_UPSERT_CUSTOMERS_FROM_TRANSACTIONS, params)
     elif spec.kind == "customers":
         for j, (_, name) in enumerate(spec.extras):
@@ -1174,16 +1166,11 @@ def remove(store: Store, upload_id: int) -> str:
         )
         cur.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
         cur.execute("DROP TABLE ll_removed")
-    text = Text(
-        "store.removed_upload",
-        upload=upload_id,
-        kind=PerLanguage(en=kind, ru=upload_kind_word(kind, "ru")),
-        file=file_name,
-        file_rows=numeral(int(file_rows)),
-        stored_rows=numeral(sum(deleted.values())),
-        experiment=Text("store.removed_upload.experiment") if dropped_experiment else "",
-    )
-    return text
+    text = f"Removed upload {upload_id} ({kind}, {file_name}, {int(file_rows):,} file rows"
+    text += f", {sum(deleted.values()):,} stored rows)"
+    if dropped_experiment:
+        text += " and the experiment it created"
+    return text + "."
 
 
 def _drop_demo_experiment(cur: Cursor, experiment_id: int) -> bool:
