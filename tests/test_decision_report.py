@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from experiments import decision, demo, metrics, report, stats
+from experiments.i18n import Formatter
 from experiments.store import Store
 
 
@@ -334,7 +335,7 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
     for fig, _ in report.report_figures(analysis):  # each chart's box is as tall as the chart
         assert f"height:{fig.layout.height}px" in page
     assert "plotly.js" in page.lower() or "plotly" in page[:200_000]
-    for text in ("Method notes", "horizon (days)", str(analysis.horizon_days), "holm"):
+    for text in ("Method notes", "horizon (days)", str(analysis.horizon_days), "Holm correction"):
         assert text in page
     for d in decision.decide(analysis):
         assert d.arm in page
@@ -343,7 +344,8 @@ def test_html_report_is_self_contained_and_carries_settings(analysis):
     lever_section = page[page.index("Which lever pays best?") : page.index("<h2>Charts</h2>")]
     cost = report.LEVER_COLUMNS["cost"]
     for value in report.lever_table(decision.decide(analysis))[cost]:  # labelled for a phone
-        assert f"<td data-label='{html.escape(cost)}'>{value:,.0f}</td>" in lever_section
+        shown = Formatter("en", "RUB").money(value, digits=0)  # 'RUB 160': the one money form
+        assert f"<td data-label='{html.escape(cost)}'>{shown}</td>" in lever_section
 
 
 def test_effects_csv_and_xlsx_equal_the_analysis(analysis):
