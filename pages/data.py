@@ -28,7 +28,7 @@ cols = st.columns(5)
 cols[0].metric(t("data.customers", lang), _ui.count(stats.customers))
 cols[1].metric(t("data.transactions", lang), _ui.count(stats.transactions))
 cols[2].metric(
-    t("data.revenue", lang, currency=_ui.currency()),
+    t("data.revenue", lang, currency=_ui.fmt().currency_symbol),  # ru '₽', en 'RUB'
     _ui.money_short(stats.revenue),
     help=t("data.revenue.help", lang, amount=_ui.money(stats.revenue)),
 )
