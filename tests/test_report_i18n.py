@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import decision, demo, metrics, report
+from experiments import decision, demo, metrics, report, stats
 from experiments.i18n import Formatter, t
 from experiments.store import Store
 
@@ -329,3 +329,17 @@ def test_the_survival_inputs_come_in_a_stable_order(analysis):
     rows = analysis.as_json()["survival"]["inputs"]
     keys = [(r["arm_id"], r["duration_days"], r["event"]) for r in rows]
     assert keys == sorted(keys) and len(keys) > 10
+
+
+@pytest.mark.parametrize(
+    ("currency", "en", "ru"),
+    [("RUB", "in roubles", "в рублях"), ("EUR", "in EUR", "в EUR"), ("KZT", "in KZT", "в KZT")],
+)
+def test_the_money_estimand_names_the_stores_currency(currency, en, ru):
+    """#12: 'roubles' only for a rouble store, in the report, the pages and the JSON label."""
+    assert report.estimand_label(False, lang="en", currency=currency).endswith(en)
+    assert report.estimand_label(False, lang="ru", currency=currency).endswith(ru)
+    assert stats.money_estimand_label(False, currency=currency).endswith(en)
+    capped = report.estimand_label(True, 99, "en", currency)
+    assert capped == stats.money_estimand_label(True, 99, currency)  # one wording
+    assert ("roubles" in capped) == (currency == "RUB")
