@@ -70,14 +70,7 @@ st.caption(
     t(
         "store.margin_rate.caption",
         lang,
-        rate=f"{rate_now:.1%}",
-        source=_source(current.margin_rate),
-    )
-    if lang == "en"
-    else t(
-        "store.margin_rate.caption",
-        lang,
-        rate=formatter.percent(rate_now),
+        rate=formatter.percent(rate_now),  # en '35.0%', ru '35,0 %'
         source=_source(current.margin_rate),
     )
 )
@@ -113,7 +106,7 @@ with st.form("store_settings", border=False):
                 t(
                     "store.saved",
                     lang,
-                    rate=f"{rate:.1%}" if lang == "en" else formatter.percent(rate),
+                    rate=formatter.percent(rate),
                     currency=str(saved.value("currency")),
                 ),
             )
@@ -297,9 +290,7 @@ else:
                 upload=r.upload_id,
                 file=r.file_name,
                 rows=r.rows if lang == "en" else formatter.count(r.rows, "rows"),
-                date=f"{r.loaded_at:%Y-%m-%d}"
-                if lang == "en"
-                else formatter.date_short(r.loaded_at),
+                date=formatter.date_short(r.loaded_at),  # en ISO, ru DD.MM.YYYY
             )
             for r in history.itertuples()
         }
