@@ -9,15 +9,18 @@ import math
 import os
 import pathlib
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from experiments import config
 from experiments.i18n.language import DEFAULT_LANGUAGE, LANGUAGES, Lang, supported
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
-    from experiments import analysis_file, decision, metrics
-    from experiments.experiment import Experiment
+    import pandas as pd
+
+    from experiments import analysis_file, clv, decision, metrics
+    from experiments.experiment import Arm, Experiment
     from experiments.i18n import Formatter
     from experiments.sources import Source
     from experiments.store import Store
@@ -30,15 +33,8 @@ class CommandError(Exception):
     """Refusal with a message for the user; the command exits 2."""
 
 
-EXPERIMENT_HELP = "experiment name, or its id when no experiment has that name"
-
 LANG_ENV = "LOYALTY_LAB_LANG"  # the command line's language when --lang is not given
 _LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
-LANG_HELP = (
-    "language of the human messages and the report: ru or en (default: $LOYALTY_LAB_LANG, "
-    "then the system locale $LC_ALL / $LC_MESSAGES / $LANG, then English); --json is the same "
-    "in both"
-)
 _lang: Lang = DEFAULT_LANGUAGE  # this run's language: set by main() from `cli_language`
 _money: str = config.CURRENCY  # the store's money (`settings.currency`): set by main()
 
@@ -74,10 +70,15 @@ def _fmt() -> Formatter:
 
 def _out_of_memory(error: BaseException) -> str:
     first = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return (
-        f"DuckDB ran out of memory ({first}). Raise or remove the limit: "
-        f"LOYALTY_LAB_DUCKDB_MEMORY=4GB (or empty for DuckDB's default, 80% of the RAM)."
-    )
+    return _say("cli.out_of_memory", detail=first)
+
+
+def _text(message: object) -> str:
+    """A domain message in this run's language: a `Text` (or an error carrying one, or a
+    SettingError's key) through the catalogue; plain text as it is."""
+    from experiments.i18n.text import message_text
+
+    return message_text(message, _lang)
 
 
 def _store_currency(store: Store) -> str:
@@ -115,16 +116,13 @@ def _experiment(store: Store, key: str) -> Experiment:
     return found
 
 
-SOURCE_HELP = (
-    "read the transactions from URL: duckdb:///FILE, spark://HOST:PORT, spark+local://N, "
-    "clickhouse://USER@HOST:PORT/DB (password in $LOYALTY_LAB_SOURCE_PASSWORD or [source] "
-    "password in .streamlit/secrets.toml), chdb:///DIR (default: $LOYALTY_LAB_SOURCE, else "
-    "[source] url in .streamlit/secrets.toml, else the store itself)"
-)
+def _help(key: str, **values: object) -> str:
+    """The help of a command or option (`cli.help.*`) in this run's language."""
+    return _say(f"cli.help.{key}", **values)
 
 
 def _add_source_option(p: argparse.ArgumentParser, default: object = None) -> None:
-    p.add_argument("--source", metavar="URL", default=default, help=SOURCE_HELP)
+    p.add_argument("--source", metavar="URL", default=default, help=_help("source"))
 
 
 def _source(args: argparse.Namespace, store: Store | None = None) -> Source | None:
@@ -137,7 +135,7 @@ def _source(args: argparse.Namespace, store: Store | None = None) -> Source | No
     if _is_the_store(source, store):
         return None  # the store itself: read in place (a second connection would clash)
     if source is not None:
-        print(f"reading transactions from {source.redacted()}", file=sys.stderr)
+        print(_say("cli.source.reading", source=source.redacted()), file=sys.stderr)
     return source
 
 
@@ -168,18 +166,13 @@ def _currency(text: str) -> str:
 
     code = text.strip().upper()
     if not is_currency(code):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 4217 currency code (RUB, EUR)")
+        raise argparse.ArgumentTypeError(_say("cli.currency_code", value=repr(text)))
     return code
 
 
 def _add_cap_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--cap",
-        action="store_true",
-        help="winsorise money metrics at the pooled 99th percentile: estimates the winsorised "
-        "mean difference, not the money difference (default: off)",
-    )
-    p.add_argument("--no-cap", action="store_true", help="do not cap money metrics (default)")
+    p.add_argument("--cap", action="store_true", help=_help("cap"))
+    p.add_argument("--no-cap", action="store_true", help=_help("no_cap"))
 
 
 def _rule(found: Experiment) -> decision.DecisionRule:
@@ -208,15 +201,12 @@ def _analysis_settings(
 
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", metavar="EXPERIMENT", help=EXPERIMENT_HELP)
-    p.add_argument("--horizon", type=int, metavar="DAYS", help="default: the experiment's")
+    p.add_argument("experiment", metavar="EXPERIMENT", help=_help("experiment"))
+    p.add_argument("--horizon", type=int, metavar="DAYS", help=_help("horizon"))
     _add_cap_options(p)
-    p.add_argument("--no-covariate", action="store_true", help="no CUPED rows")
+    p.add_argument("--no-covariate", action="store_true", help=_help("no_covariate"))
     p.add_argument(
-        "--correction",
-        choices=config.CORRECTIONS,
-        default=None,
-        help="default: the design rule's (holm unless the design chose otherwise)",
+        "--correction", choices=config.CORRECTIONS, default=None, help=_help("correction")
     )
     p.add_argument(
         "--confidence",
@@ -224,7 +214,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         choices=[round(c * 100) for c in config.CONFIDENCE_CHOICES],
         default=None,
         metavar="PERCENT",
-        help="confidence level of the intervals, 90, 95 or 99 (default: the design rule's)",
+        help=_help("confidence"),
     )
 
 
@@ -240,7 +230,7 @@ def cmd_demo(store: Store, args: argparse.Namespace) -> int:
     summary = demo.seed_demo(
         store, customers=args.customers, seed=args.seed, replace=True, progress=_stderr_progress
     )
-    print(summary)
+    print(_text(summary))
     return EXIT_OK
 
 
@@ -251,10 +241,29 @@ def cmd_stats(store: Store, args: argparse.Namespace) -> int:
         stats = overview.store_stats(cur)
     if args.json:
         _print_json(stats.as_json())
-    else:
-        for key, value in stats.as_json().items():
-            print(f"{key:>22}: {value}")
+        return EXIT_OK
+    labels = {key: _say(f"cli.stats.{key}") for key in stats.as_json()}
+    width = max(22, *map(len, labels.values()))
+    for key, value in stats.as_json().items():
+        print(f"{labels[key]:>{width}}: {_stat_value(key, value)}")
     return EXIT_OK
+
+
+def _stat_value(key: str, value: object) -> str:
+    """A `stats` number as a person reads it: grouped digits, the share as a percentage,
+    the revenue in the store's money, moments in the language's figures."""
+    import datetime as dt
+
+    fmt = _fmt()
+    if value is None:
+        return fmt.not_available
+    if key == "repeat_share":
+        return fmt.percent(float(value))  # type: ignore[arg-type]
+    if key == "revenue":
+        return fmt.money(float(value))  # type: ignore[arg-type]
+    if key in ("first_ts", "last_ts"):
+        return fmt.datetime_short(dt.datetime.fromisoformat(str(value)))
+    return fmt.number(value)  # type: ignore[arg-type]
 
 
 def cmd_list(store: Store, args: argparse.Namespace) -> int:
@@ -269,16 +278,14 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
             print(_say("cli.list.empty"))
         fmt = _fmt()
         for e in experiments:
-            arms = ", ".join(f"{a.name} ({_kind(a.kind)}, {a.allocation:g})" for a in e.arms)
+            arms = ", ".join(f"{a.name} ({_kind(a.kind)}, {_share(a.allocation)})" for a in e.arms)
             marks = "".join(
                 f" ({_say(m)})"
                 for m, on in [("cli.mark.demo", e.demo), ("cli.mark.archived", e.archived)]
                 if on
             )
             status = _say(f"cli.status.{e.status}")
-            customers = (
-                f"{e.customers} customers" if _lang == "en" else fmt.count(e.customers, "customers")
-            )
+            customers = fmt.count(e.customers, "customers")
             print(f"{e.id:>4}  {e.name}{marks}  [{status}]  {customers}: {arms}")
     return EXIT_OK
 
@@ -304,7 +311,7 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         load_valid_rows=args.load_valid_rows,
     )
     if not result.ok:
-        raise CommandError(result.summary())
+        raise CommandError(result.summary_in(_lang))
     if result.set_aside is not None and args.set_aside:
         try:
             result.set_aside.to_csv(args.set_aside, index=False, encoding="utf-8-sig")
@@ -312,7 +319,7 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
             raise CommandError(
                 _say("cli.cannot_write", path=args.set_aside, reason=error.strerror)
             ) from None
-    print(result.summary())
+    print(result.summary_in(_lang))
     return EXIT_OK
 
 
@@ -323,14 +330,18 @@ def _arm_values(items: Sequence[str] | None, option: str, number: bool) -> dict[
         arm, sep, value = item.rpartition("=")
         arm, value = arm.strip(), value.strip()
         if not sep or not arm or not value:
-            raise CommandError(f"{option} wants ARM=VALUE, got {item!r}")
+            raise CommandError(_say("cli.register.pair", option=option, item=repr(item)))
         if number:
             try:
                 parsed = float(value.replace(",", "."))
             except ValueError:
-                raise CommandError(f"{option} {item!r}: {value!r} is not a number") from None
+                raise CommandError(
+                    _say(
+                        "cli.register.not_number", option=option, item=repr(item), value=repr(value)
+                    )
+                ) from None
             if not parsed >= 0:
-                raise CommandError(f"{option} {item!r}: the value cannot be negative")
+                raise CommandError(_say("cli.register.negative", option=option, item=repr(item)))
             value = str(parsed)
         values[arm] = value
     return values
@@ -347,35 +358,38 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     try:
         sent_on = dt.date.fromisoformat(args.sent_on)
     except ValueError:
-        raise CommandError(f"--sent-on {args.sent_on!r} is not a date (YYYY-MM-DD)") from None
+        raise CommandError(_say("cli.register.sent_on_date", value=repr(args.sent_on))) from None
     if sent_on > dt.date.today():
-        raise CommandError(f"--sent-on {sent_on} is in the future")
+        raise CommandError(_say("cli.register.sent_on_future", value=sent_on))
     mapping = ingest.parse_mapping(args.map or [])
     kinds = _arm_values(args.arm_kind, "--arm-kind", number=False)
     costs = _arm_values(args.cost, "--cost", number=True)
     percents = _arm_values(args.discount, "--discount", number=True)
     parsed = design.read_assignment_file(args.file, mapping, control_arm=args.control)
     if parsed.problems and not parsed.arms:
-        raise CommandError(f"{args.file}: nothing registered. " + " ".join(parsed.problems))
+        problems = " ".join(map(_text, parsed.problems))
+        raise CommandError(_say("cli.register.nothing", file=args.file, problems=problems))
     by_name = {a.name: a for a in parsed.arms}
     unknown = sorted({*kinds, *costs, *percents} - set(by_name))
     if unknown:
         raise CommandError(
-            f"no arm {', '.join(map(repr, unknown))} in {args.file}; its arms are: "
-            f"{', '.join(by_name)}"
+            _say(
+                "cli.register.unknown_arms",
+                names=", ".join(map(repr, unknown)),
+                file=args.file,
+                arms=", ".join(by_name),
+            )
         )
     chosen: dict[str, design.ArmSpec] = {}
     for name, arm in by_name.items():
         kind = kinds.get(name, arm.kind)
         if kind not in design.ARM_KINDS:
-            raise CommandError(f"--arm-kind {name}={kind}: kinds are {', '.join(design.ARM_KINDS)}")
+            kinds_list = ", ".join(design.ARM_KINDS)
+            raise CommandError(_say("cli.register.bad_kind", arm=name, kind=kind, kinds=kinds_list))
         if name in percents and kind != "discount":
-            raise CommandError(f"--discount {name}: the arm is {kind}, not a discount")
+            raise CommandError(_say("cli.register.not_discount", arm=name, kind=_kind(kind)))
         if name in costs and kind in ("discount", "control"):
-            raise CommandError(
-                f"--cost {name}: a {kind} arm has no fixed cost per customer "
-                "(a discount's cost is the percent off: use --discount)"
-            )
+            raise CommandError(_say("cli.register.no_fixed_cost", arm=name, kind=_kind(kind)))
         cost = float(costs[name]) if name in costs else None
         arm = replace(arm, kind=kind)  # type: ignore[arg-type]
         if kind == "discount" and name in percents:
@@ -402,16 +416,25 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     with store.cursor() as cur:
         stored = record.load(cur, experiment_id)
     assert stored is not None
-    arms = ", ".join(
-        f"{a.name} ({a.kind}"
-        + (f", {a.discount_pct:g}% off" if a.kind == "discount" else "")
-        + (f", {a.cost_per_customer:,.2f} {_money}" if a.cost_per_customer else "")
-        + ")"
-        for a in stored.arms
-    )
+    fmt = _fmt()
+
+    def arm_text(a: Arm) -> str:
+        extra = ""
+        if a.kind == "discount":
+            extra += _say("cli.register.discount", percent=_share(a.discount_pct / 100))
+        if a.cost_per_customer:
+            extra += f", {fmt.money(a.cost_per_customer)}"
+        return f"{a.name} ({_kind(a.kind)}{extra})"
+
     print(
-        f"Registered '{stored.name}' (experiment {experiment_id}): {stored.customers:,} "
-        f"customers sent on {sent_on}, arms {arms}."
+        _say(
+            "cli.register.done",
+            name=repr(stored.name),
+            id=experiment_id,
+            customers=fmt.count(stored.customers, "customers"),
+            sent_on=fmt.date_short(sent_on),
+            arms=", ".join(map(arm_text, stored.arms)),
+        )
     )
     return EXIT_OK
 
@@ -423,7 +446,8 @@ def cmd_delete(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     if not args.yes:
         raise CommandError(_say("cli.delete.confirm", id=found.id, name=repr(found.name)))
-    print(design_sql.delete_experiment(store, found.id))
+    said = design_sql.delete_experiment(store, found.id)  # the store's words are English
+    print(said if _lang == DEFAULT_LANGUAGE else _say("design.deleted", name=found.name))
     return EXIT_OK
 
 
@@ -448,19 +472,64 @@ def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
     elif history.empty:
         print(_say("cli.uploads.empty"))
     else:
-        print(history.drop(columns=["sha256"]).fillna("").to_string(index=False))
+        print(_uploads_table(history).to_string(index=False))
     return EXIT_OK
+
+
+def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
+    """The upload history as the Data page shows it: its headers, kinds and statuses in
+    words, moments in the language's figures (the messages are stored as they were written)."""
+    from experiments.i18n.text import upload_kind_word
+
+    fmt = _fmt()
+    table = history.drop(columns=["sha256"]).fillna("")
+    if _lang != DEFAULT_LANGUAGE:
+        table["kind"] = table["kind"].map(lambda kind: upload_kind_word(str(kind), _lang))
+        table["status"] = table["status"].map(_upload_status)
+        table["rows"] = table["rows"].map(lambda n: fmt.number(n) if n != "" else "")
+        table["loaded_at"] = table["loaded_at"].map(
+            lambda at: fmt.datetime_short(at) if at != "" else ""
+        )
+    columns = {
+        "upload_id": "upload_id",
+        "file_name": "file",
+        "kind": "kind",
+        "rows": "rows",
+        "loaded_at": "loaded",
+        "status": "status",
+        "message": "message",
+    }
+    if _lang == DEFAULT_LANGUAGE:  # the column names scripts have always read
+        return table
+    return table.rename(columns={c: _say(f"data.history.{k}") for c, k in columns.items()})
+
+
+def _upload_status(status: object) -> str:
+    from experiments.i18n import MESSAGES
+
+    key = f"cli.uploads.status.{status}"
+    return _say(key) if key in MESSAGES else str(status)
 
 
 def cmd_remove_upload(store: Store, args: argparse.Namespace) -> int:
     from experiments import ingest
 
-    print(ingest.remove_upload(store, args.upload_id))
+    said = ingest.remove_upload(store, args.upload_id)  # the store's words are English
+    if _lang != DEFAULT_LANGUAGE:
+        went = "the experiment it created" in said
+        experiment = _say("data.removed.experiment") if went else ""
+        said = _say("data.removed", upload=args.upload_id, experiment=experiment)
+    print(said)
     return EXIT_OK
 
 
 def _stderr_progress(fraction: float, text: str) -> None:
-    print(f"[{fraction:4.0%}] {text}", file=sys.stderr, flush=True)
+    fmt = _fmt()
+    width = len(fmt.percent(1.0, 0))  # '[ 50%]' / '[ 50 %]': the lines stay aligned
+    from experiments.i18n.text import progress_text
+
+    line = progress_text(text, _lang)
+    print(f"[{fmt.percent(fraction, 0):>{width}}] {line}", file=sys.stderr, flush=True)
 
 
 def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
@@ -473,9 +542,9 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
         try:
             plan[arm] = float(weight)
         except ValueError:
-            raise CommandError(f"--allocation wants ARM=WEIGHT, got {item!r}") from None
+            raise CommandError(_say("cli.allocation", item=repr(item))) from None
         if not sep or not arm or plan[arm] < 0:
-            raise CommandError(f"--allocation wants ARM=WEIGHT, got {item!r}")
+            raise CommandError(_say("cli.allocation", item=repr(item)))
     return plan
 
 
@@ -504,21 +573,29 @@ def cmd_analyze_file(store: Store | None, args: argparse.Namespace) -> int:
 def _print_file_analysis(result: analysis_file.FileAnalysis) -> None:
 
     if not result.ok:
-        print(_say("cli.insufficient", note=result.note))
+        print(_say("cli.insufficient", note=_text(result.note)))
     if result.cap:
         print(_say("cli.money_effects", label=_estimand(True)))
     print(_srm_line(result.srm))
     for arm in result.arms:
-        print(f"{arm.arm:>24}  n={arm.n}  " + "  ".join(f"{k}={v}" for k, v in arm.means.items()))
+        means = "  ".join(f"{_metric(k)}={_g(v, 6)}" for k, v in arm.means.items())
+        print(f"{arm.arm:>24}  n={arm.n}  {means}")
     for e in result.effects:
+        names = {"arm": e.arm, "metric": _metric(e.metric), "method": _method(e.method)}
         if e.ok:
             print(
-                f"{e.arm:>24} {e.metric:>14} {e.method:>6}  diff={e.diff:.6g}"
-                f"  CI=[{e.ci_low:.6g}, {e.ci_high:.6g}]"
-                f"  p={e.p_value:.3g}  p_adj={e.p_adjusted:.3g}"
+                _say(
+                    "cli.file_effect_line",
+                    **names,
+                    diff=_g(e.diff, 6),
+                    low=_g(e.ci_low, 6),
+                    high=_g(e.ci_high, 6),
+                    p=_g(e.p_value, 3),
+                    p_adjusted=_g(e.p_adjusted, 3),
+                )
             )
         else:
-            print(f"{e.arm:>24} {e.metric:>14} {e.method:>6}  insufficient data: {e.note}")
+            print(_say("cli.file_effect_missing", **names, note=_text(e.note)))
 
 
 def _stored_results_analysis(
@@ -600,32 +677,54 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
 
 
 def _kind(kind: str) -> str:
-    """An arm kind in this run's language (ru 'скидка'); English keeps the code."""
-    return kind if _lang == "en" else _say(f"arm_kind.{kind}")
+    """An arm kind in this run's language (ru 'скидка', en 'surprise gift'); a kind the
+    catalogue does not name stays as stored."""
+    from experiments.i18n import MESSAGES
+
+    key = f"arm_kind.{kind}"
+    return _say(key) if key in MESSAGES else kind
+
+
+def _metric(metric: str) -> str:
+    """A metric's name in a diagnostic line: its code in English ('repeat_purchase'), the
+    catalogue's name in Russian ('Повторная покупка'); a file's own column as named
+    (`export.cell_label`, the rule of the report and the files)."""
+    from experiments import export
+
+    return str(export.cell_label("metric", metric, _lang))
+
+
+def _method(method: str) -> str:
+    """An estimator in a diagnostic line: its code ('welch'), 'Welch' in Russian (`export`)."""
+    from experiments import export
+
+    return str(export.cell_label("method", method, _lang))
+
+
+def _share(share: float) -> str:
+    """A share as a percentage by the formatter (0.25 -> '25%' / '25 %', 1/3 -> '33.3%')."""
+    percent = round(share * 100, 1)
+    return _fmt().percent(share, 0 if percent == int(percent) else 1)
 
 
 def _estimand(cap: bool, percentile: float | None = None) -> str:
-    from experiments import report, stats
+    from experiments import report
 
-    if _lang == "en":
-        return stats.money_estimand_label(cap, percentile or config.DEFAULT_CAP_PERCENTILE)
-    return report.estimand_label(cap, percentile or config.DEFAULT_CAP_PERCENTILE, _lang)
+    return report.estimand_label(
+        cap, percentile or config.DEFAULT_CAP_PERCENTILE, _lang, currency=_money
+    )
 
 
 def _srm_line(srm: object) -> str:
     """'SRM p-value: 0.43  (mismatch: False)'; in Russian with a decimal comma and да / нет."""
     p, mismatch = getattr(srm, "p_value", None), getattr(srm, "mismatch", None)
-    if _lang == "en":
-        return _say("cli.srm", p=p, mismatch=mismatch)
-    shown = _fmt().significant(p) if isinstance(p, float) else p
+    shown = _g(p) if isinstance(p, float) else p
     return _say("cli.srm", p=shown, mismatch=_say("cli.yes" if mismatch else "cli.no"))
 
 
 def _g(value: float | None, digits: int = 4) -> str:
-    """A diagnostic number: f'{value:.4g}' in English (as always), the decimal comma in
-    Russian (Formatter.significant)."""
-    if _lang == "en":
-        return format(value, f".{digits}g")
+    """A diagnostic number to `digits` significant digits (Formatter.significant): en
+    '0.4704' as f'{value:.4g}' always wrote it, ru '0,4704'."""
     return _fmt().significant(value, digits)
 
 
@@ -642,9 +741,11 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         store, found.id, _analysis_settings(args, rule), source=source
     )
     official, differences = decision.official_analysis(store, analysis, source=source)
-    decisions = decision.decide(official, exploratory=bool(differences), currency=_money)
-    pairs = decision.head_to_head(official, currency=_money)
-    if args.json:  # the verdicts and the head to head as the Results page shows them
+    if args.json:  # in English, as --json always is: the same text in every language
+        decisions = decision.decide(official, exploratory=bool(differences), currency=_money)
+        pairs = decision.head_to_head(
+            official, currency=_money
+        )  # the verdicts and the head to head as the Results page shows them
         document = analysis.as_json()
         if source is not None:  # added only for a source: the store's output is unchanged
             document["source"] = source.redacted()
@@ -656,28 +757,29 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         document["verdict_horizon_days"] = official.horizon_days
         _print_json(document)
         return EXIT_OK
-    lang = _lang
-    if lang != "en":  # the verdicts, the head to head and the differences in the run's language
-        decisions = decision.decide(
-            official, exploratory=bool(differences), lang=lang, currency=_money
+    lang = _lang  # the verdicts, the head to head and the differences in the run's language
+    decisions = decision.decide(official, exploratory=bool(differences), lang=lang, currency=_money)
+    pairs = decision.head_to_head(official, lang=lang, currency=_money)
+    differences = decision.exploratory_differences(analysis.settings, official.settings, lang)
+    print(
+        _say(
+            "cli.analyze.header",
+            name=found.name,
+            count=analysis.horizon_days,
+            last=_day(analysis.last_ts),
         )
-        pairs = decision.head_to_head(official, lang=lang, currency=_money)
-        differences = decision.exploratory_differences(analysis.settings, official.settings, lang)
-    horizon = analysis.horizon_days if lang == "en" else _fmt().count(analysis.horizon_days, "days")
-    last = analysis.last_ts
-    if lang != "en" and last:
-        import datetime as dt
-
-        last = _fmt().date_short(dt.date.fromisoformat(str(last)[:10]))
-    print(_say("cli.analyze.header", name=found.name, horizon=horizon, last=last))
+    )
     print(_say("cli.analyze.status", status=report.status_word(analysis, lang)))
     print(report.money_basis(analysis, lang=lang))
     print(_say("cli.analyze.rule", rule=rule.describe(lang).rstrip(".")))
     if differences:
-        days = (
-            official.horizon_days if lang == "en" else _fmt().count(official.horizon_days, "days")
+        print(
+            _say(
+                "cli.analyze.exploratory",
+                differences="; ".join(differences),
+                count=official.horizon_days,
+            )
         )
-        print(_say("cli.analyze.exploratory", differences="; ".join(differences), days=days))
     if analysis.settings.cap:
         print(_say("cli.money_effects", label=_estimand(True, analysis.settings.cap_percentile)))
     for d in decisions:
@@ -686,10 +788,10 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         print(f"{'':>16}  {m.sentence}")
     print(_srm_line(analysis.srm))
     for arm in analysis.arms:
-        means = "  ".join(f"{k}={_g(v)}" for k, v in arm.means.items() if v is not None)
+        means = "  ".join(f"{_metric(k)}={_g(v)}" for k, v in arm.means.items() if v is not None)
         print(_say("cli.arm_line", arm=arm.arm, n=arm.n, observed=arm.n_observed, means=means))
     for e in analysis.effects:
-        names = {"arm": e.arm, "metric": e.metric, "method": e.method}
+        names = {"arm": e.arm, "metric": _metric(e.metric), "method": _method(e.method)}
         if e.ok:
             print(
                 _say(
@@ -702,10 +804,27 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
                 )
             )
         else:
-            print(_say("cli.effect_missing", **names, note=e.note))
+            print(_say("cli.effect_missing", **names, note=_text(e.note)))
     for w in analysis.warnings:
-        print(_say("cli.warning", kind=w.kind, message=w.text(_lang)))
+        print(_say("cli.warning", kind=_warning_kind(w.kind), message=w.text(_lang)))
     return EXIT_OK
+
+
+def _day(moment: object) -> str:
+    """The day of a timestamp in the language's figures (en '2026-10-31', ru '31.10.2026')."""
+    import datetime as dt
+
+    if not moment:
+        return _fmt().not_available
+    return _fmt().date_short(dt.date.fromisoformat(str(moment)[:10]))
+
+
+def _warning_kind(kind: str) -> str:
+    """What a data warning is about: its code in English (as always), words in Russian."""
+    from experiments.i18n import MESSAGES
+
+    key = f"cli.warning_kind.{kind}"
+    return _say(key) if key in MESSAGES else kind
 
 
 def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
@@ -729,9 +848,7 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     else:
         raise CommandError(_say("cli.assignments.out", name=repr(out.name)))
     out.write_bytes(data)
-    customers = (
-        f"{len(frame)} customers" if _lang == "en" else _fmt().count(len(frame), "customers")
-    )
+    customers = _fmt().count(len(frame), "customers")
     print(_say("cli.assignments.written", customers=customers, name=repr(found.name), path=out))
     return EXIT_OK
 
@@ -745,15 +862,12 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
     try:
         until = dt.date.fromisoformat(args.until) if args.until else None
     except ValueError:
-        raise CommandError(f"--until {args.until!r} is not a date (YYYY-MM-DD)") from None
+        raise CommandError(_say("cli.until_date", value=repr(args.until))) from None
     source = _source(args, store)
     with store.cursor() as cur:
         if args.experiment is not None:
             if source is not None:
-                raise CommandError(
-                    f"the per-arm CLV projection does not read a source yet ({source}): "
-                    "run it on the store, or without --experiment for the store-wide fit"
-                )
+                raise CommandError(_say("cli.clv.source", source=source))
             found = _experiment(store, args.experiment)
             projection = clv.project_arms(
                 cur,
@@ -767,31 +881,9 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
             if args.json:
                 _print_json(document)
             else:
-                print(projection.basis)
-
-                def money(value: float | None) -> str:
-                    return "n/a" if value is None else f"{value:,.2f}"
-
-                for arm in projection.arms:
-                    print(
-                        f"{arm.name:>20} ({arm.kind}) n={arm.customers}"
-                        f"  observed margin/customer={money(arm.observed_margin)}"
-                        f"  projected {projection.months}-month CLV={money(arm.projected_clv)}"
-                        f"  vs control={money(arm.difference)}"
-                        f" [{money(arm.ci_lower)}, {money(arm.ci_upper)}]  {arm.message}"
-                    )
-                    if arm.check is not None and arm.check.predicted_difference is not None:
-                        print(
-                            f"{'':>20}   check on the last {arm.check.holdout_days} days: "
-                            f"predicted vs control={money(arm.check.predicted_difference)}"
-                            f"  actual={money(arm.check.actual_difference)}"
-                            f" [{money(arm.check.ci_lower)}, {money(arm.check.ci_upper)}]"
-                            f"  {'passed' if arm.check.passed else 'failed'}"
-                        )
-                if projection.check_rule:
-                    print(projection.check_rule)
+                _print_projection(projection)
             if projection.status != "ok":
-                raise CommandError(projection.message)
+                raise CommandError(_text(projection.message))
             return EXIT_OK
         if source is not None and source_engine_is_remote(source):  # nearly a row per repeater
             print(_say("source.cli_cells", source=source.redacted()), file=sys.stderr)
@@ -802,13 +894,88 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(document)
     else:
-        for key in ("until", "time_unit", "customers", "repeat_customers", "converged"):
-            print(f"{key:>18}: {document[key]}")
-        for key in ("bgnbd", "gamma_gamma", "clv"):
-            print(f"{key:>18}: {document[key]}")
+        _print_store_fit(document)
     if not fitted.model.converged:
-        raise CommandError(fitted.model.message)
+        raise CommandError(_text(fitted.model.message))
     return EXIT_OK
+
+
+def _print_projection(projection: clv.ProjectionResult) -> None:
+    """The per-arm projection as lines: the basis, one line per arm (and its check), the rule."""
+    fmt = _fmt()
+
+    def money(value: float | None) -> str:
+        return fmt.money(value)  # n/a for None
+
+    print(_text(projection.basis))
+    for arm in projection.arms:
+        print(
+            _say(
+                "cli.clv.arm",
+                arm=arm.name,
+                kind=_kind(arm.kind),
+                n=fmt.number(arm.customers),
+                observed=money(arm.observed_margin),
+                months=projection.months,
+                projected=money(arm.projected_clv),
+                difference=money(arm.difference),
+                low=money(arm.ci_lower),
+                high=money(arm.ci_upper),
+                message=_text(arm.message),
+            ).rstrip()
+        )
+        check = arm.check
+        if check is not None and check.predicted_difference is not None:
+            print(
+                _say(
+                    "cli.clv.check",
+                    indent="",
+                    days=check.holdout_days,
+                    predicted=money(check.predicted_difference),
+                    actual=money(check.actual_difference),
+                    low=money(check.ci_lower),
+                    high=money(check.ci_upper),
+                    outcome=_say("cli.clv.passed" if check.passed else "cli.clv.failed"),
+                )
+            )
+    if projection.check_rule:
+        print(_text(projection.check_rule))
+
+
+def _print_store_fit(document: dict[str, object]) -> None:
+    """The store-wide fit as labelled lines: the data, both models' parameters, the CLV."""
+    from experiments.i18n import MESSAGES
+
+    fmt = _fmt()
+    lines: list[tuple[str, str]] = [
+        (_say("cli.clv.until"), _day(document["until"])),
+        (_say("cli.clv.time_unit"), _say(f"cli.clv.unit.{document['time_unit']}")),
+        (_say("cli.clv.customers"), fmt.number(document["customers"])),  # type: ignore[arg-type]
+        (_say("cli.clv.repeat_customers"), fmt.number(document["repeat_customers"])),  # type: ignore[arg-type]
+        (_say("cli.clv.converged"), _say("cli.yes" if document["converged"] else "cli.no")),
+    ]
+    for model, names in (("bgnbd", ("r", "alpha", "a", "b")), ("gamma_gamma", ("p", "q", "v"))):
+        fit: dict[str, object] = document[model]  # type: ignore[assignment]
+        params = ", ".join(f"{name}={_g(fit.get(name))}" for name in names)  # type: ignore[arg-type]
+        key = f"clv.fit.status.{fit.get('status')}"
+        status = _say(key) if key in MESSAGES else str(fit.get("status"))
+        lines.append((_say(f"cli.clv.{model}"), f"{params} ({status})"))
+    summary: dict[str, float | None] = document["clv"]  # type: ignore[assignment]
+    months = summary.get("months")
+    for key, shown in (
+        ("mean", fmt.money(summary.get("mean"))),
+        ("median", fmt.money(summary.get("median"))),
+        ("p90", fmt.money(summary.get("p90"))),
+        ("total", fmt.money(summary.get("total"))),
+        ("purchases", fmt.number(summary.get("expected_purchases_mean"), 2)),
+        ("alive", fmt.percent(summary.get("probability_alive_mean"))),
+        ("margin_rate", fmt.percent(summary.get("margin_rate"))),
+    ):
+        values = {"months": months} if key == "mean" else {}
+        lines.append((_say(f"cli.clv.{key}", **values), shown))
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        print(f"{label:>{width}}: {value}")
 
 
 def cmd_report(store: Store, args: argparse.Namespace) -> int:
@@ -845,10 +1012,10 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
         official, differences = decision.official_analysis(store, analysis, source=source)
         # the live view opens on the report's numbers: its settings travel in the link
         link = report.live_view_link(base_url, experiment_id, args.lang, analysis.settings)
-        if args.lang != "en":  # the same differences, in the report's language
-            differences = decision.exploratory_differences(
-                analysis.settings, official.settings, args.lang
-            )
+        # the same differences, in the report's language
+        differences = decision.exploratory_differences(
+            analysis.settings, official.settings, args.lang
+        )
         page = report.html_report(
             analysis,
             official=official,
@@ -858,9 +1025,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
             currency=args.currency,
         )
         days = analysis.horizon_days
-        horizon = _say(
-            "cli.report.horizon", days=days if _lang == "en" else _fmt().count(days, "days")
-        )
+        horizon = _say("cli.report.horizon", count=days)
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as error:
@@ -878,13 +1043,17 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
         changes["margin_rate"] = args.margin_rate
     if args.reset_margin_rate:
         if args.margin_rate is not None:
-            raise CommandError("give either --margin-rate or --reset-margin-rate, not both")
+            raise CommandError(
+                _say("cli.settings.both", option="--margin-rate", reset="--reset-margin-rate")
+            )
         changes["margin_rate"] = None
     if args.currency is not None:
         changes["currency"] = args.currency
     if args.reset_currency:
         if args.currency is not None:
-            raise CommandError("give either --currency or --reset-currency, not both")
+            raise CommandError(
+                _say("cli.settings.both", option="--currency", reset="--reset-currency")
+            )
         changes["currency"] = None
     if changes:
         current = settings.update_settings(store, changes)  # SettingError: exit 2, unchanged
@@ -895,11 +1064,17 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(document)
         return EXIT_OK
+    fmt = _fmt()
     for key, entry in document.items():
         value = entry["value"]  # type: ignore[index]
-        shown = f"{value:.4g} ({value:.1%})" if isinstance(value, float) else str(value)
-        where = "store setting" if entry["source"] == "store" else "default"  # type: ignore[index]
-        print(f"{settings.SETTINGS[key].label}: {shown} [{where}]")
+        shown = (
+            f"{fmt.significant(value)} ({fmt.percent(value)})"
+            if isinstance(value, float)
+            else str(value)
+        )
+        stored = entry["source"] == "store"  # type: ignore[index]
+        where = _say("cli.settings.store" if stored else "cli.settings.default")
+        print(f"{_say(f'cli.settings.{key}')}: {shown} [{where}]")
     return EXIT_OK
 
 
@@ -907,215 +1082,219 @@ def cmd_settings(store: Store, args: argparse.Namespace) -> int:
 Handler = Callable[["Store", argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m experiments",
-        description="Loyalty Lab: loyalty experiments on your own transactions, in money.",
-    )
-    parser.add_argument(
-        "--db",
-        help=f"store file (default: ${config.DB_ENV_VAR} or {config.DEFAULT_DB_PATH})",
-    )
+def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
+    """The command line's parser, its help in `lang` (default: this run's language)."""
+    global _lang
+    if lang is not None:
+        _lang = lang
+    h = _help
+    parser = argparse.ArgumentParser(prog="python -m experiments", description=h("description"))
+    parser.add_argument("--db", help=h("db", env=config.DB_ENV_VAR, path=config.DEFAULT_DB_PATH))
     _add_source_option(parser)
-    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=LANG_HELP)
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=h("lang"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    json_help = h("json")
 
-    p = sub.add_parser("demo", help="replace the store's contents with the seeded demo data set")
-    p.add_argument("--customers", type=int, default=config.DEMO_CUSTOMERS)
-    p.add_argument("--seed", type=int, default=config.DEMO_SEED)
+    p = sub.add_parser("demo", help=h("demo"), description=h("demo"))
     p.add_argument(
-        "--yes", action="store_true", help="replace a store that holds your own data too"
+        "--customers",
+        type=int,
+        default=config.DEMO_CUSTOMERS,
+        help=h("demo.customers", default=config.DEMO_CUSTOMERS),
     )
+    p.add_argument(
+        "--seed", type=int, default=config.DEMO_SEED, help=h("seed", default=config.DEMO_SEED)
+    )
+    p.add_argument("--yes", action="store_true", help=h("demo.yes"))
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("load", help="load a transactions, customers or campaign results file")
-    p.add_argument("kind", choices=["transactions", "customers", "results"])
-    p.add_argument("file")
-    p.add_argument(
-        "--map",
-        action="append",
-        metavar="SOURCE=FIELD",
-        help="map a column of the file to a field (repeatable), e.g. --map Клиент=customer_id",
-    )
-    p.add_argument(
-        "--experiment",
-        metavar="NAME_OR_ID",
-        help="campaign results: the experiment to attach to (id or name; a new name creates it)",
-    )
-    p.add_argument(
-        "--load-valid-rows",
-        action="store_true",
-        help="load the valid rows of a file with row errors and set the others aside",
-    )
-    p.add_argument(
-        "--set-aside",
-        metavar="FILE.csv",
-        help="write the rows not loaded (no customer, totals rows, errors) to this file",
-    )
+    p = sub.add_parser("load", help=h("load"), description=h("load"))
+    p.add_argument("kind", choices=["transactions", "customers", "results"], help=h("load.kind"))
+    p.add_argument("file", help=h("file"))
+    p.add_argument("--map", action="append", metavar="SOURCE=FIELD", help=h("load.map"))
+    p.add_argument("--experiment", metavar="NAME_OR_ID", help=h("load.experiment"))
+    p.add_argument("--load-valid-rows", action="store_true", help=h("load.valid_rows"))
+    p.add_argument("--set-aside", metavar="FILE.csv", help=h("load.set_aside"))
     p.set_defaults(handler=cmd_load)
 
-    p = sub.add_parser("register", help="register a customer -> arm list randomized elsewhere")
-    p.add_argument("file", help="CSV (any delimiter, UTF-8 or Windows-1251), XLSX or Parquet")
-    p.add_argument("--name", required=True, help="experiment name")
-    p.add_argument("--sent-on", required=True, metavar="YYYY-MM-DD", help="day the list was sent")
-    p.add_argument(
-        "--map",
-        action="append",
-        metavar="SRC=FIELD",
-        help="map a column to customer_id, arm, arm_kind, code or a cost field (repeatable)",
-    )
+    p = sub.add_parser("register", help=h("register"), description=h("register"))
+    p.add_argument("file", help=h("register.file"))
+    p.add_argument("--name", required=True, help=h("register.name"))
+    p.add_argument("--sent-on", required=True, metavar="YYYY-MM-DD", help=h("register.sent_on"))
+    p.add_argument("--map", action="append", metavar="SRC=FIELD", help=h("register.map"))
     p.add_argument(
         "--arm-kind",
         action="append",
         metavar="ARM=discount|gift|outreach|custom",
-        help="what the arm got (repeatable); default: the file's arm_kind column, else custom",
+        help=h("register.arm_kind"),
+    )
+    p.add_argument("--cost", action="append", metavar="ARM=AMOUNT", help=h("register.cost"))
+    p.add_argument(
+        "--discount", action="append", metavar="ARM=PERCENT", help=h("register.discount")
+    )
+    p.add_argument("--control", metavar="ARM", help=h("register.control"))
+    p.add_argument(
+        "--metric",
+        choices=["repeat_purchase", "net_value"],
+        default="repeat_purchase",
+        help=h("register.metric", default="repeat_purchase"),
     )
     p.add_argument(
-        "--cost",
-        action="append",
-        metavar="ARM=RUB",
-        help="fixed cost per customer of a gift, outreach (per contact) or custom arm",
+        "--horizon",
+        type=int,
+        default=config.DEFAULT_HORIZON_DAYS,
+        metavar="DAYS",
+        help=h("register.horizon", default=config.DEFAULT_HORIZON_DAYS),
     )
-    p.add_argument("--discount", action="append", metavar="ARM=PERCENT", help="percent off")
-    p.add_argument("--control", metavar="ARM", help="the control arm (default: detected)")
-    p.add_argument("--metric", choices=["repeat_purchase", "net_value"], default="repeat_purchase")
-    p.add_argument("--horizon", type=int, default=config.DEFAULT_HORIZON_DAYS, metavar="DAYS")
-    p.add_argument("--hypothesis")
+    p.add_argument("--hypothesis", help=h("register.hypothesis"))
     p.set_defaults(handler=cmd_register)
 
-    p = sub.add_parser("delete", help="delete an experiment with its assignments and results")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
-    p.add_argument("--yes", action="store_true", help="confirm: the deletion cannot be undone")
+    p = sub.add_parser("delete", help=h("delete"), description=h("delete"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment_id_or_name"))
+    p.add_argument("--yes", action="store_true", help=h("delete.yes"))
     p.set_defaults(handler=cmd_delete)
 
-    p = sub.add_parser("archive", help="archive an experiment (kept, out of the way)")
-    p.add_argument("experiment", metavar="EXPERIMENT", help="experiment id or name")
-    p.add_argument("--undo", action="store_true", help="bring it back from the archive")
+    p = sub.add_parser("archive", help=h("archive"), description=h("archive"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment_id_or_name"))
+    p.add_argument("--undo", action="store_true", help=h("archive.undo"))
     p.set_defaults(handler=cmd_archive)
 
-    p = sub.add_parser("stats", help="what is in the store")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_stats)
+    for name, handler in (("stats", cmd_stats), ("list", cmd_list), ("uploads", cmd_uploads)):
+        p = sub.add_parser(name, help=h(name), description=h(name))
+        p.add_argument("--json", action="store_true", help=json_help)
+        p.set_defaults(handler=handler)
 
-    p = sub.add_parser("list", help="list experiments")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_list)
-
-    p = sub.add_parser("uploads", help="upload history")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_uploads)
-
-    p = sub.add_parser("remove-upload", help="remove an upload's rows and its audit entry")
-    p.add_argument("upload_id", type=int)
+    p = sub.add_parser("remove-upload", help=h("remove_upload"), description=h("remove_upload"))
+    p.add_argument("upload_id", type=int, help=h("remove_upload.id"))
     p.set_defaults(handler=cmd_remove_upload)
 
-    p = sub.add_parser("analyze-file", help="effects from a results file (arm column + metrics)")
-    p.add_argument("file", help=".csv, .parquet or .xlsx, one row per customer")
-    p.add_argument("--arm", required=True, metavar="COLUMN", help="column with the arm label")
-    p.add_argument("--control", required=True, metavar="LABEL", help="label of the control arm")
+    p = sub.add_parser("analyze-file", help=h("analyze_file"), description=h("analyze_file"))
+    p.add_argument("file", help=h("analyze_file.file"))
+    p.add_argument("--arm", required=True, metavar="COLUMN", help=h("analyze_file.arm"))
+    p.add_argument("--control", required=True, metavar="LABEL", help=h("analyze_file.control"))
     p.add_argument(
         "--metric",
         required=True,
         action="append",
         metavar="COLUMN[:binary|:money]",
-        help="metric column (repeatable); kind guessed when omitted: only 0/1 -> binary",
+        help=h("analyze_file.metric"),
     )
-    p.add_argument("--covariate", metavar="COLUMN", help="pre-period column for CUPED")
-    p.add_argument("--correction", choices=config.CORRECTIONS, default=config.DEFAULT_CORRECTION)
+    p.add_argument("--covariate", metavar="COLUMN", help=h("analyze_file.covariate"))
+    p.add_argument(
+        "--correction",
+        choices=config.CORRECTIONS,
+        default=config.DEFAULT_CORRECTION,
+        help=h("analyze_file.correction", default=config.DEFAULT_CORRECTION),
+    )
     _add_cap_options(p)
     p.add_argument(
-        "--allocation",
-        action="append",
-        metavar="ARM=WEIGHT",
-        help="planned split for the SRM test (repeatable); default: equal across arms",
+        "--allocation", action="append", metavar="ARM=WEIGHT", help=h("analyze_file.allocation")
     )
-    p.add_argument("--alpha", type=float, default=config.ALPHA)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=config.ALPHA,
+        help=h("analyze_file.alpha", default=config.ALPHA),
+    )
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_analyze_file, needs_store=False)
 
-    p = sub.add_parser("analyze", help="effects of an experiment from the store")
+    p = sub.add_parser("analyze", help=h("analyze"), description=h("analyze"))
     _add_analysis_options(p)
     _add_source_option(p, argparse.SUPPRESS)  # after the command too
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_analyze)
 
-    p = sub.add_parser("assignments", help="export an experiment's customer -> arm list")
-    p.add_argument("experiment", metavar="EXPERIMENT", help=EXPERIMENT_HELP)
-    p.add_argument(
-        "--out",
-        required=True,
-        metavar="FILE",
-        help="FILE.csv or FILE.xlsx (the page names it <experiment>-assignments.csv)",
-    )
-    p.add_argument("--sep", choices=[",", ";"], default=",", help="CSV separator")
+    p = sub.add_parser("assignments", help=h("assignments"), description=h("assignments"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment"))
+    p.add_argument("--out", required=True, metavar="FILE", help=h("assignments.out"))
+    p.add_argument("--sep", choices=[",", ";"], default=",", help=h("assignments.sep"))
     p.set_defaults(handler=cmd_assignments)
 
-    p = sub.add_parser("clv", help="BG/NBD + Gamma-Gamma CLV of the store, or of an experiment")
-    p.add_argument("--until", metavar="DATE", help="calibration cutoff (default: last day)")
-    p.add_argument("--months", type=int, default=12, help="CLV horizon in months")
-    p.add_argument("--experiment", help="project per-arm CLV of this experiment (id or name)")
+    p = sub.add_parser("clv", help=h("clv"), description=h("clv"))
+    p.add_argument("--until", metavar="DATE", help=h("clv.until"))
+    p.add_argument("--months", type=int, default=12, help=h("clv.months"))
+    p.add_argument("--experiment", help=h("clv.experiment"))
     _add_source_option(p, argparse.SUPPRESS)
     p.add_argument(
         "--bootstrap",
         type=int,
         default=config.CLV_BOOTSTRAP_REPLICATES,
-        help="replicates for the arm CIs (default: the Results page's)",
+        help=h("clv.bootstrap"),
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--seed", type=int, default=0, help=h("seed", default=0))
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_clv)
 
-    p = sub.add_parser("report", help="write the self-contained HTML report of an experiment")
+    p = sub.add_parser("report", help=h("report"), description=h("report"))
     _add_analysis_options(p)
     _add_source_option(p, argparse.SUPPRESS)  # after the command too
-    p.add_argument("--out", required=True, metavar="FILE.html")
+    p.add_argument("--out", required=True, metavar="FILE.html", help=h("report.out"))
     p.add_argument(
         "--currency",
         type=_currency,
         default=None,
         metavar="CODE",
-        help="ISO 4217 code of the money (default: the store's currency setting, else "
-        f"{config.CURRENCY})",
+        help=h("report.currency", default=config.CURRENCY),
     )
-    p.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="where colleagues open the app, for the report's live-view link (default: "
-        "[share] base_url in .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL)",
-    )
+    p.add_argument("--base-url", metavar="URL", help=h("report.base_url"))
     p.set_defaults(handler=cmd_report)
 
-    p = sub.add_parser("settings", help="show or set the store's settings (margin rate, currency)")
+    p = sub.add_parser("settings", help=h("settings"), description=h("settings"))
     p.add_argument(
         "--margin-rate",
         metavar="RATE",
-        help="gross margin share of the pre-discount price for transactions without a margin "
-        f"column, 0 < RATE < 1 (0.35, 0,35 or 35%%); default {config.DEFAULT_MARGIN_RATE:g}",
+        help=h("settings.margin_rate", default=f"{config.DEFAULT_MARGIN_RATE:g}"),
     )
+    p.add_argument("--reset-margin-rate", action="store_true", help=h("settings.reset_margin_rate"))
     p.add_argument(
-        "--reset-margin-rate", action="store_true", help="back to the default margin rate"
+        "--currency", metavar="CODE", help=h("settings.currency", default=config.CURRENCY)
     )
-    p.add_argument(
-        "--currency",
-        metavar="CODE",
-        help=f"ISO 4217 code of the store's money (RUB, EUR, USD, KZT); default {config.CURRENCY}",
-    )
-    p.add_argument("--reset-currency", action="store_true", help="back to the default currency")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--reset-currency", action="store_true", help=h("settings.reset_currency"))
+    p.add_argument("--json", action="store_true", help=json_help)
     p.set_defaults(handler=cmd_settings)
 
     # more-commands: assignments, analyze, analyze-file, clv, report are added above this line.
     for command in sub.choices.values():  # `analyze --lang ru` as well as `--lang ru analyze`
-        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP)
+        command.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=h("lang"))
     return parser
 
 
+def _explicit_language(argv: Sequence[str]) -> str | None:
+    """The --lang value of a command line before it is parsed (the help is in it)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+@contextmanager
+def _argparse_words(lang: Lang) -> Iterator[None]:
+    """argparse's own words ('usage:', 'options', its errors) in `lang` while a command line
+    is parsed: argparse looks them up through its module's gettext `_`, by their English text
+    (`cli.argparse.*`)."""
+    from experiments.i18n import MESSAGES, t
+
+    words = {t(key, "en"): t(key, lang) for key in MESSAGES if key.startswith("cli.argparse.")}
+    english = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: words.get(text, english(text))  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = english  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # --help ends here, before pandas, scipy or DuckDB load
+    global _lang, _money
+    line = list(sys.argv[1:] if argv is None else argv)
+    _lang = cli_language(_explicit_language(line))
+    with _argparse_words(_lang):
+        parser = build_parser()
+        args = parser.parse_args(line)  # --help ends here, before pandas, scipy or DuckDB load
     from experiments.sources import SourceError
 
-    global _lang, _money
     _lang = args.lang = cli_language(args.lang)
     _money = config.CURRENCY  # until a store is open: its setting
     if getattr(args, "horizon", None) is not None:  # analyze, report, register...: before
@@ -1143,7 +1322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Handler = args.handler
         return handler(store, args)
     except (StoreError, CommandError, SourceError) as error:
-        print(_say("cli.error", message=error), file=sys.stderr)
+        message = _text(error)
+        if isinstance(error, SourceError):  # what failed, in the run's language; the details
+            message = _say("source.error", message=message)  # name the URL as it was typed
+        print(_say("cli.error", message=message), file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit

@@ -73,10 +73,9 @@ _CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
 @dataclass(frozen=True)
 class Words:
-    """Numbers in a decision sentence, in one language: Russian through `Formatter`
-    (`+1 234 ₽`, `+6,1 п.п.`, `95 %`); English as the cards have always written them
-    (`+1 234 RUB`, `+6.1 pp`, `95%`), so every English card, test and saved report keeps its
-    text.
+    """Numbers in a decision sentence, in one language, all through `Formatter` (one form on
+    the cards, the report, the page and the CLI): ru `+1 234 ₽`, `+6,1 п.п.`, `95 %`;
+    en `+RUB 1,234`, `+6.1 pp`, `95%`.
 
     Attributes:
         lang: 'ru' or 'en'.
@@ -91,47 +90,28 @@ class Words:
         return Formatter(self.lang, self.currency)
 
     def money(self, value: float, signed: bool = True) -> str:
-        if self.lang != "en":
-            return self.fmt.money(value, signed=signed, digits=0)
-        text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
-        return f"{text.replace(',', ' ')} {self.currency}"
+        return self.fmt.money(value, signed=signed, digits=0)
 
     def pp(self, value: float, signed: bool = True) -> str:
-        if self.lang != "en":
-            text = self.fmt.points(value)
-            return text if signed else text.lstrip("+-")
-        return f"{value * 100:+.1f} pp" if signed else f"{value * 100:.1f} pp"
+        text = self.fmt.points(value)
+        return text if signed else text.lstrip("+-")
 
     def number(self, value: float, digits: int, signed: bool = True) -> str:
-        if self.lang != "en":
-            return self.fmt.number(value, digits, signed=signed)
-        return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+        return self.fmt.number(value, digits, signed=signed)
 
     def level(self, confidence: float) -> str:
         """A confidence level: '95%' / '95 %'."""
-        return f"{confidence:.0%}" if self.lang == "en" else self.fmt.percent(confidence, 0)
+        return self.fmt.percent(confidence, 0)
 
     def margin_pct(self, pct: float) -> str:
         """A guardrail margin given in percent (2 -> '2%' / '2 %')."""
-        return (
-            f"{pct:g}%"
-            if self.lang == "en"
-            else self.fmt.percent(pct / 100, 0 if pct == int(pct) else 1)
-        )
+        return self.fmt.percent(pct / 100, 0 if pct == int(pct) else 1)
 
     def p_value(self, p: float) -> str:
         """'< 0.001' or '= 0.012' ('= 0,012' in Russian): two significant digits."""
         if p < 0.001:
-            return "< 0.001" if self.lang == "en" else "< 0,001"
-        text = f"{p:.2g}"
-        return f"= {text if self.lang == 'en' else text.replace('.', ',')}"
-
-    def count_in(self, text: str, count: int) -> str:
-        """English cards group digits with a space ('1 234 more customers'); `t` writes a count
-        as CLDR English does ('1,234'). Keep the cards' form in English."""
-        if self.lang != "en":
-            return text
-        return text.replace(f"{count:,}", f"{count:,}".replace(",", " "))
+            return f"< {self.fmt.number(0.001, 3)}"
+        return f"= {self.fmt.significant(p, 2)}"
 
     def correction(self, correction: str) -> str:
         """'Holm correction' / 'поправка Холма'."""
@@ -253,13 +233,9 @@ def rule_settings(
 def timing_statement(
     timing: stats.PaybackInterval | stats.FadingTest, words: Words | None = None
 ) -> str:
-    """A payback or fading result in one sentence: English as `stats` writes it (its
-    `statement`), Russian from the catalogue (`timing.*`) with the formatter's numbers."""
+    """A payback or fading result in one sentence from the catalogue (`timing.*`, the words of
+    `stats`' English `statement`) with the formatter's numbers."""
     words = words or Words()
-    if words.lang == "en":
-        if isinstance(timing, stats.FadingTest):
-            return timing.sentence(words.currency)
-        return timing.statement
     lang = words.lang
     if isinstance(timing, stats.PaybackInterval):
         values: dict[str, dict[str, object]] = {
@@ -830,7 +806,7 @@ def decide(
                         count=needed,
                         diff=_money(net.diff),
                     )
-                    what += " " + words.count_in(settle, needed)
+                    what += " " + settle
                 reasons.append(what)
         if not blocking and final and net is not None and net.diff is not None:
             # when it pays back (with confidence) and whether it fades: stats.PAYBACK_RULE,
@@ -1058,21 +1034,15 @@ class FileDecision:
 
 def _file_amount(value: float, kind: str, words: Words | None = None) -> str:
     words = words or Words()
-    if words.lang != "en":
-        if kind == "binary":
-            return words.fmt.points(value, 2)
-        return words.fmt.money(value, signed=True, digits=2)
     if kind == "binary":
-        return f"{value * 100:+.2f} pp"
-    return f"{value:+,.2f}".replace(",", " ") + f" {words.currency}"
+        return words.fmt.points(value, 2)
+    return words.fmt.money(value, signed=True, digits=2)
 
 
 def cost_text(cost: LeverCost | None, words: Words | None = None) -> str:
-    """What a lever costs, in words: English as `LeverCost.describe` writes it, Russian from
-    the catalogue ('скидка 10 % на 85 % её заказов + 250 ₽ на клиента')."""
+    """What a lever costs, in words, from the catalogue (ru 'скидка 10 % на 85 % её заказов +
+    250 ₽ на клиента', en '10% off 85% of its orders + RUB 250 per customer')."""
     words = words or Words()
-    if words.lang == "en":
-        return cost.describe() if cost is not None else "nothing"
     lang = words.lang
     if cost is None:
         return t("decision.cost.nothing", lang)
@@ -1168,14 +1138,8 @@ def decide_file(
             said_no_money_column = False
             if analysis.srm.mismatch:
                 verdict, blocked = "inconclusive", True
-                p_srm = f"{analysis.srm.p_value:.2g}"
-                reasons.append(
-                    t(
-                        "decision.file.srm",
-                        lang,
-                        p=p_srm if lang == "en" else p_srm.replace(".", ","),
-                    )
-                )
+                p_srm = words.fmt.significant(analysis.srm.p_value, 2)
+                reasons.append(t("decision.file.srm", lang, p=p_srm))
             elif effect.significant and effect.diff > 0 and costly and kind != "money":
                 verdict = "inconclusive"
                 reasons.append(

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from experiments import catalogue, clv, config
+from experiments.i18n.text import Text, numeral, short_date
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
 
@@ -258,25 +259,34 @@ def seed_demo(
             del output  # before the next chunk is generated: one chunk in memory at a time
             report(
                 (chunk + 1) / (chunks + 1),
-                f"{first + size:,} of {customers:,} customers, "
-                f"{totals.transactions:,} transactions generated",
+                Text(
+                    "progress.demo_chunk",
+                    done=numeral(first + size),
+                    customers=numeral(customers),
+                    transactions=numeral(totals.transactions),
+                ),
             )
         demo_writes.insert_known_effects(cur, experiment_id, totals.known_effects())
-        summary = (
-            f"Demo data: {customers:,} customers, {totals.transactions:,} transactions "
-            f"({DATA_START:%Y-%m-%d} to {DATA_END - timedelta(days=1):%Y-%m-%d}), experiment "
-            f"'{config.DEMO_EXPERIMENT_NAME}' with {totals.audience:,} customers in "
-            f"{len(ARMS)} arms; true effects in known_effects (seed {seed})."
+        summary = Text(
+            "demo.summary",
+            customers=numeral(customers),
+            transactions=numeral(totals.transactions),
+            first=short_date(DATA_START),
+            last=short_date(DATA_END - timedelta(days=1)),
+            name=repr(config.DEMO_EXPERIMENT_NAME),
+            audience=numeral(totals.audience),
+            arms=len(ARMS),
+            seed=seed,
         )
         demo_writes.finish_upload(
             cur,
             upload_id,
             rows=totals.transactions,
-            message=summary,
+            message=str(summary),
             experiment_id=experiment_id,
         )
-        report(chunks / (chunks + 1), "committing")
-    report(1.0, "done")
+        report(chunks / (chunks + 1), Text("progress.demo_committing"))
+    report(1.0, Text("progress.demo_done"))
     return summary
 
 

@@ -35,10 +35,10 @@ METHOD_NOTES = method_notes()  # English; the text lives in the catalogue
 
 
 def _currency_word(currency: str, lang: Lang) -> str:
-    """The money's name inside a sentence: 'roubles' / 'рублях', else the currency code."""
-    if currency == "RUB":
-        return "roubles" if lang == "en" else "рублях"
-    return currency
+    """The money's name inside a sentence: 'roubles' / 'рублях' (report.currency_word.*),
+    else the currency code."""
+    key = f"report.currency_word.{currency}"
+    return t(key, lang) if key in _MESSAGES else currency
 
 
 def estimand_label(
@@ -47,9 +47,8 @@ def estimand_label(
     lang: Lang = DEFAULT_LANGUAGE,
     currency: str | None = None,
 ) -> str:
-    """What a money effect estimates, in words (English: `stats.money_estimand_label`)."""
-    if lang == "en" and currency in (None, config.CURRENCY):
-        return stats.money_estimand_label(cap, percentile)
+    """What a money effect estimates, in words, in the store's currency ('mean difference per
+    customer, in roubles' / 'in EUR'; `stats.money_estimand_label` is its English for JSON)."""
     word = _currency_word(currency or config.CURRENCY, lang)
     if not cap:
         return t("report.estimand.mean", lang, currency=word)
@@ -121,9 +120,7 @@ def adjustment_table(effects: Sequence[stats.Effect]) -> pd.DataFrame:
 
 def lever_columns(lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None) -> dict[str, str]:
     """The lever table's number columns, by key (net, cost, repeat, best)."""
-    money = currency or config.CURRENCY
-    if lang != "en":
-        money = Formatter(lang, money).money(0, digits=0).replace("0", "").strip()  # '₽'
+    money = Formatter(lang, currency or config.CURRENCY).currency_symbol  # '₽', 'RUB', '€'
     return {
         "net": t("report.col.net", lang, currency=money),
         "cost": t("report.col.cost", lang, currency=money),
@@ -144,21 +141,16 @@ def margin_rate_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
     """'35% (the store setting)': the margin rate behind the net values and where it is set."""
     source_key = f"report.margin_source.{analysis.margin_rate_source}"
     source = t(source_key, lang) if source_key in _MESSAGES else analysis.margin_rate_source
-    if lang == "en":
-        rate = f"{analysis.margin_rate * 100:.3g}%"
-    else:
-        rate = Formatter(lang).percent(
-            analysis.margin_rate,
-            0 if analysis.margin_rate * 100 == int(analysis.margin_rate * 100) else 1,
-        )
+    percent = round(analysis.margin_rate * 100, 1)
+    rate = Formatter(lang).percent(analysis.margin_rate, 0 if percent == int(percent) else 1)
     return f"{rate} ({source})"
 
 
 def discount_cost_text(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str | None:
     """How the discount arms' cost was obtained, or None without a discount arm."""
     cost = analysis.discount_cost
-    if lang == "en" or not cost.arms:
-        return cost.summary
+    if not cost.arms:
+        return None
     if not cost.estimated:
         return t("report.discount.data", lang)
     fmt = Formatter(lang)
@@ -205,7 +197,7 @@ def lever_table(
     rows = [
         {
             lever: d.arm,
-            kind: d.kind if lang == "en" else _arm_kind(d.kind, lang),
+            kind: export.cell_label("kind", d.kind, lang),  # English keeps the code
             columns["net"]: d.net_value.diff if d.net_value else None,
             columns["cost"]: d.lever_cost,
             columns["repeat"]: d.primary.diff * 100
@@ -219,24 +211,12 @@ def lever_table(
     return pd.DataFrame(rows, columns=[lever, kind, *columns.values(), verdict])
 
 
-def _arm_kind(kind: str, lang: Lang) -> str:
-    key = f"arm_kind.{kind}"
-    return t(key, lang) if key in _MESSAGES else kind
-
-
 def _lever_table_html(
     decisions: list[decision.Decision], lang: Lang = DEFAULT_LANGUAGE, currency: str | None = None
 ) -> pd.DataFrame:
     """The lever table with its numbers as text, formatted as the page shows them."""
     table = lever_table(decisions, lang, currency)
     columns = lever_columns(lang, currency)
-    if lang == "en":
-        for key, spec in (("net", "+,.0f"), ("cost", ",.0f"), ("repeat", "+.1f"), ("best", ".0%")):
-            column = columns[key]
-            table[column] = [
-                "-" if v is None or pd.isna(v) else format(v, spec) for v in table[column]
-            ]
-        return table
     fmt = Formatter(lang, currency or config.CURRENCY)
     cells: dict[str, object] = {
         "net": lambda v: fmt.money(v, signed=True, digits=0),
@@ -629,7 +609,7 @@ def _page(
     esc = html.escape
     fmt = Formatter(lang, currency)
     now = datetime.now(UTC)
-    made = f"{now:%Y-%m-%d %H:%M}" if lang == "en" else f"{fmt.date(now.date())} {now:%H:%M}"
+    made = f"{fmt.date(now.date())} {now:%H:%M}"
     parts = [
         f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -710,8 +690,6 @@ def _page(
 def status_word(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> str:
     """The experiment's status alone ('completed', 'running: day 21 of 60') in a language."""
     progress = analysis.horizon_progress
-    if lang == "en":
-        return progress.text
     if progress.status == "running" and progress.observed_days is not None:
         key = "report.status.running_ready" if progress.fully_observed else "report.status.running"
         return t(key, lang, day=progress.observed_days, horizon=progress.horizon_days)
@@ -817,9 +795,7 @@ def html_report(
             t(
                 "report.probability_best",
                 lang,
-                share=f"{d.probability_best:.0%}"
-                if lang == "en"
-                else fmt.percent(d.probability_best, 0),
+                share=fmt.percent(d.probability_best, 0),
             )
             if d.probability_best is not None
             else "",
@@ -863,12 +839,8 @@ def html_report(
                 analysis.settings.cap, analysis.settings.cap_percentile, lang, currency
             ),
             t("report.setting.cuped", lang): on if analysis.settings.use_covariate else off,
-            t("report.setting.correction", lang): correction
-            if lang == "en"
-            else decision.Words(lang).correction(correction),
-            t("report.setting.confidence", lang): f"{confidence:.0%}"
-            if lang == "en"
-            else fmt.percent(confidence, 0),
+            t("report.setting.correction", lang): decision.Words(lang).correction(correction),
+            t("report.setting.confidence", lang): fmt.percent(confidence, 0),
             t("report.setting.margin_rate", lang): margin_rate_text(analysis, lang),
             t("report.setting.discount_cost", lang): discount_cost_text(analysis, lang)
             or t("report.setting.no_discount_arm", lang),
@@ -903,15 +875,11 @@ def html_file_report(
     kinds = ["srm"] * (len(warnings) - (analysis.status != "ok" and bool(analysis.note)))
     kinds += ["insufficient_data"] * (len(warnings) - len(kinds))
     customers = sum(a.n for a in analysis.arms)
-    status = (
-        f"From a campaign result file · {customers:,} customers in {len(analysis.arms)} arms"
-        if lang == "en"
-        else t(
-            "report.file_status",
-            lang,
-            customers=fmt.count(customers, "customers"),
-            arms=t("count.arms", lang, count=len(analysis.arms)),
-        )
+    status = t(
+        "report.file_status",
+        lang,
+        customers=fmt.count(customers, "customers"),
+        arms=t("count.arms", lang, count=len(analysis.arms)),
     )
     on, off = t("report.on", lang), t("report.off", lang)
     words = decision.Words(lang, currency)
@@ -944,23 +912,15 @@ def html_file_report(
             *_adjustment_section(analysis.effects, lang),
         ],
         settings={
-            t("report.setting.deciding_metric", lang): metric
-            if lang == "en"
-            else words.metric(metric),
-            t("report.setting.metrics", lang): ", ".join(
-                m if lang == "en" else words.metric(m) for m in analysis.metrics
-            ),
+            t("report.setting.deciding_metric", lang): words.metric(metric),
+            t("report.setting.metrics", lang): ", ".join(map(words.metric, analysis.metrics)),
             t("report.setting.file_covariate", lang): analysis.covariate or t("report.none", lang),
             t("report.setting.cap", lang): on if analysis.cap else off,
             t("report.setting.estimand", lang): estimand_label(
                 analysis.cap, lang=lang, currency=currency
             ),
-            t("report.setting.correction", lang): analysis.correction
-            if lang == "en"
-            else words.correction(analysis.correction),
-            t("report.setting.confidence", lang): f"{1 - analysis.alpha:.0%}"
-            if lang == "en"
-            else fmt.percent(1 - analysis.alpha, 0),
+            t("report.setting.correction", lang): words.correction(analysis.correction),
+            t("report.setting.confidence", lang): fmt.percent(1 - analysis.alpha, 0),
         },
         notes=(
             *(t(f"report.note.{key}", lang) for key in FILE_METHOD_NOTE_KEYS),

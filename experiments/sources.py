@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from experiments.i18n.text import Text
+
 __all__ = [
     "OPTIONAL_COLUMNS",
     "SOURCE_COLUMNS",
@@ -106,7 +108,11 @@ def _port(text: str, parts: object) -> int | None:
     try:
         return parts.port  # type: ignore[attr-defined]
     except ValueError:
-        raise SourceError(f"The port of {text!r} is not a number from 1 to 65535.") from None
+        raise SourceError(Text("source.url.port", url=repr(text))) from None
+
+
+def _scheme_list() -> str:
+    return ", ".join(f"{s}://" for s in _SCHEMES)
 
 
 def _redact_text(url: str) -> str:
@@ -134,53 +140,42 @@ def parse_source(url: str, columns: Mapping[str, str] | None = None) -> Source:
     shown = _redact_text(text)
     scheme, sep, _ = text.partition("://")
     if not sep:
-        raise SourceError(
-            f"{shown!r} is not a source URL: expected scheme://..., one of "
-            + ", ".join(f"{s}://" for s in _SCHEMES)
-        )
+        raise SourceError(Text("source.url.not_url", url=repr(shown), schemes=_scheme_list()))
     kind = _SCHEMES.get(scheme.lower())
     if kind is None:
         raise SourceError(
-            f"Unknown source type {scheme!r} in {shown!r}: use one of "
-            + ", ".join(f"{s}://" for s in _SCHEMES)
+            Text("source.url.unknown", scheme=repr(scheme), url=repr(shown), schemes=_scheme_list())
         )
     mapping = _mapping(columns or {})
     try:
         parts = urlsplit(text)
     except ValueError as error:  # e.g. an unclosed IPv6 bracket: say so, never a traceback
-        raise SourceError(f"{shown!r} is not a valid source address: {error}.") from None
+        raise SourceError(Text("source.url.invalid", url=repr(shown), error=error)) from None
     if kind in ("duckdb", "chdb"):
         if parts.netloc:
-            raise SourceError(
-                f"{shown!r}: a {scheme} source is a local path, written {scheme}:///path "
-                "(three slashes)"
-            )
+            raise SourceError(Text("source.url.local_path", url=repr(shown), scheme=scheme))
         path = unquote(parts.path) if parts.path.strip("/") else None
         if kind == "chdb" and path is None:
-            raise SourceError(f"{shown!r}: chdb needs a directory: chdb:///path/to/dir")
+            raise SourceError(Text("source.url.chdb_dir", url=repr(shown)))
         return Source(kind, path=path, columns=mapping)
     if kind == "spark_local":
         threads_text = parts.netloc
         if not threads_text.isdigit() or int(threads_text) < 1 or parts.path not in ("", "/"):
-            raise SourceError(
-                f"{shown!r}: Spark in local mode is spark+local://N with N >= 1 threads"
-            )
+            raise SourceError(Text("source.url.spark_local", url=repr(shown)))
         return Source(kind, threads=int(threads_text), columns=mapping)
     host = parts.hostname
     if not host:
-        raise SourceError(f"{shown!r}: the host is missing ({scheme}://HOST:PORT...)")
+        raise SourceError(Text("source.url.no_host", url=repr(shown), scheme=scheme))
     port = _port(shown, parts) or _DEFAULT_PORTS[kind]
     if kind == "spark":
         if parts.username or parts.password:
-            raise SourceError(
-                f"{shown!r}: Spark Connect credentials go in the settings' secrets, not the URL"
-            )
+            raise SourceError(Text("source.url.spark_credentials", url=repr(shown)))
         return Source(kind, host=host, port=port, columns=mapping)
     database = unquote(parts.path.strip("/"))
     if not database or "/" in database:
-        raise SourceError(f"{shown!r}: name one database: clickhouse://USER:PASSWORD@HOST:PORT/DB")
+        raise SourceError(Text("source.url.one_database", url=repr(shown)))
     if not parts.username:
-        raise SourceError(f"{shown!r}: the user is missing: clickhouse://USER:PASSWORD@HOST...")
+        raise SourceError(Text("source.url.no_user", url=repr(shown)))
     return Source(
         kind,
         host=host,
@@ -197,10 +192,13 @@ def _mapping(columns: Mapping[str, str]) -> dict[str, str]:
     for store_name, source_name in columns.items():
         if store_name not in SOURCE_COLUMNS:
             raise SourceError(
-                f"[source.columns]: {store_name!r} is not a column the metrics read; "
-                f"map some of {', '.join(SOURCE_COLUMNS)}"
+                Text(
+                    "source.columns.unknown",
+                    name=repr(store_name),
+                    columns=", ".join(SOURCE_COLUMNS),
+                )
             )
         if not isinstance(source_name, str) or not source_name.strip():
-            raise SourceError(f"[source.columns]: {store_name!r} needs a column name")
+            raise SourceError(Text("source.columns.empty", name=repr(store_name)))
         out[store_name] = source_name.strip()
     return out

@@ -942,9 +942,15 @@ def money_estimand(cap: bool) -> MoneyEstimand:
     return "winsorised_mean_difference" if cap else "mean_difference"
 
 
-def money_estimand_label(cap: bool, percentile: float = config.DEFAULT_CAP_PERCENTILE) -> str:
-    """The money estimand in words, for the page, the report and `analyze --json`."""
-    currency = "roubles" if config.CURRENCY == "RUB" else config.CURRENCY
+def money_estimand_label(
+    cap: bool,
+    percentile: float = config.DEFAULT_CAP_PERCENTILE,
+    currency: str | None = None,
+) -> str:
+    """The money estimand in English words, for `analyze --json` (a person reads
+    `report.estimand_label`, in either language): in the store's `currency`."""
+    currency = currency or config.CURRENCY
+    currency = "roubles" if currency == "RUB" else currency
     if not cap:
         return f"mean difference per customer, in {currency}"
     return (

@@ -29,7 +29,7 @@ def audience_section(options: ds.AudienceOptions) -> tuple[AudienceFilter, list[
     )
     range_cols = st.columns(len(common.RANGES))
     for col, (prefix, unit_key) in zip(range_cols, common.RANGES, strict=True):
-        unit = say(unit_key) if unit_key else _ui.currency()
+        unit = say(unit_key) if unit_key else _ui.fmt().currency_symbol
         with col:
             st.markdown(f"**{say(f'design.range.{prefix}')}**")
             low_high = st.columns(2)

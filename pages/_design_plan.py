@@ -106,7 +106,7 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
     except (StoreError, SourceError) as error:
         common.show_error("plan.failed", error)
         return
-    days = f"{horizon} days" if lang == "en" else formatter.count(horizon, "days")
+    days = formatter.count(horizon, "days")
     base_cols = st.columns(4)
     for col, (label, value, help_key) in zip(
         base_cols,
@@ -176,7 +176,7 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
             if lang == "en"
             else formatter.number(plan.alpha_per_comparison, 3),
             arms=say("plan.arms.count", count=plan.comparisons),
-            power=f"{plan.power:.0%}" if lang == "en" else formatter.percent(plan.power, 0),
+            power=formatter.percent(plan.power, 0),
         )
     )
     result_cols = st.columns(3)
@@ -193,9 +193,7 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
         weeks = plan.weeks_needed
         result_cols[1].metric(
             say("plan.weeks"),
-            (f"{weeks:.1f}" if lang == "en" else formatter.number(weeks, 1))
-            if weeks is not None
-            else na,
+            formatter.number(weeks, 1) if weeks is not None else na,
             help=say("plan.weeks.help"),
         )
         result_cols[2].metric(
@@ -214,11 +212,7 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
         ]
         st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
         if total and total > plan.customers:
-            have_text = (
-                f"{_ui.count(plan.customers)} customers"
-                if lang == "en"
-                else formatter.count(plan.customers, "customers")
-            )
+            have_text = formatter.count(plan.customers, "customers")
             st.warning(
                 say("plan.too_few", have=have_text, need=_ui.count(total)),
                 icon=":material/warning:",

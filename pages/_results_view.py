@@ -488,16 +488,7 @@ def render_projection(
 ) -> None:
     """Model-based 12-month CLV per arm (BG/NBD + Gamma-Gamma), beside the observed window."""
     st.subheader(t("results.projection.title", lang))
-    st.caption(
-        t("results.projection.caption", lang)
-        if lang != "en"
-        else "A model-based projection, not an observed result: BG/NBD (how often and how long "
-        "customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour after "
-        "the levers' direct window (a burst of orders on a coupon is not lasting value), checked "
-        "against a held-back part of the follow-up, projected 12 months ahead. Margins are after "
-        "the discounts given; fixed lever costs (gifts, calls) are in the observed net value "
-        "above."
-    )
+    st.caption(t("results.projection.caption", lang))
     key = f"projection_{experiment_id}"
     if not st.session_state.get(key) and not st.button(
         t("results.projection.button", lang), icon=":material/trending_up:", key=f"{key}_button"

@@ -64,18 +64,9 @@ def fmt() -> Formatter:
 def say(message: object) -> str:
     """A domain message in the session's language: a `Text` (or an error carrying one, or a
     SettingError's key) through the catalogue; plain text as it is. Not escaped."""
-    from experiments.i18n.text import Text, render_all
+    from experiments.i18n.text import message_text
 
-    language = lang()
-    if isinstance(message, BaseException):
-        key = getattr(message, "key", "")
-        if key:
-            return t(key, language, **getattr(message, "values", {}))
-        args = message.args
-        message = args[0] if len(args) == 1 and isinstance(args[0], Text) else str(message)
-    if isinstance(message, list | tuple):
-        return render_all(message, language)
-    return render_all(str(message) if not isinstance(message, Text) else message, language)
+    return message_text(message, lang())
 
 
 def _remember_language() -> None:
@@ -313,8 +304,10 @@ def upload_copy(uploaded: Any | None, slot: str) -> Path | None:
 def streamlit_progress(bar: Any) -> Callable[[float, str], None]:
     """Adapt an st.progress bar to the domain's `progress(fraction, text)` callback."""
 
+    from experiments.i18n.text import progress_text
+
     def update(fraction: float, text: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=progress_text(text, lang()))
 
     return update
 
@@ -345,7 +338,7 @@ def source() -> Source | None:
     try:
         return source_engine.configured_source(None, settings)
     except SourceError as error:
-        st.error(t("source.error", lang(), message=plain(str(error))))
+        st.error(t("source.error", lang(), message=plain(say(error))))
         st.stop()
         raise  # st.stop() raises; for the type checker
 

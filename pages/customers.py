@@ -375,7 +375,8 @@ estimates = {
 }
 errors = {"BG/NBD": bg_fit.standard_errors or {}, "Gamma-Gamma": gg_fit.standard_errors or {}}
 unit = t(f"clv.fit.unit.{result.time_unit}", lang)
-values: dict[str, dict[str, object]] = {"alpha": {"unit": unit}, "v": {"currency": _ui.currency()}}
+symbol = _ui.fmt().currency_symbol  # ru '₽', '€'; en 'RUB', '€'
+values: dict[str, dict[str, object]] = {"alpha": {"unit": unit}, "v": {"currency": symbol}}
 parameters = [
     (model_name, name, t(f"clv.fit.meaning.{name}", lang, **values.get(name, {})))
     for model_name, names in (("BG/NBD", "r alpha a b"), ("Gamma-Gamma", "p q v"))

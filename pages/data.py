@@ -10,7 +10,7 @@ import streamlit as st
 
 from experiments import charts, ingest
 from experiments import experiment as experiment_record
-from experiments.i18n import MESSAGES, t
+from experiments.i18n import t
 from experiments.store import StoreError, overview
 from experiments.store import settings as store_settings
 from pages import _ui
@@ -28,7 +28,7 @@ cols = st.columns(5)
 cols[0].metric(t("data.customers", lang), _ui.count(stats.customers))
 cols[1].metric(t("data.transactions", lang), _ui.count(stats.transactions))
 cols[2].metric(
-    t("data.revenue", lang, currency=_ui.currency()),
+    t("data.revenue", lang, currency=_ui.fmt().currency_symbol),  # ru '₽', en 'RUB'
     _ui.money_short(stats.revenue),
     help=t("data.revenue.help", lang, amount=_ui.money(stats.revenue)),
 )
@@ -70,14 +70,7 @@ st.caption(
     t(
         "store.margin_rate.caption",
         lang,
-        rate=f"{rate_now:.1%}",
-        source=_source(current.margin_rate),
-    )
-    if lang == "en"
-    else t(
-        "store.margin_rate.caption",
-        lang,
-        rate=formatter.percent(rate_now),
+        rate=formatter.percent(rate_now),  # en '35.0%', ru '35,0 %'
         source=_source(current.margin_rate),
     )
 )
@@ -113,7 +106,7 @@ with st.form("store_settings", border=False):
                 t(
                     "store.saved",
                     lang,
-                    rate=f"{rate:.1%}" if lang == "en" else formatter.percent(rate),
+                    rate=formatter.percent(rate),
                     currency=str(saved.value("currency")),
                 ),
             )
@@ -144,55 +137,8 @@ uploaded = st.file_uploader(
 
 
 def _summary(result: Any) -> str:
-    """The load's one line (`LoadResult.summary`) in the page's language."""
-    if lang == "en":
-        return str(result.summary())
-    if result.already_loaded_at is not None:
-        return t(
-            "upload.summary.already",
-            lang,
-            file=result.file_name,
-            when=formatter.datetime_short(result.already_loaded_at),
-            upload=result.previous_upload_id,
-        )
-    if not result.ok:
-        more = len(result.errors) - 1
-        return t(
-            "upload.summary.failed",
-            lang,
-            file=result.file_name,
-            first=_ui.say(result.errors[0].message) if result.errors else "",
-            more=t("upload.summary.more", lang, count=more) if more > 0 else "",
-        )
-    text = t(
-        "upload.summary.loaded",
-        lang,
-        file=result.file_name,
-        rows=formatter.count(result.rows, "rows"),
-        kind=t(f"upload.kind.{result.kind}", lang),
-        upload=result.upload_id,
-    )
-    if result.kind == "results" and result.experiment_id is not None:
-        key = (
-            "upload.summary.new_experiment"
-            if result.experiment_created
-            else "upload.summary.experiment"
-        )
-        text += t(key, lang, id=result.experiment_id)
-    if result.set_aside_rows:
-        text += t("upload.summary.set_aside", lang, rows=formatter.number(result.set_aside_rows))
-    if result.warnings:
-        items = "; ".join(
-            f"{formatter.number(p.count)} "
-            + (
-                t(f"upload.warning.{p.code}", lang)
-                if f"upload.warning.{p.code}" in MESSAGES
-                else t("upload.warning.other", lang, code=p.code)
-            )
-            for p in result.warnings
-        )
-        text += t("upload.summary.warnings", lang, items=items)
-    return text + "."
+    """The load's one line (`LoadResult.summary_in`) in the page's language."""
+    return str(result.summary_in(lang))
 
 
 def _load(args: tuple[Any, ...], file_name: str, *, load_valid_rows: bool) -> None:
@@ -344,9 +290,7 @@ else:
                 upload=r.upload_id,
                 file=r.file_name,
                 rows=r.rows if lang == "en" else formatter.count(r.rows, "rows"),
-                date=f"{r.loaded_at:%Y-%m-%d}"
-                if lang == "en"
-                else formatter.date_short(r.loaded_at),
+                date=formatter.date_short(r.loaded_at),  # en ISO, ru DD.MM.YYYY
             )
             for r in history.itertuples()
         }

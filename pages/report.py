@@ -37,7 +37,7 @@ if view.is_results_file(experiment):
             lang,
             metrics=escape.markdown(", ".join(file_settings.metrics)),
             covariate=escape.markdown(file_settings.covariate or on_off[False]),
-            estimand=report.estimand_label(file_settings.cap, lang=lang),
+            estimand=report.estimand_label(file_settings.cap, lang=lang, currency=_ui.currency()),
             correction=t(f"correction.{file_settings.correction}", lang),
             confidence=formatter.percent(file_settings.confidence, 0),
         )
@@ -60,7 +60,9 @@ st.caption(
         "report_view.caption",
         lang,
         horizon=formatter.count(horizon, "days"),
-        estimand=report.estimand_label(settings.cap, settings.cap_percentile, lang),
+        estimand=report.estimand_label(
+            settings.cap, settings.cap_percentile, lang, currency=_ui.currency()
+        ),
         cuped=on_off[settings.use_covariate],
         correction=t(f"correction.{settings.correction}", lang),
         confidence=formatter.percent(settings.confidence, 0),

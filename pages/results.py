@@ -145,7 +145,7 @@ else:
         analysis = view.analysis_for(experiment.id, settings, lang)
         view.render(analysis, lang)
     except SourceError as error:
-        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
     if source is None:  # the projection and the background work read the store's own data
         view.render_projection(experiment.id, lang=lang)

@@ -21,7 +21,8 @@ def english_system(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize(("lang", "shown", "never"), [("ru", "€", "₽"), ("en", "EUR", "RUB")])
+# CLDR's euro sign in both languages (the Formatter's one money form: ru '+479 €', en '+€479')
+@pytest.mark.parametrize(("lang", "shown", "never"), [("ru", "€", "₽"), ("en", "€", "RUB")])
 def test_analyze_prints_the_stores_currency(euro_db, capsys, lang, shown, never):
     capsys.readouterr()
     assert cli_main(["--db", euro_db, "analyze", "1", "--lang", lang]) == 0

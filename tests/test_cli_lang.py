@@ -103,3 +103,161 @@ def test_the_environment_chooses_the_language_when_the_option_does_not(db, capsy
 )
 def test_cli_language_precedence(explicit, env, expected):
     assert cli_language(explicit, env) == expected
+
+
+# -- every command's human output in Russian (#12): no English beyond names that stay ------------
+_LATIN = re.compile(r"[A-Za-z](?:[A-Za-z_]*[A-Za-z])?")  # a field's name (customer_id) is one word
+_NOT_WORDS = re.compile(
+    r"--?[a-z][a-z-]*"  # options: --lang, -h
+    r"|\b[A-Z][A-Z_.\[\]|:]*[A-Z\]]\b(?:=[A-Z_]+)?"  # metavars: EXPERIMENT, FILE.html, ARM=PERCENT
+    r"|\{[^}]*\}"  # choices: {ru,en}
+    r"|`[^`]*`"  # commands quoted in a message
+    r"|[\w.+-]*://\S*"  # source URLs
+    r"|\$[A-Z_]+"  # environment variables
+    r"|\S*[/\\]\S*"  # paths and file names with a folder
+    r"|\S*\.(?:csv|html|htm|xlsx|toml|duckdb|parquet)\b"  # file names and extensions
+)
+# Latin words a Russian command line keeps, and why
+ALLOWED_CLI = {
+    # the product, the tool and the command names
+    "Loyalty", "Lab", "python", "m", "experiments", "demo", "load", "register", "delete",
+    "archive", "stats", "list", "uploads", "remove", "upload", "analyze", "file", "assignments",
+    "clv", "report", "settings", "COMMAND",
+    # method and model names, as in the glossary
+    "CUPED", "SRM", "BG", "NBD", "Gamma", "CLV", "DuckDB", "Welch", "z", "p", "n", "r", "alpha",
+    "a", "b", "q", "v", "CI",
+    # formats, encodings, standards, systems
+    "CSV", "XLSX", "HTML", "JSON", "UTF", "Windows", "Parquet", "ISO", "URL", "Excel",
+    "spark", "local", "clickhouse", "chdb", "duckdb", "sc", "N",
+    # codes the options take as they are (--lang ru|en, --correction holm|bh|none, kinds...)
+    "ru", "en", "holm", "bh", "none", "transactions", "customers", "results", "binary", "money",
+    "discount", "gift", "outreach", "custom", "repeat_purchase", "net_value", "customer_id",
+    "arm", "arm_kind", "code", "seed", "known_effects", "share", "base_url", "password", "url",
+    "source", "upload_id", "RUB", "EUR", "USD", "KZT", "GB", "LOYALTY_LAB_DUCKDB_MEMORY",
+}  # fmt: skip
+
+
+def english_words(text: str, names: tuple[str, ...] = ()) -> list[str]:
+    """The Latin-letter words of a Russian output beyond the allow-list; `names` are data (an
+    experiment's and its arms' names, a file's name) that stay as typed."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = _NOT_WORDS.sub(" ", text)
+    return [w for w in _LATIN.findall(text) if w not in ALLOWED_CLI]
+
+
+DEMO_NAMES = (
+    "Loyalty levers 2026-Q2",
+    "Control",
+    "10% discount",
+    "Surprise gift",
+    "Personal outreach",
+)
+
+
+def _stored_upload_texts(db: str) -> tuple[str, ...]:
+    """The upload history's file names and messages, stored as they were written."""
+    from experiments.store import open_store
+
+    with open_store(db).cursor() as cur:
+        rows = cur.execute("SELECT file_name, coalesce(message, '') FROM uploads").fetchall()
+    return tuple(str(v) for row in rows for v in row if v)
+
+
+def test_every_command_in_russian_says_it_in_russian(db, capsys, tmp_path):
+    """stats, list, uploads, settings, analyze, clv (the store and an experiment), report,
+    assignments, register, load, archive, delete and remove-upload, and their errors."""
+    ru = ("--db", db, "--lang", "ru")
+
+    def run(*args: str, code: int = 0, names: tuple[str, ...] = ()) -> str:
+        got, out, err = cli(capsys, *ru, *args)
+        assert got == code, (args, got, out, err)
+        text = out + err
+        left = english_words(text, DEMO_NAMES + names)
+        assert not left, (args, sorted(set(left)), text[:2000])
+        assert CYRILLIC.search(text), (args, text)
+        return text
+
+    run("stats")
+    listed = run("list")
+    assert "25\u00a0%" in listed and "0.25" not in listed  # allocations are percentages
+    run("settings")
+    analyzed = run("analyze", "1")
+    assert "Повторная покупка=" in analyzed and "repeat_purchase=" not in analyzed
+    assert "Уэлч" in analyzed or "Welch" in analyzed
+    run("clv", "--months", "6")
+    run("clv", "--experiment", "1", "--bootstrap", "5")
+    page = tmp_path / "report.html"
+    run("report", "1", "--out", str(page))
+    lists = tmp_path / "assigned.csv"
+    run("assignments", "1", "--out", str(lists))
+    registered = run(
+        "register", str(lists), "--name", "Копия", "--sent-on", "2026-05-04",
+        "--cost", "Surprise gift=250", names=("Копия",),
+    )  # fmt: skip
+    assert "Зарегистрирован" in registered and "250,00\u00a0₽" in registered
+    run("archive", "Копия", names=("Копия",))
+    run("archive", "Копия", "--undo", names=("Копия",))
+    run("delete", "Копия", code=2, names=("Копия",))
+    run("delete", "Копия", "--yes", names=("Копия",))
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "customer_id,order_id,ts,amount\nc1,o1,2026-10-01 10:00,100\nc2,o2,2026-10-02,200\n",
+        encoding="utf-8",
+    )
+    loaded = run("load", "transactions", str(orders))
+    assert "загрузки" in loaded.lower() or "загружен" in loaded.lower()
+    run("uploads", names=_stored_upload_texts(db))
+    upload = max(int(n) for n in re.findall(r"загрузк\w* (\d+)", loaded))
+    run("remove-upload", str(upload))
+    run("analyze", "нет-такого", code=2)
+    run("register", str(lists), "--name", "x", "--sent-on", "вчера", code=2, names=("вчера",))
+    run("analyze", "1", "--source", "bogus://x", code=2, names=("bogus",))
+    for wrong in (["analyze", "1", "--confidence", "42"], ["analyze"], ["report", "1"]):
+        with pytest.raises(SystemExit) as stop:  # argparse's own errors, in Russian too
+            cli_main([*ru, *wrong])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert "ошибка: " in err and not english_words(err), err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [], ["demo"], ["load"], ["register"], ["delete"], ["archive"], ["stats"], ["list"],
+        ["uploads"], ["remove-upload"], ["analyze-file"], ["analyze"], ["assignments"], ["clv"],
+        ["report"], ["settings"],
+    ],
+)  # fmt: skip
+def test_the_help_of_every_command_is_russian(capsys, command):
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["--lang", "ru", *command, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("использование: ") and "параметры:" in out
+    assert not english_words(out), sorted(set(english_words(out)))
+
+
+def test_the_help_in_english_is_unchanged(capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["report", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ") and "options:" in out
+    assert "write the self-contained HTML report of an experiment" in out
+    assert not CYRILLIC.search(out)
+
+
+def test_analyze_file_in_russian_names_metrics_in_words(capsys, tmp_path):
+    path = tmp_path / "итоги.csv"
+    rows = ["arm,bought,spent"] + [
+        f"{'control' if i % 2 else 'gift'},{i % 3 == 0:d},{(i * 37) % 500}" for i in range(400)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = cli(
+        capsys, "--lang", "ru", "analyze-file", str(path), "--arm", "arm", "--control", "control",
+        "--metric", "bought", "--metric", "spent:money",
+    )  # fmt: skip
+    assert code == 0, err
+    names = ("control", "gift", "bought", "spent")
+    assert not english_words(out, names), sorted(set(english_words(out, names)))
+    assert "разница=" in out and "diff=" not in out

@@ -27,13 +27,25 @@ RU, EN = Formatter("ru", "RUB"), Formatter("en", "RUB")
         ("RUB", f"1{NBSP}234{NBSP}567,89{NBSP}₽", f"RUB{NBSP}1,234,567.89"),
         ("EUR", f"1{NBSP}234{NBSP}567,89{NBSP}€", "€1,234,567.89"),
         ("USD", f"1{NBSP}234{NBSP}567,89{NBSP}$", "$1,234,567.89"),
-        ("KZT", f"1{NBSP}234{NBSP}567,89{NBSP}KZT", f"KZT{NBSP}1,234,567.89"),
+        # CLDR's ru_RU has only the code for the tenge; Russian in Kazakhstan (ru_KZ) has ₸
+        ("KZT", f"1{NBSP}234{NBSP}567,89{NBSP}₸", f"KZT{NBSP}1,234,567.89"),
+        ("BYN", f"1{NBSP}234{NBSP}567,89{NBSP}Br", f"BYN{NBSP}1,234,567.89"),
         ("JPY", f"1{NBSP}234{NBSP}568{NBSP}¥", "¥1,234,568"),  # the currency's own decimals
     ],
 )
 def test_money_per_store_currency(currency, ru, en):
     assert Formatter("ru", currency).money(1234567.89) == ru
     assert Formatter("en", currency).money(1234567.89) == en
+
+
+@pytest.mark.parametrize(
+    ("currency", "ru", "en"),
+    [("RUB", "₽", "RUB"), ("KZT", "₸", "KZT"), ("EUR", "€", "€"), ("USD", "$", "$")],
+)
+def test_the_symbol_a_chart_or_a_header_shows(currency, ru, en):
+    assert Formatter("ru", currency).currency_symbol == ru
+    assert Formatter("en", currency).currency_symbol == en
+    assert Formatter("ru", currency).money(-326, signed=True, digits=0) == f"-326{NBSP}{ru}"
 
 
 @pytest.mark.parametrize(
@@ -160,7 +172,7 @@ def test_the_default_currency_is_the_configured_one(monkeypatch):
     from experiments import config
 
     monkeypatch.setattr(config, "CURRENCY", "KZT")
-    assert Formatter("ru").money(5) == f"5,00{NBSP}KZT"
+    assert Formatter("ru").money(5) == f"5,00{NBSP}₸"
     monkeypatch.setattr(config, "CURRENCY", "RUB")
     assert Formatter("ru").money(5) == f"5,00{NBSP}₽"
 

@@ -266,8 +266,11 @@ def test_html_report_states_payback_and_fading_with_their_rules(demo_store):
     page = report.html_report(analysis)
     for payback in analysis.payback.values():
         assert html.escape(payback.statement) in page
-    for test in analysis.fading.values():
-        assert html.escape(test.statement) in page
+    for test in analysis.fading.values():  # stats' words, the Formatter's amounts (+RUB 34)
+        said = decision.timing_statement(test)
+        assert html.escape(said) in page
+        assert said.split(" (")[0] == test.statement.split(" (")[0]
+        assert "\u00a0" in said and " RUB " not in said
     assert html.escape(stats.PAYBACK_RULE) in page and html.escape(stats.FADING_RULE) in page
 
 
@@ -277,4 +280,4 @@ def test_decision_cards_give_payback_and_fading_as_reasons(demo_store):
         if card.verdict in ("check the data", "insufficient data"):
             continue
         assert analysis.payback[card.arm].statement in card.reasons
-        assert analysis.fading[card.arm].statement in card.reasons
+        assert decision.timing_statement(analysis.fading[card.arm]) in card.reasons

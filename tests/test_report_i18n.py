@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import decision, demo, metrics, report
+from experiments import decision, demo, metrics, report, stats
 from experiments.i18n import Formatter, t
 from experiments.store import Store
 
@@ -148,8 +148,9 @@ def test_english_decision_sentences_are_todays(analysis):
     )
     headline = decision.decide(analysis)[0].headline
     assert re.fullmatch(
-        r".+: [+-]\d+\.\d pp repeat purchase \(95% CI [+-]\d+\.\d pp to [+-]\d+\.\d pp\), "
-        r"[+-][\d ]+ RUB net value per customer after its cost; \w[\w ]*",
+        r".+: [+-]\d+\.\d\u00a0pp repeat purchase \(95% CI [+-]\d+\.\d\u00a0pp to "
+        r"[+-]\d+\.\d\u00a0pp\), [+-]RUB\u00a0[\d,]+ net value per customer after its cost; "
+        r"\w[\w ]*",
         headline,
     ), headline
 
@@ -328,3 +329,17 @@ def test_the_survival_inputs_come_in_a_stable_order(analysis):
     rows = analysis.as_json()["survival"]["inputs"]
     keys = [(r["arm_id"], r["duration_days"], r["event"]) for r in rows]
     assert keys == sorted(keys) and len(keys) > 10
+
+
+@pytest.mark.parametrize(
+    ("currency", "en", "ru"),
+    [("RUB", "in roubles", "в рублях"), ("EUR", "in EUR", "в EUR"), ("KZT", "in KZT", "в KZT")],
+)
+def test_the_money_estimand_names_the_stores_currency(currency, en, ru):
+    """#12: 'roubles' only for a rouble store, in the report, the pages and the JSON label."""
+    assert report.estimand_label(False, lang="en", currency=currency).endswith(en)
+    assert report.estimand_label(False, lang="ru", currency=currency).endswith(ru)
+    assert stats.money_estimand_label(False, currency=currency).endswith(en)
+    capped = report.estimand_label(True, 99, "en", currency)
+    assert capped == stats.money_estimand_label(True, 99, currency)  # one wording
+    assert ("roubles" in capped) == (currency == "RUB")

@@ -27,6 +27,8 @@ EFFECT_FIELDS = (
     "se", "n_control", "n_arm",
 )  # fmt: skip
 
+NBSP = "\u00a0"  # Formatter: between a number and its unit or currency code
+
 
 @pytest.fixture(scope="module")
 def hillstrom_csv(datasets: Path, tmp_path_factory) -> Path:
@@ -253,8 +255,8 @@ def test_decide_file_ships_significant_wins_and_states_the_effect(hillstrom_stor
     effect = _by_key(analysis)[("Mens E-Mail", "conversion", "z")]
     assert mens.effect == effect and mens.verdict == "ship"
     assert mens.headline == (
-        f"Mens E-Mail: +0.68 pp conversion (95% CI {effect.ci_low * 100:+.2f} pp to "
-        f"{effect.ci_high * 100:+.2f} pp, before the correction); ship"
+        f"Mens E-Mail: +0.68{NBSP}pp conversion (95% CI {effect.ci_low * 100:+.2f}{NBSP}pp to "
+        f"{effect.ci_high * 100:+.2f}{NBSP}pp, before the correction); ship"
     )
     assert "Holm" in mens.reasons[0]
 
@@ -285,7 +287,7 @@ def test_decide_file_rule(diff, correction, verdict):
     effect = card.effect
     assert effect is not None
     assert (verdict == "ship") == (effect.significant and effect.diff > 0)
-    assert card.headline.startswith(f"gift: {diff * 100:+.2f} pp bought")
+    assert card.headline.startswith(f"gift: {diff * 100:+.2f}{NBSP}pp bought")
 
 
 def test_decide_file_a_second_metric_does_not_weaken_the_verdict():
@@ -318,7 +320,9 @@ def test_decide_file_srm_blocks_and_money_is_in_currency():
     assert analysis.srm.mismatch
     [card] = decision.decide_file(analysis, "spend")
     assert card.verdict == "inconclusive" and card.label == "check the data" and card.blocked
-    assert card.headline.startswith("gift: +15.00 ") and "spend per customer" in card.headline
+    # the store's money by the Formatter, as every amount (one form): '+RUB 15.00'
+    assert card.headline.startswith(f"gift: +RUB{NBSP}15.00 ")
+    assert "spend per customer" in card.headline
 
 
 # -- command line --------------------------------------------------------------------------------

@@ -28,34 +28,21 @@ from experiments.clv.gamma_gamma import (
     GammaGammaFit,
     GammaGammaParams,
 )
+from experiments.i18n.text import Text, joined, money, percent, signed_number
 from experiments.progress import Progress
 
 if TYPE_CHECKING:
     from experiments.store import Cursor, Store
 
 ProjectionMethod = Literal["per_arm", "pooled"]
+# The texts are catalogue messages (`Text`: English as a str, any language by `render`),
+# in experiments/i18n/messages_clv.py (clv.basis.*, clv.holdout_rule, clv.withheld.*, ...).
 PROJECTION_BASIS: dict[str, str] = {
-    "per_arm": (
-        "Model-based projection: BG/NBD + Gamma-Gamma fitted per arm on post-assignment "
-        "behaviour; not an observed result."
-    ),
-    "pooled": (
-        "Model-based projection: BG/NBD + Gamma-Gamma fitted once on all arms' post-assignment "
-        "behaviour; not an observed result."
-    ),
+    "per_arm": Text("clv.basis.per_arm"),
+    "pooled": Text("clv.basis.pooled"),
 }
 ArmStatus = Literal["ok", "not_converged", "insufficient_data", "withheld"]
-HOLDOUT_RULE = (
-    "The models are fitted (by default once on all arms) on behaviour after the levers' "
-    f"direct window (a coupon's validity, at least {config.CLV_DIRECT_WINDOW_DAYS} days), so a "
-    "burst of orders the lever bought directly is not read as lasting value. Check: fitted "
-    "without the last "
-    "part of the follow-up, the models predict each arm's margin there; a lever's projection "
-    "is shown only when its predicted extra margin vs control lies inside the confidence "
-    "interval of the actual extra margin (Welch), and withheld otherwise. A shown interval is "
-    "the bootstrap interval widened (in quadrature) by the model error that check cannot rule "
-    "out, per day, carried over the projected months."
-)
+HOLDOUT_RULE = Text("clv.holdout_rule", days=config.CLV_DIRECT_WINDOW_DAYS)
 
 
 @dataclass(frozen=True)
@@ -289,25 +276,22 @@ def _with_checks(
         if arm.kind != "control" and arm.status == "ok" and not (check and check.passed):
             if check is None or check.passed is None:
                 unchecked.append(arm.name)
-                why = (
-                    f"fitted without the last {holdout} days the models are not identified "
-                    "(too little follow-up or too few customers), so the projection could not "
-                    "be checked"
-                )
+                why = Text("clv.withheld.unidentified", days=holdout)
             else:
                 failed.append(arm.name)
-                why = (
-                    f"fitted without the last {holdout} days, the model predicted "
-                    f"{check.predicted_difference:+,.0f} {config.CURRENCY} of extra margin per "
-                    f"customer there vs control; the data show {check.actual_difference:+,.0f} "
-                    f"({result.confidence:.0%} CI {check.ci_lower:+,.0f} to "
-                    f"{check.ci_upper:+,.0f})"
+                why = Text(
+                    "clv.withheld.failed",
+                    days=holdout,
+                    predicted=money(check.predicted_difference, config.CURRENCY, signed=True),
+                    actual=signed_number(check.actual_difference),
+                    confidence=percent(result.confidence),
+                    low=signed_number(check.ci_lower),
+                    high=signed_number(check.ci_upper),
                 )
             arm = dataclasses.replace(
                 arm,
                 status="withheld",
-                message=f"Projection withheld: {why}, so the follow-up does not support a "
-                f"{result.months}-month projection.",
+                message=Text("clv.withheld.arm", why=why, months=result.months),
                 projected_clv=None,
                 difference=None,
                 ci_lower=None,
@@ -316,28 +300,17 @@ def _with_checks(
         elif arm.kind != "control" and check is not None and arm.ci_lower is not None:
             arm = _widened(arm, check, result)
         arms.append(arm)
-    message = result.message
+    parts: list[object] = [result.message] if result.message else []
     if failed:
-        message += (
-            f" Projection withheld for {', '.join(failed)}: the model failed the check on the "
-            "held-back follow-up."
-        )
+        parts.append(Text("clv.withheld.failed_arms", arms=", ".join(failed)))
     if unchecked:
-        message += (
-            f" Projection withheld for {', '.join(unchecked)}: it could not be checked on the "
-            "held-back follow-up; load more data."
-        )
-    message = message.strip()
+        parts.append(Text("clv.withheld.unchecked_arms", arms=", ".join(unchecked)))
+    message = joined(parts)
     return dataclasses.replace(
         result,
         arms=tuple(arms),
         message=message,
-        basis=(
-            f"Model-based projection: BG/NBD + Gamma-Gamma fitted "
-            f"{'once on all arms' if result.method == 'pooled' else 'per arm'} on behaviour "
-            f"from day {fit_start} after assignment (after the levers' direct window), checked "
-            f"against the last {holdout} days of the follow-up; not an observed result."
-        ),
+        basis=Text(f"clv.basis.checked.{result.method}", day=fit_start, days=holdout),
         fit_start_days=fit_start,
         holdout_days=holdout,
         check_rule=HOLDOUT_RULE,
@@ -485,7 +458,10 @@ def project_arm_frame(
         resampler = Resampler(cells, [g for g in groups if g.converged])
         for number in range(bootstrap):
             if progress is not None:
-                progress(number / bootstrap, f"Bootstrap replicate {number + 1}/{bootstrap}")
+                progress(
+                    number / bootstrap,
+                    Text("progress.bootstrap", number=number + 1, bootstrap=bootstrap),
+                )
             replicate_values = resampler.replicate(horizon, rng)
             if replicate_values is None:
                 failed += 1
@@ -510,7 +486,7 @@ def project_arm_frame(
                     kind=str(kind),
                     customers=0,
                     status="insufficient_data",
-                    message="no customers assigned before the cutoff",
+                    message=Text("clv.arm.no_customers"),
                     observed_margin=0.0,
                     observed_revenue=0.0,
                     margin_rate=default_margin_rate,
@@ -553,21 +529,18 @@ def project_arm_frame(
 
     problems = []
     if control is None:
-        problems.append("The experiment has no control arm to compare with.")
+        problems.append(Text("clv.problem.no_control"))
     elif control not in usable:
-        problems.append("The control arm has no usable CLV fit.")
+        problems.append(Text("clv.problem.control_unusable"))
     if not [a for a in usable if a != control]:
-        problems.append("No treatment arm has a usable CLV fit.")
+        problems.append(Text("clv.problem.no_treatment"))
     if failed:
-        problems.append(
-            f"{failed} of {bootstrap} bootstrap replicates were dropped because a refit did "
-            "not converge; the intervals use the rest."
-        )
+        problems.append(Text("clv.problem.dropped_replicates", failed=failed, bootstrap=bootstrap))
     ok = control in usable and any(a != control for a in usable)
     return ProjectionResult(
         experiment_id=int(experiment_id),
         status="ok" if ok else "insufficient_data",
-        message=" ".join(problems),
+        message=joined(problems),
         basis=PROJECTION_BASIS[method],
         method=method,
         months=months,
@@ -648,10 +621,11 @@ def project_arms(
         "until": cutoff,
     }
     if cutoff is None or after - holdout < config.CLV_MIN_HOLDOUT_DAYS:
-        message = (
-            f"The follow-up after the levers' direct window (day {fit_start} after the last "
-            f"assignment) is {max(after, 0)} days; fitting and checking a projection needs at "
-            f"least {2 * config.CLV_MIN_HOLDOUT_DAYS}. Load newer transactions."
+        message = Text(
+            "clv.problem.short_followup",
+            day=fit_start,
+            days=max(after, 0),
+            needed=2 * config.CLV_MIN_HOLDOUT_DAYS,
         )
         empty = pd.DataFrame(
             columns=["arm_id", "frequency", "recency", "T", "monetary", "revenue", "margin"]

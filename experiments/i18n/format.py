@@ -14,10 +14,13 @@ Choices made here:
 
 * **Currency per store** (`currency`, RUB by default from `config.CURRENCY`), shown with
   CLDR's symbol in the language's pattern: ru ``1 234,00 ₽``, ``1 234,00 €``, ``1 234,00 $``,
-  ``1 234,00 KZT`` (CLDR's Russian symbol for the tenge is the code); en ``€1,234.00``,
+  ``1 234,00 ₸``; en ``€1,234.00``,
   ``$1,234.00``, ``RUB 1,234.00``. English has no rouble sign in CLDR, and Babel glues a
   code to the digits (``RUB1,234.00``); CLDR's currency-spacing rule (which ICU and
   browsers apply) puts a no-break space between a letter symbol and a digit, so we do too.
+  Where CLDR's Russian (ru_RU) has only the code for a currency (the tenge: ``KZT``), the
+  symbol is the one Russian uses in the currency's own country (ru_KZ: ``₸``), see
+  `currency_symbol`; English keeps CLDR's code (``KZT 1,234.00``).
 * **Signed** numbers write '+' for gains and CLDR's minus ('-' in both languages) for losses;
   an amount that rounds to zero has no sign (``0 ₽``, not ``+0 ₽`` or ``-0 ₽``).
 * **Short dates**: ru ``08.03.2026`` (what Russian users write); en ISO ``2026-03-08``, since
@@ -35,6 +38,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from numbers import Real
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_datetime
 from babel.numbers import (
     NumberPattern,
@@ -69,6 +74,28 @@ def _finite(value: object) -> bool:
 
 
 @cache
+def currency_symbol(currency: str, lang: Lang) -> str:
+    """The currency's symbol in a language: CLDR's (ru '₽', '€', '$'; en 'RUB', '€'); in
+    Russian, for a currency CLDR's ru_RU names only by its code, the symbol of Russian in the
+    currency's own territory (KZT: ru_KZ '₸'), when CLDR has one."""
+    loc = locale(lang)
+    symbol = get_currency_symbol(currency, loc)
+    if lang == "en" or symbol != currency:
+        return symbol
+    territories = get_global("territory_currencies")
+    for territory, currencies in territories.items():
+        if not any(code == currency and until is None for code, _, until, *_ in currencies):
+            continue
+        try:
+            local = get_currency_symbol(currency, Locale(loc.language, territory))
+        except UnknownLocaleError:
+            continue
+        if local != currency:
+            return local
+    return symbol
+
+
+@cache
 def _pattern(lang: Lang, kind: str, digits: int, signed: bool, currency: str = "") -> NumberPattern:
     """The language's CLDR pattern of a kind ('decimal', 'percent', 'currency') with exactly
     `digits` decimals, a '+' for positive numbers when `signed`, and CLDR currency spacing."""
@@ -83,7 +110,10 @@ def _pattern(lang: Lang, kind: str, digits: int, signed: bool, currency: str = "
     pattern.frac_prec = (digits, digits)
     prefix, suffix = list(pattern.prefix), list(pattern.suffix)
     if currency:
-        symbol = get_currency_symbol(currency, loc)
+        symbol = currency_symbol(currency, lang)
+        if symbol != get_currency_symbol(currency, loc):  # ours (KZT in Russian: '₸')
+            prefix = [p.replace("¤", symbol) for p in prefix]
+            suffix = [p.replace("¤", symbol) for p in suffix]
         for i in range(2):  # a letter next to a digit gets a no-break space (CLDR spacing)
             if prefix[i].endswith("¤") and symbol[-1:].isalpha():
                 prefix[i] += NBSP
@@ -205,8 +235,9 @@ class Formatter:
 
     @property
     def currency_symbol(self) -> str:
-        """The currency as a chart's axis or hover names it: ru '₽', en 'RUB'; '€' in both."""
-        return get_currency_symbol(self.currency, locale(self.lang))
+        """The currency as a chart's axis, a column header or a hover names it: ru '₽', '₸',
+        en 'RUB'; '€' in both (`currency_symbol`)."""
+        return currency_symbol(self.currency, self.lang)
 
     @property
     def plotly_separators(self) -> str:

@@ -1465,6 +1465,7 @@ MESSAGES: dict[str, Entry] = {
     "report.setting.discount_cost": {"ru": "Затраты на скидку", "en": "discount cost"},
     "report.setting.no_discount_arm": {"ru": "групп со скидкой нет", "en": "no discount arm"},
     "report.setting.currency": {"ru": "Валюта", "en": "currency"},
+    "report.currency_word.RUB": {"ru": "рублях", "en": "roubles"},  # 'in roubles' / 'в рублях'
     "report.estimand.mean": {
         "ru": "средняя разница на клиента, в {currency}",
         "en": "mean difference per customer, in {currency}",

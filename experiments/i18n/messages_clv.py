@@ -152,4 +152,114 @@ MESSAGES: dict[str, Entry] = {
         "ru": "{basis} Бутстрэп: {replicates} повторов по клиентам. {check_rule}",
         "en": "{basis} Bootstrap: {replicates} replicates over customers. {check_rule}",
     },
+    # -- the projection's own texts (experiments/clv/projection.py): basis, check, refusals -----
+    "clv.basis.per_arm": {
+        "ru": "Прогноз по модели: BG/NBD + Gamma-Gamma обучены по каждой группе на поведении "
+        "после назначения; это не наблюдаемый результат.",
+        "en": "Model-based projection: BG/NBD + Gamma-Gamma fitted per arm on post-assignment "
+        "behaviour; not an observed result.",
+    },
+    "clv.basis.pooled": {
+        "ru": "Прогноз по модели: BG/NBD + Gamma-Gamma обучены один раз на поведении всех групп "
+        "после назначения; это не наблюдаемый результат.",
+        "en": "Model-based projection: BG/NBD + Gamma-Gamma fitted once on all arms' "
+        "post-assignment behaviour; not an observed result.",
+    },
+    "clv.basis.checked.per_arm": {
+        "ru": "Прогноз по модели: BG/NBD + Gamma-Gamma обучены по каждой группе на поведении с "
+        "{day}-го дня после назначения (после прямого действия механик) и проверены на последних "
+        "{days} дн. наблюдения; это не наблюдаемый результат.",
+        "en": "Model-based projection: BG/NBD + Gamma-Gamma fitted per arm on behaviour from day "
+        "{day} after assignment (after the levers' direct window), checked against the last "
+        "{days} days of the follow-up; not an observed result.",
+    },
+    "clv.basis.checked.pooled": {
+        "ru": "Прогноз по модели: BG/NBD + Gamma-Gamma обучены один раз на всех группах по "
+        "поведению с {day}-го дня после назначения (после прямого действия механик) и проверены "
+        "на последних {days} дн. наблюдения; это не наблюдаемый результат.",
+        "en": "Model-based projection: BG/NBD + Gamma-Gamma fitted once on all arms on behaviour "
+        "from day {day} after assignment (after the levers' direct window), checked against the "
+        "last {days} days of the follow-up; not an observed result.",
+    },
+    "clv.holdout_rule": {
+        "ru": "Модели обучаются (по умолчанию один раз на всех группах) на поведении после "
+        "прямого действия механик (срок действия купона, не меньше {days} дн.), чтобы всплеск "
+        "заказов, купленный самой механикой, не считался долгосрочной ценностью. Проверка: "
+        "обученные без последней части периода наблюдения, модели предсказывают маржу каждой "
+        "группы в этой части; прогноз механики показывается, только если предсказанная "
+        "дополнительная маржа относительно контроля попадает в доверительный интервал "
+        "фактической дополнительной маржи (Уэлч), иначе он скрыт. Показанный интервал — "
+        "бутстрэп-интервал, расширенный (в квадратуре) на ошибку модели, которую проверка не "
+        "может исключить, в день, перенесённую на месяцы прогноза.",
+        "en": "The models are fitted (by default once on all arms) on behaviour after the "
+        "levers' direct window (a coupon's validity, at least {days} days), so a burst of "
+        "orders the lever bought directly is not read as lasting value. Check: fitted without "
+        "the last part of the follow-up, the models predict each arm's margin there; a lever's "
+        "projection is shown only when its predicted extra margin vs control lies inside the "
+        "confidence interval of the actual extra margin (Welch), and withheld otherwise. A "
+        "shown interval is the bootstrap interval widened (in quadrature) by the model error "
+        "that check cannot rule out, per day, carried over the projected months.",
+    },
+    "clv.withheld.arm": {
+        "ru": "Прогноз скрыт: {why}, поэтому период наблюдения не подтверждает прогноз на "
+        "{months} мес.",
+        "en": "Projection withheld: {why}, so the follow-up does not support a {months}-month "
+        "projection.",
+    },
+    "clv.withheld.unidentified": {
+        "ru": "без последних {days} дн. модели не определяются (мало наблюдений или клиентов), "
+        "так что прогноз не удалось проверить",
+        "en": "fitted without the last {days} days the models are not identified (too little "
+        "follow-up or too few customers), so the projection could not be checked",
+    },
+    "clv.withheld.failed": {
+        "ru": "обученная без последних {days} дн., модель предсказала там {predicted} "
+        "дополнительной маржи на клиента относительно контроля; по данным {actual} "
+        "({confidence} ДИ от {low} до {high})",
+        "en": "fitted without the last {days} days, the model predicted {predicted} of extra "
+        "margin per customer there vs control; the data show {actual} ({confidence} CI "
+        "{low} to {high})",
+    },
+    "clv.withheld.failed_arms": {
+        "ru": "Прогноз скрыт для {arms}: модель не прошла проверку на отложенной части наблюдения.",
+        "en": "Projection withheld for {arms}: the model failed the check on the held-back "
+        "follow-up.",
+    },
+    "clv.withheld.unchecked_arms": {
+        "ru": "Прогноз скрыт для {arms}: его не удалось проверить на отложенной части "
+        "наблюдения; загрузите больше данных.",
+        "en": "Projection withheld for {arms}: it could not be checked on the held-back "
+        "follow-up; load more data.",
+    },
+    "clv.arm.no_customers": {
+        "ru": "нет клиентов, назначенных до даты среза",
+        "en": "no customers assigned before the cutoff",
+    },
+    "clv.problem.no_control": {
+        "ru": "В эксперименте нет контрольной группы для сравнения.",
+        "en": "The experiment has no control arm to compare with.",
+    },
+    "clv.problem.control_unusable": {
+        "ru": "Для контрольной группы модель CLV неприменима.",
+        "en": "The control arm has no usable CLV fit.",
+    },
+    "clv.problem.no_treatment": {
+        "ru": "Ни для одной группы с механикой модель CLV неприменима.",
+        "en": "No treatment arm has a usable CLV fit.",
+    },
+    "clv.problem.dropped_replicates": {
+        "ru": "{failed} из {bootstrap} бутстрэп-повторов отброшены, потому что модель не "
+        "сошлась; интервалы посчитаны по остальным.",
+        "en": "{failed} of {bootstrap} bootstrap replicates were dropped because a refit did not "
+        "converge; the intervals use the rest.",
+    },
+    "clv.problem.short_followup": {
+        "ru": "Период наблюдения после прямого действия механик (с {day}-го дня после последнего "
+        "назначения) — {days} дн.; для обучения и проверки прогноза нужно не меньше {needed}. "
+        "Загрузите более свежие транзакции.",
+        "en": "The follow-up after the levers' direct window (day {day} after the last "
+        "assignment) is {days} days; fitting and checking a projection needs at least "
+        "{needed}. Load newer transactions.",
+    },
+    "text.joined": {"ru": "{parts}", "en": "{parts}"},  # messages joined (text.joined)
 }

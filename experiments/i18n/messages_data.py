@@ -524,4 +524,40 @@ MESSAGES: dict[str, Entry] = {
         "en": " Only one column was found ({column}): the file may use a delimiter other than "
         "comma, semicolon or tab — export it as CSV with one of those.",
     },
+    # -- the progress lines of a load, the demo and a bootstrap (the page's bar, the CLI); the
+    # store's own lines (Reading rows, Checking rows, ...) are plain English, matched to these by
+    # their English text (i18n.text.progress_text): the store has no languages
+    "progress.reading_head": {
+        "ru": "Читаем начало файла",
+        "en": "Reading the file's beginning",
+    },
+    "progress.hashing": {"ru": "Считаем контрольную сумму", "en": "Hashing"},
+    "progress.hashing_converting": {
+        "ru": "Считаем контрольную сумму и перекодируем в UTF-8",
+        "en": "Hashing and converting to UTF-8",
+    },
+    "progress.reading_rows": {"ru": "Читаем строки", "en": "Reading rows"},
+    "progress.checking_rows": {"ru": "Проверяем строки", "en": "Checking rows"},
+    "progress.saving_transactions": {"ru": "Сохраняем транзакции", "en": "Saving transactions"},
+    "progress.committing": {"ru": "Записываем", "en": "Committing"},
+    "progress.done": {"ru": "Готово", "en": "Done"},
+    "progress.demo_chunk": {
+        "ru": "создано клиентов: {done} из {customers}, транзакций: {transactions}",
+        "en": "{done} of {customers} customers, {transactions} transactions generated",
+    },
+    "progress.demo_committing": {"ru": "записываем", "en": "committing"},
+    "progress.demo_done": {"ru": "готово", "en": "done"},
+    "progress.bootstrap": {
+        "ru": "Бутстрэп: повтор {number} из {bootstrap}",
+        "en": "Bootstrap replicate {number}/{bootstrap}",
+    },
+    # -- the demo's one line (experiments/demo.py) ------------------------------------------
+    "demo.summary": {
+        "ru": "Демо-данные: клиентов {customers}, транзакций {transactions} (с {first} по "
+        "{last}); эксперимент {name}: клиентов {audience}, групп {arms}; истинные эффекты — "
+        "в таблице known_effects (seed {seed}).",
+        "en": "Demo data: {customers} customers, {transactions} transactions ({first} to "
+        "{last}), experiment {name} with {audience} customers in {arms} arms; true effects in "
+        "known_effects (seed {seed}).",
+    },
 }

@@ -64,4 +64,59 @@ MESSAGES: dict[str, Entry] = {
         "en": "The transactions cannot be read from the source: {message}",
         "ru": "Не удалось прочитать транзакции из источника: {message}",
     },
+    # -- a source URL or column mapping that cannot be used (experiments/sources.py) --------
+    "source.url.port": {
+        "ru": "Порт в {url} — не число от 1 до 65535.",
+        "en": "The port of {url} is not a number from 1 to 65535.",
+    },
+    "source.url.not_url": {
+        "ru": "{url} — не адрес источника: ожидается схема://..., одна из {schemes}",
+        "en": "{url} is not a source URL: expected scheme://..., one of {schemes}",
+    },
+    "source.url.unknown": {
+        "ru": "Неизвестный тип источника {scheme} в {url}: используйте один из {schemes}",
+        "en": "Unknown source type {scheme} in {url}: use one of {schemes}",
+    },
+    "source.url.invalid": {
+        "ru": "{url} — некорректный адрес источника: {error}.",
+        "en": "{url} is not a valid source address: {error}.",
+    },
+    "source.url.local_path": {
+        "ru": "{url}: источник {scheme} — локальный путь, записывается {scheme}:///путь "
+        "(три косые черты)",
+        "en": "{url}: a {scheme} source is a local path, written {scheme}:///path (three slashes)",
+    },
+    "source.url.chdb_dir": {
+        "ru": "{url}: для chdb нужна папка: chdb:///путь/к/папке",
+        "en": "{url}: chdb needs a directory: chdb:///path/to/dir",
+    },
+    "source.url.spark_local": {
+        "ru": "{url}: локальный Spark записывается spark+local://N, где N >= 1 потоков",
+        "en": "{url}: Spark in local mode is spark+local://N with N >= 1 threads",
+    },
+    "source.url.no_host": {
+        "ru": "{url}: не указан хост ({scheme}://ХОСТ:ПОРТ...)",
+        "en": "{url}: the host is missing ({scheme}://HOST:PORT...)",
+    },
+    "source.url.spark_credentials": {
+        "ru": "{url}: учётные данные Spark Connect задаются в секретах настроек, а не в адресе",
+        "en": "{url}: Spark Connect credentials go in the settings' secrets, not the URL",
+    },
+    "source.url.one_database": {
+        "ru": "{url}: укажите одну базу: clickhouse://ПОЛЬЗОВАТЕЛЬ:ПАРОЛЬ@ХОСТ:ПОРТ/БАЗА",
+        "en": "{url}: name one database: clickhouse://USER:PASSWORD@HOST:PORT/DB",
+    },
+    "source.url.no_user": {
+        "ru": "{url}: не указан пользователь: clickhouse://ПОЛЬЗОВАТЕЛЬ:ПАРОЛЬ@ХОСТ...",
+        "en": "{url}: the user is missing: clickhouse://USER:PASSWORD@HOST...",
+    },
+    "source.columns.unknown": {
+        "ru": "[source.columns]: {name} — не тот столбец, который читают метрики; "
+        "сопоставьте что-то из {columns}",
+        "en": "[source.columns]: {name} is not a column the metrics read; map some of {columns}",
+    },
+    "source.columns.empty": {
+        "ru": "[source.columns]: для {name} нужно имя столбца",
+        "en": "[source.columns]: {name} needs a column name",
+    },
 }

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import config
+from experiments.i18n.language import DEFAULT_LANGUAGE, Lang
+from experiments.i18n.text import Text
 from experiments.ingest import reading, results, transactions
 from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
 from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
@@ -100,6 +102,58 @@ class LoadResult:
             )
         return " ".join((text + ".").split())
 
+    def summary_in(self, lang: Lang) -> str:
+        """`summary` in a language (the Data page and the command line): English as it always
+        read, Russian from the catalogue (``upload.summary.*``) with the formatter's numbers."""
+        from experiments.i18n import MESSAGES, Formatter, t
+        from experiments.i18n.text import message_text
+
+        if lang == DEFAULT_LANGUAGE:
+            return self.summary()
+        fmt = Formatter(lang)
+        if self.already_loaded_at is not None:
+            return t(
+                "upload.summary.already",
+                lang,
+                file=self.file_name,
+                when=fmt.datetime_short(self.already_loaded_at),
+                upload=self.previous_upload_id,
+            )
+        if not self.ok:
+            more = len(self.errors) - 1
+            return t(
+                "upload.summary.failed",
+                lang,
+                file=self.file_name,
+                first=message_text(self.errors[0].message, lang) if self.errors else "",
+                more=t("upload.summary.more", lang, count=more) if more > 0 else "",
+            )
+        text = t(
+            "upload.summary.loaded",
+            lang,
+            file=self.file_name,
+            rows=fmt.count(self.rows, "rows"),
+            kind=t(f"upload.kind.{self.kind}", lang),
+            upload=self.upload_id,
+        )
+        if self.kind == "results" and self.experiment_id is not None:
+            key = "new_experiment" if self.experiment_created else "experiment"
+            text += t(f"upload.summary.{key}", lang, id=self.experiment_id)
+        if self.set_aside_rows:
+            text += t("upload.summary.set_aside", lang, rows=fmt.number(self.set_aside_rows))
+        if self.warnings:
+            items = "; ".join(
+                f"{fmt.number(p.count)} "
+                + (
+                    t(f"upload.warning.{p.code}", lang)
+                    if f"upload.warning.{p.code}" in MESSAGES
+                    else t("upload.warning.other", lang, code=p.code)
+                )
+                for p in self.warnings
+            )
+            text += t("upload.summary.warnings", lang, items=items)
+        return text + "."
+
 
 def load_file(
     store: Store,
@@ -160,7 +214,7 @@ def load_file(
             ),
         )
     if progress:
-        progress(0.0, "Reading the file's beginning")
+        progress(0.0, Text("progress.reading_head"))
     head = reading.read_head(path, file_name, whole_sheet=True)
     fail = LoadResult(False, kind, file_name, problems=head.problems, format=head.format)
     if not head.columns or any(p.severity == "error" for p in head.problems):

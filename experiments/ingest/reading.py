@@ -22,6 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from experiments import config, sheet
+from experiments.i18n.text import Text
 from experiments.ingest.model import FileFormat, Problem, problem
 from experiments.progress import Progress
 
@@ -412,8 +413,8 @@ def hash_and_transcode(
                     out.write(decoded.encode("utf-8"))
                 done += len(chunk)
                 if progress:
-                    verb = "Hashing and converting to UTF-8" if decoder else "Hashing"
-                    progress(0.3 * done / size, verb)
+                    verb = "progress.hashing_converting" if decoder else "progress.hashing"
+                    progress(0.3 * done / size, Text(verb))
             if decoder is not None and out is not None:
                 out.write((carry + decoder.decode(b"", final=True)).encode("utf-8"))
     except BaseException:

@@ -188,7 +188,7 @@ def test_the_currency_set_on_the_data_page_is_shown_on_results_and_in_the_report
     assert at.success and "currency EUR" in at.success[0].value
     with open_store(app_env).cursor() as cur:
         assert store_settings.currency(cur) == "EUR"
-    assert any(m.label == "Revenue, EUR" for m in at.metric)
+    assert any(m.label == "Revenue, €" for m in at.metric)  # the symbol, as charts show it
 
     russian = AppTest.from_file(APP, default_timeout=120)
     russian.query_params["lang"] = "ru"
@@ -198,4 +198,4 @@ def test_the_currency_set_on_the_data_page_is_shown_on_results_and_in_the_report
     assert "\u00a0€" in shown and "₽" not in shown  # '+479 €' in the decision cards
     english = AppTest.from_file(APP, default_timeout=120).run()
     shown = " ".join(m.value for m in english.markdown)
-    assert "EUR" in shown and "RUB" not in shown
+    assert "€" in shown and "RUB" not in shown  # '+€479': the Formatter's money in English

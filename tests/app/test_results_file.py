@@ -66,7 +66,7 @@ def test_results_page_shows_the_file_view(hillstrom_app):
     # one card per treated arm on the first metric, with the verdict
     text = cards(at)
     assert len(text) == 2
-    assert any(t.startswith("**Mens E-Mail: +0.68 pp conversion (95% CI") for t in text)
+    assert any(t.startswith("**Mens E-Mail: +0.68\u00a0pp conversion (95% CI") for t in text)
     assert all("ship" in t for t in text)
     assert not at.warning  # no sample-ratio mismatch, enough data
     effects = next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
@@ -95,7 +95,7 @@ def test_report_view_of_a_results_file_experiment_is_read_only(hillstrom_app):
     assert "Read-only report" in at.caption[0].value
     assert len(at.selectbox) == 0 and len(at.multiselect) == 0 and len(at.button) == 0
     assert arms_frame(at)["arm"].tolist() == ARMS
-    assert any("Mens E-Mail: +0.68 pp conversion" in t for t in cards(at))
+    assert any("Mens E-Mail: +0.68\u00a0pp conversion" in t for t in cards(at))
 
 
 def test_transaction_experiment_still_gets_the_transaction_view(hillstrom_app):

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from experiments import design, experiment, metrics
+from experiments.i18n import Formatter
 from experiments.store import open_store
 
 from .conftest import APP
@@ -46,7 +47,7 @@ def test_cards_match_the_engine(app_env):
     at = run()
     analysis = metrics.analyze_experiment(open_store(app_env), 1)
     discount = analysis.effect("10% discount", "repeat_purchase", "z")
-    assert any(f"{discount.diff * 100:+.1f} pp" in m.value for m in at.markdown)
+    assert any(f"{discount.diff * 100:+.1f}\u00a0pp" in m.value for m in at.markdown)
 
 
 def test_lever_table_and_head_to_head_match_the_engine(app_env):
@@ -65,7 +66,7 @@ def test_lever_table_and_head_to_head_match_the_engine(app_env):
     assert len(lines) == len(pairs) == 3
     for line, pair in zip(lines, pairs, strict=True):
         assert pair.lever in line and pair.other in line
-        assert f"{pair.diff:+,.0f}".replace(",", " ") in line
+        assert Formatter("en", "RUB").money(pair.diff, signed=True, digits=0) in line
 
 
 def test_query_parameters_set_the_settings(app_env):

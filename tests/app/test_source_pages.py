@@ -57,7 +57,7 @@ def test_results_read_the_configured_source(app_env, warehouse, kind):
     source = source_engine.configured_source(None, section, {})
     analysis = metrics.analyze_experiment(open_store(app_env), 1, source=source)
     discount = analysis.effect("10% discount", "repeat_purchase", "z")
-    assert any(f"{discount.diff * 100:+.1f} pp" in m.value for m in at.markdown)
+    assert any(f"{discount.diff * 100:+.1f}\u00a0pp" in m.value for m in at.markdown)
 
 
 def test_a_source_that_cannot_be_read_is_an_error_with_the_reason(app_env, tmp_path):
