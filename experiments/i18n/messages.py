@@ -444,8 +444,8 @@ MESSAGES: dict[str, Entry] = {
     },
     "customers.cohorts_caption": {
         "ru": "Читайте строку слева направо: доля новых клиентов одного месяца, купивших снова "
-        "через столько месяцев, сколько указано над столбцом. Если строка гаснет быстрее, чем строки над ней, новые клиенты менее "
-        "лояльны. * — текущий, незаконченный месяц.",
+        "через столько месяцев, сколько указано над столбцом. Если строка гаснет быстрее, "
+        "чем строки над ней, новые клиенты менее лояльны. * — текущий, незаконченный месяц.",
         "en": "Read a row left to right: the share of one month's new customers who bought again "
         "N months later. Rows that fade faster than the ones above them mean newer customers "
         "are less loyal. * marks the current, unfinished month.",
