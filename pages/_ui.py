@@ -64,15 +64,11 @@ def fmt() -> Formatter:
 def say(message: object) -> str:
     """A domain message in the session's language: a `Text` (or an error carrying one, or a
     SettingError's key) through the catalogue; plain text as it is. Not escaped."""
-    from experiments.i18n.text import Text, render_all
+    from experiments.i18n.text import Text, render_all, say_error
 
     language = lang()
     if isinstance(message, BaseException):
-        key = getattr(message, "key", "")
-        if key:
-            return t(key, language, **getattr(message, "values", {}))
-        args = message.args
-        message = args[0] if len(args) == 1 and isinstance(args[0], Text) else str(message)
+        return say_error(message, language)
     if isinstance(message, list | tuple):
         return render_all(message, language)
     return render_all(str(message) if not isinstance(message, Text) else message, language)

@@ -80,3 +80,19 @@ def render_all(values: object, lang: Lang, sep: str = " ") -> str:
     if isinstance(values, str):
         return str(render(values, lang))
     return sep.join(str(render(v, lang)) for v in values)  # type: ignore[attr-defined]
+
+
+def say_error(error: BaseException, lang: Lang) -> str:
+    """An error's message in `lang`, for the command line and the pages alike: its catalogue
+    key (`StoreError.key`, `SettingError.key`) with its values, else the `Text` it carries
+    (design and ingest refusals), else its own text (no catalogue entry: as it is)."""
+    from experiments.i18n.catalogue import t
+
+    key = getattr(error, "key", "")
+    if isinstance(key, str) and key:
+        values = getattr(error, "values", {}) or {}
+        return t(key, lang, **{k: render(v, lang) for k, v in values.items()})
+    args = error.args
+    if len(args) == 1 and isinstance(args[0], Text):
+        return args[0].render(lang)
+    return str(error)
