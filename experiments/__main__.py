@@ -62,6 +62,28 @@ def _say(key: str, **values: object) -> str:
     return t(key, _lang, **values)
 
 
+_OS_REASONS = {  # errno name -> catalogue key of a plain reason (the OS's text is English)
+    "ENOENT": "cli.os.no_folder",
+    "ENOTDIR": "cli.os.not_a_folder",
+    "EACCES": "cli.os.no_permission",
+    "EPERM": "cli.os.no_permission",
+    "EISDIR": "cli.os.is_folder",
+    "ENOSPC": "cli.os.disk_full",
+    "EROFS": "cli.os.read_only",
+}
+
+
+def _os_reason(error: OSError, path: str | os.PathLike[str]) -> str:
+    """Why a file could not be written, in this run's language ('No such file or directory'
+    was the OS's English); the OS's own words for a reason the catalogue does not name."""
+    import errno
+
+    key = _OS_REASONS.get(errno.errorcode.get(error.errno or 0, ""))
+    if key is None:
+        return str(error.strerror or error)
+    return _say(key, folder=pathlib.Path(path).parent)
+
+
 def _fmt() -> Formatter:
     from experiments.i18n import Formatter
 
@@ -161,13 +183,9 @@ def _cap(args: argparse.Namespace) -> bool:
 
 
 def _currency(text: str) -> str:
-    """--currency: an ISO 4217 code (rub -> RUB); argparse says so when it is not one."""
-    from babel.numbers import is_currency
-
-    code = text.strip().upper()
-    if not is_currency(code):
-        raise argparse.ArgumentTypeError(_say("cli.currency_code", value=repr(text)))
-    return code
+    """--currency as people type it (rub -> RUB); main() refuses one that is not an ISO 4217
+    code, in the run's language (argparse's message was English only)."""
+    return text.strip().upper()
 
 
 def _add_cap_options(p: argparse.ArgumentParser) -> None:
@@ -210,9 +228,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--confidence",
-        type=int,
-        choices=[round(c * 100) for c in config.CONFIDENCE_CHOICES],
-        default=None,
+        default=None,  # checked by main() in the run's language: 42 and abc are refused
         metavar="PERCENT",
         help=_help("confidence"),
     )
@@ -317,7 +333,11 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
             result.set_aside.to_csv(args.set_aside, index=False, encoding="utf-8-sig")
         except OSError as error:
             raise CommandError(
-                _say("cli.cannot_write", path=args.set_aside, reason=error.strerror)
+                _say(
+                    "cli.cannot_write",
+                    path=args.set_aside,
+                    reason=_os_reason(error, args.set_aside),
+                )
             ) from None
     print(result.summary_in(_lang))
     return EXIT_OK
@@ -1029,7 +1049,8 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as error:
-        raise CommandError(_say("cli.cannot_write", path=out, reason=error.strerror)) from None
+        reason = _os_reason(error, out)
+        raise CommandError(_say("cli.cannot_write", path=out, reason=reason)) from None
     print(_say("cli.report.written", name=repr(found.name), horizon=horizon, path=out))
     return EXIT_OK
 
@@ -1286,6 +1307,27 @@ def _argparse_words(lang: Lang) -> Iterator[None]:
         argparse._ = english  # type: ignore[attr-defined]
 
 
+def _refused_option(args: argparse.Namespace) -> str | None:
+    """Why an option's value is refused (--confidence 42, --currency XYZ), in the run's
+    language; None when none is. Checked before the store opens, which stays untouched."""
+    confidence = getattr(args, "confidence", None)
+    if confidence is not None:
+        from experiments import metrics
+
+        if metrics.unrecognised_options(confidence=confidence):
+            offered = ", ".join(f"{c * 100:.0f}" for c in config.CONFIDENCE_CHOICES)
+            return _say("cli.confidence_invalid", value=confidence, offered=offered)
+    currency = getattr(args, "currency", None)  # report --currency, settings --currency
+    if currency is not None:
+        from experiments.store import settings
+
+        try:
+            settings.parse_currency(currency)  # the one check, the Data page's too
+        except settings.SettingError:
+            return _say("cli.currency_invalid", value=currency)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     global _lang, _money
     line = list(sys.argv[1:] if argv is None else argv)
@@ -1306,6 +1348,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             refused = _say("cli.horizon_invalid", value=args.horizon, most=config.MAX_HORIZON_DAYS)
             print(_say("cli.error", message=refused), file=sys.stderr)
             return EXIT_USAGE
+    bad_option = _refused_option(args)
+    if bad_option is not None:
+        print(_say("cli.error", message=bad_option), file=sys.stderr)
+        return EXIT_USAGE
     import duckdb
 
     from experiments.store import StoreError, open_store

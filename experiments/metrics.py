@@ -534,11 +534,55 @@ def parse_horizon(value: Option) -> int | None:
 
 
 def _switch(value: Option, default: bool) -> bool:
+    chosen = _switch_value(value)
+    return default if chosen is None else chosen
+
+
+def _switch_value(value: Option) -> bool | None:
+    """'on' / 'off' (or 'true' / 'false', a bool) as a bool; None for anything else."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("on", "off", "true", "false"):
         return value.strip().lower() in ("on", "true")
-    return default
+    return None
+
+
+def _confidence_share(value: Option) -> float | None:
+    """A confidence of `config.CONFIDENCE_CHOICES` given as a percent ('95', 95) or a share
+    (0.95); None for anything else ('42', 'abc', '²': ASCII digits only)."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdigit() else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        share = value / 100 if value > 1 else float(value)
+        for choice in config.CONFIDENCE_CHOICES:
+            if math.isclose(share, choice):
+                return choice
+    return None
+
+
+def unrecognised_options(
+    *,
+    cap: Option = None,
+    cuped: Option = None,
+    correction: Option = None,
+    confidence: Option = None,
+) -> tuple[str, ...]:
+    """The names of the options given (not None or blank) that `settings_from_options` does
+    not recognise and replaces by their defaults (`confidence=42`, `cap=maybe`): a page link
+    still opens, saying so, and the command line refuses them."""
+
+    def given(value: Option) -> bool:
+        return value is not None and not (isinstance(value, str) and not value.strip())
+
+    checks = {
+        "cap": _switch_value(cap) is not None,
+        "cuped": _switch_value(cuped) is not None,
+        "correction": correction in config.CORRECTIONS,
+        "confidence": _confidence_share(confidence) is not None,
+    }
+    values = {"cap": cap, "cuped": cuped, "correction": correction, "confidence": confidence}
+    return tuple(name for name, ok in checks.items() if given(values[name]) and not ok)
 
 
 def settings_from_options(
@@ -556,7 +600,8 @@ def settings_from_options(
     take the design rule's confidence and correction, no capping (`config.DEFAULT_CAP`), the
     pre-period adjustment on, and no horizon (`analyze_experiment` then applies
     `default_horizon`). A horizon given but not a whole number of days above 0 is refused
-    (`parse_horizon`: InvalidHorizon), never replaced.
+    (`parse_horizon`: InvalidHorizon), never replaced; `unrecognised_options` names the
+    others that were given but replaced.
 
     Args:
         horizon: days ('90' or 90).
@@ -568,13 +613,8 @@ def settings_from_options(
         rule_correction: the design rule's correction (the default).
     """
     days = parse_horizon(horizon)
-    level = rule_confidence
-    if isinstance(confidence, str) and confidence.strip().isdigit():
-        confidence = int(confidence)
-    if isinstance(confidence, int | float) and not isinstance(confidence, bool):
-        share = confidence / 100 if confidence > 1 else float(confidence)
-        if any(math.isclose(share, c) for c in config.CONFIDENCE_CHOICES):
-            level = share
+    share = _confidence_share(confidence)
+    level = rule_confidence if share is None else share
     chosen = correction if correction in config.CORRECTIONS else rule_correction
     return AnalysisSettings(
         horizon_days=days,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -165,6 +165,46 @@ def say_link_horizon(value: str | None, offered: list[str], days: int) -> None:
 
 
 CAP_DEFAULT = "on" if config.DEFAULT_CAP else "off"  # the URL's cap=on|off when absent
+LINK_SETTINGS = ("cap", "cuped", "correction", "confidence")  # a link's settings besides horizon
+FILE_LINK_SETTINGS = ("cap", "correction", "confidence")  # a result file's view has no CUPED
+
+
+def say_link_settings(
+    linked: Mapping[str, object], shown: Any, names: tuple[str, ...] = LINK_SETTINGS
+) -> None:
+    """Say so when a link's setting (`names` of `linked`: as the link gave them) is not one
+    the page offers (confidence=42, correction=sidak, cap=maybe), and what `shown` (the
+    settings the page uses: AnalysisSettings or FileSettings) shows instead. Links keep
+    working; the replacement was silent."""
+    given = {name: linked.get(name) for name in names}
+    wrong = metrics.unrecognised_options(
+        **{name: None if value is None else str(value) for name, value in given.items()}
+    )
+    if not wrong:
+        return
+    lang = _ui.lang()
+    instead = {
+        "cap": lambda: "on" if shown.cap else "off",
+        "cuped": lambda: "on" if shown.use_covariate else "off",
+        "correction": lambda: t(f"correction.{shown.correction}", lang),
+        "confidence": lambda: _ui.fmt().percent(shown.confidence, 0),
+    }
+    offered = {
+        "cap": "on, off",
+        "cuped": "on, off",
+        "correction": ", ".join(CORRECTIONS),
+        "confidence": ", ".join(CONFIDENCES),
+    }
+    for name in wrong:
+        st.warning(
+            t(
+                f"results.{name}.link_invalid",
+                lang,
+                value=_ui.plain(str(given[name])),
+                offered=offered[name],
+                shown=instead[name](),
+            )
+        )
 
 
 def rule_for(experiment: Experiment) -> decision.DecisionRule:
@@ -187,7 +227,8 @@ def settings_from(
 ) -> metrics.AnalysisSettings:
     """Analysis settings from query-parameter values (the design rule's where absent or
     invalid, so that an unchanged page is the view the verdict follows). A link's horizon
-    that is not a whole number of days above 0 falls back to the default, saying so."""
+    that is not a whole number of days above 0 falls back to the default, saying so, and so
+    do its other settings (`say_link_settings`)."""
     fallback = str(default_horizon(experiment)) if with_horizon and experiment is not None else ""
     horizon = (params.get("horizon") or fallback) if with_horizon else ""
     try:
@@ -196,7 +237,7 @@ def settings_from(
         say_link_horizon(horizon, [], int(fallback or 0))
         horizon = fallback
     rule_confidence, rule_correction = rule_defaults(experiment)
-    return metrics.settings_from_options(  # the one parser, shared with the command line
+    settings = metrics.settings_from_options(  # the one parser, shared with the command line
         horizon=horizon,
         cap=params.get("cap"),
         cuped=params.get("cuped"),
@@ -205,6 +246,8 @@ def settings_from(
         rule_confidence=int(rule_confidence) / 100,
         rule_correction=rule_correction,
     )
+    say_link_settings(params, settings, LINK_SETTINGS if with_horizon else FILE_LINK_SETTINGS)
+    return settings
 
 
 def analysis_for(

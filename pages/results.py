@@ -64,6 +64,7 @@ st.query_params["experiment"] = experiment_param
 from_file = view.is_results_file(experiment)  # outcomes from an uploaded result file
 
 rule_confidence, rule_correction = view.rule_defaults(experiment)  # the design's: the verdict's
+linked = {name: st.query_params.get(name) for name in view.LINK_SETTINGS}  # before the pickers
 with st.sidebar.expander(t("results.settings", lang), expanded=True, icon=":material/tune:"):
     if not from_file:
         horizons, default, label = view.horizon_picker(experiment, lang)
@@ -128,6 +129,7 @@ if from_file:
     url = {k: str(v) for k, v in st.query_params.to_dict().items()}
     start = view.file_settings_from({**url, **params}, fields, experiment)
     file_settings = view.pick_file_settings(experiment.id, fields, start, lang)
+    view.say_link_settings(linked, file_settings, view.FILE_LINK_SETTINGS)
     params = {_ui.LANG_PARAM: lang, "experiment": experiment_param, **file_settings.params()}
     st.query_params.update({k: params[k] for k in ("metrics", "covariate")})
     file_analysis = view.file_analysis_for(experiment.id, file_settings)
@@ -137,6 +139,7 @@ else:
         st.query_params.pop(stale, None)
     view.say_link_horizon(asked, horizons, int(str(st.session_state["horizon"])))
     settings = view.settings_from(params, experiment)
+    view.say_link_settings(linked, settings)  # the bound pickers drop what they do not offer
     source = _ui.source()  # [source] in secrets.toml: the transactions are read there
     if source is not None:
         st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))

@@ -208,3 +208,43 @@ def test_costs_of_a_registered_list_are_editable_until_results_are_attached(stor
     assert "Results are attached" in design.costs_editable(store.cursor(), experiment_id)
     with pytest.raises(StoreError, match="Results are attached"):
         design.update_arm_costs(store, experiment_id, new_arms)
+
+
+@pytest.mark.parametrize(
+    ("column", "kind", "value", "said"),
+    [
+        ("gift_cost", "gift", "-50", "Arm 'treat': gift cost cannot be negative."),
+        ("custom_cost", "custom", "-0.5", "Arm 'treat': custom cost cannot be negative."),
+        ("hourly_cost", "outreach", "5e10", "Arm 'treat': hourly cost 5e+10 is beyond"),
+        ("redemption_share", "discount", "1.5", "expected redemption share must be between 0"),
+        ("discount_pct", "discount", "-10", "discount must be between 0 and 100 percent"),
+    ],
+)
+def test_a_lists_cost_below_the_forms_minimum_is_a_problem_and_writes_nothing(
+    store, tmp_path, column, kind, value, said
+):
+    """A re-imported list with a negative (or implausible) planned cost was taken as it was:
+    the Design page's cost inputs could not start from it. It is checked as the form checks
+    a cost, with the form's message, and nothing is registered."""
+    path = tmp_path / "list.csv"
+    extra = ",discount_pct" if column == "redemption_share" else ""
+    cells = ",10" if extra else ""
+    path.write_text(
+        f"customer_id,arm,arm_kind,{column}{extra}\n"
+        f"c1,control,control,{cells and ','}\n"
+        f"c2,treat,{kind},{value}{cells}\n"
+    )
+    parsed = design.read_assignment_file(path)
+    assert any(said in p for p in parsed.problems), parsed.problems
+    with pytest.raises(StoreError, match=re.escape(said)):
+        design.create_from_assignment_file(store, path, name="x")
+    assert store.version() == 0
+    russian = [p.render("ru") for p in parsed.problems if hasattr(p, "render")]
+    assert russian and all("treat" in p for p in russian)
+
+
+def test_a_lists_costs_the_marketer_chose_are_not_the_files(store, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text("customer_id,arm,arm_kind,gift_cost\nc1,control,control,\nc2,treat,gift,-5\n")
+    chosen = {"treat": design.ArmSpec(name="treat", kind="gift", gift_cost=100.0)}
+    assert design.read_assignment_file(path, arms=chosen).problems == ()

@@ -138,3 +138,17 @@ def test_lifecycle_refusals_read_in_russian():
                 continue
             assert isinstance(reason, Text) and CYRILLIC.search(reason.render("ru")), reason
     assert lifecycle.refusal("running", "edit").startswith("The experiment is running:")
+
+
+def test_a_store_refusal_is_said_in_the_sessions_language():
+    """A StoreError carries its catalogue key (the store has no languages): the CLI and the
+    pages said "There is no upload 999" in Russian sessions too."""
+    from experiments.i18n.text import message_text
+    from experiments.store import StoreError
+
+    refused = StoreError("There is no upload 999.", "store.error.no_upload", upload_id=999)
+    assert message_text(refused, "ru").startswith("Загрузки 999 нет.")
+    assert message_text(refused, "en").startswith("There is no upload 999.")
+    assert message_text(StoreError("plain"), "ru") == "plain"  # no key: as it is
+    texted = StoreError(Text("design.intake.name_taken", name="x"))
+    assert message_text(texted, "ru") == Text("design.intake.name_taken", name="x").render("ru")

@@ -165,6 +165,8 @@ def parse_assignment_list(
             elif numbers:
                 values[name] = numbers[0]
         specs[arm] = ArmSpec(name=arm, kind=kind, **values)  # type: ignore[arg-type]
+        if arm not in chosen:  # the marketer's costs are checked by the form itself
+            problems.extend(_file_cost_problems(specs[arm], values))
     if control_arm is not None:
         if control_arm not in specs:
             problems.append(Text("design.intake.no_control", arm=control_arm))
@@ -190,6 +192,21 @@ def parse_assignment_list(
     result.sort(key=lambda a: (a.kind != "control", a.name))
     customers = unique[["customer_id", "arm", "code"]].reset_index(drop=True)
     return AssignmentList(customers, tuple(result), tuple(problems))
+
+
+def _file_cost_problems(arm: ArmSpec, given: Mapping[str, float]) -> list[str]:
+    """The design form's checks (`ArmSpec.problems`, the same messages) of the costs a file
+    gives: a negative gift cost or a redemption share above 1 was taken as it was, and the
+    page's cost inputs, which start from it, cannot show a value below their minimum. A
+    discount without its percent is left to the form (it starts from the default)."""
+    checked = {
+        "design.problem.arm_negative",
+        "design.problem.arm_too_large",
+        "design.problem.arm_redemption",
+    }
+    if "discount_pct" in given:
+        checked.add("design.problem.arm_discount")
+    return [p for p in arm.problems() if getattr(p, "key", None) in checked]
 
 
 def _with_kind(arm: ArmSpec, kind: ArmKind) -> ArmSpec:

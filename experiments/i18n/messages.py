@@ -1736,6 +1736,31 @@ MESSAGES: dict[str, Entry] = {
         "en": "Windows-1251 has no character '{char}' (column '{column}', row {row}). Choose "
         "UTF-8, which holds every character.",
     },
+    # -- a link's settings the Results page does not offer (confidence=42, cap=maybe) --------
+    "results.confidence.link_invalid": {
+        "ru": "Уровня доверия «{value}» из ссылки нет среди предложенных ({offered}): показан "
+        "уровень {shown}.",
+        "en": "The link's confidence ('{value}') is not one the page offers ({offered}): "
+        "showing {shown} instead.",
+    },
+    "results.correction.link_invalid": {
+        "ru": "Поправки «{value}» из ссылки нет среди предложенных ({offered}): показан вид "
+        "«{shown}».",
+        "en": "The link's correction ('{value}') is not one the page offers ({offered}): "
+        "showing '{shown}' instead.",
+    },
+    "results.cap.link_invalid": {
+        "ru": "Ограничение денежных значений в ссылке («{value}») — не из предложенных "
+        "({offered}): показано {shown}.",
+        "en": "The link's cap ('{value}') is not one the page offers ({offered}): showing "
+        "{shown} instead.",
+    },
+    "results.cuped.link_invalid": {
+        "ru": "Поправка на предпериод (cuped) в ссылке («{value}») — не из предложенных "
+        "({offered}): показано {shown}.",
+        "en": "The link's cuped ('{value}') is not one the page offers ({offered}): showing "
+        "{shown} instead.",
+    },
 }
 
 # Areas whose texts live in their own module (one file per area keeps the catalogue readable and

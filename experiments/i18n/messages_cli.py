@@ -262,10 +262,6 @@ MESSAGES: dict[str, Entry] = {
         "ru": "--until {value}: это не дата (ГГГГ-ММ-ДД)",
         "en": "--until {value} is not a date (YYYY-MM-DD)",
     },
-    "cli.currency_code": {
-        "ru": "{value} — не код валюты ISO 4217 (RUB, EUR)",
-        "en": "{value} is not an ISO 4217 currency code (RUB, EUR)",
-    },
     # -- analyze and analyze-file: the diagnostic lines --------------------------------------
     "cli.file_effect_line": {
         "ru": "{arm:>24} {metric:>14} {method:>6}  разница={diff}  ДИ=[{low}, {high}]"
@@ -680,5 +676,34 @@ MESSAGES: dict[str, Entry] = {
     "cli.argparse.11": {
         "ru": "неоднозначный параметр: %(option)s подходит к %(matches)s",
         "en": "ambiguous option: %(option)s could match %(matches)s",
+    },
+    "cli.confidence_invalid": {
+        "ru": "--confidence {value}: уровень доверия — один из {offered} (в процентах)",
+        "en": "--confidence {value}: the confidence level must be one of {offered} (percent)",
+    },
+    "cli.os.no_folder": {"ru": "папки {folder} нет", "en": "there is no folder {folder}"},
+    "cli.os.not_a_folder": {
+        "ru": "в пути {folder} есть файл, а не папка",
+        "en": "part of {folder} is a file, not a folder",
+    },
+    "cli.os.no_permission": {
+        "ru": "нет прав на запись в {folder}",
+        "en": "no permission to write in {folder}",
+    },
+    "cli.os.is_folder": {
+        "ru": "это папка, а не файл (папка {folder})",
+        "en": "that is a folder, not a file (in {folder})",
+    },
+    "cli.os.disk_full": {
+        "ru": "диск с папкой {folder} заполнен",
+        "en": "the disk of {folder} is full",
+    },
+    "cli.os.read_only": {
+        "ru": "папка {folder} доступна только для чтения",
+        "en": "{folder} is read-only",
+    },
+    "cli.currency_invalid": {
+        "ru": "--currency {value}: это не код валюты ISO 4217 (например, RUB, EUR, USD или KZT)",
+        "en": "--currency {value}: not an ISO 4217 currency code (such as RUB, EUR, USD or KZT)",
     },
 }

@@ -65,6 +65,47 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Настройки магазина {name} нет; настройки: {settings}.",
         "en": "There is no store setting {name}; the settings are {settings}.",
     },
+    # the store's refusals (StoreError.key): said in the run's or the session's language
+    "store.error.no_upload": {
+        "ru": "Загрузки {upload_id} нет. Список загрузок: `python -m experiments uploads`.",
+        "en": "There is no upload {upload_id}. `python -m experiments uploads` lists them.",
+    },
+    "store.error.no_experiment": {
+        "ru": "Эксперимента с номером {experiment_id} нет. Список экспериментов: "
+        "`python -m experiments list`.",
+        "en": "There is no experiment with id {experiment_id}. `python -m experiments list` "
+        "shows them.",
+    },
+    "store.error.not_result_field": {
+        "ru": "Это не числовые поля итогов этого эксперимента: {fields}.",
+        "en": "Not a numeric result field of this experiment: {fields}.",
+    },
+    "store.error.disk_full": {
+        "ru": "Диск с базой (или с временными файлами DuckDB рядом с ней) заполнен, поэтому "
+        "ничего не загружено. Освободите место и загрузите файл снова.",
+        "en": "The disk holding the store (or DuckDB's temporary files next to it) is full, so "
+        "nothing was loaded. Free some space there and load the file again.",
+    },
+    "store.error.out_of_memory": {
+        "ru": "Загрузке не хватило памяти, поэтому ничего не загружено. Закройте другие "
+        "программы или разделите файл на части и загрузите их по очереди.",
+        "en": "The load ran out of memory, so nothing was loaded. Close other programs, or split "
+        "the file into smaller parts and load them one by one.",
+    },
+    "store.error.load_refused": {
+        "ru": "База отказалась принять загрузку, ничего не загружено: {reason}",
+        "en": "The store refused the load, so nothing was loaded: {reason}",
+    },
+    "store.error.cannot_open": {
+        "ru": "Не удаётся открыть базу {path}: {reason}",
+        "en": "Cannot open the store {path}: {reason}",
+    },
+    "store.error.newer_schema": {
+        "ru": "У базы {path} версия схемы {version}, новее, чем у этой версии Loyalty Lab "
+        "({ours}). Обновите Loyalty Lab, чтобы открыть её.",
+        "en": "The store {path} has schema version {version}, newer than this Loyalty Lab "
+        "({ours}). Upgrade Loyalty Lab to open it.",
+    },
     # -- upload ------------------------------------------------------------------------------------
     "upload.kind": {"ru": "Что в файле?", "en": "What is in the file?"},
     "upload.kind.transactions": {"ru": "транзакции", "en": "transactions"},

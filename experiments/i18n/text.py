@@ -102,8 +102,9 @@ def message_text(message: object, lang: Lang) -> str:
 
     if isinstance(message, BaseException):
         key = getattr(message, "key", "")
-        if key:
-            return t(key, lang, **getattr(message, "values", {}))
+        if isinstance(key, str) and key:  # StoreError, SettingError: values may be `Text`
+            values = getattr(message, "values", {}) or {}
+            return t(key, lang, **{k: render(v, lang) for k, v in values.items()})
         args = message.args
         message = args[0] if len(args) == 1 and isinstance(args[0], Text) else str(message)
     if isinstance(message, list | tuple):

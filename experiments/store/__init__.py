@@ -31,7 +31,19 @@ Cursor = duckdb.DuckDBPyConnection
 
 
 class StoreError(Exception):
-    """A problem the user can act on; the message says what happened and what to do."""
+    """A problem the user can act on; the message says what happened and what to do.
+
+    Attributes:
+        key: the catalogue key of the message (``store.error.no_upload``), so the command line
+            and the pages say it in their language (the store itself has no languages); ""
+            for a message that has none.
+        values: the message's values.
+    """
+
+    def __init__(self, message: object = "", key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class StoreLocked(StoreError):
@@ -88,7 +100,12 @@ class Store:
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise StoreLocked(_locked_message(self.path, error)) from None
-            raise StoreError(f"Cannot open the store {self.path}: {error}") from None
+            raise StoreError(
+                f"Cannot open the store {self.path}: {error}",
+                "store.error.cannot_open",
+                path=self.path,
+                reason=error,
+            ) from None
         if not read_only:
             self._migrate()
 
@@ -143,7 +160,11 @@ class Store:
             if applied > SCHEMA_VERSION:
                 raise StoreError(
                     f"The store {self.path} has schema version {applied}, newer than this "
-                    f"Loyalty Lab ({SCHEMA_VERSION}). Upgrade Loyalty Lab to open it."
+                    f"Loyalty Lab ({SCHEMA_VERSION}). Upgrade Loyalty Lab to open it.",
+                    "store.error.newer_schema",
+                    path=self.path,
+                    version=applied,
+                    ours=SCHEMA_VERSION,
                 )
             for number in range(applied, SCHEMA_VERSION):
                 cur.execute("BEGIN TRANSACTION")

@@ -641,7 +641,9 @@ def delete_experiment(store: Store, experiment_id: int) -> str:
         if row is None:
             raise StoreError(
                 f"There is no experiment with id {experiment_id}. "
-                "`python -m experiments list` shows them."
+                "`python -m experiments list` shows them.",
+                "store.error.no_experiment",
+                experiment_id=experiment_id,
             )
         name = str(row[0])
         cur.execute(
@@ -679,7 +681,12 @@ def set_archived(store: Store, experiment_id: int, archived: bool = True) -> Non
     """Archive an experiment (kept, readable, out of the way) or bring it back."""
     with store.transaction() as cur:
         if status_of(cur, experiment_id) is None:
-            raise StoreError(f"There is no experiment with id {experiment_id}.")
+            raise StoreError(
+                f"There is no experiment with id {experiment_id}. "
+                "`python -m experiments list` shows them.",
+                "store.error.no_experiment",
+                experiment_id=experiment_id,
+            )
         cur.execute(
             "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'),"
             " json_object('archived', ?)) WHERE experiment_id = ?",

@@ -181,7 +181,9 @@ def result_frame(
     bad = [f for f in wanted if f not in numeric or f == ARM_COLUMN]
     if bad:
         raise StoreError(
-            f"Not a numeric result field of this experiment: {', '.join(map(repr, bad))}."
+            f"Not a numeric result field of this experiment: {', '.join(map(repr, bad))}.",
+            "store.error.not_result_field",
+            fields=", ".join(map(repr, bad)),
         )
     params: dict[str, object] = {"experiment_id": experiment_id, "fields": wanted}
     columns = ["any_value(customer_id) AS customer_id", "arm AS file_arm"]

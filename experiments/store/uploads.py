@@ -850,10 +850,10 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
         _give_space_back(store)
         if digest is not None:
             digest()  # what is wrong with the bytes (a NUL byte) is the better answer
-        raise StoreError(store_error_message(error)) from None
+        raise store_error(error) from None
     except MemoryError:
         _give_space_back(store)
-        raise StoreError(store_error_message(MemoryError())) from None
+        raise store_error(MemoryError()) from None
 
 
 def _give_space_back(store: Store) -> None:
@@ -868,19 +868,31 @@ def _give_space_back(store: Store) -> None:
 
 def store_error_message(error: BaseException) -> str:
     """What a person should read when the store itself fails during a load (nothing loaded)."""
+    return str(store_error(error))
+
+
+def store_error(error: BaseException) -> StoreError:
+    """The StoreError of a load the store itself failed (nothing loaded), with its catalogue
+    key: a full disk, no memory, or DuckDB's own reason."""
     text = str(error)
     lowered = text.lower()
     if "no space left" in lowered or "disk is full" in lowered or "enospc" in lowered:
-        return (
+        return StoreError(
             "The disk holding the store (or DuckDB's temporary files next to it) is full, so "
-            "nothing was loaded. Free some space there and load the file again."
+            "nothing was loaded. Free some space there and load the file again.",
+            "store.error.disk_full",
         )
     if isinstance(error, MemoryError | duckdb.OutOfMemoryException) or "out of memory" in lowered:
-        return (
+        return StoreError(
             "The load ran out of memory, so nothing was loaded. Close other programs, or split "
-            "the file into smaller parts and load them one by one."
+            "the file into smaller parts and load them one by one.",
+            "store.error.out_of_memory",
         )
-    return f"The store refused the load, so nothing was loaded: {text}"
+    return StoreError(
+        f"The store refused the load, so nothing was loaded: {text}",
+        "store.error.load_refused",
+        reason=text,
+    )
 
 
 # Clustered by customer: every customer's rows are stored together, so the customer ids compress
@@ -1125,7 +1137,9 @@ def remove(store: Store, upload_id: int) -> str:
         ).fetchone()
         if row is None:
             raise StoreError(
-                f"There is no upload {upload_id}. `python -m experiments uploads` lists them."
+                f"There is no upload {upload_id}. `python -m experiments uploads` lists them.",
+                "store.error.no_upload",
+                upload_id=upload_id,
             )
         file_name, kind, file_rows, experiment_id, sha256 = row
         cur.execute(

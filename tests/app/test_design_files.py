@@ -102,3 +102,20 @@ def test_complete_and_delete_ask_first_and_archive_keeps(app_env):
         assert experiment.load(cur, "Ask first") is None
         assert experiment.load(cur, "Loyalty levers 2026-Q2") is not None
     assert at.selectbox(key="design_experiment").value == "new"
+
+
+def test_a_list_with_a_negative_gift_cost_says_so_and_registers_nothing(app_env):
+    """A re-imported list with a negative planned cost was taken as it was: the page's cost
+    input, which starts from the file's value, cannot start below its minimum (0)."""
+    with open_store(app_env).cursor() as cur:
+        before = len(experiment.list_all(cur))
+    at = design_page()
+    listed = "customer_id,arm,arm_kind,gift_cost\nc1,control,control,\nc2,gift,gift,-50\n"
+    at.file_uploader(key="assign_file").set_value(("list.csv", listed.encode(), "text/csv"))
+    at = run(at)
+    assert any("Arm 'gift': gift cost cannot be negative." in e.value for e in at.error), [
+        e.value for e in at.error
+    ]
+    assert not [n for n in at.number_input if str(n.key).startswith("assign_arm")]
+    with open_store(app_env).cursor() as cur:
+        assert len(experiment.list_all(cur)) == before

@@ -57,3 +57,41 @@ def test_a_horizon_not_offered_shows_the_same_default_on_both_views(app_env, vie
     assert any("45 days" in w and "showing 60 days" in w for w in _warnings(at)), _warnings(at)
     assert any("60 days" in c.value for c in at.caption)
     assert not any("45 days" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("confidence", "42", "The link's confidence ('42') is not one the page offers (90, 95, "
+         "99): showing 95% instead."),
+        ("confidence", "abc", "The link's confidence ('abc') is not one the page offers"),
+        ("confidence", "²", "The link's confidence ('²') is not one the page offers"),
+        ("correction", "sidak", "The link's correction ('sidak') is not one the page offers "
+         "(holm, bh, none): showing 'Holm correction' instead."),
+        ("cap", "maybe", "The link's cap ('maybe') is not one the page offers (on, off): "
+         "showing off instead."),
+        ("cuped", "2", "The link's cuped ('2') is not one the page offers (on, off): "
+         "showing on instead."),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("view", ["results", "report"])
+def test_a_links_bad_setting_falls_back_to_the_rule_and_says_so(app_env, view, name, value, said):
+    """confidence=42 or cap=maybe was silently replaced by the design rule's (or the default)."""
+    query = {"experiment": "1", name: value} | ({"view": "report"} if view == "report" else {})
+    at = run(query)
+    notices = [w for w in _warnings(at) if "link's" in w]
+    assert len(notices) == 1 and notices[0].startswith(said), _warnings(at)
+    if view == "results":  # the report view has no pickers: it shows the link as it is
+        at.run()  # the notice is about the link: once the page shows its own settings, it goes
+        assert not [w for w in _warnings(at) if "link's" in w]
+
+
+def test_good_link_settings_open_without_a_notice(app_env):
+    at = run({"experiment": "1", "confidence": "90", "correction": "bh", "cap": "on"})
+    assert not [w for w in _warnings(at) if "link's" in w], _warnings(at)
+
+
+def test_the_russian_settings_notice(app_env):
+    at = run({"experiment": "1", "confidence": "42", "lang": "ru"})
+    said = [w for w in _warnings(at) if "Уровня доверия «42» из ссылки нет" in w]
+    assert said and "95" in said[0] and "%" in said[0], _warnings(at)

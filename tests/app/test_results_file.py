@@ -149,3 +149,16 @@ def test_results_attached_to_a_designed_experiment_are_read_with_its_costs(app_e
     assert any("campaign.csv" in c.value for c in at.caption)
     assert len(cards(at)) == 3
     assert any("Net value = 35% margin on spend" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("view", ["results", "report"])
+def test_a_links_bad_confidence_on_a_file_view_falls_back_and_says_so(hillstrom_app, view):
+    """The result file's view read confidence=42 and correction=sidak as the rule's silently."""
+    query = {"experiment": "Hillstrom", "metrics": "conversion", "confidence": "42",
+             "correction": "sidak", "cuped": "2"}  # fmt: skip
+    at = run(query | ({"view": "report"} if view == "report" else {}))
+    notices = [w.value for w in at.warning if "link's" in w.value]
+    assert len(notices) == 2, notices  # a file's view has no cuped setting: not said
+    assert notices[0].startswith("The link's correction ('sidak')"), notices
+    assert notices[1].startswith("The link's confidence ('42') is not one the page offers")
+    assert "showing 95% instead" in notices[1]
