@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from experiments import clv, source_engine
@@ -147,3 +148,68 @@ def test_the_cli_says_what_a_remote_clv_fit_brings_back(
     code, _, err = run_cli("--db", str(demo_store.path), "--source", url, "clv", "--json")
     assert code == 0, err
     assert f"one row per distinct customer summary from {url}" in err
+
+
+# -- the cohorts, the repeat curve and historic CLV (#11) ------------------------------------------
+ibis_returns = pytest.importorskip("experiments.store.ibis_returns")
+
+
+def assert_same_returns(got: customers.CustomerReturns, want: customers.CustomerReturns):
+    assert got.until == want.until
+    pd.testing.assert_frame_equal(got.cohorts, want.cohorts, check_exact=True)
+    pd.testing.assert_frame_equal(
+        got.repeat_curve, want.repeat_curve, check_exact=False, rtol=REL, atol=0
+    )
+    for column in ("day", "at_risk", "second_purchases", "censored"):  # counts: exactly
+        assert got.repeat_curve[column].tolist() == want.repeat_curve[column].tolist()
+
+
+def assert_same_historic(got: customers.HistoricClv, want: customers.HistoricClv):
+    assert (got.status, got.months, got.eligible_customers) == (
+        want.status,
+        want.months,
+        want.eligible_customers,
+    )
+    for name in ("mean", "median", "p90", "total"):
+        assert getattr(got, name) == pytest.approx(getattr(want, name), rel=REL), name
+    assert got.histogram["customers"].tolist() == want.histogram["customers"].tolist()
+    for column in ("bin_start", "bin_end"):
+        assert got.histogram[column].to_numpy() == pytest.approx(
+            want.histogram[column].to_numpy(), rel=REL, nan_ok=True
+        ), column
+
+
+@pytest.mark.parametrize("until", [None, dt.date(2025, 3, 1)])
+def test_the_cohorts_and_repeat_curve_on_a_source_equal_the_stores(
+    loaded, demo_store, customers_parquet, until
+):
+    if loaded.kind == "spark_local" and until is not None:
+        pytest.skip("the default cutoff is checked on Spark (each query costs seconds)")
+    source, engine = loaded.engine(customers_parquet, "customers")
+    with demo_store.cursor() as cur:
+        want = customers.customer_returns(cur, until=until, max_months=12, max_days=120)
+    assert want.until is not None
+    got = ibis_returns.customer_returns(
+        engine, source, until=want.until, max_months=12, max_days=120
+    )
+    assert len(want.cohorts) > 10 and want.repeat_curve["second_purchases"].sum() > 100
+    assert want.repeat_curve["censored"].sum() > 0  # the censoring is exercised
+    assert_same_returns(got, want)
+
+
+@pytest.mark.parametrize(("until", "months"), [(None, 12), (dt.date(2025, 3, 1), 3)])
+def test_the_historic_clv_on_a_source_equals_the_stores(
+    loaded, demo_store, customers_parquet, until, months
+):
+    if loaded.kind == "spark_local" and until is not None:
+        pytest.skip("the default cutoff is checked on Spark (each query costs seconds)")
+    source, engine = loaded.engine(customers_parquet, "customers")
+    with demo_store.cursor() as cur:
+        want = customers.customer_overview(cur, until=until, months=months, bins=30)
+        rate = customers.margin_rate(cur)
+    assert want.until is not None
+    got = ibis_returns.historic_clv(
+        engine, source, until=want.until, months=months, bins=30, margin_rate=rate
+    )
+    assert want.historic.eligible_customers > 100
+    assert_same_historic(got, want.historic)
