@@ -18,18 +18,6 @@ MESSAGES: dict[str, Entry] = {
         "complete.",
         "ru": "В источнике пока не считается прогноз CLV; анализ ниже полный.",
     },
-    "source.customers_partial": {
-        "en": "On a source, the head counts, the RFM segments and the predictive CLV are "
-        "computed there; cohorts, the repeat curve and the historic CLV read the store's own "
-        "transactions and are not shown.",
-        "ru": "В источнике считаются численность клиентов, RFM-сегменты и прогноз CLV; "
-        "когорты, кривая повторных покупок и исторический CLV считаются только по "
-        "транзакциям самого хранилища и здесь не показаны.",
-    },
-    "source.customers_store_only": {
-        "en": "Not computed on a source yet: this part reads the store's own transactions.",
-        "ru": "В источнике пока не считается: эта часть читает транзакции самого хранилища.",
-    },
     "source.predictions_cells": {
         "en": "On a source the model's summary comes back as groups of identical customers "
         "with their counts, not one row per customer, so there is no per-customer download.",

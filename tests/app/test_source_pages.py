@@ -129,6 +129,62 @@ def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(
     assert "Segments (CSV)" in labels and t("clv.fit.predictions_csv", "en") not in labels
 
 
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_the_customers_pages_cohorts_repeat_curve_and_historic_clv_come_from_the_source(
+    app_env, warehouse, kind, monkeypatch
+):
+    """The store's own transactions are emptied: the opened "Do they come back?" and "What a
+    customer is worth" sections chart the source's cohorts, repeat curve and historic CLV,
+    equal to what the store gave before (the frames the charts are built from)."""
+    import pandas as pd
+
+    from experiments import charts
+
+    if kind not in warehouse:
+        pytest.skip("chdb not installed")
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        want = customers_sql.customer_returns(cur)
+        historic = customers_sql.historic_clv(cur)
+        cur.execute("DELETE FROM transactions")
+    assert historic.status == "ok" and len(want.cohorts) > 10
+    charted: dict[str, object] = {}
+    for name in ("cohort_retention_figure", "repeat_curve_figure", "historic_clv_figure"):
+        real = getattr(charts, name)
+
+        def spy(data, *args, _real=real, _name=name, **kwargs):
+            charted[_name] = data
+            return _real(data, *args, **kwargs)
+
+        monkeypatch.setattr(charts, name, spy)
+    section = {"url": warehouse[kind]}
+    if kind == "chdb":
+        section["table"] = "transactions_app"
+    source_engine.forget_engines()
+    at = customers_page({"source": section})
+    assert "Not computed on a source" not in shown(at.info) + shown(at.caption)
+    tiles = {m.label: m.value.replace("\u00a0", " ") for m in at.metric}
+    assert tiles["Median 12-month CLV"].endswith(f"{historic.median:,.0f}")
+    at.session_state["section_return"] = True
+    at.session_state["section_worth"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "Not computed on a source" not in shown(at.info)
+    assert len(at.get("plotly_chart")) == 4  # segments, cohorts, repeat curve, historic CLV
+    pd.testing.assert_frame_equal(charted["cohort_retention_figure"], want.cohorts)
+    curve = charted["repeat_curve_figure"]
+    assert isinstance(curve, pd.DataFrame)
+    pd.testing.assert_frame_equal(curve, want.repeat_curve, rtol=1e-9)
+    got = charted["historic_clv_figure"]
+    assert isinstance(got, customers_sql.HistoricClv)
+    assert got.eligible_customers == historic.eligible_customers
+    assert got.median == pytest.approx(historic.median, rel=1e-9)
+    assert got.histogram["customers"].tolist() == historic.histogram["customers"].tolist()
+    summary = " ".join(m.value for m in at.markdown).replace("\u00a0", " ")
+    assert f"{historic.p90:,.0f}" in summary
+
+
 def test_the_horizon_picker_counts_the_days_observed_in_the_source(app_env, tmp_path):
     """A source whose data ends 20 days after the last assignment (the store's runs for
     months): the picker offers those 20 days 'so far', as the analysis counts them."""

@@ -92,6 +92,11 @@ def test_an_empty_source_has_no_customers(demo_store, tmp_path):
         got = source_engine.customer_rfm(parse_source(f"duckdb://{path}"), cur)
     assert got.until is None and got.base.customers == 0
     assert got.segments["customers"].sum() == 0
+    returns = source_engine.customer_returns(parse_source(f"duckdb://{path}"))
+    assert returns.until is None and returns.cohorts.empty and returns.repeat_curve.empty
+    with demo_store.cursor() as cur:
+        historic = source_engine.historic_clv(parse_source(f"duckdb://{path}"), cur)
+    assert historic.status == "insufficient_data" and historic.eligible_customers == 0
 
 
 def test_the_clv_fit_on_a_source_equals_the_stores(demo_store, customers_parquet, tmp_path):
