@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from experiments.design.planner import PlannerInputs
     from experiments.store import Cursor
     from experiments.store.builder import QueryBuilder
-    from experiments.store.customers import CustomerReturns, HistoricClv
+    from experiments.store.customers import CustomerReturns, Followup, HistoricClv
     from experiments.store.design_sql import AudienceOptions, AudienceSummary
     from experiments.store.ibis_builder import Engine
     from experiments.store.ibis_customers import RfmOverview
@@ -66,9 +66,11 @@ __all__ = [
     "customer_returns",
     "customer_rfm",
     "data_end",
+    "followup_summaries",
     "historic_clv",
     "is_remote",
     "is_store",
+    "last_transaction_day",
     "observed_days",
     "open_engine",
     "planner_inputs",
@@ -508,6 +510,59 @@ def historic_clv(
         )
 
     return _on_source(source, read)
+
+
+def last_transaction_day(source: Source) -> dt.date | None:
+    """The calendar day of the source's latest transaction (the default cutoff); None: none.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import ibis_clv
+
+    day: dt.date | None = _on_source(
+        source, lambda engine: ibis_clv.last_transaction_day(engine, source)
+    )
+    return day
+
+
+def followup_summaries(
+    source: Source,
+    cur: Cursor,
+    experiment_id: int,
+    *,
+    start_days: int,
+    calibration_end: dt.date,
+    end: dt.date,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> Followup:
+    """`customers.followup_summaries` (what the experiment CLV projection fits and checks)
+    read from a source (`store.ibis_followup`): the experiment's assignments go to the engine
+    as the temporary assignments table; cells of equal customers with their counts come back.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments import config
+    from experiments.store import ibis_followup
+
+    rate = config.DEFAULT_MARGIN_RATE if margin_rate is None else float(margin_rate)
+    found: Followup = _on_source(
+        source,
+        lambda engine: ibis_followup.followup_summaries(
+            engine,
+            source,
+            cur,
+            experiment_id,
+            start_days=start_days,
+            calibration_end=calibration_end,
+            end=end,
+            time_unit=time_unit,
+            margin_rate=rate,
+        ),
+    )
+    return found
 
 
 def _on_source(source: Source, read: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -218,3 +219,78 @@ def test_the_historic_clv_on_a_source_equals_the_stores(
     )
     assert want.historic.eligible_customers > 100
     assert_same_historic(got, want.historic)
+
+
+# -- the experiment CLV projection's follow-up (#11) ------------------------------------------------
+ibis_followup = pytest.importorskip("experiments.store.ibis_followup")
+
+
+def followup_rows(columns: dict) -> pd.DataFrame:
+    """The rows of a `followup_summaries` part in one canonical order (the parts' rows come in
+    no particular order)."""
+    frame = pd.DataFrame({name: np.asarray(values) for name, values in columns.items()})
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+def assert_same_followup(got: customers.Followup, want: customers.Followup):
+    for part in ("summary", "calibration"):
+        g, w = followup_rows(getattr(got, part)), followup_rows(getattr(want, part))
+        assert len(g) == len(w) > 1000, part
+        for name in ("arm_id", "frequency"):  # counts: exactly
+            assert g[name].tolist() == w[name].tolist(), (part, name)
+        for name in w.columns:
+            assert g[name].to_numpy(dtype=float) == pytest.approx(
+                w[name].to_numpy(dtype=float), rel=REL, abs=1e-9
+            ), (part, name)
+
+
+def test_the_projection_followup_on_a_source_equals_the_stores(
+    loaded, demo_store, customers_parquet
+):
+    source, engine = loaded.engine(customers_parquet, "customers")
+    with demo_store.cursor() as cur:
+        end = customers.last_transaction_day(cur)
+        assert end is not None
+        window = {
+            "start_days": 14,
+            "calibration_end": end - dt.timedelta(days=30),
+            "end": end,
+            "time_unit": "weeks",
+        }
+        want = customers.followup_summaries(cur, 1, margin_rate=0.3, **window)
+        got = ibis_followup.followup_summaries(engine, source, cur, 1, margin_rate=0.3, **window)
+        assert engine.tables() == [t for t in engine.tables() if "loyalty_lab_" not in t]
+    assert (want.summary["frequency"] > 0).sum() > 100  # buyers after time zero
+    assert (want.calibration["holdout_margin"] != 0).sum() > 10  # the held-back days
+    assert_same_followup(got, want)
+
+
+def test_the_per_arm_projection_on_a_source_equals_the_stores(
+    demo_store, customers_parquet, tmp_path
+):
+    """`clv.project_arms(source=...)`, bootstrap included: the rows come back as cells with
+    counts in another order, the statistics are the same."""
+    import duckdb
+
+    path = tmp_path / "projection.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE transactions AS SELECT * FROM '{customers_parquet}'")
+    source_engine.forget_engines()
+    source = parse_source(f"duckdb://{path}")
+    with demo_store.cursor() as cur:
+        want = clv.project_arms(cur, 1, bootstrap=20, seed=5)
+        got = clv.project_arms(cur, 1, bootstrap=20, seed=5, source=source)
+    assert want.status == "ok" and got.status == want.status
+    assert (got.until, got.holdout_days, got.fit_start_days) == (
+        want.until,
+        want.holdout_days,
+        want.fit_start_days,
+    )
+    assert len(got.arms) == len(want.arms) >= 3
+    for g, w in zip(got.arms, want.arms, strict=True):
+        assert (g.name, g.status, g.customers) == (w.name, w.status, w.customers)
+        for name in ("observed_margin", "projected_clv", "difference", "ci_lower", "ci_upper"):
+            value, wanted = getattr(g, name), getattr(w, name)
+            assert (value is None) == (wanted is None), (w.name, name)
+            if wanted is not None:
+                assert value == pytest.approx(wanted, rel=1e-6, abs=1e-6), (w.name, name)
