@@ -749,11 +749,6 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
     source = _source(args, store)
     with store.cursor() as cur:
         if args.experiment is not None:
-            if source is not None:
-                raise CommandError(
-                    f"the per-arm CLV projection does not read a source yet ({source}): "
-                    "run it on the store, or without --experiment for the store-wide fit"
-                )
             found = _experiment(store, args.experiment)
             projection = clv.project_arms(
                 cur,
@@ -762,6 +757,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
                 args.bootstrap,
                 args.seed,
                 until=until,
+                source=source,
             )
             document = clv.projection_json(projection)
             if args.json:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from experiments import charts, clv, config, export, source_engine
 from experiments.i18n import MESSAGES, Lang, t
-from experiments.sources import Source, SourceError
+from experiments.sources import SourceError
 from experiments.store import customers, design_sql
 from experiments.store.ibis_customers import RfmOverview
 from pages import _ui
@@ -37,11 +37,7 @@ def _segment_meaning(segment: str, lang: Lang) -> str:
     return t(key, lang, **days)
 
 
-def _source_key(source: Source | None) -> str:
-    """What a cached result of a source is keyed on (the password stays out of the key)."""
-    if source is None:
-        return ""
-    return repr((source.redacted(), source.table, sorted(source.columns.items())))
+_source_key = _ui.source_key
 
 
 # each fit holds a row per customer (1M rows on a large store): keep the last two settings

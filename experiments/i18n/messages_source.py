@@ -13,11 +13,6 @@ MESSAGES: dict[str, Entry] = {
         "en": "Transactions are read from {source}.",
         "ru": "Транзакции читаются из источника {source}.",
     },
-    "source.partial": {
-        "en": "On a source, the CLV projection is not computed yet; the analysis below is "
-        "complete.",
-        "ru": "В источнике пока не считается прогноз CLV; анализ ниже полный.",
-    },
     "source.predictions_cells": {
         "en": "On a source the model's summary comes back as groups of identical customers "
         "with their counts, not one row per customer, so there is no per-customer download.",

@@ -53,11 +53,62 @@ def test_results_read_the_configured_source(app_env, warehouse, kind):
     at = run({"source": section})
     captions = shown(at.caption)
     assert f"Transactions are read from {warehouse[kind]}" in captions
-    assert "the CLV projection is not computed yet" in captions  # the rest is complete
+    assert "not computed" not in captions  # the projection is computed on a source too
     source = source_engine.configured_source(None, section, {})
     analysis = metrics.analyze_experiment(open_store(app_env), 1, source=source)
     discount = analysis.effect("10% discount", "repeat_purchase", "z")
     assert any(f"{discount.diff * 100:+.1f} pp" in m.value for m in at.markdown)
+
+
+def held_back(result: clv.ProjectionResult) -> str:
+    return t("clv.projection.held_back", "en", days=result.holdout_days)
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_the_results_pages_clv_projection_reads_the_source(app_env, warehouse, kind):
+    """The store's own transactions are emptied: the per-arm projection the button fits is
+    the store's before (its follow-up read on the source, the assignments sent there)."""
+    from experiments.store import settings
+
+    if kind not in warehouse:
+        pytest.skip("chdb not installed")
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        currency = settings.currency(cur)
+    want = clv.project_arms(store, 1, months=12, bootstrap=0)
+    assert want.status == "ok"
+    with store.cursor() as cur:
+        cur.execute("DELETE FROM transactions")
+    section = {"url": warehouse[kind]}
+    if kind == "chdb":
+        section["table"] = "transactions_app"
+    source_engine.forget_engines()
+    at = run({"source": section})
+    at.button(key="projection_1_button").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    projected = t("clv.projection.col.projected", "en", currency=currency)
+    table = next(d.value for d in at.dataframe if projected in d.value.columns)
+    arm = t("clv.projection.col.arm", "en")
+    assert table[arm].tolist() == [a.name for a in want.arms]
+    fit = t("clv.projection.col.fit", "en")
+    assert table[fit].tolist() == [
+        a.status if a.status == "ok" else f"{a.status}: {a.message}" for a in want.arms
+    ]
+    observed = t("clv.projection.col.observed", "en", currency=currency)
+    for column, wanted in [
+        (observed, [a.observed_margin for a in want.arms]),
+        (projected, [a.projected_clv for a in want.arms]),
+        (
+            t("clv.projection.col.check_actual", "en", held_back=held_back(want)),
+            [a.check.actual_difference if a.check else None for a in want.arms],
+        ),
+    ]:
+        expected = [float("nan") if v is None else v for v in wanted]
+        assert table[column].to_numpy(dtype=float) == pytest.approx(
+            expected, rel=1e-6, nan_ok=True
+        ), column
+    assert sum(v is not None for v in wanted) >= 2  # the check's numbers are compared
 
 
 def test_a_source_that_cannot_be_read_is_an_error_with_the_reason(app_env, tmp_path):

@@ -221,7 +221,7 @@ def test_the_historic_clv_on_a_source_equals_the_stores(
     assert_same_historic(got, want.historic)
 
 
-# -- the experiment CLV projection's follow-up (#11) ------------------------------------------------
+# -- the experiment CLV projection's follow-up (#11) ------------------------------------------
 ibis_followup = pytest.importorskip("experiments.store.ibis_followup")
 
 
@@ -277,10 +277,13 @@ def test_the_per_arm_projection_on_a_source_equals_the_stores(
         con.execute(f"CREATE TABLE transactions AS SELECT * FROM '{customers_parquet}'")
     source_engine.forget_engines()
     source = parse_source(f"duckdb://{path}")
+    options = {"bootstrap": 20, "seed": 5, "direct_window_days": 0}  # every arm is checked
     with demo_store.cursor() as cur:
-        want = clv.project_arms(cur, 1, bootstrap=20, seed=5)
-        got = clv.project_arms(cur, 1, bootstrap=20, seed=5, source=source)
+        want = clv.project_arms(cur, 1, **options)
+        got = clv.project_arms(cur, 1, **options, source=source)
     assert want.status == "ok" and got.status == want.status
+    assert all(a.status == "ok" for a in want.arms)
+    assert sum(a.difference is not None and a.ci_lower is not None for a in want.arms) == 3
     assert (got.until, got.holdout_days, got.fit_start_days) == (
         want.until,
         want.holdout_days,
@@ -294,3 +297,11 @@ def test_the_per_arm_projection_on_a_source_equals_the_stores(
             assert (value is None) == (wanted is None), (w.name, name)
             if wanted is not None:
                 assert value == pytest.approx(wanted, rel=1e-6, abs=1e-6), (w.name, name)
+        assert (g.check is None) == (w.check is None)
+        if w.check is not None and g.check is not None:
+            assert g.check.customers == w.check.customers
+            for name in ("actual_margin", "actual_difference", "predicted_difference"):
+                value, wanted = getattr(g.check, name), getattr(w.check, name)
+                assert (value is None) == (wanted is None), (w.name, name)
+                if wanted is not None:
+                    assert value == pytest.approx(wanted, rel=1e-6, abs=1e-6), (w.name, name)
