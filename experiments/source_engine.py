@@ -74,6 +74,7 @@ __all__ = [
     "observed_days",
     "open_engine",
     "planner_inputs",
+    "projection_rows",
     "query_builder",
     "source_settings",
 ]
@@ -563,6 +564,16 @@ def followup_summaries(
         ),
     )
     return found
+
+
+def projection_rows(cur: Cursor, experiment_id: int) -> int:
+    """At most how many rows the per-arm CLV projection brings back from a source
+    (`followup_summaries`): one per assigned customer, fewer as equal customers (those without
+    a purchase after the levers' window) share a cell. Counted in the store, asked before the
+    projection runs on a remote source."""
+    from experiments.store import design_sql
+
+    return int(design_sql.assigned_arms(cur, experiment_id)["customer_id"].nunique())
 
 
 def _on_source(source: Source, read: Any) -> Any:

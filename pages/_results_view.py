@@ -510,6 +510,18 @@ def render_projection(
         "above."
     )
     key = f"projection_{experiment_id}"
+    source = _ui.source()  # the configured source: the follow-up is read there
+    if source_engine.is_remote(source) and not st.session_state.get(key):
+        assert source is not None
+        rows = _ui.cached_query(source_engine.projection_rows, experiment_id)
+        st.info(
+            t(
+                "source.projection_ask",
+                lang,
+                rows=_ui.count(rows),
+                source=_ui.plain(source.redacted()),
+            )
+        )
     if not st.session_state.get(key) and not st.button(
         t("results.projection.button", lang), icon=":material/trending_up:", key=f"{key}_button"
     ):
@@ -523,7 +535,7 @@ def render_projection(
             _ui.store_version(),
             str(config.db_path()),
             _ui.streamlit_progress(bar),
-            _ui.source(),  # the configured source: the follow-up is read there
+            source,
         )
     except SourceError as error:
         bar.empty()

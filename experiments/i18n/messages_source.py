@@ -37,6 +37,14 @@ MESSAGES: dict[str, Entry] = {
         "каждую различную сводку клиента (частота, давность, возраст, средний чек), почти "
         "по строке на повторного покупателя. Ничего не читается, пока вы не нажмёте кнопку.",
     },
+    "source.projection_ask": {
+        "en": "The projection brings back at most {rows} rows from {source}: one per group of "
+        "identical customers of the experiment, nearly one per customer who bought after the "
+        "levers' direct window. Nothing is read until you press the button.",
+        "ru": "Для прогноза из источника {source} придёт не больше строк: {rows} — по одной на "
+        "группу одинаковых клиентов эксперимента, почти по строке на клиента, купившего после "
+        "прямого окна рычагов. Ничего не читается, пока вы не нажмёте кнопку.",
+    },
     "source.cli_cells": {
         "en": "the CLV fit brings back one row per distinct customer summary from {source} "
         "(nearly one per repeat customer)",

@@ -65,7 +65,7 @@ def held_back(result: clv.ProjectionResult) -> str:
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "chdb"])
-def test_the_results_pages_clv_projection_reads_the_source(app_env, warehouse, kind):
+def test_the_results_pages_clv_projection_reads_the_source(app_env, warehouse, kind, monkeypatch):
     """The store's own transactions are emptied: the per-arm projection the button fits is
     the store's before (its follow-up read on the source, the assignments sent there)."""
     from experiments.store import settings
@@ -75,6 +75,11 @@ def test_the_results_pages_clv_projection_reads_the_source(app_env, warehouse, k
     store = open_store(app_env)
     with store.cursor() as cur:
         currency = settings.currency(cur)
+        row = cur.execute(
+            "SELECT count(DISTINCT customer_id) FROM assignments WHERE experiment_id = 1"
+        ).fetchone()
+    assert row is not None
+    assigned = int(row[0])
     want = clv.project_arms(store, 1, months=12, bootstrap=0)
     assert want.status == "ok"
     with store.cursor() as cur:
@@ -83,7 +88,11 @@ def test_the_results_pages_clv_projection_reads_the_source(app_env, warehouse, k
     if kind == "chdb":
         section["table"] = "transactions_app"
     source_engine.forget_engines()
+    monkeypatch.setattr(source_engine, "is_remote", lambda source: source is not None)
     at = run({"source": section})
+    # treated as a remote source: the rows the projection brings back are said first
+    asked = shown(at.info)
+    assert f"at most {assigned:,} rows from" in asked
     at.button(key="projection_1_button").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
