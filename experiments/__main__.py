@@ -886,8 +886,6 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
     source = _source(args, store)
     with store.cursor() as cur:
         if args.experiment is not None:
-            if source is not None:
-                raise CommandError(_say("cli.clv.source", source=source))
             found = _experiment(store, args.experiment)
             projection = clv.project_arms(
                 cur,
@@ -896,6 +894,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
                 args.bootstrap,
                 args.seed,
                 until=until,
+                source=source,
             )
             document = clv.projection_json(projection)
             if args.json:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from experiments.design.planner import PlannerInputs
     from experiments.store import Cursor
     from experiments.store.builder import QueryBuilder
+    from experiments.store.customers import CustomerReturns, Followup, HistoricClv
     from experiments.store.design_sql import AudienceOptions, AudienceSummary
     from experiments.store.ibis_builder import Engine
     from experiments.store.ibis_customers import RfmOverview
@@ -62,13 +63,18 @@ __all__ = [
     "clv_cell_count",
     "clv_inputs",
     "configured_source",
+    "customer_returns",
     "customer_rfm",
     "data_end",
+    "followup_summaries",
+    "historic_clv",
     "is_remote",
     "is_store",
+    "last_transaction_day",
     "observed_days",
     "open_engine",
     "planner_inputs",
+    "projection_rows",
     "query_builder",
     "source_settings",
 ]
@@ -440,6 +446,134 @@ def customer_rfm(
         raise SourceError(
             f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
         ) from None
+
+
+def customer_returns(
+    source: Source,
+    *,
+    until: dt.date | None = None,
+    max_months: int = 12,
+    max_days: int = 365,
+) -> CustomerReturns:
+    """The Customers page's cohorts and repeat-purchase curve read from a source
+    (`store.ibis_returns`, as `customers.customer_returns`): the cutoff defaults to its last
+    transaction day; one row per cohort and month and per day comes back.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    import pandas as pd
+
+    from experiments.store import customers, ibis_clv, ibis_returns
+
+    def read(engine: Engine) -> CustomerReturns:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        if cutoff is None:
+            return customers.CustomerReturns(
+                None,
+                customers._cohort_table([], None),
+                customers._kaplan_meier(pd.DataFrame(), max_days),
+            )
+        return ibis_returns.customer_returns(
+            engine, source, until=cutoff, max_months=max_months, max_days=max_days
+        )
+
+    return _on_source(source, read)
+
+
+def historic_clv(
+    source: Source,
+    cur: Cursor,
+    *,
+    until: dt.date | None = None,
+    months: int = 12,
+    bins: int = 30,
+    margin_rate: float | None = None,
+) -> HistoricClv:
+    """The Customers page's historic CLV read from a source (`store.ibis_returns`, as
+    `customers.historic_clv`): rows without a margin at `margin_rate`, default the store's;
+    the statistics and one row per histogram bin come back.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import customers, ibis_clv, ibis_returns
+    from experiments.store import settings as store_settings
+
+    rate = store_settings.margin_rate(cur) if margin_rate is None else float(margin_rate)
+
+    def read(engine: Engine) -> HistoricClv:
+        cutoff = until or ibis_clv.last_transaction_day(engine, source)
+        if cutoff is None:
+            return customers._historic(None, [], months=int(months), bins=int(bins))
+        return ibis_returns.historic_clv(
+            engine, source, until=cutoff, months=months, bins=bins, margin_rate=rate
+        )
+
+    return _on_source(source, read)
+
+
+def last_transaction_day(source: Source) -> dt.date | None:
+    """The calendar day of the source's latest transaction (the default cutoff); None: none.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments.store import ibis_clv
+
+    day: dt.date | None = _on_source(
+        source, lambda engine: ibis_clv.last_transaction_day(engine, source)
+    )
+    return day
+
+
+def followup_summaries(
+    source: Source,
+    cur: Cursor,
+    experiment_id: int,
+    *,
+    start_days: int,
+    calibration_end: dt.date,
+    end: dt.date,
+    time_unit: TimeUnit = "weeks",
+    margin_rate: float | None = None,
+) -> Followup:
+    """`customers.followup_summaries` (what the experiment CLV projection fits and checks)
+    read from a source (`store.ibis_followup`): the experiment's assignments go to the engine
+    as the temporary assignments table; cells of equal customers with their counts come back.
+
+    Raises:
+        SourceError: the source cannot be opened or read.
+    """
+    from experiments import config
+    from experiments.store import ibis_followup
+
+    rate = config.DEFAULT_MARGIN_RATE if margin_rate is None else float(margin_rate)
+    found: Followup = _on_source(
+        source,
+        lambda engine: ibis_followup.followup_summaries(
+            engine,
+            source,
+            cur,
+            experiment_id,
+            start_days=start_days,
+            calibration_end=calibration_end,
+            end=end,
+            time_unit=time_unit,
+            margin_rate=rate,
+        ),
+    )
+    return found
+
+
+def projection_rows(cur: Cursor, experiment_id: int) -> int:
+    """At most how many rows the per-arm CLV projection brings back from a source
+    (`followup_summaries`): one per assigned customer, fewer as equal customers (those without
+    a purchase after the levers' window) share a cell. Counted in the store, asked before the
+    projection runs on a remote source."""
+    from experiments.store import design_sql
+
+    return int(design_sql.assigned_arms(cur, experiment_id)["customer_id"].nunique())
 
 
 def _on_source(source: Source, read: Any) -> Any:

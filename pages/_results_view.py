@@ -29,7 +29,7 @@ from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, t
 from experiments.progress import Progress
-from experiments.sources import SourceError
+from experiments.sources import Source, SourceError
 from experiments.store import results_sql
 from pages import _ui
 
@@ -491,20 +491,26 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
 
 
 _PROJECTIONS_KEPT = 16
-_ProjectionKey = tuple[int, int, int, str]
+_ProjectionKey = tuple[int, int, int, str, str]
 _projections: OrderedDict[_ProjectionKey, clv.ProjectionResult] = OrderedDict()
 _projections_lock = threading.Lock()
 _fitting: dict[_ProjectionKey, threading.Lock] = {}
 
 
 def _projection(
-    experiment_id: int, bootstrap: int, version: int, db: str, progress: Progress | None = None
+    experiment_id: int,
+    bootstrap: int,
+    version: int,
+    db: str,
+    progress: Progress | None = None,
+    source: Source | None = None,
 ) -> clv.ProjectionResult:
-    """The projection of (experiment, bootstrap, store version, store), fitted once per process
-    and shared by every session. Not st.cache_data: the progress bar belongs to the session that
-    fits, and a cached value replayed into another session's (or a later run's) page failed
-    with CacheReplayClosureError. A session asking while another fits waits for that fit."""
-    key = (int(experiment_id), int(bootstrap), int(version), db)
+    """The projection of (experiment, bootstrap, store version, store, source: its follow-up
+    read there), fitted once per process and shared by every session. Not st.cache_data: the
+    progress bar belongs to the session that fits, and a cached value replayed into another
+    session's (or a later run's) page failed with CacheReplayClosureError. A session asking
+    while another fits waits for that fit."""
+    key = (int(experiment_id), int(bootstrap), int(version), db, _ui.source_key(source))
     with _projections_lock:
         fitting = _fitting.setdefault(key, threading.Lock())
     with fitting:
@@ -514,7 +520,12 @@ def _projection(
                 _projections.move_to_end(key)
                 return found
         result = clv.project_arms(
-            _ui.get_store(), experiment_id, months=12, bootstrap=bootstrap, progress=progress
+            _ui.get_store(),
+            experiment_id,
+            months=12,
+            bootstrap=bootstrap,
+            progress=progress,
+            source=source,
         )
         with _projections_lock:
             _projections[key] = result
@@ -533,19 +544,37 @@ def render_projection(
     st.subheader(t("results.projection.title", lang))
     st.caption(t("results.projection.caption", lang))
     key = f"projection_{experiment_id}"
+    source = _ui.source()  # the configured source: the follow-up is read there
+    if source_engine.is_remote(source) and not st.session_state.get(key):
+        assert source is not None
+        rows = _ui.cached_query(source_engine.projection_rows, experiment_id)
+        st.info(
+            t(
+                "source.projection_ask",
+                lang,
+                rows=_ui.count(rows),
+                source=_ui.plain(source.redacted()),
+            )
+        )
     if not st.session_state.get(key) and not st.button(
         t("results.projection.button", lang), icon=":material/trending_up:", key=f"{key}_button"
     ):
         return
     st.session_state[key] = True
     bar = st.progress(0.0, text=t("clv.projection.fitting", lang))
-    result = _projection(
-        experiment_id,
-        bootstrap,
-        _ui.store_version(),
-        str(config.db_path()),
-        _ui.streamlit_progress(bar),
-    )
+    try:
+        result = _projection(
+            experiment_id,
+            bootstrap,
+            _ui.store_version(),
+            str(config.db_path()),
+            _ui.streamlit_progress(bar),
+            source,
+        )
+    except SourceError as error:
+        bar.empty()
+        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        return
     bar.empty()  # runs only on a cache miss; a cached projection appears at once
     if result.status != "ok":
         reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")

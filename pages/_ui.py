@@ -343,6 +343,14 @@ def source() -> Source | None:
         raise  # st.stop() raises; for the type checker
 
 
+def source_key(source: Source | None) -> str:
+    """What a cached result of a source is keyed on (the password stays out of the key); ""
+    for the store itself."""
+    if source is None:
+        return ""
+    return repr((source.redacted(), source.table, sorted(source.columns.items())))
+
+
 def base_url() -> str:
     """Where colleagues reach this app: [share] base_url, $LOYALTY_LAB_BASE_URL, else this URL."""
     import os

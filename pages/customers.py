@@ -8,7 +8,7 @@ import streamlit as st
 
 from experiments import charts, clv, config, export, source_engine
 from experiments.i18n import MESSAGES, Lang, t
-from experiments.sources import Source, SourceError
+from experiments.sources import SourceError
 from experiments.store import customers, design_sql
 from experiments.store.ibis_customers import RfmOverview
 from pages import _ui
@@ -37,11 +37,7 @@ def _segment_meaning(segment: str, lang: Lang) -> str:
     return t(key, lang, **days)
 
 
-def _source_key(source: Source | None) -> str:
-    """What a cached result of a source is keyed on (the password stays out of the key)."""
-    if source is None:
-        return ""
-    return repr((source.redacted(), source.table, sorted(source.columns.items())))
+_source_key = _ui.source_key
 
 
 # each fit holds a row per customer (1M rows on a large store): keep the last two settings
@@ -78,6 +74,25 @@ def source_rfm(version: int, source_key: str) -> RfmOverview:
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=600)
+def source_historic(version: int, source_key: str) -> customers.HistoricClv:
+    """The historic CLV read from the configured source (its statistics and one row per
+    histogram bin come back); cached as `source_rfm`."""
+    source = _ui.source()
+    assert source is not None
+    with _ui.cursor() as cur:
+        return source_engine.historic_clv(source, cur)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=600)
+def source_returns(version: int, source_key: str) -> customers.CustomerReturns:
+    """The cohorts and the repeat curve read from the configured source (one row per cohort
+    and month and per day come back); cached as `source_rfm`."""
+    source = _ui.source()
+    assert source is not None
+    return source_engine.customer_returns(source)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=600)
 def source_cells(version: int, source_key: str) -> int:
     """How many summary rows the CLV fit would bring back from the configured source."""
     source = _ui.source()
@@ -91,20 +106,19 @@ st.title(t("page.customers", lang))
 st.caption(t("customers.intro", lang))
 
 source = _ui.source()  # [source] in secrets.toml: the transactions are read there
-overview: customers.CustomerOverview | None = None
 if source is None:
     overview = _ui.cached_query(customers.customer_overview)
     base, segments, store_margin = overview.base, overview.segments, overview.margin_rate
+    historic = overview.historic
 else:
     st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))
     try:
         rfm = source_rfm(_ui.store_version(), _source_key(source))
+        historic = source_historic(_ui.store_version(), _source_key(source))
     except SourceError as error:
         st.error(t("source.error", lang, message=_ui.plain(str(error))))
         st.stop()
     base, segments, store_margin = rfm.base, rfm.segments, rfm.margin_rate
-    st.caption(t("source.customers_partial", lang))
-historic = overview.historic if overview is not None else None
 if base.customers == 0:
     st.info(t("customers.empty", lang))
     st.stop()
@@ -132,16 +146,14 @@ cols[2].metric(
     help=t("customers.repeat_share.help", lang),
 )
 cols[3].metric(
-    t("customers.median_clv", lang, months=historic.months if historic else 12),
-    _ui.money(historic.median if historic is not None and historic.status == "ok" else None),
+    t("customers.median_clv", lang, months=historic.months),
+    _ui.money(historic.median if historic.status == "ok" else None),
     help=t(
         "customers.median_clv.help",
         lang,
         months=historic.months,
         customers=_ui.count(historic.eligible_customers),
-    )
-    if historic is not None
-    else t("source.customers_store_only", lang),
+    ),
 )
 
 
@@ -245,11 +257,16 @@ if box.open:  # a closed section builds no figure
 box = st.expander(
     t("customers.section.return", lang), expanded=False, key="section_return", on_change="rerun"
 )
-if box.open and overview is None:  # on a source: the store's own transactions only
-    box.info(t("source.customers_store_only", lang))
-elif box.open:  # a closed section runs no query and builds no figure
+if box.open:  # a closed section runs no query and builds no figure
     with box:
-        returns = _ui.cached_query(customers.customer_returns)
+        if source is None:
+            returns = _ui.cached_query(customers.customer_returns)
+        else:
+            try:
+                returns = source_returns(_ui.store_version(), _source_key(source))
+            except SourceError as error:
+                st.error(t("source.error", lang, message=_ui.plain(str(error))))
+                st.stop()
         st.plotly_chart(charts.cohort_retention_figure(returns.cohorts, lang), width="stretch")
         st.caption(t("customers.cohorts_caption", lang))
         st.plotly_chart(charts.repeat_curve_figure(returns.repeat_curve, lang), width="stretch")
@@ -259,9 +276,7 @@ elif box.open:  # a closed section runs no query and builds no figure
 box = st.expander(
     t("customers.section.worth", lang), expanded=False, key="section_worth", on_change="rerun"
 )
-if box.open and historic is None:  # on a source: the store's own transactions only
-    box.info(t("source.customers_store_only", lang))
-elif box.open:  # a closed section builds no figure
+if box.open:  # a closed section builds no figure
     with box:
         if historic.status == "ok":
             st.markdown(

@@ -143,15 +143,14 @@ else:
     source = _ui.source()  # [source] in secrets.toml: the transactions are read there
     if source is not None:
         st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))
-        st.caption(t("source.partial", lang))
     try:
         analysis = view.analysis_for(experiment.id, settings, lang)
         view.render(analysis, lang)
     except SourceError as error:
         st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
-    if source is None:  # the projection and the background work read the store's own data
-        view.render_projection(experiment.id, lang=lang)
+    view.render_projection(experiment.id, lang=lang)
+    if source is None:  # the background work reads the store's own data
         view.prefetch_neighbours(experiment, settings, lang)
 
 # -- share and export ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from experiments.i18n.text import Text, joined, money, percent, signed_number
 from experiments.progress import Progress
 
 if TYPE_CHECKING:
+    from experiments.sources import Source
     from experiments.store import Cursor, Store
 
 ProjectionMethod = Literal["per_arm", "pooled"]
@@ -567,6 +568,7 @@ def project_arms(
     time_unit: TimeUnit = "weeks",
     progress: Progress | None = None,
     direct_window_days: int | None = None,
+    source: Source | None = None,
 ) -> ProjectionResult:
     """Projected CLV per arm of an experiment vs control, with bootstrap intervals and a check.
 
@@ -582,8 +584,11 @@ def project_arms(
     data barely identify (on the demo one arm's Beta(a, b) came out at a = 17,916,
     b = 879,794), so arm differences 12 months out were mostly fit noise; with one fit the
     arms differ through their customers' own histories. Everything returned is a model-based
-    projection and says so in `basis`.
+    projection and says so in `basis`. With a `source`, the follow-up summaries (and the
+    default cutoff, its last transaction day) are read there (`source_engine`); the arms and
+    the assignments stay the store's.
     """
+    from experiments import source_engine
     from experiments.store import Store, customers
 
     if isinstance(store_or_cursor, Store):
@@ -600,9 +605,17 @@ def project_arms(
                 time_unit=time_unit,
                 progress=progress,
                 direct_window_days=direct_window_days,
+                source=source,
             )
     cur = store_or_cursor
-    cutoff = until or customers.last_transaction_day(cur)
+    on_source = not source_engine.is_store(source)
+    if until is not None:
+        cutoff: dt.date | None = until
+    elif on_source:
+        assert source is not None
+        cutoff = source_engine.last_transaction_day(source)
+    else:
+        cutoff = customers.last_transaction_day(cur)
     arms = customers.experiment_arms(cur, experiment_id)
     validity, followup = customers.lever_window_days(cur, experiment_id, cutoff)
     fit_start = (
@@ -638,14 +651,27 @@ def project_arms(
             fit_start_days=fit_start,
             check_rule=HOLDOUT_RULE,
         )
-    calibration, summary = customers.followup_summaries(
-        cur,
-        experiment_id,
-        start_days=fit_start,
-        calibration_end=cutoff - dt.timedelta(days=holdout),
-        end=cutoff,
-        time_unit=time_unit,
-    )
+    calibration_end = cutoff - dt.timedelta(days=holdout)
+    if on_source:
+        assert source is not None
+        calibration, summary = source_engine.followup_summaries(
+            source,
+            cur,
+            experiment_id,
+            start_days=fit_start,
+            calibration_end=calibration_end,
+            end=cutoff,
+            time_unit=time_unit,
+        )
+    else:
+        calibration, summary = customers.followup_summaries(
+            cur,
+            experiment_id,
+            start_days=fit_start,
+            calibration_end=calibration_end,
+            end=cutoff,
+            time_unit=time_unit,
+        )
     checks = holdout_checks(
         calibration, arms, holdout_days=holdout, time_unit=time_unit, method=method
     )

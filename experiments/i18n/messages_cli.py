@@ -274,12 +274,6 @@ MESSAGES: dict[str, Entry] = {
         "en": "{arm:>24} {metric:>14} {method:>6}  insufficient data: {note}",
     },
     # -- clv ---------------------------------------------------------------------------------
-    "cli.clv.source": {
-        "ru": "прогноз CLV по группам пока не читает источник ({source}): запустите его по базе "
-        "или без --experiment для модели по всей базе",
-        "en": "the per-arm CLV projection does not read a source yet ({source}): run it on the "
-        "store, or without --experiment for the store-wide fit",
-    },
     "cli.clv.arm": {
         "ru": "{arm:>20} ({kind}) n={n}  фактическая маржа на клиента={observed}  прогноз CLV "
         "на {months} мес.={projected}  разница с контролем={difference} [{low}, {high}]  "

@@ -13,23 +13,6 @@ MESSAGES: dict[str, Entry] = {
         "en": "Transactions are read from {source}.",
         "ru": "Транзакции читаются из источника {source}.",
     },
-    "source.partial": {
-        "en": "On a source, the CLV projection is not computed yet; the analysis below is "
-        "complete.",
-        "ru": "В источнике пока не считается прогноз CLV; анализ ниже полный.",
-    },
-    "source.customers_partial": {
-        "en": "On a source, the head counts, the RFM segments and the predictive CLV are "
-        "computed there; cohorts, the repeat curve and the historic CLV read the store's own "
-        "transactions and are not shown.",
-        "ru": "В источнике считаются численность клиентов, RFM-сегменты и прогноз CLV; "
-        "когорты, кривая повторных покупок и исторический CLV считаются только по "
-        "транзакциям самого хранилища и здесь не показаны.",
-    },
-    "source.customers_store_only": {
-        "en": "Not computed on a source yet: this part reads the store's own transactions.",
-        "ru": "В источнике пока не считается: эта часть читает транзакции самого хранилища.",
-    },
     "source.predictions_cells": {
         "en": "On a source the model's summary comes back as groups of identical customers "
         "with their counts, not one row per customer, so there is no per-customer download.",
@@ -53,6 +36,14 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Для подбора модели из источника {source} придёт строк: {rows} — по одной на "
         "каждую различную сводку клиента (частота, давность, возраст, средний чек), почти "
         "по строке на повторного покупателя. Ничего не читается, пока вы не нажмёте кнопку.",
+    },
+    "source.projection_ask": {
+        "en": "The projection brings back at most {rows} rows from {source}: one per group of "
+        "identical customers of the experiment, nearly one per customer who bought after the "
+        "levers' direct window. Nothing is read until you press the button.",
+        "ru": "Для прогноза из источника {source} придёт не больше строк: {rows} — по одной на "
+        "группу одинаковых клиентов эксперимента, почти по строке на клиента, купившего после "
+        "прямого окна рычагов. Ничего не читается, пока вы не нажмёте кнопку.",
     },
     "source.cli_cells": {
         "en": "the CLV fit brings back one row per distinct customer summary from {source} "

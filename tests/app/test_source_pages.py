@@ -53,11 +53,71 @@ def test_results_read_the_configured_source(app_env, warehouse, kind):
     at = run({"source": section})
     captions = shown(at.caption)
     assert f"Transactions are read from {warehouse[kind]}" in captions
-    assert "the CLV projection is not computed yet" in captions  # the rest is complete
+    assert "not computed" not in captions  # the projection is computed on a source too
     source = source_engine.configured_source(None, section, {})
     analysis = metrics.analyze_experiment(open_store(app_env), 1, source=source)
     discount = analysis.effect("10% discount", "repeat_purchase", "z")
     assert any(f"{discount.diff * 100:+.1f}\u00a0pp" in m.value for m in at.markdown)
+
+
+def held_back(result: clv.ProjectionResult) -> str:
+    return t("clv.projection.held_back", "en", days=result.holdout_days)
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_the_results_pages_clv_projection_reads_the_source(app_env, warehouse, kind, monkeypatch):
+    """The store's own transactions are emptied: the per-arm projection the button fits is
+    the store's before (its follow-up read on the source, the assignments sent there)."""
+    from experiments.store import settings
+
+    if kind not in warehouse:
+        pytest.skip("chdb not installed")
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        currency = settings.currency(cur)
+        row = cur.execute(
+            "SELECT count(DISTINCT customer_id) FROM assignments WHERE experiment_id = 1"
+        ).fetchone()
+    assert row is not None
+    assigned = int(row[0])
+    want = clv.project_arms(store, 1, months=12, bootstrap=0)
+    assert want.status == "ok"
+    with store.cursor() as cur:
+        cur.execute("DELETE FROM transactions")
+    section = {"url": warehouse[kind]}
+    if kind == "chdb":
+        section["table"] = "transactions_app"
+    source_engine.forget_engines()
+    monkeypatch.setattr(source_engine, "is_remote", lambda source: source is not None)
+    at = run({"source": section})
+    # treated as a remote source: the rows the projection brings back are said first
+    asked = shown(at.info)
+    assert f"at most {assigned:,} rows from" in asked
+    at.button(key="projection_1_button").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    projected = t("clv.projection.col.projected", "en", currency=currency)
+    table = next(d.value for d in at.dataframe if projected in d.value.columns)
+    arm = t("clv.projection.col.arm", "en")
+    assert table[arm].tolist() == [a.name for a in want.arms]
+    fit = t("clv.projection.col.fit", "en")
+    assert table[fit].tolist() == [
+        a.status if a.status == "ok" else f"{a.status}: {a.message}" for a in want.arms
+    ]
+    observed = t("clv.projection.col.observed", "en", currency=currency)
+    for column, wanted in [
+        (observed, [a.observed_margin for a in want.arms]),
+        (projected, [a.projected_clv for a in want.arms]),
+        (
+            t("clv.projection.col.check_actual", "en", held_back=held_back(want)),
+            [a.check.actual_difference if a.check else None for a in want.arms],
+        ),
+    ]:
+        expected = [float("nan") if v is None else v for v in wanted]
+        assert table[column].to_numpy(dtype=float) == pytest.approx(
+            expected, rel=1e-6, nan_ok=True
+        ), column
+    assert sum(v is not None for v in wanted) >= 2  # the check's numbers are compared
 
 
 def test_a_source_that_cannot_be_read_is_an_error_with_the_reason(app_env, tmp_path):
@@ -127,6 +187,62 @@ def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(
     assert "no per-customer download" in shown(at.caption)
     labels = [b.label for b in at.get("download_button")]
     assert "Segments (CSV)" in labels and t("clv.fit.predictions_csv", "en") not in labels
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_the_customers_pages_cohorts_repeat_curve_and_historic_clv_come_from_the_source(
+    app_env, warehouse, kind, monkeypatch
+):
+    """The store's own transactions are emptied: the opened "Do they come back?" and "What a
+    customer is worth" sections chart the source's cohorts, repeat curve and historic CLV,
+    equal to what the store gave before (the frames the charts are built from)."""
+    import pandas as pd
+
+    from experiments import charts
+
+    if kind not in warehouse:
+        pytest.skip("chdb not installed")
+    store = open_store(app_env)
+    with store.cursor() as cur:
+        want = customers_sql.customer_returns(cur)
+        historic = customers_sql.historic_clv(cur)
+        cur.execute("DELETE FROM transactions")
+    assert historic.status == "ok" and len(want.cohorts) > 10
+    charted: dict[str, object] = {}
+    for name in ("cohort_retention_figure", "repeat_curve_figure", "historic_clv_figure"):
+        real = getattr(charts, name)
+
+        def spy(data, *args, _real=real, _name=name, **kwargs):
+            charted[_name] = data
+            return _real(data, *args, **kwargs)
+
+        monkeypatch.setattr(charts, name, spy)
+    section = {"url": warehouse[kind]}
+    if kind == "chdb":
+        section["table"] = "transactions_app"
+    source_engine.forget_engines()
+    at = customers_page({"source": section})
+    assert "Not computed on a source" not in shown(at.info) + shown(at.caption)
+    tiles = {m.label: m.value.replace("\u00a0", " ") for m in at.metric}
+    assert tiles["Median 12-month CLV"].endswith(f"{historic.median:,.0f}")
+    at.session_state["section_return"] = True
+    at.session_state["section_worth"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "Not computed on a source" not in shown(at.info)
+    assert len(at.get("plotly_chart")) == 4  # segments, cohorts, repeat curve, historic CLV
+    pd.testing.assert_frame_equal(charted["cohort_retention_figure"], want.cohorts)
+    curve = charted["repeat_curve_figure"]
+    assert isinstance(curve, pd.DataFrame)
+    pd.testing.assert_frame_equal(curve, want.repeat_curve, rtol=1e-9)
+    got = charted["historic_clv_figure"]
+    assert isinstance(got, customers_sql.HistoricClv)
+    assert got.eligible_customers == historic.eligible_customers
+    assert got.median == pytest.approx(historic.median, rel=1e-9)
+    assert got.histogram["customers"].tolist() == historic.histogram["customers"].tolist()
+    summary = " ".join(m.value for m in at.markdown).replace("\u00a0", " ")
+    assert f"{historic.p90:,.0f}" in summary
 
 
 def test_the_horizon_picker_counts_the_days_observed_in_the_source(app_env, tmp_path):

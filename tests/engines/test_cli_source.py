@@ -108,6 +108,34 @@ def test_clv_json_through_a_source_equals_the_store(demo_store, urls, kind, monk
     assert clv_fit_differences(got, want) == []
 
 
+@pytest.mark.parametrize("kind", ["duckdb", "chdb"])
+def test_the_per_arm_projection_through_a_source_equals_the_store(
+    demo_store, urls, kind, monkeypatch
+):
+    """`clv --experiment` on a source: the follow-up is read there (the assignments sent as
+    the temporary table), the projection's numbers are the store's (bootstrap included)."""
+    if kind not in urls:
+        pytest.skip("chdb not installed")
+    if kind == "chdb":
+        monkeypatch.setenv(source_engine.TABLE_ENV, "transactions_cli")
+    db = str(demo_store.path)
+    argv = ("clv", "--experiment", "1", "--bootstrap", "10", "--json")
+    code, local, err = run_cli("--db", db, *argv)
+    assert code == 0, err
+    code, remote, err = run_cli("--db", db, "--source", urls[kind], *argv)
+    assert code == 0, err
+    got, want = json.loads(remote), json.loads(local)
+    assert got["status"] == want["status"] == "ok"
+    assert got["until"] == want["until"] and len(got["arms"]) == len(want["arms"]) >= 3
+    for g, w in zip(got["arms"], want["arms"], strict=True):
+        assert (g["name"], g["customers"], g["status"]) == (w["name"], w["customers"], w["status"])
+        for name in ("observed_margin", "projected_clv", "difference", "ci_lower", "ci_upper"):
+            if w[name] is None:
+                assert g[name] is None, (w["name"], name)
+            else:
+                assert g[name] == pytest.approx(w[name], rel=1e-6, abs=1e-6), (w["name"], name)
+
+
 @pytest.fixture
 def db(demo_store, tmp_path):
     """A copy of the demo store: the failure tests check it is left unchanged."""
