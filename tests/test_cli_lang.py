@@ -213,7 +213,10 @@ def test_every_command_in_russian_says_it_in_russian(db, capsys, tmp_path):
     run("analyze", "нет-такого", code=2)
     run("register", str(lists), "--name", "x", "--sent-on", "вчера", code=2, names=("вчера",))
     run("analyze", "1", "--source", "bogus://x", code=2, names=("bogus",))
-    for wrong in (["analyze", "1", "--confidence", "42"], ["analyze"], ["report", "1"]):
+    assert cli_main([*ru, "analyze", "1", "--confidence", "42"]) == 2  # main() refuses it
+    err = capsys.readouterr().err
+    assert "ошибка: --confidence 42" in err and not english_words(err), err
+    for wrong in (["analyze"], ["report", "1"]):
         with pytest.raises(SystemExit) as stop:  # argparse's own errors, in Russian too
             cli_main([*ru, *wrong])
         assert stop.value.code == 2
