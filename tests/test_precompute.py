@@ -106,8 +106,8 @@ def test_horizon_and_capping_are_precomputed_without_reading_the_transactions(st
     assert counting.direct == 2 * len(HORIZONS)  # only the direct analyses above
     with store.cursor() as cur:
         tables = cur.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ?",
-            [results_cache.SCHEMA],
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name IN (?, ?)",
+            [results_cache.SCHEMA, results_cache.MEMORY_SCHEMA],
         ).fetchone()
     assert tables == (0,)
 
@@ -221,3 +221,32 @@ def test_a_labelled_build_has_tables_of_its_own_and_goes_stale_like_the_others(s
         assert len(results_cache.drop_stale(cur, version + 1)) == 8  # 4 parts of each build
     with pytest.raises(ValueError):
         results_cache.table_name(1, version, "x; DROP TABLE transactions")
+
+
+def test_the_assigned_table_is_held_in_memory_and_the_sums_in_the_scratch_file(store):
+    """The assigned customers' table is on the first open's critical path: written into the
+    scratch file it cost 0.78 s of CPU at 1M customers, into memory 0.43 s. The folds stay in
+    the file (evictable within the memory limit); all parts are dropped alike."""
+    version = store.version()
+    with store.cursor() as cur:
+        _, spec, _, _ = metrics.query_spec(cur, 1)
+        built = results_cache.build(cur, spec, (60,), version)
+        where = dict(
+            cur.execute(
+                "SELECT t.table_name, d.path FROM duckdb_tables() t "
+                "JOIN duckdb_databases() d ON d.database_name = t.database_name "
+                "WHERE t.table_name LIKE ?",
+                [f"{built.table}%"],
+            ).fetchall()
+        )
+        assert where.keys() == {f"{built.table}{part}" for part in results_cache._PARTS}
+        assert where.pop(f"{built.table}_assigned") is None  # an in-memory database
+        assert all(path and str(path).endswith(".duckdb") for path in where.values())
+        direct = metrics_sql.experiment_aggregates(cur, spec)
+        served = metrics_sql.experiment_aggregates(cur, spec, window=built.window())
+        assert served.arms[1].n(60) == direct.arms[1].n(60) > 0
+        assert len(results_cache.drop_stale(cur, version + 1)) == len(results_cache._PARTS)
+        left = cur.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE ?", [f"{built.table}%"]
+        ).fetchone()
+    assert left == (0,)
