@@ -150,8 +150,9 @@ class Store:
                 cur.execute("SET memory_limit = ?", [load_limit])
             try:
                 yield
-            finally:
-                with self._con.cursor() as cur:
+            finally:  # the load is committed or refused by now: a failure here must not
+                # read as "nothing was loaded"; the next load sets the limit back again
+                with self._con.cursor() as cur, suppress(duckdb.Error):
                     cur.execute("SET memory_limit = ?", [store_limit])
 
     # -- bookkeeping -------------------------------------------------------------------------
