@@ -217,7 +217,9 @@ def write_results(new: list[dict[str, object]]) -> None:
         " empty ids, dates, amounts, future dates, duplicate order ids in file and store, cell"
         " length, formula cells) + INSERT ORDER BY hash(customer_id) (clustered by customer) +"
         " customers upsert + audit row,"
-        " one transaction. `load_main` = the same file through main's code (`--baseline`), in"
+        " one transaction, under the load's memory limit (`config.DUCKDB_LOAD_MEMORY_LIMIT`,"
+        " 2GB since the third pass; the pages keep 512MB). `load_main` = the same file through"
+        " main's code (`--baseline`), in"
         " the same run. `raw table` = `CREATE TABLE t AS SELECT * FROM read_csv(f)` (typed"
         " load, no checks); `raw sorted` = the same `ORDER BY customer_id`, which is how the"
         " store keeps transactions (see below for what that buys).",

@@ -44,6 +44,15 @@ DUCKDB_PRESERVE_INSERTION_ORDER: bool | None = {"true": True, "false": False}.ge
     os.environ.get("LOYALTY_LAB_DUCKDB_PRESERVE_ORDER", "false").lower()
 )
 DUCKDB_TEMP_DIRECTORY: str | None = os.environ.get("LOYALTY_LAB_DUCKDB_TEMP", "") or None
+# An upload runs once, under the store's write lock, and its statements (staging, the sort by
+# customer, the insert) are what spill past DUCKDB_MEMORY_LIMIT: at 10M rows the 512MB pool
+# wrote ~860 MB of temp files and read them back. So a load raises the limit to this for its
+# own duration and sets DUCKDB_MEMORY_LIMIT back afterwards; the 1 GB target is the server's
+# after opening pages, not during an upload (bench/results/load_notes.md). Never lowers the
+# limit; LOYALTY_LAB_DUCKDB_LOAD_MEMORY="" keeps the store's limit for loads too.
+DUCKDB_LOAD_MEMORY_LIMIT: str | None = (
+    os.environ.get("LOYALTY_LAB_DUCKDB_LOAD_MEMORY", "2GB") or None
+)
 
 # Money
 CURRENCY = os.environ.get("LOYALTY_LAB_CURRENCY", "RUB")

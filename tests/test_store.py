@@ -92,6 +92,65 @@ def test_duckdb_memory_is_limited_for_every_cursor(store, tmp_path, monkeypatch)
     unlimited.close()
 
 
+def test_a_load_runs_under_the_load_memory_limit_and_sets_the_store_limit_back(
+    tmp_path, monkeypatch
+):
+    """An upload spills its staging and sort past the store's 512MB: it runs under
+    config.DUCKDB_LOAD_MEMORY_LIMIT, and the pages' limit is back afterwards, also after a
+    refused file; a load limit below the store's is not applied."""
+    from experiments import config, ingest
+
+    monkeypatch.setattr(config, "DUCKDB_MEMORY_LIMIT", "300MB")
+    monkeypatch.setattr(config, "DUCKDB_LOAD_MEMORY_LIMIT", "700MB")
+    store = Store(tmp_path / "load.duckdb")
+
+    def limit() -> str:
+        with store.cursor() as cur:  # another cursor: the setting is the database's
+            return str(cur.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+
+    seen: list[str] = []
+    good = tmp_path / "good.csv"
+    good.write_text("customer_id,date,amount\nC1,2025-01-02,10.5\nC2,2025-01-03,7\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,date,amount\nC1,someday,10.5\n")
+    assert limit() == "286.1 MiB"
+    result = ingest.load_file(store, "transactions", good, progress=lambda *_: seen.append(limit()))
+    assert result.ok and result.rows == 2
+    assert "667.5 MiB" in seen  # 700MB while the load ran
+    assert limit() == "286.1 MiB"
+    refused = ingest.load_file(store, "transactions", bad)
+    assert not refused.ok
+    assert limit() == "286.1 MiB"
+    monkeypatch.setattr(config, "DUCKDB_LOAD_MEMORY_LIMIT", "100MB")  # never lowered
+    seen.clear()
+    again = tmp_path / "again.csv"
+    again.write_text("customer_id,date,amount\nC3,2025-01-02,1\n")
+    watched = ingest.load_file(
+        store, "transactions", again, progress=lambda *_: seen.append(limit())
+    )
+    assert watched.ok
+    assert set(seen) == {"286.1 MiB"}
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("512MB", 512 * 10**6),
+        ("2 GiB", 2 * 2**30),
+        ("1.5gb", 15 * 10**8),
+        ("100", 100),
+        ("", None),
+        (None, None),
+        ("lots", None),
+    ],
+)
+def test_memory_bytes_reads_duckdb_sizes(text, expected):
+    from experiments.store import memory_bytes
+
+    assert memory_bytes(text) == expected
+
+
 def test_duckdb_threads_insertion_order_and_spill_directory_come_from_config(tmp_path, monkeypatch):
     """The further DuckDB settings (bench/results/memory.md) reach every cursor; None leaves
     DuckDB's own default."""

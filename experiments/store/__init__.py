@@ -82,6 +82,20 @@ def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     return {key: value for key, value in settings.items() if value is not None}
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?", re.IGNORECASE)
+_UNIT = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNIT |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(limit: str | None) -> int | None:
+    """Bytes of a DuckDB memory setting such as ``512MB`` or ``2 GiB``; None when unset or
+    not of that form."""
+    match = _SIZE.fullmatch(limit.strip()) if limit else None
+    if match is None:
+        return None
+    return int(float(match[1]) * _UNIT[(match[2] or "b").lower()])
+
+
 class Store:
     """A DuckDB database file with the Loyalty Lab schema applied."""
 
@@ -133,6 +147,30 @@ class Store:
                 raise
             finally:
                 cur.close()
+
+    @contextmanager
+    def load_memory(self) -> Iterator[None]:
+        """Within: DuckDB's memory limit raised to `config.DUCKDB_LOAD_MEMORY_LIMIT`, then set
+        back to the store's `config.DUCKDB_MEMORY_LIMIT` (also when the load fails).
+
+        The limit is the database's, not the cursor's: the write lock is held throughout, so
+        no other write starts (or ends, setting the limit back) meanwhile. Nothing changes when
+        either limit is unset or the load's is not larger.
+        """
+        store_limit, load_limit = config.DUCKDB_MEMORY_LIMIT, config.DUCKDB_LOAD_MEMORY_LIMIT
+        store_bytes, load_bytes = memory_bytes(store_limit), memory_bytes(load_limit)
+        with self._write_lock:
+            if self.read_only or not store_bytes or not load_bytes or load_bytes <= store_bytes:
+                yield
+                return
+            with self._con.cursor() as cur:
+                cur.execute("SET memory_limit = ?", [load_limit])
+            try:
+                yield
+            finally:  # the load is committed or refused by now: a failure here must not
+                # read as "nothing was loaded"; the next load sets the limit back again
+                with self._con.cursor() as cur, suppress(duckdb.Error):
+                    cur.execute("SET memory_limit = ?", [store_limit])
 
     # -- bookkeeping -------------------------------------------------------------------------
     def version(self) -> int:

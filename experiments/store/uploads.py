@@ -787,7 +787,7 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
     """
     digest = spec.digest
     try:
-        with store.transaction() as cur:
+        with store.load_memory(), store.transaction() as cur:
             cur.execute("SET enable_progress_bar = true")
             cur.execute("SET enable_progress_bar_print = false")
             if spec.digest is None:
