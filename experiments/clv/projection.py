@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -652,26 +653,19 @@ def project_arms(
             check_rule=HOLDOUT_RULE,
         )
     calibration_end = cutoff - dt.timedelta(days=holdout)
-    if on_source:
-        assert source is not None
-        calibration, summary = source_engine.followup_summaries(
-            source,
-            cur,
-            experiment_id,
-            start_days=fit_start,
-            calibration_end=calibration_end,
-            end=cutoff,
-            time_unit=time_unit,
-        )
-    else:
-        calibration, summary = customers.followup_summaries(
-            cur,
-            experiment_id,
-            start_days=fit_start,
-            calibration_end=calibration_end,
-            end=cutoff,
-            time_unit=time_unit,
-        )
+    read = (  # the store's transactions, or the source's (the same cells)
+        partial(source_engine.followup_summaries, source)
+        if on_source and source is not None
+        else customers.followup_summaries
+    )
+    calibration, summary = read(
+        cur,
+        experiment_id,
+        start_days=fit_start,
+        calibration_end=calibration_end,
+        end=cutoff,
+        time_unit=time_unit,
+    )
     checks = holdout_checks(
         calibration, arms, holdout_days=holdout, time_unit=time_unit, method=method
     )
