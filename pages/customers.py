@@ -8,6 +8,7 @@ import streamlit as st
 
 from experiments import charts, clv, config, export, source_engine
 from experiments.i18n import MESSAGES, Lang, t
+from experiments.i18n.text import render
 from experiments.sources import Source, SourceError
 from experiments.store import customers, design_sql
 from experiments.store.ibis_customers import RfmOverview
@@ -366,7 +367,7 @@ except SourceError as error:
 document = result.as_json()
 model = result.model
 if not model.converged:
-    st.error(t("clv.fit.unusable", lang, message=model.message))
+    st.error(t("clv.fit.unusable", lang, message=_ui.plain(render(model.message, lang))))
 
 bg_fit, gg_fit = model.bgnbd, model.gamma_gamma
 estimates = {

@@ -261,5 +261,38 @@ MESSAGES: dict[str, Entry] = {
         "assignment) is {days} days; fitting and checking a projection needs at least "
         "{needed}. Load newer transactions.",
     },
+    # -- the model's own data checks (experiments/clv/bgnbd.py, gamma_gamma.py) ---------------
+    "clv.data.bgnbd_too_few": {
+        "ru": "всего {customers} клиентов; BG/NBD нужно не меньше {minimum} (а на практике — "
+        "сотни). Загрузите больше транзакций.",
+        "en": "only {customers} customers; BG/NBD needs at least {minimum} (and in practice "
+        "hundreds). Load more transactions.",
+    },
+    "clv.data.not_finite": {
+        "ru": "в сводке есть пропущенные или бесконечные значения; пересоберите её из базы.",
+        "en": "the summary has missing or infinite values; rebuild it from the store.",
+    },
+    "clv.data.inconsistent": {
+        "ru": "сводка противоречива (нужны целое x >= 0 и 0 <= давность <= T).",
+        "en": "the summary is inconsistent (need integer x >= 0 and 0 <= recency <= T).",
+    },
+    "clv.data.no_repeat": {
+        "ru": "ни один клиент не купил повторно до даты среза, поэтому частоту покупок и отток "
+        "не оценить. Возьмите более позднюю дату среза (--until) или более длинную историю.",
+        "en": "no customer made a repeat purchase before the cutoff, so nothing identifies the "
+        "purchase and drop-out rates. Use a later cutoff (--until) or more history.",
+    },
+    "clv.data.first_seen_on_cutoff": {
+        "ru": "все клиенты впервые появились в день среза; возьмите более позднюю дату среза.",
+        "en": "every customer was first seen on the cutoff day; use a later cutoff.",
+    },
+    "clv.data.gamma_gamma_too_few": {
+        "ru": "всего {customers} клиентов с повторной покупкой и положительными тратами; "
+        "Gamma-Gamma нужно не меньше {minimum}. Возьмите более позднюю дату среза или более "
+        "длинную историю.",
+        "en": "only {customers} repeat customers with a positive spend; Gamma-Gamma needs at "
+        "least {minimum}. Use a later cutoff or more history.",
+    },
+    "clv.fit.model_message": {"ru": "модель {model}: {message}", "en": "{model}: {message}"},
     "text.joined": {"ru": "{parts}", "en": "{parts}"},  # messages joined (text.joined)
 }
