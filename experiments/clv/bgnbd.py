@@ -241,9 +241,7 @@ def fit_bgnbd(
     if not optimum.converged:
         return BgNbdFit(
             "not_converged",
-            _not_converged_message(
-                "BG/NBD", names, optimum, "e.g. no customer seems to have dropped out"
-            ),
+            _not_converged_message("BG/NBD", names, optimum, Text("clv.fit.hint.no_dropout")),
             params,
             ll,
             customers,

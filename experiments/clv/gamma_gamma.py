@@ -220,9 +220,7 @@ def fit_gamma_gamma(
     if not optimum.converged:
         return GammaGammaFit(
             "not_converged",
-            _not_converged_message(
-                "Gamma-Gamma", names, optimum, "e.g. every customer spends about the same"
-            ),
+            _not_converged_message("Gamma-Gamma", names, optimum, Text("clv.fit.hint.same_spend")),
             params,
             ll,
             customers,

@@ -293,6 +293,39 @@ MESSAGES: dict[str, Entry] = {
         "en": "only {customers} repeat customers with a positive spend; Gamma-Gamma needs at "
         "least {minimum}. Use a later cutoff or more history.",
     },
+    "clv.fit.flat": {
+        "ru": "функция правдоподобия {model} почти плоская у оптимума ({flat}): данные не "
+        "определяют параметры, для CLV они непригодны. Возьмите более длинную историю, другую "
+        "дату среза или больше клиентов.",
+        "en": "the {model} likelihood is flat around the optimum ({flat}): the data do not "
+        "identify the parameters, so they are not usable for CLV. Try a longer history, a "
+        "different cutoff or more customers.",
+    },
+    "clv.fit.flat.every_direction": {"ru": "по всем направлениям", "en": "every direction"},
+    "clv.fit.at_bound": {
+        "ru": "функция правдоподобия {model} продолжает расти при {drifting}: данные не "
+        "определяют модель ({hint}). Показаны параметры там, где остановился поиск; для CLV "
+        "их не используйте. Возьмите более длинную историю или другую дату среза.",
+        "en": "the {model} likelihood keeps improving as {drifting}: the data do not identify "
+        "the model ({hint}). The parameters shown are where the search stopped; do not use "
+        "them for CLV. Try a longer history or a different cutoff.",
+    },
+    "clv.fit.hint.no_dropout": {
+        "ru": "например, похоже, ни один клиент не ушёл",
+        "en": "e.g. no customer seems to have dropped out",
+    },
+    "clv.fit.hint.same_spend": {
+        "ru": "например, все клиенты тратят примерно одинаково",
+        "en": "e.g. every customer spends about the same",
+    },
+    "clv.fit.not_converged": {
+        "ru": "обучение {model} не сошлось за {iterations} итераций (наибольший градиент "
+        "{gradient}). Показаны параметры последней итерации; проверьте данные на выбросы или "
+        "возьмите другую дату среза.",
+        "en": "the {model} fit did not converge after {iterations} iterations (largest gradient "
+        "{gradient}). The parameters shown are the last iterate; check the data for outliers "
+        "or try another cutoff.",
+    },
     "clv.fit.model_message": {"ru": "модель {model}: {message}", "en": "{model}: {message}"},
     "text.joined": {"ru": "{parts}", "en": "{parts}"},  # messages joined (text.joined)
 }
