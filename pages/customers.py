@@ -101,7 +101,7 @@ else:
     try:
         rfm = source_rfm(_ui.store_version(), _source_key(source))
     except SourceError as error:
-        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
     base, segments, store_margin = rfm.base, rfm.segments, rfm.margin_rate
     st.caption(t("source.customers_partial", lang))
@@ -328,7 +328,7 @@ if source_engine.is_remote(source):  # say how many rows the fit brings back, be
     try:
         cells = source_cells(version, _source_key(source))
     except SourceError as error:
-        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
     source_name = _ui.plain(source.redacted())
     st.info(t("source.cells_ask", lang, rows=_ui.count(cells), source=source_name))
@@ -340,7 +340,7 @@ if st.button(
             result = fitted_clv(*wanted)
         except SourceError as error:
             status.update(state="error")
-            st.error(t("source.error", lang, message=_ui.plain(str(error))))
+            st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
             st.stop()
         status.update(
             label=t(
@@ -362,7 +362,7 @@ if fitted != wanted:
 try:
     result = fitted_clv(*wanted)
 except SourceError as error:
-    st.error(t("source.error", lang, message=_ui.plain(str(error))))
+    st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
     st.stop()
 document = result.as_json()
 model = result.model
