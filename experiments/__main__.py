@@ -744,8 +744,9 @@ def _srm_line(srm: object) -> str:
 
 def _g(value: float | None, digits: int = 4) -> str:
     """A diagnostic number to `digits` significant digits (Formatter.significant): en
-    '0.4704' as f'{value:.4g}' always wrote it, ru '0,4704'."""
-    return _fmt().significant(value, digits)
+    '0.4704' as f'{value:.4g}' always wrote it, ru '0,4704'; from 1000 up ru groups the
+    digits ('4 583'), en keeps '4583' (its group comma would read as a list's in 'CI=[a, b]')."""
+    return _fmt().significant(value, digits, grouped=_lang == "ru")
 
 
 def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
@@ -975,7 +976,10 @@ def _print_store_fit(document: dict[str, object]) -> None:
     ]
     for model, names in (("bgnbd", ("r", "alpha", "a", "b")), ("gamma_gamma", ("p", "q", "v"))):
         fit: dict[str, object] = document[model]  # type: ignore[assignment]
-        params = ", ".join(f"{name}={_g(fit.get(name))}" for name in names)  # type: ignore[arg-type]
+        params = _say("cli.clv.params_sep").join(
+            f"{name}={_g(fit.get(name))}"  # type: ignore[arg-type]
+            for name in names
+        )
         key = f"clv.fit.status.{fit.get('status')}"
         status = _say(key) if key in MESSAGES else str(fit.get("status"))
         lines.append((_say(f"cli.clv.{model}"), f"{params} ({status})"))

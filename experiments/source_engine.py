@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from experiments.i18n.text import Text
 from experiments.sources import SOURCE_COLUMNS, Source, SourceError, parse_source
 
 if TYPE_CHECKING:
@@ -177,8 +178,7 @@ def _reachable(source: Source) -> None:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise SourceError(
-            f"Cannot reach the source {source.redacted()}: {reason}. Check the host and port "
-            "(and that the server is running); nothing was changed."
+            Text("source.engine.unreachable", source=source.redacted(), reason=reason)
         ) from None
 
 
@@ -253,14 +253,22 @@ def open_engine(source: Source) -> Engine:
             missing = error.name or module
             wanted = "ibis-framework" if missing.startswith("ibis") else package
             raise SourceError(
-                f"Reading {source.redacted()} needs the Python package {wanted!r}, which is "
-                f"not installed: {_INSTALL}"
+                Text(
+                    "source.engine.package",
+                    source=source.redacted(),
+                    package=repr(wanted),
+                    install=_INSTALL,
+                )
             ) from None
         except SourceError:
             raise
         except Exception as error:  # the engine's own error types differ per driver
             raise SourceError(
-                f"Cannot open the source {source.redacted()}: {_first_line(error, source)}"
+                Text(
+                    "source.engine.cannot_open",
+                    source=source.redacted(),
+                    error=_first_line(error, source),
+                )
             ) from None
         try:
             _check_columns(engine, source)
@@ -268,7 +276,11 @@ def open_engine(source: Source) -> Engine:
             raise
         except Exception as error:
             raise SourceError(
-                f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+                Text(
+                    "source.engine.cannot_read",
+                    source=source.redacted(),
+                    error=_first_line(error, source),
+                )
             ) from None
         _ENGINES[key] = engine
         return engine
@@ -298,7 +310,9 @@ class SourceBuilder:
         try:
             return builder.aggregate(spec, requests)
         except ValueError as error:
-            raise SourceError(f"On {self.source.redacted()}: {error}") from None
+            raise SourceError(
+                Text("source.engine.on", source=self.source.redacted(), error=str(error))
+            ) from None
 
 
 def query_builder(source: Source | None, cur: Cursor) -> QueryBuilder:
@@ -325,7 +339,11 @@ def data_end(source: Source) -> dt.datetime | None:
         return ibis_builder.data_end(engine, source)
     except Exception as error:  # an engine error while reading
         raise SourceError(
-            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+            Text(
+                "source.engine.cannot_read",
+                source=source.redacted(),
+                error=_first_line(error, source),
+            )
         ) from None
 
 
@@ -394,7 +412,11 @@ def clv_inputs(
         raise
     except Exception as error:  # an engine error while reading
         raise SourceError(
-            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+            Text(
+                "source.engine.cannot_read",
+                source=source.redacted(),
+                error=_first_line(error, source),
+            )
         ) from None
     return cutoff, ibis_clv.expand(cells), rate
 
@@ -444,7 +466,11 @@ def customer_rfm(
         raise
     except Exception as error:  # an engine error while reading
         raise SourceError(
-            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+            Text(
+                "source.engine.cannot_read",
+                source=source.redacted(),
+                error=_first_line(error, source),
+            )
         ) from None
 
 
@@ -585,7 +611,11 @@ def _on_source(source: Source, read: Any) -> Any:
         raise
     except Exception as error:  # an engine error while reading
         raise SourceError(
-            f"Cannot read the source {source.redacted()}: {_first_line(error, source)}"
+            Text(
+                "source.engine.cannot_read",
+                source=source.redacted(),
+                error=_first_line(error, source),
+            )
         ) from None
 
 

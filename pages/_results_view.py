@@ -587,8 +587,8 @@ def render_projection(
     held_back = t("clv.projection.held_back", lang, days=result.holdout_days)
     confidence = _ui.fmt().percent(result.confidence, 0)
     values: dict[str, dict[str, object]] = {
-        "observed": {"currency": _ui.currency()},
-        "projected": {"currency": _ui.currency()},
+        "observed": {"currency": _ui.fmt().currency_symbol},  # ru '₽', en 'RUB', '€'
+        "projected": {"currency": _ui.fmt().currency_symbol},
         "ci_low": {"confidence": confidence},
         "ci_high": {"confidence": confidence},
         "check_predicted": {"held_back": held_back},

@@ -8,6 +8,7 @@ import streamlit as st
 
 from experiments import charts, clv, config, export, source_engine
 from experiments.i18n import MESSAGES, Lang, t
+from experiments.i18n.text import render
 from experiments.sources import SourceError
 from experiments.store import customers, design_sql
 from experiments.store.ibis_customers import RfmOverview
@@ -116,7 +117,7 @@ else:
         rfm = source_rfm(_ui.store_version(), _source_key(source))
         historic = source_historic(_ui.store_version(), _source_key(source))
     except SourceError as error:
-        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
     base, segments, store_margin = rfm.base, rfm.segments, rfm.margin_rate
 if base.customers == 0:
@@ -342,7 +343,7 @@ if source_engine.is_remote(source):  # say how many rows the fit brings back, be
     try:
         cells = source_cells(version, _source_key(source))
     except SourceError as error:
-        st.error(t("source.error", lang, message=_ui.plain(str(error))))
+        st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
     source_name = _ui.plain(source.redacted())
     st.info(t("source.cells_ask", lang, rows=_ui.count(cells), source=source_name))
@@ -354,7 +355,7 @@ if st.button(
             result = fitted_clv(*wanted)
         except SourceError as error:
             status.update(state="error")
-            st.error(t("source.error", lang, message=_ui.plain(str(error))))
+            st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
             st.stop()
         status.update(
             label=t(
@@ -376,12 +377,12 @@ if fitted != wanted:
 try:
     result = fitted_clv(*wanted)
 except SourceError as error:
-    st.error(t("source.error", lang, message=_ui.plain(str(error))))
+    st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
     st.stop()
 document = result.as_json()
 model = result.model
 if not model.converged:
-    st.error(t("clv.fit.unusable", lang, message=model.message))
+    st.error(t("clv.fit.unusable", lang, message=_ui.plain(render(model.message, lang))))
 
 bg_fit, gg_fit = model.bgnbd, model.gamma_gamma
 estimates = {

@@ -126,7 +126,7 @@ if source is not None:
 try:
     options = _ui.cached_query(source_engine.audience_options, source)
 except SourceError as error:
-    st.error(t("source.error", _ui.lang(), message=_ui.plain(str(error))))
+    st.error(t("source.error", _ui.lang(), message=_ui.plain(_ui.say(error))))
     st.stop()
 design_tab, upload_tab = st.tabs([common.say("design.tab.design"), common.say("design.tab.file")])
 with design_tab:

@@ -264,3 +264,34 @@ def test_analyze_file_in_russian_names_metrics_in_words(capsys, tmp_path):
     names = ("control", "gift", "bought", "spent")
     assert not english_words(out, names), sorted(set(english_words(out, names)))
     assert "разница=" in out and "diff=" not in out
+
+
+def test_russian_numbers_are_not_lists_of_decimal_commas(db, capsys):
+    """#12: in Russian a decimal comma inside a ', '-separated list is ambiguous
+    ('ДИ=[-884,2, 446,2]', 'r=0,8469, alpha=2,842'): intervals read 'от … до …', the
+    parameters are separated by '; ', large figures are grouped, no 'p_скорр'."""
+    code, out, err = cli(capsys, "--db", db, "--lang", "ru", "analyze", "1")
+    assert code == 0 and not err
+    assert "ДИ от " in out and "ДИ=[" not in out and "p_скорр" not in out
+    assert "p с поправкой=" in out
+    revenue = re.findall(r"Выручка на клиента=([^ ]+(?:\u00a0\d+)*)", out)
+    assert revenue and all("\u00a0" in v or float(v.replace(",", ".")) < 1000 for v in revenue), (
+        revenue
+    )
+    assert any("\u00a0" in v for v in revenue), revenue  # the demo's spend runs to thousands
+    code, out, err = cli(capsys, "--db", db, "--lang", "ru", "clv", "--months", "6")
+    assert code == 0, err
+    bgnbd = next(line for line in out.splitlines() if "модель BG/NBD" in line)
+    assert re.search(r"r=[^ ;]+; alpha=[^ ;]+; a=", bgnbd), bgnbd
+    assert "маржинальность" not in out and "маржа в данных" in out
+    code, out, _ = cli(capsys, "--db", db, "--lang", "ru", "clv", "--experiment", "1",
+                       "--bootstrap", "5")  # fmt: skip
+    assert code == 0 and "(от " in out and " [" not in out, out
+    code, out, _ = cli(capsys, "--db", db, "--lang", "ru", "settings")
+    assert "ставка маржи:" in out and "маржинальность" not in out
+
+
+def test_english_parameters_keep_their_commas(db, capsys):
+    code, out, _ = cli(capsys, "--db", db, "clv", "--months", "6")
+    assert code == 0 and re.search(r"r=[^ ,]+, alpha=", out), out
+    assert "margin in the data" in out

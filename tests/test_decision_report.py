@@ -469,7 +469,9 @@ def test_head_to_head_and_cards_say_their_interval_is_before_the_correction(anal
         evidence = m.sentence[m.sentence.index("(") :]
         assert "interval" in evidence and "before the correction, adjusted p" in evidence, m
     russian = decision.head_to_head(analysis, lang="ru")
-    assert all("до поправки, p с поправкой" in m.sentence for m in russian), russian
+    # #12: not '… от +379 ₽ до +922 ₽ до поправки' (the second 'до' read as 'up to')
+    assert all("(без поправки), p с поправкой" in m.sentence for m in russian), russian
+    assert not any("до поправки" in m.sentence for m in russian), russian
     final = [d for d in decision.decide(analysis) if d.net_value and d.net_value.diff is not None]
     spans = [r for d in final for r in d.reasons if "adjusted p" in r]
     assert spans and all("before the correction, adjusted p" in r for r in spans), spans

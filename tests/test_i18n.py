@@ -108,6 +108,7 @@ def test_russian_text_is_russian_and_english_text_has_no_cyrillic():
         "glossary.bg_nbd.term",
         "lang.en",
         "text.joined",  # messages joined in the language they are rendered in: no words
+        "cli.clv.params_sep",  # '; ' in ru (decimal commas), ', ' in en: no words
     }
     for key in MESSAGES:
         en = " ".join(_templates(key, "en"))
@@ -271,3 +272,33 @@ def test_a_data_warning_agrees_with_its_number(count, ru):
     )
     english = t("warning.assigned_after_data_end", "en", count=count)
     assert english.startswith(f"{count} customer{'' if count == 1 else 's'} w")
+
+
+def _russian_texts() -> list[tuple[str, str]]:
+    """Every Russian template (plural forms each) with its key."""
+    out = []
+    for key, entry in MESSAGES.items():
+        ru = entry["ru"]
+        for text in ru.values() if isinstance(ru, dict) else [ru]:
+            out.append((key, text))
+    return out
+
+
+def test_no_russian_interval_is_followed_by_another_do():
+    """#12: '… от {low} до {high} до поправки' read the second 'до' as 'up to'."""
+    import re
+
+    after = re.compile(r"от \{low\} до \{high\}[^.;{]*\bдо\b")
+    bad = [key for key, text in _russian_texts() if after.search(text)]
+    assert not bad, bad
+
+
+def test_russian_names_one_term_per_concept():
+    """#12: the levers are 'механики' (not 'рычаги'); the correction 'поправка Холма' (not
+    'Holm'); the data's margin and the store's rate are not both 'маржинальность'."""
+    texts = _russian_texts()
+    assert not [k for k, text in texts if "рычаг" in text.lower()]
+    assert not [k for k, text in texts if "поправка Holm" in text]
+    assert not [k for k, text in texts if "маржинальность" in text]
+    assert t("cli.clv.margin_rate", "ru") != t("cli.settings.margin_rate", "ru")
+    assert t("cli.clv.margin_rate", "en") != t("cli.settings.margin_rate", "en")

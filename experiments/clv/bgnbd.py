@@ -26,6 +26,7 @@ from experiments.clv.optimizer import (
     _not_converged_message,
     _starting_point,
 )
+from experiments.i18n.text import Text
 
 
 @dataclass(frozen=True)
@@ -240,9 +241,7 @@ def fit_bgnbd(
     if not optimum.converged:
         return BgNbdFit(
             "not_converged",
-            _not_converged_message(
-                "BG/NBD", names, optimum, "e.g. no customer seems to have dropped out"
-            ),
+            _not_converged_message("BG/NBD", names, optimum, Text("clv.fit.hint.no_dropout")),
             params,
             ll,
             customers,
@@ -274,21 +273,15 @@ def _bgnbd_data_problem(
     x: Array, t_x: Array, t_end: Array, customers: float, repeaters: float
 ) -> str:
     if customers < _MIN_CUSTOMERS:
-        return (
-            f"only {customers:g} customers; BG/NBD needs at least {_MIN_CUSTOMERS} "
-            "(and in practice hundreds). Load more transactions."
-        )
+        return Text("clv.data.bgnbd_too_few", customers=f"{customers:g}", minimum=_MIN_CUSTOMERS)
     if np.any(~np.isfinite(x) | ~np.isfinite(t_x) | ~np.isfinite(t_end)):
-        return "the summary has missing or infinite values; rebuild it from the store."
+        return Text("clv.data.not_finite")
     if np.any((x < 0) | (t_x < 0) | (t_x > t_end + 1e-9) | (x != np.round(x))):
-        return "the summary is inconsistent (need integer x >= 0 and 0 <= recency <= T)."
+        return Text("clv.data.inconsistent")
     if repeaters == 0:
-        return (
-            "no customer made a repeat purchase before the cutoff, so nothing identifies the "
-            "purchase and drop-out rates. Use a later cutoff (--until) or more history."
-        )
+        return Text("clv.data.no_repeat")
     if float(np.max(t_end)) <= 0:
-        return "every customer was first seen on the cutoff day; use a later cutoff."
+        return Text("clv.data.first_seen_on_cutoff")
     return ""
 
 

@@ -25,6 +25,7 @@ from experiments.clv.optimizer import (
     _not_converged_message,
     _starting_point,
 )
+from experiments.i18n.text import Text
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,9 @@ def fit_gamma_gamma(
     if customers < _MIN_CUSTOMERS:
         return GammaGammaFit(
             "insufficient_data",
-            f"only {customers:g} repeat customers with a positive spend; Gamma-Gamma needs at "
-            f"least {_MIN_CUSTOMERS}. Use a later cutoff or more history.",
+            Text(
+                "clv.data.gamma_gamma_too_few", customers=f"{customers:g}", minimum=_MIN_CUSTOMERS
+            ),
             None,
             None,
             customers,
@@ -218,9 +220,7 @@ def fit_gamma_gamma(
     if not optimum.converged:
         return GammaGammaFit(
             "not_converged",
-            _not_converged_message(
-                "Gamma-Gamma", names, optimum, "e.g. every customer spends about the same"
-            ),
+            _not_converged_message("Gamma-Gamma", names, optimum, Text("clv.fit.hint.same_spend")),
             params,
             ll,
             customers,

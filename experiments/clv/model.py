@@ -82,11 +82,15 @@ class ClvModel:
 
     @property
     def message(self) -> str:
-        return " ".join(
-            f"{name}: {fit.message}"
-            for name, fit in (("BG/NBD", self.bgnbd), ("Gamma-Gamma", self.gamma_gamma))
-            if fit.message
-        )
+        from experiments.i18n.text import Text, joined
+
+        return joined(
+            [
+                Text("clv.fit.model_message", model=name, message=fit.message)
+                for name, fit in (("BG/NBD", self.bgnbd), ("Gamma-Gamma", self.gamma_gamma))
+                if fit.message
+            ]
+        )  # a Text: its English as before, the page renders it in the session's language
 
     def clv_summary(self) -> dict[str, float | int | None]:
         """Mean, median, p90 and total expected CLV and the mean purchases / P(alive)."""

@@ -9,6 +9,7 @@ import numpy as np
 from scipy import optimize
 
 from experiments.clv.core import _GRADIENT_TOLERANCE, _LOG_BOUND, _MAX_LOG_SD, Array
+from experiments.i18n.text import PerLanguage, Text
 
 
 class Objective(Protocol):
@@ -102,20 +103,12 @@ def _identification(
     covariance = _log_covariance(objective, optimum.theta)
     log_sd = None if covariance is None else np.sqrt(np.diag(covariance))
     if log_sd is None or np.any(log_sd > _MAX_LOG_SD):
-        flat = (
-            "every direction"
+        flat: object = (
+            Text("clv.fit.flat.every_direction")
             if log_sd is None
             else ", ".join(n for n, sd in zip(names, log_sd, strict=True) if sd > _MAX_LOG_SD)
         )
-        return (
-            None,
-            (
-                f"the {model} likelihood is flat around the optimum ({flat}): the data do not "
-                "identify the parameters, so they are not usable for CLV. Try a longer history, a "
-                "different cutoff or more customers."
-            ),
-            None,
-        )
+        return None, Text("clv.fit.flat", model=model, flat=flat), None
     errors = {
         n: float(np.exp(t) * sd) for n, t, sd in zip(names, optimum.theta, log_sd, strict=True)
     }
@@ -138,18 +131,21 @@ def _starting_point(
 
 
 def _not_converged_message(model: str, names: tuple[str, ...], optimum: _Optimum, hint: str) -> str:
+    """Why a fit is not usable, as catalogue Text (messages_clv): its English as a str."""
     if optimum.at_bound:
-        drifting = ", ".join(
-            f"{names[i]} -> {'infinity' if optimum.theta[i] > 0 else '0'}" for i in optimum.at_bound
+        drifting = PerLanguage(
+            *(
+                ", ".join(
+                    f"{names[i]} -> {word[int(optimum.theta[i] > 0)]}" for i in optimum.at_bound
+                )
+                for word in (("0", "infinity"), ("0", "бесконечность"))
+            )
         )
-        return (
-            f"the {model} likelihood keeps improving as {drifting}: the data do not identify "
-            f"the model ({hint}). The "
-            "parameters shown are where the search stopped; do not use them for CLV. Try a "
-            "longer history or a different cutoff."
-        )
-    return (
-        f"the {model} fit did not converge after {optimum.iterations} iterations "
-        f"(largest gradient {float(np.max(np.abs(optimum.gradient))):.2g}). The parameters "
-        "shown are the last iterate; check the data for outliers or try another cutoff."
+        return Text("clv.fit.at_bound", model=model, drifting=drifting, hint=hint)
+    gradient = float(np.max(np.abs(optimum.gradient)))
+    return Text(
+        "clv.fit.not_converged",
+        model=model,
+        iterations=optimum.iterations,
+        gradient=PerLanguage(f"{gradient:.2g}", f"{gradient:.2g}".replace(".", ",")),
     )

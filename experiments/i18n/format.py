@@ -170,11 +170,16 @@ class Formatter:
         assert value is not None
         return self._apply(float(value), "decimal", digits, signed)
 
-    def significant(self, value: float | None, digits: int = 4) -> str:
+    def significant(self, value: float | None, digits: int = 4, *, grouped: bool = False) -> str:
         """A technical number to `digits` significant digits (a diagnostic table's diff or
-        p-value), no digit groups: ru '0,01235', '1,235e+07'; en '0.01235'."""
+        p-value), no digit groups: ru '0,01235', '1,235e+07'; en '0.01235'. `grouped`: from
+        1000 up, whole digits in the language's groups instead (ru 4583 -> '4 583', 12345678
+        -> '12 345 678'), fewer decimals to keep `digits` significant."""
         if not _finite(value):
             return self.not_available
+        if grouped and abs(float(value)) >= 1000:  # type: ignore[arg-type]
+            whole = len(str(int(abs(round(float(value))))))  # type: ignore[arg-type]
+            return self.number(value, max(0, digits - whole))
         text = format(float(value), f".{digits}g")  # type: ignore[arg-type]
         return text.replace(".", get_decimal_symbol(locale(self.lang)))
 

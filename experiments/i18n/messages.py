@@ -131,13 +131,13 @@ MESSAGES: dict[str, Entry] = {
         "RFM segment) to narrow the intervals; the unadjusted estimate is shown beside it.",
     },
     "results.correction": {
-        "ru": "Поправка на несколько рычагов",
+        "ru": "Поправка на несколько механик",
         "en": "Correction across levers",
     },
     "results.correction.help": {
-        "ru": "holm: пошаговая поправка Holm (ограничивает шанс хотя бы одной ложной победы); "
+        "ru": "holm: пошаговая поправка Холма (ограничивает шанс хотя бы одной ложной победы); "
         "bh: Бенджамини — Хохберг (ограничивает долю ложных побед); none: без поправки. Каждая "
-        "метрика — своё семейство сравнений по рычагам. Вердикт следует правилу дизайна.",
+        "метрика — своё семейство сравнений по механикам. Вердикт следует правилу дизайна.",
         "en": "holm: Holm's step-down (controls the chance of any false win); bh: "
         "Benjamini-Hochberg (controls the share of false wins); none: no correction. Each "
         "metric is its own family across the levers. The verdict keeps the design's.",
@@ -171,15 +171,15 @@ MESSAGES: dict[str, Entry] = {
     },
     "results.how_decided": {"ru": "Как выносится вердикт", "en": "How the verdict is decided"},
     "results.lever.best_help": {
-        "ru": "Апостериорная вероятность того, что у этого рычага самая высокая чистая ценность.",
+        "ru": "Апостериорная вероятность того, что у этой механики самая высокая чистая ценность.",
         "en": "Posterior probability that this lever has the highest net value.",
     },
     "results.lever.net_help": {
-        "ru": "На клиента, после затрат на рычаг.",
+        "ru": "На клиента, после затрат на механику.",
         "en": "Per customer, after the lever's cost.",
     },
     "results.lever.cost_help": {
-        "ru": "Во что рычаг обошёлся на клиента за горизонт: скидки в заказах плюс подарок или "
+        "ru": "Во что механика обошлась на клиента за горизонт: скидки в заказах плюс подарок или "
         "звонок.",
         "en": "What the lever cost per customer over the horizon: discounts given on orders, "
         "plus the gift or the call.",
@@ -215,7 +215,7 @@ MESSAGES: dict[str, Entry] = {
     "results.projection.caption": {
         "ru": "Прогноз по модели, а не наблюдаемый результат: BG/NBD (как часто и как долго "
         "клиенты покупают) и Gamma-Gamma (сколько тратят) обучены на поведении после прямого "
-        "окна рычагов (всплеск заказов по купону — не долгосрочная ценность), проверены на "
+        "окна механик (всплеск заказов по купону — не долгосрочная ценность), проверены на "
         "отложенной части периода наблюдения и спроецированы на 12 месяцев вперёд. Маржа — "
         "после выданных скидок; фиксированные затраты (подарки, звонки) учтены в наблюдаемой "
         "чистой ценности выше.",
@@ -234,7 +234,7 @@ MESSAGES: dict[str, Entry] = {
     "results.table.status": {"ru": "статус", "en": "status"},
     "results.table.started": {"ru": "начат", "en": "started"},
     "results.table.customers": {"ru": "клиентов", "en": "customers"},
-    "results.table.levers": {"ru": "рычаги", "en": "levers"},
+    "results.table.levers": {"ru": "механики", "en": "levers"},
     "results.table.horizon_days": {"ru": "дней по плану", "en": "planned days"},
     "results.table.observed_days": {"ru": "дней наблюдения", "en": "days observed"},
     "results.table.progress": {"ru": "от плана", "en": "of the planned horizon"},
@@ -297,14 +297,14 @@ MESSAGES: dict[str, Entry] = {
     "results.file.net_value": {
         "ru": "Группы, затраты и план — из эксперимента, итоги — из файла. **Чистая ценность** "
         "= маржа {rate} от **{field}** (ставка маржи за каждой чистой ценностью, задаётся на "
-        "странице «Данные») минус затраты рычага — {costs}. Решает она.",
+        "странице «Данные») минус затраты механики — {costs}. Решает она.",
         "en": "Arms, costs and plan come from the experiment, outcomes from the file. **Net "
         "value** = {rate} margin on **{field}** (the margin rate behind every net value, set "
         "on the Data page) minus each lever's cost - {costs}. It decides.",
     },
     "results.file.no_money": {
-        "ru": "В файле нет денежного столбца, поэтому не видно, окупает ли рычаг свои затраты "
-        "({costs}): рычаг, который стоит денег, не внедряется по одной лишь доле. Загрузите "
+        "ru": "В файле нет денежного столбца, поэтому не видно, окупает ли механика свои затраты "
+        "({costs}): механика, которая стоит денег, не внедряется по одной лишь доле. Загрузите "
         "файл с тратами каждого клиента, чтобы оценить чистую ценность.",
         "en": "The file has no money column, so it cannot show whether a lever pays for its "
         "cost ({costs}): no lever that costs money is shipped on a rate alone. Load the file "
@@ -841,7 +841,7 @@ MESSAGES: dict[str, Entry] = {
         "en": "{interval} {low} to {high}, {p}",
     },
     "decision.span.unadjusted": {  # the interval is the effect's own, the p corrected
-        "ru": "{interval} от {low} до {high} до поправки, {p}",
+        "ru": "{interval} от {low} до {high} (без поправки), {p}",
         "en": "{interval} {low} to {high} before the correction, {p}",
     },
     "decision.reason.above": {
@@ -974,7 +974,7 @@ MESSAGES: dict[str, Entry] = {
         "en": "{arm}: no estimate of {label}; {verdict}",
     },
     "decision.file.effect": {
-        "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, до поправки)",
+        "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, без поправки)",
         "en": "{arm}: {diff} {label} ({level} CI {low} to {high}, before the correction)",
     },
     "decision.file.srm": {

@@ -154,7 +154,8 @@ MESSAGES: dict[str, Entry] = {
         "en": "{arm:>16}  n={n}  observed={observed}  {means}",
     },
     "cli.effect_line": {
-        "ru": "{arm:>16} {metric:>16} {method:>6}  разница={diff}  ДИ=[{low}, {high}]  p_скорр={p}",
+        "ru": "{arm:>16} {metric:>16} {method:>6}  разница={diff}  ДИ от {low} до {high}  "
+        "p с поправкой={p}",
         "en": "{arm:>16} {metric:>16} {method:>6}  diff={diff}  CI=[{low}, {high}]  p_adj={p}",
     },
     "cli.effect_missing": {
@@ -184,7 +185,7 @@ MESSAGES: dict[str, Entry] = {
     # -- settings ----------------------------------------------------------------------------
     "cli.settings.store": {"ru": "настройка магазина", "en": "store setting"},
     "cli.settings.default": {"ru": "по умолчанию", "en": "default"},
-    "cli.settings.margin_rate": {"ru": "маржинальность", "en": "margin rate"},
+    "cli.settings.margin_rate": {"ru": "ставка маржи", "en": "margin rate"},
     "cli.settings.currency": {"ru": "валюта", "en": "currency"},
     "cli.settings.both": {
         "ru": "укажите либо {option}, либо {reset}, но не оба",
@@ -264,8 +265,8 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- analyze and analyze-file: the diagnostic lines --------------------------------------
     "cli.file_effect_line": {
-        "ru": "{arm:>24} {metric:>14} {method:>6}  разница={diff}  ДИ=[{low}, {high}]"
-        "  p={p}  p_скорр={p_adjusted}",
+        "ru": "{arm:>24} {metric:>14} {method:>6}  разница={diff}  ДИ от {low} до {high}"
+        "  p={p}  p с поправкой={p_adjusted}",
         "en": "{arm:>24} {metric:>14} {method:>6}  diff={diff}  CI=[{low}, {high}]"
         "  p={p}  p_adj={p_adjusted}",
     },
@@ -276,14 +277,14 @@ MESSAGES: dict[str, Entry] = {
     # -- clv ---------------------------------------------------------------------------------
     "cli.clv.arm": {
         "ru": "{arm:>20} ({kind}) n={n}  фактическая маржа на клиента={observed}  прогноз CLV "
-        "на {months} мес.={projected}  разница с контролем={difference} [{low}, {high}]  "
+        "на {months} мес.={projected}  разница с контролем={difference} (от {low} до {high})  "
         "{message}",
         "en": "{arm:>20} ({kind}) n={n}  observed margin/customer={observed}  projected "
         "{months}-month CLV={projected}  vs control={difference} [{low}, {high}]  {message}",
     },
     "cli.clv.check": {
         "ru": "{indent:>20}   проверка на последних {days} дн.: прогноз разницы с "
-        "контролем={predicted}  факт={actual} [{low}, {high}]  {outcome}",
+        "контролем={predicted}  факт={actual} (от {low} до {high})  {outcome}",
         "en": "{indent:>20}   check on the last {days} days: predicted vs control={predicted}"
         "  actual={actual} [{low}, {high}]  {outcome}",
     },
@@ -310,7 +311,8 @@ MESSAGES: dict[str, Entry] = {
         "ru": "вероятность, что клиент ещё с вами",
         "en": "mean probability still active",
     },
-    "cli.clv.margin_rate": {"ru": "маржинальность", "en": "margin rate"},
+    "cli.clv.margin_rate": {"ru": "маржа в данных", "en": "margin in the data"},
+    "cli.clv.params_sep": {"ru": "; ", "en": ", "},  # decimal commas in ru: not ", "
     # -- argparse: the help of every command and option (`--help` in the run's language) --
     "cli.help.description": {
         "ru": "Loyalty Lab: эксперименты с программой лояльности на ваших собственных транзакциях, "
@@ -601,7 +603,7 @@ MESSAGES: dict[str, Entry] = {
         "base_url in .streamlit/secrets.toml, else $LOYALTY_LAB_BASE_URL)",
     },
     "cli.help.settings": {
-        "ru": "показать или изменить настройки базы (маржинальность, валюта)",
+        "ru": "показать или изменить настройки базы (ставка маржи, валюта)",
         "en": "show or set the store's settings (margin rate, currency)",
     },
     "cli.help.settings.margin_rate": {
@@ -611,7 +613,7 @@ MESSAGES: dict[str, Entry] = {
         "column, 0 < RATE < 1 (0.35, 0,35 or 35%%); default {default}",
     },
     "cli.help.settings.reset_margin_rate": {
-        "ru": "вернуть маржинальность по умолчанию",
+        "ru": "вернуть ставку маржи по умолчанию",
         "en": "back to the default margin rate",
     },
     "cli.help.settings.currency": {

@@ -261,5 +261,71 @@ MESSAGES: dict[str, Entry] = {
         "assignment) is {days} days; fitting and checking a projection needs at least "
         "{needed}. Load newer transactions.",
     },
+    # -- the model's own data checks (experiments/clv/bgnbd.py, gamma_gamma.py) ---------------
+    "clv.data.bgnbd_too_few": {
+        "ru": "всего {customers} клиентов; BG/NBD нужно не меньше {minimum} (а на практике — "
+        "сотни). Загрузите больше транзакций.",
+        "en": "only {customers} customers; BG/NBD needs at least {minimum} (and in practice "
+        "hundreds). Load more transactions.",
+    },
+    "clv.data.not_finite": {
+        "ru": "в сводке есть пропущенные или бесконечные значения; пересоберите её из базы.",
+        "en": "the summary has missing or infinite values; rebuild it from the store.",
+    },
+    "clv.data.inconsistent": {
+        "ru": "сводка противоречива (нужны целое x >= 0 и 0 <= давность <= T).",
+        "en": "the summary is inconsistent (need integer x >= 0 and 0 <= recency <= T).",
+    },
+    "clv.data.no_repeat": {
+        "ru": "ни один клиент не купил повторно до даты среза, поэтому частоту покупок и отток "
+        "не оценить. Возьмите более позднюю дату среза (--until) или более длинную историю.",
+        "en": "no customer made a repeat purchase before the cutoff, so nothing identifies the "
+        "purchase and drop-out rates. Use a later cutoff (--until) or more history.",
+    },
+    "clv.data.first_seen_on_cutoff": {
+        "ru": "все клиенты впервые появились в день среза; возьмите более позднюю дату среза.",
+        "en": "every customer was first seen on the cutoff day; use a later cutoff.",
+    },
+    "clv.data.gamma_gamma_too_few": {
+        "ru": "всего {customers} клиентов с повторной покупкой и положительными тратами; "
+        "Gamma-Gamma нужно не меньше {minimum}. Возьмите более позднюю дату среза или более "
+        "длинную историю.",
+        "en": "only {customers} repeat customers with a positive spend; Gamma-Gamma needs at "
+        "least {minimum}. Use a later cutoff or more history.",
+    },
+    "clv.fit.flat": {
+        "ru": "функция правдоподобия {model} почти плоская у оптимума ({flat}): данные не "
+        "определяют параметры, для CLV они непригодны. Возьмите более длинную историю, другую "
+        "дату среза или больше клиентов.",
+        "en": "the {model} likelihood is flat around the optimum ({flat}): the data do not "
+        "identify the parameters, so they are not usable for CLV. Try a longer history, a "
+        "different cutoff or more customers.",
+    },
+    "clv.fit.flat.every_direction": {"ru": "по всем направлениям", "en": "every direction"},
+    "clv.fit.at_bound": {
+        "ru": "функция правдоподобия {model} продолжает расти при {drifting}: данные не "
+        "определяют модель ({hint}). Показаны параметры там, где остановился поиск; для CLV "
+        "их не используйте. Возьмите более длинную историю или другую дату среза.",
+        "en": "the {model} likelihood keeps improving as {drifting}: the data do not identify "
+        "the model ({hint}). The parameters shown are where the search stopped; do not use "
+        "them for CLV. Try a longer history or a different cutoff.",
+    },
+    "clv.fit.hint.no_dropout": {
+        "ru": "например, похоже, ни один клиент не ушёл",
+        "en": "e.g. no customer seems to have dropped out",
+    },
+    "clv.fit.hint.same_spend": {
+        "ru": "например, все клиенты тратят примерно одинаково",
+        "en": "e.g. every customer spends about the same",
+    },
+    "clv.fit.not_converged": {
+        "ru": "обучение {model} не сошлось за {iterations} итераций (наибольший градиент "
+        "{gradient}). Показаны параметры последней итерации; проверьте данные на выбросы или "
+        "возьмите другую дату среза.",
+        "en": "the {model} fit did not converge after {iterations} iterations (largest gradient "
+        "{gradient}). The parameters shown are the last iterate; check the data for outliers "
+        "or try another cutoff.",
+    },
+    "clv.fit.model_message": {"ru": "модель {model}: {message}", "en": "{model}: {message}"},
     "text.joined": {"ru": "{parts}", "en": "{parts}"},  # messages joined (text.joined)
 }

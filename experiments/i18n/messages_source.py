@@ -55,6 +55,27 @@ MESSAGES: dict[str, Entry] = {
         "en": "The transactions cannot be read from the source: {message}",
         "ru": "Не удалось прочитать транзакции из источника: {message}",
     },
+    # -- opening and reading a source (experiments/source_engine.py); {error}: the driver's --
+    "source.engine.unreachable": {
+        "ru": "Источник {source} недоступен: {reason}. Проверьте хост и порт (и что сервер "
+        "запущен); ничего не изменено.",
+        "en": "Cannot reach the source {source}: {reason}. Check the host and port (and that "
+        "the server is running); nothing was changed.",
+    },
+    "source.engine.package": {
+        "ru": "Для чтения {source} нужен пакет Python {package}, он не установлен: {install}",
+        "en": "Reading {source} needs the Python package {package}, which is not installed: "
+        "{install}",
+    },
+    "source.engine.cannot_open": {
+        "ru": "Не удалось открыть источник {source}: {error}",
+        "en": "Cannot open the source {source}: {error}",
+    },
+    "source.engine.cannot_read": {
+        "ru": "Не удалось прочитать источник {source}: {error}",
+        "en": "Cannot read the source {source}: {error}",
+    },
+    "source.engine.on": {"ru": "Источник {source}: {error}", "en": "On {source}: {error}"},
     # -- a source URL or column mapping that cannot be used (experiments/sources.py) --------
     "source.url.port": {
         "ru": "Порт в {url} — не число от 1 до 65535.",

@@ -43,9 +43,9 @@ def test_the_fitted_clv_model_in_russian_has_no_english(app_env):
 def test_the_clv_projection_in_russian_has_no_english_headers(app_env):
     at = _project(run({"lang": "ru"}))
     table = next(d.value for d in at.dataframe if "разница с контролем" in d.value.columns)
-    assert "прогноз CLV на 12 месяцев, RUB" in table.columns
+    assert "прогноз CLV на 12 месяцев, ₽" in table.columns  # #12: the symbol, not 'RUB'
     for header in table.columns:
-        assert [w for w in latin_words(str(header)) if w != "RUB"] == [], header
+        assert latin_words(str(header)) == [], header
     assert any("Бутстрэп" in c.value for c in at.caption)
     assert "Fitting" not in " ".join(str(getattr(p, "value", "")) for p in at.get("progress"))
 
@@ -64,6 +64,6 @@ def test_clv_headers_name_the_stores_currency(app_env):
 
     results = _project(run({}))
     table = next(d.value for d in results.dataframe if "vs control" in d.value.columns)
-    assert "projected 12-month CLV, EUR" in table.columns
-    assert "observed margin per customer, EUR" in table.columns
+    assert "projected 12-month CLV, €" in table.columns  # Formatter.currency_symbol
+    assert "observed margin per customer, €" in table.columns
     assert not any("RUB" in str(h) for h in table.columns)

@@ -205,3 +205,23 @@ def test_no_repeat_purchases_is_insufficient_data_with_a_message():
 def test_bad_summaries_are_insufficient_data(summary):
     fit = clv.fit_bgnbd(*summary)
     assert fit.status == "insufficient_data" and fit.message
+
+
+def test_the_data_checks_speak_the_pages_language():
+    """#12: a Russian page showed these checks in English inside Russian text; they are
+    catalogue messages (messages_clv), still their English as a plain str."""
+    import re
+
+    from experiments.i18n.text import render
+
+    cyrillic = re.compile("[а-яё]", re.I)
+    checks = [
+        clv.fit_bgnbd(np.zeros(100), np.zeros(100), np.full(100, 10.0)).message,  # no repeat
+        clv.fit_bgnbd(np.ones(3), np.ones(3), np.full(3, 10.0)).message,  # too few
+        clv.fit_bgnbd(np.ones(100), np.full(100, 20.0), np.full(100, 10.0)).message,
+        clv.fit_gamma_gamma(np.zeros(100), np.zeros(100)).message,
+    ]
+    assert all(checks), checks
+    for message in checks:
+        assert not cyrillic.search(render(message, "en")) and render(message, "en") == message
+        assert cyrillic.search(render(message, "ru")), message

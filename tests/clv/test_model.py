@@ -61,3 +61,13 @@ def test_unidentified_models_report_non_convergence():
     )
     assert not model.converged and model.predictions.empty
     assert "BG/NBD" in model.message and "Gamma-Gamma" in model.message
+    from experiments.i18n.text import render
+
+    russian = render(model.message, "ru")  # #12: the page's language, each model named
+    assert russian.startswith("модель BG/NBD: ") and "модель Gamma-Gamma: " in russian
+    assert render(model.message, "en") == model.message
+    for fit in (bg, gg):  # the optimizer's own explanations too (flat, at a bound)
+        shown = render(fit.message, "ru")
+        assert "данные не определяют" in shown and "likelihood" not in shown, shown
+        assert render(fit.message, "en") == fit.message
+    assert "все клиенты тратят примерно одинаково" in render(gg.message, "ru")

@@ -326,3 +326,12 @@ def test_the_observed_days_are_counted_to_the_sources_last_transaction(demo_stor
     with demo_store.cursor() as cur:
         assert source_days == source_engine.observed_days(cur, 1, source)
         assert source_days == overview.observed_days(cur, 1, short_end)
+
+
+def test_a_source_that_cannot_be_reached_says_it_in_russian(db):
+    """#12: the connection error read in English inside the Russian 'Не удалось прочитать…'."""
+    code, _, err = run_cli("--db", db, "--lang", "ru", "--source", "spark://127.0.0.1:9",
+                           "analyze", "1")  # fmt: skip
+    assert code == 2 and err.strip().splitlines()[-1].startswith("ошибка: "), err
+    assert "Источник spark://127.0.0.1:9 недоступен: " in err, err
+    assert "Cannot reach" not in err and "Check the host" not in err, err
