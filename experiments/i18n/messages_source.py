@@ -43,7 +43,7 @@ MESSAGES: dict[str, Entry] = {
         "levers' direct window. Nothing is read until you press the button.",
         "ru": "Для прогноза из источника {source} придёт не больше строк: {rows} — по одной на "
         "группу одинаковых клиентов эксперимента, почти по строке на клиента, купившего после "
-        "прямого окна рычагов. Ничего не читается, пока вы не нажмёте кнопку.",
+        "прямого окна механик. Ничего не читается, пока вы не нажмёте кнопку.",
     },
     "source.cli_cells": {
         "en": "the CLV fit brings back one row per distinct customer summary from {source} "
