@@ -9,7 +9,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from experiments import charts, report, stats
+from experiments import charts, config, decision, report, stats
 
 
 def test_forest_figure_draws_the_analysis_intervals(analysis):
@@ -96,11 +96,12 @@ def test_payback_figure_marks_each_day_paid_back_with_confidence(analysis):
     assert "after its cost" in fig.layout.title.text
     captions = dict((f.layout.title.text, c) for f, c in report.figures(analysis))
     caption = next(c for t, c in captions.items() if t.startswith("When does"))
+    words = decision.Words("en", config.CURRENCY)  # the report's sentences, the cards' money
     for payback in analysis.payback.values():
-        assert payback.statement in caption
+        assert decision.timing_statement(payback, words) in caption
     fading = next(c for t, c in captions.items() if t.startswith("Does the effect fade"))
     for test in analysis.fading.values():
-        assert test.statement in fading
+        assert test.arm in fading and decision.timing_statement(test, words) in fading
 
 
 def test_two_levers_of_one_kind_get_their_own_colours_in_every_chart():
