@@ -577,13 +577,16 @@ def render_projection(
         return
     bar.empty()  # runs only on a cache miss; a cached projection appears at once
     if result.status != "ok":
-        reasons = " ".join(f"{a.name}: {a.message}" for a in result.arms if a.status != "ok")
-        message = f"{result.message or t('clv.projection.not_enough_data', lang)} {reasons}"
+        reasons = " ".join(
+            f"{a.name}: {_ui.say(a.message)}" for a in result.arms if a.status != "ok"
+        )
+        said = _ui.say(result.message) if result.message else ""
+        message = f"{said or t('clv.projection.not_enough_data', lang)} {reasons}"
         st.warning(_ui.plain(message))
         return
     for arm in result.arms:
         if arm.status == "withheld":
-            st.warning(f"{_ui.plain(arm.name)}: {_ui.plain(arm.message)}")
+            st.warning(f"{_ui.plain(arm.name)}: {_ui.plain(_ui.say(arm.message))}")
     held_back = t("clv.projection.held_back", lang, days=result.holdout_days)
     confidence = _ui.fmt().percent(result.confidence, 0)
     values: dict[str, dict[str, object]] = {
@@ -608,7 +611,8 @@ def render_projection(
                 col["ci_high"]: a.ci_upper,
                 col["check_predicted"]: a.check.predicted_difference if a.check else None,
                 col["check_actual"]: a.check.actual_difference if a.check else None,
-                col["fit"]: a.status if a.status == "ok" else f"{a.status}: {a.message}",
+                col["fit"]: t(f"clv.projection.status.{a.status}", lang)
+                + ("" if a.status == "ok" else f": {_ui.say(a.message)}"),
             }
             for a in result.arms
         ],
@@ -623,9 +627,9 @@ def render_projection(
         t(
             "clv.projection.bootstrap",
             lang,
-            basis=result.basis,
+            basis=_ui.say(result.basis),
             replicates=_ui.count(result.bootstrap),
-            check_rule=result.check_rule,
+            check_rule=_ui.say(result.check_rule),
         )
     )
 

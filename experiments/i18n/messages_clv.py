@@ -148,6 +148,10 @@ MESSAGES: dict[str, Entry] = {
         "en": "check, {held_back}: actual vs control",
     },
     "clv.projection.col.fit": {"ru": "качество модели", "en": "fit"},
+    "clv.projection.status.ok": {"ru": "в порядке", "en": "ok"},
+    "clv.projection.status.withheld": {"ru": "не показан", "en": "withheld"},
+    "clv.projection.status.insufficient_data": {"ru": "мало данных", "en": "insufficient_data"},
+    "clv.projection.status.not_converged": {"ru": "модель не сошлась", "en": "not_converged"},
     "clv.projection.bootstrap": {
         "ru": "{basis} Бутстрэп: {replicates} повторов по клиентам. {check_rule}",
         "en": "{basis} Bootstrap: {replicates} replicates over customers. {check_rule}",

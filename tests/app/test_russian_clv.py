@@ -50,6 +50,17 @@ def test_the_clv_projection_in_russian_has_no_english_headers(app_env):
     assert "Fitting" not in " ".join(str(getattr(p, "value", "")) for p in at.get("progress"))
 
 
+def test_the_clv_projection_in_russian_says_its_messages_in_russian(app_env):
+    """The warnings of withheld arms and the table's fit column: the messages are `Text`, and
+    the page said them by their English str(); the status words were codes ('withheld')."""
+    at = _project(run({"lang": "ru"}))
+    left = english_left(at)
+    assert left == [], str(sorted({(kind, word) for kind, word, _ in left}))
+    table = next(d.value for d in at.dataframe if "разница с контролем" in d.value.columns)
+    fit = " ".join(str(v) for v in table["качество модели"])
+    assert latin_words(fit) == [], fit
+
+
 def test_clv_headers_name_the_stores_currency(app_env):
     _euro_store(app_env)
     at = _fit(run({}, "pages/customers.py"))
