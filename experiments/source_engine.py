@@ -334,17 +334,10 @@ def data_end(source: Source) -> dt.datetime | None:
     """
     from experiments.store import ibis_builder
 
-    engine = open_engine(source)
-    try:
-        return ibis_builder.data_end(engine, source)
-    except Exception as error:  # an engine error while reading
-        raise SourceError(
-            Text(
-                "source.engine.cannot_read",
-                source=source.redacted(),
-                error=_first_line(error, source),
-            )
-        ) from None
+    found: dt.datetime | None = _on_source(
+        source, lambda engine: ibis_builder.data_end(engine, source)
+    )
+    return found
 
 
 def clv_cell_count(
@@ -398,8 +391,7 @@ def clv_inputs(
     from experiments.store import ibis_clv
     from experiments.store import settings as store_settings
 
-    engine = open_engine(source)
-    try:
+    def read(engine: Engine) -> tuple[dt.date | None, pd.DataFrame, float]:
         cutoff = until or ibis_clv.last_transaction_day(engine, source)
         if cutoff is None:
             empty = pd.DataFrame({c: [] for c in ("frequency", "recency", "T", "monetary")})
@@ -408,17 +400,10 @@ def clv_inputs(
         rate = margin_rate
         if rate is None:
             rate = ibis_clv.margin_rate(engine, source, cutoff, store_settings.margin_rate(cur))
-    except SourceError:
-        raise
-    except Exception as error:  # an engine error while reading
-        raise SourceError(
-            Text(
-                "source.engine.cannot_read",
-                source=source.redacted(),
-                error=_first_line(error, source),
-            )
-        ) from None
-    return cutoff, ibis_clv.expand(cells), rate
+        return cutoff, ibis_clv.expand(cells), rate
+
+    found: tuple[dt.date | None, pd.DataFrame, float] = _on_source(source, read)
+    return found
 
 
 def customer_rfm(
@@ -442,9 +427,9 @@ def customer_rfm(
 
     lookback = config.DEFAULT_LOOKBACK_DAYS if lookback_days is None else int(lookback_days)
     active = config.DEFAULT_LOOKBACK_DAYS if active_days is None else int(active_days)
-    engine = open_engine(source)
     store_rate = store_settings.margin_rate(cur)
-    try:
+
+    def read(engine: Engine) -> RfmOverview:
         cutoff = until or ibis_clv.last_transaction_day(engine, source)
         if cutoff is None:
             import pandas as pd
@@ -462,16 +447,9 @@ def customer_rfm(
             active_days=active,
             store_margin_rate=store_rate,
         )
-    except SourceError:
-        raise
-    except Exception as error:  # an engine error while reading
-        raise SourceError(
-            Text(
-                "source.engine.cannot_read",
-                source=source.redacted(),
-                error=_first_line(error, source),
-            )
-        ) from None
+
+    found: RfmOverview = _on_source(source, read)
+    return found
 
 
 def customer_returns(
