@@ -406,8 +406,10 @@ MESSAGES: dict[str, Entry] = {
     },
     "customers.repeat_share": {"ru": "Доля повторных", "en": "Repeat share"},
     "customers.repeat_share.help": {
-        "ru": "Доля клиентов с двумя заказами и больше.",
-        "en": "Share of customers with two or more orders.",
+        "ru": "Доля клиентов, покупавших в два разных дня и больше (заказы одного дня — "
+        "одна покупка, возвраты — не заказ).",
+        "en": "Share of customers who bought on two or more different days (orders of one day "
+        "count as one purchase, refunds as none).",
     },
     "customers.median_clv": {
         "ru": "Медианный CLV за {months} мес.",

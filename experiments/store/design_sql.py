@@ -42,6 +42,7 @@ from experiments.design.spec import ExperimentSpec
 from experiments.store import Cursor, Store, StoreError, uploads
 from experiments.store import settings as store_settings
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
+from experiments.store.orders import REPEAT_CUSTOMER, order_row
 
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
 HISTOGRAM_BINS = 20
@@ -85,25 +86,25 @@ segmented AS (
 """  # noqa: S608 - fixed fragments
 
 # -- the features and audience CTE (fixed text; all values are parameters) -----------------------
-_AUDIENCE_CTE = """
+_AUDIENCE_CTE = f"""
 WITH dates AS (
     SELECT unnest(CAST($as_of_dates AS DATE[])) AS as_of
 ),
 per_customer AS (
     SELECT d.as_of, t.customer_id,
-        min(CASE WHEN t.amount > 0 THEN t.ts END) AS first_ts,
-        max(CASE WHEN t.amount > 0 THEN t.ts END) AS last_ts,
-        count(CASE WHEN t.amount > 0
+        min(CASE WHEN {order_row("t")} THEN t.ts END) AS first_ts,
+        max(CASE WHEN {order_row("t")} THEN t.ts END) AS last_ts,
+        count(CASE WHEN {order_row("t")}
                     AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER) THEN 1 END)
             AS frequency,
         coalesce(sum(CASE WHEN t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
                           THEN t.amount END), 0) AS monetary,
-        count(CASE WHEN t.amount > 0 THEN 1 END) AS lifetime_orders,
-        arg_max(CASE WHEN t.amount > 0 THEN t.channel END,
-                CASE WHEN t.amount > 0 THEN t.ts END) AS channel
+        count(CASE WHEN {order_row("t")} THEN 1 END) AS lifetime_orders,
+        arg_max(CASE WHEN {order_row("t")} THEN t.channel END,
+                CASE WHEN {order_row("t")} THEN t.ts END) AS channel
     FROM transactions t JOIN dates d ON t.ts < d.as_of
     GROUP BY d.as_of, t.customer_id
-    HAVING count(CASE WHEN t.amount > 0 THEN 1 END) > 0
+    HAVING count(CASE WHEN {order_row("t")} THEN 1 END) > 0
 ),
 features AS (
     SELECT as_of, customer_id,
@@ -151,7 +152,7 @@ audience AS (
       AND (CAST($attr_name_count AS INTEGER) = 0
            OR s.customer_id IN (SELECT customer_id FROM attribute_match))
 )
-"""
+"""  # noqa: S608 - fixed fragments; values are parameters
 
 
 # the named segments' rule has one home, shared with the analysis' CUPED covariates
@@ -275,11 +276,11 @@ def rfm_segments(
     day = as_of or audience_day(cur, filters)
     found = cur.execute(
         _sql(
-            """
+            f"""
             SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
-                   avg(CAST(lifetime_orders >= 2 AS DOUBLE)) AS repeat_rate
+                   avg(CAST({REPEAT_CUSTOMER} AS DOUBLE)) AS repeat_rate
             FROM audience GROUP BY segment
-            """
+            """  # noqa: S608 - a fixed fragment
         ),
         _params(filters, [day]),
     ).df()
