@@ -1284,13 +1284,11 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Статус: {status} · данные с {first} по {last}",
         "en": "Status: {status} · data from {first} to {last}",
     },
-    "report.status.draft": {"ru": "черновик", "en": "draft"},
-    "report.status.completed": {"ru": "завершён", "en": "completed"},
-    "report.status.running": {
+    "report.progress.running": {
         "ru": "идёт, день {day} из {horizon}",
         "en": "running, day {day} of {horizon}",
     },
-    "report.status.running_ready": {
+    "report.progress.running_ready": {
         "ru": "идёт, день {day}: плановые {horizon} дн. пройдены — можно читать",
         "en": "running, day {day}: the planned {horizon} days are observed — ready to read",
     },
