@@ -85,6 +85,27 @@ segmented AS (
 )
 """  # noqa: S608 - fixed fragments
 
+# -- the attribute match: one fragment for the audience, the ids sent to a source, the options ---
+# Each customer's latest value per attribute name (the last upload wins).
+LATEST_ATTRIBUTES = """latest_attributes AS (
+    SELECT customer_id, name, value FROM customer_attributes
+    QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
+)"""
+
+# The customers whose latest values match every attribute filter. Parameters: $attr_names,
+# $attr_values (one pair per allowed value), $attr_name_count (the filtered names).
+ATTRIBUTE_MATCH = f"""wanted_attributes AS (
+    SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
+           unnest(CAST($attr_values AS VARCHAR[])) AS value
+),
+{LATEST_ATTRIBUTES},
+attribute_match AS (
+    SELECT a.customer_id
+    FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
+    GROUP BY a.customer_id
+    HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
+)"""  # noqa: S608 - fixed text; values are parameters
+
 # -- the features and audience CTE (fixed text; all values are parameters) -----------------------
 _AUDIENCE_CTE = f"""
 WITH dates AS (
@@ -115,20 +136,7 @@ features AS (
     FROM per_customer
 ),
 $$RFM_SCORING$$,
-wanted_attributes AS (
-    SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
-           unnest(CAST($attr_values AS VARCHAR[])) AS value
-),
-latest_attributes AS (
-    SELECT customer_id, name, value FROM customer_attributes
-    QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-),
-attribute_match AS (
-    SELECT a.customer_id
-    FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
-    GROUP BY a.customer_id
-    HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
-),
+{ATTRIBUTE_MATCH},
 audience AS (
     SELECT * FROM segmented s
     WHERE (CAST($recency_min AS DOUBLE) IS NULL OR s.recency_days >= CAST($recency_min AS DOUBLE))
@@ -215,21 +223,7 @@ def attribute_matches(cur: Cursor, filters: AudienceFilter) -> list[str] | None:
     if not params["attr_name_count"]:
         return None
     rows = cur.execute(
-        """
-        WITH wanted_attributes AS (
-            SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
-                   unnest(CAST($attr_values AS VARCHAR[])) AS value
-        ),
-        latest_attributes AS (
-            SELECT customer_id, name, value FROM customer_attributes
-            QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-        )
-        SELECT a.customer_id
-        FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
-        GROUP BY a.customer_id
-        HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
-        ORDER BY a.customer_id
-        """,
+        f"WITH {ATTRIBUTE_MATCH} SELECT customer_id FROM attribute_match ORDER BY customer_id",  # noqa: S608
         {k: params[k] for k in ("attr_names", "attr_values", "attr_name_count")},
     ).fetchall()
     return [str(r[0]) for r in rows]
@@ -859,19 +853,16 @@ def audience_options(cur: Cursor) -> AudienceOptions:
         "SELECT DISTINCT channel FROM transactions WHERE channel IS NOT NULL ORDER BY channel"
     ).fetchall()
     rows = cur.execute(
-        """
-        WITH latest AS (
-            SELECT name, value FROM customer_attributes
-            QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-        ),
+        f"""
+        WITH {LATEST_ATTRIBUTES},
         counted AS (
             SELECT name, list(DISTINCT value ORDER BY value) AS attribute_values,
                    count(DISTINCT value) AS distinct_values
-            FROM latest WHERE value IS NOT NULL GROUP BY name
+            FROM latest_attributes WHERE value IS NOT NULL GROUP BY name
         )
         SELECT name, attribute_values FROM counted
         WHERE distinct_values <= CAST($limit AS INTEGER) ORDER BY name
-        """,
+        """,  # noqa: S608 - fixed fragments; the limit is a parameter
         {"limit": config.ATTRIBUTE_VALUES_SHOWN},
     ).fetchall()
     aov = cur.execute("SELECT avg(amount) FROM transactions WHERE amount > 0").fetchone()
