@@ -10,12 +10,13 @@ import inspect
 import pandas as pd
 
 from experiments.design import AudienceFilter
+from experiments.store import attributes
 from experiments.store import design_sql as ds
 from tests.test_design_sql_options import _insert
 
 
 def test_the_fragment_is_written_once():
-    source = inspect.getsource(ds)
+    source = inspect.getsource(ds) + inspect.getsource(attributes)
     assert source.count("latest_attributes AS (") == 1
     assert source.count("wanted_attributes AS (") == 1
     assert "attribute_match AS (" in ds.ATTRIBUTE_MATCH

@@ -41,6 +41,7 @@ from experiments.design.planner import PlannerInputs
 from experiments.design.spec import ExperimentSpec
 from experiments.store import Cursor, Store, StoreError, uploads
 from experiments.store import settings as store_settings
+from experiments.store.attributes import LATEST_ATTRIBUTES
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
 from experiments.store.orders import REPEAT_CUSTOMER, order_row
 
@@ -86,11 +87,6 @@ segmented AS (
 """  # noqa: S608 - fixed fragments
 
 # -- the attribute match: one fragment for the audience, the ids sent to a source, the options ---
-# Each customer's latest value per attribute name (the last upload wins).
-LATEST_ATTRIBUTES = """latest_attributes AS (
-    SELECT customer_id, name, value FROM customer_attributes
-    QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-)"""
 
 # The customers whose latest values match every attribute filter. Parameters: $attr_names,
 # $attr_values (one pair per allowed value), $attr_name_count (the filtered names).
