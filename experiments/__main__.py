@@ -300,7 +300,7 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
                 for m, on in [("cli.mark.demo", e.demo), ("cli.mark.archived", e.archived)]
                 if on
             )
-            status = _say(f"cli.status.{e.status}")
+            status = _say(f"design.status.{e.status}")  # the one word per status
             customers = fmt.count(e.customers, "customers")
             print(f"{e.id:>4}  {e.name}{marks}  [{status}]  {customers}: {arms}")
     return EXIT_OK

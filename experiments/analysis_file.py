@@ -296,7 +296,7 @@ def analyze_frame(
         correction=correction,
         alpha=alpha,
     )
-    plan = dict(allocation) if allocation else dict.fromkeys([control, *ordered], 1.0)
+    plan = stats.planned_shares(allocation, [control, *ordered])
     srm = stats.srm_test(sizes, plan)
     arms = [
         ArmSummary(
@@ -423,7 +423,7 @@ def _insufficient(
     """A defined answer when nothing can be tested: arm sizes only, no effects."""
     sizes = {str(arm): int(n) for arm, n in frame[results_sql.ARM_COLUMN].value_counts().items()}
     ordered = sorted(sizes, key=lambda a: (a != control, a))
-    plan = dict(allocation) if allocation else dict.fromkeys(ordered, 1.0)
+    plan = stats.planned_shares(allocation, ordered)
     return FileAnalysis(
         arms=[ArmSummary(a, sizes[a], {}, a == control) for a in ordered],
         srm=stats.srm_test(sizes, plan),

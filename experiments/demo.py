@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from experiments import catalogue, clv, config
+from experiments import catalogue, clv, config, stats
 from experiments.i18n.text import Text, numeral, short_date
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
@@ -154,6 +154,8 @@ ARMS: tuple[DemoArm, ...] = (
     ),
 )
 
+# the demo's plan: equal arms (`stats.equal_split`), by position
+_DEMO_SHARES = list(stats.equal_split(range(len(ARMS))).values())
 _VALIDITY_ENDS_IN_DATA = all(arm.validity_days * DAY < _SPAN - _START for arm in ARMS)
 assert _VALIDITY_ENDS_IN_DATA, "future_margin assumes every coupon expires before the data ends"
 
@@ -345,7 +347,7 @@ def _write_experiment(cur: demo_writes.Cursor, *, customers: int, seed: int) -> 
             arm_id=arm_id,
             name=arm.name,
             kind=arm.kind,
-            allocation=1 / len(ARMS),
+            allocation=_DEMO_SHARES[arm_id - 1],
             discount_pct=arm.discount_pct,
             redemption_share=arm.redemption_share,
             cost_per_customer=arm.cost_per_customer,

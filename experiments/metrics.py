@@ -883,10 +883,10 @@ def _analyse(
         control_def = arm_defs[0]
     control = control_def.name if control_def else None
     control_id = control_def.arm_id if control_def else None
-    total_allocation = sum(a.allocation for a in arm_defs) or 1.0
+    shares = stats.planned_shares({a.arm_id: a.allocation for a in arm_defs})
     warnings: list[AnalysisWarning] = []
 
-    arms = [_arm_summary(a, rows.get(a.arm_id), total_allocation, horizon) for a in arm_defs]
+    arms = [_arm_summary(a, rows.get(a.arm_id), shares[a.arm_id], horizon) for a in arm_defs]
     srm = stats.srm_test({a.arm: a.n for a in arms}, {a.arm: a.planned_allocation for a in arms})
 
     def moments(arm_id: int | None, metric: str) -> stats.CovariateMoments | None:
@@ -1021,7 +1021,7 @@ def _analyse(
 
 
 def _arm_summary(
-    arm_def: Arm, row: GroupStats | None, total_allocation: float, horizon: int
+    arm_def: Arm, row: GroupStats | None, planned_share: float, horizon: int
 ) -> ArmSummary:
     row = row or _NO_CUSTOMERS
     n_observed = row.n(horizon)
@@ -1040,7 +1040,7 @@ def _arm_summary(
         kind=arm_def.kind,
         n=n,
         n_observed=n_observed,
-        planned_allocation=arm_def.allocation / total_allocation,
+        planned_allocation=planned_share,
         cost_per_customer=arm_def.cost_per_customer,
         means=means,
         pre_period=pre,

@@ -691,9 +691,10 @@ def status_word(analysis: ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> 
     """The experiment's status alone ('completed', 'running: day 21 of 60') in a language."""
     progress = analysis.horizon_progress
     if progress.status == "running" and progress.observed_days is not None:
-        key = "report.status.running_ready" if progress.fully_observed else "report.status.running"
+        ready = progress.fully_observed
+        key = "report.progress.running_ready" if ready else "report.progress.running"
         return t(key, lang, day=progress.observed_days, horizon=progress.horizon_days)
-    key = f"report.status.{progress.status}"
+    key = f"design.status.{progress.status}"  # the Design page's and the CLI's word
     return t(key, lang) if key in _MESSAGES else progress.status
 
 

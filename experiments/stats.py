@@ -38,9 +38,9 @@ Choices, stated once:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -844,6 +844,34 @@ class SrmResult:
             "status": self.status,
             "note": self.note,
         }
+
+
+_Arm = TypeVar("_Arm", bound=Hashable)  # an arm's name or id
+
+
+def equal_split(arms: Sequence[_Arm]) -> dict[_Arm, float]:
+    """Planned shares when the plan gives none: every arm 1 / k (duplicates counted once).
+
+    The one default of a plan (file analyses' SRM test, the demo's arms, a design without
+    weights), so the SRM test and the page's share column cannot disagree about it.
+    """
+    names = list(dict.fromkeys(arms))
+    return {name: 1.0 / len(names) for name in names} if names else {}
+
+
+def planned_shares(
+    weights: Mapping[_Arm, float] | None, arms: Sequence[_Arm] | None = None
+) -> dict[_Arm, float]:
+    """Planned shares summing to 1 from relative weights (an arm's `allocation`).
+
+    Args:
+        weights: relative weight per arm; None, empty or a non-positive total: `equal_split`.
+        arms: the arms for the equal split when `weights` gives none (default its keys).
+    """
+    total = sum(float(w) for w in (weights or {}).values())
+    if not weights or total <= 0:
+        return equal_split(list(arms if arms is not None else (weights or {})))
+    return {name: float(w) / total for name, w in weights.items()}
 
 
 def srm_test(

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
-from experiments import design
+from experiments import design, stats
 from experiments.design import ArmSpec, ExperimentSpec
 from experiments.i18n import MESSAGES, t
 from pages import _ui
@@ -232,13 +232,13 @@ def go_to(name: str) -> None:
 
 
 def arms_table(arms: tuple[ArmSpec, ...], average_order_value: float | None) -> pd.DataFrame:
-    total = sum(a.allocation for a in arms) or 1.0
+    shares = stats.planned_shares(dict(enumerate(a.allocation for a in arms)))
     columns = arms_columns()
     return pd.DataFrame(
         {
             columns["arm"]: [a.name for a in arms],
             columns["kind"]: [a.kind if _ui.lang() == "en" else kind_label(a.kind) for a in arms],
-            columns["share"]: [a.allocation / total for a in arms],
+            columns["share"]: list(shares.values()),
             columns["discount"]: [a.discount_pct if a.kind == "discount" else None for a in arms],
             columns["redemption"]: [
                 a.redemption_share if a.kind == "discount" else None for a in arms

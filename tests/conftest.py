@@ -4,6 +4,7 @@ the demo stores the precompute and command-line tests copy, and the public data 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,8 @@ from experiments import demo, metrics
 from experiments.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-DATASETS = ROOT.parent / "shared" / "datasets"
+# beside the checkout (/work/main -> /work/shared); a worktree elsewhere names it
+DATASETS = Path(os.environ.get("LOYALTY_LAB_DATASETS") or ROOT.parent / "shared" / "datasets")
 
 
 @pytest.fixture

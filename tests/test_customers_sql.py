@@ -362,7 +362,10 @@ def test_overview_segments_are_the_audience_builders(cdnow, until):
     pd.testing.assert_frame_equal(overview.segments, expected, check_exact=False, rtol=1e-9)
     assert overview.base.customers == len(features) == expected["customers"].sum()
     assert overview.base.active_customers == (features["frequency"] > 0).sum()
-    assert overview.base.repeat_customers == (features["lifetime_orders"] >= 2).sum()
+    # a repeat customer: orders on two or more days (`store.orders.REPEAT_CUSTOMER`)
+    assert (
+        overview.base.repeat_customers == (features["tenure_days"] > features["recency_days"]).sum()
+    )
 
 
 def test_overview_handles_refunds_zero_rows_and_late_returns(store):
@@ -378,7 +381,7 @@ def test_overview_handles_refunds_zero_rows_and_late_returns(store):
                     "2019-02-10 10:00",
                     "2019-02-10 18:00",  # same day: one purchase day
                     "2026-03-01 12:00",  # 85 months later
-                    "2025-12-01 08:00",  # a $0 row only: a purchase day, never an order
+                    "2025-12-01 08:00",  # a $0 row only: a free order (`store.orders`)
                     "2025-11-01 08:00",
                     "2026-02-15 08:00",
                     "2026-02-20 08:00",
@@ -394,8 +397,9 @@ def test_overview_handles_refunds_zero_rows_and_late_returns(store):
         rate = sql.margin_rate(cur)
     assert overview.until == returns.until == dt.date(2026, 3, 1)
     base = overview.base
-    assert (base.customers, base.repeat_customers) == (3, 3)  # b never ordered
-    assert base.active_customers == 3
+    # b ordered once, free: a customer, as in the repeat curve below (4 customers)
+    assert (base.customers, base.repeat_customers) == (4, 3)
+    assert base.active_customers == 4
     cohorts = returns.cohorts.set_index(["cohort", "months_since"])
     assert cohorts.loc[(pd.Timestamp("2019-02-01"), 0), "active"] == 1
     assert (pd.Timestamp("2019-02-01"), 85) not in cohorts.index  # beyond max_months

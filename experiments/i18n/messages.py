@@ -406,8 +406,10 @@ MESSAGES: dict[str, Entry] = {
     },
     "customers.repeat_share": {"ru": "Доля повторных", "en": "Repeat share"},
     "customers.repeat_share.help": {
-        "ru": "Доля клиентов с двумя заказами и больше.",
-        "en": "Share of customers with two or more orders.",
+        "ru": "Доля клиентов, покупавших в два разных дня и больше (заказы одного дня — "
+        "одна покупка, возвраты — не заказ).",
+        "en": "Share of customers who bought on two or more different days (orders of one day "
+        "count as one purchase, refunds as none).",
     },
     "customers.median_clv": {
         "ru": "Медианный CLV за {months} мес.",
@@ -1282,13 +1284,11 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Статус: {status} · данные с {first} по {last}",
         "en": "Status: {status} · data from {first} to {last}",
     },
-    "report.status.draft": {"ru": "черновик", "en": "draft"},
-    "report.status.completed": {"ru": "завершён", "en": "completed"},
-    "report.status.running": {
+    "report.progress.running": {
         "ru": "идёт, день {day} из {horizon}",
         "en": "running, day {day} of {horizon}",
     },
-    "report.status.running_ready": {
+    "report.progress.running_ready": {
         "ru": "идёт, день {day}: плановые {horizon} дн. пройдены — можно читать",
         "en": "running, day {day}: the planned {horizon} days are observed — ready to read",
     },

@@ -46,9 +46,6 @@ MESSAGES: dict[str, Entry] = {
     "cli.list.empty": {"ru": "Экспериментов пока нет.", "en": "No experiments yet."},
     "cli.mark.demo": {"ru": "демо", "en": "demo"},
     "cli.mark.archived": {"ru": "в архиве", "en": "archived"},
-    "cli.status.draft": {"ru": "черновик", "en": "draft"},
-    "cli.status.running": {"ru": "идёт", "en": "running"},
-    "cli.status.completed": {"ru": "завершён", "en": "completed"},
     "cli.delete.confirm": {
         "ru": "эксперимент {id} {name} будет удалён вместе с назначениями и результатами "
         "безвозвратно; запустите ещё раз с --yes, чтобы подтвердить",

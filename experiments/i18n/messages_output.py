@@ -119,8 +119,8 @@ MESSAGES: dict[str, Entry] = {
     },
     "segment_meaning.lost": {"ru": "дольше всех не покупали", "en": "the longest gone"},
     "column_help.repeat_rate": {
-        "ru": "Доля клиентов с двумя заказами и больше.",
-        "en": "Share with two or more orders.",
+        "ru": "Доля клиентов, покупавших в два разных дня и больше.",
+        "en": "Share who bought on two or more different days.",
     },
     "chart.cohort.title": {
         "ru": "Удержание когорт: доля каждого месяца первой покупки, купившая снова",

@@ -43,6 +43,7 @@ from experiments.store.metrics_sql import (
     discount_given,
     discounts_recorded,
 )
+from experiments.store.orders import ORDER_ROW, REPEAT_CUSTOMER, order_row
 
 __all__ = [
     "DAYS_PER_UNIT",
@@ -85,7 +86,7 @@ _PURCHASE_DAYS = f"""
                sum(t.amount) AS amount,
                sum({KEPT_MARGIN}) AS margin
         FROM transactions t, cutoff
-        WHERE t.amount >= 0 AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
+        WHERE {order_row("t")} AND CAST(t.ts AS DATE) <= cutoff.cutoff_day
         GROUP BY ALL
     )
 """  # noqa: S608 - a fixed fragment; values are parameters
@@ -442,7 +443,7 @@ def arm_summary(
         ),
         days AS (
             SELECT customer_id, day, sum(amount) AS amount
-            FROM window_rows WHERE amount >= 0 GROUP BY ALL
+            FROM window_rows WHERE {ORDER_ROW} GROUP BY ALL
         ),
         per_day AS (
             SELECT customer_id, count(*) AS purchase_days, max(day) AS last_day,
@@ -572,7 +573,7 @@ bounds AS (
 
 
 def _firsts(*columns: str) -> str:
-    """The CTE `firsts`: each customer's first purchase (amount >= 0) before the cutoff's end,
+    """The CTE `firsts`: each customer's first order (`orders.ORDER_ROW`) before the cutoff's end,
     with `columns` computed from its `first_ts`."""
     extra = "".join(f",\n           {column}" for column in columns)
     return f"""
@@ -581,7 +582,7 @@ firsts AS (
     FROM (
         SELECT t.customer_id, min(t.ts) AS first_ts
         FROM transactions t, bounds b
-        WHERE t.amount >= 0 AND t.ts < b.end_ts
+        WHERE {order_row("t")} AND t.ts < b.end_ts
         GROUP BY t.customer_id
     )
 )"""  # noqa: S608 - a fixed fragment; values are parameters
@@ -594,10 +595,10 @@ lookback AS (SELECT CAST(as_of - CAST($lookback_days AS INTEGER) AS TIMESTAMP) A
 {_firsts("first_ts + to_months($months) AS window_end_ts").strip()},
 per_customer AS MATERIALIZED (
     SELECT any_value(f.first_ts) AS first_ts,
-           count(*) FILTER (WHERE t.amount > 0) AS lifetime_orders,
-           min(t.ts) FILTER (WHERE t.amount > 0) AS first_order_ts,
-           max(t.ts) FILTER (WHERE t.amount > 0) AS last_order_ts,
-           count(*) FILTER (WHERE t.amount > 0 AND t.ts >= l.lookback_ts) AS frequency,
+           count(*) FILTER (WHERE {order_row("t")}) AS lifetime_orders,
+           min(t.ts) FILTER (WHERE {order_row("t")}) AS first_order_ts,
+           max(t.ts) FILTER (WHERE {order_row("t")}) AS last_order_ts,
+           count(*) FILTER (WHERE {order_row("t")} AND t.ts >= l.lookback_ts) AS frequency,
            coalesce(sum(t.amount) FILTER (WHERE t.ts >= l.lookback_ts), 0) AS monetary,
            sum({KEPT_MARGIN}) FILTER (WHERE t.ts < f.window_end_ts AND t.ts >= f.first_ts)
                AS window_margin,
@@ -618,7 +619,7 @@ features AS (
 {design_sql.RFM_SCORING},
 segment_rows AS (
     SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
-           avg(CAST(lifetime_orders >= 2 AS DOUBLE)) AS repeat_rate
+           avg(CAST({REPEAT_CUSTOMER} AS DOUBLE)) AS repeat_rate
     FROM segmented GROUP BY segment
 ),
 clv AS (
@@ -646,7 +647,7 @@ SELECT
     (SELECT {{'customers': count(*) FILTER (WHERE p.lifetime_orders > 0),
               'active': count(*) FILTER (
                   WHERE p.last_order_ts >= b.as_of - CAST($active_days AS INTEGER)),
-              'repeat': count(*) FILTER (WHERE p.lifetime_orders >= 2)}}
+              'repeat': (SELECT count(*) FROM features WHERE {REPEAT_CUSTOMER})}}
      FROM per_customer p, bounds b) AS base,
     (SELECT list(segment_rows) FROM segment_rows) AS segments,
     (SELECT clv_stats FROM clv_stats) AS clv,
@@ -655,7 +656,7 @@ SELECT
      FROM per_customer) AS purchases
 """  # noqa: S608 - fixed fragments; values are parameters
 
-# Both aggregates read purchase rows only (amount >= 0), so the rest never reach the group-by;
+# Both aggregates read order rows only (`orders.ORDER_ROW`), so the rest never reach the group-by;
 # every customer of `firsts` has one (its first purchase) and keeps its row.
 _RETURNS = f"""
 WITH {_BOUNDS.strip()},
@@ -674,7 +675,7 @@ per_customer AS MATERIALIZED (
                FILTER (WHERE year(t.ts) * 12 + month(t.ts) - f.first_month <= $max_months)
                AS active_months
     FROM transactions t JOIN firsts f USING (customer_id), bounds b
-    WHERE t.ts < b.end_ts AND t.amount >= 0
+    WHERE t.ts < b.end_ts AND {order_row("t")}
     GROUP BY t.customer_id
 ),
 cohort_masks AS (
@@ -963,7 +964,7 @@ def _followup(
         days AS (
             SELECT customer_id, day, sum(amount) AS amount
             FROM window_rows
-            WHERE amount >= 0 AND day > zero_day
+            WHERE {ORDER_ROW} AND day > zero_day
             GROUP BY ALL
         ),
         per_day AS (

@@ -41,7 +41,9 @@ from experiments.design.planner import PlannerInputs
 from experiments.design.spec import ExperimentSpec
 from experiments.store import Cursor, Store, StoreError, uploads
 from experiments.store import settings as store_settings
+from experiments.store.attributes import LATEST_ATTRIBUTES
 from experiments.store.metrics_sql import KEPT_MARGIN, NEW_CUSTOMER_DAYS, RFM_SEGMENT_CASE
+from experiments.store.orders import REPEAT_CUSTOMER, order_row
 
 FLOW_WINDOW_DAYS = 28  # weekly flow = customers new to the audience over the last 4 weeks / 4
 HISTOGRAM_BINS = 20
@@ -84,26 +86,42 @@ segmented AS (
 )
 """  # noqa: S608 - fixed fragments
 
+# -- the attribute match: one fragment for the audience, the ids sent to a source, the options ---
+
+# The customers whose latest values match every attribute filter. Parameters: $attr_names,
+# $attr_values (one pair per allowed value), $attr_name_count (the filtered names).
+ATTRIBUTE_MATCH = f"""wanted_attributes AS (
+    SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
+           unnest(CAST($attr_values AS VARCHAR[])) AS value
+),
+{LATEST_ATTRIBUTES},
+attribute_match AS (
+    SELECT a.customer_id
+    FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
+    GROUP BY a.customer_id
+    HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
+)"""  # noqa: S608 - fixed text; values are parameters
+
 # -- the features and audience CTE (fixed text; all values are parameters) -----------------------
-_AUDIENCE_CTE = """
+_AUDIENCE_CTE = f"""
 WITH dates AS (
     SELECT unnest(CAST($as_of_dates AS DATE[])) AS as_of
 ),
 per_customer AS (
     SELECT d.as_of, t.customer_id,
-        min(CASE WHEN t.amount > 0 THEN t.ts END) AS first_ts,
-        max(CASE WHEN t.amount > 0 THEN t.ts END) AS last_ts,
-        count(CASE WHEN t.amount > 0
+        min(CASE WHEN {order_row("t")} THEN t.ts END) AS first_ts,
+        max(CASE WHEN {order_row("t")} THEN t.ts END) AS last_ts,
+        count(CASE WHEN {order_row("t")}
                     AND t.ts >= d.as_of - CAST($lookback_days AS INTEGER) THEN 1 END)
             AS frequency,
         coalesce(sum(CASE WHEN t.ts >= d.as_of - CAST($lookback_days AS INTEGER)
                           THEN t.amount END), 0) AS monetary,
-        count(CASE WHEN t.amount > 0 THEN 1 END) AS lifetime_orders,
-        arg_max(CASE WHEN t.amount > 0 THEN t.channel END,
-                CASE WHEN t.amount > 0 THEN t.ts END) AS channel
+        count(CASE WHEN {order_row("t")} THEN 1 END) AS lifetime_orders,
+        arg_max(CASE WHEN {order_row("t")} THEN t.channel END,
+                CASE WHEN {order_row("t")} THEN t.ts END) AS channel
     FROM transactions t JOIN dates d ON t.ts < d.as_of
     GROUP BY d.as_of, t.customer_id
-    HAVING count(CASE WHEN t.amount > 0 THEN 1 END) > 0
+    HAVING count(CASE WHEN {order_row("t")} THEN 1 END) > 0
 ),
 features AS (
     SELECT as_of, customer_id,
@@ -114,20 +132,7 @@ features AS (
     FROM per_customer
 ),
 $$RFM_SCORING$$,
-wanted_attributes AS (
-    SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
-           unnest(CAST($attr_values AS VARCHAR[])) AS value
-),
-latest_attributes AS (
-    SELECT customer_id, name, value FROM customer_attributes
-    QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-),
-attribute_match AS (
-    SELECT a.customer_id
-    FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
-    GROUP BY a.customer_id
-    HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
-),
+{ATTRIBUTE_MATCH},
 audience AS (
     SELECT * FROM segmented s
     WHERE (CAST($recency_min AS DOUBLE) IS NULL OR s.recency_days >= CAST($recency_min AS DOUBLE))
@@ -151,7 +156,7 @@ audience AS (
       AND (CAST($attr_name_count AS INTEGER) = 0
            OR s.customer_id IN (SELECT customer_id FROM attribute_match))
 )
-"""
+"""  # noqa: S608 - fixed fragments; values are parameters
 
 
 # the named segments' rule has one home, shared with the analysis' CUPED covariates
@@ -214,21 +219,7 @@ def attribute_matches(cur: Cursor, filters: AudienceFilter) -> list[str] | None:
     if not params["attr_name_count"]:
         return None
     rows = cur.execute(
-        """
-        WITH wanted_attributes AS (
-            SELECT unnest(CAST($attr_names AS VARCHAR[])) AS name,
-                   unnest(CAST($attr_values AS VARCHAR[])) AS value
-        ),
-        latest_attributes AS (
-            SELECT customer_id, name, value FROM customer_attributes
-            QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-        )
-        SELECT a.customer_id
-        FROM latest_attributes a JOIN wanted_attributes w ON a.name = w.name AND a.value = w.value
-        GROUP BY a.customer_id
-        HAVING count(DISTINCT a.name) = CAST($attr_name_count AS INTEGER)
-        ORDER BY a.customer_id
-        """,
+        f"WITH {ATTRIBUTE_MATCH} SELECT customer_id FROM attribute_match ORDER BY customer_id",  # noqa: S608
         {k: params[k] for k in ("attr_names", "attr_values", "attr_name_count")},
     ).fetchall()
     return [str(r[0]) for r in rows]
@@ -275,11 +266,11 @@ def rfm_segments(
     day = as_of or audience_day(cur, filters)
     found = cur.execute(
         _sql(
-            """
+            f"""
             SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
-                   avg(CAST(lifetime_orders >= 2 AS DOUBLE)) AS repeat_rate
+                   avg(CAST({REPEAT_CUSTOMER} AS DOUBLE)) AS repeat_rate
             FROM audience GROUP BY segment
-            """
+            """  # noqa: S608 - a fixed fragment
         ),
         _params(filters, [day]),
     ).df()
@@ -858,19 +849,16 @@ def audience_options(cur: Cursor) -> AudienceOptions:
         "SELECT DISTINCT channel FROM transactions WHERE channel IS NOT NULL ORDER BY channel"
     ).fetchall()
     rows = cur.execute(
-        """
-        WITH latest AS (
-            SELECT name, value FROM customer_attributes
-            QUALIFY row_number() OVER (PARTITION BY customer_id, name ORDER BY upload_id DESC) = 1
-        ),
+        f"""
+        WITH {LATEST_ATTRIBUTES},
         counted AS (
             SELECT name, list(DISTINCT value ORDER BY value) AS attribute_values,
                    count(DISTINCT value) AS distinct_values
-            FROM latest WHERE value IS NOT NULL GROUP BY name
+            FROM latest_attributes WHERE value IS NOT NULL GROUP BY name
         )
         SELECT name, attribute_values FROM counted
         WHERE distinct_values <= CAST($limit AS INTEGER) ORDER BY name
-        """,
+        """,  # noqa: S608 - fixed fragments; the limit is a parameter
         {"limit": config.ATTRIBUTE_VALUES_SHOWN},
     ).fetchall()
     aov = cur.execute("SELECT avg(amount) FROM transactions WHERE amount > 0").fetchone()

@@ -53,6 +53,7 @@ from experiments import catalogue
 from experiments.catalogue import GroupStats, Request
 from experiments.sources import OPTIONAL_COLUMNS, SOURCE_COLUMNS, Source
 from experiments.store import Cursor, builder
+from experiments.store.attributes import SEGMENT_ATTRIBUTE_JOIN
 from experiments.store.metrics_sql import (
     DAY_US,
     DISTRIBUTION_BINS,
@@ -437,11 +438,7 @@ def assignment_frame(
     params: dict[str, object] = {"experiment_id": int(experiment_id), "max_days": int(max_days)}
     if attribute is not None:
         params["segment_attribute"] = attribute
-        attribute_join = """
-        LEFT JOIN (
-            SELECT customer_id, any_value(value) AS value FROM customer_attributes
-            WHERE name = $segment_attribute GROUP BY customer_id
-        ) attr ON attr.customer_id = a.customer_id"""
+        attribute_join = SEGMENT_ATTRIBUTE_JOIN
         attribute_col = "attr.value"
     return cur.execute(
         f"""

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.store.customers import DAYS_PER_UNIT, TimeUnit
+from experiments.store.orders import is_order_row
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -73,7 +74,7 @@ def _cells(engine: Engine, source: Source, until: dt.date, time_unit: TimeUnit) 
     import ibis
 
     tx = engine.transactions(source)
-    days = tx.filter((tx.amount >= 0) & (tx.ts.date() <= until)).mutate(day=tx.ts.date())
+    days = tx.filter(is_order_row(tx) & (tx.ts.date() <= until)).mutate(day=tx.ts.date())
     per_day = days.group_by(["customer_id", "day"]).aggregate(amount=days.amount.sum())
     per_customer = per_day.group_by("customer_id").aggregate(
         first_day=per_day.day.min(),

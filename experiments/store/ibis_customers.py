@@ -31,6 +31,7 @@ from experiments.store.ibis_builder import (
     rfm_segment,
 )
 from experiments.store.metrics_sql import DAY_US
+from experiments.store.orders import is_order_row, is_repeat_customer
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -81,7 +82,7 @@ def features(
     end_us = _day_number(as_of) * DAY_US
     rows = rows.filter(rows.us < end_us)
     window = rows.us >= end_us - int(lookback_days) * DAY_US
-    order = rows.amount > 0
+    order = is_order_row(rows)
     per = rows.group_by("customer_id").aggregate(
         lifetime_orders=ibis.ifelse(order, 1, 0).sum(),
         first_us=rows.us.min(where=order),
@@ -165,13 +166,13 @@ def rfm_overview(
         table.aggregate(
             customers=table.count(),
             active=ibis.ifelse(table.last_us >= active_us, 1, 0).sum(),
-            repeat=ibis.ifelse(table.lifetime_orders >= 2, 1, 0).sum(),
+            repeat=ibis.ifelse(is_repeat_customer(table), 1, 0).sum(),
         )
     ).iloc[0]
     grouped = table.group_by("segment").aggregate(
         customers=table.count(),
         revenue=table.monetary.sum(),
-        repeaters=ibis.ifelse(table.lifetime_orders >= 2, 1, 0).sum(),
+        repeaters=ibis.ifelse(is_repeat_customer(table), 1, 0).sum(),
     )
     found = engine.execute(grouped).astype({"customers": "int64", "repeaters": "int64"})
     # the share in Python: Spark averages Ibis's 1.0 literals as DECIMALs (5 decimal places)

@@ -22,6 +22,7 @@ import numpy as np
 from experiments.store.customers import _FOLLOWUP_COLUMNS, DAYS_PER_UNIT, Followup, TimeUnit
 from experiments.store.ibis_builder import _epoch_us, assignment_frame
 from experiments.store.metrics_sql import DAY_US
+from experiments.store.orders import is_order_row
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -76,7 +77,7 @@ def _cells(
             - window.discount
         ).cast("float64"),
     )
-    purchases = window.filter((window.amount >= 0) & (window.day > window.zero_day))
+    purchases = window.filter(is_order_row(window) & (window.day > window.zero_day))
     days = purchases.group_by(["customer_id", "day"]).aggregate(amount=purchases.amount.sum())
     in_cal = days.day <= calibration_day
     per_day = days.group_by("customer_id").aggregate(

@@ -33,6 +33,7 @@ from experiments.store.customers import (
 )
 from experiments.store.ibis_builder import _epoch_us, _exact
 from experiments.store.metrics_sql import DAY_US
+from experiments.store.orders import is_order_row
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -51,11 +52,12 @@ def _day_number(day: dt.date) -> int:
 
 def _purchases(engine: Engine, source: Source, until: dt.date) -> ir.Table:
     """Every transaction before the day after `until`, with `us` (epoch microseconds) and, per
-    customer, `first_us`: the first purchase (amount >= 0); customers without one are left out."""
+    customer, `first_us`: the first order (`orders.ORDER_ROW`); customers without one are left
+    out."""
     tx = engine.transactions(source)
     rows = tx.mutate(us=_epoch_us(tx.ts, engine.dialect))
     rows = rows.filter(rows.us < (_day_number(until) + 1) * DAY_US)
-    firsts = rows.filter(rows.amount >= 0)
+    firsts = rows.filter(is_order_row(rows))
     firsts = firsts.group_by("customer_id").aggregate(first_us=firsts.us.min())
     return rows.join(firsts, "customer_id")
 
@@ -74,7 +76,7 @@ def customer_returns(
     if not 0 <= max_months <= MAX_COHORT_MONTHS:
         raise ValueError(f"max_months must be 0..{MAX_COHORT_MONTHS}, not {max_months}")
     rows = _purchases(engine, source, until)
-    rows = rows.filter(rows.amount >= 0)
+    rows = rows.filter(is_order_row(rows))
     month = rows.ts.year().cast("int64") * 12 + rows.ts.month().cast("int64")
     with_months = rows.mutate(month=month)
     firsts = with_months.group_by("customer_id").aggregate(
@@ -144,7 +146,7 @@ def historic_clv(
 
     tx = engine.transactions(source)
     end_us = (_day_number(until) + 1) * DAY_US
-    rows = tx.filter((tx.amount >= 0) & (_epoch_us(tx.ts, engine.dialect) < end_us))
+    rows = tx.filter(is_order_row(tx) & (_epoch_us(tx.ts, engine.dialect) < end_us))
     firsts = rows.group_by("customer_id").aggregate(first_ts=rows.ts.min())
     window_end = firsts.first_ts + ibis.interval(months=int(months))
     firsts = firsts.mutate(

@@ -62,6 +62,7 @@ from experiments.catalogue import GroupStats, Request
 from experiments.design.audience import RFM_SEGMENTS
 from experiments.stats import CapRule, CovariateMoments
 from experiments.store import Cursor, builder, capping
+from experiments.store.attributes import SEGMENT_ATTRIBUTE_JOIN
 
 __all__ = [
     "GROSS_MARGIN",
@@ -294,11 +295,7 @@ def assigned_rows(spec: QuerySpec, params: dict[str, object]) -> str:
     attribute_col = "CAST(NULL AS VARCHAR)"
     if spec.segment_attribute is not None:
         params["segment_attribute"] = spec.segment_attribute
-        attribute_join = """
-        LEFT JOIN (
-            SELECT customer_id, any_value(value) AS value FROM customer_attributes
-            WHERE name = $segment_attribute GROUP BY customer_id
-        ) attr ON attr.customer_id = a.customer_id"""
+        attribute_join = SEGMENT_ATTRIBUTE_JOIN
         attribute_col = "attr.value"
     return f"""
         SELECT row_number() OVER () AS unit, a.customer_id, a.arm_id, a.assigned_at,
