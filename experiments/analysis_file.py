@@ -19,7 +19,6 @@ import duckdb
 import pandas as pd
 
 from experiments import catalogue, config, stats
-from experiments.design import escape_cells
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
 from experiments.store.results_sql import ResultField
@@ -690,4 +689,6 @@ def effects_table(analysis: FileAnalysis) -> pd.DataFrame:
 def effects_csv(analysis: FileAnalysis) -> bytes:
     """`effects_table` as CSV for Excel: UTF-8 BOM, and labels from the file that a spreadsheet
     would run as formulas (=, +, -, @) prefixed with ' so they stay text."""
-    return escape_cells(effects_table(analysis)).to_csv(index=False).encode("utf-8-sig")
+    from experiments import export
+
+    return export.csv(effects_table(analysis))
