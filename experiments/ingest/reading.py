@@ -81,10 +81,15 @@ _DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
 
 
-def _detect_decimal(rows: list[list[str]]) -> Literal[".", ","]:
+def _detect_decimal(rows: list[list[str]], *, sheet: bool = False) -> Literal[".", ","]:
     """Decimal comma only on unambiguous evidence ("12,50"); "1,500" votes for neither, so
     a file of such amounts is read with a decimal point and refused rather than loaded 1000x
-    too small."""
+    too small.
+
+    In a sheet (`sheet`), number cells read '857.49' whichever mark is chosen (the comma rule
+    only turns ',' into '.'), so their points are no evidence: one text cell written "857,49"
+    (1C saves amounts as text) is enough for a decimal comma.
+    """
     comma = point = 0
     for row in rows[:SAMPLE_ROWS]:
         for cell in row:
@@ -95,6 +100,8 @@ def _detect_decimal(rows: list[list[str]]) -> Literal[".", ","]:
                 comma += 1
             elif _DECIMAL_POINT.match(cell):
                 point += 1
+    if sheet:
+        return "," if comma else "."
     return "," if comma > point else "."
 
 
@@ -280,6 +287,7 @@ def _read_xlsx(path: Path, file_name: str, size: int, *, whole: bool = False) ->
     problems: tuple[Problem, ...] = ()
     if not records:
         problems = (problem("no_rows", f"{file_name}: the first sheet has no data rows."),)
+    fmt = FileFormat("xlsx", decimal=_detect_decimal(rows, sheet=True), size_bytes=size)
     return Head(fmt, columns, rows, problems, frame if whole else None)
 
 
