@@ -75,3 +75,54 @@ def test_xlsx_result_file_with_text_decimal_commas_loads_as_numbers(store, tmp_p
         store, "SELECT value, text FROM campaign_results WHERE field = 'revenue' ORDER BY row_no"
     )
     assert values == [(i + 0.5, None) for i in range(1, 41)]
+
+
+# -- 3. cp1251 bytes behind a UTF-8 BOM ------------------------------------------------------
+BOM_CP1251 = b"\xef\xbb\xbf" + (
+    "Клиент;Дата;Сумма;Канал\r\n"
+    "Иванов-1;05.01.2024;10,50;Магазин\r\n"
+    "Петров-2;06.01.2024;20;Сайт\r\n"
+    "Иванов-1;01.02.2024;5,25;Магазин\r\n"
+).encode("cp1251")
+
+
+def test_inspect_reads_cp1251_behind_a_utf8_bom(tmp_path):
+    path = tmp_path / "bom1251.csv"
+    path.write_bytes(BOM_CP1251)
+    preview = ingest.inspect_file(path, "transactions")
+    assert not [p for p in preview.problems if p.severity == "error"], preview.problems
+    assert preview.columns[0] == "Клиент" and "Канал" in preview.columns
+    assert preview.format.delimiter == ";" and preview.format.decimal == ","
+
+
+def test_load_reads_cp1251_behind_a_utf8_bom(store, tmp_path):
+    path = tmp_path / "bom1251.csv"
+    path.write_bytes(BOM_CP1251)
+    result = ingest.load_file(store, "transactions", path)
+    assert result.ok, result.summary()
+    got = rows_of(store, "SELECT customer_id, amount, channel FROM transactions ORDER BY ts")
+    assert got == [
+        ("Иванов-1", 10.5, "Магазин"),
+        ("Петров-2", 20.0, "Сайт"),
+        ("Иванов-1", 5.25, "Магазин"),
+    ]
+    frame, _, problems = ingest.read_table(path)
+    assert not problems and frame is not None
+    assert list(frame.columns) == ["Клиент", "Дата", "Сумма", "Канал"]
+    assert frame["Клиент"].tolist() == ["Иванов-1", "Петров-2", "Иванов-1"]
+
+
+def test_a_real_utf8_bom_file_is_still_utf8(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "Клиент,Дата,Сумма\nИванов,2024-01-05,10\n".encode())
+    assert ingest.inspect_file(path, "transactions").format.encoding == "utf-8-sig"
+
+
+def test_a_bom_then_ascii_header_then_cp1251_rows_is_not_called_mixed(store, tmp_path):
+    path = tmp_path / "ascii_header.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfcustomer_id;ts;amount\r\n" + "Иван;05.01.2024;10,50\r\n".encode("cp1251")
+    )
+    result = ingest.load_file(store, "transactions", path)
+    assert result.ok, result.summary()
+    assert rows_of(store, "SELECT customer_id, amount FROM transactions") == [("Иван", 10.5)]
