@@ -126,3 +126,87 @@ def test_a_bom_then_ascii_header_then_cp1251_rows_is_not_called_mixed(store, tmp
     result = ingest.load_file(store, "transactions", path)
     assert result.ok, result.summary()
     assert rows_of(store, "SELECT customer_id, amount FROM transactions") == [("Иван", 10.5)]
+
+
+# -- 4. every row of an upload set aside --------------------------------------------------------
+WEEK = (
+    "customer_id,order_id,ts,amount\nc1,o1,2024-01-05,10\nc2,o2,2024-01-06,20\nc3,o3,2024-01-07,5\n"
+)
+
+
+def _reloaded(store: Store, tmp_path: Path) -> Path:
+    first = tmp_path / "week1.csv"
+    first.write_text(WEEK)
+    assert ingest.load_file(store, "transactions", first).ok
+    again = tmp_path / "week1_again.csv"  # the same orders, saved again (CRLF, a totals row)
+    again.write_bytes((WEEK + "Итого,,,35\n").replace("\n", "\r\n").encode())
+    return again
+
+
+def test_all_rows_set_aside_says_why_with_counts_and_keeps_the_rows(store, tmp_path):
+    result = ingest.load_file(store, "transactions", _reloaded(store, tmp_path))
+    assert not result.ok
+    summary = result.summary()
+    assert "all 4 data rows were set aside" in summary
+    assert "3 orders already in the store unchanged" in summary and "1 totals row" in summary
+    assert "see the other problems" not in summary
+    russian = result.summary_in("ru")
+    assert "3 заказа уже есть в базе без изменений" in russian and "1 строка итогов" in russian
+    assert "см. другие проблемы" not in russian
+    assert result.set_aside is not None and result.set_aside_rows == 4
+
+
+def test_cli_set_aside_writes_the_rows_when_every_row_was_set_aside(tmp_path, capsys):
+    from experiments.__main__ import main as cli_main
+    from experiments.store import _open as store_registry
+    from experiments.store import _open_lock as store_registry_lock
+
+    db = tmp_path / "cli.duckdb"
+    store = Store(db)
+    again = _reloaded(store, tmp_path)
+    store.close()
+    aside = tmp_path / "aside.csv"
+    try:
+        code = cli_main(
+            ["--db", str(db), "load", "transactions", str(again), "--set-aside", str(aside)]
+        )
+    finally:
+        with store_registry_lock:
+            opened = store_registry.pop(db.resolve(), None)
+        if opened is not None:
+            opened.close()
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "3 orders already in the store unchanged" in err
+    written = aside.read_text(encoding="utf-8-sig").splitlines()
+    assert len(written) == 5  # the header and the 4 rows
+
+
+# -- 5. a user's value shown as typed, never as a Python repr --------------------------------------
+def test_messages_show_values_as_typed_not_as_python_reprs(store, tmp_path):
+    path = tmp_path / "nbsp.csv"
+    path.write_text(
+        "Клиент;Дата;Сумма \"руб\" и 'коп'\n"
+        "c1;05.01.2024;1\u00a0234,5x\n"
+        "c2;06.01.2024;O'Brien\n"
+        "c3;07.01.2024;10\n",
+        encoding="utf-8",
+    )
+    result = ingest.load_file(
+        store, "transactions", path, mapping={"Сумма \"руб\" и 'коп'": "amount"}
+    )
+    assert not result.ok
+    for lang in ("en", "ru"):
+        text = result.summary_in(lang)
+        assert "\\xa0" not in text and "\\'" not in text and '"O' not in text, text
+        assert "1\u00a0234,5x" in text and "'O'Brien'" in text, text
+        assert "Сумма \"руб\" и 'коп'" in text, text
+
+
+def test_the_one_quoting_helper():
+    from experiments.escape import quoted
+
+    assert quoted("1\u00a0234") == "'1\u00a0234'"
+    assert quoted("O'Brien") == "'O'Brien'"
+    assert quoted(b"\xd0\x98\xd0\xb2") == "'Ив'"
+    assert quoted("a\nb\tc\x00") == "'a b c\ufffd'"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from experiments import config, sheet
+from experiments.escape import quoted
 from experiments.i18n.text import Text
 from experiments.ingest.model import FileFormat, Problem, problem
 from experiments.progress import Progress
@@ -364,7 +365,7 @@ def _read_parquet_head(path: Path, file_name: str, size: int) -> Head:
         nested = [f.name for f in schema if pa_types.is_nested(f.type)]
         if nested:
             message = (
-                f"{file_name} has nested column(s) {', '.join(repr(n) for n in nested[:5])} "
+                f"{file_name} has nested column(s) {', '.join(quoted(n) for n in nested[:5])} "
                 "(lists, structs or maps). Loyalty Lab reads flat columns of text, numbers and "
                 "dates: flatten them or leave them out when saving the file."
             )
