@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from experiments import catalogue, config, stats
+from experiments.escape import quoted
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
 from experiments.store.results_sql import ResultField
@@ -266,10 +267,14 @@ def analyze_frame(
         kinds: dict[str, MetricKind] = {}
         for column, kind in metrics:
             if filestats.non_numeric_count(cur, column):
-                raise StoreError(f"Metric column {column!r} holds values that are not numbers.")
+                raise StoreError(
+                    f"Metric column {quoted(column)} holds values that are not numbers."
+                )
             kinds[column] = kind or ("binary" if filestats.is_binary(cur, column) else "money")
         if covariate and filestats.non_numeric_count(cur, covariate):
-            raise StoreError(f"Covariate column {covariate!r} holds values that are not numbers.")
+            raise StoreError(
+                f"Covariate column {quoted(covariate)} holds values that are not numbers."
+            )
         caps: dict[str, tuple[float | None, float | None]] = {}
         if cap:
             for column, kind in kinds.items():
@@ -496,7 +501,8 @@ def analyze_stored_results(
             covariate in by_name and by_name[covariate].numeric and covariate != "arm"
         ):
             raise StoreError(
-                f"Covariate {covariate!r} is not a numeric field of this experiment's results."
+                f"Covariate {quoted(covariate)} is not a numeric field of this "
+                "experiment's results."
             )
         requested = list(dict.fromkeys(metrics)) if metrics is not None else None
         chosen = requested if requested is not None else default_metrics(fields, covariate)
@@ -606,7 +612,7 @@ def analyze_stored_results(
         why = (
             f"Only one arm ({', '.join(present)}) in the results: nothing to compare it with."
             if len(present) < 2
-            else f"The control arm {control!r} has no rows in the results."
+            else f"The control arm {quoted(control)} has no rows in the results."
         )
         analysis = replace(analysis, status="insufficient_data", note=f"{why} {note}".strip())
     elif note:
