@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from experiments import config
+from experiments.escape import quoted
 from experiments.i18n.language import DEFAULT_LANGUAGE, LANGUAGES, Lang, supported
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
@@ -134,7 +135,7 @@ def _experiment(store: Store, key: str) -> Experiment:
     with store.cursor() as cur:
         found = experiment.load(cur, key)
     if found is None:
-        raise CommandError(_say("cli.no_experiment", name=repr(key)))
+        raise CommandError(_say("cli.no_experiment", name=quoted(key)))
     return found
 
 
@@ -326,9 +327,7 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         progress=_stderr_progress,
         load_valid_rows=args.load_valid_rows,
     )
-    if not result.ok:
-        raise CommandError(result.summary_in(_lang))
-    if result.set_aside is not None and args.set_aside:
+    if result.set_aside is not None and args.set_aside:  # also when no row was left to load
         try:
             result.set_aside.to_csv(args.set_aside, index=False, encoding="utf-8-sig")
         except OSError as error:
@@ -339,6 +338,8 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
                     reason=_os_reason(error, args.set_aside),
                 )
             ) from None
+    if not result.ok:
+        raise CommandError(result.summary_in(_lang))
     print(result.summary_in(_lang))
     return EXIT_OK
 
@@ -350,18 +351,21 @@ def _arm_values(items: Sequence[str] | None, option: str, number: bool) -> dict[
         arm, sep, value = item.rpartition("=")
         arm, value = arm.strip(), value.strip()
         if not sep or not arm or not value:
-            raise CommandError(_say("cli.register.pair", option=option, item=repr(item)))
+            raise CommandError(_say("cli.register.pair", option=option, item=quoted(item)))
         if number:
             try:
                 parsed = float(value.replace(",", "."))
             except ValueError:
                 raise CommandError(
                     _say(
-                        "cli.register.not_number", option=option, item=repr(item), value=repr(value)
+                        "cli.register.not_number",
+                        option=option,
+                        item=quoted(item),
+                        value=quoted(value),
                     )
                 ) from None
             if not parsed >= 0:
-                raise CommandError(_say("cli.register.negative", option=option, item=repr(item)))
+                raise CommandError(_say("cli.register.negative", option=option, item=quoted(item)))
             value = str(parsed)
         values[arm] = value
     return values
@@ -378,7 +382,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     try:
         sent_on = dt.date.fromisoformat(args.sent_on)
     except ValueError:
-        raise CommandError(_say("cli.register.sent_on_date", value=repr(args.sent_on))) from None
+        raise CommandError(_say("cli.register.sent_on_date", value=quoted(args.sent_on))) from None
     if sent_on > dt.date.today():
         raise CommandError(_say("cli.register.sent_on_future", value=sent_on))
     mapping = ingest.parse_mapping(args.map or [])
@@ -449,7 +453,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     print(
         _say(
             "cli.register.done",
-            name=repr(stored.name),
+            name=quoted(stored.name),
             id=experiment_id,
             customers=fmt.count(stored.customers, "customers"),
             sent_on=fmt.date_short(sent_on),
@@ -465,7 +469,7 @@ def cmd_delete(store: Store, args: argparse.Namespace) -> int:
 
     found = _experiment(store, args.experiment)
     if not args.yes:
-        raise CommandError(_say("cli.delete.confirm", id=found.id, name=repr(found.name)))
+        raise CommandError(_say("cli.delete.confirm", id=found.id, name=quoted(found.name)))
     said = design_sql.delete_experiment(store, found.id)  # the store's words are English
     print(said if _lang == DEFAULT_LANGUAGE else _say("design.deleted", name=found.name))
     return EXIT_OK
@@ -478,7 +482,7 @@ def cmd_archive(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     design_sql.set_archived(store, found.id, not args.undo)
     key = "cli.archive.restored" if args.undo else "cli.archive.archived"
-    print(_say(key, id=found.id, name=repr(found.name)))
+    print(_say(key, id=found.id, name=quoted(found.name)))
     return EXIT_OK
 
 
@@ -562,9 +566,9 @@ def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
         try:
             plan[arm] = float(weight)
         except ValueError:
-            raise CommandError(_say("cli.allocation", item=repr(item))) from None
+            raise CommandError(_say("cli.allocation", item=quoted(item))) from None
         if not sep or not arm or plan[arm] < 0:
-            raise CommandError(_say("cli.allocation", item=repr(item)))
+            raise CommandError(_say("cli.allocation", item=quoted(item)))
     return plan
 
 
@@ -859,7 +863,9 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     with store.cursor() as cur:
         frame = design_sql.assignment_list(cur, found.id)
     if frame.empty:
-        raise CommandError(_say("cli.assignments.none", name=repr(found.name), status=found.status))
+        raise CommandError(
+            _say("cli.assignments.none", name=quoted(found.name), status=found.status)
+        )
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
@@ -867,10 +873,10 @@ def cmd_assignments(store: Store, args: argparse.Namespace) -> int:
     elif suffix == ".csv":
         data = design.assignments_csv(frame, sep=args.sep)
     else:
-        raise CommandError(_say("cli.assignments.out", name=repr(out.name)))
+        raise CommandError(_say("cli.assignments.out", name=quoted(out.name)))
     out.write_bytes(data)
     customers = _fmt().count(len(frame), "customers")
-    print(_say("cli.assignments.written", customers=customers, name=repr(found.name), path=out))
+    print(_say("cli.assignments.written", customers=customers, name=quoted(found.name), path=out))
     return EXIT_OK
 
 
@@ -883,7 +889,7 @@ def cmd_clv(store: Store, args: argparse.Namespace) -> int:
     try:
         until = dt.date.fromisoformat(args.until) if args.until else None
     except ValueError:
-        raise CommandError(_say("cli.until_date", value=repr(args.until))) from None
+        raise CommandError(_say("cli.until_date", value=quoted(args.until))) from None
     source = _source(args, store)
     with store.cursor() as cur:
         if args.experiment is not None:
@@ -1010,7 +1016,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     found = _experiment(store, args.experiment)
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
-        raise CommandError(_say("cli.report.out", name=repr(out.name)))
+        raise CommandError(_say("cli.report.out", name=quoted(out.name)))
     experiment_id = found.id
     if args.currency is None:  # the store's setting: the one home of the currency
         from experiments.store import settings
@@ -1054,7 +1060,7 @@ def cmd_report(store: Store, args: argparse.Namespace) -> int:
     except OSError as error:
         reason = _os_reason(error, out)
         raise CommandError(_say("cli.cannot_write", path=out, reason=reason)) from None
-    print(_say("cli.report.written", name=repr(found.name), horizon=horizon, path=out))
+    print(_say("cli.report.written", name=quoted(found.name), horizon=horizon, path=out))
     return EXIT_OK
 
 

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from experiments import catalogue, config, stats
-from experiments.design import escape_cells
+from experiments.escape import quoted
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
 from experiments.store.results_sql import ResultField
@@ -267,10 +267,14 @@ def analyze_frame(
         kinds: dict[str, MetricKind] = {}
         for column, kind in metrics:
             if filestats.non_numeric_count(cur, column):
-                raise StoreError(f"Metric column {column!r} holds values that are not numbers.")
+                raise StoreError(
+                    f"Metric column {quoted(column)} holds values that are not numbers."
+                )
             kinds[column] = kind or ("binary" if filestats.is_binary(cur, column) else "money")
         if covariate and filestats.non_numeric_count(cur, covariate):
-            raise StoreError(f"Covariate column {covariate!r} holds values that are not numbers.")
+            raise StoreError(
+                f"Covariate column {quoted(covariate)} holds values that are not numbers."
+            )
         caps: dict[str, tuple[float | None, float | None]] = {}
         if cap:
             for column, kind in kinds.items():
@@ -497,7 +501,8 @@ def analyze_stored_results(
             covariate in by_name and by_name[covariate].numeric and covariate != "arm"
         ):
             raise StoreError(
-                f"Covariate {covariate!r} is not a numeric field of this experiment's results."
+                f"Covariate {quoted(covariate)} is not a numeric field of this "
+                "experiment's results."
             )
         requested = list(dict.fromkeys(metrics)) if metrics is not None else None
         chosen = requested if requested is not None else default_metrics(fields, covariate)
@@ -607,7 +612,7 @@ def analyze_stored_results(
         why = (
             f"Only one arm ({', '.join(present)}) in the results: nothing to compare it with."
             if len(present) < 2
-            else f"The control arm {control!r} has no rows in the results."
+            else f"The control arm {quoted(control)} has no rows in the results."
         )
         analysis = replace(analysis, status="insufficient_data", note=f"{why} {note}".strip())
     elif note:
@@ -690,4 +695,6 @@ def effects_table(analysis: FileAnalysis) -> pd.DataFrame:
 def effects_csv(analysis: FileAnalysis) -> bytes:
     """`effects_table` as CSV for Excel: UTF-8 BOM, and labels from the file that a spreadsheet
     would run as formulas (=, +, -, @) prefixed with ' so they stay text."""
-    return escape_cells(effects_table(analysis)).to_csv(index=False).encode("utf-8-sig")
+    from experiments import export
+
+    return export.csv(effects_table(analysis))

@@ -49,3 +49,22 @@ def plotly(text: object) -> str:
     figure: the figure's own markup ('<br>', '<extra></extra>') stays markup.
     """
     return _html.escape(str(text), quote=False)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def quoted(value: object) -> str:
+    """A user's value in a message, as they typed it, in single quotes: 'Сумма, руб'.
+
+    Never a Python repr: repr showed a no-break space as '\\xa0', a value holding a quote in
+    the other quotes with backslashes, and bytes as b'...'. Line breaks and tabs read as a
+    space and other control characters as U+FFFD, so the message stays one line. Not escaped:
+    the message is escaped once where it is shown (`markdown`, `html`).
+    """
+    if isinstance(value, bytes | bytearray | memoryview):
+        text = bytes(value).decode("utf-8", errors="replace")
+    else:
+        text = str(value)
+    text = _CONTROL.sub("\ufffd", re.sub(r"[\r\n\t\u2028\u2029]", " ", text))
+    return f"'{text}'"

@@ -22,9 +22,12 @@ back with pandas):
   therefore written as the formula ``="00123"``, which Excel shows as the text ``00123``. That
   form is ours alone: it wraps only cells made of digits and ``.,:/%-`` spaces and 'e' (no
   quote can end it early), written unquoted as Excel needs; `unwrap_text` reads it back.
+  A sign may lead (``="+79161234567"``, ``="-5"``): an id that reads as a number comes back as
+  the same text. In Windows-1251 such a wrapped value is never changed by the replacements
+  below: an id ``−5`` (U+2212) is refused, not written as ``-5``.
 * **No formulas from user text**: every other text cell and column name goes through the one
-  spreadsheet rule, `design.escape_cell` (a leading = + - @ tab CR gets a "'"), then CSV
-  quoting when it holds ';', a quote or a line break.
+  spreadsheet rule, `design.escape_cell` (a leading = + - @ tab CR gets a "'", unless the cell
+  is a plain signed number), then CSV quoting when it holds ';', a quote or a line break.
 
 The other two downloads of a table live here too, so every table offers the same three: `csv`
 (UTF-8 with a BOM, ',' and '.', what scripts read) and `xlsx` (one sheet per table; text
@@ -61,8 +64,9 @@ CP1251_REPLACEMENTS = {
     "\u2212": "-",  # minus sign
     "\u2011": "-",  # non-breaking hyphen
 }
-_LOOKS_NUMERIC = re.compile(r"[0-9.,][0-9.,:/%eE \u00a0-]*")  # Excel would convert it
-_WRAPPED = re.compile(r'="([0-9.,:/%eE \u00a0-]*)"')
+# Excel would convert it: digits and separators, after a sign ('+79161234567', '-5', '−5')
+_LOOKS_NUMERIC = re.compile(r"[+\-\u2212]?[0-9.,][0-9.,:/%eE \u00a0-]*")
+_WRAPPED = re.compile(r'="([+\-\u2212]?[0-9.,:/%eE \u00a0-]*)"')
 _NEEDS_QUOTES = re.compile(r'[;"\r\n]')
 
 
@@ -139,10 +143,13 @@ def _cell(value: object) -> tuple[str, bool]:
 
 
 def _cp1251(cell: str, column: str, row: int) -> str:
+    """The cell in Windows-1251: our formatting's characters replaced in prose, never in a
+    value wrapped as text ('="−5"': an id is written exactly or refused, not changed)."""
     if cell.isascii():
         return cell
-    for char, replacement in CP1251_REPLACEMENTS.items():
-        cell = cell.replace(char, replacement)
+    if not cell.startswith('="'):
+        for char, replacement in CP1251_REPLACEMENTS.items():
+            cell = cell.replace(char, replacement)
     try:
         cell.encode("cp1251")
     except UnicodeEncodeError as error:
@@ -259,8 +266,11 @@ def localized(frame: pd.DataFrame, lang: Lang = DEFAULT_LANGUAGE) -> pd.DataFram
 
 def csv(frame: pd.DataFrame) -> bytes:
     """The plain CSV download: ',' and '.', UTF-8 with a BOM (Excel shows Cyrillic right),
-    user text that a spreadsheet would run as a formula made inert (`design.escape_cells`)."""
-    return escape_cells(frame).to_csv(index=False).encode("utf-8-sig")
+    user text that a spreadsheet would run as a formula made inert (`design.escape_cells`).
+
+    Lines end in CRLF (RFC 4180), so a cell holding a bare CR is quoted too: with '\n' lines
+    pandas left it bare and a reader split the row there."""
+    return escape_cells(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
@@ -274,4 +284,8 @@ def xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             escape_cells(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            for row in writer.book.worksheets[-1].iter_rows():
+                for cell in row:  # text is a string cell, never a formula (openpyxl makes
+                    if isinstance(cell.value, str):  # any '=...' text one)
+                        cell.data_type = "s"
     return buffer.getvalue()

@@ -26,6 +26,7 @@ import pandas as pd
 from experiments import catalogue, config, source_engine, stats
 from experiments import experiment as experiment_record
 from experiments.catalogue import GroupStats
+from experiments.escape import quoted
 from experiments.experiment import Arm, Experiment, HorizonProgress
 from experiments.sources import Source
 from experiments.store import Cursor, Store, StoreError, metrics_sql
@@ -716,7 +717,7 @@ def _found(cur: Cursor, experiment: int | str) -> Experiment:
     found = experiment_record.load(cur, experiment)
     if found is None:
         raise UnknownExperiment(
-            f"No experiment with id or name {experiment!r}. "
+            f"No experiment with id or name {quoted(experiment)}. "
             "Run `python -m experiments list` to see the experiments in the store."
         )
     return found

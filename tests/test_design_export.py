@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from experiments import design
 from experiments.design import ArmSpec
+from experiments.design.export import PLAIN_NUMBER
 
 CONTROL = ArmSpec("control", "control")
 GIFT = ArmSpec("gift", "gift", gift_cost=250.0)
@@ -32,8 +33,10 @@ ASSIGNED = pd.DataFrame(
 
 
 def test_escape_cell_neutralises_formula_starts_only():
-    for text in ["=1+1", "+7", "-3", "@x", "\tx"]:
+    for text in ["=1+1", "+7 900", "-3+x", "@x", "\tx", "-"]:
         assert design.escape_cell(text) == "'" + text
+    for number in ["+7", "-3", "+79161234567", "-1.5"]:  # plain numbers are data (ids)
+        assert design.escape_cell(number) == number
     assert design.escape_cell("a=b") == "a=b"
     assert design.escape_cell(12) == 12
     assert design.escape_cell(None) is None
@@ -47,9 +50,13 @@ def test_csv_has_bom_separator_and_escaped_cells(sep):
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     assert rows[0] == ["customer_id", "arm", "arm_kind", "code"]
     assert rows[1][0] == '\'=HYPERLINK("http://x")'
-    assert [r[0] for r in rows[2:]] == ["'+7 900", "'-12", "'@sum", "plain", "Иван"]
+    assert [r[0] for r in rows[2:]] == ["'+7 900", "-12", "'@sum", "plain", "Иван"]
     assert rows[5][1] == "'=cmd"
-    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert not any(
+        cell.startswith(("=", "+", "-", "@")) and not PLAIN_NUMBER.fullmatch(cell)
+        for row in rows
+        for cell in row
+    )
 
 
 def test_code_column_is_optional():

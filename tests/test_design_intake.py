@@ -174,7 +174,9 @@ def test_escaped_cells_of_the_export_read_back_as_they_were(store, tmp_path):
     )
     path = tmp_path / "export.csv"
     path.write_bytes(design.assignments_csv(frame, sep=";"))
-    assert b"'+79161234567" in path.read_bytes()  # escaped for spreadsheets
+    written = path.read_bytes()
+    assert b"'=gift" in written  # escaped for spreadsheets
+    assert b"+79161234567;" in written and b"'+7916" not in written  # an id is data
     experiment_id = design.create_from_assignment_file(store, path, name="escaped")
     listed = ds.assignment_list(store.cursor(), experiment_id)
     assert sorted(listed["customer_id"]) == sorted(frame["customer_id"])

@@ -64,7 +64,7 @@ def test_read_back_with_pandas_as_excel_reads_it(encoding):
         "скидка 10%",
         '\'=HYPERLINK("http://x")',
         "'@SUM(A1)",
-        "'+7916",
+        '="+7916"',  # a plain signed number is data: wrapped as text, read back by unwrap_text
     ]
     assert back["Сумма"].tolist()[:3] == [1234567.89, -0.5, 0.30000000000000004]
     assert np.isnan(back["Сумма"][3])
@@ -91,7 +91,7 @@ def test_the_bytes_excel_sees():
         '="0042";скидка 10%;-0,5;2;08.03.2026 14:05:00',
         '="12345678901234567890";"\'=HYPERLINK(""http://x"")";0,30000000000000004;3;',
         "A-17;'@SUM(A1);;4;31.12.2026",
-        '"Иванов; Пётр";\'+7916;0,0000001;5;02.01.2026',
+        '"Иванов; Пётр";="+7916";0,0000001;5;02.01.2026',
         "",
     ]
 
@@ -107,7 +107,9 @@ def test_the_bytes_excel_sees():
         ("1e5", '="1e5"'),  # 100000
         ("1 234", '="1 234"'),
         ("abc", "abc"),
-        ("-5", "'-5"),  # the formula rule comes first for = + - @
+        ("-5", '="-5"'),  # a signed plain number is an id, not a formula: kept exactly
+        ("+79161234567", '="+79161234567"'),
+        ("-5+cmd|x", "'-5+cmd|x"),  # the formula rule for everything else with = + - @
         ("=1+1", "'=1+1"),
         ('="00123"', '"\'=""00123"""'),  # a user's own formula text is escaped, then quoted
     ],
@@ -256,7 +258,7 @@ def test_the_effects_downloads_in_russian_have_russian_headers_and_english_ones_
 
     english = report.effects_csv(analysis)
     assert english == design.escape_cells(report.effects_table(analysis)).to_csv(
-        index=False
+        index=False, lineterminator="\r\n"
     ).encode("utf-8-sig")
     russian = pd.read_csv(io.BytesIO(report.effects_csv(analysis, "ru")), encoding="utf-8-sig")
     assert list(russian.columns[:4]) == ["Группа", "Метрика", "Метод", "Срок, дн."]

@@ -24,12 +24,24 @@ COST_FIELDS: dict[str, tuple[str, ...]] = {
     "custom": ("custom_cost",),
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a signed plain number ('+79161234567', '-5', '-1.5', '1e5'): data, not a formula; prefixing
+# it with "'" would change a customer id that a CRM re-imports
+PLAIN_NUMBER = re.compile(r"[+\-\u2212]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+\-]?\d+)?")
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def escape_cell(value: object) -> object:
-    """Prefix text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) with '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Prefix text that a spreadsheet would run as a formula (=, +, -, @, tab, CR) with '.
+
+    Decided per cell: a plain signed number ('+79161234567', '-5') runs nothing and stays as
+    it is, so an id exported and read back is the same id; anything else with a formula
+    start ('+cmd|...', '-2+3+cmd|...', '+7 900') is prefixed (OWASP CSV injection).
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -116,13 +128,22 @@ def assignments_xlsx(assignments: pd.DataFrame, *, include_code: bool | None = N
     """XLSX bytes (one sheet 'assignments'): ids, arms and codes as escaped text, costs as
     numbers, missing values as empty cells."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     frame = _export(assignments, include_code, _cost_number)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("assignments")
+
+    def cell(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = WriteOnlyCell(sheet, value)
+        text.data_type = "s"  # a string cell, never a formula (openpyxl makes '=...' one)
+        return text
+
     sheet.append(list(frame.columns))
     for row in frame.itertuples(index=False):
-        sheet.append([_xlsx_cell(v) for v in row])
+        sheet.append([cell(_xlsx_cell(v)) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

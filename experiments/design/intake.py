@@ -17,6 +17,7 @@ from experiments import config, labels
 from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
 from experiments.design.spec import ExperimentSpec, PrimaryMetric, check_spec
+from experiments.escape import quoted
 from experiments.i18n.text import Text
 from experiments.store import Store, StoreError
 
@@ -155,7 +156,7 @@ def parse_assignment_list(
                 numbers = sorted({n for n in (_cell_number(c) for c in cells) if n is not None})
             except ValueError:
                 problems.append(
-                    Text("design.intake.not_number", arm=arm, field=name, example=repr(cells[0]))
+                    Text("design.intake.not_number", arm=arm, field=name, example=quoted(cells[0]))
                 )
                 continue
             if len(numbers) > 1:
@@ -241,12 +242,12 @@ def read_assignment_file(
     explicit = {k: v for k, v in (mapping or {}).items() if v and v != ingest.IGNORE}
     fields = {f.name for f in ingest.FIELDS["assignments"]}
     bad: list[str] = [
-        f"The file has no column {source!r}; its columns are: {', '.join(columns)}."
+        f"The file has no column {quoted(source)}; its columns are: {', '.join(columns)}."
         for source in explicit
         if source not in columns
     ]
     bad += [
-        f"Unknown field {target!r}; fields are: {', '.join(sorted(fields))}."
+        f"Unknown field {quoted(target)}; fields are: {', '.join(sorted(fields))}."
         for target in explicit.values()
         if target not in fields
     ]

@@ -517,33 +517,204 @@ MESSAGES: dict[str, Entry] = {
     "ingest.row.nothing_left": {
         "ru": {
             "one": (
-                "В {file} не осталось строк для загрузки: {count} строка данных отложена (см. "
-                "другие проблемы)."
+                "В {file} не осталось строк для загрузки: {count} строка "
+                "данных отложена: {reasons}."
             ),
             "few": (
-                "В {file} не осталось строк для загрузки: все {count} строки данных отложены (см. "
-                "другие проблемы)."
+                "В {file} не осталось строк для загрузки: все {count} строки "
+                "данных отложены: {reasons}."
             ),
             "many": (
-                "В {file} не осталось строк для загрузки: все {count} строк данных отложены (см. "
-                "другие проблемы)."
+                "В {file} не осталось строк для загрузки: все {count} строк "
+                "данных отложены: {reasons}."
             ),
             "other": (
-                "В {file} не осталось строк для загрузки: все {count} строки данных отложены (см. "
-                "другие проблемы)."
+                "В {file} не осталось строк для загрузки: все {count} строки "
+                "данных отложены: {reasons}."
             ),
         },
         "en": {
             "one": (
-                "No row of {file} is left to load: all {count} data rows were set aside (see the "
-                "other problems)."
+                "No row of {file} is left to load: its {count} data row was set aside: {reasons}."
             ),
             "other": (
-                "No row of {file} is left to load: all {count} data rows were set aside (see the "
-                "other problems)."
+                "No row of {file} is left to load: all {count} data rows were set aside: {reasons}."
             ),
         },
     },
+    "ingest.aside.no_customer": {
+        "ru": {
+            "one": "{count} строка без номера клиента",
+            "few": "{count} строки без номера клиента",
+            "many": "{count} строк без номера клиента",
+            "other": "{count} строки без номера клиента",
+        },
+        "en": {
+            "one": "{count} row without a customer id",
+            "other": "{count} rows without a customer id",
+        },
+    },
+    "ingest.aside.totals_row": {
+        "ru": {
+            "one": "{count} строка итогов",
+            "few": "{count} строки итогов",
+            "many": "{count} строк итогов",
+            "other": "{count} строки итогов",
+        },
+        "en": {"one": "{count} totals row", "other": "{count} totals rows"},
+    },
+    "ingest.aside.already_stored": {
+        "ru": {
+            "one": "{count} заказ уже есть в базе без изменений (выгрузка пересекается с прежней)",
+            "few": "{count} заказа уже есть в базе без изменений (выгрузка пересекается с прежней)",
+            "many": (
+                "{count} заказов уже есть в базе без изменений (выгрузка пересекается с прежней)"
+            ),
+            "other": (
+                "{count} заказа уже есть в базе без изменений (выгрузка пересекается с прежней)"
+            ),
+        },
+        "en": {
+            "one": "{count} order already in the store unchanged (an overlapping export)",
+            "other": "{count} orders already in the store unchanged (an overlapping export)",
+        },
+    },
+    "ingest.aside.empty_id": {
+        "ru": {
+            "one": "{count} строка с пустым номером клиента",
+            "few": "{count} строки с пустым номером клиента",
+            "many": "{count} строк с пустым номером клиента",
+            "other": "{count} строки с пустым номером клиента",
+        },
+        "en": {
+            "one": "{count} row with an empty customer id",
+            "other": "{count} rows with an empty customer id",
+        },
+    },
+    "ingest.aside.bad_date": {
+        "ru": {
+            "one": "{count} нечитаемая дата",
+            "few": "{count} нечитаемые даты",
+            "many": "{count} нечитаемых дат",
+            "other": "{count} нечитаемые даты",
+        },
+        "en": {
+            "one": "{count} date that could not be read",
+            "other": "{count} dates that could not be read",
+        },
+    },
+    "ingest.aside.bad_amount": {
+        "ru": {
+            "one": "{count} сумма не число",
+            "few": "{count} суммы не числа",
+            "many": "{count} сумм не числа",
+            "other": "{count} суммы не числа",
+        },
+        "en": {
+            "one": "{count} amount that is not a number",
+            "other": "{count} amounts that are not a number",
+        },
+    },
+    "ingest.aside.bad_number": {
+        "ru": {
+            "one": "{count} значение не число",
+            "few": "{count} значения не числа",
+            "many": "{count} значений не числа",
+            "other": "{count} значения не числа",
+        },
+        "en": {
+            "one": "{count} value that is not a number",
+            "other": "{count} values that are not a number",
+        },
+    },
+    "ingest.aside.future_date": {
+        "ru": {
+            "one": "{count} дата в будущем",
+            "few": "{count} даты в будущем",
+            "many": "{count} дат в будущем",
+            "other": "{count} даты в будущем",
+        },
+        "en": {"one": "{count} date in the future", "other": "{count} dates in the future"},
+    },
+    "ingest.aside.ancient_date": {
+        "ru": {
+            "one": "{count} дата до 1900 года",
+            "few": "{count} даты до 1900 года",
+            "many": "{count} дат до 1900 года",
+            "other": "{count} даты до 1900 года",
+        },
+        "en": {"one": "{count} date before 1900", "other": "{count} dates before 1900"},
+    },
+    "ingest.aside.implausible_amount": {
+        "ru": {
+            "one": "{count} неправдоподобно большая сумма",
+            "few": "{count} неправдоподобно большие суммы",
+            "many": "{count} неправдоподобно больших сумм",
+            "other": "{count} неправдоподобно большие суммы",
+        },
+        "en": {
+            "one": "{count} implausibly large amount",
+            "other": "{count} implausibly large amounts",
+        },
+    },
+    "ingest.aside.duplicate_order_id": {
+        "ru": {
+            "one": "{count} строка с повторным номером заказа",
+            "few": "{count} строки с повторным номером заказа",
+            "many": "{count} строк с повторным номером заказа",
+            "other": "{count} строки с повторным номером заказа",
+        },
+        "en": {
+            "one": "{count} row with a repeated order id",
+            "other": "{count} rows with a repeated order id",
+        },
+    },
+    "ingest.aside.order_id_already_stored": {
+        "ru": {
+            "one": "{count} заказ уже есть в базе с другими данными",
+            "few": "{count} заказа уже есть в базе с другими данными",
+            "many": "{count} заказов уже есть в базе с другими данными",
+            "other": "{count} заказа уже есть в базе с другими данными",
+        },
+        "en": {
+            "one": "{count} order already in the store with different data",
+            "other": "{count} orders already in the store with different data",
+        },
+    },
+    "ingest.aside.cell_too_long": {
+        "ru": {
+            "one": "{count} слишком длинная ячейка",
+            "few": "{count} слишком длинные ячейки",
+            "many": "{count} слишком длинных ячеек",
+            "other": "{count} слишком длинные ячейки",
+        },
+        "en": {"one": "{count} cell too long", "other": "{count} cells too long"},
+    },
+    "ingest.aside.other": {
+        "ru": {
+            "one": "{count} строка с проблемой «{code}»",
+            "few": "{count} строки с проблемой «{code}»",
+            "many": "{count} строк с проблемой «{code}»",
+            "other": "{count} строки с проблемой «{code}»",
+        },
+        "en": {
+            "one": "{count} row with problem '{code}'",
+            "other": "{count} rows with problem '{code}'",
+        },
+    },
+    "ingest.aside.more": {
+        "ru": {
+            "one": "и ещё {count} строка по другим причинам",
+            "few": "и ещё {count} строки по другим причинам",
+            "many": "и ещё {count} строк по другим причинам",
+            "other": "и ещё {count} строки по другим причинам",
+        },
+        "en": {
+            "one": "and {count} more row for other reasons",
+            "other": "and {count} more rows for other reasons",
+        },
+    },
+    "ingest.aside.unknown": {"ru": "причина не указана", "en": "no reason recorded"},
     "ingest.row.single_arm": {
         "ru": "{where}: в нём только одна группа, сравнивать не с чем.",
         "en": "{where} has only one group label: there is nothing to compare against.",

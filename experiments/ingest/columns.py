@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from experiments.escape import quoted
 from experiments.i18n.text import PerLanguage, Text
 from experiments.ingest import assignments, customers, results, transactions
 from experiments.ingest.model import IGNORE, FieldSpec, Kind, Problem, problem
@@ -83,10 +84,12 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         source, target = source.strip(), target.strip()
         if not sep or not source or not target:
             raise MappingError(
-                f"Bad --map {item!r}: write SOURCE=FIELD, e.g. --map Клиент=customer_id"
+                f"Bad --map {quoted(item)}: write SOURCE=FIELD, e.g. --map Клиент=customer_id"
             )
         if source in mapping and mapping[source] != target:
-            raise MappingError(f"Column {source!r} is mapped twice ({mapping[source]}, {target}).")
+            raise MappingError(
+                f"Column {quoted(source)} is mapped twice ({mapping[source]}, {target})."
+            )
         mapping[source] = target
     return mapping
 
@@ -136,7 +139,7 @@ def resolve_mapping(
         problems.append(
             problem(
                 "unknown_column",
-                f"--map names column(s) {', '.join(repr(u) for u in unknown)} that {file_name} "
+                f"--map names column(s) {', '.join(quoted(u) for u in unknown)} that {file_name} "
                 f"does not have. Its columns are: {', '.join(columns)}.",
             )
         )
@@ -169,7 +172,7 @@ def resolve_mapping(
     if missing:
         hint: object = ""
         if len(columns) == 1:
-            hint = Text("ingest.one_column", column=repr(columns[0][:60]))
+            hint = Text("ingest.one_column", column=quoted(columns[0][:60]))
         problems.append(
             problem(
                 "missing_column",
@@ -209,7 +212,9 @@ def case_duplicates(
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(name.casefold(), []).append(name)
-    clashes = [" and ".join(repr(n) for n in group) for group in groups.values() if len(group) > 1]
+    clashes = [
+        " and ".join(quoted(n) for n in group) for group in groups.values() if len(group) > 1
+    ]
     if not clashes:
         return []
     return [

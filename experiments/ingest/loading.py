@@ -9,6 +9,7 @@ the store found (`experiments.ingest.rules`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,12 @@ from experiments.ingest.rules import WARNING_LABEL, word
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, uploads
 from experiments.store.uploads import LoadSpec, StagingSource
+
+
+def _one_line(text: str) -> str:
+    """Runs of ASCII whitespace as one space; a user's no-break space (str.split() took it
+    for whitespace) stays as typed."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ class LoadResult:
             first = self.errors[0].message if self.errors else "unknown problem"
             more = len(self.errors) - 1
             extra = f" (+{more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
-            return " ".join(f"{self.file_name}: nothing loaded. {first}{extra}".split())
+            return _one_line(f"{self.file_name}: nothing loaded. {first}{extra}")
         text = f"Loaded {self.rows:,} {self.kind} rows from {self.file_name}"
         text += f" as upload {self.upload_id}"
         if self.kind == "results" and self.experiment_id is not None:
@@ -100,7 +107,7 @@ class LoadResult:
             text += "; warnings: " + "; ".join(
                 f"{p.count:,} {WARNING_LABEL.get(p.code, p.code)}" for p in self.warnings
             )
-        return " ".join((text + ".").split())
+        return _one_line(text + ".")
 
     def summary_in(self, lang: Lang) -> str:
         """`summary` in a language (the Data page and the command line): English as it always
@@ -270,7 +277,8 @@ def load_file(
             head.format,
             chosen,
         )
-    worded = [word(f, chosen, file_name, config.MAX_CELL_CHARS) for f in outcome.findings]
+    aside = [f for f in outcome.findings if f.code.startswith("set_aside_")]
+    worded = [word(f, chosen, file_name, config.MAX_CELL_CHARS, aside) for f in outcome.findings]
     problems = sorted(worded + notes, key=lambda p: p.severity != "error")
     return LoadResult(
         ok=outcome.upload_id is not None,

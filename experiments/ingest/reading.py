@@ -17,14 +17,18 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
 from experiments import config, sheet
+from experiments.escape import quoted
 from experiments.i18n.text import Text
 from experiments.ingest.model import FileFormat, Problem, problem
 from experiments.progress import Progress
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 HEAD_BYTES = 1 << 20  # detection, preview and guesses read this much of the file
 CHUNK_BYTES = 8 << 20  # hashing and transcoding stream the file in chunks this large
@@ -43,8 +47,61 @@ class Head:
     frame: pd.DataFrame | None = None  # the whole sheet, for xlsx
 
 
+# Some exporters write a UTF-8 BOM and then Windows-1251 bytes. Read as UTF-8 that is mojibake
+# or a refusal; this codec (registered below, so pandas, the transcoder and the preview all read
+# it by name) drops the BOM and decodes the rest as cp1251.
+CP1251_AFTER_BOM = "cp1251-bom"
+
+
+class _Cp1251AfterBomDecoder(codecs.BufferedIncrementalDecoder):
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self._started = False
+
+    def _buffer_decode(self, data: Buffer, errors: str, final: bool) -> tuple[str, int]:
+        data = bytes(data)
+        skip = 0
+        if not self._started:
+            if not final and len(data) < len(codecs.BOM_UTF8):
+                return "", 0  # wait for the whole BOM
+            self._started = True
+            skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        return codecs.decode(data[skip:], "cp1251", errors), len(data)
+
+    def reset(self) -> None:
+        super().reset()
+        self._started = False
+
+
+def _cp1251_after_bom_decode(data: Buffer, errors: str = "strict", /) -> tuple[str, int]:
+    raw = bytes(data)
+    skip = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    return codecs.decode(raw[skip:], "cp1251", errors), len(raw)
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name.replace("-", "_") != CP1251_AFTER_BOM.replace("-", "_"):
+        return None
+    cp1251 = codecs.lookup("cp1251")
+    return codecs.CodecInfo(
+        cp1251.encode,
+        _cp1251_after_bom_decode,
+        incrementalencoder=cp1251.incrementalencoder,
+        incrementaldecoder=_Cp1251AfterBomDecoder,
+        name=CP1251_AFTER_BOM,
+    )
+
+
+codecs.register(_find_codec)
+
+
 def _detect_encoding(head: bytes) -> str:
+    """Decided by decoding strictly: a BOM says UTF-8 only when the bytes after it are."""
     if head.startswith(codecs.BOM_UTF8):
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head[3:], final=False)
+        except UnicodeDecodeError:
+            return CP1251_AFTER_BOM
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
@@ -81,10 +138,15 @@ _DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(?:,\d{3})+$")
 
 
-def _detect_decimal(rows: list[list[str]]) -> Literal[".", ","]:
+def _detect_decimal(rows: list[list[str]], *, sheet: bool = False) -> Literal[".", ","]:
     """Decimal comma only on unambiguous evidence ("12,50"); "1,500" votes for neither, so
     a file of such amounts is read with a decimal point and refused rather than loaded 1000x
-    too small."""
+    too small.
+
+    In a sheet (`sheet`), number cells read '857.49' whichever mark is chosen (the comma rule
+    only turns ',' into '.'), so their points are no evidence: one text cell written "857,49"
+    (1C saves amounts as text) is enough for a decimal comma.
+    """
     comma = point = 0
     for row in rows[:SAMPLE_ROWS]:
         for cell in row:
@@ -95,6 +157,8 @@ def _detect_decimal(rows: list[list[str]]) -> Literal[".", ","]:
                 comma += 1
             elif _DECIMAL_POINT.match(cell):
                 point += 1
+    if sheet:
+        return "," if comma else "."
     return "," if comma > point else "."
 
 
@@ -184,7 +248,11 @@ def read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> Head:
             ),
         )
     encoding = _detect_encoding(head)
-    if encoding == "cp1251" and (mixed := _mixed_encoding_line(head)) is not None:
+    after_bom = head[len(codecs.BOM_UTF8) :] if encoding == CP1251_AFTER_BOM else head
+    if (
+        encoding in ("cp1251", CP1251_AFTER_BOM)
+        and (mixed := _mixed_encoding_line(after_bom)) is not None
+    ):
         return Head(
             FileFormat("csv", encoding, size_bytes=size),
             (),
@@ -280,6 +348,7 @@ def _read_xlsx(path: Path, file_name: str, size: int, *, whole: bool = False) ->
     problems: tuple[Problem, ...] = ()
     if not records:
         problems = (problem("no_rows", f"{file_name}: the first sheet has no data rows."),)
+    fmt = FileFormat("xlsx", decimal=_detect_decimal(rows, sheet=True), size_bytes=size)
     return Head(fmt, columns, rows, problems, frame if whole else None)
 
 
@@ -296,7 +365,7 @@ def _read_parquet_head(path: Path, file_name: str, size: int) -> Head:
         nested = [f.name for f in schema if pa_types.is_nested(f.type)]
         if nested:
             message = (
-                f"{file_name} has nested column(s) {', '.join(repr(n) for n in nested[:5])} "
+                f"{file_name} has nested column(s) {', '.join(quoted(n) for n in nested[:5])} "
                 "(lists, structs or maps). Loyalty Lab reads flat columns of text, numbers and "
                 "dates: flatten them or leave them out when saving the file."
             )
@@ -374,7 +443,9 @@ class NulByte(Exception):
 def needs_utf8_copy(encoding: str | None, mixed_newlines: bool = False) -> bool:
     """DuckDB reads this text only from a UTF-8 copy with LF line ends (cp1251, UTF-16, or
     mixed line endings, which its reader refuses)."""
-    return encoding in ("cp1251", "utf-16") or (mixed_newlines and encoding is not None)
+    return encoding in ("cp1251", CP1251_AFTER_BOM, "utf-16") or (
+        mixed_newlines and encoding is not None
+    )
 
 
 def hash_and_transcode(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from experiments import config
-from experiments.i18n.text import Text
+from experiments.escape import quoted
+from experiments.i18n.text import Text, joined
 from experiments.ingest.model import Problem
 from experiments.store.uploads import Finding
 
@@ -20,14 +23,21 @@ WARNING_LABEL = {
 }
 
 
-def word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: int) -> Problem:
+def word(
+    finding: Finding,
+    mapping: dict[str, str],
+    file_name: str,
+    max_chars: int,
+    aside: Sequence[Finding] = (),
+) -> Problem:
     """A finding from the store turned into a message that names the file's column and rows.
 
     The store's checks (`experiments.store.uploads`) find rows; this is where each finding code
-    gets its plain-language message: what is wrong, where, and what to do."""
+    gets its plain-language message: what is wrong, where, and what to do. `aside` are the
+    load's set-aside findings: when no row is left, the message names the top reasons."""
     by_field = {target: source for source, target in mapping.items()}
     column = by_field.get(finding.field or "", finding.field or "")
-    where = f"column {column!r}" if column else "the file"
+    where = f"column {quoted(column)}" if column else "the file"
     where_ = where[:1].upper() + where[1:]
     rows = ", ".join(str(r) for r in finding.rows)
     more = (
@@ -36,9 +46,10 @@ def word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: i
         else ""
     )
     at = f" in row{'s' if finding.count > 1 else ''} {rows}{more}" if rows else ""
-    examples = ", ".join(repr(e) for e in finding.examples)
+    examples = ", ".join(quoted(e) for e in finding.examples)
     eg = f" (e.g. {examples})" if examples else ""
     n = f"{finding.count:,}"
+    n_ = finding.count
     code = finding.code
     one = finding.count == 1
     s, are, has = ("", "is", "has") if one else ("s", "are", "have")
@@ -68,8 +79,6 @@ def word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: i
         "set_aside_totals_row": f"{n} totals row{s} (Итого, Total){at} set aside.",
         "set_aside_already_stored": f"{n} order{s}{at} {are} already in the store unchanged "
         f"(an overlapping export) and {'was' if one else 'were'} skipped.",
-        "nothing_left": f"No row of {file_name} is left to load: all {n} data rows were set "
-        "aside (see the other problems).",
         "cell_too_long": f"{n} cell{s} in {where} {are} longer than {max_chars:,} characters"
         f"{at}{eg}. No id or label is that long: is the column mapping right?",
         "formula_text": f"{n} cell{s} in {where} look{'s' if one else ''} like a spreadsheet "
@@ -90,6 +99,8 @@ def word(finding: Finding, mapping: dict[str, str], file_name: str, max_chars: i
         "Check quotes and the number of columns in that row.",
     }
     message = messages.get(code, f"{code}: {n} rows{at}.")
+    if code == "nothing_left":
+        return Problem(code, finding.severity, _nothing_left(finding, file_name, aside), (), n_)
     if code in KEYED:  # the same sentence with its catalogue key, so a page shows it in Russian
         keyed = _keyed(finding, column, rows, examples, file_name)
         if keyed == message:  # the English stays the domain's wording (tests/test_ingest_text)
@@ -108,7 +119,6 @@ KEYED = frozenset(
         "negative_amount",
         "duplicate_order_id",
         "set_aside_no_customer",
-        "nothing_left",
         "single_arm",
     }
 )
@@ -116,7 +126,7 @@ KEYED = frozenset(
 
 def _keyed(finding: Finding, column: str, rows: str, examples: str, file_name: str) -> Text:
     where = (
-        Text("ingest.where.column", column=repr(column)) if column else Text("ingest.where.file")
+        Text("ingest.where.column", column=quoted(column)) if column else Text("ingest.where.file")
     )
     extra = finding.count - len(finding.rows)
     more = Text("ingest.more", number=f"{extra:,}") if extra > 0 else ""
@@ -125,14 +135,53 @@ def _keyed(finding: Finding, column: str, rows: str, examples: str, file_name: s
         at = Text("ingest.at.other" if finding.count > 1 else "ingest.at.one", rows=rows, more=more)
     eg = Text("ingest.eg", examples=examples) if examples else ""
     values: dict[str, object] = {"count": finding.count, "where": where, "at": at, "eg": eg}
-    if finding.code == "nothing_left":
-        values = {"count": finding.count, "file": file_name}
-    elif finding.code == "single_arm":
+    if finding.code == "single_arm":
         values = {
-            "where": Text("ingest.where_.column", column=repr(column))
+            "where": Text("ingest.where_.column", column=quoted(column))
             if column
             else Text("ingest.where_.file")
         }
     elif finding.code in ("empty_id", "negative_amount", "set_aside_no_customer"):
         values.pop("eg")
     return Text(f"ingest.row.{finding.code}", **values)
+
+
+# the reasons a row is set aside, as `_nothing_left` names them (ingest.aside.*)
+ASIDE_REASONS = (
+    "no_customer",
+    "totals_row",
+    "already_stored",
+    "empty_id",
+    "bad_date",
+    "bad_amount",
+    "bad_number",
+    "future_date",
+    "ancient_date",
+    "implausible_amount",
+    "duplicate_order_id",
+    "order_id_already_stored",
+    "cell_too_long",
+)
+TOP_REASONS = 3
+
+
+def _nothing_left(finding: Finding, file_name: str, aside: Sequence[Finding]) -> Text:
+    """'No row of F is left to load: all 4 data rows were set aside: 3 orders already in the
+    store unchanged; 1 totals row.' The top reasons with their counts, largest first."""
+    ranked = sorted(aside, key=lambda f: -f.count)
+    parts: list[object] = []
+    for reason in ranked[:TOP_REASONS]:
+        code = reason.code.removeprefix("set_aside_")
+        if code in ASIDE_REASONS:
+            parts.append(Text(f"ingest.aside.{code}", count=reason.count))
+        else:
+            parts.append(Text("ingest.aside.other", count=reason.count, code=code))
+    if len(ranked) > TOP_REASONS:
+        rest = sum(f.count for f in ranked[TOP_REASONS:])
+        parts.append(Text("ingest.aside.more", count=rest))
+    return Text(
+        "ingest.row.nothing_left",
+        count=finding.count,
+        file=file_name,
+        reasons=joined(parts, "; ") or Text("ingest.aside.unknown"),
+    )

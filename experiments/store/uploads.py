@@ -668,6 +668,13 @@ def _set_aside_frame(cur: Cursor, spec: LoadSpec) -> pd.DataFrame | None:
     return frame.rename(columns=names)
 
 
+def _example(value: object) -> str:
+    """An offending cell for a message, shortened: bytes (a Parquet BLOB) as their text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).decode("utf-8", errors="replace")
+    return str(value)[:60]
+
+
 def _check_params(cur: Cursor, spec: LoadSpec) -> dict[str, object]:
     return {
         "future_limit": spec.future_limit,
@@ -712,7 +719,7 @@ def _validate(
             f" WHERE {check.condition} ORDER BY rowid LIMIT $shown"
         )
         hits = cur.execute(rows_sql, _bind(rows_sql, params)).fetchall()
-        examples = tuple(dict.fromkeys(str(v)[:60] for _, v in hits if v is not None))[:3]
+        examples = tuple(dict.fromkeys(_example(v) for _, v in hits if v is not None))[:3]
         findings.append(
             Finding(
                 code=check.code,
@@ -827,7 +834,10 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
             findings = aside + findings
             spec = _settled(cur, spec)
             if any(f.severity == "error" for f in findings):
-                raise _Rejected(LoadOutcome(findings=tuple(findings), rows=total))
+                refused = LoadOutcome(findings=tuple(findings), rows=total)
+                if total == 0 and aside:  # every row set aside: they are what the user needs
+                    refused = replace(refused, set_aside=_set_aside_frame(cur, spec))
+                raise _Rejected(refused)
             outcome = _insert(cur, spec, total, findings, progress)
             set_aside = _set_aside_frame(cur, spec)
             if set_aside is not None:
