@@ -185,6 +185,15 @@ MESSAGES: dict[str, Entry] = {
         "from day {day} after assignment (after the levers' direct window), checked against the "
         "last {days} days of the follow-up; not an observed result.",
     },
+    "clv.basis.constant_dropout": {
+        "ru": "Уход: данные лучше всего описывает одна и та же для всех клиентов вероятность уйти "
+        "после каждой покупки ({fits}) — предельный случай BG/NBD, в котором бета-распределение "
+        "вероятностей ухода сжимается в точку; он и использован.",
+        "en": "Drop-out: the data fit best with one chance of leaving after each purchase, the "
+        "same for every customer ({fits}) - the limit of BG/NBD in which the Beta distribution "
+        "of drop-out chances shrinks to a point; that model is used.",
+    },
+    "clv.basis.constant_dropout.all_arms": {"ru": "все группы", "en": "all arms"},
     "clv.holdout_rule": {
         "ru": "Модели обучаются (по умолчанию один раз на всех группах) на поведении после "
         "прямого действия механик (срок действия купона, не меньше {days} дн.), чтобы всплеск "
