@@ -302,12 +302,12 @@ def _with_checks(
                     low=signed_number(check.ci_lower),
                     high=signed_number(check.ci_upper),
                 )
-            message = Text("clv.withheld.arm", why=why, months=result.months)
+            withheld = Text("clv.withheld.arm", why=why, months=result.months)
             arm = dataclasses.replace(
                 arm,
                 status="withheld",
-                message=message,
-                check=dataclasses.replace(check, reason=message) if check else None,
+                message=withheld,
+                check=dataclasses.replace(check, reason=withheld) if check else None,
                 **_NO_PROJECTION,
             )
         elif arm.status != "ok" and check is not None:
