@@ -45,6 +45,12 @@ MESSAGES: dict[str, Entry] = {
         "en": "drop-out: a/(a+b) = chance of leaving after a purchase",
     },
     "clv.fit.meaning.b": {"ru": "уход, второй параметр формы", "en": "drop-out, second shape"},
+    "clv.fit.meaning.dropout": {
+        "ru": "уход: одна для всех вероятность уйти после покупки (предел BG/NBD при a, b -> "
+        "бесконечность)",
+        "en": "drop-out: one chance of leaving after a purchase for every customer (BG/NBD's "
+        "limit as a, b -> infinity)",
+    },
     "clv.fit.meaning.p": {
         "ru": "разброс суммы за день с покупкой",
         "en": "shape of spend per purchase day",
