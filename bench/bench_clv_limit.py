@@ -59,7 +59,12 @@ def summary(truth: clv.BgNbdParams, customers: int, seed: int) -> pd.DataFrame:
 def timed(frame: pd.DataFrame, method: str) -> tuple[float, float, clv.ProjectionResult]:
     started, started_cpu = time.perf_counter(), time.process_time()
     result = clv.project_arm_frame(
-        frame, ARMS, bootstrap=100, seed=1, method=method, time_unit="days"  # type: ignore[arg-type]
+        frame,
+        ARMS,
+        bootstrap=100,
+        seed=1,
+        method=method,
+        time_unit="days",  # type: ignore[arg-type]
     )
     return time.perf_counter() - started, time.process_time() - started_cpu, result
 
