@@ -161,6 +161,8 @@ def run(customers: int, repeats: int, seed: int) -> str:
     for fit, truth in ((bg, TRUTH_BGNBD), (gg, TRUTH_GAMMA_GAMMA)):
         errors = fit.standard_errors or {}
         for name, value in vars(truth).items():
+            if value is None:  # BgNbdParams.dropout of a Beta mixture
+                continue
             estimate = getattr(fit.params, name)
             lines.append(f"| {name} | {value:g} | {estimate:.4g} | {errors.get(name, 0):.2g} |")
     lines += [

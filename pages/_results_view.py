@@ -627,7 +627,7 @@ def render_projection(
         t(
             "clv.projection.bootstrap",
             lang,
-            basis=_ui.say(result.basis),
+            basis=_ui.plain(_ui.say(result.basis)),  # names arms when a fit is the limit
             replicates=_ui.count(result.bootstrap),
             check_rule=_ui.say(result.check_rule),
         )

@@ -395,7 +395,10 @@ symbol = _ui.fmt().currency_symbol  # ru '₽', '€'; en 'RUB', '€'
 values: dict[str, dict[str, object]] = {"alpha": {"unit": unit}, "v": {"currency": symbol}}
 parameters = [
     (model_name, name, t(f"clv.fit.meaning.{name}", lang, **values.get(name, {})))
-    for model_name, names in (("BG/NBD", "r alpha a b"), ("Gamma-Gamma", "p q v"))
+    for model_name, names in (
+        ("BG/NBD", "r alpha dropout" if bg_fit.constant_dropout else "r alpha a b"),
+        ("Gamma-Gamma", "p q v"),
+    )
     for name in names.split()
 ]
 column = {c: t(f"clv.fit.col.{c}", lang) for c in ("model", "parameter", "estimate")}

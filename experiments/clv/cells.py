@@ -26,6 +26,7 @@ from experiments.clv.bgnbd import (
     _BgNbdObjective,
     _cumulative_purchases,
     _distinct_pairs,
+    _objective,
     fit_bgnbd,
 )
 from experiments.clv.core import _DAYS_PER_UNIT, _LOG_BOUND, DAYS_PER_MONTH, Array, TimeUnit
@@ -211,7 +212,7 @@ def _fit_group(
         gradient = spend_objective.scores(np.log(gg.require().as_array()))
     x, t_x, t_end = cells.cell_x[rows], cells.cell_t_x[rows], cells.cell_t_end[rows]
     pairs = _distinct_pairs(x, t_end)
-    objective = _BgNbdObjective(x, t_x, t_end, cells.count[rows])
+    objective = _objective(x, t_x, t_end, cells.count[rows], bg.constant_dropout)
     return _GroupFit(arms, rows, bg, gg, spend, gradient, pairs, objective)
 
 
@@ -266,14 +267,14 @@ def _refitted_bgnbd(
     rows = group.cells
     objective = group.objective.reweighted(count)
     inverse_hessian = fit.log_covariance * objective.total
-    theta = np.log(fit.params.as_array())
+    theta = fit.params.theta()  # the model the point fit chose (Beta mixture or its limit)
     for _ in range(_NEWTON_ITERATIONS):
         _, gradient = objective(theta)
         if not np.all(np.isfinite(gradient)):
             break
         if float(np.max(np.abs(gradient))) < _REFIT_TOLERANCE:
             if np.all(np.abs(theta) < _LOG_BOUND):
-                return BgNbdParams(*(float(v) for v in np.exp(theta)))
+                return BgNbdParams.from_theta(theta)
             return None
         theta = theta - inverse_hessian @ gradient
     refit = fit_bgnbd(

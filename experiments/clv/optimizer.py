@@ -120,14 +120,19 @@ def _starting_point(
     default: Any,
     customers: float,
 ) -> tuple[Array, Array | None]:
-    """Log-parameters to start from and, from a previous fit, the mean-scale inverse Hessian."""
+    """Log-parameters to start from and, from a previous fit, the mean-scale inverse Hessian
+    (parameters with a `theta()` say their own unconstrained form: BG/NBD's limit has a logit)."""
+
+    def unconstrained(params: Any) -> Array:
+        return params.theta() if hasattr(params, "theta") else np.log(params.as_array())
+
     if hasattr(start, "log_covariance"):  # a previous BgNbdFit / GammaGammaFit
         if start.params is None:
-            return np.log(default.as_array()), None
+            return unconstrained(default), None
         covariance = start.log_covariance
         inverse_hessian = None if covariance is None else covariance * customers
-        return np.log(start.params.as_array()), inverse_hessian
-    return np.log((start or default).as_array()), None
+        return unconstrained(start.params), inverse_hessian
+    return unconstrained(start or default), None
 
 
 def _not_converged_message(model: str, names: tuple[str, ...], optimum: _Optimum, hint: str) -> str:

@@ -29,7 +29,7 @@ from experiments.clv.gamma_gamma import (
     GammaGammaFit,
     GammaGammaParams,
 )
-from experiments.i18n.text import Text, joined, money, percent, signed_number
+from experiments.i18n.text import PerLanguage, Text, joined, money, percent, signed_number
 from experiments.progress import Progress
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ class HoldoutCheck:
         ci_upper: upper bound.
         passed: the predicted difference lies inside that interval; None for control or when
             the check could not be run (then the projection is withheld).
+        reason: why the arm's projection is withheld or refused (catalogue Text: the
+            check's outcome, or the fit's message); "" when it is shown.
     """
 
     holdout_days: int
@@ -74,6 +76,7 @@ class HoldoutCheck:
     ci_lower: float | None = None
     ci_upper: float | None = None
     passed: bool | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ class ArmProjection:
             (every arm with a fit, control included; no check allowance); None without
             replicates.
         projected_ci_upper: upper bound.
+        dropout_model: the drop-out of the arm's BG/NBD fit: "beta" (the Beta mixture of
+            drop-out chances) or "constant" (its limit, one chance for every customer:
+            `fit_bgnbd`); None without a usable fit. Every projected_* field and the
+            difference and intervals are None when the arm has no projection (withheld or
+            refused), and check.reason says why.
     """
 
     arm_id: int
@@ -138,6 +146,7 @@ class ArmProjection:
     bootstrap_ci_upper: float | None = None
     projected_ci_lower: float | None = None
     projected_ci_upper: float | None = None
+    dropout_model: Literal["beta", "constant"] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,8 @@ class ProjectionResult:
             direct window; 0 = from assignment).
         holdout_days: the last days of the follow-up held back for the check (0 = none).
         check_rule: how the check decides (HOLDOUT_RULE), "" without a check.
+        dropout_note: what `basis` says when a fit is BG/NBD's constant-dropout limit (which
+            fits and their drop-out chance), "" when none is.
     """
 
     experiment_id: int
@@ -182,6 +193,7 @@ class ProjectionResult:
     fit_start_days: int = 0
     holdout_days: int = 0
     check_rule: str = ""
+    dropout_note: str = ""
 
 
 def holdout_checks(
@@ -290,15 +302,16 @@ def _with_checks(
                     low=signed_number(check.ci_lower),
                     high=signed_number(check.ci_upper),
                 )
+            withheld = Text("clv.withheld.arm", why=why, months=result.months)
             arm = dataclasses.replace(
                 arm,
                 status="withheld",
-                message=Text("clv.withheld.arm", why=why, months=result.months),
-                projected_clv=None,
-                difference=None,
-                ci_lower=None,
-                ci_upper=None,
+                message=withheld,
+                check=dataclasses.replace(check, reason=withheld) if check else None,
+                **_NO_PROJECTION,
             )
+        elif arm.status != "ok" and check is not None:
+            arm = dataclasses.replace(arm, check=dataclasses.replace(check, reason=arm.message))
         elif arm.kind != "control" and check is not None and arm.ci_lower is not None:
             arm = _widened(arm, check, result)
         arms.append(arm)
@@ -312,11 +325,55 @@ def _with_checks(
         result,
         arms=tuple(arms),
         message=message,
-        basis=Text(f"clv.basis.checked.{result.method}", day=fit_start, days=holdout),
+        basis=joined(
+            [
+                Text(f"clv.basis.checked.{result.method}", day=fit_start, days=holdout),
+                result.dropout_note,
+            ]
+        ),
         fit_start_days=fit_start,
         holdout_days=holdout,
         check_rule=HOLDOUT_RULE,
     )
+
+
+_NO_PROJECTION: dict[str, Any] = {
+    "projected_clv": None,
+    "difference": None,
+    "ci_lower": None,
+    "ci_upper": None,
+    "bootstrap_ci_lower": None,
+    "bootstrap_ci_upper": None,
+    "projected_ci_lower": None,
+    "projected_ci_upper": None,
+}
+
+
+def _dropout_note(
+    fits: dict[int, tuple[BgNbdFit, GammaGammaFit, float | None]],
+    names: dict[int, str],
+    pooled: bool,
+) -> str:
+    """The basis's sentence on fits that are BG/NBD's constant-dropout limit ("" for none)."""
+    limits = [
+        (arm_id, bg.require().mean_dropout)
+        for arm_id, (bg, _, value) in sorted(fits.items())
+        if value is not None and bg.constant_dropout
+    ]
+    if not limits:
+        return ""
+    if pooled:
+        chance, everyone = percent(limits[0][1], 1), Text("clv.basis.constant_dropout.all_arms")
+        fitted: object = PerLanguage(
+            en=f"{everyone.render('en')}: {chance.en}", ru=f"{everyone.render('ru')}: {chance.ru}"
+        )
+    else:
+        chances = [(names[arm_id], percent(p, 1)) for arm_id, p in limits]
+        fitted = PerLanguage(
+            en=", ".join(f"{name}: {chance.en}" for name, chance in chances),
+            ru=", ".join(f"{name}: {chance.ru}" for name, chance in chances),
+        )
+    return Text("clv.basis.constant_dropout", fits=fitted)
 
 
 def _widened(arm: ArmProjection, check: HoldoutCheck, result: ProjectionResult) -> ArmProjection:
@@ -526,6 +583,9 @@ def project_arm_frame(
                 gamma_gamma=gg.params if gg.converged else None,
                 projected_ci_lower=own_interval[0] if own_interval else None,
                 projected_ci_upper=own_interval[1] if own_interval else None,
+                dropout_model=(
+                    None if value is None else ("constant" if bg.constant_dropout else "beta")
+                ),
             )
         )
 
@@ -539,11 +599,13 @@ def project_arm_frame(
     if failed:
         problems.append(Text("clv.problem.dropped_replicates", failed=failed, bootstrap=bootstrap))
     ok = control in usable and any(a != control for a in usable)
+    names = {int(a): str(n) for a, n in zip(arm_rows["arm_id"], arm_rows["name"], strict=True)}
+    note = _dropout_note(fits, names, method == "pooled")
     return ProjectionResult(
         experiment_id=int(experiment_id),
         status="ok" if ok else "insufficient_data",
         message=joined(problems),
-        basis=PROJECTION_BASIS[method],
+        basis=joined([PROJECTION_BASIS[method], note]),
         method=method,
         months=months,
         monthly_discount_rate=monthly_discount_rate,
@@ -553,6 +615,7 @@ def project_arm_frame(
         time_unit=time_unit,
         until=until,
         arms=tuple(results),
+        dropout_note=note,
     )
 
 
@@ -681,7 +744,18 @@ def project_arms(
 
 
 def projection_json(result: ProjectionResult) -> dict[str, object]:
-    """A ProjectionResult as plain JSON-ready values (parameters as dicts)."""
+    """A ProjectionResult as plain JSON-ready values (parameters as dicts; the infinite a, b
+    of a constant-dropout fit as None: JSON has no infinity, and `bgnbd.dropout` holds p)."""
     document = dataclasses.asdict(result)
     document["until"] = result.until.isoformat() if result.until else None
-    return document
+    return _finite(document)  # type: ignore[return-value]
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

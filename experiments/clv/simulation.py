@@ -48,14 +48,15 @@ def simulate_customers(
     """Draw purchase histories from the generative story of both models (validation, demos).
 
     Each customer makes a purchase at time 0, then buys at rate lambda ~ Gamma(r, alpha) and
-    after each purchase leaves with probability p ~ Beta(a, b); spends are Gamma(p, nu) with
+    after each purchase leaves with probability p ~ Beta(a, b) (every customer the same p in
+    the constant-dropout limit, `BgNbdParams.constant`); spends are Gamma(p, nu) with
     nu ~ Gamma(q, v) per customer. Fitting the models to the result should recover the
     parameters within sampling error.
     """
     t_end = np.asarray(T, dtype=float)
     n = len(t_end)
     rate = rng.gamma(bgnbd.r, 1 / bgnbd.alpha, n)
-    drop = rng.beta(bgnbd.a, bgnbd.b, n)
+    drop = np.full(n, bgnbd.dropout) if bgnbd.dropout is not None else rng.beta(bgnbd.a, bgnbd.b, n)
     scale = rng.gamma(gamma_gamma.q, 1 / gamma_gamma.v, n)
     clock = np.zeros(n)
     active = np.arange(n)

@@ -56,7 +56,7 @@ class StoreClv:
                 **(
                     dataclasses.asdict(bg.params)
                     if bg.params
-                    else dict.fromkeys(["r", "alpha", "a", "b"])
+                    else dict.fromkeys(["r", "alpha", "a", "b", "dropout"])
                 ),
                 "log_likelihood": bg.log_likelihood,
                 "status": bg.status,

@@ -45,6 +45,12 @@ MESSAGES: dict[str, Entry] = {
         "en": "drop-out: a/(a+b) = chance of leaving after a purchase",
     },
     "clv.fit.meaning.b": {"ru": "уход, второй параметр формы", "en": "drop-out, second shape"},
+    "clv.fit.meaning.dropout": {
+        "ru": "уход: одна для всех вероятность уйти после покупки (предел BG/NBD при a, b -> "
+        "бесконечность)",
+        "en": "drop-out: one chance of leaving after a purchase for every customer (BG/NBD's "
+        "limit as a, b -> infinity)",
+    },
     "clv.fit.meaning.p": {
         "ru": "разброс суммы за день с покупкой",
         "en": "shape of spend per purchase day",
@@ -185,6 +191,15 @@ MESSAGES: dict[str, Entry] = {
         "from day {day} after assignment (after the levers' direct window), checked against the "
         "last {days} days of the follow-up; not an observed result.",
     },
+    "clv.basis.constant_dropout": {
+        "ru": "Уход: данные лучше всего описывает одна и та же для всех клиентов вероятность уйти "
+        "после каждой покупки ({fits}) — предельный случай BG/NBD, в котором бета-распределение "
+        "вероятностей ухода сжимается в точку; он и использован.",
+        "en": "Drop-out: the data fit best with one chance of leaving after each purchase, the "
+        "same for every customer ({fits}) - the limit of BG/NBD in which the Beta distribution "
+        "of drop-out chances shrinks to a point; that model is used.",
+    },
+    "clv.basis.constant_dropout.all_arms": {"ru": "все группы", "en": "all arms"},
     "clv.holdout_rule": {
         "ru": "Модели обучаются (по умолчанию один раз на всех группах) на поведении после "
         "прямого действия механик (срок действия купона, не меньше {days} дн.), чтобы всплеск "

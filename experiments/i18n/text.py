@@ -150,11 +150,13 @@ def money(value: float | None, currency: str, *, signed: bool = False) -> PerLan
     return PerLanguage(en=amount("en"), ru=amount("ru"))
 
 
-def percent(share: float) -> PerLanguage:
-    """A share as a whole percentage in each language (en '95%', ru '95 %')."""
+def percent(share: float, digits: int = 0) -> PerLanguage:
+    """A share as a percentage in each language (en '95%', ru '95 %'; `digits` decimals)."""
     from experiments.i18n.format import Formatter
 
-    return PerLanguage(en=Formatter("en").percent(share, 0), ru=Formatter("ru").percent(share, 0))
+    return PerLanguage(
+        en=Formatter("en").percent(share, digits), ru=Formatter("ru").percent(share, digits)
+    )
 
 
 def signed_number(value: float | None) -> PerLanguage:

@@ -7,6 +7,8 @@ true 12-month future effects are in known_effects.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 
 import numpy as np
@@ -14,6 +16,7 @@ import pandas as pd
 import pytest
 
 from experiments import clv, config, demo
+from experiments.i18n.text import render
 from experiments.store import Store
 from experiments.store import customers as sql
 from tests.test_customers_sql import insert_transactions
@@ -303,3 +306,120 @@ def test_the_cli_projects_with_the_results_pages_replicates(tmp_path, capsys):
         # the same draws; DuckDB's parallel sums may differ in the last digits
         assert found["ci_lower"] == pytest.approx(arm.ci_lower, rel=1e-6)
         assert found["ci_upper"] == pytest.approx(arm.ci_upper, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def demo20k(tmp_path_factory):
+    """The README's demo store (20,000 customers, seed 7)."""
+    store = Store(tmp_path_factory.mktemp("demo20k") / "demo.duckdb")
+    demo.seed_demo(store, customers=20_000, seed=7, replace=True)
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("method", ["pooled", "per_arm"])
+def test_the_demo_stores_levers_are_projected_not_withheld(demo20k, method):
+    """Per arm, the demo's control fit ran to a + b -> infinity at a fixed a/(a+b): the
+    control was "not converged" and every lever withheld. That is BG/NBD's constant-dropout
+    limit, fitted as such: every lever is projected, and the basis says which fit is the
+    limit (in Russian too)."""
+    result = clv.project_arms(demo20k, 1, bootstrap=20, seed=1, method=method)
+    assert result.status == "ok", result.message
+    for arm in result.arms:
+        assert arm.status == "ok", (arm.name, arm.message)
+        assert arm.projected_clv is not None and arm.projected_ci_lower is not None
+        assert arm.dropout_model in ("beta", "constant")
+        assert arm.check is not None and arm.check.reason == ""
+    limits = [a for a in result.arms if a.dropout_model == "constant"]
+    if method == "per_arm":
+        assert [a.name for a in limits] == ["Control"]
+    for arm in limits:
+        assert arm.bgnbd is not None and arm.bgnbd.dropout is not None
+        assert f"{arm.bgnbd.dropout:.1%}" in result.basis
+    if limits:
+        assert "the same for every customer" in result.basis
+        assert "одна и та же для всех клиентов" in render(result.basis, "ru")
+        document = clv.projection_json(result)
+        found = next(a for a in document["arms"] if a["name"] == limits[0].name)
+        assert found["bgnbd"]["a"] is None and found["bgnbd"]["b"] is None  # infinite
+        assert found["dropout_model"] == "constant"
+        json.dumps(document, allow_nan=False, default=str)
+
+
+def test_arms_from_a_constant_dropout_truth_are_projected_and_cover_it():
+    """Two arms drawn with one drop-out chance p = 0.1 for every customer (the second buys
+    more often): per-arm fits recover p, the projection covers the true difference."""
+    control = clv.BgNbdParams.constant(0.6, 40.0, 0.1)  # days
+    faster = clv.BgNbdParams.constant(0.6, 25.0, 0.1)
+    T = np.random.default_rng(8).integers(150, 200, 20_000).astype(float)
+    summary = clv.simulate_arm_summary({1: control, 2: faster}, SPEND, T, np.random.default_rng(9))
+    arms = pd.DataFrame(
+        {"arm_id": [1, 2], "name": ["Control", "Faster"], "kind": ["control", "gift"]}
+    )
+    result = clv.project_arm_frame(summary, arms, bootstrap=60, seed=3, time_unit="days")
+    truth = clv.true_future_clv(faster, SPEND, T, time_unit="days") - clv.true_future_clv(
+        control, SPEND, T, time_unit="days"
+    )
+    assert result.status == "ok", result.message
+    for arm in result.arms:
+        # the limit, or (about half the time, by chance) a Beta mixture close to a point mass
+        assert arm.dropout_model in ("constant", "beta") and arm.bgnbd is not None, arm
+        assert arm.bgnbd.mean_dropout == pytest.approx(0.1, abs=0.01)
+        assert arm.bgnbd.constant_dropout or arm.bgnbd.a + arm.bgnbd.b > 50, arm.bgnbd
+    gift = _arms(result)["Faster"]
+    assert gift.ci_lower <= truth <= gift.ci_upper, (truth, gift)
+
+
+def test_a_withheld_arm_has_no_projected_number_and_its_check_says_why():
+    """A lever whose held-back check failed (and one that could not be checked): every
+    projected_* field, the difference and every interval are null in the JSON (the
+    bootstrap had computed them: not a stale number), and check.reason says why."""
+    from experiments.clv.projection import _with_checks
+
+    T = np.random.default_rng(10).integers(150, 200, 3_000).astype(float)
+    summary = clv.simulate_arm_summary(
+        {1: BASE, 2: FASTER, 3: BASE}, SPEND, T, np.random.default_rng(11)
+    )
+    arms = pd.DataFrame(
+        {
+            "arm_id": [1, 2, 3],
+            "name": ["Control", "Gift", "Call"],
+            "kind": ["control", "gift", "outreach"],
+        }
+    )
+    projected = clv.project_arm_frame(summary, arms, bootstrap=20, seed=3, time_unit="days")
+    assert all(a.projected_ci_lower is not None for a in projected.arms)
+    base = clv.HoldoutCheck(
+        holdout_days=40, customers=3_000, predicted_margin=10.0, actual_margin=9.0
+    )
+    checks = {
+        1: base,
+        2: dataclasses.replace(
+            base,
+            predicted_difference=5.0,
+            actual_difference=-1.0,
+            ci_lower=-3.0,
+            ci_upper=1.0,
+            passed=False,
+        ),
+        3: dataclasses.replace(base, predicted_margin=None),
+    }
+    result = _with_checks(projected, checks, fit_start=30, holdout=40)
+    document = clv.projection_json(result)
+    withheld = {a["name"]: a for a in document["arms"] if a["status"] == "withheld"}
+    assert sorted(withheld) == ["Call", "Gift"]
+    for arm in withheld.values():
+        for name in [k for k in arm if k.startswith("projected")] + [
+            "difference",
+            "ci_lower",
+            "ci_upper",
+            "bootstrap_ci_lower",
+            "bootstrap_ci_upper",
+        ]:
+            assert arm[name] is None, (arm["name"], name)
+        assert arm["check"]["reason"] == arm["message"]
+        assert arm["check"]["reason"].startswith("Projection withheld")
+    assert "predicted" in withheld["Gift"]["check"]["reason"]
+    assert "could not be checked" in withheld["Call"]["check"]["reason"]
+    control = document["arms"][0]
+    assert control["projected_ci_lower"] is not None and control["check"]["reason"] == ""

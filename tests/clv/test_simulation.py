@@ -21,6 +21,8 @@ def test_fits_recover_known_parameters_from_simulated_customers():
     assert bg.standard_errors is not None and gg.standard_errors is not None
     for fit, truth in ((bg, truth_bg), (gg, truth_gg)):
         for name, true_value in vars(truth).items():
+            if true_value is None:  # BgNbdParams.dropout: a Beta mixture, not the limit
+                continue
             estimate = getattr(fit.params, name)
             error = fit.standard_errors[name]  # type: ignore[index]
             assert abs(estimate - true_value) < 4 * error, (name, estimate, true_value, error)
