@@ -183,6 +183,8 @@ def test_the_customers_page_reads_its_rfm_and_clv_from_the_source(
     params = next(d.value for d in at.dataframe if "parameter" in d.value.columns)
     estimates = params.set_index("parameter")["estimate"]
     for name, value in vars(want_clv.model.bgnbd.require()).items():
+        if value is None:  # `dropout` of a Beta mixture: the page lists a and b instead
+            continue
         assert estimates[name] == pytest.approx(value, rel=1e-5), name
     assert "no per-customer download" in shown(at.caption)
     labels = [b.label for b in at.get("download_button")]
