@@ -244,18 +244,21 @@ def test_disk_full_and_out_of_memory_are_worded(store, tmp_path, monkeypatch):
 
     from experiments.store import StoreError, uploads
 
-    path = _csv(tmp_path, "t.csv", "customer_id,date,amount\nc1,2026-01-05,10\n")
-    for error, words in (
-        (duckdb.IOException("Could not write file: No space left on device"), "disk"),
-        (duckdb.OutOfMemoryException("failed to allocate"), "out of memory"),
-    ):
+    clean = _csv(tmp_path, "t.csv", "customer_id,date,amount\nc1,2026-01-05,10\n")
+    # a totals row is set aside, so this file is loaded through the staging table
+    staged = _csv(tmp_path, "s.csv", "customer_id,date,amount\nc1,2026-01-05,10\nИтого,,10\n")
+    for path in (clean, staged):
+        for error, words in (
+            (duckdb.IOException("Could not write file: No space left on device"), "disk"),
+            (duckdb.OutOfMemoryException("failed to allocate"), "out of memory"),
+        ):
 
-        def fail(*args, error=error, **kw):
-            raise error
+            def fail(*args, error=error, **kw):
+                raise error
 
-        monkeypatch.setattr(uploads, "_insert", fail)
-        with pytest.raises(StoreError, match=words):
-            load(store, path)
+            monkeypatch.setattr(uploads, "_audit", fail)  # the last write of either path
+            with pytest.raises(StoreError, match=words):
+                load(store, path)
     assert store_rows(store) == (0, 0)
 
 

@@ -15,7 +15,8 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -268,14 +269,20 @@ def _raw(position: int | None) -> str:
     return f"CAST(c{int(position)} AS VARCHAR)"
 
 
-def _source_sql(source: StagingSource) -> str:
+def _source_sql(source: StagingSource, numbered: bool = False) -> str:
+    """The file as a relation of columns ``c0`` ...; `numbered` (CSV only) adds
+    ``file_index``, the data row's 1-based position in the file."""
     aliases = ", ".join(f"c{i}" for i in range(source.column_count))
     if source.format == "csv":
-        return (
+        reader = (
             "read_csv($path, delim = $delim, quote = '\"', escape = '\"', header = true,"
             " auto_detect = false, columns = $columns, encoding = 'utf-8',"
-            f" strict_mode = true, null_padding = false) AS src({aliases})"
+            " strict_mode = true, null_padding = false)"
         )
+        if numbered:
+            return f"(SELECT * FROM {reader} WITH ORDINALITY) AS src({aliases}, file_index)"  # noqa: S608
+        return f"{reader} AS src({aliases})"
+    assert not numbered, "row numbers are read for CSV files only"
     if source.format == "parquet":
         return f"read_parquet($path) AS src({aliases})"
     return f"ll_frame AS src({aliases})"
@@ -326,28 +333,59 @@ def _raw_number(raw: str) -> str:
     )
 
 
-_STAGE_TRANSACTIONS = """
-CREATE TEMP TABLE ll_staging AS
+_TRANSACTION_ROWS = """
 SELECT customer_id, order_id, channel,
        ts, CASE WHEN ts IS NULL THEN coalesce(nullif(trim(ts_raw), ''), '') END AS ts_bad,
        amount,
        CASE WHEN amount IS NULL THEN coalesce(nullif(trim(amount_raw), ''), '') END AS amount_bad,
        margin, CASE WHEN margin IS NULL THEN nullif(trim(margin_raw), '') END AS margin_bad,
        discount,
-       CASE WHEN discount IS NULL THEN nullif(trim(discount_raw), '') END AS discount_bad
+       CASE WHEN discount IS NULL THEN nullif(trim(discount_raw), '') END AS discount_bad{keep}
 FROM (
     SELECT customer_id, order_id, channel, ts_raw, amount_raw, margin_raw, discount_raw,
            {ts} AS ts,
            CASE WHEN isfinite(amount_number) THEN amount_number END AS amount,
            CASE WHEN isfinite(margin_number) THEN margin_number END AS margin,
-           CASE WHEN isfinite(discount_number) THEN discount_number END AS discount
+           CASE WHEN isfinite(discount_number) THEN discount_number END AS discount{keep}
     FROM (
         SELECT *, {amount} AS amount_number, {margin} AS margin_number,
                {discount} AS discount_number
-        FROM (SELECT {texts} FROM {source})
+        FROM (SELECT {texts}{keep} FROM {source})
     )
 )
 """
+
+
+def _transaction_rows(spec: LoadSpec, numbered: bool = False) -> str:
+    """The SELECT of a transactions file's rows as staged: the mapped fields trimmed and
+    typed, with the text of every cell that did not read as a date or number (``ts_bad``,
+    ...); `numbered` keeps ``file_index`` (`_source_sql`)."""
+    texts = ", ".join(
+        f"{_text(spec.fields.get(name))} AS {name}"
+        if name in _PLAIN_TEXT
+        else f"{_raw(spec.fields.get(name))} AS {name}_raw"
+        for name in STAGED_FIELDS["transactions"]
+    )
+    return _TRANSACTION_ROWS.format(
+        texts=texts,
+        keep=", file_index" if numbered else "",
+        source=_source_sql(spec.source, numbered),
+        amount=_raw_number("amount_raw"),
+        margin=_raw_number("margin_raw"),
+        discount=_raw_number("discount_raw"),
+        ts=_ISO_TS if not spec.date_formats else _FORMATTED_TS,
+    )
+
+
+def _source_params(spec: LoadSpec) -> dict[str, object]:
+    source = spec.source
+    return {
+        "path": str(source.path) if source.path else None,
+        "delim": source.delimiter,
+        "columns": {f"c{i}": "VARCHAR" for i in range(source.column_count)},
+        "decimal_comma": spec.decimal_comma,
+        "date_formats": list(spec.date_formats),
+    }
 
 
 def _stage(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> None:
@@ -358,33 +396,13 @@ def _stage(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> None:
         cur.register("ll_frame", source.frame)
     staged = STAGED_FIELDS[spec.kind]
     if spec.kind == "transactions":
-        texts = ", ".join(
-            f"{_text(spec.fields.get(name))} AS {name}"
-            if name in _PLAIN_TEXT
-            else f"{_raw(spec.fields.get(name))} AS {name}_raw"
-            for name in staged
-        )
-        sql = _STAGE_TRANSACTIONS.format(
-            texts=texts,
-            source=_source_sql(source),
-            amount=_raw_number("amount_raw"),
-            margin=_raw_number("margin_raw"),
-            discount=_raw_number("discount_raw"),
-            ts=_ISO_TS if not spec.date_formats else _FORMATTED_TS,
-        )
+        sql = "CREATE TEMP TABLE ll_staging AS " + _transaction_rows(spec)
     else:
         columns = [f"{_text(spec.fields.get(name))} AS {name}" for name in staged]
         columns += [f"{_text(position)} AS x{j}" for j, (position, _) in enumerate(spec.extras)]
         sql = f"CREATE TEMP TABLE ll_staging AS SELECT {', '.join(columns)} FROM "  # noqa: S608
         sql += _source_sql(source)
-    params: dict[str, object] = {
-        "path": str(source.path) if source.path else None,
-        "delim": source.delimiter,
-        "columns": {f"c{i}": "VARCHAR" for i in range(source.column_count)},
-        "decimal_comma": spec.decimal_comma,
-        "date_formats": list(spec.date_formats),
-    }
-    _run(cur, sql, params, progress, (0.30, 0.70), "Reading rows")
+    _run(cur, sql, _source_params(spec), progress, (0.30, 0.70), "Reading rows")
 
 
 _PLAIN_TEXT = {"customer_id", "order_id", "channel"}
@@ -400,6 +418,12 @@ class _Check:
     field: str | None
     probe: str | None = None  # cheaper aggregate, non-zero exactly when the condition has hits
 
+
+# `earlier`: "" over ll_staging; `_EARLIER` when the rows checked are in transactions already
+_STORED_ORDER_ID = (
+    "order_id IN (SELECT order_id FROM transactions WHERE order_id IS NOT NULL{earlier})"
+)
+_EARLIER = " AND upload_id <> $upload_id"
 
 # The regex only on cells starting with one of its four characters: a regex on every cell of
 # every text column was half of the validation pass; same rows.
@@ -476,7 +500,7 @@ def _checks(spec: LoadSpec) -> list[_Check]:
                 _Check(
                     "order_id_already_stored",
                     "error",
-                    "order_id IN (SELECT order_id FROM transactions WHERE order_id IS NOT NULL)",
+                    _STORED_ORDER_ID.format(earlier=""),
                     "order_id",
                     "order_id",
                 ),
@@ -540,12 +564,12 @@ _SAME_AS_STORED = (  # an order of an earlier upload, exported again unchanged
     " WHERE t.order_id = ll_staging.order_id"
     " AND t.customer_id IS NOT DISTINCT FROM ll_staging.customer_id"
     " AND t.ts IS NOT DISTINCT FROM ll_staging.ts"
-    " AND abs(t.amount - ll_staging.amount) < 0.005)"
+    " AND abs(t.amount - ll_staging.amount) < 0.005{earlier})"
 )
 _SAME_ROW_AS_STORED = (  # a row without an order id of an earlier upload, exported again
     "order_id IS NULL AND EXISTS (SELECT 1 FROM transactions t WHERE t.order_id IS NULL"
     " AND t.customer_id = ll_staging.customer_id AND t.ts = ll_staging.ts"
-    " AND abs(t.amount - ll_staging.amount) < 0.005)"
+    " AND abs(t.amount - ll_staging.amount) < 0.005{earlier})"
 )
 _ASIDE_COLUMNS = {
     "transactions": "customer_id, coalesce(CAST(ts AS VARCHAR), ts_bad) AS ts,"
@@ -555,11 +579,16 @@ _ASIDE_COLUMNS = {
 }
 
 
-def _set_aside_rules(spec: LoadSpec) -> list[tuple[str, str]]:
-    """(finding code, SQL condition) of the rows set aside before validation, in order."""
+def _set_aside_rules(spec: LoadSpec, earlier: bool = False) -> list[tuple[str, str]]:
+    """(finding code, SQL condition) of the rows set aside before validation, in order.
+
+    `earlier`: the rows are in transactions already (`_load_one_pass`), so a stored row is
+    one of another upload."""
     texts: tuple[str, ...]
     if spec.kind == "transactions":
         texts = ("customer_id", "order_id", "ts_bad", "amount_bad")  # a channel may be "Total"
+        if earlier:  # an unread date or amount is a row under the negative upload id already
+            texts = texts[:2]
     elif spec.kind == "results":
         texts = ("arm", "customer_id")
     else:
@@ -568,8 +597,11 @@ def _set_aside_rules(spec: LoadSpec) -> list[tuple[str, str]]:
     if spec.kind != "results":
         rules.append(("no_customer", "customer_id IS NULL"))
     if spec.kind == "transactions":  # one rule for an overlap, with or without order ids
-        same = f"({_SAME_AS_STORED}) OR ({_SAME_ROW_AS_STORED})"
-        rules.append(("already_stored", same if "order_id" in spec.fields else _SAME_ROW_AS_STORED))
+        later = " AND t.upload_id <> $upload_id" if earlier else ""
+        by_order = _SAME_AS_STORED.format(earlier=later)
+        by_row = _SAME_ROW_AS_STORED.format(earlier=later)
+        same = f"({by_order}) OR ({by_row})"
+        rules.append(("already_stored", same if "order_id" in spec.fields else by_row))
     return rules
 
 
@@ -675,7 +707,8 @@ def _example(value: object) -> str:
     return str(value)[:60]
 
 
-def _check_params(cur: Cursor, spec: LoadSpec) -> dict[str, object]:
+def _check_params(cur: Cursor, spec: LoadSpec, staged: bool = True) -> dict[str, object]:
+    """The values the checks bind; `staged`: ``$base``, the first row id of ll_staging."""
     return {
         "future_limit": spec.future_limit,
         "past_limit": spec.past_limit,
@@ -683,7 +716,7 @@ def _check_params(cur: Cursor, spec: LoadSpec) -> dict[str, object]:
         "max_amount": spec.max_abs_amount,
         "first_row": spec.source.first_row_number,
         "shown": spec.rows_shown,
-        "base": _first_rowid(cur),
+        "base": _first_rowid(cur) if staged else 0,
     }
 
 
@@ -785,67 +818,51 @@ def _settled(cur: Cursor, spec: LoadSpec) -> LoadSpec:
     return replace(spec, sha256=sha256, digest=None)
 
 
-def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> LoadOutcome:
-    """Stage, validate and insert one file in a single transaction.
+class _NeedsStaging(Exception):
+    """Raised inside a one-pass load whose file has rows to set aside or errors: it rolls
+    back and the file is loaded through the staging table, which words them."""
 
-    Returns the outcome; when any finding is an error nothing is written and the store
-    version does not change. Raises StoreError only for store-level failures (and whatever
-    `spec.digest` raises about the file's bytes).
+
+@contextmanager
+def _reading(digest: Callable[[], str] | None) -> Iterator[None]:
+    """DuckDB's reader errors (a broken CSV line, a cast the reader refuses) as a refusal."""
+    try:
+        yield
+    except duckdb.InvalidInputException as error:
+        if digest is not None:  # a NUL byte wins; the transaction is aborted: no query
+            digest()
+        raise _Rejected(LoadOutcome(findings=(_reader_finding(error),))) from None
+    except duckdb.ConversionException as error:
+        if digest is not None:
+            digest()
+        finding = Finding("unreadable_row", "error", 1, detail=str(error)[:300])
+        raise _Rejected(LoadOutcome(findings=(finding,))) from None
+
+
+def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> LoadOutcome:
+    """Validate and insert one file in a single transaction.
+
+    A transactions CSV is read once, straight into `transactions` (`_load_one_pass`); only
+    when it has rows to set aside or errors is it read again through the staging table
+    (`_load_staged`), in a new transaction. Returns the outcome; when any finding is an
+    error nothing is written and the store version does not change. Raises StoreError only
+    for store-level failures (and whatever `spec.digest` raises about the file's bytes).
     """
     digest = spec.digest
     try:
-        with store.load_memory(), store.transaction() as cur:
-            cur.execute("SET enable_progress_bar = true")
-            cur.execute("SET enable_progress_bar_print = false")
-            if spec.digest is None:
-                spec = _settled(cur, spec)
-            try:
-                _stage(cur, spec, progress)
-            except duckdb.InvalidInputException as error:
-                if digest is not None:  # a NUL byte wins; the transaction is aborted: no query
-                    digest()
-                raise _Rejected(LoadOutcome(findings=(_reader_finding(error),))) from None
-            except duckdb.ConversionException as error:
-                if digest is not None:
-                    digest()
-                finding = Finding("unreadable_row", "error", 1, detail=str(error)[:300])
-                raise _Rejected(LoadOutcome(findings=(finding,))) from None
-            if spec.kind == "results" and "arm" not in spec.fields:
-                _arm_from_assignments(cur, spec)
-            if progress:
-                progress(0.72, "Checking rows")
-            _keep_first_rowid(cur)
-            aside, total, findings = _set_aside_and_validate(cur, spec)
-            if spec.load_valid_rows and any(f.severity == "error" for f in findings):
-                for check in _checks(spec):
-                    if check.severity == "error":
-                        _move_aside(cur, spec, check.code, check.condition)
-                skipped = [f for f in findings if f.severity == "error"]
-                total, findings = _validate(cur, spec)
-                aside += [
-                    Finding(f"set_aside_{f.code}", "warning", f.count, f.rows, f.field)
-                    for f in skipped
-                    if not any(g.code == f.code for g in findings)
-                ]
-            if total == 0 and aside:
-                findings.append(Finding("nothing_left", "error", sum(f.count for f in aside)))
-            elif total == 0:
-                findings.append(Finding("no_rows", "error", 0))
-            findings = aside + findings
-            spec = _settled(cur, spec)
-            if any(f.severity == "error" for f in findings):
-                refused = LoadOutcome(findings=tuple(findings), rows=total)
-                if total == 0 and aside:  # every row set aside: they are what the user needs
-                    refused = replace(refused, set_aside=_set_aside_frame(cur, spec))
-                raise _Rejected(refused)
-            outcome = _insert(cur, spec, total, findings, progress)
-            set_aside = _set_aside_frame(cur, spec)
-            if set_aside is not None:
-                outcome = replace(outcome, set_aside=set_aside)
-            cur.execute("DROP TABLE ll_staging")
-            cur.execute("DROP TABLE ll_base")
-            if progress:
-                progress(0.99, "Committing")
+        with store.load_memory():
+            if spec.kind == "transactions" and spec.source.format == "csv":
+                try:
+                    with store.transaction() as cur:
+                        outcome = _load_one_pass(cur, spec, progress)
+                except _NeedsStaging:
+                    _give_space_back(store)  # the rolled-back rows' blocks
+                else:
+                    if progress:
+                        progress(1.0, "Done")
+                    return outcome
+            with store.transaction() as cur:
+                outcome = _load_staged(cur, spec, progress)
         if progress:
             progress(1.0, "Done")
         return outcome
@@ -864,6 +881,168 @@ def load(store: Store, spec: LoadSpec, progress: Progress | None = None) -> Load
     except MemoryError:
         _give_space_back(store)
         raise store_error(MemoryError()) from None
+
+
+def _load_staged(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> LoadOutcome:
+    """Stage the file in ``ll_staging``, set rows aside, validate, insert (or raise
+    `_Rejected`)."""
+    digest = spec.digest
+    cur.execute("SET enable_progress_bar = true")
+    cur.execute("SET enable_progress_bar_print = false")
+    if spec.digest is None:
+        spec = _settled(cur, spec)
+    with _reading(digest):
+        _stage(cur, spec, progress)
+    if spec.kind == "results" and "arm" not in spec.fields:
+        _arm_from_assignments(cur, spec)
+    if progress:
+        progress(0.72, "Checking rows")
+    _keep_first_rowid(cur)
+    aside, total, findings = _set_aside_and_validate(cur, spec)
+    if spec.load_valid_rows and any(f.severity == "error" for f in findings):
+        for check in _checks(spec):
+            if check.severity == "error":
+                _move_aside(cur, spec, check.code, check.condition)
+        skipped = [f for f in findings if f.severity == "error"]
+        total, findings = _validate(cur, spec)
+        aside += [
+            Finding(f"set_aside_{f.code}", "warning", f.count, f.rows, f.field)
+            for f in skipped
+            if not any(g.code == f.code for g in findings)
+        ]
+    if total == 0 and aside:
+        findings.append(Finding("nothing_left", "error", sum(f.count for f in aside)))
+    elif total == 0:
+        findings.append(Finding("no_rows", "error", 0))
+    findings = aside + findings
+    spec = _settled(cur, spec)
+    if any(f.severity == "error" for f in findings):
+        refused = LoadOutcome(findings=tuple(findings), rows=total)
+        if total == 0 and aside:  # every row set aside: they are what the user needs
+            refused = replace(refused, set_aside=_set_aside_frame(cur, spec))
+        raise _Rejected(refused)
+    outcome = _insert(cur, spec, total, findings, progress)
+    set_aside = _set_aside_frame(cur, spec)
+    if set_aside is not None:
+        outcome = replace(outcome, set_aside=set_aside)
+    cur.execute("DROP TABLE ll_staging")
+    cur.execute("DROP TABLE ll_base")
+    if progress:
+        progress(0.99, "Committing")
+    return outcome
+
+
+# One pass: the file's rows go straight into transactions, clustered by customer. A row that
+# would be refused or set aside for a missing or unreadable value (no customer, a bad date,
+# amount, margin or discount) is stored under the negative upload id with placeholders, so
+# one scan of the new rows counts them next to every other check; any of them (or a row to
+# set aside, or an error) rolls this back and the staged load words them.
+_ONE_PASS_INSERT = """
+INSERT INTO transactions (order_id, customer_id, ts, amount, margin, channel, discount, upload_id)
+SELECT order_id, coalesce(customer_id, ''), coalesce(ts, TIMESTAMP '1970-01-01'),
+       coalesce(amount, 0), margin, channel, coalesce(discount, 0),
+       CASE WHEN customer_id IS NULL OR ts IS NULL OR amount IS NULL
+                 OR margin_bad IS NOT NULL OR discount_bad IS NOT NULL
+            THEN -$upload_id ELSE $upload_id END
+FROM ({rows})
+ORDER BY hash(customer_id)
+"""
+_UNREAD_CHECKS = {"empty_id", "bad_date", "bad_amount", "bad_number"}  # the negative id's rows
+
+
+def _next_upload_id(cur: Cursor) -> int:
+    """The id `nextval('upload_id_seq')` will return, without taking it: a load that goes on
+    to the staging table (or is refused) leaves the sequence as it was."""
+    row = cur.execute(
+        "SELECT coalesce(last_value + increment_by, start_value) FROM duckdb_sequences()"
+        " WHERE sequence_name = 'upload_id_seq'"
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> LoadOutcome:
+    """Insert a transactions CSV in one read, then check the inserted rows in one scan.
+
+    Raises `_NeedsStaging` when any row is to be set aside or has an error (the staged load
+    names them), `_Rejected` for a file DuckDB cannot read or a duplicate upload. Warnings
+    (refunds, formula-like text) keep the load; their rows are found by reading the file
+    again for those rows only.
+    """
+    cur.execute("SET enable_progress_bar = true")
+    cur.execute("SET enable_progress_bar_print = false")
+    if spec.digest is None:
+        spec = _settled(cur, spec)
+    upload_id = _next_upload_id(cur)
+    stored_before = _stored_transactions(cur)
+    params: dict[str, object] = {**_source_params(spec), "upload_id": upload_id}
+    insert = _ONE_PASS_INSERT.format(rows=_transaction_rows(spec))
+    with _reading(spec.digest):
+        _run(cur, insert, params, progress, (0.05, 0.90), "Reading rows")
+    if progress:
+        progress(0.90, "Checking rows")
+    rules = [
+        (code, condition)
+        for code, condition in _set_aside_rules(spec, earlier=True)
+        if code != "no_customer" and (code != "already_stored" or stored_before)
+    ]
+    checks = [
+        replace(c, condition=_STORED_ORDER_ID.format(earlier=_EARLIER))
+        if c.code == "order_id_already_stored"
+        else c
+        for c in _checks(spec)
+        if c.code not in _UNREAD_CHECKS
+    ]
+    params = {**params, **_check_params(cur, spec, staged=False)}
+    terms = ["count_if(upload_id < 0)"] + [f"count_if({c})" for _, c in rules]
+    new_rows = " FROM transactions AS ll_staging WHERE upload_id IN ($upload_id, -$upload_id)"
+    counts_sql = "SELECT " + ", ".join(terms + _count_terms(checks)) + new_rows
+    row = cur.execute(counts_sql, _bind(counts_sql, params)).fetchone()
+    assert row is not None
+    unread, present = row[0], row[1 : 1 + len(rules)]
+    total, counts = int(row[1 + len(rules)]), row[2 + len(rules) :]
+    refused = any(n and c.severity == "error" for c, n in zip(checks, counts, strict=True))
+    if unread or any(present) or refused or total == 0:
+        raise _NeedsStaging
+    findings = [
+        _numbered_finding(cur, spec, check, int(count), params)
+        for check, count in zip(checks, counts, strict=True)
+        if count
+    ]
+    spec = _settled(cur, spec)
+    row = cur.execute("SELECT nextval('upload_id_seq')").fetchone()
+    assert row is not None and int(row[0]) == upload_id, (row, upload_id)
+    if progress:
+        progress(0.93, "Saving transactions")
+    cur.execute(_UPSERT_CUSTOMERS_FROM_TRANSACTIONS, {"upload_id": upload_id})
+    _audit(cur, spec, upload_id, total, findings, None)
+    if progress:
+        progress(0.99, "Committing")
+    return LoadOutcome(findings=tuple(findings), upload_id=upload_id, rows=total)
+
+
+def _numbered_finding(
+    cur: Cursor, spec: LoadSpec, check: _Check, count: int, params: dict[str, object]
+) -> Finding:
+    """A warning of a one-pass load, with its first rows and examples: the file is read again
+    with row numbers, keeping only the rows the check names (as `_validate` reads them from
+    ll_staging)."""
+    example = check.example or "NULL::VARCHAR"
+    rows_sql = (
+        f"SELECT file_index - 1 + $first_row, CAST({example} AS VARCHAR)"  # noqa: S608
+        f" FROM ({_transaction_rows(spec, numbered=True)}) AS ll_staging"
+        f" WHERE {check.condition} ORDER BY file_index LIMIT $shown"
+    )
+    hits = cur.execute(rows_sql, _bind(rows_sql, params)).fetchall()
+    examples = tuple(dict.fromkeys(_example(v) for _, v in hits if v is not None))[:3]
+    return Finding(
+        code=check.code,
+        severity=check.severity,
+        count=count,
+        rows=tuple(int(r) for r, _ in hits),
+        field=check.field,
+        examples=examples,
+    )
 
 
 def _give_space_back(store: Store) -> None:
@@ -1014,6 +1193,26 @@ def _insert(
                     },
                 ),
             )
+    _audit(cur, spec, upload_id, total, findings, experiment_id)
+    return LoadOutcome(
+        findings=tuple(findings),
+        upload_id=upload_id,
+        rows=total,
+        experiment_id=experiment_id,
+        experiment_created=created,
+        arms=arms,
+    )
+
+
+def _audit(
+    cur: Cursor,
+    spec: LoadSpec,
+    upload_id: int,
+    total: int,
+    findings: Sequence[Finding],
+    experiment_id: int | None,
+) -> None:
+    """The upload's row in `uploads`, its warnings counted in the message."""
     warnings = [f for f in findings if f.severity == "warning"]
     message = "; ".join(f"{f.code}: {f.count}" for f in warnings) or None
     cur.execute(
@@ -1028,14 +1227,6 @@ def _insert(
             "message": message,
             "experiment_id": experiment_id,
         },
-    )
-    return LoadOutcome(
-        findings=tuple(findings),
-        upload_id=upload_id,
-        rows=total,
-        experiment_id=experiment_id,
-        experiment_created=created,
-        arms=arms,
     )
 
 
