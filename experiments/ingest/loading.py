@@ -1,7 +1,8 @@
 """Loading: validate a mapped file and load it all-or-nothing, or remove an upload again.
 
 The heavy lifting is DuckDB's: `experiments.store.uploads` reads the whole file with
-`read_csv` / `read_parquet` into a staging table and validates it with set queries; this
+`read_csv` / `read_parquet` (a clean transactions CSV straight into the store, anything else
+into a staging table) and validates it with set queries; this
 module resolves the mapping, hashes (and, when needed, transcodes) the file and words what
 the store found (`experiments.ingest.rules`).
 """

@@ -6,7 +6,10 @@ column name from a user's file ever reaches SQL text. The file path, delimiter, 
 labels and limits are bound as parameters.
 
 A load runs in one `Store.transaction()`: stage, validate, and either insert and write the
-audit row, or raise `_Rejected` so the transaction rolls back and the store is untouched.
+audit row, or raise `_Rejected` so the transaction rolls back and the store is untouched. A
+transactions CSV is first tried in one pass (`_load_one_pass`: inserted straight from the
+file, then checked); when it has rows to set aside or errors that transaction rolls back and
+the file is staged (`_load_staged`).
 """
 
 from __future__ import annotations
