@@ -312,6 +312,9 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     from experiments import ingest
 
     mapping = ingest.parse_mapping(args.map or [])
+    split = _parse_allocation(args.split, "--split")
+    if split is not None and args.kind != "results":
+        raise CommandError(_say("cli.split.results_only", kind=args.kind))
     experiment = args.experiment
     if experiment is not None and args.kind == "results":
         with store.cursor() as cur:  # an existing experiment by id or name: attach to it
@@ -326,6 +329,7 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         experiment=experiment,
         progress=_stderr_progress,
         load_valid_rows=args.load_valid_rows,
+        split=split,
     )
     if result.set_aside is not None and args.set_aside:  # also when no row was left to load
         try:
@@ -389,6 +393,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     kinds = _arm_values(args.arm_kind, "--arm-kind", number=False)
     costs = _arm_values(args.cost, "--cost", number=True)
     percents = _arm_values(args.discount, "--discount", number=True)
+    split = _parse_allocation(args.split, "--split")
     parsed = design.read_assignment_file(args.file, mapping, control_arm=args.control)
     if parsed.problems and not parsed.arms:
         problems = " ".join(map(_text, parsed.problems))
@@ -436,6 +441,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
         control_arm=args.control,
         mapping=mapping,
         arms=chosen,
+        split=split,
     )
     with store.cursor() as cur:
         stored = record.load(cur, experiment_id)
@@ -556,19 +562,26 @@ def _stderr_progress(fraction: float, text: str) -> None:
     print(f"[{fmt.percent(fraction, 0):>{width}}] {line}", file=sys.stderr, flush=True)
 
 
-def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
-    """['control=1', 'gift=2'] -> {'control': 1.0, 'gift': 2.0}; None when not given."""
+def _parse_allocation(
+    items: Sequence[str] | None, option: str = "--allocation"
+) -> dict[str, float] | None:
+    """['control=1', 'gift=2'] -> {'control': 1.0, 'gift': 2.0}; None when not given.
+
+    `--allocation` of analyze-file and `--split` of load results / register: ARM=WEIGHT, a
+    decimal comma allowed ('0,8'); a negative or non-number weight is refused here, an arm
+    the file lacks or a zero total by `experiment.planned_split`."""
     if not items:
         return None
     plan: dict[str, float] = {}
     for item in items:
         arm, sep, weight = item.rpartition("=")
+        arm = arm.strip()
         try:
-            plan[arm] = float(weight)
+            plan[arm] = float(weight.strip().replace(",", "."))
         except ValueError:
-            raise CommandError(_say("cli.allocation", item=quoted(item))) from None
-        if not sep or not arm or plan[arm] < 0:
-            raise CommandError(_say("cli.allocation", item=quoted(item)))
+            raise CommandError(_say("cli.allocation", option=option, item=quoted(item))) from None
+        if not sep or not arm or not plan[arm] >= 0:
+            raise CommandError(_say("cli.allocation", option=option, item=quoted(item)))
     return plan
 
 
@@ -684,8 +697,13 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
         from dataclasses import replace
 
         rule = replace(rule, decision_metric=metric)
+    lang = DEFAULT_LANGUAGE if args.json else _lang  # --json is in English, as always
     decisions = (
-        decision.decide_file(official, metric, rule=rule, exploratory=exploratory) if metric else []
+        decision.decide_file(
+            official, metric, rule=rule, exploratory=exploratory, lang=lang, currency=_money
+        )
+        if metric
+        else []
     )
     if args.json:
         document = result.as_json()
@@ -697,6 +715,8 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
         _print_file_analysis(result)
         for d in decisions:
             print(f"{d.label_in(_lang).upper():>16}  {d.statement}")
+            for reason in d.reasons if d.blocked else ():  # what holds it, and what to do
+                print(f"{'':>16}  {reason}")
     return EXIT_OK
 
 
@@ -1145,6 +1165,7 @@ def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
     p.add_argument("--experiment", metavar="NAME_OR_ID", help=h("load.experiment"))
     p.add_argument("--load-valid-rows", action="store_true", help=h("load.valid_rows"))
     p.add_argument("--set-aside", metavar="FILE.csv", help=h("load.set_aside"))
+    p.add_argument("--split", action="append", metavar="ARM=WEIGHT", help=h("split"))
     p.set_defaults(handler=cmd_load)
 
     p = sub.add_parser("register", help=h("register"), description=h("register"))
@@ -1163,6 +1184,7 @@ def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
         "--discount", action="append", metavar="ARM=PERCENT", help=h("register.discount")
     )
     p.add_argument("--control", metavar="ARM", help=h("register.control"))
+    p.add_argument("--split", action="append", metavar="ARM=WEIGHT", help=h("split"))
     p.add_argument(
         "--metric",
         choices=["repeat_purchase", "net_value"],

@@ -236,6 +236,8 @@ def analyze_frame(
     alpha: float = config.ALPHA,
     allocation: Mapping[str, float] | None = None,
     cap_percentile: float = config.DEFAULT_CAP_PERCENTILE,
+    *,
+    plan_assumed_equal: bool | None = None,
 ) -> FileAnalysis:
     """Effects of every arm against the control on every metric of a results file.
 
@@ -254,6 +256,8 @@ def analyze_frame(
         allocation: planned arm weights for the SRM test; default equal split over the arms
             present (plus the control if absent).
         cap_percentile: percentile of the non-zero values used as the cap.
+        plan_assumed_equal: the plan was not given but taken as equal (reported with the SRM
+            test); default: `allocation` is None.
 
     Raises:
         StoreError: unreadable file, a column that is not in the file, or a non-numeric metric
@@ -301,7 +305,8 @@ def analyze_frame(
         alpha=alpha,
     )
     plan = stats.planned_shares(allocation, [control, *ordered])
-    srm = stats.srm_test(sizes, plan)
+    assumed = not allocation if plan_assumed_equal is None else plan_assumed_equal
+    srm = stats.srm_test(sizes, plan, plan_assumed_equal=assumed)
     arms = [
         ArmSummary(
             arm=a,
@@ -423,6 +428,7 @@ def _insufficient(
     alpha: float,
     cap: bool,
     note: str,
+    plan_assumed_equal: bool,
 ) -> FileAnalysis:
     """A defined answer when nothing can be tested: arm sizes only, no effects."""
     sizes = {str(arm): int(n) for arm, n in frame[results_sql.ARM_COLUMN].value_counts().items()}
@@ -430,7 +436,7 @@ def _insufficient(
     plan = stats.planned_shares(allocation, ordered)
     return FileAnalysis(
         arms=[ArmSummary(a, sizes[a], {}, a == control) for a in ordered],
-        srm=stats.srm_test(sizes, plan),
+        srm=stats.srm_test(sizes, plan, plan_assumed_equal=plan_assumed_equal),
         effects=[],
         metrics={},
         control=control,
@@ -583,16 +589,17 @@ def analyze_stored_results(
         usable = [NET_VALUE, *usable]
         by_name = {**by_name, NET_VALUE: ResultField(NET_VALUE, True, False, len(frame))}
     control = next((a.name for a in arms if a.kind == "control"), arms[0].name if arms else "")
-    allocation = {a.name: a.allocation for a in arms} or None
+    allocation = stored.planned_shares if stored else None  # the plan, never the realised split
+    assumed = stored.plan_assumed_equal if stored else True
     if frame.empty:
         return _insufficient(
             frame, control, allocation, correction, alpha, cap,
-            "No result rows are stored for this experiment.",
+            "No result rows are stored for this experiment.", assumed,
         )  # fmt: skip
     if not usable:
         why = "Choose at least one metric." if requested == [] else "No numeric field to analyse."
         return _insufficient(
-            frame, control, allocation, correction, alpha, cap, f"{why} {note}".strip()
+            frame, control, allocation, correction, alpha, cap, f"{why} {note}".strip(), assumed
         )
     if not control:
         control = str(frame[results_sql.ARM_COLUMN].iloc[0])
@@ -606,6 +613,7 @@ def analyze_stored_results(
         cap=cap,
         alpha=alpha,
         allocation=allocation,
+        plan_assumed_equal=assumed,
     )
     present = [a.arm for a in analysis.arms if a.n > 0]
     if len(present) < 2 or control not in present:

@@ -888,7 +888,11 @@ def _analyse(
     warnings: list[AnalysisWarning] = []
 
     arms = [_arm_summary(a, rows.get(a.arm_id), shares[a.arm_id], horizon) for a in arm_defs]
-    srm = stats.srm_test({a.arm: a.n for a in arms}, {a.arm: a.planned_allocation for a in arms})
+    srm = stats.srm_test(
+        {a.arm: a.n for a in arms},
+        {a.arm: a.planned_allocation for a in arms},
+        plan_assumed_equal=experiment.plan_assumed_equal,
+    )
 
     def moments(arm_id: int | None, metric: str) -> stats.CovariateMoments | None:
         return agg.moments.get(arm_id, {}).get(metric) if arm_id is not None else None

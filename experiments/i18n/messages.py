@@ -979,6 +979,12 @@ MESSAGES: dict[str, Entry] = {
         "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, без поправки)",
         "en": "{arm}: {diff} {label} ({level} CI {low} to {high}, before the correction)",
     },
+    "decision.srm_plan_assumed_equal": {
+        "ru": "Плановое деление не было задано и принято равным ({plan}). Если группы "
+        "планировались неравными, загрузите файл заново с --split ГРУППА=ВЕС для каждой группы.",
+        "en": "No planned split was given, so an equal one was assumed ({plan}). If the arms "
+        "were planned unequal, load the file again with --split ARM=WEIGHT for every arm.",
+    },
     "decision.file.srm": {
         "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "
         "{p}): вероятно, сломано деление или выгрузка.",

@@ -65,6 +65,34 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Настройки магазина {name} нет; настройки: {settings}.",
         "en": "There is no store setting {name}; the settings are {settings}.",
     },
+    # the planned split of a list or a result file (experiment.planned_split): nothing written
+    "split.unknown_arms": {
+        "ru": "В плановом делении (--split) есть группы, которых нет в файле: {names}. "
+        "Группы файла: {arms}. Ничего не загружено.",
+        "en": "The planned split (--split) names arms the file does not have: {names}. The "
+        "file's arms are: {arms}. Nothing was loaded.",
+    },
+    "split.missing_arms": {
+        "ru": "В плановом делении (--split) нет веса для групп: {names}. Укажите вес каждой "
+        "группы файла ({arms}) или не указывайте --split (деление будет равным). Ничего не "
+        "загружено.",
+        "en": "The planned split (--split) gives no weight for: {names}. Give every arm of the "
+        "file a weight ({arms}), or leave --split out for an equal split. Nothing was loaded.",
+    },
+    "split.not_positive": {
+        "ru": "Вес группы в плановом делении (--split) должен быть положительным числом: "
+        "{names}. Ничего не загружено.",
+        "en": "A weight of the planned split (--split) must be a positive number: {names}. "
+        "Nothing was loaded.",
+    },
+    "split.existing": {
+        "ru": "У эксперимента {name} уже есть плановое деление (задано при создании или "
+        "регистрации); --split задаёт его только новому эксперименту из файла итогов. "
+        "Ничего не загружено.",
+        "en": "The experiment {name} already has its planned split (set when it was designed "
+        "or registered); --split only sets it for a new experiment made from a results "
+        "file. Nothing was loaded.",
+    },
     # the store's refusals (StoreError.key): said in the run's or the session's language
     "store.error.no_upload": {
         "ru": "Загрузки {upload_id} нет. Список загрузок: `python -m experiments uploads`.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -171,6 +172,7 @@ def load_file(
     file_name: str | None = None,
     progress: Progress | None = None,
     load_valid_rows: bool = False,
+    split: Mapping[str, float] | None = None,
 ) -> LoadResult:
     """Validate a file and load it all-or-nothing.
 
@@ -191,9 +193,13 @@ def load_file(
         load_valid_rows: instead of refusing a file with row errors, load its valid rows and
             set the others aside (the marketer's explicit choice; `LoadResult.set_aside`).
             Rows without a customer and totals rows are always set aside, never refused.
+        split: results: the planned split (arm -> relative weight) of the experiment the file
+            creates, for its sample-ratio check; None: equal (`experiment.planned_split`).
 
     Raises:
-        StoreError: the store itself failed (locked, disk full), not the file.
+        StoreError: the store itself failed (locked, disk full), not the file; or `split`
+            does not fit the file's arms, or is given for an existing experiment (nothing
+            is loaded then).
     """
     if kind not in KINDS:
         raise StoreError(f"Unknown upload kind {kind!r}; use one of {', '.join(KINDS)}.")
@@ -252,7 +258,7 @@ def load_file(
         else:  # hash while DuckDB reads the file; the store waits for it before any verdict
             hashing = _HASHING.submit(reading.hash_and_transcode, path, encoding, None)
         spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
-        spec = replace(spec, load_valid_rows=load_valid_rows)
+        spec = replace(spec, load_valid_rows=load_valid_rows, split=split)
         if hashing is not None:
             spec = replace(spec, digest=lambda: hashing.result()[0])
         outcome = uploads.load(store, spec, progress)

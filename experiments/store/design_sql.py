@@ -763,10 +763,16 @@ def insert_uploaded_experiment(
     started_at: datetime,
     file_name: str,
     sha256: str,
+    split_assumed_equal: bool = True,
 ) -> int:
-    """Write a running experiment whose randomization happened elsewhere: its design and arms,
-    the upload's audit row (kind 'assignments') and the customers (columns customer_id, arm
-    (an arm name of `spec`), code). Returns its id."""
+    """Write a running experiment whose randomization happened elsewhere: its design and arms
+    (their allocation: the planned split), the upload's audit row (kind 'assignments') and the
+    customers (columns customer_id, arm (an arm name of `spec`), code); `split_assumed_equal`
+    (no split was given) is kept in its settings. Returns its id."""
+    from experiments.experiment import SPLIT_ASSUMED_EQUAL
+
+    values = _design_values(spec)
+    values[-1] = json.dumps({**spec.settings(), SPLIT_ASSUMED_EQUAL: split_assumed_equal})
     exp_row = cur.execute(
         """
         INSERT INTO experiments (experiment_id, name, status, hypothesis, salt, primary_metric,
@@ -775,7 +781,7 @@ def insert_uploaded_experiment(
                 current_localtimestamp(), ?)
         RETURNING experiment_id
         """,
-        [*_design_values(spec), started_at],
+        [*values, started_at],
     ).fetchone()
     assert exp_row is not None
     experiment_id = int(exp_row[0])

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -84,6 +84,8 @@ class LoadSpec:
         date_formats: strptime formats tried before ISO parsing; empty for ISO-only files
             (DuckDB's cast is several times faster than strptime).
         experiment: results only: the experiment to attach to or create.
+        split: results only: the planned split (arm -> relative weight, `--split`) of the
+            experiment the file creates; None: equal, assumed (`experiment.planned_split`).
         future_limit: timestamps later than this are refused as future dates.
         past_limit: timestamps before this are refused (a two-digit year read as year 23).
         max_cell_chars: longer text cells are refused.
@@ -116,6 +118,7 @@ class LoadSpec:
     max_abs_amount: float = 1e9
     max_abs_result_value: float = 1e15
     digest: Callable[[], str] | None = None
+    split: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -977,7 +980,7 @@ def _insert(
                 "SELECT arm, count(*) FROM ll_staging GROUP BY arm ORDER BY arm"
             ).fetchall()
         }
-        experiment_id, created, unknown = _attach_experiment(cur, spec, arms, total)
+        experiment_id, created, unknown = _attach_experiment(cur, spec, arms)
         base = _first_rowid(cur)
         if unknown:
             findings.append(
@@ -1070,12 +1073,19 @@ def _arm_from_assignments(cur: Cursor, spec: LoadSpec) -> None:
 
 
 def _attach_experiment(
-    cur: Cursor, spec: LoadSpec, arms: dict[str, int], total: int
+    cur: Cursor, spec: LoadSpec, arms: dict[str, int]
 ) -> tuple[int, bool, tuple[str, ...]]:
-    """The experiment for a results file: an existing one by name, else a new completed one."""
+    """The experiment for a results file: an existing one by name, else a new completed one
+    whose planned split is `spec.split` (else equal, assumed), never the file's own shares."""
+    from experiments.experiment import SPLIT_ASSUMED_EQUAL, planned_split
+    from experiments.i18n.text import Text
+
     name = spec.experiment or Path(spec.file_name).stem
+
     row = cur.execute("SELECT experiment_id FROM experiments WHERE name = ?", [name]).fetchone()
     if row is not None:
+        if spec.split:  # its plan was made with it (designed or registered), not by the file
+            raise StoreError(Text("split.existing", name=name))
         experiment_id = int(row[0])
         known = {
             str(r[0])
@@ -1085,17 +1095,22 @@ def _attach_experiment(
         }
         unknown = tuple(a for a in arms if known and a not in known)
         return experiment_id, False, unknown
+    control = labels.control_label(arms)
+    ordered = sorted(arms, key=lambda a: (a != control, not labels.looks_like_control(a), a))
+    shares, assumed = planned_split(spec.split, ordered)  # refused before anything is written
     row = cur.execute("SELECT nextval('experiment_id_seq')").fetchone()
     assert row is not None
     experiment_id = int(row[0])
-    settings = {"result_fields": [n for _, n in spec.extras], "file_name": spec.file_name}
+    settings = {
+        "result_fields": [n for _, n in spec.extras],
+        "file_name": spec.file_name,
+        SPLIT_ASSUMED_EQUAL: assumed,
+    }
     cur.execute(
         "INSERT INTO experiments (experiment_id, name, status, salt, source, settings, created_at)"
         " VALUES (?, ?, 'completed', ?, 'results_file', ?, now()::TIMESTAMP)",
         [experiment_id, name, spec.sha256, json.dumps(settings, ensure_ascii=False)],
     )
-    control = labels.control_label(arms)
-    ordered = sorted(arms, key=lambda a: (a != control, not labels.looks_like_control(a), a))
     for arm_id, label in enumerate(ordered, start=1):
         cur.execute(
             "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation)"
@@ -1105,7 +1120,7 @@ def _attach_experiment(
                 arm_id,
                 label,
                 "control" if label == control else "custom",
-                arms[label] / total,
+                shares[label],  # the plan: the SRM check compares the arm sizes with it
             ],
         )
     return experiment_id, True, ()
