@@ -981,9 +981,11 @@ MESSAGES: dict[str, Entry] = {
     },
     "decision.srm_plan_assumed_equal": {
         "ru": "Плановое деление не было задано и принято равным ({plan}). Если группы "
-        "планировались неравными, загрузите файл заново с --split ГРУППА=ВЕС для каждой группы.",
+        "планировались неравными, загрузите или зарегистрируйте файл заново с --split ГРУППА=ВЕС "
+        "для каждой группы.",
         "en": "No planned split was given, so an equal one was assumed ({plan}). If the arms "
-        "were planned unequal, load the file again with --split ARM=WEIGHT for every arm.",
+        "were planned unequal, load or register the file again with --split ARM=WEIGHT for "
+        "every arm.",
     },
     "decision.file.srm": {
         "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "
