@@ -30,9 +30,7 @@ RESULTS_FILE_SOURCE = overview.RESULTS_FILE_SOURCE
 UPLOADED_SOURCE = "uploaded"  # experiments.source of one made from an assignment file
 # arms.params keys that are ArmSpec's cost inputs; the rest (validity_days, ...) travel as extras
 COST_PARAMS = ("gift_cost", "minutes", "hourly_cost", "custom_cost")
-# settings key: the planned split of a list randomized elsewhere or a result file was not given
-# (`--split`) and is taken as equal; its arms' allocation is then the equal split
-SPLIT_ASSUMED_EQUAL = "split_assumed_equal"
+SPLIT_ASSUMED_EQUAL = overview.SPLIT_ASSUMED_EQUAL  # settings key: no --split, equal assumed
 _SPLIT_SOURCES = (RESULTS_FILE_SOURCE, UPLOADED_SOURCE)  # the plan comes from the user, or equal
 _MAX_ID_DIGITS = 18  # int('9' * 5000) raises; no id has more digits than a BIGINT
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import config
+from experiments.experiment import planned_split
 from experiments.i18n.language import DEFAULT_LANGUAGE, Lang
 from experiments.i18n.text import Text
 from experiments.ingest import reading, results, transactions
@@ -26,7 +27,7 @@ from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
 from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
 from experiments.ingest.rules import WARNING_LABEL, word
 from experiments.progress import Progress
-from experiments.store import Store, StoreError, uploads
+from experiments.store import Store, StoreError, overview, uploads
 from experiments.store.uploads import LoadSpec, StagingSource
 
 
@@ -205,6 +206,11 @@ def load_file(
         raise StoreError(f"Unknown upload kind {kind!r}; use one of {', '.join(KINDS)}.")
     path = Path(path)
     file_name = file_name or path.name
+    if split and kind == "results":  # an existing experiment's plan was made with it
+        name = experiment or Path(file_name).stem
+        with store.cursor() as cur:
+            if overview.experiment_id_named(cur, name) is not None:
+                raise StoreError(Text("split.existing", name=name))
     if not path.is_file():
         return LoadResult(
             False,
@@ -258,7 +264,9 @@ def load_file(
         else:  # hash while DuckDB reads the file; the store waits for it before any verdict
             hashing = _HASHING.submit(reading.hash_and_transcode, path, encoding, None)
         spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
-        spec = replace(spec, load_valid_rows=load_valid_rows, split=split)
+        spec = replace(
+            spec, load_valid_rows=load_valid_rows, plan=lambda arms: planned_split(split, arms)
+        )
         if hashing is not None:
             spec = replace(spec, digest=lambda: hashing.result()[0])
         outcome = uploads.load(store, spec, progress)

@@ -769,7 +769,7 @@ def insert_uploaded_experiment(
     (their allocation: the planned split), the upload's audit row (kind 'assignments') and the
     customers (columns customer_id, arm (an arm name of `spec`), code); `split_assumed_equal`
     (no split was given) is kept in its settings. Returns its id."""
-    from experiments.experiment import SPLIT_ASSUMED_EQUAL
+    from experiments.store.overview import SPLIT_ASSUMED_EQUAL
 
     values = _design_values(spec)
     values[-1] = json.dumps({**spec.settings(), SPLIT_ASSUMED_EQUAL: split_assumed_equal})

@@ -84,8 +84,10 @@ class LoadSpec:
         date_formats: strptime formats tried before ISO parsing; empty for ISO-only files
             (DuckDB's cast is several times faster than strptime).
         experiment: results only: the experiment to attach to or create.
-        split: results only: the planned split (arm -> relative weight, `--split`) of the
-            experiment the file creates; None: equal, assumed (`experiment.planned_split`).
+        plan: results only: the planned split of the experiment the file creates, from the
+            file's arms (control first): (share per arm, assumed equal). The domain's rule
+            (`experiment.planned_split` of `--split`), which refuses a split that does not
+            fit by raising; None: equal weights, assumed.
         future_limit: timestamps later than this are refused as future dates.
         past_limit: timestamps before this are refused (a two-digit year read as year 23).
         max_cell_chars: longer text cells are refused.
@@ -118,7 +120,7 @@ class LoadSpec:
     max_abs_amount: float = 1e9
     max_abs_result_value: float = 1e15
     digest: Callable[[], str] | None = None
-    split: Mapping[str, float] | None = None
+    plan: Callable[[Sequence[str]], tuple[Mapping[str, float], bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -1076,16 +1078,12 @@ def _attach_experiment(
     cur: Cursor, spec: LoadSpec, arms: dict[str, int]
 ) -> tuple[int, bool, tuple[str, ...]]:
     """The experiment for a results file: an existing one by name, else a new completed one
-    whose planned split is `spec.split` (else equal, assumed), never the file's own shares."""
-    from experiments.experiment import SPLIT_ASSUMED_EQUAL, planned_split
-    from experiments.i18n.text import Text
+    whose planned split is `spec.plan`'s (else equal, assumed), never the file's own shares."""
+    from experiments.store.overview import SPLIT_ASSUMED_EQUAL
 
     name = spec.experiment or Path(spec.file_name).stem
-
     row = cur.execute("SELECT experiment_id FROM experiments WHERE name = ?", [name]).fetchone()
     if row is not None:
-        if spec.split:  # its plan was made with it (designed or registered), not by the file
-            raise StoreError(Text("split.existing", name=name))
         experiment_id = int(row[0])
         known = {
             str(r[0])
@@ -1097,7 +1095,8 @@ def _attach_experiment(
         return experiment_id, False, unknown
     control = labels.control_label(arms)
     ordered = sorted(arms, key=lambda a: (a != control, not labels.looks_like_control(a), a))
-    shares, assumed = planned_split(spec.split, ordered)  # refused before anything is written
+    # refused (raised) before anything is written; equal weights when no rule is given
+    shares, assumed = spec.plan(ordered) if spec.plan else (dict.fromkeys(ordered, 1.0), True)
     row = cur.execute("SELECT nextval('experiment_id_seq')").fetchone()
     assert row is not None
     experiment_id = int(row[0])
