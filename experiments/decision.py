@@ -1104,7 +1104,8 @@ def decide_file(
     kind = analysis.metrics.get(metric, "money")
     level = words.level(1 - analysis.alpha)
     label = words.metric(metric)
-    if kind == "money":
+    if kind == "money" and (lang == "en" or f"metric.{metric}" not in MESSAGES):
+        # a file's own column; the catalogue's money metrics already say 'на клиента'
         label = t("decision.file.per_customer", lang, metric=label)
     control = analysis.control
     decisions: list[FileDecision] = []

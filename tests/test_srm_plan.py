@@ -153,6 +153,7 @@ def test_a_9000_1000_1000_results_file_is_held_as_check_the_data(db, results_fil
         assert any("equal one was assumed" in r for r in decisions[arm]["reasons"])
     code, out, _ = cli(capsys, "--db", db, "--lang", "ru", "analyze", "campaign")
     assert code == 0 and "ПРОВЕРЬТЕ ДАННЫЕ" in out and "--split ГРУППА=ВЕС" in out
+    assert "выручка на клиента (" in out and "на клиента на клиента" not in out
 
 
 @pytest.mark.parametrize(
