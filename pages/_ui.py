@@ -100,18 +100,20 @@ def get_store() -> Store:
     if config.db_path_given() and not Path(path).exists():
         # a mistyped LOYALTY_LAB_DB must not become a new demo store that hides the real one
         st.error(
-            f"**There is no store at {path}** ({config.DB_ENV_VAR} points there). Check the "
-            f"path for a typo, or unset {config.DB_ENV_VAR} to use the default store "
-            f"{config.DEFAULT_DB_PATH}. To start a new store at that path, run `python -m "
-            f"experiments --db {path} demo` (demo data) or load your own file with `python -m "
-            f"experiments --db {path} load transactions FILE`.",
+            t(
+                "app.store.missing",
+                lang(),
+                path=path,
+                variable=config.DB_ENV_VAR,
+                default=config.DEFAULT_DB_PATH,
+            ),
             icon=":material/folder_off:",
         )
         st.stop()
     try:
         return _store_for(path)
     except StoreError as error:
-        st.error(f"**The store cannot be opened.** {error}")
+        st.error(t("app.store.cannot_open", lang(), reason=plain(say(error))))
         st.stop()
         raise  # unreachable: st.stop() raises
 

@@ -1,0 +1,216 @@
+"""Refusals in the run's language (issue #12): the workbook, file, store, source, CLV and design
+refusals that were English f-strings showed English inside a `--lang ru` run or a `lang=ru` page.
+
+Each path is run in Russian and must say Cyrillic text without an English sentence (three Latin
+words in a row, once the values the marketer typed or the system's own detail are left out); and
+a guard scans experiments/ so that a new refusal cannot be an English f-string again.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from experiments import config, ingest, sheet
+from experiments.__main__ import main as cli_main
+from experiments.i18n.text import message_text
+from experiments.store import Store, StoreError, StoreLocked
+
+_ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,:;()'-]+[A-Za-z]{2,}){2,}")
+# words that stay Latin in Russian too: names of products, formats, options and commands
+_LATIN_NAMES = re.compile(
+    r"Loyalty Lab|python -m experiments[^`]*|--[a-z-]+|LOYALTY_LAB_\w+|DuckDB|Excel|Parquet|"
+    r"CSV|XLSX|UTF-8|TMPDIR|\S*/\S*|\S+\.(?:csv|xlsx|xls|duckdb)\b"
+)
+
+
+def assert_russian(said: str, *details: str) -> None:
+    """Cyrillic, and no English sentence outside `details` (file names, system messages)."""
+    assert re.search("[а-яА-Я]", said), said
+    for detail in details:
+        said = said.replace(detail, " ")
+    left = _ENGLISH.search(_LATIN_NAMES.sub(" ", said))
+    assert left is None, (left, said)
+
+
+def test_the_english_check_catches_an_english_sentence():
+    with pytest.raises(AssertionError):
+        assert_russian("Ошибка: the first sheet is empty.")
+    assert_russian("Файл a.xlsx: первый лист пуст.", "a.xlsx")
+
+
+@pytest.fixture(autouse=True)
+def english_system(monkeypatch):
+    for name in ("LOYALTY_LAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    import pandas as pd
+
+    pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, index=False)
+    return path
+
+
+def _cli_load(tmp_path: Path, capsys, file: Path, lang: str) -> str:
+    db = tmp_path / "s.duckdb"
+    code = cli_main(["--db", str(db), "load", "transactions", str(file), "--lang", lang])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    return err
+
+
+# -- a workbook and a file (experiments/sheet.py, experiments/ingest) ---------------------------
+def test_an_unreadable_workbook_is_refused_in_russian(tmp_path, capsys):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 200)  # a zip's magic, no zip behind it
+    ru = _cli_load(tmp_path, capsys, bad, "ru")
+    assert "Не удалось прочитать файл broken.xlsx" in ru
+    assert "could not be read" not in ru and "not a readable" not in ru
+    with pytest.raises(zipfile.BadZipFile) as unzipped:
+        zipfile.ZipFile(bad)
+    detail = str(unzipped.value)  # zipfile's own words stay as they are
+    assert_russian(ru, "broken.xlsx", detail)
+    en = _cli_load(tmp_path, capsys, bad, "en")
+    assert "broken.xlsx could not be read: it is not a readable XLSX workbook" in en
+    assert "Save it again from Excel, or export CSV." in en
+
+
+def test_a_workbook_beyond_the_row_limit_says_the_limit_in_russian(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(config, "MAX_XLSX_ROWS", 3)
+    rows = [["customer_id", "date", "amount"]] + [[f"c{i}", "2026-01-05", 10] for i in range(5)]
+    path = _xlsx(tmp_path / "big.xlsx", rows)
+    with pytest.raises(sheet.SheetError) as raised:
+        list(sheet.iter_rows(path))
+    assert raised.value.limit
+    ru = message_text(raised.value, "ru")
+    assert "больше 3 строк" in ru
+    assert_russian(ru)
+    assert str(raised.value).startswith("the first sheet has more than 3 data rows")
+    said = _cli_load(tmp_path, capsys, path, "ru")
+    assert "больше 3 строк" in said and "Сохраните его заново в Excel" not in said
+    assert_russian(said, "big.xlsx")
+
+
+def test_a_workbook_beyond_the_column_limit_names_the_row_and_column(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "MAX_COLUMNS", 2)
+    path = _xlsx(tmp_path / "wide.xlsx", [["a", "b", "c"], [1, 2, 3]])
+    with pytest.raises(sheet.SheetError) as raised:
+        list(sheet.iter_rows(path))
+    ru = message_text(raised.value, "ru")
+    assert "в строке 1 заполнен столбец номер 3" in ru
+    assert_russian(ru)
+    assert str(raised.value).startswith("row 1 has a cell in column 3, beyond the limit")
+
+
+def test_an_empty_first_sheet_is_said_in_russian(tmp_path, capsys):
+    import openpyxl
+
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    inspection = ingest.inspect_file(path, "transactions")
+    ru = message_text(inspection.problems[0].message, "ru")
+    assert ru == "Файл empty.xlsx: первый лист пуст."
+    assert inspection.problems[0].message == "empty.xlsx: the first sheet is empty."
+    assert_russian(_cli_load(tmp_path, capsys, path, "ru"), "empty.xlsx")
+
+
+def test_a_missing_file_and_an_unknown_kind_are_said_in_russian(tmp_path, capsys):
+    missing = tmp_path / "nowhere.csv"
+    said = _cli_load(tmp_path, capsys, missing, "ru")
+    assert f"Файла {missing} нет." in said and "There is no file" not in said
+    assert_russian(said, str(missing))
+    store = Store(tmp_path / "k.duckdb")
+    with pytest.raises(StoreError) as raised:
+        ingest.load_file(store, kind="orders", path=missing)  # type: ignore[arg-type]
+    ru = message_text(raised.value, "ru")
+    assert ru.startswith("Неизвестный вид загрузки 'orders'")
+    assert_russian(ru, "'orders'", "transactions, customers, results")
+    assert str(raised.value).startswith("Unknown upload kind 'orders'; use one of transactions")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, "книга старого формата Excel"),
+        ("blank.csv", b"   \n", "пуст: загружать нечего"),
+        ("binary.csv", bytes(range(256)) * 4, "не похож на CSV"),
+        ("header.csv", b"customer_id,date,amount\n", "есть заголовок (3 столбца)"),
+        ("mixed.csv", "a,b\nя,1\n".encode() + "ю,2\n".encode("cp1251") + b"c,3\n",
+         "смешаны кодировки"),
+    ],
+    ids=["xls", "blank", "binary", "header_only", "mixed_encoding"],
+)  # fmt: skip
+def test_an_unreadable_file_is_refused_in_russian(tmp_path, capsys, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    said = _cli_load(tmp_path, capsys, path, "ru")
+    assert expected in said
+    assert_russian(said, name)
+
+
+def test_a_bad_map_is_refused_in_russian(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    path.write_text("customer_id,date,amount\nc1,2026-01-05,10\n")
+    db = tmp_path / "s.duckdb"
+    for options, expected in (
+        (["--map", "amount"], "Неверное --map 'amount'"),
+        (["--map", "Сумма=amount"], "В --map указаны столбцы 'Сумма', которых нет в файле"),
+        (["--map", "amount=price"], "Для транзакций нет полей price"),
+    ):
+        code = cli_main(
+            ["--db", str(db), "load", "transactions", str(path), *options, "--lang", "ru"]
+        )
+        said = capsys.readouterr().err
+        assert code == 2 and expected in said, said
+        fields = "amount, channel, customer_id, discount, margin, order_id, ts"
+        assert_russian(said, "t.csv", "customer_id, date, amount", fields, "price")
+
+
+def test_columns_differing_only_in_case_are_said_in_russian(tmp_path, capsys):
+    path = tmp_path / "case.csv"
+    path.write_text("customer_id,Segment,segment\nc1,a,b\n")
+    db = str(tmp_path / "s.duckdb")
+    said = {}
+    for lang in ("ru", "en"):
+        assert cli_main(["--db", db, "load", "customers", str(path), "--lang", lang]) == 2
+        said[lang] = capsys.readouterr().err
+    assert "отличаются только регистром букв: 'Segment' и 'segment'" in said["ru"]
+    assert_russian(said["ru"], "case.csv")
+    assert "differ only in letter case: 'Segment' and 'segment'" in said["en"]
+
+
+# -- the store (experiments/store, pages/_ui.py) ------------------------------------------------
+def test_a_locked_store_is_said_in_russian(tmp_path):
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from experiments.store import Store\nheld = Store({str(path)!r})\n"
+         "import sys\nsys.stdout.write('ready\\n'); sys.stdout.flush(); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+        with pytest.raises(StoreLocked) as raised:
+            Store(path)
+    finally:
+        holder.communicate("")
+    ru = message_text(raised.value, "ru")
+    assert f"База {path} занята процессом {holder.pid}" in ru
+    assert_russian(ru, str(path), "(python)", f"({Path(sys.executable).name})")
+    english = str(raised.value)
+    assert f"is in use by process {holder.pid}" in english and "only one process" in english
+
+
+def test_a_store_that_cannot_be_opened_is_said_in_russian(tmp_path):
+    path = tmp_path / "not-a-store.duckdb"
+    path.write_bytes(b"this is not a DuckDB file" * 200)
+    with pytest.raises(StoreError) as raised:
+        Store(path)
+    ru = message_text(raised.value, "ru")
+    assert ru.startswith(f"Не удаётся открыть базу {path}: ")
+    assert str(raised.value).startswith(f"Cannot open the store {path}: ")
