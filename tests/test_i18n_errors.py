@@ -22,10 +22,11 @@ from experiments.i18n.text import message_text
 from experiments.store import Store, StoreError, StoreLocked
 
 _ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,:;()'-]+[A-Za-z]{2,}){2,}")
-# words that stay Latin in Russian too: names of products, formats, options and commands
+# what stays Latin in Russian too: names of products, formats, options and commands, and
+# 'quoted' names of columns, tables and values
 _LATIN_NAMES = re.compile(
     r"Loyalty Lab|python -m experiments[^`]*|--[a-z-]+|LOYALTY_LAB_\w+|DuckDB|Excel|Parquet|"
-    r"CSV|XLSX|UTF-8|TMPDIR|\S*/\S*|\S+\.(?:csv|xlsx|xls|duckdb)\b"
+    r"CSV|XLSX|UTF-8|TMPDIR|'[^']*'|\S*/\S*|\S+\.(?:csv|xlsx|xls|duckdb)\b"
 )
 
 
@@ -214,3 +215,44 @@ def test_a_store_that_cannot_be_opened_is_said_in_russian(tmp_path):
     ru = message_text(raised.value, "ru")
     assert ru.startswith(f"Не удаётся открыть базу {path}: ")
     assert str(raised.value).startswith(f"Cannot open the store {path}: ")
+
+
+# -- a source's tables and columns (experiments/source_engine.py) -------------------------------
+def _source_refusal(url: str, **columns: str):
+    from experiments import source_engine
+    from experiments.sources import SourceError, parse_source
+
+    pytest.importorskip("ibis", reason="ibis-framework not installed: requirements-engines.txt")
+    with pytest.raises(SourceError) as raised:
+        source_engine.open_engine(parse_source(url, columns))
+    return raised.value
+
+
+def test_a_missing_source_file_is_said_in_russian(tmp_path):
+    url = f"duckdb://{tmp_path}/nowhere.duckdb"
+    refusal = _source_refusal(url)
+    ru = message_text(refusal, "ru")
+    assert ru.startswith("Источника duckdb://") and ru.endswith("такого файла не существует.")
+    assert_russian(ru)
+    assert str(refusal).endswith("does not exist: no such file.")
+
+
+def test_a_missing_source_table_and_column_are_said_in_russian(tmp_path):
+    import duckdb
+
+    def shop(name: str, table: str) -> Path:
+        path = tmp_path / name
+        with duckdb.connect(str(path)) as con:
+            con.execute(f"CREATE TABLE {table} (customer_id VARCHAR, ts TIMESTAMP, paid DOUBLE)")
+        return path
+
+    no_table = _source_refusal(f"duckdb://{shop('receipts.duckdb', 'receipts')}")
+    ru = message_text(no_table, "ru")
+    assert "нет таблицы 'transactions' (в нём есть: receipts)" in ru
+    assert_russian(ru, "[source] table")
+    assert "has no table 'transactions' (it has: receipts)" in str(no_table)
+    no_column = _source_refusal(f"duckdb://{shop('shop.duckdb', 'transactions')}", amount="price")
+    ru = message_text(no_column, "ru")
+    assert "нет столбцов 'amount' (сопоставлен с 'price')" in ru
+    assert_russian(ru, 'customer_id = "card_no"')
+    assert "has no column 'amount' (mapped to 'price')" in str(no_column)

@@ -255,4 +255,39 @@ MESSAGES: dict[str, Entry] = {
         "that path, run `python -m experiments --db {path} demo` (demo data) or load your own "
         "file with `python -m experiments --db {path} load transactions FILE`.",
     },
+    # -- a source's tables and columns (experiments/source_engine.py) ---------------------------
+    "source.check.columns_table": {
+        "ru": "[source.columns] должна быть таблицей: столбец базы = столбец источника",
+        "en": "[source.columns] must be a table: store column = source column",
+    },
+    "source.check.no_file": {
+        "ru": "Источника {source} нет: такого файла не существует.",
+        "en": "The source {source} does not exist: no such file.",
+    },
+    "source.check.no_directory": {
+        "ru": "Источника {source} нет: такой папки не существует.",
+        "en": "The source {source} does not exist: no such directory.",
+    },
+    "source.check.no_table": {
+        "ru": "В источнике {source} нет таблицы {table}{tables}. Укажите таблицу в [source] "
+        "table (или в $LOYALTY_LAB_SOURCE_TABLE).",
+        "en": "The source {source} has no table {table}{tables}. Name the table in [source] "
+        "table (or $LOYALTY_LAB_SOURCE_TABLE).",
+    },
+    "source.check.tables": {"ru": " (в нём есть: {tables})", "en": " (it has: {tables})"},
+    "source.check.no_tables": {"ru": " (в нём нет таблиц)", "en": " (it has no tables)"},
+    "source.check.mapped": {
+        "ru": "{name} (сопоставлен с {column})",
+        "en": "{name} (mapped to {column})",
+    },
+    "source.check.no_column": {
+        "ru": "В таблице {table} источника {source} нет столбцов {columns}. Сопоставьте "
+        'названия источника в [source.columns], например customer_id = "card_no".',
+        "en": "The table {table} of {source} has no column {columns}. Map the source's names "
+        'in [source.columns], e.g. customer_id = "card_no".',
+    },
+    "source.check.store": {
+        "ru": "Транзакции самой базы читают её собственные запросы, а не движок источника.",
+        "en": "the store itself is read by the store's own queries, not an engine",
+    },
 }
