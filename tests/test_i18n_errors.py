@@ -256,3 +256,31 @@ def test_a_missing_source_table_and_column_are_said_in_russian(tmp_path):
     assert "нет столбцов 'amount' (сопоставлен с 'price')" in ru
     assert_russian(ru, 'customer_id = "card_no"')
     assert "has no column 'amount' (mapped to 'price')" in str(no_column)
+
+
+# -- a CLV fit that cannot be used (experiments/clv) ---------------------------------------------
+def test_an_unusable_clv_fit_is_refused_in_russian():
+    import numpy as np
+
+    from experiments import clv
+
+    fit = clv.fit_bgnbd(np.zeros(100), np.zeros(100), np.full(100, 10.0))
+    with pytest.raises(clv.ClvFitError) as raised:
+        fit.require()
+    ru = message_text(raised.value, "ru")
+    assert ru.startswith("Модель BG/NBD не годится: ")
+    assert message_text(fit.message, "ru") in ru
+    assert_russian(ru, "BG/NBD")
+    assert str(raised.value) == f"BG/NBD: {fit.message}"
+
+
+def test_an_infinite_expected_spend_is_refused_in_russian():
+    from experiments import clv
+    from experiments.clv.gamma_gamma import GammaGammaParams, expected_spend
+
+    with pytest.raises(clv.ClvFitError) as raised:
+        expected_spend(GammaGammaParams(p=2.0, q=0.5, v=1.0), [1.0], [10.0])
+    ru = message_text(raised.value, "ru")
+    assert "ожидаемый средний чек бесконечен" in ru
+    assert_russian(ru, "Gamma-Gamma")
+    assert str(raised.value) == "Gamma-Gamma q <= 1: the expected spend is infinite."

@@ -290,4 +290,13 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Транзакции самой базы читают её собственные запросы, а не движок источника.",
         "en": "the store itself is read by the store's own queries, not an engine",
     },
+    # -- a CLV fit that cannot be used (experiments/clv, `ClvFitError`) --------------------------
+    "clv.error.unusable": {
+        "ru": "Модель {model} не годится: {message}",
+        "en": "{model}: {message}",
+    },
+    "clv.error.infinite_spend": {
+        "ru": "У модели Gamma-Gamma q <= 1: ожидаемый средний чек бесконечен.",
+        "en": "Gamma-Gamma q <= 1: the expected spend is infinite.",
+    },
 }
