@@ -284,3 +284,90 @@ def test_an_infinite_expected_spend_is_refused_in_russian():
     assert "ожидаемый средний чек бесконечен" in ru
     assert_russian(ru, "Gamma-Gamma")
     assert str(raised.value) == "Gamma-Gamma q <= 1: the expected spend is infinite."
+
+
+# -- the design's refusals (experiments/design) --------------------------------------------------
+def test_design_refusals_are_said_in_russian(store):
+    import numpy as np
+    import pandas as pd
+
+    from experiments import design
+    from experiments.design import AudienceFilter, DesignError
+    from experiments.design.export import assignments_csv
+    from experiments.design.randomize import assign_arms
+    from tests.design_store import DISCOUNT, GIFT, fill, spec
+
+    filled = fill(store)
+    refusals = []
+    with pytest.raises(DesignError) as weights:
+        assign_arms(np.array([0.5]), [1.0, 0.0])
+    refusals.append((weights.value, "Доли групп должны быть больше нуля."))
+    with pytest.raises(DesignError) as separator:
+        assignments_csv(pd.DataFrame({"customer_id": ["c1"], "arm": ["a"]}), sep="|")
+    refusals.append((separator.value, "Разделитель в CSV — запятая или точка с запятой."))
+    with pytest.raises(StoreError) as no_control:
+        design.save_experiment(filled, spec(arms=(GIFT, DISCOUNT)))
+    refusals.append((no_control.value, "контрольн"))
+    design.save_experiment(filled, spec())
+    with pytest.raises(StoreError) as taken:
+        design.save_experiment(filled, spec())
+    refusals.append((taken.value, "уже есть (номер"))
+    empty = design.save_experiment(
+        filled, spec(name="nobody", audience=AudienceFilter(recency_max=-1))
+    )
+    with pytest.raises(StoreError) as nobody:
+        design.start_experiment(filled, empty)
+    refusals.append((nobody.value, "Аудитория пуста"))
+    for refusal, expected in refusals:
+        ru = message_text(refusal, "ru")
+        assert expected in ru, ru
+        assert_russian(ru, spec().name)
+    assert str(nobody.value).startswith("The audience is empty: no customer matches")
+
+
+# -- analysing a file, the demo, an experiment by name ---------------------------------------------
+def test_file_analysis_demo_and_experiment_refusals_are_said_in_russian(tmp_path, store):
+    import pandas as pd
+
+    from experiments import analysis_file, demo
+    from experiments.store import filestats
+
+    frame = pd.DataFrame({"arm": ["a", "b"], "spend": ["1", "много"], "pre": ["x", "2"]})
+    refusals = []
+    for metrics, covariate, expected in (
+        ([], None, "Укажите хотя бы один столбец метрики."),
+        ([("spend", None)], None, "В столбце метрики 'spend' есть значения"),
+        ([], "pre", "Укажите хотя бы один"),
+    ):
+        with pytest.raises(StoreError) as raised:
+            analysis_file.analyze_frame(frame, "arm", "a", metrics, covariate=covariate)
+        refusals.append((raised.value, expected))
+    frame["spend"] = ["1", "2"]
+    with pytest.raises(StoreError) as covariate:
+        analysis_file.analyze_frame(frame, "arm", "a", [("spend", None)], covariate="pre")
+    refusals.append((covariate.value, "В столбце ковариаты 'pre' есть значения"))
+    odd = tmp_path / "results.json"
+    odd.write_text("{}")
+    import duckdb
+
+    with duckdb.connect() as cur, pytest.raises(StoreError) as suffix:
+        filestats.load_source(cur, odd)
+    refusals.append((suffix.value, "нужен файл .csv, .parquet или .xlsx (а не «.json»)"))
+    with pytest.raises(StoreError) as no_one:
+        demo.seed_demo(store, customers=0)
+    refusals.append((no_one.value, "Для демо нужен хотя бы один клиент, а задано 0."))
+    for refusal, expected in refusals:
+        ru = message_text(refusal, "ru")
+        assert expected in ru, ru
+        assert_russian(ru)
+
+
+def test_an_unknown_experiment_is_said_in_russian(store):
+    from experiments import metrics
+
+    with store.cursor() as cur, pytest.raises(metrics.UnknownExperiment) as raised:
+        metrics.query_spec(cur, "nobody")
+    ru = message_text(raised.value, "ru")
+    assert ru.startswith("Эксперимента с номером или названием 'nobody' нет."), ru
+    assert_russian(ru)
+    assert str(raised.value).startswith("No experiment with id or name 'nobody'.")

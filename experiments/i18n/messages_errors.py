@@ -299,4 +299,69 @@ MESSAGES: dict[str, Entry] = {
         "ru": "У модели Gamma-Gamma q <= 1: ожидаемый средний чек бесконечен.",
         "en": "Gamma-Gamma q <= 1: the expected spend is infinite.",
     },
+    # -- the design's refusals (experiments/design) -----------------------------------------------
+    "design.error.weights": {
+        "ru": "Доли групп должны быть больше нуля.",
+        "en": "Allocation weights must be positive.",
+    },
+    "design.error.separator": {
+        "ru": "Разделитель в CSV — запятая или точка с запятой.",
+        "en": "The CSV separator must be ',' or ';'.",
+    },
+    "design.error.name_taken": {
+        "ru": "Эксперимент с названием «{name}» уже есть (номер {id}); выберите другое название.",
+        "en": "An experiment named '{name}' already exists (id {id}); choose another name.",
+    },
+    "design.error.list_arms": {
+        "ru": "Группы загруженного списка — это его группы; менять можно только их вид и "
+        "стоимость.",
+        "en": "The arms of a registered list are its groups; only kinds and costs can change.",
+    },
+    "design.error.empty_audience": {
+        "ru": "Аудитория пуста: под условия отбора не подходит ни один клиент. Ослабьте условия "
+        "перед запуском.",
+        "en": "The audience is empty: no customer matches the filters. Widen the filters before "
+        "starting.",
+    },
+    # -- analysing a file, the demo, an experiment by name (analysis_file, demo, metrics) --------
+    "store.error.no_metric": {
+        "ru": "Укажите хотя бы один столбец метрики.",
+        "en": "Give at least one metric column.",
+    },
+    "store.error.metric_not_numbers": {
+        "ru": "В столбце метрики {column} есть значения, которые не являются числами.",
+        "en": "Metric column {column} holds values that are not numbers.",
+    },
+    "store.error.covariate_not_numbers": {
+        "ru": "В столбце ковариаты {column} есть значения, которые не являются числами.",
+        "en": "Covariate column {column} holds values that are not numbers.",
+    },
+    "store.error.covariate_not_result": {
+        "ru": "Ковариата {field} — не числовое поле итогов этого эксперимента.",
+        "en": "Covariate {field} is not a numeric field of this experiment's results.",
+    },
+    "store.error.demo_customers": {
+        "ru": "Для демо нужен хотя бы один клиент, а задано {customers}.",
+        "en": "The demo needs at least one customer, got {customers}.",
+    },
+    "store.error.demo_not_empty": {
+        "ru": "В базе уже есть данные, а демо заполняет только пустую базу. Чтобы заменить её "
+        "содержимое, выполните `python -m experiments demo`.",
+        "en": "The store already holds data; the demo only seeds an empty store. Use `python -m "
+        "experiments demo` to replace its contents.",
+    },
+    "store.error.unknown_experiment": {
+        "ru": "Эксперимента с номером или названием {experiment} нет. Список экспериментов в "
+        "базе: `python -m experiments list`.",
+        "en": "No experiment with id or name {experiment}. Run `python -m experiments list` to "
+        "see the experiments in the store.",
+    },
+    "store.error.file_suffix": {
+        "ru": "Не удалось прочитать {file}: нужен файл .csv, .parquet или .xlsx (а не «{suffix}»).",
+        "en": "Cannot read {file}: use a .csv, .parquet or .xlsx file (got '{suffix}').",
+    },
+    "store.error.file_columns": {
+        "ru": "Этих столбцов нет в файле: {columns}",
+        "en": "Column(s) not in the file: {columns}",
+    },
 }
