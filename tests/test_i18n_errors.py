@@ -371,3 +371,23 @@ def test_an_unknown_experiment_is_said_in_russian(store):
     assert ru.startswith("Эксперимента с номером или названием 'nobody' нет."), ru
     assert_russian(ru)
     assert str(raised.value).startswith("No experiment with id or name 'nobody'.")
+
+
+# -- a report link (experiments/share.py) ----------------------------------------------------------
+def test_report_link_refusals_are_said_in_russian():
+    from experiments import share
+
+    params = {"experiment": "1", "view": "report"}
+    token = share.sign(params, "secret", ttl_seconds=60, now=1_000)
+    checks = {
+        "missing": share.verify(params, "secret"),
+        "malformed": share.verify({**params, "token": "²³.abc"}, "secret"),
+        "tampered": share.verify({**params, "experiment": "2", "token": token}, "secret"),
+        "expired": share.verify({**params, "token": token}, "secret", now=2_000),
+    }
+    for status, check in checks.items():
+        assert check.status == status
+        ru = message_text(check.message, "ru")
+        assert "ссылк" in ru.lower(), ru
+        assert_russian(ru)
+    assert checks["expired"].message == "This report link has expired. Ask for a new link."

@@ -364,4 +364,43 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Этих столбцов нет в файле: {columns}",
         "en": "Column(s) not in the file: {columns}",
     },
+    # -- a report link and the sign-in form (experiments/share.py, pages/_ui.py) -----------------
+    "share.link.missing": {
+        "ru": "Для этой ссылки на отчёт нужен действующий ключ доступа.",
+        "en": "This report link needs a valid access token.",
+    },
+    "share.link.malformed": {
+        "ru": "Ссылка на отчёт недействительна (её ключ доступа повреждён). Попросите новую "
+        "ссылку.",
+        "en": "This report link is invalid (its access token is damaged). Ask for a new link.",
+    },
+    "share.link.tampered": {
+        "ru": "Ссылку на отчёт изменили после того, как ею поделились, поэтому открыть её нельзя. "
+        "Попросите новую ссылку.",
+        "en": "This report link was changed after it was shared, so it cannot be opened. Ask for "
+        "a new link.",
+    },
+    "share.link.expired": {
+        "ru": "Срок действия ссылки на отчёт истёк. Попросите новую ссылку.",
+        "en": "This report link has expired. Ask for a new link.",
+    },
+    "access.sign_in_to_edit": {
+        "ru": "Войдите, чтобы вносить изменения",
+        "en": "Sign in to edit",
+    },
+    "access.sign_in_to_read": {
+        "ru": "Войдите, чтобы открыть этот отчёт",
+        "en": "Sign in to read this report",
+    },
+    "access.colleagues_only": {
+        "ru": "Изменять данные могут только коллеги, которые вошли в систему.",
+        "en": "Editing is limited to signed-in colleagues.",
+    },
+    "access.sign_in": {"ru": "Войти", "en": "Sign in"},
+    "access.password": {"ru": "Пароль редактора", "en": "Editor password"},
+    "access.wait": {
+        "ru": "Слишком много неверных паролей. Повторите через {seconds} с.",
+        "en": "Too many wrong passwords. Try again in {seconds} s.",
+    },
+    "access.wrong_password": {"ru": "Неверный пароль.", "en": "Wrong password."},
 }
