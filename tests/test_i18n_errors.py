@@ -8,6 +8,7 @@ a guard scans experiments/ so that a new refusal cannot be an English f-string a
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -391,3 +392,127 @@ def test_report_link_refusals_are_said_in_russian():
         assert "ссылк" in ru.lower(), ru
         assert_russian(ru)
     assert checks["expired"].message == "This report link has expired. Ask for a new link."
+
+
+# -- the guard: no new English refusal ------------------------------------------------------------
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
+# the errors a marketer reads (the CLI prints them, the pages show them): their message is a
+# catalogue `Text`, or a StoreError's key and values
+USER_FACING = {
+    "StoreError",
+    "StoreLocked",
+    "SettingError",
+    "UnknownExperiment",
+    "MappingError",
+    "SourceError",
+    "SheetError",
+    "DesignError",
+    "ClvFitError",
+    "CommandError",
+    "InvalidHorizon",
+    "ValueError",
+}
+# programming errors meant for developers (a caller passed what the code never offers a
+# person): path and the message's first words
+FOR_DEVELOPERS = {
+    ("clv/simulation.py", "q <= 1: the population"),  # a simulation's parameters, tests only
+    ("export.py", "encoding must be one of"),  # export.ENCODINGS, fixed by the callers
+    ("store/customers.py", "max_months must be"),  # the pages clamp it first
+    ("store/ibis_returns.py", "max_months must be"),
+    ("store/demo_writes.py", "not an appendable table"),
+    ("store/ibis_builder.py", "The source's "),  # source_engine checked the columns before
+    ("store/ibis_builder.py", "duckdb:// (the store itself)"),
+    ("store/ibis_builder.py", "Not a per-customer value"),
+    ("store/metrics_sql.py", "Not a per-customer value"),
+    ("store/results_cache.py", "Not a table label"),
+    ("store/results_cache.py", "{} does not hold horizon"),
+    ("store/uploads.py", "not an upload table"),
+}
+
+
+def _is_text_literal(node: ast.expr) -> bool:
+    """A message written in place: a string, an f-string, a concatenation with one, or
+    `" ".join(...)` of messages (English once joined)."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.BinOp):
+        return _is_text_literal(node.left) or _is_text_literal(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("join", "format") and isinstance(node.func.value, ast.Constant)
+    return False
+
+
+def _called(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+
+
+def _opening(node: ast.expr) -> str:
+    if isinstance(node, ast.BinOp):
+        return _opening(node.left)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return node.value if isinstance(node, ast.Constant) else ast.unparse(node)
+
+
+def english_refusals(root: Path) -> list[tuple[str, int, str]]:
+    """(path, line, message) of every `raise <UserFacingError>("...")` without a catalogue
+    key and every `problem(code, "...")` under `root` (the catalogue itself aside)."""
+    found: list[tuple[str, int, str]] = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith("i18n/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            message = None
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                call = node.exc
+                keyed = len(call.args) > 1 or any(k.arg == "key" for k in call.keywords)
+                if _called(call.func) in USER_FACING and call.args and not keyed:
+                    message = call.args[0]
+            elif isinstance(node, ast.Call) and _called(node.func) == "problem":
+                message = node.args[1] if len(node.args) > 1 else None
+            if message is not None and _is_text_literal(message):
+                found.append((relative, node.lineno, _opening(message)))
+    return sorted(found)
+
+
+def test_no_user_facing_refusal_is_an_english_string():
+    found = [
+        (path, line, text)
+        for path, line, text in english_refusals(EXPERIMENTS)
+        if not any(path == p and text.startswith(o) for p, o in FOR_DEVELOPERS)
+    ]
+    assert not found, (
+        "say these through the catalogue (experiments/i18n/messages_errors.py) as "
+        f"Text(key, **values), or a StoreError's key and values: {found}"
+    )
+
+
+def test_every_developer_error_allowed_still_exists():
+    """The allow-list shrinks with the code: an entry whose error is gone fails here."""
+    left = {(p, t) for p, _, t in english_refusals(EXPERIMENTS)}
+    for path, opening in FOR_DEVELOPERS:
+        assert any(p == path and t.startswith(opening) for p, t in left), (path, opening)
+
+
+def test_the_guard_finds_an_english_refusal(tmp_path):
+    (tmp_path / "module.py").write_text(
+        "def f(x):\n"
+        "    if x:\n"
+        "        raise StoreError(f'There is no {x}.')\n"
+        "    raise DesignError(Text('design.error.weights'))\n"
+        "def g(name):\n"
+        "    return [problem('no_rows', f'{name} has no rows.'), problem('x', Text('k'))]\n"
+        "def h(problems):\n"
+        "    raise SourceError(' '.join(problems))\n"
+        "def keyed(u):\n"
+        "    raise StoreError(f'No upload {u}.', 'store.error.no_upload', upload_id=u)\n"
+    )
+    found = english_refusals(tmp_path)
+    assert [(line, text) for _, line, text in found] == [
+        (3, "There is no {}."),
+        (6, "{} has no rows."),
+        (8, "' '.join(problems)"),
+    ]
