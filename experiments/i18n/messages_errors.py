@@ -178,8 +178,8 @@ MESSAGES: dict[str, Entry] = {
         "Remove that upload first to load the file again.",
     },
     "ingest.map.bad": {
-        "ru": "Неверное --map {item}: пишите СТОЛБЕЦ=ПОЛЕ, например --map Клиент=customer_id",
-        "en": "Bad --map {item}: write SOURCE=FIELD, e.g. --map Клиент=customer_id",
+        "ru": "Неверное --map {item}: пишите СТОЛБЕЦ=ПОЛЕ, например --map {example}",
+        "en": "Bad --map {item}: write SOURCE=FIELD, e.g. --map {example}",
     },
     "ingest.map.twice": {
         "ru": "Столбец {column} сопоставлен дважды ({first}, {second}).",

@@ -83,7 +83,9 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         source, sep, target = item.rpartition("=")
         source, target = source.strip(), target.strip()
         if not sep or not source or not target:
-            raise MappingError(Text("ingest.map.bad", item=quoted(item)))
+            raise MappingError(
+                Text("ingest.map.bad", item=quoted(item), example="Клиент=customer_id")
+            )
         if source in mapping and mapping[source] != target:
             raise MappingError(
                 Text(
