@@ -302,3 +302,17 @@ def test_russian_names_one_term_per_concept():
     assert not [k for k, text in texts if "маржинальность" in text]
     assert t("cli.clv.margin_rate", "ru") != t("cli.settings.margin_rate", "ru")
     assert t("cli.clv.margin_rate", "en") != t("cli.settings.margin_rate", "en")
+
+
+def test_net_value_is_chisty_dokhod_everywhere_in_russian():
+    """#12: net value is «чистый доход» in every case, never «чистая ценность», «чистая
+    выручка» or «нетто»; every message whose English says 'net value' says it."""
+    import re
+
+    other = re.compile(r"чист\w+\s+(?:ценност|выручк|прибыл)|нетто", re.IGNORECASE)
+    texts = _russian_texts()
+    assert not [(k, text) for k, text in texts if other.search(text)]
+    dokhod = re.compile(r"чист\w+\s+доход", re.IGNORECASE)
+    for key in MESSAGES:
+        if "net value" in " ".join(_templates(key, "en")).lower().replace("\n", " "):
+            assert dokhod.search(" ".join(_templates(key, "ru"))), key
