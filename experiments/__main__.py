@@ -502,14 +502,19 @@ def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
 
 def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
     """The upload history as the Data page shows it: its headers, kinds and statuses in
-    words, moments in the language's figures (the messages are stored as they were written)."""
+    words, moments in the language's figures; in Russian the stored English messages and the
+    demo's name said again (`i18n.readback`)."""
+    from experiments.i18n import readback
     from experiments.i18n.text import upload_kind_word
 
     fmt = _fmt()
     table = history.drop(columns=["sha256"]).fillna("")
-    if _lang != DEFAULT_LANGUAGE:
+    if _lang != DEFAULT_LANGUAGE:  # the store's English said again (English: as scripts read it)
+        stored = list(zip(table["kind"], table["file_name"], table["message"], strict=True))
+        table["file_name"] = [readback.upload_file_name(n, str(k), _lang) for k, n, _ in stored]
+        table["message"] = [readback.upload_message(m, str(k), _lang) for k, _, m in stored]
         table["kind"] = table["kind"].map(lambda kind: upload_kind_word(str(kind), _lang))
-        table["status"] = table["status"].map(_upload_status)
+        table["status"] = table["status"].map(lambda status: readback.upload_status(status, _lang))
         table["rows"] = table["rows"].map(lambda n: fmt.number(n) if n != "" else "")
         table["loaded_at"] = table["loaded_at"].map(
             lambda at: fmt.datetime_short(at) if at != "" else ""
@@ -526,13 +531,6 @@ def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
     if _lang == DEFAULT_LANGUAGE:  # the column names scripts have always read
         return table
     return table.rename(columns={c: _say(f"data.history.{k}") for c, k in columns.items()})
-
-
-def _upload_status(status: object) -> str:
-    from experiments.i18n import MESSAGES
-
-    key = f"cli.uploads.status.{status}"
-    return _say(key) if key in MESSAGES else str(status)
 
 
 def cmd_remove_upload(store: Store, args: argparse.Namespace) -> int:

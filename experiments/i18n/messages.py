@@ -651,6 +651,15 @@ MESSAGES: dict[str, Entry] = {
         },
         "en": {"one": "{count} customer", "other": "{count} customers"},
     },
+    "count.transactions": {
+        "ru": {
+            "one": "{count} транзакция",
+            "few": "{count} транзакции",
+            "many": "{count} транзакций",
+            "other": "{count} транзакции",
+        },
+        "en": {"one": "{count} transaction", "other": "{count} transactions"},
+    },
     "count.orders": {
         "ru": {
             "one": "{count} заказ",
