@@ -682,18 +682,24 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
         from dataclasses import replace
 
         rule = replace(rule, decision_metric=metric)
-    decisions = (
-        decision.decide_file(official, metric, rule=rule, exploratory=exploratory) if metric else []
-    )
-    if args.json:
+
+    def decisions(lang: Lang) -> list[decision.FileDecision]:
+        """The verdicts worded in `lang`, amounts in the store's currency (`_money`)."""
+        if not metric:
+            return []
+        return decision.decide_file(
+            official, metric, rule=rule, exploratory=exploratory, lang=lang, currency=_money
+        )
+
+    if args.json:  # the same English text in either --lang, as every --json
         document = result.as_json()
-        document["decisions"] = [d.as_json() for d in decisions]  # each names its metric
+        document["decisions"] = [d.as_json() for d in decisions(DEFAULT_LANGUAGE)]
         document["rule"] = rule.as_json()
         document["exploratory"] = exploratory
         _print_json(document)
     else:
         _print_file_analysis(result)
-        for d in decisions:
+        for d in decisions(_lang):
             print(f"{d.label_in(_lang).upper():>16}  {d.statement}")
     return EXIT_OK
 
