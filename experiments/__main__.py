@@ -775,7 +775,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         pairs = decision.head_to_head(
             official, currency=_money
         )  # the verdicts and the head to head as the Results page shows them
-        document = analysis.as_json()
+        document = analysis.as_json(currency=_money)
         if source is not None:  # added only for a source: the store's output is unchanged
             document["source"] = source.redacted()
         document["decisions"] = [d.as_json() for d in decisions]

@@ -1725,9 +1725,9 @@ MESSAGES: dict[str, Entry] = {
         "the first half, by a one-sided Welch test at alpha on each customer's second-half "
         "minus first-half contribution (arm vs control; one number per customer, so the "
         "correlation of a customer's early and late purchases is in its variance), and the "
-        "first-half effect is positive. It is a statement about the extra roubles per "
+        "first-half effect is positive. It is a statement about the extra money per "
         "customer: when everyone buys less later on (control too), a constant percentage lift "
-        "also brings fewer extra roubles later.",
+        "also brings less extra money later.",
     },
     # -- exports ---------------------------------------------------------------------------------
     "export.csv_excel": {"ru": "CSV для Excel", "en": "CSV for Excel"},
