@@ -1243,7 +1243,7 @@ def _warnings(
                         else "warning.window.partly",
                     ),
                     ("observed", observed),
-                    ("assigned", assigned),
+                    ("count", assigned),  # the plural form agrees with it
                     ("horizon", horizon),
                     ("last", agg.last_ts),
                     ("longest", max(complete) if complete else "warning.window.none_complete"),

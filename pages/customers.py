@@ -34,7 +34,7 @@ def _segment_meaning(segment: str, lang: Lang) -> str:
     key = charts.segment_key(segment, "segment_meaning")
     if key not in MESSAGES:
         return SEGMENT_MEANING.get(segment, "")
-    days = {"days": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
+    days = {"count": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
     return t(key, lang, **days)
 
 
@@ -153,7 +153,7 @@ cols[3].metric(
         "customers.median_clv.help",
         lang,
         months=historic.months,
-        customers=_ui.count(historic.eligible_customers),
+        count=historic.eligible_customers,
     ),
 )
 
@@ -428,7 +428,7 @@ st.caption(
     t(
         "clv.fit.caption",
         lang,
-        customers=_ui.count(bg_fit.customers),
+        count=bg_fit.customers,
         repeat=_ui.count(bg_fit.repeat_customers),
         gg_customers=_ui.count(gg_fit.customers),
         until=result.until,

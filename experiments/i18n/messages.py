@@ -416,12 +416,40 @@ MESSAGES: dict[str, Entry] = {
         "en": "Median {months}-month CLV",
     },
     "customers.median_clv.help": {
-        "ru": "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
-        "учитываются только {customers} клиентов, чья первая покупка была не меньше {months} "
-        "мес. назад.",
-        "en": "Margin a customer brought in the first {months} months after their first "
-        "purchase; only the {customers} customers whose first purchase is at least {months} "
-        "months old count.",
+        "ru": {
+            "one": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитывается только {count} клиент, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+            "few": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитываются только {count} клиента, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+            "many": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитываются только {count} клиентов, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+            "other": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитываются только {count} клиента, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+        },
+        "en": {
+            "one": (
+                "Margin a customer brought in the first {months} months after their first "
+                "purchase; only the {count} customer whose first purchase is at least {months} "
+                "months old counts."
+            ),
+            "other": (
+                "Margin a customer brought in the first {months} months after their first "
+                "purchase; only the {count} customers whose first purchase is at least {months} "
+                "months old count."
+            ),
+        },
     },
     "customers.section.segments": {
         "ru": "Кто они: сегменты RFM",
@@ -1113,12 +1141,40 @@ MESSAGES: dict[str, Entry] = {
         "en": "none of the standard horizons",
     },
     "warning.short_window": {
-        "ru": "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из "
-        "{assigned} клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
-        "Полностью наблюдается для всех: {longest}.",
-        "en": "{severity}: {observed} of {assigned} customers have the whole {horizon}-day "
-        "window in the data (data ends {last}); the others are left out of this horizon. "
-        "Fully observed for everyone: {longest}.",
+        "ru": {
+            "one": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиента (данные заканчиваются {last}); остальные в этот срок не входят. Полностью "
+                "наблюдается для всех: {longest}."
+            ),
+            "few": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
+                "Полностью наблюдается для всех: {longest}."
+            ),
+            "many": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
+                "Полностью наблюдается для всех: {longest}."
+            ),
+            "other": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиента (данные заканчиваются {last}); остальные в этот срок не входят. Полностью "
+                "наблюдается для всех: {longest}."
+            ),
+        },
+        "en": {
+            "one": (
+                "{severity}: {observed} of {count} customer has the whole {horizon}-day window in "
+                "the data (data ends {last}); the others are left out of this horizon. Fully "
+                "observed for everyone: {longest}."
+            ),
+            "other": (
+                "{severity}: {observed} of {count} customers have the whole {horizon}-day window "
+                "in the data (data ends {last}); the others are left out of this horizon. Fully "
+                "observed for everyone: {longest}."
+            ),
+        },
     },
     "warning.duplicate_assignments": {
         "ru": {
