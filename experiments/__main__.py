@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import sys
@@ -14,7 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from experiments import config
-from experiments.escape import quoted
+from experiments.escape import json_finite, quoted
 from experiments.i18n.language import DEFAULT_LANGUAGE, LANGUAGES, Lang, supported
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
@@ -112,20 +111,11 @@ def _store_currency(store: Store) -> str:
         return settings.currency(cur)
 
 
-def _finite(value: object) -> object:
-    """The value with every NaN / infinity replaced by null: JSON has no such numbers."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _print_json(value: object) -> None:
-    """Always valid JSON (`Infinity` / `NaN` would break every JSON reader): see `_finite`."""
-    print(json.dumps(_finite(value), ensure_ascii=False, indent=2, default=str, allow_nan=False))
+    """Always valid JSON: NaN and infinities as null (`escape.json_finite`)."""
+    print(
+        json.dumps(json_finite(value), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    )
 
 
 def _experiment(store: Store, key: str) -> Experiment:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from experiments import catalogue, config, stats
 from experiments.escape import quoted
+from experiments.i18n.text import Text
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
 from experiments.store import settings as store_settings
@@ -265,20 +266,16 @@ def analyze_frame(
             'insufficient_data' rows.
     """
     if not metrics:
-        raise StoreError("Give at least one metric column.")
+        raise StoreError(Text("store.error.no_metric"))
     with duckdb.connect() as cur:
         filestats.load_source(cur, _regional_csv(source))
         kinds: dict[str, MetricKind] = {}
         for column, kind in metrics:
             if filestats.non_numeric_count(cur, column):
-                raise StoreError(
-                    f"Metric column {quoted(column)} holds values that are not numbers."
-                )
+                raise StoreError(Text("store.error.metric_not_numbers", column=quoted(column)))
             kinds[column] = kind or ("binary" if filestats.is_binary(cur, column) else "money")
         if covariate and filestats.non_numeric_count(cur, covariate):
-            raise StoreError(
-                f"Covariate column {quoted(covariate)} holds values that are not numbers."
-            )
+            raise StoreError(Text("store.error.covariate_not_numbers", column=quoted(covariate)))
         caps: dict[str, tuple[float | None, float | None]] = {}
         if cap:
             for column, kind in kinds.items():
@@ -504,10 +501,7 @@ def analyze_stored_results(
         if covariate is not None and not (
             covariate in by_name and by_name[covariate].numeric and covariate != "arm"
         ):
-            raise StoreError(
-                f"Covariate {quoted(covariate)} is not a numeric field of this "
-                "experiment's results."
-            )
+            raise StoreError(Text("store.error.covariate_not_result", field=quoted(covariate)))
         requested = list(dict.fromkeys(metrics)) if metrics is not None else None
         chosen = requested if requested is not None else default_metrics(fields, covariate)
         usable = [

@@ -220,7 +220,7 @@ def seed_demo(
         StoreError: customers < 1, or the store holds data and replace is False.
     """
     if customers < 1:
-        raise StoreError(f"The demo needs at least one customer, got {customers}.")
+        raise StoreError(Text("store.error.demo_customers", customers=customers))
     report = progress or (lambda fraction, text: None)
     chunks = math.ceil(customers / CHUNK_CUSTOMERS)
     width = max(7, len(str(customers - 1)))
@@ -230,10 +230,7 @@ def seed_demo(
         if replace:
             demo_writes.wipe_data(cur)
         elif demo_writes.holds_data(cur):
-            raise StoreError(
-                "The store already holds data; the demo only seeds an empty store. "
-                "Use `python -m experiments demo` to replace its contents."
-            )
+            raise StoreError(Text("store.error.demo_not_empty"))
         upload_id = demo_writes.insert_upload(
             cur,
             file_name=file_name,

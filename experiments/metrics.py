@@ -28,6 +28,7 @@ from experiments import experiment as experiment_record
 from experiments.catalogue import GroupStats
 from experiments.escape import quoted
 from experiments.experiment import Arm, Experiment, HorizonProgress
+from experiments.i18n.text import Text
 from experiments.sources import Source
 from experiments.store import Cursor, Store, StoreError, metrics_sql
 from experiments.store import settings as store_settings
@@ -718,8 +719,7 @@ def _found(cur: Cursor, experiment: int | str) -> Experiment:
     found = experiment_record.load(cur, experiment)
     if found is None:
         raise UnknownExperiment(
-            f"No experiment with id or name {quoted(experiment)}. "
-            "Run `python -m experiments list` to see the experiments in the store."
+            Text("store.error.unknown_experiment", experiment=quoted(experiment))
         )
     return found
 

@@ -265,7 +265,7 @@ def expected_spend(params: GammaGammaParams, frequency: object, monetary: object
     x, z = _as_arrays(frequency, monetary)
     p, q, v = params.as_array()
     if q <= 1:
-        raise ClvFitError("Gamma-Gamma q <= 1: the expected spend is infinite.")
+        raise ClvFitError(Text("clv.error.infinite_spend"))
     z = np.where((x > 0) & (z > 0), z, 0.0)
     x = np.where(z > 0, x, 0.0)
     return p * (v + x * z) / (p * x + q - 1)

@@ -18,7 +18,7 @@ from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
 from experiments.design.spec import ExperimentSpec, PrimaryMetric, check_spec
 from experiments.escape import quoted
-from experiments.i18n.text import Text
+from experiments.i18n.text import Text, joined
 from experiments.store import Store, StoreError
 
 KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
@@ -293,12 +293,12 @@ def create_from_assignment_file(
 
     path = Path(path)
     if not path.exists():
-        raise StoreError(f"File not found: {path}")
+        raise StoreError(Text("ingest.file.missing", path=str(path)))
     parsed = read_assignment_file(
         path, mapping, control_arm=control_arm, arms=arms, file_name=file_name
     )
     if parsed.problems:
-        raise StoreError(" ".join(parsed.problems))
+        raise StoreError(joined(parsed.problems))
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 23):

@@ -1835,6 +1835,7 @@ from experiments.i18n import (  # noqa: E402  (they import Entry, defined before
     messages_clv,
     messages_data,
     messages_design,
+    messages_errors,
     messages_output,
     messages_source,
 )
@@ -1846,6 +1847,7 @@ for _area in (
     messages_cli,
     messages_source,
     messages_clv,
+    messages_errors,
 ):
     _twice = MESSAGES.keys() & _area.MESSAGES.keys()
     if _twice:

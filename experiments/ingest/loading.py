@@ -20,7 +20,7 @@ import pandas as pd
 from experiments import config
 from experiments.i18n.language import DEFAULT_LANGUAGE, Lang
 from experiments.i18n.readback import warning_text
-from experiments.i18n.text import Text
+from experiments.i18n.text import PerLanguage, Text, numeral
 from experiments.ingest import reading, results, transactions
 from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
 from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
@@ -187,7 +187,7 @@ def load_file(
         StoreError: the store itself failed (locked, disk full), not the file.
     """
     if kind not in KINDS:
-        raise StoreError(f"Unknown upload kind {kind!r}; use one of {', '.join(KINDS)}.")
+        raise StoreError(Text("store.error.upload_kind", kind=repr(kind), kinds=", ".join(KINDS)))
     path = Path(path)
     file_name = file_name or path.name
     if not path.is_file():
@@ -195,7 +195,7 @@ def load_file(
             False,
             kind,
             file_name,
-            problems=(problem("no_file", f"There is no file {path}."),),
+            problems=(problem("no_file", reading.no_file(path)),),
         )
     size = path.stat().st_size
     if size > config.MAX_UPLOAD_MB * 1024 * 1024:
@@ -206,8 +206,12 @@ def load_file(
             problems=(
                 problem(
                     "too_large",
-                    f"{file_name} is {size / 2**20:,.0f} MB; the limit is "
-                    f"{config.MAX_UPLOAD_MB:,} MB. Split the file.",
+                    Text(
+                        "ingest.file.too_large",
+                        file=file_name,
+                        size=numeral(round(size / 2**20)),
+                        limit=numeral(config.MAX_UPLOAD_MB),
+                    ),
                 ),
             ),
         )
@@ -294,24 +298,23 @@ _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-lab-has
 def _unreadable(error: Exception, file_name: str, fmt: FileFormat) -> Problem:
     """What hashing (and transcoding) found wrong with the bytes of the file."""
     if isinstance(error, UnicodeDecodeError):
-        message = (
-            f"{file_name} is not valid {fmt.encoding} text throughout (byte "
-            f"{error.start:,} of a chunk is not): mixed encodings? Save it again as CSV UTF-8."
+        message = Text(
+            "ingest.file.bad_encoding",
+            file=file_name,
+            encoding=str(fmt.encoding),
+            byte=numeral(error.start),
         )
         return problem("bad_encoding", message)
     if isinstance(error, reading.NulByte):
-        message = (
-            f"Line {error.line:,} of {file_name} contains a NUL byte (binary data inside a "
-            "text file, e.g. a broken export): it would end up inside an id. Export the file "
-            "again, or remove that line."
-        )
+        message = Text("ingest.file.nul_byte", line=numeral(error.line), file=file_name)
         return problem("nul_byte", message, rows=(error.line,), count=1)
     # the temporary folder for the UTF-8 copy is full or unwritable
     assert isinstance(error, OSError)
-    message = (
-        f"{file_name} could not be converted to UTF-8 in the temporary folder "
-        f"{tempfile.gettempdir()} ({error.strerror or error}). Free space there (or point "
-        "TMPDIR at a larger disk) and load again; nothing was loaded."
+    message = Text(
+        "ingest.file.temp_full",
+        file=file_name,
+        folder=tempfile.gettempdir(),
+        detail=str(error.strerror or error),
     )
     return problem("temp_full", message)
 
@@ -324,9 +327,11 @@ def _duplicate(
     chosen: dict[str, str],
 ) -> LoadResult:
     upload_id, loaded_at = previous
-    message = (
-        f"{file_name} was already loaded on {loaded_at:%Y-%m-%d %H:%M} as upload {upload_id}; "
-        "nothing loaded. Remove that upload first to load the file again."
+    message = Text(
+        "ingest.file.duplicate",
+        file=file_name,
+        loaded_at=PerLanguage(f"{loaded_at:%Y-%m-%d %H:%M}", f"{loaded_at:%d.%m.%Y %H:%M}"),
+        upload=upload_id,
     )
     return LoadResult(
         False,
