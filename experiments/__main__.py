@@ -498,14 +498,19 @@ def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
 
 def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
     """The upload history as the Data page shows it: its headers, kinds and statuses in
-    words, moments in the language's figures (the messages are stored as they were written)."""
+    words, moments in the language's figures; in Russian the stored English messages and the
+    demo's name said again (`i18n.readback`)."""
+    from experiments.i18n import readback
     from experiments.i18n.text import upload_kind_word
 
     fmt = _fmt()
     table = history.drop(columns=["sha256"]).fillna("")
-    if _lang != DEFAULT_LANGUAGE:
+    if _lang != DEFAULT_LANGUAGE:  # the store's English said again (English: as scripts read it)
+        stored = list(zip(table["kind"], table["file_name"], table["message"], strict=True))
+        table["file_name"] = [readback.upload_file_name(n, str(k), _lang) for k, n, _ in stored]
+        table["message"] = [readback.upload_message(m, str(k), _lang) for k, _, m in stored]
         table["kind"] = table["kind"].map(lambda kind: upload_kind_word(str(kind), _lang))
-        table["status"] = table["status"].map(_upload_status)
+        table["status"] = table["status"].map(lambda status: readback.upload_status(status, _lang))
         table["rows"] = table["rows"].map(lambda n: fmt.number(n) if n != "" else "")
         table["loaded_at"] = table["loaded_at"].map(
             lambda at: fmt.datetime_short(at) if at != "" else ""
@@ -522,13 +527,6 @@ def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
     if _lang == DEFAULT_LANGUAGE:  # the column names scripts have always read
         return table
     return table.rename(columns={c: _say(f"data.history.{k}") for c, k in columns.items()})
-
-
-def _upload_status(status: object) -> str:
-    from experiments.i18n import MESSAGES
-
-    key = f"cli.uploads.status.{status}"
-    return _say(key) if key in MESSAGES else str(status)
 
 
 def cmd_remove_upload(store: Store, args: argparse.Namespace) -> int:
@@ -687,23 +685,24 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
         from dataclasses import replace
 
         rule = replace(rule, decision_metric=metric)
-    lang = DEFAULT_LANGUAGE if args.json else _lang  # --json is in English, as always
-    decisions = (
-        decision.decide_file(
+
+    def decisions(lang: Lang) -> list[decision.FileDecision]:
+        """The verdicts worded in `lang`, amounts in the store's currency (`_money`)."""
+        if not metric:
+            return []
+        return decision.decide_file(
             official, metric, rule=rule, exploratory=exploratory, lang=lang, currency=_money
         )
-        if metric
-        else []
-    )
-    if args.json:
+
+    if args.json:  # the same English text in either --lang, as every --json
         document = result.as_json()
-        document["decisions"] = [d.as_json() for d in decisions]  # each names its metric
+        document["decisions"] = [d.as_json() for d in decisions(DEFAULT_LANGUAGE)]
         document["rule"] = rule.as_json()
         document["exploratory"] = exploratory
         _print_json(document)
     else:
         _print_file_analysis(result)
-        for d in decisions:
+        for d in decisions(_lang):
             print(f"{d.label_in(_lang).upper():>16}  {d.statement}")
             for reason in d.reasons if d.blocked else ():  # what holds it, and what to do
                 print(f"{'':>16}  {reason}")
@@ -781,7 +780,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         pairs = decision.head_to_head(
             official, currency=_money
         )  # the verdicts and the head to head as the Results page shows them
-        document = analysis.as_json()
+        document = analysis.as_json(currency=_money)
         if source is not None:  # added only for a source: the store's output is unchanged
             document["source"] = source.redacted()
         document["decisions"] = [d.as_json() for d in decisions]

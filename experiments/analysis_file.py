@@ -23,6 +23,7 @@ from experiments.escape import quoted
 from experiments.i18n.text import Text
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
+from experiments.store import settings as store_settings
 from experiments.store.results_sql import ResultField
 
 
@@ -138,6 +139,8 @@ class FileAnalysis:
         margin_rate: the margin rate behind net value (None without it).
         lever_costs: arm -> what it costs (from the experiment's arms), for files attached to
             an experiment with costs; {} for a standalone file.
+        currency: the money's ISO 4217 code: the store's for a file loaded into it
+            (`settings.currency`), config.CURRENCY for a standalone file.
     """
 
     arms: list[ArmSummary]
@@ -155,6 +158,7 @@ class FileAnalysis:
     money_field: str | None = None
     margin_rate: float | None = None
     lever_costs: dict[str, LeverCost] = field(default_factory=dict)
+    currency: str = field(default_factory=lambda: config.CURRENCY)
 
     @property
     def ok(self) -> bool:
@@ -185,7 +189,7 @@ class FileAnalysis:
             "margin_rate": self.margin_rate,
             "lever_costs": {a: c.as_json() for a, c in self.lever_costs.items()},
             "money_estimand": stats.money_estimand(self.cap),
-            "money_estimand_label": stats.money_estimand_label(self.cap),
+            "money_estimand_label": stats.money_estimand_label(self.cap, currency=self.currency),
             "status": self.status,
             "note": self.note,
         }
@@ -516,6 +520,7 @@ def analyze_stored_results(
             from experiments.metrics import resolve_margin_rate
 
             margin_rate, _ = resolve_margin_rate(cur, None, stored)
+        currency = store_settings.currency(cur)
         costs = {
             a.name: LeverCost(a.kind, a.discount_pct, a.cost_per_customer, a.redemption_share)
             for a in (stored.arms if stored else ())
@@ -586,15 +591,17 @@ def analyze_stored_results(
     allocation = stored.planned_shares if stored else None  # the plan, never the realised split
     assumed = stored.plan_assumed_equal if stored else True
     if frame.empty:
-        return _insufficient(
+        empty = _insufficient(
             frame, control, allocation, correction, alpha, cap,
             "No result rows are stored for this experiment.", assumed,
         )  # fmt: skip
+        return replace(empty, currency=currency)
     if not usable:
         why = "Choose at least one metric." if requested == [] else "No numeric field to analyse."
-        return _insufficient(
+        nothing = _insufficient(
             frame, control, allocation, correction, alpha, cap, f"{why} {note}".strip(), assumed
         )
+        return replace(nothing, currency=currency)
     if not control:
         control = str(frame[results_sql.ARM_COLUMN].iloc[0])
     analysis = analyze_frame(
@@ -624,12 +631,13 @@ def analyze_stored_results(
         money_field=money,
         margin_rate=margin_rate if money is not None else None,
         lever_costs=costs,
+        currency=currency,
     )
 
 
 def metric_unit(analysis: FileAnalysis, metric: str) -> str:
     """How a metric's differences read: 'pp' for 0/1 rates, the store's currency otherwise."""
-    return "pp" if analysis.metrics.get(metric) == "binary" else config.CURRENCY
+    return "pp" if analysis.metrics.get(metric) == "binary" else analysis.currency
 
 
 def arms_table(analysis: FileAnalysis) -> pd.DataFrame:
@@ -651,7 +659,7 @@ def arms_table(analysis: FileAnalysis) -> pd.DataFrame:
             if kind == "binary":
                 row[f"{metric}, %"] = None if mean is None else mean * 100
             else:
-                row[f"{metric}, {config.CURRENCY}"] = mean
+                row[f"{metric}, {analysis.currency}"] = mean
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -676,7 +684,7 @@ def effects_table(analysis: FileAnalysis) -> pd.DataFrame:
                 "arm": e.arm,
                 "metric": e.metric,
                 "method": e.method,
-                "unit": "%, pp" if scale == 100.0 else config.CURRENCY,
+                "unit": "%, pp" if scale == 100.0 else analysis.currency,
                 "control": scaled(e.control_mean),
                 "arm value": scaled(e.arm_mean),
                 "difference": scaled(e.diff),

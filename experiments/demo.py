@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from experiments import catalogue, clv, config, stats
-from experiments.i18n.text import Text, numeral, short_date
+from experiments.i18n.text import Text, counted, numeral, short_date
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
 
@@ -225,7 +225,7 @@ def seed_demo(
     chunks = math.ceil(customers / CHUNK_CUSTOMERS)
     width = max(7, len(str(customers - 1)))
     parameters = {"generator": "loyalty-lab demo v1", "customers": customers, "seed": seed}
-    file_name = f"demo ({customers} customers, seed {seed})"
+    file_name = str(Text("demo.file_name", customers=str(customers), seed=seed))
     with store.transaction() as cur:
         if replace:
             demo_writes.wipe_data(cur)
@@ -268,13 +268,13 @@ def seed_demo(
         demo_writes.insert_known_effects(cur, experiment_id, totals.known_effects())
         summary = Text(
             "demo.summary",
-            customers=numeral(customers),
-            transactions=numeral(totals.transactions),
+            customers=counted(customers, "customers"),
+            transactions=counted(totals.transactions, "transactions"),
             first=short_date(DATA_START),
             last=short_date(DATA_END - timedelta(days=1)),
             name=repr(config.DEMO_EXPERIMENT_NAME),
-            audience=numeral(totals.audience),
-            arms=len(ARMS),
+            audience=counted(totals.audience, "customers"),
+            arms=counted(len(ARMS), "arms"),
             seed=seed,
         )
         demo_writes.finish_upload(

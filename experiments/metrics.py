@@ -408,8 +408,9 @@ class ExperimentAnalysis:
                 return e
         return None
 
-    def as_json(self) -> dict[str, object]:
-        """Plain JSON-able dict (no NaN): the shape `analyze --json` prints."""
+    def as_json(self, currency: str | None = None) -> dict[str, object]:
+        """Plain JSON-able dict (no NaN): the shape `analyze --json` prints; the English
+        statements' amounts in `currency` (the store's; default config.CURRENCY)."""
         return {
             "experiment": {
                 k: self.experiment.as_json()[k]
@@ -421,7 +422,7 @@ class ExperimentAnalysis:
                 "margin_rate": self.margin_rate,
                 "money_estimand": stats.money_estimand(self.settings.cap),
                 "money_estimand_label": stats.money_estimand_label(
-                    self.settings.cap, self.settings.cap_percentile
+                    self.settings.cap, self.settings.cap_percentile, currency
                 ),
                 "margin_rate_source": self.margin_rate_source,
             },
@@ -459,7 +460,7 @@ class ExperimentAnalysis:
                 "payback_day": self.payback_day,
                 "payback": {a: p.as_json() for a, p in self.payback.items()},
                 "payback_rule": stats.PAYBACK_RULE,
-                "fading": {a: f.as_json() for a, f in self.fading.items()},
+                "fading": {a: f.as_json(currency) for a, f in self.fading.items()},
                 "fading_rule": stats.FADING_RULE,
             },
             "segments": [
@@ -1246,7 +1247,7 @@ def _warnings(
                         else "warning.window.partly",
                     ),
                     ("observed", observed),
-                    ("assigned", assigned),
+                    ("count", assigned),  # the plural form agrees with it
                     ("horizon", horizon),
                     ("last", agg.last_ts),
                     ("longest", max(complete) if complete else "warning.window.none_complete"),

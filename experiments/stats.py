@@ -1481,9 +1481,9 @@ FADING_RULE = (
     "first half, by a one-sided Welch test at alpha on each customer's second-half minus "
     "first-half contribution (arm vs control; one number per customer, so the correlation "
     "of a customer's early and late purchases is in its variance), and the first-half "
-    "effect is positive. It is a statement about the extra roubles per customer: when "
+    "effect is positive. It is a statement about the extra money per customer: when "
     "everyone buys less later on (control too), a constant percentage lift also brings "
-    "fewer extra roubles later."
+    "less extra money later."
 )
 
 
@@ -1622,14 +1622,20 @@ class FadingTest:
         return self.sentence()
 
     def sentence(self, currency: str = config.CURRENCY) -> str:
-        """The result in one English sentence, amounts in `currency` (the store's)."""
+        """The result in one English sentence, amounts in `currency` (the store's) in the one
+        money form of the cards (`Formatter`: '+RUB 1,234', '-€39')."""
+        from experiments.i18n.format import Formatter
+
         if self.fading is None:
             return f"{self.arm}: not enough data to test whether the effect fades."
         p = self.p_value if self.p_value is not None else 1.0
         p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        fmt = Formatter("en", currency)
+        early, late = (
+            fmt.money(e.diff or 0.0, signed=True, digits=0) for e in (self.early, self.late)
+        )
         halves = (
-            f"extra contribution {self.early.diff or 0.0:+,.0f} {currency} per customer "
-            f"in days 1-{self.split_day}, {self.late.diff or 0.0:+,.0f} in days "
+            f"extra contribution {early} per customer in days 1-{self.split_day}, {late} in days "
             f"{self.split_day + 1}-{self.horizon_days}; one-sided {p_text}"
         )
         if self.fading:
@@ -1644,7 +1650,8 @@ class FadingTest:
             )
         return f"{self.arm}: no evidence that the effect fades ({halves})."
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, currency: str | None = None) -> dict[str, object]:
+        """Plain JSON; the statement's amounts in `currency` (the store's; default config's)."""
         return {
             "arm": self.arm,
             "split_day": self.split_day,
@@ -1655,7 +1662,7 @@ class FadingTest:
             "p_value": finite_or_none(self.p_value),
             "fading": self.fading,
             "alpha": self.alpha,
-            "statement": self.statement,
+            "statement": self.sentence(currency or config.CURRENCY),
             "rule": self.rule,
         }
 

@@ -246,25 +246,9 @@ def detected_caption(inspection: Any) -> None:
     """What an uploaded file was read as (Data and Design): 'Detected: CSV, cp1251,
     semicolon-separated, decimal comma · 5 columns' / 'Распознано: CSV, cp1251, ...'."""
     language = lang()
-    file_format = inspection.format
     columns = len(inspection.columns)
-    if language == "en":
-        described, counted = str(file_format.describe()), f"{columns} columns"
-    else:
-        described = file_format.describe()
-        if file_format.kind == "csv":
-            delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(
-                file_format.delimiter or ","
-            )
-            decimal = "comma" if file_format.decimal == "," else "point"
-            described = t(
-                "upload.format.csv",
-                language,
-                encoding=file_format.encoding,
-                delimiter=t(f"upload.delimiter.{delimiter}", language),
-                decimal=t(f"upload.decimal.{decimal}", language),
-            )
-        counted = t("upload.columns_count", language, count=columns)
+    described = say(inspection.format.describe())  # a CSV's is a catalogue Text
+    counted = t("upload.columns_count", language, count=columns)
     st.caption(t("upload.detected", language, format=described, columns=counted))
 
 

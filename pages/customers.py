@@ -34,7 +34,7 @@ def _segment_meaning(segment: str, lang: Lang) -> str:
     key = charts.segment_key(segment, "segment_meaning")
     if key not in MESSAGES:
         return SEGMENT_MEANING.get(segment, "")
-    days = {"days": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
+    days = {"count": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
     return t(key, lang, **days)
 
 
@@ -282,7 +282,7 @@ if box.open:  # a closed section runs no query (exact quantiles of every custome
                 "customers.median_clv.help",
                 lang,
                 months=historic.months,
-                customers=_ui.count(historic.eligible_customers),
+                count=historic.eligible_customers,
             ),
         )
         if historic.status == "ok":
@@ -434,7 +434,7 @@ st.caption(
     t(
         "clv.fit.caption",
         lang,
-        customers=_ui.count(bg_fit.customers),
+        count=bg_fit.customers,
         repeat=_ui.count(bg_fit.repeat_customers),
         gg_customers=_ui.count(gg_fit.customers),
         until=result.until,

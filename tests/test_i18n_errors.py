@@ -91,11 +91,11 @@ def test_a_workbook_beyond_the_row_limit_says_the_limit_in_russian(tmp_path, cap
         list(sheet.iter_rows(path))
     assert raised.value.limit
     ru = message_text(raised.value, "ru")
-    assert "больше 3 строк" in ru
+    assert "строк с данными на первом листе больше, чем 3" in ru  # no noun after a count
     assert_russian(ru)
     assert str(raised.value).startswith("the first sheet has more than 3 data rows")
     said = _cli_load(tmp_path, capsys, path, "ru")
-    assert "больше 3 строк" in said and "Сохраните его заново в Excel" not in said
+    assert "на первом листе больше, чем 3" in said and "Сохраните его заново в Excel" not in said
     assert_russian(said, "big.xlsx")
 
 

@@ -198,9 +198,7 @@ def fit_gamma_gamma(
     if customers < _MIN_CUSTOMERS:
         return GammaGammaFit(
             "insufficient_data",
-            Text(
-                "clv.data.gamma_gamma_too_few", customers=f"{customers:g}", minimum=_MIN_CUSTOMERS
-            ),
+            Text("clv.data.gamma_gamma_too_few", count=customers, minimum=_MIN_CUSTOMERS),
             None,
             None,
             customers,

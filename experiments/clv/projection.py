@@ -598,7 +598,7 @@ def project_arm_frame(
     if not [a for a in usable if a != control]:
         problems.append(Text("clv.problem.no_treatment"))
     if failed:
-        problems.append(Text("clv.problem.dropped_replicates", failed=failed, bootstrap=bootstrap))
+        problems.append(Text("clv.problem.dropped_replicates", failed=failed, count=bootstrap))
     ok = control in usable and any(a != control for a in usable)
     names = {int(a): str(n) for a, n in zip(arm_rows["arm_id"], arm_rows["name"], strict=True)}
     note = _dropout_note(fits, names, method == "pooled")

@@ -20,8 +20,8 @@ from experiments.i18n.entry import Entry
 MESSAGES: dict[str, Entry] = {
     # -- a workbook (experiments/sheet.py) -------------------------------------------------------
     "sheet.limits": {
-        "ru": "не больше {rows} строк, {columns} столбцов и {megabytes} МБ данных листа после "
-        "распаковки",
+        "ru": "строк — не больше {rows}, столбцов — не больше {columns}, данных листа после "
+        "распаковки — не больше {megabytes} МБ",
         "en": "at most {rows} rows, {columns} columns and {megabytes} MB of sheet data once "
         "unzipped",
     },
@@ -52,8 +52,8 @@ MESSAGES: dict[str, Entry] = {
         "en": "row {row} has a cell in column {column}, beyond the limit ({limits}).",
     },
     "sheet.too_many_rows": {
-        "ru": "на первом листе больше {rows} строк с данными, больше допустимого ({limits}). "
-        "Сохраните лист как CSV или разделите его на части.",
+        "ru": "строк с данными на первом листе больше, чем {rows}, а это больше допустимого "
+        "({limits}). Сохраните лист как CSV или разделите его на части.",
         "en": "the first sheet has more than {rows} data rows, beyond the limit ({limits}). "
         "Export it as CSV, or split it.",
     },

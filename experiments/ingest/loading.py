@@ -21,11 +21,12 @@ import pandas as pd
 from experiments import config
 from experiments.experiment import planned_split
 from experiments.i18n.language import DEFAULT_LANGUAGE, Lang
+from experiments.i18n.readback import warning_text
 from experiments.i18n.text import PerLanguage, Text, numeral
 from experiments.ingest import reading, results, transactions
 from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
 from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
-from experiments.ingest.rules import WARNING_LABEL, word
+from experiments.ingest.rules import word
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, overview, uploads
 from experiments.store.uploads import LoadSpec, StagingSource
@@ -106,15 +107,13 @@ class LoadResult:
         if self.set_aside_rows:
             text += f", {self.set_aside_rows:,} rows set aside"
         if self.warnings:
-            text += "; warnings: " + "; ".join(
-                f"{p.count:,} {WARNING_LABEL.get(p.code, p.code)}" for p in self.warnings
-            )
+            text += "; warnings: " + "; ".join(warning_text(p.code, p.count) for p in self.warnings)
         return _one_line(text + ".")
 
     def summary_in(self, lang: Lang) -> str:
         """`summary` in a language (the Data page and the command line): English as it always
         read, Russian from the catalogue (``upload.summary.*``) with the formatter's numbers."""
-        from experiments.i18n import MESSAGES, Formatter, t
+        from experiments.i18n import Formatter, t
         from experiments.i18n.text import message_text
 
         if lang == DEFAULT_LANGUAGE:
@@ -151,15 +150,7 @@ class LoadResult:
         if self.set_aside_rows:
             text += t("upload.summary.set_aside", lang, rows=fmt.number(self.set_aside_rows))
         if self.warnings:
-            items = "; ".join(
-                f"{fmt.number(p.count)} "
-                + (
-                    t(f"upload.warning.{p.code}", lang)
-                    if f"upload.warning.{p.code}" in MESSAGES
-                    else t("upload.warning.other", lang, code=p.code)
-                )
-                for p in self.warnings
-            )
+            items = "; ".join(warning_text(p.code, p.count).render(lang) for p in self.warnings)
             text += t("upload.summary.warnings", lang, items=items)
         return text + "."
 
