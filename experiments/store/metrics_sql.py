@@ -595,51 +595,67 @@ def _customer_rows(
     for i, horizon in enumerate(spec.horizons):
         params[f"h{i}"] = int(horizon)
     repeat_cols = ",\n           ".join(
-        f"coalesce({x}.first_purchase_days <= $h{i}, false)::INTEGER AS repeat_{h}"
+        f"coalesce(first_purchase_days <= $h{i}, false)::INTEGER AS repeat_{h}"
         for i, h in enumerate(spec.horizons)
     )
     bucket_cols = []
     for b in range(buckets):
-        cum = f"coalesce({x}.contribution_b{b}, 0)"
-        previous = f"coalesce({x}.contribution_b{b - 1}, 0)" if b else "0"
-        bucket_cols.append(f"{cum} - {previous} AS bucket_b{b}")
-        bucket_cols.append(f"{cum} - s.cost_per_customer AS cum_net_b{b}")
+        previous = f"contribution_b{b - 1}" if b else "0"
+        bucket_cols.append(f"contribution_b{b} - {previous} AS bucket_b{b}")
+        bucket_cols.append(f"contribution_b{b} - cost_per_customer AS cum_net_b{b}")
     ids = "s.customer_id, s.assigned_at, " if with_ids else ""
+    id_names = "customer_id, assigned_at, " if with_ids else ""
+    contributions = ", ".join(
+        f"coalesce({x}.contribution_b{b}, 0) AS contribution_b{b}" for b in range(buckets)
+    )
+    # per_customer_sums is stored (read by caps, the capped rows, the survival histogram and
+    # the distribution) and holds what the customer's rows give; the columns derived from them
+    # (flags, segments, cost, net value, the fading split, the decay buckets) are computed in
+    # per_customer, which every reader inlines: 27 stored columns instead of 50, and no text
+    # column but the customer's own. They read the uncapped values (capping comes later).
     return f"""
-    per_customer AS MATERIALIZED (
+    per_customer_sums AS MATERIALIZED (
         SELECT {ids}s.arm_id, s.stratum, s.attribute_segment, s.cost_per_customer,
                s.extra_assignments,
                (b.end_us - s.assigned_us) / {DAY_US}.0 AS followup_days,
                {follow_class} AS follow_class,
                coalesce({x}.pre_orders, 0) AS pre_orders,
-               (coalesce({x}.pre_orders, 0) > 0)::INTEGER AS pre_buyer,
                coalesce({x}.pre_spend, 0) AS pre_spend,
                -{x}.pre_last_d / {DAY_US}.0 AS pre_recency_days,
-               coalesce(-{x}.pre_last_d / {DAY_US}.0, CAST($lookback_days AS DOUBLE))
-                   AS pre_recency,
                greatest(coalesce((s.assigned_us - epoch_us(s.first_seen)) / {DAY_US}.0, 0), 0)
                    AS tenure_days,
-               CASE coalesce({x}.pre_orders, 0) WHEN 0 THEN 'new' WHEN 1 THEN 'one purchase'
-                    ELSE 'repeat' END AS pre_period_segment,
                {x}.first_purchase_days,
-               (coalesce({x}.orders, 0) > 0)::INTEGER AS repeat_purchase,
                coalesce({x}.orders, 0) AS orders,
                coalesce({x}.revenue, 0) AS revenue,
                coalesce({x}.margin, 0) AS margin,
                coalesce({x}.discount, 0) AS discount,
-               coalesce({x}.discount, 0) + s.cost_per_customer AS cost,
-               coalesce({x}.margin, 0) - coalesce({x}.discount, 0) - s.cost_per_customer
-                   AS net_value,
                coalesce(s.assigned_us + {x}.earliest_d < epoch_us(s.first_seen), false)::INTEGER
                    AS customers_before_first_seen,
-               {repeat_cols},
                coalesce({x}.contribution_early, 0) AS contribution_early,
-               coalesce({x}.margin, 0) - coalesce({x}.discount, 0)
-                   - coalesce({x}.contribution_early, 0) AS contribution_late,
-               coalesce({x}.margin, 0) - coalesce({x}.discount, 0)
-                   - 2 * coalesce({x}.contribution_early, 0) AS contribution_change,
-               {", ".join(bucket_cols)}
+               {contributions}
         FROM {source}
+    ),
+    per_customer AS NOT MATERIALIZED (
+        SELECT {id_names}arm_id, stratum, attribute_segment, cost_per_customer,
+               extra_assignments, followup_days, follow_class, pre_orders,
+               (pre_orders > 0)::INTEGER AS pre_buyer,
+               pre_spend, pre_recency_days,
+               coalesce(pre_recency_days, CAST($lookback_days AS DOUBLE)) AS pre_recency,
+               tenure_days,
+               CASE pre_orders WHEN 0 THEN 'new' WHEN 1 THEN 'one purchase'
+                    ELSE 'repeat' END AS pre_period_segment,
+               first_purchase_days,
+               (orders > 0)::INTEGER AS repeat_purchase,
+               orders, revenue, margin, discount,
+               discount + cost_per_customer AS cost,
+               margin - discount - cost_per_customer AS net_value,
+               customers_before_first_seen,
+               {repeat_cols},
+               contribution_early,
+               margin - discount - contribution_early AS contribution_late,
+               margin - discount - 2 * contribution_early AS contribution_change,
+               {", ".join(bucket_cols)}
+        FROM per_customer_sums
     )"""  # noqa: S608 - only whitelisted fragments are formatted in; values are parameters
 
 
