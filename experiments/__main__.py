@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import sys
@@ -14,7 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from experiments import config
-from experiments.escape import quoted
+from experiments.escape import json_finite, quoted
 from experiments.i18n.language import DEFAULT_LANGUAGE, LANGUAGES, Lang, supported
 
 if TYPE_CHECKING:  # imported where used: `--help` must not import pandas, scipy and DuckDB
@@ -112,20 +111,11 @@ def _store_currency(store: Store) -> str:
         return settings.currency(cur)
 
 
-def _finite(value: object) -> object:
-    """The value with every NaN / infinity replaced by null: JSON has no such numbers."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _print_json(value: object) -> None:
-    """Always valid JSON (`Infinity` / `NaN` would break every JSON reader): see `_finite`."""
-    print(json.dumps(_finite(value), ensure_ascii=False, indent=2, default=str, allow_nan=False))
+    """Always valid JSON: NaN and infinities as null (`escape.json_finite`)."""
+    print(
+        json.dumps(json_finite(value), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    )
 
 
 def _experiment(store: Store, key: str) -> Experiment:
@@ -312,6 +302,9 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
     from experiments import ingest
 
     mapping = ingest.parse_mapping(args.map or [])
+    split = _parse_allocation(args.split, "--split")
+    if split is not None and args.kind != "results":
+        raise CommandError(_say("cli.split.results_only", kind=args.kind))
     experiment = args.experiment
     if experiment is not None and args.kind == "results":
         with store.cursor() as cur:  # an existing experiment by id or name: attach to it
@@ -326,6 +319,7 @@ def cmd_load(store: Store, args: argparse.Namespace) -> int:
         experiment=experiment,
         progress=_stderr_progress,
         load_valid_rows=args.load_valid_rows,
+        split=split,
     )
     if result.set_aside is not None and args.set_aside:  # also when no row was left to load
         try:
@@ -389,6 +383,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
     kinds = _arm_values(args.arm_kind, "--arm-kind", number=False)
     costs = _arm_values(args.cost, "--cost", number=True)
     percents = _arm_values(args.discount, "--discount", number=True)
+    split = _parse_allocation(args.split, "--split")
     parsed = design.read_assignment_file(args.file, mapping, control_arm=args.control)
     if parsed.problems and not parsed.arms:
         problems = " ".join(map(_text, parsed.problems))
@@ -436,6 +431,7 @@ def cmd_register(store: Store, args: argparse.Namespace) -> int:
         control_arm=args.control,
         mapping=mapping,
         arms=chosen,
+        split=split,
     )
     with store.cursor() as cur:
         stored = record.load(cur, experiment_id)
@@ -502,14 +498,19 @@ def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
 
 def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
     """The upload history as the Data page shows it: its headers, kinds and statuses in
-    words, moments in the language's figures (the messages are stored as they were written)."""
+    words, moments in the language's figures; in Russian the stored English messages and the
+    demo's name said again (`i18n.readback`)."""
+    from experiments.i18n import readback
     from experiments.i18n.text import upload_kind_word
 
     fmt = _fmt()
     table = history.drop(columns=["sha256"]).fillna("")
-    if _lang != DEFAULT_LANGUAGE:
+    if _lang != DEFAULT_LANGUAGE:  # the store's English said again (English: as scripts read it)
+        stored = list(zip(table["kind"], table["file_name"], table["message"], strict=True))
+        table["file_name"] = [readback.upload_file_name(n, str(k), _lang) for k, n, _ in stored]
+        table["message"] = [readback.upload_message(m, str(k), _lang) for k, _, m in stored]
         table["kind"] = table["kind"].map(lambda kind: upload_kind_word(str(kind), _lang))
-        table["status"] = table["status"].map(_upload_status)
+        table["status"] = table["status"].map(lambda status: readback.upload_status(status, _lang))
         table["rows"] = table["rows"].map(lambda n: fmt.number(n) if n != "" else "")
         table["loaded_at"] = table["loaded_at"].map(
             lambda at: fmt.datetime_short(at) if at != "" else ""
@@ -526,13 +527,6 @@ def _uploads_table(history: pd.DataFrame) -> pd.DataFrame:
     if _lang == DEFAULT_LANGUAGE:  # the column names scripts have always read
         return table
     return table.rename(columns={c: _say(f"data.history.{k}") for c, k in columns.items()})
-
-
-def _upload_status(status: object) -> str:
-    from experiments.i18n import MESSAGES
-
-    key = f"cli.uploads.status.{status}"
-    return _say(key) if key in MESSAGES else str(status)
 
 
 def cmd_remove_upload(store: Store, args: argparse.Namespace) -> int:
@@ -556,19 +550,26 @@ def _stderr_progress(fraction: float, text: str) -> None:
     print(f"[{fmt.percent(fraction, 0):>{width}}] {line}", file=sys.stderr, flush=True)
 
 
-def _parse_allocation(items: Sequence[str] | None) -> dict[str, float] | None:
-    """['control=1', 'gift=2'] -> {'control': 1.0, 'gift': 2.0}; None when not given."""
+def _parse_allocation(
+    items: Sequence[str] | None, option: str = "--allocation"
+) -> dict[str, float] | None:
+    """['control=1', 'gift=2'] -> {'control': 1.0, 'gift': 2.0}; None when not given.
+
+    `--allocation` of analyze-file and `--split` of load results / register: ARM=WEIGHT, a
+    decimal comma allowed ('0,8'); a negative or non-number weight is refused here, an arm
+    the file lacks or a zero total by `experiment.planned_split`."""
     if not items:
         return None
     plan: dict[str, float] = {}
     for item in items:
         arm, sep, weight = item.rpartition("=")
+        arm = arm.strip()
         try:
-            plan[arm] = float(weight)
+            plan[arm] = float(weight.strip().replace(",", "."))
         except ValueError:
-            raise CommandError(_say("cli.allocation", item=quoted(item))) from None
-        if not sep or not arm or plan[arm] < 0:
-            raise CommandError(_say("cli.allocation", item=quoted(item)))
+            raise CommandError(_say("cli.allocation", option=option, item=quoted(item))) from None
+        if not sep or not arm or not plan[arm] >= 0:
+            raise CommandError(_say("cli.allocation", option=option, item=quoted(item)))
     return plan
 
 
@@ -684,19 +685,27 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
         from dataclasses import replace
 
         rule = replace(rule, decision_metric=metric)
-    decisions = (
-        decision.decide_file(official, metric, rule=rule, exploratory=exploratory) if metric else []
-    )
-    if args.json:
+
+    def decisions(lang: Lang) -> list[decision.FileDecision]:
+        """The verdicts worded in `lang`, amounts in the store's currency (`_money`)."""
+        if not metric:
+            return []
+        return decision.decide_file(
+            official, metric, rule=rule, exploratory=exploratory, lang=lang, currency=_money
+        )
+
+    if args.json:  # the same English text in either --lang, as every --json
         document = result.as_json()
-        document["decisions"] = [d.as_json() for d in decisions]  # each names its metric
+        document["decisions"] = [d.as_json() for d in decisions(DEFAULT_LANGUAGE)]
         document["rule"] = rule.as_json()
         document["exploratory"] = exploratory
         _print_json(document)
     else:
         _print_file_analysis(result)
-        for d in decisions:
+        for d in decisions(_lang):
             print(f"{d.label_in(_lang).upper():>16}  {d.statement}")
+            for reason in d.reasons if d.blocked else ():  # what holds it, and what to do
+                print(f"{'':>16}  {reason}")
     return EXIT_OK
 
 
@@ -771,7 +780,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         pairs = decision.head_to_head(
             official, currency=_money
         )  # the verdicts and the head to head as the Results page shows them
-        document = analysis.as_json()
+        document = analysis.as_json(currency=_money)
         if source is not None:  # added only for a source: the store's output is unchanged
             document["source"] = source.redacted()
         document["decisions"] = [d.as_json() for d in decisions]
@@ -1145,6 +1154,7 @@ def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
     p.add_argument("--experiment", metavar="NAME_OR_ID", help=h("load.experiment"))
     p.add_argument("--load-valid-rows", action="store_true", help=h("load.valid_rows"))
     p.add_argument("--set-aside", metavar="FILE.csv", help=h("load.set_aside"))
+    p.add_argument("--split", action="append", metavar="ARM=WEIGHT", help=h("split"))
     p.set_defaults(handler=cmd_load)
 
     p = sub.add_parser("register", help=h("register"), description=h("register"))
@@ -1163,6 +1173,7 @@ def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
         "--discount", action="append", metavar="ARM=PERCENT", help=h("register.discount")
     )
     p.add_argument("--control", metavar="ARM", help=h("register.control"))
+    p.add_argument("--split", action="append", metavar="ARM=WEIGHT", help=h("split"))
     p.add_argument(
         "--metric",
         choices=["repeat_purchase", "net_value"],

@@ -20,8 +20,10 @@ import pandas as pd
 
 from experiments import catalogue, config, stats
 from experiments.escape import quoted
+from experiments.i18n.text import Text
 from experiments.stats import Correction, Effect, MetricKind, SampleStats, SrmResult
 from experiments.store import Store, StoreError, filestats, results_sql
+from experiments.store import settings as store_settings
 from experiments.store.results_sql import ResultField
 
 
@@ -137,6 +139,8 @@ class FileAnalysis:
         margin_rate: the margin rate behind net value (None without it).
         lever_costs: arm -> what it costs (from the experiment's arms), for files attached to
             an experiment with costs; {} for a standalone file.
+        currency: the money's ISO 4217 code: the store's for a file loaded into it
+            (`settings.currency`), config.CURRENCY for a standalone file.
     """
 
     arms: list[ArmSummary]
@@ -154,6 +158,7 @@ class FileAnalysis:
     money_field: str | None = None
     margin_rate: float | None = None
     lever_costs: dict[str, LeverCost] = field(default_factory=dict)
+    currency: str = field(default_factory=lambda: config.CURRENCY)
 
     @property
     def ok(self) -> bool:
@@ -184,7 +189,7 @@ class FileAnalysis:
             "margin_rate": self.margin_rate,
             "lever_costs": {a: c.as_json() for a, c in self.lever_costs.items()},
             "money_estimand": stats.money_estimand(self.cap),
-            "money_estimand_label": stats.money_estimand_label(self.cap),
+            "money_estimand_label": stats.money_estimand_label(self.cap, currency=self.currency),
             "status": self.status,
             "note": self.note,
         }
@@ -236,6 +241,8 @@ def analyze_frame(
     alpha: float = config.ALPHA,
     allocation: Mapping[str, float] | None = None,
     cap_percentile: float = config.DEFAULT_CAP_PERCENTILE,
+    *,
+    plan_assumed_equal: bool | None = None,
 ) -> FileAnalysis:
     """Effects of every arm against the control on every metric of a results file.
 
@@ -254,6 +261,8 @@ def analyze_frame(
         allocation: planned arm weights for the SRM test; default equal split over the arms
             present (plus the control if absent).
         cap_percentile: percentile of the non-zero values used as the cap.
+        plan_assumed_equal: the plan was not given but taken as equal (reported with the SRM
+            test); default: `allocation` is None.
 
     Raises:
         StoreError: unreadable file, a column that is not in the file, or a non-numeric metric
@@ -261,20 +270,16 @@ def analyze_frame(
             'insufficient_data' rows.
     """
     if not metrics:
-        raise StoreError("Give at least one metric column.")
+        raise StoreError(Text("store.error.no_metric"))
     with duckdb.connect() as cur:
         filestats.load_source(cur, _regional_csv(source))
         kinds: dict[str, MetricKind] = {}
         for column, kind in metrics:
             if filestats.non_numeric_count(cur, column):
-                raise StoreError(
-                    f"Metric column {quoted(column)} holds values that are not numbers."
-                )
+                raise StoreError(Text("store.error.metric_not_numbers", column=quoted(column)))
             kinds[column] = kind or ("binary" if filestats.is_binary(cur, column) else "money")
         if covariate and filestats.non_numeric_count(cur, covariate):
-            raise StoreError(
-                f"Covariate column {quoted(covariate)} holds values that are not numbers."
-            )
+            raise StoreError(Text("store.error.covariate_not_numbers", column=quoted(covariate)))
         caps: dict[str, tuple[float | None, float | None]] = {}
         if cap:
             for column, kind in kinds.items():
@@ -301,7 +306,8 @@ def analyze_frame(
         alpha=alpha,
     )
     plan = stats.planned_shares(allocation, [control, *ordered])
-    srm = stats.srm_test(sizes, plan)
+    assumed = not allocation if plan_assumed_equal is None else plan_assumed_equal
+    srm = stats.srm_test(sizes, plan, plan_assumed_equal=assumed)
     arms = [
         ArmSummary(
             arm=a,
@@ -423,6 +429,7 @@ def _insufficient(
     alpha: float,
     cap: bool,
     note: str,
+    plan_assumed_equal: bool,
 ) -> FileAnalysis:
     """A defined answer when nothing can be tested: arm sizes only, no effects."""
     sizes = {str(arm): int(n) for arm, n in frame[results_sql.ARM_COLUMN].value_counts().items()}
@@ -430,7 +437,7 @@ def _insufficient(
     plan = stats.planned_shares(allocation, ordered)
     return FileAnalysis(
         arms=[ArmSummary(a, sizes[a], {}, a == control) for a in ordered],
-        srm=stats.srm_test(sizes, plan),
+        srm=stats.srm_test(sizes, plan, plan_assumed_equal=plan_assumed_equal),
         effects=[],
         metrics={},
         control=control,
@@ -500,10 +507,7 @@ def analyze_stored_results(
         if covariate is not None and not (
             covariate in by_name and by_name[covariate].numeric and covariate != "arm"
         ):
-            raise StoreError(
-                f"Covariate {quoted(covariate)} is not a numeric field of this "
-                "experiment's results."
-            )
+            raise StoreError(Text("store.error.covariate_not_result", field=quoted(covariate)))
         requested = list(dict.fromkeys(metrics)) if metrics is not None else None
         chosen = requested if requested is not None else default_metrics(fields, covariate)
         usable = [
@@ -516,6 +520,7 @@ def analyze_stored_results(
             from experiments.metrics import resolve_margin_rate
 
             margin_rate, _ = resolve_margin_rate(cur, None, stored)
+        currency = store_settings.currency(cur)
         costs = {
             a.name: LeverCost(a.kind, a.discount_pct, a.cost_per_customer, a.redemption_share)
             for a in (stored.arms if stored else ())
@@ -583,17 +588,20 @@ def analyze_stored_results(
         usable = [NET_VALUE, *usable]
         by_name = {**by_name, NET_VALUE: ResultField(NET_VALUE, True, False, len(frame))}
     control = next((a.name for a in arms if a.kind == "control"), arms[0].name if arms else "")
-    allocation = {a.name: a.allocation for a in arms} or None
+    allocation = stored.planned_shares if stored else None  # the plan, never the realised split
+    assumed = stored.plan_assumed_equal if stored else True
     if frame.empty:
-        return _insufficient(
+        empty = _insufficient(
             frame, control, allocation, correction, alpha, cap,
-            "No result rows are stored for this experiment.",
+            "No result rows are stored for this experiment.", assumed,
         )  # fmt: skip
+        return replace(empty, currency=currency)
     if not usable:
         why = "Choose at least one metric." if requested == [] else "No numeric field to analyse."
-        return _insufficient(
-            frame, control, allocation, correction, alpha, cap, f"{why} {note}".strip()
+        nothing = _insufficient(
+            frame, control, allocation, correction, alpha, cap, f"{why} {note}".strip(), assumed
         )
+        return replace(nothing, currency=currency)
     if not control:
         control = str(frame[results_sql.ARM_COLUMN].iloc[0])
     analysis = analyze_frame(
@@ -606,6 +614,7 @@ def analyze_stored_results(
         cap=cap,
         alpha=alpha,
         allocation=allocation,
+        plan_assumed_equal=assumed,
     )
     present = [a.arm for a in analysis.arms if a.n > 0]
     if len(present) < 2 or control not in present:
@@ -622,12 +631,13 @@ def analyze_stored_results(
         money_field=money,
         margin_rate=margin_rate if money is not None else None,
         lever_costs=costs,
+        currency=currency,
     )
 
 
 def metric_unit(analysis: FileAnalysis, metric: str) -> str:
     """How a metric's differences read: 'pp' for 0/1 rates, the store's currency otherwise."""
-    return "pp" if analysis.metrics.get(metric) == "binary" else config.CURRENCY
+    return "pp" if analysis.metrics.get(metric) == "binary" else analysis.currency
 
 
 def arms_table(analysis: FileAnalysis) -> pd.DataFrame:
@@ -649,7 +659,7 @@ def arms_table(analysis: FileAnalysis) -> pd.DataFrame:
             if kind == "binary":
                 row[f"{metric}, %"] = None if mean is None else mean * 100
             else:
-                row[f"{metric}, {config.CURRENCY}"] = mean
+                row[f"{metric}, {analysis.currency}"] = mean
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -674,7 +684,7 @@ def effects_table(analysis: FileAnalysis) -> pd.DataFrame:
                 "arm": e.arm,
                 "metric": e.metric,
                 "method": e.method,
-                "unit": "%, pp" if scale == 100.0 else config.CURRENCY,
+                "unit": "%, pp" if scale == 100.0 else analysis.currency,
                 "control": scaled(e.control_mean),
                 "arm value": scaled(e.arm_mean),
                 "difference": scaled(e.diff),

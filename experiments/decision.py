@@ -551,23 +551,31 @@ def is_final(analysis: ExperimentAnalysis, rule: DecisionRule | None = None) -> 
     )
 
 
-def _needed_customers(effect: stats.Effect, alpha: float, levers: int) -> int | None:
-    """More customers per lever that would settle a difference this size (the planner's rule:
-    `design.required_n_value` at the verdict's corrected alpha and the default power), from the
-    standard error seen so far; None when the difference is 0 or not estimable."""
-    from experiments import design
+def srm_plan_reason(srm: stats.SrmResult, words: Words | None = None) -> list[str]:
+    """Beside a sample-ratio verdict whose plan nobody gave: that the equal split was assumed
+    and how to give the real one (`--split`); [] when the plan was given or nothing is off."""
+    words = words or Words()
+    if not (srm.mismatch and srm.plan_assumed_equal):
+        return []
+    plan = ", ".join(f"{arm} {words.fmt.percent(share, 0)}" for arm, share in srm.plan.items())
+    return [t("decision.srm_plan_assumed_equal", words.lang, plan=plan)]
 
-    if effect.diff is None or effect.se is None or effect.se <= 0 or effect.diff == 0:
+
+def _needed_customers(effect: stats.Effect, alpha: float, levers: int) -> int | None:
+    """More customers per lever that would settle a difference this size, read as the
+    verdict reads an experiment that goes on (`sequential_interval`: the always-valid
+    interval, alpha split across the levers), at the default power, from the standard error
+    seen so far (`stats.customers_to_settle`); None when the difference is 0 or not estimable."""
+    if effect.diff is None or effect.se is None:
         return None
-    n0, n1 = effect.n_control, effect.n_arm
-    std = effect.se / math.sqrt(1 / n0 + 1 / n1)  # per-customer spread, adjustment included
-    required = design.required_n_value(
-        std,
-        abs(effect.diff),
-        alpha=design.multiplicity_alpha(alpha, levers + 1),
-        ratio=n0 / n1,
+    return stats.customers_to_settle(
+        effect.diff,
+        effect.se,
+        effect.n_control,
+        effect.n_arm,
+        alpha=alpha / max(levers, 1),
+        power=config.DEFAULT_POWER,
     )
-    return None if required is None else max(int(required) - n1, 0)
 
 
 def _guardrail_effect(analysis: ExperimentAnalysis, arm: str, metric: str) -> stats.Effect | None:
@@ -716,6 +724,8 @@ def decide(
         if blocking:
             verdict = "inconclusive"
             reasons.extend(w.text(lang, currency) for w in blocking)
+            if any(w.kind == "srm" for w in blocking):
+                reasons.extend(srm_plan_reason(analysis.srm, words))
         elif not final:
             verdict = "keep_running"
             so_far = t("decision.so_far.day", lang, day=analysis.horizon_days, planned=planned)
@@ -1094,7 +1104,8 @@ def decide_file(
     kind = analysis.metrics.get(metric, "money")
     level = words.level(1 - analysis.alpha)
     label = words.metric(metric)
-    if kind == "money":
+    if kind == "money" and (lang == "en" or f"metric.{metric}" not in MESSAGES):
+        # a file's own column; the catalogue's money metrics already say 'на клиента'
         label = t("decision.file.per_customer", lang, metric=label)
     control = analysis.control
     decisions: list[FileDecision] = []
@@ -1140,6 +1151,7 @@ def decide_file(
                 verdict, blocked = "inconclusive", True
                 p_srm = words.fmt.significant(analysis.srm.p_value, 2)
                 reasons.append(t("decision.file.srm", lang, p=p_srm))
+                reasons.extend(srm_plan_reason(analysis.srm, words))
             elif effect.significant and effect.diff > 0 and costly and kind != "money":
                 verdict = "inconclusive"
                 reasons.append(

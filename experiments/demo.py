@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from experiments import catalogue, clv, config, stats
-from experiments.i18n.text import Text, numeral, short_date
+from experiments.i18n.text import Text, counted, numeral, short_date
 from experiments.progress import Progress
 from experiments.store import Store, StoreError, demo_writes
 
@@ -220,20 +220,17 @@ def seed_demo(
         StoreError: customers < 1, or the store holds data and replace is False.
     """
     if customers < 1:
-        raise StoreError(f"The demo needs at least one customer, got {customers}.")
+        raise StoreError(Text("store.error.demo_customers", customers=customers))
     report = progress or (lambda fraction, text: None)
     chunks = math.ceil(customers / CHUNK_CUSTOMERS)
     width = max(7, len(str(customers - 1)))
     parameters = {"generator": "loyalty-lab demo v1", "customers": customers, "seed": seed}
-    file_name = f"demo ({customers} customers, seed {seed})"
+    file_name = str(Text("demo.file_name", customers=str(customers), seed=seed))
     with store.transaction() as cur:
         if replace:
             demo_writes.wipe_data(cur)
         elif demo_writes.holds_data(cur):
-            raise StoreError(
-                "The store already holds data; the demo only seeds an empty store. "
-                "Use `python -m experiments demo` to replace its contents."
-            )
+            raise StoreError(Text("store.error.demo_not_empty"))
         upload_id = demo_writes.insert_upload(
             cur,
             file_name=file_name,
@@ -271,13 +268,13 @@ def seed_demo(
         demo_writes.insert_known_effects(cur, experiment_id, totals.known_effects())
         summary = Text(
             "demo.summary",
-            customers=numeral(customers),
-            transactions=numeral(totals.transactions),
+            customers=counted(customers, "customers"),
+            transactions=counted(totals.transactions, "transactions"),
             first=short_date(DATA_START),
             last=short_date(DATA_END - timedelta(days=1)),
             name=repr(config.DEMO_EXPERIMENT_NAME),
-            audience=numeral(totals.audience),
-            arms=len(ARMS),
+            audience=counted(totals.audience, "customers"),
+            arms=counted(len(ARMS), "arms"),
             seed=seed,
         )
         demo_writes.finish_upload(

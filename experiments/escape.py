@@ -11,6 +11,7 @@ Spreadsheet cells have their own one helper, `experiments.design.escape_cell`.
 from __future__ import annotations
 
 import html as _html
+import math
 import re
 
 # CommonMark's ASCII punctuation that can start or end markup, plus Streamlit's own
@@ -68,3 +69,15 @@ def quoted(value: object) -> str:
         text = str(value)
     text = _CONTROL.sub("\ufffd", re.sub(r"[\r\n\t\u2028\u2029]", " ", text))
     return f"'{text}'"
+
+
+def json_finite(value: object) -> object:
+    """The value with every NaN / infinity replaced by null, in nested dicts and lists too:
+    JSON has no such numbers (`Infinity` / `NaN` break every JSON reader)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_finite(v) for v in value]
+    return value

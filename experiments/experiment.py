@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from experiments import config
+from experiments import config, stats
 from experiments.store import Cursor, overview
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ RESULTS_FILE_SOURCE = overview.RESULTS_FILE_SOURCE
 UPLOADED_SOURCE = "uploaded"  # experiments.source of one made from an assignment file
 # arms.params keys that are ArmSpec's cost inputs; the rest (validity_days, ...) travel as extras
 COST_PARAMS = ("gift_cost", "minutes", "hourly_cost", "custom_cost")
+SPLIT_ASSUMED_EQUAL = overview.SPLIT_ASSUMED_EQUAL  # settings key: no --split, equal assumed
+_SPLIT_SOURCES = (RESULTS_FILE_SOURCE, UPLOADED_SOURCE)  # the plan comes from the user, or equal
 _MAX_ID_DIGITS = 18  # int('9' * 5000) raises; no id has more digits than a BIGINT
 
 
@@ -41,8 +43,10 @@ class Arm:
         arm_id: position of the arm in the experiment (0-based; assignments refer to it).
         name: label shown to users and in exports; unique within the experiment.
         kind: control, discount, gift, outreach or custom (`design.ArmKind`).
-        allocation: relative weight of the arm in the randomization (or its observed share
-            for a list randomized elsewhere).
+        allocation: relative weight of the arm in the planned split: the design's, or for a
+            list randomized elsewhere and a campaign result file the split given with
+            `--split` (else equal: `Experiment.plan_assumed_equal`). Never the observed share:
+            the sample-ratio check compares the observed shares with this.
         discount_pct: percent off an order (discount arms; 0 otherwise).
         redemption_share: expected share of customers who use the discount, 0..1.
         cost_per_customer: the fixed cost per assigned customer as stored: what the analysis
@@ -143,6 +147,9 @@ class Experiment:
         settings: the settings JSON as stored, for keys that belong to other modules (the
             result file's field order, ...). Read the typed fields above instead where one
             exists.
+        plan_assumed_equal: the planned split was not given (a list or a result file loaded
+            without `--split`, or stored before the split was kept: their allocation held the
+            observed shares) and is taken as equal; the sample-ratio check says so.
     """
 
     id: int
@@ -170,6 +177,13 @@ class Experiment:
     margin_rate: float | None
     audience_as_of: str | None
     settings: Mapping[str, object] = field(default_factory=dict)
+    plan_assumed_equal: bool = False
+
+    @property
+    def planned_shares(self) -> dict[str, float]:
+        """Arm name -> planned share of customers (the arms' allocation, normalised): what the
+        sample-ratio check compares the arm sizes with."""
+        return stats.planned_shares({a.name: a.allocation for a in self.arms})
 
     @property
     def demo(self) -> bool:
@@ -239,7 +253,42 @@ class Experiment:
             "customers": self.customers,
             "archived": self.archived,
             "demo": self.demo,
+            "plan": self.planned_shares,
+            "plan_assumed_equal": self.plan_assumed_equal,
         }
+
+
+def planned_split(
+    weights: Mapping[str, float] | None, arms: Sequence[str]
+) -> tuple[dict[str, float], bool]:
+    """The planned split to store for a list or a result file: (shares per arm, assumed equal).
+
+    `weights` is what the marketer gave (`--split ARM=WEIGHT`, any positive scale); None or
+    empty: the equal split, assumed. Every arm needs a weight, no other arm may be named, and
+    weights are finite and positive: a split that does not describe the file is refused, not
+    guessed, so the sample-ratio check never runs against a plan nobody made.
+
+    Raises:
+        StoreError: an arm the file does not have, an arm without a weight, or a weight that
+            is not a positive number (nothing is written then).
+    """
+    from experiments.i18n.text import Text
+    from experiments.store import StoreError
+
+    names = list(dict.fromkeys(arms))
+    if not weights:
+        return stats.equal_split(names), True
+    listed = ", ".join(names)
+    unknown = [a for a in weights if a not in names]
+    if unknown:
+        raise StoreError(Text("split.unknown_arms", names=", ".join(unknown), arms=listed))
+    bad = [a for a, w in weights.items() if not (math.isfinite(float(w)) and float(w) > 0)]
+    if bad:
+        raise StoreError(Text("split.not_positive", names=", ".join(bad)))
+    missing = [a for a in names if a not in weights]
+    if missing:
+        raise StoreError(Text("split.missing_arms", names=", ".join(missing), arms=listed))
+    return stats.planned_shares({a: float(weights[a]) for a in names}), False
 
 
 def _json_object(text: object) -> dict[str, object]:
@@ -297,6 +346,14 @@ def from_rows(row: overview.ExperimentRow, arms: Sequence[overview.ArmRow]) -> E
     code_prefix = settings.get("code_prefix")
     margin = settings.get("margin_rate")
     as_of = settings.get("audience_as_of")
+    built = tuple(_arm(a) for a in sorted(arms, key=lambda a: int(a.arm_id)))
+    assumed = settings.get(SPLIT_ASSUMED_EQUAL) is True
+    if str(row.source) in _SPLIT_SOURCES and SPLIT_ASSUMED_EQUAL not in settings:
+        # stored before the plan was kept: the allocation is the observed share, which the
+        # sample-ratio check would always pass (p = 1); no plan given reads as equal
+        equal = stats.equal_split([a.name for a in built])
+        built = tuple(replace(a, allocation=equal[a.name]) for a in built)
+        assumed = True
     return Experiment(
         id=int(row.experiment_id),
         name=str(row.name),
@@ -311,7 +368,7 @@ def from_rows(row: overview.ExperimentRow, arms: Sequence[overview.ArmRow]) -> E
         ended_at=row.ended_at,
         customers=int(row.customers or 0),
         archived=settings.get("archived") is True,
-        arms=tuple(_arm(a) for a in sorted(arms, key=lambda a: int(a.arm_id))),
+        arms=built,
         secondary_metrics=_names(settings.get("secondary_metrics")),
         guardrails=_names(settings.get("guardrails")),
         confidence=confidence if 0 < confidence < 1 else config.CONFIDENCE,
@@ -325,6 +382,7 @@ def from_rows(row: overview.ExperimentRow, arms: Sequence[overview.ArmRow]) -> E
         margin_rate=_optional_number(margin),
         audience_as_of=as_of if isinstance(as_of, str) else None,
         settings=settings,
+        plan_assumed_equal=assumed,
     )
 
 

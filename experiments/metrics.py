@@ -28,6 +28,7 @@ from experiments import experiment as experiment_record
 from experiments.catalogue import GroupStats
 from experiments.escape import quoted
 from experiments.experiment import Arm, Experiment, HorizonProgress
+from experiments.i18n.text import Text
 from experiments.sources import Source
 from experiments.store import Cursor, Store, StoreError, metrics_sql
 from experiments.store import settings as store_settings
@@ -407,8 +408,9 @@ class ExperimentAnalysis:
                 return e
         return None
 
-    def as_json(self) -> dict[str, object]:
-        """Plain JSON-able dict (no NaN): the shape `analyze --json` prints."""
+    def as_json(self, currency: str | None = None) -> dict[str, object]:
+        """Plain JSON-able dict (no NaN): the shape `analyze --json` prints; the English
+        statements' amounts in `currency` (the store's; default config.CURRENCY)."""
         return {
             "experiment": {
                 k: self.experiment.as_json()[k]
@@ -420,7 +422,7 @@ class ExperimentAnalysis:
                 "margin_rate": self.margin_rate,
                 "money_estimand": stats.money_estimand(self.settings.cap),
                 "money_estimand_label": stats.money_estimand_label(
-                    self.settings.cap, self.settings.cap_percentile
+                    self.settings.cap, self.settings.cap_percentile, currency
                 ),
                 "margin_rate_source": self.margin_rate_source,
             },
@@ -458,7 +460,7 @@ class ExperimentAnalysis:
                 "payback_day": self.payback_day,
                 "payback": {a: p.as_json() for a, p in self.payback.items()},
                 "payback_rule": stats.PAYBACK_RULE,
-                "fading": {a: f.as_json() for a, f in self.fading.items()},
+                "fading": {a: f.as_json(currency) for a, f in self.fading.items()},
                 "fading_rule": stats.FADING_RULE,
             },
             "segments": [
@@ -717,8 +719,7 @@ def _found(cur: Cursor, experiment: int | str) -> Experiment:
     found = experiment_record.load(cur, experiment)
     if found is None:
         raise UnknownExperiment(
-            f"No experiment with id or name {quoted(experiment)}. "
-            "Run `python -m experiments list` to see the experiments in the store."
+            Text("store.error.unknown_experiment", experiment=quoted(experiment))
         )
     return found
 
@@ -888,7 +889,11 @@ def _analyse(
     warnings: list[AnalysisWarning] = []
 
     arms = [_arm_summary(a, rows.get(a.arm_id), shares[a.arm_id], horizon) for a in arm_defs]
-    srm = stats.srm_test({a.arm: a.n for a in arms}, {a.arm: a.planned_allocation for a in arms})
+    srm = stats.srm_test(
+        {a.arm: a.n for a in arms},
+        {a.arm: a.planned_allocation for a in arms},
+        plan_assumed_equal=experiment.plan_assumed_equal,
+    )
 
     def moments(arm_id: int | None, metric: str) -> stats.CovariateMoments | None:
         return agg.moments.get(arm_id, {}).get(metric) if arm_id is not None else None
@@ -1242,7 +1247,7 @@ def _warnings(
                         else "warning.window.partly",
                     ),
                     ("observed", observed),
-                    ("assigned", assigned),
+                    ("count", assigned),  # the plural form agrees with it
                     ("horizon", horizon),
                     ("last", agg.last_ts),
                     ("longest", max(complete) if complete else "warning.window.none_complete"),

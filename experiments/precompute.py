@@ -273,8 +273,11 @@ def _materialized_job(
             job.cursor = cur
             results_cache.drop_stale(cur, version)
             # the opened horizon only: its sums are a third of every horizon's (the job
-            # builds the others after the page is drawn)
-            job.materialized = results_cache.build(cur, spec, (spec.horizon_days,), version)
+            # builds the others after the page is drawn), in one statement (one join of the
+            # transactions, one table the view reads without a join)
+            job.materialized = results_cache.build(
+                cur, spec, (spec.horizon_days,), version, one_statement=True
+            )
     except Exception as error:  # the request reads the transactions instead
         job.error = str(error)
         if not job.stop.is_set():

@@ -20,6 +20,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from experiments.i18n.language import LANG_PARAM
+from experiments.i18n.text import Text
 
 TOKEN_PARAM = "token"
 VIEW_PARAM = "view"
@@ -28,7 +29,6 @@ TokenStatus = Literal["valid", "missing", "expired", "tampered", "malformed"]
 
 # expiry (Unix seconds, ASCII digits only) "." urlsafe-base64 HMAC-SHA256 without padding
 _TOKEN_SHAPE = re.compile(r"[0-9]{1,12}\.[A-Za-z0-9_-]{43}")
-INVALID_LINK = "This report link is invalid (its access token is damaged). Ask for a new link."
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class TokenCheck:
 
     Attributes:
         status: valid / missing / expired / tampered / malformed.
-        message: what to tell the person who opened the link.
+        message: what to tell the person who opened the link (a catalogue `Text`, '' when
+            valid).
         expires_at: Unix time the token stops working (None when unreadable).
     """
 
@@ -75,24 +76,19 @@ def verify(params: Mapping[str, str], secret: str, *, now: float | None = None) 
     """Check the token in `params` against the other parameters."""
     token = params.get(TOKEN_PARAM)
     if not token:
-        return TokenCheck("missing", "This report link needs a valid access token.")
+        return TokenCheck("missing", Text("share.link.missing"))
     # str.isdigit() accepts '²' and int() then raises; a fixed ASCII shape is checked first
     if not _TOKEN_SHAPE.fullmatch(str(token)):
-        return TokenCheck("malformed", INVALID_LINK)
+        return TokenCheck("malformed", Text("share.link.malformed"))
     expires_text, _, signature = str(token).partition(".")
     expires = int(expires_text)
     mac = hmac.new(
         secret.encode(), _canonical(params) + b"|" + expires_text.encode(), hashlib.sha256
     )
     if not hmac.compare_digest(_b64(mac.digest()).encode(), signature.encode()):
-        return TokenCheck(
-            "tampered",
-            "This report link was changed after it was shared, so it cannot be opened. "
-            "Ask for a new link.",
-            expires,
-        )
+        return TokenCheck("tampered", Text("share.link.tampered"), expires)
     if (time.time() if now is None else now) > expires:
-        return TokenCheck("expired", "This report link has expired. Ask for a new link.", expires)
+        return TokenCheck("expired", Text("share.link.expired"), expires)
     return TokenCheck("valid", "", expires)
 
 

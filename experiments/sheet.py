@@ -32,6 +32,7 @@ from xml.parsers import expat
 import pandas as pd
 
 from experiments import config
+from experiments.i18n.text import PerLanguage, Text, numeral
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -42,7 +43,17 @@ _CHUNK = 1 << 20
 
 
 class SheetError(ValueError):
-    """The workbook cannot be read, or is beyond a limit; the message says which, for people."""
+    """The workbook cannot be read, or is beyond a limit; the message (a catalogue `Text`) says
+    which, for people.
+
+    Attributes:
+        limit: the workbook is readable but beyond a limit (splitting it helps, saving it again
+            from Excel does not).
+    """
+
+    def __init__(self, message: Text, *, limit: bool = False) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,16 @@ class SheetLimits:
     max_columns: int = field(default_factory=lambda: config.MAX_COLUMNS)
 
 
-def _limits_text(limits: SheetLimits) -> str:
-    return (
-        f"at most {limits.max_rows:,} rows, {limits.max_columns:,} columns and "
-        f"{limits.max_expanded_bytes / 2**20:,.0f} MB of sheet data once unzipped"
+def _megabytes(size: float) -> PerLanguage:
+    return numeral(round(size / 2**20))
+
+
+def _limits_text(limits: SheetLimits) -> Text:
+    return Text(
+        "sheet.limits",
+        rows=numeral(limits.max_rows),
+        columns=numeral(limits.max_columns),
+        megabytes=_megabytes(limits.max_expanded_bytes),
     )
 
 
@@ -78,8 +95,7 @@ class _Counted:
         self.done += len(data)
         if self.done > self.limit:
             raise SheetError(
-                "The workbook unpacks to more sheet data than the limit "
-                f"({_limits_text(self.limits)}). Export the sheet as CSV, or split it."
+                Text("sheet.workbook_too_big", limits=_limits_text(self.limits)), limit=True
             )
         return data
 
@@ -109,8 +125,13 @@ def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
     info = archive.getinfo(name)
     if info.file_size > _MAX_PART_BYTES:
         raise SheetError(
-            f"its part {name} unpacks to {info.file_size / 2**20:,.0f} MB, beyond "
-            f"{_MAX_PART_BYTES / 2**20:,.0f} MB: not a workbook Excel writes. Export it as CSV."
+            Text(
+                "sheet.part_too_big",
+                part=name,
+                size=_megabytes(info.file_size),
+                limit=_megabytes(_MAX_PART_BYTES),
+            ),
+            limit=True,
         )
     with archive.open(info) as part:  # zipfile stops at the declared size
         return part.read(_MAX_PART_BYTES + 1)
@@ -233,7 +254,7 @@ def iter_rows(
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise SheetError(f"it is not a readable XLSX workbook ({error})") from None
+        raise SheetError(Text("sheet.unreadable", detail=str(error))) from None
     with archive:
         try:
             sheet = _first_sheet(archive)
@@ -244,8 +265,12 @@ def iter_rows(
             expanded = info.file_size + (strings_info.file_size if strings_info else 0)
             if expanded > limits.max_expanded_bytes:
                 raise SheetError(
-                    f"its first sheet unpacks to {expanded / 2**20:,.0f} MB of XML, beyond the "
-                    f"limit ({_limits_text(limits)}). Export the sheet as CSV, or split it."
+                    Text(
+                        "sheet.sheet_too_big",
+                        size=_megabytes(expanded),
+                        limits=_limits_text(limits),
+                    ),
+                    limit=True,
                 )
             date_styles, epoch_1904 = _date_styles(archive)
             strings = _shared_strings(archive, strings_info, limits)
@@ -269,7 +294,7 @@ def iter_rows(
             OSError,
             EOFError,
         ) as error:
-            raise SheetError(f"it is not a readable XLSX workbook ({error})") from None
+            raise SheetError(Text("sheet.unreadable", detail=str(error))) from None
 
 
 def _shared_strings(
@@ -376,8 +401,13 @@ def _sheet_rows(
         column = _column_index(attrs.get("r"), max(row) + 1 if row else 0)
         if column >= limits.max_columns:
             raise SheetError(
-                f"row {numbers['row']} has a cell in column {column + 1:,}, beyond the limit "
-                f"({_limits_text(limits)})."
+                Text(
+                    "sheet.too_many_columns",
+                    row=numeral(numbers["row"]),
+                    column=numeral(column + 1),
+                    limits=_limits_text(limits),
+                ),
+                limit=True,
             )
         if value != "":
             row[column] = value
@@ -392,8 +422,12 @@ def _sheet_rows(
             numbers["first"] = number
         elif number - numbers["first"] > limits.max_rows:  # the header, then max_rows rows
             raise SheetError(
-                f"the first sheet has more than {limits.max_rows:,} data rows, beyond the "
-                f"limit ({_limits_text(limits)}). Export it as CSV, or split it."
+                Text(
+                    "sheet.too_many_rows",
+                    rows=numeral(limits.max_rows),
+                    limits=_limits_text(limits),
+                ),
+                limit=True,
             )
         if not numbers["stop"] or number - numbers["first"] < (max_rows or 0):
             ready.append((number, [row.get(i) for i in range(max(row) + 1)]))

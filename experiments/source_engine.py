@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from experiments.i18n.text import Text
+from experiments.i18n.text import Text, joined
 from experiments.sources import SOURCE_COLUMNS, Source, SourceError, parse_source
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def configured_source(
         return None
     columns = settings.get("columns") or {}
     if not isinstance(columns, Mapping):
-        raise SourceError("[source.columns] must be a table: store column = source column")
+        raise SourceError(Text("source.check.columns_table"))
     source = parse_source(text, {str(k): v for k, v in columns.items()})
     table = str(settings.get("table") or env.get(TABLE_ENV, "") or "").strip()
     if table:
@@ -184,10 +184,8 @@ def _reachable(source: Source) -> None:
 
 def _check_path(source: Source) -> None:
     if source.kind in ("duckdb", "chdb") and source.path and not Path(source.path).exists():
-        raise SourceError(
-            f"The source {source.redacted()} does not exist: no such "
-            f"{'file' if source.kind == 'duckdb' else 'directory'}."
-        )
+        key = "source.check.no_file" if source.kind == "duckdb" else "source.check.no_directory"
+        raise SourceError(Text(key, source=source.redacted()))
 
 
 def _columns(engine: Engine, source: Source) -> list[str]:
@@ -196,9 +194,14 @@ def _columns(engine: Engine, source: Source) -> list[str]:
     if source.table not in tables:
         shown = ", ".join(sorted(t for t in tables if not t.startswith("loyalty_lab_"))[:10])
         raise SourceError(
-            f"The source {source.redacted()} has no table {source.table!r}"
-            + (f" (it has: {shown})" if shown else " (it has no tables)")
-            + ". Name the table in [source] table (or $LOYALTY_LAB_SOURCE_TABLE)."
+            Text(
+                "source.check.no_table",
+                source=source.redacted(),
+                table=repr(source.table),
+                tables=Text("source.check.tables", tables=shown)
+                if shown
+                else Text("source.check.no_tables"),
+            )
         )
     return engine.columns(source.table)
 
@@ -206,15 +209,20 @@ def _columns(engine: Engine, source: Source) -> list[str]:
 def _check_columns(engine: Engine, source: Source) -> None:
     present = set(_columns(engine, source))
     missing = [
-        f"{name!r}" + (f" (mapped to {source.column(name)!r})" if name in source.columns else "")
+        Text("source.check.mapped", name=repr(name), column=repr(source.column(name)))
+        if name in source.columns
+        else repr(name)
         for name in SOURCE_COLUMNS
         if source.column(name) not in present
     ]
     if missing:
         raise SourceError(
-            f"The table {source.table!r} of {source.redacted()} has no column "
-            + ", ".join(missing)
-            + '. Map the source\'s names in [source.columns], e.g. customer_id = "card_no".'
+            Text(
+                "source.check.no_column",
+                table=repr(source.table),
+                source=source.redacted(),
+                columns=joined(missing, ", "),
+            )
         )
 
 
@@ -235,7 +243,7 @@ def open_engine(source: Source) -> Engine:
             does not exist, the table or a column is missing; the message says which.
     """
     if is_store(source):
-        raise SourceError("the store itself is read by the store's own queries, not an engine")
+        raise SourceError(Text("source.check.store"))
     key = _key(source)
     with _LOCK:
         if key in _ENGINES:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar, get_args
 
 import numpy as np
@@ -822,6 +822,9 @@ class SrmResult:
             experiment and a false alarm stops a good one).
         status: 'ok' or 'insufficient_data'.
         note: why insufficient, or which arm is off.
+        plan: planned share per arm the test compared with (normalised, summing to 1).
+        plan_assumed_equal: no plan was given (a result file or a list loaded without
+            `--split`): `plan` is the equal split, an assumption the reader should know of.
     """
 
     observed: dict[str, int]
@@ -832,6 +835,8 @@ class SrmResult:
     threshold: float = SRM_THRESHOLD
     status: Status = "ok"
     note: str = ""
+    plan: dict[str, float] = field(default_factory=dict)
+    plan_assumed_equal: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -843,6 +848,8 @@ class SrmResult:
             "threshold": self.threshold,
             "status": self.status,
             "note": self.note,
+            "plan": {k: finite_or_none(v) for k, v in self.plan.items()},
+            "plan_assumed_equal": self.plan_assumed_equal,
         }
 
 
@@ -878,13 +885,17 @@ def srm_test(
     observed_counts: Mapping[str, int],
     planned_allocation: Mapping[str, float],
     threshold: float = SRM_THRESHOLD,
+    *,
+    plan_assumed_equal: bool = False,
 ) -> SrmResult:
     """Chi-square goodness of fit of arm sizes against the plan (as scipy `chisquare`).
 
     Allocation weights need not sum to 1 (they are normalised). Planned arms absent from the
     data count as 0 customers, which is itself a mismatch; customers in arms that are not in the
     plan (or planned at weight 0) make the test insufficient: the plan does not describe this
-    experiment, and the note names those arms.
+    experiment, and the note names those arms. The plan must be the one made before the data
+    (the design's, `--split`, or the equal split): the realised shares would always pass.
+    `plan_assumed_equal` only travels to the result (nobody gave the plan).
     """
     arms = [a for a in planned_allocation if planned_allocation[a] > 0]
     unknown = sorted(a for a, count in observed_counts.items() if count > 0 and a not in arms)
@@ -892,15 +903,16 @@ def srm_test(
     total = sum(observed.values())
     weight = sum(planned_allocation[a] for a in arms)
     expected = {a: total * planned_allocation[a] / weight for a in arms} if weight > 0 else {}
+    plan = {a: planned_allocation[a] / weight for a in arms} if weight > 0 else {}
     if unknown:
         return SrmResult(
             observed, expected, None, None, False, threshold, "insufficient_data",
-            f"arms not in the plan: {', '.join(unknown)}",
+            f"arms not in the plan: {', '.join(unknown)}", plan, plan_assumed_equal,
         )  # fmt: skip
     if len(arms) < 2 or total == 0:
         return SrmResult(
             observed, expected, None, None, False, threshold, "insufficient_data",
-            "needs at least 2 planned arms and some customers",
+            "needs at least 2 planned arms and some customers", plan, plan_assumed_equal,
         )  # fmt: skip
     # scipy.stats.chisquare's statistic and p-value, from scipy.special (no scipy.stats import)
     statistic = sum((observed[a] - expected[a]) ** 2 / expected[a] for a in arms)
@@ -910,7 +922,10 @@ def srm_test(
     if mismatch:
         worst = max(arms, key=lambda a: abs(observed[a] - expected[a]) / math.sqrt(expected[a]))
         note = f"{worst}: {observed[worst]} customers, plan implies {expected[worst]:.0f}"
-    return SrmResult(observed, expected, float(statistic), p_value, mismatch, threshold, "ok", note)
+    return SrmResult(
+        observed, expected, float(statistic), p_value, mismatch, threshold, "ok", note,
+        plan, plan_assumed_equal,
+    )  # fmt: skip
 
 
 # -- capping -------------------------------------------------------------------------------------
@@ -1154,6 +1169,63 @@ def confidence_sequence(
     diff = m1 - m0
     low, high = diff - half, diff + half
     return SequentialInterval(diff, low, high, low > 0 or high < 0, n_total, planned, alpha)
+
+
+def customers_to_settle(
+    diff: float,
+    se: float,
+    n_control: int,
+    n_arm: int,
+    alpha: float = config.ALPHA,
+    power: float = config.DEFAULT_POWER,
+) -> int | None:
+    """More customers in the arm until the always-valid interval settles a difference this size.
+
+    An inconclusive experiment that goes on collecting customers is read again and again, so
+    it is read by the always-valid interval (`confidence_sequence`, tuned at the total it is
+    read at, as the verdict tunes it at the customers assigned). With the arms growing in
+    proportion by a factor k, the standard error is se / sqrt(k) while sqrt(t) * se stays put,
+    and the interval excludes 0 with probability `power` when the true difference is `diff`
+    once |diff| = half_width(k) + z(power) * se / sqrt(k); k is found with
+    `scipy.optimize.brentq`. A fixed-horizon sample size (`design.required_n_value`) is too
+    small for this: the always-valid boundary is wider.
+
+    Args:
+        diff: the difference to settle (the one seen so far).
+        se: its standard error now (with any adjustment: CUPED's is smaller).
+        n_control: customers in the control now.
+        n_arm: customers in the arm now.
+        alpha: the interval's level, already split across the comparisons.
+        power: chance of settling it if `diff` is the truth (config.DEFAULT_POWER).
+
+    Returns:
+        Customers to add to the arm (the control grows in the same proportion), 0 when the
+        power is already there; None when the difference is 0 or not estimable.
+    """
+    from scipy import optimize
+
+    if not (math.isfinite(diff) and math.isfinite(se)) or diff == 0 or se <= 0:
+        return None
+    if n_control < 1 or n_arm < 1 or not 0 < alpha < 1 or not 0 < power < 1:
+        return None
+    n_total = n_control + n_arm
+    sigma = math.sqrt(n_total) * se  # per-customer spread of the difference: fixed under k
+    z_power = float(special.ndtri(power))
+
+    def gap(k: float) -> float:
+        t = k * n_total
+        half = sigma * float(cs_margin(t, cs_rho2(t, alpha), alpha))  # type: ignore[arg-type]
+        return half + z_power * se / math.sqrt(k) - abs(diff)
+
+    if gap(1.0) <= 0:
+        return 0
+    high = 2.0
+    while gap(high) > 0:
+        high *= 2.0
+        if high > 1e15:  # a difference too small to ever settle at any realistic size
+            return None
+    k = float(optimize.brentq(gap, 1.0, high, xtol=1e-9, rtol=1e-12))
+    return max(math.ceil(k * n_arm) - n_arm, 0)
 
 
 # -- time to repeat ------------------------------------------------------------------------------
@@ -1409,9 +1481,9 @@ FADING_RULE = (
     "first half, by a one-sided Welch test at alpha on each customer's second-half minus "
     "first-half contribution (arm vs control; one number per customer, so the correlation "
     "of a customer's early and late purchases is in its variance), and the first-half "
-    "effect is positive. It is a statement about the extra roubles per customer: when "
+    "effect is positive. It is a statement about the extra money per customer: when "
     "everyone buys less later on (control too), a constant percentage lift also brings "
-    "fewer extra roubles later."
+    "less extra money later."
 )
 
 
@@ -1550,14 +1622,20 @@ class FadingTest:
         return self.sentence()
 
     def sentence(self, currency: str = config.CURRENCY) -> str:
-        """The result in one English sentence, amounts in `currency` (the store's)."""
+        """The result in one English sentence, amounts in `currency` (the store's) in the one
+        money form of the cards (`Formatter`: '+RUB 1,234', '-€39')."""
+        from experiments.i18n.format import Formatter
+
         if self.fading is None:
             return f"{self.arm}: not enough data to test whether the effect fades."
         p = self.p_value if self.p_value is not None else 1.0
         p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        fmt = Formatter("en", currency)
+        early, late = (
+            fmt.money(e.diff or 0.0, signed=True, digits=0) for e in (self.early, self.late)
+        )
         halves = (
-            f"extra contribution {self.early.diff or 0.0:+,.0f} {currency} per customer "
-            f"in days 1-{self.split_day}, {self.late.diff or 0.0:+,.0f} in days "
+            f"extra contribution {early} per customer in days 1-{self.split_day}, {late} in days "
             f"{self.split_day + 1}-{self.horizon_days}; one-sided {p_text}"
         )
         if self.fading:
@@ -1572,7 +1650,8 @@ class FadingTest:
             )
         return f"{self.arm}: no evidence that the effect fades ({halves})."
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, currency: str | None = None) -> dict[str, object]:
+        """Plain JSON; the statement's amounts in `currency` (the store's; default config's)."""
         return {
             "arm": self.arm,
             "split_day": self.split_day,
@@ -1583,7 +1662,7 @@ class FadingTest:
             "p_value": finite_or_none(self.p_value),
             "fading": self.fading,
             "alpha": self.alpha,
-            "statement": self.statement,
+            "statement": self.sentence(currency or config.CURRENCY),
             "rule": self.rule,
         }
 

@@ -628,7 +628,7 @@ def render_projection(
             "clv.projection.bootstrap",
             lang,
             basis=_ui.plain(_ui.say(result.basis)),  # names arms when a fit is the limit
-            replicates=_ui.count(result.bootstrap),
+            count=result.bootstrap,
             check_rule=_ui.say(result.check_rule),
         )
     )

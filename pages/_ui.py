@@ -100,18 +100,20 @@ def get_store() -> Store:
     if config.db_path_given() and not Path(path).exists():
         # a mistyped LOYALTY_LAB_DB must not become a new demo store that hides the real one
         st.error(
-            f"**There is no store at {path}** ({config.DB_ENV_VAR} points there). Check the "
-            f"path for a typo, or unset {config.DB_ENV_VAR} to use the default store "
-            f"{config.DEFAULT_DB_PATH}. To start a new store at that path, run `python -m "
-            f"experiments --db {path} demo` (demo data) or load your own file with `python -m "
-            f"experiments --db {path} load transactions FILE`.",
+            t(
+                "app.store.missing",
+                lang(),
+                path=path,
+                variable=config.DB_ENV_VAR,
+                default=config.DEFAULT_DB_PATH,
+            ),
             icon=":material/folder_off:",
         )
         st.stop()
     try:
         return _store_for(path)
     except StoreError as error:
-        st.error(f"**The store cannot be opened.** {error}")
+        st.error(t("app.store.cannot_open", lang(), reason=plain(say(error))))
         st.stop()
         raise  # unreachable: st.stop() raises
 
@@ -244,25 +246,9 @@ def detected_caption(inspection: Any) -> None:
     """What an uploaded file was read as (Data and Design): 'Detected: CSV, cp1251,
     semicolon-separated, decimal comma · 5 columns' / 'Распознано: CSV, cp1251, ...'."""
     language = lang()
-    file_format = inspection.format
     columns = len(inspection.columns)
-    if language == "en":
-        described, counted = str(file_format.describe()), f"{columns} columns"
-    else:
-        described = file_format.describe()
-        if file_format.kind == "csv":
-            delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(
-                file_format.delimiter or ","
-            )
-            decimal = "comma" if file_format.decimal == "," else "point"
-            described = t(
-                "upload.format.csv",
-                language,
-                encoding=file_format.encoding,
-                delimiter=t(f"upload.delimiter.{delimiter}", language),
-                decimal=t(f"upload.decimal.{decimal}", language),
-            )
-        counted = t("upload.columns_count", language, count=columns)
+    described = say(inspection.format.describe())  # a CSV's is a catalogue Text
+    counted = t("upload.columns_count", language, count=columns)
     st.caption(t("upload.detected", language, format=described, columns=counted))
 
 
@@ -399,7 +385,7 @@ def _throttle_keys() -> list[str]:
     return keys
 
 
-def require_editor(title: str = "Sign in to edit") -> None:
+def require_editor(title_key: str = "access.sign_in_to_edit") -> None:
     """Stop the page with a login form when editing is protected and the user is not in.
 
     Wrong passwords make the next guess wait, growing per browser session and per client
@@ -407,27 +393,29 @@ def require_editor(title: str = "Sign in to edit") -> None:
     """
     if editor_allowed():
         return
-    st.title(title)
+    language = lang()
+    st.title(t(title_key, language))
     if _oidc_configured():
-        st.caption("Editing is limited to signed-in colleagues.")
-        st.button("Sign in", on_click=st.login, type="primary")
+        st.caption(t("access.colleagues_only", language))
+        st.button(t("access.sign_in", language), on_click=st.login, type="primary")
         st.stop()
 
     throttle = _sign_in_throttle()
     keys = _throttle_keys()
     with st.form("editor_login"):
-        typed = st.text_input("Editor password", type="password")
-        if st.form_submit_button("Sign in", type="primary"):
+        typed = st.text_input(t("access.password", language), type="password")
+        if st.form_submit_button(t("access.sign_in", language), type="primary"):
             wait = throttle.wait_seconds(keys)
             if wait > 0:
-                st.error(f"Too many wrong passwords. Try again in {math.ceil(wait)} s.")
+                seconds = Formatter(language).number(math.ceil(wait))
+                st.error(t("access.wait", language, seconds=seconds))
             elif access.password_matches(typed, secret("auth", "editor_password") or ""):
                 throttle.succeeded(keys)
                 st.session_state["editor_ok"] = True
                 st.rerun()
             else:
                 throttle.failed(keys)
-                st.error("Wrong password.")
+                st.error(t("access.wrong_password", language))
     st.stop()
 
 
@@ -446,13 +434,13 @@ def require_report_access(params: dict[str, str]) -> None:
         check = share.verify(params, link_secret)
         if check.ok:
             return
-        st.error(check.message, icon=":material/lock:")
+        st.error(say(check.message), icon=":material/lock:")
         st.stop()
     if access_protected():
-        require_editor("Sign in to read this report")
+        require_editor("access.sign_in_to_read")
         return
     if link_secret:
-        st.error(share.verify(params, link_secret).message, icon=":material/lock:")
+        st.error(say(share.verify(params, link_secret).message), icon=":material/lock:")
         st.stop()
 
 

@@ -34,7 +34,7 @@ def _segment_meaning(segment: str, lang: Lang) -> str:
     key = charts.segment_key(segment, "segment_meaning")
     if key not in MESSAGES:
         return SEGMENT_MEANING.get(segment, "")
-    days = {"days": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
+    days = {"count": design_sql.NEW_CUSTOMER_DAYS} if segment == "new" else {}
     return t(key, lang, **days)
 
 
@@ -110,12 +110,10 @@ source = _ui.source()  # [source] in secrets.toml: the transactions are read the
 if source is None:
     overview = _ui.cached_query(customers.customer_overview)
     base, segments, store_margin = overview.base, overview.segments, overview.margin_rate
-    historic = overview.historic
 else:
     st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))
     try:
         rfm = source_rfm(_ui.store_version(), _source_key(source))
-        historic = source_historic(_ui.store_version(), _source_key(source))
     except SourceError as error:
         st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()
@@ -124,7 +122,7 @@ if base.customers == 0:
     st.info(t("customers.empty", lang))
     st.stop()
 
-cols = st.columns(4)
+cols = st.columns(3)
 cols[0].metric(
     t("customers.customers", lang),
     _ui.count(base.customers),
@@ -145,16 +143,6 @@ cols[2].metric(
     t("customers.repeat_share", lang),
     _ui.pct(base.repeat_share),
     help=t("customers.repeat_share.help", lang),
-)
-cols[3].metric(
-    t("customers.median_clv", lang, months=historic.months),
-    _ui.money(historic.median if historic.status == "ok" else None),
-    help=t(
-        "customers.median_clv.help",
-        lang,
-        months=historic.months,
-        customers=_ui.count(historic.eligible_customers),
-    ),
 )
 
 
@@ -277,8 +265,26 @@ if box.open:  # a closed section runs no query and builds no figure
 box = st.expander(
     t("customers.section.worth", lang), expanded=False, key="section_worth", on_change="rerun"
 )
-if box.open:  # a closed section builds no figure
+if box.open:  # a closed section runs no query (exact quantiles of every customer's margin)
     with box:
+        if source is None:
+            historic = _ui.cached_query(customers.historic_clv)
+        else:
+            try:
+                historic = source_historic(_ui.store_version(), _source_key(source))
+            except SourceError as error:
+                st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
+                st.stop()
+        st.metric(
+            t("customers.median_clv", lang, months=historic.months),
+            _ui.money(historic.median if historic.status == "ok" else None),
+            help=t(
+                "customers.median_clv.help",
+                lang,
+                months=historic.months,
+                count=historic.eligible_customers,
+            ),
+        )
         if historic.status == "ok":
             st.markdown(
                 t(
@@ -428,7 +434,7 @@ st.caption(
     t(
         "clv.fit.caption",
         lang,
-        customers=_ui.count(bg_fit.customers),
+        count=bg_fit.customers,
         repeat=_ui.count(bg_fit.repeat_customers),
         gg_customers=_ui.count(gg_fit.customers),
         until=result.until,

@@ -10,7 +10,7 @@ import streamlit as st
 
 from experiments import charts, ingest
 from experiments import experiment as experiment_record
-from experiments.i18n import t
+from experiments.i18n import readback, t
 from experiments.store import StoreError, overview
 from experiments.store import settings as store_settings
 from pages import _ui
@@ -261,7 +261,13 @@ else:
     kind_words["demo"] = t("data.kind.demo", lang)
     if lang == "en":  # the stored kinds, as the page always showed them
         kind_words = {"demo": kind_words["demo"]}
-    history = history.assign(kind=history["kind"].map(lambda k: kind_words.get(k, k)))
+    stored = list(zip(history["kind"], history["file_name"], history["message"], strict=True))
+    history = history.assign(  # the store's English, said again in the page's language
+        file_name=[readback.upload_file_name(name, str(k), lang) for k, name, _ in stored],
+        message=[readback.upload_message(text, str(k), lang) for k, _, text in stored],
+        status=history["status"].map(lambda status: readback.upload_status(status, lang)),
+        kind=history["kind"].map(lambda k: kind_words.get(k, k)),
+    )
     st.dataframe(
         history.drop(columns=["sha256"]),
         width="stretch",

@@ -87,3 +87,43 @@ def test_running_out_of_duckdb_memory_is_a_message_with_what_to_do(euro_db, tmp_
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "LOYALTY_LAB_DUCKDB_MEMORY" in done.stderr
+
+
+def _texts(document: object) -> list[str]:
+    """Every text of a JSON document."""
+    if isinstance(document, dict):
+        return [t for v in document.values() for t in _texts(v)]
+    if isinstance(document, list):
+        return [t for v in document for t in _texts(v)]
+    return [document] if isinstance(document, str) else []
+
+
+def test_json_statements_write_money_in_the_cards_one_form(cli_demo_path, capsys, tmp_path):
+    """#12: the fading statements of `analyze --json` said '+39 RUB' (and a bare '+14') where the
+    headlines and the cards say '+RUB 39': one form, the Formatter's, in the store's currency;
+    the numbers and field names stay."""
+    import json
+    import re
+    import shutil
+
+    from experiments.i18n import Formatter
+
+    db = str(tmp_path / "store.duckdb")
+    shutil.copyfile(cli_demo_path, db)
+    capsys.readouterr()
+    for currency, code in (("RUB", "RUB"), ("EUR", "€")):
+        assert cli_main(["--db", db, "settings", "--currency", currency]) == 0
+        capsys.readouterr()
+        assert cli_main(["--db", db, "analyze", "1", "--json"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        texts = _texts(document)
+        assert not [t for t in texts if re.search(r"\d (?:RUB|EUR)\b", t)]  # '34 RUB'
+        fmt = Formatter("en", currency)
+        for test in document["decay"]["fading"].values():
+            early = fmt.money(test["early"]["diff"], signed=True, digits=0)
+            late = fmt.money(test["late"]["diff"], signed=True, digits=0)
+            assert f"extra contribution {early} per customer in days 1-" in test["statement"]
+            assert f", {late} in days " in test["statement"], test["statement"]
+            assert code in early and isinstance(test["early"]["diff"], float)
+        if currency == "EUR":
+            assert not [t for t in texts if "RUB" in t or "rouble" in t]

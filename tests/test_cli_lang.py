@@ -174,12 +174,13 @@ DEMO_NAMES = (
 
 
 def _stored_upload_texts(db: str) -> tuple[str, ...]:
-    """The upload history's file names and messages, stored as they were written."""
+    """The names of the files people uploaded, as typed (the demo's name, its summary, an
+    assignment list's line and the warnings are said in Russian: `i18n.readback`)."""
     from experiments.store import open_store
 
     with open_store(db).cursor() as cur:
-        rows = cur.execute("SELECT file_name, coalesce(message, '') FROM uploads").fetchall()
-    return tuple(str(v) for row in rows for v in row if v)
+        rows = cur.execute("SELECT file_name FROM uploads WHERE kind <> 'demo'").fetchall()
+    return tuple(str(row[0]) for row in rows)
 
 
 def test_every_command_in_russian_says_it_in_russian(db, capsys, tmp_path):
@@ -313,3 +314,39 @@ def test_english_parameters_keep_their_commas(db, capsys):
     code, out, _ = cli(capsys, "--db", db, "clv", "--months", "6")
     assert code == 0 and re.search(r"r=[^ ,]+, alpha=", out), out
     assert "margin in the data" in out
+
+
+def test_a_results_file_experiment_speaks_russian_in_the_store_s_currency(
+    cli_demo_path, capsys, tmp_path
+):
+    """#12: `analyze` of an experiment read from a result file: its verdict lines in Russian,
+    and every amount in the store's currency (they were '+RUB' whatever the store's money)."""
+    import shutil
+
+    db = tmp_path / "store.duckdb"
+    shutil.copyfile(cli_demo_path, db)
+    assigned = tmp_path / "assigned.csv"
+    assert cli(capsys, "--db", str(db), "assignments", "1", "--out", str(assigned))[0] == 0
+    ids = [line.split(",")[:2] for line in assigned.read_text("utf-8-sig").splitlines()[1:]]
+    results = tmp_path / "итоги.csv"
+    rows = [f"{cid},{arm},{(i * 37) % 900}" for i, (cid, arm) in enumerate(ids)]
+    results.write_text("customer_id,arm,spend\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = cli(
+        capsys, "--db", str(db), "load", "results", str(results), "--experiment", "1"
+    )
+    assert code == 0, err
+    assert cli(capsys, "--db", str(db), "settings", "--currency", "EUR")[0] == 0
+    code, out, err = cli(capsys, "--db", str(db), "--lang", "ru", "analyze", "1")
+    assert code == 0, err
+    verdicts = [line for line in out.splitlines() if "разница=" not in line and "€" in line]
+    assert verdicts, out
+    assert "RUB" not in out and "₽" not in out, out
+    names = ("spend", "итоги", "customer_id")
+    left = [w for w in english_words(out, DEMO_NAMES + names) if w != "e"]  # p=1,2e-07
+    assert not left, sorted(set(left))
+    code, english, _ = cli(capsys, "--db", str(db), "analyze", "1")
+    assert code == 0 and "€" in english and "RUB" not in english, english
+    code, document, _ = cli(capsys, "--db", str(db), "analyze", "1", "--json")
+    assert "RUB" not in document and "roubles" not in document
+    code, russian_json, _ = cli(capsys, "--db", str(db), "--lang", "ru", "analyze", "1", "--json")
+    assert json.loads(russian_json) == json.loads(document)

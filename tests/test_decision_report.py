@@ -86,14 +86,23 @@ def test_inconclusive_says_how_many_more_customers_would_settle_it(analysis):
         if d.arm == arm
     )
     assert d.verdict == "inconclusive" and d.needed_customers is not None
-    # the planner's rule: n per arm for this difference at this spread, Bonferroni across levers
+    # read as a test that goes on is read: the always-valid interval (tuned at the total, alpha
+    # split across levers) excludes 0 with 80% power once |diff| = (M + z) * se / sqrt(k)
+    # for arms grown k-fold (closed form of the boundary; the code solves it with brentq)
+    from scipy.stats import norm
+
     from experiments import design
 
     e = d.net_value
-    std = e.se / math.sqrt(1 / e.n_control + 1 / e.n_arm)
     levers = len(analysis.arms) - 1
-    n = design.required_n_value(std, 30.0, alpha=0.05 / levers, ratio=e.n_control / e.n_arm)
-    assert d.needed_customers == n - e.n_arm
+    alpha = 0.05 / levers
+    c = -2 * math.log(alpha) + math.log(-2 * math.log(alpha) + 1)
+    m = math.sqrt(2 * (c + 1) / c * math.log(math.sqrt(c + 1) / alpha))
+    k = ((m + norm.ppf(0.8)) * e.se / 30.0) ** 2
+    assert abs(d.needed_customers - (k * e.n_arm - e.n_arm)) <= 1
+    std = e.se / math.sqrt(1 / e.n_control + 1 / e.n_arm)  # the fixed-horizon planner's n
+    fixed = design.required_n_value(std, 30.0, alpha=alpha, ratio=e.n_control / e.n_arm)
+    assert d.needed_customers > fixed - e.n_arm  # is too small for an interval read again
     text = " ".join(d.reasons)
     assert f"about {d.needed_customers:,} more customers per arm" in text  # CLDR's groups
     assert "control included" in text

@@ -80,7 +80,28 @@ def test_uploaded_xlsx_with_explicit_control(store, tmp_path):
     stored = experiment.load(store.cursor(), experiment_id)
     assert stored is not None
     assert stored.spec().control.name == "A"
-    assert stored.spec().arms[1].allocation == pytest.approx(2 / 3)
+    # the plan, not the list's 1 : 2: no --split, so equal (and said to be assumed)
+    assert stored.spec().arms[1].allocation == pytest.approx(1 / 2)
+    assert stored.plan_assumed_equal
+
+
+def test_a_registered_list_keeps_the_split_given_and_refuses_one_that_does_not_fit(store, tmp_path):
+    path = tmp_path / "split.csv"
+    path.write_text("customer_id,arm\na,A\nb,B\nc,B\n", encoding="utf-8")
+    experiment_id = design.create_from_assignment_file(
+        store, path, name="planned", control_arm="A", split={"A": 1, "B": 2}
+    )
+    stored = experiment.load(store.cursor(), experiment_id)
+    assert stored is not None and not stored.plan_assumed_equal
+    assert stored.planned_shares == pytest.approx({"A": 1 / 3, "B": 2 / 3})
+    version = store.version()
+    for split, message in [({"A": 1, "C": 1}, "does not have: C"), ({"A": 1}, "no weight for: B")]:
+        with pytest.raises(StoreError, match=re.escape(message)):
+            design.create_from_assignment_file(
+                store, path, name="refused", control_arm="A", split=split
+            )
+    assert store.version() == version
+    assert experiment.load(store.cursor(), "refused") is None
 
 
 def test_the_apps_own_export_registers_again_with_its_kinds_and_costs(filled, tmp_path):
@@ -150,7 +171,9 @@ def test_a_cp1251_list_with_russian_headers_registers_with_costs_chosen(store, t
     assert stored is not None and stored.customers == 5
     arms = {a.name: a for a in stored.spec().arms}
     assert arms["Подарок"].cost_per_customer == 1250.5 and arms["Подарок"].kind == "gift"
-    assert arms["Скидка 10%"].discount_pct == 10 and arms["Скидка 10%"].allocation == 0.2
+    assert arms["Скидка 10%"].discount_pct == 10 and arms["Скидка 10%"].allocation == pytest.approx(
+        1 / 3
+    )
     listed = ds.assignment_list(store.cursor(), experiment_id)
     assert "0001 2346" in set(listed["customer_id"])
 
@@ -199,7 +222,7 @@ def test_costs_of_a_registered_list_are_editable_until_results_are_attached(stor
     design.update_arm_costs(store, experiment_id, new_arms)
     arms = {a.name: a for a in experiment.load(store.cursor(), experiment_id).spec().arms}
     assert arms["Подарок"].kind == "gift" and arms["Подарок"].cost_per_customer == 300.0
-    assert arms["Подарок"].allocation == pytest.approx(0.4)  # the observed share stays
+    assert arms["Подарок"].allocation == pytest.approx(1 / 3)  # the (equal) plan stays
     with pytest.raises(StoreError, match="only kinds and costs"):
         design.update_arm_costs(store, experiment_id, new_arms[:2])
     store.cursor().execute(

@@ -3,6 +3,7 @@ placeholders, CLDR plural forms."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -109,6 +110,7 @@ def test_russian_text_is_russian_and_english_text_has_no_cyrillic():
         "lang.en",
         "text.joined",  # messages joined in the language they are rendered in: no words
         "cli.clv.params_sep",  # '; ' in ru (decimal commas), ', ' in en: no words
+        "upload.message.assignments",  # two counted nouns, the words are theirs
     }
     for key in MESSAGES:
         en = " ".join(_templates(key, "en"))
@@ -302,3 +304,80 @@ def test_russian_names_one_term_per_concept():
     assert not [k for k, text in texts if "маржинальность" in text]
     assert t("cli.clv.margin_rate", "ru") != t("cli.settings.margin_rate", "ru")
     assert t("cli.clv.margin_rate", "en") != t("cli.settings.margin_rate", "en")
+
+
+def test_net_value_is_chisty_dokhod_everywhere_in_russian():
+    """#12: net value is «чистый доход» in every case, never «чистая ценность», «чистая
+    выручка» or «нетто»; every message whose English says 'net value' says it."""
+    import re
+
+    other = re.compile(r"чист\w+\s+(?:ценност|выручк|прибыл)|нетто", re.IGNORECASE)
+    texts = _russian_texts()
+    assert not [(k, text) for k, text in texts if other.search(text)]
+    dokhod = re.compile(r"чист\w+\s+доход", re.IGNORECASE)
+    for key in MESSAGES:
+        if "net value" in " ".join(_templates(key, "en")).lower().replace("\n", " "):
+            assert dokhod.search(" ".join(_templates(key, "ru"))), key
+
+
+# -- #12.5: every count meets its noun in the form Babel's CLDR rule gives ------------------------
+def _cldr_ru(n: int) -> str:
+    """Russian's CLDR plural rule for whole numbers, written out independently of our code."""
+    if n % 10 == 1 and n % 100 != 11:
+        return "one"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "few"
+    return "many"
+
+
+@pytest.mark.parametrize(
+    ("noun", "forms"),
+    [
+        ("customers", ("клиент", "клиента", "клиентов")),
+        ("transactions", ("транзакция", "транзакции", "транзакций")),
+        ("orders", ("заказ", "заказа", "заказов")),
+        ("days", ("день", "дня", "дней")),
+        ("arms", ("группа", "группы", "групп")),
+        ("rows", ("строка", "строки", "строк")),
+    ],
+)
+def test_every_count_from_0_to_200_takes_babel_s_form(noun, forms):
+    from babel import Locale
+
+    rule = Locale("ru").plural_form
+    for n in range(201):
+        assert rule(n) == _cldr_ru(n), n  # Babel's rule is the one we write down
+        word = dict(zip(("one", "few", "many"), forms, strict=True))[rule(n)]
+        assert t(f"count.{noun}", "ru", count=n) == f"{n} {word}", n
+
+
+def _sample_values(key: str) -> dict[str, object]:
+    return {name: "X" for name in placeholders(" ".join(_templates(key, "en"))) if name != "count"}
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in MESSAGES.items() if isinstance(v["ru"], dict)))
+def test_a_plural_message_picks_the_form_babel_names_for_0_to_200(key):
+    from babel import Locale
+
+    rule = Locale("ru").plural_form
+    values = _sample_values(key)
+    for n in range(201):
+        expected = MESSAGES[key]["ru"][rule(n)].format(count=n, **values)  # type: ignore[index]
+        assert t(key, "ru", count=n, **values) == expected, (key, n)
+
+
+# a count placeholder followed by a noun in one fixed form ('{customers} клиентов'): wrong for
+# 1, 21, 2-4 ...; such a message must be a plural one with {count}
+_COUNT_NAMES = (
+    r"(?:n|count|rows|customers|replicates|iterations|days|orders|arms|assigned|bootstrap)"
+)
+_FIXED_NOUN = re.compile(
+    r"\{" + _COUNT_NAMES + r"\}\s+(?:из\s+\{\w+\}\s+)?"
+    r"(?:клиент|строк|заказ|групп|дн(?:ей|я)\b|день|повтор|итерац|транзакц|бутстрэп-повтор)"
+)
+
+
+def test_no_russian_count_meets_a_noun_in_a_fixed_form():
+    fixed = [(k, text) for k, text in _russian_texts() if _FIXED_NOUN.search(text)]
+    fixed = [(k, text) for k, text in fixed if not isinstance(MESSAGES[k]["ru"], dict)]
+    assert not fixed, fixed

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy import stats as scipy_stats
 
 from experiments import __main__ as cli
 from experiments import analysis_file, decision, experiment, ingest, stats
@@ -171,8 +172,15 @@ def test_hillstrom_rates_equal_pandas(hillstrom_store, hillstrom_csv):
     # the published Hillstrom result: Mens e-mail lifts conversion by about 0.68 pp
     mens = _by_key(analysis)[("Mens E-Mail", "conversion", "z")]
     assert mens.diff == pytest.approx(0.01253109 - 0.00572609, abs=1e-7)
-    # planned split = the loaded shares: no sample-ratio mismatch
-    assert analysis.srm.p_value == pytest.approx(1.0) and not analysis.srm.mismatch
+    # no split given: the plan is equal thirds (Hillstrom's own design), not the loaded shares
+    # (against which the check always read p = 1); its counts pass scipy's chi-square
+    counts = raw["segment"].value_counts()
+    want = scipy_stats.chisquare([counts[a] for a in ARMS])
+    assert analysis.srm.plan == pytest.approx(dict.fromkeys(ARMS, 1 / 3))
+    assert analysis.srm.plan_assumed_equal
+    assert analysis.srm.p_value == pytest.approx(want.pvalue, rel=1e-9)
+    assert analysis.srm.p_value < 1
+    assert not analysis.srm.mismatch
 
 
 def test_default_metrics_skip_text_and_pre_period_fields(hillstrom_store):

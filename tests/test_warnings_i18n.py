@@ -21,7 +21,7 @@ def test_a_short_window_warning_reads_russian_with_russian_numbers():
         (
             ("severity", "warning.window.partly"),
             ("observed", 1200),
-            ("assigned", 2000),
+            ("count", 2000),
             ("horizon", 60),
             ("last", "2026-10-31 22:55:51"),
             ("longest", 30),

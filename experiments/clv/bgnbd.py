@@ -475,7 +475,7 @@ def _bgnbd_data_problem(
     x: Array, t_x: Array, t_end: Array, customers: float, repeaters: float
 ) -> str:
     if customers < _MIN_CUSTOMERS:
-        return Text("clv.data.bgnbd_too_few", customers=f"{customers:g}", minimum=_MIN_CUSTOMERS)
+        return Text("clv.data.bgnbd_too_few", count=customers, minimum=_MIN_CUSTOMERS)
     if np.any(~np.isfinite(x) | ~np.isfinite(t_x) | ~np.isfinite(t_end)):
         return Text("clv.data.not_finite")
     if np.any((x < 0) | (t_x < 0) | (t_x > t_end + 1e-9) | (x != np.round(x))):

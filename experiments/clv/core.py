@@ -6,6 +6,8 @@ from typing import ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 
+from experiments.i18n.text import Text
+
 FitStatus = Literal["ok", "not_converged", "insufficient_data"]
 TimeUnit = Literal["days", "weeks"]
 DAYS_PER_MONTH = 365.25 / 12
@@ -19,7 +21,8 @@ Array = np.ndarray
 
 
 class ClvFitError(Exception):
-    """A CLV model could not be fitted; the message says why and what to do."""
+    """A CLV model could not be fitted; the message (a catalogue `Text`) says why and what
+    to do."""
 
 
 ParamsT = TypeVar("ParamsT")
@@ -44,7 +47,7 @@ class FitOutcome(Generic[ParamsT]):
     def require(self) -> ParamsT:
         """The parameters, or ClvFitError with the message when the fit is not usable."""
         if self.status != "ok" or self.params is None:
-            raise ClvFitError(f"{self.model}: {self.message}")
+            raise ClvFitError(Text("clv.error.unusable", model=self.model, message=self.message))
         return self.params
 
 

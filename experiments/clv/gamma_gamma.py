@@ -198,9 +198,7 @@ def fit_gamma_gamma(
     if customers < _MIN_CUSTOMERS:
         return GammaGammaFit(
             "insufficient_data",
-            Text(
-                "clv.data.gamma_gamma_too_few", customers=f"{customers:g}", minimum=_MIN_CUSTOMERS
-            ),
+            Text("clv.data.gamma_gamma_too_few", count=customers, minimum=_MIN_CUSTOMERS),
             None,
             None,
             customers,
@@ -267,7 +265,7 @@ def expected_spend(params: GammaGammaParams, frequency: object, monetary: object
     x, z = _as_arrays(frequency, monetary)
     p, q, v = params.as_array()
     if q <= 1:
-        raise ClvFitError("Gamma-Gamma q <= 1: the expected spend is infinite.")
+        raise ClvFitError(Text("clv.error.infinite_spend"))
     z = np.where((x > 0) & (z > 0), z, 0.0)
     x = np.where(z > 0, x, 0.0)
     return p * (v + x * z) / (p * x + q - 1)

@@ -151,6 +151,6 @@ def _not_converged_message(model: str, names: tuple[str, ...], optimum: _Optimum
     return Text(
         "clv.fit.not_converged",
         model=model,
-        iterations=optimum.iterations,
+        count=optimum.iterations,
         gradient=PerLanguage(f"{gradient:.2g}", f"{gradient:.2g}".replace(".", ",")),
     )

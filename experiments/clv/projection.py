@@ -29,6 +29,7 @@ from experiments.clv.gamma_gamma import (
     GammaGammaFit,
     GammaGammaParams,
 )
+from experiments.escape import json_finite
 from experiments.i18n.text import PerLanguage, Text, joined, money, percent, signed_number
 from experiments.progress import Progress
 
@@ -597,7 +598,7 @@ def project_arm_frame(
     if not [a for a in usable if a != control]:
         problems.append(Text("clv.problem.no_treatment"))
     if failed:
-        problems.append(Text("clv.problem.dropped_replicates", failed=failed, bootstrap=bootstrap))
+        problems.append(Text("clv.problem.dropped_replicates", failed=failed, count=bootstrap))
     ok = control in usable and any(a != control for a in usable)
     names = {int(a): str(n) for a, n in zip(arm_rows["arm_id"], arm_rows["name"], strict=True)}
     note = _dropout_note(fits, names, method == "pooled")
@@ -748,14 +749,4 @@ def projection_json(result: ProjectionResult) -> dict[str, object]:
     of a constant-dropout fit as None: JSON has no infinity, and `bgnbd.dropout` holds p)."""
     document = dataclasses.asdict(result)
     document["until"] = result.until.isoformat() if result.until else None
-    return _finite(document)  # type: ignore[return-value]
-
-
-def _finite(value: object) -> object:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+    return json_finite(document)  # type: ignore[return-value]

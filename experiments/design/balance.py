@@ -194,7 +194,7 @@ def balance_stats(
 
     stored = experiment.load(cur, int(experiment_id))
     if stored is None:
-        raise StoreError(f"There is no experiment with id {experiment_id}.")
+        raise StoreError(Text("store.error.no_experiment", experiment_id=experiment_id))
     if stored.audience_as_of:
         day = date.fromisoformat(stored.audience_as_of)
     elif stored.started_at is not None:

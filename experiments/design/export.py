@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 
 from experiments.design.arms import DesignError
+from experiments.i18n.text import Text
 
 EXPORT_COLUMNS: tuple[str, ...] = ("customer_id", "arm", "arm_kind", "code")
 # The ArmSpec fields that set each kind's cost: the assignment list carries them (a column only
@@ -116,7 +117,7 @@ def assignments_csv(
 ) -> bytes:
     """CSV bytes, UTF-8 with BOM so Excel opens Cyrillic text correctly; `sep` ',' or ';'."""
     if sep not in (",", ";"):
-        raise DesignError("The CSV separator must be ',' or ';'.")
+        raise DesignError(Text("design.error.separator"))
     buffer = io.StringIO()
     export_frame(assignments, include_code=include_code).to_csv(
         buffer, sep=sep, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"

@@ -18,7 +18,7 @@ from experiments.design.arms import ARM_KINDS, ArmKind, ArmSpec
 from experiments.design.export import COST_FIELDS
 from experiments.design.spec import ExperimentSpec, PrimaryMetric, check_spec
 from experiments.escape import quoted
-from experiments.i18n.text import Text
+from experiments.i18n.text import Text, joined
 from experiments.store import Store, StoreError
 
 KIND_WORDS: dict[str, str] = {  # arm_kind cells in Russian and English -> ArmKind
@@ -274,6 +274,7 @@ def create_from_assignment_file(
     file_name: str | None = None,
     mapping: dict[str, str] | None = None,
     arms: dict[str, ArmSpec] | None = None,
+    split: Mapping[str, float] | None = None,
 ) -> int:
     """A running experiment whose randomization happened elsewhere, from a customer -> arm file.
 
@@ -282,23 +283,31 @@ def create_from_assignment_file(
     `mapping`; optional arm_kind, code and cost columns (the app's own export has them). The
     control arm is `control_arm`, else the arm whose kind is control, else the arm named
     "control" / "контроль". Arms get kind "custom" unless the file or `arms` (per arm name: the
-    kind and cost chosen on the Design page or the command line) say otherwise; allocation
-    weights are the observed shares. The upload is recorded in `uploads` (kind 'assignments').
+    kind and cost chosen on the Design page or the command line) say otherwise. The allocation
+    weights are the planned split, `split` (arm -> relative weight, `--split`) or else equal,
+    never the list's own shares: the sample-ratio check compares those with the plan, and
+    against themselves it would always pass. The upload is recorded in `uploads` (kind
+    'assignments').
 
     Raises:
         StoreError: missing columns, empty ids, a customer in two arms, no single control,
-            a discount without its percent, or the name is taken. Nothing is written then.
+            a discount without its percent, a split that does not fit the arms
+            (`experiment.planned_split`), or the name is taken. Nothing is written then.
     """
     from experiments.store import design_sql  # the store imports this package's types
 
     path = Path(path)
     if not path.exists():
-        raise StoreError(f"File not found: {path}")
+        raise StoreError(Text("ingest.file.missing", path=str(path)))
     parsed = read_assignment_file(
         path, mapping, control_arm=control_arm, arms=arms, file_name=file_name
     )
     if parsed.problems:
-        raise StoreError(" ".join(parsed.problems))
+        raise StoreError(joined(parsed.problems))
+    from experiments.experiment import planned_split
+
+    shares, assumed = planned_split(split, [a.name for a in parsed.arms])
+    planned = tuple(_replace_arm(a, allocation=shares[a.name]) for a in parsed.arms)
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 23):
@@ -306,7 +315,7 @@ def create_from_assignment_file(
     sha256 = digest.hexdigest()
     spec = ExperimentSpec(
         name=name,
-        arms=parsed.arms,
+        arms=planned,
         hypothesis=hypothesis,
         primary_metric=primary_metric,
         horizon_days=horizon_days,
@@ -323,4 +332,5 @@ def create_from_assignment_file(
             started_at=started_at or datetime.now().replace(microsecond=0),
             file_name=file_name or path.name,
             sha256=sha256,
+            split_assumed_equal=assumed,
         )

@@ -82,10 +82,7 @@ def save_experiment(store: Store, spec: ExperimentSpec, experiment_id: int | Non
     with store.transaction() as cur:
         taken = design_sql.name_taken(cur, spec.name.strip(), experiment_id)
         if taken is not None:
-            raise StoreError(
-                f"An experiment named '{spec.name.strip()}' already exists (id {taken}); "
-                "choose another name."
-            )
+            raise StoreError(Text("design.error.name_taken", name=spec.name.strip(), id=taken))
         if experiment_id is None:
             return design_sql.insert_draft(cur, spec)
         _refuse_unless(cur, experiment_id, "edit")
@@ -143,9 +140,7 @@ def update_arm_costs(store: Store, experiment_id: int, arms: tuple[ArmSpec, ...]
         spec = stored.spec()
         by_name = {a.name: a for a in arms}
         if set(by_name) != {a.name for a in spec.arms}:
-            raise StoreError(
-                "The arms of a registered list are its groups; only kinds and costs can change."
-            )
+            raise StoreError(Text("design.error.list_arms"))
         updated = tuple(replace(by_name[a.name], allocation=a.allocation) for a in spec.arms)
         check_spec(replace(spec, arms=updated))
         for arm in updated:
@@ -177,10 +172,7 @@ def start_experiment(
         spec = stored.spec()
         preview = preview_assignment(cur, spec, source)
         if preview.frame.empty:
-            raise StoreError(
-                "The audience is empty: no customer matches the filters. Widen the filters "
-                "before starting."
-            )
+            raise StoreError(Text("design.error.empty_audience"))
         when = started_at or datetime.now().replace(microsecond=0)
         design_sql.insert_assignments(cur, stored.id, preview.frame, when)
         settings = {**stored.settings, **spec.settings()}

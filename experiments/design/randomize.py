@@ -14,6 +14,7 @@ import pandas as pd
 from experiments.design.arms import DesignError
 from experiments.design.balance import BalanceCheck, balance_check, covariate_stats
 from experiments.design.spec import ExperimentSpec, check_spec
+from experiments.i18n.text import Text
 from experiments.store import Cursor
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def assign_arms(
     units = np.asarray(units, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     if w.size == 0 or np.any(w <= 0):
-        raise DesignError("Allocation weights must be positive.")
+        raise DesignError(Text("design.error.weights"))
     cumulative = np.cumsum(w) / w.sum()
     if strata is None:
         return np.minimum(np.searchsorted(cumulative, units, side="right"), w.size - 1)

@@ -10,7 +10,7 @@ from typing import Literal, get_args
 from experiments import catalogue, config
 from experiments.design.arms import ArmSpec, DesignError
 from experiments.design.audience import AudienceFilter
-from experiments.i18n.text import Text
+from experiments.i18n.text import Text, joined
 from experiments.store import StoreError
 
 PrimaryMetric = Literal["repeat_purchase", "net_value"]
@@ -151,7 +151,7 @@ class ExperimentSpec:
         """Raise `DesignError` listing every problem, or return quietly."""
         found = self.problems()
         if found:
-            raise DesignError(" ".join(found))
+            raise DesignError(joined(found))
 
 
 def _control_message(count: int) -> str:
@@ -164,4 +164,4 @@ def check_spec(spec: ExperimentSpec) -> None:
     """Raise StoreError listing every problem of the design (what the store refuses to write)."""
     problems = spec.problems()
     if problems:
-        raise StoreError(" ".join(problems))
+        raise StoreError(joined(problems))

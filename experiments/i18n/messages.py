@@ -111,7 +111,7 @@ MESSAGES: dict[str, Entry] = {
     },
     "results.cap.help": {
         "ru": "Выкл. (по умолчанию): денежные эффекты — разница средних на клиента, {currency}. "
-        "Вкл.: выручка и чистая ценность ограничиваются на общем {percentile}-м процентиле "
+        "Вкл.: выручка и чистый доход ограничиваются на общем {percentile}-м процентиле "
         "ненулевых значений — это другая величина (разница винзоризованных средних, а не "
         "разница денег), она тянет эффекты на «тяжёлых хвостах» трат к нулю.",
         "en": "Off (default): money effects are the mean difference per customer, in "
@@ -171,7 +171,7 @@ MESSAGES: dict[str, Entry] = {
     },
     "results.how_decided": {"ru": "Как выносится вердикт", "en": "How the verdict is decided"},
     "results.lever.best_help": {
-        "ru": "Апостериорная вероятность того, что у этой механики самая высокая чистая ценность.",
+        "ru": "Апостериорная вероятность того, что у этой механики самый высокий чистый доход.",
         "en": "Posterior probability that this lever has the highest net value.",
     },
     "results.lever.net_help": {
@@ -185,7 +185,7 @@ MESSAGES: dict[str, Entry] = {
         "plus the gift or the call.",
     },
     "results.section.distribution": {
-        "ru": "Чистая ценность на клиента: распределение",
+        "ru": "Чистый доход на клиента: распределение",
         "en": "Net value per customer: the distribution",
     },
     "results.section.segments": {"ru": "Сегменты", "en": "Segments"},
@@ -217,8 +217,8 @@ MESSAGES: dict[str, Entry] = {
         "клиенты покупают) и Gamma-Gamma (сколько тратят) обучены на поведении после прямого "
         "окна механик (всплеск заказов по купону — не долгосрочная ценность), проверены на "
         "отложенной части периода наблюдения и спроецированы на 12 месяцев вперёд. Маржа — "
-        "после выданных скидок; фиксированные затраты (подарки, звонки) учтены в наблюдаемой "
-        "чистой ценности выше.",
+        "после выданных скидок; фиксированные затраты (подарки, звонки) учтены в наблюдаемом "
+        "чистом доходе выше.",
         "en": "A model-based projection, not an observed result: BG/NBD (how often and how "
         "long customers keep buying) and Gamma-Gamma (how much they spend) fitted on behaviour "
         "after the levers' direct window (a burst of orders on a coupon is not lasting value), "
@@ -295,9 +295,9 @@ MESSAGES: dict[str, Entry] = {
     },
     "results.file.cuped_on": {"ru": " · CUPED по **{field}**", "en": " · CUPED on **{field}**"},
     "results.file.net_value": {
-        "ru": "Группы, затраты и план — из эксперимента, итоги — из файла. **Чистая ценность** "
-        "= маржа {rate} от **{field}** (ставка маржи за каждой чистой ценностью, задаётся на "
-        "странице «Данные») минус затраты механики — {costs}. Решает она.",
+        "ru": "Группы, затраты и план — из эксперимента, итоги — из файла. **Чистый доход** "
+        "= маржа {rate} от **{field}** (ставка маржи, от которой считается весь чистый доход, "
+        "задаётся на странице «Данные») минус затраты механики — {costs}. Решает он.",
         "en": "Arms, costs and plan come from the experiment, outcomes from the file. **Net "
         "value** = {rate} margin on **{field}** (the margin rate behind every net value, set "
         "on the Data page) minus each lever's cost - {costs}. It decides.",
@@ -305,7 +305,7 @@ MESSAGES: dict[str, Entry] = {
     "results.file.no_money": {
         "ru": "В файле нет денежного столбца, поэтому не видно, окупает ли механика свои затраты "
         "({costs}): механика, которая стоит денег, не внедряется по одной лишь доле. Загрузите "
-        "файл с тратами каждого клиента, чтобы оценить чистую ценность.",
+        "файл с тратами каждого клиента, чтобы оценить чистый доход.",
         "en": "The file has no money column, so it cannot show whether a lever pays for its "
         "cost ({costs}): no lever that costs money is shipped on a rate alone. Load the file "
         "with what each customer spent to judge net value.",
@@ -416,12 +416,40 @@ MESSAGES: dict[str, Entry] = {
         "en": "Median {months}-month CLV",
     },
     "customers.median_clv.help": {
-        "ru": "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
-        "учитываются только {customers} клиентов, чья первая покупка была не меньше {months} "
-        "мес. назад.",
-        "en": "Margin a customer brought in the first {months} months after their first "
-        "purchase; only the {customers} customers whose first purchase is at least {months} "
-        "months old count.",
+        "ru": {
+            "one": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитывается только {count} клиент, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+            "few": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитываются только {count} клиента, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+            "many": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитываются только {count} клиентов, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+            "other": (
+                "Маржа, которую клиент принёс за первые {months} мес. после первой покупки; "
+                "учитываются только {count} клиента, чья первая покупка была не меньше {months} "
+                "мес. назад."
+            ),
+        },
+        "en": {
+            "one": (
+                "Margin a customer brought in the first {months} months after their first "
+                "purchase; only the {count} customer whose first purchase is at least {months} "
+                "months old counts."
+            ),
+            "other": (
+                "Margin a customer brought in the first {months} months after their first "
+                "purchase; only the {count} customers whose first purchase is at least {months} "
+                "months old count."
+            ),
+        },
     },
     "customers.section.segments": {
         "ru": "Кто они: сегменты RFM",
@@ -650,6 +678,15 @@ MESSAGES: dict[str, Entry] = {
             "other": "{count} клиента",
         },
         "en": {"one": "{count} customer", "other": "{count} customers"},
+    },
+    "count.transactions": {
+        "ru": {
+            "one": "{count} транзакция",
+            "few": "{count} транзакции",
+            "many": "{count} транзакций",
+            "other": "{count} транзакции",
+        },
+        "en": {"one": "{count} transaction", "other": "{count} transactions"},
     },
     "count.orders": {
         "ru": {
@@ -979,6 +1016,14 @@ MESSAGES: dict[str, Entry] = {
         "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, без поправки)",
         "en": "{arm}: {diff} {label} ({level} CI {low} to {high}, before the correction)",
     },
+    "decision.srm_plan_assumed_equal": {
+        "ru": "Плановое деление не было задано и принято равным ({plan}). Если группы "
+        "планировались неравными, загрузите или зарегистрируйте файл заново с --split ГРУППА=ВЕС "
+        "для каждой группы.",
+        "en": "No planned split was given, so an equal one was assumed ({plan}). If the arms "
+        "were planned unequal, load or register the file again with --split ARM=WEIGHT for "
+        "every arm.",
+    },
     "decision.file.srm": {
         "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "
         "{p}): вероятно, сломано деление или выгрузка.",
@@ -1104,12 +1149,40 @@ MESSAGES: dict[str, Entry] = {
         "en": "none of the standard horizons",
     },
     "warning.short_window": {
-        "ru": "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из "
-        "{assigned} клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
-        "Полностью наблюдается для всех: {longest}.",
-        "en": "{severity}: {observed} of {assigned} customers have the whole {horizon}-day "
-        "window in the data (data ends {last}); the others are left out of this horizon. "
-        "Fully observed for everyone: {longest}.",
+        "ru": {
+            "one": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиента (данные заканчиваются {last}); остальные в этот срок не входят. Полностью "
+                "наблюдается для всех: {longest}."
+            ),
+            "few": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
+                "Полностью наблюдается для всех: {longest}."
+            ),
+            "many": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиентов (данные заканчиваются {last}); остальные в этот срок не входят. "
+                "Полностью наблюдается для всех: {longest}."
+            ),
+            "other": (
+                "{severity}: полное окно в {horizon} дн. есть в данных у {observed} из {count} "
+                "клиента (данные заканчиваются {last}); остальные в этот срок не входят. Полностью "
+                "наблюдается для всех: {longest}."
+            ),
+        },
+        "en": {
+            "one": (
+                "{severity}: {observed} of {count} customer has the whole {horizon}-day window in "
+                "the data (data ends {last}); the others are left out of this horizon. Fully "
+                "observed for everyone: {longest}."
+            ),
+            "other": (
+                "{severity}: {observed} of {count} customers have the whole {horizon}-day window "
+                "in the data (data ends {last}); the others are left out of this horizon. Fully "
+                "observed for everyone: {longest}."
+            ),
+        },
     },
     "warning.duplicate_assignments": {
         "ru": {
@@ -1716,9 +1789,9 @@ MESSAGES: dict[str, Entry] = {
         "the first half, by a one-sided Welch test at alpha on each customer's second-half "
         "minus first-half contribution (arm vs control; one number per customer, so the "
         "correlation of a customer's early and late purchases is in its variance), and the "
-        "first-half effect is positive. It is a statement about the extra roubles per "
+        "first-half effect is positive. It is a statement about the extra money per "
         "customer: when everyone buys less later on (control too), a constant percentage lift "
-        "also brings fewer extra roubles later.",
+        "also brings less extra money later.",
     },
     # -- exports ---------------------------------------------------------------------------------
     "export.csv_excel": {"ru": "CSV для Excel", "en": "CSV for Excel"},
@@ -1770,6 +1843,7 @@ from experiments.i18n import (  # noqa: E402  (they import Entry, defined before
     messages_clv,
     messages_data,
     messages_design,
+    messages_errors,
     messages_output,
     messages_source,
 )
@@ -1781,6 +1855,7 @@ for _area in (
     messages_cli,
     messages_source,
     messages_clv,
+    messages_errors,
 ):
     _twice = MESSAGES.keys() & _area.MESSAGES.keys()
     if _twice:

@@ -253,8 +253,12 @@ MESSAGES: dict[str, Entry] = {
         "LOYALTY_LAB_DUCKDB_MEMORY=4GB (or empty for DuckDB's default, 80% of the RAM).",
     },
     "cli.allocation": {
-        "ru": "--allocation ожидает ГРУППА=ВЕС, а получено {item}",
-        "en": "--allocation wants ARM=WEIGHT, got {item}",
+        "ru": "{option} ожидает ГРУППА=ВЕС (вес — число не меньше 0), а получено {item}",
+        "en": "{option} wants ARM=WEIGHT (a weight of 0 or more), got {item}",
+    },
+    "cli.split.results_only": {
+        "ru": "--split задаёт плановое деление файла итогов; для загрузки «{kind}» оно не нужно",
+        "en": "--split gives the planned split of a results file; loading {kind} takes none",
     },
     "cli.until_date": {
         "ru": "--until {value}: это не дата (ГГГГ-ММ-ДД)",
@@ -420,6 +424,14 @@ MESSAGES: dict[str, Entry] = {
     "cli.help.load.set_aside": {
         "ru": "записать незагруженные строки (без клиента, строки итогов, ошибки) в этот файл",
         "en": "write the rows not loaded (no customer, totals rows, errors) to this file",
+    },
+    "cli.help.split": {
+        "ru": "плановое деление по группам, ГРУППА=ВЕС, для каждой группы (например "
+        "--split Контроль=8 --split Подарок=1 --split Скидка=1; веса нормируются); без него "
+        "деление считается равным. С ним сравниваются размеры групп (проверка перекоса)",
+        "en": "the planned split, ARM=WEIGHT for every arm (e.g. --split control=8 --split "
+        "gift=1 --split discount=1; weights are normalised); without it the split is taken "
+        "as equal. The arm sizes are checked against it (sample-ratio check)",
     },
     "cli.help.register": {
         "ru": "зарегистрировать список «клиент → группа», распределённый в другой системе",

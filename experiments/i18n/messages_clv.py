@@ -67,10 +67,34 @@ MESSAGES: dict[str, Entry] = {
     "clv.fit.status.insufficient_data": {"ru": "мало данных", "en": "insufficient_data"},
     "clv.fit.status.not_converged": {"ru": "модель не сошлась", "en": "not_converged"},
     "clv.fit.caption": {
-        "ru": "BG/NBD — по {customers} клиентам (из них {repeat} с повторной покупкой), "
-        "Gamma-Gamma — по {gg_customers}; история до {until}, время в {units}; статус: {status}.",
-        "en": "BG/NBD on {customers} customers ({repeat} with a repeat purchase), Gamma-Gamma on "
-        "{gg_customers}; history up to {until}, time in {units}; status: {status}.",
+        "ru": {
+            "one": (
+                "BG/NBD — по {count} клиенту (из них {repeat} с повторной покупкой), Gamma-Gamma — "
+                "по {gg_customers}; история до {until}, время в {units}; статус: {status}."
+            ),
+            "few": (
+                "BG/NBD — по {count} клиентам (из них {repeat} с повторной покупкой), Gamma-Gamma "
+                "— по {gg_customers}; история до {until}, время в {units}; статус: {status}."
+            ),
+            "many": (
+                "BG/NBD — по {count} клиентам (из них {repeat} с повторной покупкой), Gamma-Gamma "
+                "— по {gg_customers}; история до {until}, время в {units}; статус: {status}."
+            ),
+            "other": (
+                "BG/NBD — по {count} клиента (из них {repeat} с повторной покупкой), Gamma-Gamma — "
+                "по {gg_customers}; история до {until}, время в {units}; статус: {status}."
+            ),
+        },
+        "en": {
+            "one": (
+                "BG/NBD on {count} customer ({repeat} with a repeat purchase), Gamma-Gamma on "
+                "{gg_customers}; history up to {until}, time in {units}; status: {status}."
+            ),
+            "other": (
+                "BG/NBD on {count} customers ({repeat} with a repeat purchase), Gamma-Gamma on "
+                "{gg_customers}; history up to {until}, time in {units}; status: {status}."
+            ),
+        },
     },
     "clv.fit.correlation": {
         "ru": " Частота покупок и сумма связаны (корреляция {correlation}), а модель считает их "
@@ -159,8 +183,16 @@ MESSAGES: dict[str, Entry] = {
     "clv.projection.status.insufficient_data": {"ru": "мало данных", "en": "insufficient_data"},
     "clv.projection.status.not_converged": {"ru": "модель не сошлась", "en": "not_converged"},
     "clv.projection.bootstrap": {
-        "ru": "{basis} Бутстрэп: {replicates} повторов по клиентам. {check_rule}",
-        "en": "{basis} Bootstrap: {replicates} replicates over customers. {check_rule}",
+        "ru": {
+            "one": ("{basis} Бутстрэп: {count} повтор по клиентам. {check_rule}"),
+            "few": ("{basis} Бутстрэп: {count} повтора по клиентам. {check_rule}"),
+            "many": ("{basis} Бутстрэп: {count} повторов по клиентам. {check_rule}"),
+            "other": ("{basis} Бутстрэп: {count} повтора по клиентам. {check_rule}"),
+        },
+        "en": {
+            "one": ("{basis} Bootstrap: {count} replicate over customers. {check_rule}"),
+            "other": ("{basis} Bootstrap: {count} replicates over customers. {check_rule}"),
+        },
     },
     # -- the projection's own texts (experiments/clv/projection.py): basis, check, refusals -----
     "clv.basis.per_arm": {
@@ -267,10 +299,34 @@ MESSAGES: dict[str, Entry] = {
         "en": "No treatment arm has a usable CLV fit.",
     },
     "clv.problem.dropped_replicates": {
-        "ru": "{failed} из {bootstrap} бутстрэп-повторов отброшены, потому что модель не "
-        "сошлась; интервалы посчитаны по остальным.",
-        "en": "{failed} of {bootstrap} bootstrap replicates were dropped because a refit did not "
-        "converge; the intervals use the rest.",
+        "ru": {
+            "one": (
+                "{failed} из {count} бутстрэп-повтора отброшены, потому что модель не сошлась; "
+                "интервалы посчитаны по остальным."
+            ),
+            "few": (
+                "{failed} из {count} бутстрэп-повторов отброшены, потому что модель не сошлась; "
+                "интервалы посчитаны по остальным."
+            ),
+            "many": (
+                "{failed} из {count} бутстрэп-повторов отброшены, потому что модель не сошлась; "
+                "интервалы посчитаны по остальным."
+            ),
+            "other": (
+                "{failed} из {count} бутстрэп-повтора отброшены, потому что модель не сошлась; "
+                "интервалы посчитаны по остальным."
+            ),
+        },
+        "en": {
+            "one": (
+                "{failed} of {count} bootstrap replicate were dropped because a refit did not "
+                "converge; the intervals use the rest."
+            ),
+            "other": (
+                "{failed} of {count} bootstrap replicates were dropped because a refit did not "
+                "converge; the intervals use the rest."
+            ),
+        },
     },
     "clv.problem.short_followup": {
         "ru": "Период наблюдения после прямого действия механик (с {day}-го дня после последнего "
@@ -282,10 +338,34 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- the model's own data checks (experiments/clv/bgnbd.py, gamma_gamma.py) ---------------
     "clv.data.bgnbd_too_few": {
-        "ru": "всего {customers} клиентов; BG/NBD нужно не меньше {minimum} (а на практике — "
-        "сотни). Загрузите больше транзакций.",
-        "en": "only {customers} customers; BG/NBD needs at least {minimum} (and in practice "
-        "hundreds). Load more transactions.",
+        "ru": {
+            "one": (
+                "всего {count} клиент; BG/NBD нужно не меньше {minimum} (а на практике — сотни). "
+                "Загрузите больше транзакций."
+            ),
+            "few": (
+                "всего {count} клиента; BG/NBD нужно не меньше {minimum} (а на практике — сотни). "
+                "Загрузите больше транзакций."
+            ),
+            "many": (
+                "всего {count} клиентов; BG/NBD нужно не меньше {minimum} (а на практике — сотни). "
+                "Загрузите больше транзакций."
+            ),
+            "other": (
+                "всего {count} клиента; BG/NBD нужно не меньше {minimum} (а на практике — сотни). "
+                "Загрузите больше транзакций."
+            ),
+        },
+        "en": {
+            "one": (
+                "only {count} customer; BG/NBD needs at least {minimum} (and in practice "
+                "hundreds). Load more transactions."
+            ),
+            "other": (
+                "only {count} customers; BG/NBD needs at least {minimum} (and in practice "
+                "hundreds). Load more transactions."
+            ),
+        },
     },
     "clv.data.not_finite": {
         "ru": "в сводке есть пропущенные или бесконечные значения; пересоберите её из базы.",
@@ -306,11 +386,38 @@ MESSAGES: dict[str, Entry] = {
         "en": "every customer was first seen on the cutoff day; use a later cutoff.",
     },
     "clv.data.gamma_gamma_too_few": {
-        "ru": "всего {customers} клиентов с повторной покупкой и положительными тратами; "
-        "Gamma-Gamma нужно не меньше {minimum}. Возьмите более позднюю дату среза или более "
-        "длинную историю.",
-        "en": "only {customers} repeat customers with a positive spend; Gamma-Gamma needs at "
-        "least {minimum}. Use a later cutoff or more history.",
+        "ru": {
+            "one": (
+                "всего {count} клиент с повторной покупкой и положительными тратами; Gamma-Gamma "
+                "нужно не меньше {minimum}. Возьмите более позднюю дату среза или более длинную "
+                "историю."
+            ),
+            "few": (
+                "всего {count} клиента с повторной покупкой и положительными тратами; Gamma-Gamma "
+                "нужно не меньше {minimum}. Возьмите более позднюю дату среза или более длинную "
+                "историю."
+            ),
+            "many": (
+                "всего {count} клиентов с повторной покупкой и положительными тратами; Gamma-Gamma "
+                "нужно не меньше {minimum}. Возьмите более позднюю дату среза или более длинную "
+                "историю."
+            ),
+            "other": (
+                "всего {count} клиента с повторной покупкой и положительными тратами; Gamma-Gamma "
+                "нужно не меньше {minimum}. Возьмите более позднюю дату среза или более длинную "
+                "историю."
+            ),
+        },
+        "en": {
+            "one": (
+                "only {count} repeat customer with a positive spend; Gamma-Gamma needs at least "
+                "{minimum}. Use a later cutoff or more history."
+            ),
+            "other": (
+                "only {count} repeat customers with a positive spend; Gamma-Gamma needs at least "
+                "{minimum}. Use a later cutoff or more history."
+            ),
+        },
     },
     "clv.fit.flat": {
         "ru": "функция правдоподобия {model} почти плоская у оптимума ({flat}): данные не "
@@ -338,12 +445,40 @@ MESSAGES: dict[str, Entry] = {
         "en": "e.g. every customer spends about the same",
     },
     "clv.fit.not_converged": {
-        "ru": "обучение {model} не сошлось за {iterations} итераций (наибольший градиент "
-        "{gradient}). Показаны параметры последней итерации; проверьте данные на выбросы или "
-        "возьмите другую дату среза.",
-        "en": "the {model} fit did not converge after {iterations} iterations (largest gradient "
-        "{gradient}). The parameters shown are the last iterate; check the data for outliers "
-        "or try another cutoff.",
+        "ru": {
+            "one": (
+                "обучение {model} не сошлось за {count} итерацию (наибольший градиент {gradient}). "
+                "Показаны параметры последней итерации; проверьте данные на выбросы или возьмите "
+                "другую дату среза."
+            ),
+            "few": (
+                "обучение {model} не сошлось за {count} итерации (наибольший градиент {gradient}). "
+                "Показаны параметры последней итерации; проверьте данные на выбросы или возьмите "
+                "другую дату среза."
+            ),
+            "many": (
+                "обучение {model} не сошлось за {count} итераций (наибольший градиент {gradient}). "
+                "Показаны параметры последней итерации; проверьте данные на выбросы или возьмите "
+                "другую дату среза."
+            ),
+            "other": (
+                "обучение {model} не сошлось за {count} итерации (наибольший градиент {gradient}). "
+                "Показаны параметры последней итерации; проверьте данные на выбросы или возьмите "
+                "другую дату среза."
+            ),
+        },
+        "en": {
+            "one": (
+                "the {model} fit did not converge after {count} iteration (largest gradient "
+                "{gradient}). The parameters shown are the last iterate; check the data for "
+                "outliers or try another cutoff."
+            ),
+            "other": (
+                "the {model} fit did not converge after {count} iterations (largest gradient "
+                "{gradient}). The parameters shown are the last iterate; check the data for "
+                "outliers or try another cutoff."
+            ),
+        },
     },
     "clv.fit.model_message": {"ru": "модель {model}: {message}", "en": "{model}: {message}"},
     "text.joined": {"ru": "{parts}", "en": "{parts}"},  # messages joined (text.joined)

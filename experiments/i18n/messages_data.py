@@ -65,6 +65,34 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Настройки магазина {name} нет; настройки: {settings}.",
         "en": "There is no store setting {name}; the settings are {settings}.",
     },
+    # the planned split of a list or a result file (experiment.planned_split): nothing written
+    "split.unknown_arms": {
+        "ru": "В плановом делении (--split) есть группы, которых нет в файле: {names}. "
+        "Группы файла: {arms}. Ничего не загружено.",
+        "en": "The planned split (--split) names arms the file does not have: {names}. The "
+        "file's arms are: {arms}. Nothing was loaded.",
+    },
+    "split.missing_arms": {
+        "ru": "В плановом делении (--split) нет веса для групп: {names}. Укажите вес каждой "
+        "группы файла ({arms}) или не указывайте --split (деление будет равным). Ничего не "
+        "загружено.",
+        "en": "The planned split (--split) gives no weight for: {names}. Give every arm of the "
+        "file a weight ({arms}), or leave --split out for an equal split. Nothing was loaded.",
+    },
+    "split.not_positive": {
+        "ru": "Вес группы в плановом делении (--split) должен быть положительным числом: "
+        "{names}. Ничего не загружено.",
+        "en": "A weight of the planned split (--split) must be a positive number: {names}. "
+        "Nothing was loaded.",
+    },
+    "split.existing": {
+        "ru": "У эксперимента {name} уже есть плановое деление (задано при создании или "
+        "регистрации); --split задаёт его только новому эксперименту из файла итогов. "
+        "Ничего не загружено.",
+        "en": "The experiment {name} already has its planned split (set when it was designed "
+        "or registered); --split only sets it for a new experiment made from a results "
+        "file. Nothing was loaded.",
+    },
     # the store's refusals (StoreError.key): said in the run's or the session's language
     "store.error.no_upload": {
         "ru": "Загрузки {upload_id} нет. Список загрузок: `python -m experiments uploads`.",
@@ -223,36 +251,50 @@ MESSAGES: dict[str, Entry] = {
         "en": ", {rows} rows set aside",
     },
     "upload.summary.warnings": {"ru": "; предупреждения: {items}", "en": "; warnings: {items}"},
+    # a load's warnings with their counts: the load's summary and the upload history
+    # (i18n.readback.warning_text); rows set aside are named by ingest.aside.*
     "upload.warning.negative_amount": {
-        "ru": "возвраты (отрицательные суммы, сохранены)",
-        "en": "refunds (negative amounts, kept)",
+        "ru": {
+            "one": "{count} возврат (отрицательная сумма, сохранён)",
+            "few": "{count} возврата (отрицательные суммы, сохранены)",
+            "many": "{count} возвратов (отрицательные суммы, сохранены)",
+            "other": "{count} возврата (отрицательные суммы, сохранены)",
+        },
+        "en": {
+            "one": "{count} refund (negative amount, kept)",
+            "other": "{count} refunds (negative amounts, kept)",
+        },
     },
     "upload.warning.formula_text": {
-        "ru": "ячейки, похожие на формулы, сохранены как текст",
-        "en": "formula-like cells kept as text",
+        "ru": {
+            "one": "{count} ячейка, похожая на формулу, сохранена как текст",
+            "few": "{count} ячейки, похожие на формулы, сохранены как текст",
+            "many": "{count} ячеек, похожих на формулы, сохранены как текст",
+            "other": "{count} ячейки, похожие на формулы, сохранены как текст",
+        },
+        "en": {
+            "one": "{count} formula-like cell kept as text",
+            "other": "{count} formula-like cells kept as text",
+        },
     },
-    "upload.warning.single_arm": {"ru": "только одна группа", "en": "arm only (one group)"},
+    "upload.warning.single_arm": {"ru": "только одна группа", "en": "only one group"},
     "upload.warning.unknown_arm": {
-        "ru": "группы, которых нет в эксперименте",
-        "en": "arm labels not in the experiment",
+        "ru": {
+            "one": "{count} группа, которой нет в эксперименте",
+            "few": "{count} группы, которых нет в эксперименте",
+            "many": "{count} групп, которых нет в эксперименте",
+            "other": "{count} группы, которых нет в эксперименте",
+        },
+        "en": {
+            "one": "{count} arm label not in the experiment",
+            "other": "{count} arm labels not in the experiment",
+        },
     },
     "upload.warning.ambiguous_dates": {
         "ru": "неоднозначный формат дат",
         "en": "ambiguous date format",
     },
-    "upload.warning.set_aside_no_customer": {
-        "ru": "строки без клиента отложены",
-        "en": "rows without a customer set aside",
-    },
-    "upload.warning.set_aside_totals_row": {
-        "ru": "строки итогов отложены",
-        "en": "totals rows set aside",
-    },
-    "upload.warning.set_aside_already_stored": {
-        "ru": "заказы, уже лежащие в базе, пропущены без изменений",
-        "en": "orders already in the store, unchanged, skipped",
-    },
-    "upload.warning.other": {"ru": "предупреждение «{code}»", "en": "{code}"},
+    "upload.warning.other": {"ru": "предупреждение «{code}»: {count}", "en": "{code}: {count}"},
     # -- history -----------------------------------------------------------------------------------
     "data.demo_upload": {
         "ru": "Загрузка #{upload} — это **демо-данные** (синтетические клиенты и "
@@ -763,13 +805,21 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Бутстрэп: повтор {number} из {bootstrap}",
         "en": "Bootstrap replicate {number}/{bootstrap}",
     },
-    # -- the demo's one line (experiments/demo.py) ------------------------------------------
+    # -- the demo's one line (experiments/demo.py); the values are counted nouns (count.*) ------
     "demo.summary": {
-        "ru": "Демо-данные: клиентов {customers}, транзакций {transactions} (с {first} по "
-        "{last}); эксперимент {name}: клиентов {audience}, групп {arms}; истинные эффекты — "
-        "в таблице known_effects (seed {seed}).",
-        "en": "Demo data: {customers} customers, {transactions} transactions ({first} to "
-        "{last}), experiment {name} with {audience} customers in {arms} arms; true effects in "
-        "known_effects (seed {seed}).",
+        "ru": "Демо-данные: {customers}, {transactions} (с {first} по {last}); эксперимент "
+        "{name}: {audience}, {arms}. Истинные эффекты механик заложены заранее и сохранены в "
+        "базе, чтобы с ними можно было сверить анализ (демо-набор № {seed}).",
+        "en": "Demo data: {customers}, {transactions} ({first} to {last}), experiment {name} "
+        "with {audience} in {arms}; true effects in known_effects (seed {seed}).",
+    },
+    "demo.file_name": {
+        "ru": "демо-данные ({customers}, набор № {seed})",
+        "en": "demo ({customers} customers, seed {seed})",
+    },
+    # -- what the upload history stores in English, read back (experiments/i18n/readback.py) ----
+    "upload.message.assignments": {
+        "ru": "{customers}, {arms}",
+        "en": "{customers} customers in {arms} arms",
     },
 }

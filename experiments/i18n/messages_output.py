@@ -102,8 +102,16 @@ MESSAGES: dict[str, Entry] = {
         "en": "recent buyers who do not buy often yet",
     },
     "segment_meaning.new": {
-        "ru": "первая покупка за последние {days} дней",
-        "en": "first purchase in the last {days} days",
+        "ru": {
+            "one": ("первая покупка за последний {count} день"),
+            "few": ("первая покупка за последние {count} дня"),
+            "many": ("первая покупка за последние {count} дней"),
+            "other": ("первая покупка за последние {count} дня"),
+        },
+        "en": {
+            "one": ("first purchase in the last {count} day"),
+            "other": ("first purchase in the last {count} days"),
+        },
     },
     "segment_meaning.at_risk": {
         "ru": "раньше покупали часто, давно не появлялись",

@@ -122,6 +122,16 @@ def upload_kind_word(kind: str, lang: Lang) -> str:
     return t(key, lang) if key in MESSAGES else kind
 
 
+def counted(value: float, noun: str) -> PerLanguage:
+    """A number with its noun in each language's plural form (`Formatter.count`: en '4,000
+    customers', ru '4 000 клиентов', '21 клиент'), for a `Text` value."""
+    from experiments.i18n.catalogue import t
+
+    return PerLanguage(
+        en=t(f"count.{noun}", "en", count=value), ru=t(f"count.{noun}", "ru", count=value)
+    )
+
+
 def short_date(value: dt.date) -> PerLanguage:
     """A date in each language's figures (en '2026-03-08', ru '08.03.2026'), for a `Text`."""
     from experiments.i18n.format import Formatter

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from experiments.escape import quoted
-from experiments.i18n.text import PerLanguage, Text
+from experiments.i18n.text import PerLanguage, Text, joined
 from experiments.ingest import assignments, customers, results, transactions
 from experiments.ingest.model import IGNORE, FieldSpec, Kind, Problem, problem
 from experiments.store import StoreError
@@ -84,11 +84,16 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
         source, target = source.strip(), target.strip()
         if not sep or not source or not target:
             raise MappingError(
-                f"Bad --map {quoted(item)}: write SOURCE=FIELD, e.g. --map Клиент=customer_id"
+                Text("ingest.map.bad", item=quoted(item), example="Клиент=customer_id")
             )
         if source in mapping and mapping[source] != target:
             raise MappingError(
-                f"Column {quoted(source)} is mapped twice ({mapping[source]}, {target})."
+                Text(
+                    "ingest.map.twice",
+                    column=quoted(source),
+                    first=mapping[source],
+                    second=target,
+                )
             )
         mapping[source] = target
     return mapping
@@ -139,8 +144,12 @@ def resolve_mapping(
         problems.append(
             problem(
                 "unknown_column",
-                f"--map names column(s) {', '.join(quoted(u) for u in unknown)} that {file_name} "
-                f"does not have. Its columns are: {', '.join(columns)}.",
+                Text(
+                    "ingest.map.unknown_column",
+                    unknown=", ".join(quoted(u) for u in unknown),
+                    file=file_name,
+                    columns=", ".join(columns),
+                ),
             )
         )
     fields = {f.name for f in FIELDS[kind]}
@@ -150,8 +159,12 @@ def resolve_mapping(
             problems.append(
                 problem(
                     "unknown_field",
-                    f"Unknown field(s) {', '.join(bad)} for transactions. "
-                    f"Fields are: {', '.join(sorted(fields))} (or {IGNORE} to skip a column).",
+                    Text(
+                        "ingest.map.unknown_field",
+                        unknown=", ".join(bad),
+                        fields=", ".join(sorted(fields)),
+                        ignore=IGNORE,
+                    ),
                 )
             )
     targets = Counter(t for t in explicit.values() if t in fields)
@@ -213,15 +226,15 @@ def case_duplicates(
     for name in names:
         groups.setdefault(name.casefold(), []).append(name)
     clashes = [
-        " and ".join(quoted(n) for n in group) for group in groups.values() if len(group) > 1
+        PerLanguage(" and ".join(map(quoted, group)), " и ".join(map(quoted, group)))
+        for group in groups.values()
+        if len(group) > 1
     ]
     if not clashes:
         return []
     return [
         problem(
             "duplicate_column",
-            f"{file_name} has columns whose names differ only in letter case: "
-            f"{'; '.join(clashes[:5])}. Rename one of each (or leave it out with "
-            "--map COLUMN=-) so every field has its own name.",
+            Text("ingest.case.duplicates", file=file_name, clashes=joined(clashes[:5], "; ")),
         )
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,14 +20,16 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import config
+from experiments.experiment import planned_split
 from experiments.i18n.language import DEFAULT_LANGUAGE, Lang
-from experiments.i18n.text import Text
+from experiments.i18n.readback import warning_text
+from experiments.i18n.text import PerLanguage, Text, numeral
 from experiments.ingest import reading, results, transactions
 from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
 from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
-from experiments.ingest.rules import WARNING_LABEL, word
+from experiments.ingest.rules import word
 from experiments.progress import Progress
-from experiments.store import Store, StoreError, uploads
+from experiments.store import Store, StoreError, overview, uploads
 from experiments.store.uploads import LoadSpec, StagingSource
 
 
@@ -105,15 +108,13 @@ class LoadResult:
         if self.set_aside_rows:
             text += f", {self.set_aside_rows:,} rows set aside"
         if self.warnings:
-            text += "; warnings: " + "; ".join(
-                f"{p.count:,} {WARNING_LABEL.get(p.code, p.code)}" for p in self.warnings
-            )
+            text += "; warnings: " + "; ".join(warning_text(p.code, p.count) for p in self.warnings)
         return _one_line(text + ".")
 
     def summary_in(self, lang: Lang) -> str:
         """`summary` in a language (the Data page and the command line): English as it always
         read, Russian from the catalogue (``upload.summary.*``) with the formatter's numbers."""
-        from experiments.i18n import MESSAGES, Formatter, t
+        from experiments.i18n import Formatter, t
         from experiments.i18n.text import message_text
 
         if lang == DEFAULT_LANGUAGE:
@@ -150,15 +151,7 @@ class LoadResult:
         if self.set_aside_rows:
             text += t("upload.summary.set_aside", lang, rows=fmt.number(self.set_aside_rows))
         if self.warnings:
-            items = "; ".join(
-                f"{fmt.number(p.count)} "
-                + (
-                    t(f"upload.warning.{p.code}", lang)
-                    if f"upload.warning.{p.code}" in MESSAGES
-                    else t("upload.warning.other", lang, code=p.code)
-                )
-                for p in self.warnings
-            )
+            items = "; ".join(warning_text(p.code, p.count).render(lang) for p in self.warnings)
             text += t("upload.summary.warnings", lang, items=items)
         return text + "."
 
@@ -172,6 +165,7 @@ def load_file(
     file_name: str | None = None,
     progress: Progress | None = None,
     load_valid_rows: bool = False,
+    split: Mapping[str, float] | None = None,
 ) -> LoadResult:
     """Validate a file and load it all-or-nothing.
 
@@ -192,20 +186,29 @@ def load_file(
         load_valid_rows: instead of refusing a file with row errors, load its valid rows and
             set the others aside (the marketer's explicit choice; `LoadResult.set_aside`).
             Rows without a customer and totals rows are always set aside, never refused.
+        split: results: the planned split (arm -> relative weight) of the experiment the file
+            creates, for its sample-ratio check; None: equal (`experiment.planned_split`).
 
     Raises:
-        StoreError: the store itself failed (locked, disk full), not the file.
+        StoreError: the store itself failed (locked, disk full), not the file; or `split`
+            does not fit the file's arms, or is given for an existing experiment (nothing
+            is loaded then).
     """
     if kind not in KINDS:
-        raise StoreError(f"Unknown upload kind {kind!r}; use one of {', '.join(KINDS)}.")
+        raise StoreError(Text("store.error.upload_kind", kind=repr(kind), kinds=", ".join(KINDS)))
     path = Path(path)
     file_name = file_name or path.name
+    if split and kind == "results":  # an existing experiment's plan was made with it
+        name = experiment or Path(file_name).stem
+        with store.cursor() as cur:
+            if overview.experiment_id_named(cur, name) is not None:
+                raise StoreError(Text("split.existing", name=name))
     if not path.is_file():
         return LoadResult(
             False,
             kind,
             file_name,
-            problems=(problem("no_file", f"There is no file {path}."),),
+            problems=(problem("no_file", reading.no_file(path)),),
         )
     size = path.stat().st_size
     if size > config.MAX_UPLOAD_MB * 1024 * 1024:
@@ -216,8 +219,12 @@ def load_file(
             problems=(
                 problem(
                     "too_large",
-                    f"{file_name} is {size / 2**20:,.0f} MB; the limit is "
-                    f"{config.MAX_UPLOAD_MB:,} MB. Split the file.",
+                    Text(
+                        "ingest.file.too_large",
+                        file=file_name,
+                        size=numeral(round(size / 2**20)),
+                        limit=numeral(config.MAX_UPLOAD_MB),
+                    ),
                 ),
             ),
         )
@@ -253,7 +260,9 @@ def load_file(
         else:  # hash while DuckDB reads the file; the store waits for it before any verdict
             hashing = _HASHING.submit(reading.hash_and_transcode, path, encoding, None)
         spec, notes = _spec(kind, head, chosen, sha256, file_name, experiment, path, utf8_copy)
-        spec = replace(spec, load_valid_rows=load_valid_rows)
+        spec = replace(
+            spec, load_valid_rows=load_valid_rows, plan=lambda arms: planned_split(split, arms)
+        )
         if hashing is not None:
             spec = replace(spec, digest=lambda: hashing.result()[0])
         outcome = uploads.load(store, spec, progress)
@@ -304,24 +313,23 @@ _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loyalty-lab-has
 def _unreadable(error: Exception, file_name: str, fmt: FileFormat) -> Problem:
     """What hashing (and transcoding) found wrong with the bytes of the file."""
     if isinstance(error, UnicodeDecodeError):
-        message = (
-            f"{file_name} is not valid {fmt.encoding} text throughout (byte "
-            f"{error.start:,} of a chunk is not): mixed encodings? Save it again as CSV UTF-8."
+        message = Text(
+            "ingest.file.bad_encoding",
+            file=file_name,
+            encoding=str(fmt.encoding),
+            byte=numeral(error.start),
         )
         return problem("bad_encoding", message)
     if isinstance(error, reading.NulByte):
-        message = (
-            f"Line {error.line:,} of {file_name} contains a NUL byte (binary data inside a "
-            "text file, e.g. a broken export): it would end up inside an id. Export the file "
-            "again, or remove that line."
-        )
+        message = Text("ingest.file.nul_byte", line=numeral(error.line), file=file_name)
         return problem("nul_byte", message, rows=(error.line,), count=1)
     # the temporary folder for the UTF-8 copy is full or unwritable
     assert isinstance(error, OSError)
-    message = (
-        f"{file_name} could not be converted to UTF-8 in the temporary folder "
-        f"{tempfile.gettempdir()} ({error.strerror or error}). Free space there (or point "
-        "TMPDIR at a larger disk) and load again; nothing was loaded."
+    message = Text(
+        "ingest.file.temp_full",
+        file=file_name,
+        folder=tempfile.gettempdir(),
+        detail=str(error.strerror or error),
     )
     return problem("temp_full", message)
 
@@ -334,9 +342,11 @@ def _duplicate(
     chosen: dict[str, str],
 ) -> LoadResult:
     upload_id, loaded_at = previous
-    message = (
-        f"{file_name} was already loaded on {loaded_at:%Y-%m-%d %H:%M} as upload {upload_id}; "
-        "nothing loaded. Remove that upload first to load the file again."
+    message = Text(
+        "ingest.file.duplicate",
+        file=file_name,
+        loaded_at=PerLanguage(f"{loaded_at:%Y-%m-%d %H:%M}", f"{loaded_at:%d.%m.%Y %H:%M}"),
+        upload=upload_id,
     )
     return LoadResult(
         False,

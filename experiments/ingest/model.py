@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from experiments.i18n.text import Text
+
 Kind = Literal["transactions", "customers", "results", "assignments"]
 FileKind = Literal["csv", "xlsx", "parquet"]
 Severity = Literal["error", "warning"]
@@ -50,12 +52,18 @@ class FileFormat:
     mixed_newlines: bool = False  # some lines end in CRLF, others in LF (read normalised)
 
     def describe(self) -> str:
+        """What the file was read as: 'XLSX', 'PARQUET', or for a CSV a catalogue `Text`
+        that reads 'CSV, cp1251, semicolon-separated, decimal comma' as a str and renders
+        'CSV, `cp1251`, разделитель — точка с запятой, десятичный знак — запятая' in Russian."""
         if self.kind != "csv":
             return self.kind.upper()
         delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(self.delimiter or ",")
-        return (
-            f"CSV, {self.encoding}, {delimiter}-separated, decimal "
-            f"{'comma' if self.decimal == ',' else 'point'}"
+        decimal = "comma" if self.decimal == "," else "point"
+        return Text(
+            "upload.format.csv",
+            encoding=self.encoding,
+            delimiter=Text(f"upload.delimiter.{delimiter}"),
+            decimal=Text(f"upload.decimal.{decimal}"),
         )
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from experiments import config, sheet
 from experiments.escape import quoted
-from experiments.i18n.text import Text
+from experiments.i18n.text import Text, numeral
 from experiments.ingest.model import FileFormat, Problem, problem
 from experiments.progress import Progress
 
@@ -176,8 +176,12 @@ def _unique_columns(header: list[str]) -> tuple[str, ...]:
 def _too_many_columns(file_name: str, count: int) -> Problem:
     return problem(
         "too_many_columns",
-        f"{file_name} has {count:,} columns; at most {config.MAX_COLUMNS:,} are read. No "
-        "export needs that many: leave out the columns you do not need, or split the file.",
+        Text(
+            "ingest.file.too_many_columns",
+            file=file_name,
+            columns=numeral(count),
+            limit=numeral(config.MAX_COLUMNS),
+        ),
     )
 
 
@@ -196,9 +200,14 @@ def _shape_problem(lines: list[str], file_name: str) -> Problem | None:
         if len(line) > config.MAX_LINE_CHARS:
             return problem(
                 "line_too_long",
-                f"Line {number} of {file_name} is {len(line):,} characters long; a row may be "
-                f"at most {config.MAX_LINE_CHARS:,} (and a cell {config.MAX_CELL_CHARS:,}). "
-                "Is this a table export? Check the quotes around that line.",
+                Text(
+                    "ingest.file.line_too_long",
+                    line=numeral(number),
+                    file=file_name,
+                    length=numeral(len(line)),
+                    row_limit=numeral(config.MAX_LINE_CHARS),
+                    cell_limit=numeral(config.MAX_CELL_CHARS),
+                ),
                 rows=(number,),
                 count=1,
             )
@@ -224,11 +233,16 @@ def _mixed_encoding_line(head: bytes) -> int | None:
     return None
 
 
+def no_file(path: Path) -> Text:
+    """The problem of a path that is not a file (a load, an assignment list)."""
+    return Text("ingest.file.missing", path=str(path))
+
+
 def read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> Head:
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
-    empty = problem("empty_file", f"{file_name} is empty: there is nothing to load.")
+    empty = problem("empty_file", Text("ingest.file.empty", file=file_name))
     if not head.strip():
         return Head(FileFormat("csv", size_bytes=size), (), [], (empty,))
     if head.startswith(b"PAR1"):
@@ -243,7 +257,7 @@ def read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> Head:
             (
                 problem(
                     "unsupported_format",
-                    f"{file_name} is an old Excel .xls workbook. Save it as .xlsx or CSV.",
+                    Text("ingest.file.xls", file=file_name),
                 ),
             ),
         )
@@ -260,9 +274,7 @@ def read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> Head:
             (
                 problem(
                     "bad_encoding",
-                    f"{file_name} mixes UTF-8 and Windows-1251 text (line {mixed} is not in "
-                    "the encoding of the lines before it), so some text would be stored "
-                    "garbled. Save it again as CSV UTF-8.",
+                    Text("ingest.file.mixed_encoding", file=file_name, line=numeral(mixed)),
                 ),
             ),
         )
@@ -275,8 +287,7 @@ def read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> Head:
             (
                 problem(
                     "not_a_table",
-                    f"{file_name} does not look like a CSV, XLSX or Parquet file (it contains "
-                    "binary data). Export the data as CSV (UTF-8) or XLSX.",
+                    Text("ingest.file.binary", file=file_name),
                 ),
             ),
         )
@@ -313,7 +324,7 @@ def read_head(path: Path, file_name: str, *, whole_sheet: bool = False) -> Head:
         problems.append(
             problem(
                 "no_rows",
-                f"{file_name} has a header ({len(columns)} columns) but no data rows.",
+                Text("ingest.file.header_only", file=file_name, count=len(columns)),
             )
         )
     return Head(fmt, columns, rows, tuple(problems))
@@ -330,12 +341,12 @@ def _read_xlsx(path: Path, file_name: str, size: int, *, whole: bool = False) ->
     try:
         numbered = list(sheet.iter_rows(path, max_rows=None if whole else SAMPLE_ROWS + 1))
     except sheet.SheetError as error:
-        message = f"{file_name} could not be read: {error}"
-        if "limit" not in str(error):
-            message += " Save it again from Excel, or export CSV."
+        key = "ingest.file.xlsx_beyond_limit" if error.limit else "ingest.file.xlsx_unreadable"
+        message = Text(key, file=file_name, reason=error.args[0])
         return Head(fmt, (), [], (problem("unreadable_file", message),))
     if not numbered:
-        return Head(fmt, (), [], (problem("no_rows", f"{file_name}: the first sheet is empty."),))
+        empty = Text("ingest.file.sheet_empty", file=file_name)
+        return Head(fmt, (), [], (problem("no_rows", empty),))
     header_row, header = numbered[0]
     width = max(len(cells) for _, cells in numbered)
     columns = _unique_columns([c or "" for c in header] + [""] * (width - len(header)))
@@ -347,7 +358,7 @@ def _read_xlsx(path: Path, file_name: str, size: int, *, whole: bool = False) ->
     rows = [["" if v is None else v for v in row] for row in records[:SAMPLE_ROWS]]
     problems: tuple[Problem, ...] = ()
     if not records:
-        problems = (problem("no_rows", f"{file_name}: the first sheet has no data rows."),)
+        problems = (problem("no_rows", Text("ingest.file.sheet_no_rows", file=file_name)),)
     fmt = FileFormat("xlsx", decimal=_detect_decimal(rows, sheet=True), size_bytes=size)
     return Head(fmt, columns, rows, problems, frame if whole else None)
 
@@ -364,10 +375,10 @@ def _read_parquet_head(path: Path, file_name: str, size: int) -> Head:
             return Head(fmt, (), [], (_too_many_columns(file_name, len(schema.names)),))
         nested = [f.name for f in schema if pa_types.is_nested(f.type)]
         if nested:
-            message = (
-                f"{file_name} has nested column(s) {', '.join(quoted(n) for n in nested[:5])} "
-                "(lists, structs or maps). Loyalty Lab reads flat columns of text, numbers and "
-                "dates: flatten them or leave them out when saving the file."
+            message = Text(
+                "ingest.file.nested",
+                file=file_name,
+                columns=", ".join(quoted(n) for n in nested[:5]),
             )
             return Head(fmt, (), [], (problem("nested_column", message),))
         columns = _unique_columns(list(schema.names))
@@ -377,12 +388,17 @@ def _read_parquet_head(path: Path, file_name: str, size: int) -> Head:
             FileFormat("parquet", size_bytes=size),
             (),
             [],
-            (problem("unreadable_file", f"{file_name} is not a readable Parquet file ({error})."),),
+            (
+                problem(
+                    "unreadable_file",
+                    Text("ingest.file.parquet_unreadable", file=file_name, detail=str(error)),
+                ),
+            ),
         )
     rows = _text_rows(batch.to_pandas()) if batch is not None else []
     problems: tuple[Problem, ...] = ()
     if not rows:
-        problems = (problem("no_rows", f"{file_name} has no rows."),)
+        problems = (problem("no_rows", Text("ingest.file.no_rows", file=file_name)),)
     return Head(FileFormat("parquet", size_bytes=size), columns, rows, problems)
 
 
@@ -397,7 +413,7 @@ def read_table(
     path = Path(path)
     file_name = file_name or path.name
     if not path.is_file():
-        return None, FileFormat("csv"), (problem("no_file", f"There is no file {path}."),)
+        return None, FileFormat("csv"), (problem("no_file", no_file(path)),)
     head = read_head(path, file_name, whole_sheet=True)  # a sheet is read once, whole
     if not head.columns or any(p.severity == "error" for p in head.problems):
         return None, head.format, head.problems
@@ -418,10 +434,15 @@ def read_table(
                 skip_blank_lines=True,
             )
     except (ValueError, UnicodeDecodeError, OSError) as error:
-        message = f"{file_name} could not be read as {fmt.describe()}: {error}"
+        message = Text(
+            "ingest.file.unreadable_as",
+            file=file_name,
+            format=fmt.describe(),
+            detail=str(error),
+        )
         return None, fmt, (problem("unreadable_file", message),)
     if len(frame.columns) != len(head.columns):
-        message = f"{file_name}: rows have a different number of columns than the header."
+        message = Text("ingest.file.ragged", file=file_name)
         return None, fmt, (problem("unreadable_row", message),)
     frame.columns = pd.Index(head.columns)
     return frame, fmt, ()

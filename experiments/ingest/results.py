@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from experiments.i18n.text import Text
 from experiments.ingest.model import FieldSpec, Problem, problem
 from experiments.store import Store, uploads
 
@@ -25,6 +26,5 @@ def missing_arm_and_customer(file_name: str) -> Problem:
     needed then."""
     return problem(
         "missing_column",
-        f"{file_name} has neither a group / arm column nor a customer column: map one "
-        "of them with --map COLUMN=FIELD (or on the Data page).",
+        Text("ingest.missing_arm_and_customer", file=file_name),
     )

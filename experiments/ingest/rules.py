@@ -10,18 +10,6 @@ from experiments.i18n.text import Text, joined
 from experiments.ingest.model import Problem
 from experiments.store.uploads import Finding
 
-# How `LoadResult.summary` names each kind of warning, after its count.
-WARNING_LABEL = {
-    "negative_amount": "refunds (negative amounts, kept)",
-    "formula_text": "formula-like cells kept as text",
-    "single_arm": "arm only (one group)",
-    "unknown_arm": "arm labels not in the experiment",
-    "ambiguous_dates": "ambiguous date format",
-    "set_aside_no_customer": "rows without a customer set aside",
-    "set_aside_totals_row": "totals rows set aside",
-    "set_aside_already_stored": "orders already in the store, unchanged, skipped",
-}
-
 
 def word(
     finding: Finding,

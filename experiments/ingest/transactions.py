@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from experiments.escape import quoted
+from experiments.i18n.text import Text
 from experiments.ingest.dates import detect_date_formats
 from experiments.ingest.model import FieldSpec, Problem, problem
 from experiments.ingest.reading import Head, column_values
@@ -27,8 +28,7 @@ def date_formats(head: Head, ts_column: str) -> tuple[tuple[str, ...], list[Prob
         notes.append(
             problem(
                 "ambiguous_dates",
-                f"Dates in column {quoted(ts_column)} fit both day/month and month/day order; "
-                "read as day/month. Use YYYY-MM-DD to be unambiguous.",
+                Text("ingest.ambiguous_dates", column=quoted(ts_column)),
                 severity="warning",
                 count=1,
             )

@@ -53,17 +53,31 @@ class StoreLocked(StoreError):
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
-def _locked_message(path: Path, error: Exception) -> str:
+def _locked(path: Path, error: Exception) -> StoreLocked:
+    """The refusal of a store another process holds, naming that process when DuckDB does."""
     match = _LOCK_HOLDER.search(str(error))
-    holder = (
-        f"process {match['pid']} ({Path(match['program']).name})" if match else "another process"
+    if match is None:
+        return StoreLocked(
+            f"The store {path} is in use by another process - most likely the Loyalty Lab app. "
+            f"{_LOCKED_HINT}",
+            "store.error.locked",
+            path=path,
+        )
+    pid, program = match["pid"], Path(match["program"]).name
+    return StoreLocked(
+        f"The store {path} is in use by process {pid} ({program}) - most likely the Loyalty "
+        f"Lab app. {_LOCKED_HINT}",
+        "store.error.locked_by",
+        path=path,
+        pid=pid,
+        program=program,
     )
-    return (
-        f"The store {path} is in use by {holder} - most likely the Loyalty Lab app. "
-        "DuckDB lets only one process write to a database file at a time. "
-        "Stop the app (or that process) and run the command again, "
-        "or point --db / LOYALTY_LAB_DB at another file."
-    )
+
+
+_LOCKED_HINT = (  # the English of store.error.locked*: the store has no languages
+    "DuckDB lets only one process write to a database file at a time. Stop the app (or that "
+    "process) and run the command again, or point --db / LOYALTY_LAB_DB at another file."
+)
 
 
 def quote_identifier(name: str) -> str:
@@ -113,7 +127,7 @@ class Store:
             )
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
-                raise StoreLocked(_locked_message(self.path, error)) from None
+                raise _locked(self.path, error) from None
             raise StoreError(
                 f"Cannot open the store {self.path}: {error}",
                 "store.error.cannot_open",

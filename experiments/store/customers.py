@@ -3,10 +3,10 @@
 Every function takes a cursor and returns a small frame or a typed value; the per-customer
 summaries (one row per customer) are the only large results, and they are what the BG/NBD and
 Gamma-Gamma fits in `experiments.clv` need. The Customers page opens on one query,
-`customer_overview`: head counts, segments and historic CLV from two passes grouped by customer
-(`customer_base` and `historic_clv` are its parts); its "Do they come back?" section, when
-opened, reads `customer_returns`: cohorts and the repeat curve (`cohort_retention`,
-`repeat_purchase_curve`).
+`customer_overview`: head counts, segments and the margin rate from one pass grouped by customer
+(`customer_base` is its part); its sections, when opened, read their own: "Do they come back?"
+`customer_returns` (cohorts and the repeat curve: `cohort_retention`, `repeat_purchase_curve`),
+"What a customer is worth" `historic_clv`.
 
 Conventions shared by every query here:
 
@@ -354,12 +354,17 @@ def historic_clv(
     """The distribution of historic CLV: margin over `months` months from the first purchase.
 
     All transactions in the window count, refunds included (they subtract margin). Margin per
-    row is `KEPT_MARGIN`: what the shop keeps after the discount it gave.
+    row is `KEPT_MARGIN`: what the shop keeps after the discount it gave. One query: the first
+    purchase per customer, then the eligible customers' window margins; what comes back is
+    the statistics and one row per histogram bin. The Customers page reads it only when its
+    "What a customer is worth" section is opened (exact quantiles over every eligible
+    customer: not a price the first open pays).
     """
-    overview = customer_overview(
-        cur, until=until, months=months, bins=bins, margin_rate=margin_rate
-    )
-    return overview.historic
+    params = _params(until, _rate(cur, margin_rate)) | {"months": int(months), "bins": int(bins)}
+    row = cur.execute(_HISTORIC, params).fetchone()
+    assert row is not None
+    clv_stats, clv_bins = row
+    return _historic(clv_stats, clv_bins or [], months=int(months), bins=int(bins))
 
 
 # -- experiments -----------------------------------------------------------------------------------
@@ -554,15 +559,12 @@ def followup_summary(
     return frame.sort_values(["arm_id", "customer_id"], kind="stable").reset_index(drop=True)
 
 
-# -- the Customers page: its headline query, and the return section's when it opens --------------
-# Two passes over the transactions up to the cutoff, both grouped by customer (never by customer
-# and day: 9.5M groups at 1M customers): the first finds each customer's first purchase, the
-# second puts every number on the customer, next to that first purchase. What leaves DuckDB is
-# sufficient statistics: head counts, one row per segment, per cohort and month, per day of the
-# repeat curve, per bin of the historic CLV. The cohorts and the repeat curve are a query of their
-# own (`customer_returns`), run when the page's "Do they come back?" section is opened: the two
-# aggregates only they read (the months a customer bought in, the second purchase day) were
-# 0.45 s of the headline's 2.2 s of CPU at 1M customers.
+# -- the Customers page: its headline query, and its sections' when they open -------------------
+# Grouped by customer (never by customer and day: 9.5M groups at 1M customers); what leaves DuckDB
+# is sufficient statistics: one row per segment, per cohort and month, per day of the repeat
+# curve, per bin of the historic CLV. The headline is one group-by; the cohorts and the repeat
+# curve (`customer_returns`) and the historic CLV (`historic_clv`), which need each customer's
+# first purchase joined back to the rows, run when the page's section that shows them is opened.
 _BOUNDS = """
 bounds AS (
     SELECT coalesce(CAST($until AS DATE), max(CAST(ts AS DATE))) AS cutoff_day,
@@ -588,44 +590,60 @@ firsts AS (
 )"""  # noqa: S608 - a fixed fragment; values are parameters
 
 
+# The headline: ONE group-by per customer (no first-purchase join: the historic CLV, which needs
+# it, is its own query), the RFM scoring on its one row of cut points, head counts as sums over
+# the segment rows, and the margin rate as a direct sum over the purchase rows (not a sum of
+# per-customer sums: 0.1 s of CPU at 1M customers instead of two more aggregates per customer).
 _OVERVIEW = f"""
 WITH {_BOUNDS.strip()},
-lookback AS (SELECT CAST(as_of - CAST($lookback_days AS INTEGER) AS TIMESTAMP) AS lookback_ts
-             FROM bounds),
-{_firsts("first_ts + to_months($months) AS window_end_ts").strip()},
-per_customer AS MATERIALIZED (
-    SELECT any_value(f.first_ts) AS first_ts,
-           count(*) FILTER (WHERE {order_row("t")}) AS lifetime_orders,
-           min(t.ts) FILTER (WHERE {order_row("t")}) AS first_order_ts,
-           max(t.ts) FILTER (WHERE {order_row("t")}) AS last_order_ts,
-           count(*) FILTER (WHERE {order_row("t")} AND t.ts >= l.lookback_ts) AS frequency,
-           coalesce(sum(t.amount) FILTER (WHERE t.ts >= l.lookback_ts), 0) AS monetary,
-           sum({KEPT_MARGIN}) FILTER (WHERE t.ts < f.window_end_ts AND t.ts >= f.first_ts)
-               AS window_margin,
-           sum(t.amount) FILTER (WHERE t.amount >= 0) AS purchase_revenue,
-           sum({KEPT_MARGIN}) FILTER (WHERE t.amount >= 0) AS purchase_margin
-    FROM transactions t JOIN firsts f USING (customer_id), bounds b, lookback l
-    WHERE t.ts < b.end_ts
-    GROUP BY t.customer_id
-),
 features AS (
     SELECT b.as_of,
            date_diff('day', CAST(p.last_order_ts AS DATE), b.as_of) AS recency_days,
            p.frequency, p.monetary,
            date_diff('day', CAST(p.first_order_ts AS DATE), b.as_of) AS tenure_days,
-           p.lifetime_orders
-    FROM per_customer p, bounds b WHERE p.lifetime_orders > 0
+           p.lifetime_orders, p.last_order_ts
+    FROM (
+        SELECT count(*) FILTER (WHERE {order_row("t")}) AS lifetime_orders,
+               min(t.ts) FILTER (WHERE {order_row("t")}) AS first_order_ts,
+               max(t.ts) FILTER (WHERE {order_row("t")}) AS last_order_ts,
+               count(*) FILTER (WHERE {order_row("t")} AND t.ts >= l.lookback_ts) AS frequency,
+               coalesce(sum(t.amount) FILTER (WHERE t.ts >= l.lookback_ts), 0) AS monetary
+        FROM transactions t,
+             (SELECT end_ts, CAST(as_of - CAST($lookback_days AS INTEGER) AS TIMESTAMP)
+                  AS lookback_ts FROM bounds) l
+        WHERE t.ts < l.end_ts
+        GROUP BY t.customer_id
+    ) p, bounds b
+    WHERE p.lifetime_orders > 0
 ),
-{design_sql.RFM_SCORING},
+{design_sql.rfm_scoring(one_day=True).strip()},
 segment_rows AS (
     SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
-           avg(CAST({REPEAT_CUSTOMER} AS DOUBLE)) AS repeat_rate
+           count(*) FILTER (WHERE {REPEAT_CUSTOMER}) AS repeaters,
+           count(*) FILTER (WHERE last_order_ts >= as_of - CAST($active_days AS INTEGER))
+               AS active
     FROM segmented GROUP BY segment
-),
+)
+SELECT
+    (SELECT as_of FROM bounds) AS as_of,
+    (SELECT cutoff_day FROM bounds) AS cutoff_day,
+    (SELECT list(segment_rows) FROM segment_rows) AS segments,
+    (SELECT {{'margin': sum({KEPT_MARGIN}), 'revenue': sum(t.amount)}}
+     FROM transactions t, bounds b WHERE {order_row("t")} AND t.ts < b.end_ts) AS purchases
+"""  # noqa: S608 - fixed fragments; values are parameters
+
+# The historic CLV ("What a customer is worth", queried when that section is opened): each
+# customer's first purchase, then the kept margin of every row (refunds included) in the
+# `months` from it, for the customers whose window has ended by the cutoff.
+_HISTORIC = f"""
+WITH {_BOUNDS.strip()},
+{_firsts("first_ts + to_months($months) AS window_end_ts").strip()},
 clv AS (
-    SELECT p.window_margin AS margin
-    FROM per_customer p, bounds b
-    WHERE CAST(p.first_ts + to_months($months) AS DATE) <= b.cutoff_day
+    SELECT sum({KEPT_MARGIN}) AS margin
+    FROM transactions t JOIN firsts f USING (customer_id), bounds b
+    WHERE CAST(f.window_end_ts AS DATE) <= b.cutoff_day
+      AND t.ts >= f.first_ts AND t.ts < f.window_end_ts AND t.ts < b.end_ts
+    GROUP BY t.customer_id
 ),
 clv_stats AS (
     SELECT count(*) AS eligible, coalesce(avg(margin), 0) AS mean,
@@ -641,19 +659,8 @@ clv_bins AS (
            count(*) AS customers
     FROM clv c, clv_stats s GROUP BY bin
 )
-SELECT
-    (SELECT as_of FROM bounds) AS as_of,
-    (SELECT cutoff_day FROM bounds) AS cutoff_day,
-    (SELECT {{'customers': count(*) FILTER (WHERE p.lifetime_orders > 0),
-              'active': count(*) FILTER (
-                  WHERE p.last_order_ts >= b.as_of - CAST($active_days AS INTEGER)),
-              'repeat': (SELECT count(*) FROM features WHERE {REPEAT_CUSTOMER})}}
-     FROM per_customer p, bounds b) AS base,
-    (SELECT list(segment_rows) FROM segment_rows) AS segments,
-    (SELECT clv_stats FROM clv_stats) AS clv,
-    (SELECT list(clv_bins ORDER BY bin) FROM clv_bins) AS clv_histogram,
-    (SELECT {{'margin': sum(purchase_margin), 'revenue': sum(purchase_revenue)}}
-     FROM per_customer) AS purchases
+SELECT (SELECT clv_stats FROM clv_stats) AS clv,
+       (SELECT list(clv_bins ORDER BY bin) FROM clv_bins) AS clv_histogram
 """  # noqa: S608 - fixed fragments; values are parameters
 
 # Both aggregates read order rows only (`orders.ORDER_ROW`), so the rest never reach the group-by;
@@ -715,22 +722,21 @@ MAX_COHORT_MONTHS = 63  # months after the first purchase a cohort row can reach
 
 @dataclass(frozen=True)
 class CustomerOverview:
-    """Everything the Customers page shows above the CLV model, from one query, but the
-    return section (`customer_returns`, queried when that section is opened).
+    """What the Customers page shows on its first open, from one query: the headline and the
+    segments. The sections opened on request have their own: `customer_returns` ("Do they come
+    back?") and `historic_clv` ("What a customer is worth").
 
     Attributes:
         until: the cutoff day (inclusive); None for an empty store.
         base: the headline head counts, as of the day after the cutoff.
         segments: customers, revenue, revenue_share and repeat_rate per named RFM segment,
             as `design_sql.rfm_segments` counts them (all segments listed).
-        historic: as `historic_clv`.
         margin_rate: as `margin_rate`: the CLV model's default margin share.
     """
 
     until: dt.date | None
     base: CustomerBase
     segments: pd.DataFrame
-    historic: HistoricClv
     margin_rate: float
 
 
@@ -740,17 +746,14 @@ def customer_overview(
     until: dt.date | None = None,
     lookback_days: int = config.DEFAULT_LOOKBACK_DAYS,
     active_days: int = config.DEFAULT_LOOKBACK_DAYS,
-    months: int = 12,
-    bins: int = 30,
-    margin_rate: float | None = None,
 ) -> CustomerOverview:
-    """The head counts, RFM segments, historic CLV and margin rate in one query.
+    """The head counts, RFM segments and margin rate in one query, one group-by per customer.
 
-    The page used to run six whole-store queries, three of them grouping by customer and day
-    (9.5M groups at 1M customers); this one groups the transactions by customer twice and
-    returns per-segment and per-bin sums. `customer_base` and `historic_clv` read their part
-    of it, so each number has one definition; the cohorts and the repeat curve, which the
-    page shows only in a section opened on request, are `customer_returns`.
+    The page used to run six whole-store queries, then one that grouped the transactions by
+    customer twice (the first purchase, then every number next to it) for the historic CLV's
+    exact quantiles too; the headline needs neither the first purchase's join nor a quantile
+    of money, so the historic CLV is `historic_clv`, read when its section is opened.
+    `customer_base` reads its part of this, so each number has one definition.
 
     Args:
         cur: store cursor.
@@ -758,43 +761,35 @@ def customer_overview(
             segments are as of the day after it (`customer_base`'s `as_of`).
         lookback_days: the RFM frequency and spend window.
         active_days: a customer with an order in this many days before `as_of` is active.
-        months: the historic CLV window.
-        bins: bins of the historic CLV histogram.
-        margin_rate: margin share for rows without a margin; default: the store's.
     """
-    rate = _rate(cur, margin_rate)
+    rate = _rate(cur, None)
     params = _params(until, rate) | {
         "lookback_days": int(lookback_days),
         "active_days": int(active_days),
         "new_days": design_sql.NEW_CUSTOMER_DAYS,
-        "months": int(months),
-        "bins": int(bins),
     }
     row = cur.execute(_OVERVIEW, params).fetchone()
     assert row is not None
-    as_of, cutoff, base, segments, clv_stats, clv_bins, purchases = row
-    # The margin rate is `margin_rate`'s sum over the same purchase rows (a customer without a
-    # purchase row has none to add), so it comes from this pass - unless an explicit rate for
-    # rows without a margin makes it a different sum than the store's rate gives.
-    store_margin = (
-        _margin_share(purchases["margin"], purchases["revenue"], rate)
-        if margin_rate is None
-        else _margin_rate(cur, until)
+    as_of, cutoff, segments, purchases = row
+    found = pd.DataFrame(
+        segments or [], columns=["segment", "customers", "revenue", "repeaters", "active"]
     )
+    # every customer with an order is in exactly one segment: the head counts are their sums
+    found = found.astype({"customers": "int64", "repeaters": "int64", "active": "int64"})
+    found["repeat_rate"] = found["repeaters"] / found["customers"]
     return CustomerOverview(
         until=cutoff,
         base=CustomerBase(
             as_of=as_of,
-            customers=int(base["customers"]),
-            active_customers=int(base["active"]),
-            repeat_customers=int(base["repeat"]),
+            customers=int(found["customers"].sum()),
+            active_customers=int(found["active"].sum()),
+            repeat_customers=int(found["repeaters"].sum()),
             active_days=int(active_days),
         ),
         segments=design_sql.segment_table(
-            pd.DataFrame(segments or [], columns=["segment", "customers", "revenue", "repeat_rate"])
+            found[["segment", "customers", "revenue", "repeat_rate"]]
         ),
-        historic=_historic(clv_stats, clv_bins or [], months=int(months), bins=int(bins)),
-        margin_rate=store_margin,
+        margin_rate=_margin_share(purchases["margin"], purchases["revenue"], rate),
     )
 
 

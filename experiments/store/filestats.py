@@ -34,7 +34,7 @@ def load_source(cur: Cursor, source: pd.DataFrame | str | Path) -> list[str]:
     else:
         path = Path(source)
         if not path.is_file():
-            raise StoreError(f"File not found: {path}")
+            raise StoreError(f"There is no file {path}.", "ingest.file.missing", path=path)
         suffix = path.suffix.lower()
         if suffix in PARQUET_SUFFIXES:
             cur.read_parquet(str(path)).create_view(FILE_VIEW)
@@ -44,13 +44,21 @@ def load_source(cur: Cursor, source: pd.DataFrame | str | Path) -> list[str]:
             try:
                 frame = sheet.read_frame(path)
             except sheet.SheetError as error:
-                raise StoreError(f"{path.name} could not be read: {error}") from None
+                raise StoreError(
+                    f"{path.name} could not be read: {error}",
+                    "ingest.file.xlsx_beyond_limit",  # the sheet's reason says what to do
+                    file=path.name,
+                    reason=error.args[0],
+                ) from None
             cur.register(FILE_VIEW, frame.apply(_numeric_if_possible))
         elif suffix in CSV_SUFFIXES or suffix == "":
             cur.read_csv(str(path)).create_view(FILE_VIEW)
         else:
             raise StoreError(
-                f"Cannot read {path.name}: use a .csv, .parquet or .xlsx file (got '{suffix}')."
+                f"Cannot read {path.name}: use a .csv, .parquet or .xlsx file (got '{suffix}').",
+                "store.error.file_suffix",
+                file=path.name,
+                suffix=suffix,
             )
     return file_columns(cur)
 
@@ -90,7 +98,11 @@ def _checked(cur: Cursor, columns: Sequence[str]) -> list[str]:
     known = set(file_columns(cur))
     missing = [c for c in columns if c not in known]
     if missing:
-        raise StoreError(f"Column(s) not in the file: {', '.join(missing)}")
+        raise StoreError(
+            f"Column(s) not in the file: {', '.join(missing)}",
+            "store.error.file_columns",
+            columns=", ".join(missing),
+        )
     return [quote_identifier(c) for c in columns]
 
 

@@ -13,12 +13,12 @@ returns a count per cell (everyone without a repeat purchase falls in a few hund
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from experiments.store.customers import DAYS_PER_UNIT, TimeUnit
+from experiments.store.customers import DAYS_PER_UNIT, TimeUnit, _margin_share
 from experiments.store.orders import is_order_row
 
 if TYPE_CHECKING:
@@ -27,7 +27,15 @@ if TYPE_CHECKING:
     from experiments.sources import Source
     from experiments.store.ibis_builder import Engine
 
-__all__ = ["cell_count", "expand", "last_transaction_day", "margin_rate", "summary_cells"]
+__all__ = [
+    "cell_count",
+    "expand",
+    "last_transaction_day",
+    "margin_rate",
+    "margin_share",
+    "margin_sums",
+    "summary_cells",
+]
 
 _CELL = ["frequency", "recency", "T", "monetary"]
 
@@ -39,17 +47,31 @@ def last_transaction_day(engine: Engine, source: Source) -> dt.date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
+def margin_sums(engine: Engine, source: Source, until: dt.date, store_rate: float) -> ir.Table:
+    """One row, kept and revenue: `customers.margin_rate`'s direct sums over the source's
+    purchase rows (`orders.ORDER_ROW`) up to `until`, rows without a margin at the store's
+    rate. An expression, so a caller can join it to a query of its own (`rfm_overview`)."""
+    tx = engine.transactions(source)
+    rows = tx.filter(is_order_row(tx) & (tx.ts.date() <= until))
+    kept = rows.margin.fill_null((rows.amount + rows.discount) * store_rate) - rows.discount
+    return rows.aggregate(kept=kept.sum(), revenue=rows.amount.sum())
+
+
+def margin_share(kept: Any, revenue: Any, store_rate: float) -> float:
+    """kept / revenue of `margin_sums` (a NaN an engine returns read as none), as
+    `customers.margin_rate` divides them; the store's rate without revenue."""
+    return _margin_share(_number(kept), _number(revenue), store_rate)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def margin_rate(engine: Engine, source: Source, until: dt.date, store_rate: float) -> float:
     """`customers.margin_rate` on the source: kept margin / revenue over purchase rows up to
     `until`, rows without a margin at the store's rate; the store's rate without revenue."""
-    tx = engine.transactions(source)
-    rows = tx.filter((tx.amount >= 0) & (tx.ts.date() <= until))
-    kept = tx.margin.fill_null((tx.amount + tx.discount) * store_rate) - tx.discount
-    frame = engine.execute(rows.aggregate(kept=kept.sum(), revenue=rows.amount.sum()))
-    revenue = frame["revenue"].iloc[0]
-    if revenue is None or pd.isna(revenue) or float(revenue) <= 0:
-        return store_rate
-    return float(frame["kept"].iloc[0]) / float(revenue)
+    frame = engine.execute(margin_sums(engine, source, until, store_rate))
+    return margin_share(frame["kept"].iloc[0], frame["revenue"].iloc[0], store_rate)
 
 
 def summary_cells(

@@ -8,15 +8,16 @@ the last and the first order's day to `as_of`. Times are compared as the engine'
 microseconds (`ibis_builder._epoch_us`), never its day difference. The quintile cuts are DuckDB's
 `quantile_disc` from running counts (`ibis_builder.discrete_cuts_of`): recency over every
 customer, frequency and monetary over the customers with an order in the window, each cut
-sent back to the engine as an exact literal. What comes back: one row of cut points, one row
-of head counts, one row per segment - never a row per customer.
+sent back to the engine as an exact literal. Two queries, and what comes back: one row of cut
+points, then one row per segment with the margin sums joined (the head counts are sums over the
+segments) - never a row per customer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -154,36 +155,45 @@ def rfm_overview(
     store_margin_rate: float,
 ) -> RfmOverview:
     """The head counts and the RFM segment table of the source up to `until` (inclusive), as
-    `customers.customer_overview` gives them for the store."""
+    `customers.customer_overview` gives them for the store, in two engine queries (the cut
+    points; the segments with the margin sums): a warehouse charges per query."""
     import ibis
 
     from experiments.store import ibis_clv
 
     as_of = until + dt.timedelta(days=1)
-    table = scored(engine, features(engine, source, as_of, lookback_days))
+    table = scored(engine, features(engine, source, as_of, lookback_days))  # query 1: the cuts
     active_us = _day_number(as_of - dt.timedelta(days=int(active_days))) * DAY_US
-    head = engine.execute(
-        table.aggregate(
-            customers=table.count(),
-            active=ibis.ifelse(table.last_us >= active_us, 1, 0).sum(),
-            repeat=ibis.ifelse(is_repeat_customer(table), 1, 0).sum(),
-        )
-    ).iloc[0]
+    repeat = is_repeat_customer(table)
     grouped = table.group_by("segment").aggregate(
         customers=table.count(),
         revenue=table.monetary.sum(),
-        repeaters=ibis.ifelse(is_repeat_customer(table), 1, 0).sum(),
+        repeaters=ibis.ifelse(repeat, 1, 0).sum(),
+        active=ibis.ifelse(table.last_us >= active_us, 1, 0).sum(),
     )
-    found = engine.execute(grouped).astype({"customers": "int64", "repeaters": "int64"})
+    # query 2: the segment rows with the margin sums joined; every customer is in one segment,
+    # so the head counts are sums over the rows (no customer without a purchase row: without
+    # rows the margin share is the store's rate anyway)
+    margin = ibis_clv.margin_sums(engine, source, until, store_margin_rate)
+    margin = margin.select(margin_kept=margin.kept, margin_revenue=margin.revenue)
+    found = engine.execute(grouped.cross_join(margin))
+    found = found.astype({"customers": "int64", "repeaters": "int64", "active": "int64"})
     # the share in Python: Spark averages Ibis's 1.0 literals as DECIMALs (5 decimal places)
     found["repeat_rate"] = found["repeaters"] / found["customers"]
+    rate = (
+        ibis_clv.margin_share(
+            found["margin_kept"].iloc[0], found["margin_revenue"].iloc[0], store_margin_rate
+        )
+        if len(found)
+        else store_margin_rate
+    )
     return RfmOverview(
         until=until,
         base=CustomerBase(
             as_of=as_of,
-            customers=_count(head["customers"]),
-            active_customers=_count(head["active"]),
-            repeat_customers=_count(head["repeat"]),
+            customers=int(found["customers"].sum()),
+            active_customers=int(found["active"].sum()),
+            repeat_customers=int(found["repeaters"].sum()),
             active_days=int(active_days),
         ),
         segments=design_sql.segment_table(
@@ -191,9 +201,5 @@ def rfm_overview(
                 {"segment": object, "revenue": "float64"}
             )
         ),
-        margin_rate=ibis_clv.margin_rate(engine, source, until, store_margin_rate),
+        margin_rate=rate,
     )
-
-
-def _count(value: Any) -> int:
-    return 0 if value is None or pd.isna(value) else int(value)

@@ -112,6 +112,9 @@ def monthly_activity(cur: Cursor) -> pd.DataFrame:
 
 RESULTS_FILE_SOURCE = "results_file"  # experiments.source of one made from a result file
 DEMO_SOURCE = "demo"  # experiments.source of the seeded demo experiment
+# experiments.settings key: a list's or a result file's planned split was not given (`--split`)
+# and is the equal one (`experiment.planned_split`); the arms' allocation holds the plan
+SPLIT_ASSUMED_EQUAL = "split_assumed_equal"
 
 
 def holds_own_data(cur: Cursor) -> bool:

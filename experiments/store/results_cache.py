@@ -10,9 +10,13 @@ and fading split need): the assigned customers become a small table with an inte
 those tables (joining the two folds on the unit, reading only that horizon's columns), so a
 horizon or capping change never scans the transactions again. The sums are the same SQL
 (`metrics_sql.window_sums`, `contribution_to`, `PRE_PERIOD_SUMS`) over the same rows, so the
-statistics are the same. The Results page's first open of a version builds them for the opened
-horizon, and its background job for every offered one (`experiments.precompute`): each window
-sum costs per joined row, and one horizon needs about a third of all horizons' sums.
+statistics are the same. The first open builds them in one statement instead
+(`build(..., one_statement=True)`, `metrics_sql.customer_sums`): one scan and join of the
+transactions feeds both folds, and one in-memory table (`_customers`) holds the assigned rows
+with their sums, so the view reads it without joining on the unit. The Results page's first
+open of a version builds them for the opened horizon, and its background job for every offered
+one (`experiments.precompute`): each window sum costs per joined row, and one horizon needs
+about a third of all horizons' sums.
 
 The tables live in a scratch database attached to the store's connection (`SCHEMA`, a file in
 the temporary directory, `_attach`): they never change the store file (so they bump no
@@ -42,6 +46,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from experiments.store import Cursor, quote_identifier
 from experiments.store import metrics_sql as sql
 
@@ -55,7 +61,8 @@ _ASSIGNED_COLUMNS = (
 )  # fmt: skip
 # the tables of one build: window sums per unit (with transactions), assigned rows, data bounds
 _PARTS = ("_pre", "_window", "_assigned", "_bounds")
-_VERSIONED = re.compile(r"_v(?P<version>\d+)(_[a-z]+)?(_pre|_window|_bounds|_assigned)$")
+_ONE_RELATION_PARTS = ("_customers", "_bounds")  # a one-statement build's (`build`)
+_VERSIONED = re.compile(r"_v(?P<version>\d+)(_[a-z]+)?(_pre|_window|_bounds|_assigned|_customers)$")
 _PRE_PERIOD = tuple(name for name, _ in sql.PRE_PERIOD_SUMS)
 # PRE_PERIOD_SUMS by the table holding them: the pre-period's, the windows' (`unit_sums`), and
 # the earliest offset, the least of both
@@ -75,7 +82,7 @@ def table_name(experiment_id: int, version: int, label: str = "") -> str:
 
 
 def _qualified(name: str) -> str:
-    schema = MEMORY_SCHEMA if name.endswith("_assigned") else SCHEMA
+    schema = MEMORY_SCHEMA if name.endswith(("_assigned", "_customers")) else SCHEMA
     return f"{quote_identifier(schema)}.{quote_identifier(name)}"
 
 
@@ -188,6 +195,8 @@ class Materialized:
         margin_rate: margin share used where a transaction has no margin.
         bucket_days: the bucket width asked for (widened per horizon as in `QuerySpec`).
         discount_source: 'data' or 'configured' (`metrics_sql.DiscountSource`).
+        one_relation: built in one statement (`build`'s one_statement): one table, `_customers`,
+            holds the assigned rows and both folds, and a view reads it without a join.
     """
 
     experiment_id: int
@@ -200,6 +209,7 @@ class Materialized:
     margin_rate: float
     bucket_days: int
     discount_source: sql.DiscountSource
+    one_relation: bool = False
 
     def covers(self, spec: sql.QuerySpec) -> bool:
         """Can `spec` be answered from these sums exactly as from the transactions?"""
@@ -216,7 +226,9 @@ class Materialized:
 
     def window(self) -> sql.WindowSource:
         """The source `metrics_sql.experiment_aggregates` reads instead of the transactions."""
-        return sql.WindowSource(ctes=self._ctes, discount_source=self.discount_source)
+        return sql.WindowSource(
+            ctes=self._ctes, discount_source=self.discount_source, one_relation=self.one_relation
+        )
 
     def _ctes(self, spec: sql.QuerySpec, params: dict[str, object]) -> str:
         if not self.covers(spec):
@@ -225,15 +237,25 @@ class Materialized:
         params["max_days"] = int(max(spec.horizons))
         params["h_main"] = int(spec.horizon_days)
         h = int(spec.horizon_days)
+        w = "c" if self.one_relation else "w"
+        sums = [f"{w}.{name}_{h} AS {name}" for name in _WINDOW]
+        sums.append(f"{w}.contribution_{spec.split_day} AS contribution_early")
+        sums += [
+            f"{w}.contribution_{end} AS contribution_b{b}" for b, end in enumerate(spec.bucket_ends)
+        ]
+        bounds = _qualified(f"{self.table}_bounds")
+        if self.one_relation:
+            customers = _qualified(f"{self.table}_customers")
+            return f"""
+    bounds AS (SELECT first_ts, last_ts, end_us FROM {bounds}),
+    per_tx AS (
+        SELECT {", ".join(f"c.{n}" for n in sql.CUSTOMER_SUMS_COLUMNS)}, {", ".join(sums)}
+        FROM {customers} c
+    )"""  # noqa: S608
         columns = [*(f"p.{name}" for name in _PRE_TABLE), *(f"w.{name}" for name in _WINDOW_TABLE)]
         columns.append("least(p.earliest_d, w.earliest_d) AS earliest_d")
-        columns += [f"w.{name}_{h} AS {name}" for name in _WINDOW]
-        columns.append(f"w.contribution_{spec.split_day} AS contribution_early")
-        columns += [
-            f"w.contribution_{end} AS contribution_b{b}" for b, end in enumerate(spec.bucket_ends)
-        ]
+        columns += sums
         pre, window = _qualified(f"{self.table}_pre"), _qualified(f"{self.table}_window")
-        bounds = _qualified(f"{self.table}_bounds")
         assigned = _qualified(f"{self.table}_assigned")
         # the two folds joined here, reading the columns of this view only: a table of their
         # join would rewrite every horizon's sums (measured 0.85 s of CPU at 1M customers)
@@ -258,6 +280,7 @@ def build(
     version: int,
     *,
     label: str = "",
+    one_statement: bool = False,
 ) -> Materialized:
     """Join the experiment's assignments to their transactions once and store every customer's
     window sums for `horizons` (capped at max(spec.horizons): longer ones need another join).
@@ -268,6 +291,12 @@ def build(
         horizons: the horizons to hold.
         version: the store version being read (names the tables).
         label: tells apart two builds of one experiment and version (`table_name`).
+        one_statement: the first open's build: the transactions scanned and joined once for
+            both folds, and one table of the assigned rows with their sums
+            (`metrics_sql.customer_sums`), read by a view without a join. At 1M customers a
+            60-day first open took 2.73 s of CPU against 3.11 s (bench/results/first_open.md).
+            Both folds' hash tables are then held at once: when DuckDB runs out of memory,
+            the folds are built one after the other as without it.
     """
     max_days = max(spec.horizons)
     held = tuple(sorted({int(h) for h in horizons if 0 < int(h) <= max_days}))
@@ -289,6 +318,28 @@ def build(
         window_sums.append(f"{sql.contribution_to(f'$c{d}')} AS contribution_{d}")
     _attach(cur)
     name = table_name(spec.experiment_id, version, label)
+    if one_statement:
+        customers = _qualified(f"{name}_customers")
+        text = sql.customer_sums(spec, params, source, window_sums)
+        try:
+            cur.execute(f"CREATE OR REPLACE TABLE {customers} AS {text}", _bound(params, text))
+        except duckdb.OutOfMemoryException:  # both folds at once: one after the other instead
+            cur.execute(f"DROP TABLE IF EXISTS {customers}")
+            return build(cur, spec, horizons, version, label=label)
+        cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
+        return Materialized(
+            experiment_id=int(spec.experiment_id),
+            version=int(version),
+            table=name,
+            horizons=held,
+            cutoffs=days,
+            max_days=int(max_days),
+            lookback_days=int(spec.lookback_days),
+            margin_rate=float(spec.margin_rate),
+            bucket_days=int(spec.bucket_days),
+            discount_source=source,
+            one_relation=True,
+        )
     assigned = _qualified(f"{name}_assigned")
     assigned_params: dict[str, object] = {}
     cur.execute(
@@ -322,7 +373,8 @@ def build(
 
 def drop(cur: Cursor, materialized: Materialized) -> None:
     """Drop one materialized table (its per-arm statistics are kept by the caller)."""
-    for name in (f"{materialized.table}{part}" for part in _PARTS):
+    parts = _ONE_RELATION_PARTS if materialized.one_relation else _PARTS
+    for name in (f"{materialized.table}{part}" for part in parts):
         cur.execute(f"DROP TABLE IF EXISTS {_qualified(name)}")
 
 

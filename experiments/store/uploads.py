@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -88,6 +88,10 @@ class LoadSpec:
         date_formats: strptime formats tried before ISO parsing; empty for ISO-only files
             (DuckDB's cast is several times faster than strptime).
         experiment: results only: the experiment to attach to or create.
+        plan: results only: the planned split of the experiment the file creates, from the
+            file's arms (control first): (share per arm, assumed equal). The domain's rule
+            (`experiment.planned_split` of `--split`), which refuses a split that does not
+            fit by raising; None: equal weights, assumed.
         future_limit: timestamps later than this are refused as future dates.
         past_limit: timestamps before this are refused (a two-digit year read as year 23).
         max_cell_chars: longer text cells are refused.
@@ -120,6 +124,7 @@ class LoadSpec:
     max_abs_amount: float = 1e9
     max_abs_result_value: float = 1e15
     digest: Callable[[], str] | None = None
+    plan: Callable[[Sequence[str]], tuple[Mapping[str, float], bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -1159,7 +1164,7 @@ def _insert(
                 "SELECT arm, count(*) FROM ll_staging GROUP BY arm ORDER BY arm"
             ).fetchall()
         }
-        experiment_id, created, unknown = _attach_experiment(cur, spec, arms, total)
+        experiment_id, created, unknown = _attach_experiment(cur, spec, arms)
         base = _first_rowid(cur)
         if unknown:
             findings.append(
@@ -1264,9 +1269,12 @@ def _arm_from_assignments(cur: Cursor, spec: LoadSpec) -> None:
 
 
 def _attach_experiment(
-    cur: Cursor, spec: LoadSpec, arms: dict[str, int], total: int
+    cur: Cursor, spec: LoadSpec, arms: dict[str, int]
 ) -> tuple[int, bool, tuple[str, ...]]:
-    """The experiment for a results file: an existing one by name, else a new completed one."""
+    """The experiment for a results file: an existing one by name, else a new completed one
+    whose planned split is `spec.plan`'s (else equal, assumed), never the file's own shares."""
+    from experiments.store.overview import SPLIT_ASSUMED_EQUAL
+
     name = spec.experiment or Path(spec.file_name).stem
     row = cur.execute("SELECT experiment_id FROM experiments WHERE name = ?", [name]).fetchone()
     if row is not None:
@@ -1279,17 +1287,23 @@ def _attach_experiment(
         }
         unknown = tuple(a for a in arms if known and a not in known)
         return experiment_id, False, unknown
+    control = labels.control_label(arms)
+    ordered = sorted(arms, key=lambda a: (a != control, not labels.looks_like_control(a), a))
+    # refused (raised) before anything is written; equal weights when no rule is given
+    shares, assumed = spec.plan(ordered) if spec.plan else (dict.fromkeys(ordered, 1.0), True)
     row = cur.execute("SELECT nextval('experiment_id_seq')").fetchone()
     assert row is not None
     experiment_id = int(row[0])
-    settings = {"result_fields": [n for _, n in spec.extras], "file_name": spec.file_name}
+    settings = {
+        "result_fields": [n for _, n in spec.extras],
+        "file_name": spec.file_name,
+        SPLIT_ASSUMED_EQUAL: assumed,
+    }
     cur.execute(
         "INSERT INTO experiments (experiment_id, name, status, salt, source, settings, created_at)"
         " VALUES (?, ?, 'completed', ?, 'results_file', ?, now()::TIMESTAMP)",
         [experiment_id, name, spec.sha256, json.dumps(settings, ensure_ascii=False)],
     )
-    control = labels.control_label(arms)
-    ordered = sorted(arms, key=lambda a: (a != control, not labels.looks_like_control(a), a))
     for arm_id, label in enumerate(ordered, start=1):
         cur.execute(
             "INSERT INTO arms (experiment_id, arm_id, name, kind, allocation)"
@@ -1299,7 +1313,7 @@ def _attach_experiment(
                 arm_id,
                 label,
                 "control" if label == control else "custom",
-                arms[label] / total,
+                shares[label],  # the plan: the SRM check compares the arm sizes with it
             ],
         )
     return experiment_id, True, ()

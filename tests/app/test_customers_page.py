@@ -52,6 +52,11 @@ def test_headline_and_segments_equal_the_domain_numbers(app_env):
     assert metric(at, "Customers") == spaced(base.customers) == spaced(len(features))
     assert metric(at, "Active in the last 12 months") == spaced(base.active_customers)
     assert metric(at, "Repeat share") == f"{base.repeat_share:.1%}"
+    # the historic CLV's tile is in "What a customer is worth", shown when it is opened (#15)
+    assert not any(m.label == "Median 12-month CLV" for m in at.metric)
+    at.session_state["section_worth"] = True
+    at.run()
+    assert not at.exception, at.exception
     assert metric(at, "Median 12-month CLV") == f"{config.CURRENCY} {spaced(historic.median)}"
     shown = table(at, "repeat_rate")
     assert list(shown["segment"]) == list(segments["segment"])  # the Design page's segments
@@ -120,6 +125,8 @@ def test_store_without_repeat_purchases_explains_instead_of_failing(tmp_path, mo
     at = customers_page(seeded=False)
     assert metric(at, "Customers") == "30"
     assert metric(at, "Repeat share") == "0.0%"
+    at.session_state["section_worth"] = True
+    at.run()
     assert metric(at, "Median 12-month CLV") == "n/a"  # nobody has 12 months of history
     at.button(key="fit_clv").click().run()
     assert not at.exception, at.exception

@@ -319,6 +319,25 @@ def test_the_data_page_in_russian_has_no_english_in_any_state(app_env):
     assert_russian(at, names)
 
 
+def test_the_data_page_s_history_reads_the_store_s_english_back_in_russian(app_env):
+    """#12: the demo's name and summary and the statuses are stored in English; the history
+    table says them in Russian (a dataframe, which the walk above does not read)."""
+    at = run({"lang": "ru"}, "pages/data.py")
+    history = next(d.value for d in at.dataframe if "message" in d.value.columns)
+    demo_row = history[history["kind"] == "демо (синтетические)"].iloc[0]
+    assert demo_row["file_name"].startswith("демо-данные (4 000 клиентов, набор № 5)")
+    assert demo_row["message"].startswith("Демо-данные: 4 000 клиентов, ")
+    assert set(history["status"]) == {"загружено"}
+    for column in ("file_name", "message", "status", "kind"):
+        for text in history[column]:
+            left = [w for w in latin_words(text.replace(DEMO_NAMES[0], "")) if w not in ALLOWED]
+            assert left == [], (column, text)
+    english = run({"lang": "en"}, "pages/data.py")
+    history = next(d.value for d in english.dataframe if "message" in d.value.columns)
+    assert history["message"].iloc[-1].startswith("Demo data: 4,000 customers, ")
+    assert history["file_name"].iloc[-1] == "demo (4000 customers, seed 5)"
+
+
 def test_the_data_page_in_russian_for_a_results_file(app_env):
     at = run({"lang": "ru"}, "pages/data.py")
     at.segmented_control(key="upload_kind").set_value("results").run()
