@@ -326,36 +326,23 @@ def build(
         except duckdb.OutOfMemoryException:  # both folds at once: one after the other instead
             cur.execute(f"DROP TABLE IF EXISTS {customers}")
             return build(cur, spec, horizons, version, label=label)
-        cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
-        return Materialized(
-            experiment_id=int(spec.experiment_id),
-            version=int(version),
-            table=name,
-            horizons=held,
-            cutoffs=days,
-            max_days=int(max_days),
-            lookback_days=int(spec.lookback_days),
-            margin_rate=float(spec.margin_rate),
-            bucket_days=int(spec.bucket_days),
-            discount_source=source,
-            one_relation=True,
+    else:
+        assigned = _qualified(f"{name}_assigned")
+        assigned_params: dict[str, object] = {}
+        cur.execute(
+            f"CREATE OR REPLACE TABLE {assigned} AS {sql.assigned_rows(spec, assigned_params)}",
+            assigned_params,
         )
-    assigned = _qualified(f"{name}_assigned")
-    assigned_params: dict[str, object] = {}
-    cur.execute(
-        f"CREATE OR REPLACE TABLE {assigned} AS {sql.assigned_rows(spec, assigned_params)}",
-        assigned_params,
-    )
-    pre, window = sql.unit_sums(spec, params, assigned, source, window_sums)
-    # one aggregation per statement: each spills alone within the memory limit (both at once
-    # under a FULL JOIN ran out of memory at 5M customers); a view joins the two
-    cur.execute(
-        f"CREATE OR REPLACE TABLE {_qualified(f'{name}_pre')} AS {pre}", _bound(params, pre)
-    )
-    cur.execute(
-        f"CREATE OR REPLACE TABLE {_qualified(f'{name}_window')} AS {window}",
-        _bound(params, window),
-    )
+        pre, window = sql.unit_sums(spec, params, assigned, source, window_sums)
+        # one aggregation per statement: each spills alone within the memory limit (both at
+        # once under a FULL JOIN ran out of memory at 5M customers); a view joins the two
+        cur.execute(
+            f"CREATE OR REPLACE TABLE {_qualified(f'{name}_pre')} AS {pre}", _bound(params, pre)
+        )
+        cur.execute(
+            f"CREATE OR REPLACE TABLE {_qualified(f'{name}_window')} AS {window}",
+            _bound(params, window),
+        )
     cur.execute(f"CREATE OR REPLACE TABLE {_qualified(name + '_bounds')} AS {sql.BOUNDS_SQL}")
     return Materialized(
         experiment_id=int(spec.experiment_id),
@@ -368,6 +355,7 @@ def build(
         margin_rate=float(spec.margin_rate),
         bucket_days=int(spec.bucket_days),
         discount_source=source,
+        one_relation=one_statement,
     )
 
 
