@@ -93,6 +93,34 @@ MESSAGES: dict[str, Entry] = {
         "or registered); --split only sets it for a new experiment made from a results "
         "file. Nothing was loaded.",
     },
+    # the planned split of an existing experiment (experiment.set_planned_split, set-split,
+    # the Results page): nothing changed
+    "split.set.unknown_arms": {
+        "ru": "В плановом делении есть группы, которых нет в эксперименте: {names}. Группы "
+        "эксперимента: {arms}. Ничего не изменено.",
+        "en": "The planned split names arms the experiment does not have: {names}. Its arms "
+        "are: {arms}. Nothing was changed.",
+    },
+    "split.set.missing_arms": {
+        "ru": "В плановом делении нет веса для групп: {names}. Укажите вес каждой группы "
+        "эксперимента ({arms}). Ничего не изменено.",
+        "en": "The planned split gives no weight for: {names}. Give every arm of the "
+        "experiment a weight ({arms}). Nothing was changed.",
+    },
+    "split.set.not_positive": {
+        "ru": "Вес группы в плановом делении должен быть положительным числом: {names}. "
+        "Ничего не изменено.",
+        "en": "A weight of the planned split must be a positive number: {names}. Nothing was "
+        "changed.",
+    },
+    "split.set.frozen": {
+        "ru": "Плановое деление эксперимента {name} задано при запуске: по нему распределены "
+        "клиенты, и его нельзя изменить. Задать деление можно только эксперименту из файла "
+        "итогов или зарегистрированного списка. Ничего не изменено.",
+        "en": "The planned split of {name} was fixed at launch: customers were randomized by "
+        "it, so it cannot be changed. Only an experiment made from a results file or a "
+        "registered list takes a split. Nothing was changed.",
+    },
     # the store's refusals (StoreError.key): said in the run's or the session's language
     "store.error.no_upload": {
         "ru": "Загрузки {upload_id} нет. Список загрузок: `python -m experiments uploads`.",
