@@ -273,26 +273,32 @@ def prefetch_neighbours(
     chosen = replace(settings, horizon_days=int(resolved))
     store = _ui.get_store()
     precompute.precompute_after(store, experiment.id, chosen)  # once per version
+    money = _ui.currency()  # read now: the warm-up runs outside this script run
     precompute.prefetch(
         store,
         experiment.id,
         precompute.neighbours(chosen, [int(h) for h in horizons]),
         warm=lambda analysis: [
-            figure(analysis, spec, lang) for spec in visible_figures(analysis, lang)
+            figure(analysis, spec, lang, money) for spec in visible_figures(analysis, lang, money)
         ],
     )
 
 
 _FIGURES_KEPT = 256
-_figures: OrderedDict[tuple[int, str, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
+_figures: OrderedDict[tuple[int, str, str, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
 _figures_lock = threading.Lock()
 
 
-def figure(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> go.Figure:
+def figure(
+    analysis: Any,
+    spec: report.FigureSpec,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str = config.CURRENCY,
+) -> go.Figure:
     """The chart `spec` of this analysis object, built (and escaped) once and then reused: an
     unchanged rerun draws cached figures. Keyed on the object itself (a weak reference), so a
-    figure can never be served for another analysis (nor in another language)."""
-    key = (id(analysis), spec.name, lang)
+    figure can never be served for another analysis (nor in another language or currency)."""
+    key = (id(analysis), spec.name, lang, currency)
     with _figures_lock:
         found = _figures.get(key)
         if found is not None and found[0]() is analysis:
@@ -310,13 +316,18 @@ VISIBLE_FIGURES = ("forest", "repeat", "payback", "decay")  # the others are in 
 
 
 def visible_figures(
-    analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
+    analysis: metrics.ExperimentAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str = config.CURRENCY,
 ) -> list[report.FigureSpec]:
-    return [s for s in report.figure_specs(analysis, lang) if s.name in VISIBLE_FIGURES]
+    """The charts shown open, their amounts (the payback and fading statements under them
+    included) in `currency`, the store's."""
+    specs = report.figure_specs(analysis, lang, currency)
+    return [s for s in specs if s.name in VISIBLE_FIGURES]
 
 
 def draw(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> None:
-    st.plotly_chart(figure(analysis, spec, lang), width="stretch")
+    st.plotly_chart(figure(analysis, spec, lang, _ui.currency()), width="stretch")
     st.caption(_ui.plain(spec.caption))  # captions name arms, which people type
 
 
@@ -458,8 +469,9 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
         st.caption(f"{t('report.head_to_head_caption', lang)} {basis}")
 
     render_adjustment(analysis.effects, lang)
-    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang)}
-    for spec in visible_figures(analysis, lang):
+    money = _ui.currency()
+    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang, money)}
+    for spec in visible_figures(analysis, lang, money):
         draw(analysis, spec, lang)
 
     distribution = section(
