@@ -373,11 +373,18 @@ def render_adjustment(effects: list[stats.Effect], lang: Lang = DEFAULT_LANGUAGE
     st.caption(t("results.adjustment_caption", lang))
 
 
-def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> None:
+def render(
+    analysis: metrics.ExperimentAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
+    *,
+    edit_split: bool = False,
+) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads.
 
     The cards, the lever table and the head to head follow the design rule; when the page's
-    settings differ from it, the rest is an exploratory view and says so."""
+    settings differ from it, the rest is an exploratory view and says so. `edit_split`: an
+    editor may give the real planned split where the check assumed an equal one (the
+    Results page; never the shared report)."""
     official, differences = official_for(analysis, lang)
     experiment = analysis.experiment
     if lang == "en":
@@ -431,6 +438,9 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
             st.caption(f":material/payments: {card_basis}")
+    if edit_split:  # where the check assumed the equal split and it does not fit
+        offered = official.srm.mismatch and official.srm.plan_assumed_equal
+        _ui.split_editor(experiment, f"split_{experiment.id}", offered=offered)
     with st.expander(t("results.how_decided", lang)):
         for text in decision.rules(lang):
             st.markdown(f"- {text}")
@@ -829,11 +839,14 @@ def render_file(
     analysis: analysis_file.FileAnalysis,
     settings: FileSettings | None = None,
     lang: Lang = DEFAULT_LANGUAGE,
+    *,
+    edit_split: bool = False,
 ) -> None:
     """The results of a campaign result file: where the data came from, arms, verdicts, effects.
 
     The verdict cards follow the experiment's design rule; other settings make the rest an
-    exploratory view, labelled."""
+    exploratory view, labelled. `edit_split`: as `render`'s (the Results page's editor gives
+    the real planned split)."""
     official, differences = (
         official_file_for(experiment, settings, analysis, lang) if settings else (analysis, [])
     )
@@ -939,6 +952,9 @@ def render_file(
             )
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
+    if edit_split:  # where the check assumed the equal split and it does not fit
+        offered = official.srm.mismatch and official.srm.plan_assumed_equal
+        _ui.split_editor(experiment, f"split_{experiment.id}", offered=offered)
     with st.expander(t("results.how_decided", lang)):
         for rule in decision.file_rules(lang):
             st.markdown(f"- {rule}")

@@ -1,0 +1,112 @@
+"""The planned split, settable where the marketer works (AppTest, ru and en).
+
+Before: a results file or a list loaded without `--split` read as an equal split, and the page
+offered no way to give the real one: a 90/10 holdout said "check the data" for ever. Now the
+Results page's editor sets it where the check says the equal split was assumed, the Data page
+right after such a load, and the Design page's register form before registering.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scipy import stats as scipy_stats
+from streamlit.testing.v1 import AppTest
+
+from experiments import experiment
+from experiments.__main__ import main as cli_main
+from experiments.i18n import t
+from experiments.store import open_store
+
+from .conftest import APP
+
+SIZES = {"control": 900, "A": 100, "B": 100}
+
+
+def _results_csv(path: Path) -> Path:
+    lines, customer = ["customer_id,group,revenue"], 0
+    for arm, n in SIZES.items():
+        for i in range(n):
+            customer += 1
+            lines.append(f"{customer},{arm},{100 + (i % 7) * 10:.2f}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _stored(db: Path, name: str) -> experiment.Experiment:
+    with open_store(db).cursor() as cur:
+        found = experiment.load(cur, name)
+    assert found is not None
+    return found
+
+
+def _snapshot(db: Path) -> list:
+    with open_store(db).cursor() as cur:
+        return cur.execute(
+            "SELECT experiment_id, name, allocation FROM arms ORDER BY ALL"
+        ).fetchall()
+
+
+def _results_page(found: experiment.Experiment, lang: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.query_params["experiment"] = str(found.id)
+    at.run()
+    at.switch_page("pages/results.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _save_button(at: AppTest, lang: str):
+    return next(b for b in at.button if b.label == t("split.page.save", lang))
+
+
+@pytest.fixture
+def loaded(app_env, tmp_path) -> Path:
+    csv = _results_csv(tmp_path / "holdout.csv")
+    assert cli_main(["--db", str(app_env), "load", "results", str(csv)]) == 0
+    return app_env
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_results_page_sets_the_real_split_where_equal_was_assumed(loaded, lang):
+    found = _stored(loaded, "holdout")
+    assert found.plan_assumed_equal
+    at = _results_page(found, lang)
+    weights = [n for n in at.number_input if n.key and n.key.startswith(f"split_{found.id}_")]
+    assert [w.label for w in weights] == [
+        t("split.page.weight", lang, arm=a) for a in ("control", "A", "B")
+    ]
+    assert [w.value for w in weights] == [1.0, 1.0, 1.0]  # equal until changed
+
+    before = _snapshot(loaded)
+    weights[1].set_value(0.0)
+    _save_button(at, lang).click().run()
+    assert not at.exception, at.exception
+    said = " ".join(e.value for e in at.error)
+    assert t("split.page.not_positive", lang, names="A") in said, said
+    assert _snapshot(loaded) == before  # a bad weight writes nothing
+
+    at = _results_page(found, lang)
+    weights = [n for n in at.number_input if n.key and n.key.startswith(f"split_{found.id}_")]
+    for widget, value in zip(weights, (9.0, 1.0, 1.0), strict=True):
+        widget.set_value(value)
+    _save_button(at, lang).click().run()
+    assert not at.exception, at.exception
+    stored = _stored(loaded, "holdout")
+    assert not stored.plan_assumed_equal
+    assert stored.planned_shares == pytest.approx({"control": 9 / 11, "A": 1 / 11, "B": 1 / 11})
+    assert any(stored.name in s.value for s in at.success), [s.value for s in at.success]
+    # the form is gone: the plan is given, and the check no longer alarms (scipy's p)
+    assert not [n for n in at.number_input if n.key and n.key.startswith(f"split_{found.id}_")]
+    p = scipy_stats.chisquare(list(SIZES.values()), f_exp=[900, 100, 100]).pvalue
+    assert p > 0.001
+
+
+def test_a_designed_experiment_offers_no_split_editor(app_env):
+    with open_store(app_env).cursor() as cur:
+        found = experiment.load(cur, 1)  # the demo: randomized at launch
+    assert found is not None and not experiment.split_settable(found)
+    at = _results_page(found, "en")
+    assert not [n for n in at.number_input if n.key and n.key.startswith("split_")]
