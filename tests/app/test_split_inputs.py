@@ -110,3 +110,65 @@ def test_a_designed_experiment_offers_no_split_editor(app_env):
     assert found is not None and not experiment.split_settable(found)
     at = _results_page(found, "en")
     assert not [n for n in at.number_input if n.key and n.key.startswith("split_")]
+
+
+# -- the Design page's register form -------------------------------------------------------------
+def _design_page(lang: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/design.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _list_csv() -> bytes:
+    lines = ["customer_id,arm"]
+    lines += [f"c{i}" + (",control" if i < 90 else ",mailing") for i in range(100)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _run(element) -> AppTest:
+    at = element.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_register_form_takes_the_planned_split(app_env, lang):
+    at = _design_page(lang)
+    at.file_uploader(key="assign_file").set_value(("holdout.csv", _list_csv(), "text/csv"))
+    at = _run(at)
+    _run(at.text_input(key="assign_name").input("Holdout"))
+    assert not [n for n in at.number_input if str(n.key).startswith("assign_arm_weight")]
+    at = _run(at.toggle(key="assign_arm_split").set_value(True))
+    weights = [n for n in at.number_input if str(n.key).startswith("assign_arm_weight")]
+    assert [w.label for w in weights] == [
+        t("split.page.weight", lang, arm=a) for a in ("control", "mailing")
+    ]
+    assert [w.value for w in weights] == [1.0, 1.0]
+
+    at = _run(weights[1].set_value(0.0))
+    said = " ".join(e.value for e in at.error)
+    assert t("split.page.not_positive", lang, names="mailing") in said, said
+    assert at.button(key="assign_button").disabled
+
+    weights = [n for n in at.number_input if str(n.key).startswith("assign_arm_weight")]
+    _run(weights[0].set_value(9.0))
+    at = _run(weights[1].set_value(1.0))
+    assert any("90" in c.value and "10" in c.value for c in at.caption)  # the shares shown
+    at = _run(at.button(key="assign_button").click())
+    stored = _stored(app_env, "Holdout")
+    assert not stored.plan_assumed_equal
+    assert stored.planned_shares == pytest.approx({"control": 0.9, "mailing": 0.1})
+
+
+def test_the_register_form_without_a_split_assumes_equal(app_env):
+    at = _design_page("en")
+    at.file_uploader(key="assign_file").set_value(("holdout.csv", _list_csv(), "text/csv"))
+    at = _run(at)
+    _run(at.text_input(key="assign_name").input("Holdout"))
+    _run(at.button(key="assign_button").click())
+    stored = _stored(app_env, "Holdout")
+    assert stored.plan_assumed_equal
+    assert stored.planned_shares == pytest.approx({"control": 0.5, "mailing": 0.5})
