@@ -172,3 +172,39 @@ def test_the_register_form_without_a_split_assumes_equal(app_env):
     stored = _stored(app_env, "Holdout")
     assert stored.plan_assumed_equal
     assert stored.planned_shares == pytest.approx({"control": 0.5, "mailing": 0.5})
+
+
+# -- the Data page, right after loading a results file -------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_data_page_asks_for_the_split_of_a_new_results_file(app_env, tmp_path, lang):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at = _run(at.segmented_control(key="upload_kind").set_value("results"))
+    content = _results_csv(tmp_path / "holdout.csv").read_bytes()
+    at.file_uploader(key="upload_file").set_value(("holdout.csv", content, "text/csv"))
+    at = _run(at)
+    at = _run(at.button(key="load_button").click())
+    found = _stored(app_env, "holdout")
+    assert found.plan_assumed_equal
+    prefix = f"data_split_{found.id}_"
+    weights = [n for n in at.number_input if str(n.key).startswith(prefix)]
+    assert [w.label for w in weights] == [
+        t("split.page.weight", lang, arm=a) for a in ("control", "A", "B")
+    ]
+    weights[1].set_value(0.0)
+    at = _run(_save_button(at, lang).click())
+    said = " ".join(e.value for e in at.error)
+    assert t("split.page.not_positive", lang, names="A") in said, said
+    assert _stored(app_env, "holdout").plan_assumed_equal
+
+    weights = [n for n in at.number_input if str(n.key).startswith(prefix)]
+    for widget, value in zip(weights, (9.0, 1.0, 1.0), strict=True):
+        widget.set_value(value)
+    at = _run(_save_button(at, lang).click())
+    stored = _stored(app_env, "holdout")
+    assert not stored.plan_assumed_equal
+    assert stored.planned_shares == pytest.approx({"control": 9 / 11, "A": 1 / 11, "B": 1 / 11})
+    assert any("holdout" in s.value for s in at.success)
+    assert not [n for n in at.number_input if str(n.key).startswith(prefix)]
