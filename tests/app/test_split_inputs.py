@@ -208,3 +208,26 @@ def test_the_data_page_asks_for_the_split_of_a_new_results_file(app_env, tmp_pat
     assert stored.planned_shares == pytest.approx({"control": 9 / 11, "A": 1 / 11, "B": 1 / 11})
     assert any("holdout" in s.value for s in at.success)
     assert not [n for n in at.number_input if str(n.key).startswith(prefix)]
+
+
+def test_the_results_page_sets_the_split_of_a_registered_list(app_env, tmp_path):
+    """A list of the store's own customers registered without a split: 900 / 100 read
+    against an equal plan is a mismatch; the Results page's form gives 9 to 1."""
+    lines = ["customer_id,arm"]
+    lines += [f"C{i:07d}," + ("control" if i < 900 else "mailing") for i in range(1000)]
+    path = tmp_path / "list.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["--db", str(app_env), "register", str(path), "--name", "List", "--sent-on"]
+    assert cli_main([*args, "2026-01-05"]) == 0
+    found = _stored(app_env, "List")
+    assert found.plan_assumed_equal
+    at = _results_page(found, "en")
+    weights = [n for n in at.number_input if str(n.key).startswith(f"split_{found.id}_")]
+    assert [w.label for w in weights] == [
+        t("split.page.weight", "en", arm=a) for a in ("control", "mailing")
+    ]
+    weights[0].set_value(9.0)
+    at = _run(_save_button(at, "en").click())
+    stored = _stored(app_env, "List")
+    assert not stored.plan_assumed_equal
+    assert stored.planned_shares == pytest.approx({"control": 0.9, "mailing": 0.1})
