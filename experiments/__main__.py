@@ -482,6 +482,19 @@ def cmd_archive(store: Store, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_set_split(store: Store, args: argparse.Namespace) -> int:
+    """Give an existing results-file or registered experiment its real planned split."""
+    from experiments import experiment
+
+    weights = _parse_allocation(args.weights, "set-split")
+    found = _experiment(store, args.experiment)
+    stored = experiment.set_planned_split(store, found, weights or {})
+    fmt = _fmt()
+    plan = ", ".join(f"{arm} {fmt.percent(share)}" for arm, share in stored.planned_shares.items())
+    print(_say("cli.set_split.done", id=stored.id, name=quoted(stored.name), plan=plan))
+    return EXIT_OK
+
+
 def cmd_uploads(store: Store, args: argparse.Namespace) -> int:
     from experiments.store import overview
 
@@ -1199,6 +1212,11 @@ def build_parser(lang: Lang | None = None) -> argparse.ArgumentParser:
     p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment_id_or_name"))
     p.add_argument("--undo", action="store_true", help=h("archive.undo"))
     p.set_defaults(handler=cmd_archive)
+
+    p = sub.add_parser("set-split", help=h("set_split"), description=h("set_split"))
+    p.add_argument("experiment", metavar="EXPERIMENT", help=h("experiment_id_or_name"))
+    p.add_argument("weights", nargs="+", metavar="ARM=WEIGHT", help=h("set_split.weights"))
+    p.set_defaults(handler=cmd_set_split)
 
     for name, handler in (("stats", cmd_stats), ("list", cmd_list), ("uploads", cmd_uploads)):
         p = sub.add_parser(name, help=h(name), description=h(name))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from experiments.design import ArmSpec, AudienceFilter, ExperimentSpec
+    from experiments.store import Store
 
 DEMO_SOURCE = overview.DEMO_SOURCE
 RESULTS_FILE_SOURCE = overview.RESULTS_FILE_SOURCE
@@ -259,7 +260,7 @@ class Experiment:
 
 
 def planned_split(
-    weights: Mapping[str, float] | None, arms: Sequence[str]
+    weights: Mapping[str, float] | None, arms: Sequence[str], *, refusals: str = "split"
 ) -> tuple[dict[str, float], bool]:
     """The planned split to store for a list or a result file: (shares per arm, assumed equal).
 
@@ -267,6 +268,10 @@ def planned_split(
     empty: the equal split, assumed. Every arm needs a weight, no other arm may be named, and
     weights are finite and positive: a split that does not describe the file is refused, not
     guessed, so the sample-ratio check never runs against a plan nobody made.
+
+    `refusals` is the catalogue prefix of the refusals: "split" for a load or a registration
+    ("Nothing was loaded."), "split.set" for the split of an existing experiment
+    (`set_planned_split`: "Nothing was changed.").
 
     Raises:
         StoreError: an arm the file does not have, an arm without a weight, or a weight that
@@ -281,14 +286,49 @@ def planned_split(
     listed = ", ".join(names)
     unknown = [a for a in weights if a not in names]
     if unknown:
-        raise StoreError(Text("split.unknown_arms", names=", ".join(unknown), arms=listed))
+        raise StoreError(Text(f"{refusals}.unknown_arms", names=", ".join(unknown), arms=listed))
     bad = [a for a, w in weights.items() if not (math.isfinite(float(w)) and float(w) > 0)]
     if bad:
-        raise StoreError(Text("split.not_positive", names=", ".join(bad)))
+        raise StoreError(Text(f"{refusals}.not_positive", names=", ".join(bad)))
     missing = [a for a in names if a not in weights]
     if missing:
-        raise StoreError(Text("split.missing_arms", names=", ".join(missing), arms=listed))
+        raise StoreError(Text(f"{refusals}.missing_arms", names=", ".join(missing), arms=listed))
     return stats.planned_shares({a: float(weights[a]) for a in names}), False
+
+
+def split_settable(found: Experiment) -> bool:
+    """Its planned split is the marketer's to give (a results file, a registered list), not
+    frozen at launch as a design's allocation is (the randomization followed it)."""
+    return found.source in _SPLIT_SOURCES
+
+
+def set_planned_split(store: Store, found: Experiment, weights: Mapping[str, float]) -> Experiment:
+    """Give an existing results-file or registered experiment its real planned split (a 90/10
+    holdout loaded without `--split` read as equal and was held as "check the data").
+
+    Weights as `planned_split` takes them (any positive scale, every arm, no other); the
+    sample-ratio check compares the arm sizes with them from now on. Returns the record read
+    back.
+
+    Raises:
+        StoreError: a designed experiment (its allocation was frozen at launch), or weights
+            that do not fit its arms; the store is unchanged then.
+    """
+    from experiments.i18n.text import Text
+    from experiments.store import StoreError, design_sql
+
+    if not split_settable(found):
+        raise StoreError(Text("split.set.frozen", name=found.name))
+    names = [a.name for a in found.arms]
+    if not weights:  # planned_split would take none as the equal split, assumed
+        listed = ", ".join(names)
+        raise StoreError(Text("split.set.missing_arms", names=listed, arms=listed))
+    shares, _ = planned_split(weights, names, refusals="split.set")
+    design_sql.set_planned_split(store, found.id, shares, _SPLIT_SOURCES)
+    with store.cursor() as cur:
+        stored = load(cur, found.id)
+    assert stored is not None
+    return stored
 
 
 def _json_object(text: object) -> dict[str, object]:

@@ -178,6 +178,15 @@ def register_tab() -> None:
         )
     )
     arms = {arm.name: arm_cost_inputs(f"assign_arm{i}", arm) for i, arm in enumerate(parsed.arms)}
+    split, split_problem = None, None  # none given: equal, assumed (the check says so)
+    if st.toggle(
+        t("split.page.unequal", lang),
+        key="assign_arm_split",  # 'assign_arm*': cleared with the cost form for another list
+        help=t("split.page.unequal.help", lang),
+    ):
+        split, split_problem = _ui.split_weight_inputs(list(arms), "assign_arm_weight")
+        if split_problem is not None:
+            st.error(_ui.plain(split_problem), icon=":material/error:")
     problems = ExperimentSpec(
         name=(upload_name or "").strip() or "-", arms=tuple(arms.values())
     ).problems()
@@ -190,7 +199,7 @@ def register_tab() -> None:
         say("register.create"),
         icon=":material/upload_file:",
         key="assign_button",
-        disabled=bool(problems),
+        disabled=bool(problems) or split_problem is not None,
     ):
         name = (upload_name or "").strip()
         if not name:
@@ -209,6 +218,7 @@ def register_tab() -> None:
                 file_name=uploaded.name,
                 mapping=exact,
                 arms=arms,
+                split=split,
             )
         except (StoreError, DesignError) as error:
             common.show_error("register.failed", error)

@@ -273,26 +273,32 @@ def prefetch_neighbours(
     chosen = replace(settings, horizon_days=int(resolved))
     store = _ui.get_store()
     precompute.precompute_after(store, experiment.id, chosen)  # once per version
+    money = _ui.currency()  # read now: the warm-up runs outside this script run
     precompute.prefetch(
         store,
         experiment.id,
         precompute.neighbours(chosen, [int(h) for h in horizons]),
         warm=lambda analysis: [
-            figure(analysis, spec, lang) for spec in visible_figures(analysis, lang)
+            figure(analysis, spec, lang, money) for spec in visible_figures(analysis, lang, money)
         ],
     )
 
 
 _FIGURES_KEPT = 256
-_figures: OrderedDict[tuple[int, str, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
+_figures: OrderedDict[tuple[int, str, str, str], tuple[weakref.ref[Any], go.Figure]] = OrderedDict()
 _figures_lock = threading.Lock()
 
 
-def figure(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> go.Figure:
+def figure(
+    analysis: Any,
+    spec: report.FigureSpec,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str = config.CURRENCY,
+) -> go.Figure:
     """The chart `spec` of this analysis object, built (and escaped) once and then reused: an
     unchanged rerun draws cached figures. Keyed on the object itself (a weak reference), so a
-    figure can never be served for another analysis (nor in another language)."""
-    key = (id(analysis), spec.name, lang)
+    figure can never be served for another analysis (nor in another language or currency)."""
+    key = (id(analysis), spec.name, lang, currency)
     with _figures_lock:
         found = _figures.get(key)
         if found is not None and found[0]() is analysis:
@@ -310,13 +316,18 @@ VISIBLE_FIGURES = ("forest", "repeat", "payback", "decay")  # the others are in 
 
 
 def visible_figures(
-    analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
+    analysis: metrics.ExperimentAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str = config.CURRENCY,
 ) -> list[report.FigureSpec]:
-    return [s for s in report.figure_specs(analysis, lang) if s.name in VISIBLE_FIGURES]
+    """The charts shown open, their amounts (the payback and fading statements under them
+    included) in `currency`, the store's."""
+    specs = report.figure_specs(analysis, lang, currency)
+    return [s for s in specs if s.name in VISIBLE_FIGURES]
 
 
 def draw(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> None:
-    st.plotly_chart(figure(analysis, spec, lang), width="stretch")
+    st.plotly_chart(figure(analysis, spec, lang, _ui.currency()), width="stretch")
     st.caption(_ui.plain(spec.caption))  # captions name arms, which people type
 
 
@@ -362,11 +373,18 @@ def render_adjustment(effects: list[stats.Effect], lang: Lang = DEFAULT_LANGUAGE
     st.caption(t("results.adjustment_caption", lang))
 
 
-def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) -> None:
+def render(
+    analysis: metrics.ExperimentAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
+    *,
+    edit_split: bool = False,
+) -> None:
     """Decision cards, warnings, lever comparison and charts: what management reads.
 
     The cards, the lever table and the head to head follow the design rule; when the page's
-    settings differ from it, the rest is an exploratory view and says so."""
+    settings differ from it, the rest is an exploratory view and says so. `edit_split`: an
+    editor may give the real planned split where the check assumed an equal one (the
+    Results page; never the shared report)."""
     official, differences = official_for(analysis, lang)
     experiment = analysis.experiment
     if lang == "en":
@@ -420,6 +438,9 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
             st.caption(f":material/payments: {card_basis}")
+    if edit_split:  # where the check assumed the equal split and it does not fit
+        offered = official.srm.mismatch and official.srm.plan_assumed_equal
+        _ui.split_editor(experiment, f"split_{experiment.id}", offered=offered)
     with st.expander(t("results.how_decided", lang)):
         for text in decision.rules(lang):
             st.markdown(f"- {text}")
@@ -458,8 +479,9 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
         st.caption(f"{t('report.head_to_head_caption', lang)} {basis}")
 
     render_adjustment(analysis.effects, lang)
-    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang)}
-    for spec in visible_figures(analysis, lang):
+    money = _ui.currency()
+    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang, money)}
+    for spec in visible_figures(analysis, lang, money):
         draw(analysis, spec, lang)
 
     distribution = section(
@@ -817,11 +839,14 @@ def render_file(
     analysis: analysis_file.FileAnalysis,
     settings: FileSettings | None = None,
     lang: Lang = DEFAULT_LANGUAGE,
+    *,
+    edit_split: bool = False,
 ) -> None:
     """The results of a campaign result file: where the data came from, arms, verdicts, effects.
 
     The verdict cards follow the experiment's design rule; other settings make the rest an
-    exploratory view, labelled."""
+    exploratory view, labelled. `edit_split`: as `render`'s (the Results page's editor gives
+    the real planned split)."""
     official, differences = (
         official_file_for(experiment, settings, analysis, lang) if settings else (analysis, [])
     )
@@ -927,6 +952,9 @@ def render_file(
             )
             for reason in d.reasons:
                 st.caption(_ui.plain(reason))
+    if edit_split:  # where the check assumed the equal split and it does not fit
+        offered = official.srm.mismatch and official.srm.plan_assumed_equal
+        _ui.split_editor(experiment, f"split_{experiment.id}", offered=offered)
     with st.expander(t("results.how_decided", lang)):
         for rule in decision.file_rules(lang):
             st.markdown(f"- {rule}")

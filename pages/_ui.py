@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -464,3 +464,70 @@ def run_through_app() -> None:
     if PagesManager.uses_pages_directory and "streamlit.testing.v1.app_test" not in sys.modules:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+# -- the planned split of a results file or a registered list ------------------------------------
+def split_weight_inputs(names: Sequence[str], key: str) -> tuple[dict[str, float], str | None]:
+    """A weight per arm, 1 each (the equal split) until changed; (weights, the refusal in
+    words or None). The check is `experiment.planned_split`'s, the one `--split` has."""
+    from experiments import experiment as experiment_record
+
+    language = lang()
+    columns = st.columns(min(len(names), 4) or 1)
+    weights: dict[str, float] = {}
+    for i, name in enumerate(names):
+        weights[name] = float(
+            columns[i % len(columns)].number_input(
+                t("split.page.weight", language, arm=plain(name)),
+                min_value=0.0,
+                value=1.0,
+                step=1.0,
+                key=f"{key}_{i}",
+            )
+        )
+    try:
+        shares, _ = experiment_record.planned_split(weights, list(names), refusals="split.page")
+    except StoreError as error:
+        return weights, say(error)
+    plan = ", ".join(f"{plain(arm)} {pct(share)}" for arm, share in shares.items())
+    st.caption(t("split.page.shares", language, plan=plan))
+    return weights, None
+
+
+def split_editor(stored: Any, key: str, *, offered: bool = True) -> None:
+    """For an editor: set the real planned split of a results-file or registered experiment
+    (`experiment.set_planned_split`, the command line's `set-split`) while its plan is the
+    assumed equal one and `offered`; nothing for a design, whose split was fixed at launch,
+    or for a reader. The saved split is said on the next run, form or not."""
+    from experiments import experiment as experiment_record
+
+    language = lang()
+    saved = st.session_state.pop(f"{key}_saved", None)
+    if saved:
+        st.success(saved, icon=":material/check:")
+    if not experiment_record.split_settable(stored) or not editor_allowed():
+        return
+    if not (offered and stored.plan_assumed_equal):
+        return
+    with st.form(key, border=True):
+        st.markdown(f"**{t('split.page.title', language)}**")
+        st.caption(t("split.page.caption", language))
+        weights, problem = split_weight_inputs([a.name for a in stored.arms], f"{key}_weight")
+        submitted = st.form_submit_button(
+            t("split.page.save", language), icon=":material/save:", type="primary"
+        )
+    if not submitted:
+        return
+    if problem is not None:  # the form's values are read on submit: said then
+        st.error(plain(problem), icon=":material/error:")
+        return
+    try:
+        changed = experiment_record.set_planned_split(get_store(), stored, weights)
+    except StoreError as error:
+        st.error(plain(say(error)), icon=":material/error:")
+        return
+    plan = ", ".join(f"{arm} {pct(share)}" for arm, share in changed.planned_shares.items())
+    st.session_state[f"{key}_saved"] = plain(
+        t("split.page.saved", language, name=changed.name, plan=plan)
+    )
+    st.rerun()

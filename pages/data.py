@@ -205,6 +205,11 @@ if flash:
 result = st.session_state.get("last_load")
 if result is not None:
     (st.success if result.ok else st.error)(_ui.plain(_summary(result)))
+    if result.ok and result.experiment_created and result.experiment_id is not None:
+        # the arms are known now: the real planned split, else equal is assumed
+        created = _ui.cached_query(experiment_record.load, int(result.experiment_id))
+        if created is not None:
+            _ui.split_editor(created, f"data_split_{created.id}")
     if result.set_aside is not None:
         st.download_button(
             t("upload.set_aside_download", lang, rows=_ui.count(result.set_aside_rows)),

@@ -133,7 +133,7 @@ if from_file:
     params = {_ui.LANG_PARAM: lang, "experiment": experiment_param, **file_settings.params()}
     st.query_params.update({k: params[k] for k in ("metrics", "covariate")})
     file_analysis = view.file_analysis_for(experiment.id, file_settings)
-    view.render_file(experiment, file_analysis, file_settings, lang)
+    view.render_file(experiment, file_analysis, file_settings, lang, edit_split=True)
 else:
     for stale in ("metrics", "covariate"):  # a results-file experiment's pickers
         st.query_params.pop(stale, None)
@@ -145,7 +145,7 @@ else:
         st.caption(t("source.reading", lang, source=_ui.plain(source.redacted())))
     try:
         analysis = view.analysis_for(experiment.id, settings, lang)
-        view.render(analysis, lang)
+        view.render(analysis, lang, edit_split=True)
     except SourceError as error:
         st.error(t("source.error", lang, message=_ui.plain(_ui.say(error))))
         st.stop()

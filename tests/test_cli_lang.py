@@ -140,7 +140,7 @@ ALLOWED_CLI = {
     # the product, the tool and the command names
     "Loyalty", "Lab", "python", "m", "experiments", "demo", "load", "register", "delete",
     "archive", "stats", "list", "uploads", "remove", "upload", "analyze", "file", "assignments",
-    "clv", "report", "settings", "COMMAND",
+    "clv", "report", "settings", "set", "split", "COMMAND",
     # method and model names, as in the glossary
     "CUPED", "SRM", "BG", "NBD", "Gamma", "CLV", "DuckDB", "Welch", "z", "p", "n", "r", "alpha",
     "a", "b", "q", "v", "CI",
@@ -248,7 +248,7 @@ def test_every_command_in_russian_says_it_in_russian(db, capsys, tmp_path):
     [
         [], ["demo"], ["load"], ["register"], ["delete"], ["archive"], ["stats"], ["list"],
         ["uploads"], ["remove-upload"], ["analyze-file"], ["analyze"], ["assignments"], ["clv"],
-        ["report"], ["settings"],
+        ["report"], ["settings"], ["set-split"],
     ],
 )  # fmt: skip
 def test_the_help_of_every_command_is_russian(capsys, command):

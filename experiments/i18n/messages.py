@@ -1018,11 +1018,12 @@ MESSAGES: dict[str, Entry] = {
     },
     "decision.srm_plan_assumed_equal": {
         "ru": "Плановое деление не было задано и принято равным ({plan}). Если группы "
-        "планировались неравными, загрузите или зарегистрируйте файл заново с --split ГРУППА=ВЕС "
-        "для каждой группы.",
+        "планировались неравными, задайте настоящее деление: на этой странице или командой "
+        "set-split ЭКСПЕРИМЕНТ ГРУППА=ВЕС для каждой группы (при новой загрузке — "
+        "--split ГРУППА=ВЕС).",
         "en": "No planned split was given, so an equal one was assumed ({plan}). If the arms "
-        "were planned unequal, load or register the file again with --split ARM=WEIGHT for "
-        "every arm.",
+        "were planned unequal, give the real split: on the Results page or with set-split "
+        "EXPERIMENT ARM=WEIGHT for every arm (when loading anew: --split ARM=WEIGHT).",
     },
     "decision.file.srm": {
         "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "

@@ -56,6 +56,12 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Эксперимент {id} {name} перенесён в архив.",
         "en": "Experiment {id} {name} is archived.",
     },
+    "cli.set_split.done": {
+        "ru": "Плановое деление эксперимента {id} {name}: {plan}. Проверка размеров групп "
+        "сравнивает их с ним.",
+        "en": "Experiment {id} {name} now has the planned split {plan}; the sample-ratio check "
+        "compares the arm sizes with it.",
+    },
     "cli.archive.restored": {
         "ru": "Эксперимент {id} {name} возвращён из архива.",
         "en": "Experiment {id} {name} is back from the archive.",
@@ -491,6 +497,16 @@ MESSAGES: dict[str, Entry] = {
     "cli.help.delete.yes": {
         "ru": "подтвердить: удаление нельзя отменить",
         "en": "confirm: the deletion cannot be undone",
+    },
+    "cli.help.set_split": {
+        "ru": "задать плановое деление эксперимента из файла итогов или зарегистрированного "
+        "списка (деление запущенного дизайна задано при запуске)",
+        "en": "set the planned split of an experiment made from a results file or a registered "
+        "list (a designed experiment's split was fixed at launch)",
+    },
+    "cli.help.set_split.weights": {
+        "ru": "ГРУППА=ВЕС для каждой группы (например Контроль=9 Рассылка=1; веса нормируются)",
+        "en": "ARM=WEIGHT for every arm (e.g. control=9 mailing=1; weights are normalised)",
     },
     "cli.help.archive": {
         "ru": "перенести эксперимент в архив (он сохранится, но не будет мешать)",

@@ -93,6 +93,81 @@ MESSAGES: dict[str, Entry] = {
         "or registered); --split only sets it for a new experiment made from a results "
         "file. Nothing was loaded.",
     },
+    # the planned split of an existing experiment (experiment.set_planned_split, set-split,
+    # the Results page): nothing changed
+    "split.set.unknown_arms": {
+        "ru": "В плановом делении есть группы, которых нет в эксперименте: {names}. Группы "
+        "эксперимента: {arms}. Ничего не изменено.",
+        "en": "The planned split names arms the experiment does not have: {names}. Its arms "
+        "are: {arms}. Nothing was changed.",
+    },
+    "split.set.missing_arms": {
+        "ru": "В плановом делении нет веса для групп: {names}. Укажите вес каждой группы "
+        "эксперимента ({arms}). Ничего не изменено.",
+        "en": "The planned split gives no weight for: {names}. Give every arm of the "
+        "experiment a weight ({arms}). Nothing was changed.",
+    },
+    "split.set.not_positive": {
+        "ru": "Вес группы в плановом делении должен быть положительным числом: {names}. "
+        "Ничего не изменено.",
+        "en": "A weight of the planned split must be a positive number: {names}. Nothing was "
+        "changed.",
+    },
+    "split.set.frozen": {
+        "ru": "Плановое деление эксперимента {name} задано при запуске: по нему распределены "
+        "клиенты, и его нельзя изменить. Задать деление можно только эксперименту из файла "
+        "итогов или зарегистрированного списка. Ничего не изменено.",
+        "en": "The planned split of {name} was fixed at launch: customers were randomized by "
+        "it, so it cannot be changed. Only an experiment made from a results file or a "
+        "registered list takes a split. Nothing was changed.",
+    },
+    # the planned split on the pages (pages/_ui.split_weight_inputs, split_editor)
+    "split.page.weight": {"ru": "Вес группы {arm}", "en": "Weight of {arm}"},
+    "split.page.shares": {
+        "ru": "Плановое деление: {plan}.",
+        "en": "Planned split: {plan}.",
+    },
+    "split.page.unequal": {
+        "ru": "Группы планировались неравными (задать плановое деление)",
+        "en": "The arms were planned unequal (give the planned split)",
+    },
+    "split.page.unequal.help": {
+        "ru": "Без этого деление считается равным, и проверка размеров групп сравнивает "
+        "группы с равным делением.",
+        "en": "Without it the split is taken as equal, and the sample-ratio check compares "
+        "the arm sizes with an equal split.",
+    },
+    "split.page.title": {
+        "ru": "Настоящее плановое деление",
+        "en": "The real planned split",
+    },
+    "split.page.caption": {
+        "ru": "Деление не было задано и принято равным. Укажите, как группы планировались "
+        "(например 9 к 1 для контрольной группы в 10 %): проверка размеров групп будет "
+        "сравнивать их с ним.",
+        "en": "No split was given, so an equal one is assumed. Give the split the arms were "
+        "planned with (e.g. 9 to 1 for a 10% holdout): the sample-ratio check compares the "
+        "arm sizes with it.",
+    },
+    "split.page.save": {"ru": "Сохранить деление", "en": "Save the split"},
+    "split.page.saved": {
+        "ru": "Плановое деление эксперимента {name} сохранено: {plan}.",
+        "en": "The planned split of {name} is saved: {plan}.",
+    },
+    "split.page.unknown_arms": {
+        "ru": "В плановом делении есть группы, которых нет: {names}. Группы: {arms}.",
+        "en": "The planned split names arms that do not exist: {names}. The arms: {arms}.",
+    },
+    "split.page.missing_arms": {
+        "ru": "Укажите вес каждой группы; нет веса для: {names}.",
+        "en": "Give every arm a weight; none for: {names}.",
+    },
+    "split.page.not_positive": {
+        "ru": "Вес группы должен быть больше нуля: {names}. Укажите положительный вес "
+        "(веса нормируются: 9 и 1 — это 90 % и 10 %).",
+        "en": "An arm's weight must be more than zero: {names}. Give a positive weight "
+        "(weights are normalised: 9 and 1 are 90% and 10%).",
+    },
     # the store's refusals (StoreError.key): said in the run's or the session's language
     "store.error.no_upload": {
         "ru": "Загрузки {upload_id} нет. Список загрузок: `python -m experiments uploads`.",

@@ -696,6 +696,56 @@ def set_archived(store: Store, experiment_id: int, archived: bool = True) -> Non
         )
 
 
+def set_planned_split(
+    store: Store, experiment_id: int, shares: dict[str, float], sources: tuple[str, ...]
+) -> None:
+    """Store the planned split of an experiment whose plan was not frozen at launch: every
+    arm's allocation (arm name -> share, all of its arms) and `split_assumed_equal` false.
+
+    `sources` are the experiment sources whose plan the marketer gives (a results file, a
+    registered list); another source, an arm left out or one it lacks, is refused inside the
+    transaction (a design launched meanwhile cannot be changed), nothing written then.
+    """
+    from experiments.store.overview import SPLIT_ASSUMED_EQUAL
+
+    with store.transaction() as cur:
+        row = cur.execute(
+            "SELECT name, source FROM experiments WHERE experiment_id = ?", [experiment_id]
+        ).fetchone()
+        if row is None:
+            raise StoreError(
+                f"There is no experiment with id {experiment_id}. "
+                "`python -m experiments list` shows them.",
+                "store.error.no_experiment",
+                experiment_id=experiment_id,
+            )
+        if str(row[1]) not in sources:
+            from experiments.i18n.text import Text
+
+            raise StoreError(Text("split.set.frozen", name=str(row[0])))
+        arms = cur.execute(
+            "SELECT arm_id, name FROM arms WHERE experiment_id = ? ORDER BY arm_id",
+            [experiment_id],
+        ).fetchall()
+        names = [str(name) for _, name in arms]
+        if sorted(names) != sorted(shares):  # the caller checked them: changed meanwhile
+            from experiments.i18n.text import Text
+
+            missing = [n for n in names if n not in shares] or [n for n in shares if n not in names]
+            listed = ", ".join(names)
+            raise StoreError(Text("split.set.missing_arms", names=", ".join(missing), arms=listed))
+        for arm_id, name in arms:
+            cur.execute(
+                "UPDATE arms SET allocation = ? WHERE experiment_id = ? AND arm_id = ?",
+                [float(shares[str(name)]), experiment_id, arm_id],
+            )
+        cur.execute(
+            "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'),"
+            " json_object(?, false)) WHERE experiment_id = ?",
+            [SPLIT_ASSUMED_EQUAL, experiment_id],
+        )
+
+
 def assignment_list(cur: Cursor, experiment_id: int) -> pd.DataFrame:
     """customer_id, arm, arm_kind, code, stratum and the arm's cost fields (discount_pct,
     redemption_share, gift_cost, minutes, hourly_cost, custom_cost), ordered by customer_id."""
