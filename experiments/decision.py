@@ -29,6 +29,7 @@ The rule (stated on the Results page, in the HTML report and in `analyze --json`
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
@@ -399,8 +400,12 @@ class Decision:
         blocked: a data warning holds the verdict (label 'check the data').
         exploratory: the numbers shown beside the verdict come from other settings than the
             rule's (the verdict itself always follows the rule).
-        needed_customers: inconclusive only: about how many more customers per lever the
-            planner says would settle the difference seen (None when not estimable).
+        needed_customers: inconclusive only: about how many more customers in the lever's
+            arm would settle the difference seen at the (extended) horizon by the fixed,
+            corrected interval at the default power (None when not estimable).
+        needed_customers_control: the same extension's customers in the control (new
+            customers arrive in the planned shares, so it differs from the arm's when the
+            plan is unequal).
         guardrails: the lever's guardrail checks.
     """
 
@@ -421,6 +426,7 @@ class Decision:
     blocked: bool = False
     exploratory: bool = False
     needed_customers: int | None = None
+    needed_customers_control: int | None = None
     guardrails: tuple[GuardrailCheck, ...] = ()
 
     @property
@@ -455,6 +461,7 @@ class Decision:
             if self.net_value_interval
             else None,
             "needed_customers": self.needed_customers,
+            "needed_customers_control": self.needed_customers_control,
             "guardrails": [g.as_json() for g in self.guardrails],
             "probability_best": self.probability_best,
             "cost_per_customer": self.cost_per_customer,
@@ -561,20 +568,34 @@ def srm_plan_reason(srm: stats.SrmResult, words: Words | None = None) -> list[st
     return [t("decision.srm_plan_assumed_equal", words.lang, plan=plan)]
 
 
-def _needed_customers(effect: stats.Effect, alpha: float, levers: int) -> int | None:
-    """More customers per lever that would settle a difference this size, read as the
-    verdict reads an experiment that goes on (`sequential_interval`: the always-valid
-    interval, alpha split across the levers), at the default power, from the standard error
-    seen so far (`stats.customers_to_settle`); None when the difference is 0 or not estimable."""
+def _needed_customers(
+    effect: stats.Effect,
+    alpha: float,
+    levers: int,
+    correction: str = config.DEFAULT_CORRECTION,
+    plan: Mapping[str, float] | None = None,
+    control: str | None = None,
+) -> tuple[int, int] | None:
+    """More customers (control, lever's arm) that would settle a difference this size, read
+    as the verdict reads an extended test: at its horizon, by the fixed interval at the
+    corrected alpha (Holm and BH both test a lone clear lever at alpha / levers), at the
+    default power, from the standard error seen so far, new customers arriving in the planned
+    shares (`stats.customers_to_settle_at_horizon`); None when not estimable."""
     if effect.diff is None or effect.se is None:
         return None
-    return stats.customers_to_settle(
+    corrected = alpha if correction == "none" else alpha / max(levers, 1)
+    plan = plan or {}
+    share_control = plan.get(str(control), 0.5) if control is not None else 0.5
+    share_arm = plan.get(effect.arm, share_control)
+    return stats.customers_to_settle_at_horizon(
         effect.diff,
         effect.se,
         effect.n_control,
         effect.n_arm,
-        alpha=alpha / max(levers, 1),
+        alpha=corrected,
         power=config.DEFAULT_POWER,
+        share_control=share_control,
+        share_arm=share_arm,
     )
 
 
@@ -720,6 +741,7 @@ def decide(
         interval: tuple[float, float] | None = None
         verdict: Verdict
         needed: int | None = None
+        needed_control: int | None = None
         checks: tuple[GuardrailCheck, ...] = ()
         if blocking:
             verdict = "inconclusive"
@@ -800,7 +822,16 @@ def decide(
                 reasons.extend(_guardrail_text(c, words) for c in broken)
             else:
                 verdict = "inconclusive"
-                needed = _needed_customers(net, rule.alpha, levers)
+                more = _needed_customers(
+                    net,
+                    rule.alpha,
+                    levers,
+                    analysis.settings.correction,
+                    analysis.srm.plan,
+                    str(analysis.control),
+                )
+                if more is not None:
+                    needed_control, needed = more
                 what = t(
                     "decision.reason.no_clear_at_horizon",
                     lang,
@@ -809,12 +840,15 @@ def decide(
                     if low > 0 or high < 0
                     else "",
                 )
-                if needed is not None:
+                if needed is not None and needed_control is not None:
                     settle = t(
                         "decision.reason.needed_customers",
                         lang,
-                        count=needed,
+                        arm=summary.arm,
+                        arm_count=words.fmt.count(needed, "customers"),
+                        control_count=words.fmt.count(needed_control, "customers"),
                         diff=_money(net.diff),
+                        power=words.fmt.percent(config.DEFAULT_POWER, 0),
                     )
                     what += " " + settle
                 reasons.append(what)
@@ -851,6 +885,7 @@ def decide(
                 blocked=bool(blocking),
                 exploratory=exploratory,
                 needed_customers=needed,
+                needed_customers_control=needed_control,
                 guardrails=checks,
             )
         )
@@ -1178,7 +1213,15 @@ def decide_file(
                 reasons.append(t("decision.file.below", lang, control=control, corrected=corrected))
             else:
                 verdict = "inconclusive"
-                needed = _needed_customers(effect, analysis.alpha, len(analysis.arms) - 1)
+                more = _needed_customers(
+                    effect,
+                    analysis.alpha,
+                    len(analysis.arms) - 1,
+                    analysis.correction,
+                    analysis.srm.plan,
+                    str(control),
+                )
+                needed = None if more is None else more[1]
                 reasons.append(
                     t("decision.file.no_clear", lang, control=control, corrected=corrected)
                 )

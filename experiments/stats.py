@@ -1228,6 +1228,68 @@ def customers_to_settle(
     return max(math.ceil(k * n_arm) - n_arm, 0)
 
 
+def customers_to_settle_at_horizon(
+    diff: float,
+    se: float,
+    n_control: int,
+    n_arm: int,
+    alpha: float = config.ALPHA,
+    power: float = config.DEFAULT_POWER,
+    share_control: float = 0.5,
+    share_arm: float = 0.5,
+) -> tuple[int, int] | None:
+    """More customers per group until the fixed interval at the horizon settles a difference.
+
+    An inconclusive experiment that is extended is judged when it reaches its (new) horizon,
+    by the fixed interval at the corrected alpha (`decision.decide`); the always-valid
+    interval only runs before that and can only stop a lever, so it does not set the size.
+    New customers arrive in the planned shares: m more in all gives the control
+    m * share_control and the arm m * share_arm. With one per-customer spread
+    sigma^2 = se^2 / (1/n_control + 1/n_arm) the new standard error is
+    sigma * sqrt(1/(n_control + m p_c) + 1/(n_arm + m p_a)), and the two-sided interval
+    excludes 0 with probability `power` once that is |diff| / (z(1 - alpha/2) + z(power))
+    (the normal solve behind statsmodels' `NormalIndPower`); m is found with brentq.
+
+    Args:
+        diff: the difference to settle (the one seen so far).
+        se: its standard error now (with any adjustment: CUPED's is smaller).
+        n_control: customers in the control now.
+        n_arm: customers in the arm now.
+        alpha: the interval's two-sided level, already corrected across the levers.
+        power: chance of settling it if `diff` is the truth (config.DEFAULT_POWER).
+        share_control: the control's planned share of new customers.
+        share_arm: the arm's planned share of new customers.
+
+    Returns:
+        (more in the control, more in the arm), (0, 0) when the power is already there;
+        None when the difference is 0 or not estimable.
+    """
+    from scipy import optimize
+
+    if not (math.isfinite(diff) and math.isfinite(se)) or diff == 0 or se <= 0:
+        return None
+    if n_control < 1 or n_arm < 1 or not 0 < alpha < 1 or not 0 < power < 1:
+        return None
+    if not (share_control > 0 and share_arm > 0):
+        return None
+    variance = se**2 / (1 / n_control + 1 / n_arm)
+    target = (abs(diff) / (float(special.ndtri(1 - alpha / 2)) + float(special.ndtri(power)))) ** 2
+
+    def gap(more: float) -> float:
+        grown = 1 / (n_control + more * share_control) + 1 / (n_arm + more * share_arm)
+        return variance * grown - target
+
+    if gap(0.0) <= 0:
+        return (0, 0)
+    high = float(n_control + n_arm)
+    while gap(high) > 0:
+        high *= 2.0
+        if high > 1e15:  # a difference too small to ever settle at any realistic size
+            return None
+    more = float(optimize.brentq(gap, 0.0, high, xtol=1e-6, rtol=1e-12))
+    return (math.ceil(more * share_control), math.ceil(more * share_arm))
+
+
 # -- time to repeat ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KaplanMeierResult:

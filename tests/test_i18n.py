@@ -13,6 +13,7 @@ from experiments.i18n import (
     GLOSSARY,
     LANGUAGES,
     MESSAGES,
+    Formatter,
     MissingMessage,
     glossary,
     plural_category,
@@ -235,13 +236,19 @@ def test_other_russian_nouns(count, days, orders, arms):
 
 
 def test_a_plural_sentence_agrees_with_its_number():
-    one = t("decision.reason.needed_customers", "ru", count=21, diff="+120 ₽")
-    many = t("decision.reason.needed_customers", "ru", count=1500, diff="+120 ₽")
-    assert "ответ даст ещё примерно 21 клиент на каждую группу" in one
-    assert "ответ дадут ещё примерно 1\u00a0500 клиентов на каждую группу" in many
-    assert t("decision.reason.needed_customers", "en", count=1, diff="RUB 5").startswith(
-        "If the true difference is the RUB 5 seen, about 1 more customer per arm"
-    )
+    f = Formatter("ru")
+    ru = t(
+        "decision.reason.needed_customers", "ru", diff="+120 ₽", arm="Подарок", power="80 %",
+        arm_count=f.count(21, "customers"), control_count=f.count(1500, "customers"),
+    )  # fmt: skip
+    assert "ещё примерно на 21 клиент в группе «Подарок» и 1\u00a0500 клиентов в контроле" in ru
+    en = t(
+        "decision.reason.needed_customers", "en", diff="RUB 5", arm="Gift", power="80%",
+        arm_count=Formatter("en").count(1, "customers"),
+        control_count=Formatter("en").count(8, "customers"),
+    )  # fmt: skip
+    assert en.startswith("If the true difference is the RUB 5 seen, extending the test by about")
+    assert "about 1 customer in «Gift» and 8 customers in the control" in en
 
 
 def test_glossary_pairs_in_order():

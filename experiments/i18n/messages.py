@@ -908,28 +908,14 @@ MESSAGES: dict[str, Entry] = {
         "en": "; the interval alone excludes 0, but not after the correction",
     },
     "decision.reason.needed_customers": {
-        "ru": {
-            "one": "Если истинная разница равна наблюдаемой ({diff}), ответ даст ещё примерно "
-            "{count} клиент на каждую группу, включая контроль (продлённый так тест читают "
-            "по всегда верному интервалу).",
-            "few": "Если истинная разница равна наблюдаемой ({diff}), ответ дадут ещё примерно "
-            "{count} клиента на каждую группу, включая контроль (продлённый так тест читают "
-            "по всегда верному интервалу).",
-            "many": "Если истинная разница равна наблюдаемой ({diff}), ответ дадут ещё "
-            "примерно {count} клиентов на каждую группу, включая контроль (продлённый так "
-            "тест читают по всегда верному интервалу).",
-            "other": "Если истинная разница равна наблюдаемой ({diff}), ответ дадут ещё "
-            "примерно {count} клиента на каждую группу, включая контроль (продлённый так "
-            "тест читают по всегда верному интервалу).",
-        },
-        "en": {
-            "one": "If the true difference is the {diff} seen, about {count} more customer per "
-            "arm, control included, would settle it (a test extended that way is read with "
-            "the always-valid interval).",
-            "other": "If the true difference is the {diff} seen, about {count} more customers "
-            "per arm, control included, would settle it (a test extended that way is read "
-            "with the always-valid interval).",
-        },
+        "ru": "Если истинная разница равна наблюдаемой ({diff}), ответ с вероятностью {power} "
+        "даст продление теста ещё примерно на {arm_count} в группе «{arm}» и {control_count} "
+        "в контроле (новые клиенты делятся по плану; продлённый тест решают на его горизонте "
+        "по обычному интервалу с поправкой на число механик).",
+        "en": "If the true difference is the {diff} seen, extending the test by about "
+        "{arm_count} in «{arm}» and {control_count} in the control would settle it with "
+        "{power} probability (new customers split as planned; the extended test is decided at "
+        "its horizon by the fixed interval, corrected for the number of levers).",
     },
     "decision.so_far.day": {
         "ru": "день {day}, по плану {planned} дн.",
