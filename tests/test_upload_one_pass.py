@@ -37,12 +37,26 @@ CASES = [
     ),
     ("second_upload_overlap", CLEAN, CLEAN[: CLEAN.index("c3,")] + "c9,2026-03-01,7,n1,app\n"),
     ("second_upload_clashing_order", CLEAN, "c9,2026-03-01,7,o5,app\n"),
+    # rows set aside next to warnings, errors and each other: the one pass sets them aside
+    # itself unless an error is left (a row staged is a second whole load)
+    ("totals_and_refund", None, CLEAN + "c1,2026-02-01,-12.5,r1,web\nИтого,,1234,,\n"),
+    ("totals_rows_1c", None, "Итого за период,,,,\n" + CLEAN + ",Всего,1234.5,,\n"),
+    ("no_customer_and_formula", None, CLEAN + ",yesterday,5,o97,=X()\nc1,2026-02-01,5,o199,@y\n"),
+    ("totals_and_bad_date", None, CLEAN + "Итого,,1234,,\nc1,yesterday,5,o96,web\n"),
+    ("no_customer_and_duplicate", None, CLEAN + ",2026-02-01,5,o97,web\nc1,2026-02-01,5,o3,w\n"),
+    (
+        "overlap_and_totals",
+        CLEAN,
+        CLEAN[: CLEAN.index("c3,")] + "c9,2026-03-01,7,n1,app\nИтого,2026-03-01,99,o1,\n",
+    ),
 ]
 
 
 # the cases the one pass loads by itself (no row to set aside, no error)
 ONE_PASS = {"clean", "refunds", "formula_text", "padded", "quoted_newline",
-            "second_upload_new_orders"}  # fmt: skip
+            "second_upload_new_orders", "totals_row", "no_customer", "second_upload_overlap",
+            "totals_and_refund", "totals_rows_1c", "no_customer_and_formula",
+            "overlap_and_totals"}  # fmt: skip
 
 
 def _write(path: Path, body: str) -> Path:
