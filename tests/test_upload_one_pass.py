@@ -198,3 +198,28 @@ def test_the_one_pass_rows_are_clustered_by_customer(store, tmp_path):
         ids = [r[0] for r in cur.execute("SELECT customer_id FROM transactions").fetchall()]
     runs = sum(1 for a, b in itertools.pairwise(ids) if a != b) + 1
     assert len(ids) == 500 and runs == len(set(ids)) == 13
+
+
+def test_rows_to_set_aside_cost_no_staged_load(store, tmp_path, monkeypatch):
+    """A 1C export's totals rows and a receipt without a card are set aside by the one pass
+    itself (fails on main, which rolled back and staged the whole file again)."""
+
+    def no_staging(*args, **kwargs):
+        raise AssertionError("staged")
+
+    monkeypatch.setattr(uploads, "_stage", no_staging)
+    body = "Итого за период,,,,\n" + CLEAN + ",2026-02-01,5,o97,web\n,Всего,1234.5,,\n"
+    result = ingest.load_file(store, "transactions", _write(tmp_path / "1c.csv", body))
+    assert result.ok and result.rows == 40 and result.set_aside_rows == 3
+    assert [(p.code, p.count, p.rows) for p in result.problems] == [
+        ("set_aside_totals_row", 2, (2, 44)),
+        ("set_aside_no_customer", 1, (43,)),
+    ]
+    assert result.set_aside is not None
+    assert result.set_aside["file_row"].tolist() == [2, 43, 44]
+    assert result.set_aside["ts"].tolist()[2] == "Всего"  # the cell as written, not a placeholder
+    with store.cursor() as cur:
+        assert cur.execute("SELECT count(*), min(upload_id) FROM transactions").fetchone() == (
+            40,
+            1,
+        )
