@@ -1016,21 +1016,24 @@ def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> Lo
         if c.code not in _UNREAD_CHECKS
     ]
     params = {**params, **_check_params(cur, spec, staged=False)}
-    terms = ["count_if(upload_id < 0)"] + [f"count_if(upload_id > 0 AND ({c}))" for _, c in stored]
-    new_rows = " FROM transactions AS ll_staging WHERE upload_id IN ($upload_id, -$upload_id)"
+    unread = cur.execute(
+        "SELECT count(*) FROM transactions WHERE upload_id = -$upload_id", {"upload_id": upload_id}
+    ).fetchone()
+    if unread and unread[0]:  # before the checks: the rows left are the ones they count
+        _set_aside_in_one_pass(cur, spec, params, stored_before, unread=True)
+    terms = [f"count_if({c})" for _, c in stored]
+    new_rows = " FROM transactions AS ll_staging WHERE upload_id = $upload_id"
     counts_sql = "SELECT " + ", ".join(terms + _count_terms(checks)) + new_rows
     row = cur.execute(counts_sql, _bind(counts_sql, params)).fetchone()
     assert row is not None
-    unread, present = row[0], row[1 : 1 + len(stored)]
-    total, counts = int(row[1 + len(stored)]), row[2 + len(stored) :]
-    aside: list[Finding] = []
-    if unread or any(present):
-        aside = _set_aside_in_one_pass(cur, spec, params, bool(stored))
-        recount_sql = "SELECT " + ", ".join(_count_terms(checks))
-        recount_sql += " FROM transactions AS ll_staging WHERE upload_id = $upload_id"
+    total, counts = int(row[len(stored)]), row[1 + len(stored) :]
+    if any(row[: len(stored)]):  # rows of an earlier upload: out, then count the rest again
+        _set_aside_in_one_pass(cur, spec, params, stored_before, unread=False)
+        recount_sql = "SELECT " + ", ".join(_count_terms(checks)) + new_rows
         recount = cur.execute(recount_sql, _bind(recount_sql, params)).fetchone()
         assert recount is not None
         total, counts = int(recount[0]), recount[1:]
+    aside = _set_aside_findings_in_one_pass(cur, spec, stored_before)
     refused = any(n and c.severity == "error" for c, n in zip(checks, counts, strict=True))
     if refused or total == 0:
         raise _NeedsStaging
@@ -1053,46 +1056,62 @@ def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> Lo
     return outcome if set_aside is None else replace(outcome, set_aside=set_aside)
 
 
+def _one_pass_set_aside_rules(spec: LoadSpec, stored_before: bool) -> list[tuple[str, str]]:
+    """`_set_aside_rules` over the file's rows read again while this upload's rows are in
+    transactions: the totals rule by every text (the unread date and amount included)."""
+    rules = _set_aside_rules(spec, earlier=True)
+    totals = _set_aside_rules(spec)[0]
+    return [totals] + [r for r in rules[1:] if r[0] != "already_stored" or stored_before]
+
+
 def _set_aside_in_one_pass(
-    cur: Cursor, spec: LoadSpec, params: dict[str, object], stored_before: bool
-) -> list[Finding]:
+    cur: Cursor, spec: LoadSpec, params: dict[str, object], stored_before: bool, unread: bool
+) -> None:
     """Move a one-pass load's rows to set aside into ``ll_set_aside``, as `_move_aside` does
     from the staging table: the file is read again keeping only those rows (their cells as
-    written, their file rows), then they leave `transactions`. Raises `_NeedsStaging` when a
-    row under the negative upload id is not one to set aside (an unread date or amount: an
-    error the staged load words)."""
-    rules = _set_aside_rules(spec, earlier=True)
-    totals = _set_aside_rules(spec)[0]  # by every text, the unread date and amount included
-    rules = [totals] + [r for r in rules[1:] if r[0] != "already_stored" or stored_before]
-    removed = cur.execute(
-        "DELETE FROM transactions WHERE upload_id = -$upload_id", _bind("$upload_id", params)
-    ).fetchone()
-    moved = int(removed[0]) if removed else 0
-    reason = " ".join(f"WHEN {condition} THEN '{code}'" for code, condition in rules)
-    candidates = _one_pass_aside(spec)
-    if stored_before:
-        candidates += f" OR ({rules[-1][1]})"
-    aside_sql = (
-        "CREATE TEMP TABLE ll_set_aside AS SELECT"  # noqa: S608 - fixed fragments
-        " CAST(file_index - 1 + $first_row AS BIGINT) AS file_row,"
-        f" CAST(CASE {reason} END AS VARCHAR) AS reason, {_ASIDE_COLUMNS['transactions']}"
-        f" FROM ({_transaction_rows(spec, numbered=True)}) AS ll_staging WHERE {candidates}"
-    )
-    cur.execute(aside_sql, _bind(aside_sql, params))
-    found = cur.execute("SELECT reason, count(*) FROM ll_set_aside GROUP BY ALL").fetchall()
-    counts = {code: int(n) for code, n in found}
-    if None in counts:
-        raise _NeedsStaging
-    if stored_before and counts.get("already_stored"):
+    written, their file rows), then they leave `transactions`. `unread`: the rows under the
+    negative upload id (`_one_pass_aside`), else the rows of an earlier upload among the
+    others. Raises `_NeedsStaging` when a row under the negative upload id is not one to set
+    aside (an unread date or amount: an error the staged load words)."""
+    rules = _one_pass_set_aside_rules(spec, stored_before)
+    if unread:
+        candidates = _one_pass_aside(spec)
+        delete = "DELETE FROM transactions WHERE upload_id = -$upload_id"
+    else:
+        candidates = f"({rules[-1][1]}) AND NOT ({_one_pass_aside(spec)})"
         delete = (
             "DELETE FROM transactions AS ll_staging"  # noqa: S608 - fixed fragments
             f" WHERE upload_id = $upload_id AND ({rules[-1][1]})"
         )
-        deleted = cur.execute(delete, _bind(delete, params)).fetchone()
-        moved += int(deleted[0]) if deleted else 0
-    assert moved == sum(counts.values()), (moved, counts)  # the same rows, read twice
+    reason = " ".join(f"WHEN {condition} THEN '{code}'" for code, condition in rules)
+    rows = (
+        "SELECT CAST(file_index - 1 + $first_row AS BIGINT) AS file_row,"  # noqa: S608
+        f" CAST(CASE {reason} END AS VARCHAR) AS reason, {_ASIDE_COLUMNS['transactions']}"
+        f" FROM ({_transaction_rows(spec, numbered=True)}) AS ll_staging WHERE {candidates}"
+    )
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS ll_set_aside AS {rows} LIMIT 0", _bind(rows, params)
+    )
+    added = cur.execute(f"INSERT INTO ll_set_aside {rows}", _bind(rows, params)).fetchone()
+    if cur.execute("SELECT count(*) FROM ll_set_aside WHERE reason IS NULL").fetchone() != (0,):
+        raise _NeedsStaging
+    removed = cur.execute(delete, _bind(delete, params)).fetchone()
+    assert added is not None and removed is not None
+    assert int(removed[0]) == int(added[0]), (removed, added)  # the same rows, read twice
+
+
+def _set_aside_findings_in_one_pass(
+    cur: Cursor, spec: LoadSpec, stored_before: bool
+) -> list[Finding]:
+    """The set-aside warnings of ``ll_set_aside`` (if any), in `_set_aside_rules` order."""
+    exists = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'll_set_aside' AND temporary"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    counts = dict(cur.execute("SELECT reason, count(*) FROM ll_set_aside GROUP BY ALL").fetchall())
     findings = []
-    for code, _ in rules:
+    for code, _ in _one_pass_set_aside_rules(spec, stored_before):
         if counts.get(code):
             rows = cur.execute(
                 "SELECT file_row FROM ll_set_aside WHERE reason = ? ORDER BY file_row LIMIT ?",
@@ -1102,7 +1121,7 @@ def _set_aside_in_one_pass(
                 Finding(
                     f"set_aside_{code}",
                     "warning",
-                    counts[code],
+                    int(counts[code]),
                     tuple(int(r[0]) for r in rows),
                     field="customer_id" if code == "no_customer" else None,
                 )
