@@ -1083,6 +1083,8 @@ def _set_aside_in_one_pass(
             "DELETE FROM transactions AS ll_staging"  # noqa: S608 - fixed fragments
             f" WHERE upload_id = $upload_id AND ({rules[-1][1]})"
         )
+    if unread:  # any other negative-id row (an unread date, amount, margin) is staged
+        rules = [r for r in rules if r[0] != "already_stored"]
     reason = " ".join(f"WHEN {condition} THEN '{code}'" for code, condition in rules)
     rows = (
         "SELECT CAST(file_index - 1 + $first_row AS BIGINT) AS file_row,"  # noqa: S608
