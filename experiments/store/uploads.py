@@ -949,12 +949,16 @@ _ONE_PASS_INSERT = """
 INSERT INTO transactions (order_id, customer_id, ts, amount, margin, channel, discount, upload_id)
 SELECT order_id, coalesce(customer_id, ''), coalesce(ts, TIMESTAMP '1970-01-01'),
        coalesce(amount, 0), margin, channel, coalesce(discount, 0),
-       CASE WHEN customer_id IS NULL OR ts IS NULL OR amount IS NULL
-                 OR margin_bad IS NOT NULL OR discount_bad IS NOT NULL
-            THEN -$upload_id ELSE $upload_id END
+       CASE WHEN {aside} THEN -$upload_id ELSE $upload_id END
 FROM ({rows})
 ORDER BY hash(customer_id)
 """
+# the rows the one pass stores under the negative upload id: a missing or unreadable value, or
+# a totals row (by any of its texts, the unread date and amount included)
+_UNREAD = (
+    "customer_id IS NULL OR ts IS NULL OR amount IS NULL"
+    " OR margin_bad IS NOT NULL OR discount_bad IS NOT NULL"
+)
 _UNREAD_CHECKS = {"empty_id", "bad_date", "bad_amount", "bad_number"}  # the negative id's rows
 
 
@@ -969,13 +973,23 @@ def _next_upload_id(cur: Cursor) -> int:
     return int(row[0])
 
 
+def _one_pass_aside(spec: LoadSpec) -> str:
+    """The SQL condition, over a transactions file's rows as staged, of the rows the one pass
+    stores under the negative upload id (`_UNREAD`, or a totals row)."""
+    totals = _set_aside_rules(spec)[0][1]
+    return f"({_UNREAD}) OR ({totals})"
+
+
 def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> LoadOutcome:
     """Insert a transactions CSV in one read, then check the inserted rows in one scan.
 
-    Raises `_NeedsStaging` when any row is to be set aside or has an error (the staged load
-    names them), `_Rejected` for a file DuckDB cannot read or a duplicate upload. Warnings
-    (refunds, formula-like text) keep the load; their rows are found by reading the file
-    again for those rows only.
+    Rows to set aside (totals rows, rows without a customer, rows of an earlier upload) are
+    taken out again here, with their file rows from a read of the file that keeps only them,
+    and the rows left are checked once more (a scan of the new rows, not a second load).
+    Raises `_NeedsStaging` when any row has an error (the staged load names them),
+    `_Rejected` for a file DuckDB cannot read or a duplicate upload. Warnings (refunds,
+    formula-like text) keep the load; their rows are found by reading the file again for
+    those rows only.
     """
     cur.execute("SET enable_progress_bar = true")
     cur.execute("SET enable_progress_bar_print = false")
@@ -984,15 +998,15 @@ def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> Lo
     upload_id = _next_upload_id(cur)
     stored_before = _stored_transactions(cur)
     params: dict[str, object] = {**_source_params(spec), "upload_id": upload_id}
-    insert = _ONE_PASS_INSERT.format(rows=_transaction_rows(spec))
+    insert = _ONE_PASS_INSERT.format(rows=_transaction_rows(spec), aside=_one_pass_aside(spec))
     with _reading(spec.digest):
         _run(cur, insert, params, progress, (0.05, 0.90), "Reading rows")
     if progress:
         progress(0.90, "Checking rows")
-    rules = [
+    stored = [
         (code, condition)
         for code, condition in _set_aside_rules(spec, earlier=True)
-        if code != "no_customer" and (code != "already_stored" or stored_before)
+        if code == "already_stored" and stored_before
     ]
     checks = [
         replace(c, condition=_STORED_ORDER_ID.format(earlier=_EARLIER))
@@ -1002,18 +1016,29 @@ def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> Lo
         if c.code not in _UNREAD_CHECKS
     ]
     params = {**params, **_check_params(cur, spec, staged=False)}
-    terms = ["count_if(upload_id < 0)"] + [f"count_if({c})" for _, c in rules]
-    new_rows = " FROM transactions AS ll_staging WHERE upload_id IN ($upload_id, -$upload_id)"
+    unread = cur.execute(
+        "SELECT count(*) FROM transactions WHERE upload_id = -$upload_id", {"upload_id": upload_id}
+    ).fetchone()
+    if unread and unread[0]:  # before the checks: the rows left are the ones they count
+        _set_aside_in_one_pass(cur, spec, params, stored_before, unread=True)
+    terms = [f"count_if({c})" for _, c in stored]
+    new_rows = " FROM transactions AS ll_staging WHERE upload_id = $upload_id"
     counts_sql = "SELECT " + ", ".join(terms + _count_terms(checks)) + new_rows
     row = cur.execute(counts_sql, _bind(counts_sql, params)).fetchone()
     assert row is not None
-    unread, present = row[0], row[1 : 1 + len(rules)]
-    total, counts = int(row[1 + len(rules)]), row[2 + len(rules) :]
+    total, counts = int(row[len(stored)]), row[1 + len(stored) :]
+    if any(row[: len(stored)]):  # rows of an earlier upload: out, then count the rest again
+        _set_aside_in_one_pass(cur, spec, params, stored_before, unread=False)
+        recount_sql = "SELECT " + ", ".join(_count_terms(checks)) + new_rows
+        recount = cur.execute(recount_sql, _bind(recount_sql, params)).fetchone()
+        assert recount is not None
+        total, counts = int(recount[0]), recount[1:]
+    aside = _set_aside_findings_in_one_pass(cur, spec, stored_before)
     refused = any(n and c.severity == "error" for c, n in zip(checks, counts, strict=True))
-    if unread or any(present) or refused or total == 0:
+    if refused or total == 0:
         raise _NeedsStaging
-    findings = [
-        _numbered_finding(cur, spec, check, int(count), params)
+    findings = aside + [
+        _numbered_finding(cur, spec, check, int(count), params, skip_aside=bool(aside))
         for check, count in zip(checks, counts, strict=True)
         if count
     ]
@@ -1026,20 +1051,107 @@ def _load_one_pass(cur: Cursor, spec: LoadSpec, progress: Progress | None) -> Lo
     _audit(cur, spec, upload_id, total, findings, None)
     if progress:
         progress(0.99, "Committing")
-    return LoadOutcome(findings=tuple(findings), upload_id=upload_id, rows=total)
+    outcome = LoadOutcome(findings=tuple(findings), upload_id=upload_id, rows=total)
+    set_aside = _set_aside_frame(cur, spec)
+    return outcome if set_aside is None else replace(outcome, set_aside=set_aside)
+
+
+def _one_pass_set_aside_rules(spec: LoadSpec, stored_before: bool) -> list[tuple[str, str]]:
+    """`_set_aside_rules` over the file's rows read again while this upload's rows are in
+    transactions: the totals rule by every text (the unread date and amount included)."""
+    rules = _set_aside_rules(spec, earlier=True)
+    totals = _set_aside_rules(spec)[0]
+    return [totals] + [r for r in rules[1:] if r[0] != "already_stored" or stored_before]
+
+
+def _set_aside_in_one_pass(
+    cur: Cursor, spec: LoadSpec, params: dict[str, object], stored_before: bool, unread: bool
+) -> None:
+    """Move a one-pass load's rows to set aside into ``ll_set_aside``, as `_move_aside` does
+    from the staging table: the file is read again keeping only those rows (their cells as
+    written, their file rows), then they leave `transactions`. `unread`: the rows under the
+    negative upload id (`_one_pass_aside`), else the rows of an earlier upload among the
+    others. Raises `_NeedsStaging` when a row under the negative upload id is not one to set
+    aside (an unread date or amount: an error the staged load words)."""
+    rules = _one_pass_set_aside_rules(spec, stored_before)
+    if unread:
+        candidates = _one_pass_aside(spec)
+        delete = "DELETE FROM transactions WHERE upload_id = -$upload_id"
+    else:
+        candidates = f"({rules[-1][1]}) AND NOT ({_one_pass_aside(spec)})"
+        delete = (
+            "DELETE FROM transactions AS ll_staging"  # noqa: S608 - fixed fragments
+            f" WHERE upload_id = $upload_id AND ({rules[-1][1]})"
+        )
+    if unread:  # any other negative-id row (an unread date, amount, margin) is staged
+        rules = [r for r in rules if r[0] != "already_stored"]
+    reason = " ".join(f"WHEN {condition} THEN '{code}'" for code, condition in rules)
+    rows = (
+        "SELECT CAST(file_index - 1 + $first_row AS BIGINT) AS file_row,"  # noqa: S608
+        f" CAST(CASE {reason} END AS VARCHAR) AS reason, {_ASIDE_COLUMNS['transactions']}"
+        f" FROM ({_transaction_rows(spec, numbered=True)}) AS ll_staging WHERE {candidates}"
+    )
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS ll_set_aside AS {rows} LIMIT 0", _bind(rows, params)
+    )
+    added = cur.execute(f"INSERT INTO ll_set_aside {rows}", _bind(rows, params)).fetchone()
+    if cur.execute("SELECT count(*) FROM ll_set_aside WHERE reason IS NULL").fetchone() != (0,):
+        raise _NeedsStaging
+    removed = cur.execute(delete, _bind(delete, params)).fetchone()
+    assert added is not None and removed is not None
+    assert int(removed[0]) == int(added[0]), (removed, added)  # the same rows, read twice
+
+
+def _set_aside_findings_in_one_pass(
+    cur: Cursor, spec: LoadSpec, stored_before: bool
+) -> list[Finding]:
+    """The set-aside warnings of ``ll_set_aside`` (if any), in `_set_aside_rules` order."""
+    exists = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'll_set_aside' AND temporary"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    counts = dict(cur.execute("SELECT reason, count(*) FROM ll_set_aside GROUP BY ALL").fetchall())
+    findings = []
+    for code, _ in _one_pass_set_aside_rules(spec, stored_before):
+        if counts.get(code):
+            rows = cur.execute(
+                "SELECT file_row FROM ll_set_aside WHERE reason = ? ORDER BY file_row LIMIT ?",
+                [code, spec.rows_shown],
+            ).fetchall()
+            findings.append(
+                Finding(
+                    f"set_aside_{code}",
+                    "warning",
+                    int(counts[code]),
+                    tuple(int(r[0]) for r in rows),
+                    field="customer_id" if code == "no_customer" else None,
+                )
+            )
+    return findings
 
 
 def _numbered_finding(
-    cur: Cursor, spec: LoadSpec, check: _Check, count: int, params: dict[str, object]
+    cur: Cursor,
+    spec: LoadSpec,
+    check: _Check,
+    count: int,
+    params: dict[str, object],
+    skip_aside: bool = False,
 ) -> Finding:
     """A warning of a one-pass load, with its first rows and examples: the file is read again
     with row numbers, keeping only the rows the check names (as `_validate` reads them from
-    ll_staging)."""
+    ll_staging); `skip_aside`: not the rows in ``ll_set_aside``."""
     example = check.example or "NULL::VARCHAR"
+    kept = (
+        " AND file_index - 1 + $first_row NOT IN (SELECT file_row FROM ll_set_aside)"
+        if skip_aside
+        else ""
+    )
     rows_sql = (
         f"SELECT file_index - 1 + $first_row, CAST({example} AS VARCHAR)"  # noqa: S608
         f" FROM ({_transaction_rows(spec, numbered=True)}) AS ll_staging"
-        f" WHERE {check.condition} ORDER BY file_index LIMIT $shown"
+        f" WHERE ({check.condition}){kept} ORDER BY file_index LIMIT $shown"
     )
     hits = cur.execute(rows_sql, _bind(rows_sql, params)).fetchall()
     examples = tuple(dict.fromkeys(_example(v) for _, v in hits if v is not None))[:3]
