@@ -276,13 +276,14 @@ def prefetch_neighbours(
     horizons, _, _ = horizon_picker(experiment)
     chosen = replace(settings, horizon_days=int(resolved))
     store = _ui.get_store()
+    money = _ui.currency()  # read in the script run: the warm-up runs in another thread
     precompute.precompute_after(store, experiment.id, chosen)  # once per version
     precompute.prefetch(
         store,
         experiment.id,
         precompute.neighbours(chosen, [int(h) for h in horizons]),
         warm=lambda analysis: [
-            figure(analysis, spec, lang) for spec in visible_figures(analysis, lang)
+            figure(analysis, spec, lang) for spec in visible_figures(analysis, lang, money)
         ],
     )
 
@@ -314,9 +315,14 @@ VISIBLE_FIGURES = ("forest", "repeat", "payback", "decay")  # the others are in 
 
 
 def visible_figures(
-    analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE
+    analysis: metrics.ExperimentAnalysis,
+    lang: Lang = DEFAULT_LANGUAGE,
+    currency: str | None = None,
 ) -> list[report.FigureSpec]:
-    return [s for s in report.figure_specs(analysis, lang) if s.name in VISIBLE_FIGURES]
+    """The charts shown without opening a section, in `currency` (default: the store's,
+    read in the script run; the background warm-up passes the one it read there)."""
+    specs = report.figure_specs(analysis, lang, currency or _ui.currency())
+    return [s for s in specs if s.name in VISIBLE_FIGURES]
 
 
 def draw(analysis: Any, spec: report.FigureSpec, lang: Lang = DEFAULT_LANGUAGE) -> None:
@@ -395,7 +401,10 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
                 first=_short_date(analysis.first_ts),
                 last=_short_date(analysis.last_ts),
                 estimand=report.estimand_label(
-                    analysis.settings.cap, analysis.settings.cap_percentile, lang
+                    analysis.settings.cap,
+                    analysis.settings.cap_percentile,
+                    lang,
+                    currency=_ui.currency(),
                 ),
             )
         )
@@ -431,9 +440,9 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
             st.markdown(f"- {text}")
 
     st.subheader(t("report.lever_title", lang))
-    columns = report.lever_columns(lang)
+    columns = report.lever_columns(lang, _ui.currency())
     _ui.table(
-        report.lever_table(decisions, lang),
+        report.lever_table(decisions, lang, _ui.currency()),
         file_stem="levers",
         excel_key="levers_excel",
         hide_index=True,
@@ -466,7 +475,7 @@ def render(analysis: metrics.ExperimentAnalysis, lang: Lang = DEFAULT_LANGUAGE) 
         st.caption(f"{t('report.head_to_head_caption', lang)} {basis}")
 
     render_adjustment(analysis.effects, lang)
-    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang)}
+    specs = {spec.name: spec for spec in report.figure_specs(analysis, lang, _ui.currency())}
     for spec in visible_figures(analysis, lang):
         draw(analysis, spec, lang)
 

@@ -148,3 +148,23 @@ def test_the_glossary_is_on_a_results_file_view(hillstrom_app):  # noqa: F811
     assert t("report.glossary", "ru") in [e.label for e in at.expander]
     shown = " ".join(m.value for m in at.markdown)
     assert all(term in shown for term, _ in glossary("ru"))
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_euro_store_reads_euros_in_every_table_and_text_of_the_results_page(app_env, lang):
+    """#12 currency per store, used everywhere: no rouble left on a euro store's page (the
+    lever table's headers named roubles whatever the store's currency)."""
+    from experiments.store import open_store
+    from experiments.store import settings as store_settings
+
+    store_settings.update_settings(open_store(app_env), {"currency": "EUR"})
+    for params in ({"lang": lang}, {"lang": lang, "view": "report", "experiment": "1"}):
+        at = run(params)
+        headers = [str(c) for d in at.dataframe for c in d.value.columns]
+        words = [
+            str(e.value) for kind in ("markdown", "caption", "subheader") for e in at.get(kind)
+        ]
+        words += [str(m.label) for m in at.metric] + [str(m.value) for m in at.metric]
+        roubles = [w for w in headers + words if "₽" in w or "RUB" in w or "руб" in w]
+        assert roubles == [], (params, roubles)
+        assert any("€" in h for h in headers), headers
