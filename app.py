@@ -38,6 +38,7 @@ if st.query_params.get(share.VIEW_PARAM) == "report" or (
 else:
     # the report view is read-only (no widgets): its language is the link's or the browser's
     lang = _ui.language_picker()
+    _ui.excel_encoding_picker()  # what every "CSV for Excel" button writes in
     pages = {
         t("nav.experiments", lang): [
             st.Page(

@@ -1,4 +1,6 @@
-"""Regenerate the README screenshots: python docs/screenshots.py (needs Debian chromium)."""
+"""Regenerate the README screenshots: python docs/screenshots.py [NAME ...] (needs Debian chromium).
+
+With names (``report-view-ru``), only those are taken again."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from tests.e2e.conftest import (  # noqa: E402
 )
 
 
-def main() -> None:
+def main(only: tuple[str, ...] = ()) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.duckdb"
         store = Store(db)
@@ -40,8 +42,11 @@ def main() -> None:
                     ("data", "/data", desktop),
                     ("results-ru", "/?lang=ru", desktop),
                     ("results-ru-phone", "/?lang=ru", phone),
+                    ("report-view-ru", "/?view=report&experiment=1&lang=ru", desktop),
                     ("report-view-ru-phone", "/?view=report&experiment=1&lang=ru", phone),
                 ):
+                    if only and name not in only:
+                        continue
                     page = browser.new_page(viewport=viewport)
                     page.goto(app.url + url)
                     page.get_by_role("heading").first.wait_for(timeout=120_000)
@@ -56,4 +61,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(tuple(sys.argv[1:]))

@@ -117,7 +117,7 @@ def _moment(value: dt.date) -> str:
 
 
 def _text(value: str) -> str:
-    if _LOOKS_NUMERIC.fullmatch(value) and any(ch.isdigit() for ch in value):
+    if _wrapped_as_text(value):
         return f'="{value}"'
     escaped = str(escape_cell(value))
     if _NEEDS_QUOTES.search(escaped):
@@ -204,6 +204,43 @@ def excel_csv(frame: pd.DataFrame, encoding: Encoding = DEFAULT_ENCODING) -> byt
         raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
     text = "".join(line + LINE_END for line in _lines(frame, encoding))
     return text.encode(encoding)
+
+
+def check_cp1251(frame: pd.DataFrame) -> None:
+    """Refuse a table Windows-1251 cannot hold, as ``excel_csv(frame, "cp1251")`` would,
+    without writing it: a page says so before the click, and the file is built on click.
+
+    Each text column's cells are tried at once (about 0.2 s for a million ids); only a column
+    that fails is written out, to name its first such cell.
+
+    Raises:
+        Cp1251Unencodable: the header or a cell has a character Windows-1251 lacks.
+    """
+
+    def holds(cells: list[str]) -> bool:
+        wrapped = [v for v in cells if _wrapped_as_text(v)]  # written as they are: no replacing
+        text = "\n".join(v for v in cells if not _wrapped_as_text(v))
+        for char, replacement in CP1251_REPLACEMENTS.items():
+            text = text.replace(char, replacement)
+        try:
+            (text + "\n" + "\n".join(wrapped)).encode("cp1251")
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    if not holds([str(c) for c in frame.columns]):
+        excel_csv(frame.head(0), "cp1251")
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+            continue
+        if not holds([v for v in column if isinstance(v, str)]):
+            excel_csv(frame.iloc[:, [position]], "cp1251")
+
+
+def _wrapped_as_text(value: str) -> bool:
+    """A text cell Excel would read as a number or a date, written as ``="..."``."""
+    return bool(_LOOKS_NUMERIC.fullmatch(value)) and any(ch.isdigit() for ch in value)
 
 
 # the adjustment table's headers read as sentences; their catalogue keys are short

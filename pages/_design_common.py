@@ -301,7 +301,9 @@ def render_balance(balance: design.BalanceCheck, arms: tuple[ArmSpec, ...]) -> N
             **{c: "{:+.3f}" for c in smd_columns},
         }
     )
-    st.dataframe(styled, width="stretch", hide_index=True)
+    _ui.table(
+        styled, file_stem="balance", excel_key="balance_excel", width="stretch", hide_index=True
+    )
     st.caption(say("design.balance.caption", level=design.SMD_WARNING))
     checks = []
     if balance.spend_p_value is not None:

@@ -131,8 +131,10 @@ def render_frozen(stored: Experiment, options: ds.AudienceOptions) -> None:
         )
     )
     st.subheader(say("design.frozen.arms"))
-    st.dataframe(
+    _ui.table(
         common.arms_table(spec.arms, options.average_order_value),
+        file_stem="arms",
+        excel_key="frozen_arms_excel",
         width="stretch",
         hide_index=True,
         column_config=common.arms_column_config(),

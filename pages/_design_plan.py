@@ -210,7 +210,13 @@ def planner_section(audience: AudienceFilter, arms: tuple[ArmSpec, ...], horizon
             }
             for a in arms
         ]
-        st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+        _ui.table(
+            pd.DataFrame(rows),
+            file_stem="sample-size",
+            excel_key="plan_excel",
+            width="stretch",
+            hide_index=True,
+        )
         if total and total > plan.customers:
             have_text = formatter.count(plan.customers, "customers")
             st.warning(

@@ -27,7 +27,7 @@ from experiments import (
 )
 from experiments import experiment as experiment_record
 from experiments.experiment import Experiment
-from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, t
+from experiments.i18n import DEFAULT_LANGUAGE, MESSAGES, Lang, glossary, t
 from experiments.progress import Progress
 from experiments.sources import Source, SourceError
 from experiments.store import results_sql
@@ -54,8 +54,10 @@ def render_experiments_table(lang: Lang = DEFAULT_LANGUAGE) -> None:
     """Every experiment on one line: which run, how big, and how far their data reaches."""
     if lang != "en":
         return _render_experiments_table_translated(lang)
-    st.dataframe(
+    _ui.table(
         _ui.cached_query(experiment_record.table),
+        file_stem="experiments",
+        excel_key="results_experiments_excel",
         hide_index=True,
         width="stretch",
         column_config={
@@ -86,8 +88,10 @@ def _render_experiments_table_translated(lang: Lang) -> None:
     names = {
         c: t(f"results.table.{c}", lang) for c in table.columns if f"results.table.{c}" in MESSAGES
     }
-    st.dataframe(
+    _ui.table(
         table.rename(columns=names),
+        file_stem="experiments",
+        excel_key="results_experiments_excel",
         hide_index=True,
         width="stretch",
         column_config={
@@ -363,8 +367,10 @@ def render_adjustment(effects: list[stats.Effect], lang: Lang = DEFAULT_LANGUAGE
     st.subheader(t("report.adjustment_title", lang))
     label = lambda c: export.column_label(c, lang)  # noqa: E731 - headers in the page's language
     money = {label(c): st.column_config.NumberColumn(format="%+,.2f") for c in table.columns[3:9]}
-    st.dataframe(
+    _ui.table(
         export.localized(table, lang),
+        file_stem="adjustment",
+        excel_key="adjustment_excel",
         hide_index=True,
         width="stretch",
         column_config=money
@@ -407,7 +413,10 @@ def render(
                 first=_short_date(analysis.first_ts),
                 last=_short_date(analysis.last_ts),
                 estimand=report.estimand_label(
-                    analysis.settings.cap, analysis.settings.cap_percentile, lang
+                    analysis.settings.cap,
+                    analysis.settings.cap_percentile,
+                    lang,
+                    currency=_ui.currency(),
                 ),
             )
         )
@@ -446,9 +455,11 @@ def render(
             st.markdown(f"- {text}")
 
     st.subheader(t("report.lever_title", lang))
-    columns = report.lever_columns(lang)
-    st.dataframe(
-        report.lever_table(decisions, lang),
+    columns = report.lever_columns(lang, _ui.currency())
+    _ui.table(
+        report.lever_table(decisions, lang, _ui.currency()),
+        file_stem="levers",
+        excel_key="levers_excel",
         hide_index=True,
         width="stretch",
         column_config={
@@ -505,11 +516,22 @@ def render(
     effects = section(t("results.section.effects", lang), "section_effects", ":material/table:")
     with effects:
         if effects.open:
-            st.dataframe(
+            _ui.table(
                 export.localized(report.effects_table(analysis), lang),
+                file_stem="effects",
+                excel_key="effects_section_excel",
                 hide_index=True,
                 width="stretch",
             )
+    render_glossary(lang)
+
+
+def render_glossary(lang: Lang = DEFAULT_LANGUAGE) -> None:
+    """The words a marketer meets on the page (CUPED, Holm/BH, ...), in plain language: the
+    same glossary the HTML report ends with (`i18n.glossary`)."""
+    with st.expander(t("report.glossary", lang), icon=":material/menu_book:"):
+        for term, text in glossary(lang):
+            st.markdown(f"**{term}** — {text}")
 
 
 _PROJECTIONS_KEPT = 16
@@ -622,7 +644,7 @@ def render_projection(
     names = ("arm", "observed", "projected", "difference", *list(values)[2:], "fit")
     col = {name: t(f"clv.projection.col.{name}", lang, **values.get(name, {})) for name in names}
     signed = ("difference", "ci_low", "ci_high", "check_predicted", "check_actual")
-    st.dataframe(
+    _ui.table(
         [
             {
                 col["arm"]: a.name,
@@ -638,6 +660,8 @@ def render_projection(
             }
             for a in result.arms
         ],
+        file_stem="clv-projection",
+        excel_key="projection_excel",
         hide_index=True,
         width="stretch",
         column_config={
@@ -917,8 +941,10 @@ def render_file(
         )
     st.subheader(t("report.arms", lang))
     arms = analysis_file.arms_table(analysis)
-    st.dataframe(
+    _ui.table(
         export.localized(arms, lang),
+        file_stem="arms",
+        excel_key="file_arms_excel",
         hide_index=True,
         width="stretch",
         column_config={
@@ -978,8 +1004,10 @@ def render_file(
         if lang == "en"
         else {c: export.column_label(c, lang) for c in ("rel_lift", "p_value", "p_adjusted")}
     )
-    st.dataframe(
+    _ui.table(
         export.localized(analysis_file.effects_table(analysis), lang),
+        file_stem="effects",
+        excel_key="file_effects_excel",
         hide_index=True,
         width="stretch",
         column_config={
@@ -1015,3 +1043,4 @@ def render_file(
                 money=report.cap_note(analysis.cap, lang),
             )
         )
+    render_glossary(lang)

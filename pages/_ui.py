@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from experiments import access, config, escape, share, source_engine
+from experiments import access, config, escape, export, share, source_engine
 from experiments.i18n import (
     LANG_PARAM,
     LANGUAGES,
@@ -87,6 +88,92 @@ def language_picker() -> Lang:
         on_change=_remember_language,
     )
     return current
+
+
+EXCEL_ENCODING_WIDGET = "_excel_encoding"  # the sidebar's "CSV for Excel" encoding, per session
+
+
+def excel_encoding() -> export.Encoding:
+    """The encoding this session's "CSV for Excel" files are written in: the sidebar's choice,
+    else UTF-8 with a BOM (the report view has no sidebar, so it always writes UTF-8)."""
+    chosen = st.session_state.get(EXCEL_ENCODING_WIDGET)
+    return chosen if chosen in export.ENCODINGS else export.DEFAULT_ENCODING
+
+
+def excel_encoding_picker() -> None:
+    """The sidebar's "CSV for Excel" encoding: UTF-8 with a BOM (Excel 2016 and later) or
+    Windows-1251 (older Excel, 1C); every table's "CSV for Excel" button writes in it."""
+    current = lang()
+    st.sidebar.selectbox(
+        t("export.encoding", current),
+        export.ENCODINGS,
+        key=EXCEL_ENCODING_WIDGET,
+        format_func=lambda code, words=current: t(f"export.encoding.{code}", words),
+        help=t("export.encoding.help", current),
+    )
+
+
+def _shown_headers(frame: Any, column_config: Mapping[str, Any] | None) -> Any:
+    """The table as the page shows it: a Styler's data, headers renamed by the column
+    config's labels (a str, or a column's ``label``), so the file reads like the screen."""
+    data = getattr(frame, "data", frame) if not isinstance(frame, pd.DataFrame) else frame
+    if not isinstance(data, pd.DataFrame):
+        data = pd.DataFrame(data)
+    names: dict[str, str] = {}
+    for column, config_ in (column_config or {}).items():
+        label = config_ if isinstance(config_, str) else (config_ or {}).get("label")
+        if label and column in data.columns:
+            names[column] = str(label)
+    return data.rename(columns=names) if names else data
+
+
+def excel_download(
+    frame: Any,
+    file_stem: str,
+    key: str,
+    *,
+    column_config: Mapping[str, Any] | None = None,
+    container: Any = None,
+) -> None:
+    """A table's "CSV for Excel" button (';', decimal comma, the session's encoding), the
+    headers as shown. `frame`: the table (a frame, a Styler, rows) or a function building it
+    on click. In Windows-1251 the table is checked now (`export.check_cp1251`), so a
+    character it lacks is said here, with UTF-8 suggested, instead of failing on the click."""
+    where = container if container is not None else st
+    encoding = excel_encoding()
+    build = frame if callable(frame) else (lambda: frame)
+    data: Any = lambda: export.excel_csv(_shown_headers(build(), column_config), encoding)  # noqa: E731
+    if encoding == "cp1251":
+        shown = _shown_headers(build(), column_config)
+        try:
+            export.check_cp1251(shown)
+        except export.Cp1251Unencodable as refused:
+            where.error(refused.message(lang()), icon=":material/grid_off:")
+            return
+        data = lambda: export.excel_csv(shown, encoding)  # noqa: E731
+    where.download_button(
+        t("export.csv_excel", lang()),
+        data=data,
+        file_name=f"{file_stem}-excel.csv",
+        mime="text/csv",
+        icon=":material/grid_on:",
+        key=key,
+        on_click="ignore",
+    )
+
+
+def table(
+    frame: Any,
+    *,
+    file_stem: str,
+    excel_key: str,
+    column_config: Mapping[str, Any] | None = None,
+    **dataframe: Any,
+) -> None:
+    """A table (``st.dataframe(frame, column_config=..., **dataframe)``) and its "CSV for
+    Excel" button below it: every table a person reads can go to a Russian Excel."""
+    st.dataframe(frame, column_config=column_config, **dataframe)
+    excel_download(frame, file_stem, excel_key, column_config=column_config)
 
 
 @st.cache_resource(show_spinner=False)

@@ -226,13 +226,9 @@ if box.open:  # a closed section builds no figure
             mime="text/csv",
             icon=":material/table:",
         )
-        downloads[1].download_button(  # ';', decimal comma, UTF-8 with BOM
-            t("export.csv_excel", lang),
-            data=lambda: export.excel_csv(shown),
-            file_name=f"rfm-segments-{base.as_of}-excel.csv",
-            mime="text/csv",
-            icon=":material/grid_on:",
-            key="segments_excel_csv",
+        # ';', decimal comma, the session's encoding
+        _ui.excel_download(
+            shown, f"rfm-segments-{base.as_of}", "segments_excel_csv", container=downloads[1]
         )
         st.plotly_chart(
             charts.rfm_segments_figure(
@@ -410,7 +406,7 @@ parameters = [
 column = {c: t(f"clv.fit.col.{c}", lang) for c in ("model", "parameter", "estimate")}
 column |= {c: t(f"clv.fit.col.{c}", lang) for c in ("standard_error", "meaning")}
 st.subheader(t("clv.fit.parameters", lang))
-st.dataframe(
+_ui.table(
     [
         {
             column["model"]: model_name,
@@ -421,6 +417,8 @@ st.dataframe(
         }
         for model_name, name, meaning in parameters
     ],
+    file_stem=f"clv-parameters-{result.until}",
+    excel_key="clv_parameters_excel",
     width="stretch",
     hide_index=True,
     key="clv_parameters",
@@ -476,11 +474,9 @@ if model.converged:
         mime="text/csv",
         icon=":material/download:",
     )
-    predictions[1].download_button(  # customer ids with leading zeros stay text
-        t("export.csv_excel", lang),
-        data=lambda: export.excel_csv(export.localized(model.predictions, lang)),
-        file_name=f"clv-predictions-{result.until}-excel.csv",
-        mime="text/csv",
-        icon=":material/grid_on:",
-        key="predictions_excel_csv",
+    _ui.excel_download(  # customer ids with leading zeros stay text
+        lambda: export.localized(model.predictions, lang),
+        f"clv-predictions-{result.until}",
+        "predictions_excel_csv",
+        container=predictions[1],
     )

@@ -220,6 +220,9 @@ if result is not None:
             key="set_aside_download",
             on_click="ignore",
         )
+        _ui.excel_download(  # the same rows for a Russian Excel: ';', decimal comma
+            result.set_aside, f"{Path(result.file_name).stem}-set-aside", "set_aside_excel"
+        )
     row_errors = [p for p in result.errors if p.rows]
     args = st.session_state.get("last_load_args")
     if not result.ok and row_errors and args is not None:
@@ -232,23 +235,23 @@ if result is not None:
             _load(args, result.file_name, load_valid_rows=True)
             st.rerun()
     if result.problems:
+        problem = t("upload.problems.problem", lang)
+        problems = pd.DataFrame(
+            [
+                {
+                    t("upload.problems.severity", lang): t(f"upload.severity.{p.severity}", lang),
+                    problem: _ui.say(p.message),
+                    t("upload.problems.count", lang): p.count,
+                    t("upload.problems.rows", lang): ", ".join(map(str, p.rows)),
+                }
+                for p in result.problems
+            ]
+        )
         st.table(  # a static table wraps the messages; a dataframe would cut them off
-            pd.DataFrame(
-                [
-                    {
-                        t("upload.problems.severity", lang): t(
-                            f"upload.severity.{p.severity}", lang
-                        ),
-                        # st.table renders Markdown
-                        t("upload.problems.problem", lang): _ui.plain(_ui.say(p.message)),
-                        t("upload.problems.count", lang): p.count,
-                        t("upload.problems.rows", lang): ", ".join(map(str, p.rows)),
-                    }
-                    for p in result.problems
-                ]
-            ),
+            problems.assign(**{problem: problems[problem].map(_ui.plain)}),  # it renders Markdown
             hide_index=True,
         )
+        _ui.excel_download(problems, f"{Path(result.file_name).stem}-problems", "problems_excel")
 
 # -- history -------------------------------------------------------------------------------------
 st.header(t("data.history", lang))
@@ -273,8 +276,10 @@ else:
         status=history["status"].map(lambda status: readback.upload_status(status, lang)),
         kind=history["kind"].map(lambda k: kind_words.get(k, k)),
     )
-    st.dataframe(
+    _ui.table(
         history.drop(columns=["sha256"]),
+        file_stem="uploads",
+        excel_key="history_excel",
         width="stretch",
         hide_index=True,
         column_config={

@@ -220,11 +220,5 @@ downloads[1].download_button(
     mime="text/csv",
     icon=":material/table:",
 )
-downloads[3].download_button(  # ';', decimal comma, UTF-8 with BOM: opens in Russian Excel
-    t("export.csv_excel", lang),
-    data=lambda: export.excel_csv(effects_frame()),
-    file_name=f"{name}-effects-excel.csv",
-    mime="text/csv",
-    icon=":material/grid_on:",
-    key="effects_excel_csv",
-)
+# ';', decimal comma, the session's encoding: opens in Russian Excel
+_ui.excel_download(effects_frame, f"{name}-effects", "effects_excel_csv", container=downloads[3])

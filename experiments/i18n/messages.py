@@ -1782,6 +1782,15 @@ MESSAGES: dict[str, Entry] = {
     },
     # -- exports ---------------------------------------------------------------------------------
     "export.csv_excel": {"ru": "CSV для Excel", "en": "CSV for Excel"},
+    "export.encoding": {"ru": "Кодировка CSV для Excel", "en": "CSV for Excel encoding"},
+    "export.encoding.help": {
+        "ru": "В какой кодировке кнопки «CSV для Excel» пишут таблицы: UTF-8 читают Excel "
+        "2016 и новее, Windows-1251 — старый Excel и 1С. Разделитель — точка с запятой, "
+        "дробная часть — после запятой.",
+        "en": "The encoding every 'CSV for Excel' button writes: UTF-8 for Excel 2016 and "
+        "later, Windows-1251 for older Excel and 1C. Cells are separated by semicolons, "
+        "decimals written with a comma.",
+    },
     "export.encoding.utf-8-sig": {
         "ru": "UTF-8 (Excel 2016 и новее)",
         "en": "UTF-8 (Excel 2016 and later)",
