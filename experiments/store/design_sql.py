@@ -720,20 +720,25 @@ def set_planned_split(
                 experiment_id=experiment_id,
             )
         if str(row[1]) not in sources:
-            from experiments.i18n.text import Text
-
-            raise StoreError(Text("split.set.frozen", name=str(row[0])))
+            raise StoreError(
+                f"The planned split of {row[0]} was fixed at launch. Nothing was changed.",
+                "split.set.frozen",
+                name=str(row[0]),
+            )
         arms = cur.execute(
             "SELECT arm_id, name FROM arms WHERE experiment_id = ? ORDER BY arm_id",
             [experiment_id],
         ).fetchall()
         names = [str(name) for _, name in arms]
         if sorted(names) != sorted(shares):  # the caller checked them: changed meanwhile
-            from experiments.i18n.text import Text
-
             missing = [n for n in names if n not in shares] or [n for n in shares if n not in names]
-            listed = ", ".join(names)
-            raise StoreError(Text("split.set.missing_arms", names=", ".join(missing), arms=listed))
+            raise StoreError(
+                f"The planned split gives no weight for: {', '.join(missing)}. Nothing was"
+                " changed.",
+                "split.set.missing_arms",
+                names=", ".join(missing),
+                arms=", ".join(names),
+            )
         for arm_id, name in arms:
             cur.execute(
                 "UPDATE arms SET allocation = ? WHERE experiment_id = ? AND arm_id = ?",
