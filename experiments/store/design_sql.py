@@ -628,6 +628,15 @@ def update_arm_cost(cur: Cursor, experiment_id: int, arm: ArmSpec) -> None:
     )
 
 
+def _no_experiment(experiment_id: int) -> StoreError:
+    """The refusal of an experiment id the store does not have."""
+    return StoreError(
+        f"There is no experiment with id {experiment_id}. `python -m experiments list` shows them.",
+        "store.error.no_experiment",
+        experiment_id=experiment_id,
+    )
+
+
 def delete_experiment(store: Store, experiment_id: int) -> str:
     """Delete an experiment with everything that belongs only to it, in one transaction.
 
@@ -641,12 +650,7 @@ def delete_experiment(store: Store, experiment_id: int) -> str:
             "SELECT name FROM experiments WHERE experiment_id = ?", [experiment_id]
         ).fetchone()
         if row is None:
-            raise StoreError(
-                f"There is no experiment with id {experiment_id}. "
-                "`python -m experiments list` shows them.",
-                "store.error.no_experiment",
-                experiment_id=experiment_id,
-            )
+            raise _no_experiment(experiment_id)
         name = str(row[0])
         cur.execute(
             "CREATE TEMP TABLE ll_deleted AS SELECT DISTINCT customer_id FROM assignments"
@@ -683,12 +687,7 @@ def set_archived(store: Store, experiment_id: int, archived: bool = True) -> Non
     """Archive an experiment (kept, readable, out of the way) or bring it back."""
     with store.transaction() as cur:
         if status_of(cur, experiment_id) is None:
-            raise StoreError(
-                f"There is no experiment with id {experiment_id}. "
-                "`python -m experiments list` shows them.",
-                "store.error.no_experiment",
-                experiment_id=experiment_id,
-            )
+            raise _no_experiment(experiment_id)
         cur.execute(
             "UPDATE experiments SET settings = json_merge_patch(coalesce(settings, '{}'),"
             " json_object('archived', ?)) WHERE experiment_id = ?",
@@ -713,12 +712,7 @@ def set_planned_split(
             "SELECT name, source FROM experiments WHERE experiment_id = ?", [experiment_id]
         ).fetchone()
         if row is None:
-            raise StoreError(
-                f"There is no experiment with id {experiment_id}. "
-                "`python -m experiments list` shows them.",
-                "store.error.no_experiment",
-                experiment_id=experiment_id,
-            )
+            raise _no_experiment(experiment_id)
         if str(row[1]) not in sources:
             raise StoreError(
                 f"The planned split of {row[0]} was fixed at launch. Nothing was changed.",
