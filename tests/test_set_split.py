@@ -102,7 +102,7 @@ def test_set_split_by_id_and_in_russian(db, results_file, capsys):
 SET_REFUSALS = [
     (["control=8", "A=1", "Z=1"], "arms the experiment does not have: Z"),
     (["control=8", "A=1"], "gives no weight for: B"),
-    (["control=8", "A=-1", "B=1"], "a weight of 0 or more"),
+    (["control=8", "A=-1", "B=1"], "ARM=WEIGHT with a positive weight"),
     (["control=0", "A=0", "B=0"], "must be a positive number: control, A, B"),
     (["control=8", "A=1", "B=0"], "must be a positive number: B"),
     (["control=eight", "A=1", "B=1"], "wants ARM=WEIGHT"),
@@ -170,3 +170,14 @@ def test_the_srm_reason_says_how_to_give_the_split(db, results_file, capsys):
     reasons = [r for d in _analyze(capsys, db, "campaign")["decisions"] for r in d["reasons"]]
     assert any("set-split EXPERIMENT ARM=WEIGHT" in r for r in reasons)
     assert ARMS  # the arms the fixtures load
+
+
+def test_a_negative_weight_is_refused_in_russian_with_the_rule_the_store_applies(
+    db, results_file, capsys
+):
+    """The parser's refusal names the rule a 0 weight meets later too: positive, not '0 or more'."""
+    assert cli(capsys, "--db", db, "load", "results", str(results_file))[0] == 0
+    code, _, err = cli(
+        capsys, "--db", db, "--lang", "ru", "set-split", "campaign", "control=8", "A=-1", "B=1"
+    )
+    assert code == 2 and "с положительным весом" in err and "не меньше 0" not in err, err

@@ -247,7 +247,7 @@ def test_register_stores_the_planned_split(db, assignment_list, capsys, split, p
 BAD_SPLITS = [
     (["control=8", "A=1", "Z=1"], "arms the file does not have: Z"),
     (["control=8", "A=1"], "gives no weight for: B"),
-    (["control=8", "A=-1", "B=1"], "a weight of 0 or more"),
+    (["control=8", "A=-1", "B=1"], "ARM=WEIGHT with a positive weight"),
     (["control=0", "A=0", "B=0"], "must be a positive number: control, A, B"),
     (["control=8", "A=1", "B=0"], "must be a positive number: B"),
     (["control=eight", "A=1", "B=1"], "wants ARM=WEIGHT"),

@@ -259,8 +259,8 @@ MESSAGES: dict[str, Entry] = {
         "LOYALTY_LAB_DUCKDB_MEMORY=4GB (or empty for DuckDB's default, 80% of the RAM).",
     },
     "cli.allocation": {
-        "ru": "{option} ожидает ГРУППА=ВЕС (вес — число не меньше 0), а получено {item}",
-        "en": "{option} wants ARM=WEIGHT (a weight of 0 or more), got {item}",
+        "ru": "{option} ожидает ГРУППА=ВЕС с положительным весом, а получено {item}",
+        "en": "{option} wants ARM=WEIGHT with a positive weight, got {item}",
     },
     "cli.split.results_only": {
         "ru": "--split задаёт плановое деление файла итогов; для загрузки «{kind}» оно не нужно",
