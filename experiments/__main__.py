@@ -715,11 +715,19 @@ def _analyze_results_file(store: Store, found: Experiment, args: argparse.Namesp
         _print_json(document)
     else:
         _print_file_analysis(result)
-        for d in decisions(_lang):
-            print(f"{d.label_in(_lang).upper():>16}  {d.statement}")
-            for reason in d.reasons if d.blocked else ():  # what holds it, and what to do
-                print(f"{'':>16}  {reason}")
+        _print_decisions(decisions(_lang), _lang)
     return EXIT_OK
+
+
+def _print_decisions(
+    decisions: Sequence[decision.Decision | decision.FileDecision], lang: Lang
+) -> None:
+    """Each verdict's line, and under a verdict that is not SHIP (or is held by the data)
+    its reasons: what holds it, what to do, how many customers it still needs."""
+    for d in decisions:
+        print(f"{d.label_in(lang).upper():>16}  {d.statement}")
+        for reason in d.reasons if d.blocked or d.verdict != "ship" else ():
+            print(f"{'':>16}  {reason}")
 
 
 def _kind(kind: str) -> str:
@@ -829,8 +837,7 @@ def cmd_analyze(store: Store, args: argparse.Namespace) -> int:
         )
     if analysis.settings.cap:
         print(_say("cli.money_effects", label=_estimand(True, analysis.settings.cap_percentile)))
-    for d in decisions:
-        print(f"{d.label_in(lang).upper():>16}  {d.statement}")
+    _print_decisions(decisions, lang)
     for m in pairs:
         print(f"{'':>16}  {m.sentence}")
     print(_srm_line(analysis.srm))

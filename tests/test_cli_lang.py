@@ -350,3 +350,23 @@ def test_a_results_file_experiment_speaks_russian_in_the_store_s_currency(
     assert "RUB" not in document and "roubles" not in document
     code, russian_json, _ = cli(capsys, "--db", str(db), "--lang", "ru", "analyze", "1", "--json")
     assert json.loads(russian_json) == json.loads(document)
+
+
+def test_analyze_prints_why_a_verdict_is_not_ship(db, capsys):
+    """Under every verdict that is not SHIP come its reasons (as the Results page's cards and
+    `analyze-file` show them), in the run's language; a SHIP line stands alone."""
+    code, out, _ = cli(capsys, "--db", db, "analyze", "1", "--json")
+    assert code == 0
+    held = [d for d in json.loads(out)["decisions"] if d["verdict"] != "ship" or d["blocked"]]
+    assert held, "the demo's verdicts at this horizon are expected to include a held one"
+    code, english, _ = cli(capsys, "--db", db, "analyze", "1")
+    assert code == 0
+    for d in held:
+        assert d["reasons"] and all(reason in english for reason in d["reasons"]), d["arm"]
+    code, russian, _ = cli(capsys, "--db", db, "--lang", "ru", "analyze", "1")
+    assert code == 0
+
+    def under_verdicts(text: str) -> int:  # the reasons and the head-to-head sentences
+        return sum(1 for line in text.splitlines() if line.startswith(" " * 18) and line.strip())
+
+    assert under_verdicts(russian) == under_verdicts(english) > sum(len(d["reasons"]) for d in held)
