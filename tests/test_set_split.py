@@ -169,6 +169,7 @@ def test_the_srm_reason_says_how_to_give_the_split(db, results_file, capsys):
     assert cli(capsys, "--db", db, "load", "results", str(results_file))[0] == 0
     reasons = [r for d in _analyze(capsys, db, "campaign")["decisions"] for r in d["reasons"]]
     assert any("set-split EXPERIMENT ARM=WEIGHT" in r for r in reasons)
+    assert any("analyze-file: --allocation ARM=WEIGHT" in r for r in reasons)  # its option
     assert ARMS  # the arms the fixtures load
 
 

@@ -293,6 +293,7 @@ def test_a_split_for_an_existing_experiment_or_another_kind_is_refused(db, resul
         "--split", "control=8", "--split", "A=1", "--split", "B=1",
     )  # fmt: skip
     assert code == 2 and "already has its planned split" in err
+    assert "changed with set-split campaign ARM=WEIGHT" in err  # the command that does it
     code, _, err = cli(
         capsys, "--db", db, "load", "transactions", str(again), "--split", "control=1"
     )

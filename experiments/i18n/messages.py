@@ -1006,10 +1006,11 @@ MESSAGES: dict[str, Entry] = {
         "ru": "Плановое деление не было задано и принято равным ({plan}). Если группы "
         "планировались неравными, задайте настоящее деление: на этой странице или командой "
         "set-split ЭКСПЕРИМЕНТ ГРУППА=ВЕС для каждой группы (при новой загрузке — "
-        "--split ГРУППА=ВЕС).",
+        "--split ГРУППА=ВЕС; файл без базы, analyze-file — --allocation ГРУППА=ВЕС).",
         "en": "No planned split was given, so an equal one was assumed ({plan}). If the arms "
         "were planned unequal, give the real split: on the Results page or with set-split "
-        "EXPERIMENT ARM=WEIGHT for every arm (when loading anew: --split ARM=WEIGHT).",
+        "EXPERIMENT ARM=WEIGHT for every arm (when loading anew: --split ARM=WEIGHT; a file "
+        "read without a store, analyze-file: --allocation ARM=WEIGHT).",
     },
     "decision.file.srm": {
         "ru": "Размеры групп не совпадают с плановым делением (перекос размеров групп, p = "

@@ -88,10 +88,12 @@ MESSAGES: dict[str, Entry] = {
     "split.existing": {
         "ru": "У эксперимента {name} уже есть плановое деление (задано при создании или "
         "регистрации); --split задаёт его только новому эксперименту из файла итогов. "
-        "Ничего не загружено.",
+        "Деление эксперимента из файла итогов или списка меняет команда set-split {name} "
+        "ГРУППА=ВЕС. Ничего не загружено.",
         "en": "The experiment {name} already has its planned split (set when it was designed "
         "or registered); --split only sets it for a new experiment made from a results "
-        "file. Nothing was loaded.",
+        "file. The split of a results-file or registered experiment is changed with set-split "
+        "{name} ARM=WEIGHT. Nothing was loaded.",
     },
     # the planned split of an existing experiment (experiment.set_planned_split, set-split,
     # the Results page): nothing changed
