@@ -9,6 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "monotonic"]
 
 Progress = Callable[[float, str], None]
+
+
+def monotonic(progress: Progress) -> Progress:
+    """`progress` that never goes back: each fraction is clamped to [0, 1] and to at least
+    the largest one reported before, so a job of several steps, each with its own scale (a
+    file hashed, then read, or read again when the fast path gives way), moves one way only;
+    the text still changes with the step."""
+    reached = 0.0
+
+    def report(fraction: float, text: str) -> None:
+        nonlocal reached
+        reached = max(reached, min(max(float(fraction), 0.0), 1.0))
+        progress(reached, text)
+
+    return report

@@ -664,6 +664,35 @@ def test_progress_is_reported_and_ends_at_one(store, tmp_path):
     assert fractions[-1] == 1.0 and len(seen) >= 4
 
 
+@pytest.mark.parametrize("bad_row", ["", "c9;not a date;5\n"], ids=["one pass", "staged again"])
+def test_progress_never_goes_back_across_the_load_steps(store, tmp_path, bad_row):
+    """Hashing (0-30 %), the one pass (30-90 %) and, when it gives way, the staged load read
+    again: one bar that only moves forward (it stepped 90 % -> 30 % on a fallback, and the
+    one pass started at 5 % after hashing reported up to 30 %)."""
+    rows = "".join(f"c{i};2024-01-{1 + i % 28:02d};{i},5\n" for i in range(3000))
+    path = tmp_path / "cp1251.csv"
+    path.write_bytes(("Клиент;Дата;Сумма\n" + rows + bad_row).encode("cp1251"))
+    seen: list[float] = []
+    ingest.load_file(
+        store,
+        "transactions",
+        path,
+        progress=lambda f, t: seen.append(f),
+    )
+    assert len(seen) >= 4 and all(0.0 <= f <= 1.0 for f in seen)
+    assert seen == sorted(seen), seen
+
+
+def test_monotonic_progress_clamps_and_holds_the_largest_fraction():
+    from experiments.progress import monotonic
+
+    seen: list[tuple[float, str]] = []
+    report = monotonic(lambda f, t: seen.append((f, t)))
+    for fraction, text in [(0.2, "a"), (0.1, "b"), (1.5, "c"), (-1.0, "d")]:
+        report(fraction, text)
+    assert seen == [(0.2, "a"), (0.2, "b"), (1.0, "c"), (1.0, "d")]
+
+
 # -- removal -------------------------------------------------------------------------------------
 def test_remove_upload_deletes_its_rows_and_recomputes_customers(store, tmp_path):
     early = write(

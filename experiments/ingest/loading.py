@@ -28,7 +28,7 @@ from experiments.ingest import reading, results, transactions
 from experiments.ingest.columns import FIELDS, case_duplicates, resolve_mapping
 from experiments.ingest.model import IGNORE, KINDS, FileFormat, Kind, Problem, problem
 from experiments.ingest.rules import word
-from experiments.progress import Progress
+from experiments.progress import Progress, monotonic
 from experiments.store import Store, StoreError, overview, uploads
 from experiments.store.uploads import LoadSpec, StagingSource
 
@@ -229,6 +229,7 @@ def load_file(
             ),
         )
     if progress:
+        progress = monotonic(progress)  # hashing, reading and checking: one bar, forward only
         progress(0.0, Text("progress.reading_head"))
     head = reading.read_head(path, file_name, whole_sheet=True)
     fail = LoadResult(False, kind, file_name, problems=head.problems, format=head.format)
