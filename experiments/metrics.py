@@ -136,6 +136,7 @@ class AnalysisWarning:
         import datetime as dt
 
         from experiments.i18n import Formatter, t
+        from experiments.i18n.text import render
 
         fmt = Formatter(lang, currency or config.CURRENCY)  # type: ignore[arg-type]
         shown: dict[str, object] = {}
@@ -153,7 +154,7 @@ class AnalysisWarning:
             elif isinstance(value, int) and name != "count":
                 shown[name] = fmt.number(value)
             else:
-                shown[name] = value
+                shown[name] = render(value, lang)  # a `Text` value (the SRM note) in `lang`
         return t(self.key, lang, **shown)  # type: ignore[arg-type]
 
 

@@ -20,6 +20,7 @@ from experiments import analysis_file, charts, config, decision, export, metrics
 from experiments.experiment import Experiment
 from experiments.i18n import DEFAULT_LANGUAGE, Formatter, Lang, glossary, t
 from experiments.i18n import MESSAGES as _MESSAGES
+from experiments.i18n.text import Text
 from experiments.metrics import ExperimentAnalysis
 
 METHOD_NOTE_KEYS = ("repeat", "money", "net_value", "correction", "sequential")
@@ -721,6 +722,8 @@ def _warning_html(warning: metrics.AnalysisWarning, lang: Lang) -> str:
     English details folded, marked lang='en'."""
     if lang == "en" or warning.key:
         return html.escape(warning.text(lang))
+    if isinstance(warning.message, Text):  # a catalogue message (the SRM note): in `lang`
+        return html.escape(warning.message.render(lang))
     key = f"report.warning_kind.{warning.kind}"
     text = t(key, lang) if key in _MESSAGES else t("report.warning_kind.data", lang)
     details = html.escape(t("report.warning_details", lang))

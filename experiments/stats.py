@@ -897,6 +897,8 @@ def srm_test(
     (the design's, `--split`, or the equal split): the realised shares would always pass.
     `plan_assumed_equal` only travels to the result (nobody gave the plan).
     """
+    from experiments.i18n.text import Text, numeral
+
     arms = [a for a in planned_allocation if planned_allocation[a] > 0]
     unknown = sorted(a for a, count in observed_counts.items() if count > 0 and a not in arms)
     observed = {a: int(observed_counts.get(a, 0)) for a in arms}
@@ -907,12 +909,12 @@ def srm_test(
     if unknown:
         return SrmResult(
             observed, expected, None, None, False, threshold, "insufficient_data",
-            f"arms not in the plan: {', '.join(unknown)}", plan, plan_assumed_equal,
+            Text("srm.note.unknown_arms", arms=", ".join(unknown)), plan, plan_assumed_equal,
         )  # fmt: skip
     if len(arms) < 2 or total == 0:
         return SrmResult(
             observed, expected, None, None, False, threshold, "insufficient_data",
-            "needs at least 2 planned arms and some customers", plan, plan_assumed_equal,
+            Text("srm.note.too_few"), plan, plan_assumed_equal,
         )  # fmt: skip
     # scipy.stats.chisquare's statistic and p-value, from scipy.special (no scipy.stats import)
     statistic = sum((observed[a] - expected[a]) ** 2 / expected[a] for a in arms)
@@ -921,7 +923,12 @@ def srm_test(
     note = ""
     if mismatch:
         worst = max(arms, key=lambda a: abs(observed[a] - expected[a]) / math.sqrt(expected[a]))
-        note = f"{worst}: {observed[worst]} customers, plan implies {expected[worst]:.0f}"
+        note = Text(
+            "srm.note.worst",
+            arm=worst,
+            observed=numeral(observed[worst]),
+            expected=numeral(round(expected[worst])),
+        )
     return SrmResult(
         observed, expected, float(statistic), p_value, mismatch, threshold, "ok", note,
         plan, plan_assumed_equal,

@@ -299,3 +299,26 @@ def test_a_split_for_an_existing_experiment_or_another_kind_is_refused(db, resul
     )
     assert code == 2 and "--split gives the planned split of a results file" in err
     assert _counts(db) == before
+
+
+def test_the_srm_note_is_said_in_the_readers_language():
+    """The note under a sample-ratio warning was English in Russian output ('A: 900 customers,
+    plan implies 500'); it is a catalogue text now, English unchanged as its string value."""
+    from experiments import metrics, stats
+    from experiments.i18n.text import render
+
+    result = stats.srm_test({"control": 1100, "A": 900}, {"control": 1.0, "A": 1.0})
+    assert result.mismatch
+    worst = max(result.observed, key=lambda a: abs(result.observed[a] - result.expected[a]))
+    assert str(result.note) == (
+        f"{worst}: {result.observed[worst]:,} customers, plan implies {result.expected[worst]:,.0f}"
+    )
+    russian = render(result.note, "ru")
+    assert "по плану ожидалось 1\u00a0000" in russian and "plan implies" not in russian
+    warning = metrics.AnalysisWarning(
+        "srm", "x", "warning.srm", (("p", result.p_value), ("note", result.note))
+    )
+    assert "по плану ожидалось 1\u00a0000" in warning.text("ru")
+    unknown = stats.srm_test({"control": 10, "Z": 5}, {"control": 1.0, "A": 1.0})
+    assert render(unknown.note, "ru") == "группы, которых нет в плановом делении: Z"
+    assert str(unknown.note) == "arms not in the plan: Z"

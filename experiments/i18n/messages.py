@@ -1002,6 +1002,19 @@ MESSAGES: dict[str, Entry] = {
         "ru": "{arm}: {diff} {label} ({level} ДИ от {low} до {high}, без поправки)",
         "en": "{arm}: {diff} {label} ({level} CI {low} to {high}, before the correction)",
     },
+    # the sample-ratio check's note (stats.srm_test): what is off, in the reader's language
+    "srm.note.unknown_arms": {
+        "ru": "группы, которых нет в плановом делении: {arms}",
+        "en": "arms not in the plan: {arms}",
+    },
+    "srm.note.too_few": {
+        "ru": "нужны хотя бы 2 группы в плановом делении и клиенты в них",
+        "en": "needs at least 2 planned arms and some customers",
+    },
+    "srm.note.worst": {
+        "ru": "{arm}: клиентов {observed}, по плану ожидалось {expected}",
+        "en": "{arm}: {observed} customers, plan implies {expected}",
+    },
     "decision.srm_plan_assumed_equal": {
         "ru": "Плановое деление не было задано и принято равным ({plan}). Если группы "
         "планировались неравными, задайте настоящее деление: на этой странице или командой "
