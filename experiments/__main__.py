@@ -288,7 +288,11 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
             arms = ", ".join(f"{a.name} ({_kind(a.kind)}, {_share(a.allocation)})" for a in e.arms)
             marks = "".join(
                 f" ({_say(m)})"
-                for m, on in [("cli.mark.demo", e.demo), ("cli.mark.archived", e.archived)]
+                for m, on in [
+                    ("cli.mark.demo", e.demo),
+                    ("cli.mark.archived", e.archived),
+                    ("cli.mark.split_assumed", e.plan_assumed_equal),  # its shares: no plan
+                ]
                 if on
             )
             status = _say(f"design.status.{e.status}")  # the one word per status

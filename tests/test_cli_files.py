@@ -137,7 +137,8 @@ def test_delete_asks_for_yes_then_deletes_the_experiment_and_its_list(registered
 def test_archive_and_back(registered, capsys):
     db, _ = registered
     assert cli(capsys, "--db", db, "archive", "1")[0] == 0
-    assert "CRM май (archived)  [running]" in cli(capsys, "--db", db, "list")[1]
+    listed = cli(capsys, "--db", db, "list")[1]  # a list registered without --split
+    assert "CRM май (archived) (equal split assumed)  [running]" in listed
     _, out, _ = cli(capsys, "--db", db, "list", "--json")
     assert json.loads(out)[0]["archived"] is True
     assert cli(capsys, "--db", db, "archive", "1", "--undo")[0] == 0

@@ -182,3 +182,13 @@ def test_a_negative_weight_is_refused_in_russian_with_the_rule_the_store_applies
         capsys, "--db", db, "--lang", "ru", "set-split", "campaign", "control=8", "A=-1", "B=1"
     )
     assert code == 2 and "с положительным весом" in err and "не меньше 0" not in err, err
+
+
+def test_list_marks_an_assumed_split_until_set_split_gives_the_real_one(db, results_file, capsys):
+    """`list` showed the equal shares of a file loaded without --split as if they were planned."""
+    assert cli(capsys, "--db", db, "load", "results", str(results_file))[0] == 0
+    code, out, _ = cli(capsys, "--db", db, "--lang", "ru", "list")
+    assert code == 0 and "(деление принято равным)" in out, out
+    assert cli(capsys, "--db", db, "set-split", "campaign", "control=8", "A=1", "B=1")[0] == 0
+    code, out, _ = cli(capsys, "--db", db, "list")
+    assert code == 0 and "equal split assumed" not in out and "campaign" in out, out

@@ -46,6 +46,7 @@ MESSAGES: dict[str, Entry] = {
     "cli.list.empty": {"ru": "Экспериментов пока нет.", "en": "No experiments yet."},
     "cli.mark.demo": {"ru": "демо", "en": "demo"},
     "cli.mark.archived": {"ru": "в архиве", "en": "archived"},
+    "cli.mark.split_assumed": {"ru": "деление принято равным", "en": "equal split assumed"},
     "cli.delete.confirm": {
         "ru": "эксперимент {id} {name} будет удалён вместе с назначениями и результатами "
         "безвозвратно; запустите ещё раз с --yes, чтобы подтвердить",
