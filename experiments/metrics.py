@@ -154,7 +154,7 @@ class AnalysisWarning:
             elif isinstance(value, int) and name != "count":
                 shown[name] = fmt.number(value)
             else:
-                shown[name] = render(value, lang)  # a `Text` value (the SRM note) in `lang`
+                shown[name] = render(value, lang)  # type: ignore[arg-type]  # a Text (SRM note)
         return t(self.key, lang, **shown)  # type: ignore[arg-type]
 
 
